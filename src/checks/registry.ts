@@ -1,0 +1,44 @@
+/**
+ * Discovers the checks: every module in the top-level `checks/` folder that default-exports a check.
+ * Adding a check is adding a file there (and its test); nothing else needs to change.
+ */
+import { readdirSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import path from 'node:path';
+import type { CheckModule } from './api.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** src/checks → ../../checks (works from sources and from dist/src/checks alike). */
+export const CHECKS_DIR = path.resolve(here, '../../checks');
+
+let cache: Promise<CheckModule[]> | undefined;
+
+export function loadChecks(dir = CHECKS_DIR): Promise<CheckModule[]> {
+  if (dir === CHECKS_DIR && cache) return cache;
+  const p = (async () => {
+    const files = readdirSync(dir)
+      .filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts') && !f.startsWith('_'))
+      .sort();
+    const mods: CheckModule[] = [];
+    const ids = new Set<string>();
+    for (const f of files) {
+      const mod = (await import(pathToFileURL(path.join(dir, f)).href)) as { default?: CheckModule };
+      const check = mod.default;
+      if (!check || typeof check.run !== 'function' || !check.meta?.id) {
+        throw new Error(`checks/${f} does not default-export a check (defineCheck({ meta, run }))`);
+      }
+      const expected = f.replace(/\.(js|ts)$/, '');
+      if (check.meta.id !== expected) throw new Error(`checks/${f}: meta.id is "${check.meta.id}", expected "${expected}"`);
+      if (ids.has(check.meta.id)) throw new Error(`duplicate check id ${check.meta.id}`);
+      ids.add(check.meta.id);
+      mods.push(check);
+    }
+    return mods;
+  })();
+  if (dir === CHECKS_DIR) cache = p;
+  return p;
+}
+
+export async function getCheck(id: string): Promise<CheckModule | undefined> {
+  return (await loadChecks()).find((c) => c.meta.id === id);
+}

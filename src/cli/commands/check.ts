@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { loadChecks } from '../../checks/registry.js';
+import { todayInShanghai } from '../../i18n.js';
+import { siteResultJson, siteResultText } from '../../report/site.js';
+import { checkSite } from '../../site-check.js';
+import { ensureRun, openDb, saveSiteResult } from '../../store/db.js';
+import type { SiteRef } from '../../types.js';
+import { configFrom, dateArg, EXIT, intArg, langArg, listArg, siteIdFromUrl, UsageError, type CommonOptions } from '../common.js';
+
+interface CheckOptions extends CommonOptions {
+  format: 'text' | 'json';
+  db: string;
+  store: boolean;
+  checks?: string[];
+  asOf?: string;
+  run?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('check')
+    .description('检查单个网站并给出结论 / check one site now and print the verdict with evidence')
+    .argument('<url>', 'site URL (home page)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--lang <lang>', 'output language: zh or en', langArg)
+    .option('--db <file>', 'SQLite database file', './govcheck.db')
+    .option('--no-store', 'do not store the result')
+    .option('--checks <ids>', 'only these checks (comma-separated)', listArg)
+    .option('--as-of <date>', 'inspection date YYYY-MM-DD (default: today, Asia/Shanghai)', dateArg)
+    .option('--run <id>', 'run id to store the result under (default: adhoc-<as-of>)')
+    .option('--max-pages <n>', 'pages to crawl at most', intArg('--max-pages', 1))
+    .option('--max-depth <n>', 'link depth from the home page', intArg('--max-depth', 0))
+    .option('--concurrency <n>', 'concurrent requests to the site', intArg('--concurrency', 1))
+    .option('--timeout <seconds>', 'per-request time limit in seconds (default 15)', intArg('--timeout', 1))
+    .option('--config <file>', 'YAML config file (overrides config/defaults.yaml and rules.yaml)')
+    .option('--allow-private-network', 'allow loopback/private addresses (tests, demo, intranet)')
+    .action(async (url: string, o: CheckOptions) => {
+      let parsed: URL;
+      try {
+        parsed = new URL(url);
+      } catch {
+        throw new UsageError(`not a valid URL: ${url}`);
+      }
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`only http and https URLs can be checked: ${url}`);
+      const config = configFrom(o);
+      const lang = o.lang ?? config.lang;
+      const asOf = o.asOf ?? todayInShanghai();
+      // Open the store first: an unusable database is an error before any crawling.
+      const db = o.store ? openDb(o.db) : undefined;
+      const site: SiteRef = { id: siteIdFromUrl(parsed.href), url: parsed.href, kind: 'website' };
+      const result = await checkSite(site, { config, asOf, checks: o.checks, lang });
+      if (db) {
+        const runId = o.run ?? `adhoc-${asOf}`;
+        ensureRun(db, { id: runId, kind: 'adhoc', asOf });
+        saveSiteResult(db, runId, result);
+        db.close();
+      }
+      if (o.format === 'json') {
+        process.stdout.write(JSON.stringify(siteResultJson(result, lang), null, 2) + '\n');
+      } else {
+        const titles = Object.fromEntries((await loadChecks()).map((c) => [c.meta.id, c.meta.title]));
+        process.stdout.write(siteResultText(result, lang, config.rules, titles) + '\n');
+      }
+      process.exitCode = result.verdict === 'pass' ? EXIT.pass : EXIT.fail;
+    });
+}

@@ -1,0 +1,72 @@
+/** Shared CLI plumbing: usage errors, exit codes, common option parsing. */
+import { InvalidArgumentError } from 'commander';
+import type { Lang } from '../checks/api.js';
+import { loadConfig, type Config } from '../config.js';
+
+/** Exit codes: 0 pass, 1 fail, 2 error (bad arguments, unreachable database…). */
+export const EXIT = { pass: 0, fail: 1, error: 2 } as const;
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export function intArg(name: string, min = 0) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`);
+    return n;
+  };
+}
+
+export function dateArg(v: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`)) || new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) !== v) {
+    throw new InvalidArgumentError('expected a date as YYYY-MM-DD');
+  }
+  return v;
+}
+
+export function langArg(v: string): Lang {
+  if (v !== 'zh' && v !== 'en') throw new InvalidArgumentError('expected zh or en');
+  return v;
+}
+
+export function listArg(v: string, prev: string[] = []): string[] {
+  return [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+}
+
+export interface CommonOptions {
+  config?: string;
+  allowPrivateNetwork?: boolean;
+  maxPages?: number;
+  maxDepth?: number;
+  concurrency?: number;
+  timeout?: number;
+  lang?: Lang;
+}
+
+/** Config from files, with command-line flags on top. */
+export function configFrom(o: CommonOptions): Config {
+  const overrides: Record<string, unknown> = {};
+  const gather: Record<string, unknown> = {};
+  if (o.allowPrivateNetwork) overrides.allowPrivateNetwork = true;
+  if (o.lang) overrides.lang = o.lang;
+  if (o.maxPages !== undefined) gather.maxPages = o.maxPages;
+  if (o.maxDepth !== undefined) gather.maxDepth = o.maxDepth;
+  if (o.concurrency !== undefined) gather.concurrency = o.concurrency;
+  if (o.timeout !== undefined) {
+    gather.timeoutMs = o.timeout * 1000;
+    overrides.http = { timeoutMs: o.timeout * 1000 };
+  }
+  if (Object.keys(gather).length) overrides.gather = gather;
+  return loadConfig(o.config, overrides);
+}
+
+/** Site id for a URL checked on demand: host and path, stable across runs. */
+export function siteIdFromUrl(url: string): string {
+  const u = new URL(url);
+  const p = u.pathname.replace(/\/+$/, '');
+  return `${u.host}${p}`;
+}

@@ -1,0 +1,132 @@
+/**
+ * Configuration: config/defaults.yaml and config/rules.yaml, overridden by a user file (--config)
+ * and command-line flags. Validated with zod; a bad file is a clear error, never a silent default.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** Top-level config/ folder, from sources (src/) and from dist/src alike. */
+export const CONFIG_DIR = fs_exists(path.resolve(here, '../config/defaults.yaml')) ? path.resolve(here, '../config') : path.resolve(here, '../../config');
+
+function fs_exists(p: string): boolean {
+  try {
+    readFileSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const message = z.object({ zh: z.string(), en: z.string() });
+
+export const indicatorSchema = z.object({
+  kind: z.enum(['veto', 'deduction']),
+  title: message,
+  max: z.number().nonnegative().optional(),
+  points: z.record(z.string(), z.number().nonnegative()).optional(),
+});
+
+export const rulesSchema = z.object({
+  base: z.number().default(100),
+  passLine: z.number().default(60),
+  countSuspected: z.boolean().default(false),
+  indicators: z.record(z.string(), indicatorSchema),
+});
+export type Rules = z.infer<typeof rulesSchema>;
+
+export const configSchema = z.object({
+  allowPrivateNetwork: z.boolean().default(false),
+  lang: z.enum(['zh', 'en']).default('zh'),
+  gather: z
+    .object({
+      maxPages: z.number().int().positive(),
+      maxDepth: z.number().int().nonnegative(),
+      timeoutMs: z.number().int().positive(),
+      maxBytes: z.number().int().positive(),
+      concurrency: z.number().int().positive(),
+      maxRequestsPerMinute: z.number().int().nonnegative(),
+      maxQueryVariants: z.number().int().positive(),
+      retries: z.number().int().nonnegative(),
+      extraHosts: z.array(z.string()),
+    })
+    .partial()
+    .default({}),
+  http: z
+    .object({
+      timeoutMs: z.number().int().positive(),
+      perHostConcurrency: z.number().int().positive(),
+      perHostIntervalMs: z.number().int().nonnegative(),
+      maxRedirects: z.number().int().nonnegative(),
+      retries: z.number().int().nonnegative(),
+      retryBaseMs: z.number().int().nonnegative(),
+      maxRetryAfterMs: z.number().int().nonnegative(),
+    })
+    .partial()
+    .default({}),
+  checks: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+  enabledChecks: z.array(z.string()).default([]),
+  rules: rulesSchema.optional(),
+});
+export type Config = z.infer<typeof configSchema> & { rules: Rules };
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function readYaml(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return parseYaml(text) ?? {};
+  } catch (e) {
+    throw new ConfigError(`config file ${file} is not valid YAML: ${(e as Error).message}`);
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge of plain objects; arrays and scalars from `over` replace. */
+export function deepMerge<T>(base: T, over: unknown): T {
+  if (!isObject(base) || !isObject(over)) return (over === undefined ? base : over) as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = k in out ? deepMerge(out[k], v) : v;
+  return out as T;
+}
+
+function formatZod(file: string, err: z.ZodError): string {
+  return `${file}: ` + err.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ');
+}
+
+/** Loads defaults, rules, an optional user file (which may also carry a `rules:` section) and overrides. */
+export function loadConfig(file?: string, overrides: Record<string, unknown> = {}): Config {
+  const defaultsFile = path.join(CONFIG_DIR, 'defaults.yaml');
+  const rulesFile = path.join(CONFIG_DIR, 'rules.yaml');
+  let raw = readYaml(defaultsFile) as Record<string, unknown>;
+  let rulesRaw = readYaml(rulesFile);
+  if (file) {
+    const user = readYaml(file);
+    if (!isObject(user)) throw new ConfigError(`config file ${file} must hold a mapping`);
+    const { rules, ...rest } = user;
+    raw = deepMerge(raw, rest);
+    if (rules !== undefined) rulesRaw = deepMerge(rulesRaw, rules);
+  }
+  raw = deepMerge(raw, overrides);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(formatZod(file ?? defaultsFile, parsed.error));
+  const rules = rulesSchema.safeParse(rulesRaw);
+  if (!rules.success) throw new ConfigError(formatZod(file ?? rulesFile, rules.error));
+  return { ...parsed.data, rules: rules.data };
+}

@@ -1,0 +1,400 @@
+/**
+ * Gather: crawl a site once with Crawlee's CheerioCrawler and record one compact artifact per page.
+ * Checks' `collect` hooks run while each page is parsed, so no HTML is kept after a page is done.
+ */
+import type { IncomingMessage } from 'node:http';
+import { CheerioCrawler, Configuration, log, LogLevel, type CheerioCrawlingContext, type Request } from 'crawlee';
+import * as cheerio from 'cheerio';
+import { parseDocument } from 'htmlparser2';
+import type { CheckModule, PageContext } from '../checks/api.js';
+import { classifyError, GovcheckFetchError, isTransient } from '../net/errors.js';
+import { assertUrlAllowed, guardedLookup } from '../net/guard.js';
+import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
+import { decodeHtml } from './decode.js';
+import { extractPage, isAttachmentUrl, isResourceUrl } from './extract.js';
+
+log.setLevel(LogLevel.OFF);
+
+export interface GatherOptions {
+  maxPages: number;
+  maxDepth: number;
+  /** A page that has not loaded within this many ms is a failure (official rule: 15 s). */
+  timeoutMs: number;
+  /** Bodies larger than this are cut (the page is marked truncated). */
+  maxBytes: number;
+  /** Concurrent requests to the site. Government servers are small: keep it polite. */
+  concurrency: number;
+  /** Cap on requests per minute to the site (0 = none). */
+  maxRequestsPerMinute: number;
+  /** Extra hosts that count as the same site. */
+  extraHosts: string[];
+  allowPrivateNetwork: boolean;
+  /** How many URLs that differ only in their query string one path may contribute (endless calendars). */
+  maxQueryVariants: number;
+  /** Retries of a page after a transient failure. */
+  retries: number;
+  userAgent: string;
+}
+
+export const defaultGatherOptions: GatherOptions = {
+  maxPages: 500,
+  maxDepth: 5,
+  timeoutMs: 15_000,
+  maxBytes: 5 * 1024 * 1024,
+  concurrency: 4,
+  maxRequestsPerMinute: 0,
+  extraHosts: [],
+  allowPrivateNetwork: false,
+  maxQueryVariants: 50,
+  retries: 1,
+  userAgent: 'Mozilla/5.0 (compatible; govcheck/0.1; site inspection)',
+};
+
+const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml', 'text/xml', 'application/xml', '']);
+
+/** Normalises a URL for de-duplication: no fragment; everything else as the browser would send it. */
+export function normalizeUrl(u: string): string {
+  const url = new URL(u);
+  url.hash = '';
+  return url.href;
+}
+
+interface PendingState {
+  depth: number;
+  referrer?: string;
+  chain: RedirectHop[];
+  started: number;
+}
+
+class GatherCrawler extends CheerioCrawler {
+  gatherMaxBytes = defaultGatherOptions.maxBytes;
+  gatherTimeoutMs = defaultGatherOptions.timeoutMs;
+
+  /** Keep the raw bytes: decoding happens in _parseResponse with proper sniffing. */
+  protected override _encodeResponse(_request: Request, response: IncomingMessage, encoding: BufferEncoding) {
+    return { response, encoding };
+  }
+
+  protected override async _parseResponse(request: Request, responseStream: IncomingMessage, _ctx: CheerioCrawlingContext) {
+    const started = (request.userData.__started as number | undefined) ?? Date.now();
+    const headerType = String(responseStream.headers['content-type'] ?? '');
+    const type = headerType.split(';')[0].trim().toLowerCase();
+    const charset = /charset\s*=\s*["']?([^;"'\s]+)/i.exec(headerType)?.[1];
+    const deadline = started + this.gatherTimeoutMs;
+    const isHtml = HTML_TYPES.has(type);
+    const { body, truncated, timedOut } = await readBody(responseStream, isHtml ? this.gatherMaxBytes : 0, deadline);
+    request.userData.__bytes = body.length;
+    request.userData.__truncated = truncated;
+    if (timedOut) request.userData.__timedOut = true;
+    let $: cheerio.CheerioAPI;
+    let dom;
+    let text = '';
+    if (isHtml && body.length > 0) {
+      const decoded = decodeHtml(body, charset);
+      text = decoded.text;
+      request.userData.__encoding = decoded.encoding;
+      request.userData.__encodingSource = decoded.source;
+      request.userData.__encodingMismatch = decoded.mismatch;
+      request.userData.__replacementRatio = decoded.replacementRatio;
+      dom = parseDocument(text, { decodeEntities: true, xmlMode: type.includes('xml') && !type.includes('xhtml') && /^\s*<\?xml/.test(text) });
+      $ = cheerio.load(dom, {}, true);
+    } else {
+      dom = parseDocument('');
+      $ = cheerio.load(dom, {}, true);
+    }
+    return {
+      dom,
+      $,
+      body: text,
+      isXml: false,
+      response: responseStream,
+      contentType: { type, encoding: 'utf-8' as BufferEncoding },
+      enqueueLinks: async () => ({ processedRequests: [], unprocessedRequests: [] }),
+    } as never;
+  }
+}
+
+/** Reads a body up to `cap` bytes (0 = just drain nothing and close) and before `deadline`. */
+async function readBody(stream: IncomingMessage, cap: number, deadline: number): Promise<{ body: Buffer; truncated: boolean; timedOut: boolean }> {
+  if (cap === 0) {
+    stream.destroy();
+    return { body: Buffer.alloc(0), truncated: false, timedOut: false };
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  let timedOut = false;
+  const remaining = Math.max(1, deadline - Date.now());
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stream.destroy(new GovcheckFetchError('timeout', 'body not received within the time limit'));
+  }, remaining);
+  try {
+    for await (const chunk of stream) {
+      const buf = chunk as Buffer;
+      chunks.push(buf);
+      size += buf.length;
+      if (size >= cap) {
+        truncated = true;
+        break;
+      }
+    }
+  } catch (e) {
+    if (!timedOut) throw e;
+  } finally {
+    clearTimeout(timer);
+    if (truncated || timedOut) stream.destroy();
+  }
+  if (timedOut && size === 0) throw new GovcheckFetchError('timeout', 'no body received within the time limit');
+  const body = Buffer.concat(chunks);
+  return { body: truncated ? body.subarray(0, cap) : body, truncated: truncated || timedOut, timedOut };
+}
+
+export interface GatherResult extends SiteArtifacts {}
+
+/**
+ * Crawls one site within its bounds and returns the site's artifacts. Never throws for site problems:
+ * pages that fail carry a classified error; the home page's failure is the availability check's finding.
+ */
+export async function gatherSite(
+  site: SiteRef,
+  options: Partial<GatherOptions>,
+  checks: Array<{ module: CheckModule; options: unknown }>,
+  asOf: string,
+): Promise<SiteArtifacts> {
+  const opts: GatherOptions = { ...defaultGatherOptions, ...options };
+  const started = Date.now();
+  let startUrl: string;
+  try {
+    startUrl = normalizeUrl(site.url);
+  } catch {
+    const error: FetchErrorInfo = { kind: 'malformed_url', message: `invalid site URL: ${site.url}` };
+    return emptyArtifacts(site, site.url, asOf, [], started, error);
+  }
+  const startHost = new URL(startUrl).host.toLowerCase();
+  const siteHosts = new Set<string>([startHost, ...opts.extraHosts.map((h) => h.toLowerCase())]);
+  const pages: PageArtifact[] = [];
+  const seen = new Set<string>([startUrl]);
+  const queryVariants = new Map<string, number>();
+  const state = new Map<string, PendingState>([[startUrl, { depth: 0, chain: [], started: 0 }]]);
+  let skippedByLimit = 0;
+  let errors = 0;
+  const allTargets = new Set<string>();
+  const collectors = checks.filter((c) => c.module.collect);
+
+  const recordError = (request: Request, error: FetchErrorInfo) => {
+    const st = state.get(request.uniqueKey) ?? { depth: 0, chain: [], started: Date.now() };
+    errors++;
+    pages.push({
+      url: request.url,
+      finalUrl: request.loadedUrl ?? request.url,
+      redirectChain: st.chain,
+      depth: st.depth,
+      referrer: st.referrer,
+      status: error.status ?? null,
+      headers: {},
+      contentType: null,
+      fetchedAt: new Date(st.started || Date.now()).toISOString(),
+      durationMs: st.started ? Date.now() - st.started : 0,
+      bytes: 0,
+      truncated: false,
+      encoding: null,
+      encodingSource: null,
+      title: '',
+      meta: {},
+      textLength: 0,
+      links: [],
+      error,
+      collected: {},
+    });
+  };
+
+  const config = new Configuration({ persistStorage: false, purgeOnStart: true, availableMemoryRatio: 0.5 });
+  const lookup = guardedLookup(opts.allowPrivateNetwork);
+  const crawler = new GatherCrawler(
+    {
+      maxConcurrency: Math.max(1, opts.concurrency),
+      minConcurrency: 1,
+      maxRequestsPerMinute: opts.maxRequestsPerMinute > 0 ? opts.maxRequestsPerMinute : undefined,
+      maxRequestRetries: opts.retries,
+      navigationTimeoutSecs: Math.ceil(opts.timeoutMs / 1000),
+      requestHandlerTimeoutSecs: 120,
+      useSessionPool: false,
+      persistCookiesPerSession: false,
+      retryOnBlocked: false,
+      ignoreSslErrors: true,
+      additionalMimeTypes: ['*/*'],
+      ignoreHttpErrorStatusCodes: Array.from({ length: 100 }, (_, i) => 500 + i),
+      statusMessageLoggingInterval: 3600,
+      preNavigationHooks: [
+        (ctx, gotOptions) => {
+          const { request } = ctx;
+          assertUrlAllowed(request.url, opts.allowPrivateNetwork);
+          const st = state.get(request.uniqueKey);
+          const chain: RedirectHop[] = [];
+          if (st) {
+            st.chain = chain;
+            st.started = Date.now();
+          }
+          request.userData.__started = Date.now();
+          gotOptions.headers = { ...gotOptions.headers, 'user-agent': opts.userAgent, 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.5' };
+          gotOptions.dnsLookup = lookup as never;
+          gotOptions.maxRedirects = 20;
+          gotOptions.hooks = {
+            ...gotOptions.hooks,
+            beforeRedirect: [
+              (nextOptions: { url?: URL | string }, response: { statusCode: number; url: string }) => {
+                const next = String(nextOptions.url);
+                const hop = { url: response.url, status: response.statusCode, location: next };
+                if (chain.some((h) => h.url === next) || next === request.url) {
+                  chain.push(hop);
+                  throw new GovcheckFetchError('redirect_loop', `redirect loop: ${[...chain.map((h) => h.url), next].join(' → ')}`);
+                }
+                chain.push(hop);
+                assertUrlAllowed(next, opts.allowPrivateNetwork);
+              },
+            ],
+          } as never;
+        },
+      ],
+      errorHandler: ({ request }, error) => {
+        const info = classifyError(error);
+        if (!isTransient(info)) request.noRetry = true;
+      },
+      failedRequestHandler: ({ request }, error) => {
+        recordError(request, request.userData.__timedOut ? { kind: 'timeout', message: 'page not loaded within the time limit' } : classifyError(error));
+      },
+      requestHandler: async (ctx) => {
+        const { request, response, $ } = ctx as CheerioCrawlingContext & { dom: ReturnType<typeof parseDocument> };
+        const dom = (ctx as unknown as { dom: ReturnType<typeof parseDocument> }).dom;
+        const html = (ctx as unknown as { body: string }).body ?? '';
+        const st = state.get(request.uniqueKey) ?? { depth: 0, chain: [], started: Date.now() };
+        const finalUrl = request.loadedUrl ?? request.url;
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(response.headers)) {
+          if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+        }
+        const contentType = headers['content-type'] ?? null;
+        const extracted = html ? extractPage(dom, { pageUrl: finalUrl, siteHosts }) : { title: '', text: '', meta: {}, links: [] };
+        const page: PageArtifact = {
+          url: request.url,
+          finalUrl,
+          redirectChain: st.chain,
+          depth: st.depth,
+          referrer: st.referrer,
+          status: response.statusCode ?? null,
+          headers,
+          contentType,
+          fetchedAt: new Date(st.started || Date.now()).toISOString(),
+          durationMs: Date.now() - (st.started || Date.now()),
+          bytes: (request.userData.__bytes as number) ?? 0,
+          truncated: Boolean(request.userData.__truncated),
+          encoding: (request.userData.__encoding as string) ?? null,
+          encodingSource: (request.userData.__encodingSource as PageArtifact['encodingSource']) ?? null,
+          title: extracted.title,
+          meta: extracted.meta,
+          textLength: extracted.text.length,
+          links: extracted.links,
+          collected: {},
+        };
+        if (request.userData.__encodingMismatch) page.collected['@encoding'] = { mismatch: request.userData.__encodingMismatch, replacementRatio: request.userData.__replacementRatio };
+        else if ((request.userData.__replacementRatio as number) > 0.01) page.collected['@encoding'] = { replacementRatio: request.userData.__replacementRatio };
+        if (request.userData.__timedOut) page.error = { kind: 'timeout', message: 'body not complete within the time limit; page cut' };
+        if (page.status !== null && page.status >= 400) page.error = { kind: 'http_error', status: page.status, message: `HTTP ${page.status}` };
+        if (collectors.length && html) {
+          const pctx: PageContext = { page, $: $ as unknown as cheerio.CheerioAPI, dom, text: extracted.text, html, site, asOf, isHome: st.depth === 0 };
+          for (const c of collectors) {
+            try {
+              const v = c.module.collect!(pctx, c.options);
+              if (v !== undefined) page.collected[c.module.meta.id] = v;
+            } catch (e) {
+              page.collected[c.module.meta.id] = { collectError: String((e as Error).message ?? e) };
+            }
+          }
+        }
+        pages.push(page);
+        for (const l of page.links) if (l.url) allTargets.add(l.url);
+
+        // Enqueue only new in-scope pages; per-link work never goes through Crawlee's queue.
+        if (page.status !== null && page.status >= 400) return;
+        if (st.depth >= opts.maxDepth) return;
+        const next: Array<{ url: string; uniqueKey: string }> = [];
+        for (const l of page.links) {
+          if (!l.url || !l.internal || l.attachment) continue;
+          if (l.kind !== 'page' && l.kind !== 'frame') continue;
+          if (l.element === 'link') continue;
+          const u = new URL(l.url);
+          if (isResourceUrl(u) || isAttachmentUrl(u)) continue;
+          const key = u.href;
+          if (seen.has(key)) continue;
+          if (u.search) {
+            const pathKey = u.origin + u.pathname;
+            const n = (queryVariants.get(pathKey) ?? 0) + 1;
+            queryVariants.set(pathKey, n);
+            if (n > opts.maxQueryVariants) {
+              seen.add(key);
+              skippedByLimit++;
+              continue;
+            }
+          }
+          if (seen.size >= opts.maxPages) {
+            skippedByLimit++;
+            continue;
+          }
+          seen.add(key);
+          state.set(key, { depth: st.depth + 1, referrer: page.finalUrl, chain: [], started: 0 });
+          next.push({ url: key, uniqueKey: key });
+        }
+        if (next.length) await crawler.addRequests(next);
+      },
+    },
+    config,
+  );
+  crawler.gatherMaxBytes = opts.maxBytes;
+  crawler.gatherTimeoutMs = opts.timeoutMs;
+
+  try {
+    assertUrlAllowed(startUrl, opts.allowPrivateNetwork);
+  } catch (e) {
+    return emptyArtifacts(site, startUrl, asOf, [...siteHosts], started, classifyError(e));
+  }
+  await crawler.run([{ url: startUrl, uniqueKey: startUrl }]);
+  await crawler.teardown().catch(() => undefined);
+
+  const home = pages.find((p) => p.url === startUrl);
+  pages.sort((a, b) => a.depth - b.depth || a.url.localeCompare(b.url));
+  return {
+    site,
+    startUrl,
+    home,
+    pages,
+    stats: { pages: pages.length, links: allTargets.size, durationMs: Date.now() - started, skippedByLimit, errors },
+    asOf,
+    siteHosts: [...siteHosts],
+  };
+}
+
+function emptyArtifacts(site: SiteRef, startUrl: string, asOf: string, siteHosts: string[], started: number, error: FetchErrorInfo): SiteArtifacts {
+  const home: PageArtifact = {
+    url: startUrl,
+    finalUrl: startUrl,
+    redirectChain: [],
+    depth: 0,
+    status: null,
+    headers: {},
+    contentType: null,
+    fetchedAt: new Date(started).toISOString(),
+    durationMs: 0,
+    bytes: 0,
+    truncated: false,
+    encoding: null,
+    encodingSource: null,
+    title: '',
+    meta: {},
+    textLength: 0,
+    links: [],
+    error,
+    collected: {},
+  };
+  return { site, startUrl, home, pages: [home], stats: { pages: 1, links: 0, durationMs: Date.now() - started, skippedByLimit: 0, errors: 1 }, asOf, siteHosts };
+}

@@ -1,0 +1,105 @@
+import { getEncoding } from 'encoding-sniffer';
+import iconv from 'iconv-lite';
+import type { PageArtifact } from '../types.js';
+
+export interface Decoded {
+  text: string;
+  /** Canonical encoding name used to decode. */
+  encoding: string;
+  source: NonNullable<PageArtifact['encodingSource']>;
+  /** Share of U+FFFD replacement characters in the result (0 = clean). */
+  replacementRatio: number;
+  /** What the page declared, when that was not what decoded it cleanly: a finding for the site. */
+  mismatch?: { declared: string; declaredBy: 'header' | 'meta'; used: string };
+}
+
+/** Labels browsers treat as GBK-family; GB18030 is a superset, so decode them all as GB18030. */
+const GB_FAMILY = new Set(['gbk', 'gb2312', 'gb_2312', 'gb_2312-80', 'x-gbk', 'gb18030', 'cp936', 'windows-936', 'csgb2312', 'chinese', 'iso-ir-58']);
+
+export function canonicalEncoding(label: string | undefined | null): string | undefined {
+  if (!label) return undefined;
+  const l = label.trim().toLowerCase().replace(/^["']|["']$/g, '');
+  if (!l) return undefined;
+  if (GB_FAMILY.has(l)) return 'gb18030';
+  if (l === 'utf8' || l === 'unicode-1-1-utf-8') return 'utf-8';
+  if (l === 'big5-hkscs' || l === 'x-x-big5' || l === 'cn-big5' || l === 'csbig5') return 'big5';
+  return l;
+}
+
+function decodeWith(buf: Buffer, encoding: string): string | undefined {
+  try {
+    return new TextDecoder(encoding, { fatal: false }).decode(buf);
+  } catch {
+    if (iconv.encodingExists(encoding)) return iconv.decode(buf, encoding);
+    return undefined;
+  }
+}
+
+function replacementRatio(s: string): number {
+  if (s.length === 0) return 0;
+  let n = 0;
+  for (let i = s.indexOf('\uFFFD'); i !== -1; i = s.indexOf('\uFFFD', i + 1)) n++;
+  return n / s.length;
+}
+
+const CLEAN = 0.0005;
+
+/**
+ * Decodes an HTML body the way a browser would (BOM, then the header charset, then <meta charset>/http-equiv,
+ * per the WHATWG sniffing algorithm), and then verifies the result: when the declared encoding garbles the page
+ * (many U+FFFD) but another candidate (the other declaration, UTF-8, GB18030) decodes it cleanly, the clean one
+ * is used and the mismatch is reported. Chinese government sites often declare GBK wrongly, or only in <meta>.
+ */
+export function decodeHtml(buf: Buffer, headerCharset?: string): Decoded {
+  const header = canonicalEncoding(headerCharset);
+  const sniffOpts = { maxBytes: 4096, defaultEncoding: 'utf-8' };
+  // What the document itself says (BOM / meta), ignoring the transport layer.
+  const docEnc = canonicalEncoding(getEncoding(buf, sniffOpts));
+  const hasBom = buf.length >= 2 && ((buf[0] === 0xef && buf[1] === 0xbb) || (buf[0] === 0xfe && buf[1] === 0xff) || (buf[0] === 0xff && buf[1] === 0xfe));
+  const metaDeclared = !hasBom && docEnc && docEnc !== 'utf-8' ? docEnc : declaredUtf8InMeta(buf) ? 'utf-8' : undefined;
+
+  let first: string;
+  let source: Decoded['source'];
+  if (hasBom) {
+    first = docEnc ?? 'utf-8';
+    source = 'bom';
+  } else if (header) {
+    first = header;
+    source = 'header';
+  } else if (metaDeclared) {
+    first = metaDeclared;
+    source = 'meta';
+  } else {
+    first = 'utf-8';
+    source = 'default';
+  }
+
+  const candidates: Array<[string, Decoded['source']]> = [[first, source]];
+  if (metaDeclared && metaDeclared !== first) candidates.push([metaDeclared, 'meta']);
+  if (header && header !== first) candidates.push([header, 'header']);
+  for (const e of ['utf-8', 'gb18030']) if (!candidates.some(([c]) => c === e)) candidates.push([e, 'sniff']);
+
+  let best: Decoded | undefined;
+  for (const [enc, src] of candidates) {
+    const text = decodeWith(buf, enc);
+    if (text === undefined) continue;
+    const ratio = replacementRatio(text);
+    const d: Decoded = { text, encoding: enc, source: src, replacementRatio: ratio };
+    if (!best || ratio < best.replacementRatio) best = d;
+    if (ratio <= CLEAN) break;
+  }
+  if (!best) {
+    const text = buf.toString('utf8');
+    best = { text, encoding: 'utf-8', source: 'default', replacementRatio: replacementRatio(text) };
+  }
+  const declared = source === 'header' || source === 'meta' ? first : undefined;
+  if (declared && best.encoding !== declared) {
+    best.mismatch = { declared, declaredBy: source as 'header' | 'meta', used: best.encoding };
+  }
+  return best;
+}
+
+function declaredUtf8InMeta(buf: Buffer): boolean {
+  const head = buf.subarray(0, 4096).toString('latin1');
+  return /<meta[^>]+charset\s*=\s*["']?\s*utf-?8/i.test(head);
+}

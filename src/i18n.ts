@@ -1,0 +1,48 @@
+/** Labels of the human-readable output. Chinese (Simplified) first; English with --lang en. */
+import type { Lang } from './checks/api.js';
+
+const labels = {
+  verdict_pass: { zh: '合格', en: 'PASS' },
+  verdict_fail: { zh: '不合格', en: 'FAIL' },
+  status_pass: { zh: '通过', en: 'pass' },
+  status_fail: { zh: '未通过', en: 'fail' },
+  status_error: { zh: '出错', en: 'error' },
+  status_not_applicable: { zh: '不适用', en: 'not applicable' },
+  severity_veto: { zh: '单项否决', en: 'veto' },
+  severity_deduction: { zh: '扣分', en: 'deduction' },
+  severity_warning: { zh: '预警', en: 'warning' },
+  severity_info: { zh: '提示', en: 'info' },
+  tier_suspected: { zh: '疑似', en: 'suspected' },
+  result: { zh: '检查结果', en: 'Inspection result' },
+  verdict: { zh: '结论', en: 'Verdict' },
+  score: { zh: '得分', en: 'score' },
+  passLine: { zh: '合格线', en: 'pass line' },
+  decidedBy: { zh: '判定依据', en: 'Decided by' },
+  checks: { zh: '检查项', en: 'Checks' },
+  stats: { zh: '统计', en: 'Stats' },
+  pages: { zh: '页面', en: 'pages' },
+  links: { zh: '链接', en: 'links' },
+  duration: { zh: '用时', en: 'time' },
+  seconds: { zh: '秒', en: 's' },
+  findings: { zh: '项问题', en: 'finding(s)' },
+  where: { zh: '位置', en: 'where' },
+  expected: { zh: '应为', en: 'expected' },
+  actual: { zh: '实际', en: 'seen' },
+  more: { zh: '另有 {n} 项，完整列表见 --format json', en: '{n} more; see --format json for all' },
+  points: { zh: '分', en: 'pt' },
+  asOf: { zh: '检查日期', en: 'as of' },
+  siteError: { zh: '站点无法检查', en: 'Site could not be checked' },
+  noFindings: { zh: '未发现问题', en: 'no findings' },
+} as const;
+
+export type LabelKey = keyof typeof labels;
+
+export function t(key: LabelKey, lang: Lang, params: Record<string, string | number> = {}): string {
+  const s: string = labels[key][lang];
+  return s.replace(/\{(\w+)\}/g, (m, k: string) => (k in params ? String(params[k]) : m));
+}
+
+/** Today's date in Asia/Shanghai as YYYY-MM-DD (the default inspection date). */
+export function todayInShanghai(now = new Date()): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}

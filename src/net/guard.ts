@@ -1,0 +1,89 @@
+import dns from 'node:dns';
+import net from 'node:net';
+import { GovcheckFetchError } from './errors.js';
+
+/**
+ * Private, loopback, link-local, CGNAT, metadata and reserved ranges. The checker runs inside government
+ * networks and follows links written by others, so by default it refuses to connect to these
+ * (checked after DNS resolution and on every redirect hop).
+ */
+const blocked = new net.BlockList();
+for (const [addr, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const) {
+  blocked.addSubnet(addr, prefix, 'ipv4');
+}
+for (const [addr, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+  ['100::', 64],
+  ['2001:db8::', 32],
+] as const) {
+  blocked.addSubnet(addr, prefix, 'ipv6');
+}
+
+export function isPrivateAddress(address: string): boolean {
+  const family = net.isIP(address);
+  if (family === 4) return blocked.check(address, 'ipv4');
+  if (family === 6) {
+    const lower = address.toLowerCase();
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
+    if (mapped) return blocked.check(mapped[1], 'ipv4');
+    return blocked.check(lower, 'ipv6');
+  }
+  return false;
+}
+
+function stripBrackets(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+/** Throws private_address_blocked when a URL names a private IP literal (or localhost) and that is not allowed. */
+export function assertUrlAllowed(url: string | URL, allowPrivate: boolean): void {
+  if (allowPrivate) return;
+  const u = typeof url === 'string' ? new URL(url) : url;
+  const host = stripBrackets(u.hostname);
+  if (host === 'localhost' || host.endsWith('.localhost') || isPrivateAddress(host)) {
+    throw new GovcheckFetchError('private_address_blocked', `refused to fetch ${u.host}: private or loopback address (use --allow-private-network to allow)`, 'EPRIVATE');
+  }
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
+
+/** A dns.lookup replacement that refuses private answers unless allowed. Works for net/tls `lookup` options. */
+export function guardedLookup(allowPrivate: boolean) {
+  return function lookup(hostname: string, options: dns.LookupOptions | number | LookupCallback, callback?: LookupCallback): void {
+    const cb = (typeof options === 'function' ? options : callback) as LookupCallback;
+    const opts: dns.LookupOptions = typeof options === 'object' ? options : typeof options === 'number' ? { family: options } : {};
+    dns.lookup(hostname, { ...opts, all: true }, (err, addresses) => {
+      if (err) return cb(err, '');
+      const list = addresses as dns.LookupAddress[];
+      if (!allowPrivate) {
+        const bad = list.find((a) => isPrivateAddress(a.address));
+        if (bad) {
+          return cb(new GovcheckFetchError('private_address_blocked', `refused to connect to ${hostname} (${bad.address}): private or loopback address (use --allow-private-network to allow)`, 'EPRIVATE') as unknown as NodeJS.ErrnoException, '');
+        }
+      }
+      if (opts.all) return cb(null, list);
+      const first = list[0];
+      if (!first) return cb(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '');
+      cb(null, first.address, first.family);
+    });
+  };
+}

@@ -1,0 +1,289 @@
+import { Agent, request, type Dispatcher } from 'undici';
+import type { FetchErrorInfo, ProbeResult, RedirectHop } from '../types.js';
+import { classifyError, GovcheckFetchError, isTransient } from './errors.js';
+import { assertUrlAllowed, guardedLookup } from './guard.js';
+
+export interface HttpClientOptions {
+  /** Allow loopback/private targets (tests, demo, intranet inspections). */
+  allowPrivateNetwork: boolean;
+  /** Whole-request time limit in ms (the official rule: a page not open within 15 s is unreachable). */
+  timeoutMs: number;
+  /** Concurrent requests per host. */
+  perHostConcurrency: number;
+  /** Minimum ms between request starts to one host. */
+  perHostIntervalMs: number;
+  /** Redirect hops followed before giving up. */
+  maxRedirects: number;
+  /** Attempts for transient failures (reset, 5xx, timeout), with backoff and jitter. */
+  retries: number;
+  /** Base backoff in ms; attempt n waits base·2ⁿ ± jitter. */
+  retryBaseMs: number;
+  /** Longest Retry-After wait honoured (ms); longer ones end the probe as inconclusive. */
+  maxRetryAfterMs: number;
+  /** Verify TLS certificates. Link checking keeps this on; the https check reports certificate problems. */
+  rejectUnauthorized: boolean;
+  userAgent: string;
+  /** Bytes of body kept in bodySnippet for GET probes. */
+  snippetBytes: number;
+}
+
+export const defaultHttpOptions: HttpClientOptions = {
+  allowPrivateNetwork: false,
+  timeoutMs: 15_000,
+  perHostConcurrency: 4,
+  perHostIntervalMs: 0,
+  maxRedirects: 20,
+  retries: 2,
+  retryBaseMs: 500,
+  maxRetryAfterMs: 30_000,
+  rejectUnauthorized: true,
+  userAgent: 'Mozilla/5.0 (compatible; govcheck/0.1; +https://github.com/govcheck)',
+  snippetBytes: 64 * 1024,
+};
+
+/** HEAD answers that do not tell whether the target works: the probe falls back to GET. */
+const HEAD_FALLBACK = new Set([400, 401, 403, 404, 405, 406, 409, 410, 429, 500, 501, 502, 503, 999]);
+
+export interface ProbeOptions {
+  /** 'auto' = HEAD, then GET when HEAD is refused or answered oddly. */
+  method?: 'auto' | 'HEAD' | 'GET';
+  /** Keep the first bytes of the body (GET). */
+  wantBody?: boolean;
+  /** Extra headers. */
+  headers?: Record<string, string>;
+}
+
+/** Per-host politeness: bounded concurrency and a minimum interval between request starts. */
+class HostGate {
+  private active = 0;
+  private nextStart = 0;
+  private readonly waiting: Array<() => void> = [];
+  /** A Retry-After from this host pushes every later start back. */
+  pausedUntil = 0;
+
+  constructor(
+    private readonly concurrency: number,
+    private readonly intervalMs: number,
+  ) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      const now = Date.now();
+      const start = Math.max(now, this.nextStart, this.pausedUntil);
+      this.nextStart = start + this.intervalMs;
+      if (start > now) await sleep(start - now);
+      return await fn();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Parses Retry-After (delta seconds or HTTP-date) into ms from now; undefined when absent or unparseable. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) return undefined;
+  return Math.max(0, t - now);
+}
+
+function headerRecord(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (v === undefined) continue;
+    out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+/**
+ * The one shared, polite HTTP client. Checks that must make their own requests (verifying links,
+ * probing paths) get it from the check context; nothing else opens ad-hoc connections.
+ * Results are cached per URL and method for the client's lifetime (one run), so each distinct
+ * target is probed once.
+ */
+export class HttpClient {
+  readonly options: HttpClientOptions;
+  private readonly agent: Agent;
+  private readonly gates = new Map<string, HostGate>();
+  private readonly cache = new Map<string, Promise<ProbeResult>>();
+  requests = 0;
+
+  constructor(options: Partial<HttpClientOptions> = {}) {
+    this.options = { ...defaultHttpOptions, ...options };
+    this.agent = new Agent({
+      connect: {
+        lookup: guardedLookup(this.options.allowPrivateNetwork) as never,
+        rejectUnauthorized: this.options.rejectUnauthorized,
+        timeout: this.options.timeoutMs,
+      },
+      headersTimeout: this.options.timeoutMs,
+      bodyTimeout: this.options.timeoutMs,
+      connections: Math.max(1, this.options.perHostConcurrency),
+      keepAliveTimeout: 4_000,
+    });
+  }
+
+  private gate(url: URL): HostGate {
+    let g = this.gates.get(url.host);
+    if (!g) {
+      g = new HostGate(this.options.perHostConcurrency, this.options.perHostIntervalMs);
+      this.gates.set(url.host, g);
+    }
+    return g;
+  }
+
+  /** Probes a URL once per client (cached); see probeUncached. */
+  probe(url: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
+    const key = `${opts.method ?? 'auto'} ${opts.wantBody ? 'b' : ''} ${url}`;
+    let p = this.cache.get(key);
+    if (!p) {
+      p = this.probeUncached(url, opts);
+      this.cache.set(key, p);
+    }
+    return p;
+  }
+
+  /** HEAD (then GET when HEAD tells nothing), with redirects, retries and Retry-After honoured. */
+  async probeUncached(url: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
+    const method = opts.method ?? 'auto';
+    if (method === 'GET' || opts.wantBody) return this.withRetries(url, 'GET', opts);
+    const head = await this.withRetries(url, 'HEAD', opts);
+    if (method === 'HEAD') return head;
+    const headOdd =
+      (head.status !== null && HEAD_FALLBACK.has(head.status)) ||
+      (head.error !== undefined && head.error.kind !== 'dns_error' && head.error.kind !== 'private_address_blocked' && head.error.kind !== 'malformed_url' && head.error.kind !== 'tls_error' && head.error.kind !== 'connection_refused');
+    if (!headOdd) return head;
+    const get = await this.withRetries(url, 'GET', opts);
+    return { ...get, attempts: get.attempts + head.attempts };
+  }
+
+  private async withRetries(url: string, method: 'HEAD' | 'GET', opts: ProbeOptions): Promise<ProbeResult> {
+    let attempt = 0;
+    let last: ProbeResult | undefined;
+    const started = Date.now();
+    while (attempt <= this.options.retries) {
+      attempt++;
+      last = await this.once(url, method, opts);
+      const err: FetchErrorInfo | undefined =
+        last.error ?? (last.status !== null && last.status >= 400 ? { kind: 'http_error', status: last.status, message: '' } : undefined);
+      if (!err || !isTransient(err) || attempt > this.options.retries) break;
+      let wait = this.options.retryBaseMs * 2 ** (attempt - 1);
+      wait = wait / 2 + Math.random() * wait; // jitter: 0.5–1.5 × base·2ⁿ
+      if (last.status === 429 || last.status === 503) {
+        const ra = parseRetryAfter(last.headers['retry-after']);
+        if (ra !== undefined) {
+          if (ra > this.options.maxRetryAfterMs) break;
+          wait = Math.max(ra, 50);
+          const g = this.gate(new URL(url));
+          g.pausedUntil = Math.max(g.pausedUntil, Date.now() + wait);
+        }
+      }
+      await sleep(wait);
+    }
+    return { ...last!, attempts: attempt, durationMs: Date.now() - started };
+  }
+
+  private async once(startUrl: string, method: 'HEAD' | 'GET', opts: ProbeOptions): Promise<ProbeResult> {
+    const started = Date.now();
+    const chain: RedirectHop[] = [];
+    const seen = new Set<string>();
+    let current = startUrl;
+    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    const base: Omit<ProbeResult, 'finalUrl' | 'status' | 'headers'> = {
+      url: startUrl,
+      method,
+      redirectChain: chain,
+      durationMs: 0,
+      attempts: 1,
+    };
+    try {
+      for (;;) {
+        let u: URL;
+        try {
+          u = new URL(current);
+        } catch {
+          throw new GovcheckFetchError('malformed_url', `invalid URL: ${current}`);
+        }
+        if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+          throw new GovcheckFetchError('unsupported_scheme', `unsupported scheme ${u.protocol}`);
+        }
+        assertUrlAllowed(u, this.options.allowPrivateNetwork);
+        seen.add(u.href);
+        this.requests++;
+        const res = await this.gate(u).run(() =>
+          request(u, {
+            method,
+            dispatcher: this.agent as Dispatcher,
+            signal,
+            headers: {
+              'user-agent': this.options.userAgent,
+              accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
+              'accept-language': 'zh-CN,zh;q=0.9,en;q=0.5',
+              ...opts.headers,
+            },
+          }),
+        );
+        const headers = headerRecord(res.headers as Record<string, string | string[] | undefined>);
+        const location = headers['location'];
+        if (res.statusCode >= 300 && res.statusCode < 400 && location) {
+          await res.body.dump().catch(() => undefined);
+          let next: string;
+          try {
+            next = new URL(location, u).href;
+          } catch {
+            throw new GovcheckFetchError('malformed_url', `redirect to an invalid URL: ${location}`);
+          }
+          chain.push({ url: u.href, status: res.statusCode, location: next });
+          if (seen.has(next)) {
+            throw new GovcheckFetchError('redirect_loop', `redirect loop: ${[...chain.map((h) => h.url), next].join(' → ')}`);
+          }
+          if (chain.length > this.options.maxRedirects) {
+            throw new GovcheckFetchError('too_many_redirects', `more than ${this.options.maxRedirects} redirects`);
+          }
+          current = next;
+          continue;
+        }
+        let bodySnippet: string | undefined;
+        if (method === 'GET' && opts.wantBody) {
+          bodySnippet = await readCapped(res.body, this.options.snippetBytes);
+        } else {
+          // Do not download what we do not need: read at most a little, then close quietly.
+          await res.body.dump({ limit: 16 * 1024 }).catch(() => undefined);
+        }
+        return { ...base, finalUrl: u.href, status: res.statusCode, headers, bodySnippet, durationMs: Date.now() - started };
+      }
+    } catch (e) {
+      const error = classifyError(e);
+      return { ...base, finalUrl: current, status: null, headers: {}, error, durationMs: Date.now() - started };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close().catch(() => undefined);
+  }
+}
+
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void; on(ev: 'error', fn: () => void): unknown }, cap: number): Promise<string> {
+  body.on('error', () => undefined);
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    n += chunk.length;
+    if (n >= cap) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, cap).toString('utf8');
+}

@@ -1,0 +1,127 @@
+/**
+ * Checking one site: the one code path shared by `govcheck check`, the in-process quarterly run and
+ * the queue workers. gather (crawl once) → each check evaluates the artifacts → findings → verdict.
+ */
+import type { z } from 'zod';
+import type { CheckContext, CheckModule, Lang } from './checks/api.js';
+import { materialize } from './checks/api.js';
+import { loadChecks } from './checks/registry.js';
+import type { Config } from './config.js';
+import { gatherSite } from './gather/crawl.js';
+import { HttpClient } from './net/http.js';
+import type { CheckResult, SiteArtifacts, SiteRef, SiteResult } from './types.js';
+import { computeVerdict } from './verdict.js';
+
+export interface SiteCheckOptions {
+  config: Config;
+  asOf: string;
+  /** Shared HTTP client of the run (created here when absent, and closed afterwards). */
+  http?: HttpClient;
+  /** Only these check ids (default: config.enabledChecks, else every check enabled by default). */
+  checks?: string[];
+  lang?: Lang;
+  evidenceDir?: string;
+  /** Longest time one check may take (ms). */
+  checkTimeoutMs?: number;
+}
+
+export class UnknownCheckError extends Error {}
+
+/** The checks that apply to a site, with their validated options. */
+export async function selectChecks(config: Config, kind: SiteRef['kind'], only?: string[]): Promise<Array<{ module: CheckModule; options: unknown }>> {
+  const all = await loadChecks();
+  const wanted = only?.length ? only : config.enabledChecks.length ? config.enabledChecks : undefined;
+  if (wanted) {
+    const unknown = wanted.filter((id) => !all.some((c) => c.meta.id === id));
+    if (unknown.length) throw new UnknownCheckError(`unknown check(s): ${unknown.join(', ')}; known: ${all.map((c) => c.meta.id).join(', ')}`);
+  }
+  return all
+    .filter((c) => c.meta.scope.includes(kind))
+    .filter((c) => (wanted ? wanted.includes(c.meta.id) : c.meta.defaultEnabled !== false))
+    .map((module) => {
+      const parsed = (module.meta.options as z.ZodType).safeParse(config.checks[module.meta.id] ?? {});
+      if (!parsed.success) {
+        throw new UnknownCheckError(`options of check ${module.meta.id}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      }
+      return { module, options: parsed.data };
+    });
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Runs the given checks over gathered artifacts (also used by tests that feed artifacts in). */
+export async function runChecks(
+  artifacts: SiteArtifacts,
+  checks: Array<{ module: CheckModule; options: unknown }>,
+  opts: { config: Config; http: HttpClient; lang?: Lang; evidenceDir?: string; checkTimeoutMs?: number },
+): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const { module, options } of checks) {
+    const started = Date.now();
+    const ctx: CheckContext<unknown> = {
+      options,
+      http: opts.http,
+      asOf: artifacts.asOf,
+      lang: opts.lang ?? opts.config.lang,
+      evidenceDir: opts.evidenceDir,
+      rulePoints: (rule, key = 'each') => opts.config.rules.indicators[rule]?.points?.[key],
+    };
+    try {
+      const outcome = await withTimeout(Promise.resolve(module.run(artifacts, ctx)), opts.checkTimeoutMs ?? 10 * 60_000, `check ${module.meta.id}`);
+      const findings = outcome.findings.map((f) => materialize(module.meta, f));
+      const failing = findings.some((f) => (f.severity === 'veto' || f.severity === 'deduction') && (f.tier === 'confirmed' || opts.config.rules.countSuspected));
+      results.push({
+        id: module.meta.id,
+        status: outcome.notApplicable && findings.length === 0 ? 'not_applicable' : failing ? 'fail' : 'pass',
+        findings,
+        durationMs: Date.now() - started,
+        summary: outcome.notApplicable ? { ...outcome.summary, notApplicable: outcome.notApplicable } : outcome.summary,
+      });
+    } catch (e) {
+      results.push({ id: module.meta.id, status: 'error', findings: [], error: String((e as Error)?.message ?? e), durationMs: Date.now() - started });
+    }
+  }
+  return results;
+}
+
+export async function checkSite(site: SiteRef, opts: SiteCheckOptions): Promise<SiteResult> {
+  const startedAt = new Date().toISOString();
+  const { config } = opts;
+  const checks = await selectChecks(config, site.kind, opts.checks);
+  const ownHttp = !opts.http;
+  const http =
+    opts.http ??
+    new HttpClient({ ...config.http, allowPrivateNetwork: config.allowPrivateNetwork });
+  try {
+    const artifacts = await gatherSite(
+      site,
+      { ...config.gather, allowPrivateNetwork: config.allowPrivateNetwork },
+      checks,
+      opts.asOf,
+    );
+    const results = await runChecks(artifacts, checks, { config, http, lang: opts.lang, evidenceDir: opts.evidenceDir, checkTimeoutMs: opts.checkTimeoutMs });
+    const verdict = computeVerdict(results.flatMap((r) => r.findings), config.rules);
+    const homeFailed = artifacts.home?.error && artifacts.pages.every((p) => p.error);
+    return {
+      site,
+      url: artifacts.startUrl,
+      asOf: opts.asOf,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      ...verdict,
+      checks: results,
+      stats: artifacts.stats,
+      error: homeFailed ? artifacts.home!.error : undefined,
+    };
+  } finally {
+    if (ownHttp) await http.close();
+  }
+}

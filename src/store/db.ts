@@ -1,0 +1,306 @@
+/**
+ * Embedded store: SQLite through better-sqlite3, with versioned migrations.
+ * A site's result (site row, check rows, findings) is written in one transaction and keyed by
+ * (run, site): writing the same result again replaces it, never duplicates it.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { CheckResult, Finding, SiteRef, SiteResult } from '../types.js';
+
+export type DB = Database.Database;
+
+export class StoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+/** Ordered migrations; each runs once, in a transaction, and bumps PRAGMA user_version. */
+export const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,                 -- 'adhoc' | 'quarter'
+    quarter TEXT,
+    as_of TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'running', -- running | done | interrupted
+    options_json TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    finished_at TEXT
+  );
+  CREATE TABLE sites (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    name TEXT,
+    kind TEXT NOT NULL DEFAULT 'website',
+    grp TEXT,
+    owner TEXT,
+    site_code TEXT,
+    platform TEXT,
+    source TEXT,
+    render TEXT,
+    status TEXT NOT NULL DEFAULT 'operating',
+    extra_json TEXT NOT NULL DEFAULT '{}',
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE site_results (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    site_id TEXT NOT NULL REFERENCES sites(id),
+    url TEXT NOT NULL,
+    verdict TEXT NOT NULL,              -- pass | fail
+    score REAL NOT NULL,
+    decided_by_json TEXT NOT NULL,
+    stats_json TEXT NOT NULL,
+    error_kind TEXT,
+    error_message TEXT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, site_id)
+  );
+  CREATE TABLE check_results (
+    run_id TEXT NOT NULL,
+    site_id TEXT NOT NULL,
+    check_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT,
+    duration_ms INTEGER NOT NULL,
+    summary_json TEXT,
+    PRIMARY KEY (run_id, site_id, check_id),
+    FOREIGN KEY (run_id, site_id) REFERENCES site_results(run_id, site_id) ON DELETE CASCADE
+  );
+  CREATE TABLE findings (
+    id INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    site_id TEXT NOT NULL,
+    check_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    rule TEXT,
+    severity TEXT NOT NULL,
+    tier TEXT NOT NULL,
+    points REAL,
+    url TEXT NOT NULL,
+    target TEXT,
+    code TEXT NOT NULL,
+    params_json TEXT NOT NULL,
+    message TEXT NOT NULL,
+    message_en TEXT NOT NULL,
+    evidence_json TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    UNIQUE (run_id, site_id, check_id, seq),
+    FOREIGN KEY (run_id, site_id, check_id) REFERENCES check_results(run_id, site_id, check_id) ON DELETE CASCADE
+  );
+  CREATE INDEX findings_site ON findings(site_id, run_id);
+  CREATE INDEX findings_fp ON findings(fingerprint);
+  `,
+];
+
+export function openDb(file: string): DB {
+  if (file !== ':memory:') {
+    try {
+      mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    } catch (e) {
+      throw new StoreError(`cannot create the folder of database ${file}: ${(e as Error).message}`);
+    }
+  }
+  let db: DB;
+  try {
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('busy_timeout = 10000');
+    db.pragma('foreign_keys = ON');
+    db.pragma('synchronous = NORMAL');
+  } catch (e) {
+    throw new StoreError(`cannot open database ${file}: ${(e as Error).message}`);
+  }
+  migrate(db);
+  return db;
+}
+
+export function migrate(db: DB): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new StoreError(`database schema version ${current} is newer than this govcheck (${MIGRATIONS.length}); upgrade govcheck`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+/** Stable identity of a finding across runs (for new / fixed / persisting comparisons). */
+export function fingerprint(siteId: string, f: Finding): string {
+  return [siteId, f.checkId, f.code, f.rule ?? '', f.target ?? f.url].join('\u001f');
+}
+
+export interface RunRow {
+  id: string;
+  kind: string;
+  quarter: string | null;
+  as_of: string;
+  status: string;
+  options_json: string;
+  created_at: string;
+  finished_at: string | null;
+}
+
+export function ensureRun(db: DB, run: { id: string; kind: 'adhoc' | 'quarter'; quarter?: string; asOf: string; options?: unknown }): void {
+  db.prepare(
+    `INSERT INTO runs (id, kind, quarter, as_of, status, options_json, created_at) VALUES (?, ?, ?, ?, 'running', ?, ?)
+     ON CONFLICT(id) DO UPDATE SET status = CASE WHEN runs.status = 'done' AND excluded.kind = 'adhoc' THEN 'running' ELSE runs.status END`,
+  ).run(run.id, run.kind, run.quarter ?? null, run.asOf, JSON.stringify(run.options ?? {}), new Date().toISOString());
+}
+
+export function finishRun(db: DB, runId: string, status: 'done' | 'interrupted' = 'done'): void {
+  db.prepare(`UPDATE runs SET status = ?, finished_at = ? WHERE id = ?`).run(status, new Date().toISOString(), runId);
+}
+
+export function upsertSite(db: DB, site: SiteRef & { status?: string }): void {
+  db.prepare(
+    `INSERT INTO sites (id, url, name, kind, grp, owner, site_code, platform, source, render, status, updated_at)
+     VALUES (@id, @url, @name, @kind, @grp, @owner, @siteCode, @platform, @source, @render, @status, @now)
+     ON CONFLICT(id) DO UPDATE SET url = excluded.url, name = COALESCE(excluded.name, sites.name), kind = excluded.kind,
+       grp = COALESCE(excluded.grp, sites.grp), owner = COALESCE(excluded.owner, sites.owner), site_code = COALESCE(excluded.site_code, sites.site_code),
+       platform = COALESCE(excluded.platform, sites.platform), source = COALESCE(excluded.source, sites.source), render = COALESCE(excluded.render, sites.render),
+       status = excluded.status, updated_at = excluded.updated_at`,
+  ).run({
+    id: site.id,
+    url: site.url,
+    name: site.name ?? null,
+    kind: site.kind,
+    grp: site.group ?? null,
+    owner: site.owner ?? null,
+    siteCode: site.siteCode ?? null,
+    platform: site.platform ?? null,
+    source: site.source ?? null,
+    render: site.render ?? null,
+    status: site.status ?? 'operating',
+    now: new Date().toISOString(),
+  });
+}
+
+/** Writes one site's whole result atomically; an earlier result of the same run and site is replaced. */
+export function saveSiteResult(db: DB, runId: string, result: SiteResult): void {
+  const write = db.transaction(() => {
+    upsertSite(db, result.site);
+    db.prepare(`DELETE FROM site_results WHERE run_id = ? AND site_id = ?`).run(runId, result.site.id);
+    db.prepare(
+      `INSERT INTO site_results (run_id, site_id, url, verdict, score, decided_by_json, stats_json, error_kind, error_message, started_at, finished_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      runId,
+      result.site.id,
+      result.url,
+      result.verdict,
+      result.score,
+      JSON.stringify(result.decidedBy),
+      JSON.stringify(result.stats),
+      result.error?.kind ?? null,
+      result.error?.message ?? null,
+      result.startedAt,
+      result.finishedAt,
+    );
+    const insCheck = db.prepare(`INSERT INTO check_results (run_id, site_id, check_id, status, error, duration_ms, summary_json) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    const insFinding = db.prepare(
+      `INSERT INTO findings (run_id, site_id, check_id, seq, rule, severity, tier, points, url, target, code, params_json, message, message_en, evidence_json, fingerprint)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const c of result.checks) {
+      insCheck.run(runId, result.site.id, c.id, c.status, c.error ?? null, Math.round(c.durationMs), c.summary ? JSON.stringify(c.summary) : null);
+      c.findings.forEach((f, i) => {
+        insFinding.run(
+          runId,
+          result.site.id,
+          c.id,
+          i,
+          f.rule ?? null,
+          f.severity,
+          f.tier,
+          f.points ?? null,
+          f.url,
+          f.target ?? null,
+          f.code,
+          JSON.stringify(f.params),
+          f.message,
+          f.messageEn,
+          JSON.stringify(f.evidence),
+          fingerprint(result.site.id, f),
+        );
+      });
+    }
+  });
+  write();
+}
+
+interface SiteResultRow {
+  run_id: string;
+  site_id: string;
+  url: string;
+  verdict: 'pass' | 'fail';
+  score: number;
+  decided_by_json: string;
+  stats_json: string;
+  error_kind: string | null;
+  error_message: string | null;
+  started_at: string;
+  finished_at: string;
+}
+
+/** Reads a stored site result back in the same shape it was written. */
+export function loadSiteResult(db: DB, runId: string, siteId: string): SiteResult | undefined {
+  const row = db.prepare(`SELECT * FROM site_results WHERE run_id = ? AND site_id = ?`).get(runId, siteId) as SiteResultRow | undefined;
+  if (!row) return undefined;
+  const site = db.prepare(`SELECT * FROM sites WHERE id = ?`).get(siteId) as Record<string, string | null>;
+  const checks = db.prepare(`SELECT * FROM check_results WHERE run_id = ? AND site_id = ? ORDER BY rowid`).all(runId, siteId) as Array<Record<string, string | number | null>>;
+  const findings = db.prepare(`SELECT * FROM findings WHERE run_id = ? AND site_id = ? ORDER BY check_id, seq`).all(runId, siteId) as Array<Record<string, string | number | null>>;
+  const siteRef: SiteRef = {
+    id: siteId,
+    url: String(site.url),
+    name: site.name ?? undefined,
+    kind: (site.kind as SiteRef['kind']) ?? 'website',
+    group: site.grp ?? undefined,
+    owner: site.owner ?? undefined,
+    siteCode: site.site_code ?? undefined,
+    platform: site.platform ?? undefined,
+    source: site.source ?? undefined,
+  };
+  const checkResults: CheckResult[] = checks.map((c) => ({
+    id: String(c.check_id),
+    status: c.status as CheckResult['status'],
+    error: (c.error as string | null) ?? undefined,
+    durationMs: Number(c.duration_ms),
+    summary: c.summary_json ? JSON.parse(String(c.summary_json)) : undefined,
+    findings: findings
+      .filter((f) => f.check_id === c.check_id)
+      .map((f) => ({
+        checkId: String(f.check_id),
+        rule: (f.rule as string | null) ?? undefined,
+        severity: f.severity as Finding['severity'],
+        tier: f.tier as Finding['tier'],
+        points: (f.points as number | null) ?? undefined,
+        url: String(f.url),
+        target: (f.target as string | null) ?? undefined,
+        code: String(f.code),
+        params: JSON.parse(String(f.params_json)),
+        message: String(f.message),
+        messageEn: String(f.message_en),
+        evidence: JSON.parse(String(f.evidence_json)),
+      })),
+  }));
+  return {
+    site: siteRef,
+    url: row.url,
+    asOf: (db.prepare(`SELECT as_of FROM runs WHERE id = ?`).get(runId) as { as_of: string }).as_of,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    verdict: row.verdict,
+    score: row.score,
+    decidedBy: JSON.parse(row.decided_by_json),
+    checks: checkResults,
+    stats: JSON.parse(row.stats_json),
+    error: row.error_kind ? { kind: row.error_kind as NonNullable<SiteResult['error']>['kind'], message: row.error_message ?? '' } : undefined,
+  };
+}
