@@ -7,6 +7,7 @@ import { StoreError } from '../store/db.js';
 import { EXIT, UsageError } from './common.js';
 import { register as registerCheck } from './commands/check.js';
 import { register as registerChecks } from './commands/checks.js';
+import { register as registerDemo } from './commands/demo.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerCheck(program);
   registerChecks(program);
+  registerDemo(program);
   return program;
 }
 

@@ -4,14 +4,14 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { CheerioCrawler, Configuration, log, LogLevel, type CheerioCrawlingContext, type Request } from 'crawlee';
-import * as cheerio from 'cheerio';
 import { parseDocument } from 'htmlparser2';
-import type { CheckModule, PageContext } from '../checks/api.js';
+import type { CheckModule } from '../checks/api.js';
 import { classifyError, GovcheckFetchError, isTransient } from '../net/errors.js';
 import { assertUrlAllowed, guardedLookup } from '../net/guard.js';
 import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
 import { decodeHtml } from './decode.js';
-import { extractPage, isAttachmentUrl, isResourceUrl } from './extract.js';
+import { isAttachmentUrl, isResourceUrl } from './extract.js';
+import { buildPageArtifact } from './page.js';
 
 log.setLevel(LogLevel.OFF);
 
@@ -86,7 +86,6 @@ class GatherCrawler extends CheerioCrawler {
     request.userData.__bytes = body.length;
     request.userData.__truncated = truncated;
     if (timedOut) request.userData.__timedOut = true;
-    let $: cheerio.CheerioAPI;
     let dom;
     let text = '';
     if (isHtml && body.length > 0) {
@@ -96,15 +95,12 @@ class GatherCrawler extends CheerioCrawler {
       request.userData.__encodingSource = decoded.source;
       request.userData.__encodingMismatch = decoded.mismatch;
       request.userData.__replacementRatio = decoded.replacementRatio;
-      dom = parseDocument(text, { decodeEntities: true, xmlMode: type.includes('xml') && !type.includes('xhtml') && /^\s*<\?xml/.test(text) });
-      $ = cheerio.load(dom, {}, true);
+      dom = parseDocument(text, { decodeEntities: true });
     } else {
       dom = parseDocument('');
-      $ = cheerio.load(dom, {}, true);
     }
     return {
       dom,
-      $,
       body: text,
       isXml: false,
       response: responseStream,
@@ -265,7 +261,7 @@ export async function gatherSite(
         recordError(request, request.userData.__timedOut ? { kind: 'timeout', message: 'page not loaded within the time limit' } : classifyError(error));
       },
       requestHandler: async (ctx) => {
-        const { request, response, $ } = ctx as CheerioCrawlingContext & { dom: ReturnType<typeof parseDocument> };
+        const { request, response } = ctx;
         const dom = (ctx as unknown as { dom: ReturnType<typeof parseDocument> }).dom;
         const html = (ctx as unknown as { body: string }).body ?? '';
         const st = state.get(request.uniqueKey) ?? { depth: 0, chain: [], started: Date.now() };
@@ -274,44 +270,29 @@ export async function gatherSite(
         for (const [k, v] of Object.entries(response.headers)) {
           if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
         }
-        const contentType = headers['content-type'] ?? null;
-        const extracted = html ? extractPage(dom, { pageUrl: finalUrl, siteHosts }) : { title: '', text: '', meta: {}, links: [] };
-        const page: PageArtifact = {
-          url: request.url,
-          finalUrl,
-          redirectChain: st.chain,
-          depth: st.depth,
-          referrer: st.referrer,
-          status: response.statusCode ?? null,
-          headers,
-          contentType,
-          fetchedAt: new Date(st.started || Date.now()).toISOString(),
-          durationMs: Date.now() - (st.started || Date.now()),
-          bytes: (request.userData.__bytes as number) ?? 0,
-          truncated: Boolean(request.userData.__truncated),
-          encoding: (request.userData.__encoding as string) ?? null,
-          encodingSource: (request.userData.__encodingSource as PageArtifact['encodingSource']) ?? null,
-          title: extracted.title,
-          meta: extracted.meta,
-          textLength: extracted.text.length,
-          links: extracted.links,
-          collected: {},
-        };
+        const page = buildPageArtifact(
+          {
+            url: request.url,
+            finalUrl,
+            status: response.statusCode ?? null,
+            headers,
+            redirectChain: st.chain,
+            depth: st.depth,
+            referrer: st.referrer,
+            fetchedAt: new Date(st.started || Date.now()).toISOString(),
+            durationMs: Date.now() - (st.started || Date.now()),
+            bytes: (request.userData.__bytes as number) ?? 0,
+            truncated: Boolean(request.userData.__truncated),
+            encoding: (request.userData.__encoding as string) ?? null,
+            encodingSource: (request.userData.__encodingSource as PageArtifact['encodingSource']) ?? null,
+            html,
+            dom,
+          },
+          { site, asOf, siteHosts, collectors },
+        );
         if (request.userData.__encodingMismatch) page.collected['@encoding'] = { mismatch: request.userData.__encodingMismatch, replacementRatio: request.userData.__replacementRatio };
         else if ((request.userData.__replacementRatio as number) > 0.01) page.collected['@encoding'] = { replacementRatio: request.userData.__replacementRatio };
         if (request.userData.__timedOut) page.error = { kind: 'timeout', message: 'body not complete within the time limit; page cut' };
-        if (page.status !== null && page.status >= 400) page.error = { kind: 'http_error', status: page.status, message: `HTTP ${page.status}` };
-        if (collectors.length && html) {
-          const pctx: PageContext = { page, $: $ as unknown as cheerio.CheerioAPI, dom, text: extracted.text, html, site, asOf, isHome: st.depth === 0 };
-          for (const c of collectors) {
-            try {
-              const v = c.module.collect!(pctx, c.options);
-              if (v !== undefined) page.collected[c.module.meta.id] = v;
-            } catch (e) {
-              page.collected[c.module.meta.id] = { collectError: String((e as Error).message ?? e) };
-            }
-          }
-        }
         pages.push(page);
         for (const l of page.links) if (l.url) allTargets.add(l.url);
 

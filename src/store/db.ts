@@ -4,7 +4,7 @@
  * (run, site): writing the same result again replaces it, never duplicates it.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { CheckResult, Finding, SiteRef, SiteResult } from '../types.js';
 
@@ -98,10 +98,14 @@ export const MIGRATIONS: string[] = [
 
 export function openDb(file: string): DB {
   if (file !== ':memory:') {
-    try {
-      mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    } catch (e) {
-      throw new StoreError(`cannot create the folder of database ${file}: ${(e as Error).message}`);
+    // One level only: a recursive mkdir spins forever on some pseudo file systems (/proc).
+    const dir = path.dirname(path.resolve(file));
+    if (!existsSync(dir)) {
+      try {
+        mkdirSync(dir);
+      } catch (e) {
+        throw new StoreError(`cannot create the folder of database ${file}: ${(e as Error).message}`);
+      }
     }
   }
   let db: DB;

@@ -1,0 +1,119 @@
+/**
+ * Turning a parsed page into its artifact, and running the checks' collectors on it. Shared by the
+ * crawler and by `artifactsFromHtml` (check tests feed artifacts in without any HTTP, Lighthouse-style).
+ */
+import * as cheerio from 'cheerio';
+import type { Document } from 'domhandler';
+import { parseDocument } from 'htmlparser2';
+import type { CheckModule, PageContext } from '../checks/api.js';
+import type { PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
+import { extractPage } from './extract.js';
+
+export interface ParsedPage {
+  url: string;
+  finalUrl: string;
+  status: number | null;
+  headers: Record<string, string>;
+  redirectChain: RedirectHop[];
+  depth: number;
+  referrer?: string;
+  fetchedAt: string;
+  durationMs: number;
+  bytes: number;
+  truncated: boolean;
+  encoding: string | null;
+  encodingSource: PageArtifact['encodingSource'];
+  html: string;
+  dom: Document;
+}
+
+export type Collector = { module: CheckModule; options: unknown };
+
+export function buildPageArtifact(p: ParsedPage, ctx: { site: SiteRef; asOf: string; siteHosts: ReadonlySet<string>; collectors: Collector[] }): PageArtifact {
+  const extracted = p.html ? extractPage(p.dom, { pageUrl: p.finalUrl, siteHosts: ctx.siteHosts }) : { title: '', text: '', meta: {}, links: [] };
+  const page: PageArtifact = {
+    url: p.url,
+    finalUrl: p.finalUrl,
+    redirectChain: p.redirectChain,
+    depth: p.depth,
+    referrer: p.referrer,
+    status: p.status,
+    headers: p.headers,
+    contentType: p.headers['content-type'] ?? null,
+    fetchedAt: p.fetchedAt,
+    durationMs: p.durationMs,
+    bytes: p.bytes,
+    truncated: p.truncated,
+    encoding: p.encoding,
+    encodingSource: p.encodingSource,
+    title: extracted.title,
+    meta: extracted.meta,
+    textLength: extracted.text.length,
+    links: extracted.links,
+    collected: {},
+  };
+  if (page.status !== null && page.status >= 400) page.error = { kind: 'http_error', status: page.status, message: `HTTP ${page.status}` };
+  const collectors = ctx.collectors.filter((c) => c.module.collect);
+  if (collectors.length && p.html) {
+    const $ = cheerio.load(p.dom, {}, true);
+    const pctx: PageContext = { page, $, dom: p.dom, text: extracted.text, html: p.html, site: ctx.site, asOf: ctx.asOf, isHome: p.depth === 0 };
+    for (const c of collectors) {
+      try {
+        const v = c.module.collect!(pctx, c.options);
+        if (v !== undefined) page.collected[c.module.meta.id] = v;
+      } catch (e) {
+        page.collected[c.module.meta.id] = { collectError: String((e as Error)?.message ?? e) };
+      }
+    }
+  }
+  return page;
+}
+
+export interface OfflinePage {
+  url: string;
+  html: string;
+  status?: number;
+  headers?: Record<string, string>;
+  depth?: number;
+}
+
+/**
+ * Site artifacts from HTML strings, without any HTTP: for check tests and text-only uses.
+ * The first page is the home page.
+ */
+export function artifactsFromHtml(pages: OfflinePage[], opts: { asOf: string; site?: Partial<SiteRef>; collectors?: Collector[]; extraHosts?: string[] }): SiteArtifacts {
+  const startUrl = new URL(pages[0].url).href;
+  const site: SiteRef = { id: new URL(startUrl).host, url: startUrl, kind: 'website', ...opts.site };
+  const siteHosts = new Set([new URL(startUrl).host, ...(opts.extraHosts ?? [])]);
+  const artifacts = pages.map((p, i) =>
+    buildPageArtifact(
+      {
+        url: new URL(p.url).href,
+        finalUrl: new URL(p.url).href,
+        status: p.status ?? 200,
+        headers: { 'content-type': 'text/html; charset=utf-8', ...p.headers },
+        redirectChain: [],
+        depth: p.depth ?? (i === 0 ? 0 : 1),
+        fetchedAt: new Date().toISOString(),
+        durationMs: 1,
+        bytes: Buffer.byteLength(p.html),
+        truncated: false,
+        encoding: 'utf-8',
+        encodingSource: 'header',
+        html: p.html,
+        dom: parseDocument(p.html),
+      },
+      { site, asOf: opts.asOf, siteHosts, collectors: opts.collectors ?? [] },
+    ),
+  );
+  const targets = new Set(artifacts.flatMap((a) => a.links.map((l) => l.url).filter(Boolean)));
+  return {
+    site,
+    startUrl,
+    home: artifacts[0],
+    pages: artifacts,
+    stats: { pages: artifacts.length, links: targets.size, durationMs: 0, skippedByLimit: 0, errors: artifacts.filter((a) => a.error).length },
+    asOf: opts.asOf,
+    siteHosts: [...siteHosts],
+  };
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { assertUrlAllowed, guardedLookup, isPrivateAddress } from '../src/net/guard.js';
+
+describe('private network guard', () => {
+  it.each([
+    ['127.0.0.1', true],
+    ['10.1.2.3', true],
+    ['172.16.0.1', true],
+    ['172.32.0.1', false],
+    ['192.168.1.1', true],
+    ['169.254.169.254', true],
+    ['100.64.0.1', true],
+    ['0.0.0.0', true],
+    ['::1', true],
+    ['fe80::1', true],
+    ['fd00::1', true],
+    ['::ffff:127.0.0.1', true],
+    ['8.8.8.8', false],
+    ['2001:4860::8888', false],
+    ['202.96.128.86', false],
+  ])('%s private=%s', (addr, expected) => {
+    expect(isPrivateAddress(addr)).toBe(expected);
+  });
+
+  it('refuses loopback URLs unless allowed', () => {
+    expect(() => assertUrlAllowed('http://127.0.0.1:8080/', false)).toThrow(/private or loopback/);
+    expect(() => assertUrlAllowed('http://[::1]/', false)).toThrow(/private or loopback/);
+    expect(() => assertUrlAllowed('http://localhost/', false)).toThrow(/private or loopback/);
+    expect(() => assertUrlAllowed('http://127.0.0.1:8080/', true)).not.toThrow();
+  });
+
+  it('refuses names that resolve to private addresses (checked after DNS)', async () => {
+    const lookup = guardedLookup(false);
+    const err = await new Promise<Error | null>((resolve) => lookup('localhost', {}, (e) => resolve(e)));
+    expect(err?.message).toMatch(/private or loopback/);
+    const ok = await new Promise<string>((resolve, reject) => guardedLookup(true)('localhost', {}, (e, a) => (e ? reject(e) : resolve(String(a)))));
+    expect(ok).toMatch(/127\.0\.0\.1|::1/);
+  });
+});
