@@ -142,6 +142,39 @@ export interface SiteRef {
   render?: 'html' | 'browser';
 }
 
+/** One post of a new-media account, normalised from a feed or a rendered page. */
+export interface AccountPost {
+  id?: string;
+  title: string;
+  url?: string;
+  /** Publication time (ISO 8601), when the source gives one. */
+  publishedAt?: string;
+  /** Plain text of the post body. */
+  text: string;
+  media: Array<{ url: string; kind: 'image' | 'video' | 'audio' }>;
+  links: string[];
+}
+
+export interface AccountMenu {
+  label: string;
+  url?: string;
+  children?: AccountMenu[];
+}
+
+/** Everything gathered for one new-media account: the input of the new-media checks. */
+export interface AccountArtifact {
+  platform: string;
+  sourceKind: 'feed' | 'page';
+  sourceUrl: string;
+  name?: string;
+  fetchedAt: string;
+  posts: AccountPost[];
+  menus: AccountMenu[];
+  error?: FetchErrorInfo;
+  /** Path of a screenshot of the source page, when it was rendered. */
+  screenshot?: string;
+}
+
 /** Everything gathered for one site in one crawl: the input of every check. */
 export interface SiteArtifacts {
   site: SiteRef;
@@ -154,6 +187,8 @@ export interface SiteArtifacts {
   asOf: string;
   /** Hosts considered part of the site. */
   siteHosts: string[];
+  /** For new-media accounts: the normalised account (websites leave it undefined). */
+  account?: AccountArtifact;
 }
 
 export type Severity = 'veto' | 'deduction' | 'warning' | 'info';

@@ -45,7 +45,9 @@ describe('govcheck check (end to end, real servers on 127.0.0.1)', () => {
       expect(reported).not.toContain(resolveTarget(w, planted.origin));
     }
     expect(out.stats.pages).toBeGreaterThanOrEqual(site.truth.pages.length);
-    expect(out.score).toBeCloseTo(100 - 1 - 1 - 0.1 - 0.1 - 0.5, 5);
+    const points = Object.fromEntries(out.decidedBy.map((h: { rule: string; points: number }) => [h.rule, h.points]));
+    expect(points['W-D1']).toBeCloseTo(1 + 1 + 0.1 + 0.1, 5); // two on the home page, two elsewhere
+    expect(points['W-D2']).toBeCloseTo(0.5, 5); // one attachment
   });
 
   it('stores pages decoded correctly: GBK declared by meta or by header', async () => {
