@@ -40,6 +40,8 @@ export type Rules = z.infer<typeof rulesSchema>;
 
 export const configSchema = z.object({
   allowPrivateNetwork: z.boolean().default(false),
+  /** Host overrides: name → IP address, or null for a name that must not resolve (like /etc/hosts, curl --resolve). */
+  hosts: z.record(z.string(), z.union([z.ipv4(), z.ipv6(), z.null()])).default({}),
   lang: z.enum(['zh', 'en']).default('zh'),
   gather: z
     .object({

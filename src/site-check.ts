@@ -99,11 +99,11 @@ export async function checkSite(site: SiteRef, opts: SiteCheckOptions): Promise<
   const ownHttp = !opts.http;
   const http =
     opts.http ??
-    new HttpClient({ ...config.http, allowPrivateNetwork: config.allowPrivateNetwork });
+    new HttpClient({ ...config.http, allowPrivateNetwork: config.allowPrivateNetwork, hosts: config.hosts });
   try {
     const artifacts = await gatherSite(
       site,
-      { ...config.gather, allowPrivateNetwork: config.allowPrivateNetwork },
+      { ...config.gather, allowPrivateNetwork: config.allowPrivateNetwork, hosts: config.hosts },
       checks,
       opts.asOf,
     );

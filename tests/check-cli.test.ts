@@ -88,6 +88,15 @@ describe('govcheck check (end to end, real servers on 127.0.0.1)', () => {
     conn.close();
   });
 
+  it('checks a site by its host name pinned with --resolve, and classifies a name that does not resolve', async () => {
+    const port = new URL(clean.origin).port;
+    const ok = await runCli(['check', `http://www.shifan.gov.cn:${port}/`, '--resolve', 'www.shifan.gov.cn:127.0.0.1', '--allow-private-network', '--no-store', '--format', 'json', '--checks', 'availability']);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ verdict: 'pass', error: null });
+    const gone = await runCli(['check', `http://gone.shifan.gov.cn:${port}/`, '--resolve', 'gone.shifan.gov.cn:-', '--allow-private-network', '--no-store', '--format', 'json']);
+    expect(gone.code).toBe(1);
+    expect(JSON.parse(gone.stdout).error.kind).toBe('dns_error');
+  });
+
   it('refuses loopback targets unless --allow-private-network is given', async () => {
     const r = await runCli(['check', `${clean.origin}/`, '--no-store', '--format', 'json']);
     expect(r.code).toBe(1);

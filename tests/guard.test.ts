@@ -36,4 +36,15 @@ describe('private network guard', () => {
     const ok = await new Promise<string>((resolve, reject) => guardedLookup(true)('localhost', {}, (e, a) => (e ? reject(e) : resolve(String(a)))));
     expect(ok).toMatch(/127\.0\.0\.1|::1/);
   });
+
+  it('applies host overrides before DNS: pinned names and names that must not resolve', async () => {
+    const hosts = { 'www.example.gov.cn': '127.0.0.1', 'gone.example.gov.cn': null };
+    const lookup = guardedLookup(true, hosts);
+    const pinned = await new Promise<string>((resolve, reject) => lookup('WWW.example.gov.cn.', {}, (e, a) => (e ? reject(e) : resolve(String(a)))));
+    expect(pinned).toBe('127.0.0.1');
+    const gone = await new Promise<NodeJS.ErrnoException | null>((resolve) => lookup('gone.example.gov.cn', {}, (e) => resolve(e)));
+    expect(gone?.code).toBe('ENOTFOUND');
+    const guarded = await new Promise<Error | null>((resolve) => guardedLookup(false, hosts)('www.example.gov.cn', {}, (e) => resolve(e)));
+    expect(guarded?.message).toMatch(/private or loopback/);
+  });
 });

@@ -45,6 +45,16 @@ export interface CommonOptions {
   concurrency?: number;
   timeout?: number;
   lang?: Lang;
+  resolve?: string[];
+}
+
+/** `--resolve host:address` (address `-` = the name does not resolve), like curl's --resolve. */
+export function parseResolve(v: string): [string, string | null] {
+  const i = v.indexOf(':');
+  if (i <= 0) throw new UsageError(`--resolve expects host:address, got ${v}`);
+  const host = v.slice(0, i).toLowerCase();
+  const addr = v.slice(i + 1).replace(/^\[|\]$/g, '');
+  return [host, addr === '-' ? null : addr];
 }
 
 /** Config from files, with command-line flags on top. */
@@ -53,6 +63,7 @@ export function configFrom(o: CommonOptions): Config {
   const gather: Record<string, unknown> = {};
   if (o.allowPrivateNetwork) overrides.allowPrivateNetwork = true;
   if (o.lang) overrides.lang = o.lang;
+  if (o.resolve?.length) overrides.hosts = Object.fromEntries(o.resolve.map(parseResolve));
   if (o.maxPages !== undefined) gather.maxPages = o.maxPages;
   if (o.maxDepth !== undefined) gather.maxDepth = o.maxDepth;
   if (o.concurrency !== undefined) gather.concurrency = o.concurrency;

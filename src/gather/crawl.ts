@@ -7,7 +7,7 @@ import { CheerioCrawler, Configuration, log, LogLevel, type CheerioCrawlingConte
 import { parseDocument } from 'htmlparser2';
 import type { CheckModule } from '../checks/api.js';
 import { classifyError, GovcheckFetchError, isTransient } from '../net/errors.js';
-import { assertUrlAllowed, guardedLookup } from '../net/guard.js';
+import { assertUrlAllowed, guardedLookup, type HostOverrides } from '../net/guard.js';
 import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
 import { decodeHtml } from './decode.js';
 import { isAttachmentUrl, isResourceUrl } from './extract.js';
@@ -29,6 +29,8 @@ export interface GatherOptions {
   /** Extra hosts that count as the same site. */
   extraHosts: string[];
   allowPrivateNetwork: boolean;
+  /** Host overrides (name → address, null = does not resolve). */
+  hosts?: HostOverrides;
   /** How many URLs that differ only in their query string one path may contribute (endless calendars). */
   maxQueryVariants: number;
   /** Retries of a page after a transient failure. */
@@ -206,7 +208,7 @@ export async function gatherSite(
   };
 
   const config = new Configuration({ persistStorage: false, purgeOnStart: true, availableMemoryRatio: 0.5 });
-  const lookup = guardedLookup(opts.allowPrivateNetwork);
+  const lookup = guardedLookup(opts.allowPrivateNetwork, opts.hosts);
   const crawler = new GatherCrawler(
     {
       maxConcurrency: Math.max(1, opts.concurrency),

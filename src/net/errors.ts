@@ -78,7 +78,12 @@ export function classifyError(err: unknown): FetchErrorInfo {
       return { kind: e.kind, message: e.message, code: e.code, status: e.status };
     }
   }
-  const message = links.map((e) => String(e.message ?? '')).filter(Boolean).join(': ') || String(err);
+  const parts: string[] = [];
+  for (const e of links) {
+    const m = String(e.message ?? '');
+    if (m && !parts.some((p) => p.includes(m))) parts.push(m);
+  }
+  const message = parts.join(': ') || String(err);
   for (const e of links) {
     const code = typeof e.code === 'string' ? e.code : undefined;
     if (!code) continue;

@@ -66,12 +66,37 @@ export function assertUrlAllowed(url: string | URL, allowPrivate: boolean): void
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
 
+/**
+ * Host overrides, like /etc/hosts or curl's --resolve: name → address, or null for "does not resolve".
+ * Inspectors pin a site to an address (before a DNS cut-over, inside an intranet); tests use it so that
+ * no name ever reaches a real DNS server.
+ */
+export type HostOverrides = Record<string, string | null>;
+
+function overrideLookup(hostname: string, hosts: HostOverrides | undefined, cb: (err: NodeJS.ErrnoException | null, list: dns.LookupAddress[]) => void): boolean {
+  if (!hosts) return false;
+  const key = hostname.toLowerCase().replace(/\.$/, '');
+  if (!(key in hosts)) return false;
+  const address = hosts[key];
+  process.nextTick(() => {
+    if (address === null || address === undefined || !net.isIP(address)) {
+      cb(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname }), []);
+    } else {
+      cb(null, [{ address, family: net.isIP(address) }]);
+    }
+  });
+  return true;
+}
+
 /** A dns.lookup replacement that refuses private answers unless allowed. Works for net/tls `lookup` options. */
-export function guardedLookup(allowPrivate: boolean) {
+export function guardedLookup(allowPrivate: boolean, hosts?: HostOverrides) {
   return function lookup(hostname: string, options: dns.LookupOptions | number | LookupCallback, callback?: LookupCallback): void {
     const cb = (typeof options === 'function' ? options : callback) as LookupCallback;
     const opts: dns.LookupOptions = typeof options === 'object' ? options : typeof options === 'number' ? { family: options } : {};
-    dns.lookup(hostname, { ...opts, all: true }, (err, addresses) => {
+    const resolver = (h: string, o: dns.LookupAllOptions, done: (err: NodeJS.ErrnoException | null, list: dns.LookupAddress[]) => void) => {
+      if (!overrideLookup(h, hosts, done)) dns.lookup(h, o, (e, list) => done(e, list as dns.LookupAddress[]));
+    };
+    resolver(hostname, { ...opts, all: true }, (err, addresses) => {
       if (err) return cb(err, '');
       const list = addresses as dns.LookupAddress[];
       if (!allowPrivate) {

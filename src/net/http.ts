@@ -1,11 +1,13 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import type { FetchErrorInfo, ProbeResult, RedirectHop } from '../types.js';
 import { classifyError, GovcheckFetchError, isTransient } from './errors.js';
-import { assertUrlAllowed, guardedLookup } from './guard.js';
+import { assertUrlAllowed, guardedLookup, type HostOverrides } from './guard.js';
 
 export interface HttpClientOptions {
   /** Allow loopback/private targets (tests, demo, intranet inspections). */
   allowPrivateNetwork: boolean;
+  /** Host overrides (name → address, null = does not resolve), like /etc/hosts or curl --resolve. */
+  hosts?: HostOverrides;
   /** Whole-request time limit in ms (the official rule: a page not open within 15 s is unreachable). */
   timeoutMs: number;
   /** Concurrent requests per host. */
@@ -122,7 +124,7 @@ export class HttpClient {
     this.options = { ...defaultHttpOptions, ...options };
     this.agent = new Agent({
       connect: {
-        lookup: guardedLookup(this.options.allowPrivateNetwork) as never,
+        lookup: guardedLookup(this.options.allowPrivateNetwork, this.options.hosts) as never,
         rejectUnauthorized: this.options.rejectUnauthorized,
         timeout: this.options.timeoutMs,
       },
