@@ -40,6 +40,8 @@ export type Rules = z.infer<typeof rulesSchema>;
 
 export const configSchema = z.object({
   allowPrivateNetwork: z.boolean().default(false),
+  /** Private ranges (CIDR) allowed although allowPrivateNetwork is off, e.g. an intranet's own range. */
+  allowNetworks: z.array(z.string().refine((v) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(v), 'expected an address or CIDR range')).default([]),
   /** Host overrides: name → IP address, or null for a name that must not resolve (like /etc/hosts, curl --resolve). */
   hosts: z.record(z.string(), z.union([z.ipv4(), z.ipv6(), z.null()])).default({}),
   lang: z.enum(['zh', 'en']).default('zh'),
@@ -74,6 +76,11 @@ export const configSchema = z.object({
   rules: rulesSchema.optional(),
 });
 export type Config = z.infer<typeof configSchema> & { rules: Rules };
+
+/** The private-address policy a config asks for (see NetworkPolicy in src/net/guard.ts). */
+export function networkPolicy(c: Pick<Config, 'allowPrivateNetwork' | 'allowNetworks'>): boolean | string[] {
+  return c.allowPrivateNetwork ? true : c.allowNetworks.length ? c.allowNetworks : false;
+}
 
 export class ConfigError extends Error {
   constructor(message: string) {

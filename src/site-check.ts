@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { CheckContext, CheckModule, Lang } from './checks/api.js';
 import { materialize } from './checks/api.js';
 import { loadChecks } from './checks/registry.js';
-import type { Config } from './config.js';
+import { networkPolicy, type Config } from './config.js';
 import { gatherSite } from './gather/crawl.js';
 import { HttpClient } from './net/http.js';
 import type { CheckResult, SiteArtifacts, SiteRef, SiteResult } from './types.js';
@@ -99,11 +99,11 @@ export async function checkSite(site: SiteRef, opts: SiteCheckOptions): Promise<
   const ownHttp = !opts.http;
   const http =
     opts.http ??
-    new HttpClient({ ...config.http, allowPrivateNetwork: config.allowPrivateNetwork, hosts: config.hosts });
+    new HttpClient({ ...config.http, allowPrivateNetwork: networkPolicy(config), hosts: config.hosts });
   try {
     const artifacts = await gatherSite(
       site,
-      { ...config.gather, allowPrivateNetwork: config.allowPrivateNetwork, hosts: config.hosts },
+      { ...config.gather, allowPrivateNetwork: networkPolicy(config), hosts: config.hosts },
       checks,
       opts.asOf,
     );

@@ -46,6 +46,7 @@ export interface CommonOptions {
   timeout?: number;
   lang?: Lang;
   resolve?: string[];
+  allowNetwork?: string[];
 }
 
 /** `--resolve host:address` (address `-` = the name does not resolve), like curl's --resolve. */
@@ -62,6 +63,7 @@ export function configFrom(o: CommonOptions): Config {
   const overrides: Record<string, unknown> = {};
   const gather: Record<string, unknown> = {};
   if (o.allowPrivateNetwork) overrides.allowPrivateNetwork = true;
+  if (o.allowNetwork?.length) overrides.allowNetworks = o.allowNetwork;
   if (o.lang) overrides.lang = o.lang;
   if (o.resolve?.length) overrides.hosts = Object.fromEntries(o.resolve.map(parseResolve));
   if (o.maxPages !== undefined) gather.maxPages = o.maxPages;

@@ -7,7 +7,7 @@ import { CheerioCrawler, Configuration, log, LogLevel, type CheerioCrawlingConte
 import { parseDocument } from 'htmlparser2';
 import type { CheckModule } from '../checks/api.js';
 import { classifyError, GovcheckFetchError, isTransient } from '../net/errors.js';
-import { assertUrlAllowed, guardedLookup, type HostOverrides } from '../net/guard.js';
+import { assertUrlAllowed, guardedLookup, type HostOverrides, type NetworkPolicy } from '../net/guard.js';
 import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
 import { decodeHtml } from './decode.js';
 import { isAttachmentUrl, isResourceUrl } from './extract.js';
@@ -28,7 +28,8 @@ export interface GatherOptions {
   maxRequestsPerMinute: number;
   /** Extra hosts that count as the same site. */
   extraHosts: string[];
-  allowPrivateNetwork: boolean;
+  /** Private-address policy: true = all allowed, false = none, or CIDR ranges allowed. */
+  allowPrivateNetwork: NetworkPolicy;
   /** Host overrides (name → address, null = does not resolve). */
   hosts?: HostOverrides;
   /** How many URLs that differ only in their query string one path may contribute (endless calendars). */

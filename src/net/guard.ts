@@ -54,12 +54,45 @@ function stripBrackets(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
-/** Throws private_address_blocked when a URL names a private IP literal (or localhost) and that is not allowed. */
-export function assertUrlAllowed(url: string | URL, allowPrivate: boolean): void {
-  if (allowPrivate) return;
+/**
+ * Which private addresses may be fetched: `true` all (--allow-private-network), `false` none (the default),
+ * or a list of CIDR ranges allowed although private (e.g. an intranet's own range, or 127.0.0.0/8 in tests),
+ * every other private range staying refused.
+ */
+export type NetworkPolicy = boolean | readonly string[];
+
+const allowCache = new WeakMap<readonly string[], net.BlockList>();
+function allowList(cidrs: readonly string[]): net.BlockList {
+  let list = allowCache.get(cidrs);
+  if (!list) {
+    list = new net.BlockList();
+    for (const c of cidrs) {
+      const [addr, bits] = c.split('/');
+      const family = net.isIP(addr) === 6 ? 'ipv6' : 'ipv4';
+      if (!net.isIP(addr)) throw new Error(`not a network range: ${c}`);
+      list.addSubnet(addr, bits === undefined ? (family === 'ipv6' ? 128 : 32) : Number(bits), family);
+    }
+    allowCache.set(cidrs, list);
+  }
+  return list;
+}
+
+/** True when the address may not be fetched under the policy. */
+export function isRefused(address: string, policy: NetworkPolicy): boolean {
+  if (policy === true || !isPrivateAddress(address)) return false;
+  if (policy === false) return true;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  const a = mapped ?? address;
+  return !allowList(policy).check(a, net.isIP(a) === 6 ? 'ipv6' : 'ipv4');
+}
+
+/** Throws private_address_blocked when a URL names a private IP literal (or localhost) that the policy refuses. */
+export function assertUrlAllowed(url: string | URL, policy: NetworkPolicy): void {
+  if (policy === true) return;
   const u = typeof url === 'string' ? new URL(url) : url;
   const host = stripBrackets(u.hostname);
-  if (host === 'localhost' || host.endsWith('.localhost') || isPrivateAddress(host)) {
+  const literal = host === 'localhost' || host.endsWith('.localhost') ? '127.0.0.1' : host;
+  if (net.isIP(literal) && isRefused(literal, policy)) {
     throw new GovcheckFetchError('private_address_blocked', `refused to fetch ${u.host}: private or loopback address (use --allow-private-network to allow)`, 'EPRIVATE');
   }
 }
@@ -89,7 +122,7 @@ function overrideLookup(hostname: string, hosts: HostOverrides | undefined, cb: 
 }
 
 /** A dns.lookup replacement that refuses private answers unless allowed. Works for net/tls `lookup` options. */
-export function guardedLookup(allowPrivate: boolean, hosts?: HostOverrides) {
+export function guardedLookup(policy: NetworkPolicy, hosts?: HostOverrides) {
   return function lookup(hostname: string, options: dns.LookupOptions | number | LookupCallback, callback?: LookupCallback): void {
     const cb = (typeof options === 'function' ? options : callback) as LookupCallback;
     const opts: dns.LookupOptions = typeof options === 'object' ? options : typeof options === 'number' ? { family: options } : {};
@@ -99,8 +132,8 @@ export function guardedLookup(allowPrivate: boolean, hosts?: HostOverrides) {
     resolver(hostname, { ...opts, all: true }, (err, addresses) => {
       if (err) return cb(err, '');
       const list = addresses as dns.LookupAddress[];
-      if (!allowPrivate) {
-        const bad = list.find((a) => isPrivateAddress(a.address));
+      if (policy !== true) {
+        const bad = list.find((a) => isRefused(a.address, policy));
         if (bad) {
           return cb(new GovcheckFetchError('private_address_blocked', `refused to connect to ${hostname} (${bad.address}): private or loopback address (use --allow-private-network to allow)`, 'EPRIVATE') as unknown as NodeJS.ErrnoException, '');
         }

@@ -1,11 +1,12 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import type { FetchErrorInfo, ProbeResult, RedirectHop } from '../types.js';
 import { classifyError, GovcheckFetchError, isTransient } from './errors.js';
-import { assertUrlAllowed, guardedLookup, type HostOverrides } from './guard.js';
+import { assertUrlAllowed, guardedLookup, type HostOverrides, type NetworkPolicy } from './guard.js';
 
 export interface HttpClientOptions {
   /** Allow loopback/private targets (tests, demo, intranet inspections). */
-  allowPrivateNetwork: boolean;
+  /** Private-address policy: true = all allowed, false = none, or CIDR ranges allowed (see NetworkPolicy). */
+  allowPrivateNetwork: NetworkPolicy;
   /** Host overrides (name → address, null = does not resolve), like /etc/hosts or curl --resolve. */
   hosts?: HostOverrides;
   /** Whole-request time limit in ms (the official rule: a page not open within 15 s is unreachable). */

@@ -35,6 +35,7 @@ export function register(program: Command): void {
     .option('--timeout <seconds>', 'per-request time limit in seconds (default 15)', intArg('--timeout', 1))
     .option('--config <file>', 'YAML config file (overrides config/defaults.yaml and rules.yaml)')
     .option('--allow-private-network', 'allow loopback/private addresses (tests, demo, intranet)')
+    .option('--allow-network <cidr>', 'allow one private range (repeatable), others stay refused', (v: string, prev: string[] = []) => [...prev, v])
     .option('--resolve <host:address>', 'pin a host name to an address (repeatable; address - = does not resolve)', (v: string, prev: string[] = []) => [...prev, v])
     .action(async (url: string, o: CheckOptions) => {
       let parsed: URL;
