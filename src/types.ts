@@ -99,8 +99,22 @@ export interface PageArtifact {
   links: LinkRef[];
   /** Set when the page could not be fetched or decoded. */
   error?: FetchErrorInfo;
+  /** Set when the body arrived but cannot display properly (内容无法正常显示). */
+  contentIssue?: ContentIssue;
   /** Compact per-check artifacts, keyed by check id (from each check's `collect`). */
   collected: Record<string, unknown>;
+}
+
+/** Why a fetched page would not display properly. */
+export interface ContentIssue {
+  kind: 'garbled' | 'binary' | 'encoding_mismatch' | 'unknown_charset';
+  /** The declared charset and where it was declared, when there was one. */
+  declared?: string;
+  declaredBy?: 'header' | 'meta';
+  /** The encoding that decoded the page best. */
+  used?: string;
+  /** Share of undecodable characters (U+FFFD) or control bytes. */
+  ratio?: number;
 }
 
 /** Result of one HTTP probe by the shared client (link verification, availability). */
@@ -126,6 +140,8 @@ export interface CrawlStats {
   /** Pages not fetched because a limit was reached. */
   skippedByLimit: number;
   errors: number;
+  /** Paths whose query-string variants hit the cap (endless calendars and the like), with how many were dropped. */
+  cappedPaths?: Array<{ path: string; dropped: number }>;
 }
 
 /** What a site is in the registry; the on-demand check makes one from a URL. */
@@ -149,6 +165,12 @@ export interface AccountPost {
   url?: string;
   /** Publication time (ISO 8601), when the source gives one. */
   publishedAt?: string;
+  /** The date as the source wrote it (kept when it could not be read or was implausible). */
+  dateRaw?: string;
+  /** Why the source's date was not used: unreadable, or implausible (in the future, or before 2000). */
+  dateProblem?: 'unparseable' | 'future' | 'implausible';
+  /** Where the post sits on a rendered source page (CSS selector), for evidence and screenshots. */
+  selector?: string;
   /** Plain text of the post body. */
   text: string;
   media: Array<{ url: string; kind: 'image' | 'video' | 'audio' }>;
@@ -170,6 +192,10 @@ export interface AccountArtifact {
   fetchedAt: string;
   posts: AccountPost[];
   menus: AccountMenu[];
+  /** True when the source was searched for menus (an empty `menus` then means the account shows none). */
+  menusExtracted?: boolean;
+  /** Feed format (rss, atom, rdf, json) for feed sources. */
+  format?: string;
   error?: FetchErrorInfo;
   /** Path of a screenshot of the source page, when it was rendered. */
   screenshot?: string;

@@ -8,10 +8,10 @@ import { parseDocument } from 'htmlparser2';
 import type { CheckModule } from '../checks/api.js';
 import { classifyError, GovcheckFetchError, isTransient } from '../net/errors.js';
 import { assertUrlAllowed, guardedLookup, type HostOverrides, type NetworkPolicy } from '../net/guard.js';
-import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
-import { decodeHtml } from './decode.js';
+import type { ContentIssue, FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
+import { contentIssueOf, decodeHtml } from './decode.js';
 import { isAttachmentUrl, isResourceUrl } from './extract.js';
-import { buildPageArtifact } from './page.js';
+import { buildPageArtifact, capDomDepth } from './page.js';
 
 log.setLevel(LogLevel.OFF);
 
@@ -96,9 +96,9 @@ class GatherCrawler extends CheerioCrawler {
       text = decoded.text;
       request.userData.__encoding = decoded.encoding;
       request.userData.__encodingSource = decoded.source;
-      request.userData.__encodingMismatch = decoded.mismatch;
-      request.userData.__replacementRatio = decoded.replacementRatio;
+      request.userData.__contentIssue = contentIssueOf(body, decoded);
       dom = parseDocument(text, { decodeEntities: true });
+      capDomDepth(dom);
     } else {
       dom = parseDocument('');
     }
@@ -175,6 +175,7 @@ export async function gatherSite(
   const pages: PageArtifact[] = [];
   const seen = new Set<string>([startUrl]);
   const queryVariants = new Map<string, number>();
+  const cappedPaths = new Map<string, number>();
   const state = new Map<string, PendingState>([[startUrl, { depth: 0, chain: [], started: 0 }]]);
   let skippedByLimit = 0;
   let errors = 0;
@@ -293,8 +294,7 @@ export async function gatherSite(
           },
           { site, asOf, siteHosts, collectors },
         );
-        if (request.userData.__encodingMismatch) page.collected['@encoding'] = { mismatch: request.userData.__encodingMismatch, replacementRatio: request.userData.__replacementRatio };
-        else if ((request.userData.__replacementRatio as number) > 0.01) page.collected['@encoding'] = { replacementRatio: request.userData.__replacementRatio };
+        if (request.userData.__contentIssue) page.contentIssue = request.userData.__contentIssue as ContentIssue;
         if (request.userData.__timedOut) page.error = { kind: 'timeout', message: 'body not complete within the time limit; page cut' };
         pages.push(page);
         for (const l of page.links) if (l.url) allTargets.add(l.url);
@@ -318,6 +318,7 @@ export async function gatherSite(
             if (n > opts.maxQueryVariants) {
               seen.add(key);
               skippedByLimit++;
+              cappedPaths.set(pathKey, (cappedPaths.get(pathKey) ?? 0) + 1);
               continue;
             }
           }
@@ -352,7 +353,14 @@ export async function gatherSite(
     startUrl,
     home,
     pages,
-    stats: { pages: pages.length, links: allTargets.size, durationMs: Date.now() - started, skippedByLimit, errors },
+    stats: {
+      pages: pages.length,
+      links: allTargets.size,
+      durationMs: Date.now() - started,
+      skippedByLimit,
+      errors,
+      ...(cappedPaths.size ? { cappedPaths: [...cappedPaths].map(([path, dropped]) => ({ path, dropped })) } : {}),
+    },
     asOf,
     siteHosts: [...siteHosts],
   };

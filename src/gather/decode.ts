@@ -1,6 +1,6 @@
 import { getEncoding } from 'encoding-sniffer';
 import iconv from 'iconv-lite';
-import type { PageArtifact } from '../types.js';
+import type { ContentIssue, PageArtifact } from '../types.js';
 
 export interface Decoded {
   text: string;
@@ -24,6 +24,15 @@ export function canonicalEncoding(label: string | undefined | null): string | un
   if (l === 'utf8' || l === 'unicode-1-1-utf-8') return 'utf-8';
   if (l === 'big5-hkscs' || l === 'x-x-big5' || l === 'cn-big5' || l === 'csbig5') return 'big5';
   return l;
+}
+
+function knownEncoding(label: string): boolean {
+  try {
+    new TextDecoder(label);
+    return true;
+  } catch {
+    return iconv.encodingExists(label);
+  }
 }
 
 function decodeWith(buf: Buffer, encoding: string): string | undefined {
@@ -97,6 +106,30 @@ export function decodeHtml(buf: Buffer, headerCharset?: string): Decoded {
     best.mismatch = { declared, declaredBy: source as 'header' | 'meta', used: best.encoding };
   }
   return best;
+}
+
+/** Share of control bytes (not tab, newline, carriage return, form feed, escape) in the first 8 KB. */
+function controlRatio(buf: Buffer): number {
+  const n = Math.min(buf.length, 8192);
+  if (n === 0) return 0;
+  let c = 0;
+  for (let i = 0; i < n; i++) {
+    const b = buf[i];
+    if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c && b !== 0x1b) c++;
+  }
+  return c / n;
+}
+
+/** Why a decoded page would not display properly, if it would not (内容无法正常显示). */
+export function contentIssueOf(buf: Buffer, d: Decoded): ContentIssue | undefined {
+  const ctrl = controlRatio(buf);
+  if (ctrl > 0.05) return { kind: 'binary', ratio: Math.round(ctrl * 1000) / 1000 };
+  if (d.replacementRatio > 0.01) return { kind: 'garbled', used: d.encoding, ratio: Math.round(d.replacementRatio * 1000) / 1000, declared: d.mismatch?.declared, declaredBy: d.mismatch?.declaredBy };
+  if (d.mismatch) {
+    const kind = knownEncoding(d.mismatch.declared) ? 'encoding_mismatch' : 'unknown_charset';
+    return { kind, declared: d.mismatch.declared, declaredBy: d.mismatch.declaredBy, used: d.mismatch.used };
+  }
+  return undefined;
 }
 
 function declaredUtf8InMeta(buf: Buffer): boolean {

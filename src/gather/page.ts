@@ -3,7 +3,7 @@
  * crawler and by `artifactsFromHtml` (check tests feed artifacts in without any HTTP, Lighthouse-style).
  */
 import * as cheerio from 'cheerio';
-import type { Document } from 'domhandler';
+import type { AnyNode, ChildNode, Document, ParentNode } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
 import type { CheckModule, PageContext } from '../checks/api.js';
 import type { PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
@@ -28,6 +28,54 @@ export interface ParsedPage {
 }
 
 export type Collector = { module: CheckModule; options: unknown };
+
+/** Browsers stop nesting at 512 levels (Chromium's HTML parser); deeper content is kept, one level flat. */
+export const MAX_DOM_DEPTH = 512;
+
+function hasChildren(n: AnyNode): n is ParentNode & ChildNode {
+  return 'children' in n && Array.isArray((n as ParentNode).children);
+}
+
+/** Makes every descendant of `el` a direct child, in document order. */
+function flattenInto(el: ParentNode): void {
+  const out: ChildNode[] = [];
+  const stack: ChildNode[] = [...el.children].reverse();
+  while (stack.length) {
+    const n = stack.pop()!;
+    out.push(n);
+    if (hasChildren(n) && n.children.length) {
+      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
+      n.children = [];
+    }
+  }
+  out.forEach((n, i) => {
+    n.parent = el;
+    n.prev = out[i - 1] ?? null;
+    n.next = out[i + 1] ?? null;
+  });
+  el.children = out;
+}
+
+/**
+ * Caps the tree depth at `max` the way browsers do, so no tree walker (ours or a check's) can overflow the
+ * stack on hostile nesting. Iterative; returns true when the document was changed.
+ */
+export function capDomDepth(doc: Document, max = MAX_DOM_DEPTH): boolean {
+  let changed = false;
+  const stack: Array<[ParentNode, number]> = [[doc, 0]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (depth >= max) {
+      if (node.children.some((c) => hasChildren(c) && c.children.length)) {
+        flattenInto(node);
+        changed = true;
+      }
+      continue;
+    }
+    for (const c of node.children) if (hasChildren(c) && c.children.length) stack.push([c, depth + 1]);
+  }
+  return changed;
+}
 
 export function buildPageArtifact(p: ParsedPage, ctx: { site: SiteRef; asOf: string; siteHosts: ReadonlySet<string>; collectors: Collector[] }): PageArtifact {
   const extracted = p.html ? extractPage(p.dom, { pageUrl: p.finalUrl, siteHosts: ctx.siteHosts }) : { title: '', text: '', meta: {}, links: [] };
@@ -69,6 +117,11 @@ export function buildPageArtifact(p: ParsedPage, ctx: { site: SiteRef; asOf: str
   return page;
 }
 
+function capped(d: Document): Document {
+  capDomDepth(d);
+  return d;
+}
+
 export interface OfflinePage {
   url: string;
   html: string;
@@ -101,7 +154,7 @@ export function artifactsFromHtml(pages: OfflinePage[], opts: { asOf: string; si
         encoding: 'utf-8',
         encodingSource: 'header',
         html: p.html,
-        dom: parseDocument(p.html),
+        dom: capped(parseDocument(p.html)),
       },
       { site, asOf: opts.asOf, siteHosts, collectors: opts.collectors ?? [] },
     ),

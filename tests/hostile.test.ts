@@ -1,0 +1,136 @@
+/**
+ * Hostile-site suite: each case is a real local server misbehaving; each must end, within a bound of time
+ * and memory, with a finding or a clear error for that site — never a crash or a missing result.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { checkSite } from '../src/site-check.js';
+import type { SiteResult } from '../src/types.js';
+import * as hostile from './fixtures/hostile.js';
+import { serve, type Routes, type Served } from './fixtures/site.js';
+
+const servers: Served[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+});
+
+const MB = 2 ** 20;
+
+async function checkHostile(routes: Routes, over: Record<string, unknown> = {}, url?: (origin: string) => string) {
+  const s = await serve(routes);
+  servers.push(s);
+  const config = loadConfig(undefined, {
+    allowNetworks: ['127.0.0.0/8'],
+    gather: { timeoutMs: 3000, maxBytes: 2 * MB, retries: 0, maxPages: 100, ...(over.gather as object) },
+    http: { timeoutMs: 3000, retries: 0, retryBaseMs: 20 },
+    ...over,
+  });
+  global.gc?.();
+  const rss0 = process.memoryUsage().rss;
+  const t0 = Date.now();
+  const result = await checkSite({ id: 'hostile', url: url ? url(s.origin) : `${s.origin}/`, kind: 'website' }, { config, asOf: '2024-07-01', checks: ['availability', 'broken-links', 'page-health'] });
+  return { result, ms: Date.now() - t0, rssGrowth: process.memoryUsage().rss - rss0, server: s };
+}
+
+const findings = (r: SiteResult, check?: string) => r.checks.filter((c) => !check || c.id === check).flatMap((c) => c.findings);
+
+describe('hostile sites', () => {
+  it('a server that drips one byte a second: the page times out, classified, within the limit', async () => {
+    const { result, ms } = await checkHostile(hostile.dripSite());
+    expect(ms).toBeLessThan(15_000);
+    expect(result.verdict).toBe('fail');
+    const f = findings(result, 'availability')[0];
+    expect(f).toMatchObject({ severity: 'veto', rule: 'W-V1' });
+    expect(f.evidence.errorKind).toBe('timeout');
+  });
+
+  it('a chunked response that never ends: cut at the size cap and reported', async () => {
+    const { result, ms, rssGrowth } = await checkHostile(hostile.endlessChunkedSite());
+    expect(ms).toBeLessThan(15_000);
+    expect(rssGrowth).toBeLessThan(300 * MB);
+    expect(findings(result, 'page-health').map((f) => f.code)).toContain('truncated');
+    expect(result.stats.pages).toBe(1);
+  });
+
+  it('a 50 MB page: read up to the cap only, memory bounded', async () => {
+    const { result, ms, rssGrowth } = await checkHostile(hostile.hugePageSite(50));
+    expect(ms).toBeLessThan(15_000);
+    expect(rssGrowth).toBeLessThan(300 * MB);
+    const f = findings(result, 'page-health').find((x) => x.code === 'truncated');
+    expect(f?.params.bytes).toBe(2 * MB);
+  });
+
+  it('a gzip bomb (1 GB inflated): inflation stops at the cap', async () => {
+    const { result, ms, rssGrowth } = await checkHostile(hostile.gzipBombSite(1024));
+    expect(ms).toBeLessThan(20_000);
+    expect(rssGrowth).toBeLessThan(300 * MB);
+    expect(findings(result, 'page-health').map((f) => f.code)).toContain('truncated');
+  });
+
+  it('an endless calendar: the URL space is capped and reported, the crawl ends', async () => {
+    const { result, ms } = await checkHostile(hostile.endlessCalendarSite(), { gather: { maxQueryVariants: 20, maxDepth: 1000, maxPages: 500 } });
+    expect(ms).toBeLessThan(30_000);
+    expect(result.stats.pages).toBeLessThanOrEqual(22);
+    const f = findings(result, 'page-health').find((x) => x.code === 'url-space');
+    expect(f?.target).toMatch(/\/calendar$/);
+  });
+
+  it('10,000 links on one page: all extracted, crawl bounded by the page limit and reported', async () => {
+    const { result, ms } = await checkHostile(hostile.linkFloodSite(10_000), { gather: { maxPages: 50 } });
+    expect(ms).toBeLessThan(60_000);
+    expect(result.stats.pages).toBe(50);
+    expect(result.stats.links).toBeGreaterThanOrEqual(10_000);
+    expect(findings(result, 'page-health').find((x) => x.code === 'crawl-limit')?.params.skipped).toBe(10_000 - 49);
+    expect(findings(result, 'broken-links').filter((f) => f.severity !== 'info')).toEqual([]);
+  });
+
+  it('a redirect loop on the home page: veto with the loop in the evidence', async () => {
+    const { result } = await checkHostile(hostile.redirectLoopSite());
+    const f = findings(result, 'availability')[0];
+    expect(f.evidence.errorKind).toBe('redirect_loop');
+    expect(String(f.evidence.actual)).toContain('/a');
+  });
+
+  it('binary served as text/html: a page-health finding, no crash', async () => {
+    const { result } = await checkHostile(hostile.binaryAsHtmlSite());
+    expect(findings(result, 'page-health').map((f) => f.code)).toContain('binary');
+  });
+
+  it('an unknown charset: decoded anyway and reported', async () => {
+    const { result } = await checkHostile(hostile.unknownCharsetSite());
+    const f = findings(result, 'page-health').find((x) => x.code === 'unknown_charset');
+    expect(f?.params.declared).toBe('x-govcheck-unknown');
+    expect(result.verdict).toBe('pass');
+  });
+
+  it('a connection reset mid-body: classified, veto on the home page', async () => {
+    const { result, ms } = await checkHostile(hostile.resetMidBodySite());
+    expect(ms).toBeLessThan(15_000);
+    const f = findings(result, 'availability')[0];
+    expect(f?.severity).toBe('veto');
+    expect(['connection_reset', 'timeout', 'protocol_error']).toContain(f.evidence.errorKind);
+  });
+
+  it('a name that does not resolve: dns_error, and no DNS server is asked', async () => {
+    const { result } = await checkHostile(new Map(), { hosts: { 'gone.example.gov.cn': null } }, (origin) => origin.replace('127.0.0.1', 'gone.example.gov.cn') + '/');
+    expect(result.error?.kind).toBe('dns_error');
+    expect(findings(result, 'availability')[0].evidence.errorKind).toBe('dns_error');
+  });
+
+  it('links to private and metadata addresses are refused without connecting', async () => {
+    const { result } = await checkHostile(hostile.privateLinksSite());
+    const refused = findings(result, 'broken-links').filter((f) => f.evidence.errorKind === 'private_address_blocked');
+    expect(refused.map((f) => new URL(f.target!).hostname).sort()).toEqual(['10.1.2.3', '169.254.169.254', '192.168.1.10']);
+    expect(refused.every((f) => f.severity === 'info')).toBe(true);
+  });
+});
+
+describe('parser-breaking input', () => {
+  it('nesting 100,000 levels deep: links still found, no stack overflow', async () => {
+    const { result, ms } = await checkHostile(hostile.deepNestingSite(100_000));
+    expect(ms).toBeLessThan(30_000);
+    expect(result.error).toBeUndefined();
+    expect(result.verdict).toBe('pass');
+    expect(result.stats.pages).toBe(2);
+  });
+});
