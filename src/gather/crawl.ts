@@ -3,7 +3,7 @@
  * Checks' `collect` hooks run while each page is parsed, so no HTML is kept after a page is done.
  */
 import type { IncomingMessage } from 'node:http';
-import { CheerioCrawler, Configuration, log, LogLevel, type CheerioCrawlingContext, type Request } from 'crawlee';
+import { CheerioCrawler, Configuration, log, LogLevel, type CheerioCrawlingContext, type Request } from '@crawlee/cheerio';
 import { parseDocument } from 'htmlparser2';
 import type { CheckModule } from '../checks/api.js';
 import { classifyError, GovcheckFetchError, isTransient } from '../net/errors.js';
