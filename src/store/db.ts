@@ -94,6 +94,43 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX findings_site ON findings(site_id, run_id);
   CREATE INDEX findings_fp ON findings(fingerprint);
   `,
+  // Registry (src/registry/), run membership for resumable quarterly runs (src/run/).
+  `
+  ALTER TABLE sites ADD COLUMN in_registry INTEGER NOT NULL DEFAULT 0; -- 1 = listed in the imported registry
+  ALTER TABLE sites ADD COLUMN registry_seq TEXT;                       -- the registry's own 序号/id
+  ALTER TABLE sites ADD COLUMN registry_import_id INTEGER;              -- import that last wrote the row
+  CREATE TABLE registry_imports (
+    id INTEGER PRIMARY KEY,
+    file TEXT NOT NULL,
+    format TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    mode TEXT NOT NULL,                 -- merge | replace
+    rows INTEGER NOT NULL,
+    added INTEGER NOT NULL,
+    updated INTEGER NOT NULL,
+    unchanged INTEGER NOT NULL,
+    removed INTEGER NOT NULL,
+    imported_at TEXT NOT NULL
+  );
+  -- Sites of a run, snapshotted from the registry when the run starts (or resumes with more sites):
+  -- the tables count operating sites from here; planned = 1 for the sites the run checks.
+  CREATE TABLE run_sites (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    site_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    grp TEXT,
+    owner TEXT,
+    name TEXT,
+    url TEXT NOT NULL,
+    site_json TEXT NOT NULL,
+    planned INTEGER NOT NULL DEFAULT 1,
+    added_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, site_id)
+  );
+  -- checked = the site was inspected (pass or fail); error = govcheck could not finish it (listed for manual review).
+  ALTER TABLE site_results ADD COLUMN outcome TEXT NOT NULL DEFAULT 'checked';
+  CREATE INDEX runs_quarter ON runs(quarter, created_at);
+  `,
 ];
 
 export function openDb(file: string): DB {

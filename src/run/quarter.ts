@@ -1,0 +1,72 @@
+/**
+ * Quarters (2024Q2) and the inspection date of a quarterly run.
+ *
+ * Default as-of date: the day the run starts (today in Asia/Shanghai). The checks judge what the crawl
+ * sees now (a site's newest item, its columns), so the inspection date must be the crawl date: judging
+ * a July crawl "as of June 30" would make items published in July look like they come from the future.
+ * Inspections of a quarter usually happen in its last weeks or in the following month, which this
+ * default covers. A run started before its quarter began is refused, and one started more than a
+ * quarter after it ended gets a warning; `--as-of` overrides the date (needed to re-inspect saved
+ * fixtures such as the demo province, which uses 2024-07-01). A resumed run keeps the date it started
+ * with, so all its sites are judged as of the same day.
+ */
+import { todayInShanghai } from '../i18n.js';
+
+export interface Quarter {
+  /** Canonical form, e.g. 2024Q2. */
+  id: string;
+  year: number;
+  q: 1 | 2 | 3 | 4;
+  /** First and last day (YYYY-MM-DD). */
+  start: string;
+  end: string;
+}
+
+const CN_NUM = ['一', '二', '三', '四'];
+
+export class QuarterError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'QuarterError';
+  }
+}
+
+export function parseQuarter(v: string): Quarter {
+  const m = /^\s*(\d{4})\s*[-_ ]?\s*[Qq]([1-4])\s*$/.exec(v) ?? /^\s*(\d{4})年第([一二三四1-4])季度\s*$/.exec(v);
+  if (!m) throw new QuarterError(`not a quarter: ${v} (expected e.g. 2024Q2)`);
+  const year = Number(m[1]);
+  const q = (/[一二三四]/.test(m[2]) ? CN_NUM.indexOf(m[2]) + 1 : Number(m[2])) as Quarter['q'];
+  const startMonth = (q - 1) * 3 + 1;
+  const start = `${year}-${String(startMonth).padStart(2, '0')}-01`;
+  const endDate = new Date(Date.UTC(year, startMonth + 2, 0));
+  return { id: `${year}Q${q}`, year, q, start, end: endDate.toISOString().slice(0, 10) };
+}
+
+export function previousQuarter(q: Quarter): Quarter {
+  return q.q === 1 ? parseQuarter(`${q.year - 1}Q4`) : parseQuarter(`${q.year}Q${q.q - 1}`);
+}
+
+export function quarterLabel(q: Quarter, lang: 'zh' | 'en'): string {
+  return lang === 'zh' ? `${q.year}年第${CN_NUM[q.q - 1]}季度` : `${q.year} Q${q.q}`;
+}
+
+function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The default inspection date of a run of quarter `q` started today, with a warning when it is far from the quarter. */
+export function defaultAsOf(q: Quarter, today = todayInShanghai()): { asOf: string; warning?: string } {
+  if (today < q.start) {
+    throw new QuarterError(`quarter ${q.id} has not started yet (today is ${today}); pass --as-of to inspect as of another date`);
+  }
+  const late = addDays(q.end, 92);
+  if (today > late) {
+    return {
+      asOf: today,
+      warning: `inspecting ${q.id} as of today (${today}), more than a quarter after it ended; pass --as-of to judge as of another date`,
+    };
+  }
+  return { asOf: today };
+}
