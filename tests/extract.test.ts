@@ -79,3 +79,123 @@ describe('extractPage', () => {
     expect(r.text).not.toContain('不可见');
   });
 });
+
+describe('extractPage: references resolved like a browser', () => {
+  const urlsOf = (html: string, url = pageUrl, encoding?: string) =>
+    extractPage(parseDocument(html), { pageUrl: url, siteHosts: new Set(['site.example']), encoding }).links.map((l) => `${l.element}[${l.attribute}] ${l.url ?? (l.malformed ? `malformed:${l.malformed}` : `skipped:${l.skipped}`)}`);
+
+  it.each([
+    ['0;url=/a.html', 'http://site.example/a.html'],
+    ['5; URL=/b.html', 'http://site.example/b.html'],
+    ["0; url='c.html'", 'http://site.example/dir/c.html'],
+    ['0;URL="/d.html"', 'http://site.example/d.html'],
+    ['3, /e.html', 'http://site.example/e.html'],
+    ['0; /f.html', 'http://site.example/f.html'],
+    ['  2.5 ;url = /g.html', 'http://site.example/g.html'],
+  ])('reads meta refresh content %j', (content, expected) => {
+    expect(urlsOf(`<meta http-equiv="Refresh" content="${content.replace(/"/g, '&quot;')}">`)).toEqual([`meta[content] ${expected}`]);
+  });
+
+  it('ignores a meta refresh that only reloads the page, or is garbage', () => {
+    expect(urlsOf('<meta http-equiv="refresh" content="30"><meta http-equiv="refresh" content="soon; url=/x.html">')).toEqual([]);
+  });
+
+  it('parses srcset as the standard does (commas inside URLs, width descriptors, no spaces)', () => {
+    expect(urlsOf('<img src="a.png" srcset="a,1.png 1x,b.png 2x"><picture><source srcset="w.jpg 100w,x.jpg 200w" media="(min-width: 600px)"><img src="y.jpg"></picture>')).toEqual([
+      'img[src] http://site.example/dir/a.png',
+      'img[srcset] http://site.example/dir/a,1.png',
+      'img[srcset] http://site.example/dir/b.png',
+      'source[srcset] http://site.example/dir/w.jpg',
+      'source[srcset] http://site.example/dir/x.jpg',
+      'img[src] http://site.example/dir/y.jpg',
+    ]);
+  });
+
+  it('finds image-map areas, Flash params, SVG links, preloads and CSS @import', () => {
+    const urls = urlsOf(`<img src="map.png" usemap="#m"><map name="m"><area shape="rect" coords="0,0,10,10" href="/zwgk/" alt="政务公开"></map>
+      <object data="/flash/a.swf"><param name="movie" value="/flash/a.swf"><param name="quality" value="high"></object>
+      <svg><a xlink:href="/svg-link.html"><text>x</text></a><image href="/svg.png"/></svg>
+      <link rel="preload" as="script" href="/p.js"><link rel="dns-prefetch" href="//cdn.example">
+      <style>@import "/import.css"; @import url(/import2.css); .a{background:URL( "/bg 1.png" )}</style>`);
+    expect(urls).toEqual([
+      'img[src] http://site.example/dir/map.png',
+      'area[href] http://site.example/zwgk/',
+      'object[data] http://site.example/flash/a.swf',
+      'param[value] http://site.example/flash/a.swf',
+      'a[xlink:href] http://site.example/svg-link.html',
+      'image[href] http://site.example/svg.png',
+      'link[href] http://site.example/p.js',
+      'style[url()] http://site.example/import2.css',
+      'style[url()] http://site.example/bg%201.png',
+      'style[url()] http://site.example/import.css',
+    ]);
+  });
+
+  it.each([
+    ['http://other.example/base/', 'http://other.example/base/x.html'],
+    ['//cdn.example/root/', 'http://cdn.example/root/x.html'],
+    ['/root', 'http://site.example/x.html'],
+    ['../', 'http://site.example/x.html'],
+    ['javascript:void(0)', 'http://site.example/dir/x.html'],
+    ['http://[bad', 'http://site.example/dir/x.html'],
+  ])('resolves against <base href="%s"> like a browser', (base, expected) => {
+    expect(urlsOf(`<base href="${base}"><a href="x.html">a</a>`)).toEqual([`a[href] ${expected}`]);
+  });
+
+  it('uses only the first <base href>, wherever it stands', () => {
+    expect(urlsOf('<body><a href="x.html">a</a><base href="/one/"><base href="/two/"></body>')).toEqual(['a[href] http://site.example/one/x.html']);
+  });
+
+  it('reports malformed references with their reason and never throws', () => {
+    const urls = urlsOf(`<a href="https;//www.gov.cn/">a</a><a href="http//www.gov.cn/">b</a><a href="http：//www.gov.cn/">c</a><a href="htp://www.gov.cn/">d</a>
+      <a href="//////">e</a><a href="/a%zz.html">f</a><a href="www.gov.cn">g</a><a href="http://[::1/">h</a><a href="http://x:99999/">i</a>`);
+    expect(urls).toEqual([
+      'a[href] malformed:mistyped scheme',
+      'a[href] malformed:missing colon after scheme',
+      'a[href] malformed:mistyped scheme',
+      'a[href] malformed:mistyped scheme',
+      'a[href] malformed:not a valid URL',
+      'a[href] malformed:bad percent-encoding',
+      'a[href] malformed:missing scheme (http://)',
+      'a[href] malformed:not a valid URL',
+      'a[href] malformed:not a valid URL',
+    ]);
+  });
+
+  it('accepts what browsers accept: extra slashes, backslashes, tabs and newlines inside, GBK-style escapes', () => {
+    expect(urlsOf('<a href="http:///site.example/a.html">a</a><a href="\\\\site.example\\b.html">b</a><a href=" /c\n.html\t">c</a><a href="/d%CD%A8.html">d</a>')).toEqual([
+      'a[href] http://site.example/a.html',
+      'a[href] http://site.example/b.html',
+      'a[href] http://site.example/c.html',
+      'a[href] http://site.example/d%CD%A8.html',
+    ]);
+  });
+
+  it('keeps a full-width or no-break space in the URL, as the browser requests it', () => {
+    expect(urlsOf('<a href="/a.html\u3000">a</a><a href="/b.html&nbsp;">b</a>')).toEqual(['a[href] http://site.example/a.html%E3%80%80', 'a[href] http://site.example/b.html%C2%A0']);
+  });
+
+  it('encodes Chinese paths in UTF-8 and Chinese queries in the page encoding', () => {
+    const html = '<a href="/搜索/结果.jsp?q=通知 公告&amp;p=1">搜</a>';
+    expect(urlsOf(html)).toEqual(['a[href] http://site.example/%E6%90%9C%E7%B4%A2/%E7%BB%93%E6%9E%9C.jsp?q=%E9%80%9A%E7%9F%A5%20%E5%85%AC%E5%91%8A&p=1']);
+    expect(urlsOf(html, pageUrl, 'gb18030')).toEqual(['a[href] http://site.example/%E6%90%9C%E7%B4%A2/%E7%BB%93%E6%9E%9C.jsp?q=%CD%A8%D6%AA%20%B9%AB%B8%E6&p=1']);
+  });
+
+  it('normalises IDN and full-width host names to ASCII (punycode), offline', () => {
+    const { links } = extractPage(parseDocument('<a href="http://政府.中国/a.html">a</a><a href="http://ＷＷＷ.示例.政务/">b</a><a href="/c.html">c</a>'), {
+      pageUrl: 'http://示例.政务/',
+      siteHosts: new Set([new URL('http://示例.政务/').host]),
+    });
+    expect(links.map((l) => l.url)).toEqual(['http://xn--mxtq1m.xn--fiqs8s/a.html', 'http://www.xn--fsq092h.xn--zfr164b/', 'http://xn--fsq092h.xn--zfr164b/c.html']);
+    expect(links.map((l) => l.internal)).toEqual([false, false, true]);
+  });
+
+  it('keeps fragments (decoded) on references and in-page anchors', () => {
+    const { links } = extract('<a href="/a.html#%E7%AC%AC%E4%B8%80%E7%AB%A0">a</a><a href="#第二章">b</a><a href="#">c</a>');
+    expect(links.map((l) => [l.url, l.fragment, l.skipped])).toEqual([
+      ['http://site.example/a.html', '第一章', undefined],
+      [null, '第二章', 'fragment'],
+      [null, '', 'fragment'],
+    ]);
+  });
+});

@@ -1,4 +1,5 @@
 import type { AnyNode, Document, Element } from 'domhandler';
+import iconv from 'iconv-lite';
 import type { LinkRef, RefKind, SkipReason } from '../types.js';
 
 /** File extensions inspectors count as attachments (附件). */
@@ -54,6 +55,11 @@ export interface ExtractOptions {
   pageUrl: string;
   /** Hosts (URL.host, lower-case) that belong to the site. */
   siteHosts: ReadonlySet<string>;
+  /**
+   * The document's encoding (canonical name, e.g. gb18030). Browsers percent-encode the query string of a
+   * link in the document's encoding (the path is always UTF-8), so a GBK page's `?q=通知` becomes `%CD%A8%D6%AA`.
+   */
+  encoding?: string | null;
 }
 
 function attr(el: Element, name: string): string | undefined {
@@ -67,12 +73,106 @@ function textOf(node: AnyNode): string {
 }
 
 const URL_IN_CSS = /url\(\s*(['"]?)([^'")]+?)\1\s*\)/gi;
+/** `@import "x.css"` (the url() form is found by URL_IN_CSS). */
+const IMPORT_IN_CSS = /@import\s+(['"])([^'"]+)\1/gi;
 
-function looksLikeMistypedScheme(raw: string): string | undefined {
-  if (/^(https?)[;：:]?\/\/?[^/]/i.test(raw) && !/^https?:\/\/[^/]/i.test(raw)) return 'mistyped scheme';
-  if (/^https?:\/{3,}/i.test(raw)) return 'too many slashes after scheme';
+/** Edit distance ≤ 1 (for mistyped schemes such as htp: or htps:). */
+function nearlyEqual(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return a.slice(i + 1) === b.slice(i + 1) || a.slice(i) === b.slice(i + 1) || a.slice(i + 1) === b.slice(i);
+}
+
+/**
+ * References a browser cannot open as intended although the URL parser may accept them: a scheme typed
+ * wrongly (`https;//`, `http//`, `http：//` with a full-width colon, `htp://`), which a browser would take for
+ * a relative path or an unknown protocol, and `%` not followed by two hex digits, which servers refuse.
+ * Returns the reason in plain words, or undefined.
+ */
+export function malformedReason(raw: string): string | undefined {
+  if (/^https?\s*[;；,，.。：]/i.test(raw)) return 'mistyped scheme';
+  if (/^https?[/\\／]{2}/i.test(raw)) return 'missing colon after scheme';
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(raw)?.[1]?.toLowerCase();
+  if (scheme && scheme !== 'http' && scheme !== 'https' && scheme.length >= 3 && (nearlyEqual(scheme, 'http') || nearlyEqual(scheme, 'https'))) return 'mistyped scheme';
+  if (/^www\.[a-z0-9-]+(\.[a-z0-9-]+)+(?:[/:?#]|$)/i.test(raw)) return 'missing scheme (http://)';
   if (/%(?![0-9a-fA-F]{2})/.test(raw)) return 'bad percent-encoding';
   return undefined;
+}
+
+/** Candidate URLs of a srcset attribute, parsed as the HTML standard does (URLs may contain commas). */
+export function parseSrcset(value: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  const n = value.length;
+  const ws = (c: string) => c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f';
+  while (i < n) {
+    while (i < n && (ws(value[i]) || value[i] === ',')) i++;
+    if (i >= n) break;
+    let j = i;
+    while (j < n && !ws(value[j])) j++;
+    let url = value.slice(i, j);
+    i = j;
+    if (url.endsWith(',')) {
+      url = url.replace(/,+$/, '');
+    } else {
+      // Skip the descriptors up to the next comma outside parentheses.
+      let depth = 0;
+      while (i < n) {
+        const c = value[i];
+        if (c === '(') depth++;
+        else if (c === ')') depth = Math.max(0, depth - 1);
+        else if (c === ',' && depth === 0) break;
+        i++;
+      }
+    }
+    if (url) out.push(url);
+  }
+  return out;
+}
+
+/**
+ * The URL of a `<meta http-equiv="refresh">` content, parsed as the HTML standard does: `0;url=x`,
+ * `5; URL=x`, `0; url='x'`, `0;URL="x"`, `0, x` and `0; x`. Undefined for a plain reload (`30`) or garbage.
+ */
+export function parseMetaRefresh(content: string): string | undefined {
+  const s = content.replace(/^[\t\n\f\r ]+/, '');
+  const m = /^(\d*)(\.[\d.]*)?/.exec(s)!;
+  if (m[0] === '') return undefined;
+  let rest = s.slice(m[0].length);
+  if (rest === '') return undefined;
+  if (!/^[;,\t\n\f\r ]/.test(rest)) return undefined;
+  rest = rest.replace(/^[\t\n\f\r ]*[;,]?[\t\n\f\r ]*/, '');
+  if (rest === '') return undefined;
+  const u = /^url[\t\n\f\r ]*=[\t\n\f\r ]*/i.exec(rest);
+  if (u) rest = rest.slice(u[0].length);
+  const q = rest[0];
+  if (q === '"' || q === "'") {
+    rest = rest.slice(1);
+    const end = rest.indexOf(q);
+    if (end !== -1) rest = rest.slice(0, end);
+  }
+  rest = rest.trim();
+  return rest === '' ? undefined : rest;
+}
+
+const UTF_ENCODINGS = new Set(['utf-8', 'utf8', 'utf-16le', 'utf-16be', 'utf-16']);
+
+/** Re-encodes a reference's non-ASCII query characters in the document's encoding, as browsers do. */
+function encodeQueryLikeBrowser(u: URL, raw: string, encoding: string | null | undefined): void {
+  if (!encoding || UTF_ENCODINGS.has(encoding.toLowerCase())) return;
+  const q = raw.indexOf('?');
+  if (q === -1) return;
+  const hash = raw.indexOf('#', q);
+  const query = raw.slice(q + 1, hash === -1 ? undefined : hash);
+  if (!/[^\x00-\x7f]/.test(query) || !iconv.encodingExists(encoding)) return;
+  let out = '';
+  for (const ch of query) {
+    if (ch.charCodeAt(0) < 0x80) out += ch;
+    else for (const b of iconv.encode(ch, encoding)) out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  u.search = out;
 }
 
 /**
@@ -96,28 +196,33 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
     return false;
   };
   findBase(doc);
+  // The document base URL: <base href> resolved against the page URL; an invalid one, or one whose scheme
+  // is data: or javascript:, is ignored (the HTML standard's fallback base URL).
   let base = opts.pageUrl;
-  if (baseHref !== undefined && baseHref.trim() !== '') {
+  if (baseHref !== undefined) {
     try {
-      base = new URL(baseHref.trim(), opts.pageUrl).href;
+      const b = new URL(baseHref, opts.pageUrl);
+      if (b.protocol !== 'data:' && b.protocol !== 'javascript:') base = b.href;
     } catch {
-      /* an invalid base href is ignored, as browsers do */
+      /* ignored, as browsers do */
     }
   }
 
   const add = (el: Element, selector: string, attribute: string, raw: string, kind: RefKind, text: string) => {
-    const trimmed = raw.trim();
+    // Browsers strip only ASCII whitespace and C0 controls around a URL: a full-width space (U+3000) or a
+    // no-break space stays in it and is percent-encoded, exactly as a visitor's browser would request it.
+    const trimmed = raw.replace(/^[\x00-\x20]+|[\x00-\x20]+$/g, '');
     const ref: LinkRef = { url: null, raw, element: el.name, attribute, selector, text: text.trim().replace(/\s+/g, ' ').slice(0, 200), kind, attachment: false, internal: false };
     const lower = trimmed.toLowerCase();
-    if (trimmed === '' && (attribute === 'href' || attribute === 'src')) {
-      // An empty href points at the page itself: nothing to verify.
+    if (trimmed === '') {
+      // An empty reference points at the page itself (or, for src, requests nothing): nothing to verify.
       ref.skipped = 'fragment';
       links.push(ref);
       return;
     }
     if (trimmed.startsWith('#')) {
       ref.skipped = 'fragment';
-      ref.fragment = trimmed.slice(1);
+      ref.fragment = decodeURIComponentSafe(trimmed.slice(1));
       links.push(ref);
       return;
     }
@@ -127,14 +232,14 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
       links.push(ref);
       return;
     }
-    if (scheme && scheme !== 'http:' && scheme !== 'https:' && !/^https?[;：]/i.test(lower)) {
-      ref.skipped = 'other_scheme';
+    const bad = malformedReason(trimmed);
+    if (bad) {
+      ref.malformed = bad;
       links.push(ref);
       return;
     }
-    const bad = looksLikeMistypedScheme(trimmed);
-    if (bad) {
-      ref.malformed = bad;
+    if (scheme && scheme !== 'http:' && scheme !== 'https:') {
+      ref.skipped = 'other_scheme';
       links.push(ref);
       return;
     }
@@ -151,6 +256,12 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
       links.push(ref);
       return;
     }
+    if (!u.hostname) {
+      ref.malformed = 'no host name';
+      links.push(ref);
+      return;
+    }
+    encodeQueryLikeBrowser(u, trimmed, opts.encoding);
     if (u.hash) ref.fragment = decodeURIComponentSafe(u.hash.slice(1));
     u.hash = '';
     ref.url = u.href;
@@ -161,17 +272,15 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
   };
 
   const addSrcset = (el: Element, selector: string, value: string, kind: RefKind, text: string) => {
-    for (const candidate of value.split(/,\s+|,(?=\S+\s)/)) {
-      const url = candidate.trim().split(/\s+/)[0];
-      if (url) add(el, selector, 'srcset', url, kind, text);
-    }
+    for (const url of parseSrcset(value)) add(el, selector, 'srcset', url, kind, text);
   };
 
   const addCss = (el: Element, selector: string, css: string, attribute: string) => {
     for (const m of css.matchAll(URL_IN_CSS)) {
       const v = m[2].trim();
-      if (v && !v.startsWith('data:')) add(el, selector, attribute, v, 'image', '');
+      if (v && !v.toLowerCase().startsWith('data:') && !v.startsWith('#')) add(el, selector, attribute, v, /\.css(?:[?#]|$)/i.test(v) ? 'style' : 'image', '');
     }
+    for (const m of css.matchAll(IMPORT_IN_CSS)) add(el, selector, attribute, m[2], 'style', '');
   };
 
   const walk = (node: AnyNode, path: string, hidden: boolean) => {
@@ -195,13 +304,36 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
         case 'area': {
           const href = attr(el, 'href');
           if (href !== undefined) add(el, selector, 'href', href, 'page', elText());
+          else if (attr(el, 'xlink:href') !== undefined) add(el, selector, 'xlink:href', attr(el, 'xlink:href')!, 'page', elText()); // <a> inside <svg>
+          break;
+        }
+        case 'image': {
+          // SVG <image href|xlink:href>
+          const href = attr(el, 'href') ?? attr(el, 'xlink:href');
+          if (href !== undefined) add(el, selector, attr(el, 'href') !== undefined ? 'href' : 'xlink:href', href, 'image', '');
+          break;
+        }
+        case 'param': {
+          // <object><param name="movie" value="x.swf"> (Flash-era pages still common on government sites)
+          const pname = (attr(el, 'name') ?? '').toLowerCase();
+          const value = attr(el, 'value');
+          if (value !== undefined && /^(movie|src|url|filename|fileurl)$/.test(pname)) add(el, selector, 'value', value, 'object', '');
           break;
         }
         case 'link': {
           const href = attr(el, 'href');
           const rel = (attr(el, 'rel') ?? '').toLowerCase();
           if (href !== undefined && !/\b(dns-prefetch|preconnect)\b/.test(rel)) {
-            const kind: RefKind = /stylesheet/.test(rel) ? 'style' : /icon/.test(rel) ? 'image' : /canonical|alternate|prev|next/.test(rel) ? 'page' : 'other';
+            const as = (attr(el, 'as') ?? '').toLowerCase();
+            const kind: RefKind = /stylesheet/.test(rel)
+              ? 'style'
+              : /icon/.test(rel)
+                ? 'image'
+                : /canonical|alternate|prev|next/.test(rel)
+                  ? 'page'
+                  : /preload/.test(rel) && (as === 'style' || as === 'script' || as === 'image')
+                    ? (as as RefKind)
+                    : 'other';
             add(el, selector, 'href', href, kind, '');
           }
           break;
@@ -258,8 +390,8 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
           const httpEquiv = (attr(el, 'http-equiv') ?? '').toLowerCase();
           const content = attr(el, 'content') ?? '';
           if (httpEquiv === 'refresh') {
-            const m = /^\s*\d*(?:\.\d+)?\s*[;,]?\s*(?:url\s*=\s*)?(['"]?)(.+?)\1\s*$/i.exec(content);
-            if (m && m[2] && /url\s*=|[;,]/i.test(content)) add(el, selector, 'content', m[2], 'page', '');
+            const target = parseMetaRefresh(content);
+            if (target !== undefined) add(el, selector, 'content', target, 'page', '');
           }
           const key = (attr(el, 'name') ?? attr(el, 'property') ?? (httpEquiv ? `http-equiv:${httpEquiv}` : '')).toLowerCase();
           if (key && !(key in meta)) meta[key] = content;
@@ -277,7 +409,7 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
           break;
       }
       const style = attr(el, 'style');
-      if (style && style.includes('url(')) addCss(el, selector, style, 'style url()');
+      if (style && /url\(/i.test(style)) addCss(el, selector, style, 'style url()');
       const background = attr(el, 'background');
       if (background) add(el, selector, 'background', background, 'image', '');
       const childHidden = hidden || INVISIBLE.has(name);

@@ -78,7 +78,7 @@ export function capDomDepth(doc: Document, max = MAX_DOM_DEPTH): boolean {
 }
 
 export function buildPageArtifact(p: ParsedPage, ctx: { site: SiteRef; asOf: string; siteHosts: ReadonlySet<string>; collectors: Collector[] }): PageArtifact {
-  const extracted = p.html ? extractPage(p.dom, { pageUrl: p.finalUrl, siteHosts: ctx.siteHosts }) : { title: '', text: '', meta: {}, links: [] };
+  const extracted = p.html ? extractPage(p.dom, { pageUrl: p.finalUrl, siteHosts: ctx.siteHosts, encoding: p.encoding }) : { title: '', text: '', meta: {}, links: [] };
   const page: PageArtifact = {
     url: p.url,
     finalUrl: p.finalUrl,
