@@ -6,7 +6,9 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { Rules } from '../config.js';
 import type { CheckResult, Finding, SiteRef, SiteResult } from '../types.js';
+import { applyReviews } from './reviews.js';
 
 export type DB = Database.Database;
 
@@ -131,6 +133,39 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE site_results ADD COLUMN outcome TEXT NOT NULL DEFAULT 'checked';
   CREATE INDEX runs_quarter ON runs(quarter, created_at);
   `,
+  // Reviews of findings and allow-list entries (src/store/reviews.ts, `govcheck serve`).
+  `
+  CREATE TABLE finding_reviews (
+    id INTEGER PRIMARY KEY,
+    site_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,          -- findings.fingerprint: the same problem in any run
+    check_id TEXT NOT NULL,
+    run_id TEXT,                        -- run whose finding was reviewed
+    finding_id INTEGER,                 -- findings.id reviewed (may be gone after a re-check)
+    status TEXT NOT NULL,               -- disputed | false_positive | upheld; the newest row is current
+    comment TEXT NOT NULL,
+    reviewer TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX finding_reviews_fp ON finding_reviews(site_id, fingerprint, id);
+  CREATE TABLE allow_list (
+    id INTEGER PRIMARY KEY,
+    check_id TEXT NOT NULL,
+    scope TEXT NOT NULL,                -- a site id, or '*' for every site
+    value TEXT NOT NULL,                -- compared with the finding's target (else its page URL)
+    fingerprint TEXT,                   -- the finding it was made from
+    comment TEXT NOT NULL,
+    reviewer TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (check_id, scope, value)
+  );
+  -- Why a finding no longer counts: 'false_positive' (review) or 'allow_list'; NULL = it counts.
+  ALTER TABLE findings ADD COLUMN excluded TEXT;
+  -- The verdict as first computed, kept while reviews change verdict/score/decided_by_json (NULL = unchanged).
+  ALTER TABLE site_results ADD COLUMN raw_verdict TEXT;
+  ALTER TABLE site_results ADD COLUMN raw_score REAL;
+  ALTER TABLE site_results ADD COLUMN raw_decided_by_json TEXT;
+  `,
 ];
 
 export function openDb(file: string): DB {
@@ -223,8 +258,13 @@ export function upsertSite(db: DB, site: SiteRef & { status?: string }): void {
   });
 }
 
-/** Writes one site's whole result atomically; an earlier result of the same run and site is replaced. */
-export function saveSiteResult(db: DB, runId: string, result: SiteResult): void {
+/**
+ * Writes one site's whole result atomically; an earlier result of the same run and site is replaced.
+ * Reviews and allow-list entries of the site are re-applied (src/store/reviews.ts): a confirmed false
+ * positive stays excluded from the verdict after a re-check or in the next quarter. `opts.rules` are the
+ * indicator rules the verdict is recomputed with when a review applies (default: loadConfig().rules).
+ */
+export function saveSiteResult(db: DB, runId: string, result: SiteResult, opts: { rules?: Rules } = {}): void {
   const write = db.transaction(() => {
     upsertSite(db, result.site);
     db.prepare(`DELETE FROM site_results WHERE run_id = ? AND site_id = ?`).run(runId, result.site.id);
@@ -272,6 +312,7 @@ export function saveSiteResult(db: DB, runId: string, result: SiteResult): void 
         );
       });
     }
+    applyReviews(db, runId, result.site.id, opts);
   });
   write();
 }

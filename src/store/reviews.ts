@@ -1,0 +1,343 @@
+/**
+ * Reviews of findings: inspectors check each failure before the notice goes out, site owners dispute
+ * findings. A review marks a finding `disputed` (the finding still counts), `false_positive` (a confirmed
+ * false alarm: kept, shown, but excluded from the verdict) or `upheld` (the dispute was looked at and the
+ * finding stands). Findings are never deleted.
+ *
+ * Reviews are keyed by the site and the finding's fingerprint (src/store/db.ts `fingerprint`: stable
+ * across runs), and are history rows: the newest row of a (site, fingerprint) is its current state, older
+ * rows stay as the record of who said what and when. Because the key is the fingerprint, a re-check or the
+ * next quarter's result of the same problem is still known as a confirmed false positive: `saveSiteResult`
+ * calls `applyReviews` after every write.
+ *
+ * Allow-list entries (`allow_list`) are the durable form of a confirmed false positive for checks that
+ * compare against a value (a link target, a word…): a finding of that check whose target equals the entry,
+ * on that site or on every site (`*`), is excluded from the verdict like a confirmed false positive.
+ *
+ * Excluding a finding recomputes the site's verdict and score with `computeVerdict` (the indicator rules
+ * of config/rules.yaml) over the findings that remain, and writes them to `site_results` (and each check's
+ * pass/fail status to `check_results`), so every table built from those rows agrees. The verdict as first
+ * computed is kept in `site_results.raw_verdict` / `raw_score` / `raw_decided_by_json`, and each excluded
+ * finding says why in `findings.excluded` ('false_positive' | 'allow_list').
+ */
+import type { Rules } from '../config.js';
+import { loadConfig } from '../config.js';
+import type { Finding, RuleHit } from '../types.js';
+import { computeVerdict } from '../verdict.js';
+import type { DB } from './db.js';
+
+export const REVIEW_STATUSES = ['disputed', 'false_positive', 'upheld'] as const;
+export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
+
+/** Scope of an allow-list entry that applies to every site. */
+export const ALL_SITES = '*';
+
+export class ReviewError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReviewError';
+  }
+}
+
+export interface ReviewRow {
+  id: number;
+  site_id: string;
+  fingerprint: string;
+  check_id: string;
+  run_id: string | null;
+  finding_id: number | null;
+  status: ReviewStatus;
+  comment: string;
+  reviewer: string;
+  created_at: string;
+}
+
+export interface AllowListRow {
+  id: number;
+  check_id: string;
+  /** A site id, or '*' for every site. */
+  scope: string;
+  value: string;
+  fingerprint: string | null;
+  comment: string;
+  reviewer: string;
+  created_at: string;
+}
+
+/** The most a comment or a reviewer name may hold (characters). */
+export const LIMITS = { comment: 2000, reviewer: 100 } as const;
+
+interface FindingRow {
+  id: number;
+  run_id: string;
+  site_id: string;
+  check_id: string;
+  rule: string | null;
+  severity: Finding['severity'];
+  tier: Finding['tier'];
+  points: number | null;
+  url: string;
+  target: string | null;
+  code: string;
+  fingerprint: string;
+  excluded: string | null;
+}
+
+/** The current review of every reviewed finding of a site: fingerprint → newest review. */
+export function currentReviews(db: DB, siteId: string): Map<string, ReviewRow> {
+  const rows = db
+    .prepare(
+      `SELECT r.* FROM finding_reviews r
+       JOIN (SELECT fingerprint, MAX(id) AS id FROM finding_reviews WHERE site_id = ? GROUP BY fingerprint) last ON last.id = r.id`,
+    )
+    .all(siteId) as ReviewRow[];
+  return new Map(rows.map((r) => [r.fingerprint, r]));
+}
+
+/** Every review of one finding (by its site and fingerprint), oldest first. */
+export function reviewHistory(db: DB, siteId: string, fingerprint: string): ReviewRow[] {
+  return db.prepare(`SELECT * FROM finding_reviews WHERE site_id = ? AND fingerprint = ? ORDER BY id`).all(siteId, fingerprint) as ReviewRow[];
+}
+
+/** Allow-list entries that apply to a site (its own and the ones for every site), optionally of one check. */
+export function allowListFor(db: DB, siteId: string, checkId?: string): AllowListRow[] {
+  return (
+    checkId
+      ? db.prepare(`SELECT * FROM allow_list WHERE scope IN (?, ?) AND check_id = ? ORDER BY id`).all(siteId, ALL_SITES, checkId)
+      : db.prepare(`SELECT * FROM allow_list WHERE scope IN (?, ?) ORDER BY id`).all(siteId, ALL_SITES)
+  ) as AllowListRow[];
+}
+
+export function listAllowList(db: DB): AllowListRow[] {
+  return db.prepare(`SELECT * FROM allow_list ORDER BY check_id, value, id`).all() as AllowListRow[];
+}
+
+/** The value of a finding that an allow-list entry is compared with: what is wrong, else the page. */
+export function allowListValue(f: { target?: string | null; url: string }): string {
+  return f.target ?? f.url;
+}
+
+function counts(f: Pick<FindingRow, 'severity' | 'tier' | 'rule'>, rules: Rules): boolean {
+  return !!f.rule && (f.severity === 'veto' || f.severity === 'deduction') && (f.tier === 'confirmed' || rules.countSuspected);
+}
+
+function asFinding(f: FindingRow): Finding {
+  return {
+    checkId: f.check_id,
+    rule: f.rule ?? undefined,
+    severity: f.severity,
+    tier: f.tier,
+    points: f.points ?? undefined,
+    url: f.url,
+    target: f.target ?? undefined,
+    code: f.code,
+    params: {},
+    message: '',
+    messageEn: '',
+    evidence: {},
+  };
+}
+
+let defaultRules: Rules | undefined;
+function rulesOf(opts: { rules?: Rules }): Rules {
+  if (opts.rules) return opts.rules;
+  defaultRules ??= loadConfig().rules;
+  return defaultRules;
+}
+
+export interface ApplyOutcome {
+  /** Findings now excluded from the verdict. */
+  excluded: number;
+  /** True when site_results was rewritten. */
+  changed: boolean;
+  verdict?: 'pass' | 'fail';
+  score?: number;
+}
+
+/**
+ * Re-applies the site's reviews and allow-list to one stored result (run, site): marks the excluded
+ * findings and rewrites the verdict, score and check statuses from the findings that remain. Cheap when the
+ * site has no false positive: nothing is loaded or written. Called by `saveSiteResult` after every write and
+ * by the review actions below. `rules` defaults to `loadConfig().rules`.
+ */
+export function applyReviews(db: DB, runId: string, siteId: string, opts: { rules?: Rules } = {}): ApplyOutcome {
+  const sr = db.prepare(`SELECT raw_verdict, raw_score, raw_decided_by_json FROM site_results WHERE run_id = ? AND site_id = ?`).get(runId, siteId) as
+    | { raw_verdict: 'pass' | 'fail' | null; raw_score: number | null; raw_decided_by_json: string | null }
+    | undefined;
+  if (!sr) return { excluded: 0, changed: false };
+  const hasFp = db.prepare(`SELECT 1 FROM finding_reviews WHERE site_id = ? AND status = 'false_positive' LIMIT 1`).get(siteId);
+  const hasAllow = db.prepare(`SELECT 1 FROM allow_list WHERE scope IN (?, ?) LIMIT 1`).get(siteId, ALL_SITES);
+  const hadExcluded = db.prepare(`SELECT 1 FROM findings WHERE run_id = ? AND site_id = ? AND excluded IS NOT NULL LIMIT 1`).get(runId, siteId);
+  if (!hasFp && !hasAllow && !hadExcluded && sr.raw_verdict === null) return { excluded: 0, changed: false };
+
+  const findings = db
+    .prepare(`SELECT id, run_id, site_id, check_id, rule, severity, tier, points, url, target, code, fingerprint, excluded FROM findings WHERE run_id = ? AND site_id = ? ORDER BY check_id, seq`)
+    .all(runId, siteId) as FindingRow[];
+  const reviews = currentReviews(db, siteId);
+  const allow = new Set(allowListFor(db, siteId).map((a) => `${a.check_id}\u001f${a.value}`));
+  const reason = (f: FindingRow): string | null =>
+    reviews.get(f.fingerprint)?.status === 'false_positive' ? 'false_positive' : allow.has(`${f.check_id}\u001f${allowListValue(f)}`) ? 'allow_list' : null;
+
+  const setExcluded = db.prepare(`UPDATE findings SET excluded = ? WHERE id = ?`);
+  let excluded = 0;
+  for (const f of findings) {
+    const r = reason(f);
+    if (r) excluded++;
+    if (r !== f.excluded) setExcluded.run(r, f.id);
+    f.excluded = r;
+  }
+
+  const rules = rulesOf(opts);
+  // Check statuses: a check that failed only by excluded findings passes now (and fails again when restored).
+  const checks = db.prepare(`SELECT check_id, status FROM check_results WHERE run_id = ? AND site_id = ?`).all(runId, siteId) as Array<{ check_id: string; status: string }>;
+  const setStatus = db.prepare(`UPDATE check_results SET status = ? WHERE run_id = ? AND site_id = ? AND check_id = ?`);
+  for (const c of checks) {
+    if (c.status !== 'pass' && c.status !== 'fail') continue;
+    const own = findings.filter((f) => f.check_id === c.check_id);
+    const failing = own.some((f) => !f.excluded && counts(f, rules));
+    const status = failing ? 'fail' : own.some((f) => counts(f, rules)) || c.status === 'fail' ? 'pass' : c.status;
+    if (status !== c.status) setStatus.run(status, runId, siteId, c.check_id);
+  }
+
+  if (excluded === 0) {
+    // Nothing excluded (any more): restore the verdict as first computed.
+    if (sr.raw_verdict !== null) {
+      db.prepare(
+        `UPDATE site_results SET verdict = raw_verdict, score = raw_score, decided_by_json = raw_decided_by_json,
+           raw_verdict = NULL, raw_score = NULL, raw_decided_by_json = NULL WHERE run_id = ? AND site_id = ?`,
+      ).run(runId, siteId);
+      return { excluded, changed: true, verdict: sr.raw_verdict, score: sr.raw_score ?? undefined };
+    }
+    return { excluded, changed: false };
+  }
+  const v = computeVerdict(findings.filter((f) => !f.excluded).map(asFinding), rules);
+  const hits: RuleHit[] = v.decidedBy;
+  db.prepare(
+    `UPDATE site_results SET
+       raw_verdict = COALESCE(raw_verdict, verdict), raw_score = COALESCE(raw_score, score), raw_decided_by_json = COALESCE(raw_decided_by_json, decided_by_json),
+       verdict = ?, score = ?, decided_by_json = ?
+     WHERE run_id = ? AND site_id = ?`,
+  ).run(v.verdict, v.score, JSON.stringify(hits), runId, siteId);
+  return { excluded, changed: true, verdict: v.verdict, score: v.score };
+}
+
+/** Re-applies reviews to every stored result of a site that holds the given fingerprint (or all of them). */
+function reapplyForSite(db: DB, siteId: string, opts: { rules?: Rules; fingerprint?: string; checkId?: string }): void {
+  const runs = (
+    opts.fingerprint
+      ? db.prepare(`SELECT DISTINCT run_id FROM findings WHERE site_id = ? AND fingerprint = ?`).all(siteId, opts.fingerprint)
+      : opts.checkId
+        ? db.prepare(`SELECT DISTINCT run_id FROM findings WHERE site_id = ? AND check_id = ?`).all(siteId, opts.checkId)
+        : db.prepare(`SELECT run_id FROM site_results WHERE site_id = ?`).all(siteId)
+  ) as Array<{ run_id: string }>;
+  for (const r of runs) applyReviews(db, r.run_id, siteId, opts);
+}
+
+function clean(s: string, max: number, what: string): string {
+  const v = s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '').trim();
+  if (v.length > max) throw new ReviewError(`${what} is longer than ${max} characters`);
+  return v;
+}
+
+export interface FindingRef {
+  id: number;
+  run_id: string;
+  site_id: string;
+  check_id: string;
+  fingerprint: string;
+  target: string | null;
+  url: string;
+  excluded: string | null;
+}
+
+export function findingById(db: DB, id: number): FindingRef | undefined {
+  return db.prepare(`SELECT id, run_id, site_id, check_id, fingerprint, target, url, excluded FROM findings WHERE id = ?`).get(id) as FindingRef | undefined;
+}
+
+export interface NewReview {
+  findingId: number;
+  status: ReviewStatus;
+  comment: string;
+  reviewer: string;
+  /** Indicator rules to recompute verdicts with (default: loadConfig().rules). */
+  rules?: Rules;
+  now?: Date;
+}
+
+/**
+ * Records a review of a finding and re-applies the site's reviews to every stored result holding the same
+ * finding (same fingerprint), so the verdict, score and tables change at once. Never deletes the finding.
+ */
+export function addReview(db: DB, r: NewReview): { review: ReviewRow; outcome: ApplyOutcome } {
+  if (!REVIEW_STATUSES.includes(r.status)) throw new ReviewError(`unknown review status: ${String(r.status)} (expected ${REVIEW_STATUSES.join(', ')})`);
+  const reviewer = clean(r.reviewer, LIMITS.reviewer, 'reviewer');
+  const comment = clean(r.comment, LIMITS.comment, 'comment');
+  if (!reviewer) throw new ReviewError('a review needs the reviewer’s name');
+  if (!comment && r.status !== 'upheld') throw new ReviewError('a dispute or a false positive needs a comment saying why');
+  return db.transaction(() => {
+    const f = findingById(db, r.findingId);
+    if (!f) throw new ReviewError(`no finding ${r.findingId}`);
+    const info = db
+      .prepare(`INSERT INTO finding_reviews (site_id, fingerprint, check_id, run_id, finding_id, status, comment, reviewer, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(f.site_id, f.fingerprint, f.check_id, f.run_id, f.id, r.status, comment, reviewer, (r.now ?? new Date()).toISOString());
+    reapplyForSite(db, f.site_id, { rules: r.rules, fingerprint: f.fingerprint });
+    const outcome = applyReviews(db, f.run_id, f.site_id, { rules: r.rules });
+    const review = db.prepare(`SELECT * FROM finding_reviews WHERE id = ?`).get(Number(info.lastInsertRowid)) as ReviewRow;
+    return { review, outcome };
+  })();
+}
+
+export interface NewAllowEntry {
+  /** The finding it comes from: its check and target give the entry. */
+  findingId: number;
+  /** This site only (default) or every site. */
+  allSites?: boolean;
+  comment: string;
+  reviewer: string;
+  rules?: Rules;
+  now?: Date;
+}
+
+/**
+ * Turns a confirmed false positive into an allow-list entry (check + target, for the site or every site):
+ * from then on the same value never counts again for that check, whatever its fingerprint. Only a finding
+ * whose current review is `false_positive` can be turned into one.
+ */
+export function addAllowListEntry(db: DB, e: NewAllowEntry): AllowListRow {
+  const reviewer = clean(e.reviewer, LIMITS.reviewer, 'reviewer');
+  const comment = clean(e.comment, LIMITS.comment, 'comment');
+  if (!reviewer) throw new ReviewError('an allow-list entry needs the reviewer’s name');
+  return db.transaction(() => {
+    const f = findingById(db, e.findingId);
+    if (!f) throw new ReviewError(`no finding ${e.findingId}`);
+    if (currentReviews(db, f.site_id).get(f.fingerprint)?.status !== 'false_positive') {
+      throw new ReviewError('only a confirmed false positive can become an allow-list entry');
+    }
+    const scope = e.allSites ? ALL_SITES : f.site_id;
+    const value = allowListValue(f);
+    db.prepare(
+      `INSERT INTO allow_list (check_id, scope, value, fingerprint, comment, reviewer, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (check_id, scope, value) DO NOTHING`,
+    ).run(f.check_id, scope, value, f.fingerprint, comment, reviewer, (e.now ?? new Date()).toISOString());
+    const sites = e.allSites
+      ? (db.prepare(`SELECT DISTINCT site_id FROM findings WHERE check_id = ? AND COALESCE(target, url) = ?`).all(f.check_id, value) as Array<{ site_id: string }>).map((s) => s.site_id)
+      : [f.site_id];
+    for (const s of sites) reapplyForSite(db, s, { rules: e.rules, checkId: f.check_id });
+    return db.prepare(`SELECT * FROM allow_list WHERE check_id = ? AND scope = ? AND value = ?`).get(f.check_id, scope, value) as AllowListRow;
+  })();
+}
+
+/** Removes an allow-list entry (the findings it excluded count again). */
+export function removeAllowListEntry(db: DB, id: number, opts: { rules?: Rules } = {}): boolean {
+  return db.transaction(() => {
+    const row = db.prepare(`SELECT * FROM allow_list WHERE id = ?`).get(id) as AllowListRow | undefined;
+    if (!row) return false;
+    db.prepare(`DELETE FROM allow_list WHERE id = ?`).run(id);
+    const sites =
+      row.scope === ALL_SITES
+        ? (db.prepare(`SELECT DISTINCT site_id FROM findings WHERE check_id = ? AND excluded = 'allow_list'`).all(row.check_id) as Array<{ site_id: string }>).map((s) => s.site_id)
+        : [row.scope];
+    for (const s of sites) reapplyForSite(db, s, { rules: opts.rules, checkId: row.check_id });
+    return true;
+  })();
+}
