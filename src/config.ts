@@ -73,6 +73,33 @@ export const configSchema = z.object({
     .default({}),
   checks: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
   enabledChecks: z.array(z.string()).default([]),
+  /** Headless Chromium (src/browser/): sites marked render: browser, new-media pages, screenshots. */
+  browser: z
+    .object({
+      executablePath: z.string().min(1).default('/usr/lib/chromium/chromium'),
+      /** How websites are gathered when the registry does not say: html (Cheerio crawl) or browser. */
+      render: z.enum(['html', 'browser']).default('html'),
+      /** Time for one page to load and render (W-V1: 15 s). */
+      pageTimeoutMs: z.number().int().positive().default(15_000),
+      /** Pages rendered at once per site. */
+      concurrency: z.number().int().positive().default(2),
+      /** Refuse every request of the browser that does not go to a loopback address (tests, demo). */
+      loopbackOnly: z.boolean().default(false),
+      /** Screenshots taken per site at most (evidence of display failures and veto findings). */
+      maxScreenshots: z.number().int().nonnegative().default(20),
+    })
+    .prefault({}),
+  /** New-media accounts (src/newmedia/). */
+  newmedia: z
+    .object({
+      /** Posts kept per account (newest first). */
+      maxPosts: z.number().int().positive().default(50),
+      /** Feed or page bodies larger than this are cut. */
+      maxBytes: z.number().int().positive().default(5 * 1024 * 1024),
+      /** Extra folder of platform files (same format as config/platforms/*.yaml; same id replaces). */
+      platformsDir: z.string().optional(),
+    })
+    .prefault({}),
   rules: rulesSchema.optional(),
 });
 export type Config = z.infer<typeof configSchema> & { rules: Rules };

@@ -8,6 +8,10 @@ import { materialize } from './checks/api.js';
 import { loadChecks } from './checks/registry.js';
 import { networkPolicy, type Config } from './config.js';
 import { gatherSite } from './gather/crawl.js';
+import { gatherSiteWithBrowser } from './gather/browser.js';
+import { attachScreenshots } from './browser/evidence.js';
+import { BrowserSession, browserOptionsFromConfig } from './browser/launcher.js';
+import { gatherAccount, safeName } from './newmedia/index.js';
 import { HttpClient } from './net/http.js';
 import type { CheckResult, SiteArtifacts, SiteRef, SiteResult } from './types.js';
 import { computeVerdict } from './verdict.js';
@@ -23,6 +27,12 @@ export interface SiteCheckOptions {
   evidenceDir?: string;
   /** Longest time one check may take (ms). */
   checkTimeoutMs?: number;
+  /** Shared Chromium of the run (launched here on first need when absent, and closed afterwards). */
+  browser?: BrowserSession;
+  /** How a website is gathered when its registry entry does not say (default config.browser.render). */
+  render?: 'html' | 'browser';
+  /** Screenshots of veto, display and menu findings into evidenceDir (default: on when evidenceDir is set). */
+  screenshots?: boolean;
 }
 
 export class UnknownCheckError extends Error {}
@@ -100,14 +110,33 @@ export async function checkSite(site: SiteRef, opts: SiteCheckOptions): Promise<
   const http =
     opts.http ??
     new HttpClient({ ...config.http, allowPrivateNetwork: networkPolicy(config), hosts: config.hosts });
+  // Chromium is launched only when something needs it (a rendered site or account page, screenshots).
+  let browser = opts.browser;
+  let launching: Promise<BrowserSession> | undefined;
+  const getBrowser = async (): Promise<BrowserSession> => {
+    if (browser && !browser.isClosed) return browser;
+    launching ??= BrowserSession.launch(browserOptionsFromConfig(config));
+    browser = await launching;
+    return browser;
+  };
   try {
-    const artifacts = await gatherSite(
-      site,
-      { ...config.gather, allowPrivateNetwork: networkPolicy(config), hosts: config.hosts },
-      checks,
-      opts.asOf,
-    );
+    const gatherOptions = { ...config.gather, allowPrivateNetwork: networkPolicy(config), hosts: config.hosts };
+    const artifacts =
+      site.kind === 'newmedia'
+        ? await gatherAccount(site, { config, http, asOf: opts.asOf, getBrowser, evidenceDir: opts.evidenceDir })
+        : (site.render ?? opts.render ?? config.browser.render) === 'browser'
+          ? await gatherWithBrowser(site, gatherOptions, checks, opts.asOf, config, getBrowser)
+          : await gatherSite(site, gatherOptions, checks, opts.asOf);
     const results = await runChecks(artifacts, checks, { config, http, lang: opts.lang, evidenceDir: opts.evidenceDir, checkTimeoutMs: opts.checkTimeoutMs });
+    if (opts.evidenceDir && (opts.screenshots ?? true)) {
+      await attachScreenshots(results, {
+        evidenceDir: opts.evidenceDir,
+        siteDir: safeName(site.id),
+        getBrowser,
+        max: config.browser.maxScreenshots,
+        timeoutMs: config.browser.pageTimeoutMs,
+      });
+    }
     const verdict = computeVerdict(results.flatMap((r) => r.findings), config.rules);
     const homeFailed = artifacts.home?.error && artifacts.pages.every((p) => p.error);
     return {
@@ -119,9 +148,34 @@ export async function checkSite(site: SiteRef, opts: SiteCheckOptions): Promise<
       ...verdict,
       checks: results,
       stats: artifacts.stats,
-      error: homeFailed ? artifacts.home!.error : undefined,
+      error: homeFailed ? artifacts.home!.error : artifacts.account?.error,
     };
   } finally {
     if (ownHttp) await http.close();
+    if (launching && browser !== opts.browser) await (await launching.catch(() => undefined))?.close();
   }
+}
+
+/** A website gathered in Chromium (render: browser); a browser that cannot start is the home page's error. */
+async function gatherWithBrowser(
+  site: SiteRef,
+  gatherOptions: Parameters<typeof gatherSite>[1],
+  checks: Array<{ module: CheckModule; options: unknown }>,
+  asOf: string,
+  config: Config,
+  getBrowser: () => Promise<BrowserSession>,
+): Promise<SiteArtifacts> {
+  let session: BrowserSession;
+  try {
+    session = await getBrowser();
+  } catch (e) {
+    const message = `browser unavailable: ${String((e as Error)?.message ?? e).split('\n')[0]}`;
+    const home = {
+      url: site.url, finalUrl: site.url, redirectChain: [], depth: 0, status: null, headers: {}, contentType: null,
+      fetchedAt: new Date().toISOString(), durationMs: 0, bytes: 0, truncated: false, encoding: null, encodingSource: null,
+      title: '', meta: {}, textLength: 0, links: [], error: { kind: 'unknown' as const, message }, collected: {},
+    };
+    return { site, startUrl: site.url, home, pages: [home], stats: { pages: 1, links: 0, durationMs: 0, skippedByLimit: 0, errors: 1 }, asOf, siteHosts: [] };
+  }
+  return gatherSiteWithBrowser(site, { ...gatherOptions, timeoutMs: config.browser.pageTimeoutMs, browserConcurrency: config.browser.concurrency }, checks, asOf, session);
 }

@@ -180,6 +180,8 @@ export interface AccountPost {
 export interface AccountMenu {
   label: string;
   url?: string;
+  /** The target as written when it is no usable URL (javascript:, #, empty, malformed). */
+  raw?: string;
   children?: AccountMenu[];
 }
 

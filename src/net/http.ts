@@ -52,6 +52,8 @@ export interface ProbeOptions {
   method?: 'auto' | 'HEAD' | 'GET';
   /** Keep the first bytes of the body (GET). */
   wantBody?: boolean;
+  /** Keep the raw body bytes (GET), up to this many, in `body` (feeds in GBK and other encodings). */
+  keepBytes?: number;
   /** Extra headers. */
   headers?: Record<string, string>;
 }
@@ -257,6 +259,12 @@ export class HttpClient {
           continue;
         }
         let bodySnippet: string | undefined;
+        if (method === 'GET' && opts.keepBytes) {
+          const raw = await readCappedBytes(res.body, opts.keepBytes + 1);
+          const truncated = raw.length > opts.keepBytes;
+          const body = truncated ? raw.subarray(0, opts.keepBytes) : raw;
+          return { ...base, finalUrl: u.href, status: res.statusCode, headers, body, truncated, durationMs: Date.now() - started } as ProbeResult;
+        }
         if (method === 'GET' && opts.wantBody) {
           bodySnippet = await readCapped(res.body, this.options.snippetBytes);
         } else {
@@ -271,9 +279,39 @@ export class HttpClient {
     }
   }
 
+  /**
+   * GET with the raw body bytes kept (up to maxBytes), through the same politeness, guard, redirects and
+   * retries as probes; not cached (a source such as a feed is read once per site check).
+   */
+  async fetchBody(url: string, opts: { maxBytes: number; headers?: Record<string, string> }): Promise<FetchedBody> {
+    return (await this.withRetries(url, 'GET', { keepBytes: Math.max(1, opts.maxBytes), headers: opts.headers })) as FetchedBody;
+  }
+
   async close(): Promise<void> {
     await this.agent.close().catch(() => undefined);
   }
+}
+
+/** A GET result with the raw body (see HttpClient.fetchBody). */
+export interface FetchedBody extends ProbeResult {
+  body?: Buffer;
+  /** True when the body was longer than the cap and was cut. */
+  truncated?: boolean;
+}
+
+async function readCappedBytes(body: AsyncIterable<Buffer> & { destroy(): void; on(ev: 'error', fn: () => void): unknown }, cap: number): Promise<Buffer> {
+  body.on('error', () => undefined);
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    n += chunk.length;
+    if (n >= cap) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, cap);
 }
 
 async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void; on(ev: 'error', fn: () => void): unknown }, cap: number): Promise<string> {

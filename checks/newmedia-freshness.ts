@@ -1,0 +1,212 @@
+/**
+ * newmedia-freshness — M-V2 内容不更新 (veto) and M-D1 更新不及时 (deduction).
+ * M-V2: no post in the `maxAgeDays` (14) days before the inspection date is a single veto; posts without a
+ * readable date count as not updated (practice, as for W-V2), and so do dates that cannot be true (in
+ * the future of the moment they were fetched, or before 2000), which are reported on their own.
+ * M-D1: fewer than `minPostsPerWeek` posts a week over the last `rateWindowDays` days (the provincial
+ * norm, e.g. one a week) is a deduction. A source that shows only its newest items may not reach back over
+ * the whole window: the summary and the evidence then say the rate is a lower bound.
+ * Posts dated after the inspection date are ignored (the run judges the account as of that date).
+ */
+import { z } from 'zod';
+import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import { chinaDate, daysBetween } from '../src/newmedia/dates.js';
+import type { AccountPost } from '../src/types.js';
+
+/** How a date problem is named in messages (both languages: the message templates share their parameters). */
+const DATE_PROBLEM: Record<NonNullable<AccountPost['dateProblem']>, string> = {
+  unparseable: '无法识别 / unreadable',
+  future: '晚于抓取时间 / later than the fetch time',
+  implausible: '早于 2000 年 / before 2000',
+};
+
+function postEvidence(p: AccountPost) {
+  return { title: p.title, publishedAt: p.publishedAt ?? null, date: p.publishedAt ? chinaDate(p.publishedAt) : null, url: p.url ?? null, dateRaw: p.dateRaw ?? null };
+}
+
+export default defineCheck({
+  meta: {
+    id: 'newmedia-freshness',
+    title: { zh: '新媒体更新情况', en: 'New-media update frequency' },
+    description: {
+      zh: '检查日前两周内无更新为单项否决（M-V2）；更新频率低于每周要求扣分（M-D1）。无发布日期或日期明显错误的内容不计为更新。',
+      en: 'No post in the two weeks before the inspection date is a veto (M-V2); fewer posts a week than the norm is a deduction (M-D1). Posts without a date, or with an impossible date, do not count as updates.',
+    },
+    scope: ['newmedia'],
+    rules: ['M-V2', 'M-D1'],
+    options: z.object({
+      /** M-V2: the latest post must be at most this many days before the inspection date. */
+      maxAgeDays: z.number().int().positive().default(14),
+      /** Warn when the latest post is older than this (monitors warn before the veto line). */
+      warnAgeDays: z.number().int().positive().default(10),
+      /** M-D1: the provincial norm, posts per week. */
+      minPostsPerWeek: z.number().nonnegative().default(1),
+      /** M-D1: the window the rate is measured over (days before the inspection date). */
+      rateWindowDays: z.number().int().positive().default(28),
+      /** Posts without a readable date count as not updated (practice). */
+      undatedCountsAsStale: z.boolean().default(true),
+    }),
+    messages: {
+      stale: {
+        zh: '内容不更新：最近一条发布于 {date}（“{title}”），距检查日 {days} 天，超过 {limit} 天',
+        en: 'Not updated: the latest post is from {date} ("{title}"), {days} days before the inspection date, over the {limit}-day limit',
+      },
+      'no-posts': { zh: '未获取到任何发布内容，视为内容不更新', en: 'No posts found: counted as not updated' },
+      'no-dates': {
+        zh: '{count} 条内容均无可识别的发布日期，视为内容不更新',
+        en: 'None of the {count} posts has a readable publication date: counted as not updated',
+      },
+      'nearly-stale': {
+        zh: '最近一条发布于 {date}，距检查日已 {days} 天（{limit} 天无更新即单项否决）',
+        en: 'The latest post is from {date}, {days} days ago ({limit} days without an update is a veto)',
+      },
+      'low-rate': {
+        zh: '更新不及时：近 {window} 天发布 {count} 条，平均每周 {rate} 条，低于每周 {min} 条',
+        en: 'Updated too rarely: {count} posts in the last {window} days, {rate} a week, below {min} a week',
+      },
+      'bad-date': {
+        zh: '发布日期有误：“{title}”的日期“{raw}”{problem}，未计为更新',
+        en: 'Wrong publication date: "{title}" is dated "{raw}" ({problem}); not counted as an update',
+      },
+      'source-error': { zh: '无法读取账号内容来源：{reason}', en: 'The account source could not be read: {reason}' },
+    },
+  },
+  run(site, { options, asOf, rulePoints }) {
+    const account = site.account;
+    if (!account) return { findings: [], notApplicable: 'not a new-media account' };
+    const url = account.sourceUrl;
+    if (account.error) {
+      return {
+        findings: [
+          {
+            code: 'source-error',
+            params: { reason: `${account.error.kind}${account.error.status ? ` ${account.error.status}` : ''}` },
+            severity: 'warning',
+            url,
+            target: url,
+            evidence: { expected: 'a readable feed or page', actual: `${account.error.kind}: ${account.error.message}`, errorKind: account.error.kind },
+          },
+        ],
+        notApplicable: 'source unreadable',
+        summary: { error: account.error.kind },
+      };
+    }
+    const findings: FindingInput[] = [];
+    for (const p of account.posts.filter((x) => x.dateProblem)) {
+      findings.push({
+        code: 'bad-date',
+        params: {
+          title: p.title.slice(0, 40),
+          raw: p.dateRaw ?? '',
+          problem: DATE_PROBLEM[p.dateProblem!],
+        },
+        severity: 'warning',
+        url: p.url ?? url,
+        target: p.url ?? url,
+        evidence: { ...postEvidence(p), problem: p.dateProblem, expected: 'a real publication date', actual: p.dateRaw ?? '' },
+      });
+    }
+
+    const dated = account.posts.filter((p) => p.publishedAt).map((p) => ({ p, day: chinaDate(p.publishedAt!) }));
+    const asOfPosts = dated.filter((d) => d.day <= asOf).sort((a, b) => (a.day < b.day ? 1 : a.day > b.day ? -1 : 0));
+    const latest = asOfPosts[0];
+    const summary: Record<string, unknown> = {
+      posts: account.posts.length,
+      dated: dated.length,
+      latest: latest ? { date: latest.day, title: latest.p.title, url: latest.p.url ?? null } : null,
+    };
+
+    if (!account.posts.length) {
+      findings.push({ code: 'no-posts', severity: 'veto', rule: 'M-V2', url, target: url, evidence: { expected: `a post within ${options.maxAgeDays} days before ${asOf}`, actual: 'no posts' } });
+      return { findings, summary };
+    }
+    if (!latest) {
+      const undated = dated.length === 0;
+      if (undated && !options.undatedCountsAsStale) return { findings, notApplicable: 'no post has a readable date', summary };
+      findings.push(
+        undated
+          ? {
+              code: 'no-dates',
+              params: { count: account.posts.length },
+              severity: 'veto',
+              rule: 'M-V2',
+              url,
+              target: url,
+              evidence: { expected: `a dated post within ${options.maxAgeDays} days before ${asOf}`, actual: 'no readable dates', posts: account.posts.slice(0, 5).map(postEvidence) },
+            }
+          : {
+              code: 'no-posts',
+              severity: 'veto',
+              rule: 'M-V2',
+              url,
+              target: url,
+              evidence: { expected: `a post on or before ${asOf}`, actual: 'every dated post is after the inspection date', posts: account.posts.slice(0, 5).map(postEvidence) },
+            },
+      );
+      return { findings, summary };
+    }
+
+    const age = daysBetween(latest.day, asOf);
+    summary.ageDays = age;
+    if (age > options.maxAgeDays) {
+      findings.push({
+        code: 'stale',
+        params: { date: latest.day, title: latest.p.title.slice(0, 40), days: age, limit: options.maxAgeDays },
+        severity: 'veto',
+        rule: 'M-V2',
+        url: latest.p.url ?? url,
+        target: url,
+        evidence: { ...postEvidence(latest.p), expected: `a post on or after ${addDaysIso(asOf, -options.maxAgeDays)}`, actual: latest.day, screenshotUrl: url },
+      });
+      return { findings, summary };
+    }
+    if (age > options.warnAgeDays) {
+      findings.push({
+        code: 'nearly-stale',
+        params: { date: latest.day, days: age, limit: options.maxAgeDays },
+        severity: 'warning',
+        url: latest.p.url ?? url,
+        target: url,
+        evidence: { ...postEvidence(latest.p), expected: `≤ ${options.warnAgeDays} days`, actual: `${age} days` },
+      });
+    }
+
+    // M-D1: posting rate over the window (asOf − window, asOf].
+    if (options.minPostsPerWeek > 0) {
+      const from = addDaysIso(asOf, -options.rateWindowDays);
+      const inWindow = asOfPosts.filter((d) => d.day > from);
+      const weeks = options.rateWindowDays / 7;
+      const rate = inWindow.length / weeks;
+      const oldest = asOfPosts[asOfPosts.length - 1];
+      // If even the oldest post the source shows is inside the window, older posts may exist unseen.
+      const partial = oldest.day > from;
+      summary.rate = Math.round(rate * 100) / 100;
+      summary.windowDays = options.rateWindowDays;
+      summary.rateIsLowerBound = partial;
+      if (rate < options.minPostsPerWeek) {
+        findings.push({
+          code: 'low-rate',
+          params: { window: options.rateWindowDays, count: inWindow.length, rate: summary.rate as number, min: options.minPostsPerWeek },
+          severity: 'deduction',
+          rule: 'M-D1',
+          points: rulePoints('M-D1') ?? 5,
+          url,
+          target: url,
+          evidence: {
+            expected: `≥ ${options.minPostsPerWeek} a week`,
+            actual: `${inWindow.length} in ${options.rateWindowDays} days`,
+            posts: inWindow.map((d) => postEvidence(d.p)),
+            note: partial ? 'the source shows no post older than the window: the rate is a lower bound' : undefined,
+          },
+        });
+      }
+    }
+    return { findings, summary };
+  },
+});
+
+function addDaysIso(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}

@@ -1,0 +1,239 @@
+/**
+ * Gather with a real browser: for government CMSs that build their column lists by script, sites are
+ * marked `render: browser` in the registry (or checked with `--render browser`). Each page is rendered in
+ * Chromium (src/browser/launcher.ts, private-address guard on every request), given time for its scripts
+ * (load, then network quiet, all within the 15 s page limit), and its rendered DOM becomes the SAME
+ * PageArtifact the HTML crawler makes (`buildPageArtifact`), with the checks' collectors run on it, so
+ * every website check works unchanged. Bounds are the crawler's: pages, depth, same site, URLs per path
+ * that differ only by query, 15 s per page.
+ */
+import { parseDocument } from 'htmlparser2';
+import type { Page, Response } from 'playwright-core';
+import type { CheckModule } from '../checks/api.js';
+import { classifyBrowserError, settle, type BrowserSession } from '../browser/launcher.js';
+import { classifyError } from '../net/errors.js';
+import { assertUrlAllowed } from '../net/guard.js';
+import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
+import { defaultGatherOptions, normalizeUrl, type GatherOptions } from './crawl.js';
+import { isAttachmentUrl, isResourceUrl } from './extract.js';
+import { buildPageArtifact } from './page.js';
+
+export interface BrowserGatherOptions extends GatherOptions {
+  /** Pages rendered at once (each is a Chromium tab: keep it small). */
+  browserConcurrency: number;
+}
+
+interface Pending {
+  url: string;
+  depth: number;
+  referrer?: string;
+}
+
+async function redirectChain(response: Response): Promise<RedirectHop[]> {
+  const hops: RedirectHop[] = [];
+  let req = response.request();
+  let next = req.url();
+  while (req.redirectedFrom()) {
+    const prev = req.redirectedFrom()!;
+    const r = await prev.response().catch(() => null);
+    hops.unshift({ url: prev.url(), status: r?.status() ?? 0, location: next });
+    next = prev.url();
+    req = prev;
+  }
+  return hops;
+}
+
+function errorPage(p: Pending, error: FetchErrorInfo, started: number): PageArtifact {
+  return {
+    url: p.url,
+    finalUrl: p.url,
+    redirectChain: [],
+    depth: p.depth,
+    referrer: p.referrer,
+    status: error.status ?? null,
+    headers: {},
+    contentType: null,
+    fetchedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    bytes: 0,
+    truncated: false,
+    encoding: null,
+    encodingSource: null,
+    title: '',
+    meta: {},
+    textLength: 0,
+    links: [],
+    error,
+    collected: {},
+  };
+}
+
+/** Renders one page into its artifact. Never throws. */
+async function renderPage(
+  page: Page,
+  p: Pending,
+  ctx: { site: SiteRef; asOf: string; siteHosts: Set<string>; collectors: Array<{ module: CheckModule; options: unknown }>; timeoutMs: number; maxBytes: number },
+): Promise<PageArtifact> {
+  const started = Date.now();
+  const deadline = started + ctx.timeoutMs;
+  let response: Response | null;
+  try {
+    response = await page.goto(p.url, { waitUntil: 'domcontentloaded', timeout: ctx.timeoutMs });
+  } catch (e) {
+    return errorPage(p, classifyBrowserError(e), started);
+  }
+  if (!response) return errorPage(p, { kind: 'unknown', message: 'no response' }, started);
+  const headers = response.headers();
+  const contentType = headers['content-type'] ?? '';
+  const isHtml = /html|xml/i.test(contentType) || contentType === '';
+  const status = response.status();
+  if (isHtml && status < 400) await settle(page, deadline);
+  let html = '';
+  let encoding: string | null = null;
+  try {
+    if (isHtml) {
+      html = await page.content();
+      encoding = (await page.evaluate(() => document.characterSet)).toLowerCase();
+    }
+  } catch (e) {
+    return errorPage(p, classifyBrowserError(e), started);
+  }
+  const bytes = await response
+    .body()
+    .then((b) => b.length)
+    .catch(() => Buffer.byteLength(html));
+  const truncated = Buffer.byteLength(html) > ctx.maxBytes;
+  if (truncated) html = html.slice(0, ctx.maxBytes);
+  const artifact = buildPageArtifact(
+    {
+      url: p.url,
+      finalUrl: normalizeUrl(page.url() || p.url),
+      status,
+      headers,
+      redirectChain: await redirectChain(response).catch(() => []),
+      depth: p.depth,
+      referrer: p.referrer,
+      fetchedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      bytes,
+      truncated,
+      encoding,
+      encodingSource: encoding ? (/charset=/i.test(contentType) ? 'header' : 'sniff') : null,
+      html,
+      dom: parseDocument(html),
+    },
+    { site: ctx.site, asOf: ctx.asOf, siteHosts: ctx.siteHosts, collectors: ctx.collectors },
+  );
+  artifact.collected['@render'] = { browser: true };
+  return artifact;
+}
+
+/**
+ * Crawls one site in Chromium within its bounds and returns the same SiteArtifacts as gatherSite.
+ * Never throws for site problems.
+ */
+export async function gatherSiteWithBrowser(
+  site: SiteRef,
+  options: Partial<BrowserGatherOptions>,
+  checks: Array<{ module: CheckModule; options: unknown }>,
+  asOf: string,
+  session: BrowserSession,
+): Promise<SiteArtifacts> {
+  const opts: BrowserGatherOptions = { ...defaultGatherOptions, browserConcurrency: 2, ...options };
+  const started = Date.now();
+  const collectors = checks.filter((c) => c.module.collect);
+  let startUrl: string;
+  try {
+    startUrl = normalizeUrl(site.url);
+  } catch {
+    const error: FetchErrorInfo = { kind: 'malformed_url', message: `invalid site URL: ${site.url}` };
+    const home = errorPage({ url: site.url, depth: 0 }, error, started);
+    return { site, startUrl: site.url, home, pages: [home], stats: { pages: 1, links: 0, durationMs: 0, skippedByLimit: 0, errors: 1 }, asOf, siteHosts: [] };
+  }
+  const siteHosts = new Set<string>([new URL(startUrl).host.toLowerCase(), ...opts.extraHosts.map((h) => h.toLowerCase())]);
+  try {
+    assertUrlAllowed(startUrl, opts.allowPrivateNetwork);
+  } catch (e) {
+    const home = errorPage({ url: startUrl, depth: 0 }, classifyError(e), started);
+    return { site, startUrl, home, pages: [home], stats: { pages: 1, links: 0, durationMs: Date.now() - started, skippedByLimit: 0, errors: 1 }, asOf, siteHosts: [...siteHosts] };
+  }
+
+  const pages: PageArtifact[] = [];
+  const seen = new Set<string>([startUrl]);
+  const queryVariants = new Map<string, number>();
+  const queue: Pending[] = [{ url: startUrl, depth: 0 }];
+  const allTargets = new Set<string>();
+  let skippedByLimit = 0;
+  let inFlight = 0;
+
+  const enqueueFrom = (page: PageArtifact, depth: number) => {
+    if (page.error || (page.status !== null && page.status >= 400) || depth >= opts.maxDepth) return;
+    for (const l of page.links) {
+      if (!l.url || !l.internal || l.attachment) continue;
+      if (l.kind !== 'page' && l.kind !== 'frame') continue;
+      if (l.element === 'link') continue;
+      const u = new URL(l.url);
+      if (isResourceUrl(u) || isAttachmentUrl(u)) continue;
+      const key = u.href;
+      if (seen.has(key)) continue;
+      if (u.search) {
+        const pathKey = u.origin + u.pathname;
+        const n = (queryVariants.get(pathKey) ?? 0) + 1;
+        queryVariants.set(pathKey, n);
+        if (n > opts.maxQueryVariants) {
+          seen.add(key);
+          skippedByLimit++;
+          continue;
+        }
+      }
+      if (seen.size >= opts.maxPages) {
+        skippedByLimit++;
+        continue;
+      }
+      seen.add(key);
+      queue.push({ url: key, depth: depth + 1, referrer: page.finalUrl });
+    }
+  };
+
+  const context = await session.newContext();
+  try {
+    const worker = async () => {
+      const tab = await context.newPage();
+      try {
+        for (;;) {
+          const next = queue.shift();
+          if (!next) {
+            if (inFlight === 0) return;
+            await new Promise((r) => setTimeout(r, 20));
+            continue;
+          }
+          inFlight++;
+          try {
+            const artifact = await renderPage(tab, next, { site, asOf, siteHosts, collectors, timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes });
+            pages.push(artifact);
+            for (const l of artifact.links) if (l.url) allTargets.add(l.url);
+            enqueueFrom(artifact, next.depth);
+          } finally {
+            inFlight--;
+          }
+        }
+      } finally {
+        await tab.close().catch(() => undefined);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, opts.browserConcurrency) }, worker));
+  } finally {
+    await context.close().catch(() => undefined);
+  }
+  const home = pages.find((p) => p.url === startUrl);
+  pages.sort((a, b) => a.depth - b.depth || a.url.localeCompare(b.url));
+  return {
+    site,
+    startUrl,
+    home,
+    pages,
+    stats: { pages: pages.length, links: allTargets.size, durationMs: Date.now() - started, skippedByLimit, errors: pages.filter((p) => p.error).length },
+    asOf,
+    siteHosts: [...siteHosts],
+  };
+}
