@@ -272,7 +272,8 @@ export async function gatherSite(
         const finalUrl = request.loadedUrl ?? request.url;
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(response.headers)) {
-          if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+          // Repeated headers are joined with ", "; Set-Cookie lines with "\n" (a cookie's Expires holds a comma).
+          if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(k.toLowerCase() === 'set-cookie' ? '\n' : ', ') : String(v);
         }
         const page = buildPageArtifact(
           {
