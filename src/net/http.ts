@@ -105,7 +105,8 @@ function headerRecord(h: Record<string, string | string[] | undefined>): Record<
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h)) {
     if (v === undefined) continue;
-    out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+    // Set-Cookie lines are joined with "\n" (a cookie's Expires holds a comma); other repeats with ", ".
+    out[k.toLowerCase()] = Array.isArray(v) ? v.join(k.toLowerCase() === 'set-cookie' ? '\n' : ', ') : v;
   }
   return out;
 }
