@@ -1,0 +1,236 @@
+/**
+ * security-headers — W-D6 安全防护 (security hygiene; no national point value, deductions per config).
+ * Judges the home page's response headers as crawled (no extra request): HSTS (over HTTPS, max-age ≥ six
+ * months; includeSubDomains/preload noted), Content-Security-Policy (present, enforced, no unsafe-inline,
+ * unsafe-eval, data: or insecure/broad schemes for scripts; report-only does not count), X-Frame-Options or CSP
+ * frame-ancestors, X-Content-Type-Options nosniff, Referrer-Policy and cookies (Secure, HttpOnly, SameSite).
+ * Headers and <meta http-equiv> are parsed as the MDN HTTP Observatory parses them (src/security/), and its
+ * score and grade are computed alongside our verdict, in the summary.
+ */
+import { z } from 'zod';
+import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import type { Severity } from '../src/types.js';
+import { observatoryScan, type ObservatoryInput, type ScriptTag } from '../src/security/observatory.js';
+
+const severity = z.enum(['deduction', 'warning', 'info', 'off']);
+
+/** Default severity of each problem; `severities` in the options overrides any of them. */
+const DEFAULT_SEVERITY: Record<string, z.infer<typeof severity>> = {
+  'hsts-missing': 'deduction',
+  'hsts-short': 'deduction',
+  'hsts-invalid': 'deduction',
+  'hsts-no-https': 'info',
+  'csp-missing': 'deduction',
+  'csp-report-only': 'deduction',
+  'csp-invalid': 'deduction',
+  'csp-unsafe': 'deduction',
+  'csp-weak': 'info',
+  'xfo-missing': 'deduction',
+  'xfo-invalid': 'deduction',
+  'xcto-missing': 'deduction',
+  'xcto-invalid': 'deduction',
+  'referrer-missing': 'warning',
+  'referrer-unsafe': 'deduction',
+  'referrer-invalid': 'deduction',
+  'cookie-not-secure': 'deduction',
+  'cookie-over-http': 'warning',
+  'cookie-no-httponly': 'deduction',
+  'cookie-samesite-invalid': 'deduction',
+  'cookie-no-samesite': 'warning',
+};
+
+const options = z.object({
+  /** HSTS max-age below this (seconds) is too short: six months, as the HTTP Observatory counts it. */
+  hstsMinMaxAge: z.number().int().nonnegative().default(15_552_000),
+  /** Severity per problem code (deduction | warning | info | off), over the defaults. */
+  severities: z.record(z.string(), severity).default({}),
+  /** Scripts recorded from the home page for the SRI test. */
+  maxScripts: z.number().int().positive().default(500),
+});
+
+interface Collected {
+  metaCsp: string[];
+  metaReferrer?: string;
+  scripts: ScriptTag[];
+}
+
+export default defineCheck({
+  meta: {
+    id: 'security-headers',
+    title: { zh: '安全响应头', en: 'Security headers' },
+    description: {
+      zh: '检查首页响应头：HSTS、内容安全策略（CSP）、防点击劫持（X-Frame-Options 或 frame-ancestors）、X-Content-Type-Options、Referrer-Policy 及 Cookie 的 Secure/HttpOnly/SameSite 属性；按 MDN HTTP Observatory 的解析规则给出其评分与等级。',
+      en: 'Checks the home page response headers: HSTS, Content-Security-Policy, clickjacking protection (X-Frame-Options or frame-ancestors), X-Content-Type-Options, Referrer-Policy and cookie Secure/HttpOnly/SameSite flags; computes the MDN HTTP Observatory score and grade with its parsing rules.',
+    },
+    scope: ['website'],
+    rules: ['W-D6'],
+    options,
+    messages: {
+      'hsts-missing': { zh: '未设置 HSTS（Strict-Transport-Security）响应头', en: 'No HSTS (Strict-Transport-Security) header' },
+      'hsts-short': { zh: 'HSTS 有效期过短：max-age={maxAge} 秒，应不少于 {min} 秒（约 6 个月）', en: 'HSTS max-age too short: {maxAge} s, at least {min} s (about six months) expected' },
+      'hsts-invalid': { zh: 'HSTS 响应头无法识别：{value}', en: 'HSTS header cannot be recognised: {value}' },
+      'hsts-no-https': { zh: '站点首页未通过 HTTPS 提供，无法启用 HSTS（见 HTTPS 检查）', en: 'Home page not served over HTTPS, so HSTS cannot apply (see the https check)' },
+      'csp-missing': { zh: '未设置内容安全策略（Content-Security-Policy）', en: 'No Content-Security-Policy' },
+      'csp-report-only': { zh: '仅设置了 Content-Security-Policy-Report-Only（只报告、不生效），未设置生效的内容安全策略', en: 'Only Content-Security-Policy-Report-Only (reports, does not enforce); no enforced policy' },
+      'csp-invalid': { zh: '内容安全策略无法解析：{reason}', en: 'Content-Security-Policy cannot be parsed: {reason}' },
+      'csp-unsafe': { zh: '内容安全策略不安全：{reason}', en: 'Unsafe Content-Security-Policy: {reason}' },
+      'csp-weak': { zh: '内容安全策略可加强：{reason}', en: 'Content-Security-Policy could be stricter: {reason}' },
+      'xfo-missing': { zh: '未设置防点击劫持（X-Frame-Options 或 CSP frame-ancestors）', en: 'No clickjacking protection (X-Frame-Options or CSP frame-ancestors)' },
+      'xfo-invalid': { zh: 'X-Frame-Options 取值无效：{value}', en: 'Invalid X-Frame-Options: {value}' },
+      'xcto-missing': { zh: '未设置 X-Content-Type-Options: nosniff', en: 'No X-Content-Type-Options: nosniff' },
+      'xcto-invalid': { zh: 'X-Content-Type-Options 取值无效：{value}（应为 nosniff）', en: 'Invalid X-Content-Type-Options: {value} (nosniff expected)' },
+      'referrer-missing': { zh: '未设置 Referrer-Policy', en: 'No Referrer-Policy' },
+      'referrer-unsafe': { zh: 'Referrer-Policy 设置不安全：{value}', en: 'Unsafe Referrer-Policy: {value}' },
+      'referrer-invalid': { zh: 'Referrer-Policy 无法识别：{value}', en: 'Referrer-Policy cannot be recognised: {value}' },
+      'cookie-not-secure': { zh: 'Cookie 未设置 Secure 属性：{names}', en: 'Cookies without the Secure flag: {names}' },
+      'cookie-over-http': { zh: 'Cookie 通过 HTTP 明文传输：{names}', en: 'Cookies set over plain HTTP: {names}' },
+      'cookie-no-httponly': { zh: '会话 Cookie 未设置 HttpOnly 属性：{names}', en: 'Session cookies without HttpOnly: {names}' },
+      'cookie-samesite-invalid': { zh: 'Cookie 的 SameSite 属性无效（应为 Strict 或 Lax，None 须同时设置 Secure）', en: 'Invalid cookie SameSite (Strict or Lax expected; None needs Secure)' },
+      'cookie-no-samesite': { zh: 'Cookie 未设置 SameSite 属性：{names}', en: 'Cookies without SameSite: {names}' },
+    },
+  },
+  collect({ $, isHome }, o) {
+    if (!isHome) return undefined;
+    const out: Collected = { metaCsp: [], scripts: [] };
+    $('meta').each((_, el) => {
+      const a = (el as { attribs?: Record<string, string> }).attribs ?? {};
+      if ('http-equiv' in a && 'content' in a) {
+        if (a['http-equiv'].toLowerCase().trim() === 'content-security-policy' && a.content) out.metaCsp.push(a.content);
+      } else if (a.name?.toLowerCase().trim() === 'referrer' && a.content) {
+        out.metaReferrer = a.content;
+      }
+    });
+    $('script').each((_, el) => {
+      if (out.scripts.length >= o.maxScripts) return;
+      const a = (el as { attribs?: Record<string, string> }).attribs ?? {};
+      out.scripts.push({ src: a.src, integrity: a.integrity, crossorigin: a.crossorigin });
+    });
+    return out;
+  },
+  run(site, ctx) {
+    const o = ctx.options;
+    const home = site.home;
+    if (!home || home.error || home.status === null || home.status < 200 || home.status >= 300) {
+      return { findings: [], notApplicable: 'home page not fetched with a 2xx status' };
+    }
+    const col = home.collected['security-headers'] as Collected | undefined;
+    const isHtml = col !== undefined;
+    const start = site.startUrl;
+    const input: ObservatoryInput = {
+      url: home.finalUrl,
+      status: home.status,
+      headers: home.headers,
+      metaCsp: col?.metaCsp ?? [],
+      metaReferrer: col?.metaReferrer,
+      scripts: isHtml ? col.scripts : null,
+      // The crawl's redirect chain is the Observatory's http route when the crawl began on http://.
+      httpRoute: start.startsWith('http:') ? [start, ...home.redirectChain.map((h) => h.location)] : undefined,
+    };
+    const obs = observatoryScan(input);
+    const t = obs.tests;
+    const points = ctx.rulePoints('W-D6') ?? 1;
+    const findings: FindingInput[] = [];
+    const sev = (code: string) => o.severities[code] ?? DEFAULT_SEVERITY[code] ?? 'warning';
+    const add = (code: string, location: string, expected: string, actual: string, params: Record<string, string | number> = {}, extra: Record<string, unknown> = {}) => {
+      const s = sev(code);
+      if (s === 'off') return;
+      findings.push({
+        code,
+        params,
+        severity: s as Severity,
+        rule: s === 'deduction' ? 'W-D6' : undefined,
+        points: s === 'deduction' ? points : undefined,
+        url: home.finalUrl,
+        target: location,
+        evidence: { location, expected, actual, ...extra },
+      });
+    };
+    const https = home.finalUrl.startsWith('https:');
+
+    // HSTS (our own threshold; an unparseable max-age is invalid here, unlike in the Observatory).
+    const hsts = t['strict-transport-security'];
+    if (!https) add('hsts-no-https', 'Strict-Transport-Security', 'HTTPS with HSTS', home.finalUrl);
+    else if (hsts.header === null) add('hsts-missing', 'Strict-Transport-Security', `max-age ≥ ${o.hstsMinMaxAge}`, '(absent)');
+    else if (hsts.result === 'hsts-header-invalid' || hsts.maxAge === null || Number.isNaN(hsts.maxAge)) add('hsts-invalid', 'Strict-Transport-Security', `max-age ≥ ${o.hstsMinMaxAge}`, hsts.header, { value: hsts.header.slice(0, 120) });
+    else if (hsts.maxAge < o.hstsMinMaxAge)
+      add('hsts-short', 'Strict-Transport-Security', `max-age ≥ ${o.hstsMinMaxAge}`, hsts.header, { maxAge: hsts.maxAge, min: o.hstsMinMaxAge }, { includeSubDomains: hsts.includeSubDomains, preload: hsts.preload });
+
+    // CSP
+    const csp = t['content-security-policy'];
+    const cspActual = [home.headers['content-security-policy'], ...(col?.metaCsp ?? []).map((m) => `<meta> ${m}`)].filter(Boolean).join(' | ').slice(0, 300) || '(absent)';
+    const cspExpected = "enforced policy; script-src without 'unsafe-inline', 'unsafe-eval', data:, http: or broad sources";
+    switch (csp.result) {
+      case 'csp-not-implemented':
+        add('csp-missing', 'Content-Security-Policy', cspExpected, cspActual);
+        break;
+      case 'csp-not-implemented-but-reporting-enabled':
+        add('csp-report-only', 'Content-Security-Policy-Report-Only', cspExpected, String(home.headers['content-security-policy-report-only']).slice(0, 300));
+        break;
+      case 'csp-header-invalid':
+        add('csp-invalid', 'Content-Security-Policy', cspExpected, cspActual, { reason: csp.directives ? "'strict-dynamic' without a nonce or hash" : 'empty policy or repeated directive' });
+        break;
+      case 'csp-implemented-with-unsafe-inline':
+        add('csp-unsafe', 'Content-Security-Policy', cspExpected, cspActual, { reason: "script-src/object-src allow 'unsafe-inline', data: or overly broad sources" }, { observatory: csp.result });
+        break;
+      case 'csp-implemented-with-unsafe-eval':
+        add('csp-unsafe', 'Content-Security-Policy', cspExpected, cspActual, { reason: "'unsafe-eval' allowed" }, { observatory: csp.result });
+        break;
+      case 'csp-implemented-with-insecure-scheme':
+        add('csp-unsafe', 'Content-Security-Policy', cspExpected, cspActual, { reason: 'resources allowed over http: or ftp:' }, { observatory: csp.result });
+        break;
+      case 'csp-implemented-with-insecure-scheme-in-passive-content-only':
+        add('csp-weak', 'Content-Security-Policy', cspExpected, cspActual, { reason: 'images or media allowed over http:' }, { observatory: csp.result });
+        break;
+      case 'csp-implemented-with-unsafe-inline-in-style-src-only':
+        add('csp-weak', 'Content-Security-Policy', cspExpected, cspActual, { reason: "style-src allows 'unsafe-inline', data: or broad sources" }, { observatory: csp.result });
+        break;
+    }
+
+    // Clickjacking
+    const xfo = t['x-frame-options'];
+    if (xfo.result === 'x-frame-options-not-implemented') add('xfo-missing', 'X-Frame-Options', 'DENY or SAMEORIGIN, or CSP frame-ancestors', '(absent)');
+    else if (xfo.result === 'x-frame-options-header-invalid') add('xfo-invalid', 'X-Frame-Options', 'DENY or SAMEORIGIN', String(xfo.data), { value: String(xfo.data).slice(0, 120) });
+
+    // MIME sniffing
+    const xcto = t['x-content-type-options'];
+    if (xcto.result === 'x-content-type-options-not-implemented') add('xcto-missing', 'X-Content-Type-Options', 'nosniff', '(absent)');
+    else if (xcto.result === 'x-content-type-options-header-invalid') add('xcto-invalid', 'X-Content-Type-Options', 'nosniff', String(xcto.data), { value: String(xcto.data).slice(0, 120) });
+
+    // Referrer-Policy
+    const rp = t['referrer-policy'];
+    const rpExpected = 'no-referrer, same-origin, strict-origin or strict-origin-when-cross-origin';
+    if (rp.result === 'referrer-policy-not-implemented') add('referrer-missing', 'Referrer-Policy', rpExpected, '(absent)');
+    else if (rp.result === 'referrer-policy-unsafe') add('referrer-unsafe', 'Referrer-Policy', rpExpected, String(rp.data), { value: rp.policy ?? '' });
+    else if (rp.result === 'referrer-policy-header-invalid') add('referrer-invalid', 'Referrer-Policy', rpExpected, String(rp.data), { value: String(rp.data).slice(0, 120) });
+
+    // Cookies
+    const ck = t.cookies;
+    const names = (f: (c: (typeof ck.cookies)[number]) => boolean) => ck.cookies.filter(f).map((c) => c.name).slice(0, 10).join(', ');
+    const cookieLoc = 'Set-Cookie';
+    if (ck.result === 'cookies-samesite-flag-invalid' || ck.cookies.some((c) => c.sameSite === 'none' && !c.secure)) add('cookie-samesite-invalid', cookieLoc, 'SameSite=Strict or Lax', ck.result);
+    const insecure = names((c) => !c.secure);
+    if (insecure) add(https ? 'cookie-not-secure' : 'cookie-over-http', cookieLoc, 'Secure', 'no Secure flag', { names: insecure });
+    const noHttpOnly = names((c) => c.session && !c.httpOnly);
+    if (noHttpOnly) add('cookie-no-httponly', cookieLoc, 'HttpOnly on session cookies', 'no HttpOnly', { names: noHttpOnly });
+    const noSameSite = names((c) => !c.sameSite);
+    if (noSameSite) add('cookie-no-samesite', cookieLoc, 'SameSite=Strict or Lax', 'no SameSite', { names: noSameSite });
+
+    return {
+      findings,
+      summary: {
+        url: home.finalUrl,
+        observatory: {
+          score: obs.score,
+          grade: obs.grade,
+          testsPassed: obs.testsPassed,
+          testsFailed: obs.testsFailed,
+          partial: obs.partial,
+          tests: Object.fromEntries(Object.entries(obs.tests).map(([k, v]) => [k, { result: v.result, modifier: v.modifier, pass: v.pass }])),
+        },
+        hsts: https ? { maxAge: hsts.maxAge, includeSubDomains: hsts.includeSubDomains, preload: hsts.preload } : null,
+        csp: { policies: csp.numPolicies, http: csp.http, meta: csp.meta, directives: csp.directives },
+        cookies: ck.cookies,
+      },
+    };
+  },
+});
