@@ -68,29 +68,14 @@ export default defineCheck({
         zh: '发布日期有误：“{title}”的日期“{raw}”{problem}，未计为更新',
         en: 'Wrong publication date: "{title}" is dated "{raw}" ({problem}); not counted as an update',
       },
-      'source-error': { zh: '无法读取账号内容来源：{reason}', en: 'The account source could not be read: {reason}' },
     },
   },
   run(site, { options, asOf, rulePoints }) {
     const account = site.account;
     if (!account) return { findings: [], notApplicable: 'not a new-media account' };
     const url = account.sourceUrl;
-    if (account.error) {
-      return {
-        findings: [
-          {
-            code: 'source-error',
-            params: { reason: `${account.error.kind}${account.error.status ? ` ${account.error.status}` : ''}` },
-            severity: 'warning',
-            url,
-            target: url,
-            evidence: { expected: 'a readable feed or page', actual: `${account.error.kind}: ${account.error.message}`, errorKind: account.error.kind },
-          },
-        ],
-        notApplicable: 'source unreadable',
-        summary: { error: account.error.kind },
-      };
-    }
+    // An unreadable source is the site result's error (checkSite sets it): nothing to judge here.
+    if (account.error) return { findings: [], notApplicable: `source unreadable (${account.error.kind})`, summary: { error: account.error.kind } };
     const findings: FindingInput[] = [];
     for (const p of account.posts.filter((x) => x.dateProblem)) {
       findings.push({

@@ -124,7 +124,7 @@ export async function gatherAccount(site: SiteRef, c: AccountGatherContext): Pro
     mkdirSync(dir, { recursive: true });
     screenshotPath = path.join(dir, 'account.png');
   }
-  const { account, pagesRendered } = await accountFromPage(browser, sourceUrl, { platform, maxPosts, timeoutMs: c.config.browser.pageTimeoutMs, screenshotPath });
+  const { account, pagesRendered } = await accountFromPage(browser, sourceUrl, { platform, maxPosts, timeoutMs: c.config.browser.pageTimeoutMs, screenshotPath, concurrency: c.config.browser.concurrency });
   if (fallback && site.platform) account.platform = site.platform;
   return finish(account, pagesRendered);
 }

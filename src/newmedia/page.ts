@@ -28,6 +28,8 @@ export interface PageAdapterOptions {
   timeoutMs: number;
   /** Where to save a screenshot of the rendered account page (evidence), when wanted. */
   screenshotPath?: string;
+  /** Post pages rendered at once (browser tabs). */
+  concurrency?: number;
 }
 
 /** A CSS path from the document root to an element, re-usable on a new rendering of the same page. */
@@ -208,7 +210,7 @@ export async function accountFromPage(session: BrowserSession, sourceUrl: string
     return { account, pagesRendered: 0 };
   }
   let pagesRendered = 0;
-  await session.withPage(async (page) => {
+  await session.withPage(async (page, context) => {
     let rendered: Awaited<ReturnType<typeof render>>;
     try {
       rendered = await render(page, sourceUrl, o.timeoutMs, o.platform.page!.waitFor);
@@ -233,16 +235,21 @@ export async function accountFromPage(session: BrowserSession, sourceUrl: string
     account.menusExtracted = got.menusExtracted;
     account.posts = newestFirst(got.posts).slice(0, o.maxPosts);
     const open = o.platform.page!.post?.open ?? 0;
-    for (const post of account.posts.filter((p) => p.url).slice(0, open)) {
-      try {
-        const r = await render(page, post.url!, o.timeoutMs, o.platform.page!.post?.waitFor);
-        pagesRendered++;
-        if (r.status !== null && r.status >= 400) continue; // the display check probes the post URL itself
-        mergePostPage(post, r.html, r.finalUrl, o.platform, fetchedAt);
-      } catch {
-        // A post page that does not render is the display check's finding (it probes post URLs).
+    const queue = account.posts.filter((p) => p.url).slice(0, open);
+    const worker = async (tab: Page) => {
+      for (let post = queue.shift(); post; post = queue.shift()) {
+        try {
+          const r = await render(tab, post.url!, o.timeoutMs, o.platform.page!.post?.waitFor);
+          pagesRendered++;
+          if (r.status !== null && r.status >= 400) continue; // the display check probes the post URL itself
+          mergePostPage(post, r.html, r.finalUrl, o.platform, fetchedAt);
+        } catch {
+          // A post page that does not render is the display check's finding (it probes post URLs).
+        }
       }
-    }
+    };
+    const extra = await Promise.all(Array.from({ length: Math.max(0, Math.min((o.concurrency ?? 2) - 1, queue.length - 1)) }, () => context.newPage()));
+    await Promise.all([worker(page), ...extra.map(worker)]);
   });
   return { account, pagesRendered };
 }

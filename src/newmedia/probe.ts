@@ -69,13 +69,15 @@ export const DEFAULT_PLACEHOLDERS = [
   '該內容已被刪除',
 ];
 
-/** The first placeholder that occurs in the text, with a little context. */
+/** The longest placeholder that occurs in the text, with a little context. */
 export function findPlaceholder(text: string, placeholders: readonly string[]): { phrase: string; snippet: string } | undefined {
+  let best: { phrase: string; at: number } | undefined;
   for (const phrase of placeholders) {
-    const i = text.indexOf(phrase);
-    if (i >= 0) return { phrase, snippet: text.slice(Math.max(0, i - 20), i + phrase.length + 20).replace(/\s+/g, ' ').trim() };
+    const at = text.indexOf(phrase);
+    if (at >= 0 && (!best || phrase.length > best.phrase.length)) best = { phrase, at };
   }
-  return undefined;
+  if (!best) return undefined;
+  return { phrase: best.phrase, snippet: text.slice(Math.max(0, best.at - 20), best.at + best.phrase.length + 20).replace(/\s+/g, ' ').trim() };
 }
 
 /** Visible-ish text of an HTML snippet (tags, scripts and styles removed), for placeholder and error-page texts. */

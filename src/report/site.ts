@@ -48,6 +48,7 @@ function findingLine(f: Finding, lang: Lang, rules: Rules): string[] {
   if (f.evidence.expected || f.evidence.actual) {
     lines.push(`        ${t('expected', lang)}: ${f.evidence.expected ?? '-'}  ${t('actual', lang)}: ${f.evidence.actual ?? '-'}`);
   }
+  if (typeof f.evidence.screenshot === 'string') lines.push(`        ${lang === 'en' ? 'screenshot' : '截图'}: ${f.evidence.screenshot}`);
   return lines;
 }
 

@@ -6,6 +6,8 @@ import { siteResultJson, siteResultText } from '../../report/site.js';
 import { checkSite } from '../../site-check.js';
 import { ensureRun, openDb, saveSiteResult } from '../../store/db.js';
 import type { SiteRef } from '../../types.js';
+import { loadPlatforms } from '../../newmedia/platforms.js';
+import path from 'node:path';
 import { configFrom, dateArg, EXIT, intArg, langArg, listArg, siteIdFromUrl, UsageError, type CommonOptions } from '../common.js';
 
 interface CheckOptions extends CommonOptions {
@@ -15,6 +17,9 @@ interface CheckOptions extends CommonOptions {
   checks?: string[];
   asOf?: string;
   run?: string;
+  render?: 'html' | 'browser';
+  screenshots?: string | boolean;
+  platform?: string;
 }
 
 export function register(program: Command): void {
@@ -37,6 +42,9 @@ export function register(program: Command): void {
     .option('--allow-private-network', 'allow loopback/private addresses (tests, demo, intranet)')
     .option('--allow-network <cidr>', 'allow one private range (repeatable), others stay refused', (v: string, prev: string[] = []) => [...prev, v])
     .option('--resolve <host:address>', 'pin a host name to an address (repeatable; address - = does not resolve)', (v: string, prev: string[] = []) => [...prev, v])
+    .addOption(new Option('--render <mode>', 'gather the website with the HTML crawler or in Chromium (script-built pages)').choices(['html', 'browser']))
+    .option('--screenshots [dir]', 'save screenshots of veto, display and menu findings (default dir ./govcheck-evidence/<run>)')
+    .option('--platform <id>', 'the URL is a new-media account source (feed or page) of this platform (config/platforms/<id>.yaml)')
     .action(async (url: string, o: CheckOptions) => {
       let parsed: URL;
       try {
@@ -50,8 +58,14 @@ export function register(program: Command): void {
       const asOf = o.asOf ?? todayInShanghai();
       // Open the store first: an unusable database is an error before any crawling.
       const db = o.store ? openDb(o.db) : undefined;
-      const site: SiteRef = { id: siteIdFromUrl(parsed.href), url: parsed.href, kind: 'website' };
-      const result = await checkSite(site, { config, asOf, checks: o.checks, lang });
+      let site: SiteRef = { id: siteIdFromUrl(parsed.href), url: parsed.href, kind: 'website' };
+      if (o.platform) {
+        const known = loadPlatforms(config.newmedia.platformsDir);
+        if (!known.has(o.platform)) throw new UsageError(`unknown platform ${o.platform}; known: ${[...known.keys()].join(', ')}`);
+        site = { ...site, kind: 'newmedia', platform: o.platform, source: parsed.href, render: o.render === 'browser' ? 'browser' : undefined };
+      }
+      const evidenceDir = o.screenshots ? path.resolve(typeof o.screenshots === 'string' ? o.screenshots : path.join('govcheck-evidence', o.run ?? `adhoc-${asOf}`)) : undefined;
+      const result = await checkSite(site, { config, asOf, checks: o.checks, lang, render: o.render, evidenceDir });
       if (db) {
         const runId = o.run ?? `adhoc-${asOf}`;
         ensureRun(db, { id: runId, kind: 'adhoc', asOf });
