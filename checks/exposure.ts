@@ -1,0 +1,238 @@
+/**
+ * exposure — W-D6 安全防护: what a site gives away to an attacker.
+ * - Version disclosure: Server, X-Powered-By, X-AspNet(Mvc)-Version, X-Generator headers and the generator meta
+ *   tag of the home page (a version number is a deduction; a bare product name is information).
+ * - Sensitive paths (/.git/HEAD, /.svn/entries, /.env, /WEB-INF/web.xml, /phpinfo.php, backup archives…), each
+ *   confirmed by its content signature, so a site answering 200 to everything (soft 404) gives no false alarm.
+ * - Directory listings ("Index of /"): pages the crawl fetched, and a few folders of the site's own files.
+ * - Front-end libraries with known vulnerabilities, by version (URL, or the file's banner when the URL has none),
+ *   from the rule table in src/security/exposure-rules.ts.
+ * Requests are this check's job and bounded by `maxRequests`; they go through the run's shared client.
+ */
+import semver from 'semver';
+import { z } from 'zod';
+import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import { DIRECTORY_LISTING_PATTERNS, SENSITIVE_PATHS, VULNERABLE_LIBRARIES, type SensitivePath } from '../src/security/exposure-rules.js';
+import { findingMaker, securitySeverity, type SecuritySeverity } from '../src/security/severity.js';
+
+const DEFAULTS: Record<string, SecuritySeverity> = {
+  'version-disclosure': 'deduction',
+  'product-disclosure': 'info',
+  'sensitive-path': 'deduction',
+  'directory-listing': 'deduction',
+  'vulnerable-library': 'deduction',
+};
+
+const pathSchema = z.object({
+  path: z.string().startsWith('/'),
+  what: z.object({ zh: z.string(), en: z.string() }),
+  magic: z.array(z.string().regex(/^[0-9a-f]+$/i)).optional(),
+  pattern: z.string().optional(),
+});
+
+const options = z.object({
+  /** Sensitive paths probed (each confirmed by `magic` bytes or `pattern`). */
+  paths: z.array(pathSchema).default(SENSITIVE_PATHS),
+  /** Folders of the site's own files probed for a directory listing. */
+  maxDirectoryProbes: z.number().int().nonnegative().default(4),
+  /** Library files whose banner is read when the URL carries no version. */
+  maxBannerFetches: z.number().int().nonnegative().default(5),
+  /** Requests this check makes at most (paths + folders + banners). */
+  maxRequests: z.number().int().nonnegative().default(24),
+  /** Bytes read from each probed URL. */
+  probeBytes: z.number().int().positive().default(8192),
+  severities: z.record(z.string(), securitySeverity).default({}),
+});
+
+const VERSION_HEADERS = ['server', 'x-powered-by', 'x-aspnet-version', 'x-aspnetmvc-version', 'x-generator'];
+const HAS_VERSION = /\d+\.\d+/;
+
+function matches(body: Buffer, p: SensitivePath): boolean {
+  if (p.magic?.length) {
+    const head = body.subarray(0, 32).toString('hex').toLowerCase();
+    return p.magic.some((m) => head.startsWith(m.toLowerCase()));
+  }
+  if (p.pattern) return new RegExp(p.pattern, 'm').test(body.subarray(0, 4096).toString('utf8'));
+  return false;
+}
+
+const listingRes = DIRECTORY_LISTING_PATTERNS.map((p) => new RegExp(p, 'i'));
+const isListing = (text: string) => listingRes.some((r) => r.test(text));
+
+interface Collected {
+  generator: string[];
+  listing: boolean;
+}
+
+export default defineCheck({
+  meta: {
+    id: 'exposure',
+    title: { zh: '信息暴露', en: 'Information exposure' },
+    description: {
+      zh: '检查服务器与框架版本泄露、敏感文件可被下载（版本库、配置文件、备份包等，按内容特征确认）、目录列表，以及存在已知漏洞的前端库版本。',
+      en: 'Checks server and framework version disclosure, downloadable sensitive files (repositories, configuration, backups — confirmed by content signature), directory listings, and front-end libraries with known vulnerabilities.',
+    },
+    scope: ['website'],
+    rules: ['W-D6'],
+    options,
+    messages: {
+      'version-disclosure': { zh: '泄露服务器或框架版本：{header}: {value}', en: 'Server or framework version disclosed: {header}: {value}' },
+      'product-disclosure': { zh: '暴露服务器或框架名称：{header}: {value}', en: 'Server or framework named: {header}: {value}' },
+      'sensitive-path': { zh: '敏感文件可被公开访问：{path}（{what}）', en: 'Sensitive file publicly reachable: {path} ({what})' },
+      'directory-listing': { zh: '目录列表可被浏览：{url}', en: 'Directory listing exposed: {url}' },
+      'vulnerable-library': { zh: '使用存在已知漏洞的前端库：{library} {version}（{advisories}）', en: 'Front-end library with known vulnerabilities: {library} {version} ({advisories})' },
+    },
+  },
+  collect({ $, html, isHome }) {
+    const out: Collected = { generator: [], listing: isListing(html.slice(0, 4096)) };
+    if (isHome) {
+      $('meta').each((_, el) => {
+        const a = (el as { attribs?: Record<string, string> }).attribs ?? {};
+        if (a.name?.toLowerCase().trim() === 'generator' && a.content) out.generator.push(a.content.slice(0, 200));
+      });
+    }
+    return out.listing || out.generator.length ? out : undefined;
+  },
+  async run(site, ctx) {
+    const o = ctx.options;
+    const make = findingMaker(ctx, DEFAULTS);
+    const findings: FindingInput[] = [];
+    const push = (f: FindingInput | undefined) => f && findings.push(f);
+    const home = site.home;
+    let requests = 0;
+    const budget = () => requests < o.maxRequests;
+
+    // 1. Version disclosure (home page headers and generator meta).
+    const disclosed: Array<{ header: string; value: string; version: boolean }> = [];
+    if (home && !home.error) {
+      for (const h of VERSION_HEADERS) {
+        const v = home.headers[h];
+        if (v) disclosed.push({ header: h, value: v.slice(0, 200), version: HAS_VERSION.test(v) });
+      }
+      for (const g of (home.collected.exposure as Collected | undefined)?.generator ?? []) disclosed.push({ header: 'meta generator', value: g, version: HAS_VERSION.test(g) });
+      for (const d of disclosed) {
+        push(
+          make(d.version ? 'version-disclosure' : 'product-disclosure', {
+            url: home.finalUrl,
+            target: d.header,
+            params: { header: d.header, value: d.value },
+            evidence: { location: d.header === 'meta generator' ? '<meta name="generator">' : `${d.header} header`, expected: 'no product or version', actual: d.value },
+          }),
+        );
+      }
+    }
+
+    // 2. Sensitive paths, confirmed by signature.
+    let origin: string | undefined;
+    try {
+      origin = new URL(home?.finalUrl ?? site.startUrl).origin;
+    } catch {
+      origin = undefined;
+    }
+    const exposed: string[] = [];
+    if (origin && home && !(home.error && home.status === null)) {
+      for (const p of o.paths) {
+        if (!budget()) break;
+        requests++;
+        const url = origin + p.path;
+        const r = await ctx.http.fetchBody(url, { maxBytes: o.probeBytes });
+        if (r.status === null || r.status < 200 || r.status >= 300 || !r.body || !r.body.length) continue;
+        if (!matches(r.body, p)) continue;
+        exposed.push(p.path);
+        push(
+          make('sensitive-path', {
+            url: site.startUrl,
+            target: r.finalUrl,
+            params: { path: p.path, what: ctx.lang === 'en' ? p.what.en : p.what.zh },
+            evidence: { location: p.path, expected: 'HTTP 403/404 (not served)', actual: `HTTP ${r.status}, ${r.headers['content-type'] ?? 'no content type'}, content signature of ${p.what.en}`, bytesRead: r.body.length },
+          }),
+        );
+      }
+    }
+
+    // 3. Directory listings: crawled pages, then a few folders holding the site's own files.
+    const listings = new Set<string>();
+    for (const p of site.pages) if ((p.collected.exposure as Collected | undefined)?.listing) listings.add(p.finalUrl);
+    const folders = new Set<string>();
+    for (const p of site.pages) {
+      for (const l of p.links) {
+        if (!l.url || !l.internal || (l.kind === 'page' && !l.attachment)) continue;
+        const u = new URL(l.url);
+        const dir = u.pathname.slice(0, u.pathname.lastIndexOf('/') + 1);
+        if (dir.length > 1) folders.add(`${u.origin}${dir}`);
+      }
+    }
+    let dirProbes = 0;
+    for (const f of folders) {
+      if (dirProbes >= o.maxDirectoryProbes || !budget()) break;
+      if (listings.has(f) || site.pages.some((p) => p.finalUrl === f)) continue;
+      dirProbes++;
+      requests++;
+      const r = await ctx.http.fetchBody(f, { maxBytes: o.probeBytes });
+      if (r.status !== null && r.status >= 200 && r.status < 300 && r.body && isListing(r.body.toString('utf8'))) listings.add(r.finalUrl);
+    }
+    for (const url of listings) {
+      push(make('directory-listing', { url, target: url, params: { url }, evidence: { location: url, expected: 'HTTP 403/404 for folders', actual: 'server directory listing ("Index of /")' } }));
+    }
+
+    // 4. Vulnerable front-end libraries.
+    const scripts = new Map<string, string[]>();
+    for (const p of site.pages) {
+      for (const l of p.links) {
+        if (l.kind !== 'script' || !l.url) continue;
+        const pages = scripts.get(l.url) ?? [];
+        if (pages.length < 5 && !pages.includes(p.finalUrl)) pages.push(p.finalUrl);
+        scripts.set(l.url, pages);
+      }
+    }
+    const found = new Map<string, { library: string; version: string; advisories: string[]; summary: string; scripts: string[]; pages: string[]; source: string }>();
+    let banners = 0;
+    for (const [url, pages] of scripts) {
+      for (const rule of VULNERABLE_LIBRARIES) {
+        let version: string | undefined;
+        let source = 'url';
+        for (const pat of rule.urlPatterns) {
+          const m = new RegExp(pat, 'i').exec(url);
+          if (m?.[1]) {
+            version = m[1];
+            break;
+          }
+        }
+        if (!version && new RegExp(rule.namePattern, 'i').test(new URL(url).pathname + new URL(url).search) && banners < o.maxBannerFetches && budget()) {
+          banners++;
+          requests++;
+          const r = await ctx.http.fetchBody(url, { maxBytes: 2048 });
+          const m = r.body && r.status !== null && r.status < 300 ? new RegExp(rule.bannerPattern, 'i').exec(r.body.toString('utf8')) : null;
+          version = m ? (m[1] ?? m[2]) : undefined;
+          source = 'banner';
+        }
+        if (!version) continue;
+        const v = semver.coerce(version)?.version;
+        if (!v) continue;
+        const hit = rule.vulnerable.filter((x) => semver.satisfies(v, x.range));
+        if (!hit.length) break;
+        const key = `${rule.library}@${v}`;
+        const e = found.get(key) ?? { library: rule.library, version: v, advisories: [...new Set(hit.flatMap((h) => h.advisories))], summary: hit.map((h) => h.summary).join('; '), scripts: [], pages: [], source };
+        e.scripts.push(url);
+        for (const p of pages) if (!e.pages.includes(p) && e.pages.length < 10) e.pages.push(p);
+        found.set(key, e);
+        break;
+      }
+    }
+    for (const e of found.values()) {
+      push(
+        make('vulnerable-library', {
+          url: e.pages[0] ?? site.startUrl,
+          target: e.scripts[0],
+          params: { library: e.library, version: e.version, advisories: e.advisories.slice(0, 3).join(', ') },
+          evidence: { location: `<script src="${e.scripts[0]}">`, expected: `${e.library} outside ${VULNERABLE_LIBRARIES.find((r) => r.library === e.library)!.vulnerable.map((x) => x.range).join(' and ')}`, actual: `${e.library} ${e.version} (from the ${e.source})`, advisories: e.advisories, summary: e.summary, scripts: e.scripts, pages: e.pages },
+        }),
+      );
+    }
+
+    return {
+      findings,
+      summary: { requests, disclosed, sensitivePaths: exposed, directoryListings: [...listings], vulnerableLibraries: [...found.keys()], scriptsSeen: scripts.size },
+    };
+  },
+});
