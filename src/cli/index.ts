@@ -8,6 +8,11 @@ import { EXIT, UsageError } from './common.js';
 import { register as registerCheck } from './commands/check.js';
 import { register as registerChecks } from './commands/checks.js';
 import { register as registerDemo } from './commands/demo.js';
+import { register as registerNotice } from './commands/notice.js';
+import { register as registerRegistry } from './commands/registry.js';
+import { register as registerRun } from './commands/run.js';
+import { register as registerServe } from './commands/serve.js';
+import { register as registerTable } from './commands/table.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -20,6 +25,11 @@ export function buildProgram(): Command {
   registerCheck(program);
   registerChecks(program);
   registerDemo(program);
+  registerRegistry(program);
+  registerRun(program);
+  registerTable(program);
+  registerNotice(program);
+  registerServe(program);
   return program;
 }
 

@@ -5,7 +5,7 @@
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
 import { stringify as stringifyYaml } from 'yaml';
-import { EXPORT_HEADERS, FIELD_ORDER, KIND_LABEL, STATUS_LABEL, type RegistryField } from './fields.js';
+import { EXPORT_HEADERS, FIELD_ORDER, KIND_LABEL, platformLabel, STATUS_LABEL, type RegistryField } from './fields.js';
 import type { RegistrySite } from './store.js';
 
 function cells(s: RegistrySite, lang: 'zh' | 'en'): Record<RegistryField, string> {
@@ -15,7 +15,7 @@ function cells(s: RegistrySite, lang: 'zh' | 'en'): Record<RegistryField, string
     url: s.url,
     siteCode: s.siteCode ?? '',
     kind: KIND_LABEL[s.kind][lang],
-    platform: s.platform ?? '',
+    platform: lang === 'zh' ? platformLabel(s.platform, 'zh') : (s.platform ?? ''),
     source: s.source ?? '',
     owner: s.owner ?? '',
     group: s.group ?? '',

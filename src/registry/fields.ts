@@ -87,27 +87,37 @@ export const KIND_VALUES: Record<string, 'website' | 'newmedia'> = {
   新媒体账号: 'newmedia',
 };
 
-/** Canonical platform names (Chinese, as notices write them) and the spellings accepted for each. */
-export const PLATFORMS: Record<string, string[]> = {
-  微信公众号: ['微信公众号', '微信', '公众号', 'wechat', 'weixin', 'wechat-official-account'],
-  微博: ['微博', '新浪微博', 'weibo'],
-  抖音: ['抖音', 'douyin', 'tiktok'],
-  今日头条: ['今日头条', '头条', '头条号', 'toutiao'],
-  快手: ['快手', 'kuaishou'],
-  视频号: ['视频号', '微信视频号', 'channels', 'wechat-channels'],
-  哔哩哔哩: ['哔哩哔哩', 'b站', 'bilibili'],
-  小红书: ['小红书', 'xiaohongshu', 'rednote'],
-  百家号: ['百家号', 'baijiahao'],
-  其他: ['其他', '其它', 'other'],
+/**
+ * Platforms: the id stored in the registry (the id of its file in config/platforms/, which the new-media
+ * gatherer uses), the name notices print, and the spellings accepted on import.
+ */
+export const PLATFORMS: Record<string, { zh: string; en: string; spellings: string[] }> = {
+  wechat: { zh: '微信公众号', en: 'WeChat', spellings: ['微信公众号', '微信', '公众号', '微信服务号', '微信订阅号', 'wechat', 'weixin'] },
+  weibo: { zh: '微博', en: 'Weibo', spellings: ['微博', '新浪微博', 'weibo'] },
+  douyin: { zh: '抖音', en: 'Douyin', spellings: ['抖音', 'douyin', 'tiktok'] },
+  toutiao: { zh: '今日头条', en: 'Toutiao', spellings: ['今日头条', '头条', '头条号', 'toutiao'] },
+  kuaishou: { zh: '快手', en: 'Kuaishou', spellings: ['快手', 'kuaishou'] },
+  channels: { zh: '视频号', en: 'WeChat Channels', spellings: ['视频号', '微信视频号', 'channels', 'wechat-channels'] },
+  bilibili: { zh: '哔哩哔哩', en: 'Bilibili', spellings: ['哔哩哔哩', 'b站', 'bilibili'] },
+  xiaohongshu: { zh: '小红书', en: 'Xiaohongshu', spellings: ['小红书', 'xiaohongshu', 'rednote'] },
+  baijiahao: { zh: '百家号', en: 'Baijiahao', spellings: ['百家号', 'baijiahao'] },
+  other: { zh: '其他', en: 'other', spellings: ['其他', '其它', 'other', 'generic'] },
 };
 
 const platformIndex = new Map<string, string>();
-for (const [canonical, spellings] of Object.entries(PLATFORMS)) {
-  for (const s of spellings) platformIndex.set(s.toLowerCase().replace(/\s+/g, ''), canonical);
+for (const [id, p] of Object.entries(PLATFORMS)) {
+  for (const s of p.spellings) platformIndex.set(s.toLowerCase().replace(/\s+/g, ''), id);
 }
 
+/** The platform id for a value written in a registry (Chinese or English), or undefined. */
 export function canonicalPlatform(v: string): string | undefined {
   return platformIndex.get(v.toLowerCase().replace(/\s+/g, ''));
+}
+
+/** The name to print for a platform id (ids that are not known print as they are). */
+export function platformLabel(id: string | undefined, lang: 'zh' | 'en'): string {
+  if (!id) return '';
+  return PLATFORMS[id]?.[lang] ?? id;
 }
 
 export const STATUS_VALUES: Record<string, 'operating' | 'closed'> = {

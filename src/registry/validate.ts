@@ -64,7 +64,7 @@ export function urlKey(u: URL): string {
 /** Store id of a registry entry: host and path for websites (as `govcheck check` uses), "nm:" + platform + host/path for accounts. */
 export function entryId(kind: SiteRef['kind'], u: URL, platform?: string): string {
   const hp = `${u.host}${u.pathname.replace(/\/+$/, '')}${u.search}`;
-  return kind === 'newmedia' ? `nm:${platform ?? '其他'}:${hp}` : hp;
+  return kind === 'newmedia' ? `nm:${platform ?? 'other'}:${hp}` : hp;
 }
 
 function describe(field: RegistryField): Reason {
@@ -105,7 +105,8 @@ export function validateRegistry(table: RawTable, groups: GroupsConfig): Validat
   const seenUrl = new Map<string, number>();
   const seenCode = new Map<string, number>();
   const seenAccount = new Map<string, number>();
-  const knownPlatforms = Object.keys(PLATFORMS).join('、');
+  const knownPlatforms = Object.values(PLATFORMS).map((p) => p.zh).join('、');
+  const knownPlatformsEn = Object.keys(PLATFORMS).join(', ');
 
   for (const row of table.rows) {
     const { line, cells } = row;
@@ -144,10 +145,10 @@ export function validateRegistry(table: RawTable, groups: GroupsConfig): Validat
 
     let platform: string | undefined;
     if (kind === 'newmedia') {
-      if (!cells.platform) bad('platform', undefined, `新媒体账号缺少“平台”（${knownPlatforms}）`, `new-media account without platform (${Object.values(PLATFORMS).map((p) => p.find((x) => /^[a-z]/.test(x))).join(', ')})`);
+      if (!cells.platform) bad('platform', undefined, `新媒体账号缺少“平台”（${knownPlatforms}）`, `new-media account without platform (${knownPlatformsEn})`);
       else {
         platform = canonicalPlatform(cells.platform);
-        if (!platform) bad('platform', cells.platform, `平台“${cells.platform}”无效，应为：${knownPlatforms}`, `unknown platform "${cells.platform}" (known: ${knownPlatforms})`);
+        if (!platform) bad('platform', cells.platform, `平台“${cells.platform}”无效，应为：${knownPlatforms}`, `unknown platform "${cells.platform}" (known: ${knownPlatformsEn})`);
       }
     } else if (cells.platform) {
       bad('platform', cells.platform, '网站不应填写“平台”（新媒体账号请将类型填为 新媒体）', 'a website has no platform (set kind to newmedia for an account)');

@@ -11,6 +11,7 @@
  */
 import type { Lang } from '../checks/api.js';
 import type { Config } from '../config.js';
+import type { BrowserSession } from '../browser/launcher.js';
 import type { HttpClient } from '../net/http.js';
 import { checkSite } from '../site-check.js';
 import { saveSiteResult, type DB } from '../store/db.js';
@@ -27,6 +28,8 @@ export interface SiteJobDeps {
   config: Config;
   /** The run's shared HTTP client (one per run: each external target is probed once). */
   http?: HttpClient;
+  /** A Chromium shared by the run's jobs; without it checkSite launches one when a site needs it and closes it after. */
+  browser?: BrowserSession;
   lang?: Lang;
   checks?: string[];
   evidenceDir?: string;
@@ -53,7 +56,7 @@ export async function executeSiteJob(job: SiteJob, deps: SiteJobDeps): Promise<S
   let timer: NodeJS.Timeout | undefined;
   try {
     const result = await Promise.race([
-      checkSite(job.site, { config: deps.config, asOf: job.asOf, http: deps.http, lang: deps.lang, checks: deps.checks, evidenceDir: deps.evidenceDir, checkTimeoutMs: deps.checkTimeoutMs }),
+      checkSite(job.site, { config: deps.config, asOf: job.asOf, http: deps.http, browser: deps.browser, lang: deps.lang, checks: deps.checks, evidenceDir: deps.evidenceDir, checkTimeoutMs: deps.checkTimeoutMs }),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new SiteTimeout(`site check did not finish within ${Math.round(limit / 1000)} s`)), limit);
         timer.unref?.();

@@ -8,6 +8,7 @@
  * stops the run: every site ends with a stored result (see job.ts).
  */
 import pLimit from 'p-limit';
+import { BrowserSession, browserOptionsFromConfig } from '../browser/launcher.js';
 import type { Lang } from '../checks/api.js';
 import { networkPolicy, type Config } from '../config.js';
 import { HttpClient } from '../net/http.js';
@@ -159,6 +160,10 @@ export async function runQuarter(db: DB, o: RunOptions): Promise<RunSummary> {
   o.onEvent?.({ type: 'start', runId, asOf, counts: { ...counts }, pending: pending.length, resumed: !!existing });
 
   const http = new HttpClient({ ...o.config.http, allowPrivateNetwork: networkPolicy(o.config), hosts: o.config.hosts });
+  // With evidence kept, veto findings get screenshots: one Chromium for the whole run rather than one per
+  // site. Without Chromium the run goes on; checkSite then launches one only for sites that need it.
+  let browser: BrowserSession | undefined;
+  if (o.evidenceDir && pending.length) browser = await BrowserSession.launch(browserOptionsFromConfig(o.config)).catch(() => undefined);
   const limit = pLimit(Math.max(1, o.concurrency ?? DEFAULT_RUN_CONCURRENCY));
   let checkedNow = 0;
   try {
@@ -167,7 +172,7 @@ export async function runQuarter(db: DB, o: RunOptions): Promise<RunSummary> {
         limit(async () => {
           if (o.signal?.aborted) return;
           o.onEvent?.({ type: 'site-start', site });
-          const r: SiteJobResult = await runSiteJob(db, { runId, site, asOf }, { config: o.config, http, lang: o.lang, checks: o.checks, siteTimeoutMs: o.siteTimeoutMs, evidenceDir: o.evidenceDir });
+          const r: SiteJobResult = await runSiteJob(db, { runId, site, asOf }, { config: o.config, http, browser, lang: o.lang, checks: o.checks, siteTimeoutMs: o.siteTimeoutMs, evidenceDir: o.evidenceDir });
           checkedNow++;
           counts.done++;
           counts.pages += r.result.stats.pages;
@@ -180,6 +185,7 @@ export async function runQuarter(db: DB, o: RunOptions): Promise<RunSummary> {
     );
   } finally {
     await http.close();
+    await browser?.close();
   }
   const final = runCounts(db, runId);
   const status = final.done >= final.total ? 'done' : 'interrupted';

@@ -1,40 +1,93 @@
+/**
+ * `govcheck demo`: the main job end to end on the embedded default (no Redis). Starts the fixture
+ * province (示例省, tests/fixtures/province.ts) on 127.0.0.1, writes its registry (CSV, Chinese headers)
+ * and imports it, runs quarter 2024Q2 as of 2024-07-01 in-process, prints both attachment tables and
+ * the failing list, and writes every report (tables CSV/XLSX/MD/JSON, failing list, 整改清单, notice
+ * draft DOCX/MD) into the output folder, with the SQLite database beside them.
+ */
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
-import { loadChecks } from '../../checks/registry.js';
 import { loadConfig } from '../../config.js';
-import { siteResultText } from '../../report/site.js';
-import { checkSite } from '../../site-check.js';
-import { ensureRun, openDb, saveSiteResult } from '../../store/db.js';
-import { externalRoutes, generateSite, serve } from '../../../tests/fixtures/site.js';
-import { EXIT, langArg, siteIdFromUrl } from '../common.js';
+import { importRegistryFile, loadGroups } from '../../registry/index.js';
+import { writeReportBundle } from '../../report/bundle.js';
+import { failingText } from '../../report/lists.js';
+import { tableText } from '../../report/tables.js';
+import { quarterReport } from '../../rollup/index.js';
+import { progressReporter } from '../../run/progress.js';
+import { parseQuarter } from '../../run/quarter.js';
+import { runQuarter } from '../../run/runner.js';
+import { openDb } from '../../store/db.js';
+import { serveProvince } from '../../../tests/fixtures/province.js';
+import { EXIT, intArg, langArg, UsageError } from '../common.js';
+
+/** The demo's inspection date: the fixture's newest items are from late June 2024. */
+export const DEMO_QUARTER = '2024Q2';
+export const DEMO_AS_OF = '2024-07-01';
 
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('演示：在本机启动示例政府网站并检查 / serve a fixture government site on 127.0.0.1 and check it')
+    .description('演示：在本机启动示例省（数十个网站和政务新媒体账号），完成一次季度检查并生成统计表和通报 / serve the fixture province on 127.0.0.1, run a quarter, print the tables and write the reports')
+    .option('--out <dir>', 'folder for the reports and the database', './govcheck-demo')
     .option('--lang <lang>', 'zh or en', langArg)
-    .option('--db <file>', 'SQLite database file', './govcheck-demo.db')
-    .action(async (o: { lang?: 'zh' | 'en'; db: string }) => {
-      const config = loadConfig(undefined, { allowPrivateNetwork: true });
+    .option('--concurrency <n>', 'sites checked at the same time', intArg('--concurrency', 1), 4)
+    .option('--no-progress', 'no progress display')
+    .action(async (o: { out: string; lang?: 'zh' | 'en'; concurrency: number; progress?: boolean }) => {
+      const config = loadConfig(undefined, { allowPrivateNetwork: true, browser: { loopbackOnly: true } });
       const lang = o.lang ?? config.lang;
-      const ext = await serve(externalRoutes());
-      const fixture = generateSite({ externalOrigin: ext.origin });
-      const site = await serve(fixture.routes);
+      const zh = lang === 'zh';
+      const out = path.resolve(o.out);
+      if (existsSync(out) && !existsSync(path.join(out, 'govcheck-demo.db')) && existsSync(path.join(out, '.')) && (await import('node:fs')).readdirSync(out).length) {
+        throw new UsageError(`${out} exists and is not a demo folder; choose another with --out`);
+      }
+      mkdirSync(out, { recursive: true });
+      // Each demo starts afresh: the province's ports are new every time.
+      const dbFile = path.join(out, 'govcheck-demo.db');
+      for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) rmSync(f, { force: true });
+
+      const province = await serveProvince({ asOf: DEMO_AS_OF });
+      const db = openDb(dbFile);
       try {
-        const url = `${site.origin}/`;
-        process.stderr.write(`govcheck demo: ${fixture.name} at ${url}\n`);
-        const asOf = '2024-07-01';
-        const result = await checkSite({ id: siteIdFromUrl(url), url, kind: 'website', name: fixture.name }, { config, asOf, lang });
-        const db = openDb(o.db);
-        ensureRun(db, { id: `demo-${asOf}`, kind: 'adhoc', asOf });
-        saveSiteResult(db, `demo-${asOf}`, result);
-        db.close();
-        const titles = Object.fromEntries((await loadChecks()).map((c) => [c.meta.id, c.meta.title]));
-        process.stdout.write(siteResultText(result, lang, config.rules, titles) + '\n');
-        process.stderr.write(`govcheck demo: result stored in ${o.db}\n`);
+        const regFile = path.join(out, zh ? '名录-示例省.csv' : 'registry.csv');
+        writeFileSync(regFile, province.registryCsv());
+        const groups = loadGroups();
+        const imported = await importRegistryFile(db, regFile, { groups });
+        if (!imported.ok) throw new Error(`demo registry invalid: ${JSON.stringify(imported.errors)}`);
+        const web = imported.entries.filter((e) => e.kind === 'website').length;
+        process.stderr.write(
+          zh
+            ? `govcheck 演示：示例省已在 127.0.0.1 启动，名录 ${imported.entries.length} 条（网站 ${web} 个，政务新媒体账号 ${imported.entries.length - web} 个）已导入：${regFile}\n`
+            : `govcheck demo: the fixture province is up on 127.0.0.1; registry of ${imported.entries.length} entries (${web} websites, ${imported.entries.length - web} accounts) imported from ${regFile}\n`,
+        );
+        const quarter = parseQuarter(DEMO_QUARTER);
+        await runQuarter(db, {
+          quarter,
+          asOf: DEMO_AS_OF,
+          config,
+          lang,
+          concurrency: o.concurrency,
+          onEvent: o.progress === false ? undefined : progressReporter({ lang, intervalMs: 5_000 }),
+        });
+        const report = quarterReport(db, { quarter: quarter.id }, config.rules, groups);
+        const files = await writeReportBundle(out, report, lang);
+        process.stdout.write(
+          [
+            tableText(report.tables.website, quarter, lang),
+            '',
+            tableText(report.tables.newmedia, quarter, lang),
+            '',
+            failingText(report.failing, undefined, lang),
+            '',
+            zh ? `报告已写入 ${out}：` : `reports written to ${out}:`,
+            ...files.map((f) => `  ${path.basename(f)}`),
+            zh ? `  数据库：${path.basename(dbFile)}（可用 govcheck table/notice --db ${dbFile} --quarter ${quarter.id} 再次生成）` : `  database: ${path.basename(dbFile)} (govcheck table/notice --db ${dbFile} --quarter ${quarter.id})`,
+          ].join('\n') + '\n',
+        );
         process.exitCode = EXIT.pass;
       } finally {
-        await site.close();
-        await ext.close();
+        db.close();
+        await province.close();
       }
     });
 }
