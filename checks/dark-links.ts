@@ -1,0 +1,362 @@
+/**
+ * dark-links — 暗链, W-V4 严重问题 ("attacks (defacement, injected malicious code or hidden links) left
+ * unhandled"; publishing or linking pornographic content). A compromised government site typically carries
+ * links hidden from visitors that point off-site (for search engines), and off-site links whose text or address
+ * carries gambling, pornography or fraud vocabulary.
+ *
+ * Hidden means, on the link or an ancestor, from inline styles, simple <style> rules (any selector cheerio
+ * understands) and attributes: display:none, visibility:hidden, the hidden attribute, opacity 0, off-screen
+ * positioning or text-indent, zero size with overflow hidden, font-size 0, text colour equal to the background,
+ * tiny iframes and tiny marquees.
+ *
+ * Verdict: vocabulary on an off-site link, or an off-site link hidden by a stealth technique (anything but plain
+ * display:none/visibility:hidden), is a confirmed veto. A link merely display:none (drop-down menus hide links
+ * that way) is a suspected veto: reported, not scored. Links to trusted hosts (gov.cn and the official
+ * identification/reporting services, configurable) and links on the site itself are never reported.
+ */
+import type { CheerioAPI } from 'cheerio';
+import type { AnyNode, Element } from 'domhandler';
+import * as OpenCC from 'opencc-js';
+import { z } from 'zod';
+import { defineCheck, type FindingInput } from '../src/checks/api.js';
+
+const DEFAULT_VOCABULARY = [
+  // gambling
+  '博彩', '赌博', '赌场', '网赌', '赌球', '赌钱', '娱乐城', '百家乐', '六合彩', '时时彩', '北京赛车', '幸运飞艇', '真人视讯', '老虎机', '电子游艺', '棋牌游戏', '捕鱼游戏', '体育投注', '足球投注', '彩票投注', '投注网', '澳门葡京', '威尼斯人', '金沙娱乐', '太阳城', '皇冠体育', '开户送', '注册送', '首存', '彩金', '返水',
+  // pornography
+  '色情', '成人视频', '成人网站', '黄色网站', '黄色视频', '裸聊', '约炮', '一夜情', '援交', '情色', '激情视频', '伦理片', '三级片', 'av女优', '无码', '偷拍', '自拍偷拍',
+  // fraud and illegal services
+  '代开发票', '发票代开', '办证', '刻章', '办理证件', '代办信用卡', '信用卡套现', '贷款秒批', '网络贷款', '刷单', '兼职刷单', '私服', '传奇私服', '外挂', '代孕', '枪支', '迷药', '窃听器', '黑客接单', '洗钱',
+];
+
+const DEFAULT_URL_TOKENS = ['casino', 'baccarat', 'bet365', 'betting', 'gamble', 'gambling', 'poker', 'slots', 'lottery', 'porn', 'porno', 'xxx', 'sex', 'sexy', 'hentai', 'bocai', 'dubo', 'duchang', 'yulecheng', 'baijiale', 'liuhecai', 'amjs', 'pujing', 'weinisiren'];
+
+const TRUSTED = ['gov.cn', 'conac.cn', '12377.cn', 'cyberpolice.cn', 'miit.gov.cn', 'beian.gov.cn', 'www.gov.cn'];
+
+const options = z.object({
+  /** Words that mark a link as spam when in its text (Simplified; Traditional text is converted first). */
+  vocabulary: z.array(z.string().min(1)).default(DEFAULT_VOCABULARY),
+  /** Tokens that mark a link address as spam (matched against its host and path words). */
+  urlTokens: z.array(z.string().min(1)).default(DEFAULT_URL_TOKENS),
+  /** Host suffixes never reported (links to them are normal on government sites). */
+  trustedHosts: z.array(z.string()).default(TRUSTED),
+  /** Report off-site links hidden only by display:none/visibility:hidden (suspected tier). */
+  reportPlainHidden: z.boolean().default(true),
+  /** An element this small (px) or smaller counts as zero-size; an iframe this small is a tiny iframe. */
+  tinyPx: z.number().nonnegative().default(2),
+  /** Negative offset (px) beyond which an element is off-screen. */
+  offscreenPx: z.number().positive().default(500),
+  /** Links kept per page in the artifact (bounded on link-flood pages). */
+  maxPerPage: z.number().int().positive().default(200),
+  /** Links listed in one finding's evidence. */
+  maxListed: z.number().int().positive().default(20),
+  /** The veto rule: W-V4 for websites. */
+  severity: z.enum(['veto', 'warning']).default('veto'),
+});
+
+type Opts = z.output<typeof options>;
+
+interface HiddenLink {
+  url: string;
+  text: string;
+  selector: string;
+  element: string;
+  /** Why it is hidden (empty when visible). */
+  technique: string[];
+  /** Spam word or token found in its text or address. */
+  vocabulary?: string;
+}
+
+let toSimplified: ((s: string) => string) | undefined;
+function simplified(s: string): string {
+  const convert = (toSimplified ??= OpenCC.Converter({ from: 't', to: 'cn' }));
+  return convert(s);
+}
+
+function parseDecls(style: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!style) return out;
+  for (const part of style.split(';')) {
+    const i = part.indexOf(':');
+    if (i < 0) continue;
+    out[part.slice(0, i).trim().toLowerCase()] = part.slice(i + 1).replace(/!important/i, '').trim().toLowerCase();
+  }
+  return out;
+}
+
+/** Simple CSS rules of <style> blocks: selector list → declarations (at-rules and their blocks skipped). */
+function styleRules(css: string): Array<{ selector: string; decls: Record<string, string> }> {
+  const text = css.replace(/\/\*[\s\S]*?\*\//g, '');
+  const out: Array<{ selector: string; decls: Record<string, string> }> = [];
+  let i = 0;
+  while (i < text.length) {
+    const open = text.indexOf('{', i);
+    if (open < 0) break;
+    const head = text.slice(i, open).trim();
+    if (head.startsWith('@')) {
+      // skip the whole at-rule block (nested braces)
+      let depth = 1;
+      let j = open + 1;
+      while (j < text.length && depth > 0) {
+        if (text[j] === '{') depth++;
+        else if (text[j] === '}') depth--;
+        j++;
+      }
+      i = j;
+      continue;
+    }
+    const close = text.indexOf('}', open);
+    if (close < 0) break;
+    out.push({ selector: head, decls: parseDecls(text.slice(open + 1, close)) });
+    i = close + 1;
+  }
+  return out;
+}
+
+function px(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(-?\d*\.?\d+)(px|pt|em|rem|%)?$/.exec(v.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = m[2] ?? 'px';
+  return unit === 'pt' ? n * 1.333 : unit === 'em' || unit === 'rem' ? n * 16 : unit === '%' ? (n === 0 ? 0 : undefined) : n;
+}
+
+const NAMED: Record<string, string> = { white: '#ffffff', black: '#000000', red: '#ff0000', blue: '#0000ff', green: '#008000', gray: '#808080', grey: '#808080', silver: '#c0c0c0', yellow: '#ffff00' };
+
+function colour(v: string | undefined): string | undefined {
+  if (!v) return undefined;
+  const s = v.trim().toLowerCase();
+  if (NAMED[s]) return NAMED[s];
+  let m = /^#([0-9a-f]{3})$/.exec(s);
+  if (m) return '#' + [...m[1]].map((c) => c + c).join('');
+  m = /^#([0-9a-f]{6})$/.exec(s);
+  if (m) return s;
+  const r = /^rgba?\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*(?:,\s*([\d.]+)\s*)?\)$/.exec(s);
+  if (r) {
+    if (r[4] !== undefined && Number(r[4]) === 0) return undefined;
+    return '#' + [r[1], r[2], r[3]].map((x) => Number(x).toString(16).padStart(2, '0')).join('');
+  }
+  return undefined;
+}
+
+/** Techniques that hide an element, from its own declarations and attributes. */
+function ownTechniques(el: Element, decls: Record<string, string>, o: Opts): string[] {
+  const t: string[] = [];
+  const name = el.name.toLowerCase();
+  if (decls.display === 'none') t.push('display:none');
+  if (decls.visibility === 'hidden' || decls.visibility === 'collapse') t.push('visibility:hidden');
+  if (el.attribs && 'hidden' in el.attribs) t.push('hidden attribute');
+  if (decls.opacity !== undefined && Number(decls.opacity) <= 0.05) t.push('opacity:0');
+  const fs = px(decls['font-size']);
+  if (fs !== undefined && fs <= 1) t.push('font-size:0');
+  const off = ['left', 'top', 'right', 'margin-left', 'margin-top', 'text-indent'].map((k) => px(decls[k])).filter((n): n is number => n !== undefined);
+  if (off.some((n) => n <= -o.offscreenPx) && (decls.position === 'absolute' || decls.position === 'fixed' || px(decls['text-indent']) !== undefined || decls['margin-left'] !== undefined || decls['margin-top'] !== undefined)) t.push('off-screen');
+  const w = px(decls.width) ?? (el.attribs?.width !== undefined ? px(el.attribs.width) : undefined);
+  const h = px(decls.height) ?? (el.attribs?.height !== undefined ? px(el.attribs.height) : undefined);
+  const clipped = decls.overflow === 'hidden' || decls['overflow-x'] === 'hidden' || decls['overflow-y'] === 'hidden';
+  if ((w !== undefined && w <= o.tinyPx && h !== undefined && h <= o.tinyPx) || (clipped && ((w !== undefined && w <= o.tinyPx) || (h !== undefined && h <= o.tinyPx)))) {
+    t.push(name === 'iframe' || name === 'frame' ? 'tiny iframe' : name === 'marquee' ? 'tiny marquee' : 'zero size');
+  }
+  if (/^rect\(\s*0(px)?[\s,]+0(px)?[\s,]+0(px)?[\s,]+0(px)?\s*\)$/.test(decls.clip ?? '')) t.push('clip:rect(0)');
+  return t;
+}
+
+function selectorOf(el: Element): string {
+  const parts: string[] = [];
+  let cur: Element | null = el;
+  for (let depth = 0; cur && depth < 5; depth++) {
+    let s = cur.name;
+    if (cur.attribs?.id) s += `#${cur.attribs.id}`;
+    else if (cur.attribs?.class) s += '.' + cur.attribs.class.trim().split(/\s+/).slice(0, 2).join('.');
+    parts.unshift(s);
+    const p: AnyNode | null = cur.parent;
+    cur = p && (p as Element).name ? (p as Element) : null;
+  }
+  return parts.join(' > ');
+}
+
+function vocabularyHit(text: string, url: URL, o: Opts): string | undefined {
+  const simple = simplified(text).toLowerCase();
+  const word = o.vocabulary.find((w) => simple.includes(w.toLowerCase()));
+  if (word) return word;
+  const tokens = `${url.hostname} ${decodeURIComponentSafe(url.pathname)}`.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  const token = o.urlTokens.find((t) => tokens.some((x) => x === t || (x.startsWith(t) && /^\d*$/.test(x.slice(t.length)))));
+  if (token) return token;
+  const pathWord = o.vocabulary.find((w) => decodeURIComponentSafe(url.pathname + url.search).includes(w));
+  return pathWord;
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function collectLinks($: CheerioAPI, base: string, o: Opts): HiddenLink[] {
+  // Elements hidden by <style> rules.
+  const byRule = new Map<Element, Record<string, string>>();
+  $('style').each((_, st) => {
+    for (const rule of styleRules($(st).text())) {
+      if (!Object.keys(rule.decls).length) continue;
+      try {
+        $(rule.selector).each((__, el) => {
+          if ((el as Element).name) byRule.set(el as Element, { ...byRule.get(el as Element), ...rule.decls });
+        });
+      } catch {
+        /* selector cheerio does not support (pseudo-classes…): ignored */
+      }
+    }
+  });
+  const declsOf = (el: Element) => ({ ...byRule.get(el), ...parseDecls(el.attribs?.style) });
+  const memo = new Map<Element, string[]>();
+  const hiddenBy = (el: Element): string[] => {
+    const known = memo.get(el);
+    if (known) return known;
+    const own = ownTechniques(el, declsOf(el), o);
+    const parent = el.parent && (el.parent as Element).name ? hiddenBy(el.parent as Element) : [];
+    const all = [...new Set([...own, ...parent])];
+    memo.set(el, all);
+    return all;
+  };
+  const nearest = (el: Element, prop: string[]): string | undefined => {
+    let cur: Element | null = el;
+    while (cur) {
+      const d = declsOf(cur);
+      for (const p of prop) {
+        const c = colour(p === 'background' ? d.background?.split(/\s+/)[0] : d[p]);
+        if (c) return c;
+      }
+      const parent: AnyNode | null = cur.parent;
+      cur = parent && (parent as Element).name ? (parent as Element) : null;
+    }
+    return undefined;
+  };
+  let baseUrl = base;
+  const baseHref = $('base[href]').attr('href');
+  if (baseHref) {
+    try {
+      baseUrl = new URL(baseHref, base).href;
+    } catch {
+      /* keep the page URL */
+    }
+  }
+  const out: HiddenLink[] = [];
+  $('a[href], area[href], iframe[src], frame[src]').each((_, node) => {
+    if (out.length >= o.maxPerPage) return false;
+    const el = node as Element;
+    const raw = el.attribs.href ?? el.attribs.src;
+    let url: URL;
+    try {
+      url = new URL(raw.trim(), baseUrl);
+    } catch {
+      return;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return;
+    const technique = hiddenBy(el);
+    const fg = nearest(el, ['color']);
+    const bg = nearest(el, ['background-color', 'background']);
+    if (fg && bg && fg === bg && !technique.includes('same colour')) technique.push('same colour');
+    const text = $(el).text().replace(/\s+/g, ' ').trim().slice(0, 80) || el.attribs.title || '';
+    const vocabulary = vocabularyHit(text, url, o);
+    if (!technique.length && !vocabulary) return;
+    url.hash = '';
+    out.push({ url: url.href, text, selector: selectorOf(el), element: el.name, technique: [...technique], vocabulary });
+  });
+  // Marquees squeezed to nothing (an old way to scroll spam out of sight).
+  $('marquee').each((_, node) => {
+    const el = node as Element;
+    const d = declsOf(el);
+    const h = px(d.height) ?? px(el.attribs.height ?? '');
+    const w = px(d.width) ?? px(el.attribs.width ?? '');
+    const fast = Number(el.attribs.scrollamount ?? 0) >= 1000;
+    if (!((h !== undefined && h <= o.tinyPx) || (w !== undefined && w <= o.tinyPx) || fast)) return;
+    $(el)
+      .find('a[href]')
+      .each((__, a) => {
+        const link = out.find((x) => x.selector === selectorOf(a as Element));
+        if (link && !link.technique.includes('tiny marquee')) link.technique.push('tiny marquee');
+        else if (!link) {
+          try {
+            const url = new URL((a as Element).attribs.href, baseUrl);
+            out.push({ url: url.href, text: $(a).text().trim().slice(0, 80), selector: selectorOf(a as Element), element: 'a', technique: ['tiny marquee'], vocabulary: vocabularyHit($(a).text(), url, o) });
+          } catch {
+            /* malformed */
+          }
+        }
+      });
+  });
+  return out;
+}
+
+const PLAIN = new Set(['display:none', 'visibility:hidden', 'hidden attribute']);
+
+export default defineCheck({
+  meta: {
+    id: 'dark-links',
+    title: { zh: '暗链检测', en: 'Hidden spam links (dark links)' },
+    description: {
+      zh: '检测对访问者隐藏（display:none、移出屏幕、零尺寸、字号为 0、与背景同色、微小 iframe 等）且指向站外的链接，以及文字或地址含赌博、色情、诈骗词汇的站外链接——网站被入侵挂暗链的典型特征，确认即单项否决。',
+      en: 'Finds off-site links hidden from visitors (display:none, off-screen, zero size, zero font, same colour as the background, tiny iframes…) and off-site links whose text or address carries gambling, pornography or fraud vocabulary — the mark of a compromised site; a confirmed case is a single veto.',
+    },
+    scope: ['website'],
+    rules: ['W-V4'],
+    options,
+    messages: {
+      'spam-link': { zh: '发现含违规词汇的站外链接（“{word}”）：{count} 个，如 {example}', en: 'Off-site links with prohibited vocabulary ("{word}"): {count}, e.g. {example}' },
+      'hidden-link': { zh: '发现隐藏的站外链接（暗链，{technique}）：{count} 个，如 {example}', en: 'Hidden off-site links (dark links, {technique}): {count}, e.g. {example}' },
+      'hidden-link-suspected': { zh: '疑似暗链：以 {technique} 隐藏的站外链接 {count} 个，如 {example}（也可能是下拉菜单，请人工确认）', en: 'Suspected dark links: {count} off-site link(s) hidden by {technique}, e.g. {example} (may be a drop-down menu; confirm by hand)' },
+    },
+  },
+  collect({ $, page }, o) {
+    const links = collectLinks($, page.finalUrl, o);
+    return links.length ? links : undefined;
+  },
+  run(site, ctx) {
+    const o = ctx.options;
+    const siteHosts = new Set(site.siteHosts.map((h) => h.toLowerCase()));
+    const trusted = (host: string) => o.trustedHosts.some((t) => host === t || host.endsWith(`.${t}`));
+    const findings: FindingInput[] = [];
+    let hiddenCount = 0;
+    let spamCount = 0;
+    let suspectedCount = 0;
+    for (const p of site.pages) {
+      const links = (p.collected['dark-links'] as HiddenLink[] | undefined) ?? [];
+      const groups: Record<'spam-link' | 'hidden-link' | 'hidden-link-suspected', HiddenLink[]> = { 'spam-link': [], 'hidden-link': [], 'hidden-link-suspected': [] };
+      for (const l of links) {
+        const u = new URL(l.url);
+        if (siteHosts.has(u.host.toLowerCase()) || trusted(u.hostname.toLowerCase())) continue;
+        if (l.vocabulary) groups['spam-link'].push(l);
+        else if (l.technique.some((t) => !PLAIN.has(t))) groups['hidden-link'].push(l);
+        else if (l.technique.length && o.reportPlainHidden) groups['hidden-link-suspected'].push(l);
+      }
+      for (const [code, list] of Object.entries(groups) as Array<[keyof typeof groups, HiddenLink[]]>) {
+        if (!list.length) continue;
+        if (code === 'spam-link') spamCount += list.length;
+        else if (code === 'hidden-link') hiddenCount += list.length;
+        else suspectedCount += list.length;
+        const first = list[0];
+        const techniques = [...new Set(list.flatMap((l) => l.technique))];
+        findings.push({
+          code,
+          params: { count: list.length, example: first.url, word: first.vocabulary ?? '', technique: techniques.join('、') || '-' },
+          severity: o.severity,
+          tier: code === 'hidden-link-suspected' ? 'suspected' : 'confirmed',
+          rule: o.severity === 'veto' ? 'W-V4' : undefined,
+          url: p.finalUrl,
+          target: first.url,
+          evidence: {
+            location: first.selector,
+            snippet: first.text,
+            expected: 'no hidden or prohibited off-site links',
+            actual: `${first.element} → ${first.url}${first.technique.length ? ` (hidden: ${first.technique.join(', ')})` : ''}${first.vocabulary ? ` (vocabulary: ${first.vocabulary})` : ''}`,
+            links: list.slice(0, o.maxListed),
+          },
+        });
+      }
+    }
+    return { findings, summary: { pagesChecked: site.pages.length, spamLinks: spamCount, hiddenLinks: hiddenCount, suspectedHiddenLinks: suspectedCount } };
+  },
+});

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import darkLinks from '../../checks/dark-links.js';
+import { loadConfig } from '../../src/config.js';
+import { gatherSite } from '../../src/gather/crawl.js';
+import { artifactsFromHtml } from '../../src/gather/page.js';
+import { HttpClient } from '../../src/net/http.js';
+import { runChecks } from '../../src/site-check.js';
+import { computeVerdict } from '../../src/verdict.js';
+import { darkLinkSite } from '../fixtures/security.js';
+import { generateSite, serve, type Served } from '../fixtures/site.js';
+
+// Off-site addresses are only read, never requested: neither the crawl nor the check follows them.
+const SPAM = 'http://www.abc123-link.test';
+const GOV = 'http://www.shifan-sheng.gov.cn';
+const config = loadConfig();
+const client = new HttpClient({ allowPrivateNetwork: true, retries: 0 });
+let s: Served;
+let gov: Served;
+
+const checks = (o: Record<string, unknown> = {}) => [{ module: darkLinks, options: darkLinks.meta.options.parse(o) }];
+
+beforeAll(async () => {
+  s = await serve(darkLinkSite(SPAM, GOV));
+  gov = await serve(generateSite({ planted: false }).routes);
+});
+afterAll(async () => {
+  await Promise.all([s.close(), gov.close(), client.close()]);
+});
+
+describe('dark-links (W-V4)', () => {
+  it('finds hidden off-site links by each technique, and spam vocabulary (Traditional too), as a veto', async () => {
+    const a = await gatherSite({ id: 't', url: `${s.origin}/`, kind: 'website' }, { allowPrivateNetwork: true, maxPages: 5 }, checks(), '2024-07-01');
+    const [r] = await runChecks(a, checks(), { config, http: client });
+    const by = (code: string) => r.findings.find((f) => f.code === code && f.url === `${s.origin}/`)!;
+    const spam = by('spam-link');
+    expect(spam).toMatchObject({ severity: 'veto', tier: 'confirmed', rule: 'W-V4', params: { count: 2 } });
+    const spamLinks = (spam.evidence.links as Array<{ url: string; vocabulary: string }>).map((l) => `${l.url} ${l.vocabulary}`).sort();
+    expect(spamLinks).toEqual([`${SPAM}/a 娱乐城`, `${SPAM}/casino-bet365 百家乐`]);
+    const hidden = by('hidden-link');
+    expect(hidden).toMatchObject({ severity: 'veto', tier: 'confirmed', params: { count: 5 } });
+    const techniques = Object.fromEntries((hidden.evidence.links as Array<{ url: string; technique: string[] }>).map((l) => [l.url.slice(SPAM.length), l.technique.join(',')]));
+    expect(techniques).toEqual({ '/b': 'off-screen', '/d': 'font-size:0', '/e': 'same colour', '/f': 'tiny iframe', '/g': 'zero size' });
+    const suspected = by('hidden-link-suspected');
+    expect(suspected).toMatchObject({ tier: 'suspected', params: { count: 1, example: `${SPAM}/c`, technique: 'display:none' } });
+    expect(spam.message).toBe(`发现含违规词汇的站外链接（“娱乐城”）：2 个，如 ${SPAM}/a`);
+    // Trusted hosts (gov.cn), links on the site itself and visible normal links are never reported.
+    const all = r.findings.flatMap((f) => (f.evidence.links as Array<{ url: string }>).map((l) => l.url));
+    expect(all.some((u) => u.startsWith(GOV) || u.startsWith(s.origin))).toBe(false);
+    expect(computeVerdict(r.findings, config.rules)).toMatchObject({ verdict: 'fail', decidedBy: [{ rule: 'W-V4', kind: 'veto' }] });
+  });
+
+  it('reports a link hidden only by display:none as suspected, not scored', async () => {
+    const a = artifactsFromHtml([{ url: 'http://127.0.0.1:9/clean.html', html: `<ul class="menu" style="display:none"><li><a href="${SPAM}/menu">办事指南</a></li></ul>` }], { asOf: '2024-07-01', collectors: checks() });
+    const [r] = await runChecks(a, checks(), { config, http: client });
+    expect(r.findings.map((f) => `${f.code}/${f.tier}`)).toEqual(['hidden-link-suspected/suspected']);
+    expect(r.status).toBe('pass');
+    expect(computeVerdict(r.findings, config.rules).verdict).toBe('pass');
+    const [off] = await runChecks(artifactsFromHtml([{ url: 'http://127.0.0.1:9/clean.html', html: `<div style="display:none"><a href="${SPAM}/menu">x</a></div>` }], { asOf: '2024-07-01', collectors: checks({ reportPlainHidden: false }) }), checks({ reportPlainHidden: false }), { config, http: client });
+    expect(off.findings).toEqual([]);
+  });
+
+  it('finds nothing on a normal government site, and honours a configured vocabulary', async () => {
+    const a = await gatherSite({ id: 't', url: `${gov.origin}/`, kind: 'website' }, { allowPrivateNetwork: true, maxPages: 30 }, checks(), '2024-07-01');
+    const [r] = await runChecks(a, checks(), { config, http: client });
+    expect(r.findings).toEqual([]);
+    const custom = checks({ vocabulary: ['代写论文'] });
+    const b = artifactsFromHtml([{ url: 'http://127.0.0.1:9/', html: `<p><a href="${SPAM}/x">專業代寫論文</a> <a href="${SPAM}/y">澳门娱乐城</a></p>` }], { asOf: '2024-07-01', collectors: custom });
+    const [c] = await runChecks(b, custom, { config, http: client });
+    expect(c.findings.map((f) => f.params.word)).toEqual(['代写论文']);
+  });
+
+  it('marks links in a squeezed marquee', async () => {
+    const a = artifactsFromHtml([{ url: 'http://127.0.0.1:9/', html: `<marquee height="1" scrollamount="2000"><a href="${SPAM}/m">m</a></marquee>` }], { asOf: '2024-07-01', collectors: checks() });
+    const [r] = await runChecks(a, checks(), { config, http: client });
+    expect(r.findings.map((f) => `${f.code}:${f.params.technique}`)).toEqual(['hidden-link:tiny marquee']);
+  });
+});
