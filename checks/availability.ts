@@ -1,12 +1,17 @@
 /**
  * availability — W-V1 站点无法访问.
  * The home page must open within 15 s with a 2xx after redirects. The official verdict needs a week of
- * probes (≥ 20 a day; unreachable if failed visits ≥ 5 %); one check is one probe, so a failed probe is
+ * probes (≥ 20 a day at intervals; unreachable if failed visits ≥ 5 %). When the site was probed by the
+ * scheduled probe rounds (`govcheck schedule`, stored in availability_probes), whoever starts the site job
+ * puts the series of the window before the inspection date on the artifacts (`site.availability`, see
+ * src/store/probes.ts): a series that covers every day of the window with enough probes decides the
+ * verdict (failure rate ≥ `failRate` → veto, > `warnRate` → warning), and this inspection's own visit is
+ * then reported as a warning. Without such a series one check is one probe, so a failed visit is
  * reported as a veto finding of this inspection (option `vetoOnSingleProbe`), with the failure classified.
  * Uses the crawl's home-page artifact: no extra request.
  */
 import { z } from 'zod';
-import { defineCheck } from '../src/checks/api.js';
+import { defineCheck, type FindingInput } from '../src/checks/api.js';
 
 export default defineCheck({
   meta: {
@@ -23,58 +28,94 @@ export default defineCheck({
       timeoutMs: z.number().int().positive().default(15_000),
       /** Treat one failed probe as the veto (on-demand checks); false reports it as a warning only. */
       vetoOnSingleProbe: z.boolean().default(true),
+      /** Probe series: failure rate at or above which the site is unreachable (W-V1: 5 %). */
+      failRate: z.number().min(0).max(1).default(0.05),
+      /** Probe series: failure rate above which a warning is reported. */
+      warnRate: z.number().min(0).max(1).default(0.03),
+      /** Probe series: probes needed on every day of the window for the series to decide (W-V1: 20). */
+      minProbesPerDay: z.number().int().nonnegative().default(20),
     }),
     messages: {
       unreachable: { zh: '首页无法访问：{reason}', en: 'Home page unreachable: {reason}' },
       slow: { zh: '首页打开耗时 {seconds} 秒，超过 {limit} 秒', en: 'Home page took {seconds} s to open, over the {limit} s limit' },
+      'series-unreachable': {
+        zh: '监测期内首页访问失败 {failed} 次，共 {probes} 次，失败率 {rate}%，达到 {limit}%',
+        en: 'Home page failed {failed} of {probes} visits over the monitoring window ({rate} %), at or over {limit} %',
+      },
+      'series-unstable': {
+        zh: '监测期内首页访问失败 {failed} 次，共 {probes} 次，失败率 {rate}%，超过预警线 {limit}%',
+        en: 'Home page failed {failed} of {probes} visits over the monitoring window ({rate} %), over the warning level of {limit} %',
+      },
     },
   },
   run(site, { options }) {
     const home = site.home;
-    const severity = options.vetoOnSingleProbe ? 'veto' : 'warning';
+    const series = site.availability;
+    const rate = series && series.probes ? series.failed / series.probes : 0;
+    const decides = !!series && series.probes > 0 && series.days >= series.windowDays && series.minPerDay >= options.minProbesPerDay;
+    const seriesSummary = series
+      ? { probes: series.probes, failed: series.failed, failureRate: Number((rate * 100).toFixed(2)), days: series.days, windowDays: series.windowDays, minPerDay: series.minPerDay, decides }
+      : undefined;
+    // This inspection's own visit: the verdict when no sufficient series exists, a warning when one does.
+    const severity = decides || !options.vetoOnSingleProbe ? 'warning' : 'veto';
+    const note = decides
+      ? 'one visit of this inspection; the probe series decides W-V1'
+      : 'single probe; the official W-V1 verdict uses a week of probes (≥ 20 a day, fail at ≥ 5 %)';
+    const findings: FindingInput[] = [];
+    let summary: Record<string, unknown>;
     if (!home || home.error || home.status === null || home.status < 200 || home.status >= 300) {
       const err = home?.error;
       const reason = err ? (err.kind === 'http_error' ? `HTTP ${err.status}` : err.kind) : home?.status ? `HTTP ${home.status}` : 'no response';
-      return {
-        findings: [
-          {
-            code: 'unreachable',
-            params: { reason },
-            severity,
-            rule: 'W-V1',
-            url: site.startUrl,
-            target: site.startUrl,
-            evidence: {
-              expected: `HTTP 2xx within ${options.timeoutMs / 1000} s`,
-              actual: err ? `${err.kind}${err.status ? ` ${err.status}` : ''}: ${err.message}` : `HTTP ${home?.status ?? '-'}`,
-              errorKind: err?.kind ?? 'http_error',
-              status: home?.status ?? null,
-              redirectChain: home?.redirectChain ?? [],
-              durationMs: home?.durationMs ?? null,
-              fetchedAt: home?.fetchedAt,
-              note: 'single probe; the official W-V1 verdict uses a week of probes (≥ 20 a day, fail at ≥ 5 %)',
-            },
-          },
-        ],
-        summary: { status: home?.status ?? null, errorKind: err?.kind ?? null, durationMs: home?.durationMs ?? null },
-      };
+      findings.push({
+        code: 'unreachable',
+        params: { reason },
+        severity,
+        rule: 'W-V1',
+        url: site.startUrl,
+        target: site.startUrl,
+        evidence: {
+          expected: `HTTP 2xx within ${options.timeoutMs / 1000} s`,
+          actual: err ? `${err.kind}${err.status ? ` ${err.status}` : ''}: ${err.message}` : `HTTP ${home?.status ?? '-'}`,
+          errorKind: err?.kind ?? 'http_error',
+          status: home?.status ?? null,
+          redirectChain: home?.redirectChain ?? [],
+          durationMs: home?.durationMs ?? null,
+          fetchedAt: home?.fetchedAt,
+          note,
+        },
+      });
+      summary = { status: home?.status ?? null, errorKind: err?.kind ?? null, durationMs: home?.durationMs ?? null };
+    } else if (home.durationMs > options.timeoutMs) {
+      findings.push({
+        code: 'slow',
+        params: { seconds: (home.durationMs / 1000).toFixed(1), limit: options.timeoutMs / 1000 },
+        severity,
+        rule: 'W-V1',
+        url: site.startUrl,
+        target: site.startUrl,
+        evidence: { expected: `≤ ${options.timeoutMs} ms`, actual: `${home.durationMs} ms`, status: home.status, redirectChain: home.redirectChain },
+      });
+      summary = { status: home.status, durationMs: home.durationMs };
+    } else {
+      summary = { status: home.status, durationMs: home.durationMs, finalUrl: home.finalUrl, redirects: home.redirectChain.length };
     }
-    if (home.durationMs > options.timeoutMs) {
-      return {
-        findings: [
-          {
-            code: 'slow',
-            params: { seconds: (home.durationMs / 1000).toFixed(1), limit: options.timeoutMs / 1000 },
-            severity,
-            rule: 'W-V1',
-            url: site.startUrl,
-            target: site.startUrl,
-            evidence: { expected: `≤ ${options.timeoutMs} ms`, actual: `${home.durationMs} ms`, status: home.status, redirectChain: home.redirectChain },
-          },
-        ],
-        summary: { status: home.status, durationMs: home.durationMs },
-      };
+    if (decides && series && (rate >= options.failRate || rate > options.warnRate)) {
+      const fail = rate >= options.failRate;
+      findings.push({
+        code: fail ? 'series-unreachable' : 'series-unstable',
+        params: { failed: series.failed, probes: series.probes, rate: (rate * 100).toFixed(2), limit: ((fail ? options.failRate : options.warnRate) * 100).toFixed(2).replace(/\.?0+$/, '') },
+        severity: fail ? 'veto' : 'warning',
+        rule: 'W-V1',
+        url: site.startUrl,
+        target: site.startUrl,
+        evidence: {
+          expected: `failed visits < ${options.failRate * 100} % over ${series.windowDays} days (≥ ${options.minProbesPerDay} a day)`,
+          actual: `${series.failed} / ${series.probes} failed`,
+          window: { from: series.from, to: series.to, days: series.days, minPerDay: series.minPerDay },
+          failures: series.failures,
+        },
+      });
     }
-    return { findings: [], summary: { status: home.status, durationMs: home.durationMs, finalUrl: home.finalUrl, redirects: home.redirectChain.length } };
+    return { findings, summary: seriesSummary ? { ...summary, series: seriesSummary } : summary };
   },
 });

@@ -100,6 +100,30 @@ export const configSchema = z.object({
       platformsDir: z.string().optional(),
     })
     .prefault({}),
+  /** Distributed runs (queues/): tries of a site job after worker or infrastructure failures. */
+  queue: z
+    .object({
+      attempts: z.number().int().positive().default(3),
+      backoffMs: z.number().int().nonnegative().default(10_000),
+      maxBackoffMs: z.number().int().nonnegative().default(600_000),
+    })
+    .prefault({}),
+  /** BullMQ job schedulers registered by `govcheck schedule` (cron patterns in `timezone`). */
+  schedules: z
+    .object({
+      timezone: z.string().min(1).default('Asia/Shanghai'),
+      quarterlyRun: z.string().min(1).default('0 2 1 1,4,7,10 *'),
+      probes: z.string().min(1).default('*/30 * * * *'),
+    })
+    .prefault({}),
+  /** Availability probes (W-V1): the window judged by the availability check, the visit time limit, sites per probe job. */
+  probes: z
+    .object({
+      windowDays: z.number().int().positive().default(7),
+      timeoutMs: z.number().int().positive().default(15_000),
+      batchSize: z.number().int().positive().default(50),
+    })
+    .prefault({}),
   rules: rulesSchema.optional(),
 });
 export type Config = z.infer<typeof configSchema> & { rules: Rules };

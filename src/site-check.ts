@@ -13,7 +13,7 @@ import { attachScreenshots } from './browser/evidence.js';
 import { BrowserSession, browserOptionsFromConfig } from './browser/launcher.js';
 import { gatherAccount, safeName } from './newmedia/index.js';
 import { HttpClient } from './net/http.js';
-import type { CheckResult, SiteArtifacts, SiteRef, SiteResult } from './types.js';
+import type { AvailabilitySeries, CheckResult, SiteArtifacts, SiteRef, SiteResult } from './types.js';
 import { computeVerdict } from './verdict.js';
 
 export interface SiteCheckOptions {
@@ -33,6 +33,8 @@ export interface SiteCheckOptions {
   render?: 'html' | 'browser';
   /** Screenshots of veto, display and menu findings into evidenceDir (default: on when evidenceDir is set). */
   screenshots?: boolean;
+  /** The website's availability probe series (W-V1), put on the artifacts for the availability check. */
+  availability?: AvailabilitySeries;
 }
 
 export class UnknownCheckError extends Error {}
@@ -127,6 +129,7 @@ export async function checkSite(site: SiteRef, opts: SiteCheckOptions): Promise<
         : (site.render ?? opts.render ?? config.browser.render) === 'browser'
           ? await gatherWithBrowser(site, gatherOptions, checks, opts.asOf, config, getBrowser)
           : await gatherSite(site, gatherOptions, checks, opts.asOf);
+    if (opts.availability && site.kind === 'website') artifacts.availability = opts.availability;
     const results = await runChecks(artifacts, checks, { config, http, lang: opts.lang, evidenceDir: opts.evidenceDir, checkTimeoutMs: opts.checkTimeoutMs });
     if (opts.evidenceDir && (opts.screenshots ?? true)) {
       await attachScreenshots(results, {

@@ -217,6 +217,28 @@ export interface SiteArtifacts {
   siteHosts: string[];
   /** For new-media accounts: the normalised account (websites leave it undefined). */
   account?: AccountArtifact;
+  /** Availability probes of the site over the days before the inspection date (W-V1), when it was probed. */
+  availability?: AvailabilitySeries;
+}
+
+/**
+ * The availability probe series of one website (W-V1: a week of visits, ≥ 20 a day at intervals), as
+ * summarised from the stored probes (src/store/probes.ts) by whoever starts the site job; the
+ * availability check judges its failure rate.
+ */
+export interface AvailabilitySeries {
+  /** Window of the series: [from, to) as ISO times; the `windowDays` whole days before the inspection date (Asia/Shanghai). */
+  from: string;
+  to: string;
+  windowDays: number;
+  /** Probes in the window and how many of them failed (no 2xx within the time limit). */
+  probes: number;
+  failed: number;
+  /** Days of the window with at least one probe, and the fewest probes on one day of the window (0 when a day has none). */
+  days: number;
+  minPerDay: number;
+  /** The first failed probes, for evidence. */
+  failures: Array<{ at: string; kind: string; status: number | null }>;
 }
 
 export type Severity = 'veto' | 'deduction' | 'warning' | 'info';

@@ -15,13 +15,15 @@ import type { BrowserSession } from '../browser/launcher.js';
 import type { HttpClient } from '../net/http.js';
 import { checkSite } from '../site-check.js';
 import { saveSiteResult, type DB } from '../store/db.js';
-import type { SiteRef, SiteResult } from '../types.js';
+import type { AvailabilitySeries, SiteRef, SiteResult } from '../types.js';
 
 export interface SiteJob {
   runId: string;
   site: SiteRef;
   /** Inspection date of the run (YYYY-MM-DD). */
   asOf: string;
+  /** Websites: the availability probe series before the inspection date (W-V1), when the site was probed (src/store/probes.ts). */
+  availability?: AvailabilitySeries;
 }
 
 export interface SiteJobDeps {
@@ -56,7 +58,7 @@ export async function executeSiteJob(job: SiteJob, deps: SiteJobDeps): Promise<S
   let timer: NodeJS.Timeout | undefined;
   try {
     const result = await Promise.race([
-      checkSite(job.site, { config: deps.config, asOf: job.asOf, http: deps.http, browser: deps.browser, lang: deps.lang, checks: deps.checks, evidenceDir: deps.evidenceDir, checkTimeoutMs: deps.checkTimeoutMs }),
+      checkSite(job.site, { config: deps.config, asOf: job.asOf, http: deps.http, browser: deps.browser, lang: deps.lang, checks: deps.checks, evidenceDir: deps.evidenceDir, checkTimeoutMs: deps.checkTimeoutMs, availability: job.availability }),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new SiteTimeout(`site check did not finish within ${Math.round(limit / 1000)} s`)), limit);
         timer.unref?.();

@@ -15,7 +15,8 @@ import { HttpClient } from '../net/http.js';
 import { listRegistry, type RegistrySite } from '../registry/store.js';
 import { selectChecks } from '../site-check.js';
 import { ensureRun, finishRun, type DB, type RunRow } from '../store/db.js';
-import type { SiteRef } from '../types.js';
+import { availabilitySeries } from '../store/probes.js';
+import type { AvailabilitySeries, SiteRef } from '../types.js';
 import { runSiteJob, type JobOutcome, type SiteJobResult } from './job.js';
 import type { Quarter } from './quarter.js';
 
@@ -137,6 +138,11 @@ export function pendingSites(db: DB, runId: string, retryErrors = false): SiteRe
   return rows.map((r) => JSON.parse(r.site_json) as SiteRef);
 }
 
+/** A website's availability probe series before the inspection date (W-V1), when it was probed; shared with the queue producer. */
+export function siteAvailability(db: DB, site: SiteRef, asOf: string, config: Config): AvailabilitySeries | undefined {
+  return site.kind === 'website' ? availabilitySeries(db, site.id, asOf, config.probes.windowDays) : undefined;
+}
+
 export async function runQuarter(db: DB, o: RunOptions): Promise<RunSummary> {
   const started = Date.now();
   const runId = o.runId ?? o.quarter.id;
@@ -172,7 +178,7 @@ export async function runQuarter(db: DB, o: RunOptions): Promise<RunSummary> {
         limit(async () => {
           if (o.signal?.aborted) return;
           o.onEvent?.({ type: 'site-start', site });
-          const r: SiteJobResult = await runSiteJob(db, { runId, site, asOf }, { config: o.config, http, browser, lang: o.lang, checks: o.checks, siteTimeoutMs: o.siteTimeoutMs, evidenceDir: o.evidenceDir });
+          const r: SiteJobResult = await runSiteJob(db, { runId, site, asOf, availability: siteAvailability(db, site, asOf, o.config) }, { config: o.config, http, browser, lang: o.lang, checks: o.checks, siteTimeoutMs: o.siteTimeoutMs, evidenceDir: o.evidenceDir });
           checkedNow++;
           counts.done++;
           counts.pages += r.result.stats.pages;

@@ -166,6 +166,22 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE site_results ADD COLUMN raw_score REAL;
   ALTER TABLE site_results ADD COLUMN raw_decided_by_json TEXT;
   `,
+  // Availability probes of websites (W-V1 series; queues/ probe rounds, src/store/probes.ts). One row per
+  // site and probe round: storing a round again replaces it, never duplicates it.
+  `
+  CREATE TABLE availability_probes (
+    site_id TEXT NOT NULL,
+    round TEXT NOT NULL,                -- probe round (the scheduler's job id)
+    url TEXT NOT NULL,
+    probed_at TEXT NOT NULL,            -- ISO time the visit started (UTC)
+    ok INTEGER NOT NULL,                -- 1 = 2xx within the time limit
+    status INTEGER,
+    error_kind TEXT,
+    duration_ms INTEGER NOT NULL,
+    PRIMARY KEY (site_id, round)
+  );
+  CREATE INDEX availability_probes_time ON availability_probes(site_id, probed_at);
+  `,
 ];
 
 export function openDb(file: string): DB {
