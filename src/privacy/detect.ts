@@ -220,3 +220,21 @@ export function countByKind(ds: readonly Detection[]): Record<PersonalDataKind, 
   for (const d of ds) c[d.kind]++;
   return c;
 }
+
+/**
+ * The text with every detected number replaced by its masked form and every other long digit run masked too:
+ * for free text that leaves a check (URLs, file names, post titles) and might carry a number.
+ */
+export function redactPersonalData(text: string, o: DetectOptions): string {
+  const norm = normalizeText(text);
+  const ds = scanPersonalData(norm, { ...o, snippetRadius: 0 }).detections;
+  let out = '';
+  let at = 0;
+  for (const d of ds) {
+    if (d.index < at) continue;
+    out += norm.slice(at, d.index) + d.masked;
+    at = d.index + d.length;
+  }
+  out += norm.slice(at);
+  return maskDigitRuns(out, 15);
+}

@@ -1,0 +1,247 @@
+/**
+ * privacy-leaks — personal data published in full (shared/spec/indicators.md "Personal data"; a serious problem,
+ * W-V4 for websites, M-V1 for new-media accounts; notices list leaked ID and phone numbers in published lists and
+ * attachments among the most frequent failures).
+ *
+ * Looks in page text (collected while the crawl has each page), in attachments linked from the site (PDF, XLS,
+ * XLSX, DOC, DOCX, CSV, TXT — downloaded through the run's shared client within size caps and read by
+ * src/attachments/), and in new-media posts. Detectors (src/privacy/detect.ts): 18-character resident IDs
+ * valid by GB 11643 (region prefix, real birth date, check character), the legacy 15-digit form, mobile numbers,
+ * bank cards (Luhn, UnionPay prefix or a bank word nearby). Properly masked values do not match.
+ *
+ * Masking guarantee: numbers are masked where they are detected, so page artifacts, findings, summaries, the
+ * database and every output only ever hold the masked form (35*************123, 138****1234), with where it was
+ * seen and how many. URLs, file names and snippets pass through the same redaction.
+ *
+ * Severity (configurable): a full ID number is a veto; a bank card number is a veto; the 15-digit form (no check
+ * digit, weaker evidence) is a suspected warning; mobiles are information when one or a few appear (contact
+ * numbers are often published on purpose) and a warning when a document lists `mobileListThreshold` or more.
+ */
+import { z } from 'zod';
+import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import { extractAttachmentText } from '../src/attachments/extract.js';
+import { maskDigitRuns, redactPersonalData, scanPersonalData, DEFAULT_REGION_PREFIXES, type DetectOptions, type PersonalDataKind } from '../src/privacy/detect.js';
+import type { Severity, SiteArtifacts } from '../src/types.js';
+
+const sev = z.enum(['veto', 'warning', 'info', 'off']);
+
+const options = z.object({
+  /** Severity per finding code. */
+  severities: z
+    .object({
+      'id-leak': sev.default('veto'),
+      'id15-leak': sev.default('warning'),
+      'bankcard-leak': sev.default('veto'),
+      'mobile-leak': sev.default('info'),
+      'mobile-list-leak': sev.default('warning'),
+    })
+    .prefault({}),
+  /** A document with this many distinct mobile numbers or more is a published list. */
+  mobileListThreshold: z.number().int().positive().default(5),
+  /** Read attachments linked from the site. */
+  attachments: z.boolean().default(true),
+  /** Also read attachments hosted on other sites. */
+  externalAttachments: z.boolean().default(false),
+  /** Attachments read at most per site. */
+  maxAttachments: z.number().int().nonnegative().default(30),
+  /** Bytes downloaded per attachment; a larger file is reported as not checked. */
+  maxAttachmentBytes: z.number().int().positive().default(10 * 1024 * 1024),
+  /** Characters of text read per attachment. */
+  maxChars: z.number().int().positive().default(2_000_000),
+  /** Time limit of one extraction (ms). */
+  extractTimeoutMs: z.number().int().positive().default(30_000),
+  /** Detections listed in one finding's evidence. */
+  maxListed: z.number().int().positive().default(10),
+  /** Detections kept per page in the crawl artifact. */
+  maxPerPage: z.number().int().positive().default(200),
+  /** Accepted ID region prefixes (first two digits). */
+  regionPrefixes: z.array(z.string().regex(/^\d{2}$/)).default([...DEFAULT_REGION_PREFIXES]),
+  /** Detect the legacy 15-digit ID form. */
+  legacy15: z.boolean().default(true),
+});
+
+type Opts = z.output<typeof options>;
+
+interface Scan {
+  counts: Record<PersonalDataKind, number>;
+  distinct: Record<PersonalDataKind, number>;
+  items: Array<{ kind: PersonalDataKind; masked: string; snippet: string; location: string }>;
+}
+
+const CODE: Record<PersonalDataKind, string> = { id: 'id-leak', id15: 'id15-leak', mobile: 'mobile-leak', bankcard: 'bankcard-leak' };
+
+function detectOptions(o: Opts, asOf: string, max: number): DetectOptions {
+  return { asOf, regionPrefixes: o.regionPrefixes, legacy15: o.legacy15, maxDetections: max };
+}
+
+function scanSegments(segments: Array<{ label: string; text: string }>, d: DetectOptions, keep: number): Scan {
+  const out: Scan = { counts: { id: 0, id15: 0, mobile: 0, bankcard: 0 }, distinct: { id: 0, id15: 0, mobile: 0, bankcard: 0 }, items: [] };
+  for (const s of segments) {
+    const r = scanPersonalData(s.text, d);
+    for (const k of Object.keys(out.counts) as PersonalDataKind[]) {
+      out.counts[k] += r.counts[k];
+      out.distinct[k] += r.distinct[k];
+    }
+    for (const det of r.detections) {
+      if (out.items.length >= keep) break;
+      out.items.push({ kind: det.kind, masked: det.masked, snippet: det.snippet, location: `${s.label}, char ${det.index}` });
+    }
+  }
+  return out;
+}
+
+const hasAny = (s: Scan) => Object.values(s.counts).some((n) => n > 0);
+
+function findingsFor(
+  s: Scan,
+  where: { url: string; target: string; document: string; kind: 'page' | 'attachment' | 'post' },
+  o: Opts,
+  rule: string,
+): FindingInput[] {
+  const out: FindingInput[] = [];
+  for (const kind of ['id', 'bankcard', 'id15', 'mobile'] as PersonalDataKind[]) {
+    if (!s.counts[kind]) continue;
+    let code = CODE[kind];
+    if (kind === 'mobile' && s.distinct.mobile >= o.mobileListThreshold) code = 'mobile-list-leak';
+    const severity = o.severities[code as keyof Opts['severities']];
+    if (severity === 'off') continue;
+    const items = s.items.filter((i) => i.kind === kind).slice(0, o.maxListed);
+    const first = items[0];
+    out.push({
+      code,
+      params: { count: s.counts[kind], distinct: s.distinct[kind], examples: items.slice(0, 3).map((i) => i.masked).join('、'), document: where.document },
+      severity: severity as Severity,
+      tier: kind === 'id15' ? 'suspected' : 'confirmed',
+      rule: severity === 'veto' ? rule : undefined,
+      url: where.url,
+      target: where.target,
+      evidence: {
+        location: first ? `${where.kind === 'page' ? 'page text' : where.document}: ${first.location}` : where.document,
+        snippet: first?.snippet,
+        expected: kind === 'mobile' ? 'masked (138****1234)' : kind === 'bankcard' ? 'masked (6222********1234)' : 'masked (35*************123)',
+        actual: `${s.counts[kind]} in full (${s.distinct[kind]} distinct), e.g. ${items.slice(0, 3).map((i) => i.masked).join(', ')}`,
+        documentKind: where.kind,
+        count: s.counts[kind],
+        distinct: s.distinct[kind],
+        items,
+      },
+    });
+  }
+  return out;
+}
+
+export default defineCheck({
+  meta: {
+    id: 'privacy-leaks',
+    title: { zh: '个人信息泄露', en: 'Personal data leaks' },
+    description: {
+      zh: '在网页正文、附件（PDF、XLS/XLSX、DOC/DOCX、CSV）和新媒体发文中查找未脱敏的居民身份证号（GB 11643 校验位、真实出生日期、地区码）、手机号和银行卡号（Luhn 校验）；已按规范脱敏的不报；证据中只保存脱敏后的号码。',
+      en: 'Finds unmasked resident ID numbers (GB 11643 check character, real birth date, region code), mobile numbers and bank card numbers (Luhn) in page text, attachments (PDF, XLS/XLSX, DOC/DOCX, CSV) and new-media posts; properly masked values are fine; evidence keeps only masked numbers.',
+    },
+    scope: ['website', 'newmedia'],
+    rules: ['W-V4', 'M-V1'],
+    options,
+    messages: {
+      'id-leak': { zh: '{document}公开了 {count} 个完整的居民身份证号码（{distinct} 个不同），如 {examples}', en: '{document} publishes {count} full resident ID number(s) ({distinct} distinct), e.g. {examples}' },
+      'id15-leak': { zh: '{document}疑似公开了 {count} 个 15 位旧式身份证号码，如 {examples}', en: '{document} may publish {count} legacy 15-digit ID number(s), e.g. {examples}' },
+      'bankcard-leak': { zh: '{document}公开了 {count} 个完整的银行卡号，如 {examples}', en: '{document} publishes {count} full bank card number(s), e.g. {examples}' },
+      'mobile-leak': { zh: '{document}公开了 {count} 个完整的手机号码，如 {examples}（如为联系电话可忽略）', en: '{document} publishes {count} full mobile number(s), e.g. {examples} (fine if they are contact numbers)' },
+      'mobile-list-leak': { zh: '{document}公开了 {distinct} 个不同的完整手机号码（疑似人员名单），如 {examples}', en: '{document} publishes {distinct} distinct full mobile numbers (a list of people?), e.g. {examples}' },
+      'attachment-unreadable': { zh: '附件无法读取，未检查个人信息：{target}（{reason}）', en: 'Attachment could not be read, not checked for personal data: {target} ({reason})' },
+      'attachment-too-large': { zh: '附件超过 {limit} 字节，未检查个人信息：{target}', en: 'Attachment over {limit} bytes, not checked for personal data: {target}' },
+    },
+  },
+  collect({ text, asOf }, o) {
+    // Masked at detection: the artifact holds masked numbers, snippets and counts only.
+    const s = scanSegments([{ label: 'text', text }], detectOptions(o, asOf, o.maxPerPage * 4), o.maxPerPage);
+    return hasAny(s) ? s : undefined;
+  },
+  async run(site: SiteArtifacts, ctx) {
+    const o = ctx.options;
+    const d = detectOptions(o, site.asOf, o.maxPerPage * 4);
+    const redact = (t: string) => redactPersonalData(t, d);
+    const findings: FindingInput[] = [];
+    const summary = { pages: 0, pagesWithLeaks: 0, attachments: { found: 0, read: 0, unreadable: 0, tooLarge: 0, notFetched: 0, skippedOverCap: 0 }, posts: 0, totals: { id: 0, id15: 0, mobile: 0, bankcard: 0 } as Record<PersonalDataKind, number> };
+    const tally = (s: Scan) => {
+      for (const k of Object.keys(s.counts) as PersonalDataKind[]) summary.totals[k] += s.counts[k];
+    };
+
+    if (site.site.kind === 'newmedia' || site.account) {
+      // New-media posts (M-V1).
+      const acct = site.account;
+      for (const post of acct?.posts ?? []) {
+        summary.posts++;
+        const s = scanSegments([{ label: 'post', text: `${post.title}\n${post.text}` }], d, o.maxPerPage);
+        if (!hasAny(s)) continue;
+        tally(s);
+        const url = redact(post.url ?? acct!.sourceUrl);
+        findings.push(...findingsFor(s, { url, target: url, document: ctx.lang === 'en' ? `Post "${redact(post.title).slice(0, 40)}"` : `发文《${redact(post.title).slice(0, 40)}》`, kind: 'post' }, o, 'M-V1'));
+      }
+      if (site.site.kind === 'newmedia') return { findings, summary };
+    }
+
+    // Page text, from the crawl's artifacts (already masked).
+    for (const p of site.pages) {
+      summary.pages++;
+      const s = p.collected['privacy-leaks'] as Scan | undefined;
+      if (!s || !hasAny(s)) continue;
+      summary.pagesWithLeaks++;
+      tally(s);
+      const url = redact(p.finalUrl);
+      findings.push(...findingsFor(s, { url, target: url, document: ctx.lang === 'en' ? 'The page' : '页面', kind: 'page' }, o, 'W-V4'));
+    }
+
+    // Attachments.
+    if (o.attachments) {
+      const seen = new Map<string, string>();
+      for (const p of site.pages) {
+        for (const l of p.links) {
+          if (!l.url || !l.attachment || (!l.internal && !o.externalAttachments)) continue;
+          if (!seen.has(l.url)) seen.set(l.url, p.finalUrl);
+        }
+      }
+      summary.attachments.found = seen.size;
+      let n = 0;
+      for (const [url, parent] of seen) {
+        if (n >= o.maxAttachments) {
+          summary.attachments.skippedOverCap++;
+          continue;
+        }
+        n++;
+        const r = await ctx.http.fetchBody(url, { maxBytes: o.maxAttachmentBytes });
+        const shownUrl = redact(url);
+        const name = decodeURIComponentSafe(new URL(url).pathname.split('/').pop() ?? url);
+        if (r.status === null || r.status < 200 || r.status >= 300 || !r.body) {
+          summary.attachments.notFetched++; // broken attachments are broken-links' finding (W-D2)
+          continue;
+        }
+        if (r.truncated) {
+          summary.attachments.tooLarge++;
+          findings.push({ code: 'attachment-too-large', params: { target: shownUrl, limit: o.maxAttachmentBytes }, severity: 'info', url: redact(parent), target: shownUrl, evidence: { location: shownUrl, expected: `≤ ${o.maxAttachmentBytes} bytes`, actual: 'larger (download cut)' } });
+          continue;
+        }
+        const x = await extractAttachmentText(r.body, r.headers['content-type'], name, { maxChars: o.maxChars, timeoutMs: o.extractTimeoutMs });
+        if (x.error) {
+          summary.attachments.unreadable++;
+          findings.push({ code: 'attachment-unreadable', params: { target: shownUrl, reason: maskDigitRuns(x.error) }, severity: 'info', url: redact(parent), target: shownUrl, evidence: { location: shownUrl, expected: 'readable PDF, XLS/XLSX, DOC/DOCX, CSV or TXT', actual: maskDigitRuns(x.error), kind: x.kind } });
+          continue;
+        }
+        summary.attachments.read++;
+        const s = scanSegments(x.segments, d, o.maxPerPage);
+        if (!hasAny(s)) continue;
+        tally(s);
+        const doc = redact(name);
+        findings.push(...findingsFor(s, { url: redact(parent), target: shownUrl, document: ctx.lang === 'en' ? `Attachment ${doc}` : `附件“${doc}”`, kind: 'attachment' }, o, 'W-V4'));
+      }
+    }
+    return { findings, summary };
+  },
+});
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
