@@ -1,0 +1,457 @@
+/**
+ * `govcheck serve`: the review server. Fastify 5, server-rendered pages (Chinese by default, English with
+ * the switch), light JavaScript only for the charts (ECharts, served from the installed package; no CDN).
+ *
+ * Pages: runs → run overview (the notice's two tables, charts, downloads, failing list) → site list with
+ * filters → site detail (verdict explained rule by rule, findings with evidence, reviews, re-check).
+ * Actions (POST, CSRF-protected): review a finding, add/remove an allow-list entry, re-check a site,
+ * log in/out. See security.ts for the protections.
+ */
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { existsSync, readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Lang } from '../checks/api.js';
+import { loadChecks } from '../checks/registry.js';
+import type { Config } from '../config.js';
+import { compareGroups, type GroupsConfig } from '../registry/groups.js';
+import { previousRun as previousQuarterRun } from '../rollup/index.js';
+import { openDb, type DB, type RunRow } from '../store/db.js';
+import { addAllowListEntry, addReview, findingById, listAllowList, removeAllowListEntry, REVIEW_STATUSES, ReviewError, type ReviewStatus } from '../store/reviews.js';
+import type { SiteRef } from '../types.js';
+import { getRun, listRuns, loadSiteView, previousRun, problemsByRule, quarterRuns, runSites, siteChanges, siteFacets } from './data.js';
+import { available, contentType, DOWNLOADS, fileName, runReport } from './downloads.js';
+import { translator, type T } from './i18n.js';
+import type { PageCtx } from './layout.js';
+import { allowListPage, errorPage, loginPage, runPage, runsPage, siteHref, sitesPage, sitePage, siteStatus, type SiteFilters } from './pages.js';
+import { mountQueues, QUEUES_PREFIX, type MountedQueues } from './queues.js';
+import { InProcessRechecker, type Rechecker } from './recheck.js';
+import { assertListenSafe, AUTH_COOKIE, cookieSecret, CSRF_COOKIE, safeNext, sameOrigin, setSecurityHeaders, tokenMatches } from './security.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** src/server/static, from sources and from dist/src/server alike. */
+export const STATIC_DIR = existsSync(path.join(here, 'static', 'app.js')) ? path.join(here, 'static') : path.resolve(here, '../../../src/server/static');
+
+export interface ServeOptions {
+  /** Database file, or an open database (left open on close). */
+  db: string | DB;
+  /** Address the server will listen on (checked: non-loopback needs a token). */
+  host: string;
+  /** Access token (password); required on a non-loopback address, optional on loopback. */
+  token?: string;
+  config: Config;
+  groups: GroupsConfig;
+  /** Default language of the pages. */
+  lang?: Lang;
+  /** How re-checks run (default: in this process). */
+  rechecker?: Rechecker;
+  /** Folder for evidence screenshots of re-checks. */
+  evidenceDir?: string;
+  /** Mount Bull Board under /admin/queues for this Redis. */
+  redisUrl?: string;
+  queueNames?: string[];
+  /** Trust X-Forwarded-* (behind a TLS-terminating proxy: HSTS and Secure cookies follow the original scheme). */
+  trustProxy?: boolean;
+  logger?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    lang: Lang;
+    t: T;
+  }
+}
+
+const ONE_DAY = 24 * 3600;
+
+export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
+  assertListenSafe(o.host, o.token);
+  const ownDb = typeof o.db === 'string';
+  const db = typeof o.db === 'string' ? openDb(o.db) : o.db;
+  const rules = o.config.rules;
+  const defaultLang: Lang = o.lang ?? o.config.lang ?? 'zh';
+  const rechecker = o.rechecker ?? new InProcessRechecker(db, { config: o.config, evidenceDir: o.evidenceDir });
+  const checkModules = await loadChecks();
+  const titles = Object.fromEntries(checkModules.map((c) => [c.meta.id, c.meta.title]));
+
+  const app = Fastify({ logger: o.logger ?? false, trustProxy: o.trustProxy ?? false, bodyLimit: 64 * 1024 });
+  await app.register(cookie, { secret: cookieSecret(o.token) });
+  await app.register(formbody);
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: CSRF_COOKIE,
+    cookieOpts: { path: '/', sameSite: 'strict', httpOnly: true, signed: true, secure: 'auto' },
+    getToken: (req: FastifyRequest) => (req.body as Record<string, string> | undefined)?._csrf ?? (req.headers['x-csrf-token'] as string | undefined),
+  });
+
+  let queues: MountedQueues | undefined;
+  const queuesMounted = !!o.redisUrl;
+
+  app.decorateRequest('lang', 'zh');
+  app.decorateRequest('t', null as unknown as T);
+
+  const authed = (req: FastifyRequest): boolean => {
+    if (!o.token) return true;
+    const auth = req.headers.authorization;
+    if (auth?.startsWith('Bearer ') && tokenMatches(auth.slice(7), o.token)) return true;
+    const c = req.cookies[AUTH_COOKIE];
+    if (!c) return false;
+    const u = req.unsignCookie(c);
+    return u.valid && u.value === 'ok';
+  };
+
+  const isPublic = (p: string) => p === '/login' || p === '/healthz' || p === '/favicon.ico' || p.startsWith('/static/');
+
+  app.addHook('onRequest', async (req, reply) => {
+    setSecurityHeaders(req, reply, QUEUES_PREFIX);
+    const url = new URL(req.url, 'http://x');
+    const q = url.searchParams.get('lang');
+    const fromCookie = req.cookies.govcheck_lang;
+    const lang: Lang = q === 'zh' || q === 'en' ? q : fromCookie === 'zh' || fromCookie === 'en' ? fromCookie : defaultLang;
+    if ((q === 'zh' || q === 'en') && q !== fromCookie) reply.setCookie('govcheck_lang', q, { path: '/', sameSite: 'strict', httpOnly: true, secure: 'auto', maxAge: 365 * ONE_DAY });
+    req.lang = lang;
+    req.t = translator(lang);
+    if (!isPublic(url.pathname) && !authed(req)) {
+      if (req.method === 'GET' || req.method === 'HEAD') {
+        if (url.pathname.startsWith(QUEUES_PREFIX + '/api')) return reply.code(401).send({ error: 'unauthorized' });
+        return reply.code(303).redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`);
+      }
+      return reply.code(401).type('text/plain; charset=utf-8').send('401 unauthorized\n');
+    }
+  });
+
+  // Every state-changing request: same origin, and (outside Bull Board's own API) a valid CSRF token.
+  app.addHook('preHandler', (req, reply, done) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return done();
+    if (!sameOrigin(req)) {
+      reply.code(403);
+      return done(Object.assign(new Error('cross-origin request refused'), { statusCode: 403, code: 'GOVCHECK_CROSS_ORIGIN' }));
+    }
+    if (req.url.startsWith(QUEUES_PREFIX + '/')) {
+      // Bull Board's UI calls its API with fetch: it has no CSRF token, so require the browser to say the
+      // request comes from this origin (cookies are SameSite=Strict as well).
+      const site = req.headers['sec-fetch-site'];
+      if (!req.headers.origin && site !== 'same-origin') {
+        reply.code(403);
+        return done(Object.assign(new Error('request without origin refused'), { statusCode: 403, code: 'GOVCHECK_CROSS_ORIGIN' }));
+      }
+      return done();
+    }
+    app.csrfProtection(req, reply, done);
+  });
+
+  const ctxOf = (req: FastifyRequest, reply: FastifyReply): PageCtx => {
+    const url = new URL(req.url, 'http://x');
+    const query = new URLSearchParams(url.search);
+    query.delete('lang');
+    let token: string | undefined;
+    return {
+      lang: req.lang,
+      t: req.t,
+      path: url.pathname,
+      query,
+      csrf: () => (token ??= reply.generateCsrf()),
+      authRequired: !!o.token,
+      queues: queuesMounted,
+      reviewer: typeof req.cookies.govcheck_reviewer === 'string' ? req.cookies.govcheck_reviewer.slice(0, 100) : '',
+    };
+  };
+
+  const sendPage = (reply: FastifyReply, body: string, status = 200) =>
+    reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    if (status >= 500) req.log.error(err);
+    const t = req.t ?? translator(defaultLang);
+    const message =
+      status === 403 || err.code?.startsWith('FST_CSRF')
+        ? t('forbidden')
+        : status === 400 || err instanceof ReviewError
+          ? `${t('badRequest')}: ${err.message}`
+          : status === 404
+            ? t('notFound')
+            : `${status}: ${err.message}`;
+    if (req.url.startsWith(QUEUES_PREFIX + '/api')) return reply.code(status).send({ error: message });
+    return sendPage(reply, errorPage(ctxOf(req, reply), err instanceof ReviewError ? 400 : status, message), err instanceof ReviewError ? 400 : status);
+  });
+  app.setNotFoundHandler((req, reply) => sendPage(reply, errorPage(ctxOf(req, reply), 404, req.t.call(null, 'notFound')), 404));
+
+  // ------------------------------------------------------------ static files (read once)
+  const require = createRequire(import.meta.url);
+  const assets = new Map<string, { body: Buffer; type: string }>([
+    ['/static/echarts.min.js', { body: readFileSync(require.resolve('echarts/dist/echarts.min.js')), type: 'text/javascript; charset=utf-8' }],
+    ['/static/app.js', { body: readFileSync(path.join(STATIC_DIR, 'app.js')), type: 'text/javascript; charset=utf-8' }],
+    ['/static/app.css', { body: readFileSync(path.join(STATIC_DIR, 'app.css')), type: 'text/css; charset=utf-8' }],
+  ]);
+  for (const [p, a] of assets) {
+    app.get(p, (_req, reply) => reply.header('cache-control', 'public, max-age=3600').type(a.type).send(a.body));
+  }
+  app.get('/favicon.ico', (_req, reply) => reply.code(204).header('cache-control', 'public, max-age=86400').send());
+  app.get('/healthz', (_req, reply) => reply.type('text/plain').send('ok\n'));
+
+  // ------------------------------------------------------------ login
+  const failures = new Map<string, { n: number; since: number }>();
+  app.get('/login', (req, reply) => {
+    const next = safeNext((req.query as Record<string, string>).next);
+    if (!o.token || authed(req)) return reply.code(303).redirect(next);
+    return sendPage(reply, loginPage(ctxOf(req, reply), next));
+  });
+  app.post('/login', (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, string>;
+    const next = safeNext(body.next);
+    if (!o.token) return reply.code(303).redirect(next);
+    const f = failures.get(req.ip);
+    if (f && Date.now() - f.since < 10 * 60_000 && f.n >= 10) return reply.code(429).type('text/plain; charset=utf-8').send('too many attempts; wait 10 minutes\n');
+    if (!tokenMatches(body.token, o.token)) {
+      const cur = f && Date.now() - f.since < 10 * 60_000 ? f : { n: 0, since: Date.now() };
+      cur.n++;
+      failures.set(req.ip, cur);
+      return sendPage(reply, loginPage(ctxOf(req, reply), next, true), 401);
+    }
+    failures.delete(req.ip);
+    reply.setCookie(AUTH_COOKIE, 'ok', { path: '/', sameSite: 'strict', httpOnly: true, signed: true, secure: 'auto', maxAge: 12 * 3600 });
+    return reply.code(303).redirect(next);
+  });
+  app.post('/logout', (_req, reply) => {
+    reply.clearCookie(AUTH_COOKIE, { path: '/' });
+    return reply.code(303).redirect('/login');
+  });
+
+  // ------------------------------------------------------------ pages
+  const runOr404 = (runId: string): RunRow => {
+    const run = getRun(db, runId);
+    if (!run) throw Object.assign(new Error('no such run'), { statusCode: 404 });
+    return run;
+  };
+  const previousOf = (run: RunRow): RunRow | undefined => (run.kind === 'quarter' ? previousQuarterRun(db, run) : previousRun(db, run));
+
+  app.get('/', (req, reply) => sendPage(reply, runsPage(ctxOf(req, reply), listRuns(db))));
+
+  app.get('/runs/:runId', (req, reply) => {
+    const run = runOr404((req.params as { runId: string }).runId);
+    const rr = runReport(db, run, rules, o.groups);
+    const runs = listRuns(db);
+    const me = runs.find((r) => r.id === run.id)!;
+    const facets = siteFacets(db, run.id, rules);
+    let falsePositives = 0;
+    for (const f of facets.values()) falsePositives += f.falsePositives;
+    const prev = previousOf(run);
+    const changes = rr.report?.changes
+      ? { previous: prev!, totals: rr.report.changes.totals }
+      : prev
+        ? (() => {
+            // Ad-hoc runs: compare each site with its result in the previous run.
+            const totals = { new: 0, fixed: 0, persisting: 0 };
+            for (const s of runSites(db, run.id)) {
+              const v = loadSiteView(db, run.id, s.site.id);
+              if (!v) continue;
+              const c = siteChanges(db, v.findings, prev.id, s.site.id, rules);
+              totals.new += c.newKeys.size;
+              totals.persisting += c.persistingKeys.size;
+              totals.fixed += c.fixed.length;
+            }
+            return { previous: prev, totals };
+          })()
+        : undefined;
+    const trendRuns = run.kind === 'quarter' ? quarterRuns(db).filter((r) => !run.quarter || (r.quarter ?? '') <= run.quarter) : [];
+    const trend = trendRuns.map((r) => {
+      const x = runs.find((y) => y.id === r.id)!;
+      return { label: r.quarter ?? r.id, rate: x.checked ? Math.round((x.failed / x.checked) * 10000) / 100 : 0, current: r.id === run.id };
+    });
+    const lang = req.lang;
+    return sendPage(
+      reply,
+      runPage(ctxOf(req, reply), {
+        run,
+        tables: [rr.tables.website, rr.tables.newmedia],
+        failing: rr.report?.failing ?? [],
+        counts: { checked: me.checked, failed: me.failed, errors: me.errors, disputed: me.disputed, falsePositives },
+        categories: problemsByRule(db, run.id, rules),
+        trend,
+        changes,
+        downloads: DOWNLOADS.map((d) => ({ name: d.name, label: d.label[lang], format: d.format, available: available(d, rr) })),
+        rules,
+      }),
+    );
+  });
+
+  app.get('/runs/:runId/sites', (req, reply) => {
+    const run = runOr404((req.params as { runId: string }).runId);
+    const q = req.query as Record<string, string | undefined>;
+    const filters: SiteFilters = {};
+    for (const k of ['group', 'kind', 'verdict', 'check', 'category', 'review', 'q'] as const) {
+      const v = typeof q[k] === 'string' ? q[k]!.trim().slice(0, 200) : '';
+      if (v) filters[k] = v;
+    }
+    const all = runSites(db, run.id);
+    const facets = siteFacets(db, run.id, rules);
+    const needle = filters.q?.toLowerCase();
+    const rows = all
+      .filter((rs) => {
+        const f = facets.get(rs.site.id);
+        if (filters.group && (rs.site.group ?? '') !== filters.group) return false;
+        if (filters.kind && rs.site.kind !== filters.kind) return false;
+        if (filters.verdict && siteStatus(rs) !== filters.verdict) return false;
+        if (filters.check && !f?.failingChecks.has(filters.check)) return false;
+        if (filters.category && !f?.rules.has(filters.category)) return false;
+        if (filters.review === 'disputed' && !f?.disputed) return false;
+        if (filters.review === 'false_positive' && !f?.falsePositives) return false;
+        if (needle) {
+          const hay = [rs.site.name, rs.site.url, rs.site.id, rs.site.owner, rs.site.platform].filter(Boolean).join(' ').toLowerCase();
+          if (!hay.includes(needle)) return false;
+        }
+        return true;
+      })
+      .sort((a, b) => compareGroups(o.groups, a.site.group ?? '', b.site.group ?? '') || (a.site.name ?? a.site.id).localeCompare(b.site.name ?? b.site.id, 'zh-CN'))
+      .map((rs) => ({ rs, facets: facets.get(rs.site.id) }));
+    const groups = [...new Set(all.map((s) => s.site.group).filter((g): g is string => !!g))].sort((a, b) => compareGroups(o.groups, a, b));
+    const checkIds = (db.prepare(`SELECT DISTINCT check_id FROM check_results WHERE run_id = ? ORDER BY check_id`).all(run.id) as Array<{ check_id: string }>).map((r) => r.check_id);
+    const categories = [...new Set([...facets.values()].flatMap((f) => [...f.rules]))].sort();
+    return sendPage(
+      reply,
+      sitesPage(ctxOf(req, reply), {
+        run,
+        rows,
+        total: all.length,
+        filters,
+        groups,
+        checks: checkIds.map((id) => ({ id, title: titles[id]?.[req.lang] ?? id })),
+        categories,
+        rules,
+      }),
+    );
+  });
+
+  const FLASHES = { reviewed: 'reviewSaved', allowed: 'allowSaved' } as const;
+  app.get('/runs/:runId/sites/:siteId', async (req, reply) => {
+    const { runId, siteId } = req.params as { runId: string; siteId: string };
+    const view = loadSiteView(db, runId, siteId);
+    if (!view) throw Object.assign(new Error('no such site in this run'), { statusCode: 404 });
+    const prev = previousOf(view.run);
+    const changes = prev ? { previous: prev, ...siteChanges(db, view.findings, prev.id, siteId, rules) } : undefined;
+    const done = (req.query as Record<string, string>).done as keyof typeof FLASHES | undefined;
+    const flashKey = done && done in FLASHES ? FLASHES[done] : undefined;
+    const recheck = await rechecker.status(runId, siteId);
+    return sendPage(
+      reply,
+      sitePage(ctxOf(req, reply), {
+        view,
+        rules,
+        titles,
+        changes,
+        recheck,
+        flash: flashKey && !(recheck && (recheck.state === 'running' || recheck.state === 'queued')) ? { kind: 'ok', text: req.t(flashKey) } : undefined,
+        db,
+      }),
+    );
+  });
+
+  // ------------------------------------------------------------ actions
+  const rememberReviewer = (reply: FastifyReply, name: string) =>
+    reply.setCookie('govcheck_reviewer', name.slice(0, 100), { path: '/', sameSite: 'strict', httpOnly: true, secure: 'auto', maxAge: 365 * ONE_DAY });
+
+  const findingOr404 = (id: string) => {
+    const f = /^\d{1,15}$/.test(id) ? findingById(db, Number(id)) : undefined;
+    if (!f) throw Object.assign(new Error('no such finding'), { statusCode: 404 });
+    return f;
+  };
+
+  app.post('/findings/:id/review', (req, reply) => {
+    const f = findingOr404((req.params as { id: string }).id);
+    const body = (req.body ?? {}) as Record<string, string>;
+    const status = body.status as ReviewStatus;
+    if (!REVIEW_STATUSES.includes(status)) throw new ReviewError(`unknown review status: ${String(body.status)}`);
+    addReview(db, { findingId: f.id, status, comment: String(body.comment ?? ''), reviewer: String(body.reviewer ?? ''), rules });
+    rememberReviewer(reply, String(body.reviewer ?? '').trim());
+    return reply.code(303).redirect(`${siteHref(f.run_id, f.site_id)}?done=reviewed#f-${f.id}`);
+  });
+
+  app.post('/findings/:id/allow-list', (req, reply) => {
+    const f = findingOr404((req.params as { id: string }).id);
+    const body = (req.body ?? {}) as Record<string, string>;
+    addAllowListEntry(db, { findingId: f.id, allSites: body.scope === 'all', comment: String(body.comment ?? ''), reviewer: String(body.reviewer ?? ''), rules });
+    rememberReviewer(reply, String(body.reviewer ?? '').trim());
+    return reply.code(303).redirect(`${siteHref(f.run_id, f.site_id)}?done=allowed#f-${f.id}`);
+  });
+
+  app.get('/allow-list', (req, reply) => {
+    const removed = (req.query as Record<string, string>).done === 'removed';
+    return sendPage(reply, allowListPage(ctxOf(req, reply), listAllowList(db), titles, removed ? { kind: 'ok', text: req.t('allowRemoved') } : undefined));
+  });
+  app.post('/allow-list/:id/remove', (req, reply) => {
+    const id = (req.params as { id: string }).id;
+    if (!/^\d{1,15}$/.test(id) || !removeAllowListEntry(db, Number(id), { rules })) throw Object.assign(new Error('no such entry'), { statusCode: 404 });
+    return reply.code(303).redirect('/allow-list?done=removed');
+  });
+
+  app.post('/runs/:runId/sites/:siteId/recheck', async (req, reply) => {
+    const { runId, siteId } = req.params as { runId: string; siteId: string };
+    const run = runOr404(runId);
+    const snap = db.prepare(`SELECT site_json FROM run_sites WHERE run_id = ? AND site_id = ?`).get(runId, siteId) as { site_json: string } | undefined;
+    let site: SiteRef | undefined = snap ? (JSON.parse(snap.site_json) as SiteRef) : undefined;
+    if (!site) {
+      const v = loadSiteView(db, runId, siteId);
+      if (!v) throw Object.assign(new Error('no such site in this run'), { statusCode: 404 });
+      site = { ...v.site, url: v.site.url };
+      const render = (db.prepare(`SELECT render FROM sites WHERE id = ?`).get(siteId) as { render: string | null } | undefined)?.render;
+      if (render === 'html' || render === 'browser') site.render = render;
+    }
+    let checks: string[] | undefined;
+    try {
+      const opts = JSON.parse(run.options_json) as { checks?: unknown };
+      if (Array.isArray(opts.checks) && opts.checks.every((c) => typeof c === 'string')) checks = opts.checks as string[];
+    } catch {
+      checks = undefined;
+    }
+    await rechecker.submit({ runId, site, asOf: run.as_of, checks });
+    return reply.code(303).redirect(siteHref(runId, siteId));
+  });
+
+  app.get('/findings/:id/screenshot', async (req, reply) => {
+    const f = findingOr404((req.params as { id: string }).id);
+    const row = db.prepare(`SELECT evidence_json FROM findings WHERE id = ?`).get(f.id) as { evidence_json: string };
+    const shot = (JSON.parse(row.evidence_json) as { screenshot?: unknown }).screenshot;
+    if (typeof shot !== 'string' || !/\.png$/i.test(shot)) throw Object.assign(new Error('no screenshot'), { statusCode: 404 });
+    const file = path.isAbsolute(shot) ? shot : path.resolve(o.evidenceDir ?? (typeof o.db === 'string' ? path.dirname(path.resolve(o.db)) : process.cwd()), shot);
+    // Only PNG files recorded as evidence are served (the path comes from our own store, never from the request).
+    const fh = await open(file, 'r').catch(() => undefined);
+    if (!fh) throw Object.assign(new Error('screenshot file missing'), { statusCode: 404 });
+    try {
+      const body = await fh.readFile();
+      if (body.subarray(0, 8).toString('hex') !== '89504e470d0a1a0a') throw Object.assign(new Error('not a PNG'), { statusCode: 404 });
+      return reply.header('cache-control', 'private, max-age=600').type('image/png').send(body);
+    } finally {
+      await fh.close();
+    }
+  });
+
+  app.get('/runs/:runId/download/:name', async (req, reply) => {
+    const { runId, name } = req.params as { runId: string; name: string };
+    const run = runOr404(runId);
+    const d = DOWNLOADS.find((x) => x.name === name);
+    if (!d) throw Object.assign(new Error('no such download'), { statusCode: 404 });
+    const rr = runReport(db, run, rules, o.groups);
+    if (!available(d, rr)) throw Object.assign(new Error('not available for this run'), { statusCode: 404 });
+    const body = await d.make(rr, req.lang);
+    return reply
+      .header('cache-control', 'no-store')
+      .header('content-disposition', `attachment; filename="${fileName(d, rr)}"`)
+      .type(contentType(d.format))
+      .send(body);
+  });
+
+  if (o.redisUrl) queues = await mountQueues(app, { redisUrl: o.redisUrl, names: o.queueNames });
+
+  app.addHook('onClose', async () => {
+    await rechecker.close();
+    await queues?.close();
+    if (ownDb) db.close();
+  });
+  return app;
+}

@@ -1,0 +1,310 @@
+/**
+ * What the review pages read from the store. The tables and lists of the notice come from the roll-ups
+ * (src/rollup/); this file only adds what the browser needs on top: runs with their counts, a run's sites
+ * with what to filter them by, one site's findings with their ids and reviews, and the previous result of
+ * a site for new / fixed / persisting.
+ */
+import type { Rules } from '../config.js';
+import { loadRunSites, type RunSite } from '../rollup/data.js';
+import type { DB, RunRow } from '../store/db.js';
+import { currentReviews, type ReviewRow } from '../store/reviews.js';
+import type { Evidence, RuleHit, Severity, SiteRef, Tier } from '../types.js';
+
+export interface RunListRow extends RunRow {
+  planned: number;
+  checked: number;
+  failed: number;
+  errors: number;
+  disputed: number;
+}
+
+export function listRuns(db: DB): RunListRow[] {
+  return db
+    .prepare(
+      `SELECT r.*,
+         (SELECT COUNT(*) FROM run_sites rs WHERE rs.run_id = r.id AND rs.planned = 1) AS planned,
+         (SELECT COUNT(*) FROM site_results sr WHERE sr.run_id = r.id AND sr.outcome = 'checked') AS checked,
+         (SELECT COUNT(*) FROM site_results sr WHERE sr.run_id = r.id AND sr.outcome = 'checked' AND sr.verdict = 'fail') AS failed,
+         (SELECT COUNT(*) FROM site_results sr WHERE sr.run_id = r.id AND sr.outcome = 'error') AS errors,
+         (SELECT COUNT(DISTINCT fr.site_id || char(31) || fr.fingerprint) FROM finding_reviews fr JOIN findings f ON f.site_id = fr.site_id AND f.fingerprint = fr.fingerprint AND f.run_id = r.id
+            WHERE fr.id = (SELECT MAX(id) FROM finding_reviews x WHERE x.site_id = fr.site_id AND x.fingerprint = fr.fingerprint) AND fr.status = 'disputed') AS disputed
+       FROM runs r ORDER BY r.created_at DESC, r.rowid DESC`,
+    )
+    .all() as RunListRow[];
+}
+
+export function getRun(db: DB, runId: string): RunRow | undefined {
+  return db.prepare(`SELECT * FROM runs WHERE id = ?`).get(runId) as RunRow | undefined;
+}
+
+/**
+ * The sites of a run as the roll-ups see them: the registry snapshot of a quarterly run, or, for an
+ * ad-hoc run (`govcheck check`, no snapshot), the sites it has results for.
+ */
+export function runSites(db: DB, runId: string): RunSite[] {
+  const snap = loadRunSites(db, runId);
+  if (snap.length) return snap;
+  const rows = db
+    .prepare(
+      `SELECT s.id, s.url AS site_url, s.name, s.kind, s.grp, s.owner, s.site_code, s.platform, s.source,
+         sr.outcome, sr.verdict, sr.score, sr.decided_by_json, sr.error_kind, sr.error_message, sr.stats_json, sr.finished_at
+       FROM site_results sr JOIN sites s ON s.id = sr.site_id WHERE sr.run_id = ? ORDER BY sr.rowid`,
+    )
+    .all(runId) as Array<Record<string, string | number | null>>;
+  const opt = (v: string | number | null) => (v === null ? undefined : String(v));
+  return rows.map((r) => ({
+    site: {
+      id: String(r.id),
+      url: String(r.site_url),
+      name: opt(r.name),
+      kind: r.kind === 'newmedia' ? 'newmedia' : 'website',
+      group: opt(r.grp),
+      owner: opt(r.owner),
+      siteCode: opt(r.site_code),
+      platform: opt(r.platform),
+      source: opt(r.source),
+    },
+    planned: true,
+    result: {
+      outcome: r.outcome === 'error' ? 'error' : 'checked',
+      verdict: r.verdict === 'pass' ? 'pass' : 'fail',
+      score: Number(r.score),
+      decidedBy: JSON.parse(String(r.decided_by_json)) as RuleHit[],
+      errorKind: opt(r.error_kind),
+      errorMessage: opt(r.error_message),
+      pages: Number((JSON.parse(String(r.stats_json)) as { pages?: number }).pages ?? 0),
+      finishedAt: String(r.finished_at),
+    },
+  }));
+}
+
+/** Per site of a run: what it can be filtered by (failing checks, problem categories) and review counts. */
+export interface SiteFacets {
+  failingChecks: Set<string>;
+  /** Indicator ids of the problems that count (veto, deduction; confirmed or counted suspected), reviews applied. */
+  rules: Set<string>;
+  /** Findings that are problems (veto, deduction, warning), not excluded. */
+  problems: number;
+  disputed: number;
+  falsePositives: number;
+}
+
+export function siteFacets(db: DB, runId: string, rules: Rules): Map<string, SiteFacets> {
+  const out = new Map<string, SiteFacets>();
+  const get = (id: string) => {
+    let f = out.get(id);
+    if (!f) out.set(id, (f = { failingChecks: new Set(), rules: new Set(), problems: 0, disputed: 0, falsePositives: 0 }));
+    return f;
+  };
+  for (const c of db.prepare(`SELECT site_id, check_id FROM check_results WHERE run_id = ? AND status = 'fail'`).all(runId) as Array<{ site_id: string; check_id: string }>) {
+    get(c.site_id).failingChecks.add(c.check_id);
+  }
+  const rows = db
+    .prepare(`SELECT site_id, rule, severity, tier, excluded, COUNT(*) AS n FROM findings WHERE run_id = ? AND severity != 'info' GROUP BY site_id, rule, severity, tier, excluded`)
+    .all(runId) as Array<{ site_id: string; rule: string | null; severity: Severity; tier: Tier; excluded: string | null; n: number }>;
+  for (const r of rows) {
+    const f = get(r.site_id);
+    if (r.excluded) {
+      if (r.excluded === 'false_positive' || r.excluded === 'allow_list') f.falsePositives += r.n;
+      continue;
+    }
+    f.problems += r.n;
+    if (r.rule && (r.severity === 'veto' || r.severity === 'deduction') && (r.tier === 'confirmed' || rules.countSuspected)) f.rules.add(r.rule);
+  }
+  const disputed = db
+    .prepare(
+      `SELECT f.site_id, COUNT(*) AS n FROM findings f
+       JOIN finding_reviews fr ON fr.site_id = f.site_id AND fr.fingerprint = f.fingerprint
+       WHERE f.run_id = ? AND fr.status = 'disputed' AND fr.id = (SELECT MAX(id) FROM finding_reviews x WHERE x.site_id = f.site_id AND x.fingerprint = f.fingerprint)
+       GROUP BY f.site_id`,
+    )
+    .all(runId) as Array<{ site_id: string; n: number }>;
+  for (const d of disputed) get(d.site_id).disputed = d.n;
+  return out;
+}
+
+/** Problems per indicator over a run (reviews applied): findings and sites, for the category chart. */
+export function problemsByRule(db: DB, runId: string, rules: Rules): Array<{ rule: string; findings: number; sites: number }> {
+  const rows = db
+    .prepare(
+      `SELECT rule, severity, tier, COUNT(*) AS n, COUNT(DISTINCT site_id) AS sites FROM findings
+       WHERE run_id = ? AND excluded IS NULL AND rule IS NOT NULL AND severity IN ('veto', 'deduction') GROUP BY rule, severity, tier`,
+    )
+    .all(runId) as Array<{ rule: string; severity: Severity; tier: Tier; n: number; sites: number }>;
+  const by = new Map<string, { rule: string; findings: number; sites: number }>();
+  for (const r of rows) {
+    if (r.tier !== 'confirmed' && !rules.countSuspected) continue;
+    const e = by.get(r.rule) ?? { rule: r.rule, findings: 0, sites: 0 };
+    e.findings += r.n;
+    e.sites = Math.max(e.sites, r.sites);
+    by.set(r.rule, e);
+  }
+  return [...by.values()].sort((a, b) => a.rule.localeCompare(b.rule));
+}
+
+/**
+ * The run to compare with for new / fixed / persisting: for a quarterly run the latest run of an earlier
+ * quarter; for an ad-hoc run the latest earlier run (by inspection date, then creation).
+ */
+export function previousRun(db: DB, run: RunRow): RunRow | undefined {
+  if (run.kind === 'quarter' && run.quarter) {
+    return db
+      .prepare(`SELECT * FROM runs WHERE kind = 'quarter' AND quarter < ? ORDER BY quarter DESC, created_at DESC, rowid DESC LIMIT 1`)
+      .get(run.quarter) as RunRow | undefined;
+  }
+  return db
+    .prepare(`SELECT * FROM runs WHERE id != ? AND (as_of < ? OR (as_of = ? AND created_at < ?)) ORDER BY as_of DESC, created_at DESC, rowid DESC LIMIT 1`)
+    .get(run.id, run.as_of, run.as_of, run.created_at) as RunRow | undefined;
+}
+
+/** Quarterly runs, oldest first, one per quarter (the latest of each), for the trend chart. */
+export function quarterRuns(db: DB): RunRow[] {
+  return db
+    .prepare(
+      `SELECT * FROM runs r WHERE kind = 'quarter' AND quarter IS NOT NULL
+         AND rowid = (SELECT rowid FROM runs x WHERE x.kind = 'quarter' AND x.quarter = r.quarter ORDER BY created_at DESC, rowid DESC LIMIT 1)
+       ORDER BY quarter`,
+    )
+    .all() as RunRow[];
+}
+
+export interface FindingView {
+  id: number;
+  checkId: string;
+  seq: number;
+  rule?: string;
+  severity: Severity;
+  tier: Tier;
+  points?: number;
+  url: string;
+  target?: string;
+  code: string;
+  params: Record<string, string | number>;
+  message: string;
+  messageEn: string;
+  evidence: Evidence;
+  fingerprint: string;
+  excluded?: string;
+  review?: ReviewRow;
+}
+
+export interface SiteView {
+  run: RunRow;
+  site: SiteRef;
+  url: string;
+  outcome: 'checked' | 'error';
+  verdict: 'pass' | 'fail';
+  score: number;
+  decidedBy: RuleHit[];
+  raw?: { verdict: 'pass' | 'fail'; score: number; decidedBy: RuleHit[] };
+  stats: { pages?: number; links?: number; durationMs?: number };
+  error?: { kind: string; message: string };
+  startedAt: string;
+  finishedAt: string;
+  checks: Array<{ id: string; status: string; error?: string; summary?: Record<string, unknown> }>;
+  findings: FindingView[];
+}
+
+export function loadSiteView(db: DB, runId: string, siteId: string): SiteView | undefined {
+  const run = getRun(db, runId);
+  if (!run) return undefined;
+  const sr = db.prepare(`SELECT * FROM site_results WHERE run_id = ? AND site_id = ?`).get(runId, siteId) as Record<string, string | number | null> | undefined;
+  if (!sr) return undefined;
+  const snap = db.prepare(`SELECT site_json FROM run_sites WHERE run_id = ? AND site_id = ?`).get(runId, siteId) as { site_json: string } | undefined;
+  const s = db.prepare(`SELECT * FROM sites WHERE id = ?`).get(siteId) as Record<string, string | null>;
+  const opt = (v: string | null | undefined) => v ?? undefined;
+  const site: SiteRef = snap
+    ? (JSON.parse(snap.site_json) as SiteRef)
+    : { id: siteId, url: String(s.url), name: opt(s.name), kind: s.kind === 'newmedia' ? 'newmedia' : 'website', group: opt(s.grp), owner: opt(s.owner), platform: opt(s.platform), source: opt(s.source) };
+  const reviews = currentReviews(db, siteId);
+  const findings = (db.prepare(`SELECT * FROM findings WHERE run_id = ? AND site_id = ? ORDER BY check_id, seq`).all(runId, siteId) as Array<Record<string, string | number | null>>).map(
+    (f): FindingView => ({
+      id: Number(f.id),
+      checkId: String(f.check_id),
+      seq: Number(f.seq),
+      rule: (f.rule as string | null) ?? undefined,
+      severity: f.severity as Severity,
+      tier: f.tier as Tier,
+      points: (f.points as number | null) ?? undefined,
+      url: String(f.url),
+      target: (f.target as string | null) ?? undefined,
+      code: String(f.code),
+      params: JSON.parse(String(f.params_json)),
+      message: String(f.message),
+      messageEn: String(f.message_en),
+      evidence: JSON.parse(String(f.evidence_json)) as Evidence,
+      fingerprint: String(f.fingerprint),
+      excluded: (f.excluded as string | null) ?? undefined,
+      review: reviews.get(String(f.fingerprint)),
+    }),
+  );
+  const checks = (db.prepare(`SELECT * FROM check_results WHERE run_id = ? AND site_id = ? ORDER BY rowid`).all(runId, siteId) as Array<Record<string, string | number | null>>).map((c) => ({
+    id: String(c.check_id),
+    status: String(c.status),
+    error: (c.error as string | null) ?? undefined,
+    summary: c.summary_json ? (JSON.parse(String(c.summary_json)) as Record<string, unknown>) : undefined,
+  }));
+  return {
+    run,
+    site,
+    url: String(sr.url),
+    outcome: sr.outcome === 'error' ? 'error' : 'checked',
+    verdict: sr.verdict === 'pass' ? 'pass' : 'fail',
+    score: Number(sr.score),
+    decidedBy: JSON.parse(String(sr.decided_by_json)) as RuleHit[],
+    raw: sr.raw_verdict
+      ? { verdict: sr.raw_verdict === 'pass' ? 'pass' : 'fail', score: Number(sr.raw_score), decidedBy: JSON.parse(String(sr.raw_decided_by_json)) as RuleHit[] }
+      : undefined,
+    stats: JSON.parse(String(sr.stats_json)),
+    error: sr.error_kind ? { kind: String(sr.error_kind), message: String(sr.error_message ?? '') } : undefined,
+    startedAt: String(sr.started_at),
+    finishedAt: String(sr.finished_at),
+    checks,
+    findings,
+  };
+}
+
+/** True when a finding counts towards the verdict (reviews applied). */
+export function countsNow(f: Pick<FindingView, 'rule' | 'severity' | 'tier' | 'excluded'>, rules: Rules): boolean {
+  return !f.excluded && !!f.rule && (f.severity === 'veto' || f.severity === 'deduction') && (f.tier === 'confirmed' || rules.countSuspected);
+}
+
+/**
+ * New / fixed / persisting problems of one site against its result in an earlier run, matched by
+ * fingerprint like the quarter-over-quarter roll-up (src/rollup/lists.ts quarterChanges): problems are the
+ * findings that count towards the verdict.
+ */
+export function siteChanges(
+  db: DB,
+  current: FindingView[],
+  previousRunId: string,
+  siteId: string,
+  rules: Rules,
+): { compared: boolean; newKeys: Set<string>; persistingKeys: Set<string>; fixed: Array<{ message: string; messageEn: string; url: string; target?: string; rule?: string }> } {
+  const had = db.prepare(`SELECT 1 FROM site_results WHERE run_id = ? AND site_id = ?`).get(previousRunId, siteId);
+  if (!had) return { compared: false, newKeys: new Set(), persistingKeys: new Set(), fixed: [] };
+  const prev = (
+    db.prepare(`SELECT fingerprint, rule, severity, tier, excluded, message, message_en, url, target FROM findings WHERE run_id = ? AND site_id = ?`).all(previousRunId, siteId) as Array<{
+      fingerprint: string;
+      rule: string | null;
+      severity: Severity;
+      tier: Tier;
+      excluded: string | null;
+      message: string;
+      message_en: string;
+      url: string;
+      target: string | null;
+    }>
+  ).filter((f) => countsNow({ rule: f.rule ?? undefined, severity: f.severity, tier: f.tier, excluded: f.excluded ?? undefined }, rules));
+  const prevKeys = new Set(prev.map((f) => f.fingerprint));
+  const cur = current.filter((f) => countsNow(f, rules));
+  const curKeys = new Set(cur.map((f) => f.fingerprint));
+  return {
+    compared: true,
+    newKeys: new Set(cur.filter((f) => !prevKeys.has(f.fingerprint)).map((f) => f.fingerprint)),
+    persistingKeys: new Set(cur.filter((f) => prevKeys.has(f.fingerprint)).map((f) => f.fingerprint)),
+    fixed: prev
+      .filter((f) => !curKeys.has(f.fingerprint))
+      .map((f) => ({ message: f.message, messageEn: f.message_en, url: f.url, target: f.target ?? undefined, rule: f.rule ?? undefined })),
+  };
+}
