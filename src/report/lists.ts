@@ -19,7 +19,7 @@ export function reasonText(r: Reason, lang: Lang): string {
   if (r.kind === 'score') return r.title[lang];
   const what = r.kind === 'veto' ? SEV.veto[lang] : lang === 'zh' ? `扣${r.points}分` : `−${r.points}`;
   const ex = r.examples.map((e) => (lang === 'zh' ? e.message : e.messageEn)).join(lang === 'zh' ? '；' : '; ');
-  return `${r.rule} ${r.title[lang]}（${what}）${ex ? `${lang === 'zh' ? '：' : ': '}${ex}` : ''}`;
+  return lang === 'zh' ? `${r.rule} ${r.title.zh}（${what}）${ex ? `：${ex}` : ''}` : `${r.rule} ${r.title.en} (${what})${ex ? `: ${ex}` : ''}`;
 }
 
 function failingHeaders(lang: Lang): string[] {

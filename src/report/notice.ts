@@ -102,7 +102,7 @@ export function noticeBlocks(n: NoticeInput): Block[] {
     list.forEach((f, i) =>
       blocks.push({
         type: 'bullet',
-        text: `${i + 1}. ${f.site.group ? `${f.site.group} ` : ''}${f.site.name ?? f.site.id}${f.site.platform ? `（${platformLabel(f.site.platform, n.lang)}）` : ''}（${f.site.url}）${zh ? '：' : ': '}${f.reasons.map((r) => reasonText(r, n.lang)).join(zh ? '；' : '; ')}`,
+        text: `${i + 1}. ${f.site.group ? `${f.site.group} ` : ''}${f.site.name ?? f.site.id}${f.site.platform ? (zh ? `（${platformLabel(f.site.platform, n.lang)}）` : ` (${platformLabel(f.site.platform, n.lang)})`) : ''}${zh ? `（${f.site.url}）：` : ` (${f.site.url}): `}${f.reasons.map((r) => reasonText(r, n.lang)).join(zh ? '；' : '; ')}`,
       }),
     );
   }
@@ -126,12 +126,12 @@ export function noticeBlocks(n: NoticeInput): Block[] {
 export function noticeMarkdown(blocks: Block[], q: Quarter, lang: Lang): string {
   const out: string[] = [];
   for (const b of blocks) {
+    if (b.type !== 'bullet' && out[out.length - 1]?.startsWith('- ')) out.push('');
     if (b.type === 'title') out.push(`# ${b.text}`, '');
     else if (b.type === 'heading') out.push(`## ${b.text}`, '');
     else if (b.type === 'para') out.push(b.text, '');
     else if (b.type === 'bullet') out.push(`- ${b.text.replace(/^\d+\.\s*/, '')}`);
     else {
-      if (out[out.length - 1]?.startsWith('- ')) out.push('');
       out.push('---', '', `**${b.label}**`, '', `### ${tableTitle(b.table.kind, q, lang)}`, '', markdownTable(tableHeaders(b.table.kind, lang), tableCells(b.table, lang)), '');
     }
   }
