@@ -120,6 +120,25 @@ describe('gathering a website in Chromium (render: browser)', () => {
     expect(blocked.home!.error).toMatchObject({ kind: 'private_address_blocked' });
   });
 
+  it('bounds a page whose script never yields, and goes on with the next pages', async () => {
+    const hostile = await serve(
+      new Map([
+        ['/', county('首页', '<a href="/loop.html">死循环</a><a href="/ok.html">正常</a>')],
+        ['/loop.html', county('死循环', '<script>setTimeout(function () { for (;;) {} }, 50);</script>')],
+        ['/ok.html', county('正常页面', '<p>正常</p>')],
+      ]),
+    );
+    try {
+      const started = Date.now();
+      const a = await gatherSiteWithBrowser({ id: 'h', url: `${hostile.origin}/`, kind: 'website' }, { ...gatherOpts, timeoutMs: 3_000, browserConcurrency: 1 }, [], asOf, browser);
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(a.pages.find((p) => p.url.endsWith('/loop.html'))!.error).toMatchObject({ kind: 'timeout' });
+      expect(a.pages.find((p) => p.url.endsWith('/ok.html'))).toMatchObject({ status: 200, title: '正常页面' });
+    } finally {
+      await hostile.close();
+    }
+  });
+
   it('gives veto findings a screenshot of the page when screenshots are on', async () => {
     const down = await serve(new Map([['/', { status: 503, headers: { 'content-type': 'text/html; charset=utf-8' }, body: '<html><body><h1>系统维护中</h1></body></html>' }]]));
     const ev = tmpDir('govcheck-shot-');

@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserSession } from './launcher.js';
-import { settle } from './launcher.js';
+import { bounded, settle } from './launcher.js';
 import type { CheckResult, Finding } from '../types.js';
 
 /** Checks whose deduction findings are about what a reader sees, and so get a screenshot too. */
@@ -45,7 +45,8 @@ export async function attachScreenshots(results: CheckResult[], o: ScreenshotOpt
   mkdirSync(dir, { recursive: true });
   const done = new Map<string, string | { error: string }>();
   let written = 0;
-  await session.withPage(async (page) => {
+  await session.withPage(async (first, context) => {
+    let page = first;
     for (const f of wanted) {
       const url = typeof f.evidence.screenshotUrl === 'string' ? f.evidence.screenshotUrl : f.url;
       const selector = typeof f.evidence.screenshotSelector === 'string' ? f.evidence.screenshotSelector : undefined;
@@ -59,17 +60,22 @@ export async function attachScreenshots(results: CheckResult[], o: ScreenshotOpt
         const file = path.join(dir, `${f.checkId}-${written + 1}.png`);
         try {
           const deadline = Date.now() + o.timeoutMs;
-          // A page that does not open still shows the browser's error page: that is the evidence.
-          await page.goto(url, { waitUntil: 'domcontentloaded', timeout: o.timeoutMs }).catch(() => undefined);
-          if (selector) await page.waitForSelector(selector, { state: 'visible', timeout: Math.max(1, deadline - Date.now()) }).catch(() => undefined);
-          await settle(page, Math.min(deadline, Date.now() + 2_000));
-          const el = selector ? page.locator(selector).first() : undefined;
-          if (el && (await el.count().catch(() => 0)) > 0) await el.screenshot({ path: file, timeout: o.timeoutMs });
-          else await page.screenshot({ path: file, timeout: o.timeoutMs });
+          const shoot = async () => {
+            // A page that does not open still shows the browser's error page: that is the evidence.
+            await page.goto(url, { waitUntil: 'domcontentloaded', timeout: o.timeoutMs }).catch(() => undefined);
+            if (selector) await page.waitForSelector(selector, { state: 'visible', timeout: Math.max(1, deadline - Date.now()) }).catch(() => undefined);
+            await settle(page, Math.min(deadline, Date.now() + 2_000));
+            const el = selector ? page.locator(selector).first() : undefined;
+            if (el && (await el.count().catch(() => 0)) > 0) await el.screenshot({ path: file, timeout: o.timeoutMs });
+            else await page.screenshot({ path: file, timeout: o.timeoutMs });
+          };
+          await bounded(shoot(), 2 * o.timeoutMs + 2_000, `screenshot of ${url}`);
           written++;
           got = file;
         } catch (e) {
           got = { error: String((e as Error)?.message ?? e).split('\n')[0] };
+          void page.close().catch(() => undefined);
+          page = await context.newPage();
         }
         done.set(key, got);
       }

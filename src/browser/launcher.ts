@@ -192,6 +192,20 @@ export class BrowserSession {
 }
 
 /**
+ * A hard time bound for work on a page: a page whose script never yields (an endless loop) blocks even
+ * `page.content()`; the caller closes that page when this rejects.
+ */
+export function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new GovcheckFetchError('timeout', `${what} did not finish within ${Math.round(ms / 1000)} s`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
  * Waits until a rendered page has settled: loaded, no request of its own in flight and no DOM change for
  * `quietMs` (script-built lists have arrived), or until `deadline` (epoch ms). Bounded, never throws.
  */

@@ -10,7 +10,7 @@
 import { parseDocument } from 'htmlparser2';
 import type { Page, Response } from 'playwright-core';
 import type { CheckModule } from '../checks/api.js';
-import { classifyBrowserError, settle, type BrowserSession } from '../browser/launcher.js';
+import { bounded, classifyBrowserError, settle, type BrowserSession } from '../browser/launcher.js';
 import { classifyError } from '../net/errors.js';
 import { assertUrlAllowed } from '../net/guard.js';
 import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
@@ -198,7 +198,7 @@ export async function gatherSiteWithBrowser(
   const context = await session.newContext();
   try {
     const worker = async () => {
-      const tab = await context.newPage();
+      let tab = await context.newPage();
       try {
         for (;;) {
           const next = queue.shift();
@@ -209,7 +209,16 @@ export async function gatherSiteWithBrowser(
           }
           inFlight++;
           try {
-            const artifact = await renderPage(tab, next, { site, asOf, siteHosts, collectors, timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes });
+            const started = Date.now();
+            let artifact: PageArtifact;
+            try {
+              artifact = await bounded(renderPage(tab, next, { site, asOf, siteHosts, collectors, timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes }), opts.timeoutMs + 2_000, `rendering ${next.url}`);
+            } catch (e) {
+              // A page whose script never yields: record the timeout and replace the stuck tab.
+              artifact = errorPage(next, classifyBrowserError(e), started);
+              void tab.close().catch(() => undefined);
+              tab = await context.newPage();
+            }
             pages.push(artifact);
             for (const l of artifact.links) if (l.url) allTargets.add(l.url);
             enqueueFrom(artifact, next.depth);

@@ -14,7 +14,7 @@ import * as cheerio from 'cheerio';
 import type { Cheerio, CheerioAPI } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import type { Page } from 'playwright-core';
-import { classifyBrowserError, settle, type BrowserSession } from '../browser/launcher.js';
+import { bounded, classifyBrowserError, settle, type BrowserSession } from '../browser/launcher.js';
 import type { AccountArtifact, AccountMenu, AccountPost, FetchErrorInfo } from '../types.js';
 import { absoluteUrl, contentFromHtml, plainText } from './content.js';
 import { parseSourceDate } from './dates.js';
@@ -182,7 +182,12 @@ function mergePostPage(post: AccountPost, html: string, pageUrl: string, platfor
   }
 }
 
-async function render(page: Page, url: string, timeoutMs: number, waitFor: string | undefined): Promise<{ html: string; status: number | null; finalUrl: string }> {
+/** Renders a page within a hard bound (a page whose script never yields cannot hold the run). */
+function render(page: Page, url: string, timeoutMs: number, waitFor: string | undefined): Promise<{ html: string; status: number | null; finalUrl: string }> {
+  return bounded(renderUnbounded(page, url, timeoutMs, waitFor), timeoutMs + 2_000, `rendering ${url}`);
+}
+
+async function renderUnbounded(page: Page, url: string, timeoutMs: number, waitFor: string | undefined): Promise<{ html: string; status: number | null; finalUrl: string }> {
   const deadline = Date.now() + timeoutMs;
   const response = await page.goto(url, { waitUntil: 'domcontentloaded', timeout: timeoutMs });
   const status = response?.status() ?? null;
@@ -224,7 +229,7 @@ export async function accountFromPage(session: BrowserSession, sourceUrl: string
       return;
     }
     if (o.screenshotPath) {
-      await page.screenshot({ path: o.screenshotPath, fullPage: true, timeout: o.timeoutMs }).then(
+      await bounded(page.screenshot({ path: o.screenshotPath, fullPage: true, timeout: o.timeoutMs }), o.timeoutMs + 2_000, 'screenshot').then(
         () => (account.screenshot = o.screenshotPath),
         () => undefined,
       );
@@ -236,15 +241,21 @@ export async function accountFromPage(session: BrowserSession, sourceUrl: string
     account.posts = newestFirst(got.posts).slice(0, o.maxPosts);
     const open = o.platform.page!.post?.open ?? 0;
     const queue = account.posts.filter((p) => p.url).slice(0, open);
-    const worker = async (tab: Page) => {
+    const worker = async (first: Page) => {
+      let tab = first;
       for (let post = queue.shift(); post; post = queue.shift()) {
         try {
           const r = await render(tab, post.url!, o.timeoutMs, o.platform.page!.post?.waitFor);
           pagesRendered++;
           if (r.status !== null && r.status >= 400) continue; // the display check probes the post URL itself
           mergePostPage(post, r.html, r.finalUrl, o.platform, fetchedAt);
-        } catch {
+        } catch (e) {
           // A post page that does not render is the display check's finding (it probes post URLs).
+          // A tab stuck in a script is replaced.
+          if (classifyBrowserError(e).kind === 'timeout') {
+            void tab.close().catch(() => undefined);
+            tab = await context.newPage();
+          }
         }
       }
     };
