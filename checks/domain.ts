@@ -1,0 +1,87 @@
+/**
+ * domain — identity of a government site (W-D5 功能设计: "non-standard domain/name/identity"), reported as
+ * information: a host outside .gov.cn (or an IP address), and a home page whose footer lacks the 网站标识码 or the
+ * ICP / public-security filing numbers (shared/spec/indicators.md: footers must show 网站标识码, ICP 备案号,
+ * 公安机关备案号; the code is 10 digits — 6-digit region code + 4 — or "bm" + 8 digits for State Council
+ * departments). Uses the crawl's home page only.
+ */
+import net from 'node:net';
+import { z } from 'zod';
+import { defineCheck, type FindingInput } from '../src/checks/api.js';
+
+const options = z.object({
+  /** Host suffixes that count as government domains. */
+  govSuffixes: z.array(z.string()).default(['gov.cn']),
+  /** Report a missing 网站标识码 / ICP / 公安 filing number in the home page footer. */
+  checkFooter: z.boolean().default(true),
+});
+
+interface Collected {
+  siteCode?: string;
+  siteCodeMeta?: string;
+  icp?: string;
+  psb?: string;
+}
+
+const SITE_CODE = /网站标识码\s*[：:]?\s*([A-Za-z]{2}\d{8}|\d{10})(?!\d)/;
+const ICP = /[\u4e00-\u9fa5]?ICP\s*[备证]\s*\d{5,}\s*号(?:\s*-\s*\d+)?/i;
+const PSB = /[\u4e00-\u9fa5]?公网安备\s*\d{8,}\s*号?/;
+
+export default defineCheck({
+  meta: {
+    id: 'domain',
+    title: { zh: '域名与网站标识', en: 'Domain and site identity' },
+    description: {
+      zh: '提示未使用 .gov.cn 域名（或以 IP 地址访问）的网站，以及首页底部缺少网站标识码、ICP 备案号或公安机关备案号的情况。',
+      en: 'Notes sites not under .gov.cn (or reached by IP address), and home page footers lacking the 网站标识码 (site code), ICP or public-security filing numbers.',
+    },
+    scope: ['website'],
+    rules: ['W-D5'],
+    options,
+    messages: {
+      'not-gov-domain': { zh: '网站未使用 .gov.cn 政府域名：{host}', en: 'Site not under a .gov.cn domain: {host}' },
+      'ip-host': { zh: '网站以 IP 地址访问，未使用域名：{host}', en: 'Site reached by IP address, no domain name: {host}' },
+      'no-site-code': { zh: '首页未标注网站标识码', en: 'Home page shows no 网站标识码 (site code)' },
+      'bad-site-code': { zh: '网站标识码格式不正确：{code}（应为 10 位数字，或 bm 加 8 位数字）', en: 'Malformed site code: {code} (10 digits, or bm + 8 digits expected)' },
+      'site-code-mismatch': { zh: '页面标签 SiteIDCode（{meta}）与页面底部网站标识码（{footer}）不一致', en: 'SiteIDCode tag ({meta}) differs from the footer site code ({footer})' },
+      'no-icp': { zh: '首页未标注 ICP 备案号', en: 'Home page shows no ICP filing number' },
+      'no-psb': { zh: '首页未标注公安机关备案号', en: 'Home page shows no public-security filing number' },
+    },
+  },
+  collect({ text, page, isHome }) {
+    if (!isHome) return undefined;
+    const out: Collected = {
+      siteCode: SITE_CODE.exec(text)?.[1],
+      siteCodeMeta: page.meta['siteidcode']?.trim() || undefined,
+      icp: ICP.exec(text)?.[0].replace(/\s+/g, ''),
+      psb: PSB.exec(text)?.[0].replace(/\s+/g, ''),
+    };
+    return out;
+  },
+  run(site, { options: o }) {
+    const findings: FindingInput[] = [];
+    let host: string;
+    try {
+      host = new URL(site.home?.finalUrl ?? site.startUrl).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    } catch {
+      return { findings, notApplicable: 'invalid URL' };
+    }
+    const url = site.home?.finalUrl ?? site.startUrl;
+    const info = (code: string, params: Record<string, string | number>, expected: string, actual: string, location: string) =>
+      findings.push({ code, params, severity: 'info', rule: 'W-D5', url, target: location === 'host' ? host : url, evidence: { location, expected, actual } });
+    if (net.isIP(host)) info('ip-host', { host }, 'a .gov.cn domain name', host, 'host');
+    else if (!o.govSuffixes.some((s) => host === s || host.endsWith(`.${s}`))) info('not-gov-domain', { host }, `*.${o.govSuffixes.join(' / *.')}`, host, 'host');
+
+    const home = site.home;
+    const c = home?.collected.domain as Collected | undefined;
+    if (o.checkFooter && home && !home.error && c) {
+      const code = c.siteCode ?? c.siteCodeMeta;
+      if (!code) info('no-site-code', {}, '网站标识码：10 digits', '(none on the home page)', 'footer');
+      else if (!/^(\d{10}|bm\d{8})$/i.test(code)) info('bad-site-code', { code }, '10 digits or bm + 8 digits', code, c.siteCode ? 'footer' : '<meta name="SiteIDCode">');
+      if (c.siteCode && c.siteCodeMeta && c.siteCode.toLowerCase() !== c.siteCodeMeta.toLowerCase()) info('site-code-mismatch', { meta: c.siteCodeMeta, footer: c.siteCode }, 'the same code', `${c.siteCodeMeta} ≠ ${c.siteCode}`, '<meta name="SiteIDCode">');
+      if (!c.icp) info('no-icp', {}, 'ICP备…号', '(none on the home page)', 'footer');
+      if (!c.psb) info('no-psb', {}, '公网安备…号', '(none on the home page)', 'footer');
+    }
+    return { findings, summary: { host, siteCode: c?.siteCode ?? null, siteCodeMeta: c?.siteCodeMeta ?? null, icp: c?.icp ?? null, publicSecurity: c?.psb ?? null } };
+  },
+});
