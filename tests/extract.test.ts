@@ -199,3 +199,19 @@ describe('extractPage: references resolved like a browser', () => {
     ]);
   });
 });
+
+describe('extractPage: in-page references under a <base href> that points elsewhere', () => {
+  it('resolves #fragment and empty hrefs against the base, as a browser navigates', () => {
+    const { links } = extract('<base href="/other/"><a href="#top">返回顶部</a><a href="">本页</a><img src="">');
+    expect(links.map((l) => [l.element, l.url, l.fragment ?? null, l.skipped ?? null])).toEqual([
+      ['a', 'http://site.example/other/', 'top', null],
+      ['a', 'http://site.example/other/', null, null],
+      ['img', null, null, 'fragment'],
+    ]);
+  });
+
+  it('keeps them in-page when the base is the page itself', () => {
+    const { links } = extract(`<base href="${pageUrl}"><a href="#top">返回顶部</a>`);
+    expect(links[0]).toMatchObject({ url: null, skipped: 'fragment', fragment: 'top' });
+  });
+});

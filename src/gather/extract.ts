@@ -208,19 +208,25 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
     }
   }
 
+  const withoutHash = (u: string) => u.replace(/#.*$/, '');
+  const baseElsewhere = withoutHash(base) !== withoutHash(opts.pageUrl);
+
   const add = (el: Element, selector: string, attribute: string, raw: string, kind: RefKind, text: string) => {
     // Browsers strip only ASCII whitespace and C0 controls around a URL: a full-width space (U+3000) or a
     // no-break space stays in it and is percent-encoded, exactly as a visitor's browser would request it.
     const trimmed = raw.replace(/^[\x00-\x20]+|[\x00-\x20]+$/g, '');
     const ref: LinkRef = { url: null, raw, element: el.name, attribute, selector, text: text.trim().replace(/\s+/g, ' ').slice(0, 200), kind, attachment: false, internal: false };
     const lower = trimmed.toLowerCase();
-    if (trimmed === '') {
+    // An empty href or a bare #fragment points at the page itself, unless <base href> points elsewhere: then a
+    // browser goes to the base URL ("返回顶部" on a page with a base href leaves the page), so it is a link.
+    const toBase = attribute === 'href' && baseElsewhere;
+    if (trimmed === '' && !toBase) {
       // An empty reference points at the page itself (or, for src, requests nothing): nothing to verify.
       ref.skipped = 'fragment';
       links.push(ref);
       return;
     }
-    if (trimmed.startsWith('#')) {
+    if (trimmed.startsWith('#') && !toBase) {
       ref.skipped = 'fragment';
       ref.fragment = decodeURIComponentSafe(trimmed.slice(1));
       links.push(ref);

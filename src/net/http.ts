@@ -44,6 +44,19 @@ export const defaultHttpOptions: HttpClientOptions = {
   snippetBytes: 64 * 1024,
 };
 
+/** HEAD failures that a GET would meet the same way: no fallback. */
+const NO_GET_FALLBACK = new Set(['dns_error', 'private_address_blocked', 'malformed_url', 'unsupported_scheme', 'tls_error', 'connection_refused', 'redirect_loop', 'too_many_redirects']);
+
+/**
+ * Header values arrive as Latin-1; a server that writes a raw UTF-8 Location (common for Chinese paths)
+ * means UTF-8, as browsers read it. Valid UTF-8 is decoded, anything else is kept as it came.
+ */
+export function utf8Header(v: string): string {
+  if (!/[\x80-\xff]/.test(v) || /[^\x00-\xff]/.test(v)) return v;
+  const decoded = Buffer.from(v, 'latin1').toString('utf8');
+  return decoded.includes('\uFFFD') ? v : decoded;
+}
+
 /** HEAD answers that do not tell whether the target works: the probe falls back to GET. */
 const HEAD_FALLBACK = new Set([400, 401, 403, 404, 405, 406, 409, 410, 429, 500, 501, 502, 503, 999]);
 
@@ -167,22 +180,24 @@ export class HttpClient {
     if (method === 'HEAD') return head;
     const headOdd =
       (head.status !== null && HEAD_FALLBACK.has(head.status)) ||
-      (head.error !== undefined && head.error.kind !== 'dns_error' && head.error.kind !== 'private_address_blocked' && head.error.kind !== 'malformed_url' && head.error.kind !== 'tls_error' && head.error.kind !== 'connection_refused');
+      (head.error !== undefined && !NO_GET_FALLBACK.has(head.error.kind));
     if (!headOdd) return head;
-    const get = await this.withRetries(url, 'GET', opts);
+    // A server that let HEAD time out (after its retries) gets one GET, not another round of retries:
+    // some firewalls drop HEAD, but a host that is simply down must not cost minutes per link.
+    const get = await this.withRetries(url, 'GET', opts, head.error?.kind === 'timeout' ? 0 : undefined);
     return { ...get, attempts: get.attempts + head.attempts };
   }
 
-  private async withRetries(url: string, method: 'HEAD' | 'GET', opts: ProbeOptions): Promise<ProbeResult> {
+  private async withRetries(url: string, method: 'HEAD' | 'GET', opts: ProbeOptions, retries = this.options.retries): Promise<ProbeResult> {
     let attempt = 0;
     let last: ProbeResult | undefined;
     const started = Date.now();
-    while (attempt <= this.options.retries) {
+    while (attempt <= retries) {
       attempt++;
       last = await this.once(url, method, opts);
       const err: FetchErrorInfo | undefined =
         last.error ?? (last.status !== null && last.status >= 400 ? { kind: 'http_error', status: last.status, message: '' } : undefined);
-      if (!err || !isTransient(err) || attempt > this.options.retries) break;
+      if (!err || !isTransient(err) || attempt > retries) break;
       let wait = this.options.retryBaseMs * 2 ** (attempt - 1);
       wait = wait / 2 + Math.random() * wait; // jitter: 0.5–1.5 × base·2ⁿ
       if (last.status === 429 || last.status === 503) {
@@ -203,8 +218,14 @@ export class HttpClient {
     const started = Date.now();
     const chain: RedirectHop[] = [];
     const seen = new Set<string>();
+    // Cookies set along a redirect chain are sent on its next hops, as a browser does: many CMSs redirect
+    // once to set a session cookie and back, which is a loop only for a client without cookies.
+    const cookies = new Map<string, Map<string, string>>();
+    const cookieHeader = (host: string) => [...(cookies.get(host) ?? new Map<string, string>())].map(([k, v]) => `${k}=${v}`).join('; ');
     let current = startUrl;
-    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    // The time limit counts from when a request is actually sent (waiting for a free slot on a busy host
+    // is not the target's fault) and is shared by the hops of a redirect chain.
+    let spent = 0;
     const base: Omit<ProbeResult, 'finalUrl' | 'status' | 'headers'> = {
       url: startUrl,
       method,
@@ -224,23 +245,29 @@ export class HttpClient {
           throw new GovcheckFetchError('unsupported_scheme', `unsupported scheme ${u.protocol}`);
         }
         assertUrlAllowed(u, this.options.allowPrivateNetwork);
-        seen.add(u.href);
+        seen.add(`${u.href} ${cookieHeader(u.host)}`);
         this.requests++;
-        const res = await this.gate(u).run(() =>
-          request(u, {
+        const remaining = this.options.timeoutMs - spent;
+        if (remaining <= 0) throw new GovcheckFetchError('timeout', `no answer within ${this.options.timeoutMs} ms (redirect chain)`);
+        let hopStarted = 0;
+        const res = await this.gate(u).run(() => {
+          hopStarted = Date.now();
+          return request(u, {
             method,
             dispatcher: this.agent as Dispatcher,
-            signal,
+            signal: AbortSignal.timeout(remaining),
             headers: {
               'user-agent': this.options.userAgent,
               accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
               'accept-language': 'zh-CN,zh;q=0.9,en;q=0.5',
+              ...(cookies.has(u.host) ? { cookie: cookieHeader(u.host) } : {}),
               ...opts.headers,
             },
-          }),
-        );
+          });
+        });
+        spent += Date.now() - hopStarted;
         const headers = headerRecord(res.headers as Record<string, string | string[] | undefined>);
-        const location = headers['location'];
+        const location = headers['location'] === undefined ? undefined : utf8Header(headers['location']);
         if (res.statusCode >= 300 && res.statusCode < 400 && location) {
           await res.body.dump().catch(() => undefined);
           let next: string;
@@ -250,7 +277,15 @@ export class HttpClient {
             throw new GovcheckFetchError('malformed_url', `redirect to an invalid URL: ${location}`);
           }
           chain.push({ url: u.href, status: res.statusCode, location: next });
-          if (seen.has(next)) {
+          const setCookie = res.headers['set-cookie'];
+          for (const c of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
+            const m = /^\s*([^=;\s]+)=([^;]*)/.exec(c);
+            if (!m) continue;
+            const jar = cookies.get(u.host) ?? new Map<string, string>();
+            jar.set(m[1], m[2]);
+            cookies.set(u.host, jar);
+          }
+          if (seen.has(`${next} ${cookieHeader(new URL(next).host)}`)) {
             throw new GovcheckFetchError('redirect_loop', `redirect loop: ${[...chain.map((h) => h.url), next].join(' → ')}`);
           }
           if (chain.length > this.options.maxRedirects) {
