@@ -65,7 +65,7 @@ describe('govcheck check (end to end, real servers on 127.0.0.1)', () => {
   });
 
   it('exits 0 on a clean site and 1 on a failing one, in Chinese and in English', async () => {
-    const ok = await runCli(['check', `${clean.origin}/`, '--allow-private-network', '--no-store']);
+    const ok = await runCli(['check', `${clean.origin}/`, '--allow-private-network', '--no-store', '--as-of', '2024-07-01']);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('结论: 合格');
     const bad = await runCli(['check', `${down.origin}/`, '--allow-private-network', '--no-store', '--lang', 'en']);

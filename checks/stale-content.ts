@@ -1,0 +1,232 @@
+/**
+ * stale-content — W-V2 首页不更新, W-V3 (a)(b) 栏目不更新, W-D4 栏目更新不及时.
+ *
+ * From what the crawl gathered (no new requests, except column pages beyond the crawl bounds, fetched once
+ * through the shared client): the home page's newest dated item against the 2-week line (early warning
+ * at 10 days; a navigation-only home page is judged by its second-level pages; items without any date
+ * count as not updated); every column found (home-page blocks, list pages, navigation entries) with its
+ * class by name, its newest item and days stale. Dynamic columns over 2 weeks plus first-level notice/policy
+ * columns over 6 months ≥ 5 → veto (a); should-update columns long not updated ≥ 10 → veto (b); below
+ * the lines each stale column is a W-D4 deduction (policy −5, other −1, from config/rules.yaml).
+ * All ages are counted to the inspection date (as-of), so results are reproducible.
+ */
+import { z } from 'zod';
+import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import { columnOptionsShape, columnView, discoverColumns, httpProbe, type Column } from '../src/content/columns.js';
+import { daysBetween } from '../src/content/dates.js';
+import { analyzePage, DEFAULT_PLACEHOLDERS, type PageContent } from '../src/content/page.js';
+
+const ID = 'stale-content';
+
+export default defineCheck({
+  meta: {
+    id: ID,
+    title: { zh: '首页和栏目更新', en: 'Home page and column updates' },
+    description: {
+      zh: '首页两周内无新信息为单项否决（10 天预警）；动态类栏目两周、一级通知公告和政策文件类栏目六个月未更新合计 5 个以上，或应更新栏目长期未更新 10 个以上为单项否决；未达否决线的按栏目扣分。',
+      en: 'Home page with nothing new in 2 weeks is a veto (warning at 10 days); ≥ 5 dynamic columns stale 2 weeks plus first-level notice/policy columns stale 6 months, or ≥ 10 should-update columns long stale, is a veto; below the lines each stale column is a deduction.',
+    },
+    scope: ['website'],
+    rules: ['W-V2', 'W-V3', 'W-D4'],
+    options: z.object({
+      ...columnOptionsShape,
+      placeholders: z.array(z.string()).default(DEFAULT_PLACEHOLDERS),
+      /** W-V2: days without a new item on the home page before the veto. */
+      homeMaxAgeDays: z.number().int().positive().default(14),
+      /** Early warning (monitors): home page this many days without an update. */
+      homeWarnDays: z.number().int().positive().default(10),
+      /** Items without any date count as not updated (practice). */
+      undatedCountsAsStale: z.boolean().default(true),
+      /** W-V3 (a): stale dynamic + first-level notice/policy columns that fail the site. */
+      vetoA: z.number().int().positive().default(5),
+      warnA: z.number().int().positive().default(3),
+      /** W-V3 (b): should-update columns long not updated that fail the site. */
+      vetoB: z.number().int().positive().default(10),
+      warnB: z.number().int().positive().default(7),
+      /** Dated columns whose name no class matches: 'ignore' (named in an info finding) or a class id to treat them as. */
+      unclassified: z.string().default('ignore'),
+    }),
+    messages: {
+      'home-stale': { zh: '首页 {days} 天未更新（最新信息 {newest}），超过 {limit} 天', en: 'Home page not updated for {days} days (newest item {newest}), over {limit} days' },
+      'home-warning': { zh: '首页已 {days} 天未更新（最新信息 {newest}），接近 {limit} 天否决线', en: 'Home page not updated for {days} days (newest item {newest}), nearing the {limit}-day line' },
+      'home-undated': { zh: '首页未发现带发布日期的信息，按未更新计', en: 'No dated item on the home page; counts as not updated' },
+      'home-nav-stale': { zh: '首页为导航页，二级页面均 {limit} 天内无更新（最新 {newest}）', en: 'Home page is a navigation page and no second-level page was updated in {limit} days (newest {newest})' },
+      'column-stale': { zh: '栏目“{name}”（{class}）{days} 天未更新（最新 {newest}），超过 {limit} 天', en: 'Column "{name}" ({classEn}) not updated for {days} days (newest {newest}), over {limit} days' },
+      'column-undated': { zh: '栏目“{name}”（{class}）的 {items} 条信息均无发布日期，按未更新计', en: 'Column "{name}" ({classEn}): none of its {items} items has a date; counts as not updated' },
+      'columns-a': { zh: '动态类栏目两周未更新和一级通知公告、政策文件类栏目六个月未更新共 {count} 个（否决线 {limit} 个）', en: '{count} dynamic columns stale 2 weeks plus first-level notice/policy columns stale 6 months (veto line {limit})' },
+      'columns-a-warning': { zh: '动态类和一级通知公告、政策文件类栏目未按期更新已有 {count} 个，接近否决线 {limit} 个', en: '{count} dynamic and first-level notice/policy columns stale, nearing the veto line of {limit}' },
+      'columns-b': { zh: '应更新栏目长期未更新共 {count} 个（否决线 {limit} 个）', en: '{count} should-update columns long not updated (veto line {limit})' },
+      'columns-b-warning': { zh: '应更新栏目长期未更新已有 {count} 个，接近否决线 {limit} 个', en: '{count} should-update columns long not updated, nearing the veto line of {limit}' },
+      unclassified: { zh: '{count} 个栏目无法按名称归类，未计入更新要求：{names}', en: '{count} columns could not be classified by name and were not held to an update rule: {names}' },
+    },
+  },
+  collect(ctx, options) {
+    return analyzePage(ctx, { placeholders: options.placeholders });
+  },
+  async run(site, ctx) {
+    const o = ctx.options;
+    const asOf = ctx.asOf;
+    if (!site.home || site.home.error) return { findings: [], notApplicable: 'home page not available (see availability)' };
+    const d = await discoverColumns(site, {
+      asOf,
+      classes: o.classes,
+      ignoreLinks: o.ignoreLinks,
+      blankMaxTextChars: o.blankMaxTextChars,
+      maxProbes: o.maxProbes,
+      probe: o.maxProbes > 0 ? httpProbe(ctx.http) : undefined,
+      analyze: { placeholders: o.placeholders },
+      contentOf: (p) => p.collected[ID] as PageContent | undefined,
+    });
+    const findings: FindingInput[] = [];
+    const tier = d.anyDates ? 'confirmed' : 'suspected';
+    const homeUrl = d.home?.url ?? site.startUrl;
+
+    // W-V2: home page.
+    const h = d.home;
+    if (h) {
+      if (h.newest) {
+        const days = daysBetween(h.newest.date!, asOf);
+        const evidence = {
+          location: 'home page lists',
+          expected: `newest item within ${o.homeMaxAgeDays} days before ${asOf}`,
+          actual: `${h.newest.date} (${days} days)`,
+          newestDate: h.newest.date,
+          newestTitle: h.newest.title,
+          newestUrl: h.newest.href,
+          dateSource: h.newest.source,
+          daysStale: days,
+          datedItems: h.dated,
+          undatedItems: h.undated,
+          asOf,
+        };
+        if (days > o.homeMaxAgeDays) findings.push({ code: 'home-stale', params: { days, newest: h.newest.date!, limit: o.homeMaxAgeDays }, severity: 'veto', rule: 'W-V2', url: homeUrl, target: homeUrl, evidence });
+        else if (days >= o.homeWarnDays) findings.push({ code: 'home-warning', params: { days, newest: h.newest.date!, limit: o.homeMaxAgeDays }, severity: 'warning', rule: 'W-V2', url: homeUrl, target: homeUrl, evidence });
+      } else {
+        const sn = h.secondLevel?.newest;
+        const days = sn ? daysBetween(sn.date!, asOf) : undefined;
+        if (!sn && o.undatedCountsAsStale) {
+          findings.push({
+            code: 'home-undated',
+            severity: 'veto',
+            tier,
+            rule: 'W-V2',
+            url: homeUrl,
+            target: homeUrl,
+            evidence: { expected: `dated items within ${o.homeMaxAgeDays} days before ${asOf}`, actual: `${h.items.length} items on the home page, none dated; no dated second-level page`, items: h.items.slice(0, 10).map((i) => i.title), asOf },
+          });
+        } else if (sn && days! > o.homeMaxAgeDays) {
+          findings.push({
+            code: 'home-nav-stale',
+            params: { newest: sn.date!, limit: o.homeMaxAgeDays },
+            severity: 'veto',
+            rule: 'W-V2',
+            url: homeUrl,
+            target: homeUrl,
+            evidence: { expected: `a second-level page updated within ${o.homeMaxAgeDays} days`, actual: `newest ${sn.date} (${days} days) on ${sn.listedOn}`, newestDate: sn.date, newestTitle: sn.title, newestUrl: sn.href, daysStale: days, secondLevelPages: h.secondLevel?.pages, asOf },
+          });
+        } else if (sn && days! >= o.homeWarnDays) {
+          findings.push({ code: 'home-warning', params: { days: days!, newest: sn.date!, limit: o.homeMaxAgeDays }, severity: 'warning', rule: 'W-V2', url: homeUrl, target: homeUrl, evidence: { expected: `within ${o.homeMaxAgeDays} days`, actual: `${sn.date} (${days} days)`, navigationOnly: true } });
+        }
+      }
+    }
+
+    // W-V3 (a)(b), W-D4: columns.
+    const unclassified: Column[] = [];
+    let countA = 0;
+    let countB = 0;
+    const staleA: string[] = [];
+    const staleB: string[] = [];
+    const byClass: Record<string, number> = {};
+    const fallback = o.unclassified !== 'ignore' ? o.classes.find((c) => c.id === o.unclassified) : undefined;
+    for (const col of d.columns) {
+      if (col.blank) continue; // blank columns are blank-columns' business (W-V3 c)
+      if (!col.items.length) continue;
+      if (!col.classId && fallback) {
+        col.classId = fallback.id;
+        col.classLabel = fallback.label;
+        col.maxAgeDays = fallback.maxAgeDays;
+        col.veto = fallback.veto;
+        col.deduction = fallback.deduction;
+      }
+      byClass[col.classId ?? 'unclassified'] = (byClass[col.classId ?? 'unclassified'] ?? 0) + 1;
+      if (!col.classId) {
+        if (col.dated) unclassified.push(col);
+        continue;
+      }
+      if (!col.maxAgeDays) continue;
+      const undated = !col.newest && col.dated === 0;
+      const stale = col.newest ? col.ageDays! > col.maxAgeDays : undated && o.undatedCountsAsStale;
+      if (!stale) continue;
+      const counts = col.veto === 'a' || (col.veto === 'a-first-level' && col.level === 1) ? 'a' : col.veto === 'none' ? 'none' : 'b';
+      const colTier = undated ? tier : 'confirmed';
+      if (colTier === 'confirmed') {
+        if (counts === 'a') {
+          countA++;
+          staleA.push(col.name);
+        } else if (counts === 'b') {
+          countB++;
+          staleB.push(col.name);
+        }
+      }
+      const points = col.deduction && col.deduction !== 'none' ? ctx.rulePoints('W-D4', col.deduction) : undefined;
+      const className = col.classLabel?.zh ?? col.classId;
+      const evidence = {
+        column: col.name,
+        columnUrl: col.url ?? col.seenOn,
+        class: col.classId,
+        classLabel: col.classLabel,
+        matchedBy: col.matched,
+        level: col.level,
+        newestDate: col.newest?.date ?? null,
+        newestTitle: col.newest?.title,
+        newestUrl: col.newest?.href,
+        dateSource: col.newest?.source,
+        daysStale: col.ageDays ?? null,
+        limitDays: col.maxAgeDays,
+        items: col.items.length,
+        countsToward: counts === 'none' ? null : `W-V3(${counts})`,
+        expected: `a new item within ${col.maxAgeDays} days before ${asOf}`,
+        actual: col.newest ? `${col.newest.date} (${col.ageDays} days)` : `${col.items.length} items, none dated`,
+      };
+      findings.push({
+        code: undated ? 'column-undated' : 'column-stale',
+        params: { name: col.name, class: className ?? '', classEn: col.classLabel?.en ?? col.classId ?? '', days: col.ageDays ?? '', newest: col.newest?.date ?? '', limit: col.maxAgeDays, items: col.items.length },
+        severity: points !== undefined ? 'deduction' : 'warning',
+        tier: colTier,
+        rule: 'W-D4',
+        points,
+        url: col.url ?? col.seenOn,
+        target: col.url ?? col.seenOn,
+        evidence,
+      });
+    }
+    const countFinding = (which: 'a' | 'b', count: number, names: string[], veto: number, warn: number) => {
+      if (count >= veto) findings.push({ code: `columns-${which}`, params: { count, limit: veto }, severity: 'veto', rule: 'W-V3', url: homeUrl, evidence: { expected: `fewer than ${veto}`, actual: String(count), columns: names } });
+      else if (count >= warn) findings.push({ code: `columns-${which}-warning`, params: { count, limit: veto }, severity: 'warning', rule: 'W-V3', url: homeUrl, evidence: { expected: `fewer than ${veto}`, actual: String(count), columns: names } });
+    };
+    countFinding('a', countA, staleA, o.vetoA, o.warnA);
+    countFinding('b', countB, staleB, o.vetoB, o.warnB);
+    if (unclassified.length) {
+      findings.push({
+        code: 'unclassified',
+        params: { count: unclassified.length, names: unclassified.map((c) => c.name).slice(0, 20).join('、') },
+        severity: 'info',
+        url: homeUrl,
+        evidence: { columns: unclassified.slice(0, 50).map(columnView), note: 'add their names to the classes option to hold them to an update rule' },
+      });
+    }
+    return {
+      findings,
+      summary: {
+        homeNewest: h?.newest?.date ?? h?.secondLevel?.newest?.date ?? null,
+        homeAgeDays: h?.newest ? daysBetween(h.newest.date!, asOf) : h?.secondLevel?.newest ? daysBetween(h.secondLevel.newest.date!, asOf) : null,
+        columns: d.columns.length,
+        byClass,
+        staleA: countA,
+        staleB: countB,
+        unverifiedColumnLinks: d.unverified.length,
+        table: d.columns.slice(0, 100).map(columnView),
+      },
+    };
+  },
+});

@@ -1,0 +1,631 @@
+/**
+ * Column (栏目) discovery and classification, for W-V2 (home page), W-V3 (stale and blank columns) and W-D4.
+ *
+ * A column is a named list of dated items: a list page (TRS `index.html`/`index_1.html`, Hanweb
+ * `/col/col{id}/index.html` with its jpage datastore, or any page with a dated list), or a block on the
+ * home page, or what a navigation link leads to (which may be a dead page, a placeholder or nothing).
+ * Columns are classified by name with a configurable map (dynamic/news: 2-week rule; notices and policies:
+ * 6-month rule; periodic and other should-update columns; static columns that need not update).
+ *
+ * Everything here works on what the crawl gathered (each page's PageContent); column pages beyond the crawl
+ * bounds can be fetched once through the run's shared client when a `probe` is given.
+ */
+import { parseDocument } from 'htmlparser2';
+import { z } from 'zod';
+import { buildPageArtifact } from '../gather/page.js';
+import type { CheckModule } from '../checks/api.js';
+import type { PageArtifact, SiteArtifacts } from '../types.js';
+import { dateFromUrl, daysBetween } from './dates.js';
+import { analyzePage, type AnalyzeOptions, type ArticleInfo, type ListItem, type PageContent } from './page.js';
+import { clean, toSimplified } from './text.js';
+
+export const columnClassSchema = z.object({
+  id: z.string().min(1),
+  label: z.object({ zh: z.string(), en: z.string() }),
+  /** Keywords matched against the column's name (Simplified; Traditional names are converted first). */
+  names: z.array(z.string().min(1)),
+  /** Days without a new item after which the column counts as not updated; null = need not update. */
+  maxAgeDays: z.number().int().positive().nullable(),
+  /**
+   * How a stale column counts toward W-V3: 'a' = (a) dynamic columns, 'a-first-level' = (a) when the column
+   * is first-level (else (b)), 'b' = (b) should-update columns, 'none' = not toward the veto.
+   */
+  veto: z.enum(['a', 'a-first-level', 'b', 'none']),
+  /** W-D4 deduction key in config/rules.yaml (points.policy / points.other), or none. */
+  deduction: z.enum(['policy', 'other', 'none']),
+});
+export type ColumnClass = z.infer<typeof columnClassSchema>;
+
+/** Default class map (shared/spec/indicators.md W-V3, W-D4; periodic columns per practice). */
+export const DEFAULT_COLUMN_CLASSES: ColumnClass[] = [
+  {
+    id: 'dynamic',
+    label: { zh: '动态要闻类', en: 'news and updates' },
+    names: ['动态', '要闻', '新闻', '头条', '图片新闻', '视频新闻', '今日', '快讯', '资讯', '时政', '工作信息', '政务信息', '领导活动', '媒体关注', '媒体聚焦', '热点', '基层传真', '部门信息', '区县信息', '县区信息', '乡镇信息', '工作简报'],
+    maxAgeDays: 14,
+    veto: 'a',
+    deduction: 'other',
+  },
+  {
+    id: 'notice',
+    label: { zh: '通知公告类', en: 'notices' },
+    names: ['通知公告', '公示公告', '公告公示', '通知', '公告', '公示', '通告', '告知'],
+    maxAgeDays: 180,
+    veto: 'a-first-level',
+    deduction: 'other',
+  },
+  {
+    id: 'policy',
+    label: { zh: '政策文件类', en: 'policies' },
+    names: ['政策文件', '政策法规', '规范性文件', '政府文件', '政策解读', '文件', '法规', '政策', '规章', '条例'],
+    maxAgeDays: 180,
+    veto: 'a-first-level',
+    deduction: 'policy',
+  },
+  {
+    id: 'periodic',
+    label: { zh: '人事规划类', en: 'personnel and plans' },
+    names: ['人事', '任免', '招考', '招聘', '录用', '规划', '计划', '总结'],
+    maxAgeDays: 365,
+    veto: 'none',
+    deduction: 'other',
+  },
+  {
+    id: 'should-update',
+    label: { zh: '其他应更新类', en: 'other should-update' },
+    names: ['预决算', '预算', '决算', '财政', '统计', '年报', '年度报告', '建议提案', '提案', '专题', '专栏', '重点领域', '数据发布', '应急', '审计', '招标', '采购', '征集', '解读', '回应'],
+    maxAgeDays: 365,
+    veto: 'b',
+    deduction: 'other',
+  },
+  {
+    id: 'interaction',
+    label: { zh: '互动交流类', en: 'interaction' },
+    names: ['互动', '留言', '咨询', '信箱', '访谈', '问政', '民意'],
+    maxAgeDays: null,
+    veto: 'none',
+    deduction: 'none',
+  },
+  {
+    id: 'service',
+    label: { zh: '办事服务类', en: 'services' },
+    names: ['办事', '服务指南', '办事指南', '网上办', '政务服务', '便民', '在线办理'],
+    maxAgeDays: null,
+    veto: 'none',
+    deduction: 'none',
+  },
+  {
+    id: 'static',
+    label: { zh: '静态介绍类', en: 'static' },
+    names: ['概况', '简介', '介绍', '职能', '机构', '领导', '历史', '沿革', '联系', '地图', '指南', '制度', '区划', '地理', '关于', '声明', '帮助', '目录'],
+    maxAgeDays: null,
+    veto: 'none',
+    deduction: 'none',
+  },
+];
+
+/** Navigation entries that are never columns. */
+export const DEFAULT_IGNORE_LINKS = [
+  '首页', '网站首页', '返回首页', '主页', '网站地图', '无障碍', '无障碍浏览', '长者模式', '关怀版', '适老化', '老年模式', 'English', 'EN', '繁体', '简体', '繁體', '簡體',
+  '手机版', '移动版', '登录', '注册', '搜索', '高级搜索', 'RSS', '设为首页', '加入收藏', '收藏本站', '联系我们', '关于我们', '网站声明', '隐私声明', '版权声明', '帮助', '打印', '关闭',
+];
+
+export const columnOptionsShape = {
+  /** Column classes by name (first match of the longest keyword wins; an exact name beats a keyword). */
+  classes: z.array(columnClassSchema).default(DEFAULT_COLUMN_CLASSES),
+  /** Navigation texts that are not columns. */
+  ignoreLinks: z.array(z.string()).default(DEFAULT_IGNORE_LINKS),
+  /** A column page with at most this many visible characters (outside links and page furniture) and no items is blank. */
+  blankMaxTextChars: z.number().int().nonnegative().default(80),
+  /** Column pages beyond the crawl bounds fetched through the shared client (0 = none). */
+  maxProbes: z.number().int().nonnegative().default(20),
+};
+
+export interface ClassifiedName {
+  cls?: ColumnClass;
+  /** The keyword that matched. */
+  matched?: string;
+}
+
+const nameCache = new Map<string, string>();
+/** Column name for matching: Simplified, no spaces or decorations. */
+export function normalizeName(name: string): string {
+  let v = nameCache.get(name);
+  if (v === undefined) {
+    v = toSimplified(name).replace(/[\s\u3000·•■□◆▶►>»【】[\]（）()]/g, '');
+    if (nameCache.size > 5000) nameCache.clear();
+    nameCache.set(name, v);
+  }
+  return v;
+}
+
+/** Classifies a column by its names (most trusted first): exact name, then the longest keyword. */
+export function classifyColumn(names: string[], classes: ColumnClass[]): ClassifiedName {
+  for (const raw of names) {
+    if (!raw) continue;
+    const name = normalizeName(raw);
+    let best: { cls: ColumnClass; kw: string; score: number } | undefined;
+    classes.forEach((cls, order) => {
+      for (const kw of cls.names) {
+        const k = normalizeName(kw);
+        if (!k || !name.includes(k)) continue;
+        const score = (name === k ? 1000 : 0) + k.length * 10 - order * 0.01;
+        if (!best || score > best.score) best = { cls, kw, score };
+      }
+    });
+    if (best) return { cls: best.cls, matched: best.kw };
+  }
+  return {};
+}
+
+export type ItemDateSource = 'list' | 'url' | 'article' | 'list-inferred';
+
+export interface ResolvedItem {
+  title: string;
+  href?: string;
+  /** Date used for freshness, with its source. */
+  date?: string;
+  source?: ItemDateSource;
+  /** The date shown in the list (as written), when there was one. */
+  listDate?: string;
+  listRaw?: string;
+  yearInferred?: boolean;
+  /** Page the item was listed on. */
+  listedOn: string;
+}
+
+export type BlankReason = 'dead' | 'placeholder' | 'empty-recordset' | 'no-items';
+
+export interface Column {
+  key: string;
+  /** Display name (most trusted source first). */
+  name: string;
+  names: string[];
+  /** The column's list page, when it has one. */
+  url?: string;
+  /** Where it was seen (list page URL, or the home page for a home-page block). */
+  seenOn: string;
+  classId?: string;
+  classLabel?: { zh: string; en: string };
+  matched?: string;
+  maxAgeDays?: number | null;
+  veto?: ColumnClass['veto'];
+  deduction?: ColumnClass['deduction'];
+  /** 1 = reached from the home page (navigation or a home-page block); 2 = deeper. */
+  level: 1 | 2;
+  sources: Array<'list-page' | 'home-block' | 'block' | 'nav-link' | 'probe'>;
+  items: ResolvedItem[];
+  dated: number;
+  undated: number;
+  /** Newest item not after the as-of date. */
+  newest?: ResolvedItem;
+  /** Days from the newest item to the as-of date. */
+  ageDays?: number;
+  blank?: { reason: BlankReason; detail: string; status?: number | null };
+  /** Pages with a link to the column. */
+  linkedFrom: string[];
+  /** Total pages of the list, when the page says (TRS createPageHTML). */
+  pages?: number;
+}
+
+export interface HomeFreshness {
+  url: string;
+  items: ResolvedItem[];
+  dated: number;
+  undated: number;
+  newest?: ResolvedItem;
+  /** True when the home page shows no dated items (a navigation page): second-level pages decide. */
+  navigationOnly: boolean;
+  secondLevel?: { newest?: ResolvedItem; pages: number };
+}
+
+export interface Discovery {
+  columns: Column[];
+  home?: HomeFreshness;
+  articles: Map<string, ArticleInfo>;
+  /** Whether any date could be read anywhere on the site (else date-based findings are only suspected). */
+  anyDates: boolean;
+  /** Column links beyond the crawl that were not fetched (probe limit or no probe). */
+  unverified: string[];
+}
+
+export interface ProbeAnswer {
+  url: string;
+  finalUrl?: string;
+  status: number | null;
+  error?: string;
+  html?: string;
+}
+
+export interface DiscoverOptions {
+  asOf: string;
+  classes: ColumnClass[];
+  ignoreLinks: string[];
+  blankMaxTextChars: number;
+  maxProbes: number;
+  /** Fetches a page beyond the crawl (GET, body). */
+  probe?: (url: string) => Promise<ProbeAnswer>;
+  analyze: AnalyzeOptions;
+  /** Reads this check's collected PageContent from a page artifact. */
+  contentOf: (page: PageArtifact) => PageContent | undefined;
+}
+
+/** Canonical key of a column URL: `/tzgg/index.html`, `/tzgg/index_2.html` and `/tzgg/` are one column. */
+export function columnKey(url: string): string {
+  try {
+    const u = new URL(url);
+    u.hash = '';
+    u.pathname = u.pathname.replace(/\/(index|default)(_\d+)?\.(s?html?|jsp|php|aspx?)$/i, '/');
+    return u.href;
+  } catch {
+    return url;
+  }
+}
+
+function pageIndex(site: SiteArtifacts): Map<string, PageArtifact> {
+  const m = new Map<string, PageArtifact>();
+  for (const p of site.pages) {
+    for (const u of [p.url, p.finalUrl]) {
+      m.set(u, p);
+      const k = columnKey(u);
+      if (!m.has(k)) m.set(k, p);
+    }
+  }
+  return m;
+}
+
+function isInternal(url: string, site: SiteArtifacts): boolean {
+  try {
+    return site.siteHosts.includes(new URL(url).host.toLowerCase());
+  } catch {
+    return false;
+  }
+}
+
+/** Date of a list item for freshness: a full list date, else the CMS URL, else the article's own date, else an inferred list date. */
+export function resolveItem(it: ListItem, listedOn: string, articles: Map<string, ArticleInfo>, asOf: string): ResolvedItem {
+  const r: ResolvedItem = { title: it.title, href: it.href, listedOn };
+  if (it.date) {
+    r.listDate = it.date;
+    r.listRaw = it.raw;
+    if (it.yearInferred) r.yearInferred = true;
+  }
+  if (it.date && !it.yearInferred) {
+    r.date = it.date;
+    r.source = 'list';
+    return r;
+  }
+  const u = it.href ? dateFromUrl(it.href, asOf) : undefined;
+  if (u) {
+    r.date = u.date;
+    r.source = 'url';
+    return r;
+  }
+  const art = it.href ? articles.get(it.href) : undefined;
+  if (art?.best) {
+    r.date = art.best.date;
+    r.source = 'article';
+    return r;
+  }
+  if (it.date) {
+    r.date = it.date;
+    r.source = 'list-inferred';
+  }
+  return r;
+}
+
+function newestOf(items: ResolvedItem[], asOf: string): ResolvedItem | undefined {
+  let best: ResolvedItem | undefined;
+  for (const it of items) if (it.date && it.date <= asOf && (!best || it.date > best.date!)) best = it;
+  return best;
+}
+
+async function probedContent(url: string, answer: ProbeAnswer, site: SiteArtifacts, analyze: AnalyzeOptions): Promise<{ page: PageArtifact; content?: PageContent }> {
+  const html = answer.html ?? '';
+  const finalUrl = answer.finalUrl ?? url;
+  let content: PageContent | undefined;
+  const probeCheck = { meta: { id: '_probe' }, collect: (ctx: Parameters<typeof analyzePage>[0]) => analyzePage(ctx, analyze), run: () => ({ findings: [] }) } as unknown as CheckModule;
+  const page = buildPageArtifact(
+    {
+      url,
+      finalUrl,
+      status: answer.status,
+      headers: { 'content-type': 'text/html' },
+      redirectChain: [],
+      depth: 1,
+      fetchedAt: new Date().toISOString(),
+      durationMs: 0,
+      bytes: html.length,
+      truncated: false,
+      encoding: 'utf-8',
+      encodingSource: 'default',
+      html,
+      dom: parseDocument(html),
+    },
+    { site: site.site, asOf: site.asOf, siteHosts: new Set(site.siteHosts), collectors: html ? [{ module: probeCheck, options: {} }] : [] },
+  );
+  if (answer.error && !page.error) page.error = { kind: 'unknown', message: answer.error };
+  content = page.collected._probe as PageContent | undefined;
+  return { page, content };
+}
+
+/** Finds, classifies and dates the site's columns and the home page's items. */
+export async function discoverColumns(site: SiteArtifacts, o: DiscoverOptions): Promise<Discovery> {
+  const { asOf } = o;
+  const pages = pageIndex(site);
+  const contents = new Map<PageArtifact, PageContent>();
+  for (const p of site.pages) {
+    const c = o.contentOf(p);
+    if (c && typeof c === 'object' && 'kind' in c) contents.set(p, c);
+  }
+  const articles = new Map<string, ArticleInfo>();
+  for (const [p, c] of contents) {
+    if (c.article) {
+      articles.set(p.url, c.article);
+      articles.set(p.finalUrl, c.article);
+    }
+  }
+  const ignore = new Set(o.ignoreLinks.map(normalizeName));
+  const columns = new Map<string, Column>();
+  const homeUrl = site.home?.finalUrl ?? site.startUrl;
+  const homeKeys = new Set([columnKey(site.startUrl), columnKey(homeUrl)]);
+
+  const get = (key: string, seenOn: string, url?: string): Column => {
+    let c = columns.get(key);
+    if (!c) {
+      c = { key, name: '', names: [], url, seenOn, level: 2, sources: [], items: [], dated: 0, undated: 0, linkedFrom: [] };
+      columns.set(key, c);
+    }
+    if (url && !c.url) c.url = url;
+    return c;
+  };
+  const addName = (c: Column, name: string | undefined) => {
+    const n = name ? clean(name) : '';
+    if (n && n.length <= 30 && !c.names.includes(n)) c.names.push(n);
+  };
+  const addItems = (c: Column, items: ListItem[], listedOn: string) => {
+    const seen = new Set(c.items.map((i) => i.href ?? i.title));
+    for (const it of items) {
+      const k = it.href ?? it.title;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      c.items.push(resolveItem(it, listedOn, articles, asOf));
+    }
+  };
+  const addSource = (c: Column, s: Column['sources'][number]) => {
+    if (!c.sources.includes(s)) c.sources.push(s);
+  };
+
+  // 1. List pages: one principal list = one column; several headed lists = one column each.
+  const listPage = (p: PageArtifact, c: PageContent, source: 'list-page' | 'probe') => {
+    const pageKey = columnKey(p.finalUrl);
+    const blocks = c.blocks.filter((b) => b.dated > 0 || b.total >= 3 || b.emptyRecordset);
+    const totalDated = blocks.reduce((s, b) => s + b.dated, 0);
+    const principal = blocks.length === 1 ? blocks[0] : blocks.find((b) => totalDated > 0 && b.dated / totalDated >= 0.6);
+    if (principal || blocks.length === 0) {
+      const col = get(pageKey, p.finalUrl, p.finalUrl);
+      addSource(col, source);
+      addName(col, c.columnName);
+      addName(col, principal?.heading);
+      addName(col, c.crumb);
+      addName(col, c.heading);
+      addName(col, c.titlePrefix);
+      if (c.columnType) addName(col, c.columnType);
+      if (principal) addItems(col, principal.items, p.finalUrl);
+      if (c.pagination) col.pages = c.pagination.pages;
+      if (principal?.emptyRecordset) col.blank = { reason: 'empty-recordset', detail: `${principal.selector}: <recordset> 为空` };
+      else if (!col.items.length && !blocks.length) {
+        const ph = c.placeholders[0];
+        if (ph) col.blank = { reason: 'placeholder', detail: ph.text };
+        else if (c.longLinks === 0 && c.mainTextLength <= o.blankMaxTextChars) col.blank = { reason: 'no-items', detail: clean(c.shortText ?? '') };
+      }
+      return;
+    }
+    for (const b of blocks) {
+      const target = b.moreHref ?? b.headingHref;
+      const key = target && isInternal(target, site) ? columnKey(target) : `${pageKey}#${b.heading ?? b.selector}`;
+      const col = get(key, p.finalUrl, target && isInternal(target, site) ? target : undefined);
+      addSource(col, 'block');
+      addName(col, b.heading);
+      addItems(col, b.items, p.finalUrl);
+      if (b.emptyRecordset && !col.items.length) col.blank = { reason: 'empty-recordset', detail: `${b.selector}: <recordset> 为空` };
+    }
+  };
+  for (const [p, c] of contents) if (c.kind === 'list' && !homeKeys.has(columnKey(p.finalUrl))) listPage(p, c, 'list-page');
+
+  // 2. Home-page blocks: merged with the list page they link to.
+  const homeContent = site.home ? contents.get(site.home) : undefined;
+  if (homeContent) {
+    for (const b of homeContent.blocks) {
+      if (b.dated === 0 && !b.emptyRecordset) continue;
+      const target = b.moreHref ?? b.headingHref;
+      const internalTarget = target && isInternal(target, site) && !homeKeys.has(columnKey(target)) ? target : undefined;
+      const key = internalTarget ? columnKey(internalTarget) : `${columnKey(homeUrl)}#${b.heading ?? b.selector}`;
+      const col = get(key, homeUrl, internalTarget);
+      addSource(col, 'home-block');
+      col.level = 1;
+      addName(col, b.heading);
+      addItems(col, b.items, homeUrl);
+      if (b.emptyRecordset && !col.items.length) col.blank = { reason: 'empty-recordset', detail: `${b.selector}: <recordset> 为空` };
+    }
+  }
+
+  // 3. Placeholders shown in a named box ("通知公告 … 暂无信息").
+  for (const [p, c] of contents) {
+    if (c.kind !== 'home' && c.kind !== 'list') continue;
+    for (const ph of c.placeholders) {
+      if (!ph.heading) continue;
+      const pageKey = columnKey(p.finalUrl);
+      const key = ph.headingHref && isInternal(ph.headingHref, site) ? columnKey(ph.headingHref) : `${pageKey}#${ph.heading}`;
+      const existing = columns.get(key);
+      if (existing?.items.length) continue;
+      if (key === pageKey && existing) continue;
+      const own = columns.get(pageKey);
+      if (own && own.names.some((n) => normalizeName(n) === normalizeName(ph.heading!))) continue;
+      const col = get(key, p.finalUrl, ph.headingHref);
+      addSource(col, p === site.home ? 'home-block' : 'block');
+      if (p === site.home) col.level = 1;
+      addName(col, ph.heading);
+      col.blank ??= { reason: 'placeholder', detail: ph.text };
+    }
+  }
+
+  // 4. Navigation links: a column entry may lead to a dead page, a placeholder or nothing.
+  const linkSources: Array<[PageArtifact, PageContent]> = [...contents].filter(([, c]) => c.kind === 'home' || c.kind === 'list');
+  const pending = new Map<string, { text: string; href: string; from: string; fromHome: boolean }>();
+  for (const [p, c] of linkSources) {
+    const fromHome = p === site.home;
+    for (const l of c.navLinks) {
+      if (!isInternal(l.href, site)) continue;
+      const key = columnKey(l.href);
+      if (homeKeys.has(key)) continue;
+      if (ignore.has(normalizeName(l.text))) continue;
+      if (/\.(pdf|docx?|xlsx?|zip|rar|wps|jpg|png)$/i.test(new URL(l.href).pathname)) continue;
+      const existing = columns.get(key);
+      if (existing) {
+        if (l.area !== 'more') addName(existing, l.text);
+        if (fromHome) existing.level = 1;
+        if (!existing.linkedFrom.includes(p.finalUrl)) existing.linkedFrom.push(p.finalUrl);
+        continue;
+      }
+      const prev = pending.get(key);
+      if (!prev || (fromHome && !prev.fromHome)) pending.set(key, { text: l.area === 'more' ? prev?.text ?? l.text : l.text, href: l.href, from: p.finalUrl, fromHome: fromHome || Boolean(prev?.fromHome) });
+    }
+  }
+  const unverified: string[] = [];
+  let probes = 0;
+  for (const [key, link] of pending) {
+    let target = pages.get(link.href) ?? pages.get(key);
+    let content = target ? contents.get(target) : undefined;
+    let source: Column['sources'][number] = 'nav-link';
+    if (!target) {
+      if (!o.probe || probes >= o.maxProbes) {
+        unverified.push(key);
+        continue;
+      }
+      probes++;
+      const answer = await o.probe(link.href);
+      const probed = await probedContent(link.href, answer, site, o.analyze);
+      target = probed.page;
+      content = probed.content;
+      source = 'probe';
+      if (content?.kind === 'list') {
+        listPage(target, content, 'probe');
+        const col = columns.get(columnKey(target.finalUrl));
+        if (col) {
+          addName(col, link.text);
+          if (link.fromHome) col.level = 1;
+          col.linkedFrom.push(link.from);
+          continue;
+        }
+      }
+    }
+    let blank: Column['blank'];
+    if (target.error || (target.status !== null && target.status >= 400)) {
+      blank = { reason: 'dead', detail: target.error ? `${target.error.kind}${target.error.status ? ` ${target.error.status}` : ''}` : `HTTP ${target.status}`, status: target.status };
+    } else if (content && (content.kind === 'other' || content.kind === 'list')) {
+      const ph = content.placeholders.find((x) => !x.heading || normalizeName(x.heading) === normalizeName(link.text)) ?? (content.blocks.length === 0 ? content.placeholders[0] : undefined);
+      if (ph) blank = { reason: 'placeholder', detail: ph.text };
+      else if (content.blocks.every((b) => b.total === 0) && content.longLinks === 0 && content.mainTextLength <= o.blankMaxTextChars) blank = { reason: 'no-items', detail: clean(content.shortText ?? '') };
+    }
+    if (!blank) continue;
+    const col = get(key, link.from, target.finalUrl || key);
+    addSource(col, source);
+    addName(col, content?.columnName);
+    addName(col, link.text);
+    addName(col, content?.crumb);
+    if (link.fromHome) col.level = 1;
+    col.linkedFrom.push(link.from);
+    col.blank = blank;
+  }
+
+  // 5. Same name on the home page and on a list page: one column.
+  for (const col of [...columns.values()]) {
+    if (col.url || !col.names.length) continue;
+    const n = normalizeName(col.names[0]);
+    const twin = [...columns.values()].find((x) => x !== col && x.url && x.names.some((m) => normalizeName(m) === n));
+    if (twin) {
+      addSource(twin, col.sources[0]);
+      if (col.level === 1) twin.level = 1;
+      const seen = new Set(twin.items.map((i) => i.href ?? i.title));
+      for (const it of col.items) if (!seen.has(it.href ?? it.title)) twin.items.push(it);
+      if (twin.items.length) delete twin.blank;
+      columns.delete(col.key);
+    }
+  }
+
+  // 6. Class, level, dates.
+  let anyDates = false;
+  for (const col of columns.values()) {
+    col.name = col.names[0] ?? col.key;
+    const { cls, matched } = classifyColumn(col.names, o.classes);
+    if (cls) {
+      col.classId = cls.id;
+      col.classLabel = cls.label;
+      col.matched = matched;
+      col.maxAgeDays = cls.maxAgeDays;
+      col.veto = cls.veto;
+      col.deduction = cls.deduction;
+    }
+    col.dated = col.items.filter((i) => i.date).length;
+    col.undated = col.items.length - col.dated;
+    if (col.dated) anyDates = true;
+    col.newest = newestOf(col.items, asOf);
+    if (col.newest) col.ageDays = daysBetween(col.newest.date!, asOf);
+    if (col.items.length && col.blank?.reason !== 'dead') delete col.blank;
+  }
+
+  // Home page (W-V2).
+  let home: HomeFreshness | undefined;
+  if (site.home && homeContent) {
+    const items: ResolvedItem[] = [];
+    const seen = new Set<string>();
+    for (const b of homeContent.blocks) {
+      for (const it of b.items) {
+        const k = it.href ?? it.title;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        items.push(resolveItem(it, homeUrl, articles, asOf));
+      }
+    }
+    const dated = items.filter((i) => i.date).length;
+    if (dated) anyDates = true;
+    home = { url: homeUrl, items, dated, undated: items.length - dated, newest: newestOf(items, asOf), navigationOnly: dated === 0 };
+    if (!home.newest) {
+      const second: ResolvedItem[] = [];
+      let n = 0;
+      for (const [p, c] of contents) {
+        if (p.depth !== 1) continue;
+        n++;
+        for (const b of c.blocks) for (const it of b.items) second.push(resolveItem(it, p.finalUrl, articles, asOf));
+        if (c.article?.best) second.push({ title: c.article.title, href: p.finalUrl, date: c.article.best.date, source: 'article', listedOn: p.finalUrl });
+      }
+      home.secondLevel = { newest: newestOf(second, asOf), pages: n };
+    }
+  }
+  for (const a of articles.values()) if (a.best) anyDates = true;
+  return { columns: [...columns.values()], home, articles, anyDates, unverified };
+}
+
+/** A probe for discoverColumns through the run's shared polite client (GET, first 64 KiB of the body). */
+export function httpProbe(http: { probe(url: string, opts: { method: 'GET'; wantBody: true }): Promise<{ finalUrl: string; status: number | null; error?: { kind: string; message: string }; bodySnippet?: string }> }): (url: string) => Promise<ProbeAnswer> {
+  return async (url) => {
+    const r = await http.probe(url, { method: 'GET', wantBody: true });
+    return { url, finalUrl: r.finalUrl, status: r.status, error: r.error ? `${r.error.kind}: ${r.error.message}` : undefined, html: r.status !== null && r.status < 400 ? r.bodySnippet : undefined };
+  };
+}
+
+/** Compact view of a column for summaries and evidence. */
+export function columnView(c: Column) {
+  return {
+    name: c.name,
+    url: c.url ?? c.seenOn,
+    class: c.classId ?? null,
+    level: c.level,
+    items: c.items.length,
+    dated: c.dated,
+    newest: c.newest?.date ?? null,
+    ageDays: c.ageDays ?? null,
+    blank: c.blank?.reason ?? null,
+  };
+}

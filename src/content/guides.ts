@@ -1,0 +1,35 @@
+/**
+ * Service guides (办事指南) and their key elements, for W-V6: name, legal basis, conditions, materials,
+ * place, office, fees, time, phone, procedure. Each element is recognised by its usual labels (Simplified
+ * and Traditional); the label lists are configuration because provinces word their guides differently.
+ */
+import { z } from 'zod';
+import { keywordRegExp } from './text.js';
+
+export const guideElementSchema = z.object({
+  id: z.string().min(1),
+  label: z.object({ zh: z.string(), en: z.string() }),
+  /** Labels that show the element is present. */
+  labels: z.array(z.string().min(1)).min(1),
+});
+export type GuideElement = z.infer<typeof guideElementSchema>;
+
+export const DEFAULT_GUIDE_ELEMENTS: GuideElement[] = [
+  { id: 'name', label: { zh: '事项名称', en: 'name' }, labels: ['事项名称', '服务名称', '项目名称', '办事事项', '事项标题', '审批项目'] },
+  { id: 'basis', label: { zh: '设定依据', en: 'legal basis' }, labels: ['设定依据', '法律依据', '实施依据', '办理依据', '政策依据', '法定依据', '法规依据', '审批依据'] },
+  { id: 'conditions', label: { zh: '申请条件', en: 'conditions' }, labels: ['申请条件', '受理条件', '办理条件', '申报条件', '准入条件', '受理标准', '申请人条件'] },
+  { id: 'materials', label: { zh: '申请材料', en: 'materials' }, labels: ['申请材料', '申报材料', '所需材料', '办理材料', '提交材料', '材料目录', '申请资料', '材料清单'] },
+  { id: 'place', label: { zh: '办理地点', en: 'place' }, labels: ['办理地点', '受理地点', '办公地点', '服务地点', '窗口地址', '办理地址', '受理窗口'] },
+  { id: 'office', label: { zh: '办理机构', en: 'office' }, labels: ['办理机构', '实施机构', '受理机构', '实施主体', '办理部门', '受理部门', '责任部门', '承办机构', '决定机构'] },
+  { id: 'fees', label: { zh: '收费标准', en: 'fees' }, labels: ['收费标准', '是否收费', '收费依据', '收费情况', '办理费用', '收费项目', '不收费', '收费'] },
+  { id: 'time', label: { zh: '办理时间', en: 'time' }, labels: ['办理时间', '受理时间', '办公时间', '工作时间', '服务时间', '办理时限', '承诺时限', '法定时限', '承诺办结时限'] },
+  { id: 'phone', label: { zh: '咨询电话', en: 'phone' }, labels: ['咨询电话', '联系电话', '咨询方式', '监督电话', '投诉电话', '咨询投诉', '监督投诉'] },
+  { id: 'procedure', label: { zh: '办理流程', en: 'procedure' }, labels: ['办理流程', '办理程序', '办事流程', '流程图', '审批流程', '办理步骤', '受理流程', '办理环节'] },
+];
+
+export const DEFAULT_GUIDE_TITLES = ['办事指南', '服务指南', '办事须知', '事项指南', '申办指南'];
+
+/** Element ids found in a text. */
+export function guideElementsIn(text: string, elements: GuideElement[]): string[] {
+  return elements.filter((e) => keywordRegExp(e.labels).test(text)).map((e) => e.id);
+}

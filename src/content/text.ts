@@ -1,0 +1,173 @@
+/**
+ * Text helpers of the content analysis (src/content/): character normalisation that keeps offsets,
+ * Simplified/Traditional variants of keywords (OpenCC), page-boilerplate detection (header, navigation,
+ * footer) and a visible-text walker over the parsed document that can leave boilerplate out.
+ */
+import type { AnyNode, Element } from 'domhandler';
+import * as OpenCC from 'opencc-js';
+
+/** Full-width digits and date punctuation to ASCII, one character for one (offsets stay valid). */
+export function normalizeWidth(s: string): string {
+  return s.replace(/[\uff10-\uff19\uff0d\uff0f\uff0e\uff1a\u3000\u00a0\u2212\u2010-\u2015\uff3b\uff3d]/g, (c) => {
+    const code = c.charCodeAt(0);
+    if (code >= 0xff10 && code <= 0xff19) return String.fromCharCode(code - 0xff10 + 48);
+    switch (c) {
+      case '\uff0d':
+      case '\u2212':
+      case '\u2010':
+      case '\u2011':
+      case '\u2012':
+      case '\u2013':
+      case '\u2014':
+      case '\u2015':
+        return '-';
+      case '\uff0f':
+        return '/';
+      case '\uff0e':
+        return '.';
+      case '\uff1a':
+        return ':';
+      case '\uff3b':
+        return '[';
+      case '\uff3d':
+        return ']';
+      default:
+        return ' ';
+    }
+  });
+}
+
+type Conv = (s: string) => string;
+let toSimplifiedFn: Conv | undefined;
+let toTraditionalFns: Conv[] | undefined;
+
+/** Traditional (Taiwan, Hong Kong, OpenCC standard) to Simplified Chinese. Lazily built (≈ 0.3 s once). */
+export function toSimplified(s: string): string {
+  if (!/[^\x00-\x7f]/.test(s)) return s;
+  toSimplifiedFn ??= ((tw: Conv, hk: Conv) => (x: string) => hk(tw(x)))(OpenCC.Converter({ from: 'tw', to: 'cn' }), OpenCC.Converter({ from: 'hk', to: 'cn' }));
+  return toSimplifiedFn(s);
+}
+
+/** Characters whose Taiwan and Hong Kong spellings differ from OpenCC's standard Traditional. */
+const REGIONAL: Record<string, string> = { 佈: '布', 裏: '裡', 綫: '線', 峯: '峰', 着: '著', 爲: '為', 僞: '偽', 衞: '衛', 啓: '啟' };
+
+/** A keyword and its Traditional spellings (OpenCC standard, plus Taiwan/Hong Kong character variants), de-duplicated. */
+export function variants(word: string): string[] {
+  toTraditionalFns ??= [OpenCC.Converter({ from: 'cn', to: 't' })];
+  const trad = toTraditionalFns.map((f) => f(word));
+  const regional = trad.map((t) => t.replace(/[佈裏綫峯着爲僞衞啓]/g, (c) => REGIONAL[c] ?? c));
+  return [...new Set([word, ...trad, ...regional])];
+}
+
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A regular expression matching any of the words in Simplified or Traditional spelling (longest first). */
+const reCache = new Map<string, RegExp>();
+export function keywordRegExp(words: readonly string[], flags = ''): RegExp {
+  const key = `${flags}\u0002${words.join('\u0001')}`;
+  const hit = reCache.get(key);
+  if (hit) {
+    hit.lastIndex = 0;
+    return hit;
+  }
+  const re = buildKeywordRegExp(words, flags);
+  if (reCache.size > 200) reCache.clear();
+  reCache.set(key, re);
+  return re;
+}
+
+function buildKeywordRegExp(words: readonly string[], flags: string): RegExp {
+  const all = [...new Set(words.flatMap(variants))].filter(Boolean).sort((a, b) => b.length - a.length);
+  if (!all.length) return /(?!)/;
+  return new RegExp(all.map(escapeRegExp).join('|'), flags);
+}
+
+/** Compacts whitespace and trims. */
+export function clean(s: string): string {
+  return s.replace(/[\s\u3000\u00a0]+/g, ' ').trim();
+}
+
+/** Elements whose text is never visible. */
+const INVISIBLE = new Set(['script', 'style', 'noscript', 'template', 'head', 'svg', 'select', 'iframe', 'object']);
+/** Block elements: their text is separated by newlines. */
+const BLOCK = new Set([
+  'p', 'div', 'br', 'li', 'ul', 'ol', 'tr', 'td', 'th', 'table', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'section', 'article', 'header',
+  'footer', 'nav', 'aside', 'dd', 'dt', 'dl', 'form', 'blockquote', 'pre', 'hr', 'main', 'title', 'caption', 'tbody', 'thead',
+]);
+
+export type Boilerplate = 'header' | 'nav' | 'footer' | false;
+
+function tokens(el: Element): string[] {
+  const cls = el.attribs?.class ?? '';
+  const id = el.attribs?.id ?? '';
+  return `${cls} ${id}`.toLowerCase().split(/\s+/).filter(Boolean);
+}
+
+/**
+ * What kind of page furniture an element is: page header, navigation or footer (where copyright years,
+ * ICP numbers, phone numbers and "today is …" widgets live), or false for content.
+ */
+export function boilerplateOf(el: Element): Boilerplate {
+  const name = el.name?.toLowerCase();
+  if (name === 'footer') return 'footer';
+  if (name === 'nav') return 'nav';
+  if (name === 'header') return 'header';
+  for (const t of tokens(el)) {
+    if (/foot|bottom|copyright|banquan/.test(t)) return 'footer';
+    if (/(^|[-_])(nav|navbar|navigation|menu|mainmenu|daohang|subnav)([-_]|$)|^nav|nav$/.test(t)) return 'nav';
+    if (/^(header|head|top|topbar|toolbar|site-header|page-header|tophead|top-bar)$/.test(t)) return 'header';
+  }
+  return false;
+}
+
+/** True when the element or one of its ancestors is the given boilerplate (or any, when kind is omitted). */
+export function inBoilerplate(node: AnyNode, kind?: Exclude<Boilerplate, false>): boolean {
+  for (let n: AnyNode | null = node; n; n = n.parent as AnyNode | null) {
+    if (n.type === 'tag') {
+      const b = boilerplateOf(n as Element);
+      if (b && (!kind || b === kind)) return true;
+    }
+  }
+  return false;
+}
+
+/** Visible text of a node, block elements separated by newlines; boilerplate subtrees left out when asked. */
+export function visibleText(node: AnyNode, opts: { skipBoilerplate?: boolean; skipLinks?: boolean } = {}): string {
+  const parts: string[] = [];
+  const walk = (n: AnyNode) => {
+    if (n.type === 'text') {
+      parts.push((n as unknown as { data: string }).data);
+      return;
+    }
+    if (n.type === 'cdata') {
+      return;
+    }
+    if (!('children' in n)) return;
+    if (n.type === 'tag' || n.type === 'script' || n.type === 'style') {
+      const el = n as Element;
+      const name = el.name.toLowerCase();
+      if (INVISIBLE.has(name)) return;
+      if (opts.skipBoilerplate && boilerplateOf(el)) return;
+      if (opts.skipLinks && name === 'a') return;
+      const block = BLOCK.has(name);
+      if (block) parts.push('\n');
+      for (const c of el.children as AnyNode[]) walk(c);
+      if (block) parts.push('\n');
+      return;
+    }
+    for (const c of (n as unknown as { children: AnyNode[] }).children) walk(c);
+  };
+  walk(node);
+  return parts
+    .join('')
+    .replace(/[ \t\r\f\v\u00a0\u3000]+/g, ' ')
+    .replace(/ ?\n[\s]*/g, '\n')
+    .trim();
+}
+
+/** Text of a node on one line (links and inline elements joined), for titles and list items. */
+export function lineText(node: AnyNode): string {
+  return clean(visibleText(node).replace(/\n/g, ' '));
+}
