@@ -121,23 +121,38 @@ export function maskCard(digits: string): string {
 }
 
 /**
- * Hides every run of `minRun` or more digits (spaces or dashes inside allowed, a trailing X kept as part of
- * the run): keeps the first two and last two characters. Used for every snippet and any free text that
+ * Hides every run of `minRun` or more digits (spaces inside allowed, a trailing X kept as part of the run):
+ * keeps the first two and last two characters. Used for every snippet and any free text that
  * leaves the privacy code, so a number nobody recognised cannot leak either.
  */
 export function maskDigitRuns(text: string, minRun = 7): string {
-  return text.replace(/\d(?:[\d\- ]*\d)?[Xx]?/g, (run) => {
+  return text.replace(/\d(?:[\d ]*\d)?[Xx]?/g, (run) => {
     const digits = run.replace(/[^\dXx]/g, '');
     if (digits.length < minRun) return run;
     return digits.slice(0, 2) + '*'.repeat(Math.max(1, digits.length - 4)) + digits.slice(-2);
   });
 }
 
-function snippetAt(text: string, index: number, length: number, radius: number): string {
-  const from = Math.max(0, index - radius);
-  const to = Math.min(text.length, index + length + radius);
-  const raw = text.slice(from, to).replace(/\s+/g, ' ');
-  return maskDigitRuns(raw);
+/**
+ * Text around a detection: every detection inside the window shown masked, then every other long digit run
+ * masked, so a snippet never carries a full number, recognised or not.
+ */
+function snippetAt(text: string, all: readonly Detection[], d: Detection, radius: number): string {
+  let from = Math.max(0, d.index - radius);
+  let to = Math.min(text.length, d.index + d.length + radius);
+  for (const x of all) {
+    if (x.index < from && x.index + x.length > from) from = x.index;
+    if (x.index < to && x.index + x.length > to) to = x.index + x.length;
+  }
+  let out = '';
+  let at = from;
+  for (const x of all) {
+    if (x.index < at || x.index >= to) continue;
+    out += text.slice(at, x.index) + x.masked;
+    at = x.index + x.length;
+  }
+  out += text.slice(at, to);
+  return maskDigitRuns(out.replace(/\s+/g, ' '));
 }
 
 /** Normalises full-width digits and letters (１３８… → 138…) the way a reader sees them. */
@@ -175,7 +190,7 @@ export function scanPersonalData(input: string, o: DetectOptions): ScanResult {
   const push = (kind: PersonalDataKind, masked: string, index: number, length: number, full: string) => {
     seen[kind].add(full);
     taken.push([index, index + length]);
-    out.push({ kind, masked, index, length, snippet: snippetAt(text, index, length, radius) });
+    out.push({ kind, masked, index, length, snippet: '' });
   };
 
   // Resident IDs, 18 characters, not part of a longer alphanumeric token (统一社会信用代码, order numbers…).
@@ -210,6 +225,7 @@ export function scanPersonalData(input: string, o: DetectOptions): ScanResult {
     push('bankcard', maskCard(digits), idx, m[0].length, digits);
   }
   out.sort((a, b) => a.index - b.index);
+  for (const d of out) d.snippet = snippetAt(text, out, d, radius);
   const distinct = { id: seen.id.size, id15: seen.id15.size, mobile: seen.mobile.size, bankcard: seen.bankcard.size };
   return { detections: out, counts: countByKind(out), distinct, capped: out.length >= max };
 }
