@@ -69,8 +69,8 @@ afterAll(async () => {
 
 describe('quarterly run in process', () => {
   it('checks every operating site once; a hanging or dead site is a recorded failure, never a stopped run', async () => {
-    const a = await site(generateSite({ name: '甲市人民政府', seed: 1, articlesPerColumn: 2, externalOrigin: ext.origin, planted: false, gbk: false }).routes);
-    const b = await site(generateSite({ name: '甲市教育局', seed: 2, articlesPerColumn: 2, externalOrigin: ext.origin, gbk: false }).routes);
+    const a = await site(generateSite({ name: '甲市人民政府', seed: 1, articlesPerColumn: 2, externalOrigin: ext.origin, planted: false }).routes);
+    const b = await site(generateSite({ name: '甲市教育局', seed: 2, articlesPerColumn: 2, externalOrigin: ext.origin }).routes);
     const dead = await serve(new Map());
     const deadOrigin = dead.origin;
     await dead.close();
@@ -145,7 +145,7 @@ describe('govcheck run (CLI): killed mid-run with SIGKILL, then run again', () =
   it('continues with the unfinished sites; every site ends with exactly one result and finished ones are not checked again', async () => {
     const rows: Array<[string, string, string]> = [];
     for (let i = 0; i < 8; i++) {
-      const s = await site(slow(generateSite({ name: `丙市第${i + 1}局`, seed: 10 + i, articlesPerColumn: 2, externalOrigin: ext.origin, planted: i % 2 === 0, gbk: false }).routes, 40));
+      const s = await site(slow(generateSite({ name: `丙市第${i + 1}局`, seed: 10 + i, articlesPerColumn: 2, externalOrigin: ext.origin, planted: i % 2 === 0 }).routes, 40));
       rows.push([`丙市第${i + 1}局`, `${s.origin}/`, '丙市']);
     }
     const db = path.join(tmp.dir, 'resume.db');
