@@ -1,0 +1,239 @@
+/**
+ * publish-dates — W-V4 伪造发稿日期 / 发布日期不准确, 旧稿新发.
+ *
+ * Cross-checks the dates the crawl saw, relative to the inspection date (as-of):
+ * - dates in the future (a list date or an article's own date after as-of);
+ * - a list date much newer than the linked article's own date (meta PubDate, JSON-LD, labelled visible
+ *   date, TRS/Hanweb URL date): a 旧稿新发 candidate, reported with both dates and both URLs;
+ * - an article whose shown date is much newer than the date its CMS wrote into the URL at creation;
+ * - the same title listed again under a different URL with a much newer date;
+ * - a list date older than the article's own date, and a PubDate meta that disagrees with the visible date
+ *   (发布日期不准确, warnings).
+ * Republished items are candidates for a person to confirm (tier "suspected" by default).
+ */
+import { z } from 'zod';
+import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import { daysBetween } from '../src/content/dates.js';
+import { analyzePage, DEFAULT_PLACEHOLDERS, type ArticleInfo, type PageContent } from '../src/content/page.js';
+import { normalizeName } from '../src/content/columns.js';
+
+const ID = 'publish-dates';
+
+const severity = z.enum(['veto', 'deduction', 'warning', 'info']);
+const tier = z.enum(['confirmed', 'suspected']);
+
+export default defineCheck({
+  meta: {
+    id: ID,
+    title: { zh: '发布日期准确性', en: 'Publication dates' },
+    description: {
+      zh: '发布日期晚于检查日期、列表日期远新于文章自身日期（旧稿新发）、同一标题以新日期重复发布、PubDate 与页面显示日期不一致等发布日期问题。',
+      en: 'Publication dates after the inspection date, list dates much newer than the article’s own date (old items republished), the same title republished with a new date, and PubDate meta that disagrees with the visible date.',
+    },
+    scope: ['website'],
+    rules: ['W-V4'],
+    options: z.object({
+      placeholders: z.array(z.string()).default(DEFAULT_PLACEHOLDERS),
+      /** Days after as-of a date may lie before it counts as in the future. */
+      futureToleranceDays: z.number().int().nonnegative().default(0),
+      futureSeverity: severity.default('veto'),
+      futureTier: tier.default('confirmed'),
+      /** A list (or shown) date this many days newer than the item's own date is a 旧稿新发 candidate. */
+      republishDays: z.number().int().positive().default(30),
+      republishSeverity: severity.default('veto'),
+      republishTier: tier.default('suspected'),
+      /** List date older than the article's own date by more than this: inaccurate date (warning). */
+      mismatchDays: z.number().int().nonnegative().default(3),
+      /** PubDate meta and visible date further apart than this: inaccurate date (warning). */
+      metaMismatchDays: z.number().int().nonnegative().default(1),
+      /** Shortest title compared for repeated publication. */
+      minTitleChars: z.number().int().positive().default(8),
+      /** Findings kept per code (the summary counts all). */
+      maxFindingsPerCode: z.number().int().positive().default(50),
+    }),
+    messages: {
+      'future-list': { zh: '列表中“{title}”的发布日期 {date} 晚于检查日期 {asOf}', en: 'List date {date} of "{title}" is after the inspection date {asOf}' },
+      'future-article': { zh: '文章“{title}”的发布日期 {date}（{source}）晚于检查日期 {asOf}', en: 'Article "{title}" is dated {date} ({source}), after the inspection date {asOf}' },
+      republished: { zh: '疑似旧稿新发：“{title}”列表日期 {listDate}，文章自身日期 {articleDate}（{source}），相差 {days} 天', en: 'Possibly republished: "{title}" is listed on {listDate} but dated {articleDate} ({source}) on its page, {days} days apart' },
+      'republished-url': { zh: '疑似旧稿新发：“{title}”显示日期 {shown}，网址中的生成日期为 {urlDate}，相差 {days} 天', en: 'Possibly republished: "{title}" shows {shown} but its URL was created on {urlDate}, {days} days apart' },
+      'republished-title': { zh: '疑似旧稿新发：“{title}”于 {first} 已发布，{second} 以新网址再次发布', en: 'Possibly republished: "{title}" was published on {first} and again on {second} under a new URL' },
+      'list-older': { zh: '发布日期不一致：“{title}”列表日期 {listDate}，文章日期 {articleDate}', en: 'Dates disagree: "{title}" listed on {listDate}, dated {articleDate} on its page' },
+      'meta-mismatch': { zh: '发布日期不一致：“{title}”页面显示 {visible}，PubDate 标签为 {meta}', en: 'Dates disagree: "{title}" shows {visible} but its PubDate tag says {meta}' },
+    },
+  },
+  collect(ctx, options) {
+    return analyzePage(ctx, { placeholders: options.placeholders });
+  },
+  run(site, ctx) {
+    const o = ctx.options;
+    const asOf = ctx.asOf;
+    const findings: FindingInput[] = [];
+    const counts: Record<string, number> = {};
+    const add = (f: FindingInput) => {
+      counts[f.code] = (counts[f.code] ?? 0) + 1;
+      if (counts[f.code] <= o.maxFindingsPerCode) findings.push(f);
+    };
+    const contents: Array<[string, PageContent]> = [];
+    const articles = new Map<string, { url: string; info: ArticleInfo }>();
+    for (const p of site.pages) {
+      const c = p.collected[ID] as PageContent | undefined;
+      if (!c || typeof c !== 'object' || !('kind' in c)) continue;
+      contents.push([p.finalUrl, c]);
+      if (c.article) {
+        articles.set(p.url, { url: p.finalUrl, info: c.article });
+        articles.set(p.finalUrl, { url: p.finalUrl, info: c.article });
+      }
+    }
+    const futureLimit = (() => {
+      const d = new Date(`${asOf}T00:00:00Z`);
+      d.setUTCDate(d.getUTCDate() + o.futureToleranceDays);
+      return d.toISOString().slice(0, 10);
+    })();
+
+    // Articles: own date in the future, meta vs visible, shown date vs URL creation date.
+    const seenArticles = new Set<string>();
+    for (const { url, info } of articles.values()) {
+      if (seenArticles.has(url)) continue;
+      seenArticles.add(url);
+      const shown = info.visible?.source === 'label' ? info.visible : info.meta ?? info.jsonld ?? info.visible;
+      const future = [info.meta, info.jsonld, info.visible].find((d) => d && d.date > futureLimit);
+      if (future) {
+        add({
+          code: 'future-article',
+          params: { title: info.title, date: future.date, source: future.key ?? future.source, asOf },
+          severity: o.futureSeverity,
+          tier: o.futureTier,
+          rule: 'W-V4',
+          url,
+          target: url,
+          evidence: { expected: `a date not after ${asOf}`, actual: future.raw, dateSource: future.source, key: future.key, title: info.title, asOf },
+        });
+      }
+      if (info.meta && info.visible?.source === 'label') {
+        const gap = Math.abs(daysBetween(info.meta.date, info.visible.date));
+        if (gap > o.metaMismatchDays) {
+          add({
+            code: 'meta-mismatch',
+            params: { title: info.title, visible: info.visible.date, meta: info.meta.date },
+            severity: 'warning',
+            rule: 'W-V4',
+            url,
+            target: url,
+            evidence: { expected: 'PubDate tag equal to the visible publication date', actual: `${info.meta.key}=${info.meta.raw}; visible ${info.visible.raw}`, metaDate: info.meta.date, visibleDate: info.visible.date, days: gap },
+          });
+        }
+      }
+      if (info.url && shown && shown.date <= futureLimit) {
+        const gap = daysBetween(info.url.date, shown.date);
+        if (gap > o.republishDays) {
+          add({
+            code: 'republished-url',
+            params: { title: info.title, shown: shown.date, urlDate: info.url.date, days: gap },
+            severity: o.republishSeverity,
+            tier: o.republishTier,
+            rule: 'W-V4',
+            url,
+            target: url,
+            evidence: { expected: `shown date within ${o.republishDays} days of the URL's creation date`, actual: `shown ${shown.raw} (${shown.source}); URL ${info.url.raw}`, shownDate: shown.date, urlDate: info.url.date, urlPattern: info.url.key, days: gap },
+          });
+        }
+      }
+    }
+
+    // List items: future list dates, list vs article, repeated titles.
+    const seenItems = new Set<string>();
+    const byTitle = new Map<string, Array<{ title: string; href: string; date: string; listedOn: string }>>();
+    for (const [pageUrl, c] of contents) {
+      for (const b of c.blocks) {
+        for (const it of b.items) {
+          if (!it.date || it.yearInferred) continue;
+          const key = `${it.href ?? it.title}|${it.date}`;
+          if (seenItems.has(key)) continue;
+          seenItems.add(key);
+          if (it.date > futureLimit) {
+            add({
+              code: 'future-list',
+              params: { title: it.title, date: it.date, asOf },
+              severity: o.futureSeverity,
+              tier: o.futureTier,
+              rule: 'W-V4',
+              url: pageUrl,
+              target: it.href,
+              evidence: { location: b.selector, snippet: `${it.title} ${it.raw ?? ''}`, expected: `a date not after ${asOf}`, actual: it.raw ?? it.date, listUrl: pageUrl, itemUrl: it.href, asOf },
+            });
+            continue;
+          }
+          if (it.href) {
+            const norm = normalizeName(it.title).replace(/[“”"'‘’，。、：:;；!！?？]/g, '');
+            if (norm.length >= o.minTitleChars) {
+              const list = byTitle.get(norm) ?? [];
+              if (!list.some((x) => x.href === it.href)) list.push({ title: it.title, href: it.href, date: it.date, listedOn: pageUrl });
+              byTitle.set(norm, list);
+            }
+          }
+          const art = it.href ? articles.get(it.href) : undefined;
+          if (!art) continue;
+          const own = [art.info.meta, art.info.jsonld, art.info.visible?.source === 'label' ? art.info.visible : undefined, art.info.url].filter((d): d is NonNullable<typeof d> => Boolean(d) && d!.date <= futureLimit);
+          if (!own.length) continue;
+          const oldest = own.reduce((a, d) => (d.date < a.date ? d : a));
+          const newest = own.reduce((a, d) => (d.date > a.date ? d : a));
+          const ahead = daysBetween(oldest.date, it.date);
+          if (ahead > o.republishDays) {
+            add({
+              code: 'republished',
+              params: { title: it.title, listDate: it.date, articleDate: oldest.date, source: oldest.key ?? oldest.source, days: ahead },
+              severity: o.republishSeverity,
+              tier: o.republishTier,
+              rule: 'W-V4',
+              url: pageUrl,
+              target: art.url,
+              evidence: {
+                location: b.selector,
+                expected: `list date within ${o.republishDays} days of the article's own date`,
+                actual: `listed ${it.raw ?? it.date}; article ${oldest.raw} (${oldest.source})`,
+                listDate: it.date,
+                listUrl: pageUrl,
+                articleDate: oldest.date,
+                articleDateSource: oldest.source,
+                articleUrl: art.url,
+                days: ahead,
+              },
+            });
+            continue;
+          }
+          const behind = daysBetween(it.date, newest.date);
+          if (behind > o.mismatchDays) {
+            add({
+              code: 'list-older',
+              params: { title: it.title, listDate: it.date, articleDate: newest.date },
+              severity: 'warning',
+              rule: 'W-V4',
+              url: pageUrl,
+              target: art.url,
+              evidence: { location: b.selector, expected: 'the same date in the list and on the article', actual: `listed ${it.date}; article ${newest.raw} (${newest.source})`, listDate: it.date, listUrl: pageUrl, articleDate: newest.date, articleUrl: art.url, days: behind },
+            });
+          }
+        }
+      }
+    }
+    for (const list of byTitle.values()) {
+      if (list.length < 2) continue;
+      const sorted = [...list].sort((a, b) => a.date.localeCompare(b.date));
+      const first = sorted[0];
+      const last = sorted[sorted.length - 1];
+      const gap = daysBetween(first.date, last.date);
+      if (gap <= o.republishDays) continue;
+      add({
+        code: 'republished-title',
+        params: { title: last.title, first: first.date, second: last.date },
+        severity: o.republishSeverity,
+        tier: o.republishTier,
+        rule: 'W-V4',
+        url: last.listedOn,
+        target: last.href,
+        evidence: { expected: 'each item published once', actual: `${first.date} ${first.href}; ${last.date} ${last.href}`, firstDate: first.date, firstUrl: first.href, firstListedOn: first.listedOn, secondDate: last.date, secondUrl: last.href, secondListedOn: last.listedOn, days: gap },
+      });
+    }
+    return { findings, summary: { ...counts, articlesWithDates: [...seenArticles].length, listItemsChecked: seenItems.size } };
+  },
+});

@@ -1,0 +1,183 @@
+/**
+ * services — W-V6 服务不实用.
+ *
+ * Finds the online-service entrance (网上办事, 政务服务, 一网通办…) and the service guides (办事指南) among the
+ * crawled pages. No online service at all, or an entrance that does not open, fails the site; a guide that
+ * lacks key elements (name, legal basis, conditions, materials, place, office, fees, time, phone,
+ * procedure — recognised by their labels in the guide's content, not in the page footer) is reported with
+ * what is missing; forms and attachments on guide pages that cannot be downloaded are reported too (the
+ * download failure itself is scored by broken-links under W-D2). The spec does not fix W-V6's exact
+ * sub-clauses, so every element list and severity here is an option.
+ */
+import { z } from 'zod';
+import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import { DEFAULT_GUIDE_ELEMENTS, DEFAULT_GUIDE_TITLES, guideElementSchema, guideElementsIn } from '../src/content/guides.js';
+import { analyzePage, DEFAULT_PLACEHOLDERS } from '../src/content/page.js';
+import { clean, inBoilerplate, keywordRegExp, toSimplified, visibleText } from '../src/content/text.js';
+
+const ID = 'services';
+
+export const DEFAULT_SERVICE_WORDS = ['网上办事', '政务服务', '在线办事', '办事服务', '一网通办', '网上办理', '在线办理', '办事大厅', '政务服务网', '我要办', '办事指南', '在线服务', '网上服务', '便民服务'];
+
+const severity = z.enum(['veto', 'deduction', 'warning', 'info']);
+
+interface Collected {
+  guide?: { title: string; found: string[] };
+  entryPage: boolean;
+}
+
+export default defineCheck({
+  meta: {
+    id: ID,
+    title: { zh: '办事服务', en: 'Online services' },
+    description: {
+      zh: '须有可用的网上办事入口；办事指南须包含事项名称、设定依据、申请条件、申请材料、办理地点、办理机构、收费标准、办理时间、咨询电话、办理流程等要素，附件表格须能下载。',
+      en: 'An online-service entrance must work; service guides must give name, legal basis, conditions, materials, place, office, fees, time, phone and procedure, and their forms must download.',
+    },
+    scope: ['website'],
+    rules: ['W-V6'],
+    options: z.object({
+      /** Link texts of an online-service entrance (Traditional spellings match too). */
+      serviceWords: z.array(z.string()).default(DEFAULT_SERVICE_WORDS),
+      /** Title words of a service guide page. */
+      guideTitles: z.array(z.string()).default(DEFAULT_GUIDE_TITLES),
+      /** Key elements of a guide and their labels. */
+      elements: z.array(guideElementSchema).default(DEFAULT_GUIDE_ELEMENTS),
+      /** Element ids a guide must have (default: all). */
+      requiredElements: z.array(z.string()).optional(),
+      /** A page without a guide title is a guide when it shows at least this many element labels. */
+      minElementsForGuide: z.number().int().positive().default(5),
+      noServicesSeverity: severity.default('veto'),
+      missingSeverity: severity.default('veto'),
+      formSeverity: severity.default('warning'),
+      /** Entrances beyond the crawl and guide attachments verified through the shared client. */
+      maxProbes: z.number().int().nonnegative().default(30),
+      maxFindings: z.number().int().positive().default(50),
+    }),
+    messages: {
+      'no-services': { zh: '未发现网上办事入口或办事指南', en: 'No online-service entrance or service guide found' },
+      'services-broken': { zh: '网上办事入口无法使用：{entries}', en: 'Online-service entrance does not work: {entries}' },
+      'guide-incomplete': { zh: '办事指南“{title}”缺少要素：{missing}', en: 'Service guide "{title}" lacks: {missingEn}' },
+      'form-unavailable': { zh: '办事指南“{title}”的附件“{text}”无法下载（{reason}）', en: 'Attachment "{text}" of service guide "{title}" cannot be downloaded ({reason})' },
+    },
+  },
+  collect(ctx, options): Collected | undefined {
+    const { page, dom, text, $ } = ctx;
+    if (page.error) return undefined;
+    const headingEl = $('h1, h2')
+      .toArray()
+      .find((h) => !inBoilerplate(h));
+    const heading = headingEl ? clean($(headingEl).text()) : '';
+    const name = toSimplified(`${page.meta.articletitle ?? ''} ${page.title} ${heading}`);
+    const titleMatch = keywordRegExp(options.guideTitles).test(name);
+    const entryPage = keywordRegExp(options.serviceWords).test(toSimplified(`${page.title} ${page.meta.columnname ?? ''}`));
+    const rough = guideElementsIn(text, options.elements);
+    if (!titleMatch && rough.length < options.minElementsForGuide) return { entryPage };
+    const main = visibleText(dom, { skipBoilerplate: true });
+    const found = guideElementsIn(main, options.elements);
+    const content = analyzePage(ctx, { placeholders: DEFAULT_PLACEHOLDERS });
+    const isGuide = (titleMatch && content.kind !== 'list' && content.longLinks < 5) || found.length >= options.minElementsForGuide;
+    if (!isGuide) return { entryPage };
+    return { entryPage, guide: { title: clean(page.meta.articletitle ?? (heading || page.title)).slice(0, 80), found } };
+  },
+  async run(site, ctx) {
+    const o = ctx.options;
+    if (!site.home || site.home.error) return { findings: [], notApplicable: 'home page not available (see availability)' };
+    const findings: FindingInput[] = [];
+    const byUrl = new Map(site.pages.flatMap((p) => [[p.url, p], [p.finalUrl, p]] as const));
+    const serviceRe = keywordRegExp(o.serviceWords);
+    let probes = 0;
+
+    const entries = new Map<string, { url: string; text: string; foundOn: string }>();
+    for (const p of site.pages) {
+      for (const l of p.links) {
+        if (!l.url || l.element !== 'a' || l.attachment) continue;
+        const t = toSimplified(l.text);
+        if (t.length > 20 || !serviceRe.test(t)) continue;
+        if (!entries.has(l.url)) entries.set(l.url, { url: l.url, text: l.text, foundOn: p.finalUrl });
+      }
+    }
+    const guides = site.pages.filter((p) => (p.collected[ID] as Collected | undefined)?.guide);
+    const checked: Array<{ url: string; text: string; works: boolean; why: string }> = [];
+    for (const e of entries.values()) {
+      const p = byUrl.get(e.url);
+      if (p) {
+        checked.push({ ...e, works: !p.error && (p.status === null || p.status < 400), why: p.error ? `${p.error.kind} ${p.error.status ?? ''}`.trim() : `HTTP ${p.status}` });
+        continue;
+      }
+      if (probes >= o.maxProbes) continue;
+      probes++;
+      const r = await ctx.http.probe(e.url);
+      checked.push({ ...e, works: !r.error && r.status !== null && r.status < 400, why: r.error ? r.error.kind : `HTTP ${r.status}` });
+    }
+    const working = checked.filter((c) => c.works);
+    if (!entries.size && !guides.length) {
+      findings.push({ code: 'no-services', severity: o.noServicesSeverity, rule: 'W-V6', url: site.home.finalUrl, evidence: { expected: `a link named like ${o.serviceWords.slice(0, 5).join('/')} or a service guide`, actual: 'none found on the crawled pages', pagesSeen: site.pages.length } });
+    } else if (checked.length && !working.length && !guides.length) {
+      findings.push({
+        code: 'services-broken',
+        params: { entries: checked.map((c) => `${c.text}（${c.why}）`).join('；') },
+        severity: o.noServicesSeverity,
+        rule: 'W-V6',
+        url: site.home.finalUrl,
+        target: checked[0].url,
+        evidence: { expected: 'an online-service entrance that opens', actual: checked.map((c) => `${c.url}: ${c.why}`).join('; '), entries: checked },
+      });
+    }
+
+    const required = o.elements.filter((e) => !o.requiredElements || o.requiredElements.includes(e.id));
+    let incomplete = 0;
+    let attachments = 0;
+    let brokenAttachments = 0;
+    for (const p of guides) {
+      const g = (p.collected[ID] as Collected).guide!;
+      const missing = required.filter((e) => !g.found.includes(e.id));
+      if (missing.length) {
+        incomplete++;
+        if (findings.length < o.maxFindings)
+          findings.push({
+            code: 'guide-incomplete',
+            params: { title: g.title, missing: missing.map((m) => m.label.zh).join('、'), missingEn: missing.map((m) => m.label.en).join(', ') },
+            severity: o.missingSeverity,
+            rule: 'W-V6',
+            url: p.finalUrl,
+            target: p.finalUrl,
+            evidence: {
+              guide: g.title,
+              expected: required.map((e) => e.label.zh).join('、'),
+              actual: `found: ${g.found.map((id) => o.elements.find((e) => e.id === id)?.label.zh ?? id).join('、') || '-'}`,
+              found: g.found,
+              missing: missing.map((m) => m.id),
+            },
+          });
+      }
+      const seen = new Set<string>();
+      for (const l of p.links) {
+        if (!l.url || !l.attachment || seen.has(l.url)) continue;
+        seen.add(l.url);
+        if (probes >= o.maxProbes) break;
+        probes++;
+        attachments++;
+        const r = await ctx.http.probe(l.url);
+        const bad = Boolean(r.error) || r.status === null || r.status >= 400;
+        if (!bad) continue;
+        brokenAttachments++;
+        const reason = r.error ? r.error.kind : `HTTP ${r.status}`;
+        if (findings.length < o.maxFindings)
+          findings.push({
+            code: 'form-unavailable',
+            params: { title: g.title, text: l.text || l.url, reason },
+            severity: o.formSeverity,
+            rule: 'W-V6',
+            url: p.finalUrl,
+            target: l.url,
+            evidence: { location: l.selector, snippet: l.text, expected: 'HTTP 2xx', actual: reason, status: r.status },
+          });
+      }
+    }
+    return {
+      findings,
+      summary: { entrances: checked.length, workingEntrances: working.length, entranceList: checked.slice(0, 10), guides: guides.length, incompleteGuides: incomplete, attachments, brokenAttachments },
+    };
+  },
+});

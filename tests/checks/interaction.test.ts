@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import interaction from '../../checks/interaction.js';
+import { html, runOffline, runServed } from '../content/run.js';
+import { externalRoutes, generateSite, serve, type Served } from '../fixtures/site.js';
+
+const home = (links: string) => html('示例市人民政府', `<div class="block"><h3>政务要闻</h3><ul><li><a href="/n/1.html">全市经济运行情况新闻发布会召开</a><span>2024-06-28</span></li></ul></div><p>${links}</p>`);
+
+describe('interaction (W-V5)', () => {
+  it('reads labelled messages in Simplified and Traditional, and lists that only show a status, within the past year', async () => {
+    const block = (t: string, asked: string, replied?: string, tr = false) =>
+      `<div class="msg"><p>${tr ? '標題' : '标题'}：${t}</p><p>${tr ? '留言時間' : '留言时间'}：${asked}</p>${replied ? `<p>${tr ? '回覆時間' : '回复时间'}：${replied}</p><p>${tr ? '回覆內容' : '回复内容'}：已转交相关部门。</p>` : `<p>${tr ? '回覆時間' : '回复时间'}：</p>`}</div>`;
+    const pages = [
+      { path: '/', html: home('<a href="/hdjl/">互动交流</a> <a href="/zxts/">諮詢投訴</a> <a href="/zmxx/">政民互动</a>') },
+      {
+        path: '/hdjl/',
+        html: html('互动交流', `<h2>留言选登</h2>${block('小区停车难问题', '2024-06-01', '2024-06-05')}${block('学校周边交通拥堵', '2024-02-01')}${block('供暖费标准', '2024-01-10', '2024-05-20')}${block('老年卡办理', '2023-03-01')}`),
+      },
+      { path: '/zxts/', html: html('諮詢投訴', `<h2>諮詢投訴</h2>${block('道路積水問題', '2024-03-15', undefined, true)}${block('路燈維修', '2024-06-10', '2024-06-12', true)}`) },
+      {
+        path: '/zmxx/',
+        html: html('政民互动', `<h2>政民互动</h2><ul class="list"><li><a href="/zmxx/1.html">关于公交站台设置的建议</a><span>已回复</span><span>2024-05-01</span></li><li><a href="/zmxx/2.html">关于菜市场噪音扰民的反映</a><span>办理中</span><span>2024-04-20</span></li></ul>`),
+      },
+    ];
+    const r = await runOffline(interaction, pages, { maxProbes: 0 }, '2024-07-01');
+    const by = (code: string) => r.findings.filter((f) => f.code === code).map((f) => f.params.title).sort();
+    expect(by('unanswered')).toEqual(['学校周边交通拥堵', '道路積水問題']);
+    expect(by('late')).toEqual(['供暖费标准']);
+    expect(by('unanswered-warning')).toEqual(['关于菜市场噪音扰民的反映']);
+    expect(r.findings.find((f) => f.params.title === '学校周边交通拥堵')).toMatchObject({ severity: 'veto', rule: 'W-V5', evidence: { askedOn: '2024-02-01', repliedOn: null, status: 'unanswered' } });
+    expect(r.findings.find((f) => f.code === 'late')).toMatchObject({ params: { days: 131 }, evidence: { askedOn: '2024-01-10', repliedOn: '2024-05-20' } });
+    // A message from 2023-03 is older than a year: not judged.
+    expect(r.findings.some((f) => f.params.title === '老年卡办理')).toBe(false);
+    expect(r.summary).toMatchObject({ messages: 7, answered: 3, late: 1, unanswered: 2, nearingLine: 1, workingChannels: 3 });
+    expect(r.status).toBe('fail');
+  });
+
+  it('requires a consultation channel; petition and report channels do not count', async () => {
+    const none = await runOffline(interaction, [{ path: '/', html: home('<a href="/xf/">网上信访</a> <a href="/jb/">纪检监察举报</a>') }], { maxProbes: 0 });
+    expect(none.findings).toHaveLength(1);
+    expect(none.findings[0]).toMatchObject({ code: 'no-channel', severity: 'veto', rule: 'W-V5' });
+    const dead = await runOffline(interaction, [{ path: '/', html: home('<a href="/hdjl/">互动交流</a>') }, { path: '/hdjl/', html: '<html><body>Not Found</body></html>', status: 404 }], { maxProbes: 0 });
+    expect(dead.findings[0]).toMatchObject({ code: 'channel-broken', severity: 'veto', evidence: { actual: 'http://127.0.0.1:9/hdjl/: http_error 404' } });
+  });
+});
+
+describe('interaction on served fixture sites', () => {
+  let ext: Served;
+  const servers: Served[] = [];
+  beforeAll(async () => {
+    ext = await serve(externalRoutes());
+  });
+  afterAll(async () => {
+    await Promise.all([ext.close(), ...servers.map((s) => s.close())]);
+  });
+  const up = async (o: Parameters<typeof generateSite>[0]) => {
+    const site = generateSite({ externalOrigin: ext.origin, planted: false, gbk: false, ...o });
+    const s = await serve(site.routes);
+    servers.push(s);
+    return { site, s };
+  };
+
+  it('answered messages pass; each planted late, unanswered and nearly late message is reported once', async () => {
+    const { s: clean } = await up({});
+    const ok = (await runServed([interaction], clean.origin, '2024-07-01'))['interaction'];
+    expect(ok.findings).toEqual([]);
+    expect(ok.summary).toMatchObject({ messages: 4, answered: 4 });
+
+    const { site, s } = await up({ freshness: { unansweredMessages: 2, lateMessages: 1, nearingMessages: 1 } });
+    const r = (await runServed([interaction], s.origin, '2024-07-01'))['interaction'];
+    const expected = site.truth.freshness!.messages;
+    const code = { unanswered: 'unanswered', late: 'late', nearing: 'unanswered-warning' } as const;
+    for (const m of expected) {
+      const found = r.findings.filter((f) => f.params.title === m.title);
+      if (m.expect === 'answered') expect(found, m.title).toEqual([]);
+      else {
+        expect(found, m.title).toHaveLength(1);
+        expect(found[0]).toMatchObject({ code: code[m.expect], evidence: { askedOn: m.askedOn } });
+      }
+    }
+    expect(r.findings.filter((f) => f.severity === 'veto')).toHaveLength(3);
+    expect(r.status).toBe('fail');
+  });
+
+  it('a channel that is only a placeholder does not work; a channel beyond the crawl is fetched to verify it', async () => {
+    const { s } = await up({ freshness: { interaction: 'placeholder' } });
+    const r = (await runServed([interaction], s.origin, '2024-07-01'))['interaction'];
+    expect(r.findings[0]).toMatchObject({ code: 'channel-broken', severity: 'veto' });
+    expect(String(r.findings[0].evidence.actual)).toContain('placeholder');
+
+    const { s: deep } = await up({});
+    const shallow = (await runServed([interaction], deep.origin, '2024-07-01', {}, { maxDepth: 0 }))['interaction'];
+    expect(shallow.findings).toEqual([]);
+    expect(shallow.summary).toMatchObject({ channels: 2, workingChannels: 2 });
+    expect(deep.hits.get('GET /hdjl/')).toBe(1);
+  });
+});

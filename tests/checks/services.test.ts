@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import services from '../../checks/services.js';
+import { html, runOffline, runServed } from '../content/run.js';
+import { GUIDE_ROWS } from '../fixtures/freshness.js';
+import { externalRoutes, generateSite, serve, type Served } from '../fixtures/site.js';
+
+const guide = (title: string, rows: Array<[string, string]>) => html(title, `<div class="article"><h1>${title}</h1><table>${rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table></div>`);
+
+describe('services (W-V6)', () => {
+  it('finds guides by title or by their labels, in Simplified and Traditional, and names the missing elements', async () => {
+    const trad: Array<[string, string]> = [['事項名稱', '居住證辦理'], ['設定依據', '《居住證暫行條例》'], ['申請條件', '在本市居住半年以上'], ['申請材料', '身份證'], ['辦理地點', '各派出所'], ['辦理機構', '市公安局'], ['收費標準', '不收費'], ['辦理時間', '工作日'], ['諮詢電話', '12345'], ['辦理流程', '申請、受理、發證']];
+    const pages = [
+      { path: '/', html: html('示例市人民政府', '<p><a href="/bsfw/">网上办事</a></p>') },
+      { path: '/bsfw/', html: html('网上办事', '<h2>网上办事</h2><ul class="list"><li><a href="/bsfw/1.html">居住证办理办事指南</a></li><li><a href="/bsfw/2.html">居住證辦理</a></li><li><a href="/bsfw/3.html">建设工程规划许可</a></li></ul>') },
+      { path: '/bsfw/1.html', html: guide('居住证办理办事指南', GUIDE_ROWS.filter(([id]) => id !== 'basis' && id !== 'procedure').map(([, k, v]) => [k, v])) },
+      { path: '/bsfw/2.html', html: guide('居住證辦理', trad) },
+      // No guide title, but enough element labels: still a guide.
+      { path: '/bsfw/3.html', html: guide('建设工程规划许可', GUIDE_ROWS.filter(([id]) => id !== 'fees').map(([, k, v]) => [k, v])) },
+    ];
+    const r = await runOffline(services, pages, { maxProbes: 0 });
+    const inc = r.findings.filter((f) => f.code === 'guide-incomplete');
+    expect(inc.map((f) => [f.params.title, f.evidence.missing])).toEqual(
+      expect.arrayContaining([
+        ['居住证办理办事指南', ['basis', 'procedure']],
+        ['建设工程规划许可', ['fees']],
+      ]),
+    );
+    expect(inc).toHaveLength(2);
+    expect(inc[0]).toMatchObject({ severity: 'veto', rule: 'W-V6' });
+    expect(inc.find((f) => f.params.title === '居住证办理办事指南')!.message).toBe('办事指南“居住证办理办事指南”缺少要素：设定依据、办理流程');
+    expect(r.summary).toMatchObject({ guides: 3, incompleteGuides: 2 });
+    // Which elements are required is configuration.
+    const lenient = await runOffline(services, pages, { maxProbes: 0, requiredElements: ['name', 'conditions', 'materials', 'place', 'time', 'phone'] });
+    expect(lenient.findings).toEqual([]);
+  });
+
+  it('requires online services', async () => {
+    const r = await runOffline(services, [{ path: '/', html: html('示例市人民政府', '<p>首页</p>') }], { maxProbes: 0 });
+    expect(r.findings).toHaveLength(1);
+    expect(r.findings[0]).toMatchObject({ code: 'no-services', severity: 'veto', rule: 'W-V6' });
+  });
+});
+
+describe('services on served fixture sites', () => {
+  let ext: Served;
+  const servers: Served[] = [];
+  beforeAll(async () => {
+    ext = await serve(externalRoutes());
+  });
+  afterAll(async () => {
+    await Promise.all([ext.close(), ...servers.map((s) => s.close())]);
+  });
+  const up = async (o: Parameters<typeof generateSite>[0]) => {
+    const site = generateSite({ externalOrigin: ext.origin, planted: false, gbk: false, ...o });
+    const s = await serve(site.routes);
+    servers.push(s);
+    return { site, s };
+  };
+
+  it('the fixture guide is complete and its forms download; planted gaps and a dead form are reported (the footer phone is not the guide’s)', async () => {
+    const { s: clean } = await up({});
+    const ok = (await runServed([services], clean.origin, '2024-07-01'))['services'];
+    expect(ok.findings).toEqual([]);
+    expect(ok.summary).toMatchObject({ guides: 1, incompleteGuides: 0, attachments: 2, brokenAttachments: 0, workingEntrances: 2 });
+
+    const { site, s } = await up({ freshness: { guideMissing: ['fees', 'phone'], brokenGuideForm: true } });
+    const r = (await runServed([services], s.origin, '2024-07-01'))['services'];
+    const g = site.truth.freshness!.guides[0];
+    expect(r.findings.find((f) => f.code === 'guide-incomplete')).toMatchObject({ url: `${s.origin}${g.path}`, evidence: { missing: g.missing } });
+    expect(r.findings.find((f) => f.code === 'form-unavailable')).toMatchObject({ severity: 'warning', target: `${s.origin}/files/bszn-sqb-2019.docx`, evidence: { status: 404 } });
+  });
+
+  it('fails a site without online services, and accepts an entrance on another host that opens', async () => {
+    const { s } = await up({ freshness: { services: false } });
+    const r = (await runServed([services], s.origin, '2024-07-01'))['services'];
+    expect(r.findings.map((f) => f.code)).toEqual(['no-services']);
+    expect(r.status).toBe('fail');
+
+    const site = generateSite({ externalOrigin: ext.origin, planted: false, gbk: false, freshness: { services: false } });
+    const home = site.routes.get('/')!;
+    home.body = String(home.body).replace('<div class="main">', `<div class="main"><p><a href="${ext.origin}/ok.html">政务服务网</a></p>`);
+    const s2 = await serve(site.routes);
+    servers.push(s2);
+    const r2 = (await runServed([services], s2.origin, '2024-07-01'))['services'];
+    expect(r2.findings).toEqual([]);
+    expect(r2.summary).toMatchObject({ entrances: 1, workingEntrances: 1 });
+  });
+});
