@@ -121,6 +121,7 @@ const labels = {
   comment: { zh: '说明', en: 'Comment' },
   reviewer: { zh: '复核人', en: 'Reviewer' },
   submit: { zh: '提交', en: 'Submit' },
+  allowHint: { zh: '已确认误报：可将“问题对象”加入白名单，以后的检查不再计入。', en: 'Confirmed false positive: its target can go on the allow-list so later inspections do not count it.' },
   makeAllow: { zh: '加入白名单', en: 'Add to the allow-list' },
   allowThisSite: { zh: '仅本站', en: 'this site' },
   allowAllSites: { zh: '所有站点', en: 'every site' },

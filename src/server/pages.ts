@@ -336,7 +336,7 @@ ${csrfField(ctx)}
 <button type="submit">${t('submit')}</button>
 </form>
 ${canAllow
-    ? html`<form class="allow" method="post" action="/findings/${f.id}/allow-list">
+    ? html`<p class="allow-hint">${t('allowHint')}</p><form class="allow" method="post" action="/findings/${f.id}/allow-list">
 ${csrfField(ctx)}
 <label>${t('allowScope')} <select name="scope"><option value="site">${t('allowThisSite')}</option><option value="all">${t('allowAllSites')}</option></select></label>
 <label>${t('reviewer')} <input name="reviewer" required maxlength="100" value="${ctx.reviewer}"></label>
@@ -409,7 +409,10 @@ ${d.changes.fixed.length ? html`<details><summary>${t('fixedList')}</summary><ul
   )}</ul></section>
 <section class="findings" id="findings"><h2>${t('findings')}</h2>
 ${v.findings.length
-    ? [...byCheck.entries()].map(
+    ? [...byCheck.entries()]
+        // Checks with the gravest findings first (single-veto before deductions before warnings).
+        .sort(([a, fa], [b, fb]) => Math.min(...fa.map((f) => (f.excluded ? 4 : sevOrder[f.severity]))) - Math.min(...fb.map((f) => (f.excluded ? 4 : sevOrder[f.severity]))) || a.localeCompare(b))
+        .map(
         ([id, fs]) => html`<section class="check" id="check-${id}"><h3>${checkTitle(id)} <span class="muted">(${fs.length})</span></h3>
 ${[...fs].sort((a, b) => sevOrder[a.severity] - sevOrder[b.severity] || a.seq - b.seq).map((f) => findingCard(ctx, d, f))}</section>`,
       )
