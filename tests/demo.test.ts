@@ -93,5 +93,14 @@ describe('govcheck demo (the README main command)', () => {
     const { value: notice } = await mammoth.extractRawText({ path: path.join(out, '检查情况通报-草稿-2024Q2.docx') });
     expect(notice).toContain(`本季度共检查政府网站${tables.website.total.checked}个（运作${tables.website.total.operating}个），不合格${tables.website.total.failed}个，不合格率${tables.website.total.rate}%`);
     expect(notice).toContain('站点无法访问（单项否决）');
+
+    // The same reports come again from the demo's database through the table and notice commands.
+    const dbFile = path.join(out, 'govcheck-demo.db');
+    const failing = await runCli(['table', '--db', dbFile, '--quarter', '2024Q2', '--view', 'failing', '--format', 'json']);
+    expect(failing.code, failing.stderr).toBe(0);
+    expect(JSON.parse(failing.stdout).map((f: { site: { name: string } }) => f.site.name).sort()).toEqual(t.filter((x) => x.mustFail).map((x) => x.spec.name).sort());
+    const en = await runCli(['notice', '--db', dbFile, '--quarter', '2024Q2', '--format', 'md', '--lang', 'en']);
+    expect(en.code, en.stderr).toBe(0);
+    expect(en.stdout).toContain(`${tables.website.total.checked} websites were checked (${tables.website.total.operating} operating), ${tables.website.total.failed} failed`);
   }, 300_000);
 });
