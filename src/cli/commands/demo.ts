@@ -5,7 +5,7 @@
  * the failing list, and writes every report (tables CSV/XLSX/MD/JSON, failing list, 整改清单, notice
  * draft DOCX/MD) into the output folder, with the SQLite database beside them.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.js';
@@ -38,7 +38,8 @@ export function register(program: Command): void {
       const lang = o.lang ?? config.lang;
       const zh = lang === 'zh';
       const out = path.resolve(o.out);
-      if (existsSync(out) && !existsSync(path.join(out, 'govcheck-demo.db')) && existsSync(path.join(out, '.')) && (await import('node:fs')).readdirSync(out).length) {
+      // Never write into a folder that holds something else.
+      if (existsSync(out) && !existsSync(path.join(out, 'govcheck-demo.db')) && readdirSync(out).length) {
         throw new UsageError(`${out} exists and is not a demo folder; choose another with --out`);
       }
       mkdirSync(out, { recursive: true });

@@ -78,7 +78,8 @@ export function register(program: Command): void {
             : await listsXlsx(o.view === 'failing' ? { failing } : o.view === 'fixes' ? { fixes } : { changes }, lang, kindFilter);
       } else if (o.view === 'table') {
         if (o.format === 'json') body = JSON.stringify(o.kind === 'all' ? Object.fromEntries(kinds.map((k) => [k, tableJson(r.tables[k], r.quarter, lang)])) : tableJson(r.tables[kinds[0]], r.quarter, lang), null, 2) + '\n';
-        else if (o.format === 'csv') body = Buffer.concat(kinds.map((k, i) => (i === 0 ? tableCsv(r.tables[k], lang) : tableCsv(r.tables[k], lang).subarray(3))));
+        // Both tables in one CSV: one BOM, a blank line between them.
+        else if (o.format === 'csv') body = Buffer.concat(kinds.flatMap((k, i) => (i === 0 ? [tableCsv(r.tables[k], lang)] : [Buffer.from('\r\n'), tableCsv(r.tables[k], lang).subarray(3)])));
         else if (o.format === 'md') body = kinds.map((k) => tableMarkdown(r.tables[k], r.quarter, lang)).join('\n');
         else body = kinds.map((k) => tableText(r.tables[k], r.quarter, lang)).join('\n\n') + '\n';
       } else if (o.view === 'failing') {
