@@ -133,6 +133,10 @@ export default defineCheck({
     const httpsWorks = tlsInfo.connected || Boolean(legacy?.accepted);
     const httpsOrigin = originOf(httpsUrl);
 
+    if (!httpsWorks && (!home || home.status === null) && start.protocol === 'http:') {
+      // The site did not answer at all: availability reports it; "no HTTPS" would say nothing more.
+      return { findings, notApplicable: 'site unreachable', summary: { https: { url: httpsOrigin, connected: false, error: tlsInfo.error?.kind ?? null } } };
+    }
     if (!httpsWorks) {
       push(
         make('https-missing', {
