@@ -16,13 +16,14 @@ import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stringify as stringifyYaml } from 'yaml';
 import type { Lang } from '../checks/api.js';
 import { loadChecks } from '../checks/registry.js';
 import type { Config } from '../config.js';
 import { compareGroups, type GroupsConfig } from '../registry/groups.js';
 import { previousRun as previousQuarterRun } from '../rollup/index.js';
 import { openDb, type DB, type RunRow } from '../store/db.js';
-import { addAllowListEntry, addReview, findingById, listAllowList, removeAllowListEntry, REVIEW_STATUSES, ReviewError, type ReviewStatus } from '../store/reviews.js';
+import { addAllowListEntry, addReview, allowListAsDictionary, findingById, listAllowList, removeAllowListEntry, REVIEW_STATUSES, ReviewError, type ReviewStatus } from '../store/reviews.js';
 import type { SiteRef } from '../types.js';
 import { getRun, listRuns, loadSiteView, previousRun, problemsByRule, quarterRuns, runSites, siteChanges, siteFacets } from './data.js';
 import { available, contentType, DOWNLOADS, fileName, runReport } from './downloads.js';
@@ -384,6 +385,14 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
     const removed = (req.query as Record<string, string>).done === 'removed';
     return sendPage(reply, allowListPage(ctxOf(req, reply), listAllowList(db), titles, removed ? { kind: 'ok', text: req.t('allowRemoved') } : undefined));
   });
+  // Text entries in the dictionaries' allow-list format (config/dictionaries/allow.yaml), for the text checks.
+  app.get('/allow-list.yaml', (_req, reply) =>
+    reply
+      .header('cache-control', 'no-store')
+      .header('content-disposition', 'attachment; filename="allow-reviews.yaml"')
+      .type('text/yaml; charset=utf-8')
+      .send(stringifyYaml(allowListAsDictionary(listAllowList(db)))),
+  );
   app.post('/allow-list/:id/remove', (req, reply) => {
     const id = (req.params as { id: string }).id;
     if (!/^\d{1,15}$/.test(id) || !removeAllowListEntry(db, Number(id), { rules })) throw Object.assign(new Error('no such entry'), { statusCode: 404 });

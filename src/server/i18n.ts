@@ -132,6 +132,7 @@ const labels = {
     zh: '白名单中的内容（检查项 + 问题对象）在相应站点上不再计入结论，重新检查和下一季度同样适用。',
     en: 'A value on the allow-list (check + target) no longer counts on its sites, in re-checks and later quarters too.',
   },
+  allowExport: { zh: '导出文字类白名单（allow.yaml 格式，放入错别字检查的词典目录）', en: 'Export text entries (allow.yaml format, for a dictionary folder of the typos check)' },
   remove: { zh: '移除', en: 'Remove' },
   recheck: { zh: '立即重新检查', en: 'Re-check now' },
   recheckRunning: { zh: '正在重新检查（{via}），页面将自动刷新…', en: 'Re-checking ({via}); this page refreshes itself…' },

@@ -432,6 +432,7 @@ ${[...fs].sort((a, b) => sevOrder[a.severity] - sevOrder[b.severity] || a.seq - 
 export function allowListPage(ctx: PageCtx, rows: AllowListRow[], titles: Titles, flash?: { kind: 'ok' | 'error'; text: string }): string {
   const { t, lang } = ctx;
   const body = html`<h1>${t('allowList')}</h1><p class="note">${t('allowIntro')}</p>
+<p><a href="/allow-list.yaml" download>${t('allowExport')}</a></p>
 ${rows.length
     ? html`<table class="grid" id="allow-list"><thead><tr><th>${t('check')}</th><th>${t('allowValue')}</th><th>${t('allowScope')}</th><th>${t('comment')}</th><th>${t('reviewer')}</th><th>${t('createdAt')}</th><th></th></tr></thead><tbody>${rows.map(
         (r) => html`<tr><td>${titles[r.check_id]?.[lang] ?? r.check_id}</td><td><code>${r.value}</code></td><td>${r.scope === '*' ? t('allowAllSites') : r.scope}</td><td>${r.comment}</td><td>${r.reviewer}</td><td>${when(r.created_at, lang)}</td>

@@ -9,6 +9,7 @@
 import pLimit from 'p-limit';
 import type { Config } from '../config.js';
 import { runSiteJob } from '../run/job.js';
+import { siteAvailability } from '../run/runner.js';
 import type { DB } from '../store/db.js';
 import type { SiteRef } from '../types.js';
 
@@ -83,7 +84,8 @@ export class InProcessRechecker implements Rechecker {
       try {
         const r = await runSiteJob(
           this.db,
-          { runId: req.runId, site: req.site, asOf: req.asOf },
+          // Like the run: the availability probe series before the run's date (W-V1), when the site was probed.
+          { runId: req.runId, site: req.site, asOf: req.asOf, availability: siteAvailability(this.db, req.site, req.asOf, this.o.config) },
           { config: this.o.config, checks: req.checks, evidenceDir: this.o.evidenceDir, siteTimeoutMs: this.o.siteTimeoutMs },
         );
         // The stored row is the truth: reviews may have changed the verdict the check computed.

@@ -341,3 +341,19 @@ export function removeAllowListEntry(db: DB, id: number, opts: { rules?: Rules }
     return true;
   })();
 }
+
+/**
+ * Allow-list entries whose value is text (not a URL), in the format of config/dictionaries/allow.yaml
+ * (`global` / `sites`, items `{ text, note }`): saved as an `allow*.yaml` file in a folder of the typos
+ * option `text.dictionaryDirs`, they keep the text checks from reporting the same text at all.
+ */
+export function allowListAsDictionary(rows: AllowListRow[]): { description: string; global: Array<{ text: string; note: string }>; sites: Record<string, Array<{ text: string; note: string }>>; groups: Record<string, never> } {
+  const out = { description: 'Allow-list entries confirmed in govcheck serve (白名单，复核确认)', global: [] as Array<{ text: string; note: string }>, sites: {} as Record<string, Array<{ text: string; note: string }>>, groups: {} };
+  for (const r of rows) {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(r.value)) continue;
+    const item = { text: r.value, note: `${r.check_id}: ${r.comment || '—'} (${r.reviewer}, ${r.created_at.slice(0, 10)})` };
+    if (r.scope === ALL_SITES) out.global.push(item);
+    else (out.sites[r.scope] ??= []).push(item);
+  }
+  return out;
+}

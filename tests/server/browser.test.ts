@@ -165,6 +165,36 @@ describe('govcheck serve in Chromium', () => {
     expect(await veto().locator('.badge.excluded').count()).toBe(1);
   });
 
+  it('turns a confirmed false positive into an allow-list entry', async () => {
+    await page.goto(`${base}/runs/2024Q2/sites?q=${encodeURIComponent('甲市人民政府')}`);
+    await page.getByRole('link', { name: '甲市人民政府' }).click();
+    await page.waitForURL(/\/sites\//);
+    const before = Number(await page.locator('#score').innerText());
+    // The link planted on the home page in Q2 only (W-D1, 1 point on the home page).
+    const link = () => page.locator('article.finding', { hasText: 'q2-special.html' });
+    expect(await link().locator('.badge.chg-new').innerText()).toBe('新增');
+    await link().locator('details.review-box > summary').click();
+    await link().locator('select[name=status]').selectOption('false_positive');
+    await link().locator('form.review input[name=reviewer]').fill('李四');
+    await link().locator('textarea[name=comment]').fill('专题页面仅内网可访问');
+    await link().locator('form.review button[type=submit]').click();
+    await page.waitForURL(/done=reviewed/);
+    expect(Number(await page.locator('#score').innerText())).toBe(before + 1);
+    const box = link().locator('details.review-box');
+    if (!(await box.evaluate((el) => (el as HTMLDetailsElement).open))) await box.locator('> summary').click();
+    await link().locator('form.allow select[name=scope]').selectOption('site');
+    await link().locator('form.allow input[name=comment]').fill('内网专题');
+    await link().locator('form.allow button[type=submit]').click();
+    await page.waitForURL(/done=allowed/);
+    expect(await page.locator('.flash').innerText()).toBe('已加入白名单。');
+    await page.goto(`${base}/allow-list`);
+    const rows = await tableRows('allow-list');
+    expect(rows).toHaveLength(1);
+    expect(rows[0][0]).toBe('链接可用性');
+    expect(rows[0][1]).toMatch(/\/zt\/q2-special\.html$/);
+    expect(rows[0].slice(3, 5)).toEqual(['内网专题', '李四']);
+  });
+
   it('downloads the tables as XLSX that agree with the page', async () => {
     await page.goto(`${base}/runs/2024Q2`);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('a[href$="/download/tables.xlsx"]')]);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { ensureRun, loadSiteResult, openDb, saveSiteResult, type DB } from '../../src/store/db.js';
-import { addAllowListEntry, addReview, allowListFor, currentReviews, removeAllowListEntry, reviewHistory, ReviewError } from '../../src/store/reviews.js';
+import { addAllowListEntry, addReview, allowListAsDictionary, allowListFor, currentReviews, listAllowList, removeAllowListEntry, reviewHistory, ReviewError } from '../../src/store/reviews.js';
 import type { Finding, SiteResult } from '../../src/types.js';
 import { computeVerdict } from '../../src/verdict.js';
 import { tmpDir } from '../helpers.js';
@@ -127,6 +127,26 @@ describe('finding reviews (real SQLite)', () => {
     // Removing the entry makes s2's finding count again.
     expect(removeAllowListEntry(db, entry.id, { rules })).toBe(true);
     expect(row(db, 'q2', 's2')).toMatchObject({ score: 99, raw_score: null });
+    db.close();
+  });
+
+  it('exports text entries in the dictionaries\' allow-list format (global / per site), URLs left out', () => {
+    const db = openDb(path.join(tmp.dir, 'e.db'));
+    ensureRun(db, { id: 'q2', kind: 'quarter', quarter: '2024Q2', asOf: '2024-06-20' });
+    const typo = finding({ checkId: 'typos', code: 'confusion', severity: 'deduction', rule: 'W-D3', points: 1, target: '截止目前', url: 'http://s1/a.html' });
+    saveSiteResult(db, 'q2', result('s1', '2024-06-20', [typo, broken(1)]));
+    for (const [code, target, all] of [['confusion', '截止目前', false], ['broken', 'http://s1/missing-1.html', true]] as const) {
+      const id = findingId(db, 'q2', code, target);
+      addReview(db, { findingId: id, status: 'false_positive', comment: '专有名称', reviewer: '李四', rules, now: new Date('2024-06-21T02:00:00Z') });
+      addAllowListEntry(db, { findingId: id, allSites: all, comment: '专有名称', reviewer: '李四', rules, now: new Date('2024-06-21T02:00:00Z') });
+    }
+    expect(row(db, 'q2', 's1')).toMatchObject({ verdict: 'pass', score: 100 });
+    expect(allowListAsDictionary(listAllowList(db))).toEqual({
+      description: expect.any(String),
+      global: [],
+      sites: { s1: [{ text: '截止目前', note: 'typos: 专有名称 (李四, 2024-06-21)' }] },
+      groups: {},
+    });
     db.close();
   });
 
