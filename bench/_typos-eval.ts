@@ -1,0 +1,172 @@
+/**
+ * Precision and recall of the typo engine on a Chinese spelling-check set (CSC format: one sentence per line,
+ * `errors<TAB>source<TAB>corrected`, as in ECSpell's domains_data). Not run by `npm run bench` (leading
+ * underscore); run it by hand:
+ *
+ *   npm run build && node dist/bench/_typos-eval.js /work/shared/data/ecspell-odw.train.tsv   # development split
+ *   node dist/bench/_typos-eval.js /tmp/odw.test                                              # final figure
+ *
+ * Options: `--tier all|confirmed` (which findings count, default all), `--json` (machine-readable),
+ * `--show-fp N` / `--show-fn N` (print up to N false alarms / misses, for development only),
+ * `--config FILE` (typos check options from a govcheck config file).
+ *
+ * Metrics (the usual CSC ones):
+ * - character level: each predicted changed character is a detection hit when the gold sentence has an
+ *   error at that position, a correction hit when it also proposes the gold character;
+ *   P = hits / predicted characters, R = hits / gold error characters;
+ * - sentence level: a sentence is predicted positive when it has a finding; it is a detection hit when the
+ *   predicted positions equal the gold positions exactly, a correction hit when the characters also match;
+ *   P = hits / predicted sentences, R = hits / gold error sentences;
+ * - false alarms: share of clean sentences with at least one finding.
+ * A finding whose text and suggestion differ in length (e.g. a naming rule) counts as one predicted
+ * character at its first position that matches no gold error unless it changes exactly one character.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadConfig } from '../src/config.js';
+import { getEngine, type TextFinding } from '../src/text/engine.js';
+
+interface Row {
+  src: string;
+  tgt: string;
+}
+
+function parse(file: string): Row[] {
+  const rows: Row[] = [];
+  for (const line of readFileSync(file, 'utf8').split(/\r?\n/)) {
+    if (!line.trim()) continue;
+    const parts = line.split('\t');
+    if (parts.length < 3) continue;
+    const [, src, tgt] = parts;
+    rows.push({ src, tgt });
+  }
+  return rows;
+}
+
+/** Predicted position → proposed character. */
+function predicted(findings: TextFinding[]): Map<number, string> {
+  const m = new Map<number, string>();
+  for (const f of findings) {
+    if (f.text.length === f.suggestion.length) {
+      for (let i = 0; i < f.text.length; i++) if (f.text[i] !== f.suggestion[i]) m.set(f.offset + i, f.suggestion[i]);
+    } else m.set(f.offset, '\u0000');
+  }
+  return m;
+}
+
+const args = process.argv.slice(2);
+const opt = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const file = args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--') && args[i - 1] !== '--json'));
+// --dump FILE: one line per lexicon finding with its score and whether it was right (threshold sweeps)
+const dumpLines: string[] = [];
+if (!file) {
+  process.stderr.write('usage: node dist/bench/_typos-eval.js FILE [--tier all|confirmed] [--json] [--show-fp N] [--show-fn N] [--config FILE]\n');
+  process.exit(2);
+}
+const tier = opt('--tier') ?? 'all';
+const showFp = Number(opt('--show-fp') ?? 0);
+const showFn = Number(opt('--show-fn') ?? 0);
+const cfg = loadConfig(opt('--config'));
+const t0 = Date.now();
+const textOptions: Record<string, unknown> = structuredClone((cfg.checks.typos as { text?: Record<string, unknown> } | undefined)?.text ?? {});
+// --set lexicon.minGain=4 (repeatable): override one engine option, for development
+args.forEach((a, i) => {
+  if (a !== '--set') return;
+  const [k, v] = args[i + 1].split('=');
+  const keys = k.split('.');
+  let o = textOptions;
+  for (const key of keys.slice(0, -1)) o = (o[key] ??= {}) as Record<string, unknown>;
+  o[keys[keys.length - 1]] = v === 'true' ? true : v === 'false' ? false : Number.isNaN(Number(v)) ? v : Number(v);
+});
+const engine = getEngine(textOptions);
+const loadMs = Date.now() - t0;
+
+const rows = parse(file);
+let goldChars = 0;
+let predChars = 0;
+let detChars = 0;
+let corChars = 0;
+let goldSents = 0;
+let predSents = 0;
+let detSents = 0;
+let corSents = 0;
+let clean = 0;
+let cleanFlagged = 0;
+let bytes = 0;
+const fps: string[] = [];
+const fns: string[] = [];
+const t1 = Date.now();
+for (const r of rows) {
+  bytes += Buffer.byteLength(r.src);
+  const gold = new Map<number, string>();
+  if (r.src.length === r.tgt.length) for (let i = 0; i < r.src.length; i++) if (r.src[i] !== r.tgt[i]) gold.set(i, r.tgt[i]);
+  const res = engine.scan(r.src);
+  const fs = res.findings.filter((f) => tier === 'all' || f.tier === 'confirmed');
+  const pred = predicted(fs);
+  for (const f of res.findings) if (f.source === 'lexicon') dumpLines.push(`${f.score}\t${gold.get(f.offset) === f.suggestion ? 'TP' : gold.has(f.offset) ? 'DET' : 'FP'}\t${f.relation}\t${f.note}`);
+  goldChars += gold.size;
+  predChars += pred.size;
+  for (const [p, ch] of pred) {
+    if (gold.has(p)) {
+      detChars++;
+      if (gold.get(p) === ch) corChars++;
+      else if (fps.length < showFp) fps.push(`WRONG-FIX ${r.src.slice(Math.max(0, p - 8), p)}[${r.src[p]}→${ch}|gold ${gold.get(p)}]${r.src.slice(p + 1, p + 9)}`);
+    } else if (fps.length < showFp) {
+      const f = fs.find((x) => x.offset <= p && x.offset + x.length > p);
+      fps.push(`FP ${r.src.slice(Math.max(0, p - 8), p)}[${r.src[p]}→${ch}]${r.src.slice(p + 1, p + 9)}  (${f?.source} ${f?.category} ${f?.relation ?? ''} ${f?.note ?? ''})`);
+    }
+  }
+  if (showFn) for (const [p, ch] of gold) if (!pred.has(p) && fns.length < showFn) fns.push(`FN ${r.src.slice(Math.max(0, p - 8), p)}[${r.src[p]}→${ch}]${r.src.slice(p + 1, p + 9)}`);
+  if (gold.size) goldSents++;
+  else clean++;
+  if (pred.size) {
+    predSents++;
+    if (!gold.size) cleanFlagged++;
+  }
+  if (gold.size && pred.size === gold.size && [...gold.keys()].every((p) => pred.has(p))) {
+    detSents++;
+    if ([...gold].every(([p, ch]) => pred.get(p) === ch)) corSents++;
+  }
+}
+const scanMs = Date.now() - t1;
+const pct = (a: number, b: number) => (b ? Math.round((1000 * a) / b) / 10 : 0);
+const result = {
+  file,
+  tier,
+  sentences: rows.length,
+  errorSentences: goldSents,
+  cleanSentences: clean,
+  char: {
+    gold: goldChars,
+    predicted: predChars,
+    detection: { precision: pct(detChars, predChars), recall: pct(detChars, goldChars) },
+    correction: { precision: pct(corChars, predChars), recall: pct(corChars, goldChars) },
+  },
+  sentence: {
+    predicted: predSents,
+    detection: { precision: pct(detSents, predSents), recall: pct(detSents, goldSents) },
+    correction: { precision: pct(corSents, predSents), recall: pct(corSents, goldSents) },
+  },
+  falseAlarms: { cleanFlagged, cleanSentences: clean, rate: pct(cleanFlagged, clean) },
+  timing: { loadMs, scanMs, mbPerS: Math.round((bytes / 1e6 / Math.max(scanMs, 1)) * 1000 * 10) / 10 },
+};
+if (opt('--dump')) writeFileSync(opt('--dump')!, `${dumpLines.join('\n')}\n`);
+if (args.includes('--json')) process.stdout.write(`${JSON.stringify(result)}\n`);
+else {
+  const c = result.char;
+  const s = result.sentence;
+  process.stdout.write(
+    [
+      `${file}: ${rows.length} sentences (${goldSents} with errors, ${goldChars} error characters), findings tier: ${tier}`,
+      `character level: detection P ${c.detection.precision}% R ${c.detection.recall}% · correction P ${c.correction.precision}% R ${c.correction.recall}% (${predChars} predicted)`,
+      `sentence level:  detection P ${s.detection.precision}% R ${s.detection.recall}% · correction P ${s.correction.precision}% R ${s.correction.recall}% (${predSents} flagged)`,
+      `false alarms on clean sentences: ${cleanFlagged}/${clean} (${result.falseAlarms.rate}%)`,
+      `engine load ${loadMs} ms, scan ${scanMs} ms`,
+      ...fps,
+      ...fns,
+      '',
+    ].join('\n'),
+  );
+}

