@@ -48,6 +48,8 @@ const options = z.object({
   offscreenPx: z.number().positive().default(500),
   /** Links kept per page in the artifact (bounded on link-flood pages). */
   maxPerPage: z.number().int().positive().default(200),
+  /** <style> rules applied per page at most (only rules with a property that can hide). */
+  maxStyleRules: z.number().int().nonnegative().default(500),
   /** Links listed in one finding's evidence. */
   maxListed: z.number().int().positive().default(20),
   /** The veto rule: W-V4 for websites. */
@@ -199,8 +201,11 @@ function collectLinks($: CheerioAPI, base: string, o: Opts): HiddenLink[] {
   // Elements hidden by <style> rules.
   const byRule = new Map<Element, Record<string, string>>();
   $('style').each((_, st) => {
+    let applied = 0;
     for (const rule of styleRules($(st).text())) {
-      if (!Object.keys(rule.decls).length) continue;
+      // Only rules that can hide something are applied, and a bounded number of them per page.
+      if (!Object.keys(rule.decls).some((k) => HIDING_PROPS.has(k)) || applied >= o.maxStyleRules) continue;
+      applied++;
       try {
         $(rule.selector).each((__, el) => {
           if ((el as Element).name) byRule.set(el as Element, { ...byRule.get(el as Element), ...rule.decls });
@@ -290,6 +295,8 @@ function collectLinks($: CheerioAPI, base: string, o: Opts): HiddenLink[] {
   });
   return out;
 }
+
+const HIDING_PROPS = new Set(['display', 'visibility', 'opacity', 'font-size', 'position', 'left', 'top', 'right', 'margin-left', 'margin-top', 'text-indent', 'width', 'height', 'overflow', 'overflow-x', 'overflow-y', 'clip', 'color', 'background', 'background-color']);
 
 const PLAIN = new Set(['display:none', 'visibility:hidden', 'hidden attribute']);
 

@@ -44,6 +44,7 @@ const options = z.object({
   severities: z.record(z.string(), securitySeverity).default({}),
 });
 
+const SLOW = new Set(['timeout', 'connection_reset', 'connection_refused']);
 const VERSION_HEADERS = ['server', 'x-powered-by', 'x-aspnet-version', 'x-aspnetmvc-version', 'x-generator'];
 const HAS_VERSION = /\d+\.\d+/;
 
@@ -130,12 +131,19 @@ export default defineCheck({
       origin = undefined;
     }
     const exposed: string[] = [];
+    let unanswered = 0;
     if (origin && home && !(home.error && home.status === null)) {
       for (const p of o.paths) {
         if (!budget()) break;
         requests++;
         const url = origin + p.path;
         const r = await ctx.http.fetchBody(url, { maxBytes: o.probeBytes });
+        // A server that stops answering is not probed further (bounded time on slow or hostile hosts).
+        if (r.error && SLOW.has(r.error.kind)) {
+          if (++unanswered >= 2) break;
+          continue;
+        }
+        unanswered = 0;
         if (r.status === null || r.status < 200 || r.status >= 300 || !r.body || !r.body.length) continue;
         if (!matches(r.body, p)) continue;
         exposed.push(p.path);

@@ -62,4 +62,20 @@ describe('exposure (W-D6)', () => {
     expect(after - before).toBeLessThanOrEqual(3 + crawled);
     expect(r.findings.filter((f) => f.code === 'sensitive-path').map((f) => f.params.path)).toEqual(['/.git/HEAD']);
   });
+
+  it('stops probing a server that no longer answers', async () => {
+    const routes = new Map([['/', { headers: { 'content-type': 'text/html; charset=utf-8' }, body: '<html><body>首页</body></html>' }]]) as import('../fixtures/site.js').Routes;
+    const hanging = new Map(routes);
+    const silent = await serve(new Proxy(hanging, { get: (t, k) => (k === 'get' ? (p: string) => t.get(p) ?? { handler: () => undefined } : Reflect.get(t, k)) }));
+    const slow = new HttpClient({ allowPrivateNetwork: true, retries: 0, timeoutMs: 300 });
+    const checks = [{ module: exposure, options: exposure.meta.options.parse({}) }];
+    const a = await gatherSite({ id: 't', url: `${silent.origin}/`, kind: 'website' }, { allowPrivateNetwork: true, maxPages: 2, retries: 0 }, checks, '2024-07-01');
+    const started = Date.now();
+    const [r] = await runChecks(a, checks, { config, http: slow });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(r.summary?.requests).toBe(2);
+    expect(r.findings).toEqual([]);
+    await slow.close();
+    await silent.close();
+  });
 });
