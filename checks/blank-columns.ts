@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/checks/api.js';
-import { columnOptionsShape, discoverColumns, httpProbe } from '../src/content/columns.js';
+import { columnOptionsShape, effectiveClasses, discoverColumns, httpProbe } from '../src/content/columns.js';
 import { analyzePage, DEFAULT_PLACEHOLDERS, type PageContent } from '../src/content/page.js';
 
 const ID = 'blank-columns';
@@ -55,7 +55,7 @@ export default defineCheck({
     if (!site.home || site.home.error) return { findings: [], notApplicable: 'home page not available (see availability)' };
     const d = await discoverColumns(site, {
       asOf: ctx.asOf,
-      classes: o.classes,
+      classes: effectiveClasses(o),
       ignoreLinks: o.ignoreLinks,
       blankMaxTextChars: o.blankMaxTextChars,
       maxProbes: o.maxProbes,

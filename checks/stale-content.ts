@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/checks/api.js';
-import { columnOptionsShape, columnView, discoverColumns, httpProbe, type Column } from '../src/content/columns.js';
+import { columnOptionsShape, effectiveClasses, columnView, discoverColumns, httpProbe, type Column } from '../src/content/columns.js';
 import { daysBetween } from '../src/content/dates.js';
 import { analyzePage, DEFAULT_PLACEHOLDERS, type PageContent } from '../src/content/page.js';
 
@@ -69,7 +69,7 @@ export default defineCheck({
     if (!site.home || site.home.error) return { findings: [], notApplicable: 'home page not available (see availability)' };
     const d = await discoverColumns(site, {
       asOf,
-      classes: o.classes,
+      classes: effectiveClasses(o),
       ignoreLinks: o.ignoreLinks,
       blankMaxTextChars: o.blankMaxTextChars,
       maxProbes: o.maxProbes,

@@ -113,6 +113,8 @@ export const DEFAULT_IGNORE_LINKS = [
 export const columnOptionsShape = {
   /** Column classes by name (first match of the longest keyword wins; an exact name beats a keyword). */
   classes: z.array(columnClassSchema).default(DEFAULT_COLUMN_CLASSES),
+  /** Extra name keywords per class id, added to `classes` (e.g. { dynamic: ['风采展示'] }) without restating the map. */
+  addNames: z.record(z.string(), z.array(z.string().min(1))).default({}),
   /** Navigation texts that are not columns. */
   ignoreLinks: z.array(z.string()).default(DEFAULT_IGNORE_LINKS),
   /** A column page with at most this many visible characters (outside links and page furniture) and no items is blank. */
@@ -120,6 +122,11 @@ export const columnOptionsShape = {
   /** Column pages beyond the crawl bounds fetched through the shared client (0 = none). */
   maxProbes: z.number().int().nonnegative().default(20),
 };
+
+/** The class map with a province's extra names merged in. */
+export function effectiveClasses(o: { classes: ColumnClass[]; addNames: Record<string, string[]> }): ColumnClass[] {
+  return o.classes.map((c) => (o.addNames[c.id]?.length ? { ...c, names: [...c.names, ...o.addNames[c.id]] } : c));
+}
 
 export interface ClassifiedName {
   cls?: ColumnClass;

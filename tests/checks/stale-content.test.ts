@@ -97,6 +97,8 @@ describe('stale-content (W-V2, W-V3 a/b, W-D4)', () => {
     const strict = await runOffline(staleContent, pages, { ...offline, vetoA: 2, unclassified: 'should-update' }, '2024-07-01');
     expect(strict.findings.find((f) => f.code === 'columns-a')).toMatchObject({ severity: 'veto', params: { count: 2, limit: 2 } });
     expect(strict.findings.find((f) => f.evidence.column === '风采展示')).toMatchObject({ evidence: { class: 'should-update' } });
+    const named = await runOffline(staleContent, pages, { ...offline, addNames: { dynamic: ['风采'] } }, '2024-07-01');
+    expect(named.findings.find((f) => f.evidence.column === '风采展示')).toMatchObject({ evidence: { class: 'dynamic', matchedBy: '风采' } });
   });
 
   it('judges a navigation-only home page by its second-level pages, and items without dates as not updated', async () => {
