@@ -85,12 +85,16 @@ export interface StoredFinding {
   fingerprint: string;
 }
 
-/** Findings of a run (optionally of one site), worst first. */
-export function loadFindings(db: DB, runId: string, opts: { siteId?: string; severities?: Severity[] } = {}): StoredFinding[] {
+/**
+ * Findings of a run (optionally of one site), worst first. Findings excluded by a review (a confirmed false
+ * positive, an allow-list entry: src/store/reviews.ts) are left out unless `includeExcluded`: they no longer
+ * count towards the verdict, so they are neither reasons nor problems to fix.
+ */
+export function loadFindings(db: DB, runId: string, opts: { siteId?: string; severities?: Severity[]; includeExcluded?: boolean } = {}): StoredFinding[] {
   const sev = opts.severities ?? ['veto', 'deduction', 'warning', 'info'];
   const rows = db
     .prepare(
-      `SELECT * FROM findings WHERE run_id = ? ${opts.siteId ? 'AND site_id = ?' : ''} AND severity IN (${sev.map(() => '?').join(',')})
+      `SELECT * FROM findings WHERE run_id = ? ${opts.siteId ? 'AND site_id = ?' : ''} AND severity IN (${sev.map(() => '?').join(',')}) ${opts.includeExcluded ? '' : 'AND excluded IS NULL'}
        ORDER BY site_id, CASE severity WHEN 'veto' THEN 0 WHEN 'deduction' THEN 1 WHEN 'warning' THEN 2 ELSE 3 END, rule, check_id, seq`,
     )
     .all(runId, ...(opts.siteId ? [opts.siteId] : []), ...sev) as Array<Record<string, string | number | null>>;

@@ -10,6 +10,7 @@ import { quarterReport } from '../../src/rollup/index.js';
 import { parseQuarter } from '../../src/run/quarter.js';
 import { runQuarter } from '../../src/run/runner.js';
 import { openDb } from '../../src/store/db.js';
+import { addReview } from '../../src/store/reviews.js';
 import { externalRoutes, generateSite, serve, type Served } from '../fixtures/site.js';
 import { tmpDir } from '../helpers.js';
 
@@ -73,6 +74,13 @@ describe('quarter over quarter', () => {
     expect(newTopic).toMatchObject({ rule: 'W-D1', severity: 'deduction', url: `${a.origin}/` });
     expect(String(newTopic.evidence.location)).toContain('a');
     expect(fixMarkdown(r.fixes, 'zh')).toContain(`### 甲市人民政府办公室`);
+
+    // An inspector confirms the new link as a false positive: it leaves the 整改清单 and the new problems.
+    const id = (db.prepare(`SELECT id FROM findings WHERE run_id = '2024Q2' AND target LIKE '%/2024/new-topic.html'`).get() as { id: number }).id;
+    addReview(db, { findingId: id, status: 'false_positive', comment: '专题页已迁移，链接由跳转处理', reviewer: '省政府办公厅', rules: config.rules });
+    const after = quarterReport(db, { quarter: '2024Q2' }, config.rules, groups);
+    expect(after.fixes[0].sites[0].items.some((i) => i.target?.endsWith('/2024/new-topic.html'))).toBe(false);
+    expect(after.changes!.totals.new).toBe(0);
     db.close();
   });
 });
