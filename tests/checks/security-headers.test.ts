@@ -113,6 +113,7 @@ add(
     "default-src 'none'; img-src 'none'; media-src http:; script-src 'self'; style-src 'unsafe-inline'",
   ].map((v) => H(CSP, v)),
 );
+add('content-security-policy', 'csp-implemented-but-duplicate-directives', [H(CSP, "default-src 'none'; report-uri /a; report-uri /b")]);
 add('content-security-policy', 'csp-implemented-with-unsafe-eval', [H(CSP, "default-src 'none'; script-src 'unsafe-eval'")]);
 add(
   'content-security-policy',
