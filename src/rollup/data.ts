@@ -70,6 +70,8 @@ export function loadRunSites(db: DB, runId: string): RunSite[] {
 }
 
 export interface StoredFinding {
+  /** Row id in the findings table (for links to the finding). */
+  id: number;
   siteId: string;
   checkId: string;
   rule?: string;
@@ -99,6 +101,7 @@ export function loadFindings(db: DB, runId: string, opts: { siteId?: string; sev
     )
     .all(runId, ...(opts.siteId ? [opts.siteId] : []), ...sev) as Array<Record<string, string | number | null>>;
   return rows.map((f) => ({
+    id: Number(f.id),
     siteId: String(f.site_id),
     checkId: String(f.check_id),
     rule: (f.rule as string | null) ?? undefined,

@@ -17,6 +17,8 @@ export interface Reason {
   findings: number;
   /** A few findings behind the rule (message in both languages, page, target). */
   examples: Array<{ message: string; messageEn: string; url: string; target?: string }>;
+  /** Every finding behind the rule (findings.id), for links to them. */
+  findingIds: number[];
 }
 
 export interface FailingEntry {
@@ -54,6 +56,7 @@ export function failingList(db: DB, runId: string, kind: SiteRef['kind'] | undef
         .filter((f) => f.rule === h.rule && f.severity === h.kind)
         .slice(0, maxExamples)
         .map((f) => ({ message: f.message, messageEn: f.messageEn, url: f.url, target: f.target })),
+      findingIds: findings.filter((f) => f.rule === h.rule && f.severity === h.kind).map((f) => f.id),
     }));
     if (!vetoes.length) {
       reasons.unshift({
@@ -63,6 +66,7 @@ export function failingList(db: DB, runId: string, kind: SiteRef['kind'] | undef
         points: Math.round((rules.base - r.score) * 100) / 100,
         findings: 0,
         examples: [],
+        findingIds: [],
       });
     }
     return { seq: i + 1, site: s.site, score: r.score, reasons };

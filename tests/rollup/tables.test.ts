@@ -161,7 +161,7 @@ describe('notice draft', () => {
         seq: 1,
         site: { id: 'x', url: 'http://127.0.0.1:1/', kind: 'website' as const, name: '示例省财政厅', group: '省直部门' },
         score: 99,
-        reasons: [{ rule: 'W-V1', kind: 'veto' as const, title: { zh: '站点无法访问', en: 'Site unreachable' }, points: 0, findings: 1, examples: [{ message: '首页无法访问：HTTP 500', messageEn: 'Home page unreachable: HTTP 500', url: 'http://127.0.0.1:1/' }] }],
+        reasons: [{ rule: 'W-V1', kind: 'veto' as const, title: { zh: '站点无法访问', en: 'Site unreachable' }, points: 0, findings: 1, examples: [{ message: '首页无法访问：HTTP 500', messageEn: 'Home page unreachable: HTTP 500', url: 'http://127.0.0.1:1/' }], findingIds: [1] }],
       },
     ],
     categories: [

@@ -61,6 +61,11 @@ describe('indicator rules from config', () => {
       ['W-D1', 2.2],
       ['W-D2', 0.5],
     ]);
+    // Each rule links to the findings behind it.
+    const ids = failing[0].reasons[1].findingIds;
+    expect(ids).toHaveLength(4);
+    const linked = db.prepare(`SELECT DISTINCT rule, run_id FROM findings WHERE id IN (${ids.join(',')})`).all();
+    expect(linked).toEqual([{ rule: 'W-D1', run_id: 'strict' }]);
 
     // Home-page broken links cost 25 points each, and the indicator's cap is raised to match.
     const heavy = await judge('heavy', configFile('heavy.yaml', 'rules:\n  indicators:\n    W-D1: { max: 60, points: { home: 25, other: 0.1 } }\n'));
