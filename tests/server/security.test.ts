@@ -89,6 +89,9 @@ describe('listening safely', () => {
     const r = await runCli(['serve', '--db', dbFile, '--host', '0.0.0.0', '--port', '0'], { timeoutMs: 30_000, env: { GOVCHECK_SERVE_TOKEN: '' } });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('refusing to listen on 0.0.0.0 without an access token');
+    const missing = await runCli(['serve', '--db', path.join(tmp.dir, 'missing.db'), '--port', '0'], { timeoutMs: 30_000 });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('database not found');
   });
 
   it('with a token, every page needs it: login form, signed cookie, or a Bearer header', async () => {
