@@ -47,12 +47,18 @@ function el(n: AnyNode | null | undefined): Element | undefined {
 function kids(n: AnyNode): AnyNode[] {
   return 'children' in n ? ((n as Element).children as AnyNode[]) : [];
 }
-function* elements(root: AnyNode): Generator<Element> {
-  for (const c of kids(root)) {
+/** Elements under root in document order (iterative). */
+function elements(root: AnyNode): Element[] {
+  const out: Element[] = [];
+  const stack: AnyNode[] = [...kids(root)].reverse();
+  while (stack.length) {
+    const c = stack.pop()!;
     if (c.type !== 'tag') continue;
-    yield c as Element;
-    yield* elements(c);
+    out.push(c as Element);
+    const ch = kids(c);
+    for (let i = ch.length - 1; i >= 0; i--) stack.push(ch[i]);
   }
+  return out;
 }
 
 function statusOf(text: string): { status: Message['status']; statusText?: string } {
@@ -83,7 +89,7 @@ function resolve(href: string | undefined, base: string): string | undefined {
   }
 }
 
-function tableMessages(doc: Document, base: string, asOf: string, used: Set<Element>): Message[] {
+function tableMessages(doc: Document, base: string, asOf: string, used: Set<Element>, max: number): Message[] {
   const out: Message[] = [];
   const r = re();
   for (const t of elements(doc)) {
@@ -98,7 +104,7 @@ function tableMessages(doc: Document, base: string, asOf: string, used: Set<Elem
     const reply = col(r.reply);
     const status = col(r.status);
     const title = col(r.title);
-    for (const tr of rows.slice(1)) {
+    for (const tr of rows.slice(1, max + 1)) {
       const cs = cells(tr);
       if (cs.length <= ask) continue;
       const askedOn = extractDates(normalizeWidth(lineText(cs[ask])), { asOf, keepTraps: true })[0]?.date;
@@ -134,10 +140,25 @@ function countAsk(text: string): number {
   return [...text.matchAll(g)].length;
 }
 
-function labelledMessages(doc: Document, base: string, asOf: string, skip: Set<Element>): Message[] {
+function labelledMessages(doc: Document, base: string, asOf: string, skip: Set<Element>, max: number): Message[] {
   const out: Message[] = [];
   const blocks = new Set<Element>();
   const r = re();
+  // Label counts per element, computed once: a list of thousands of messages stays linear.
+  const counts = new Map<Element, number>();
+  const labelsIn = (e: Element): number => {
+    let n = counts.get(e);
+    if (n === undefined) {
+      n = 0;
+      for (const c of kids(e)) {
+        if (c.type === 'text') n += countAsk((c as unknown as { data: string }).data);
+        else if (c.type === 'tag' && !/^(script|style|textarea)$/.test((c as Element).name)) n += labelsIn(c as Element);
+        if (n > 1) break;
+      }
+      counts.set(e, n);
+    }
+    return n;
+  };
   const walk = (n: AnyNode) => {
     if (n.type === 'text') {
       const data = (n as unknown as { data: string }).data;
@@ -147,10 +168,10 @@ function labelledMessages(doc: Document, base: string, asOf: string, skip: Set<E
       for (let x: Element | undefined = block; x; x = el(x.parent)) if (x.name === 'th' || skip.has(x)) return;
       while (block) {
         const parent = el(block.parent);
-        if (!parent || parent.name === 'body' || parent.name === 'html' || boilerplateOf(parent) || countAsk(lineText(parent)) !== 1) break;
+        if (!parent || parent.name === 'body' || parent.name === 'html' || boilerplateOf(parent) || labelsIn(parent) !== 1) break;
         block = parent;
       }
-      if (block) blocks.add(block);
+      if (block && blocks.size < max) blocks.add(block);
       return;
     }
     if (n.type === 'tag' && /^(script|style|head|textarea)$/.test((n as Element).name)) return;
@@ -210,8 +231,8 @@ function statusListMessages(doc: Document, base: string, asOf: string): Message[
  */
 export function extractMessages(doc: Document, base: string, asOf: string, messagePage: boolean, max = 200): Message[] {
   const tableEls = new Set<Element>();
-  const tables = tableMessages(doc, base, asOf, tableEls);
-  const labelled = labelledMessages(doc, base, asOf, tableEls);
+  const tables = tableMessages(doc, base, asOf, tableEls, max);
+  const labelled = labelledMessages(doc, base, asOf, tableEls, max);
   let all = [...tables, ...labelled];
   if (!all.length && messagePage) all = statusListMessages(doc, base, asOf);
   const seen = new Set<string>();

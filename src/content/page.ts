@@ -143,6 +143,8 @@ export const DEFAULT_DATE_META = [
   'create_date',
 ];
 
+/** Lists kept per page (the largest). */
+const MAX_BLOCKS = 60;
 const ITEM_TAGS = new Set(['li', 'tr', 'dd', 'dt', 'p']);
 const MORE = /^(更多|查看更多|更多信息|more|>>|»|＞＞|更多>>|more>>|更多»|\+|\+更多|更多\+)$/i;
 const CRUMB_TOKEN = /crumb|position|location|weizhi|dqwz|current|posi|curpos|bread/;
@@ -161,14 +163,20 @@ function tokensOf(e: Element): string[] {
   return `${e.attribs.class ?? ''} ${e.attribs.id ?? ''}`.toLowerCase().split(/\s+/).filter(Boolean);
 }
 
-function* elements(root: AnyNode, skip?: (e: Element) => boolean): Generator<Element> {
-  for (const c of children(root)) {
+/** Elements under root in document order (iterative: deep documents cost no recursion); `skip` prunes a subtree. */
+function elements(root: AnyNode, skip?: (e: Element) => boolean): Element[] {
+  const out: Element[] = [];
+  const stack: AnyNode[] = [...children(root)].reverse();
+  while (stack.length) {
+    const c = stack.pop()!;
     if (c.type !== 'tag' && c.type !== 'script' && c.type !== 'style') continue;
     const e = c as Element;
     if (skip?.(e)) continue;
-    yield e;
-    yield* elements(e, skip);
+    out.push(e);
+    const ch = children(e);
+    for (let i = ch.length - 1; i >= 0; i--) stack.push(ch[i]);
   }
+  return out;
 }
 
 /** A short CSS-like path for evidence: `div.main > ul.list`. */
@@ -391,10 +399,14 @@ function htmlLists(doc: Document, base: string, asOf: string, maxItems: number):
     byBlock.set(r.block, list);
   }
   const blocks: ListBlock[] = [];
-  for (const [block, list] of byBlock) {
+  // Bounded: the largest lists first, at most MAX_BLOCKS per page.
+  const ordered = [...byBlock].sort((a, b) => b[1].length - a[1].length).slice(0, MAX_BLOCKS);
+  const order = new Map([...byBlock.keys()].map((k, i) => [k, i]));
+  ordered.sort((a, b) => order.get(a[0])! - order.get(b[0])!);
+  for (const [block, list] of ordered) {
     const items: ListItem[] = [];
     let hint: number | undefined;
-    for (const r of list) {
+    for (const r of list.slice(0, maxItems * 3)) {
       const it = toItem(r, base, asOf, hint);
       if (it.date && !it.yearInferred) hint = Number(it.date.slice(0, 4));
       items.push(it);
@@ -403,7 +415,7 @@ function htmlLists(doc: Document, base: string, asOf: string, maxItems: number):
     const dated = items.filter((i) => i.date).length;
     if (dated === 0 && items.length < 3) continue;
     const h = findHeading(block, base);
-    blocks.push({ ...h, selector: describe(block), source: 'html', items: items.slice(0, maxItems), total: items.length, dated });
+    blocks.push({ ...h, selector: describe(block), source: 'html', items: items.slice(0, maxItems), total: list.length, dated });
   }
   return blocks;
 }
@@ -440,12 +452,15 @@ function hanwebLists(doc: Document, base: string, asOf: string, maxItems: number
     let hint: number | undefined;
     let total = 0;
     for (const m of raw.matchAll(RECORD)) {
+      if (items.length >= maxItems) {
+        total++;
+        continue;
+      }
       const html = m[1] ?? decodeEntities(m[2] ?? '');
       const frag = parseDocument(html, { decodeEntities: true });
       const a = [...elements(frag)].find((x) => x.name === 'a' && x.attribs.href);
       if (!a) continue;
       total++;
-      if (items.length >= maxItems) continue;
       const root = [...elements(frag)][0] ?? a;
       const it = toItem({ item: root, title: a, block: s }, base, asOf, hint);
       if (!it.title) it.title = clean(a.attribs.title ?? '').slice(0, 80);
