@@ -69,7 +69,7 @@ afterAll(async () => {
 
 describe('quarterly run in process', () => {
   it('checks every operating site once; a hanging or dead site is a recorded failure, never a stopped run', async () => {
-    const a = await site(generateSite({ name: '甲市人民政府', seed: 1, articlesPerColumn: 2, externalOrigin: ext.origin, planted: false }).routes);
+    const a = await site(generateSite({ name: '甲市人民政府', seed: 1, articlesPerColumn: 2, externalOrigin: ext.origin }).routes);
     const b = await site(generateSite({ name: '甲市教育局', seed: 2, articlesPerColumn: 2, externalOrigin: ext.origin }).routes);
     const dead = await serve(new Map());
     const deadOrigin = dead.origin;
@@ -97,6 +97,9 @@ describe('quarterly run in process', () => {
     expect(byName['甲市人民政府'].verdict).toBe('pass');
     expect(byName['甲市教育局'].verdict).toBe('pass');
     expect(events.filter((e) => e.type === 'site-done')).toHaveLength(4);
+    // One HTTP client for the run: the external target both sites link to was probed once (HEAD, then GET
+    // because HEAD said 404), not once per site.
+    expect([ext.hits.get('HEAD /missing.html'), ext.hits.get('GET /missing.html')]).toEqual([1, 1]);
     expect(events.at(-1)).toMatchObject({ type: 'end', status: 'done' });
     const t = computeTable(loadRunSites(db, '2024Q2'), 'website', groups, { quarter: '2024Q2', runId: '2024Q2', asOf: '2024-07-01' });
     expect(t.rows.map((r) => [r.group, r.operating, r.checked, r.failed, r.rate])).toEqual([
