@@ -129,7 +129,8 @@ export default defineCheck({
     const tlsOpts = { policy: ctx.http.options.allowPrivateNetwork, hosts: ctx.http.options.hosts, timeoutMs: o.timeoutMs, ca };
     const target = { host: httpsUrl.hostname.replace(/^\[|\]$/g, ''), port: Number(httpsUrl.port || 443) };
     const tlsInfo: TlsInspection = await inspectTls(target, tlsOpts);
-    const legacy = o.checkLegacyTls ? await acceptsLegacyTls(target, tlsOpts) : undefined;
+    // A host that let the first handshake time out (filtered port) is not given a second wait.
+    const legacy = o.checkLegacyTls && tlsInfo.error?.kind !== 'timeout' && tlsInfo.error?.kind !== 'private_address_blocked' ? await acceptsLegacyTls(target, tlsOpts) : undefined;
     const httpsWorks = tlsInfo.connected || Boolean(legacy?.accepted);
     const httpsOrigin = originOf(httpsUrl);
 
