@@ -122,6 +122,8 @@ export const configSchema = z.object({
       windowDays: z.number().int().positive().default(7),
       timeoutMs: z.number().int().positive().default(15_000),
       batchSize: z.number().int().positive().default(50),
+      /** Probes older than this many days are deleted at each round. */
+      keepDays: z.number().int().positive().default(120),
     })
     .prefault({}),
   rules: rulesSchema.optional(),

@@ -13,6 +13,10 @@ import { register as registerRegistry } from './commands/registry.js';
 import { register as registerRun } from './commands/run.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerTable } from './commands/table.js';
+import { register as registerWorker } from './commands/worker.js';
+import { register as registerCollect } from './commands/collect.js';
+import { register as registerSchedule } from './commands/schedule.js';
+import { register as registerScanText } from './commands/scan-text.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -30,6 +34,10 @@ export function buildProgram(): Command {
   registerTable(program);
   registerNotice(program);
   registerServe(program);
+  registerWorker(program);
+  registerCollect(program);
+  registerSchedule(program);
+  registerScanText(program);
   return program;
 }
 

@@ -6,6 +6,8 @@ import { defaultAsOf, parseQuarter, QuarterError } from '../../run/quarter.js';
 import { DEFAULT_RUN_CONCURRENCY, runQuarter, RunError } from '../../run/runner.js';
 import { finishRun, openDb } from '../../store/db.js';
 import { configFrom, dateArg, EXIT, intArg, langArg, listArg, UsageError, type CommonOptions } from '../common.js';
+import { RedisCheckError } from '../../../queues/redis.js';
+import { runDistributed } from '../../../queues/run-command.js';
 
 interface RunCliOptions extends Omit<CommonOptions, 'concurrency'> {
   quarter: string;
@@ -20,6 +22,8 @@ interface RunCliOptions extends Omit<CommonOptions, 'concurrency'> {
   siteTimeout?: number;
   progress?: boolean;
   evidenceDir?: string;
+  redis?: string;
+  wait?: boolean;
 }
 
 export function register(program: Command): void {
@@ -37,6 +41,8 @@ export function register(program: Command): void {
     .option('--retry-errors', 'check again the sites whose earlier attempt ended in an error')
     .option('--site-timeout <seconds>', 'longest time for one site before it is recorded as an error (default 1800)', intArg('--site-timeout', 1))
     .option('--evidence-dir <dir>', 'keep evidence files (screenshots of veto findings, with Chromium) in this folder')
+    .option('--redis <url>', 'distributed run: queue the run on this Redis (redis://host:port) for `govcheck worker` processes')
+    .option('--wait', 'with --redis: store the results as workers finish them, with progress, until the run is closed')
     .option('--no-progress', 'no progress display')
     .option('--lang <lang>', 'zh or en', langArg)
     .option('--max-pages <n>', 'pages to crawl per site at most', intArg('--max-pages', 1))
@@ -68,7 +74,24 @@ export function register(program: Command): void {
         }
       }
       const groups = loadGroups({ groupsFile: o.groups, configFile: o.config });
+      if (o.wait && !o.redis) throw new UsageError('--wait goes with --redis URL');
       const db = openDb(o.db);
+      if (o.redis) {
+        // Distributed run (queues/run-command.ts): same snapshot and sites, checked by `govcheck worker` processes.
+        try {
+          process.exitCode = await runDistributed({
+            redisUrl: o.redis, wait: !!o.wait, db, dbFile: o.db, quarter, asOf, asOfExplicit: !!o.asOf, runId: o.run, config, lang,
+            only: o.only, checks: o.checks, retryErrors: o.retryErrors, siteTimeoutMs: o.siteTimeout ? o.siteTimeout * 1000 : undefined,
+            progress: o.progress !== false, rateDecimals: groups.rateDecimals,
+          });
+        } catch (e) {
+          if (e instanceof RunError || e instanceof RedisCheckError) throw new UsageError(e.message);
+          throw e;
+        } finally {
+          db.close();
+        }
+        return;
+      }
       const abort = new AbortController();
       const runId = o.run ?? quarter.id;
       const onSignal = (sig: NodeJS.Signals) => {

@@ -1,0 +1,70 @@
+/**
+ * Queue names, job names and job ids of distributed runs.
+ *
+ * Three BullMQ queues (key prefix `bull`):
+ * - `govcheck-sites`: worked by `govcheck worker`: one `site` job per site of a run (a child of the run's
+ *   parent job).
+ * - `govcheck-probes`: also worked by every `govcheck worker`, by a worker of its own, so the availability
+ *   probes of a round keep their intervals while thousands of site jobs wait.
+ * - `govcheck-runs`: the coordinator's queue (`govcheck collect`, or `govcheck run --redis … --wait`),
+ *   processed next to the SQLite store: the `run` parent jobs (processed once every site job of the run
+ *   has finished: the run is closed) and the jobs fired by the schedulers (`quarterly-run`, `probe-round`).
+ *
+ * Job ids are deterministic, so adding the same run twice adds nothing. BullMQ 6.7 refuses a custom job id
+ * that contains ':' (unless it has exactly three ':'-separated parts, kept for old repeatable jobs) and one
+ * that is an integer, and site ids contain ':' (host:port). So the parts are percent-encoded with
+ * `encodeURIComponent` (which encodes ':' and '|') and joined with '|': `<runId>|<siteId>`, e.g.
+ * `2024Q2|127.0.0.1%3A8080` — one id per (run, site), and no two (run, site) pairs share one.
+ */
+
+export const SITES_QUEUE = 'govcheck-sites';
+export const PROBES_QUEUE = 'govcheck-probes';
+export const RUNS_QUEUE = 'govcheck-runs';
+/** BullMQ's key prefix (Bull Board and `src/server/queues.ts` look for queues under it). */
+export const QUEUE_PREFIX = 'bull';
+
+export const JOB = {
+  /** Check one site of a run (govcheck-sites, child of a `run` job). */
+  site: 'site',
+  /** Probe the home pages of a batch of websites (govcheck-probes). */
+  probe: 'probe',
+  /** Parent of a run's site jobs (govcheck-runs): closes the run. */
+  run: 'run',
+  /** Fired by the quarterly scheduler (govcheck-runs): starts the run of the quarter that just ended. */
+  quarterlyRun: 'quarterly-run',
+  /** Fired by the probe scheduler (govcheck-runs): one probe round over the operating websites. */
+  probeRound: 'probe-round',
+} as const;
+
+/** Scheduler ids (`govcheck schedule`). */
+export const SCHEDULER = {
+  quarterlyRun: 'govcheck-quarterly-run',
+  probes: 'govcheck-availability-probes',
+} as const;
+
+/** Every queue of govcheck (for Bull Board: `src/server/queues.ts` takes these names). */
+export function queueNames(): string[] {
+  return [SITES_QUEUE, PROBES_QUEUE, RUNS_QUEUE];
+}
+
+const enc = (s: string) => encodeURIComponent(s);
+
+/** Job id of a site of a run: `<runId>|<siteId>`, both percent-encoded (no ':' in BullMQ job ids). */
+export function siteJobId(runId: string, siteId: string): string {
+  return `${enc(runId)}|${enc(siteId)}`;
+}
+
+/** Job id of a run's parent job. */
+export function runJobId(runId: string): string {
+  return `run|${enc(runId)}`;
+}
+
+/** Job id of one batch of a probe round. */
+export function probeJobId(round: string, batch: number): string {
+  return `probe|${enc(round)}|${batch}`;
+}
+
+/** The run id of a parent job id (inverse of runJobId). */
+export function runIdOfJob(jobId: string): string | undefined {
+  return jobId.startsWith('run|') ? decodeURIComponent(jobId.slice(4)) : undefined;
+}

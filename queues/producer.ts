@@ -1,0 +1,135 @@
+/**
+ * The run producer: `govcheck run --redis URL` (and the scheduled quarterly run) snapshots the run's sites
+ * exactly like the in-process run (`snapshotRunSites`, `pendingSites` of src/run/runner.ts), then adds the
+ * run to Redis as one BullMQ flow: a parent `run` job (queue govcheck-runs, holding the run's config)
+ * with one child `site` job per pending site (queue govcheck-sites). Job ids are deterministic (names.ts),
+ * and only sites without a stored result are added, so adding the same run twice adds nothing; adding it
+ * again after workers stored part of it adds only what is missing (a resume).
+ */
+import { createHash } from 'node:crypto';
+import { FlowProducer, Job, Queue, type FlowJob } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Lang } from '../src/checks/api.js';
+import type { Config } from '../src/config.js';
+import type { Quarter } from '../src/run/quarter.js';
+import { getRun, pendingSites, runCounts, RunError, siteAvailability, snapshotRunSites, type RunCounts } from '../src/run/runner.js';
+import { selectChecks } from '../src/site-check.js';
+import { ensureRun, finishRun, type DB } from '../src/store/db.js';
+import { JOB, QUEUE_PREFIX, RUNS_QUEUE, runJobId, siteJobId, SITES_QUEUE } from './names.js';
+import { PAYLOAD_VERSION, type RunJobData, type RunJobOptions, type SiteJobData } from './payload.js';
+import { BACKOFF_TYPE } from './retry.js';
+
+export interface EnqueueRunOptions {
+  quarter: Quarter;
+  asOf: string;
+  /** True when the date was given explicitly (a resumed run with another date is refused). */
+  asOfExplicit?: boolean;
+  /** Run id (default: the quarter). */
+  runId?: string;
+  config: Config;
+  lang?: Lang;
+  only?: string[];
+  checks?: string[];
+  /** Check again the sites whose earlier attempt ended in an error. */
+  retryErrors?: boolean;
+  siteTimeoutMs?: number;
+}
+
+export interface EnqueueSummary {
+  runId: string;
+  asOf: string;
+  /** The run existed before (a resume). */
+  resumed: boolean;
+  counts: RunCounts;
+  /** Planned sites without a result. */
+  pending: number;
+  /** Site jobs added now (pending sites that were not queued yet). */
+  added: number;
+  /** Pending sites whose job was already in Redis (queued, running, or finished but not stored yet). */
+  alreadyQueued: number;
+  /** The run had nothing left to check and was closed at once. */
+  closed: boolean;
+}
+
+export function configHash(config: Config): string {
+  return createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16);
+}
+
+/** Adds a run (or what is missing of it) to Redis. `redis` is a connection of `connect()` (redis.ts). */
+export async function enqueueRun(db: DB, redis: Redis, o: EnqueueRunOptions): Promise<EnqueueSummary> {
+  const runId = o.runId ?? o.quarter.id;
+  // The same validation as the in-process run (runQuarter): one run id, one quarter, one inspection date.
+  const existing = getRun(db, runId);
+  if (existing && existing.kind !== 'quarter') throw new RunError(`run ${runId} exists and is not a quarterly run`);
+  if (existing && existing.quarter !== o.quarter.id) throw new RunError(`run ${runId} belongs to quarter ${existing.quarter}, not ${o.quarter.id}`);
+  if (existing && o.asOfExplicit && existing.as_of !== o.asOf) {
+    throw new RunError(`run ${runId} was started as of ${existing.as_of}; resume it with that date, or start another run with --run ID`);
+  }
+  const asOf = existing?.as_of ?? o.asOf;
+  await selectChecks(o.config, 'website', o.checks);
+  await selectChecks(o.config, 'newmedia', o.checks);
+
+  ensureRun(db, { id: runId, kind: 'quarter', quarter: o.quarter.id, asOf, options: { distributed: true, only: o.only ?? null, checks: o.checks ?? null } });
+  db.prepare(`UPDATE runs SET status = 'running', finished_at = NULL WHERE id = ?`).run(runId);
+  snapshotRunSites(db, runId, o.only);
+  const pending = pendingSites(db, runId, o.retryErrors);
+  if (o.retryErrors) db.prepare(`DELETE FROM site_results WHERE run_id = ? AND outcome = 'error'`).run(runId);
+  const counts = runCounts(db, runId);
+  const base = { runId, asOf, resumed: !!existing, counts, pending: pending.length };
+  if (!pending.length) {
+    finishRun(db, runId, 'done');
+    return { ...base, added: 0, alreadyQueued: 0, closed: true };
+  }
+
+  const hash = configHash(o.config);
+  const options: RunJobOptions = { lang: o.lang, checks: o.checks, siteTimeoutMs: o.siteTimeoutMs, maxBackoffMs: o.config.queue.maxBackoffMs };
+  const parentData: RunJobData = { v: PAYLOAD_VERSION, runId, quarter: o.quarter.id, asOf, config: o.config, configHash: hash, options, createdAt: new Date().toISOString() };
+
+  // Which pending sites are in Redis already (one pipeline of EXISTS on the job keys).
+  const ids = pending.map((s) => siteJobId(runId, s.id));
+  const pipe = redis.pipeline();
+  for (const id of ids) pipe.exists(`${QUEUE_PREFIX}:${SITES_QUEUE}:${id}`);
+  const exists = ((await pipe.exec()) ?? []).map(([err, n]) => !err && n === 1);
+  const alreadyQueued = exists.filter(Boolean).length;
+
+  const runsQueue = new Queue(RUNS_QUEUE, { connection: redis, prefix: QUEUE_PREFIX });
+  const flow = new FlowProducer({ connection: redis, prefix: QUEUE_PREFIX });
+  try {
+    // A parent left from an earlier enqueue: give it the current config; a finished one is replaced.
+    const parent = await Job.fromId<RunJobData>(runsQueue, runJobId(runId));
+    if (parent) {
+      const state = await parent.getState();
+      if (state === 'completed' || state === 'failed') await parent.remove({ removeChildren: false });
+      else await parent.updateData(parentData);
+    }
+    const children: FlowJob[] = pending.map((site, i) => {
+      const data: SiteJobData = { v: PAYLOAD_VERSION, runId, site, asOf, options, availability: siteAvailability(db, site, asOf, o.config), configHash: hash };
+      return {
+        name: JOB.site,
+        queueName: SITES_QUEUE,
+        data,
+        opts: {
+          jobId: ids[i],
+          attempts: o.config.queue.attempts,
+          backoff: { type: BACKOFF_TYPE, delay: o.config.queue.backoffMs },
+          // Kept until the coordinator has stored the result in SQLite; it removes the job then.
+          removeOnComplete: false,
+          removeOnFail: false,
+          // A site job that fails for good must not hold the run open: the coordinator records it as an error.
+          ignoreDependencyOnFailure: true,
+        },
+      };
+    });
+    await flow.add({
+      name: JOB.run,
+      queueName: RUNS_QUEUE,
+      data: parentData,
+      opts: { jobId: runJobId(runId), removeOnComplete: true, removeOnFail: false },
+      children,
+    });
+  } finally {
+    await flow.close();
+    await runsQueue.close();
+  }
+  return { ...base, added: pending.length - alreadyQueued, alreadyQueued, closed: false };
+}

@@ -1,0 +1,329 @@
+/**
+ * The worker (`govcheck worker --redis URL --concurrency N`): takes `site` jobs from the govcheck-sites
+ * queue and availability `probe` jobs from govcheck-probes (a BullMQ worker each), on any machine. A site job is checked by `executeSiteJob` (src/run/job.ts), the
+ * same function the in-process run uses, with the run's config (held by the run's parent job), and the
+ * `SiteJobResult` is the job's return value. Workers never touch SQLite: the coordinator stores results.
+ *
+ * - Retries: see retry.ts. A site check that ended with a transient error is thrown so BullMQ tries again
+ *   (exponential backoff with jitter); on the last try its error result is returned and recorded.
+ * - A worker killed mid-site (kill -9) stops renewing its job's lock; after `lockDuration` BullMQ's
+ *   stalled-job check (run by every worker each `stalledInterval`) puts the job back and another worker
+ *   checks the site. Its result is stored once (the store is keyed by run and site).
+ * - Stop signals (SIGTERM, SIGINT): the worker takes no new job; jobs in progress may finish within
+ *   `drainTimeoutMs`, then the rest are released back to the queue (not counted as a try) and the worker
+ *   exits. Libraries react to signals too — Crawlee pauses a running crawl on SIGINT, Playwright closes
+ *   its browsers on SIGINT/SIGTERM — so when the signal has any listener besides the worker's own, a
+ *   check in progress may have been cut short: such jobs are released at once, never completed with a
+ *   truncated result. (Playwright exits the process itself after SIGINT; the job then comes back through
+ *   the stalled-job check.)
+ * - The run's network policy is capped by the worker's own: a worker started without
+ *   --allow-private-network refuses runs that allow private addresses (a clear error, recorded).
+ */
+import { Job, Queue, UnrecoverableError, WaitingError, Worker, type Job as BullJob } from 'bullmq';
+import type { Redis } from 'ioredis';
+import os from 'node:os';
+import { networkPolicy, type Config } from '../src/config.js';
+import { HttpClient } from '../src/net/http.js';
+import { classifyError } from '../src/net/errors.js';
+import { executeSiteJob, type SiteJobResult } from '../src/run/job.js';
+import { WorkerMetrics } from './metrics.js';
+import { JOB, PROBES_QUEUE, QUEUE_PREFIX, RUNS_QUEUE, SITES_QUEUE } from './names.js';
+import { assertPayload, PayloadError, type ProbeJobData, type ProbeJobReturn, type RunJobData, type SiteJobData } from './payload.js';
+import { probeBatch } from './probe.js';
+import { connect } from './redis.js';
+import { backoffStrategy, retryable, TransientSiteError } from './retry.js';
+
+export interface WorkerOptions {
+  redisUrl: string;
+  /** Site jobs checked at the same time by this process. */
+  concurrency: number;
+  /** Probe jobs handled at the same time (default 1). */
+  probeConcurrency?: number;
+  /** BullMQ lock of a job in progress (renewed at half of it); a dead worker's job is taken back after it. */
+  lockDurationMs?: number;
+  /** How often this worker looks for stalled jobs. */
+  stalledIntervalMs?: number;
+  /** Times a job may stall before it fails for good (recorded as an error of the site). */
+  maxStalledCount?: number;
+  /** Allow runs whose config lets checks reach private addresses (tests, intranets). */
+  allowPrivateNetwork?: boolean;
+  /** After a stop signal: how long jobs in progress may take to finish before they are released. */
+  drainTimeoutMs?: number;
+  /** Worker name shown in Bull Board (default host:pid). */
+  name?: string;
+  /** Expose Prometheus metrics on this port (0 = any free port). */
+  metricsPort?: number;
+  metricsHost?: string;
+  log?: (line: string) => void;
+}
+
+export const WORKER_DEFAULTS = { lockDurationMs: 60_000, stalledIntervalMs: 30_000, maxStalledCount: 2, drainTimeoutMs: 60_000 } as const;
+
+interface RunContext {
+  runId: string;
+  hash: string;
+  config: Config;
+  http: HttpClient;
+  inUse: number;
+  lastUsed: number;
+}
+
+interface Active {
+  job: BullJob;
+  startedAt: number;
+  release: () => void;
+  released: Promise<'release'>;
+}
+
+const IDLE_RUN_MS = 10 * 60_000;
+
+export class SiteWorker {
+  readonly metrics = new WorkerMetrics();
+  metricsPort?: number;
+  private worker!: Worker;
+  private probeWorker!: Worker;
+  private probesQueue!: Queue;
+  private connection!: Redis;
+  private runsQueue!: Queue;
+  private sitesQueue!: Queue;
+  private readonly runs = new Map<string, RunContext>();
+  private readonly active = new Map<string, Active>();
+  private stopping?: Promise<void>;
+  private stopSignalAt?: number;
+  private releaseAllAt?: number;
+  private sweeper?: NodeJS.Timeout;
+  private metricsServer?: { close(): Promise<void> };
+  private readonly log: (line: string) => void;
+
+  private constructor(private readonly o: WorkerOptions) {
+    this.log = o.log ?? ((l) => process.stderr.write(`govcheck worker: ${l}\n`));
+  }
+
+  static async start(o: WorkerOptions): Promise<SiteWorker> {
+    const w = new SiteWorker(o);
+    await w.init();
+    return w;
+  }
+
+  private async init(): Promise<void> {
+    const o = this.o;
+    this.connection = connect(o.redisUrl);
+    this.connection.on('error', () => {
+      /* ioredis reconnects; BullMQ reports lasting trouble through the worker's 'error' event */
+    });
+    this.runsQueue = new Queue(RUNS_QUEUE, { connection: this.connection, prefix: QUEUE_PREFIX });
+    this.sitesQueue = new Queue(SITES_QUEUE, { connection: this.connection, prefix: QUEUE_PREFIX });
+    this.probesQueue = new Queue(PROBES_QUEUE, { connection: this.connection, prefix: QUEUE_PREFIX });
+    this.metrics.watch(this.sitesQueue);
+    this.metrics.watch(this.probesQueue);
+    this.metrics.watch(this.runsQueue);
+    if (o.metricsPort !== undefined) {
+      const m = await this.metrics.serve(o.metricsPort, o.metricsHost);
+      this.metricsPort = m.port;
+      this.metricsServer = m;
+    }
+    let lastError = 0;
+    const common = {
+      connection: this.connection,
+      prefix: QUEUE_PREFIX,
+      lockDuration: o.lockDurationMs ?? WORKER_DEFAULTS.lockDurationMs,
+      stalledInterval: o.stalledIntervalMs ?? WORKER_DEFAULTS.stalledIntervalMs,
+      maxStalledCount: o.maxStalledCount ?? WORKER_DEFAULTS.maxStalledCount,
+      name: o.name ?? `${os.hostname()}:${process.pid}`,
+      settings: { backoffStrategy },
+      autorun: true,
+    };
+    this.worker = new Worker(SITES_QUEUE, (job, token) => this.process(job, token), { ...common, concurrency: Math.max(1, o.concurrency) });
+    this.probeWorker = new Worker(PROBES_QUEUE, (job, token) => this.process(job, token), { ...common, concurrency: Math.max(1, o.probeConcurrency ?? 1) });
+    for (const w of [this.worker, this.probeWorker]) {
+      w.on('error', (e) => {
+        // Redis going away shows up here many times a second: log it at most every 10 s.
+        if (Date.now() - lastError > 10_000) {
+          lastError = Date.now();
+          this.log(`queue error: ${String((e as Error)?.message ?? e)}`);
+        }
+      });
+      w.on('failed', (job, err) => {
+        if (!job) return;
+        const willRetry = job.attemptsMade < (job.opts.attempts ?? 1) && !(err instanceof UnrecoverableError) && err.name !== 'UnrecoverableError';
+        this.metrics.jobs.inc({ job: job.name, result: willRetry ? 'retried' : 'failed' });
+        if (!willRetry) this.log(`${job.name} job ${job.id} failed: ${err.message}`);
+      });
+    }
+    await Promise.all([this.worker.waitUntilReady(), this.probeWorker.waitUntilReady()]);
+    this.sweeper = setInterval(() => this.closeIdleRuns(), 60_000);
+    this.sweeper.unref();
+  }
+
+  private async process(job: BullJob, token?: string): Promise<SiteJobResult | ProbeJobReturn> {
+    const t0 = Date.now();
+    this.metrics.active.inc({ job: job.name });
+    try {
+      if (job.name === JOB.site) return await this.site(job as BullJob<SiteJobData>, token);
+      if (job.name === JOB.probe) return await this.probe(job as BullJob<ProbeJobData>, token);
+      throw new UnrecoverableError(`unknown job ${job.name} in ${job.queueName}`);
+    } catch (e) {
+      if (e instanceof PayloadError) throw new UnrecoverableError(e.message);
+      throw e;
+    } finally {
+      this.metrics.active.dec({ job: job.name });
+      this.metrics.duration.observe({ job: job.name }, (Date.now() - t0) / 1000);
+    }
+  }
+
+  /** Runs the work unless the worker releases the job first (stop signal); a released job goes back to the queue. */
+  private async guarded<T>(job: BullJob, token: string | undefined, work: Promise<T>): Promise<T> {
+    let release!: () => void;
+    const released = new Promise<'release'>((r) => (release = () => r('release')));
+    const entry: Active = { job, startedAt: Date.now(), release, released };
+    this.active.set(job.id!, entry);
+    try {
+      if (this.releaseAllAt !== undefined) release();
+      const r = await Promise.race([work, released]);
+      // A result finished after a signal that libraries also reacted to may be truncated: release it.
+      const tainted = this.releaseAllAt !== undefined && entry.startedAt <= this.releaseAllAt;
+      if (r === 'release' || tainted) {
+        work.catch(() => undefined);
+        await job.moveToWait(token);
+        this.metrics.jobs.inc({ job: job.name, result: 'released' });
+        this.log(`released ${job.name} job ${job.id} back to the queue`);
+        throw new WaitingError();
+      }
+      return r as T;
+    } finally {
+      this.active.delete(job.id!);
+    }
+  }
+
+  private assertPolicy(config: Pick<Config, 'allowPrivateNetwork' | 'allowNetworks'>): void {
+    const policy = networkPolicy(config as Config);
+    if (policy !== false && !this.o.allowPrivateNetwork) {
+      throw new UnrecoverableError(
+        `this run lets checks reach private addresses (${policy === true ? 'allowPrivateNetwork' : `allowNetworks ${policy.join(', ')}`}) but this worker was started without --allow-private-network`,
+      );
+    }
+  }
+
+  private async runContext(job: BullJob<SiteJobData>): Promise<RunContext> {
+    const data = job.data;
+    const cached = this.runs.get(data.runId);
+    if (cached && cached.hash === data.configHash) return cached;
+    const parentId = job.parent?.id;
+    if (!parentId) throw new UnrecoverableError(`site job ${job.id} has no run (parent job)`);
+    const parent = await Job.fromId<RunJobData>(this.runsQueue, parentId);
+    // Gone parent: it may be on its way back (a resume replaces a finished one); another try will tell.
+    if (!parent) throw new Error(`the run job ${parentId} of site job ${job.id} is not in Redis`);
+    assertPayload(parent.data, 'run');
+    if (cached && cached.hash === parent.data.configHash) return cached;
+    const config = parent.data.config;
+    const ctx: RunContext = {
+      runId: data.runId,
+      hash: parent.data.configHash,
+      config,
+      http: new HttpClient({ ...config.http, allowPrivateNetwork: networkPolicy(config), hosts: config.hosts }),
+      inUse: 0,
+      lastUsed: Date.now(),
+    };
+    if (cached && cached.inUse === 0) await cached.http.close();
+    this.runs.set(data.runId, ctx);
+    return ctx;
+  }
+
+  private async site(job: BullJob<SiteJobData>, token?: string): Promise<SiteJobResult> {
+    assertPayload(job.data, 'site');
+    const data = job.data;
+    const ctx = await this.runContext(job);
+    this.assertPolicy(ctx.config);
+    ctx.inUse++;
+    ctx.lastUsed = Date.now();
+    try {
+      const r = await this.guarded(
+        job,
+        token,
+        executeSiteJob(
+          { runId: data.runId, site: data.site, asOf: data.asOf, availability: data.availability },
+          { config: ctx.config, http: ctx.http, lang: data.options.lang, checks: data.options.checks, siteTimeoutMs: data.options.siteTimeoutMs },
+        ),
+      );
+      this.metrics.pages.inc(r.result.stats.pages);
+      const err = r.result.error;
+      if (r.outcome === 'error' && err && retryable(err) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
+        throw new TransientSiteError(`site check of ${data.site.id} ended with ${err.kind}: ${err.message}`, err.kind);
+      }
+      this.metrics.jobs.inc({ job: JOB.site, result: r.outcome });
+      return r;
+    } finally {
+      ctx.inUse--;
+      ctx.lastUsed = Date.now();
+    }
+  }
+
+  private async probe(job: BullJob<ProbeJobData>, token?: string): Promise<ProbeJobReturn> {
+    assertPayload(job.data, 'probe');
+    this.assertPolicy({ allowPrivateNetwork: job.data.net.allowPrivateNetwork, allowNetworks: job.data.net.allowNetworks });
+    const rows = await this.guarded(job, token, probeBatch(job.data));
+    for (const r of rows) this.metrics.probes.inc({ ok: String(r.ok) });
+    this.metrics.jobs.inc({ job: JOB.probe, result: 'probed' });
+    return rows;
+  }
+
+  private closeIdleRuns(): void {
+    const now = Date.now();
+    for (const [id, ctx] of this.runs) {
+      if (ctx.inUse === 0 && now - ctx.lastUsed > IDLE_RUN_MS) {
+        this.runs.delete(id);
+        void ctx.http.close();
+      }
+    }
+  }
+
+  /** Jobs in progress. */
+  get activeJobs(): number {
+    return this.active.size;
+  }
+
+  /** Releases every job in progress back to the queue. */
+  private releaseAll(): void {
+    this.releaseAllAt ??= Date.now();
+    for (const a of this.active.values()) a.release();
+  }
+
+  /**
+   * Stops taking jobs and drains: jobs in progress finish within the drain time, else are released.
+   * `signal` names the stop signal, if any (see the file comment on libraries' own signal handlers).
+   */
+  stop(signal?: NodeJS.Signals, ownHandler?: (...a: unknown[]) => void): Promise<void> {
+    if (this.stopping) {
+      this.releaseAll(); // a second signal: do not wait any longer
+      return this.stopping;
+    }
+    this.stopSignalAt = Date.now();
+    const foreign = signal ? process.listeners(signal).filter((l) => l !== ownHandler).length : 0;
+    if (foreign > 0 && this.active.size) {
+      this.log(`${signal}: other handlers of ${signal} may have cut the checks in progress short; releasing ${this.active.size} job(s)`);
+      this.releaseAll();
+    } else if (this.active.size) {
+      this.log(`${signal ?? 'stop'}: finishing ${this.active.size} job(s) in progress (at most ${Math.round((this.o.drainTimeoutMs ?? WORKER_DEFAULTS.drainTimeoutMs) / 1000)} s)`);
+    }
+    const timer = setTimeout(() => this.releaseAll(), this.o.drainTimeoutMs ?? WORKER_DEFAULTS.drainTimeoutMs);
+    timer.unref();
+    this.stopping = (async () => {
+      try {
+        await Promise.all([this.worker.close(), this.probeWorker.close()]);
+      } finally {
+        clearTimeout(timer);
+        if (this.sweeper) clearInterval(this.sweeper);
+        await Promise.allSettled([...this.runs.values()].map((c) => c.http.close()));
+        this.runs.clear();
+        await Promise.allSettled([this.runsQueue.close(), this.sitesQueue.close(), this.probesQueue.close(), this.metricsServer?.close()]);
+        this.connection.disconnect();
+      }
+    })();
+    return this.stopping;
+  }
+
+  /** The classified kind of a thrown value (for logs). */
+  static kindOf(e: unknown): string {
+    return classifyError(e).kind;
+  }
+}
