@@ -26,7 +26,7 @@ import { openDb, type DB, type RunRow } from '../store/db.js';
 import { addAllowListEntry, addReview, allowListAsDictionary, findingById, listAllowList, removeAllowListEntry, REVIEW_STATUSES, ReviewError, type ReviewStatus } from '../store/reviews.js';
 import type { SiteRef } from '../types.js';
 import { getRun, listRuns, loadSiteView, previousRun, problemsByRule, quarterRuns, runSites, siteChanges, siteFacets } from './data.js';
-import { available, contentType, DOWNLOADS, fileName, runReport } from './downloads.js';
+import { available, contentType, DOWNLOADS, fileName, runOverview, runReport } from './downloads.js';
 import { translator, type T } from './i18n.js';
 import type { PageCtx } from './layout.js';
 import { allowListPage, errorPage, loginPage, runPage, runsPage, siteHref, sitesPage, sitePage, siteStatus, type SiteFilters } from './pages.js';
@@ -236,15 +236,15 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
 
   app.get('/runs/:runId', (req, reply) => {
     const run = runOr404((req.params as { runId: string }).runId);
-    const rr = runReport(db, run, rules, o.groups);
+    const ov = runOverview(db, run, rules, o.groups);
     const runs = listRuns(db);
     const me = runs.find((r) => r.id === run.id)!;
     const facets = siteFacets(db, run.id, rules);
     let falsePositives = 0;
     for (const f of facets.values()) falsePositives += f.falsePositives;
     const prev = previousOf(run);
-    const changes = rr.report?.changes
-      ? { previous: prev!, totals: rr.report.changes.totals }
+    const changes = ov.changes
+      ? { previous: prev!, totals: ov.changes.totals }
       : prev
         ? (() => {
             // Ad-hoc runs: compare each site with its result in the previous run.
@@ -270,13 +270,13 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
       reply,
       runPage(ctxOf(req, reply), {
         run,
-        tables: [rr.tables.website, rr.tables.newmedia],
-        failing: rr.report?.failing ?? [],
+        tables: ov.tables,
+        failing: ov.failing,
         counts: { checked: me.checked, failed: me.failed, errors: me.errors, disputed: me.disputed, falsePositives },
         categories: problemsByRule(db, run.id, rules),
         trend,
         changes,
-        downloads: DOWNLOADS.map((d) => ({ name: d.name, label: d.label[lang], format: d.format, available: available(d, rr) })),
+        downloads: DOWNLOADS.map((d) => ({ name: d.name, label: d.label[lang], format: d.format, available: available(d, run, !!ov.changes) })),
         rules,
       }),
     );
@@ -446,7 +446,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
     const d = DOWNLOADS.find((x) => x.name === name);
     if (!d) throw Object.assign(new Error('no such download'), { statusCode: 404 });
     const rr = runReport(db, run, rules, o.groups);
-    if (!available(d, rr)) throw Object.assign(new Error('not available for this run'), { statusCode: 404 });
+    if (!available(d, run, !!rr.report?.changes)) throw Object.assign(new Error('not available for this run'), { statusCode: 404 });
     const body = await d.make(rr, req.lang);
     return reply
       .header('cache-control', 'no-store')

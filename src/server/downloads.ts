@@ -7,7 +7,7 @@
 import type { Lang } from '../checks/api.js';
 import type { Rules } from '../config.js';
 import type { GroupsConfig } from '../registry/groups.js';
-import { computeTable, quarterReport, type QuarterReport, type QuarterTable } from '../rollup/index.js';
+import { computeTable, failingList, loadRunSites, previousRun, quarterChanges, quarterReport, type ChangesReport, type FailingEntry, type QuarterReport, type QuarterTable } from '../rollup/index.js';
 import { changesCsv, failingCsv, fixCsv, listsXlsx } from '../report/lists.js';
 import { noticeBlocks, noticeDocx } from '../report/notice.js';
 import { tableCsv, tableXlsx } from '../report/tables.js';
@@ -40,6 +40,26 @@ export function runReport(db: DB, run: RunRow, rules: Rules, groups: GroupsConfi
   const g: GroupsConfig = { ...groups, allowUnlisted: true };
   const meta = { quarter: quarter.id, runId: run.id, asOf: run.as_of };
   return { run, quarter, tables: { website: computeTable(sites, 'website', g, meta), newmedia: computeTable(sites, 'newmedia', g, meta) } };
+}
+
+/**
+ * What a run's overview page shows, without the lists only the downloads need (整改清单, categories):
+ * the tables, the failing list and the changes against the previous quarter (quarterly runs).
+ */
+export function runOverview(db: DB, run: RunRow, rules: Rules, groups: GroupsConfig): { tables: QuarterTable[]; failing: FailingEntry[]; changes?: ChangesReport } {
+  if (run.kind === 'quarter' && run.quarter) {
+    const quarter = parseQuarter(run.quarter);
+    const sites = loadRunSites(db, run.id);
+    const meta = { quarter: quarter.id, runId: run.id, asOf: run.as_of };
+    const prev = previousRun(db, run);
+    return {
+      tables: [computeTable(sites, 'website', groups, meta), computeTable(sites, 'newmedia', groups, meta)],
+      failing: failingList(db, run.id, undefined, rules, groups),
+      changes: prev ? quarterChanges(db, run.id, prev.id, rules, groups) : undefined,
+    };
+  }
+  const r = runReport(db, run, rules, groups);
+  return { tables: [r.tables.website, r.tables.newmedia], failing: [] };
 }
 
 export interface DownloadDef {
@@ -88,9 +108,11 @@ export const DOWNLOADS: DownloadDef[] = [
   },
 ];
 
-export function available(d: DownloadDef, r: RunReport): boolean {
-  if (d.quarterly && !r.report) return false;
-  if (d.name === 'changes.csv' && !r.report?.changes) return false;
+/** Whether a download exists for a run (`hasChanges`: the previous quarter was inspected). */
+export function available(d: DownloadDef, run: RunRow, hasChanges: boolean): boolean {
+  const quarterly = run.kind === 'quarter' && !!run.quarter;
+  if (d.quarterly && !quarterly) return false;
+  if (d.name === 'changes.csv' && !hasChanges) return false;
   return true;
 }
 
