@@ -129,8 +129,8 @@ export interface ScanOptions {
   scope?: TextScope;
   /** Extra allowed strings (site or group allow-lists): findings inside any of them are dropped. */
   allow?: string[];
-  /** Site id/host and group, to apply the dictionaries' allow-lists for them. */
-  site?: string;
+  /** Site ids or hosts, and group (province), to apply the dictionaries' allow-lists for them. */
+  site?: string | string[];
   group?: string;
 }
 
@@ -273,8 +273,10 @@ export class TextEngine {
   scan(input: string, opts: ScanOptions = {}): ScanResult {
     const o = this.options;
     const scope = opts.scope ?? 'website';
-    const trad = traditionalRatio(input) >= o.traditionalRatio && o.traditionalRatio > 0;
-    const text = trad ? simplifiedCopy(input) : input;
+    // Traditional paragraphs are scanned through a Simplified copy (same offsets); a page may mix both
+    const tradRanges = o.traditionalRatio > 0 ? traditionalParagraphs(input, o.traditionalRatio) : [];
+    const text = tradRanges.length ? simplifyRanges(input, tradRanges) : input;
+    const isTrad = (pos: number) => tradRanges.some(([a, b]) => pos >= a && pos < b);
     const n = text.length;
     const protectedMask = new Uint8Array(n + 1);
     const rawWrong: Array<{ s: number; e: number; p: Pat }> = [];
@@ -297,11 +299,11 @@ export class TextEngine {
       findings.push({
         ...rest,
         text: wrongText,
-        suggestion: trad ? toTraditionalText(right) : right,
+        suggestion: isTrad(f.offset) ? toTraditionalText(right) : right,
         rule: RULES[scope][serious ? 'serious' : 'typo'],
         severity: serious ? 'veto' : 'deduction',
         snippet: input.slice(Math.max(0, f.offset - o.snippetChars), Math.min(input.length, f.offset + f.length + o.snippetChars)),
-        script: trad ? 'traditional' : 'simplified',
+        script: isTrad(f.offset) ? 'traditional' : 'simplified',
         prio,
       });
     };
@@ -383,14 +385,20 @@ export class TextEngine {
       lastEnd = f.offset + f.length;
     }
     const dropped = Math.max(0, kept.length - o.maxFindings);
-    return { findings: kept.slice(0, o.maxFindings), dropped, script: trad ? 'traditional' : 'simplified' };
+    const tradChars = tradRanges.reduce((sum, [a, b]) => sum + b - a, 0);
+    return { findings: kept.slice(0, o.maxFindings), dropped, script: tradChars * 2 > input.length ? 'traditional' : 'simplified' };
   }
 
   private allowMatcher(opts: ScanOptions): AhoCorasick<true> | undefined {
     const extra = [...(opts.allow ?? [])];
-    if (opts.site) for (const [k, v] of Object.entries(this.dicts.allow.sites)) if (k === opts.site || opts.site.endsWith(`.${k}`) || opts.site.includes(k)) extra.push(...v);
+    const sites = opts.site === undefined ? [] : Array.isArray(opts.site) ? opts.site : [opts.site];
+    for (const [k, v] of Object.entries(this.dicts.allow.sites)) {
+      // a key matches the site id or host exactly, or a host under it (example.gov.cn covers www.example.gov.cn)
+      if (sites.some((s) => s === k || s.endsWith(`.${k}`) || s.startsWith(`${k}/`))) extra.push(...v);
+    }
     if (opts.group) for (const [k, v] of Object.entries(this.dicts.allow.groups)) if (k === opts.group || opts.group.startsWith(k)) extra.push(...v);
-    const list = extra.filter(Boolean);
+    // allowed text in Traditional script also matches the Simplified copy a Traditional page is scanned through
+    const list = extra.filter(Boolean).flatMap((a) => (traditionalRatio(a) > 0 ? [a, simplifiedCopy(a)] : [a]));
     if (!list.length) return undefined;
     const key = list.join('\u0001');
     let m = this.allowCache.get(key);
@@ -400,8 +408,6 @@ export class TextEngine {
       m.build();
       if (this.allowCache.size > 64) this.allowCache.clear();
       this.allowCache.set(key, m);
-      // the Simplified form of a Traditional allow entry matches the scanned copy too
-      void 0;
     }
     return m;
   }
@@ -452,12 +458,20 @@ export class TextEngine {
     return [a, b];
   }
 
-  /** True when [s, e) starts and ends on word boundaries of the local segmentation. */
+  /**
+   * False when a word of the local segmentation straddles an edge of [s, e): the match would cut a longer
+   * correct word (蚊帐/户外 for 帐户). A word containing the whole match (银行帐户) keeps it.
+   */
   private onBoundaries(text: string, s: number, e: number): boolean {
     if (e - s < 2) return true;
     const [a, b] = this.window(text, s, e);
     const { bounds } = this.lexicon.segment(text, a, b);
-    return bounds.includes(s - a) && bounds.includes(e - a);
+    for (let t = 0; t + 1 < bounds.length; t++) {
+      const p = a + bounds[t];
+      const q = a + bounds[t + 1];
+      if ((p < s && q > s && q < e) || (p > s && p < e && q > e)) return false;
+    }
+    return true;
   }
 
   private inKnownSpan(_text: string, _i: number, mask: Uint8Array): boolean {
@@ -587,6 +601,35 @@ type LexiconReport = (offset: number, right: string, rel: string, word: string, 
 /** A small-integer key for two Chinese characters (fits V8's fast integer range). */
 function skipKey(a: number, b: number): number {
   return (a - 0x3400) * 0xcc00 + (b - 0x3400);
+}
+
+/** Paragraphs (split at line ends) whose share of Traditional-only characters reaches `ratio`. */
+function traditionalParagraphs(text: string, ratio: number): Array<[number, number]> {
+  if (traditionalRatio(text, text.length) === 0) return [];
+  const out: Array<[number, number]> = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const para = text.slice(start, end);
+    if (para && traditionalRatio(para, para.length) >= ratio) {
+      const last = out[out.length - 1];
+      if (last && last[1] >= start - 1) last[1] = end;
+      else out.push([start, end]);
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+function simplifyRanges(text: string, ranges: Array<[number, number]>): string {
+  let out = '';
+  let p = 0;
+  for (const [a, b] of ranges) {
+    out += text.slice(p, a) + simplifiedCopy(text.slice(a, b));
+    p = b;
+  }
+  return out + text.slice(p);
 }
 
 function markRange(mask: Uint8Array, s: number, e: number): void {

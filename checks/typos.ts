@@ -1,0 +1,238 @@
+/**
+ * typos — 错别字与严重表述错误 (shared/spec/indicators.md): serious wrong expressions (a state leader's name,
+ * an organ's name or an official formulation written wrong, Taiwan/Hong Kong/Macao naming violations) are
+ * single-veto items, W-V4 for websites and M-V1 for new-media accounts; ordinary typos and non-standard
+ * wording are deductions, W-D3 / M-D3, points per finding from config/rules.yaml.
+ *
+ * The engine (src/text/) runs on each page's visible text and title while the crawl has the page, and on
+ * the names of linked attachments (anchor text and file name); only findings are kept, never whole texts.
+ * For new-media accounts it reads the posts' titles and texts. The same wrong text seen on many pages (a
+ * typo in a footer) is one finding listing the pages. Suspected findings (near-miss guesses) are reported,
+ * not scored; the dictionaries and allow-lists are in config/dictionaries/ (see README "Typos and wrong
+ * expressions").
+ */
+import { z } from 'zod';
+import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import { getEngine, RULES, textOptionsSchema, type TextFinding } from '../src/text/engine.js';
+import type { PageArtifact, SiteArtifacts } from '../src/types.js';
+
+const options = z.object({
+  /** Engine options: extra dictionary folders, near-miss thresholds (see src/text/engine.ts). */
+  text: textOptionsSchema,
+  /** Scan page titles. */
+  titles: z.boolean().default(true),
+  /** Scan the names of linked attachments (anchor text and file name). */
+  attachmentNames: z.boolean().default(true),
+  /** Findings kept per page in the crawl artifact. */
+  maxPerPage: z.number().int().positive().default(50),
+  /** Pages listed per finding in its evidence. */
+  maxPages: z.number().int().positive().default(20),
+  /** Report suspected findings (near-miss guesses); they are never scored unless rules.countSuspected. */
+  suspected: z.boolean().default(true),
+});
+type Opts = z.output<typeof options>;
+
+/** What the crawl keeps of a page: findings only. */
+interface Collected {
+  findings: Array<Omit<TextFinding, 'rule'> & { where: 'text' | 'title' | 'attachment'; target?: string }>;
+  chars: number;
+  dropped: number;
+}
+
+const CATEGORY: Record<string, { zh: string; en: string }> = {
+  typo: { zh: '错别字', en: 'typo' },
+  word: { zh: '不规范用词', en: 'non-standard word' },
+  idiom: { zh: '成语错用', en: 'misspelt idiom' },
+  formulation: { zh: '重要提法', en: 'official formulation' },
+  organ: { zh: '机构名称', en: 'organ name' },
+  'organ-outdated': { zh: '机构旧称', en: 'outdated organ name' },
+  title: { zh: '职务名称', en: 'official title' },
+  leader: { zh: '领导人姓名', en: "leader's name" },
+  naming: { zh: '涉台港澳用语', en: 'Taiwan/Hong Kong/Macao naming' },
+  place: { zh: '地名', en: 'place name' },
+  'near-miss': { zh: '错别字', en: 'typo' },
+};
+
+const WHERE = { text: { zh: '正文', en: 'text' }, title: { zh: '标题', en: 'title' }, attachment: { zh: '附件名称', en: 'attachment name' } };
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
+}
+
+/** File name of an attachment URL, decoded, without extension. */
+function fileName(url: string | null): string {
+  if (!url) return '';
+  try {
+    const last = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+    return last.replace(/\.[a-z0-9]{1,5}$/i, '');
+  } catch {
+    return '';
+  }
+}
+
+function scanPage(page: PageArtifact, text: string, site: SiteArtifacts['site'], o: Opts): Collected {
+  const engine = getEngine(o.text);
+  const scope = site.kind === 'newmedia' ? 'newmedia' : 'website';
+  const allowSites = [site.id, hostOf(page.finalUrl || page.url)].filter(Boolean);
+  const base = { scope, site: allowSites, group: site.group } as const;
+  const out: Collected = { findings: [], chars: text.length, dropped: 0 };
+  const push = (fs: TextFinding[], where: 'text' | 'title' | 'attachment', target?: string) => {
+    for (const f of fs) {
+      if (!o.suspected && f.tier === 'suspected') continue;
+      if (out.findings.length >= o.maxPerPage) {
+        out.dropped++;
+        continue;
+      }
+      const { rule: _rule, ...rest } = f;
+      void _rule;
+      out.findings.push({ ...rest, where, target });
+    }
+  };
+  const r = engine.scan(text, base);
+  out.dropped += r.dropped;
+  push(r.findings, 'text');
+  if (o.titles && page.title && !text.includes(page.title)) push(engine.scan(page.title, base).findings, 'title');
+  if (o.attachmentNames) {
+    const seen = new Set<string>();
+    for (const l of page.links) {
+      if (!l.attachment) continue;
+      for (const name of [l.text, fileName(l.url)]) {
+        if (!name || seen.has(name) || text.includes(name)) continue;
+        seen.add(name);
+        out.chars += name.length;
+        push(engine.scan(name, base).findings, 'attachment', l.url ?? l.raw);
+      }
+    }
+  }
+  return out;
+}
+
+interface Group {
+  f: Collected['findings'][number];
+  pages: Array<{ url: string; snippet: string; offset: number; where: string }>;
+  count: number;
+}
+
+export default defineCheck({
+  meta: {
+    id: 'typos',
+    title: { zh: '错别字与严重表述错误', en: 'Typos and wrong expressions' },
+    description: {
+      zh: '按可编辑词典检查页面正文、标题和附件名称（新媒体为文章标题和正文）中的错别字、不规范用词、领导人姓名和机构名称错误、重要提法错误及涉台港澳用语错误；严重表述错误单项否决，错别字扣分，疑似错别字单列不计分。',
+      en: "Checks page text, titles and attachment names (posts for new-media accounts) against editable dictionaries: typos, non-standard words, wrong leaders' and organs' names, garbled official formulations, Taiwan/Hong Kong/Macao naming. Serious wrong expressions are a single veto, typos a deduction, suspected typos are listed but not scored.",
+    },
+    scope: ['website', 'newmedia'],
+    rules: ['W-V4', 'W-D3', 'M-V1', 'M-D3'],
+    options,
+    messages: {
+      serious: { zh: '严重表述错误（{categoryZh}）：“{text}”应为“{suggestion}”，{where}，共 {count} 处', en: 'Serious wrong expression ({categoryEn}): "{text}" should be "{suggestion}", in {whereEn}, {count} occurrence(s)' },
+      typo: { zh: '{categoryZh}：“{text}”应为“{suggestion}”，{where}，共 {count} 处', en: '{categoryEn}: "{text}" should be "{suggestion}", in {whereEn}, {count} occurrence(s)' },
+      suspected: { zh: '疑似{categoryZh}：“{text}”，建议改为“{suggestion}”，{where}，共 {count} 处', en: 'Suspected {categoryEn}: "{text}", perhaps "{suggestion}", in {whereEn}, {count} occurrence(s)' },
+    },
+  },
+  collect({ page, text, site }, o) {
+    return scanPage(page, text, site, o);
+  },
+  run(site, ctx) {
+    const o = ctx.options;
+    const scope = site.site.kind === 'newmedia' || site.account ? 'newmedia' : 'website';
+    const groups = new Map<string, Group>();
+    let chars = 0;
+    let scanned = 0;
+    let dropped = 0;
+    const add = (url: string, f: Group['f']) => {
+      const key = `${f.where}\u0001${f.text}\u0001${f.suggestion}\u0001${f.category}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { f, pages: [], count: 0 }));
+      g.count++;
+      if (g.pages.length < o.maxPages && !g.pages.some((p) => p.url === url && p.offset === f.offset)) g.pages.push({ url, snippet: f.snippet, offset: f.offset, where: f.where });
+    };
+    for (const p of site.pages) {
+      const c = p.collected.typos as Collected | { collectError: string } | undefined;
+      if (!c) continue;
+      if ('collectError' in c) throw new Error(`typos collector failed on ${p.finalUrl}: ${c.collectError}`);
+      scanned++;
+      chars += c.chars;
+      dropped += c.dropped;
+      for (const f of c.findings) add(p.finalUrl, f);
+    }
+    const account = site.account;
+    if (account) {
+      const engine = getEngine(o.text);
+      const allow = [site.site.id, hostOf(account.sourceUrl)].filter(Boolean);
+      for (const post of account.posts) {
+        const url = post.url ?? account.sourceUrl;
+        for (const [where, text] of [
+          ['title', post.title],
+          ['text', post.text],
+        ] as const) {
+          if (!text) continue;
+          scanned++;
+          chars += text.length;
+          const r = engine.scan(text, { scope: 'newmedia', site: allow, group: site.site.group });
+          dropped += r.dropped;
+          for (const f of r.findings) {
+            if (!o.suspected && f.tier === 'suspected') continue;
+            const { rule: _r, ...rest } = f;
+            void _r;
+            add(url, { ...rest, where });
+          }
+        }
+      }
+    }
+    if (!scanned) return { findings: [], notApplicable: account ? 'no posts to read' : 'no page text gathered', summary: { scanned, chars } };
+
+    const findings: FindingInput[] = [];
+    for (const g of groups.values()) {
+      const f = g.f;
+      const serious = f.severity === 'veto';
+      const rule = RULES[scope][serious ? 'serious' : 'typo'];
+      const cat = CATEGORY[f.category] ?? { zh: f.category, en: f.category };
+      const code = f.tier === 'suspected' ? 'suspected' : serious ? 'serious' : 'typo';
+      findings.push({
+        code,
+        params: { text: f.text, suggestion: f.suggestion, categoryZh: cat.zh, categoryEn: cat.en, where: WHERE[f.where].zh, whereEn: WHERE[f.where].en, count: g.count },
+        severity: serious ? 'veto' : 'deduction',
+        tier: f.tier,
+        rule,
+        points: serious ? undefined : (ctx.rulePoints(rule) ?? 1),
+        url: g.pages[0].url,
+        target: f.target ?? f.text,
+        evidence: {
+          location: `${WHERE[f.where].zh} @ ${f.offset}`,
+          snippet: f.snippet,
+          expected: f.suggestion,
+          actual: f.text,
+          category: f.category,
+          source: f.source,
+          entry: f.entry,
+          note: f.note,
+          relation: f.relation,
+          score: f.score,
+          script: f.script,
+          offset: f.offset,
+          length: f.length,
+          pages: g.pages,
+        },
+      });
+    }
+    // serious first, then confirmed typos, then suspected; within each, by page order
+    const rank = (x: FindingInput) => (x.severity === 'veto' ? 0 : x.tier === 'confirmed' ? 1 : 2);
+    findings.sort((a, b) => rank(a) - rank(b));
+    return {
+      findings,
+      summary: {
+        scanned,
+        chars,
+        serious: findings.filter((f) => f.severity === 'veto' && f.tier === 'confirmed').length,
+        typos: findings.filter((f) => f.severity === 'deduction' && f.tier === 'confirmed').length,
+        suspected: findings.filter((f) => f.tier === 'suspected').length,
+        notListed: dropped,
+      },
+    };
+  },
+});

@@ -1,0 +1,190 @@
+/**
+ * `govcheck scan-text [FILE|-]`: the typo and wrong-expression engine on plain text (a file, or standard
+ * input), so it can be used and measured on its own. JSON format: one object per finding per line.
+ * Exit codes: 0 no confirmed finding, 1 confirmed findings (typos or serious), 2 error.
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import iconv from 'iconv-lite';
+import { loadConfig } from '../../config.js';
+import { DictionaryError } from '../../text/dictionaries.js';
+import { getEngine, textOptionsSchema, type TextFinding, type TextScope } from '../../text/engine.js';
+import { EXIT, intArg, langArg, listArg, UsageError } from '../common.js';
+
+const CATEGORY_ZH: Record<string, string> = {
+  typo: '错别字',
+  word: '不规范用词',
+  idiom: '成语错用',
+  formulation: '重要提法',
+  organ: '机构名称',
+  'organ-outdated': '机构旧称',
+  title: '职务名称',
+  leader: '领导人姓名',
+  naming: '涉台港澳用语',
+  place: '地名',
+  'near-miss': '疑似错别字',
+};
+
+interface Opts {
+  format: 'text' | 'json';
+  lang: 'zh' | 'en';
+  scope: TextScope;
+  config?: string;
+  dict: string[];
+  allow: string[];
+  site?: string;
+  group?: string;
+  confirmedOnly?: boolean;
+  maxBytes: number;
+}
+
+/** UTF-8 (with or without BOM), else GB18030 (GBK files from government offices). */
+function decode(buf: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(buf).replace(/^\uFEFF/, '');
+  } catch {
+    return iconv.decode(buf, 'gb18030');
+  }
+}
+
+async function readInput(file: string | undefined, maxBytes: number): Promise<Buffer> {
+  if (file && file !== '-') {
+    let buf: Buffer;
+    try {
+      buf = readFileSync(file);
+    } catch (e) {
+      throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (buf.length > maxBytes) throw new UsageError(`${file} is ${buf.length} bytes, over --max-bytes ${maxBytes}`);
+    return buf;
+  }
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of process.stdin) {
+    n += (c as Buffer).length;
+    if (n > maxBytes) throw new UsageError(`standard input is over --max-bytes ${maxBytes}`);
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Line and column (1-based) of each offset, computed in one pass over sorted offsets. */
+function lineCols(text: string, offsets: number[]): Map<number, [number, number]> {
+  const out = new Map<number, [number, number]>();
+  const sorted = [...new Set(offsets)].sort((a, b) => a - b);
+  let line = 1;
+  let lineStart = 0;
+  let p = 0;
+  for (const off of sorted) {
+    for (; p < off; p++) {
+      if (text.charCodeAt(p) === 10) {
+        line++;
+        lineStart = p + 1;
+      }
+    }
+    out.set(off, [line, off - lineStart + 1]);
+  }
+  return out;
+}
+
+/** Scans the text in blocks cut at line ends (so each block's findings stay under the engine's cap). */
+export function scanLongText(text: string, scan: (t: string) => TextFinding[], block = 100_000): TextFinding[] {
+  const out: TextFinding[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(text.length, start + block);
+    if (end < text.length) {
+      const nl = text.lastIndexOf('\n', end);
+      if (nl > start) end = nl + 1;
+    }
+    for (const f of scan(text.slice(start, end))) out.push({ ...f, offset: f.offset + start });
+    start = end;
+  }
+  return out;
+}
+
+export function register(program: Command): void {
+  program
+    .command('scan-text')
+    .argument('[file]', 'text file (UTF-8 or GBK); - or nothing for standard input')
+    .description('检查文本中的错别字与严重表述错误 / scan plain text for typos and wrong official expressions')
+    .option('-f, --format <format>', 'text or json (one JSON object per finding per line)', (v: string) => {
+      if (v !== 'text' && v !== 'json') throw new UsageError('--format expects text or json');
+      return v;
+    }, 'text')
+    .option('--lang <lang>', 'zh or en', langArg, 'zh' as const)
+    .option('--scope <scope>', 'website (W-V4/W-D3) or newmedia (M-V1/M-D3)', (v: string) => {
+      if (v !== 'website' && v !== 'newmedia') throw new UsageError('--scope expects website or newmedia');
+      return v;
+    }, 'website')
+    .option('--config <file>', 'YAML config (the typos check options under checks.typos.text are used)')
+    .option('--dict <dir>', 'extra dictionary folder (repeatable)', listArg, [])
+    .option('--allow <text>', 'text never reported (repeatable)', listArg, [])
+    .option('--site <id>', "apply the dictionaries' allow-list of this site (id or host)")
+    .option('--group <group>', "apply the dictionaries' allow-list of this group or province")
+    .option('--confirmed-only', 'leave out suspected findings')
+    .option('--max-bytes <n>', 'largest input accepted', intArg('--max-bytes', 1), 50 * 1024 * 1024)
+    .action(async (file: string | undefined, o: Opts) => {
+      const config = loadConfig(o.config);
+      const fromConfig = ((config.checks.typos ?? {}) as { text?: Record<string, unknown> }).text ?? {};
+      const parsed = textOptionsSchema.safeParse({ ...fromConfig, dictionaryDirs: [...((fromConfig.dictionaryDirs as string[] | undefined) ?? []), ...o.dict] });
+      if (!parsed.success) throw new UsageError(`typos options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      let engine;
+      try {
+        engine = getEngine(parsed.data);
+      } catch (e) {
+        if (e instanceof DictionaryError) throw new UsageError(e.message);
+        throw e;
+      }
+      const text = decode(await readInput(file, o.maxBytes));
+      const findings = scanLongText(text, (t) => engine.scan(t, { scope: o.scope, allow: o.allow, site: o.site, group: o.group }).findings).filter(
+        (f) => !o.confirmedOnly || f.tier === 'confirmed',
+      );
+      const pos = lineCols(text, findings.map((f) => f.offset));
+      const out: string[] = [];
+      for (const f of findings) {
+        const [line, column] = pos.get(f.offset) ?? [0, 0];
+        if (o.format === 'json') {
+          out.push(
+            JSON.stringify({
+              text: f.text,
+              suggestion: f.suggestion,
+              rule: f.rule,
+              category: f.category,
+              severity: f.severity,
+              tier: f.tier,
+              offset: f.offset,
+              length: f.length,
+              line,
+              column,
+              source: f.source,
+              entry: f.entry,
+              relation: f.relation,
+              score: f.score,
+              note: f.note,
+              script: f.script,
+              snippet: f.snippet,
+            }),
+          );
+        } else if (o.lang === 'zh') {
+          const kind = f.tier === 'suspected' ? '疑似' : f.severity === 'veto' ? '严重' : '错误';
+          out.push(`${line}:${column}  [${kind}] “${f.text}” → “${f.suggestion}”（${CATEGORY_ZH[f.category] ?? f.category}，${f.rule}）  …${f.snippet.replace(/\s+/g, ' ')}…${f.note ? `  ${f.note}` : ''}`);
+        } else {
+          const kind = f.tier === 'suspected' ? 'suspected' : f.severity === 'veto' ? 'serious' : 'typo';
+          out.push(`${line}:${column}  [${kind}] "${f.text}" → "${f.suggestion}" (${f.category}, ${f.rule})  …${f.snippet.replace(/\s+/g, ' ')}…${f.note ? `  ${f.note}` : ''}`);
+        }
+      }
+      const serious = findings.filter((f) => f.tier === 'confirmed' && f.severity === 'veto').length;
+      const typos = findings.filter((f) => f.tier === 'confirmed' && f.severity === 'deduction').length;
+      const suspected = findings.filter((f) => f.tier === 'suspected').length;
+      if (o.format === 'text') {
+        out.push(
+          o.lang === 'zh'
+            ? `共 ${findings.length} 处：严重表述错误 ${serious}，错别字 ${typos}，疑似 ${suspected}（${text.length} 字）`
+            : `${findings.length} finding(s): ${serious} serious, ${typos} typos, ${suspected} suspected (${text.length} characters)`,
+        );
+      }
+      if (out.length) process.stdout.write(`${out.join('\n')}\n`);
+      process.exitCode = serious + typos > 0 ? EXIT.fail : EXIT.pass;
+    });
+}
