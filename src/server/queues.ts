@@ -1,16 +1,18 @@
 /**
  * Bull Board under /admin/queues, only when a Redis URL is given. It sits behind the same access token as
  * every other page (the server's onRequest hook runs for its routes too), and its API calls must come from
- * this origin. Queue names: the given ones, else the BullMQ queues found in Redis (keys `bull:<name>:meta`).
+ * this origin. Queue names: the given ones, else govcheck's queues (queues/names.ts) and any other BullMQ
+ * queue found in Redis (keys `bull:<name>:meta`).
  * The libraries are loaded only when the board is mounted.
  */
 import type { FastifyInstance } from 'fastify';
+import { QUEUE_PREFIX, queueNames } from '../../queues/names.js';
 
 export const QUEUES_PREFIX = '/admin/queues';
 
 export interface QueuesOptions {
   redisUrl: string;
-  /** Queue names; default: every BullMQ queue found in Redis under the `bull` prefix. */
+  /** Queue names; default: govcheck's queues and every BullMQ queue found in Redis under the prefix. */
   names?: string[];
   /** BullMQ key prefix (default 'bull'). */
   prefix?: string;
@@ -42,8 +44,8 @@ async function discover(redisUrl: string, prefix: string): Promise<string[]> {
 }
 
 export async function mountQueues(app: FastifyInstance, o: QueuesOptions): Promise<MountedQueues> {
-  const prefix = o.prefix ?? 'bull';
-  const names = o.names?.length ? o.names : await discover(o.redisUrl, prefix);
+  const prefix = o.prefix ?? QUEUE_PREFIX;
+  const names = o.names?.length ? o.names : [...new Set([...queueNames(), ...(await discover(o.redisUrl, prefix))])];
   const [{ Queue }, { createBullBoard }, { BullMQAdapter }, { FastifyAdapter }, { Redis }] = await Promise.all([
     import('bullmq'),
     import('@bull-board/api'),

@@ -73,10 +73,13 @@ export const CSP = [
 ].join('; ');
 
 /**
- * Bull Board's page ships inline styles (its scripts are files): its path alone allows inline style,
- * never inline script.
+ * Bull Board's page ships inline styles (its scripts are files) and a <base href>: its path alone allows
+ * inline style and a same-origin base, never inline script.
  */
-export const CSP_QUEUES = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'").replace("default-src 'none'", "default-src 'self'");
+export const CSP_QUEUES = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+  .replace("default-src 'none'", "default-src 'self'")
+  // Its page sets <base href="/admin/queues/"> for its relative script paths.
+  .replace("base-uri 'none'", "base-uri 'self'");
 
 export function isHttps(req: FastifyRequest): boolean {
   return req.protocol === 'https';

@@ -265,7 +265,8 @@ describe('Bull Board', () => {
 
   it('is mounted under /admin/queues only with Redis, behind the same token, showing the queues found', async () => {
     const url = `redis://127.0.0.1:${port}`;
-    const q = new Queue('govcheck-sites', { connection: { host: '127.0.0.1', port } });
+    // A queue of some other program on the same Redis is found too.
+    const q = new Queue('other-app', { connection: { host: '127.0.0.1', port } });
     await q.add('site', { v: 1 });
     const app = await buildApp({ db: dbFile, host: '127.0.0.1', token: TOKEN, config, groups, redisUrl: url });
     try {
@@ -275,11 +276,21 @@ describe('Bull Board', () => {
       const page = await app.inject({ method: 'GET', url: '/admin/queues', headers: auth });
       expect(page.statusCode).toBe(200);
       expect(page.headers['content-security-policy']).not.toMatch(/script-src[^;]*unsafe-inline/);
+      // Its scripts are files under its <base href>, which its CSP lets it set.
+      expect(page.headers['content-security-policy']).toContain("base-uri 'self'");
+      expect(page.body).toContain('<base href="/admin/queues/"');
+      const scripts = [...page.body.matchAll(/<script defer src="([^"]+)"/g)].map((m) => m[1]);
+      expect(scripts.length).toBeGreaterThan(0);
+      for (const src of scripts) {
+        const js = await app.inject({ method: 'GET', url: `/admin/queues/${src}`, headers: auth });
+        expect(js.statusCode, src).toBe(200);
+        expect(js.headers['content-type']).toMatch(/javascript/);
+      }
       const api = await app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: auth });
       expect(api.statusCode).toBe(200);
-      expect(JSON.parse(api.body).queues.map((x: { name: string }) => x.name)).toContain('govcheck-sites');
+      expect(JSON.parse(api.body).queues.map((x: { name: string }) => x.name).sort()).toEqual(['govcheck-probes', 'govcheck-runs', 'govcheck-sites', 'other-app']);
       // Its actions need a same-origin browser request too.
-      const cross = await app.inject({ method: 'PUT', url: '/admin/queues/api/queues/govcheck-sites/pause', headers: { ...auth, origin: 'http://evil.example' } });
+      const cross = await app.inject({ method: 'PUT', url: '/admin/queues/api/queues/other-app/pause', headers: { ...auth, origin: 'http://evil.example' } });
       expect(cross.statusCode).toBe(403);
       const home = await app.inject({ method: 'GET', url: '/', headers: auth });
       expect(home.body).toContain('href="/admin/queues"');
