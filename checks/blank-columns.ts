@@ -44,6 +44,7 @@ export default defineCheck({
     messages: {
       blank: { zh: '空白栏目“{name}”：{reason}（{detail}）', en: 'Blank column "{name}": {reasonEn} ({detail})' },
       'blank-veto': { zh: '空白栏目 {count} 个，达到否决线 {limit} 个', en: '{count} blank columns, at or over the veto line of {limit}' },
+      unverified: { zh: '{count} 个栏目链接超出抓取范围且未核验（maxProbes 上限）', en: '{count} column links beyond the crawl bounds were not verified (maxProbes limit)' },
       'blank-warning': { zh: '空白栏目已有 {count} 个，超过预警线 {warn} 个（否决线 {limit} 个）', en: '{count} blank columns, over the warning line of {warn} (veto line {limit})' },
     },
   },
@@ -97,6 +98,9 @@ export default defineCheck({
       findings.unshift({ code: 'blank-veto', params: { count: blank.length, limit: o.vetoAt }, severity: 'veto', rule: 'W-V3', url: homeUrl, evidence: { expected: `fewer than ${o.vetoAt} blank columns`, actual: String(blank.length), columns: list } });
     } else if (blank.length > o.warnAbove) {
       findings.unshift({ code: 'blank-warning', params: { count: blank.length, warn: o.warnAbove, limit: o.vetoAt }, severity: 'warning', rule: 'W-V3', url: homeUrl, evidence: { expected: `at most ${o.warnAbove} blank columns`, actual: String(blank.length), columns: list } });
+    }
+    if (d.unverified.length) {
+      findings.push({ code: 'unverified', params: { count: d.unverified.length }, severity: 'info', url: homeUrl, evidence: { expected: 'every column link verified', actual: `${d.unverified.length} not fetched`, links: d.unverified.slice(0, 50) } });
     }
     return { findings, summary: { columns: d.columns.length, blank: blank.length, byReason: Object.fromEntries(Object.keys(REASON).map((r) => [r, blank.filter((c) => c.blank!.reason === r).length])), unverifiedColumnLinks: d.unverified.length } };
   },

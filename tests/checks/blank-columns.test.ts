@@ -51,7 +51,9 @@ describe('blank-columns (W-V3 c)', () => {
       { path: '/col/col102/index.html', html: html('审计公告', `<div class="lm-title">审计公告</div>${store('')}`, { ColumnName: '审计公告' }) },
     ];
     const r = await runOffline(blankColumns, pages, offline);
-    expect(r.findings.map((f) => [f.code, f.evidence.column, f.evidence.reason])).toEqual([['blank', '审计公告', 'empty-recordset']]);
+    expect(r.findings.filter((f) => f.code !== 'unverified').map((f) => [f.code, f.evidence.column, f.evidence.reason])).toEqual([['blank', '审计公告', 'empty-recordset']]);
+    // The page template's navigation links lead beyond these pages; with probing off they are named, not guessed at.
+    expect(r.findings.find((f) => f.code === 'unverified')).toMatchObject({ severity: 'info', params: { count: 6 } });
   });
 
   it('does not take a news title that mentions 建设中 for a placeholder', async () => {
@@ -59,7 +61,7 @@ describe('blank-columns (W-V3 c)', () => {
       { path: '/', html: html('示例市人民政府', '<ul class="lanmu"><li><a href="/zdxm/">重大项目</a></li></ul>') },
       { path: '/zdxm/', html: html('重大项目', `${crumb('重大项目')}<ul class="list"><li><a href="/zdxm/1.html">全市在建中重大项目进展顺利，建设中项目达120个</a><span>2024-06-20</span></li></ul>`) },
     ];
-    expect((await runOffline(blankColumns, pages, offline)).findings).toEqual([]);
+    expect((await runOffline(blankColumns, pages, offline)).findings.filter((f) => f.code !== 'unverified')).toEqual([]);
   });
 });
 
