@@ -248,5 +248,5 @@ describe('govcheck registry (CLI)', () => {
     await wb.xlsx.readFile(out);
     expect(wb.worksheets[0].getRow(1).getCell(2).text).toBe('名称');
     expect(wb.worksheets[0].getRow(3).getCell(2).text).toBe('甲市教育局');
-  });
+  }, 240_000); // five CLI processes
 });

@@ -201,5 +201,5 @@ describe('govcheck run (CLI): killed mid-run with SIGKILL, then run again', () =
     const table = await runCli(['table', '--quarter', '2024Q2', '--db', db, '--kind', 'website', '--format', 'json']);
     expect(JSON.parse(table.stdout).total).toMatchObject({ operating: 8, checked: 8, failed: 0, rate: '0' });
     expect(stderr).toContain('检查批次 2024Q2（检查日期 2024-07-01）：共 8 个网站和账号，待检查 8 个');
-  });
+  }, 300_000); // four CLI processes; each start costs seconds on a loaded 2-core machine
 });
