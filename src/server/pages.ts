@@ -386,7 +386,7 @@ export function sitePage(ctx: PageCtx, d: SitePageData): string {
   const sevOrder = { veto: 0, deduction: 1, warning: 2, info: 3 } as const;
   const checkTitle = (id: string) => d.titles[id]?.[lang] ?? id;
   const body = html`<h1 id="site-name">${v.site.name ?? v.site.id}</h1>
-<p class="meta">${outLink(v.url)} · ${t(v.site.kind === 'newmedia' ? 'kind_newmedia' : 'kind_website')}${v.site.platform ? ` · ${v.site.platform}` : ''}${v.site.group ? ` · ${v.site.group}` : ''}${v.site.owner ? ` · ${t('owner')}：${v.site.owner}` : ''}</p>
+<p class="meta">${outLink(v.url)} · ${t(v.site.kind === 'newmedia' ? 'kind_newmedia' : 'kind_website')}${v.site.platform ? ` · ${v.site.platform}` : ''}${v.site.group ? ` · ${v.site.group}` : ''}${v.site.owner ? ` · ${t('owner')}${lang === 'zh' ? '：' : ': '}${v.site.owner}` : ''}</p>
 <section class="verdict-box v-${status}" id="verdict">
   <div><span class="label">${t('verdict')}</span> ${verdictBadge(t, status)}</div>
   <div><span class="label">${t('score')}</span> <strong id="score">${v.score}</strong> <span class="muted">/ ${t('passLine')} ${d.rules.passLine}</span></div>
