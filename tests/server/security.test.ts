@@ -220,6 +220,18 @@ describe('what the pages send and show', () => {
     expect(highlight('截止目前<b>截止</b>', ['截止']).value).toBe('<mark>截止</mark>目前&lt;b&gt;<mark>截止</mark>&lt;/b&gt;');
   });
 
+  it('shows an ad-hoc run (govcheck check results): tables of the sites it checked, no quarterly lists', async () => {
+    const res = await fetch(`${openBase}/runs/adhoc-2024-07-01?lang=en`);
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(body).toContain('id="table-website"');
+    // Two websites checked without a registry group; the down one failed (W-V1).
+    expect(body).toMatch(/<tr class="total"><td><\/td><td>Total<\/td><td class="n">2<\/td><td class="n">2<\/td><td class="n">1<\/td><td class="n">50<\/td>/);
+    expect((await fetch(`${openBase}/runs/adhoc-2024-07-01/download/tables.xlsx`)).headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    expect((await fetch(`${openBase}/runs/adhoc-2024-07-01/download/notice.docx`)).status).toBe(404);
+    expect((await fetch(`${openBase}/runs/adhoc-2024-07-01/download/nope.exe`)).status).toBe(404);
+  });
+
   it('shows a screenshot kept as evidence, and nothing that is not one', async () => {
     const page = await (await fetch(`${openBase}/runs/adhoc-2024-07-01/sites/down.example`)).text();
     const m = /src="\/findings\/(\d+)\/screenshot"/.exec(page);
