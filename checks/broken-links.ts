@@ -193,37 +193,88 @@ function classify(v: Verified, o: Options): Outcome {
   return 'suspected';
 }
 
+/** Error classes in Chinese, for the zh messages (the en messages use the class names). */
+const ERROR_ZH: Record<string, string> = {
+  dns_error: '域名无法解析',
+  connection_refused: '连接被拒绝',
+  connection_reset: '连接被重置',
+  timeout: '超时未响应',
+  tls_error: '证书或加密连接错误',
+  redirect_loop: '循环跳转',
+  too_many_redirects: '跳转次数过多',
+  private_address_blocked: '内网地址，未检查',
+  too_large: '内容过大',
+  decode_error: '内容无法解码',
+  malformed_url: '地址格式错误',
+  unsupported_scheme: '跳转到不支持的协议',
+  protocol_error: '协议错误',
+  unknown: '未知错误',
+};
+/** Reasons of malformed references (src/gather/extract.ts) in Chinese. */
+const MALFORMED_ZH: Record<string, string> = {
+  'mistyped scheme': '协议名写错',
+  'missing colon after scheme': '协议名后缺少冒号',
+  'missing scheme (http://)': '缺少 http://',
+  'bad percent-encoding': '百分号编码错误',
+  'not a valid URL': '不是有效的网址',
+  'no host name': '缺少主机名',
+};
+
 /** Text normalised for comparing pages: no digits, URLs, paths or whitespace; hashed short. */
 export function textHash(text: string): string {
-  const norm = text
-    .replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, '')
-    .replace(/\/[\w\-.~%/?=&;:@+,]*/g, '')
-    .replace(/[0-9０-９]+/g, '')
-    .replace(/\s+/g, '');
+  const norm = text.replace(/[a-z][a-z0-9+.-]*:\/\/\S+|\/[\w\-.~%/?=&;:@+,]*|[0-9０-９]+|\s+/gi, '');
   return createHash('sha1').update(norm).digest('hex').slice(0, 16);
 }
 
+const escapeRe = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /**
- * A phrase of digits ("404") matches only as the first or last word ("404 Not Found", "页面错误-404"), never
- * inside a title such as "关于G404国道施工的通知".
+ * A phrase of digits ("404") matches only as a word of its own at the start or the end ("404 Not Found",
+ * "页面错误-404"), never inside a title such as "关于G404国道施工的通知" or "……（第404期）_某某市人民政府".
+ * Other phrases match anywhere, whitespace ignored. Compiled once per option set: one regular expression
+ * per list, longest phrase first.
  */
-function phraseIn(hay: string, phrase: string): boolean {
-  const p = phrase.toLowerCase();
-  if (/^\d+$/.test(p)) return new RegExp(`^[^0-9a-z]*${p}(?![0-9a-z])|(?<![0-9a-z])${p}[^0-9a-z]*$`).test(hay.trim());
-  return hay.includes(p);
+interface PhraseMatcher {
+  title: RegExp | null;
+  titleNumbers: RegExp[];
+  body: RegExp | null;
+}
+const matchers = new WeakMap<object, PhraseMatcher>();
+function matcherFor(o: Options['softNotFound']): PhraseMatcher {
+  let m = matchers.get(o);
+  if (m) return m;
+  const compactAlt = (ps: string[]) => {
+    const parts = [...new Set(ps.map((p) => p.toLowerCase().replace(/\s+/g, '')).filter(Boolean))].sort((a, b) => b.length - a.length).map(escapeRe);
+    return parts.length ? new RegExp(parts.join('|'), 'g') : null;
+  };
+  const isNumber = (p: string) => /^\d+$/.test(p.trim());
+  m = {
+    title: compactAlt(o.titlePhrases.filter((p) => !isNumber(p))),
+    titleNumbers: o.titlePhrases.filter(isNumber).map((p) => new RegExp(`^[^\\p{L}\\p{N}]*${p.trim()}(?![\\p{L}\\p{N}])|(?<![\\p{L}\\p{N}])${p.trim()}[^\\p{L}\\p{N}]*$`, 'u')),
+    body: compactAlt(o.bodyPhrases.filter((p) => !isNumber(p))),
+  };
+  matchers.set(o, m);
+  return m;
 }
 
-const longest = (ps: string[]) => ps.reduce<string | undefined>((a, p) => (a === undefined || p.length > a.length ? p : a), undefined);
+/** The longest phrase of `re` in `hay` (lower-case, whitespace removed), as written in the options. */
+function longestMatch(re: RegExp | null, hay: string, phrases: string[]): string | undefined {
+  if (!re) return undefined;
+  let best: string | undefined;
+  for (const [hit] of hay.matchAll(re)) if (!best || hit.length > best.length) best = hit;
+  return best === undefined ? undefined : (phrases.find((p) => p.toLowerCase().replace(/\s+/g, '') === best) ?? best);
+}
 
 /** The not-found phrase a page shows (the longest that matches): in its title, or in its body when the body is short. */
 export function notFoundPhrase(title: string, text: string, o: Options['softNotFound']): string | undefined {
-  const t = title.toLowerCase().replace(/\s+/g, ' ');
-  const inTitle = longest(o.titlePhrases.filter((p) => phraseIn(t, p)));
+  const m = matcherFor(o);
+  const t = title.toLowerCase();
+  const inTitle = longestMatch(m.title, t.replace(/\s+/g, ''), o.titlePhrases);
   if (inTitle) return inTitle;
+  const n = m.titleNumbers.findIndex((re) => re.test(t.trim()));
+  if (n !== -1) return o.titlePhrases.filter((p) => /^\d+$/.test(p.trim()))[n];
   if (text.length > o.maxBodyText) return undefined;
-  const b = text.toLowerCase().replace(/[\s\u3000]+/g, ' ');
-  const compact = b.replace(/ /g, '');
-  return longest(o.bodyPhrases.filter((p) => phraseIn(b, p) || phraseIn(compact, p.replace(/\s+/g, ''))));
+  return longestMatch(m.body, text.toLowerCase().replace(/\s+/g, ''), o.bodyPhrases);
 }
 
 function fingerprintOf(title: string, text: string, o: Options['softNotFound']): Fingerprint {
@@ -266,8 +317,8 @@ export default defineCheck({
     rules: ['W-D1', 'W-D2'],
     options,
     messages: {
-      broken: { zh: '链接不可用：{target}（{reason}），共 {count} 处引用', en: 'Broken link: {target} ({reason}), referenced {count} time(s)' },
-      'broken-attachment': { zh: '附件无法下载：{target}（{reason}），共 {count} 处引用', en: 'Attachment cannot be downloaded: {target} ({reason}), referenced {count} time(s)' },
+      broken: { zh: '链接不可用：{target}（{reasonZh}），共 {count} 处引用', en: 'Broken link: {target} ({reason}), referenced {count} time(s)' },
+      'broken-attachment': { zh: '附件无法下载：{target}（{reasonZh}），共 {count} 处引用', en: 'Attachment cannot be downloaded: {target} ({reason}), referenced {count} time(s)' },
       'soft-404': {
         zh: '链接不可用：{target} 返回 HTTP {status}，但页面显示“{phrase}”（软 404），共 {count} 处引用',
         en: 'Broken link: {target} answers HTTP {status} but the page says “{phrase}” (soft 404), referenced {count} time(s)',
@@ -280,9 +331,9 @@ export default defineCheck({
         zh: '附件无法下载：{target} 返回的是“页面不存在”网页（{phrase}），不是附件，共 {count} 处引用',
         en: 'Attachment cannot be downloaded: {target} returns a not-found web page ({phrase}) instead of the file, referenced {count} time(s)',
       },
-      suspected: { zh: '疑似不可用链接：{target}（{reason}）', en: 'Suspected broken link: {target} ({reason})' },
-      inconclusive: { zh: '无法判定的链接：{target}（{reason}）', en: 'Inconclusive link: {target} ({reason})' },
-      malformed: { zh: '链接地址格式错误：{raw}（{reason}）', en: 'Malformed link: {raw} ({reason})' },
+      suspected: { zh: '疑似不可用链接：{target}（{reasonZh}）', en: 'Suspected broken link: {target} ({reason})' },
+      inconclusive: { zh: '无法判定的链接：{target}（{reasonZh}）', en: 'Inconclusive link: {target} ({reason})' },
+      malformed: { zh: '链接地址格式错误：{raw}（{reasonZh}）', en: 'Malformed link: {raw} ({reason})' },
       'missing-fragment': { zh: '页内锚点不存在：{target}（目标页面没有 id 或 name 为“{fragment}”的元素）', en: 'Missing anchor: {target} (no element with id or name “{fragment}” on the target page)' },
     },
   },
@@ -536,7 +587,7 @@ export default defineCheck({
         parents,
         parentCount: t.parentCount,
       };
-      const base = { url: parents[0]?.page ?? site.startUrl, target: t.url, params: { target: t.url, reason, count: t.parentCount } as Record<string, string | number>, evidence };
+      const base = { url: parents[0]?.page ?? site.startUrl, target: t.url, params: { target: t.url, reason, reasonZh: networkError ? `${ERROR_ZH[networkError.kind] ?? networkError.kind}` : reason, count: t.parentCount } as Record<string, string | number>, evidence };
       if (verdict === 'broken') {
         counts.broken++;
         if (r.soft) {
@@ -567,7 +618,7 @@ export default defineCheck({
       const parents = homeFirst(m.parents);
       findings.push({
         code: 'malformed',
-        params: { raw, reason: m.ref.malformed ?? '' },
+        params: { raw, reason: m.ref.malformed ?? '', reasonZh: MALFORMED_ZH[m.ref.malformed ?? ''] ?? m.ref.malformed ?? '' },
         severity: 'deduction',
         rule: 'W-D1',
         points: m.onHome ? homePoints : otherPoints,

@@ -71,13 +71,15 @@ describe('broken-links (W-D1, W-D2)', () => {
     expect(by('/server-error')).toMatchObject({ code: 'suspected', tier: 'suspected' });
     expect(by('127.0.0.1:1')).toMatchObject({ code: 'suspected' });
     expect(by('127.0.0.1:1')!.evidence.errorKind).toBe('connection_refused');
+    expect(by('127.0.0.1:1')!.message).toBe('疑似不可用链接：http://127.0.0.1:1/（连接被拒绝）');
+    expect(by('127.0.0.1:1')!.messageEn).toBe('Suspected broken link: http://127.0.0.1:1/ (connection_refused)');
     expect(by('/head-refused')).toBeUndefined();
   });
 
   it('reports malformed links and counts skipped schemes without flagging them', async () => {
     const r = await check('<a href="https;//www.gov.cn/">政府网</a><a href="mailto:a@b.cn">信箱</a><a href="javascript:;">打印</a>');
     expect(r.findings).toHaveLength(1);
-    expect(r.findings[0]).toMatchObject({ code: 'malformed', target: 'https;//www.gov.cn/' });
+    expect(r.findings[0]).toMatchObject({ code: 'malformed', target: 'https;//www.gov.cn/', message: '链接地址格式错误：https;//www.gov.cn/（协议名写错）', messageEn: 'Malformed link: https;//www.gov.cn/ (mistyped scheme)' });
     expect(r.summary?.skipped).toEqual({ mailto: 1, javascript: 1 });
   });
 
@@ -117,11 +119,13 @@ describe('broken-links (W-D1, W-D2)', () => {
   });
 
   it('does not take a title that merely contains 404 for a not-found page', async () => {
-    const r = await check('<a href="/a.html">a</a><a href="/b.html">b</a>', [
+    const r = await check('<a href="/a.html">a</a><a href="/b.html">b</a><a href="/c.html">c</a><a href="/d.html">d</a>', [
       { path: '/a.html', html: '<title>关于G404国道改扩建工程施工期间交通管制的通告</title><p>自即日起……</p>' },
       { path: '/b.html', html: '<title>404 Not Found</title><p>nginx</p>' },
+      { path: '/c.html', html: '<title>部门动态：持续优化营商环境（第404期）_示例市人民政府</title><p>……</p>' },
+      { path: '/d.html', html: '<title>示例市人民政府 - 404</title><p>……</p>' },
     ]);
-    expect(r.findings.map((f) => f.target)).toEqual([`${s.origin}/b.html`]);
+    expect(r.findings.map((f) => f.target)).toEqual([`${s.origin}/b.html`, `${s.origin}/d.html`]);
   });
 
   it('verifies #fragments against the target page’s ids and names when asked (off by default)', async () => {
