@@ -11,17 +11,18 @@
  *   checks the site. Its result is stored once (the store is keyed by run and site).
  * - Stop signals (SIGTERM, SIGINT): the worker takes no new job; jobs in progress may finish within
  *   `drainTimeoutMs`, then the rest are released back to the queue (not counted as a try) and the worker
- *   exits. Libraries react to signals too — Crawlee pauses a running crawl on SIGINT, Playwright closes
- *   its browsers on SIGINT/SIGTERM — so when the signal has any listener besides the worker's own, a
- *   check in progress may have been cut short: such jobs are released at once, never completed with a
- *   truncated result. (Playwright exits the process itself after SIGINT; the job then comes back through
- *   the stalled-job check.)
+ *   exits. Libraries react to these signals too: Crawlee pauses a running crawl on SIGINT, and Playwright
+ *   closes its browsers on SIGTERM and SIGINT (and exits after SIGINT). A check in progress may thus be
+ *   cut short, so it must not be stored as if complete: on SIGINT, and on SIGTERM while a Chromium of
+ *   this process is open, the jobs in progress are released at once. (When Playwright exits the process
+ *   itself, the job comes back through the stalled-job check.)
  * - The run's network policy is capped by the worker's own: a worker started without
  *   --allow-private-network refuses runs that allow private addresses (a clear error, recorded).
  */
 import { Job, Queue, UnrecoverableError, WaitingError, Worker, type Job as BullJob } from 'bullmq';
 import type { Redis } from 'ioredis';
 import os from 'node:os';
+import { BrowserSession } from '../src/browser/launcher.js';
 import { networkPolicy, type Config } from '../src/config.js';
 import { HttpClient } from '../src/net/http.js';
 import { classifyError } from '../src/net/errors.js';
@@ -89,7 +90,6 @@ export class SiteWorker {
   private readonly runs = new Map<string, RunContext>();
   private readonly active = new Map<string, Active>();
   private stopping?: Promise<void>;
-  private stopSignalAt?: number;
   private releaseAllAt?: number;
   private sweeper?: NodeJS.Timeout;
   private metricsServer?: { close(): Promise<void> };
@@ -292,15 +292,14 @@ export class SiteWorker {
    * Stops taking jobs and drains: jobs in progress finish within the drain time, else are released.
    * `signal` names the stop signal, if any (see the file comment on libraries' own signal handlers).
    */
-  stop(signal?: NodeJS.Signals, ownHandler?: (...a: unknown[]) => void): Promise<void> {
+  stop(signal?: NodeJS.Signals): Promise<void> {
     if (this.stopping) {
       this.releaseAll(); // a second signal: do not wait any longer
       return this.stopping;
     }
-    this.stopSignalAt = Date.now();
-    const foreign = signal ? process.listeners(signal).filter((l) => l !== ownHandler).length : 0;
-    if (foreign > 0 && this.active.size) {
-      this.log(`${signal}: other handlers of ${signal} may have cut the checks in progress short; releasing ${this.active.size} job(s)`);
+    const cut = signal === 'SIGINT' ? 'Crawlee pauses running crawls on SIGINT' : signal === 'SIGTERM' && BrowserSession.running > 0 ? 'Playwright closes its browsers on SIGTERM' : undefined;
+    if (cut && this.active.size) {
+      this.log(`${signal}: ${cut}, so the checks in progress may be cut short; releasing ${this.active.size} job(s)`);
       this.releaseAll();
     } else if (this.active.size) {
       this.log(`${signal ?? 'stop'}: finishing ${this.active.size} job(s) in progress (at most ${Math.round((this.o.drainTimeoutMs ?? WORKER_DEFAULTS.drainTimeoutMs) / 1000)} s)`);

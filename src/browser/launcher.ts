@@ -91,6 +91,12 @@ export class BrowserSession {
     readonly options: BrowserOptions,
   ) {}
 
+  /** Sessions launched by this process and not closed (queue workers ask before draining on SIGTERM, which Playwright handles by closing its browsers). */
+  private static readonly live = new Set<BrowserSession>();
+  static get running(): number {
+    return [...BrowserSession.live].filter((s) => !s.isClosed).length;
+  }
+
   static async launch(options: Partial<BrowserOptions> = {}): Promise<BrowserSession> {
     const opts = { ...defaultBrowserOptions, ...options };
     const browser = await chromium.launch({
@@ -99,7 +105,9 @@ export class BrowserSession {
       args: [...CHROMIUM_ARGS, ...hostResolverRules(opts.hosts)],
       timeout: 30_000,
     });
-    return new BrowserSession(browser, opts);
+    const session = new BrowserSession(browser, opts);
+    BrowserSession.live.add(session);
+    return session;
   }
 
   get isClosed(): boolean {
@@ -187,6 +195,7 @@ export class BrowserSession {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    BrowserSession.live.delete(this);
     await this.browser.close().catch(() => undefined);
   }
 }

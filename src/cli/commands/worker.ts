@@ -59,7 +59,7 @@ export function register(program: Command): void {
         const onSignal = (sig: NodeJS.Signals) => {
           process.stderr.write(`govcheck worker: ${sig}: stopping (no new jobs)\n`);
           worker
-            .stop(sig, onSignal as (...a: unknown[]) => void)
+            .stop(sig)
             .catch((e) => process.stderr.write(`govcheck worker: ${String((e as Error)?.message ?? e)}\n`))
             .finally(() => {
               process.off('SIGINT', onSignal);
