@@ -88,7 +88,7 @@ export async function runChecks(
     };
     try {
       const outcome = await withTimeout(Promise.resolve(module.run(artifacts, ctx)), opts.checkTimeoutMs ?? 10 * 60_000, `check ${module.meta.id}`);
-      const findings = outcome.findings.map((f) => materialize(module.meta, f));
+      const findings = outcome.findings.map((f) => materialize(module.meta, f, artifacts.asOf));
       const failing = findings.some((f) => (f.severity === 'veto' || f.severity === 'deduction') && (f.tier === 'confirmed' || opts.config.rules.countSuspected));
       results.push({
         id: module.meta.id,

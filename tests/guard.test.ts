@@ -48,3 +48,14 @@ describe('private network guard', () => {
     expect(guarded?.message).toMatch(/private or loopback/);
   });
 });
+
+describe('error classification', async () => {
+  const { classifyError } = await import('../src/net/errors.js');
+  it('reads the code out of wrapped error messages', () => {
+    expect(classifyError(new Error('Detected a session error, rotating session... connect ECONNREFUSED 127.0.0.1:1')).kind).toBe('connection_refused');
+    expect(classifyError(new Error('getaddrinfo ENOTFOUND gone.example.gov.cn')).kind).toBe('dns_error');
+    expect(classifyError(new Error('request failed: CERT_HAS_EXPIRED')).kind).toBe('tls_error');
+    expect(classifyError(Object.assign(new Error('x'), { cause: Object.assign(new Error('y'), { code: 'ECONNRESET' }) })).kind).toBe('connection_reset');
+    expect(classifyError(new Error('something odd')).kind).toBe('unknown');
+  });
+});

@@ -10,6 +10,7 @@ import type { CheerioAPI } from 'cheerio';
 import type { Document } from 'domhandler';
 import type { z } from 'zod';
 import type { HttpClient } from '../net/http.js';
+import { detectPersonalData, normalizeText, redactPersonalData } from '../privacy/detect.js';
 import type { Evidence, Finding, PageArtifact, Severity, SiteArtifacts, Tier } from '../types.js';
 
 export type Lang = 'zh' | 'en';
@@ -99,9 +100,40 @@ export function renderTemplate(template: string, params: Record<string, string |
   return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in params ? String(params[k]) : m));
 }
 
-/** Turns a check's finding input into a stored finding with both languages rendered. */
-export function materialize(meta: CheckMeta, f: FindingInput): Finding {
-  const params = f.params ?? {};
+/**
+ * Masks personal data (resident IDs, mobiles, bank cards) in any string of a finding, whatever check made it:
+ * anchor texts, titles, snippets and URLs of any check can carry a number, and no full number may reach an
+ * output, a database row or a log. Strings without personal data are returned unchanged.
+ */
+function redactDeep<T>(v: T, asOf: string, depth = 0): T {
+  if (typeof v === 'string') {
+    if (!/\d{7}/.test(v.normalize('NFKC').replace(/[\s-]/g, ''))) return v;
+    const opts = { asOf };
+    const norm = normalizeText(v);
+    const found = detectPersonalData(norm, opts);
+    if (!found.length) return v;
+    // Same length after normalisation (the usual case): mask the spans in the original text, keeping its
+    // full-width punctuation; otherwise fall back to the normalised, redacted text.
+    if (norm.length !== v.length) return redactPersonalData(v, opts) as T;
+    let out = '';
+    let at = 0;
+    for (const d of found) {
+      if (d.index < at) continue;
+      out += v.slice(at, d.index) + d.masked;
+      at = d.index + d.length;
+    }
+    return (out + v.slice(at)) as T;
+  }
+  if (depth > 8 || v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map((x) => redactDeep(x, asOf, depth + 1)) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = redactDeep(x, asOf, depth + 1);
+  return out as T;
+}
+
+/** Turns a check's finding input into a stored finding with both languages rendered and personal data masked. */
+export function materialize(meta: CheckMeta, f: FindingInput, asOf = new Date().toISOString().slice(0, 10)): Finding {
+  const params = redactDeep(f.params ?? {}, asOf);
   const msg = meta.messages[f.code] ?? { zh: f.code, en: f.code };
   return {
     checkId: meta.id,
@@ -109,12 +141,12 @@ export function materialize(meta: CheckMeta, f: FindingInput): Finding {
     severity: f.severity,
     tier: f.tier ?? 'confirmed',
     points: f.points,
-    url: f.url,
-    target: f.target,
+    url: redactDeep(f.url, asOf),
+    target: redactDeep(f.target, asOf),
     code: f.code,
     params,
     message: renderTemplate(msg.zh, params),
     messageEn: renderTemplate(msg.en, params),
-    evidence: f.evidence ?? {},
+    evidence: redactDeep(f.evidence ?? {}, asOf),
   };
 }

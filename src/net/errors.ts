@@ -98,6 +98,13 @@ export function classifyError(err: unknown): FetchErrorInfo {
     const name = String(e.name ?? '');
     if (name === 'TimeoutError' || name === 'AbortError') return { kind: 'timeout', message };
   }
+  // Wrapped errors (Crawlee's "Detected a session error… ECONNREFUSED") keep only the code in the text.
+  const coded = /\b(E[A-Z_]{4,}|UND_ERR_[A-Z_]+|CERT_[A-Z_]+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|ERR_TLS_[A-Z_]+)\b/.exec(message)?.[1];
+  if (coded) {
+    if (TLS_CODES.has(coded) || coded.startsWith('ERR_TLS') || coded.startsWith('CERT_')) return { kind: 'tls_error', message, code: coded };
+    const kind = KIND_BY_CODE[coded];
+    if (kind) return { kind, message, code: coded };
+  }
   if (/timed? ?out/i.test(message)) return { kind: 'timeout', message };
   if (/certificate|self[- ]signed|ssl|tls/i.test(message)) return { kind: 'tls_error', message };
   if (/redirect/i.test(message) && /loop/i.test(message)) return { kind: 'redirect_loop', message };
