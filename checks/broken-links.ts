@@ -29,8 +29,9 @@ import { isTransient } from '../src/net/errors.js';
 import type { FetchErrorInfo, LinkRef, PageArtifact, RedirectHop } from '../src/types.js';
 
 /** What a status or error class means for a link. `suspected` is the spec's warning tier (reported, not scored by default). */
-const outcome = z.enum(['broken', 'suspected', 'inconclusive', 'ok']);
-type Outcome = z.infer<typeof outcome>;
+type Outcome = 'broken' | 'suspected' | 'inconclusive' | 'ok';
+/** `warning` is accepted as another name of `suspected`. */
+const outcome = z.enum(['broken', 'suspected', 'warning', 'inconclusive', 'ok']).transform((v): Outcome => (v === 'warning' ? 'suspected' : v));
 
 /** Title phrases of not-found pages (any length of page). A phrase of digits matches as the first or last word only. */
 const TITLE_PHRASES = [

@@ -90,6 +90,7 @@ describe('broken-links (W-D1, W-D2)', () => {
     expect(by('/server-error')).toMatchObject({ code: 'broken', tier: 'confirmed' });
     expect(by('127.0.0.1:1')).toMatchObject({ code: 'broken', tier: 'confirmed' });
     expect(() => brokenLinks.meta.options.parse({ statusPolicy: { '4o4': 'ok' } })).toThrow();
+    expect(brokenLinks.meta.options.parse({ statusPolicy: { '404': 'warning' } }).statusPolicy['404']).toBe('suspected');
   });
 
   it('verifies a crawl answer that may be transient again before calling it broken', async () => {
