@@ -37,7 +37,12 @@ export interface SiteCheckOptions {
   availability?: AvailabilitySeries;
 }
 
-export class UnknownCheckError extends Error {}
+export class UnknownCheckError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnknownCheckError';
+  }
+}
 
 /** The checks that apply to a site, with their validated options. */
 export async function selectChecks(config: Config, kind: SiteRef['kind'], only?: string[]): Promise<Array<{ module: CheckModule; options: unknown }>> {

@@ -1,24 +1,40 @@
 #!/usr/bin/env node
-/** govcheck command line. Exit codes: 0 pass, 1 fail, 2 error (bad arguments, unreachable database…). */
+/**
+ * govcheck command line. Exit codes: 0 pass, 1 fail, 2 error (bad arguments, unreachable database…).
+ * Each command lives in its own module under ./commands/ and is loaded only when it is the one invoked
+ * (all of them for help), so a light command does not pay for the crawler, the browser or the queue.
+ */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config.js';
-import { UnknownCheckError } from '../site-check.js';
-import { StoreError } from '../store/db.js';
-import { EXIT, UsageError } from './common.js';
-import { register as registerCheck } from './commands/check.js';
-import { register as registerChecks } from './commands/checks.js';
-import { register as registerDemo } from './commands/demo.js';
-import { register as registerNotice } from './commands/notice.js';
-import { register as registerRegistry } from './commands/registry.js';
-import { register as registerRun } from './commands/run.js';
-import { register as registerServe } from './commands/serve.js';
-import { register as registerTable } from './commands/table.js';
-import { register as registerWorker } from './commands/worker.js';
-import { register as registerCollect } from './commands/collect.js';
-import { register as registerSchedule } from './commands/schedule.js';
-import { register as registerScanText } from './commands/scan-text.js';
+import { EXIT } from './common.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/** Command name → its module (add a line here for a new command). */
+const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
+  check: () => import('./commands/check.js'),
+  checks: () => import('./commands/checks.js'),
+  demo: () => import('./commands/demo.js'),
+  registry: () => import('./commands/registry.js'),
+  run: () => import('./commands/run.js'),
+  table: () => import('./commands/table.js'),
+  notice: () => import('./commands/notice.js'),
+  serve: () => import('./commands/serve.js'),
+  worker: () => import('./commands/worker.js'),
+  collect: () => import('./commands/collect.js'),
+  schedule: () => import('./commands/schedule.js'),
+  'scan-text': () => import('./commands/scan-text.js'),
+};
+
+/** Errors whose message is the whole story: printed as one line, exit 2. */
+const KNOWN_ERRORS = new Set(['UsageError', 'ConfigError', 'StoreError', 'UnknownCheckError', 'ServeConfigError', 'DictionaryError', 'RollupError', 'RegistryFileError', 'ReviewError', 'QuarterError', 'RunError', 'RedisCheckError']);
+
+/** The command named on the command line, if any (the first argument that is not an option). */
+function invokedCommand(argv: string[]): string | undefined {
+  const first = argv.slice(2).find((a) => !a.startsWith('-'));
+  return first && first in COMMANDS ? first : undefined;
+}
+
+export async function buildProgram(argv = process.argv): Promise<Command> {
   const program = new Command();
   program
     .name('govcheck')
@@ -26,24 +42,15 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  registerCheck(program);
-  registerChecks(program);
-  registerDemo(program);
-  registerRegistry(program);
-  registerRun(program);
-  registerTable(program);
-  registerNotice(program);
-  registerServe(program);
-  registerWorker(program);
-  registerCollect(program);
-  registerSchedule(program);
-  registerScanText(program);
+  const only = invokedCommand(argv);
+  const versionOnly = !only && argv.slice(2).some((a) => a === '-V' || a === '--version');
+  if (!versionOnly) for (const name of only ? [only] : Object.keys(COMMANDS)) (await COMMANDS[name]()).register(program);
   return program;
 }
 
 export async function main(argv = process.argv): Promise<void> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -51,8 +58,8 @@ export async function main(argv = process.argv): Promise<void> {
       process.exitCode = e.exitCode === 0 ? 0 : EXIT.error;
       return;
     }
-    const known = e instanceof UsageError || e instanceof ConfigError || e instanceof StoreError || e instanceof UnknownCheckError;
-    process.stderr.write(`govcheck: ${known ? (e as Error).message : (e as Error)?.stack ?? String(e)}\n`);
+    const known = e instanceof Error && KNOWN_ERRORS.has(e.name);
+    process.stderr.write(`govcheck: ${known ? (e as Error).message : ((e as Error)?.stack ?? String(e))}\n`);
     process.exitCode = EXIT.error;
   }
 }
