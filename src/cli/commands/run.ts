@@ -75,6 +75,7 @@ export function register(program: Command): void {
       }
       const groups = loadGroups({ groupsFile: o.groups, configFile: o.config });
       if (o.wait && !o.redis) throw new UsageError('--wait goes with --redis URL');
+      if (o.redis && o.evidenceDir) throw new UsageError('--evidence-dir is not available with --redis: workers run on other machines');
       const db = openDb(o.db);
       if (o.redis) {
         // Distributed run (queues/run-command.ts): same snapshot and sites, checked by `govcheck worker` processes.
