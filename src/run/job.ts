@@ -64,7 +64,9 @@ export async function executeSiteJob(job: SiteJob, deps: SiteJobDeps): Promise<S
         timer.unref?.();
       }),
     ]);
-    return { result, outcome: 'checked' };
+    // A new-media account whose source (feed or page) could not be read was not inspected at all: it is
+    // listed apart for manual review, like a site govcheck could not finish, not counted as passed.
+    return { result, outcome: job.site.kind === 'newmedia' && result.error ? 'error' : 'checked' };
   } catch (e) {
     const err = e as Error;
     return {
