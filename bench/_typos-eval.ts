@@ -98,6 +98,7 @@ let bytes = 0;
 const fps: string[] = [];
 const fns: string[] = [];
 const t1 = Date.now();
+const c1 = process.cpuUsage();
 for (const r of rows) {
   bytes += Buffer.byteLength(r.src);
   const gold = new Map<number, string>();
@@ -131,6 +132,8 @@ for (const r of rows) {
   }
 }
 const scanMs = Date.now() - t1;
+const cpu = process.cpuUsage(c1);
+const scanCpuMs = (cpu.user + cpu.system) / 1000;
 const pct = (a: number, b: number) => (b ? Math.round((1000 * a) / b) / 10 : 0);
 const result = {
   file,
@@ -150,7 +153,7 @@ const result = {
     correction: { precision: pct(corSents, predSents), recall: pct(corSents, goldSents) },
   },
   falseAlarms: { cleanFlagged, cleanSentences: clean, rate: pct(cleanFlagged, clean) },
-  timing: { loadMs, scanMs, mbPerS: Math.round((bytes / 1e6 / Math.max(scanMs, 1)) * 1000 * 10) / 10 },
+  timing: { loadMs, scanMs, scanCpuMs, mb: Math.round(bytes / 1e4) / 100, mbPerCpuS: Math.round((bytes / 1e6 / Math.max(scanCpuMs, 1)) * 1000 * 10) / 10 },
 };
 if (opt('--dump')) writeFileSync(opt('--dump')!, `${dumpLines.join('\n')}\n`);
 if (args.includes('--json')) process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -163,7 +166,7 @@ else {
       `character level: detection P ${c.detection.precision}% R ${c.detection.recall}% · correction P ${c.correction.precision}% R ${c.correction.recall}% (${predChars} predicted)`,
       `sentence level:  detection P ${s.detection.precision}% R ${s.detection.recall}% · correction P ${s.correction.precision}% R ${s.correction.recall}% (${predSents} flagged)`,
       `false alarms on clean sentences: ${cleanFlagged}/${clean} (${result.falseAlarms.rate}%)`,
-      `engine load ${loadMs} ms, scan ${scanMs} ms`,
+      `engine load ${loadMs} ms; scan ${scanMs} ms wall, ${Math.round(scanCpuMs)} ms CPU for ${result.timing.mb} MB (${result.timing.mbPerCpuS} MB per CPU second)`,
       ...fps,
       ...fns,
       '',

@@ -179,13 +179,16 @@ export class Lexicon {
   /** Two-character targets by (known character, reading of the other): SMI keys, see key2(). */
   private readonly sound2 = new Map<number, string[]>();
   /** Longer targets by "prefix|reading|suffix". */
-  private readonly soundN = new Map<string, string[]>();
+  private readonly soundN = new Map<number, string[]>();
   private readonly readingIds = new Map<string, number>();
   /** Words in the lexicon (jieba's plus own). */
   size = 0;
   /** Sum of the frequencies: log(freq / total) is a word's log probability. */
   total = 0;
   private logTotal = 0;
+  /** Work buffers of segment() (reused: it runs for every candidate). */
+  private route = new Float64Array(128);
+  private nextBuf = new Int32Array(128);
   targets = 0;
 
   /**
@@ -252,7 +255,7 @@ export class Lexicon {
         for (let i = 0; i + 1 < w.length; i++) this.longPairs.add(w.charCodeAt(i), w.charCodeAt(i + 1));
         for (let i = 0; i + 2 < w.length; i++) this.longSkips.add(w.charCodeAt(i), w.charCodeAt(i + 2));
         for (let k = 0; k < w.length; k++) {
-          for (const r of this.readings(w.charCodeAt(k))) push(this.soundN, `${w.slice(0, k)}|${this.rid(r)}|${w.slice(k + 1)}`, w);
+          for (const r of this.readings(w.charCodeAt(k))) push(this.soundN, hashBlank(w, 0, w.length, k, this.rid(r)), w);
         }
       }
     }
@@ -275,7 +278,13 @@ export class Lexicon {
    */
   soundTargets(text: string, s: number, len: number, i: number, rid: number): string[] | undefined {
     if (len === 2) return this.sound2.get(i === s ? key2(text.charCodeAt(s + 1), rid, true) : key2(text.charCodeAt(s), rid, false));
-    return this.soundN.get(`${text.slice(s, i)}|${rid}|${text.slice(i + 1, s + len)}`);
+    // hashed key (no string built); a colliding entry is filtered by the caller, which compares characters
+    const list = this.soundN.get(hashBlank(text, s, s + len, i - s, rid));
+    if (!list) return undefined;
+    for (const w of list) {
+      for (let j = 0; j < len; j++) if (j !== i - s && w.charCodeAt(j) !== text.charCodeAt(s + j)) return list.filter((x) => sameExcept(x, text, s, i));
+    }
+    return list;
   }
 
   /** Cheap gate for windows of three or more characters: the known characters occur together in some long target. */
@@ -317,8 +326,13 @@ export class Lexicon {
    */
   segment(text: string, a: number, b: number, at = -1, code = 0): Segmentation {
     const m = b - a;
-    const route = new Float64Array(m + 1);
-    const next = new Int32Array(m + 1);
+    if (this.route.length < m + 1) {
+      this.route = new Float64Array(m + 64);
+      this.nextBuf = new Int32Array(m + 64);
+    }
+    const route = this.route;
+    const next = this.nextBuf;
+    route[m] = 0;
     const lt = this.logTotal;
     for (let i = m - 1; i >= 0; i--) {
       let h = 0x811c9dc5;
@@ -344,6 +358,22 @@ export class Lexicon {
     for (let i = 0; i < m; i = next[i]) bounds.push(next[i]);
     return { score: route[0], bounds };
   }
+}
+
+/** Hash of s[from, to) with position `blank` (relative) replaced by reading id `rid` (a small integer, SMI). */
+function hashBlank(s: string, from: number, to: number, blank: number, rid: number): number {
+  let h = 0x811c9dc5 ^ (to - from);
+  for (let j = from; j < to; j++) {
+    h ^= j - from === blank ? 0x10000 + rid : s.charCodeAt(j);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 2) & 0x3fffffff;
+}
+
+/** True when word w equals text[s, s + w.length) except at position i of the text. */
+function sameExcept(w: string, text: string, s: number, i: number): boolean {
+  for (let j = 0; j < w.length; j++) if (s + j !== i && w.charCodeAt(j) !== text.charCodeAt(s + j)) return false;
+  return true;
 }
 
 /** Key of a two-character target: the known character, the reading of the other one, and which side is known. */
