@@ -12,6 +12,7 @@
  * expressions").
  */
 import { z } from 'zod';
+import { extractAttachmentText } from '../src/attachments/extract.js';
 import { defineCheck, type FindingInput } from '../src/checks/api.js';
 import { getEngine, RULES, textOptionsSchema, type TextFinding } from '../src/text/engine.js';
 import type { PageArtifact, SiteArtifacts } from '../src/types.js';
@@ -29,12 +30,30 @@ const options = z.object({
   maxPages: z.number().int().positive().default(20),
   /** Report suspected findings (near-miss guesses); they are never scored unless rules.countSuspected. */
   suspected: z.boolean().default(true),
+  /**
+   * Read the text of linked attachments (PDF, DOC/DOCX, XLS/XLSX, CSV, TXT, with src/attachments/) and scan it.
+   * Off by default: it downloads each attachment (privacy-leaks downloads them for its own check too).
+   */
+  attachmentText: z
+    .object({
+      enabled: z.boolean().default(false),
+      /** Attachments read at most per site. */
+      max: z.number().int().nonnegative().default(20),
+      /** Also attachments hosted on other sites. */
+      external: z.boolean().default(false),
+      maxBytes: z.number().int().positive().default(10 * 1024 * 1024),
+      maxChars: z.number().int().positive().default(500_000),
+      timeoutMs: z.number().int().positive().default(30_000),
+    })
+    .prefault({}),
 });
 type Opts = z.output<typeof options>;
 
 /** What the crawl keeps of a page: findings only. */
+type Where = 'text' | 'title' | 'attachment' | 'attachmentText';
+
 interface Collected {
-  findings: Array<Omit<TextFinding, 'rule'> & { where: 'text' | 'title' | 'attachment'; target?: string }>;
+  findings: Array<Omit<TextFinding, 'rule'> & { where: Where; target?: string; part?: string }>;
   chars: number;
   dropped: number;
 }
@@ -53,7 +72,12 @@ const CATEGORY: Record<string, { zh: string; en: string }> = {
   'near-miss': { zh: '错别字', en: 'typo' },
 };
 
-const WHERE = { text: { zh: '正文', en: 'text' }, title: { zh: '标题', en: 'title' }, attachment: { zh: '附件名称', en: 'attachment name' } };
+const WHERE: Record<Where, { zh: string; en: string }> = {
+  text: { zh: '正文', en: 'text' },
+  title: { zh: '标题', en: 'title' },
+  attachment: { zh: '附件名称', en: 'attachment name' },
+  attachmentText: { zh: '附件内容', en: 'attachment text' },
+};
 
 function hostOf(url: string): string {
   try {
@@ -80,7 +104,7 @@ function scanPage(page: PageArtifact, text: string, site: SiteArtifacts['site'],
   const allowSites = [site.id, hostOf(page.finalUrl || page.url)].filter(Boolean);
   const base = { scope, site: allowSites, group: site.group } as const;
   const out: Collected = { findings: [], chars: text.length, dropped: 0 };
-  const push = (fs: TextFinding[], where: 'text' | 'title' | 'attachment', target?: string) => {
+  const push = (fs: TextFinding[], where: Where, target?: string) => {
     for (const f of fs) {
       if (!o.suspected && f.tier === 'suspected') continue;
       if (out.findings.length >= o.maxPerPage) {
@@ -137,7 +161,7 @@ export default defineCheck({
   collect({ page, text, site }, o) {
     return scanPage(page, text, site, o);
   },
-  run(site, ctx) {
+  async run(site, ctx) {
     const o = ctx.options;
     const scope = site.site.kind === 'newmedia' || site.account ? 'newmedia' : 'website';
     const groups = new Map<string, Group>();
@@ -145,7 +169,7 @@ export default defineCheck({
     let scanned = 0;
     let dropped = 0;
     const add = (url: string, f: Group['f']) => {
-      const key = `${f.where}\u0001${f.text}\u0001${f.suggestion}\u0001${f.category}`;
+      const key = `${f.where}\u0001${f.target ?? ''}\u0001${f.text}\u0001${f.suggestion}\u0001${f.category}`;
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { f, pages: [], count: 0 }));
       g.count++;
@@ -184,6 +208,41 @@ export default defineCheck({
         }
       }
     }
+    const attachments = { found: 0, read: 0, unreadable: 0, notFetched: 0 };
+    if (o.attachmentText.enabled && o.attachmentText.max > 0) {
+      const engine = getEngine(o.text);
+      const seen = new Map<string, string>();
+      for (const p of site.pages) for (const l of p.links) if (l.url && l.attachment && (l.internal || o.attachmentText.external) && !seen.has(l.url)) seen.set(l.url, p.finalUrl);
+      attachments.found = seen.size;
+      let n = 0;
+      for (const [url, parent] of seen) {
+        if (n++ >= o.attachmentText.max) break;
+        const r = await ctx.http.fetchBody(url, { maxBytes: o.attachmentText.maxBytes });
+        if (r.status === null || r.status < 200 || r.status >= 300 || !r.body || r.truncated) {
+          attachments.notFetched++; // a broken attachment is broken-links' finding (W-D2)
+          continue;
+        }
+        const x = await extractAttachmentText(r.body, r.headers['content-type'], fileName(url) || url, { maxChars: o.attachmentText.maxChars, timeoutMs: o.attachmentText.timeoutMs });
+        if (x.error) {
+          attachments.unreadable++;
+          continue;
+        }
+        attachments.read++;
+        const allow = [site.site.id, hostOf(url)].filter(Boolean);
+        for (const seg of x.segments) {
+          scanned++;
+          chars += seg.text.length;
+          const res = engine.scan(seg.text, { scope, site: allow, group: site.site.group });
+          dropped += res.dropped;
+          for (const f of res.findings) {
+            if (!o.suspected && f.tier === 'suspected') continue;
+            const { rule: _r, ...rest } = f;
+            void _r;
+            add(parent, { ...rest, where: 'attachmentText', target: url, part: seg.label });
+          }
+        }
+      }
+    }
     if (!scanned) return { findings: [], notApplicable: account ? 'no posts to read' : 'no page text gathered', summary: { scanned, chars } };
 
     const findings: FindingInput[] = [];
@@ -203,7 +262,7 @@ export default defineCheck({
         url: g.pages[0].url,
         target: f.target ?? f.text,
         evidence: {
-          location: `${WHERE[f.where].zh} @ ${f.offset}`,
+          location: `${WHERE[f.where].zh}${f.part ? ` ${f.part}` : ''} @ ${f.offset}`,
           snippet: f.snippet,
           expected: f.suggestion,
           actual: f.text,
@@ -232,6 +291,7 @@ export default defineCheck({
         typos: findings.filter((f) => f.severity === 'deduction' && f.tier === 'confirmed').length,
         suspected: findings.filter((f) => f.tier === 'suspected').length,
         notListed: dropped,
+        ...(o.attachmentText.enabled ? { attachments } : {}),
       },
     };
   },

@@ -9,6 +9,7 @@ import { runChecks } from '../../src/site-check.js';
 import { computeVerdict } from '../../src/verdict.js';
 import type { AccountArtifact } from '../../src/types.js';
 import { tmpDir } from '../helpers.js';
+import { serve } from '../fixtures/site.js';
 
 const config = loadConfig();
 const origin = 'http://www.example.gov.cn';
@@ -130,6 +131,30 @@ describe('typos (W-V4, W-D3, M-V1, M-D3)', () => {
     expect(leader.params.where).toBe('标题');
     expect(r.findings.find((f) => f.params.text === '再接再励')).toMatchObject({ rule: 'M-D3', severity: 'deduction', points: 1 });
     expect(r.summary).toMatchObject({ scanned: 4 });
+  });
+
+  it('reads the text of linked attachments when asked (off by default), served on 127.0.0.1', async () => {
+    const s = await serve(
+      new Map([
+        ['/files/list.txt', { headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '第一条 各单位要做好工作布署。\n第二条 台湾总统。' }],
+        ['/files/gone.txt', { status: 404 }],
+      ]),
+    );
+    try {
+      const html = page('首页', `<p>正文。</p><a href="${s.origin}/files/list.txt">名单</a><a href="${s.origin}/files/gone.txt">旧名单</a>`);
+      const options = typos.meta.options.parse({ attachmentText: { enabled: true } });
+      const a = artifactsFromHtml([{ url: `${s.origin}/`, html }], { asOf: '2024-07-01', collectors: [{ module: typos, options }] });
+      const [r] = await runChecks(a, [{ module: typos, options }], { config, http: new HttpClient({ allowPrivateNetwork: true, retries: 0 }) });
+      const byText = (t: string) => r.findings.find((f) => f.params.text === t)!;
+      expect(byText('布署')).toMatchObject({ rule: 'W-D3', target: `${s.origin}/files/list.txt`, url: `${s.origin}/` });
+      expect(byText('布署').params.where).toBe('附件内容');
+      expect(byText('台湾总统')).toMatchObject({ rule: 'W-V4', severity: 'veto' });
+      expect(r.summary).toMatchObject({ attachments: { found: 2, read: 1, notFetched: 1 } });
+      const { r: off } = await check([{ path: '/', html }]);
+      expect(off.findings).toEqual([]);
+    } finally {
+      await s.close();
+    }
   });
 
   it('is not applicable when there is no text at all', async () => {
