@@ -52,6 +52,8 @@ export const entrySchema = z
     notBefore: regexString.optional(),
     notAfter: regexString.optional(),
     except: z.array(z.string().min(1)).optional(),
+    /** The rule is only considered in texts containing at least one of these strings (a cheap gate for rules on common words). */
+    requires: z.array(z.string().min(1)).optional(),
     nearMiss: z.boolean().optional(),
     note: z.string().optional(),
   })
@@ -103,6 +105,7 @@ export interface DictEntry {
   notBefore?: RegExp;
   notAfter?: RegExp;
   except: string[];
+  requires?: string[];
   nearMiss: boolean;
   note?: string;
 }
@@ -185,6 +188,7 @@ function loadRuleFile(file: string): DictEntry[] {
       notBefore: re(e.notBefore ? `(?:${e.notBefore})$` : undefined),
       notAfter: re(e.notAfter ? `^(?:${e.notAfter})` : undefined),
       except: e.except ?? [],
+      requires: e.requires,
       nearMiss: e.nearMiss ?? d.nearMiss ?? false,
       note: e.note,
     };

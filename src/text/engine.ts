@@ -21,7 +21,7 @@ import { z } from 'zod';
 import { AhoCorasick } from './aho.js';
 import { CharRelations, isHan } from './chars.js';
 import { DICTIONARY_DIR, loadDictionaries, type DictEntry, type Dictionaries } from './dictionaries.js';
-import { Lexicon } from './lexicon.js';
+import { Lexicon, PairSet } from './lexicon.js';
 import { simplifiedCopy, toTraditionalText, traditionalRatio } from './traditional.js';
 
 export const textOptionsSchema = z
@@ -52,7 +52,7 @@ export const textOptionsSchema = z
         /** Characters never taken for typos here (function words whose misuse needs grammar, e.g. 的/地/得). */
         skipChars: z.string().default('的地得'),
         /** Characters of context on each side of a correction when comparing segmentations. */
-        window: z.number().int().min(2).max(20).default(6),
+        window: z.number().int().min(2).max(20).default(3),
         /** Corrections tried per suspect character (most frequent first). */
         maxAlternatives: z.number().int().positive().default(4),
         /**
@@ -185,6 +185,7 @@ export class TextEngine {
   private readonly known = new Set<string>();
   /** Skip-gram index for 3-character names: first and last character → names. */
   private readonly skip3 = new Map<number, NameEntry[]>();
+  private readonly skip3Pairs = new PairSet(1 << 12);
   private readonly skipChars: Set<number>;
   private readonly allowCache = new Map<string, AhoCorasick<true>>();
 
@@ -221,6 +222,11 @@ export class TextEngine {
       this.known.add(w);
       this.ac.add(w, { t: 'protect' });
     }
+    this.lexicon = new Lexicon(
+      { coverageFreq: o.lexicon.coverageFreq, targetFreq: o.lexicon.minFreq, minLen: o.lexicon.minLen, maxLen: o.lexicon.maxLen, excludeTags: o.lexicon.excludeTags },
+      (code) => (o.lexicon.fuzzySound ? this.chars.fuzzyOf(code) : this.chars.readingsOf(code)),
+      own,
+    );
     if (o.names.enabled) {
       const seen = new Set<string>();
       for (const n of names) {
@@ -235,22 +241,27 @@ export class TextEngine {
           this.ac.add(n.text.slice(0, 2), { t: 'half', name: n, at: 0 });
           this.ac.add(n.text.slice(1), { t: 'half', name: n, at: 1 });
           const key = skipKey(n.text.charCodeAt(0), n.text.charCodeAt(2));
+          this.skip3Pairs.add(n.text.charCodeAt(0), n.text.charCodeAt(2));
           const l = this.skip3.get(key);
           if (l) l.push(n);
           else this.skip3.set(key, [n]);
         } else {
-          const h = len >> 1;
+          // any one-character change leaves one of two pieces intact: split where the pieces are rarest words
+          let h = len >> 1;
+          let best = Infinity;
+          for (let k = 2; k <= len - 2; k++) {
+            const cost = this.lexicon.freq(n.text.slice(0, k)) + this.lexicon.freq(n.text.slice(k));
+            if (cost < best) {
+              best = cost;
+              h = k;
+            }
+          }
           this.ac.add(n.text.slice(0, h), { t: 'half', name: n, at: 0 });
           this.ac.add(n.text.slice(h), { t: 'half', name: n, at: h });
         }
       }
     }
     this.ac.build();
-    this.lexicon = new Lexicon(
-      { coverageFreq: o.lexicon.coverageFreq, targetFreq: o.lexicon.minFreq, minLen: o.lexicon.minLen, maxLen: o.lexicon.maxLen, excludeTags: o.lexicon.excludeTags },
-      (code) => (o.lexicon.fuzzySound ? this.chars.fuzzyOf(code) : this.chars.readingsOf(code)),
-      own,
-    );
   }
 
   private readonly ridCache = new Map<number, number[]>();
@@ -280,11 +291,15 @@ export class TextEngine {
     const n = text.length;
     const protectedMask = new Uint8Array(n + 1);
     const rawWrong: Array<{ s: number; e: number; p: Pat }> = [];
-    const halves: Array<{ s: number; p: Extract<Pat, { t: 'half' }> }> = [];
+    const halfStart: number[] = [];
+    const halfPat: Array<Extract<Pat, { t: 'half' }>> = [];
 
     this.ac.scan(text, (s, e, p) => {
       if (p.t === 'protect') markRange(protectedMask, s, e);
-      else if (p.t === 'half') halves.push({ s, p });
+      else if (p.t === 'half') {
+        halfStart.push(s);
+        halfPat.push(p);
+      }
       else rawWrong.push({ s, e, p });
     });
     const allowAc = this.allowMatcher(opts);
@@ -308,8 +323,16 @@ export class TextEngine {
       });
     };
 
-    // 1. dictionary rules
+    // 1. dictionary rules (an entry's `requires` gate is evaluated once per text)
+    const gate = new Map<DictEntry, boolean>();
+    const gateOk = (e: DictEntry) => {
+      if (!e.requires) return true;
+      let g = gate.get(e);
+      if (g === undefined) gate.set(e, (g = e.requires.some((r) => text.includes(r))));
+      return g;
+    };
     for (const { s, e, p } of rawWrong) {
+      if ((p.t === 'wrong' || p.t === 'anchor') && !gateOk(p.e)) continue;
       if (p.t === 'wrong') {
         if (inside(protectedMask, s, e)) continue;
         if (!this.contextOk(p.e, text, s, e)) continue;
@@ -326,13 +349,10 @@ export class TextEngine {
 
     // 2. near-miss names (halves found by the automaton; 3-character names also by first and last character)
     if (o.names.enabled) {
-      const tried = new Set<number>();
+      // the same name at the same place may be tried from both pieces; the second finding is dropped below
       const tryName = (start: number, name: NameEntry) => {
         const len = name.text.length;
         if (start < 0 || start + len > n) return;
-        const k = start * 65536 + name.idx;
-        if (tried.has(k)) return;
-        tried.add(k);
         let diff = -1;
         for (let i = 0; i < len; i++) {
           if (text.charCodeAt(start + i) !== name.text.charCodeAt(i)) {
@@ -355,13 +375,13 @@ export class TextEngine {
         // the longest name explains a position best (国务院办公厅 before 国务院)
         add({ offset: start + diff, length: 1, right: name.text[diff], serious: name.severity === 'serious', category: name.category, tier, source: 'name', entry: name.id, relation: rel, note: `${written} → ${name.text}` }, 2 + len / 100);
       };
-      for (const { s, p } of halves) tryName(s - p.at, p.name);
+      for (let h = 0; h < halfStart.length; h++) tryName(halfStart[h] - halfPat[h].at, halfPat[h].name);
       if (this.skip3.size) {
         for (let i = 0; i + 2 < n; i++) {
           const a = text.charCodeAt(i);
           if (!isHan(a)) continue;
           const b = text.charCodeAt(i + 2);
-          if (!isHan(b)) continue;
+          if (!this.skip3Pairs.has(a, b)) continue;
           const list = this.skip3.get(skipKey(a, b));
           if (list) for (const name of list) tryName(i, name);
         }
@@ -524,6 +544,9 @@ export class TextEngine {
     while (rh < text.length && rh - i < o.maxLen && isHan(text.charCodeAt(rh))) rh++;
     const rids = this.ridsOf(c);
     const looks = o.lookalike ? this.chars.lookAlikesOf(c) : undefined;
+    const left = i > 0 && isHan(text.charCodeAt(i - 1)) ? text.charCodeAt(i - 1) : 0;
+    const right = i + 1 < text.length && isHan(text.charCodeAt(i + 1)) ? text.charCodeAt(i + 1) : 0;
+    if (!lex.maybeTarget(left, right, rids, looks)) return;
     let alts: Alt[] | undefined;
     for (let len = Math.min(o.maxLen, rh - lh); len >= o.minLen; len--) {
       for (let s = Math.max(lh, i - len + 1); s <= i && s + len <= rh; s++) {

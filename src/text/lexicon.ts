@@ -176,6 +176,11 @@ export class Lexicon {
   /** Bigrams inside target words of three or more characters, and their first/third-character skip-grams. */
   private readonly longPairs: PairSet;
   private readonly longSkips: PairSet;
+  /** (left neighbour, reading id) and (reading id, right neighbour) pairs of the target words: a quick "no". */
+  private readonly soundLeft: PairSet;
+  private readonly soundRight: PairSet;
+  /** Adjacent character pairs of the target words. */
+  private readonly targetPairs: PairSet;
   /** Two-character targets by (known character, reading of the other): SMI keys, see key2(). */
   private readonly sound2 = new Map<number, string[]>();
   /** Longer targets by "prefix|reading|suffix". */
@@ -203,6 +208,9 @@ export class Lexicon {
     this.covered = new PairSet(1 << 18);
     this.longPairs = new PairSet(1 << 16);
     this.longSkips = new PairSet(1 << 16);
+    this.soundLeft = new PairSet(1 << 17);
+    this.soundRight = new PairSet(1 << 17);
+    this.targetPairs = new PairSet(1 << 17);
     this.table = new FreqTable(1 << 19);
     this.targetTable = new FreqTable(1 << 16);
     const targets: string[] = [];
@@ -246,6 +254,15 @@ export class Lexicon {
       seen.add(w);
       this.targets++;
       this.targetTable.setMax(hashRange(w, 0, w.length), this.freq(w));
+      for (let k = 0; k < w.length; k++) {
+        const ck = w.charCodeAt(k);
+        if (k + 1 < w.length) this.targetPairs.add(ck, w.charCodeAt(k + 1));
+        for (const r of this.readings(ck)) {
+          const id = this.rid(r);
+          if (k > 0) this.soundLeft.add(w.charCodeAt(k - 1), id);
+          if (k + 1 < w.length) this.soundRight.add(id, w.charCodeAt(k + 1));
+        }
+      }
       if (w.length === 2) {
         const a0 = w.charCodeAt(0);
         const b0 = w.charCodeAt(1);
@@ -265,6 +282,25 @@ export class Lexicon {
     let id = this.readingIds.get(r);
     if (id === undefined) this.readingIds.set(r, (id = this.readingIds.size + 1));
     return id;
+  }
+
+  /**
+   * False when no target word can hold a same-sound substitute (reading ids `rids`) or a look-alike (`looks`)
+   * of the character between `left` and `right` (0 = no neighbour): every window of two or more characters
+   * around it contains a neighbour next to it, so one of these pairs must exist.
+   */
+  maybeTarget(left: number, right: number, rids: number[], looks: ReadonlySet<number> | undefined): boolean {
+    for (const id of rids) {
+      if (left && this.soundLeft.has(left, id)) return true;
+      if (right && this.soundRight.has(id, right)) return true;
+    }
+    if (looks) {
+      for (const x of looks) {
+        if (left && this.targetPairs.has(left, x)) return true;
+        if (right && this.targetPairs.has(x, right)) return true;
+      }
+    }
+    return false;
   }
 
   /** Reading id, or 0 when no target uses the reading. */
