@@ -307,9 +307,25 @@ export class TextEngine {
     allowAc?.scan(text, (s, e) => markRange(allowMask, s, e));
 
     const findings: Array<TextFinding & { prio: number }> = [];
+    // bounded memory on hostile input: past twice the cap, findings are only counted
+    const hardCap = o.maxFindings * 2;
+    let overflow = 0;
+    let overflowAt: Uint8Array | undefined;
     const add = (f: Omit<TextFinding, 'rule' | 'severity' | 'snippet' | 'script' | 'text' | 'suggestion'> & { right: string; serious: boolean }, prio: number) => {
       const { right, serious, ...rest } = f;
       if (inside(allowMask, f.offset, f.offset + f.length)) return;
+      if (findings.length >= hardCap) {
+        // count each stretch once (passes may report overlapping findings that are merged below)
+        if (!overflowAt) {
+          overflowAt = new Uint8Array(n + 1);
+          for (const k of findings) for (let i = k.offset; i < k.offset + k.length; i++) overflowAt[i] = 1;
+        }
+        let seen = false;
+        for (let i = f.offset; i < f.offset + f.length; i++) if (overflowAt[i]) seen = true;
+        if (!seen) overflow++;
+        for (let i = f.offset; i < f.offset + f.length; i++) overflowAt[i] = 1;
+        return;
+      }
       const wrongText = input.slice(f.offset, f.offset + f.length);
       findings.push({
         ...rest,
@@ -404,7 +420,7 @@ export class TextEngine {
       kept.push(rest);
       lastEnd = f.offset + f.length;
     }
-    const dropped = Math.max(0, kept.length - o.maxFindings);
+    const dropped = Math.max(0, kept.length - o.maxFindings) + overflow;
     const tradChars = tradRanges.reduce((sum, [a, b]) => sum + b - a, 0);
     return { findings: kept.slice(0, o.maxFindings), dropped, script: tradChars * 2 > input.length ? 'traditional' : 'simplified' };
   }
