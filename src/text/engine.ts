@@ -158,6 +158,7 @@ interface NameEntry {
   place: boolean;
 }
 
+/** Characters of context (within the sentence) that rules' before/after conditions and regexes see. */
 const CONTEXT = 24;
 
 export const RULES = {
@@ -384,7 +385,8 @@ export class TextEngine {
         if (!rel) return;
         const written = text.slice(start, start + len);
         if (this.known.has(written) || inside(protectedMask, start, start + len)) return;
-        if (protectedMask[start + diff] && this.inKnownSpan(text, start + diff, protectedMask)) return;
+        // the differing character belongs to a known word or name there: another reading, not a typo
+        if (protectedMask[start + diff]) return;
         // a place name: the written form must not be a word of its own standing across the edit (e.g. two real places)
         if (name.place && !this.nameFits(text, start, start + len, diff)) return;
         const tier = name.tier ?? (len >= o.names.confirmedMinLength ? 'confirmed' : 'suspected');
@@ -415,8 +417,7 @@ export class TextEngine {
     let lastEnd = -1;
     for (const f of findings) {
       if (f.offset < lastEnd) continue;
-      const { prio: _p, ...rest } = f;
-      void _p;
+      const { prio: _prio, ...rest } = f;
       kept.push(rest);
       lastEnd = f.offset + f.length;
     }
@@ -508,10 +509,6 @@ export class TextEngine {
       if ((p < s && q > s && q < e) || (p > s && p < e && q > e)) return false;
     }
     return true;
-  }
-
-  private inKnownSpan(_text: string, _i: number, mask: Uint8Array): boolean {
-    return mask[_i] === 1;
   }
 
   /** A near-miss of a place name must not be explained by other words: the written span is no single token. */
