@@ -34,7 +34,7 @@ import type { SiteRef } from '../src/types.js';
 import { JOB, probeJobId, PROBES_QUEUE, QUEUE_PREFIX, RUNS_QUEUE, siteJobId, SITES_QUEUE } from './names.js';
 import { PAYLOAD_VERSION, type ProbeJobData, type QuarterlyRunJobData, type RunJobData, type SiteJobData } from './payload.js';
 import { enqueueRun, type EnqueueSummary } from './producer.js';
-import { connect } from './redis.js';
+import { connect, quiet } from './redis.js';
 
 export type CollectorEvent =
   | { type: 'site-stored'; runId: string; site: SiteRef; outcome: JobOutcome; verdict: 'pass' | 'fail'; pages: number; counts: RunCounts }
@@ -91,9 +91,9 @@ export class Collector {
     const o = this.o;
     this.connection = connect(o.redisUrl);
     this.connection.on('error', () => undefined);
-    this.sites = new Queue(SITES_QUEUE, { connection: this.connection, prefix: QUEUE_PREFIX });
-    this.probes = new Queue(PROBES_QUEUE, { connection: this.connection, prefix: QUEUE_PREFIX });
-    this.runs = new Queue(RUNS_QUEUE, { connection: this.connection, prefix: QUEUE_PREFIX });
+    this.sites = quiet(new Queue(SITES_QUEUE, { connection: this.connection, prefix: QUEUE_PREFIX }));
+    this.probes = quiet(new Queue(PROBES_QUEUE, { connection: this.connection, prefix: QUEUE_PREFIX }));
+    this.runs = quiet(new Queue(RUNS_QUEUE, { connection: this.connection, prefix: QUEUE_PREFIX }));
     for (const name of [SITES_QUEUE, PROBES_QUEUE]) {
       const conn = this.connection.duplicate();
       conn.on('error', () => undefined);

@@ -6,7 +6,7 @@
  */
 import { Queue } from 'bullmq';
 import { queueNames, QUEUE_PREFIX } from './names.js';
-import { connect } from './redis.js';
+import { connect, quiet } from './redis.js';
 
 export * from './names.js';
 export * from './payload.js';
@@ -23,7 +23,7 @@ export { registerSchedules, listSchedules, removeSchedules, ScheduleError, type 
 export function openQueues(redisUrl: string): { queues: Queue[]; close(): Promise<void> } {
   const connection = connect(redisUrl);
   connection.on('error', () => undefined);
-  const queues = queueNames().map((n) => new Queue(n, { connection, prefix: QUEUE_PREFIX }));
+  const queues = queueNames().map((n) => quiet(new Queue(n, { connection, prefix: QUEUE_PREFIX })));
   return {
     queues,
     close: async () => {

@@ -17,6 +17,7 @@ import { selectChecks } from '../src/site-check.js';
 import { ensureRun, finishRun, type DB } from '../src/store/db.js';
 import { JOB, QUEUE_PREFIX, RUNS_QUEUE, runJobId, siteJobId, SITES_QUEUE } from './names.js';
 import { PAYLOAD_VERSION, type RunJobData, type RunJobOptions, type SiteJobData } from './payload.js';
+import { quiet } from './redis.js';
 import { BACKOFF_TYPE } from './retry.js';
 
 export interface EnqueueRunOptions {
@@ -92,8 +93,8 @@ export async function enqueueRun(db: DB, redis: Redis, o: EnqueueRunOptions): Pr
   const exists = ((await pipe.exec()) ?? []).map(([err, n]) => !err && n === 1);
   const alreadyQueued = exists.filter(Boolean).length;
 
-  const runsQueue = new Queue(RUNS_QUEUE, { connection: redis, prefix: QUEUE_PREFIX });
-  const flow = new FlowProducer({ connection: redis, prefix: QUEUE_PREFIX });
+  const runsQueue = quiet(new Queue(RUNS_QUEUE, { connection: redis, prefix: QUEUE_PREFIX }));
+  const flow = quiet(new FlowProducer({ connection: redis, prefix: QUEUE_PREFIX }));
   try {
     // A parent left from an earlier enqueue: give it the current config; a finished one is replaced.
     const parent = await Job.fromId<RunJobData>(runsQueue, runJobId(runId));

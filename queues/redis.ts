@@ -69,6 +69,16 @@ export function connect(url: string, opts: RedisOptions = {}): Redis {
   });
 }
 
+/**
+ * Gives a BullMQ object (Queue, FlowProducer…) an 'error' listener: while Redis is away they emit an error
+ * per failed command, and without a listener BullMQ prints each one with its stack. Reconnection is
+ * automatic; `onError` (default: ignore) sees them.
+ */
+export function quiet<T extends { on(event: 'error', listener: (e: Error) => void): unknown }>(emitter: T, onError: (e: Error) => void = () => undefined): T {
+  emitter.on('error', onError);
+  return emitter;
+}
+
 export interface RedisInfo {
   version: string;
   maxmemoryPolicy: string;

@@ -15,6 +15,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../src/config.js';
 import { JOB, QUEUE_PREFIX, RUNS_QUEUE, SCHEDULER } from './names.js';
 import { PAYLOAD_VERSION, type ProbeRoundJobData, type QuarterlyRunJobData } from './payload.js';
+import { quiet } from './redis.js';
 
 export interface ScheduleOptions {
   /** Cron of the quarterly run (default config schedules.quarterlyRun). */
@@ -47,7 +48,7 @@ export class ScheduleError extends Error {
 }
 
 function runsQueue(redis: Redis): Queue {
-  return new Queue(RUNS_QUEUE, { connection: redis, prefix: QUEUE_PREFIX });
+  return quiet(new Queue(RUNS_QUEUE, { connection: redis, prefix: QUEUE_PREFIX }));
 }
 
 /** Registers (or updates) the schedules; returns them as stored. */

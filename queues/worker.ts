@@ -31,7 +31,7 @@ import { WorkerMetrics } from './metrics.js';
 import { JOB, PROBES_QUEUE, QUEUE_PREFIX, RUNS_QUEUE, SITES_QUEUE } from './names.js';
 import { assertPayload, PayloadError, type ProbeJobData, type ProbeJobReturn, type RunJobData, type SiteJobData } from './payload.js';
 import { probeBatch } from './probe.js';
-import { connect } from './redis.js';
+import { connect, quiet } from './redis.js';
 import { backoffStrategy, retryable, TransientSiteError } from './retry.js';
 
 export interface WorkerOptions {
@@ -111,9 +111,9 @@ export class SiteWorker {
     this.connection.on('error', () => {
       /* ioredis reconnects; BullMQ reports lasting trouble through the worker's 'error' event */
     });
-    this.runsQueue = new Queue(RUNS_QUEUE, { connection: this.connection, prefix: QUEUE_PREFIX });
-    this.sitesQueue = new Queue(SITES_QUEUE, { connection: this.connection, prefix: QUEUE_PREFIX });
-    this.probesQueue = new Queue(PROBES_QUEUE, { connection: this.connection, prefix: QUEUE_PREFIX });
+    this.runsQueue = quiet(new Queue(RUNS_QUEUE, { connection: this.connection, prefix: QUEUE_PREFIX }));
+    this.sitesQueue = quiet(new Queue(SITES_QUEUE, { connection: this.connection, prefix: QUEUE_PREFIX }));
+    this.probesQueue = quiet(new Queue(PROBES_QUEUE, { connection: this.connection, prefix: QUEUE_PREFIX }));
     this.metrics.watch(this.sitesQueue);
     this.metrics.watch(this.probesQueue);
     this.metrics.watch(this.runsQueue);

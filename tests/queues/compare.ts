@@ -17,7 +17,7 @@ export interface SiteDigest {
 /** Per site of a run: outcome, verdict, score, deciding rules, check statuses and findings (sorted). */
 export function siteDigests(db: DB, runId: string, only?: Set<string>): Map<string, SiteDigest> {
   const rows = db.prepare(`SELECT site_id, outcome, verdict, score, error_kind, decided_by_json FROM site_results WHERE run_id = ?`).all(runId) as Array<Record<string, string | number | null>>;
-  const checks = db.prepare(`SELECT check_id, status FROM check_results WHERE run_id = ? AND site_id = ? ORDER BY check_id`);
+  const checks = db.prepare(`SELECT check_id, status, error FROM check_results WHERE run_id = ? AND site_id = ? ORDER BY check_id`);
   const findings = db.prepare(`SELECT check_id, code, rule, severity, tier, points, url, target FROM findings WHERE run_id = ? AND site_id = ?`);
   const out = new Map<string, SiteDigest>();
   for (const r of rows) {
@@ -29,7 +29,7 @@ export function siteDigests(db: DB, runId: string, only?: Set<string>): Map<stri
       score: Number(r.score),
       errorKind: (r.error_kind as string | null) ?? null,
       decidedBy: JSON.parse(String(r.decided_by_json)),
-      checks: (checks.all(runId, id) as Array<{ check_id: string; status: string }>).map((c) => `${c.check_id}:${c.status}`),
+      checks: (checks.all(runId, id) as Array<{ check_id: string; status: string; error: string | null }>).map((c) => `${c.check_id}:${c.status}${c.error ? `: ${c.error}` : ''}`),
       findings: (findings.all(runId, id) as Array<Record<string, unknown>>).map((f) => Object.values(f).join('|')).sort(),
     });
   }

@@ -116,11 +116,16 @@ describe('distributed run with three worker processes', () => {
     const only = ['甲市', '乙市'];
     const running = runDistributed('restart', ['--only', only.join(',')]);
     await until(() => stored('restart') >= 3, 180_000, 'three results of run restart');
-    await redis.restart(1000);
+    const runIdOf = async () => /run_id:(\w+)/.exec(await conn.info('server'))?.[1];
+    const before = await runIdOf();
+    const storedBefore = stored('restart');
+    await redis.restart(2000);
+    expect(await runIdOf()).not.toBe(before); // a new server process, with the data of the AOF
     const r = await running;
     expect(r.code).toBe(0);
     const planned = (db.prepare(`SELECT COUNT(*) AS n FROM run_sites WHERE run_id = 'restart' AND planned = 1`).get() as { n: number }).n;
     expect(planned).toBe(sites.entries.filter((e) => only.includes(e.group)).length);
+    expect(storedBefore).toBeLessThan(planned);
     expect(stored('restart')).toBe(planned);
     expect(getRun(db, 'restart')?.status).toBe('done');
     const mine = new Set((db.prepare(`SELECT site_id FROM run_sites WHERE run_id = 'restart' AND planned = 1`).all() as Array<{ site_id: string }>).map((x) => x.site_id));

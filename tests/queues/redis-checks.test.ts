@@ -15,10 +15,18 @@ const lru = await redisForFile({ maxmemoryPolicy: 'allkeys-lru' });
 const noAof = await redisForFile({ appendonly: false });
 
 // A TCP server that accepts connections and never says anything (not Redis, or a hung one).
-const silent = net.createServer((s) => s.on('error', () => undefined));
+const silentSockets = new Set<net.Socket>();
+const silent = net.createServer((s) => {
+  silentSockets.add(s);
+  s.on('error', () => undefined);
+  s.on('close', () => silentSockets.delete(s));
+});
 await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
 const silentPort = (silent.address() as net.AddressInfo).port;
-afterAll(() => new Promise<void>((r) => silent.close(() => r())));
+afterAll(() => {
+  for (const s of silentSockets) s.destroy();
+  return new Promise<void>((r) => silent.close(() => r()));
+});
 
 async function failure(p: Promise<unknown>): Promise<{ error: Error; ms: number }> {
   const t = Date.now();
