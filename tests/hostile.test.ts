@@ -6,7 +6,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { checkSite } from '../src/site-check.js';
 import type { SiteResult } from '../src/types.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import * as hostile from './fixtures/hostile.js';
+import { createTestPki, serveHttps } from './fixtures/tls.js';
 import { serve, type Routes, type Served } from './fixtures/site.js';
 
 const servers: Served[] = [];
@@ -132,5 +136,27 @@ describe('parser-breaking input', () => {
     expect(result.error).toBeUndefined();
     expect(result.verdict).toBe('pass');
     expect(result.stats.pages).toBe(2);
+  });
+});
+
+describe('bad TLS', () => {
+  it('a self-signed certificate: the site is still inspected, and the https check reports the certificate', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'govcheck-hostile-tls-'));
+    const pki = createTestPki(dir);
+    const s = await serveHttps(new Map([['/', { headers: { 'content-type': 'text/html; charset=utf-8' }, body: '<html><head><title>证书无效的网站</title></head><body><p>正文</p></body></html>' }]]), pki.selfSigned);
+    servers.push(s);
+    try {
+      const config = loadConfig(undefined, { allowNetworks: ['127.0.0.0/8'], gather: { timeoutMs: 3000, retries: 0 }, http: { timeoutMs: 3000, retries: 0 } });
+      const t0 = Date.now();
+      const result = await checkSite({ id: 'bad-tls', url: `${s.origin}/`, kind: 'website' }, { config, asOf: '2024-07-01', checks: ['availability', 'https'] });
+      expect(Date.now() - t0).toBeLessThan(30_000);
+      expect(result.stats.pages).toBe(1);
+      expect(findings(result, 'availability')).toEqual([]);
+      const tls = findings(result, 'https');
+      expect(tls.length).toBeGreaterThan(0);
+      expect(JSON.stringify(tls)).toMatch(/self[- ]signed|SELF_SIGNED|证书/i);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
