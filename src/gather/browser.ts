@@ -15,8 +15,8 @@ import { classifyError } from '../net/errors.js';
 import { assertUrlAllowed } from '../net/guard.js';
 import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
 import { defaultGatherOptions, normalizeUrl, type GatherOptions } from './crawl.js';
-import { isAttachmentUrl, isResourceUrl } from './extract.js';
-import { buildPageArtifact } from './page.js';
+import { Frontier } from './frontier.js';
+import { buildPageArtifact, errorPageArtifact } from './page.js';
 
 export interface BrowserGatherOptions extends GatherOptions {
   /** Pages rendered at once (each is a Chromium tab: keep it small). */
@@ -44,28 +44,7 @@ async function redirectChain(response: Response): Promise<RedirectHop[]> {
 }
 
 function errorPage(p: Pending, error: FetchErrorInfo, started: number): PageArtifact {
-  return {
-    url: p.url,
-    finalUrl: p.url,
-    redirectChain: [],
-    depth: p.depth,
-    referrer: p.referrer,
-    status: error.status ?? null,
-    headers: {},
-    contentType: null,
-    fetchedAt: new Date(started).toISOString(),
-    durationMs: Date.now() - started,
-    bytes: 0,
-    truncated: false,
-    encoding: null,
-    encodingSource: null,
-    title: '',
-    meta: {},
-    textLength: 0,
-    links: [],
-    error,
-    collected: {},
-  };
+  return errorPageArtifact({ url: p.url, depth: p.depth, referrer: p.referrer, started }, error);
 }
 
 /** Renders one page into its artifact. Never throws. */
@@ -159,41 +138,10 @@ export async function gatherSiteWithBrowser(
   }
 
   const pages: PageArtifact[] = [];
-  const seen = new Set<string>([startUrl]);
-  const queryVariants = new Map<string, number>();
+  const frontier = new Frontier(startUrl, opts);
   const queue: Pending[] = [{ url: startUrl, depth: 0 }];
   const allTargets = new Set<string>();
-  let skippedByLimit = 0;
   let inFlight = 0;
-
-  const enqueueFrom = (page: PageArtifact, depth: number) => {
-    if (page.error || (page.status !== null && page.status >= 400) || depth >= opts.maxDepth) return;
-    for (const l of page.links) {
-      if (!l.url || !l.internal || l.attachment) continue;
-      if (l.kind !== 'page' && l.kind !== 'frame') continue;
-      if (l.element === 'link') continue;
-      const u = new URL(l.url);
-      if (isResourceUrl(u) || isAttachmentUrl(u)) continue;
-      const key = u.href;
-      if (seen.has(key)) continue;
-      if (u.search) {
-        const pathKey = u.origin + u.pathname;
-        const n = (queryVariants.get(pathKey) ?? 0) + 1;
-        queryVariants.set(pathKey, n);
-        if (n > opts.maxQueryVariants) {
-          seen.add(key);
-          skippedByLimit++;
-          continue;
-        }
-      }
-      if (seen.size >= opts.maxPages) {
-        skippedByLimit++;
-        continue;
-      }
-      seen.add(key);
-      queue.push({ url: key, depth: depth + 1, referrer: page.finalUrl });
-    }
-  };
 
   const context = await session.newContext();
   try {
@@ -221,7 +169,7 @@ export async function gatherSiteWithBrowser(
             }
             pages.push(artifact);
             for (const l of artifact.links) if (l.url) allTargets.add(l.url);
-            enqueueFrom(artifact, next.depth);
+            queue.push(...frontier.next(artifact, next.depth));
           } finally {
             inFlight--;
           }
@@ -241,7 +189,7 @@ export async function gatherSiteWithBrowser(
     startUrl,
     home,
     pages,
-    stats: { pages: pages.length, links: allTargets.size, durationMs: Date.now() - started, skippedByLimit, errors: pages.filter((p) => p.error).length },
+    stats: { pages: pages.length, links: allTargets.size, durationMs: Date.now() - started, errors: pages.filter((p) => p.error).length, ...frontier.stats() },
     asOf,
     siteHosts: [...siteHosts],
   };

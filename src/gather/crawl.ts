@@ -10,8 +10,8 @@ import { classifyError, GovcheckFetchError, isTransient } from '../net/errors.js
 import { assertUrlAllowed, guardedLookup, type HostOverrides, type NetworkPolicy } from '../net/guard.js';
 import type { ContentIssue, FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
 import { contentIssueOf, decodeHtml } from './decode.js';
-import { isAttachmentUrl, isResourceUrl } from './extract.js';
-import { buildPageArtifact, capDomDepth } from './page.js';
+import { Frontier } from './frontier.js';
+import { buildPageArtifact, capDomDepth, errorPageArtifact } from './page.js';
 
 log.setLevel(LogLevel.OFF);
 
@@ -173,11 +173,8 @@ export async function gatherSite(
   const startHost = new URL(startUrl).host.toLowerCase();
   const siteHosts = new Set<string>([startHost, ...opts.extraHosts.map((h) => h.toLowerCase())]);
   const pages: PageArtifact[] = [];
-  const seen = new Set<string>([startUrl]);
-  const queryVariants = new Map<string, number>();
-  const cappedPaths = new Map<string, number>();
+  const frontier = new Frontier(startUrl, opts);
   const state = new Map<string, PendingState>([[startUrl, { depth: 0, chain: [], started: 0 }]]);
-  let skippedByLimit = 0;
   let errors = 0;
   const allTargets = new Set<string>();
   const collectors = checks.filter((c) => c.module.collect);
@@ -185,28 +182,7 @@ export async function gatherSite(
   const recordError = (request: Request, error: FetchErrorInfo) => {
     const st = state.get(request.uniqueKey) ?? { depth: 0, chain: [], started: Date.now() };
     errors++;
-    pages.push({
-      url: request.url,
-      finalUrl: request.loadedUrl ?? request.url,
-      redirectChain: st.chain,
-      depth: st.depth,
-      referrer: st.referrer,
-      status: error.status ?? null,
-      headers: {},
-      contentType: null,
-      fetchedAt: new Date(st.started || Date.now()).toISOString(),
-      durationMs: st.started ? Date.now() - st.started : 0,
-      bytes: 0,
-      truncated: false,
-      encoding: null,
-      encodingSource: null,
-      title: '',
-      meta: {},
-      textLength: 0,
-      links: [],
-      error,
-      collected: {},
-    });
+    pages.push(errorPageArtifact({ url: request.url, finalUrl: request.loadedUrl ?? request.url, depth: st.depth, referrer: st.referrer, redirectChain: st.chain, started: st.started || Date.now() }, error));
   };
 
   const config = new Configuration({ persistStorage: false, purgeOnStart: true, availableMemoryRatio: 0.5 });
@@ -301,36 +277,10 @@ export async function gatherSite(
         for (const l of page.links) if (l.url) allTargets.add(l.url);
 
         // Enqueue only new in-scope pages; per-link work never goes through Crawlee's queue.
-        if (page.status !== null && page.status >= 400) return;
-        if (st.depth >= opts.maxDepth) return;
-        const next: Array<{ url: string; uniqueKey: string }> = [];
-        for (const l of page.links) {
-          if (!l.url || !l.internal || l.attachment) continue;
-          if (l.kind !== 'page' && l.kind !== 'frame') continue;
-          if (l.element === 'link') continue;
-          const u = new URL(l.url);
-          if (isResourceUrl(u) || isAttachmentUrl(u)) continue;
-          const key = u.href;
-          if (seen.has(key)) continue;
-          if (u.search) {
-            const pathKey = u.origin + u.pathname;
-            const n = (queryVariants.get(pathKey) ?? 0) + 1;
-            queryVariants.set(pathKey, n);
-            if (n > opts.maxQueryVariants) {
-              seen.add(key);
-              skippedByLimit++;
-              cappedPaths.set(pathKey, (cappedPaths.get(pathKey) ?? 0) + 1);
-              continue;
-            }
-          }
-          if (seen.size >= opts.maxPages) {
-            skippedByLimit++;
-            continue;
-          }
-          seen.add(key);
-          state.set(key, { depth: st.depth + 1, referrer: page.finalUrl, chain: [], started: 0 });
-          next.push({ url: key, uniqueKey: key });
-        }
+        const next = frontier.next(page, st.depth).map((n) => {
+          state.set(n.url, { depth: n.depth, referrer: n.referrer, chain: [], started: 0 });
+          return { url: n.url, uniqueKey: n.url };
+        });
         if (next.length) await crawler.addRequests(next);
       },
     },
@@ -354,40 +304,13 @@ export async function gatherSite(
     startUrl,
     home,
     pages,
-    stats: {
-      pages: pages.length,
-      links: allTargets.size,
-      durationMs: Date.now() - started,
-      skippedByLimit,
-      errors,
-      ...(cappedPaths.size ? { cappedPaths: [...cappedPaths].map(([path, dropped]) => ({ path, dropped })) } : {}),
-    },
+    stats: { pages: pages.length, links: allTargets.size, durationMs: Date.now() - started, errors, ...frontier.stats() },
     asOf,
     siteHosts: [...siteHosts],
   };
 }
 
 function emptyArtifacts(site: SiteRef, startUrl: string, asOf: string, siteHosts: string[], started: number, error: FetchErrorInfo): SiteArtifacts {
-  const home: PageArtifact = {
-    url: startUrl,
-    finalUrl: startUrl,
-    redirectChain: [],
-    depth: 0,
-    status: null,
-    headers: {},
-    contentType: null,
-    fetchedAt: new Date(started).toISOString(),
-    durationMs: 0,
-    bytes: 0,
-    truncated: false,
-    encoding: null,
-    encodingSource: null,
-    title: '',
-    meta: {},
-    textLength: 0,
-    links: [],
-    error,
-    collected: {},
-  };
+  const home = errorPageArtifact({ url: startUrl, depth: 0, started }, error);
   return { site, startUrl, home, pages: [home], stats: { pages: 1, links: 0, durationMs: Date.now() - started, skippedByLimit: 0, errors: 1 }, asOf, siteHosts };
 }

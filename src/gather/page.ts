@@ -6,7 +6,7 @@ import * as cheerio from 'cheerio';
 import type { AnyNode, ChildNode, Document, ParentNode } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
 import type { CheckModule, PageContext } from '../checks/api.js';
-import type { PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
+import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
 import { extractPage } from './extract.js';
 
 export interface ParsedPage {
@@ -120,6 +120,32 @@ export function buildPageArtifact(p: ParsedPage, ctx: { site: SiteRef; asOf: str
 function capped(d: Document): Document {
   capDomDepth(d);
   return d;
+}
+
+/** The artifact of a page that could not be fetched: its URL, where it stood in the crawl, and the named error. */
+export function errorPageArtifact(p: { url: string; finalUrl?: string; depth: number; referrer?: string; redirectChain?: RedirectHop[]; started: number }, error: FetchErrorInfo): PageArtifact {
+  return {
+    url: p.url,
+    finalUrl: p.finalUrl ?? p.url,
+    redirectChain: p.redirectChain ?? [],
+    depth: p.depth,
+    referrer: p.referrer,
+    status: error.status ?? null,
+    headers: {},
+    contentType: null,
+    fetchedAt: new Date(p.started).toISOString(),
+    durationMs: Math.max(0, Date.now() - p.started),
+    bytes: 0,
+    truncated: false,
+    encoding: null,
+    encodingSource: null,
+    title: '',
+    meta: {},
+    textLength: 0,
+    links: [],
+    error,
+    collected: {},
+  };
 }
 
 export interface OfflinePage {
