@@ -5,7 +5,7 @@
  * started and ready before the clock starts), and whether the verdicts match the in-process run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,16 @@ function startWorker(url: string, name: string, concurrency: number): Promise<Ch
     });
     child.on('exit', (code) => reject(new Error(`worker ${name} exited (${code}): ${err.slice(-500)}`)));
   });
+}
+
+/** Peak RSS (VmHWM) of a live process, in MB. */
+function peakMb(pid: number | undefined): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 function verdicts(dbFile: string, runId: string): string {
@@ -70,7 +80,8 @@ export default async function runsBench(): Promise<BenchSection> {
         const m = await measure(process.execPath, [CLI, 'run', ...common, '--run', runId, '--redis', redis.url, '--wait'], { timeoutMs: 60 * 60_000 });
         if (m.code !== 0) throw new Error(`distributed run failed (${m.code}): ${m.stderr.slice(-500)}`);
         const same = verdicts(dbFile, runId) === ref;
-        rows.push(`| ${w} worker process${w > 1 ? 'es' : ''} (\`govcheck worker --concurrency ${concurrency}\`) + \`run --redis … --wait\` | ${w} | ${w * concurrency} | ${(m.ms / 1000).toFixed(1)} s | ${(n / (m.ms / 1000)).toFixed(2)} | ${m.peakRssMb.toFixed(0)} MB (coordinator) | ${same ? 'yes' : '**no**'} |`);
+        const workerRss = Math.max(...workers.map((c) => peakMb(c.pid)));
+        rows.push(`| ${w} worker process${w > 1 ? 'es' : ''} (\`govcheck worker --concurrency ${concurrency}\`) + \`run --redis … --wait\` | ${w} | ${w * concurrency} | ${(m.ms / 1000).toFixed(1)} s | ${(n / (m.ms / 1000)).toFixed(2)} | ${m.peakRssMb.toFixed(0)} MB coordinator, ${workerRss.toFixed(0)} MB per worker (max) | ${same ? 'yes' : '**no**'} |`);
       } finally {
         for (const c of workers) c.kill('SIGTERM');
         await Promise.all(workers.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));

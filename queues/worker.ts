@@ -158,6 +158,11 @@ export class SiteWorker {
   private async process(job: BullJob, token?: string): Promise<SiteJobResult | ProbeJobReturn> {
     const t0 = Date.now();
     this.metrics.active.inc({ job: job.name });
+    // Registered before any await: a stop signal from now on sees this job as in progress.
+    let release!: () => void;
+    const released = new Promise<'release'>((r) => (release = () => r('release')));
+    this.active.set(job.id!, { job, startedAt: t0, release, released });
+    if (this.releaseAllAt !== undefined) release();
     try {
       if (job.name === JOB.site) return await this.site(job as BullJob<SiteJobData>, token);
       if (job.name === JOB.probe) return await this.probe(job as BullJob<ProbeJobData>, token);
@@ -166,6 +171,7 @@ export class SiteWorker {
       if (e instanceof PayloadError) throw new UnrecoverableError(e.message);
       throw e;
     } finally {
+      this.active.delete(job.id!);
       this.metrics.active.dec({ job: job.name });
       this.metrics.duration.observe({ job: job.name }, (Date.now() - t0) / 1000);
     }
@@ -173,26 +179,18 @@ export class SiteWorker {
 
   /** Runs the work unless the worker releases the job first (stop signal); a released job goes back to the queue. */
   private async guarded<T>(job: BullJob, token: string | undefined, work: Promise<T>): Promise<T> {
-    let release!: () => void;
-    const released = new Promise<'release'>((r) => (release = () => r('release')));
-    const entry: Active = { job, startedAt: Date.now(), release, released };
-    this.active.set(job.id!, entry);
-    try {
-      if (this.releaseAllAt !== undefined) release();
-      const r = await Promise.race([work, released]);
-      // A result finished after a signal that libraries also reacted to may be truncated: release it.
-      const tainted = this.releaseAllAt !== undefined && entry.startedAt <= this.releaseAllAt;
-      if (r === 'release' || tainted) {
-        work.catch(() => undefined);
-        await job.moveToWait(token);
-        this.metrics.jobs.inc({ job: job.name, result: 'released' });
-        this.log(`released ${job.name} job ${job.id} back to the queue`);
-        throw new WaitingError();
-      }
-      return r as T;
-    } finally {
-      this.active.delete(job.id!);
+    const entry = this.active.get(job.id!)!;
+    const r = await Promise.race([work, entry.released]);
+    // A result finished after a signal that libraries also reacted to may be truncated: release it.
+    const tainted = this.releaseAllAt !== undefined && entry.startedAt <= this.releaseAllAt;
+    if (r === 'release' || tainted) {
+      work.catch(() => undefined);
+      await job.moveToWait(token);
+      this.metrics.jobs.inc({ job: job.name, result: 'released' });
+      this.log(`released ${job.name} job ${job.id} back to the queue`);
+      throw new WaitingError();
     }
+    return r as T;
   }
 
   private assertPolicy(config: Pick<Config, 'allowPrivateNetwork' | 'allowNetworks'>): void {

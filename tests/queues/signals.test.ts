@@ -1,7 +1,8 @@
 /**
  * Stopping workers: SIGTERM lets the site in progress finish, then the worker exits; SIGINT (which
- * Crawlee also handles, by pausing a running crawl) releases the site job back to the queue instead of
- * storing a cut-short result, and another worker checks it in full. Also the Prometheus endpoint.
+ * Crawlee also handles, by pausing a running crawl) and SIGTERM while a Chromium is open (Playwright
+ * closes it) release the site job back to the queue instead of storing a cut-short result, and another
+ * worker checks it in full. Also the Prometheus endpoint.
  */
 import { Queue } from 'bullmq';
 import path from 'node:path';
@@ -10,6 +11,8 @@ import { Collector } from '../../queues/collector.js';
 import { QUEUE_PREFIX, SITES_QUEUE } from '../../queues/names.js';
 import { enqueueRun } from '../../queues/producer.js';
 import { connect } from '../../queues/redis.js';
+import { SiteWorker } from '../../queues/worker.js';
+import { BrowserSession, browserOptionsFromConfig } from '../../src/browser/launcher.js';
 import { loadConfig } from '../../src/config.js';
 import { parseQuarter } from '../../src/run/quarter.js';
 import { getRun, runQuarter } from '../../src/run/runner.js';
@@ -99,5 +102,30 @@ describe('stopping a worker', () => {
     expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
     next.child.kill('SIGTERM');
     expect((await next.exited).code).toBe(0);
+  }, 240_000);
+
+  it('SIGTERM while a Chromium of the worker is open (Playwright closes it on SIGTERM): the job is released, not finished', async () => {
+    const logs: string[] = [];
+    const worker = await SiteWorker.start({ redisUrl: redis.url, concurrency: 1, allowPrivateNetwork: true, name: 'with-browser', log: (l) => logs.push(l) });
+    const browser = await BrowserSession.launch(browserOptionsFromConfig(config));
+    try {
+      expect(BrowserSession.running).toBe(1);
+      await enqueueRun(db, conn, { quarter, asOf, runId: 'browser', config });
+      await until(() => activeBy('with-browser'), 60_000, 'the job to start');
+      // What the worker command does on SIGTERM.
+      await worker.stop('SIGTERM');
+      expect(logs.join('\n')).toContain('SIGTERM: Playwright closes its browsers on SIGTERM, so the checks in progress may be cut short; releasing 1 job(s)');
+      expect(await sitesQueue.getJobCounts('wait', 'active')).toEqual({ wait: 1, active: 0 });
+    } finally {
+      await browser.close();
+    }
+    expect(BrowserSession.running).toBe(0);
+    const again = await SiteWorker.start({ redisUrl: redis.url, concurrency: 1, allowPrivateNetwork: true, log: () => undefined });
+    try {
+      await until(() => getRun(db, 'browser')?.status === 'done', 120_000, 'run browser to close');
+      expect(siteDigests(db, 'browser').get(siteId)).toEqual(siteDigests(db, 'ref').get(siteId));
+    } finally {
+      await again.stop();
+    }
   }, 240_000);
 });
