@@ -272,9 +272,11 @@ export function notFoundPhrase(title: string, text: string, o: Options['softNotF
   const t = title.toLowerCase();
   const inTitle = longestMatch(m.title, t.replace(/\s+/g, ''), o.titlePhrases);
   if (inTitle) return inTitle;
+  // A bare number in the title ("404") is weak evidence ("工作动态（404）" is an article's serial number):
+  // it counts only on a short page, like the body phrases.
+  if (text.length > o.maxBodyText) return undefined;
   const n = m.titleNumbers.findIndex((re) => re.test(t.trim()));
   if (n !== -1) return o.titlePhrases.filter((p) => /^\d+$/.test(p.trim()))[n];
-  if (text.length > o.maxBodyText) return undefined;
   return longestMatch(m.body, text.toLowerCase().replace(/\s+/g, ''), o.bodyPhrases);
 }
 

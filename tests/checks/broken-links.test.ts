@@ -167,4 +167,14 @@ describe('broken-links (W-D1, W-D2)', () => {
     await http.close();
     expect((s.hits.get('HEAD /report.doc') ?? 0) - before).toBe(1);
   });
+
+  it('takes a bare 404 in a title as a not-found page only when the page is short', async () => {
+    const { notFoundPhrase } = await import('../../checks/broken-links.js');
+    const o = brokenLinks.meta.options.parse({}).softNotFound;
+    const article = '深入贯彻落实党中央、国务院决策部署，持续优化营商环境。'.repeat(200);
+    expect(notFoundPhrase('工作动态（404）', article, o)).toBeUndefined();
+    expect(notFoundPhrase('404', '返回首页', o)).toBe('404');
+    expect(notFoundPhrase('您访问的页面不存在', article, o)).toBe('页面不存在');
+  });
 });
+
