@@ -168,8 +168,13 @@ export class Collector {
           if (!jobs.length) break;
           for (const job of jobs) {
             if (this.store(job, state)) {
-              await job.remove({ removeChildren: false }).catch(() => undefined);
               stored++;
+              // Stored: now it may leave Redis. If it cannot (yet), the next sweep stores it again, harmlessly.
+              const removed = await job.remove({ removeChildren: false }).then(
+                () => true,
+                () => false,
+              );
+              if (!removed) skip++;
             } else skip++;
           }
         }
