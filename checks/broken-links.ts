@@ -231,7 +231,8 @@ const escapeRe = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * A phrase of digits ("404") matches only as a word of its own at the start or the end ("404 Not Found",
- * "页面错误-404"), never inside a title such as "关于G404国道施工的通知" or "……（第404期）_某某市人民政府".
+ * "页面错误-404"), never inside a title such as "关于G404国道施工的通知" or "……（第404期）_某某市人民政府",
+ * nor in brackets ("工作动态（404）").
  * Other phrases match anywhere, whitespace ignored. Compiled once per option set: one regular expression
  * per list, longest phrase first.
  */
@@ -240,6 +241,8 @@ interface PhraseMatcher {
   titleNumbers: RegExp[];
   body: RegExp | null;
 }
+/** Opening brackets (escaped for a character class). */
+const OPEN = '（(\\[【〔［〈《';
 const matchers = new WeakMap<object, PhraseMatcher>();
 function matcherFor(o: Options['softNotFound']): PhraseMatcher {
   let m = matchers.get(o);
@@ -251,7 +254,8 @@ function matcherFor(o: Options['softNotFound']): PhraseMatcher {
   const isNumber = (p: string) => /^\d+$/.test(p.trim());
   m = {
     title: compactAlt(o.titlePhrases.filter((p) => !isNumber(p))),
-    titleNumbers: o.titlePhrases.filter(isNumber).map((p) => new RegExp(`^[^\\p{L}\\p{N}]*${p.trim()}(?![\\p{L}\\p{N}])|(?<![\\p{L}\\p{N}])${p.trim()}[^\\p{L}\\p{N}]*$`, 'u')),
+    // Not in brackets: "工作动态（404）" numbers an article; a real error title with brackets also has a phrase.
+    titleNumbers: o.titlePhrases.filter(isNumber).map((p) => new RegExp(`^[^\\p{L}\\p{N}${OPEN}]*${p.trim()}(?![\\p{L}\\p{N}])|(?<![\\p{L}\\p{N}${OPEN}])${p.trim()}[^\\p{L}\\p{N}]*$`, 'u')),
     body: compactAlt(o.bodyPhrases.filter((p) => !isNumber(p))),
   };
   matchers.set(o, m);
@@ -272,11 +276,9 @@ export function notFoundPhrase(title: string, text: string, o: Options['softNotF
   const t = title.toLowerCase();
   const inTitle = longestMatch(m.title, t.replace(/\s+/g, ''), o.titlePhrases);
   if (inTitle) return inTitle;
-  // A bare number in the title ("404") is weak evidence ("工作动态（404）" is an article's serial number):
-  // it counts only on a short page, like the body phrases.
-  if (text.length > o.maxBodyText) return undefined;
   const n = m.titleNumbers.findIndex((re) => re.test(t.trim()));
   if (n !== -1) return o.titlePhrases.filter((p) => /^\d+$/.test(p.trim()))[n];
+  if (text.length > o.maxBodyText) return undefined;
   return longestMatch(m.body, text.toLowerCase().replace(/\s+/g, ''), o.bodyPhrases);
 }
 

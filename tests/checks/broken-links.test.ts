@@ -168,13 +168,14 @@ describe('broken-links (W-D1, W-D2)', () => {
     expect((s.hits.get('HEAD /report.doc') ?? 0) - before).toBe(1);
   });
 
-  it('takes a bare 404 in a title as a not-found page only when the page is short', async () => {
+  it('takes a bare 404 in a title as a not-found page, but not a bracketed serial number', async () => {
     const { notFoundPhrase } = await import('../../checks/broken-links.js');
     const o = brokenLinks.meta.options.parse({}).softNotFound;
-    const article = '深入贯彻落实党中央、国务院决策部署，持续优化营商环境。'.repeat(200);
-    expect(notFoundPhrase('工作动态（404）', article, o)).toBeUndefined();
-    expect(notFoundPhrase('404', '返回首页', o)).toBe('404');
-    expect(notFoundPhrase('您访问的页面不存在', article, o)).toBe('页面不存在');
+    const nav = '首页 要闻动态 通知公告 政策文件 政务公开 互动交流 办事服务 '.repeat(100);
+    expect(notFoundPhrase('工作动态（404）', '正文', o)).toBeUndefined();
+    expect(notFoundPhrase('(404)通知', '正文', o)).toBeUndefined();
+    expect(notFoundPhrase('404', nav, o)).toBe('404');
+    expect(notFoundPhrase('页面错误-404', nav, o)).toBe('404');
+    expect(notFoundPhrase('您访问的页面不存在', nav, o)).toBe('页面不存在');
   });
 });
-
