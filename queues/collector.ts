@@ -75,6 +75,8 @@ export class Collector {
   private readonly counts = new Map<string, RunCounts>();
   private readonly unknownRuns = new Set<string>();
   private lastError = 0;
+  /** Finished jobs stored by this coordinator so far. */
+  storedCount = 0;
   private readonly log: (line: string) => void;
 
   private constructor(private readonly o: CollectorOptions) {
@@ -169,6 +171,7 @@ export class Collector {
           for (const job of jobs) {
             if (this.store(job, state)) {
               stored++;
+              this.storedCount++;
               // Stored: now it may leave Redis. If it cannot (yet), the next sweep stores it again, harmlessly.
               const removed = await job.remove({ removeChildren: false }).then(
                 () => true,

@@ -5,6 +5,7 @@
  * refuses such a run with a clear, recorded reason.
  */
 import { Job, Queue } from 'bullmq';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Collector, type CollectorEvent } from '../../queues/collector.js';
@@ -19,8 +20,8 @@ import { parseQuarter } from '../../src/run/quarter.js';
 import { getRun, runCounts } from '../../src/run/runner.js';
 import { openDb } from '../../src/store/db.js';
 import { generateSite, serve, type Served } from '../fixtures/site.js';
-import { tmpDir } from '../helpers.js';
-import { importRegistry, redisForFile, until } from './harness.js';
+import { CLI, runCli, tmpDir } from '../helpers.js';
+import { importRegistry, redisForFile, trackChild, until } from './harness.js';
 
 const redis = await redisForFile();
 const tmp = tmpDir('govcheck-flow-');
@@ -170,6 +171,36 @@ describe('run flow', () => {
       await collector.close();
     }
   });
+
+  it('results wait in Redis until a coordinator stores them: `govcheck collect --once`, then `govcheck collect` closes the run', async () => {
+    const dbFile = path.join(tmp.dir, 'flow.db');
+    const worker = await SiteWorker.start({ redisUrl: redis.url, concurrency: 1, allowPrivateNetwork: true, log: () => undefined });
+    const sites = new Queue(SITES_QUEUE, { connection: conn, prefix: QUEUE_PREFIX });
+    try {
+      await enqueueRun(db, conn, { quarter, asOf, runId: 'later', config, only: ['甲市'] });
+      await until(async () => (await sites.getJobCounts('completed')).completed === 1, 60_000, 'the site job to finish');
+    } finally {
+      await worker.stop();
+    }
+    expect(db.prepare(`SELECT COUNT(*) AS n FROM site_results WHERE run_id = 'later'`).get()).toEqual({ n: 0 });
+    const once = await runCli(['collect', '--once', '--redis', redis.url, '--db', dbFile], { timeoutMs: 60_000 });
+    expect(once.code).toBe(0);
+    expect(once.stdout.trim()).toBe('1');
+    expect(db.prepare(`SELECT outcome FROM site_results WHERE run_id = 'later'`).get()).toEqual({ outcome: 'checked' });
+    expect((await sites.getJobCounts('completed')).completed).toBe(0);
+    await sites.close();
+    // --once only stores; the coordinator closes the run.
+    expect(getRun(db, 'later')?.status).toBe('running');
+    const child = spawn(process.execPath, [CLI, 'collect', '--redis', redis.url, '--db', dbFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    trackChild(child);
+    let log = '';
+    child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    await until(() => getRun(db, 'later')?.status === 'done', 60_000, 'govcheck collect to close run later');
+    child.kill('SIGTERM');
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(code).toBe(0);
+    expect(log).toContain('run later closed: done, 1/1 sites');
+  }, 120_000);
 
   it('a worker that may not reach private addresses refuses such a run at once; the site is recorded with the reason', async () => {
     const collector = await Collector.start({ redisUrl: redis.url, db, config, sweepIntervalMs: 300 });

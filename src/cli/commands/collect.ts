@@ -51,7 +51,8 @@ export function register(program: Command): void {
         },
       });
       if (o.once) {
-        const n = await collector.sweep();
+        await collector.sweep();
+        const n = collector.storedCount;
         await collector.close();
         db.close();
         process.stdout.write(`${n}\n`);
