@@ -3,7 +3,7 @@
  * results, and the findings behind the verdicts.
  */
 import type { Rules } from '../config.js';
-import type { DB, RunRow } from '../store/db.js';
+import { findingFromRow, type DB, type RunRow } from '../store/db.js';
 import type { Evidence, RuleHit, Severity, SiteRef, Tier } from '../types.js';
 
 export class RollupError extends Error {
@@ -100,22 +100,10 @@ export function loadFindings(db: DB, runId: string, opts: { siteId?: string; sev
        ORDER BY site_id, CASE severity WHEN 'veto' THEN 0 WHEN 'deduction' THEN 1 WHEN 'warning' THEN 2 ELSE 3 END, rule, check_id, seq`,
     )
     .all(runId, ...(opts.siteId ? [opts.siteId] : []), ...sev) as Array<Record<string, string | number | null>>;
-  return rows.map((f) => ({
-    id: Number(f.id),
-    siteId: String(f.site_id),
-    checkId: String(f.check_id),
-    rule: (f.rule as string | null) ?? undefined,
-    severity: f.severity as Severity,
-    tier: f.tier as Tier,
-    points: (f.points as number | null) ?? undefined,
-    url: String(f.url),
-    target: (f.target as string | null) ?? undefined,
-    code: String(f.code),
-    message: String(f.message),
-    messageEn: String(f.message_en),
-    evidence: JSON.parse(String(f.evidence_json)) as Evidence,
-    fingerprint: String(f.fingerprint),
-  }));
+  return rows.map((row) => {
+    const { id, siteId, checkId, rule, severity, tier, points, url, target, code, message, messageEn, evidence, fingerprint } = findingFromRow(row);
+    return { id, siteId, checkId, rule, severity, tier, points, url, target, code, message, messageEn, evidence, fingerprint };
+  });
 }
 
 /** True when a finding counts towards the verdict under these rules (confirmed, or suspected when the rules count them). */

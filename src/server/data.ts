@@ -6,7 +6,7 @@
  */
 import type { Rules } from '../config.js';
 import { loadRunSites, type RunSite } from '../rollup/data.js';
-import type { DB, RunRow } from '../store/db.js';
+import { findingFromRow, type DB, type RunRow } from '../store/db.js';
 import { currentReviews, type ReviewRow } from '../store/reviews.js';
 import type { Evidence, RuleHit, Severity, SiteRef, Tier } from '../types.js';
 
@@ -218,25 +218,10 @@ export function loadSiteView(db: DB, runId: string, siteId: string): SiteView | 
     : { id: siteId, url: String(s.url), name: opt(s.name), kind: s.kind === 'newmedia' ? 'newmedia' : 'website', group: opt(s.grp), owner: opt(s.owner), platform: opt(s.platform), source: opt(s.source) };
   const reviews = currentReviews(db, siteId);
   const findings = (db.prepare(`SELECT * FROM findings WHERE run_id = ? AND site_id = ? ORDER BY check_id, seq`).all(runId, siteId) as Array<Record<string, string | number | null>>).map(
-    (f): FindingView => ({
-      id: Number(f.id),
-      checkId: String(f.check_id),
-      seq: Number(f.seq),
-      rule: (f.rule as string | null) ?? undefined,
-      severity: f.severity as Severity,
-      tier: f.tier as Tier,
-      points: (f.points as number | null) ?? undefined,
-      url: String(f.url),
-      target: (f.target as string | null) ?? undefined,
-      code: String(f.code),
-      params: JSON.parse(String(f.params_json)),
-      message: String(f.message),
-      messageEn: String(f.message_en),
-      evidence: JSON.parse(String(f.evidence_json)) as Evidence,
-      fingerprint: String(f.fingerprint),
-      excluded: (f.excluded as string | null) ?? undefined,
-      review: reviews.get(String(f.fingerprint)),
-    }),
+    (f): FindingView => {
+      const { siteId: _site, ...row } = findingFromRow(f);
+      return { ...row, review: reviews.get(row.fingerprint) };
+    },
   );
   const checks = (db.prepare(`SELECT * FROM check_results WHERE run_id = ? AND site_id = ? ORDER BY rowid`).all(runId, siteId) as Array<Record<string, string | number | null>>).map((c) => ({
     id: String(c.check_id),

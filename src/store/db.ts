@@ -333,6 +333,39 @@ export function saveSiteResult(db: DB, runId: string, result: SiteResult, opts: 
   write();
 }
 
+/** A stored finding row as a Finding, with its row id, site, position in its check and fingerprint. */
+export interface FindingRow extends Finding {
+  id: number;
+  siteId: string;
+  seq: number;
+  fingerprint: string;
+  /** Set when a review or the allow-list excludes the finding from the verdict. */
+  excluded?: string;
+}
+
+/** The one mapping from a `findings` row to a finding (store, roll-ups and the web app read findings through it). */
+export function findingFromRow(f: Record<string, string | number | null>): FindingRow {
+  return {
+    id: Number(f.id),
+    siteId: String(f.site_id),
+    seq: Number(f.seq),
+    checkId: String(f.check_id),
+    rule: (f.rule as string | null) ?? undefined,
+    severity: f.severity as Finding['severity'],
+    tier: f.tier as Finding['tier'],
+    points: (f.points as number | null) ?? undefined,
+    url: String(f.url),
+    target: (f.target as string | null) ?? undefined,
+    code: String(f.code),
+    params: JSON.parse(String(f.params_json)),
+    message: String(f.message),
+    messageEn: String(f.message_en),
+    evidence: JSON.parse(String(f.evidence_json)),
+    fingerprint: String(f.fingerprint),
+    excluded: (f.excluded as string | null | undefined) ?? undefined,
+  };
+}
+
 interface SiteResultRow {
   run_id: string;
   site_id: string;
@@ -373,20 +406,10 @@ export function loadSiteResult(db: DB, runId: string, siteId: string): SiteResul
     summary: c.summary_json ? JSON.parse(String(c.summary_json)) : undefined,
     findings: findings
       .filter((f) => f.check_id === c.check_id)
-      .map((f) => ({
-        checkId: String(f.check_id),
-        rule: (f.rule as string | null) ?? undefined,
-        severity: f.severity as Finding['severity'],
-        tier: f.tier as Finding['tier'],
-        points: (f.points as number | null) ?? undefined,
-        url: String(f.url),
-        target: (f.target as string | null) ?? undefined,
-        code: String(f.code),
-        params: JSON.parse(String(f.params_json)),
-        message: String(f.message),
-        messageEn: String(f.message_en),
-        evidence: JSON.parse(String(f.evidence_json)),
-      })),
+      .map((f): Finding => {
+        const { checkId, rule, severity, tier, points, url, target, code, params, message, messageEn, evidence } = findingFromRow(f);
+        return { checkId, rule, severity, tier, points, url, target, code, params, message, messageEn, evidence };
+      }),
   }));
   return {
     site: siteRef,
