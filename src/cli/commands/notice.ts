@@ -1,14 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { loadConfig } from '../../config.js';
-import { loadGroups } from '../../registry/groups.js';
-import { RollupError } from '../../rollup/data.js';
-import { quarterReport } from '../../rollup/index.js';
 import { noticeBlocks, noticeDocx, noticeMarkdown } from '../../report/notice.js';
-import { parseQuarter } from '../../run/quarter.js';
-import { openDb } from '../../store/db.js';
-import { langArg, UsageError } from '../common.js';
+import { langArg } from '../common.js';
+import { loadReport } from '../report-options.js';
 
 export function register(program: Command): void {
   program
@@ -24,27 +19,7 @@ export function register(program: Command): void {
     .option('--groups <file>', 'table groups file (default config/groups.yaml)')
     .option('--lang <lang>', 'zh or en', langArg)
     .action(async (o: { quarter?: string; run?: string; format: 'docx' | 'md'; out?: string; previous?: string; db: string; config?: string; groups?: string; lang?: 'zh' | 'en' }) => {
-      if (!o.quarter && !o.run) throw new UsageError('give --quarter (e.g. 2024Q2) or --run ID');
-      if (o.quarter) {
-        try {
-          o.quarter = parseQuarter(o.quarter).id;
-        } catch (e) {
-          throw new UsageError((e as Error).message);
-        }
-      }
-      const config = loadConfig(o.config);
-      const lang = o.lang ?? config.lang;
-      const groups = loadGroups({ groupsFile: o.groups, configFile: o.config });
-      const db = openDb(o.db);
-      let r;
-      try {
-        r = quarterReport(db, { quarter: o.quarter, runId: o.run, previousRunId: o.previous }, config.rules, groups);
-      } catch (e) {
-        if (e instanceof RollupError) throw new UsageError(e.message);
-        throw e;
-      } finally {
-        db.close();
-      }
+      const { report: r, lang } = loadReport(o);
       const blocks = noticeBlocks({ quarter: r.quarter, runId: r.run.id, asOf: r.run.as_of, lang, tables: r.tables, failing: r.failing, categories: r.categories, changes: r.changes });
       if (o.format === 'md') {
         const md = noticeMarkdown(blocks, r.quarter, lang);

@@ -1,15 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { loadConfig } from '../../config.js';
-import { loadGroups } from '../../registry/groups.js';
 import { RollupError } from '../../rollup/data.js';
-import { quarterReport } from '../../rollup/index.js';
 import { changesCsv, changesMarkdown, changesText, failingCsv, failingMarkdown, failingText, fixCsv, fixMarkdown, fixText, listsXlsx } from '../../report/lists.js';
 import { tableCsv, tableJson, tableMarkdown, tableText, tableXlsx } from '../../report/tables.js';
-import { parseQuarter } from '../../run/quarter.js';
-import { openDb } from '../../store/db.js';
-import { langArg, UsageError } from '../common.js';
+import { langArg } from '../common.js';
+import { loadReport } from '../report-options.js';
 
 interface TableOptions {
   quarter?: string;
@@ -41,28 +37,9 @@ export function register(program: Command): void {
     .option('--groups <file>', 'table groups file (default config/groups.yaml)')
     .option('--lang <lang>', 'zh or en', langArg)
     .action(async (o: TableOptions) => {
-      if (!o.quarter && !o.run) throw new UsageError('give --quarter (e.g. 2024Q2) or --run ID');
-      if (o.quarter) {
-        try {
-          o.quarter = parseQuarter(o.quarter).id;
-        } catch (e) {
-          throw new UsageError((e as Error).message);
-        }
-      }
-      const config = loadConfig(o.config);
-      const lang = o.lang ?? config.lang;
-      const groups = loadGroups({ groupsFile: o.groups, configFile: o.config });
-      const db = openDb(o.db);
-      let r;
-      try {
-        r = quarterReport(db, { quarter: o.quarter, runId: o.run, previousRunId: o.previous }, config.rules, groups);
-        if (o.view === 'changes' && !r.changes) throw new RollupError(`no run of the previous quarter to compare with; give --previous RUN`);
-      } catch (e) {
-        db.close();
-        if (e instanceof RollupError) throw new UsageError(e.message);
-        throw e;
-      }
-      db.close();
+      const { report: r, lang } = loadReport(o, (rep) => {
+        if (o.view === 'changes' && !rep.changes) throw new RollupError(`no run of the previous quarter to compare with; give --previous RUN`);
+      });
       const kinds = o.kind === 'all' ? (['website', 'newmedia'] as const) : ([o.kind] as const);
       const kindFilter = o.kind === 'all' ? undefined : o.kind;
       const failing = r.failing.filter((f) => !kindFilter || f.site.kind === kindFilter);
