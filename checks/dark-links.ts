@@ -19,6 +19,7 @@ import type { AnyNode, Element } from 'domhandler';
 import * as OpenCC from 'opencc-js';
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import type { PageArtifact } from '../src/types.js';
 
 const DEFAULT_VOCABULARY = [
   // gambling
@@ -70,9 +71,55 @@ interface HiddenLink {
 }
 
 let toSimplified: ((s: string) => string) | undefined;
+/** Link texts repeat from page to page (navigation, footers): conversions are cached, boundedly. */
+const simplifiedCache = new Map<string, string>();
+const SIMPLIFIED_CACHE_MAX = 5000;
 function simplified(s: string): string {
+  if (!/[^\x00-\x7f]/.test(s)) return s; // ASCII: nothing to convert
+  const hit = simplifiedCache.get(s);
+  if (hit !== undefined) return hit;
   const convert = (toSimplified ??= OpenCC.Converter({ from: 't', to: 'cn' }));
-  return convert(s);
+  const out = convert(s);
+  if (simplifiedCache.size >= SIMPLIFIED_CACHE_MAX) simplifiedCache.clear();
+  simplifiedCache.set(s, out);
+  return out;
+}
+
+/** Lower-cased vocabulary, computed once per options object. */
+const lowerVocabulary = new WeakMap<Opts, string[]>();
+function vocabularyLower(o: Opts): string[] {
+  let v = lowerVocabulary.get(o);
+  if (!v) lowerVocabulary.set(o, (v = o.vocabulary.map((w) => w.toLowerCase())));
+  return v;
+}
+
+function isTrusted(hostname: string, o: Opts): boolean {
+  const host = hostname.toLowerCase();
+  return o.trustedHosts.some((t) => host === t || host.endsWith(`.${t}`));
+}
+
+/** Host of an absolute http(s) href (userinfo dropped), without parsing it again. */
+function hostOfHref(href: string): string | undefined {
+  if (!href.startsWith('http://') && !href.startsWith('https://')) return undefined;
+  const from = href.indexOf('//') + 2;
+  let to = href.indexOf('/', from);
+  if (to < 0) to = href.length;
+  const authority = href.slice(from, to);
+  return authority.slice(authority.lastIndexOf('@') + 1).toLowerCase();
+}
+
+/**
+ * Hosts the gatherer already marked as the site's own (from the page's extracted links): links to them are
+ * dropped by `run` anyway, so the collector skips them before any style, colour or text work.
+ */
+function siteHostsOf(links: PageArtifact['links']): Set<string> {
+  const hosts = new Set<string>();
+  for (const l of links) {
+    if (!l.internal || !l.url) continue;
+    const h = hostOfHref(l.url);
+    if (h) hosts.add(h);
+  }
+  return hosts;
 }
 
 function parseDecls(style: string | undefined): Record<string, string> {
@@ -180,8 +227,9 @@ function selectorOf(el: Element): string {
 
 function vocabularyHit(text: string, url: URL, o: Opts): string | undefined {
   const simple = simplified(text).toLowerCase();
-  const word = o.vocabulary.find((w) => simple.includes(w.toLowerCase()));
-  if (word) return word;
+  const lower = vocabularyLower(o);
+  const i = lower.findIndex((w) => simple.includes(w));
+  if (i >= 0) return o.vocabulary[i];
   const tokens = `${url.hostname} ${decodeURIComponentSafe(url.pathname)}`.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
   const token = o.urlTokens.find((t) => tokens.some((x) => x === t || (x.startsWith(t) && /^\d*$/.test(x.slice(t.length)))));
   if (token) return token;
@@ -197,10 +245,46 @@ function decodeURIComponentSafe(s: string): string {
   }
 }
 
-function collectLinks($: CheerioAPI, base: string, o: Opts): HiddenLink[] {
+function collectLinks($: CheerioAPI, base: string, o: Opts, ownHosts: ReadonlySet<string>): HiddenLink[] {
+  // One walk of the document for everything the check looks at, in document order.
+  const links: Element[] = [];
+  const styles: Element[] = [];
+  const marquees: Element[] = [];
+  let baseHref: string | undefined;
+  $('a[href], area[href], iframe[src], frame[src], base[href], style, marquee').each((_, node) => {
+    const el = node as Element;
+    if (el.name === 'style') styles.push(el);
+    else if (el.name === 'marquee') marquees.push(el);
+    else if (el.name === 'base') baseHref ??= el.attribs.href;
+    else links.push(el);
+  });
+  let baseUrl = base;
+  if (baseHref) {
+    try {
+      baseUrl = new URL(baseHref, base).href;
+    } catch {
+      /* keep the page URL */
+    }
+  }
+  // Links to the site itself or to trusted hosts are never reported (see run): they are skipped first, before
+  // any style, colour or text work (on a normal page that is every link).
+  const offSite = (url: URL) => !ownHosts.has(url.host.toLowerCase()) && !isTrusted(url.hostname, o);
+  const candidates: Array<{ el: Element; url: URL }> = [];
+  for (const el of links) {
+    let url: URL;
+    try {
+      url = new URL((el.attribs.href ?? el.attribs.src).trim(), baseUrl);
+    } catch {
+      continue;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') continue;
+    if (offSite(url)) candidates.push({ el, url });
+  }
+  if (!candidates.length && !marquees.length) return [];
+
   // Elements hidden by <style> rules.
   const byRule = new Map<Element, Record<string, string>>();
-  $('style').each((_, st) => {
+  for (const st of styles) {
     let applied = 0;
     for (const rule of styleRules($(st).text())) {
       // Only rules that can hide something are applied, and a bounded number of them per page.
@@ -214,7 +298,7 @@ function collectLinks($: CheerioAPI, base: string, o: Opts): HiddenLink[] {
         /* selector cheerio does not support (pseudo-classes…): ignored */
       }
     }
-  });
+  }
   const declsOf = (el: Element) => ({ ...byRule.get(el), ...parseDecls(el.attribs?.style) });
   const memo = new Map<Element, string[]>();
   const hiddenBy = (el: Element): string[] => {
@@ -239,60 +323,50 @@ function collectLinks($: CheerioAPI, base: string, o: Opts): HiddenLink[] {
     }
     return undefined;
   };
-  let baseUrl = base;
-  const baseHref = $('base[href]').attr('href');
-  if (baseHref) {
-    try {
-      baseUrl = new URL(baseHref, base).href;
-    } catch {
-      /* keep the page URL */
-    }
-  }
   const out: HiddenLink[] = [];
-  $('a[href], area[href], iframe[src], frame[src]').each((_, node) => {
-    if (out.length >= o.maxPerPage) return false;
-    const el = node as Element;
-    const raw = el.attribs.href ?? el.attribs.src;
-    let url: URL;
-    try {
-      url = new URL(raw.trim(), baseUrl);
-    } catch {
-      return;
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return;
-    const technique = hiddenBy(el);
+  const byElement = new Map<Element, HiddenLink>();
+  for (const { el, url } of candidates) {
+    if (out.length >= o.maxPerPage) break;
+    const technique = [...hiddenBy(el)];
     const fg = nearest(el, ['color']);
     const bg = nearest(el, ['background-color', 'background']);
     if (fg && bg && fg === bg && !technique.includes('same colour')) technique.push('same colour');
     const text = $(el).text().replace(/\s+/g, ' ').trim().slice(0, 80) || el.attribs.title || '';
     const vocabulary = vocabularyHit(text, url, o);
-    if (!technique.length && !vocabulary) return;
+    if (!technique.length && !vocabulary) continue;
     url.hash = '';
-    out.push({ url: url.href, text, selector: selectorOf(el), element: el.name, technique: [...technique], vocabulary });
-  });
+    const link: HiddenLink = { url: url.href, text, selector: selectorOf(el), element: el.name, technique, vocabulary };
+    out.push(link);
+    byElement.set(el, link);
+  }
   // Marquees squeezed to nothing (an old way to scroll spam out of sight).
-  $('marquee').each((_, node) => {
-    const el = node as Element;
+  for (const el of marquees) {
     const d = declsOf(el);
     const h = px(d.height) ?? px(el.attribs.height ?? '');
     const w = px(d.width) ?? px(el.attribs.width ?? '');
     const fast = Number(el.attribs.scrollamount ?? 0) >= 1000;
-    if (!((h !== undefined && h <= o.tinyPx) || (w !== undefined && w <= o.tinyPx) || fast)) return;
+    if (!((h !== undefined && h <= o.tinyPx) || (w !== undefined && w <= o.tinyPx) || fast)) continue;
     $(el)
       .find('a[href]')
-      .each((__, a) => {
-        const link = out.find((x) => x.selector === selectorOf(a as Element));
-        if (link && !link.technique.includes('tiny marquee')) link.technique.push('tiny marquee');
-        else if (!link) {
-          try {
-            const url = new URL((a as Element).attribs.href, baseUrl);
-            out.push({ url: url.href, text: $(a).text().trim().slice(0, 80), selector: selectorOf(a as Element), element: 'a', technique: ['tiny marquee'], vocabulary: vocabularyHit($(a).text(), url, o) });
-          } catch {
-            /* malformed */
-          }
+      .each((__, node) => {
+        const a = node as Element;
+        const link = byElement.get(a);
+        if (link) {
+          if (!link.technique.includes('tiny marquee')) link.technique.push('tiny marquee');
+          return;
         }
+        let url: URL;
+        try {
+          url = new URL(a.attribs.href, baseUrl);
+        } catch {
+          return; // malformed
+        }
+        if (!offSite(url)) return;
+        const added: HiddenLink = { url: url.href, text: $(a).text().trim().slice(0, 80), selector: selectorOf(a), element: 'a', technique: ['tiny marquee'], vocabulary: vocabularyHit($(a).text(), url, o) };
+        out.push(added);
+        byElement.set(a, added);
       });
-  });
+  }
   return out;
 }
 
@@ -318,13 +392,12 @@ export default defineCheck({
     },
   },
   collect({ $, page }, o) {
-    const links = collectLinks($, page.finalUrl, o);
+    const links = collectLinks($, page.finalUrl, o, siteHostsOf(page.links));
     return links.length ? links : undefined;
   },
   run(site, ctx) {
     const o = ctx.options;
     const siteHosts = new Set(site.siteHosts.map((h) => h.toLowerCase()));
-    const trusted = (host: string) => o.trustedHosts.some((t) => host === t || host.endsWith(`.${t}`));
     const findings: FindingInput[] = [];
     let hiddenCount = 0;
     let spamCount = 0;
@@ -334,7 +407,7 @@ export default defineCheck({
       const groups: Record<'spam-link' | 'hidden-link' | 'hidden-link-suspected', HiddenLink[]> = { 'spam-link': [], 'hidden-link': [], 'hidden-link-suspected': [] };
       for (const l of links) {
         const u = new URL(l.url);
-        if (siteHosts.has(u.host.toLowerCase()) || trusted(u.hostname.toLowerCase())) continue;
+        if (siteHosts.has(u.host.toLowerCase()) || isTrusted(u.hostname, o)) continue;
         if (l.vocabulary) groups['spam-link'].push(l);
         else if (l.technique.some((t) => !PLAIN.has(t))) groups['hidden-link'].push(l);
         else if (l.technique.length && o.reportPlainHidden) groups['hidden-link-suspected'].push(l);

@@ -69,6 +69,17 @@ describe('dark-links (W-V4)', () => {
     expect(c.findings.map((f) => f.params.word)).toEqual(['代写论文']);
   });
 
+  it('does not let hidden on-site or trusted links use up the per-page cap (off-site links after them are still found)', async () => {
+    // A drop-down menu of 30 on-site links and 30 gov.cn links, all display:none, then one off-screen spam link.
+    const menu = Array.from({ length: 30 }, (_, i) => `<li><a href="/col/${i}/">栏目${i}</a></li><li><a href="${GOV}/c/${i}.html">部门${i}</a></li>`).join('');
+    const html = `<ul style="display:none">${menu}</ul><a href="${SPAM}/late" style="position:absolute;left:-9999px">x</a>`;
+    const opts = { maxPerPage: 10 };
+    const a = artifactsFromHtml([{ url: 'http://127.0.0.1:9/', html }], { asOf: '2024-07-01', collectors: checks(opts) });
+    expect(a.home.collected['dark-links']).toEqual([expect.objectContaining({ url: `${SPAM}/late`, technique: ['off-screen'] })]);
+    const [r] = await runChecks(a, checks(opts), { config, http: client });
+    expect(r.findings.map((f) => `${f.code}:${f.target}`)).toEqual([`hidden-link:${SPAM}/late`]);
+  });
+
   it('marks links in a squeezed marquee', async () => {
     const a = artifactsFromHtml([{ url: 'http://127.0.0.1:9/', html: `<marquee height="1" scrollamount="2000"><a href="${SPAM}/m">m</a></marquee>` }], { asOf: '2024-07-01', collectors: checks() });
     const [r] = await runChecks(a, checks(), { config, http: client });
