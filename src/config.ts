@@ -56,6 +56,8 @@ export const configSchema = z.object({
       maxQueryVariants: z.number().int().positive(),
       retries: z.number().int().nonnegative(),
       extraHosts: z.array(z.string()),
+      /** Crawler of the HTML crawl: http (lean undici loop, default) or crawlee (CheerioCrawler). */
+      engine: z.enum(['http', 'crawlee']),
     })
     .partial()
     .default({}),

@@ -47,6 +47,7 @@ export interface CommonOptions {
   lang?: Lang;
   resolve?: string[];
   allowNetwork?: string[];
+  engine?: 'http' | 'crawlee';
 }
 
 /** `--resolve host:address` (address `-` = the name does not resolve), like curl's --resolve. */
@@ -69,6 +70,7 @@ export function configFrom(o: CommonOptions): Config {
   if (o.maxPages !== undefined) gather.maxPages = o.maxPages;
   if (o.maxDepth !== undefined) gather.maxDepth = o.maxDepth;
   if (o.concurrency !== undefined) gather.concurrency = o.concurrency;
+  if (o.engine !== undefined) gather.engine = o.engine;
   if (o.timeout !== undefined) {
     gather.timeoutMs = o.timeout * 1000;
     overrides.http = { timeoutMs: o.timeout * 1000 };

@@ -14,7 +14,7 @@ import { bounded, classifyBrowserError, settle, type BrowserSession } from '../b
 import { classifyError } from '../net/errors.js';
 import { assertUrlAllowed } from '../net/guard.js';
 import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
-import { defaultGatherOptions, normalizeUrl, type GatherOptions } from './crawl.js';
+import { defaultGatherOptions, normalizeUrl, type GatherOptions } from './options.js';
 import { Frontier } from './frontier.js';
 import { buildPageArtifact, errorPageArtifact } from './page.js';
 

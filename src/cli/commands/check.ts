@@ -42,6 +42,7 @@ export function register(program: Command): void {
     .option('--allow-private-network', 'allow loopback/private addresses (tests, demo, intranet)')
     .option('--allow-network <cidr>', 'allow one private range (repeatable), others stay refused', (v: string, prev: string[] = []) => [...prev, v])
     .option('--resolve <host:address>', 'pin a host name to an address (repeatable; address - = does not resolve)', (v: string, prev: string[] = []) => [...prev, v])
+    .addOption(new Option('--engine <engine>', 'HTML crawler: http (lean, default) or crawlee (CheerioCrawler)').choices(['http', 'crawlee']))
     .addOption(new Option('--render <mode>', 'gather the website with the HTML crawler or in Chromium (script-built pages)').choices(['html', 'browser']))
     .option('--screenshots [dir]', 'save screenshots of veto, display and menu findings (default dir ./govcheck-evidence/<run>)')
     .option('--platform <id>', 'the URL is a new-media account source (feed or page) of this platform (config/platforms/<id>.yaml)')

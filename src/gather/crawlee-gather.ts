@@ -1,0 +1,264 @@
+/**
+ * The Crawlee gatherer (`gather.engine: crawlee`): crawl a site once with Crawlee's CheerioCrawler and record
+ * one compact artifact per page. Checks' `collect` hooks run while each page is parsed, so no HTML is kept
+ * after a page is done. The default engine is the lean undici loop in `http-gather.ts` (see README for the
+ * measured reason); this one is kept selectable and is benchmarked beside it.
+ */
+import type { IncomingMessage } from 'node:http';
+import { CheerioCrawler, Configuration, log, LogLevel, type CheerioCrawlingContext, type Request } from '@crawlee/cheerio';
+import { parseDocument } from 'htmlparser2';
+import type { CheckModule } from '../checks/api.js';
+import { classifyError, GovcheckFetchError, isTransient } from '../net/errors.js';
+import { assertUrlAllowed, guardedLookup, type HostOverrides, type NetworkPolicy } from '../net/guard.js';
+import type { ContentIssue, FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
+import { contentIssueOf, decodeHtml } from './decode.js';
+import { Frontier } from './frontier.js';
+import { buildPageArtifact, capDomDepth, errorPageArtifact } from './page.js';
+import { defaultGatherOptions, emptyArtifacts, HTML_TYPES, normalizeUrl, type GatherOptions } from './options.js';
+
+log.setLevel(LogLevel.OFF);
+
+interface PendingState {
+  depth: number;
+  referrer?: string;
+  chain: RedirectHop[];
+  started: number;
+}
+
+class GatherCrawler extends CheerioCrawler {
+  gatherMaxBytes = defaultGatherOptions.maxBytes;
+  gatherTimeoutMs = defaultGatherOptions.timeoutMs;
+
+  /** Keep the raw bytes: decoding happens in _parseResponse with proper sniffing. */
+  protected override _encodeResponse(_request: Request, response: IncomingMessage, encoding: BufferEncoding) {
+    return { response, encoding };
+  }
+
+  protected override async _parseResponse(request: Request, responseStream: IncomingMessage, _ctx: CheerioCrawlingContext) {
+    const started = (request.userData.__started as number | undefined) ?? Date.now();
+    const headerType = String(responseStream.headers['content-type'] ?? '');
+    const type = headerType.split(';')[0].trim().toLowerCase();
+    const charset = /charset\s*=\s*["']?([^;"'\s]+)/i.exec(headerType)?.[1];
+    const deadline = started + this.gatherTimeoutMs;
+    const isHtml = HTML_TYPES.has(type);
+    const { body, truncated, timedOut } = await readBody(responseStream, isHtml ? this.gatherMaxBytes : 0, deadline);
+    request.userData.__bytes = body.length;
+    request.userData.__truncated = truncated;
+    if (timedOut) request.userData.__timedOut = true;
+    let dom;
+    let text = '';
+    if (isHtml && body.length > 0) {
+      const decoded = decodeHtml(body, charset);
+      text = decoded.text;
+      request.userData.__encoding = decoded.encoding;
+      request.userData.__encodingSource = decoded.source;
+      request.userData.__contentIssue = contentIssueOf(body, decoded);
+      dom = parseDocument(text, { decodeEntities: true });
+      capDomDepth(dom);
+    } else {
+      dom = parseDocument('');
+    }
+    return {
+      dom,
+      body: text,
+      isXml: false,
+      response: responseStream,
+      contentType: { type, encoding: 'utf-8' as BufferEncoding },
+      enqueueLinks: async () => ({ processedRequests: [], unprocessedRequests: [] }),
+    } as never;
+  }
+}
+
+/** Reads a body up to `cap` bytes (0 = just drain nothing and close) and before `deadline`. */
+async function readBody(stream: IncomingMessage, cap: number, deadline: number): Promise<{ body: Buffer; truncated: boolean; timedOut: boolean }> {
+  if (cap === 0) {
+    stream.destroy();
+    return { body: Buffer.alloc(0), truncated: false, timedOut: false };
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  let timedOut = false;
+  const remaining = Math.max(1, deadline - Date.now());
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stream.destroy(new GovcheckFetchError('timeout', 'body not received within the time limit'));
+  }, remaining);
+  try {
+    for await (const chunk of stream) {
+      const buf = chunk as Buffer;
+      chunks.push(buf);
+      size += buf.length;
+      if (size >= cap) {
+        truncated = true;
+        break;
+      }
+    }
+  } catch (e) {
+    if (!timedOut) throw e;
+  } finally {
+    clearTimeout(timer);
+    if (truncated || timedOut) stream.destroy();
+  }
+  if (timedOut && size === 0) throw new GovcheckFetchError('timeout', 'no body received within the time limit');
+  const body = Buffer.concat(chunks);
+  return { body: truncated ? body.subarray(0, cap) : body, truncated: truncated || timedOut, timedOut };
+}
+
+/**
+ * Crawls one site within its bounds and returns the site's artifacts. Never throws for site problems:
+ * pages that fail carry a classified error; the home page's failure is the availability check's finding.
+ */
+export async function gatherSiteWithCrawlee(site: SiteRef, opts: GatherOptions, checks: Array<{ module: CheckModule; options: unknown }>, asOf: string): Promise<SiteArtifacts> {
+  const started = Date.now();
+  let startUrl: string;
+  try {
+    startUrl = normalizeUrl(site.url);
+  } catch {
+    const error: FetchErrorInfo = { kind: 'malformed_url', message: `invalid site URL: ${site.url}` };
+    return emptyArtifacts(site, site.url, asOf, [], started, error);
+  }
+  const startHost = new URL(startUrl).host.toLowerCase();
+  const siteHosts = new Set<string>([startHost, ...opts.extraHosts.map((h) => h.toLowerCase())]);
+  const pages: PageArtifact[] = [];
+  const frontier = new Frontier(startUrl, opts);
+  const state = new Map<string, PendingState>([[startUrl, { depth: 0, chain: [], started: 0 }]]);
+  let errors = 0;
+  const allTargets = new Set<string>();
+  const collectors = checks.filter((c) => c.module.collect);
+
+  const recordError = (request: Request, error: FetchErrorInfo) => {
+    const st = state.get(request.uniqueKey) ?? { depth: 0, chain: [], started: Date.now() };
+    errors++;
+    pages.push(errorPageArtifact({ url: request.url, finalUrl: request.loadedUrl ?? request.url, depth: st.depth, referrer: st.referrer, redirectChain: st.chain, started: st.started || Date.now() }, error));
+  };
+
+  const config = new Configuration({ persistStorage: false, purgeOnStart: true, availableMemoryRatio: 0.5, systemInfoIntervalMillis: 10_000 });
+  const lookup = guardedLookup(opts.allowPrivateNetwork, opts.hosts);
+  const crawler = new GatherCrawler(
+    {
+      maxConcurrency: Math.max(1, opts.concurrency),
+      minConcurrency: 1,
+      // Crawlee starts at minConcurrency and adds ~1 slot per 10 s: a 30 s crawl never got past 4 requests at
+      // once. Start at the configured (polite) concurrency; the pool still scales down when the CPU is overloaded.
+      autoscaledPoolOptions: { desiredConcurrency: Math.max(1, opts.concurrency), loggingIntervalSecs: null },
+      maxRequestsPerMinute: opts.maxRequestsPerMinute > 0 ? opts.maxRequestsPerMinute : undefined,
+      maxRequestRetries: opts.retries,
+      navigationTimeoutSecs: Math.ceil(opts.timeoutMs / 1000),
+      requestHandlerTimeoutSecs: 120,
+      useSessionPool: false,
+      persistCookiesPerSession: false,
+      retryOnBlocked: false,
+      ignoreSslErrors: true,
+      additionalMimeTypes: ['*/*'],
+      ignoreHttpErrorStatusCodes: Array.from({ length: 100 }, (_, i) => 500 + i),
+      statusMessageLoggingInterval: 3600,
+      preNavigationHooks: [
+        (ctx, gotOptions) => {
+          const { request } = ctx;
+          assertUrlAllowed(request.url, opts.allowPrivateNetwork);
+          const st = state.get(request.uniqueKey);
+          const chain: RedirectHop[] = [];
+          if (st) {
+            st.chain = chain;
+            st.started = Date.now();
+          }
+          request.userData.__started = Date.now();
+          // got-scraping generates browser-like headers per request (Bayesian network, ~5 % of CPU): not needed.
+          (gotOptions as { useHeaderGenerator?: boolean }).useHeaderGenerator = false;
+          gotOptions.headers = { ...gotOptions.headers, 'user-agent': opts.userAgent, 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.5' };
+          gotOptions.dnsLookup = lookup as never;
+          gotOptions.maxRedirects = 20;
+          gotOptions.hooks = {
+            ...gotOptions.hooks,
+            beforeRedirect: [
+              (nextOptions: { url?: URL | string }, response: { statusCode: number; url: string }) => {
+                const next = String(nextOptions.url);
+                const hop = { url: response.url, status: response.statusCode, location: next };
+                if (chain.some((h) => h.url === next) || next === request.url) {
+                  chain.push(hop);
+                  throw new GovcheckFetchError('redirect_loop', `redirect loop: ${[...chain.map((h) => h.url), next].join(' → ')}`);
+                }
+                chain.push(hop);
+                assertUrlAllowed(next, opts.allowPrivateNetwork);
+              },
+            ],
+          } as never;
+        },
+      ],
+      errorHandler: ({ request }, error) => {
+        const info = classifyError(error);
+        if (!isTransient(info)) request.noRetry = true;
+      },
+      failedRequestHandler: ({ request }, error) => {
+        recordError(request, request.userData.__timedOut ? { kind: 'timeout', message: 'page not loaded within the time limit' } : classifyError(error));
+      },
+      requestHandler: async (ctx) => {
+        const { request, response } = ctx;
+        const dom = (ctx as unknown as { dom: ReturnType<typeof parseDocument> }).dom;
+        const html = (ctx as unknown as { body: string }).body ?? '';
+        const st = state.get(request.uniqueKey) ?? { depth: 0, chain: [], started: Date.now() };
+        const finalUrl = request.loadedUrl ?? request.url;
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(response.headers)) {
+          // Repeated headers are joined with ", "; Set-Cookie lines with "\n" (a cookie's Expires holds a comma).
+          if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(k.toLowerCase() === 'set-cookie' ? '\n' : ', ') : String(v);
+        }
+        const page = buildPageArtifact(
+          {
+            url: request.url,
+            finalUrl,
+            status: response.statusCode ?? null,
+            headers,
+            redirectChain: st.chain,
+            depth: st.depth,
+            referrer: st.referrer,
+            fetchedAt: new Date(st.started || Date.now()).toISOString(),
+            durationMs: Date.now() - (st.started || Date.now()),
+            bytes: (request.userData.__bytes as number) ?? 0,
+            truncated: Boolean(request.userData.__truncated),
+            encoding: (request.userData.__encoding as string) ?? null,
+            encodingSource: (request.userData.__encodingSource as PageArtifact['encodingSource']) ?? null,
+            html,
+            dom,
+          },
+          { site, asOf, siteHosts, collectors },
+        );
+        if (request.userData.__contentIssue) page.contentIssue = request.userData.__contentIssue as ContentIssue;
+        if (request.userData.__timedOut) page.error = { kind: 'timeout', message: 'body not complete within the time limit; page cut' };
+        pages.push(page);
+        for (const l of page.links) if (l.url) allTargets.add(l.url);
+
+        // Enqueue only new in-scope pages; per-link work never goes through Crawlee's queue.
+        const next = frontier.next(page, st.depth).map((n) => {
+          state.set(n.url, { depth: n.depth, referrer: n.referrer, chain: [], started: 0 });
+          return { url: n.url, uniqueKey: n.url };
+        });
+        if (next.length) await crawler.addRequests(next);
+      },
+    },
+    config,
+  );
+  crawler.gatherMaxBytes = opts.maxBytes;
+  crawler.gatherTimeoutMs = opts.timeoutMs;
+
+  try {
+    assertUrlAllowed(startUrl, opts.allowPrivateNetwork);
+  } catch (e) {
+    return emptyArtifacts(site, startUrl, asOf, [...siteHosts], started, classifyError(e));
+  }
+  await crawler.run([{ url: startUrl, uniqueKey: startUrl }]);
+  await crawler.teardown().catch(() => undefined);
+
+  const home = pages.find((p) => p.url === startUrl);
+  pages.sort((a, b) => a.depth - b.depth || a.url.localeCompare(b.url));
+  return {
+    site,
+    startUrl,
+    home,
+    pages,
+    stats: { pages: pages.length, links: allTargets.size, durationMs: Date.now() - started, errors, ...frontier.stats() },
+    asOf,
+    siteHosts: [...siteHosts],
+  };
+}

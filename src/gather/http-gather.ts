@@ -1,0 +1,340 @@
+/**
+ * The default gatherer: a lean crawl loop on undici. Same artifacts and bounds as the Crawlee gatherer
+ * (`crawlee-gather.ts`, still selectable with `gather.engine: crawlee`), without Crawlee's per-request
+ * machinery — request queue, argument validation on every call, got streams, header generation — which
+ * cost more CPU than parsing and checking the page itself (measured: BENCHMARKS.md, README "Why not Crawlee
+ * for the HTML crawl").
+ *
+ * Each page: guarded DNS and address checks on every hop, redirects followed by hand (chain recorded, loops
+ * and > 20 hops are errors, cookies kept along a chain like a browser), one time limit for headers + body,
+ * bodies of HTML types read up to the cap (gzip/deflate/br inflated under the same cap), anything else not
+ * downloaded. Transient failures are retried; everything else ends as a page with a named error.
+ */
+import { Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import { Agent, request, type Dispatcher } from 'undici';
+import { classifyError, GovcheckFetchError, isTransient } from '../net/errors.js';
+import { assertUrlAllowed, guardedLookup } from '../net/guard.js';
+import { utf8Header } from '../net/http.js';
+import type { ContentIssue, FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
+import { parseDocument } from 'htmlparser2';
+import { contentIssueOf, decodeHtml } from './decode.js';
+import { Frontier, type NextPage } from './frontier.js';
+import { buildPageArtifact, capDomDepth, errorPageArtifact, type Collector } from './page.js';
+import { emptyArtifacts, HTML_TYPES, normalizeUrl, type GatherOptions } from './options.js';
+
+interface Fetched {
+  url: string;
+  finalUrl: string;
+  status: number;
+  headers: Record<string, string>;
+  chain: RedirectHop[];
+  body: Buffer;
+  truncated: boolean;
+  timedOut: boolean;
+  started: number;
+}
+
+function headerRecord(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k in h) {
+    const v = h[k];
+    if (v === undefined) continue;
+    const key = k.toLowerCase();
+    // Repeated headers are joined with ", "; Set-Cookie lines with "\n" (a cookie's Expires holds a comma).
+    out[key] = Array.isArray(v) ? v.join(key === 'set-cookie' ? '\n' : ', ') : v;
+  }
+  return out;
+}
+
+/** The decoded body stream of a response (gzip, deflate, br), or the raw one. */
+function decodedStream(body: Readable, encoding: string | undefined): Readable {
+  const e = (encoding ?? '').trim().toLowerCase();
+  if (e === 'gzip' || e === 'x-gzip') return body.pipe(zlib.createGunzip());
+  if (e === 'deflate') return body.pipe(zlib.createInflate());
+  if (e === 'br') return body.pipe(zlib.createBrotliDecompress());
+  return body;
+}
+
+/**
+ * Reads a body up to `cap` bytes (after inflation) and before `deadline`. A body cut by the deadline is
+ * kept when something arrived (the page is marked cut); nothing at all is a timeout.
+ */
+async function readBody(raw: Readable, encoding: string | undefined, cap: number, deadline: number): Promise<{ body: Buffer; truncated: boolean; timedOut: boolean }> {
+  const stream = decodedStream(raw, encoding);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  let timedOut = false;
+  raw.on('error', () => undefined);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stream.destroy(new GovcheckFetchError('timeout', 'body not received within the time limit'));
+    raw.destroy();
+  }, Math.max(1, deadline - Date.now()));
+  try {
+    for await (const chunk of stream) {
+      const buf = chunk as Buffer;
+      chunks.push(buf);
+      size += buf.length;
+      if (size >= cap) {
+        truncated = true;
+        break;
+      }
+    }
+  } catch (e) {
+    if (!timedOut) throw e;
+  } finally {
+    clearTimeout(timer);
+    if (truncated || timedOut) {
+      stream.destroy();
+      raw.destroy();
+    }
+  }
+  if (timedOut && size === 0) throw new GovcheckFetchError('timeout', 'no body received within the time limit');
+  const body = Buffer.concat(chunks, size);
+  return { body: truncated ? body.subarray(0, cap) : body, truncated: truncated || timedOut, timedOut };
+}
+
+/** Keeps the hops walked so far on an error, for the page's evidence. */
+function withChain(e: Error, chain: RedirectHop[]): Error {
+  return Object.assign(e, { chain: [...chain] });
+}
+
+class PageFetcher {
+  private readonly agent: Agent;
+  private nextStart = 0;
+
+  constructor(private readonly opts: GatherOptions) {
+    this.agent = new Agent({
+      connect: { lookup: guardedLookup(opts.allowPrivateNetwork, opts.hosts) as never, rejectUnauthorized: false, timeout: opts.timeoutMs },
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+      connections: Math.max(1, opts.concurrency),
+      keepAliveTimeout: 4_000,
+    });
+  }
+
+  /** Waits for the next start slot when a requests-per-minute cap is set. */
+  private async paced(): Promise<void> {
+    if (this.opts.maxRequestsPerMinute <= 0) return;
+    const now = Date.now();
+    const start = Math.max(now, this.nextStart);
+    this.nextStart = start + 60_000 / this.opts.maxRequestsPerMinute;
+    if (start > now) await new Promise((r) => setTimeout(r, start - now));
+  }
+
+  /** One attempt: the whole redirect chain and the body within one time limit. */
+  async fetch(url: string): Promise<Fetched> {
+    await this.paced();
+    const started = Date.now();
+    const deadline = started + this.opts.timeoutMs;
+    const chain: RedirectHop[] = [];
+    const cookies = new Map<string, Map<string, string>>();
+    const cookieHeader = (host: string) => [...(cookies.get(host) ?? [])].map(([k, v]) => `${k}=${v}`).join('; ');
+    let current = url;
+    for (;;) {
+      const u = new URL(current);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new GovcheckFetchError('unsupported_scheme', `unsupported scheme ${u.protocol}`);
+      assertUrlAllowed(u, this.opts.allowPrivateNetwork);
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new GovcheckFetchError('timeout', `page not loaded within ${this.opts.timeoutMs} ms`);
+      const cookie = cookieHeader(u.host);
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(u, {
+          method: 'GET',
+          dispatcher: this.agent,
+          signal: AbortSignal.timeout(remaining),
+          headers: {
+            'user-agent': this.opts.userAgent,
+            accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
+            'accept-language': 'zh-CN,zh;q=0.9,en;q=0.5',
+            'accept-encoding': 'gzip, deflate, br',
+            ...(cookie ? { cookie } : {}),
+          },
+        });
+      } catch (e) {
+        if (Date.now() >= deadline) throw new GovcheckFetchError('timeout', `page not loaded within ${this.opts.timeoutMs} ms`);
+        throw e;
+      }
+      const headers = headerRecord(res.headers as Record<string, string | string[] | undefined>);
+      const location = headers['location'] === undefined ? undefined : utf8Header(headers['location']);
+      if (res.statusCode >= 300 && res.statusCode < 400 && location) {
+        res.body.on('error', () => undefined);
+        res.body.destroy();
+        let next: string;
+        try {
+          next = normalizeUrl(new URL(location, u).href);
+        } catch {
+          throw new GovcheckFetchError('malformed_url', `redirect to an invalid URL: ${location}`);
+        }
+        const hop = { url: u.href, status: res.statusCode, location: next };
+        const setCookie = res.headers['set-cookie'];
+        let cookieChanged = false;
+        for (const c of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
+          const m = /^\s*([^=;\s]+)=([^;]*)/.exec(c);
+          if (!m) continue;
+          const jar = cookies.get(u.host) ?? new Map<string, string>();
+          if (jar.get(m[1]) !== m[2]) cookieChanged = true;
+          jar.set(m[1], m[2]);
+          cookies.set(u.host, jar);
+        }
+        const revisit = next === url || chain.some((h) => h.url === next);
+        chain.push(hop);
+        // Back to a URL of the chain with nothing new to send is a loop (a cookie set on the way is not).
+        if (revisit && !cookieChanged) throw withChain(new GovcheckFetchError('redirect_loop', `redirect loop: ${[...chain.map((h) => h.url), next].join(' → ')}`), chain);
+        if (chain.length > 20) throw withChain(new GovcheckFetchError('too_many_redirects', 'more than 20 redirects'), chain);
+        current = next;
+        continue;
+      }
+      const type = (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+      if (!HTML_TYPES.has(type)) {
+        res.body.on('error', () => undefined);
+        res.body.destroy();
+        return { url, finalUrl: u.href, status: res.statusCode, headers, chain, body: Buffer.alloc(0), truncated: false, timedOut: false, started };
+      }
+      const { body, truncated, timedOut } = await readBody(res.body as unknown as Readable, headers['content-encoding'], this.opts.maxBytes, deadline);
+      return { url, finalUrl: u.href, status: res.statusCode, headers, chain, body, truncated, timedOut, started };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Crawls one site within its bounds and returns the site's artifacts. Never throws for site problems:
+ * pages that fail carry a classified error; the home page's failure is the availability check's finding.
+ */
+export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, checks: Collector[], asOf: string): Promise<SiteArtifacts> {
+  const started = Date.now();
+  let startUrl: string;
+  try {
+    startUrl = normalizeUrl(site.url);
+  } catch {
+    return emptyArtifacts(site, site.url, asOf, [], started, { kind: 'malformed_url', message: `invalid site URL: ${site.url}` });
+  }
+  const siteHosts = new Set<string>([new URL(startUrl).host.toLowerCase(), ...opts.extraHosts.map((h) => h.toLowerCase())]);
+  try {
+    assertUrlAllowed(startUrl, opts.allowPrivateNetwork);
+  } catch (e) {
+    return emptyArtifacts(site, startUrl, asOf, [...siteHosts], started, classifyError(e));
+  }
+  const collectors = checks.filter((c) => c.module.collect);
+  const pages: PageArtifact[] = [];
+  const frontier = new Frontier(startUrl, opts);
+  const allTargets = new Set<string>();
+  let errors = 0;
+  const fetcher = new PageFetcher(opts);
+
+  const visit = async (item: NextPage | { url: string; depth: number; referrer?: string }) => {
+    let attempt = 0;
+    let fetched: Fetched | undefined;
+    let error: FetchErrorInfo | undefined;
+    let chain: RedirectHop[] = [];
+    const first = Date.now();
+    for (;;) {
+      try {
+        fetched = await fetcher.fetch(item.url);
+        break;
+      } catch (e) {
+        error = classifyError(e);
+        chain = ((e as { chain?: RedirectHop[] }).chain ?? chain);
+        if (!isTransient(error) || attempt >= opts.retries) break;
+        attempt++;
+        await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+      }
+    }
+    if (!fetched) {
+      errors++;
+      pages.push(errorPageArtifact({ url: item.url, finalUrl: chain.at(-1)?.location ?? item.url, depth: item.depth, referrer: item.referrer, redirectChain: chain, started: first }, error!));
+      return;
+    }
+    let html = '';
+    let dom;
+    let decoded: ReturnType<typeof decodeHtml> | undefined;
+    if (fetched.body.length > 0) {
+      const charset = /charset\s*=\s*["']?([^;"'\s]+)/i.exec(fetched.headers['content-type'] ?? '')?.[1];
+      decoded = decodeHtml(fetched.body, charset);
+      html = decoded.text;
+      dom = parseDocument(html, { decodeEntities: true });
+      capDomDepth(dom);
+    } else {
+      dom = parseDocument('');
+    }
+    const page = buildPageArtifact(
+      {
+        url: item.url,
+        finalUrl: fetched.finalUrl,
+        status: fetched.status,
+        headers: fetched.headers,
+        redirectChain: fetched.chain,
+        depth: item.depth,
+        referrer: item.referrer,
+        fetchedAt: new Date(first).toISOString(),
+        durationMs: Date.now() - first,
+        bytes: fetched.body.length,
+        truncated: fetched.truncated,
+        encoding: decoded?.encoding ?? null,
+        encodingSource: decoded?.source ?? null,
+        html,
+        dom,
+      },
+      { site, asOf, siteHosts, collectors },
+    );
+    if (decoded) {
+      const issue: ContentIssue | undefined = contentIssueOf(fetched.body, decoded);
+      if (issue) page.contentIssue = issue;
+    }
+    if (fetched.timedOut) page.error = { kind: 'timeout', message: 'body not complete within the time limit; page cut' };
+    pages.push(page);
+    for (const l of page.links) if (l.url) allTargets.add(l.url);
+    for (const n of frontier.next(page, item.depth)) queue.push(n);
+  };
+
+  // A plain pool: at most `concurrency` pages in flight; parsing and collectors run on this thread between
+  // network waits, so they are naturally one at a time.
+  const queue: Array<NextPage | { url: string; depth: number; referrer?: string }> = [{ url: startUrl, depth: 0 }];
+  let head = 0;
+  let active = 0;
+  const limit = Math.max(1, opts.concurrency);
+  try {
+    await new Promise<void>((resolve) => {
+      const pump = () => {
+        while (active < limit && head < queue.length) {
+          const item = queue[head];
+          queue[head++] = undefined as never;
+          active++;
+          visit(item)
+            .catch((e: unknown) => {
+              // Not a fetch problem (those are handled in visit): still a named error for that page, never a lost one.
+              errors++;
+              pages.push(errorPageArtifact({ url: item.url, depth: item.depth, referrer: item.referrer, started: Date.now() }, { ...classifyError(e), kind: 'unknown' }));
+            })
+            .finally(() => {
+              active--;
+              pump();
+            });
+        }
+        if (active === 0 && head >= queue.length) resolve();
+      };
+      pump();
+    });
+  } finally {
+    await fetcher.close();
+  }
+
+  const home = pages.find((p) => p.url === startUrl);
+  pages.sort((a, b) => a.depth - b.depth || (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
+  return {
+    site,
+    startUrl,
+    home,
+    pages,
+    stats: { pages: pages.length, links: allTargets.size, durationMs: Date.now() - started, errors, ...frontier.stats() },
+    asOf,
+    siteHosts: [...siteHosts],
+  };
+}

@@ -1,0 +1,64 @@
+/** Options, defaults and small helpers shared by the gatherers (HTTP, Crawlee, browser). */
+import type { FetchErrorInfo, SiteArtifacts, SiteRef } from '../types.js';
+import type { HostOverrides, NetworkPolicy } from '../net/guard.js';
+import { errorPageArtifact } from './page.js';
+
+export interface GatherOptions {
+  maxPages: number;
+  maxDepth: number;
+  /** A page that has not loaded within this many ms is a failure (official rule: 15 s). */
+  timeoutMs: number;
+  /** Bodies larger than this are cut (the page is marked truncated). */
+  maxBytes: number;
+  /** Concurrent requests to the site. Government servers are small: keep it polite. */
+  concurrency: number;
+  /** Cap on requests per minute to the site (0 = none). */
+  maxRequestsPerMinute: number;
+  /** Extra hosts that count as the same site. */
+  extraHosts: string[];
+  /** Private-address policy: true = all allowed, false = none, or CIDR ranges allowed. */
+  allowPrivateNetwork: NetworkPolicy;
+  /** Host overrides (name → address, null = does not resolve). */
+  hosts?: HostOverrides;
+  /** How many URLs that differ only in their query string one path may contribute (endless calendars). */
+  maxQueryVariants: number;
+  /** Retries of a page after a transient failure. */
+  retries: number;
+  userAgent: string;
+  /**
+   * Which crawler fetches the pages: 'http' (default, a lean undici loop) or 'crawlee' (Crawlee's
+   * CheerioCrawler). Same artifacts and bounds; see README for the measured difference.
+   */
+  engine: 'http' | 'crawlee';
+}
+
+export const defaultGatherOptions: GatherOptions = {
+  maxPages: 500,
+  maxDepth: 5,
+  timeoutMs: 15_000,
+  maxBytes: 5 * 1024 * 1024,
+  concurrency: 4,
+  maxRequestsPerMinute: 0,
+  extraHosts: [],
+  allowPrivateNetwork: false,
+  maxQueryVariants: 50,
+  retries: 1,
+  userAgent: 'Mozilla/5.0 (compatible; govcheck/0.1; site inspection)',
+  engine: 'http',
+};
+
+/** Content types read and parsed as pages (an absent type is sniffed as HTML, as browsers do). */
+export const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml', 'text/xml', 'application/xml', '']);
+
+/** Normalises a URL for de-duplication: no fragment; everything else as the browser would send it. */
+export function normalizeUrl(u: string): string {
+  const url = new URL(u);
+  url.hash = '';
+  return url.href;
+}
+
+/** The artifacts of a site whose start URL could not even be requested. */
+export function emptyArtifacts(site: SiteRef, startUrl: string, asOf: string, siteHosts: string[], started: number, error: FetchErrorInfo): SiteArtifacts {
+  const home = errorPageArtifact({ url: startUrl, depth: 0, started }, error);
+  return { site, startUrl, home, pages: [home], stats: { pages: 1, links: 0, durationMs: Date.now() - started, skippedByLimit: 0, errors: 1 }, asOf, siteHosts };
+}
