@@ -132,8 +132,13 @@ function timeOf(h?: string, m?: string, s?: string): string | undefined {
 /** True when the string is only a date without year, perhaps in brackets: "07-05", "[07-05]", "（7月5日）". */
 const STANDALONE = /^\s*[[【(（〔]?\s*(?:\d{2}[-/.]\d{2}|\d{1,2}\s*月\s*\d{1,2}\s*[日号號])(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*[\]】)）〕]?\s*$/;
 
+const MAY_HOLD_DATE = /[0-9\uff10-\uff19年]/;
+
 /** Every date in a piece of text, in order of appearance. */
 export function extractDates(input: string, opts: DateOptions): FoundDate[] {
+  // Every pattern needs a digit (ASCII or full-width) or 年 (the Chinese-numeral and Minguo forms): most texts
+  // of a page (titles, labels) have neither and cost one scan.
+  if (!MAY_HOLD_DATE.test(input)) return [];
   const text = normalizeWidth(input);
   const minYear = opts.minYear ?? 1980;
   const maxYear = Number(opts.asOf.slice(0, 4)) + 30;

@@ -191,14 +191,29 @@ export function describe(e: Element): string {
   return parts.join(' > ');
 }
 
+/** Resolved addresses of the page being analysed (the same href is resolved several times per page). */
+let resolvedBase = '';
+let resolved = new Map<string, string | undefined>();
+
 function resolve(href: string | undefined, base: string): string | undefined {
   if (!href) return undefined;
+  if (base !== resolvedBase || resolved.size > 20_000) {
+    resolvedBase = base;
+    resolved = new Map();
+  }
+  if (resolved.has(href)) return resolved.get(href);
+  const r = resolveNew(href, base);
+  resolved.set(href, r);
+  return r;
+}
+
+function resolveNew(href: string, base: string): string | undefined {
   const h = href.trim();
   if (!h || h.startsWith('#') || /^(javascript|mailto|tel|data):/i.test(h)) return undefined;
   try {
     const u = new URL(h, base);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
-    u.hash = '';
+    if (u.hash) u.hash = ''; // setting it re-serialises the URL: only when there is one
     return u.href;
   } catch {
     return undefined;
@@ -209,8 +224,12 @@ function stripMore(s: string): string {
   return clean(s.replace(/(更多|查看更多|more)\s*(>>|»|＞＞|\+)?/gi, '').replace(/[>»＞+]+\s*$/g, '').replace(/^[\s·•■□◆▶►>]+/, ''));
 }
 
+/** Anchor texts are asked for several times per link while a page is analysed: computed once per element. */
+const anchorTexts = new WeakMap<Element, string>();
 function anchorText(a: Element): string {
-  return clean(lineText(a) || a.attribs.title || '');
+  let t = anchorTexts.get(a);
+  if (t === undefined) anchorTexts.set(a, (t = clean(lineText(a) || a.attribs.title || '')));
+  return t;
 }
 
 /** The heading of a list block: an earlier sibling (or an ancestor's earlier child) that looks like a title. */

@@ -114,13 +114,21 @@ export function boilerplateOf(el: Element): Boilerplate {
   if (name === 'footer') return 'footer';
   if (name === 'nav') return 'nav';
   if (name === 'header') return 'header';
+  if (!el.attribs?.class && !el.attribs?.id) return false;
+  // Asked for every element, often many times (ancestor walks): the class/id answer is kept per element.
+  const known = byClass.get(el);
+  if (known !== undefined) return known;
+  let kind: Boilerplate = false;
   for (const t of tokens(el)) {
-    if (/foot|bottom|copyright|banquan/.test(t)) return 'footer';
-    if (/(^|[-_])(nav|navbar|navigation|menu|mainmenu|daohang|subnav)([-_]|$)|^nav|nav$/.test(t)) return 'nav';
-    if (/^(header|head|top|topbar|toolbar|site-header|page-header|tophead|top-bar)$/.test(t)) return 'header';
+    if (/foot|bottom|copyright|banquan/.test(t)) kind = 'footer';
+    else if (/(^|[-_])(nav|navbar|navigation|menu|mainmenu|daohang|subnav)([-_]|$)|^nav|nav$/.test(t)) kind = 'nav';
+    else if (/^(header|head|top|topbar|toolbar|site-header|page-header|tophead|top-bar)$/.test(t)) kind = 'header';
+    if (kind) break;
   }
-  return false;
+  byClass.set(el, kind);
+  return kind;
 }
+const byClass = new WeakMap<Element, Boilerplate>();
 
 /** True when the element or one of its ancestors is the given boilerplate (or any, when kind is omitted). */
 export function inBoilerplate(node: AnyNode, kind?: Exclude<Boilerplate, false>): boolean {
