@@ -8,7 +8,9 @@
  */
 import net from 'node:net';
 import type { LookupAddress } from 'node:dns';
-import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright-core';
+// playwright-core (~50 MB of resident memory) is loaded on the first launch, not by every process that
+// merely may need a browser.
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { GovcheckFetchError } from '../net/errors.js';
 import { assertUrlAllowed, guardedLookup, type HostOverrides, type NetworkPolicy } from '../net/guard.js';
 import type { ErrorKind, FetchErrorInfo } from '../types.js';
@@ -99,6 +101,7 @@ export class BrowserSession {
 
   static async launch(options: Partial<BrowserOptions> = {}): Promise<BrowserSession> {
     const opts = { ...defaultBrowserOptions, ...options };
+    const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({
       executablePath: opts.executablePath,
       headless: true,

@@ -13,6 +13,7 @@ import { assertUrlAllowed, guardedLookup, type HostOverrides, type NetworkPolicy
 import type { ContentIssue, FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
 import { contentIssueOf, decodeHtml } from './decode.js';
 import { Frontier } from './frontier.js';
+import { stringPool } from './extract.js';
 import { buildPageArtifact, capDomDepth, errorPageArtifact } from './page.js';
 import { defaultGatherOptions, emptyArtifacts, HTML_TYPES, normalizeUrl, type GatherOptions } from './options.js';
 
@@ -126,6 +127,7 @@ export async function gatherSiteWithCrawlee(site: SiteRef, opts: GatherOptions, 
   let errors = 0;
   const allTargets = new Set<string>();
   const collectors = checks.filter((c) => c.module.collect);
+  const intern = stringPool();
 
   const recordError = (request: Request, error: FetchErrorInfo) => {
     const st = state.get(request.uniqueKey) ?? { depth: 0, chain: [], started: Date.now() };
@@ -222,7 +224,7 @@ export async function gatherSiteWithCrawlee(site: SiteRef, opts: GatherOptions, 
             html,
             dom,
           },
-          { site, asOf, siteHosts, collectors },
+          { site, asOf, siteHosts, collectors, intern },
         );
         if (request.userData.__contentIssue) page.contentIssue = request.userData.__contentIssue as ContentIssue;
         if (request.userData.__timedOut) page.error = { kind: 'timeout', message: 'body not complete within the time limit; page cut' };

@@ -60,6 +60,26 @@ export interface ExtractOptions {
    * link in the document's encoding (the path is always UTF-8), so a GBK page's `?q=通知` becomes `%CD%A8%D6%AA`.
    */
   encoding?: string | null;
+  /**
+   * Returns the one shared copy of a string (see `stringPool`): the same navigation, footer and template
+   * references on every page of a site then cost one set of strings, not one per page.
+   */
+  intern?: (s: string) => string;
+}
+
+/**
+ * A per-crawl string pool. Strings are copied when first pooled so that the pool never keeps a page's whole
+ * HTML alive through a substring of it.
+ */
+export function stringPool(): (s: string) => string {
+  const pool = new Map<string, string>();
+  return (s: string) => {
+    const known = pool.get(s);
+    if (known !== undefined) return known;
+    const own = s.length > 12 ? Buffer.from(s, 'utf8').toString('utf8') : s;
+    pool.set(own, own);
+    return own;
+  };
 }
 
 function attr(el: Element, name: string): string | undefined {
@@ -432,6 +452,17 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
     .replace(/[ \t\r\f\v\u00a0\u3000]+/g, ' ')
     .replace(/ ?\n[\s]*/g, '\n')
     .trim();
+  if (opts.intern) {
+    const intern = opts.intern;
+    for (const l of links) {
+      if (l.url) l.url = intern(l.url);
+      l.raw = intern(l.raw);
+      l.selector = intern(l.selector);
+      l.text = intern(l.text);
+      l.element = intern(l.element);
+      l.attribute = intern(l.attribute);
+    }
+  }
   return { title, text, meta, links, baseHref };
 }
 

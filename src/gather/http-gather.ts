@@ -20,6 +20,7 @@ import type { ContentIssue, FetchErrorInfo, PageArtifact, RedirectHop, SiteArtif
 import { parseDocument } from 'htmlparser2';
 import { contentIssueOf, decodeHtml } from './decode.js';
 import { Frontier, type NextPage } from './frontier.js';
+import { stringPool } from './extract.js';
 import { buildPageArtifact, capDomDepth, errorPageArtifact, type Collector } from './page.js';
 import { emptyArtifacts, HTML_TYPES, normalizeUrl, type GatherOptions } from './options.js';
 
@@ -112,6 +113,9 @@ class PageFetcher {
       bodyTimeout: opts.timeoutMs,
       connections: Math.max(1, opts.concurrency),
       keepAliveTimeout: 4_000,
+      // A server that announces "Keep-Alive: timeout=1" (Node's default is 5 s, many CMSs 1–5 s) would otherwise
+      // get a new connection per request: undici's default margin is 2 s.
+      keepAliveTimeoutThreshold: 500,
     });
   }
 
@@ -223,6 +227,7 @@ export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, che
     return emptyArtifacts(site, startUrl, asOf, [...siteHosts], started, classifyError(e));
   }
   const collectors = checks.filter((c) => c.module.collect);
+  const intern = stringPool();
   const pages: PageArtifact[] = [];
   const frontier = new Frontier(startUrl, opts);
   const allTargets = new Set<string>();
@@ -282,7 +287,7 @@ export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, che
         html,
         dom,
       },
-      { site, asOf, siteHosts, collectors },
+      { site, asOf, siteHosts, collectors, intern },
     );
     if (decoded) {
       const issue: ContentIssue | undefined = contentIssueOf(fetched.body, decoded);

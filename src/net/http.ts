@@ -149,6 +149,9 @@ export class HttpClient {
       bodyTimeout: this.options.timeoutMs,
       connections: Math.max(1, this.options.perHostConcurrency),
       keepAliveTimeout: 4_000,
+      // A server that announces "Keep-Alive: timeout=1" (Node's default is 5 s, many CMSs 1–5 s) would otherwise
+      // get a new connection per request: undici's default margin is 2 s.
+      keepAliveTimeoutThreshold: 500,
     });
   }
 
