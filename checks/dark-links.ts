@@ -19,6 +19,7 @@ import type { AnyNode, Element } from 'domhandler';
 import * as OpenCC from 'opencc-js';
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import { openccChangeTest } from '../src/content/text.js';
 import type { PageArtifact } from '../src/types.js';
 
 const DEFAULT_VOCABULARY = [
@@ -74,8 +75,11 @@ let toSimplified: ((s: string) => string) | undefined;
 /** Link texts repeat from page to page (navigation, footers): conversions are cached, boundedly. */
 const simplifiedCache = new Map<string, string>();
 const SIMPLIFIED_CACHE_MAX = 5000;
+let mayChange: ((s: string) => boolean) | undefined;
 function simplified(s: string): string {
   if (!/[^\x00-\x7f]/.test(s)) return s; // ASCII: nothing to convert
+  mayChange ??= openccChangeTest(['t2s']);
+  if (!mayChange(s)) return s; // no character or phrase OpenCC would convert
   const hit = simplifiedCache.get(s);
   if (hit !== undefined) return hit;
   const convert = (toSimplified ??= OpenCC.Converter({ from: 't', to: 'cn' }));

@@ -8,6 +8,7 @@
  * year left unanswered for more than 3 months fails the site (answered late, or still unanswered); messages
  * nearing the line are warned about. No working channel at all fails the site too.
  */
+import type { Element } from 'domhandler';
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/checks/api.js';
 import { addDaysIso, daysBetween } from '../src/content/dates.js';
@@ -68,8 +69,17 @@ export default defineCheck({
   collect({ page, dom, text, $, asOf }, options): Collected | undefined {
     if (page.error) return undefined;
     // The page's own name (column tag, title before its separator, main heading): short, as column names are.
-    const names = [page.meta.columnname ?? '', page.title.split(/[_|｜\-—–]/)[0] ?? '', ...$('h1, h2')
-        .toArray()
+    // One walk of the document for the headings, text areas and forms.
+    const headings: Element[] = [];
+    const forms: Element[] = [];
+    let textarea = false;
+    $('h1, h2, textarea, form').each((_, node) => {
+      const el = node as Element;
+      if (el.name === 'textarea') textarea = true;
+      else if (el.name === 'form') forms.push(el);
+      else headings.push(el);
+    });
+    const names = [page.meta.columnname ?? '', page.title.split(/[_|｜\-—–]/)[0] ?? '', ...headings
         .filter((h) => !inBoilerplate(h))
         .slice(0, 2)
         .map((h) => $(h).text())].map((n) => toSimplified(n.trim())).filter((n) => n && n.length <= 12);
@@ -79,7 +89,7 @@ export default defineCheck({
     const replyWords = /(回复|回覆|答复|答覆|办结|辦結|状态|狀態|处理|處理|办理|辦理|受理)/.test(text);
     const hasMessageWords = replyWords && (channelPage || /(留言|来信|來信|咨询|諮詢|提问|提問|信件|诉求|訴求)/.test(text));
     const messages = hasMessageWords ? extractMessages(dom, page.finalUrl, asOf, channelPage) : [];
-    const form = $('textarea').length > 0 || $('form').toArray().some((f) => $(f).find('input[type=text], input:not([type])').length >= 2);
+    const form = textarea || forms.some((f) => $(f).find('input[type=text], input:not([type])').length >= 2);
     const ph = keywordRegExp(options.placeholders).exec(text);
     const out: Collected = { messages, form, channelPage, textLength: text.length };
     if (ph && text.length < 400) out.placeholder = ph[0];

@@ -98,8 +98,16 @@ function fileName(url: string | null): string {
   }
 }
 
+/** The engine of a check's options: looked up once per options object, not validated again for every page. */
+const enginesByOptions = new WeakMap<object, ReturnType<typeof getEngine>>();
+function engineFor(o: Opts): ReturnType<typeof getEngine> {
+  let e = enginesByOptions.get(o.text);
+  if (!e) enginesByOptions.set(o.text, (e = getEngine(o.text)));
+  return e;
+}
+
 function scanPage(page: PageArtifact, text: string, site: SiteArtifacts['site'], o: Opts): Collected {
-  const engine = getEngine(o.text);
+  const engine = engineFor(o);
   const scope = site.kind === 'newmedia' ? 'newmedia' : 'website';
   const allowSites = [site.id, hostOf(page.finalUrl || page.url)].filter(Boolean);
   const base = { scope, site: allowSites, group: site.group } as const;
