@@ -53,8 +53,8 @@ interface RunFigures {
   brokenFound: number;
 }
 
-async function runGovcheck(origin: string, concurrency: number, dir: string): Promise<RunFigures> {
-  const m = await measure(process.execPath, [CLI, 'check', `${origin}/`, '--allow-private-network', '--format', 'json', '--db', path.join(dir, 'bench.db'), '--max-pages', '100000', '--max-depth', '100', '--concurrency', String(concurrency), '--as-of', '2024-07-01']);
+async function runGovcheck(origin: string, concurrency: number, dir: string, engine: 'http' | 'crawlee'): Promise<RunFigures> {
+  const m = await measure(process.execPath, [CLI, 'check', `${origin}/`, '--allow-private-network', '--format', 'json', '--db', path.join(dir, 'bench.db'), '--max-pages', '100000', '--max-depth', '100', '--concurrency', String(concurrency), '--engine', engine, '--as-of', '2024-07-01']);
   if (m.code !== 0 && m.code !== 1) throw new Error(`govcheck failed (${m.code}): ${m.stderr.slice(0, 500)}`);
   const out = JSON.parse(m.stdout) as { stats: { pages: number; links: number }; checks: Array<{ id: string; findings: Array<{ target: string; severity: string }> }> };
   const bl = out.checks.find((c) => c.id === 'broken-links');
@@ -86,20 +86,27 @@ export default async function crawlBench(): Promise<BenchSection[]> {
       try {
         const raw = await rawLimit(server.origin, size);
         const gov: RunFigures[] = [];
+        const govCrawlee: RunFigures[] = [];
         const lin: RunFigures[] = [];
         const n = size === sizes[0] ? reps : 1;
         for (let i = 0; i < n; i++) {
-          gov.push(await runGovcheck(server.origin, govConcurrency, dir));
+          gov.push(await runGovcheck(server.origin, govConcurrency, dir, 'http'));
           lin.push(await runLinkinator(server.origin, linkConcurrency));
+          govCrawlee.push(await runGovcheck(server.origin, govConcurrency, dir, 'crawlee'));
         }
-        const g = { ms: median(gov.map((x) => x.ms)), rss: median(gov.map((x) => x.rss)), pages: gov[0].pages, links: gov[0].links, broken: gov[0].brokenFound };
-        const l = { ms: median(lin.map((x) => x.ms)), rss: median(lin.map((x) => x.rss)), pages: lin[0].pages, links: lin[0].links, broken: lin[0].brokenFound };
+        const summarise = (runs: RunFigures[]) => ({ ms: median(runs.map((x) => x.ms)), rss: median(runs.map((x) => x.rss)), pages: runs[0].pages, links: runs[0].links, broken: runs[0].brokenFound });
+        const g = summarise(gov);
+        const c = summarise(govCrawlee);
+        const l = summarise(lin);
+        const row = (tool: string, x: ReturnType<typeof summarise>) =>
+          `| ${size} | ${tool} | ${fmt(x.ms / 1000, 2)} s | ${x.pages} | ${fmt(x.pages / (x.ms / 1000))} | ${x.links} | ${fmt(x.links / (x.ms / 1000))} | ${fmt(x.rss, 0)} MB | ${x.broken} / ${server.broken.length} | ${n} |`;
         rows.push(
-          `| ${size} | govcheck, all website checks, concurrency ${govConcurrency} | ${fmt(g.ms / 1000, 2)} s | ${g.pages} | ${fmt(g.pages / (g.ms / 1000))} | ${g.links} | ${fmt(g.links / (g.ms / 1000))} | ${fmt(g.rss, 0)} MB | ${g.broken} / ${server.broken.length} | ${n} |`,
-          `| ${size} | linkinator 6.3, --recurse, concurrency ${linkConcurrency} | ${fmt(l.ms / 1000, 2)} s | ${l.pages} | ${fmt(l.pages / (l.ms / 1000))} | ${l.links} | ${fmt(l.links / (l.ms / 1000))} | ${fmt(l.rss, 0)} MB | ${l.broken} / ${server.broken.length} | ${n} |`,
+          row(`govcheck (default http engine), all website checks, concurrency ${govConcurrency}`, g),
+          row(`govcheck (crawlee engine), all website checks, concurrency ${govConcurrency}`, c),
+          row(`linkinator 6.3, --recurse, concurrency ${linkConcurrency}`, l),
         );
         notes.push(
-          `- ${size} pages: govcheck/linkinator wall-time ratio **${fmt(g.ms / l.ms, 2)}**, peak-RSS ratio **${fmt(g.rss / l.rss, 2)}**; raw server limit (autocannon, 20 connections, 5 s, same URLs) **${fmt(raw, 0)} req/s**, so govcheck crawls at ${fmt((100 * g.pages) / (g.ms / 1000) / raw, 1)} % of what the server can answer.`,
+          `- ${size} pages: govcheck/linkinator wall-time ratio **${fmt(g.ms / l.ms, 2)}** (crawlee engine ${fmt(c.ms / l.ms, 2)}), peak-RSS ratio **${fmt(g.rss / l.rss, 2)}** (crawlee engine ${fmt(c.rss / l.rss, 2)}); raw server limit (autocannon, 20 connections, 5 s, same URLs) **${fmt(raw, 0)} req/s**, so govcheck crawls at ${fmt((100 * g.pages) / (g.ms / 1000) / raw, 1)} % of what the server can answer.`,
         );
       } finally {
         server.child.kill('SIGTERM');
@@ -111,7 +118,7 @@ export default async function crawlBench(): Promise<BenchSection[]> {
   return [
     {
       title: 'Crawl and link checking: govcheck vs linkinator',
-      body: `Generated site (\`tests/fixtures/bench-site.ts\`): N article pages, 20 references each (navigation, related articles, images, PDF attachments), ~2 % of references to missing targets, 5 % of pages GBK declared only in \`<meta>\`. Served by a plain Node HTTP server in its own process on 127.0.0.1. Both tools run as child processes, alternating; wall time and peak RSS (VmHWM) are medians of the runs. "pages" for linkinator = distinct parent pages in its report; "links" = distinct URLs checked.
+      body: `Generated site (\`tests/fixtures/bench-site.ts\`): N article pages, 20 references each (navigation, related articles, images, PDF attachments), ~2 % of references to missing targets, 5 % of pages GBK declared only in \`<meta>\`. Served by a plain Node HTTP server in its own process on 127.0.0.1. Every tool runs as a child process, alternating (govcheck with its default HTTP engine, linkinator, govcheck with \`--engine crawlee\`); wall time and peak RSS (VmHWM) are medians of the runs. "pages" for linkinator = distinct parent pages in its report; "links" = distinct URLs checked.
 
 Command: \`npm run bench -- crawl\` (env: \`BENCH_SIZES\`, \`BENCH_REPS\`, \`BENCH_GOV_CONCURRENCY\`, \`BENCH_LINK_CONCURRENCY\`).
 

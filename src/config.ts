@@ -58,6 +58,10 @@ export const configSchema = z.object({
       extraHosts: z.array(z.string()),
       /** Crawler of the HTML crawl: http (lean undici loop, default) or crawlee (CheerioCrawler). */
       engine: z.enum(['http', 'crawlee']),
+      /** Page worker threads (decode, parse, collectors): 'auto' = 0 below 4 cores, else cores − 2 (≤ 4). */
+      parseWorkers: z.union([z.number().int().nonnegative(), z.literal('auto')]),
+      /** Pages handled on the crawl's thread before workers are used. */
+      parseWorkersAfterPages: z.number().int().nonnegative(),
     })
     .partial()
     .default({}),

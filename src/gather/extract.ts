@@ -82,6 +82,15 @@ export function stringPool(): (s: string) => string {
   };
 }
 
+/** Pools the long, most repeated strings of references (pooling costs a hash per string, so not all). */
+export function internLinks(links: LinkRef[], intern: (s: string) => string): void {
+  for (const l of links) {
+    if (l.url) l.url = intern(l.url);
+    l.raw = l.raw === l.url ? l.url : intern(l.raw);
+    l.selector = intern(l.selector);
+  }
+}
+
 function attr(el: Element, name: string): string | undefined {
   return el.attribs[name];
 }
@@ -452,17 +461,7 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
     .replace(/[ \t\r\f\v\u00a0\u3000]+/g, ' ')
     .replace(/ ?\n[\s]*/g, '\n')
     .trim();
-  if (opts.intern) {
-    const intern = opts.intern;
-    for (const l of links) {
-      if (l.url) l.url = intern(l.url);
-      l.raw = intern(l.raw);
-      l.selector = intern(l.selector);
-      l.text = intern(l.text);
-      l.element = intern(l.element);
-      l.attribute = intern(l.attribute);
-    }
-  }
+  if (opts.intern) internLinks(links, opts.intern);
   return { title, text, meta, links, baseHref };
 }
 

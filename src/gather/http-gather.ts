@@ -16,12 +16,13 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { classifyError, GovcheckFetchError, isTransient } from '../net/errors.js';
 import { assertUrlAllowed, guardedLookup } from '../net/guard.js';
 import { utf8Header } from '../net/http.js';
-import type { ContentIssue, FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
-import { parseDocument } from 'htmlparser2';
-import { contentIssueOf, decodeHtml } from './decode.js';
+import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
+import { loadChecks } from '../checks/registry.js';
 import { Frontier, type NextPage } from './frontier.js';
-import { stringPool } from './extract.js';
-import { buildPageArtifact, capDomDepth, errorPageArtifact, type Collector } from './page.js';
+import { internLinks, stringPool } from './extract.js';
+import { errorPageArtifact, type Collector } from './page.js';
+import { autoWorkers, PageWorkerError, sharedPagePool, type PoolSiteContext } from './page-pool.js';
+import { processPage, type FetchedPage } from './process.js';
 import { emptyArtifacts, HTML_TYPES, normalizeUrl, type GatherOptions } from './options.js';
 
 interface Fetched {
@@ -233,6 +234,13 @@ export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, che
   const allTargets = new Set<string>();
   let errors = 0;
   const fetcher = new PageFetcher(opts);
+  // Page workers only for checks loaded from checks/ (a worker loads them by id) and only on sites big enough.
+  const registry = await loadChecks();
+  const workers = opts.parseWorkers === 'auto' ? autoWorkers() : opts.parseWorkers;
+  let pool = workers > 0 && collectors.every((c) => registry.includes(c.module)) ? sharedPagePool(workers) : undefined;
+  const poolKey = `${site.id}\u0000${startUrl}\u0000${started}\u0000${Math.random()}`;
+  const poolContext = (): PoolSiteContext => ({ site, asOf, siteHosts: [...siteHosts], checks: collectors.map((c) => ({ id: c.module.meta.id, options: c.options })) });
+  let processed = 0;
 
   const visit = async (item: NextPage | { url: string; depth: number; referrer?: string }) => {
     let attempt = 0;
@@ -257,43 +265,38 @@ export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, che
       pages.push(errorPageArtifact({ url: item.url, finalUrl: chain.at(-1)?.location ?? item.url, depth: item.depth, referrer: item.referrer, redirectChain: chain, started: first }, error!));
       return;
     }
-    let html = '';
-    let dom;
-    let decoded: ReturnType<typeof decodeHtml> | undefined;
-    if (fetched.body.length > 0) {
-      const charset = /charset\s*=\s*["']?([^;"'\s]+)/i.exec(fetched.headers['content-type'] ?? '')?.[1];
-      decoded = decodeHtml(fetched.body, charset);
-      html = decoded.text;
-      dom = parseDocument(html, { decodeEntities: true });
-      capDomDepth(dom);
+    const fetchedPage: FetchedPage = {
+      url: item.url,
+      finalUrl: fetched.finalUrl,
+      status: fetched.status,
+      headers: fetched.headers,
+      redirectChain: fetched.chain,
+      depth: item.depth,
+      referrer: item.referrer,
+      started: first,
+      durationMs: Date.now() - first,
+      body: fetched.body,
+      truncated: fetched.truncated,
+      timedOut: fetched.timedOut,
+    };
+    let page: PageArtifact;
+    if (pool && processed >= opts.parseWorkersAfterPages) {
+      try {
+        page = await pool.process(poolKey, poolContext, fetchedPage);
+        internLinks(page.links, intern);
+      } catch (e) {
+        if (!(e instanceof PageWorkerError) || e.message.startsWith('page not sent')) {
+          pool = undefined; // cannot use workers for this site: go on in this thread
+          page = processPage(fetchedPage, { site, asOf, siteHosts, collectors, intern });
+        } else {
+          errors++;
+          page = errorPageArtifact({ url: item.url, finalUrl: fetched.finalUrl, depth: item.depth, referrer: item.referrer, redirectChain: fetched.chain, started: first }, e.info);
+        }
+      }
     } else {
-      dom = parseDocument('');
+      page = processPage(fetchedPage, { site, asOf, siteHosts, collectors, intern });
     }
-    const page = buildPageArtifact(
-      {
-        url: item.url,
-        finalUrl: fetched.finalUrl,
-        status: fetched.status,
-        headers: fetched.headers,
-        redirectChain: fetched.chain,
-        depth: item.depth,
-        referrer: item.referrer,
-        fetchedAt: new Date(first).toISOString(),
-        durationMs: Date.now() - first,
-        bytes: fetched.body.length,
-        truncated: fetched.truncated,
-        encoding: decoded?.encoding ?? null,
-        encodingSource: decoded?.source ?? null,
-        html,
-        dom,
-      },
-      { site, asOf, siteHosts, collectors, intern },
-    );
-    if (decoded) {
-      const issue: ContentIssue | undefined = contentIssueOf(fetched.body, decoded);
-      if (issue) page.contentIssue = issue;
-    }
-    if (fetched.timedOut) page.error = { kind: 'timeout', message: 'body not complete within the time limit; page cut' };
+    processed++;
     pages.push(page);
     for (const l of page.links) if (l.url) allTargets.add(l.url);
     for (const n of frontier.next(page, item.depth)) queue.push(n);
@@ -328,6 +331,7 @@ export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, che
       pump();
     });
   } finally {
+    pool?.forget(poolKey);
     await fetcher.close();
   }
 

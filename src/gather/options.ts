@@ -30,6 +30,13 @@ export interface GatherOptions {
    * CheerioCrawler). Same artifacts and bounds; see README for the measured difference.
    */
   engine: 'http' | 'crawlee';
+  /**
+   * Worker threads that decode, parse and run the checks' collectors while the crawl keeps fetching
+   * ('auto' = none below 4 cores, else cores − 2, at most 4; 0 = all on the crawl's thread). HTTP engine only.
+   */
+  parseWorkers: number | 'auto';
+  /** Pages processed on the crawl's own thread before workers are used (small sites never start one). */
+  parseWorkersAfterPages: number;
 }
 
 export const defaultGatherOptions: GatherOptions = {
@@ -45,6 +52,8 @@ export const defaultGatherOptions: GatherOptions = {
   retries: 1,
   userAgent: 'Mozilla/5.0 (compatible; govcheck/0.1; site inspection)',
   engine: 'http',
+  parseWorkers: 'auto',
+  parseWorkersAfterPages: 50,
 };
 
 /** Content types read and parsed as pages (an absent type is sniffed as HTML, as browsers do). */

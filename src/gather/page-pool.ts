@@ -1,0 +1,190 @@
+/**
+ * Page workers: decoding, parsing, extraction and the checks' collectors (`processPage`) on other cores,
+ * while the crawl's own thread keeps fetching. One pool per process, shared by every site crawled in it
+ * (a quarterly run crawls several at once); idle workers exit after a while and are started again on need.
+ *
+ * What crosses threads is plain data: the fetched response in, the PageArtifact out; checks are named by id
+ * and each worker loads them itself from `checks/`. A page that kills its worker (out of memory under the
+ * worker's heap limit) is retried once on a fresh worker, then recorded as an error page — the crawl and the
+ * other pages go on.
+ */
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { FetchErrorInfo, PageArtifact, SiteRef } from '../types.js';
+import type { FetchedPage } from './process.js';
+
+/** What a worker needs to process pages of one site (sent once per worker and site). */
+export interface PoolSiteContext {
+  site: SiteRef;
+  asOf: string;
+  siteHosts: string[];
+  checks: Array<{ id: string; options: unknown }>;
+}
+
+export class PageWorkerError extends Error {
+  constructor(
+    message: string,
+    readonly info: FetchErrorInfo,
+  ) {
+    super(message);
+    this.name = 'PageWorkerError';
+  }
+}
+
+interface Task {
+  id: number;
+  key: string;
+  page: FetchedPage;
+  context: () => PoolSiteContext;
+  attempts: number;
+  resolve: (p: PageArtifact) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, Task>;
+  contexts: Set<string>;
+  idleTimer?: NodeJS.Timeout;
+  dead: boolean;
+}
+
+/** The compiled worker next to this module, or — when running from TypeScript sources — the one in dist/. */
+export function pageWorkerUrl(): URL | undefined {
+  const own = new URL('./page-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(own))) return own;
+  const built = new URL('../../dist/src/gather/page-worker.js', import.meta.url);
+  return existsSync(fileURLToPath(built)) ? built : undefined;
+}
+
+/**
+ * Workers for `parseWorkers: 'auto'`: none below 4 cores, else every core but two (the crawl's thread and the
+ * rest of the machine), at most 4. Measured on 2 cores: one worker bought no speed (the crawl thread, the
+ * worker and everything else share two cores) and cost ~4 s of CPU per 5,000 pages (loading the checks and
+ * dictionaries again, copying artifacts); see README "Page workers".
+ */
+export function autoWorkers(): number {
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return cores < 4 ? 0 : Math.min(4, cores - 2);
+}
+
+export class PagePool {
+  private slots: Slot[] = [];
+  private nextId = 1;
+  /** Pages processed by this pool's workers so far. */
+  processed = 0;
+
+  constructor(
+    public size: number,
+    private readonly url: URL,
+    private readonly heapLimitMb = 1024,
+    private readonly idleMs = 15_000,
+  ) {}
+
+  private spawn(): Slot {
+    const worker = new Worker(this.url, { resourceLimits: { maxOldGenerationSizeMb: this.heapLimitMb } });
+    const slot: Slot = { worker, pending: new Map(), contexts: new Set(), dead: false };
+    worker.unref();
+    worker.on('message', (m: { id: number; page?: PageArtifact; error?: string }) => {
+      const task = slot.pending.get(m.id);
+      if (!task) return;
+      slot.pending.delete(m.id);
+      this.settled(slot);
+      if (m.page) {
+        this.processed++;
+        task.resolve(m.page);
+      }
+      else task.reject(new PageWorkerError(`page processing failed: ${m.error}`, { kind: 'unknown', message: `page processing failed: ${m.error}` }));
+    });
+    const die = (err: Error | number) => {
+      if (slot.dead) return;
+      slot.dead = true;
+      clearTimeout(slot.idleTimer);
+      this.slots = this.slots.filter((s) => s !== slot);
+      const oom = typeof err !== 'number' && (err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY';
+      for (const task of slot.pending.values()) {
+        if (task.attempts < 2) {
+          this.dispatch(task);
+        } else {
+          const info: FetchErrorInfo = oom
+            ? { kind: 'too_large', message: `page processing ran out of memory (worker heap limit ${this.heapLimitMb} MB)` }
+            : { kind: 'unknown', message: `page worker stopped: ${typeof err === 'number' ? `exit code ${err}` : err.message}` };
+          task.reject(new PageWorkerError(info.message, info));
+        }
+      }
+      slot.pending.clear();
+    };
+    worker.on('error', die);
+    worker.on('exit', (code) => die(code));
+    this.slots.push(slot);
+    return slot;
+  }
+
+  /** Keeps the process alive only while a worker has work; stops a worker that stayed idle. */
+  private settled(slot: Slot): void {
+    if (slot.pending.size > 0) return;
+    slot.worker.unref();
+    clearTimeout(slot.idleTimer);
+    slot.idleTimer = setTimeout(() => {
+      if (slot.pending.size === 0 && !slot.dead) {
+        slot.dead = true;
+        this.slots = this.slots.filter((s) => s !== slot);
+        void slot.worker.terminate();
+      }
+    }, this.idleMs);
+    slot.idleTimer.unref();
+  }
+
+  private dispatch(task: Task): void {
+    let slot = this.slots.length < this.size ? this.spawn() : this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    if (slot.dead) slot = this.spawn();
+    task.attempts++;
+    clearTimeout(slot.idleTimer);
+    if (slot.pending.size === 0) slot.worker.ref();
+    slot.pending.set(task.id, task);
+    try {
+      if (!slot.contexts.has(task.key)) {
+        slot.worker.postMessage({ type: 'context', key: task.key, context: task.context() });
+        slot.contexts.add(task.key);
+      }
+      slot.worker.postMessage({ type: 'page', id: task.id, key: task.key, page: task.page });
+    } catch (e) {
+      // Not cloneable (a check option that is not plain data): the caller processes the page itself.
+      slot.pending.delete(task.id);
+      this.settled(slot);
+      task.reject(new PageWorkerError(`page not sent to a worker: ${(e as Error).message}`, { kind: 'unknown', message: String((e as Error).message) }));
+    }
+  }
+
+  /** Processes one page of the site `key` on a worker. */
+  process(key: string, context: () => PoolSiteContext, page: FetchedPage): Promise<PageArtifact> {
+    return new Promise((resolve, reject) => this.dispatch({ id: this.nextId++, key, page, context, attempts: 0, resolve, reject }));
+  }
+
+  /** The site is done: workers drop its context. */
+  forget(key: string): void {
+    for (const s of this.slots) {
+      if (s.contexts.delete(key)) s.worker.postMessage({ type: 'forget', key });
+    }
+  }
+
+  async close(): Promise<void> {
+    const slots = this.slots;
+    this.slots = [];
+    await Promise.all(slots.map((s) => ((s.dead = true), s.worker.terminate())));
+  }
+}
+
+let shared: PagePool | undefined;
+
+/** The process's page pool with at least `size` workers; undefined when no worker can be started. */
+export function sharedPagePool(size: number): PagePool | undefined {
+  if (size <= 0) return undefined;
+  const url = pageWorkerUrl();
+  if (!url) return undefined;
+  if (!shared) shared = new PagePool(size, url);
+  else if (shared.size < size) shared.size = size;
+  return shared;
+}

@@ -1,0 +1,48 @@
+/**
+ * A page worker thread (see page-pool.ts): receives a site's context once, then fetched pages, and answers
+ * each with its PageArtifact (or the error that stopped it).
+ */
+import { parentPort } from 'node:worker_threads';
+import { loadChecks } from '../checks/registry.js';
+import type { Collector } from './page.js';
+import type { PoolSiteContext } from './page-pool.js';
+import { processPage, type FetchedPage } from './process.js';
+
+interface Ready {
+  data: { site: PoolSiteContext['site']; asOf: string; siteHosts: Set<string> };
+  collectors: Collector[];
+}
+
+const contexts = new Map<string, Promise<Ready>>();
+
+async function prepare(context: PoolSiteContext): Promise<Ready> {
+  const all = await loadChecks();
+  const collectors = context.checks.map((c) => {
+    const module = all.find((m) => m.meta.id === c.id);
+    if (!module) throw new Error(`check ${c.id} not found in the worker`);
+    return { module, options: c.options };
+  });
+  return { data: { site: context.site, asOf: context.asOf, siteHosts: new Set(context.siteHosts) }, collectors };
+}
+
+parentPort!.on('message', (m: { type: 'context'; key: string; context: PoolSiteContext } | { type: 'forget'; key: string } | { type: 'page'; id: number; key: string; page: FetchedPage }) => {
+  if (m.type === 'context') {
+    const ready = prepare(m.context);
+    ready.catch(() => undefined);
+    contexts.set(m.key, ready);
+  } else if (m.type === 'forget') {
+    contexts.delete(m.key);
+  } else {
+    const ready = contexts.get(m.key) ?? Promise.reject(new Error(`no context for site ${m.key}`));
+    ready.then(
+      (r) => {
+        try {
+          parentPort!.postMessage({ id: m.id, page: processPage(m.page, { ...r.data, collectors: r.collectors }) });
+        } catch (e) {
+          parentPort!.postMessage({ id: m.id, error: String((e as Error)?.stack ?? e) });
+        }
+      },
+      (e: unknown) => parentPort!.postMessage({ id: m.id, error: String((e as Error)?.message ?? e) }),
+    );
+  }
+});

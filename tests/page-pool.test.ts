@@ -1,0 +1,76 @@
+/**
+ * Page workers: pages decoded, parsed and collected on worker threads give exactly the results of the
+ * crawl's own thread, and a page that exhausts a worker's memory is an error page, not a crashed crawl.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { PagePool, pageWorkerUrl, PageWorkerError, sharedPagePool } from '../src/gather/page-pool.js';
+import type { FetchedPage } from '../src/gather/process.js';
+import { checkSite } from '../src/site-check.js';
+import type { SiteResult } from '../src/types.js';
+import { generateSite, serve, type Served } from './fixtures/site.js';
+
+const comparable = (r: SiteResult) =>
+  r.checks.map((c) => ({ id: c.id, status: c.status, findings: c.findings.map((f) => ({ ...f, evidence: { ...f.evidence, durationMs: undefined } })) }));
+
+const fetched = (html: string, url = 'http://127.0.0.1:9/'): FetchedPage => ({
+  url,
+  finalUrl: url,
+  status: 200,
+  headers: { 'content-type': 'text/html; charset=utf-8' },
+  redirectChain: [],
+  depth: 0,
+  started: Date.now(),
+  durationMs: 1,
+  body: Buffer.from(html),
+  truncated: false,
+  timedOut: false,
+});
+
+describe('page workers', () => {
+  let site: Served;
+  beforeAll(async () => {
+    site = await serve(generateSite({ seed: 5 }).routes);
+  });
+  afterAll(() => site.close());
+
+  it('the worker is built (npm test builds dist/ first)', () => {
+    expect(pageWorkerUrl()?.pathname).toMatch(/dist\/src\/gather\/page-worker\.js$|src\/gather\/page-worker\.js$/);
+  });
+
+  it('every check finds the same on worker threads as on the crawl thread', async () => {
+    const run = (parseWorkers: number) =>
+      checkSite(
+        { id: 'pool', url: `${site.origin}/`, kind: 'website' },
+        { config: loadConfig(undefined, { allowPrivateNetwork: true, gather: { parseWorkers, parseWorkersAfterPages: 0, retries: 0 }, http: { retries: 0, retryBaseMs: 20 } }), asOf: '2024-07-01' },
+      );
+    const inThread = await run(0);
+    const before = sharedPagePool(2)!.processed;
+    const onWorkers = await run(2);
+    // Every page went through the workers.
+    expect(sharedPagePool(2)!.processed - before).toBe(onWorkers.stats.pages);
+    expect(inThread.stats.pages).toBeGreaterThan(40);
+    expect(onWorkers.stats).toMatchObject({ pages: inThread.stats.pages, links: inThread.stats.links, errors: inThread.stats.errors });
+    expect(onWorkers.verdict).toBe(inThread.verdict);
+    expect(onWorkers.score).toBe(inThread.score);
+    expect(comparable(onWorkers)).toEqual(comparable(inThread));
+    // The fixture plants problems: the comparison is not between two empty results.
+    expect(inThread.checks.flatMap((c) => c.findings).length).toBeGreaterThan(5);
+  });
+
+  it('a page that exhausts a worker heap is an error page (too_large); the next page is processed by a fresh worker', async () => {
+    const pool = new PagePool(1, pageWorkerUrl()!, 48, 1000);
+    const context = () => ({ site: { id: 'oom', url: 'http://127.0.0.1:9/', kind: 'website' as const }, asOf: '2024-07-01', siteHosts: ['127.0.0.1:9'], checks: [] });
+    try {
+      const bomb = `<html><body>${'<div><span>政务</span><a href="/x">链接</a></div>'.repeat(400_000)}</body></html>`;
+      const err = await pool.process('oom', context, fetched(bomb)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PageWorkerError);
+      expect((err as PageWorkerError).info.kind).toBe('too_large');
+      const ok = await pool.process('oom', context, fetched('<html><head><title>正常页面</title></head><body><a href="/a">甲</a></body></html>'));
+      expect(ok.title).toBe('正常页面');
+      expect(ok.links.map((l) => l.url)).toEqual(['http://127.0.0.1:9/a']);
+    } finally {
+      await pool.close();
+    }
+  });
+});
