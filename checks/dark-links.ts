@@ -15,7 +15,7 @@
  * identification/reporting services, configurable) and links on the site itself are never reported.
  */
 import type { CheerioAPI } from 'cheerio';
-import type { AnyNode, Element } from 'domhandler';
+import type { AnyNode, Document, Element } from 'domhandler';
 import * as OpenCC from 'opencc-js';
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/checks/api.js';
@@ -249,19 +249,47 @@ function decodeURIComponentSafe(s: string): string {
   }
 }
 
-function collectLinks($: CheerioAPI, base: string, o: Opts, ownHosts: ReadonlySet<string>): HiddenLink[] {
-  // One walk of the document for everything the check looks at, in document order.
+/**
+ * The host a link resolves to when that is certain without parsing it: a relative reference (no scheme, not
+ * starting with two slashes or backslashes, once tabs and newlines are dropped as the URL parser does) against an
+ * http(s) base keeps the base's host. Undefined when the address has to be parsed.
+ */
+function relativeHost(raw: string, base: URL | undefined): string | undefined {
+  if (!base) return undefined;
+  // eslint-disable-next-line no-control-regex
+  const s = raw.replace(/[\t\n\r]/g, '').replace(/^[\u0000-\u0020]+/, '');
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(s) || /^[/\\]{2}/.test(s)) return undefined;
+  return base.host.toLowerCase();
+}
+
+/** Links, <base>, <style> and <marquee> elements in document order: one iterative walk of the tree. */
+function scan(dom: Document) {
   const links: Element[] = [];
   const styles: Element[] = [];
   const marquees: Element[] = [];
   let baseHref: string | undefined;
-  $('a[href], area[href], iframe[src], frame[src], base[href], style, marquee').each((_, node) => {
-    const el = node as Element;
-    if (el.name === 'style') styles.push(el);
-    else if (el.name === 'marquee') marquees.push(el);
-    else if (el.name === 'base') baseHref ??= el.attribs.href;
-    else links.push(el);
-  });
+  const stack: AnyNode[] = [...dom.children].reverse();
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (!('children' in n)) continue;
+    const el = n as Element;
+    const a = el.attribs;
+    if (el.name && a) {
+      const name = el.name;
+      if (name === 'style') styles.push(el);
+      else if (name === 'marquee') marquees.push(el);
+      else if (name === 'base') {
+        if (a.href !== undefined) baseHref ??= a.href;
+      } else if (((name === 'a' || name === 'area') && a.href !== undefined) || ((name === 'iframe' || name === 'frame') && a.src !== undefined)) links.push(el);
+    }
+    const ch = el.children;
+    for (let i = ch.length - 1; i >= 0; i--) stack.push(ch[i]);
+  }
+  return { links, styles, marquees, baseHref };
+}
+
+function collectLinks($: CheerioAPI, dom: Document, base: string, o: Opts, ownHosts: ReadonlySet<string>): HiddenLink[] {
+  const { links, styles, marquees, baseHref } = scan(dom);
   let baseUrl = base;
   if (baseHref) {
     try {
@@ -273,11 +301,21 @@ function collectLinks($: CheerioAPI, base: string, o: Opts, ownHosts: ReadonlySe
   // Links to the site itself or to trusted hosts are never reported (see run): they are skipped first, before
   // any style, colour or text work (on a normal page that is every link).
   const offSite = (url: URL) => !ownHosts.has(url.host.toLowerCase()) && !isTrusted(url.hostname, o);
+  let parsedBase: URL | undefined;
+  try {
+    parsedBase = new URL(baseUrl);
+    if (parsedBase.protocol !== 'http:' && parsedBase.protocol !== 'https:') parsedBase = undefined;
+  } catch {
+    parsedBase = undefined;
+  }
   const candidates: Array<{ el: Element; url: URL }> = [];
   for (const el of links) {
+    const raw = (el.attribs.href ?? el.attribs.src).trim();
+    const sameHost = relativeHost(raw, parsedBase);
+    if (sameHost !== undefined && ownHosts.has(sameHost)) continue; // on the site: no need to parse it
     let url: URL;
     try {
-      url = new URL((el.attribs.href ?? el.attribs.src).trim(), baseUrl);
+      url = new URL(raw, baseUrl);
     } catch {
       continue;
     }
@@ -395,8 +433,8 @@ export default defineCheck({
       'hidden-link-suspected': { zh: '疑似暗链：以 {technique} 隐藏的站外链接 {count} 个，如 {example}（也可能是下拉菜单，请人工确认）', en: 'Suspected dark links: {count} off-site link(s) hidden by {technique}, e.g. {example} (may be a drop-down menu; confirm by hand)' },
     },
   },
-  collect({ $, page }, o) {
-    const links = collectLinks($, page.finalUrl, o, siteHostsOf(page.links));
+  collect({ $, dom, page }, o) {
+    const links = collectLinks($, dom, page.finalUrl, o, siteHostsOf(page.links));
     return links.length ? links : undefined;
   },
   run(site, ctx) {

@@ -80,6 +80,15 @@ describe('dark-links (W-V4)', () => {
     expect(r.findings.map((f) => `${f.code}:${f.target}`)).toEqual([`hidden-link:${SPAM}/late`]);
   });
 
+  it('reads protocol-relative and backslash addresses as off-site (only plain relative links are taken as on-site unparsed)', async () => {
+    const host = new URL(SPAM).host;
+    const hide = 'style="position:absolute;left:-9999px"';
+    const html = `<a href="/local/1.html" ${hide}>本站</a><a href="//${host}/p1" ${hide}>a</a><a href="/\\${host}/p2" ${hide}>b</a><a href=" /\t/${host}/p3" ${hide}>c</a><a href="http:${SPAM.slice(5)}/p4" ${hide}>d</a>`;
+    const a = artifactsFromHtml([{ url: 'http://127.0.0.1:9/dir/page.html', html }], { asOf: '2024-07-01', collectors: checks() });
+    const urls = (a.home.collected['dark-links'] as Array<{ url: string }>).map((l) => l.url);
+    expect(urls).toEqual([`${SPAM}/p1`, `${SPAM}/p2`, `${SPAM}/p3`, `${SPAM}/p4`]);
+  });
+
   it('marks links in a squeezed marquee', async () => {
     const a = artifactsFromHtml([{ url: 'http://127.0.0.1:9/', html: `<marquee height="1" scrollamount="2000"><a href="${SPAM}/m">m</a></marquee>` }], { asOf: '2024-07-01', collectors: checks() });
     const [r] = await runChecks(a, checks(), { config, http: client });
