@@ -140,6 +140,9 @@ export function extractDates(input: string, opts: DateOptions): FoundDate[] {
   // of a page (titles, labels) have neither and cost one scan.
   if (!MAY_HOLD_DATE.test(input)) return [];
   const text = normalizeWidth(input);
+  // Dates with a year need four digits in a row or 年; without, only the month-day forms can match.
+  const withYear = /\d{4}|年/.test(text);
+  if (!withYear && (opts.partial ?? 'never') === 'never') return [];
   const minYear = opts.minYear ?? 1980;
   const maxYear = Number(opts.asOf.slice(0, 4)) + 30;
   const out: FoundDate[] = [];
@@ -160,18 +163,20 @@ export function extractDates(input: string, opts: DateOptions): FoundDate[] {
       push({ date: ymd(y, mo, d), time: time?.(m), raw: input.slice(m.index, m.index + m[0].length).trim(), index: m.index, format: format(m) }, m.index + m[0].length);
     }
   };
-  full(
-    NUMERIC,
-    (m) => (m[2] === '-' ? 'iso' : m[2] === '/' ? 'slash' : 'dot'),
-    (m) => [Number(m[1]), Number(m[3]), Number(m[4])],
-    (m) => timeOf(m[5], m[6], m[7]),
-  );
-  full(CJK, () => 'cjk', (m) => [Number(m[1]), Number(m[2]), Number(m[3])], (m) => timeOf(m[4], m[5], m[6]));
-  full(CJK_NUM, () => 'cjk-numeral', (m) => [chineseNumber(m[1]), chineseNumber(m[2]), chineseNumber(m[3])]);
-  full(ROC, () => 'roc', (m) => {
-    const r = chineseNumber(m[1]);
-    return [r === undefined ? undefined : r + 1911, chineseNumber(m[2]), chineseNumber(m[3])];
-  });
+  if (withYear) {
+    full(
+      NUMERIC,
+      (m) => (m[2] === '-' ? 'iso' : m[2] === '/' ? 'slash' : 'dot'),
+      (m) => [Number(m[1]), Number(m[3]), Number(m[4])],
+      (m) => timeOf(m[5], m[6], m[7]),
+    );
+    full(CJK, () => 'cjk', (m) => [Number(m[1]), Number(m[2]), Number(m[3])], (m) => timeOf(m[4], m[5], m[6]));
+    full(CJK_NUM, () => 'cjk-numeral', (m) => [chineseNumber(m[1]), chineseNumber(m[2]), chineseNumber(m[3])]);
+    full(ROC, () => 'roc', (m) => {
+      const r = chineseNumber(m[1]);
+      return [r === undefined ? undefined : r + 1911, chineseNumber(m[2]), chineseNumber(m[3])];
+    });
+  }
   const partial = opts.partial ?? 'never';
   if (partial !== 'never' && (partial === 'always' || STANDALONE.test(text))) {
     const part = (re: RegExp, format: DateFormat, mo: (m: RegExpExecArray) => number, d: (m: RegExpExecArray) => number, time: (m: RegExpExecArray) => string | undefined) => {

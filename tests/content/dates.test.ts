@@ -78,4 +78,15 @@ describe('date extraction (src/content/dates.ts)', () => {
     expect(chineseNumber('十二')).toBe(12);
     expect(chineseNumber('二〇二四')).toBe(2024);
   });
+  it('skips the scan only where no date can be: no digit and no 年, or no year and no month-day reading asked for', () => {
+    expect(one('政务公开（123）')).toEqual([]);
+    expect(one('通知公告')).toEqual([]);
+    expect(one('２０２４－０７－０５')).toEqual(['2024-07-05']);
+    expect(one('民國113年7月5日')).toEqual(['2024-07-05']);
+    expect(one('二〇二四年七月五日')).toEqual(['2024-07-05']);
+    // Month-day readings are never put after as-of (2024-07-01): 07-05 is last year's.
+    expect(one('[07-05]', 'standalone')).toEqual(['2023-07-05']);
+    expect(one('7月5日', 'always')).toEqual(['2023-07-05']);
+    expect(one('07-05')).toEqual([]);
+  });
 });
