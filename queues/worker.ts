@@ -11,7 +11,7 @@
  *   checks the site. Its result is stored once (the store is keyed by run and site).
  * - Stop signals (SIGTERM, SIGINT): the worker takes no new job; jobs in progress may finish within
  *   `drainTimeoutMs`, then the rest are released back to the queue (not counted as a try) and the worker
- *   exits. Libraries react to these signals too: Crawlee pauses a running crawl on SIGINT, and Playwright
+ *   exits. Libraries react to these signals too: Crawlee (the optional crawl engine) pauses a running crawl on SIGINT, and Playwright
  *   closes its browsers on SIGTERM and SIGINT (and exits after SIGINT). A check in progress may thus be
  *   cut short, so it must not be stored as if complete: on SIGINT, and on SIGTERM while a Chromium of
  *   this process is open, the jobs in progress are released at once. (When Playwright exits the process
@@ -295,7 +295,7 @@ export class SiteWorker {
       this.releaseAll(); // a second signal: do not wait any longer
       return this.stopping;
     }
-    const cut = signal === 'SIGINT' ? 'Crawlee pauses running crawls on SIGINT' : signal === 'SIGTERM' && BrowserSession.running > 0 ? 'Playwright closes its browsers on SIGTERM' : undefined;
+    const cut = signal === 'SIGINT' ? 'Crawlee (gather.engine: crawlee) pauses running crawls and Playwright exits on SIGINT' : signal === 'SIGTERM' && BrowserSession.running > 0 ? 'Playwright closes its browsers on SIGTERM' : undefined;
     if (cut && this.active.size) {
       this.log(`${signal}: ${cut}, so the checks in progress may be cut short; releasing ${this.active.size} job(s)`);
       this.releaseAll();

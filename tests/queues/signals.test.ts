@@ -81,7 +81,7 @@ describe('stopping a worker', () => {
     w.child.kill('SIGINT');
     const exit = await w.exited;
     expect(exit.code).toBe(0);
-    expect(w.log()).toContain('SIGINT: Crawlee pauses running crawls on SIGINT, so the checks in progress may be cut short; releasing 1 job(s)');
+    expect(w.log()).toContain('SIGINT: Crawlee (gather.engine: crawlee) pauses running crawls and Playwright exits on SIGINT, so the checks in progress may be cut short; releasing 1 job(s)');
     expect(w.log()).toContain('back to the queue');
     expect(await sitesQueue.getJobCounts('wait', 'active', 'completed')).toEqual({ wait: 1, active: 0, completed: 0 });
     expect(getRun(db, 'int')?.status).toBe('running');
