@@ -403,6 +403,7 @@ function collectLinks($: CheerioAPI, dom: Document, base: string, o: Opts, ownHo
         } catch {
           return; // malformed
         }
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') return; // javascript:, mailto:… lead nowhere
         if (!offSite(url)) return;
         const added: HiddenLink = { url: url.href, text: $(a).text().trim().slice(0, 80), selector: selectorOf(a), element: 'a', technique: ['tiny marquee'], vocabulary: vocabularyHit($(a).text(), url, o) };
         out.push(added);

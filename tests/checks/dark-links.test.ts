@@ -90,8 +90,8 @@ describe('dark-links (W-V4)', () => {
   });
 
   it('marks links in a squeezed marquee', async () => {
-    const a = artifactsFromHtml([{ url: 'http://127.0.0.1:9/', html: `<marquee height="1" scrollamount="2000"><a href="${SPAM}/m">m</a></marquee>` }], { asOf: '2024-07-01', collectors: checks() });
+    const a = artifactsFromHtml([{ url: 'http://127.0.0.1:9/', html: `<marquee height="1" scrollamount="2000"><a href="${SPAM}/m">m</a><a href="javascript:void(0)">更多</a><a href="mailto:x@example.test">信箱</a></marquee>` }], { asOf: '2024-07-01', collectors: checks() });
     const [r] = await runChecks(a, checks(), { config, http: client });
-    expect(r.findings.map((f) => `${f.code}:${f.params.technique}`)).toEqual(['hidden-link:tiny marquee']);
+    expect(r.findings.map((f) => `${f.code}:${f.params.technique}:${f.params.count}`)).toEqual(['hidden-link:tiny marquee:1']);
   });
 });
