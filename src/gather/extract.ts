@@ -297,9 +297,14 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
       return;
     }
     encodeQueryLikeBrowser(u, trimmed, opts.encoding);
-    if (u.hash) ref.fragment = decodeURIComponentSafe(u.hash.slice(1));
-    u.hash = '';
-    ref.url = u.href;
+    // Serialised once: '#' can only start the fragment in a serialised URL (setting u.hash re-serialises it).
+    let href = u.href;
+    const hashAt = href.indexOf('#');
+    if (hashAt >= 0) {
+      if (u.hash) ref.fragment = decodeURIComponentSafe(u.hash.slice(1));
+      href = href.slice(0, hashAt);
+    }
+    ref.url = href;
     ref.internal = opts.siteHosts.has(u.host.toLowerCase());
     ref.attachment = isAttachmentUrl(u) || (el.name === 'a' && attr(el, 'download') !== undefined);
     if (ref.attachment && (kind === 'page' || kind === 'other')) ref.kind = 'attachment';
