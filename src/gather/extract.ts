@@ -1,6 +1,6 @@
 import type { AnyNode, Document, Element } from 'domhandler';
 import iconv from 'iconv-lite';
-import type { LinkRef, RefKind, SkipReason } from '../types.js';
+import type { LinkRef, PageArtifact, RefKind, SkipReason } from '../types.js';
 
 /** File extensions inspectors count as attachments (附件). */
 export const ATTACHMENT_EXTENSIONS = new Set([
@@ -60,11 +60,6 @@ export interface ExtractOptions {
    * link in the document's encoding (the path is always UTF-8), so a GBK page's `?q=通知` becomes `%CD%A8%D6%AA`.
    */
   encoding?: string | null;
-  /**
-   * Returns the one shared copy of a string (see `stringPool`): the same navigation, footer and template
-   * references on every page of a site then cost one set of strings, not one per page.
-   */
-  intern?: (s: string) => string;
 }
 
 /**
@@ -82,13 +77,22 @@ export function stringPool(): (s: string) => string {
   };
 }
 
-/** Pools the long, most repeated strings of references (pooling costs a hash per string, so not all). */
-export function internLinks(links: LinkRef[], intern: (s: string) => string): void {
-  for (const l of links) {
+/**
+ * Replaces a page's most repeated strings by their pooled copies (see `stringPool`): the same navigation,
+ * footer and template references, and the same header and meta values, on every page of a site then cost
+ * one copy per site, not one per page. Not every string: pooling costs a hash per string.
+ * Pooled strings are copies, so none of them keeps the page's HTML alive as a V8 sliced string would.
+ */
+export function internPage(page: Pick<PageArtifact, 'links' | 'headers' | 'meta' | 'title'>, intern: (s: string) => string): void {
+  // The title is a substring of the page's HTML: pooled (copied), it no longer keeps the whole page alive.
+  page.title = intern(page.title);
+  for (const l of page.links) {
     if (l.url) l.url = intern(l.url);
     l.raw = l.raw === l.url ? l.url : intern(l.raw);
     l.selector = intern(l.selector);
   }
+  for (const k in page.headers) page.headers[k] = intern(page.headers[k]);
+  for (const k in page.meta) page.meta[k] = intern(page.meta[k]);
 }
 
 function attr(el: Element, name: string): string | undefined {
@@ -466,7 +470,6 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
     .replace(/[ \t\r\f\v\u00a0\u3000]+/g, ' ')
     .replace(/ ?\n[\s]*/g, '\n')
     .trim();
-  if (opts.intern) internLinks(links, opts.intern);
   return { title, text, meta, links, baseHref };
 }
 

@@ -19,7 +19,7 @@ import { utf8Header } from '../net/http.js';
 import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
 import { loadChecks } from '../checks/registry.js';
 import { Frontier, type NextPage } from './frontier.js';
-import { internLinks, stringPool } from './extract.js';
+import { internPage, stringPool } from './extract.js';
 import { errorPageArtifact, type Collector } from './page.js';
 import { autoWorkers, PageWorkerError, sharedPagePool, type PoolSiteContext } from './page-pool.js';
 import { processPage, type FetchedPage } from './process.js';
@@ -283,7 +283,7 @@ export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, che
     if (pool && processed >= opts.parseWorkersAfterPages) {
       try {
         page = await pool.process(poolKey, poolContext, fetchedPage);
-        internLinks(page.links, intern);
+        internPage(page, intern);
       } catch (e) {
         if (!(e instanceof PageWorkerError) || e.message.startsWith('page not sent')) {
           pool = undefined; // cannot use workers for this site: go on in this thread

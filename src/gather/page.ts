@@ -7,7 +7,7 @@ import type { AnyNode, ChildNode, Document, ParentNode } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
 import type { CheckModule, PageContext } from '../checks/api.js';
 import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
-import { extractPage } from './extract.js';
+import { extractPage, internPage } from './extract.js';
 
 export interface ParsedPage {
   url: string;
@@ -81,7 +81,7 @@ export function buildPageArtifact(
   p: ParsedPage,
   ctx: { site: SiteRef; asOf: string; siteHosts: ReadonlySet<string>; collectors: Collector[]; intern?: (s: string) => string },
 ): PageArtifact {
-  const extracted = p.html ? extractPage(p.dom, { pageUrl: p.finalUrl, siteHosts: ctx.siteHosts, encoding: p.encoding, intern: ctx.intern }) : { title: '', text: '', meta: {}, links: [] };
+  const extracted = p.html ? extractPage(p.dom, { pageUrl: p.finalUrl, siteHosts: ctx.siteHosts, encoding: p.encoding }) : { title: '', text: '', meta: {}, links: [] };
   const page: PageArtifact = {
     url: p.url,
     finalUrl: p.finalUrl,
@@ -103,6 +103,7 @@ export function buildPageArtifact(
     links: extracted.links,
     collected: {},
   };
+  if (ctx.intern) internPage(page, ctx.intern);
   if (page.status !== null && page.status >= 400) page.error = { kind: 'http_error', status: page.status, message: `HTTP ${page.status}` };
   const collectors = ctx.collectors.filter((c) => c.module.collect);
   if (collectors.length && p.html) {
