@@ -133,16 +133,21 @@ function timeOf(h?: string, m?: string, s?: string): string | undefined {
 const STANDALONE = /^\s*[[【(（〔]?\s*(?:\d{2}[-/.]\d{2}|\d{1,2}\s*月\s*\d{1,2}\s*[日号號])(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*[\]】)）〕]?\s*$/;
 
 const MAY_HOLD_DATE = /[0-9\uff10-\uff19年]/;
+/**
+ * Four digits in a row or 年, tested before width normalisation: it maps full-width digits to ASCII one for one
+ * and nothing else to a digit, so this is exactly `\d{4}|年` on the normalised text.
+ */
+const MAY_HOLD_YEAR = /[0-9\uff10-\uff19]{4}|年/;
 
 /** Every date in a piece of text, in order of appearance. */
 export function extractDates(input: string, opts: DateOptions): FoundDate[] {
   // Every pattern needs a digit (ASCII or full-width) or 年 (the Chinese-numeral and Minguo forms): most texts
   // of a page (titles, labels) have neither and cost one scan.
   if (!MAY_HOLD_DATE.test(input)) return [];
-  const text = normalizeWidth(input);
   // Dates with a year need four digits in a row or 年; without, only the month-day forms can match.
-  const withYear = /\d{4}|年/.test(text);
+  const withYear = MAY_HOLD_YEAR.test(input);
   if (!withYear && (opts.partial ?? 'never') === 'never') return [];
+  const text = normalizeWidth(input);
   const minYear = opts.minYear ?? 1980;
   const maxYear = Number(opts.asOf.slice(0, 4)) + 30;
   const out: FoundDate[] = [];
@@ -278,6 +283,7 @@ export const OTHER_DATE_LABEL = /(成文|印发|印發|生效|施行|实施|實�
  */
 export function visiblePublishDate(text: string, opts: DateOptions): (FoundDate & { labelled: boolean }) | undefined {
   const dates = extractDates(text, { ...opts, partial: 'never' });
+  if (!dates.length) return undefined;
   const norm = normalizeWidth(text);
   let fallback: FoundDate | undefined;
   for (const d of dates) {

@@ -11,8 +11,8 @@
 import type { AnyNode, Document, Element } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
 import type { PageArtifact } from '../types.js';
-import { dateFromUrl, extractDates, isValidDate, parseDateValue, visiblePublishDate, ymd, type FoundDate } from './dates.js';
-import { boilerplateOf, clean, inBoilerplate, keywordRegExp, lineText, visibleText } from './text.js';
+import { dateFromUrl, extractDates, isValidDate, parseDateValue, visiblePublishDate, ymd, type DateOptions, type FoundDate } from './dates.js';
+import { boilerplateOf, clean, inBoilerplate, keywordRegExp, lineText, visibleTexts } from './text.js';
 
 export interface ListItem {
   title: string;
@@ -281,38 +281,48 @@ function withMore(h: { heading?: string; headingHref?: string; moreHref?: string
   return h;
 }
 
+/** True when a text node under the node (visible or not) has a digit or 年: without one, no date can be read from it. */
+function mayHoldDate(node: AnyNode): boolean {
+  if (node.type === 'text') return MAY_HOLD_DATE.test((node as unknown as { data: string }).data);
+  for (const c of children(node)) if (mayHoldDate(c)) return true;
+  return false;
+}
+const MAY_HOLD_DATE = /[0-9\uff10-\uff19年]/;
+
 /** Date of one list item: outside the title first, then a date element inside the link, then the end of the title. */
 function itemDate(item: AnyNode, title: Element | undefined, asOf: string, yearHint?: number): FoundDate | undefined {
-  const opts = { asOf, yearHint };
+  // Every text read below comes from text nodes under the item or the title, or is the title's title attribute.
+  if (!mayHoldDate(item) && !(title && (mayHoldDate(title) || MAY_HOLD_DATE.test(anchorText(title))))) return undefined;
+  const never: DateOptions = { asOf, yearHint, partial: 'never' };
+  const standalone: DateOptions = { asOf, yearHint, partial: 'standalone' };
   const outside = title ? textWithout(item, title) : lineText(item);
-  const full = extractDates(outside, { ...opts, partial: 'never' });
+  const full = extractDates(outside, never);
   if (full.length) return full[0];
   // A cell or span that holds only a date, with or without year ("07-05", "[07-05]").
-  for (const e of elements(item)) {
-    if (title && (e === title || isInside(e, title))) continue;
+  for (const e of elements(item, (x) => x === title)) {
     const t = lineText(e);
     if (t.length > 24) continue;
-    const d = extractDates(t, { ...opts, partial: 'standalone' });
+    const d = extractDates(t, standalone);
     if (d.length) return d[0];
   }
   const tail = /([[【(（]?\s*(?:\d{2}[-/.]\d{2}|\d{1,2}月\d{1,2}[日号])\s*[\]】)）]?)\s*$/.exec(outside);
   if (tail) {
-    const d = extractDates(tail[1], { ...opts, partial: 'standalone' });
+    const d = extractDates(tail[1], standalone);
     if (d.length) return d[0];
   }
   if (title) {
     for (const e of elements(title)) {
       const t = lineText(e);
       if (t.length > 24) continue;
-      const d = extractDates(t, { ...opts, partial: 'standalone' });
+      const d = extractDates(t, standalone);
       if (d.length) return d[0];
     }
     const t = anchorText(title);
-    const d = extractDates(t, { ...opts, partial: 'never' });
+    const d = extractDates(t, never);
     const last = d[d.length - 1];
     if (last && t.slice(last.index + last.raw.length).trim().length <= 2) return last;
     const tail2 = /([[【(（]\s*\d{2}[-/.]\d{2}\s*[\]】)）])\s*$/.exec(t);
-    if (tail2) return extractDates(tail2[1], { ...opts, partial: 'standalone' })[0];
+    if (tail2) return extractDates(tail2[1], standalone)[0];
   }
   return undefined;
 }
@@ -322,23 +332,27 @@ function isInside(node: AnyNode, ancestor: AnyNode): boolean {
   return false;
 }
 
+/** Elements followed by a space in an item's text. */
+const SPACED = new Set(['td', 'th', 'li', 'p', 'div', 'br', 'span', 'dd', 'dt']);
+
 function textWithout(root: AnyNode, skip: AnyNode): string {
   const parts: string[] = [];
-  const walk = (n: AnyNode) => {
-    if (n === skip) {
-      parts.push(' ');
-      return;
-    }
-    if (n.type === 'text') parts.push((n as unknown as { data: string }).data);
-    else if (n.type === 'tag') {
-      const e = n as Element;
-      if (e.name === 'script' || e.name === 'style') return;
-      for (const c of children(e)) walk(c);
-      if (/^(td|th|li|p|div|br|span|dd|dt)$/.test(e.name)) parts.push(' ');
-    }
-  };
-  walk(root);
+  collectWithout(root, skip, parts);
   return clean(parts.join(''));
+}
+
+function collectWithout(n: AnyNode, skip: AnyNode, parts: string[]): void {
+  if (n === skip) {
+    parts.push(' ');
+    return;
+  }
+  if (n.type === 'text') parts.push((n as unknown as { data: string }).data);
+  else if (n.type === 'tag') {
+    const e = n as Element;
+    if (e.name === 'script' || e.name === 'style') return;
+    for (const c of children(e)) collectWithout(c, skip, parts);
+    if (SPACED.has(e.name)) parts.push(' ');
+  }
 }
 
 interface RawItem {
@@ -372,6 +386,11 @@ function toItem(r: RawItem, base: string, asOf: string, hint?: number): ListItem
   return it;
 }
 
+/** A link text long enough to be an item title and not a "更多" link. */
+function isTitle(t: string): boolean {
+  return t.length >= 4 && !MORE.test(t);
+}
+
 /** HTML lists: every titled link with its item element (li, tr, dd, p or the link's wrapper), grouped by list. */
 function htmlLists(doc: Document, base: string, asOf: string, maxItems: number): ListBlock[] {
   const raws: RawItem[] = [];
@@ -379,8 +398,7 @@ function htmlLists(doc: Document, base: string, asOf: string, maxItems: number):
   const skip = (e: Element) => e.name === 'script' || e.name === 'style' || e.name === 'head' || Boolean(boilerplateOf(e));
   for (const a of elements(doc, skip)) {
     if (a.name !== 'a' || !a.attribs.href) continue;
-    const t = anchorText(a);
-    if (t.length < 4 || MORE.test(t)) continue;
+    if (!isTitle(anchorText(a))) continue;
     if (!resolve(a.attribs.href, base)) continue;
     let item: Element | undefined;
     let n: Element | undefined = el(a.parent);
@@ -399,9 +417,9 @@ function htmlLists(doc: Document, base: string, asOf: string, maxItems: number):
     }
     if (!item) continue;
     if (seenItems.has(item)) continue;
-    // Several titled links in one wrapper: the wrapper is the list; each link is an item.
-    const titled = [...elements(item)].filter((x) => x.name === 'a' && anchorText(x).length >= 4 && !MORE.test(anchorText(x)));
-    if (titled.length > 1 && !ITEM_TAGS.has(item.name)) {
+    // Several titled links in one wrapper (not itself an item element): the wrapper is the list; each link is an item.
+    const titled = ITEM_TAGS.has(item.name) ? [] : elements(item).filter((x) => x.name === 'a' && isTitle(anchorText(x)));
+    if (titled.length > 1) {
       seenItems.add(item);
       for (let i = 0; i < titled.length; i++) raws.push({ item: segment(titled[i], titled[i + 1]), title: titled[i], block: item });
       continue;
@@ -703,8 +721,7 @@ function analyze(ctx: { page: PageArtifact; dom: Document; asOf: string; isHome:
     phRe = keywordRegExp(opts.placeholders);
     placeholderRes.set(phKey, phRe);
   }
-  const mainTextFull = visibleText(dom, { skipBoilerplate: true });
-  const mainNoLinks = visibleText(dom, { skipBoilerplate: true, skipLinks: true });
+  const { text: mainTextFull, withoutLinks: mainNoLinks } = visibleTexts(dom, { skipBoilerplate: true });
   let longLinks = 0;
   for (const a of elements(dom, (e) => Boolean(boilerplateOf(e)) || e.name === 'script' || e.name === 'head')) {
     if (a.name === 'a' && a.attribs.href && anchorText(a).length >= 10) longLinks++;

@@ -205,33 +205,40 @@ export function inBoilerplate(node: AnyNode, kind?: Exclude<Boilerplate, false>)
   return false;
 }
 
-/** Visible text of a node, block elements separated by newlines; boilerplate subtrees left out when asked. */
-export function visibleText(node: AnyNode, opts: { skipBoilerplate?: boolean; skipLinks?: boolean } = {}): string {
-  const parts: string[] = [];
-  const walk = (n: AnyNode) => {
-    if (n.type === 'text') {
-      parts.push((n as unknown as { data: string }).data);
-      return;
+/**
+ * Pushes the visible text of a node into `parts` (block elements wrapped in newlines), and into `noLinks`
+ * too when given, except what is inside links: one walk serves both texts.
+ */
+function collectVisible(n: AnyNode, parts: string[], skipBoilerplate: boolean, noLinks: string[] | undefined): void {
+  if (n.type === 'text') {
+    const data = (n as unknown as { data: string }).data;
+    parts.push(data);
+    noLinks?.push(data);
+    return;
+  }
+  if (n.type === 'cdata' || !('children' in n)) return;
+  if (n.type === 'tag' || n.type === 'script' || n.type === 'style') {
+    const el = n as Element;
+    const name = el.name.toLowerCase();
+    if (INVISIBLE.has(name)) return;
+    if (skipBoilerplate && boilerplateOf(el)) return;
+    const inner = name === 'a' ? undefined : noLinks;
+    const block = BLOCK.has(name);
+    if (block) {
+      parts.push('\n');
+      inner?.push('\n');
     }
-    if (n.type === 'cdata') {
-      return;
+    for (const c of el.children as AnyNode[]) collectVisible(c, parts, skipBoilerplate, inner);
+    if (block) {
+      parts.push('\n');
+      inner?.push('\n');
     }
-    if (!('children' in n)) return;
-    if (n.type === 'tag' || n.type === 'script' || n.type === 'style') {
-      const el = n as Element;
-      const name = el.name.toLowerCase();
-      if (INVISIBLE.has(name)) return;
-      if (opts.skipBoilerplate && boilerplateOf(el)) return;
-      if (opts.skipLinks && name === 'a') return;
-      const block = BLOCK.has(name);
-      if (block) parts.push('\n');
-      for (const c of el.children as AnyNode[]) walk(c);
-      if (block) parts.push('\n');
-      return;
-    }
-    for (const c of (n as unknown as { children: AnyNode[] }).children) walk(c);
-  };
-  walk(node);
+    return;
+  }
+  for (const c of (n as unknown as { children: AnyNode[] }).children) collectVisible(c, parts, skipBoilerplate, noLinks);
+}
+
+function joinVisible(parts: string[]): string {
   return parts
     .join('')
     .replace(/[ \t\r\f\v\u00a0\u3000]+/g, ' ')
@@ -239,7 +246,32 @@ export function visibleText(node: AnyNode, opts: { skipBoilerplate?: boolean; sk
     .trim();
 }
 
-/** Text of a node on one line (links and inline elements joined), for titles and list items. */
+/** Visible text of a node, block elements separated by newlines; boilerplate subtrees left out when asked. */
+export function visibleText(node: AnyNode, opts: { skipBoilerplate?: boolean; skipLinks?: boolean } = {}): string {
+  if (!opts.skipLinks) {
+    const parts: string[] = [];
+    collectVisible(node, parts, Boolean(opts.skipBoilerplate), undefined);
+    return joinVisible(parts);
+  }
+  return visibleTexts(node, { skipBoilerplate: opts.skipBoilerplate }).withoutLinks;
+}
+
+/** `visibleText` of a node with and without the text of its links, in one walk. */
+export function visibleTexts(node: AnyNode, opts: { skipBoilerplate?: boolean } = {}): { text: string; withoutLinks: string } {
+  const parts: string[] = [];
+  const noLinks: string[] = [];
+  collectVisible(node, parts, Boolean(opts.skipBoilerplate), noLinks);
+  return { text: joinVisible(parts), withoutLinks: joinVisible(noLinks) };
+}
+
+/**
+ * Text of a node on one line (links and inline elements joined), for titles and list items. The same as
+ * `clean(visibleText(node))` with newlines as spaces: every run of whitespace becomes one space either way,
+ * so the text is collected and cleaned once.
+ */
 export function lineText(node: AnyNode): string {
-  return clean(visibleText(node).replace(/\n/g, ' '));
+  if (node.type === 'text') return clean((node as unknown as { data: string }).data);
+  const parts: string[] = [];
+  collectVisible(node, parts, false, undefined);
+  return clean(parts.length === 1 ? parts[0] : parts.join(''));
 }
