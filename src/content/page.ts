@@ -159,7 +159,10 @@ function children(node: AnyNode): AnyNode[] {
   return 'children' in node ? ((node as Element).children as AnyNode[]) : [];
 }
 
-function tokensOf(e: Element): string[] {
+const NO_TOKENS: readonly string[] = [];
+
+function tokensOf(e: Element): readonly string[] {
+  if (!e.attribs.class && !e.attribs.id) return NO_TOKENS; // most elements
   return `${e.attribs.class ?? ''} ${e.attribs.id ?? ''}`.toLowerCase().split(/\s+/).filter(Boolean);
 }
 
@@ -194,17 +197,44 @@ export function describe(e: Element): string {
 /** Resolved addresses of the page being analysed (the same href is resolved several times per page). */
 let resolvedBase = '';
 let resolved = new Map<string, string | undefined>();
+/**
+ * Root-relative addresses ("/col/col12/", and "//host/…") resolve alike on every page of an origin (the
+ * menus of a site's template): kept across pages, keyed by the origin. Only for http(s) bases without
+ * credentials, whose origin is all of the base that such an address keeps.
+ */
+let resolvedOrigin: string | undefined;
+const rootRelative = new Map<string, string | undefined>();
 
 function resolve(href: string | undefined, base: string): string | undefined {
   if (!href) return undefined;
   if (base !== resolvedBase || resolved.size > 20_000) {
     resolvedBase = base;
     resolved = new Map();
+    resolvedOrigin = originOf(base);
   }
   if (resolved.has(href)) return resolved.get(href);
-  const r = resolveNew(href, base);
+  let r: string | undefined;
+  const h = href.trim();
+  if (resolvedOrigin !== undefined && (h[0] === '/' || h[0] === '\\')) {
+    const key = `${resolvedOrigin} ${h}`;
+    if (rootRelative.has(key)) r = rootRelative.get(key);
+    else {
+      r = resolveNew(href, base);
+      if (rootRelative.size > 20_000) rootRelative.clear();
+      rootRelative.set(key, r);
+    }
+  } else r = resolveNew(href, base);
   resolved.set(href, r);
   return r;
+}
+
+function originOf(base: string): string | undefined {
+  try {
+    const u = new URL(base);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password ? u.origin : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function resolveNew(href: string, base: string): string | undefined {

@@ -78,6 +78,25 @@ describe('page analysis (src/content/page.ts)', () => {
     expect(columnKey('http://x/col/col123/index.html')).toBe('http://x/col/col123/');
   });
 
+  it('resolves the same root-relative links on pages of different origins and bases to each page’s own origin', () => {
+    const list = '<ul><li><a href="/xxgk/1.html">关于做好防汛工作的通知</a><span>2024-06-21</span></li><li><a href=" //127.0.0.3/2.html">关于开展安全检查的通知</a><span>2024-06-20</span></li><li><a href="\\xxgk\\3.html">关于公布办事指南的公告</a><span>2024-06-19</span></li></ul>';
+    const hrefs = (url: string, html: string) => {
+      const a = artifactsFromHtml([{ url, html }], { asOf: '2024-07-01', collectors: [{ module: probe, options: {} }] });
+      return (a.pages[0].collected.probe as PageContent).blocks[0].items.map((i) => i.href);
+    };
+    // Analysed one after another, as a crawl does: each page's origin (or its <base>) decides, never the previous page's.
+    expect(hrefs('http://127.0.0.1:9/a/', list)).toEqual(['http://127.0.0.1:9/xxgk/1.html', 'http://127.0.0.3/2.html', 'http://127.0.0.1:9/xxgk/3.html']);
+    expect(hrefs('http://127.0.0.2:9/b/', list)).toEqual(['http://127.0.0.2:9/xxgk/1.html', 'http://127.0.0.3/2.html', 'http://127.0.0.2:9/xxgk/3.html']);
+    expect(hrefs('https://127.0.0.1:9/a/', list)).toEqual(['https://127.0.0.1:9/xxgk/1.html', 'https://127.0.0.3/2.html', 'https://127.0.0.1:9/xxgk/3.html']);
+    expect(hrefs('http://user:pw@127.0.0.1:9/a/', list)).toEqual(['http://user:pw@127.0.0.1:9/xxgk/1.html', 'http://127.0.0.3/2.html', 'http://user:pw@127.0.0.1:9/xxgk/3.html']);
+    expect(hrefs('http://127.0.0.1:9/c/', `<html><head><base href="http://127.0.0.4:8/x/"></head><body>${list}</body></html>`)).toEqual([
+      'http://127.0.0.4:8/xxgk/1.html',
+      'http://127.0.0.3/2.html',
+      'http://127.0.0.4:8/xxgk/3.html',
+    ]);
+    expect(hrefs('http://127.0.0.1:9/a/', list)[0]).toBe('http://127.0.0.1:9/xxgk/1.html');
+  });
+
   it('stays bounded on hostile pages: 20,000 list items, 5,000 messages, 3,000 nested elements', () => {
     const started = Date.now();
     const big = '<ul>' + Array.from({ length: 20000 }, (_, i) => `<li><a href="/a/${i}.html">关于做好第${i}项重点工作的通知公告</a><span>2024-06-${String((i % 28) + 1).padStart(2, '0')}</span></li>`).join('') + '</ul>';
