@@ -14,7 +14,7 @@ import { bounded, classifyBrowserError, settle, type BrowserSession } from '../b
 import { classifyError } from '../net/errors.js';
 import { assertUrlAllowed } from '../net/guard.js';
 import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
-import { defaultGatherOptions, normalizeUrl, type GatherOptions } from './options.js';
+import { defaultGatherOptions, normalizeUrl, siteArtifacts, type GatherOptions } from './options.js';
 import { Frontier } from './frontier.js';
 import { buildPageArtifact, errorPageArtifact } from './page.js';
 
@@ -182,15 +182,5 @@ export async function gatherSiteWithBrowser(
   } finally {
     await context.close().catch(() => undefined);
   }
-  const home = pages.find((p) => p.url === startUrl);
-  pages.sort((a, b) => a.depth - b.depth || a.url.localeCompare(b.url));
-  return {
-    site,
-    startUrl,
-    home,
-    pages,
-    stats: { pages: pages.length, links: allTargets.size, durationMs: Date.now() - started, errors: pages.filter((p) => p.error).length, ...frontier.stats() },
-    asOf,
-    siteHosts: [...siteHosts],
-  };
+  return siteArtifacts({ site, startUrl, pages, targets: allTargets.size, errors: pages.filter((p) => p.error).length, started, frontier, asOf, siteHosts });
 }

@@ -15,7 +15,8 @@ import { contentIssueOf, decodeHtml } from './decode.js';
 import { Frontier } from './frontier.js';
 import { stringPool } from './extract.js';
 import { buildPageArtifact, capDomDepth, errorPageArtifact } from './page.js';
-import { defaultGatherOptions, emptyArtifacts, HTML_TYPES, normalizeUrl, type GatherOptions } from './options.js';
+import { readBody } from './body.js';
+import { defaultGatherOptions, emptyArtifacts, HTML_TYPES, normalizeUrl, siteArtifacts, type GatherOptions } from './options.js';
 
 log.setLevel(LogLevel.OFF);
 
@@ -42,7 +43,7 @@ class GatherCrawler extends CheerioCrawler {
     const charset = /charset\s*=\s*["']?([^;"'\s]+)/i.exec(headerType)?.[1];
     const deadline = started + this.gatherTimeoutMs;
     const isHtml = HTML_TYPES.has(type);
-    const { body, truncated, timedOut } = await readBody(responseStream, isHtml ? this.gatherMaxBytes : 0, deadline);
+    const { body, truncated, timedOut } = await readBody(responseStream, undefined, isHtml ? this.gatherMaxBytes : 0, deadline);
     request.userData.__bytes = body.length;
     request.userData.__truncated = truncated;
     if (timedOut) request.userData.__timedOut = true;
@@ -68,42 +69,6 @@ class GatherCrawler extends CheerioCrawler {
       enqueueLinks: async () => ({ processedRequests: [], unprocessedRequests: [] }),
     } as never;
   }
-}
-
-/** Reads a body up to `cap` bytes (0 = just drain nothing and close) and before `deadline`. */
-async function readBody(stream: IncomingMessage, cap: number, deadline: number): Promise<{ body: Buffer; truncated: boolean; timedOut: boolean }> {
-  if (cap === 0) {
-    stream.destroy();
-    return { body: Buffer.alloc(0), truncated: false, timedOut: false };
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let truncated = false;
-  let timedOut = false;
-  const remaining = Math.max(1, deadline - Date.now());
-  const timer = setTimeout(() => {
-    timedOut = true;
-    stream.destroy(new GovcheckFetchError('timeout', 'body not received within the time limit'));
-  }, remaining);
-  try {
-    for await (const chunk of stream) {
-      const buf = chunk as Buffer;
-      chunks.push(buf);
-      size += buf.length;
-      if (size >= cap) {
-        truncated = true;
-        break;
-      }
-    }
-  } catch (e) {
-    if (!timedOut) throw e;
-  } finally {
-    clearTimeout(timer);
-    if (truncated || timedOut) stream.destroy();
-  }
-  if (timedOut && size === 0) throw new GovcheckFetchError('timeout', 'no body received within the time limit');
-  const body = Buffer.concat(chunks);
-  return { body: truncated ? body.subarray(0, cap) : body, truncated: truncated || timedOut, timedOut };
 }
 
 /**
@@ -252,15 +217,5 @@ export async function gatherSiteWithCrawlee(site: SiteRef, opts: GatherOptions, 
   await crawler.run([{ url: startUrl, uniqueKey: startUrl }]);
   await crawler.teardown().catch(() => undefined);
 
-  const home = pages.find((p) => p.url === startUrl);
-  pages.sort((a, b) => a.depth - b.depth || a.url.localeCompare(b.url));
-  return {
-    site,
-    startUrl,
-    home,
-    pages,
-    stats: { pages: pages.length, links: allTargets.size, durationMs: Date.now() - started, errors, ...frontier.stats() },
-    asOf,
-    siteHosts: [...siteHosts],
-  };
+  return siteArtifacts({ site, startUrl, pages, targets: allTargets.size, errors, started, frontier, asOf, siteHosts });
 }

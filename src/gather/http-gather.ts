@@ -10,8 +10,7 @@
  * bodies of HTML types read up to the cap (gzip/deflate/br inflated under the same cap), anything else not
  * downloaded. Transient failures are retried; everything else ends as a page with a named error.
  */
-import { Readable } from 'node:stream';
-import zlib from 'node:zlib';
+import type { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
 import { classifyError, GovcheckFetchError, isTransient } from '../net/errors.js';
 import { assertUrlAllowed, guardedLookup } from '../net/guard.js';
@@ -23,7 +22,8 @@ import { internPage, stringPool } from './extract.js';
 import { errorPageArtifact, type Collector } from './page.js';
 import { autoWorkers, PageWorkerError, sharedPagePool, type PoolSiteContext } from './page-pool.js';
 import { processPage, type FetchedPage } from './process.js';
-import { emptyArtifacts, HTML_TYPES, normalizeUrl, type GatherOptions } from './options.js';
+import { readBody } from './body.js';
+import { emptyArtifacts, HTML_TYPES, normalizeUrl, siteArtifacts, type GatherOptions } from './options.js';
 
 interface Fetched {
   url: string;
@@ -47,55 +47,6 @@ function headerRecord(h: Record<string, string | string[] | undefined>): Record<
     out[key] = Array.isArray(v) ? v.join(key === 'set-cookie' ? '\n' : ', ') : v;
   }
   return out;
-}
-
-/** The decoded body stream of a response (gzip, deflate, br), or the raw one. */
-function decodedStream(body: Readable, encoding: string | undefined): Readable {
-  const e = (encoding ?? '').trim().toLowerCase();
-  if (e === 'gzip' || e === 'x-gzip') return body.pipe(zlib.createGunzip());
-  if (e === 'deflate') return body.pipe(zlib.createInflate());
-  if (e === 'br') return body.pipe(zlib.createBrotliDecompress());
-  return body;
-}
-
-/**
- * Reads a body up to `cap` bytes (after inflation) and before `deadline`. A body cut by the deadline is
- * kept when something arrived (the page is marked cut); nothing at all is a timeout.
- */
-async function readBody(raw: Readable, encoding: string | undefined, cap: number, deadline: number): Promise<{ body: Buffer; truncated: boolean; timedOut: boolean }> {
-  const stream = decodedStream(raw, encoding);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let truncated = false;
-  let timedOut = false;
-  raw.on('error', () => undefined);
-  const timer = setTimeout(() => {
-    timedOut = true;
-    stream.destroy(new GovcheckFetchError('timeout', 'body not received within the time limit'));
-    raw.destroy();
-  }, Math.max(1, deadline - Date.now()));
-  try {
-    for await (const chunk of stream) {
-      const buf = chunk as Buffer;
-      chunks.push(buf);
-      size += buf.length;
-      if (size >= cap) {
-        truncated = true;
-        break;
-      }
-    }
-  } catch (e) {
-    if (!timedOut) throw e;
-  } finally {
-    clearTimeout(timer);
-    if (truncated || timedOut) {
-      stream.destroy();
-      raw.destroy();
-    }
-  }
-  if (timedOut && size === 0) throw new GovcheckFetchError('timeout', 'no body received within the time limit');
-  const body = Buffer.concat(chunks, size);
-  return { body: truncated ? body.subarray(0, cap) : body, truncated: truncated || timedOut, timedOut };
 }
 
 /** Keeps the hops walked so far on an error, for the page's evidence. */
@@ -335,15 +286,5 @@ export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, che
     await fetcher.close();
   }
 
-  const home = pages.find((p) => p.url === startUrl);
-  pages.sort((a, b) => a.depth - b.depth || (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
-  return {
-    site,
-    startUrl,
-    home,
-    pages,
-    stats: { pages: pages.length, links: allTargets.size, durationMs: Date.now() - started, errors, ...frontier.stats() },
-    asOf,
-    siteHosts: [...siteHosts],
-  };
+  return siteArtifacts({ site, startUrl, pages, targets: allTargets.size, errors, started, frontier, asOf, siteHosts });
 }

@@ -1,5 +1,6 @@
 /** Options, defaults and small helpers shared by the gatherers (HTTP, Crawlee, browser). */
-import type { FetchErrorInfo, SiteArtifacts, SiteRef } from '../types.js';
+import type { FetchErrorInfo, PageArtifact, SiteArtifacts, SiteRef } from '../types.js';
+import type { Frontier } from './frontier.js';
 import type { HostOverrides, NetworkPolicy } from '../net/guard.js';
 import { errorPageArtifact } from './page.js';
 
@@ -64,6 +65,32 @@ export function normalizeUrl(u: string): string {
   const url = new URL(u);
   url.hash = '';
   return url.href;
+}
+
+/** A finished crawl's artifacts: pages in a stable order (depth, then URL by code point), the home page, statistics. */
+export function siteArtifacts(c: {
+  site: SiteRef;
+  startUrl: string;
+  pages: PageArtifact[];
+  targets: number;
+  errors: number;
+  started: number;
+  frontier: Pick<Frontier, 'stats'>;
+  asOf: string;
+  siteHosts: ReadonlySet<string>;
+}): SiteArtifacts {
+  const { pages, startUrl } = c;
+  const home = pages.find((p) => p.url === startUrl);
+  pages.sort((a, b) => a.depth - b.depth || (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
+  return {
+    site: c.site,
+    startUrl,
+    home,
+    pages,
+    stats: { pages: pages.length, links: c.targets, durationMs: Date.now() - c.started, errors: c.errors, ...c.frontier.stats() },
+    asOf: c.asOf,
+    siteHosts: [...c.siteHosts],
+  };
 }
 
 /** The artifacts of a site whose start URL could not even be requested. */
