@@ -182,6 +182,47 @@ function elements(root: AnyNode, skip?: (e: Element) => boolean): Element[] {
   return out;
 }
 
+/**
+ * The document's elements in order, from one walk shared by the passes of an analysis: all of them, those
+ * outside page furniture (boilerplateOf), and those outside furniture, head, script and style (the content).
+ */
+interface DocElements {
+  all: Element[];
+  outsideBoilerplate: Element[];
+  content: Element[];
+}
+
+function documentElements(doc: Document): DocElements {
+  const all: Element[] = [];
+  const outsideBoilerplate: Element[] = [];
+  const content: Element[] = [];
+  // Parallel stacks: a node, and what prunes it (1: inside furniture, 2: inside head, script or style).
+  const nodes: AnyNode[] = [];
+  const flags: number[] = [];
+  const top = children(doc);
+  for (let i = top.length - 1; i >= 0; i--) {
+    nodes.push(top[i]);
+    flags.push(0);
+  }
+  while (nodes.length) {
+    const n = nodes.pop()!;
+    let f = flags.pop()!;
+    if (n.type !== 'tag' && n.type !== 'script' && n.type !== 'style') continue;
+    const e = n as Element;
+    if (!(f & 1) && boilerplateOf(e)) f |= 1;
+    if (e.name === 'script' || e.name === 'style' || e.name === 'head') f |= 2;
+    all.push(e);
+    if (!(f & 1)) outsideBoilerplate.push(e);
+    if (!f) content.push(e);
+    const ch = children(e);
+    for (let i = ch.length - 1; i >= 0; i--) {
+      nodes.push(ch[i]);
+      flags.push(f);
+    }
+  }
+  return { all, outsideBoilerplate, content };
+}
+
 /** A short CSS-like path for evidence: `div.main > ul.list`. */
 export function describe(e: Element): string {
   const parts: string[] = [];
@@ -422,11 +463,10 @@ function isTitle(t: string): boolean {
 }
 
 /** HTML lists: every titled link with its item element (li, tr, dd, p or the link's wrapper), grouped by list. */
-function htmlLists(doc: Document, base: string, asOf: string, maxItems: number): ListBlock[] {
+function htmlLists(content: Element[], base: string, asOf: string, maxItems: number): ListBlock[] {
   const raws: RawItem[] = [];
   const seenItems = new Set<AnyNode>();
-  const skip = (e: Element) => e.name === 'script' || e.name === 'style' || e.name === 'head' || Boolean(boilerplateOf(e));
-  for (const a of elements(doc, skip)) {
+  for (const a of content) {
     if (a.name !== 'a' || !a.attribs.href) continue;
     if (!isTitle(anchorText(a))) continue;
     if (!resolve(a.attribs.href, base)) continue;
@@ -507,9 +547,9 @@ function decodeEntities(s: string): string {
 }
 
 /** Hanweb JCMS jpage lists: `<script type="text/xml"><datastore>…<recordset><record><![CDATA[<li>…]]>`. */
-function hanwebLists(doc: Document, base: string, asOf: string, maxItems: number): ListBlock[] {
+function hanwebLists(all: Element[], base: string, asOf: string, maxItems: number): ListBlock[] {
   const blocks: ListBlock[] = [];
-  for (const s of elements(doc)) {
+  for (const s of all) {
     if (s.name !== 'script') continue;
     const raw = children(s)
       .map((c) => (c as unknown as { data?: string }).data ?? '')
@@ -612,8 +652,8 @@ function navLinksIn(doc: Document, base: string, blocks: ListBlock[]): NavLink[]
   return [...out.values()].slice(0, 200);
 }
 
-function jsonLdDate(doc: Document, asOf: string): SourcedDate | undefined {
-  for (const s of elements(doc)) {
+function jsonLdDate(all: Element[], asOf: string): SourcedDate | undefined {
+  for (const s of all) {
     if (s.name !== 'script' || !/ld\+json/i.test(s.attribs.type ?? '')) continue;
     const raw = children(s)
       .map((c) => (c as unknown as { data?: string }).data ?? '')
@@ -652,7 +692,7 @@ function jsonLdDate(doc: Document, asOf: string): SourcedDate | undefined {
 const ARTICLE_URL = /\/t\d{8}_\d+\.s?html?$|\/art_\d+_\d+\.html?$|\/content_\d+\.s?html?$|\/art\/\d{4}\/\d{1,2}\/\d{1,2}\//i;
 
 /** Article-level dates of a page. */
-export function articleInfo(doc: Document, page: PageArtifact, asOf: string, dateMeta: string[], mainText: string): ArticleInfo {
+export function articleInfo(doc: Document, page: PageArtifact, asOf: string, dateMeta: string[], mainText: string, all: Element[] = elements(doc)): ArticleInfo {
   const info: ArticleInfo = { title: clean(page.meta.articletitle ?? page.title).slice(0, 100) };
   for (const key of dateMeta) {
     const v = page.meta[key];
@@ -663,7 +703,7 @@ export function articleInfo(doc: Document, page: PageArtifact, asOf: string, dat
       break;
     }
   }
-  info.jsonld = jsonLdDate(doc, asOf);
+  info.jsonld = jsonLdDate(all, asOf);
   const vis = visiblePublishDate(mainText, { asOf });
   if (vis) info.visible = { date: vis.date, time: vis.time, source: vis.labelled ? 'label' : 'text', raw: vis.raw };
   const u = dateFromUrl(page.finalUrl, asOf);
@@ -674,9 +714,9 @@ export function articleInfo(doc: Document, page: PageArtifact, asOf: string, dat
 
 const CRUMB_LABEL = /^\s*(当前位置|當前位置|您的位置|您现在的位置|您現在的位置|所在位置)/;
 
-function breadcrumb(doc: Document): string | undefined {
+function breadcrumb(all: Element[]): string | undefined {
   let found: Element | undefined;
-  for (const e of elements(doc)) {
+  for (const e of all) {
     if (e.name === 'script' || e.name === 'style') continue;
     if (tokensOf(e).some((x) => CRUMB_TOKEN.test(x))) {
       found = e;
@@ -699,8 +739,8 @@ function breadcrumb(doc: Document): string | undefined {
   return parts.length ? parts[parts.length - 1] : undefined;
 }
 
-function firstHeading(doc: Document): string | undefined {
-  for (const e of elements(doc, (x) => Boolean(boilerplateOf(x)))) {
+function firstHeading(outsideBoilerplate: Element[]): string | undefined {
+  for (const e of outsideBoilerplate) {
     if (/^h[1-3]$/.test(e.name)) {
       const t = stripMore(lineText(e));
       if (t.length >= 2 && t.length <= 40) return t;
@@ -727,8 +767,8 @@ export function analyzePage(ctx: { page: PageArtifact; dom: Document; asOf: stri
   return result;
 }
 
-function baseOf(doc: Document, pageUrl: string): string {
-  for (const e of elements(doc)) {
+function baseOf(all: Element[], pageUrl: string): string {
+  for (const e of all) {
     if (e.name === 'base' && e.attribs.href?.trim()) {
       try {
         return new URL(e.attribs.href.trim(), pageUrl).href;
@@ -743,7 +783,8 @@ function baseOf(doc: Document, pageUrl: string): string {
 
 function analyze(ctx: { page: PageArtifact; dom: Document; asOf: string; isHome: boolean }, opts: AnalyzeOptions): PageContent {
   const { page, dom, asOf } = ctx;
-  const base = baseOf(dom, page.finalUrl);
+  const els = documentElements(dom);
+  const base = baseOf(els.all, page.finalUrl);
   const maxItems = opts.maxItems ?? 40;
   const phKey = opts.placeholders.join('\u0001');
   let phRe = placeholderRes.get(phKey);
@@ -753,7 +794,8 @@ function analyze(ctx: { page: PageArtifact; dom: Document; asOf: string; isHome:
   }
   const { text: mainTextFull, withoutLinks: mainNoLinks } = visibleTexts(dom, { skipBoilerplate: true });
   let longLinks = 0;
-  for (const a of elements(dom, (e) => Boolean(boilerplateOf(e)) || e.name === 'script' || e.name === 'head')) {
+  // Outside furniture, head and script (style elements hold only text: never a link).
+  for (const a of els.content) {
     if (a.name === 'a' && a.attribs.href && anchorText(a).length >= 10) longLinks++;
   }
   const titlePrefix = clean(page.title.split(/[_|｜\-—–]/)[0] ?? '') || undefined;
@@ -762,8 +804,8 @@ function analyze(ctx: { page: PageArtifact; dom: Document; asOf: string; isHome:
     url: page.finalUrl,
     columnName: page.meta.columnname ? clean(page.meta.columnname) : undefined,
     columnType: page.meta.columntype ? clean(page.meta.columntype) : undefined,
-    heading: firstHeading(dom),
-    crumb: breadcrumb(dom),
+    heading: firstHeading(els.outsideBoilerplate),
+    crumb: breadcrumb(els.all),
     titlePrefix: titlePrefix && titlePrefix.length <= 30 ? titlePrefix : undefined,
     blocks: [],
     placeholders: placeholdersIn(dom, base, phRe),
@@ -771,17 +813,17 @@ function analyze(ctx: { page: PageArtifact; dom: Document; asOf: string; isHome:
     mainTextLength: mainNoLinks.length,
     longLinks,
   };
-  const pg = /createPageHTML\(\s*['"]?(\d+)['"]?\s*,\s*['"]?(\d+)['"]?\s*,\s*['"][^'"]*['"]\s*,\s*['"][^'"]*['"]/.exec(scriptText(dom));
+  const pg = /createPageHTML\(\s*['"]?(\d+)['"]?\s*,\s*['"]?(\d+)['"]?\s*,\s*['"][^'"]*['"]\s*,\s*['"][^'"]*['"]/.exec(scriptText(els.all));
   if (pg) content.pagination = { pages: Number(pg[1]), current: Number(pg[2]) };
   if (mainTextFull.length <= 200) content.shortText = mainTextFull;
 
   const path = new URL(page.finalUrl).pathname;
   if (!ctx.isHome && (page.meta.articletitle || ARTICLE_URL.test(path))) {
     content.kind = 'article';
-    content.article = articleInfo(dom, page, asOf, opts.dateMeta ?? DEFAULT_DATE_META, mainTextFull);
+    content.article = articleInfo(dom, page, asOf, opts.dateMeta ?? DEFAULT_DATE_META, mainTextFull, els.all);
     return content;
   }
-  const blocks = [...hanwebLists(dom, base, asOf, maxItems), ...htmlLists(dom, base, asOf, maxItems)];
+  const blocks = [...hanwebLists(els.all, base, asOf, maxItems), ...htmlLists(els.content, base, asOf, maxItems)];
   content.blocks = blocks;
   content.navLinks = navLinksIn(dom, base, blocks);
   const datedItems = blocks.reduce((s, b) => s + b.dated, 0);
@@ -790,7 +832,7 @@ function analyze(ctx: { page: PageArtifact; dom: Document; asOf: string; isHome:
   if (ctx.isHome) content.kind = 'home';
   else if (datedItems >= 3 || blocks.some((b) => b.source === 'hanweb') || content.pagination || (content.columnName && !hasDateMeta)) content.kind = 'list';
   else {
-    const info = articleInfo(dom, page, asOf, dateMeta, mainTextFull);
+    const info = articleInfo(dom, page, asOf, dateMeta, mainTextFull, els.all);
     if (info.best && (info.best.source !== 'text' || content.mainTextLength > 300)) {
       content.kind = 'article';
       content.article = info;
@@ -799,9 +841,9 @@ function analyze(ctx: { page: PageArtifact; dom: Document; asOf: string; isHome:
   return content;
 }
 
-function scriptText(doc: Document): string {
+function scriptText(all: Element[]): string {
   const parts: string[] = [];
-  for (const s of elements(doc)) {
+  for (const s of all) {
     if (s.name !== 'script' || s.attribs.src) continue;
     for (const c of children(s)) {
       const d = (c as unknown as { data?: string }).data;
