@@ -145,9 +145,13 @@ export function extractDates(input: string, opts: DateOptions): FoundDate[] {
   // of a page (titles, labels) have neither and cost one scan.
   if (!MAY_HOLD_DATE.test(input)) return [];
   // Dates with a year need four digits in a row or 年; without, only the month-day forms can match.
+  if ((opts.partial ?? 'never') === 'never' && !MAY_HOLD_YEAR.test(input)) return [];
+  return datesIn(input, normalizeWidth(input), opts);
+}
+
+/** extractDates on a text already normalised (`text` = normalizeWidth(input)). */
+function datesIn(input: string, text: string, opts: DateOptions): FoundDate[] {
   const withYear = MAY_HOLD_YEAR.test(input);
-  if (!withYear && (opts.partial ?? 'never') === 'never') return [];
-  const text = normalizeWidth(input);
   const minYear = opts.minYear ?? 1980;
   const maxYear = Number(opts.asOf.slice(0, 4)) + 30;
   const out: FoundDate[] = [];
@@ -282,9 +286,9 @@ export const OTHER_DATE_LABEL = /(成文|印发|印發|生效|施行|实施|實�
  * (发布日期：, 發佈時間：…); otherwise the first date that is not introduced by another label.
  */
 export function visiblePublishDate(text: string, opts: DateOptions): (FoundDate & { labelled: boolean }) | undefined {
-  const dates = extractDates(text, { ...opts, partial: 'never' });
-  if (!dates.length) return undefined;
+  if (!MAY_HOLD_YEAR.test(text)) return undefined; // what extractDates would answer, without building its options
   const norm = normalizeWidth(text);
+  const dates = datesIn(text, norm, { ...opts, partial: 'never' });
   let fallback: FoundDate | undefined;
   for (const d of dates) {
     const before = norm.slice(Math.max(0, d.index - 12), d.index);

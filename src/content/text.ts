@@ -271,6 +271,11 @@ export function visibleTexts(node: AnyNode, opts: { skipBoilerplate?: boolean } 
  */
 export function lineText(node: AnyNode): string {
   if (node.type === 'text') return clean((node as unknown as { data: string }).data);
+  if (node.type === 'tag') {
+    // An element holding one text node (most titles, cells and spans).
+    const ch = (node as Element).children;
+    if (ch.length === 1 && ch[0].type === 'text' && !INVISIBLE.has((node as Element).name.toLowerCase())) return clean(ch[0].data);
+  }
   const parts: string[] = [];
   collectVisible(node, parts, false, undefined);
   return clean(parts.length === 1 ? parts[0] : parts.join(''));
