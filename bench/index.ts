@@ -3,6 +3,7 @@
  * returns a Markdown section) and writes BENCHMARKS.md with the machine and the commands.
  * Not part of `npm test`.
  */
+import { spawn } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,32 @@ export interface BenchSection {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
+const MARK = '\n@@govcheck-bench-sections@@\n';
+
+// A child run of one module: print its sections after a marker (modules may print to stdout themselves).
+const child = process.env.GOVCHECK_BENCH_MODULE;
+if (child) {
+  const mod = (await import(pathToFileURL(path.join(here, child)).href)) as { default: () => Promise<BenchSection | BenchSection[]> };
+  const out = await mod.default();
+  process.stdout.write(MARK + JSON.stringify(Array.isArray(out) ? out : [out]));
+  process.exit(0);
+}
+
+/** Each module runs in its own process, so no module's loaded dictionaries or heap colour another's figures. */
+function runModule(file: string): Promise<BenchSection[]> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [fileURLToPath(import.meta.url)], { env: { ...process.env, GOVCHECK_BENCH_MODULE: file }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('error', reject);
+    p.on('close', (code) => {
+      const at = out.lastIndexOf(MARK);
+      if (code !== 0 || at < 0) reject(new Error(`bench module ${file} failed (exit ${code})`));
+      else resolve(JSON.parse(out.slice(at + MARK.length)) as BenchSection[]);
+    });
+  });
+}
+
 const only = process.argv.slice(2);
 
 const files = readdirSync(here)
@@ -26,9 +53,7 @@ const files = readdirSync(here)
 const sections: BenchSection[] = [];
 for (const f of files) {
   process.stderr.write(`bench: ${f}\n`);
-  const mod = (await import(pathToFileURL(path.join(here, f)).href)) as { default: () => Promise<BenchSection | BenchSection[]> };
-  const out = await mod.default();
-  sections.push(...(Array.isArray(out) ? out : [out]));
+  sections.push(...(await runModule(f)));
 }
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
