@@ -88,7 +88,7 @@ export default async function crawlBench(): Promise<BenchSection[]> {
         const gov: RunFigures[] = [];
         const govCrawlee: RunFigures[] = [];
         const lin: RunFigures[] = [];
-        const n = size === sizes[0] ? reps : 1;
+        const n = size === sizes[0] ? reps : Number(process.env.BENCH_REPS_LARGE ?? 1);
         for (let i = 0; i < n; i++) {
           gov.push(await runGovcheck(server.origin, govConcurrency, dir, 'http'));
           lin.push(await runLinkinator(server.origin, linkConcurrency));
@@ -120,7 +120,7 @@ export default async function crawlBench(): Promise<BenchSection[]> {
       title: 'Crawl and link checking: govcheck vs linkinator',
       body: `Generated site (\`tests/fixtures/bench-site.ts\`): N article pages, 20 references each (navigation, related articles, images, PDF attachments), ~2 % of references to missing targets, 5 % of pages GBK declared only in \`<meta>\`. Served by a plain Node HTTP server in its own process on 127.0.0.1. Every tool runs as a child process, alternating (govcheck with its default HTTP engine, linkinator, govcheck with \`--engine crawlee\`); wall time and peak RSS (VmHWM) are medians of the runs. "pages" for linkinator = distinct parent pages in its report; "links" = distinct URLs checked.
 
-Command: \`npm run bench -- crawl\` (env: \`BENCH_SIZES\`, \`BENCH_REPS\`, \`BENCH_GOV_CONCURRENCY\`, \`BENCH_LINK_CONCURRENCY\`).
+Command: \`npm run bench -- crawl\` (env: \`BENCH_SIZES\`, \`BENCH_REPS\` (first size), \`BENCH_REPS_LARGE\` (other sizes), \`BENCH_GOV_CONCURRENCY\`, \`BENCH_LINK_CONCURRENCY\`).
 
 | pages | tool | wall | pages crawled | pages/s | distinct links | links/s | peak RSS | broken found / planted | runs |
 |---|---|---|---|---|---|---|---|---|---|

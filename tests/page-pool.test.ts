@@ -58,6 +58,19 @@ describe('page workers', () => {
     expect(inThread.checks.flatMap((c) => c.findings).length).toBeGreaterThan(5);
   });
 
+  it('a worker that cannot load the site\'s checks hands the page back to the crawl thread (inThread), not an error page', async () => {
+    const pool = new PagePool(1, pageWorkerUrl()!, 256, 1000);
+    try {
+      const context = () => ({ site: { id: 'x', url: 'http://127.0.0.1:9/', kind: 'website' as const }, asOf: '2024-07-01', siteHosts: ['127.0.0.1:9'], checks: [{ id: 'no-such-check', options: {} }] });
+      const err = await pool.process('x', context, fetched('<html><body>正文</body></html>')).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PageWorkerError);
+      expect((err as PageWorkerError).inThread).toBe(true);
+      expect((err as PageWorkerError).message).toContain('no-such-check');
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('a page that exhausts a worker heap is an error page (too_large); the next page is processed by a fresh worker', async () => {
     const pool = new PagePool(1, pageWorkerUrl()!, 48, 1000);
     const context = () => ({ site: { id: 'oom', url: 'http://127.0.0.1:9/', kind: 'website' as const }, asOf: '2024-07-01', siteHosts: ['127.0.0.1:9'], checks: [] });

@@ -2,8 +2,8 @@
  * The default gatherer: a lean crawl loop on undici. Same artifacts and bounds as the Crawlee gatherer
  * (`crawlee-gather.ts`, still selectable with `gather.engine: crawlee`), without Crawlee's per-request
  * machinery — request queue, argument validation on every call, got streams, header generation — which
- * cost more CPU than parsing and checking the page itself (measured: BENCHMARKS.md, README "Why not Crawlee
- * for the HTML crawl").
+ * cost more CPU than parsing and checking the page itself (measured: BENCHMARKS.md, README "Why the HTML
+ * crawl does not go through Crawlee").
  *
  * Each page: guarded DNS and address checks on every hop, redirects followed by hand (chain recorded, loops
  * and > 20 hops are errors, cookies kept along a chain like a browser), one time limit for headers + body,
@@ -14,7 +14,7 @@ import type { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
 import { classifyError, GovcheckFetchError, isTransient } from '../net/errors.js';
 import { assertUrlAllowed, guardedLookup } from '../net/guard.js';
-import { utf8Header } from '../net/http.js';
+import { headerRecord, utf8Header } from '../net/http.js';
 import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
 import { loadChecks } from '../checks/registry.js';
 import { Frontier, type NextPage } from './frontier.js';
@@ -35,18 +35,6 @@ interface Fetched {
   truncated: boolean;
   timedOut: boolean;
   started: number;
-}
-
-function headerRecord(h: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k in h) {
-    const v = h[k];
-    if (v === undefined) continue;
-    const key = k.toLowerCase();
-    // Repeated headers are joined with ", "; Set-Cookie lines with "\n" (a cookie's Expires holds a comma).
-    out[key] = Array.isArray(v) ? v.join(key === 'set-cookie' ? '\n' : ', ') : v;
-  }
-  return out;
 }
 
 /** Keeps the hops walked so far on an error, for the page's evidence. */
@@ -117,8 +105,8 @@ class PageFetcher {
       const headers = headerRecord(res.headers as Record<string, string | string[] | undefined>);
       const location = headers['location'] === undefined ? undefined : utf8Header(headers['location']);
       if (res.statusCode >= 300 && res.statusCode < 400 && location) {
-        res.body.on('error', () => undefined);
-        res.body.destroy();
+        // A redirect's body is small: read it away so the connection can be reused.
+        await res.body.dump({ limit: 16 * 1024 }).catch(() => undefined);
         let next: string;
         try {
           next = normalizeUrl(new URL(location, u).href);
@@ -236,7 +224,7 @@ export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, che
         page = await pool.process(poolKey, poolContext, fetchedPage);
         internPage(page, intern);
       } catch (e) {
-        if (!(e instanceof PageWorkerError) || e.message.startsWith('page not sent')) {
+        if (!(e instanceof PageWorkerError) || e.inThread) {
           pool = undefined; // cannot use workers for this site: go on in this thread
           page = processPage(fetchedPage, { site, asOf, siteHosts, collectors, intern });
         } else {

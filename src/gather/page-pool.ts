@@ -27,6 +27,8 @@ export class PageWorkerError extends Error {
   constructor(
     message: string,
     readonly info: FetchErrorInfo,
+    /** Not the page's fault (not sent, or the worker could not load the site's checks): process it in-thread. */
+    readonly inThread = false,
   ) {
     super(message);
     this.name = 'PageWorkerError';
@@ -87,7 +89,7 @@ export class PagePool {
     const worker = new Worker(this.url, { resourceLimits: { maxOldGenerationSizeMb: this.heapLimitMb } });
     const slot: Slot = { worker, pending: new Map(), contexts: new Set(), dead: false };
     worker.unref();
-    worker.on('message', (m: { id: number; page?: PageArtifact; error?: string }) => {
+    worker.on('message', (m: { id: number; page?: PageArtifact; error?: string; context?: boolean }) => {
       const task = slot.pending.get(m.id);
       if (!task) return;
       slot.pending.delete(m.id);
@@ -96,7 +98,7 @@ export class PagePool {
         this.processed++;
         task.resolve(m.page);
       }
-      else task.reject(new PageWorkerError(`page processing failed: ${m.error}`, { kind: 'unknown', message: `page processing failed: ${m.error}` }));
+      else task.reject(new PageWorkerError(`page processing failed: ${m.error}`, { kind: 'unknown', message: `page processing failed: ${m.error}` }, Boolean(m.context)));
     });
     const die = (err: Error | number) => {
       if (slot.dead) return;
@@ -154,7 +156,7 @@ export class PagePool {
       // Not cloneable (a check option that is not plain data): the caller processes the page itself.
       slot.pending.delete(task.id);
       this.settled(slot);
-      task.reject(new PageWorkerError(`page not sent to a worker: ${(e as Error).message}`, { kind: 'unknown', message: String((e as Error).message) }));
+      task.reject(new PageWorkerError(`page not sent to a worker: ${(e as Error).message}`, { kind: 'unknown', message: String((e as Error).message) }, true));
     }
   }
 

@@ -42,7 +42,9 @@ parentPort!.on('message', (m: { type: 'context'; key: string; context: PoolSiteC
           parentPort!.postMessage({ id: m.id, error: String((e as Error)?.stack ?? e) });
         }
       },
-      (e: unknown) => parentPort!.postMessage({ id: m.id, error: String((e as Error)?.message ?? e) }),
+      // The worker could not set up the site's checks (say, a check missing from its build): the crawl's
+      // thread processes the site's pages instead.
+      (e: unknown) => parentPort!.postMessage({ id: m.id, error: String((e as Error)?.message ?? e), context: true }),
     );
   }
 });

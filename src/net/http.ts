@@ -114,7 +114,8 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   return Math.max(0, t - now);
 }
 
-function headerRecord(h: Record<string, string | string[] | undefined>): Record<string, string> {
+/** Response headers as one string per lower-case name (see the comment inside for repeated headers). */
+export function headerRecord(h: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h)) {
     if (v === undefined) continue;
