@@ -103,6 +103,25 @@ describe('crawl engines', () => {
     expect(a.pages.some((p) => p.url.endsWith('/logo.png'))).toBe(false);
   });
 
+  it('a template\'s references are one shared, frozen object across pages; different ones stay apart', async () => {
+    const a = await gather(generated.origin, 'http');
+    const withNav = a.pages.filter((p) => p.links.length > 5);
+    expect(withNav.length).toBeGreaterThan(10);
+    // The first navigation reference (same target, place and text) on every page is the same object.
+    const key = (l: { url: string | null; selector: string; text: string }) => `${l.url} ${l.selector} ${l.text}`;
+    const first = withNav[0].links[0];
+    const same = withNav.map((p) => p.links.find((l) => key(l) === key(first))).filter(Boolean);
+    expect(same.length).toBeGreaterThan(10);
+    expect(same.every((l) => l === first)).toBe(true);
+    expect(Object.isFrozen(first)).toBe(true);
+    // References that differ in anything stay distinct objects.
+    const all = a.pages.flatMap((p) => p.links);
+    const byKey = new Map<string, Set<object>>();
+    for (const l of all) byKey.set(JSON.stringify(l), (byKey.get(JSON.stringify(l)) ?? new Set()).add(l));
+    expect([...byKey.values()].every((set) => set.size === 1)).toBe(true);
+    expect(new Set(all).size).toBeLessThan(all.length);
+  });
+
   it('both engines gather the same artifacts from the same site', async () => {
     for (const origin of [small.origin, generated.origin]) {
       const [h, c] = [await gather(origin, 'http'), await gather(origin, 'crawlee')];

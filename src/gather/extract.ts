@@ -62,37 +62,102 @@ export interface ExtractOptions {
   encoding?: string | null;
 }
 
-/**
- * A per-crawl string pool. Strings are copied when first pooled so that the pool never keeps a page's whole
- * HTML alive through a substring of it.
- */
-export function stringPool(): (s: string) => string {
-  const pool = new Map<string, string>();
-  return (s: string) => {
-    const known = pool.get(s);
-    if (known !== undefined) return known;
-    const own = s.length > 12 ? Buffer.from(s, 'utf8').toString('utf8') : s;
-    pool.set(own, own);
-    return own;
-  };
+/** A per-crawl pool of strings (called as a function) and of whole references (`link`). */
+export interface Interner {
+  (s: string): string;
+  /** The one shared, frozen copy of an identical reference (same target, place, text and flags). */
+  link(l: LinkRef): LinkRef;
+}
+
+/** References kept per target for sharing; a target linked from more distinct places is not shared further. */
+const MAX_SHARED_PER_TARGET = 32;
+
+function sameRef(a: LinkRef, b: LinkRef): boolean {
+  return (
+    a.selector === b.selector && a.text === b.text && a.raw === b.raw && a.url === b.url && a.element === b.element && a.attribute === b.attribute &&
+    a.kind === b.kind && a.internal === b.internal && a.attachment === b.attachment && a.skipped === b.skipped && a.malformed === b.malformed && a.fragment === b.fragment
+  );
 }
 
 /**
- * Replaces a page's most repeated strings by their pooled copies (see `stringPool`): the same navigation,
- * footer and template references, and the same header and meta values, on every page of a site then cost
- * one copy per site, not one per page. Not every string: pooling costs a hash per string.
- * Pooled strings are copies, so none of them keeps the page's HTML alive as a V8 sliced string would.
+ * A per-crawl pool. Strings are copied when first pooled so that the pool never keeps a page's whole HTML alive
+ * through a substring of it. References are shared whole: the navigation and footer of a site's template are
+ * the same objects on every page (frozen: nothing may change a shared reference).
  */
-export function internPage(page: Pick<PageArtifact, 'links' | 'headers' | 'meta' | 'title'>, intern: (s: string) => string): void {
+export function stringPool(): Interner {
+  const pool = new Map<string, string>();
+  const refs = new Map<string, LinkRef[]>();
+  const intern = ((s: string) => {
+    const known = pool.get(s);
+    if (known !== undefined) return known;
+    const own = detached(s);
+    pool.set(own, own);
+    return own;
+  }) as Interner;
+  intern.link = (l: LinkRef) => {
+    const key = l.url ?? l.raw;
+    let list = refs.get(key);
+    if (list) {
+      for (const c of list) if (sameRef(c, l)) return c;
+      if (list.length >= MAX_SHARED_PER_TARGET) return l;
+    } else refs.set(key, (list = []));
+    list.push(Object.freeze(l));
+    return l;
+  };
+  return intern;
+}
+
+/**
+ * Replaces a page's most repeated strings and references by their pooled copies (see `stringPool`): the same
+ * navigation, footer and template references, and the same header and meta values, on every page of a site
+ * then cost one copy per site, not one per page. Pooled strings are copies, so none of them keeps the page's
+ * HTML alive as a V8 sliced string would.
+ */
+export function internPage(page: Pick<PageArtifact, 'links' | 'headers' | 'meta' | 'title'>, intern: Interner): void {
   // The title is a substring of the page's HTML: pooled (copied), it no longer keeps the whole page alive.
   page.title = intern(page.title);
-  for (const l of page.links) {
+  const links = page.links;
+  for (let i = 0; i < links.length; i++) {
+    const l = links[i];
     if (l.url) l.url = intern(l.url);
     l.raw = l.raw === l.url ? l.url : intern(l.raw);
     l.selector = intern(l.selector);
+    // An anchor text can be a substring of the page's HTML too (V8 sliced string): pooled, it is a copy.
+    l.text = intern(l.text);
+    links[i] = intern.link(l);
   }
   for (const k in page.headers) page.headers[k] = intern(page.headers[k]);
   for (const k in page.meta) page.meta[k] = intern(page.meta[k]);
+}
+
+/** A string that shares nothing with a larger one (a substring of the page's HTML keeps all of it alive). */
+function detached(s: string): string {
+  return s.length > 12 ? Buffer.from(s, 'utf8').toString('utf8') : s;
+}
+
+/**
+ * Replaces, in place, every string of a collector's artifact (plain objects and arrays, bounded depth) by a
+ * detached copy: collectors keep titles and snippets cut from DOM text, and each one would otherwise keep its
+ * page's whole HTML in memory until the checks run.
+ */
+export function detachStrings(v: unknown, seen = new Set<object>(), depth = 0): void {
+  if (!v || typeof v !== 'object' || depth > 10 || seen.has(v)) return;
+  seen.add(v);
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (typeof x === 'string') v[i] = detached(x);
+      else detachStrings(x, seen, depth + 1);
+    }
+    return;
+  }
+  if (Object.getPrototypeOf(v) !== Object.prototype || Object.isFrozen(v)) return;
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
+    const x = o[k];
+    if (typeof x === 'string') o[k] = detached(x);
+    else detachStrings(x, seen, depth + 1);
+  }
 }
 
 function attr(el: Element, name: string): string | undefined {

@@ -7,7 +7,7 @@ import type { AnyNode, ChildNode, Document, ParentNode } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
 import type { CheckModule, PageContext } from '../checks/api.js';
 import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
-import { extractPage, internPage } from './extract.js';
+import { detachStrings, extractPage, internPage, type Interner } from './extract.js';
 
 export interface ParsedPage {
   url: string;
@@ -79,7 +79,7 @@ export function capDomDepth(doc: Document, max = MAX_DOM_DEPTH): boolean {
 
 export function buildPageArtifact(
   p: ParsedPage,
-  ctx: { site: SiteRef; asOf: string; siteHosts: ReadonlySet<string>; collectors: Collector[]; intern?: (s: string) => string },
+  ctx: { site: SiteRef; asOf: string; siteHosts: ReadonlySet<string>; collectors: Collector[]; intern?: Interner },
 ): PageArtifact {
   const extracted = p.html ? extractPage(p.dom, { pageUrl: p.finalUrl, siteHosts: ctx.siteHosts, encoding: p.encoding }) : { title: '', text: '', meta: {}, links: [] };
   const page: PageArtifact = {
@@ -117,6 +117,7 @@ export function buildPageArtifact(
         page.collected[c.module.meta.id] = { collectError: String((e as Error)?.message ?? e) };
       }
     }
+    if (ctx.intern) detachStrings(page.collected);
   }
   return page;
 }

@@ -6,6 +6,7 @@
 import { parseDocument } from 'htmlparser2';
 import type { PageArtifact, RedirectHop, SiteRef } from '../types.js';
 import { contentIssueOf, decodeHtml } from './decode.js';
+import type { Interner } from './extract.js';
 import { buildPageArtifact, capDomDepth, type Collector } from './page.js';
 
 /** A fetched response as the crawler hands it over (plain data: it crosses to worker threads). */
@@ -34,7 +35,7 @@ export interface PageContextData {
   siteHosts: ReadonlySet<string>;
 }
 
-export function processPage(f: FetchedPage, ctx: PageContextData & { collectors: Collector[]; intern?: (s: string) => string }): PageArtifact {
+export function processPage(f: FetchedPage, ctx: PageContextData & { collectors: Collector[]; intern?: Interner }): PageArtifact {
   const body = Buffer.isBuffer(f.body) ? f.body : Buffer.from(f.body.buffer, f.body.byteOffset, f.body.byteLength);
   let html = '';
   let decoded: ReturnType<typeof decodeHtml> | undefined;
