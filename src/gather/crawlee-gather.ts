@@ -9,7 +9,8 @@ import { CheerioCrawler, Configuration, log, LogLevel, type CheerioCrawlingConte
 import { parseDocument } from 'htmlparser2';
 import type { CheckModule } from '../checks/api.js';
 import { classifyError, GovcheckFetchError, isTransient } from '../net/errors.js';
-import { assertUrlAllowed, guardedLookup, type HostOverrides, type NetworkPolicy } from '../net/guard.js';
+import { assertUrlAllowed, guardedLookup } from '../net/guard.js';
+import { headerRecord } from '../net/http.js';
 import type { ContentIssue, FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
 import { contentIssueOf, decodeHtml } from './decode.js';
 import { Frontier } from './frontier.js';
@@ -166,11 +167,7 @@ export async function gatherSiteWithCrawlee(site: SiteRef, opts: GatherOptions, 
         const html = (ctx as unknown as { body: string }).body ?? '';
         const st = state.get(request.uniqueKey) ?? { depth: 0, chain: [], started: Date.now() };
         const finalUrl = request.loadedUrl ?? request.url;
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(response.headers)) {
-          // Repeated headers are joined with ", "; Set-Cookie lines with "\n" (a cookie's Expires holds a comma).
-          if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(k.toLowerCase() === 'set-cookie' ? '\n' : ', ') : String(v);
-        }
+        const headers = headerRecord(response.headers as Record<string, string | string[] | undefined>);
         const page = buildPageArtifact(
           {
             url: request.url,
