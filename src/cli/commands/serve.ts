@@ -13,6 +13,7 @@ interface ServeOptions extends CommonOptions {
   queue?: string[];
   evidenceDir?: string;
   trustProxy?: boolean;
+  publicHost?: string[];
   log?: boolean;
 }
 
@@ -31,6 +32,7 @@ export function register(program: Command): void {
     .option('--redis <url>', 'Redis URL: mount Bull Board under /admin/queues (env GOVCHECK_REDIS_URL)')
     .option('--queue <names>', 'queue names shown in Bull Board (default: the BullMQ queues found in Redis)', listArg)
     .option('--trust-proxy', 'behind a TLS-terminating proxy: trust X-Forwarded-Proto/For')
+    .option('--public-host <name>', 'a host name users reach the server by (NAME or NAME:PORT; repeatable; config serve.publicHosts); other names get 421', (v: string, prev: string[] = []) => [...prev, v])
     .option('--allow-private-network', 're-checks may fetch loopback/private addresses (tests, intranet)')
     .option('--resolve <host:address>', 'pin a host name to an address for re-checks (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--log', 'log requests (pino, JSON on stdout)')
@@ -55,6 +57,7 @@ export function register(program: Command): void {
           redisUrl: o.redis ?? process.env.GOVCHECK_REDIS_URL ?? undefined,
           queueNames: o.queue,
           trustProxy: o.trustProxy,
+          publicHosts: o.publicHost,
           logger: o.log,
         });
       } catch (e) {
@@ -69,6 +72,10 @@ export function register(program: Command): void {
         throw new UsageError(`cannot listen on ${o.host}:${o.port}: ${(e as Error).message}`);
       }
       process.stderr.write(`govcheck serve: listening on ${address}  database ${o.db}${token ? '  (access token required)' : isLoopbackHost(o.host) ? '  (loopback only)' : ''}\n`);
+      const publicHosts = [...config.serve.publicHosts, ...(o.publicHost ?? [])];
+      if (publicHosts.length) process.stderr.write(`govcheck serve: also answering for ${publicHosts.join(', ')}\n`);
+      else if (!isLoopbackHost(o.host))
+        process.stderr.write(`govcheck serve: 未配置 --public-host：只响应本机名称和 ${o.host}；经域名或代理访问请加 --public-host NAME / no --public-host: only loopback names and ${o.host} are answered\n`);
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);
