@@ -139,7 +139,6 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
         return true;
       }
       limiter.fail(req.ip);
-      if (limiter.blocked(req.ip)) return 'locked';
     }
     const c = req.cookies[AUTH_COOKIE];
     if (!c) return false;
