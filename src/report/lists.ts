@@ -51,7 +51,7 @@ export function failingText(list: FailingEntry[], kind: 'website' | 'newmedia' |
 
 export function failingMarkdown(list: FailingEntry[], kind: 'website' | 'newmedia' | undefined, lang: Lang): string {
   const rows = failingCells(list, lang).map((r) => r.map((c) => String(c)));
-  return `### ${mdText(failingTitle(kind, lang))}\n\n${list.length ? markdownTable(failingHeaders(lang), rows, 99) : lang === 'zh' ? '无。' : 'None.'}\n`;
+  return `### ${mdText(failingTitle(kind, lang), false)}\n\n${list.length ? markdownTable(failingHeaders(lang), rows, 99) : lang === 'zh' ? '无。' : 'None.'}\n`;
 }
 
 export function failingCsv(list: FailingEntry[], lang: Lang): Buffer {
@@ -96,7 +96,8 @@ export function fixTitle(lang: Lang): string {
 
 /** The 整改清单 as Markdown (`md`) or plain text: the same lines, values escaped for the one or the other. */
 function fixLines(owners: FixOwner[], lang: Lang, md: boolean): string {
-  const v = md ? mdText : terminalCell;
+  // Every value follows a heading mark or other text on its line: no block can open there.
+  const v = md ? (x: string) => mdText(x, false) : terminalCell;
   const code = md ? mdCode : terminalCell;
   const h = (level: number) => (md ? `${'#'.repeat(level)} ` : '');
   const out = [`${h(2)}${fixTitle(lang)}`, ''];
@@ -162,11 +163,11 @@ export function changesText(r: ChangesReport, lang: Lang): string {
 }
 
 export function changesMarkdown(r: ChangesReport, lang: Lang): string {
-  const out = [`## ${mdText(changesTitle(lang))}`, '', mdText(changesSummary(r, lang)), '', markdownTable(changesHeaders(lang), changesCells(r, lang), 5), ''];
+  const out = [`## ${mdText(changesTitle(lang), false)}`, '', mdText(changesSummary(r, lang)), '', markdownTable(changesHeaders(lang), changesCells(r, lang), 5), ''];
   for (const s of r.sites) {
     if (!s.new.length && !s.fixed.length && !s.persisting.length) continue;
-    out.push(`### ${mdText(s.site.name ?? s.site.id)}`, '');
-    const list = (name: string, fs: typeof s.new) => fs.forEach((f) => out.push(`- ${name}：${mdText(lang === 'zh' ? f.message : f.messageEn)}${f.target ? `（${mdText(f.target)}）` : ''}`));
+    out.push(`### ${mdText(s.site.name ?? s.site.id, false)}`, '');
+    const list = (name: string, fs: typeof s.new) => fs.forEach((f) => out.push(`- ${name}：${mdText(lang === 'zh' ? f.message : f.messageEn, false)}${f.target ? `（${mdText(f.target, false)}）` : ''}`));
     list(lang === 'zh' ? '新增' : 'new', s.new);
     list(lang === 'zh' ? '已整改' : 'fixed', s.fixed);
     list(lang === 'zh' ? '仍存在' : 'persisting', s.persisting);

@@ -129,12 +129,12 @@ export function noticeMarkdown(blocks: Block[], q: Quarter, lang: Lang): string 
   for (const b of blocks) {
     if (b.type !== 'bullet' && out[out.length - 1]?.startsWith('- ')) out.push('');
     // Block texts quote registry names and crawled messages: escaped by the one Markdown helper.
-    if (b.type === 'title') out.push(`# ${mdText(b.text)}`, '');
-    else if (b.type === 'heading') out.push(`## ${mdText(b.text)}`, '');
+    if (b.type === 'title') out.push(`# ${mdText(b.text, false)}`, '');
+    else if (b.type === 'heading') out.push(`## ${mdText(b.text, false)}`, '');
     else if (b.type === 'para') out.push(mdText(b.text), '');
     else if (b.type === 'bullet') out.push(`- ${mdText(b.text.replace(/^\d+\.\s*/, ''))}`);
     else {
-      out.push('---', '', `**${mdText(b.label)}**`, '', `### ${mdText(tableTitle(b.table.kind, q, lang))}`, '', markdownTable(tableHeaders(b.table.kind, lang), tableCells(b.table, lang)), '');
+      out.push('---', '', `**${mdText(b.label, false)}**`, '', `### ${mdText(tableTitle(b.table.kind, q, lang), false)}`, '', markdownTable(tableHeaders(b.table.kind, lang), tableCells(b.table, lang)), '');
     }
   }
   return out.join('\n').replace(/\n{3,}/g, '\n\n');

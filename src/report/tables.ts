@@ -48,9 +48,9 @@ export function tableText(t: QuarterTable, q: Quarter, lang: Lang): string {
 
 /** A Markdown table; every cell escaped (`mdText`); `boldLast`: the last row (合计) in bold. */
 export function markdownTable(headers: string[], rows: Array<Array<string | number>>, rightFrom = 2, boldLast = false): string {
-  const cell = (c: string | number, bold: boolean) => (bold && c !== '' ? `**${mdText(c)}**` : mdText(c));
+  const cell = (c: string | number, bold: boolean) => (bold && c !== '' ? `**${mdText(c, false)}**` : mdText(c, false));
   return [
-    `| ${headers.map((h) => mdText(h)).join(' | ')} |`,
+    `| ${headers.map((h) => mdText(h, false)).join(' | ')} |`,
     `| ${headers.map((_, j) => (j >= rightFrom ? '---:' : '---')).join(' | ')} |`,
     ...rows.map((r, i) => `| ${r.map((c) => cell(c, boldLast && i === rows.length - 1)).join(' | ')} |`),
   ].join('\n');
@@ -58,7 +58,7 @@ export function markdownTable(headers: string[], rows: Array<Array<string | numb
 
 export function tableMarkdown(t: QuarterTable, q: Quarter, lang: Lang): string {
   return (
-    [`**${mdText(attachmentLabel(t, lang))}**`, '', `### ${mdText(tableTitle(t.kind, q, lang))}`, '', markdownTable(tableHeaders(t.kind, lang), tableCells(t, lang), 2, true), ...notes(t, lang).map((n) => `\n${mdText(n)}`)].join('\n') +
+    [`**${mdText(attachmentLabel(t, lang), false)}**`, '', `### ${mdText(tableTitle(t.kind, q, lang), false)}`, '', markdownTable(tableHeaders(t.kind, lang), tableCells(t, lang), 2, true), ...notes(t, lang).map((n) => `\n${mdText(n)}`)].join('\n') +
     '\n'
   );
 }
