@@ -7,7 +7,7 @@ import ExcelJS from 'exceljs';
 import stringWidth from 'string-width';
 import type { Quarter } from '../run/quarter.js';
 import { CN_ATTACHMENT, tableCells, tableHeaders, tableTitle, type QuarterTable } from '../rollup/tables.js';
-import { toCsv, type CsvCell } from './csv.js';
+import { toCsv, toCsvSections, type CsvCell } from './csv.js';
 import { mdText } from './markdown.js';
 import { terminalCell, terminalText } from './terminal.js';
 
@@ -68,8 +68,18 @@ export function csvWithBom(rows: ReadonlyArray<ReadonlyArray<CsvCell>>): Buffer 
   return toCsv(rows);
 }
 
+/** Header and rows of an attachment table as CSV records. */
+export function tableCsvRows(t: QuarterTable, lang: Lang): Array<Array<string | number>> {
+  return [tableHeaders(t.kind, lang), ...tableCells(t, lang)];
+}
+
+/** Several attachment tables in one CSV: one BOM, an empty record between them. */
+export function tablesCsv(ts: QuarterTable[], lang: Lang): Buffer {
+  return toCsvSections(ts.map((t) => tableCsvRows(t, lang)));
+}
+
 export function tableCsv(t: QuarterTable, lang: Lang): Buffer {
-  return toCsv([tableHeaders(t.kind, lang), ...tableCells(t, lang)]);
+  return toCsv(tableCsvRows(t, lang));
 }
 
 /**

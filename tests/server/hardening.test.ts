@@ -15,7 +15,7 @@ import { HostPolicy, safeNext, ServeConfigError } from '../../src/server/securit
 import { checkSite } from '../../src/site-check.js';
 import { ensureRun, openDb, saveSiteResult } from '../../src/store/db.js';
 import { serve, type Served } from '../fixtures/site.js';
-import { tmpDir } from '../helpers.js';
+import { runCli, tmpDir } from '../helpers.js';
 
 const tmp = tmpDir('govcheck-serve-hard-');
 const TOKEN = 'correct-horse-battery-staple';
@@ -113,6 +113,9 @@ describe('DNS rebinding: only the allowed host names are answered', () => {
 
   it('answers --public-host names (any port, or the one given) and checks origins against them', async () => {
     expect(() => new HostPolicy('127.0.0.1', ['http://x/y'])).toThrow(ServeConfigError);
+    const bad = await runCli(['serve', '--db', dbFile, '--port', '0', '--public-host', 'http://x/y'], { timeoutMs: 30_000 });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--public-host "http://x/y": expected a host name');
     const app = await buildApp({ db: dbFile, host: '127.0.0.1', config, groups, publicHosts: ['review.example.gov.cn', 'intranet.example:8443'] });
     try {
       const p = portOf(await app.listen({ host: '127.0.0.1', port: 0 }));
