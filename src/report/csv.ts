@@ -26,7 +26,7 @@ export function isFormulaLike(s: string): boolean {
 /** A cell as written: numbers as they are, text with a leading `'` when it could start a formula. */
 export function neutraliseCell(v: CsvCell): string | number {
   if (v === null || v === undefined) return '';
-  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
   const s = String(v);
   return isFormulaLike(s) ? `'${s}` : s;
 }
@@ -42,7 +42,7 @@ export function toCsv(rows: ReadonlyArray<ReadonlyArray<CsvCell>>, o: { bom?: bo
     rows.map((r) => r.map(neutraliseCell)),
     // quote_record_delimiter: with a CRLF record delimiter csv-stringify would otherwise leave a field
     // holding a bare LF (or CR) unquoted, and the row would split in every reader.
-    { bom: o.bom ?? true, record_delimiter: 'windows', quote_record_delimiter: true, cast: { number: (n) => String(n) } },
+    { bom: o.bom ?? true, record_delimiter: 'windows', quote_record_delimiter: true },
   );
   return Buffer.from(body, 'utf8');
 }

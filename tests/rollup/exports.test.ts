@@ -149,6 +149,7 @@ describe('the CSV output layer', () => {
     expect(rows[1]).toEqual([`'${HYPERLINK}`, "'+1", "'@SUM(1)", "'-3.2", '-3.2', "'\tx", "'＝1+1", 'two\nlines']);
     expect(rows[2]).toEqual(["' =1", "'\rx", 'a,b', 'say "hi"', '0', '', '', '甲市']);
     expect(neutraliseCell(42)).toBe(42);
+    expect(neutraliseCell(-Infinity)).toBe("'-Infinity");
     expect(unneutraliseCell(`'${HYPERLINK}`)).toBe(HYPERLINK);
     expect(unneutraliseCell("'quoted")).toBe("'quoted");
   });
