@@ -132,6 +132,8 @@ export const configSchema = z.object({
       keepDays: z.number().int().positive().default(120),
     })
     .prefault({}),
+  /** `govcheck serve`: host names it is reached by besides loopback and the listen address (`--public-host`). */
+  serve: z.object({ publicHosts: z.array(z.string().min(1)).default([]) }).prefault({}),
   rules: rulesSchema.optional(),
 });
 export type Config = z.infer<typeof configSchema> & { rules: Rules };

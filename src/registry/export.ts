@@ -1,10 +1,12 @@
 /**
  * Registry export: CSV (UTF-8 with BOM, for Excel and WPS), XLSX or YAML, with Chinese or English
- * headers and values. An exported file imports back to the same registry.
+ * headers and values. An exported file imports back to the same registry (the CSV's formula guard — a
+ * leading ' before = + - @ — is taken off again on import).
  */
-import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
 import { stringify as stringifyYaml } from 'yaml';
+import { toCsv } from '../report/csv.js';
+import { xlsxValues } from '../report/tables.js';
 import { EXPORT_HEADERS, FIELD_ORDER, KIND_LABEL, platformLabel, STATUS_LABEL, type RegistryField } from './fields.js';
 import type { RegistrySite } from './store.js';
 
@@ -30,7 +32,8 @@ export function registryCsv(sites: RegistrySite[], lang: 'zh' | 'en' = 'zh'): Bu
     const c = cells(s, lang);
     return FIELD_ORDER.map((f) => c[f]);
   });
-  return Buffer.from(stringifyCsv([header, ...rows], { bom: true, record_delimiter: 'windows' }), 'utf8');
+  // The one CSV layer: a name starting with = + - @ is written with a leading ' (read back without it).
+  return toCsv([header, ...rows]);
 }
 
 export async function registryXlsx(sites: RegistrySite[], lang: 'zh' | 'en' = 'zh'): Promise<Buffer> {
@@ -38,7 +41,10 @@ export async function registryXlsx(sites: RegistrySite[], lang: 'zh' | 'en' = 'z
   const ws = wb.addWorksheet(lang === 'zh' ? '名录' : 'registry');
   ws.columns = FIELD_ORDER.map((f) => ({ header: EXPORT_HEADERS[lang][f], key: f, width: f === 'url' || f === 'source' ? 40 : f === 'name' || f === 'owner' ? 28 : 12 }));
   ws.getRow(1).font = { bold: true };
-  for (const s of sites) ws.addRow(cells(s, lang));
+  for (const s of sites) {
+    const c = cells(s, lang);
+    ws.addRow(xlsxValues(FIELD_ORDER.map((f) => c[f])));
+  }
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 

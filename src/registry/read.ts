@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
+import { unneutraliseCell } from '../report/csv.js';
 import iconv from 'iconv-lite';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { fieldOfHeader, type RegistryField } from './fields.js';
@@ -137,7 +138,8 @@ function readCsv(bytes: Buffer, file: string): RawTable {
   const grid = records.map((r) => {
     const line = prevEnd + 1;
     prevEnd = r.info.lines;
-    return { line, cells: r.record };
+    // Our own CSV exports guard cells that would start a formula with a leading ' (src/report/csv.ts).
+    return { line, cells: r.record.map(unneutraliseCell) };
   });
   return toRows(grid, file, { format: 'csv', encoding });
 }

@@ -6,7 +6,10 @@ import ExcelJS from 'exceljs';
 import { t as label } from '../i18n.js';
 import { platformLabel } from '../registry/fields.js';
 import type { ChangesReport, FailingEntry, FixOwner, Reason } from '../rollup/lists.js';
-import { csvWithBom, markdownTable, textGrid, type Lang } from './tables.js';
+import { toCsv } from './csv.js';
+import { mdCode, mdText } from './markdown.js';
+import { markdownTable, textGrid, xlsxValues, type Lang } from './tables.js';
+import { terminalCell, terminalText } from './terminal.js';
 
 const SEV: Record<string, { zh: string; en: string }> = {
   veto: { zh: '单项否决', en: 'veto' },
@@ -38,20 +41,21 @@ export function failingTitle(kind: 'website' | 'newmedia' | undefined, lang: Lan
 export function failingText(list: FailingEntry[], kind: 'website' | 'newmedia' | undefined, lang: Lang): string {
   if (!list.length) return `${failingTitle(kind, lang)}：${lang === 'zh' ? '无' : 'none'}`;
   const lines = [failingTitle(kind, lang), ''];
+  const c = terminalCell;
   for (const e of list) {
-    lines.push(`${e.seq}. [${e.site.group ?? ''}] ${e.site.name ?? e.site.id}${e.site.platform ? `（${platformLabel(e.site.platform, lang)}）` : ''}  ${e.site.url}`);
-    for (const r of e.reasons) lines.push(`     - ${reasonText(r, lang)}`);
+    lines.push(`${e.seq}. [${c(e.site.group ?? '')}] ${c(e.site.name ?? e.site.id)}${e.site.platform ? `（${c(platformLabel(e.site.platform, lang))}）` : ''}  ${c(e.site.url)}`);
+    for (const r of e.reasons) lines.push(`     - ${c(reasonText(r, lang))}`);
   }
-  return lines.join('\n');
+  return terminalText(lines.join('\n'));
 }
 
 export function failingMarkdown(list: FailingEntry[], kind: 'website' | 'newmedia' | undefined, lang: Lang): string {
   const rows = failingCells(list, lang).map((r) => r.map((c) => String(c)));
-  return `### ${failingTitle(kind, lang)}\n\n${list.length ? markdownTable(failingHeaders(lang), rows, 99) : lang === 'zh' ? '无。' : 'None.'}\n`;
+  return `### ${mdText(failingTitle(kind, lang), false)}\n\n${list.length ? markdownTable(failingHeaders(lang), rows, 99) : lang === 'zh' ? '无。' : 'None.'}\n`;
 }
 
 export function failingCsv(list: FailingEntry[], lang: Lang): Buffer {
-  return csvWithBom([failingHeaders(lang), ...failingCells(list, lang)]);
+  return toCsv([failingHeaders(lang), ...failingCells(list, lang)]);
 }
 
 function fixHeaders(lang: Lang): string[] {
@@ -90,22 +94,27 @@ export function fixTitle(lang: Lang): string {
   return lang === 'zh' ? '整改清单' : 'Problems to fix, per owner unit';
 }
 
-export function fixMarkdown(owners: FixOwner[], lang: Lang): string {
-  const out = [`## ${fixTitle(lang)}`, ''];
+/** The 整改清单 as Markdown (`md`) or plain text: the same lines, values escaped for the one or the other. */
+function fixLines(owners: FixOwner[], lang: Lang, md: boolean): string {
+  // Every value follows a heading mark or other text on its line: no block can open there.
+  const v = md ? (x: string) => mdText(x, false) : terminalCell;
+  const code = md ? mdCode : terminalCell;
+  const h = (level: number) => (md ? `${'#'.repeat(level)} ` : '');
+  const out = [`${h(2)}${fixTitle(lang)}`, ''];
   if (!owners.length) out.push(lang === 'zh' ? '未发现需要整改的问题。' : 'No problem to fix.');
   for (const o of owners) {
-    out.push(`### ${o.owner}`, '');
+    out.push(`${h(3)}${v(o.owner)}`, '');
     for (const s of o.sites) {
-      out.push(`#### ${s.site.name ?? s.site.id}（${s.site.url}）— ${label(s.verdict === 'pass' ? 'verdict_pass' : 'verdict_fail', lang)}，${lang === 'zh' ? '得分' : 'score'} ${s.score}`, '');
+      out.push(`${h(4)}${v(s.site.name ?? s.site.id)}（${v(s.site.url)}）— ${label(s.verdict === 'pass' ? 'verdict_pass' : 'verdict_fail', lang)}，${lang === 'zh' ? '得分' : 'score'} ${s.score}`, '');
       for (const it of s.items) {
         const sev = `${it.tier === 'suspected' ? (lang === 'zh' ? '疑似·' : 'suspected·') : ''}${SEV[it.severity][lang]}`;
-        out.push(`- [${sev}${it.rule ? ` ${it.rule}` : ''}] ${lang === 'zh' ? it.message : it.messageEn}`);
+        out.push(`- ${md ? '\\[' : '['}${sev}${it.rule ? ` ${it.rule}` : ''}${md ? '\\]' : ']'} ${v(lang === 'zh' ? it.message : it.messageEn)}`);
         const ev = [
-          `${lang === 'zh' ? '页面' : 'page'}: ${it.url}`,
-          it.target && it.target !== it.url ? `${lang === 'zh' ? '对象' : 'target'}: ${it.target}` : '',
-          it.evidence.location ? `${lang === 'zh' ? '位置' : 'where'}: \`${String(it.evidence.location).replace(/`/g, "'")}\`` : '',
-          it.evidence.snippet ? `${lang === 'zh' ? '原文' : 'snippet'}: “${String(it.evidence.snippet).slice(0, 120)}”` : '',
-          it.evidence.expected || it.evidence.actual ? `${lang === 'zh' ? '应为' : 'expected'} ${it.evidence.expected ?? '-'}，${lang === 'zh' ? '实际' : 'seen'} ${it.evidence.actual ?? '-'}` : '',
+          `${lang === 'zh' ? '页面' : 'page'}: ${v(it.url)}`,
+          it.target && it.target !== it.url ? `${lang === 'zh' ? '对象' : 'target'}: ${v(it.target)}` : '',
+          it.evidence.location ? `${lang === 'zh' ? '位置' : 'where'}: ${code(String(it.evidence.location))}` : '',
+          it.evidence.snippet ? `${lang === 'zh' ? '原文' : 'snippet'}: “${v(String(it.evidence.snippet).slice(0, 120))}”` : '',
+          it.evidence.expected || it.evidence.actual ? `${lang === 'zh' ? '应为' : 'expected'} ${v(String(it.evidence.expected ?? '-'))}，${lang === 'zh' ? '实际' : 'seen'} ${v(String(it.evidence.actual ?? '-'))}` : '',
         ].filter(Boolean);
         out.push(`  - ${ev.join('；')}`);
       }
@@ -115,12 +124,16 @@ export function fixMarkdown(owners: FixOwner[], lang: Lang): string {
   return out.join('\n') + '\n';
 }
 
+export function fixMarkdown(owners: FixOwner[], lang: Lang): string {
+  return fixLines(owners, lang, true);
+}
+
 export function fixText(owners: FixOwner[], lang: Lang): string {
-  return fixMarkdown(owners, lang).replace(/^#+ /gm, '').replace(/\*\*/g, '');
+  return terminalText(fixLines(owners, lang, false));
 }
 
 export function fixCsv(owners: FixOwner[], lang: Lang): Buffer {
-  return csvWithBom([fixHeaders(lang), ...fixCells(owners, lang)]);
+  return toCsv([fixHeaders(lang), ...fixCells(owners, lang)]);
 }
 
 function changesHeaders(lang: Lang): string[] {
@@ -146,15 +159,15 @@ function changesSummary(r: ChangesReport, lang: Lang): string {
 }
 
 export function changesText(r: ChangesReport, lang: Lang): string {
-  return [changesTitle(lang), changesSummary(r, lang), '', textGrid(changesHeaders(lang), changesCells(r, lang), 5)].join('\n');
+  return terminalText([changesTitle(lang), changesSummary(r, lang), '', textGrid(changesHeaders(lang), changesCells(r, lang), 5)].join('\n'));
 }
 
 export function changesMarkdown(r: ChangesReport, lang: Lang): string {
-  const out = [`## ${changesTitle(lang)}`, '', changesSummary(r, lang), '', markdownTable(changesHeaders(lang), changesCells(r, lang), 5), ''];
+  const out = [`## ${mdText(changesTitle(lang), false)}`, '', mdText(changesSummary(r, lang)), '', markdownTable(changesHeaders(lang), changesCells(r, lang), 5), ''];
   for (const s of r.sites) {
     if (!s.new.length && !s.fixed.length && !s.persisting.length) continue;
-    out.push(`### ${s.site.name ?? s.site.id}`, '');
-    const list = (name: string, fs: typeof s.new) => fs.forEach((f) => out.push(`- ${name}：${lang === 'zh' ? f.message : f.messageEn}${f.target ? `（${f.target}）` : ''}`));
+    out.push(`### ${mdText(s.site.name ?? s.site.id, false)}`, '');
+    const list = (name: string, fs: typeof s.new) => fs.forEach((f) => out.push(`- ${name}：${mdText(lang === 'zh' ? f.message : f.messageEn, false)}${f.target ? `（${mdText(f.target, false)}）` : ''}`));
     list(lang === 'zh' ? '新增' : 'new', s.new);
     list(lang === 'zh' ? '已整改' : 'fixed', s.fixed);
     list(lang === 'zh' ? '仍存在' : 'persisting', s.persisting);
@@ -164,21 +177,21 @@ export function changesMarkdown(r: ChangesReport, lang: Lang): string {
 }
 
 export function changesCsv(r: ChangesReport, lang: Lang): Buffer {
-  return csvWithBom([changesHeaders(lang), ...changesCells(r, lang)]);
+  return toCsv([changesHeaders(lang), ...changesCells(r, lang)]);
 }
 
 /** A simple bordered sheet with a title row, for the lists. */
 function addListSheet(wb: ExcelJS.Workbook, name: string, title: string, headers: string[], rows: Array<Array<string | number>>, widths: number[]): void {
   const ws = wb.addWorksheet(name);
   ws.columns = widths.map((width) => ({ width }));
-  const t = ws.addRow([title]);
+  const t = ws.addRow(xlsxValues([title]));
   ws.mergeCells(t.number, 1, t.number, headers.length);
   t.font = { name: '宋体', size: 14, bold: true };
   t.alignment = { horizontal: 'center' };
-  const h = ws.addRow(headers);
+  const h = ws.addRow(xlsxValues(headers));
   h.font = { bold: true };
   for (const r of rows) {
-    const row = ws.addRow(r);
+    const row = ws.addRow(xlsxValues(r));
     row.alignment = { vertical: 'top', wrapText: true };
   }
   ws.views = [{ state: 'frozen', ySplit: h.number }];

@@ -11,6 +11,7 @@ import { tableCells, tableHeaders, tableTitle, type QuarterTable } from '../roll
 import { quarterLabel, type Quarter } from '../run/quarter.js';
 import { platformLabel } from '../registry/fields.js';
 import { reasonText } from './lists.js';
+import { mdText } from './markdown.js';
 import { attachmentLabel, markdownTable, type Lang } from './tables.js';
 
 export interface NoticeInput {
@@ -127,12 +128,13 @@ export function noticeMarkdown(blocks: Block[], q: Quarter, lang: Lang): string 
   const out: string[] = [];
   for (const b of blocks) {
     if (b.type !== 'bullet' && out[out.length - 1]?.startsWith('- ')) out.push('');
-    if (b.type === 'title') out.push(`# ${b.text}`, '');
-    else if (b.type === 'heading') out.push(`## ${b.text}`, '');
-    else if (b.type === 'para') out.push(b.text, '');
-    else if (b.type === 'bullet') out.push(`- ${b.text.replace(/^\d+\.\s*/, '')}`);
+    // Block texts quote registry names and crawled messages: escaped by the one Markdown helper.
+    if (b.type === 'title') out.push(`# ${mdText(b.text, false)}`, '');
+    else if (b.type === 'heading') out.push(`## ${mdText(b.text, false)}`, '');
+    else if (b.type === 'para') out.push(mdText(b.text), '');
+    else if (b.type === 'bullet') out.push(`- ${mdText(b.text.replace(/^\d+\.\s*/, ''))}`);
     else {
-      out.push('---', '', `**${b.label}**`, '', `### ${tableTitle(b.table.kind, q, lang)}`, '', markdownTable(tableHeaders(b.table.kind, lang), tableCells(b.table, lang)), '');
+      out.push('---', '', `**${mdText(b.label, false)}**`, '', `### ${mdText(tableTitle(b.table.kind, q, lang), false)}`, '', markdownTable(tableHeaders(b.table.kind, lang), tableCells(b.table, lang)), '');
     }
   }
   return out.join('\n').replace(/\n{3,}/g, '\n\n');

@@ -3,6 +3,7 @@ import type { Lang } from '../checks/api.js';
 import type { Rules } from '../config.js';
 import { t } from '../i18n.js';
 import type { Finding, SiteResult } from '../types.js';
+import { terminalCell, terminalText } from './terminal.js';
 
 /** The JSON contract documented in the README ("JSON output"). */
 export function siteResultJson(r: SiteResult, lang: Lang = 'zh') {
@@ -42,13 +43,15 @@ function findingLine(f: Finding, lang: Lang, rules: Rules): string[] {
   const tier = f.tier === 'suspected' ? `${t('tier_suspected', lang)}·` : '';
   const pts = f.severity === 'deduction' && f.points !== undefined ? ` −${f.points}${lang === 'zh' ? t('points', lang) : ''}` : '';
   const rule = f.rule ? ` ${f.rule}${rules.indicators[f.rule] ? ' ' + rules.indicators[f.rule].title[lang] : ''}` : '';
-  const lines = [`    [${tier}${sev}${rule}${pts}] ${lang === 'en' ? f.messageEn : f.message}`];
-  const where = [f.url !== f.target ? f.url : '', f.evidence.location ?? ''].filter(Boolean).join('  ');
-  if (where) lines.push(`        ${t('where', lang)}: ${where}${f.evidence.snippet ? `  “${String(f.evidence.snippet).slice(0, 60)}”` : ''}`);
+  // Crawled values stay on their line (terminalCell); the whole report is cleaned again at the end.
+  const c = (v: unknown) => terminalCell(String(v));
+  const lines = [`    [${tier}${sev}${rule}${pts}] ${c(lang === 'en' ? f.messageEn : f.message)}`];
+  const where = [f.url !== f.target ? f.url : '', f.evidence.location ?? ''].filter(Boolean).map(c).join('  ');
+  if (where) lines.push(`        ${t('where', lang)}: ${where}${f.evidence.snippet ? `  “${c(String(f.evidence.snippet).slice(0, 60))}”` : ''}`);
   if (f.evidence.expected || f.evidence.actual) {
-    lines.push(`        ${t('expected', lang)}: ${f.evidence.expected ?? '-'}  ${t('actual', lang)}: ${f.evidence.actual ?? '-'}`);
+    lines.push(`        ${t('expected', lang)}: ${c(f.evidence.expected ?? '-')}  ${t('actual', lang)}: ${c(f.evidence.actual ?? '-')}`);
   }
-  if (typeof f.evidence.screenshot === 'string') lines.push(`        ${lang === 'en' ? 'screenshot' : '截图'}: ${f.evidence.screenshot}`);
+  if (typeof f.evidence.screenshot === 'string') lines.push(`        ${lang === 'en' ? 'screenshot' : '截图'}: ${c(f.evidence.screenshot)}`);
   return lines;
 }
 
@@ -78,5 +81,5 @@ export function siteResultText(r: SiteResult, lang: Lang, rules: Rules, titles: 
   out.push(
     `${t('stats', lang)}: ${t('pages', lang)} ${r.stats.pages}, ${t('links', lang)} ${r.stats.links}, ${t('duration', lang)} ${(r.stats.durationMs / 1000).toFixed(1)} ${t('seconds', lang)}`,
   );
-  return out.join('\n');
+  return terminalText(out.join('\n'));
 }

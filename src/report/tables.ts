@@ -3,11 +3,13 @@
  * two columns), Markdown, CSV (UTF-8 with BOM and CRLF, so Excel and WPS open it in Chinese), XLSX (the
  * attachment label, the title row merged over the table, borders, column widths) and JSON.
  */
-import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
 import stringWidth from 'string-width';
 import type { Quarter } from '../run/quarter.js';
 import { CN_ATTACHMENT, tableCells, tableHeaders, tableTitle, type QuarterTable } from '../rollup/tables.js';
+import { toCsv, toCsvSections, type CsvCell } from './csv.js';
+import { mdText } from './markdown.js';
+import { terminalCell, terminalText } from './terminal.js';
 
 export type Lang = 'zh' | 'en';
 
@@ -19,11 +21,12 @@ function pad(s: string, width: number, right: boolean): string {
 
 /** Aligned plain-text grid (first two columns left-aligned unless `rightFrom` says otherwise). */
 export function textGrid(headers: string[], rows: Array<Array<string | number>>, rightFrom = 2): string {
-  const all = [headers, ...rows.map((r) => r.map(String))];
+  // Registry names and crawled text reach the terminal here: no escape sequences, one line per cell.
+  const all = [headers.map(terminalCell), ...rows.map((r) => r.map(terminalCell))];
   const widths = headers.map((_, j) => Math.max(...all.map((r) => stringWidth(String(r[j] ?? '')))));
-  const fmt = (r: Array<string | number>) => r.map((c, j) => pad(String(c ?? ''), widths[j], j >= rightFrom)).join('  ').trimEnd();
+  const fmt = (r: string[]) => r.map((c, j) => pad(c ?? '', widths[j], j >= rightFrom)).join('  ').trimEnd();
   const rule = '-'.repeat(widths.reduce((s, w) => s + w, 0) + 2 * (widths.length - 1));
-  return [fmt(headers), rule, ...rows.map(fmt)].join('\n');
+  return [fmt(all[0]), rule, ...all.slice(1).map(fmt)].join('\n');
 }
 
 function notes(t: QuarterTable, lang: Lang): string[] {
@@ -40,33 +43,51 @@ export function attachmentLabel(t: QuarterTable, lang: Lang): string {
 
 export function tableText(t: QuarterTable, q: Quarter, lang: Lang): string {
   const title = `${attachmentLabel(t, lang)}  ${tableTitle(t.kind, q, lang)}`;
-  return [title, '', textGrid(tableHeaders(t.kind, lang), tableCells(t, lang)), ...notes(t, lang)].join('\n');
+  return terminalText([title, '', textGrid(tableHeaders(t.kind, lang), tableCells(t, lang)), ...notes(t, lang)].join('\n'));
 }
 
-function mdCell(v: string | number): string {
-  return String(v).replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
-
-export function markdownTable(headers: string[], rows: Array<Array<string | number>>, rightFrom = 2): string {
+/** A Markdown table; every cell escaped (`mdText`); `boldLast`: the last row (合计) in bold. */
+export function markdownTable(headers: string[], rows: Array<Array<string | number>>, rightFrom = 2, boldLast = false): string {
+  const cell = (c: string | number, bold: boolean) => (bold && c !== '' ? `**${mdText(c, false)}**` : mdText(c, false));
   return [
-    `| ${headers.map(mdCell).join(' | ')} |`,
+    `| ${headers.map((h) => mdText(h, false)).join(' | ')} |`,
     `| ${headers.map((_, j) => (j >= rightFrom ? '---:' : '---')).join(' | ')} |`,
-    ...rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`),
+    ...rows.map((r, i) => `| ${r.map((c) => cell(c, boldLast && i === rows.length - 1)).join(' | ')} |`),
   ].join('\n');
 }
 
 export function tableMarkdown(t: QuarterTable, q: Quarter, lang: Lang): string {
-  const rows = tableCells(t, lang).map((r, i, all) => (i === all.length - 1 ? r.map((c) => (c === '' ? '' : `**${c}**`)) : r));
-  return [`**${attachmentLabel(t, lang)}**`, '', `### ${tableTitle(t.kind, q, lang)}`, '', markdownTable(tableHeaders(t.kind, lang), rows), ...notes(t, lang).map((n) => `\n${n}`)].join('\n') + '\n';
+  return (
+    [`**${mdText(attachmentLabel(t, lang), false)}**`, '', `### ${mdText(tableTitle(t.kind, q, lang), false)}`, '', markdownTable(tableHeaders(t.kind, lang), tableCells(t, lang), 2, true), ...notes(t, lang).map((n) => `\n${mdText(n)}`)].join('\n') +
+    '\n'
+  );
 }
 
-/** CSV with a UTF-8 BOM and CRLF line ends (what Excel and WPS expect). */
-export function csvWithBom(rows: Array<Array<string | number>>): Buffer {
-  return Buffer.from(stringifyCsv(rows, { bom: true, record_delimiter: 'windows' }), 'utf8');
+/** CSV through the one output layer (src/report/csv.ts): BOM, CRLF, quoting, formulas neutralised. */
+export function csvWithBom(rows: ReadonlyArray<ReadonlyArray<CsvCell>>): Buffer {
+  return toCsv(rows);
+}
+
+/** Header and rows of an attachment table as CSV records. */
+export function tableCsvRows(t: QuarterTable, lang: Lang): Array<Array<string | number>> {
+  return [tableHeaders(t.kind, lang), ...tableCells(t, lang)];
+}
+
+/** Several attachment tables in one CSV: one BOM, an empty record between them. */
+export function tablesCsv(ts: QuarterTable[], lang: Lang): Buffer {
+  return toCsvSections(ts.map((t) => tableCsvRows(t, lang)));
 }
 
 export function tableCsv(t: QuarterTable, lang: Lang): Buffer {
-  return csvWithBom([tableHeaders(t.kind, lang), ...tableCells(t, lang)]);
+  return toCsv(tableCsvRows(t, lang));
+}
+
+/**
+ * Values of one spreadsheet row: numbers and text only, so no value can become a formula, a hyperlink
+ * or rich text (exceljs writes a string as a string cell, however it begins; an object could be a formula).
+ */
+export function xlsxValues(r: ReadonlyArray<unknown>): Array<string | number | null> {
+  return r.map((v) => (v === null || v === undefined || v === '' ? null : typeof v === 'number' && Number.isFinite(v) ? v : String(v)));
 }
 
 export function tableJson(t: QuarterTable, q: Quarter, lang: Lang) {
@@ -100,14 +121,14 @@ export function addTableSheet(wb: ExcelJS.Workbook, t: QuarterTable, q: Quarter,
   const ws = wb.addWorksheet(attachmentLabel(t, lang), { pageSetup: { paperSize: 9, orientation: 'portrait', fitToPage: true, fitToWidth: 1, fitToHeight: 0 } });
   const headers = tableHeaders(t.kind, lang);
   ws.columns = TABLE_COLUMN_WIDTHS.map((width) => ({ width }));
-  const label = ws.addRow([attachmentLabel(t, lang)]);
+  const label = ws.addRow(xlsxValues([attachmentLabel(t, lang)]));
   label.font = { name: '黑体', size: 14 };
-  const title = ws.addRow([tableTitle(t.kind, q, lang)]);
+  const title = ws.addRow(xlsxValues([tableTitle(t.kind, q, lang)]));
   ws.mergeCells(title.number, 1, title.number, headers.length);
   title.height = 30;
   title.font = { name: '宋体', size: 16, bold: true };
   title.alignment = { horizontal: 'center', vertical: 'middle' };
-  const head = ws.addRow(headers);
+  const head = ws.addRow(xlsxValues(headers));
   head.height = 32;
   head.font = { name: '黑体', size: 11 };
   head.eachCell((c) => {
@@ -117,7 +138,7 @@ export function addTableSheet(wb: ExcelJS.Workbook, t: QuarterTable, q: Quarter,
   const cells = tableCells(t, lang);
   cells.forEach((r, i) => {
     const isTotal = i === cells.length - 1;
-    const row = ws.addRow(r.map((c, j) => (j === 5 ? Number(c) : c === '' ? null : c)));
+    const row = ws.addRow(xlsxValues(r.map((c, j) => (j === 5 ? Number(c) : c))));
     row.font = { name: '宋体', size: 11, bold: isTotal };
     for (let j = 1; j <= headers.length; j++) {
       const c = row.getCell(j);
@@ -125,7 +146,7 @@ export function addTableSheet(wb: ExcelJS.Workbook, t: QuarterTable, q: Quarter,
       c.alignment = { horizontal: 'center', vertical: 'middle' };
     }
   });
-  for (const n of notes(t, lang)) ws.addRow([n]).font = { size: 10, italic: true };
+  for (const n of notes(t, lang)) ws.addRow(xlsxValues([n])).font = { size: 10, italic: true };
   ws.views = [{ state: 'frozen', ySplit: head.number }];
   return ws;
 }

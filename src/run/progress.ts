@@ -5,6 +5,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { Lang } from '../checks/api.js';
+import { terminalCell } from '../report/terminal.js';
 import type { RunCounts, RunEvent } from './runner.js';
 
 export function formatDuration(ms: number, lang: Lang): string {
@@ -70,7 +71,7 @@ export function progressReporter(opts: { stream?: NodeJS.WriteStream; lang: Lang
         lang === 'zh'
           ? `检查批次 ${e.runId}（检查日期 ${e.asOf}）：共 ${e.counts.total} 个网站和账号，${e.resumed ? `继续未完成的 ${e.pending} 个` : `待检查 ${e.pending} 个`}`
           : `run ${e.runId} (as of ${e.asOf}): ${e.counts.total} sites and accounts, ${e.resumed ? `resuming ${e.pending} unfinished` : `${e.pending} to check`}`;
-      stream.write(head + '\n');
+      stream.write(terminalCell(head) + '\n');
       if (tty && e.pending > 0) {
         bar = new cliProgress.SingleBar(
           { stream, format: `{bar} {percentage}% | {text}`, hideCursor: true, clearOnComplete: false, barsize: 24, fps: 5 },

@@ -32,7 +32,21 @@ import type { PageCtx } from './layout.js';
 import { allowListPage, errorPage, loginPage, runPage, runsPage, siteHref, sitesPage, sitePage, siteStatus, type SiteFilters } from './pages.js';
 import { mountQueues, QUEUES_PREFIX, type MountedQueues } from './queues.js';
 import { InProcessRechecker, type Rechecker } from './recheck.js';
-import { assertListenSafe, AUTH_COOKIE, cookieSecret, CSRF_COOKIE, safeNext, sameOrigin, setSecurityHeaders, tokenMatches } from './security.js';
+import { escapeHtml } from './html.js';
+import {
+  assertListenSafe,
+  AUTH_COOKIE,
+  cookieSecret,
+  cookieText,
+  CSRF_COOKIE,
+  headerSafe,
+  HostPolicy,
+  LoginLimiter,
+  safeNext,
+  sameOrigin,
+  setSecurityHeaders,
+  tokenMatches,
+} from './security.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** src/server/static, from sources and from dist/src/server alike. */
@@ -58,6 +72,13 @@ export interface ServeOptions {
   queueNames?: string[];
   /** Trust X-Forwarded-* (behind a TLS-terminating proxy: HSTS and Secure cookies follow the original scheme). */
   trustProxy?: boolean;
+  /**
+   * Host names the server is reached by besides the loopback names, the listen address and the config's
+   * `serve.publicHosts` (`NAME` or `NAME:PORT`): requests naming any other host get 421 (DNS rebinding).
+   */
+  publicHosts?: string[];
+  /** Wrong tokens (login form and Bearer together) per address before a lock-out, and the window (default 10 in 10 minutes). */
+  loginLimit?: { max?: number; windowMs?: number };
   logger?: boolean;
 }
 
@@ -65,6 +86,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     lang: Lang;
     t: T;
+    /** The access token was presented (Bearer) or a login cookie is valid; set once per request. */
+    authOk: boolean;
   }
 }
 
@@ -72,6 +95,8 @@ const ONE_DAY = 24 * 3600;
 
 export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
   assertListenSafe(o.host, o.token);
+  const hosts = new HostPolicy(o.host, [...(o.config.serve?.publicHosts ?? []), ...(o.publicHosts ?? [])]);
+  const limiter = new LoginLimiter(o.loginLimit?.max, o.loginLimit?.windowMs);
   const ownDb = typeof o.db === 'string';
   const db = typeof o.db === 'string' ? openDb(o.db) : o.db;
   const rules = o.config.rules;
@@ -95,11 +120,26 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
 
   app.decorateRequest('lang', 'zh');
   app.decorateRequest('t', null as unknown as T);
+  app.decorateRequest('authOk', false);
 
-  const authed = (req: FastifyRequest): boolean => {
+  const tooMany = (reply: FastifyReply) => reply.code(429).header('cache-control', 'no-store').header('retry-after', String(Math.ceil(limiter.windowMs / 1000))).type('text/plain; charset=utf-8').send('429 too many wrong tokens from this address; wait 10 minutes (错误令牌次数过多，请稍后再试)\n');
+
+  /**
+   * Whether the request carries the access token. A Bearer header is an attempt like the login form's:
+   * a wrong one counts in the same limiter, and a locked-out address is refused even with the right one.
+   * Returns 'locked' when the address is locked out.
+   */
+  const authenticate = (req: FastifyRequest): boolean | 'locked' => {
     if (!o.token) return true;
     const auth = req.headers.authorization;
-    if (auth?.startsWith('Bearer ') && tokenMatches(auth.slice(7), o.token)) return true;
+    if (typeof auth === 'string' && /^bearer /i.test(auth)) {
+      if (limiter.blocked(req.ip)) return 'locked';
+      if (tokenMatches(auth.slice(7), o.token)) {
+        limiter.reset(req.ip);
+        return true;
+      }
+      limiter.fail(req.ip);
+    }
     const c = req.cookies[AUTH_COOKIE];
     if (!c) return false;
     const u = req.unsignCookie(c);
@@ -108,8 +148,14 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
 
   const isPublic = (p: string) => p === '/login' || p === '/healthz' || p === '/favicon.ico' || p.startsWith('/static/');
 
+  const MISDIRECTED = `<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>421</title></head><body><h1>421</h1><p>${escapeHtml('此地址不由本服务器提供。请使用 govcheck serve 启动时显示的地址，或以 --public-host 配置对外名称。')}</p><p>${escapeHtml('Misdirected request: this server does not answer for that host name. Use the address govcheck serve printed, or configure the name with --public-host.')}</p></body></html>\n`;
+
   app.addHook('onRequest', async (req, reply) => {
     setSecurityHeaders(req, reply, QUEUES_PREFIX);
+    // DNS rebinding: a page of evil.example whose name now resolves to 127.0.0.1 sends Host: evil.example.
+    if (!hosts.allows(req.headers.host, req.socket?.localPort)) {
+      return reply.code(421).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(MISDIRECTED);
+    }
     const url = new URL(req.url, 'http://x');
     const q = url.searchParams.get('lang');
     const fromCookie = req.cookies.govcheck_lang;
@@ -117,7 +163,10 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
     if ((q === 'zh' || q === 'en') && q !== fromCookie) reply.setCookie('govcheck_lang', q, { path: '/', sameSite: 'strict', httpOnly: true, secure: 'auto', maxAge: 365 * ONE_DAY });
     req.lang = lang;
     req.t = translator(lang);
-    if (!isPublic(url.pathname) && !authed(req)) {
+    const auth = authenticate(req);
+    if (auth === 'locked') return tooMany(reply);
+    req.authOk = auth;
+    if (!isPublic(url.pathname) && !req.authOk) {
       if (req.method === 'GET' || req.method === 'HEAD') {
         if (url.pathname.startsWith(QUEUES_PREFIX + '/api')) return reply.code(401).send({ error: 'unauthorized' });
         return reply.code(303).redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`);
@@ -129,7 +178,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
   // Every state-changing request: same origin, and (outside Bull Board's own API) a valid CSRF token.
   app.addHook('preHandler', (req, reply, done) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return done();
-    if (!sameOrigin(req)) {
+    if (!sameOrigin(req, hosts)) {
       reply.code(403);
       return done(Object.assign(new Error('cross-origin request refused'), { statusCode: 403, code: 'GOVCHECK_CROSS_ORIGIN' }));
     }
@@ -159,7 +208,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
       csrf: () => (token ??= reply.generateCsrf()),
       authRequired: !!o.token,
       queues: queuesMounted,
-      reviewer: typeof req.cookies.govcheck_reviewer === 'string' ? req.cookies.govcheck_reviewer.slice(0, 100) : '',
+      reviewer: typeof req.cookies.govcheck_reviewer === 'string' ? cookieText(req.cookies.govcheck_reviewer, 100) : '',
     };
   };
 
@@ -197,31 +246,31 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
   app.get('/healthz', (_req, reply) => reply.type('text/plain').send('ok\n'));
 
   // ------------------------------------------------------------ login
-  const failures = new Map<string, { n: number; since: number }>();
+  // Every redirect goes through here: a Location built from stored ids or client input never throws.
+  const redirect = (reply: FastifyReply, to: string) => reply.code(303).redirect(headerSafe(to));
+  const nextOf = (v: unknown) => safeNext(Array.isArray(v) ? v[0] : v);
   app.get('/login', (req, reply) => {
-    const next = safeNext((req.query as Record<string, string>).next);
-    if (!o.token || authed(req)) return reply.code(303).redirect(next);
+    const next = nextOf((req.query as Record<string, unknown>).next);
+    if (!o.token || req.authOk) return redirect(reply, next);
     return sendPage(reply, loginPage(ctxOf(req, reply), next));
   });
   app.post('/login', (req, reply) => {
-    const body = (req.body ?? {}) as Record<string, string>;
-    const next = safeNext(body.next);
-    if (!o.token) return reply.code(303).redirect(next);
-    const f = failures.get(req.ip);
-    if (f && Date.now() - f.since < 10 * 60_000 && f.n >= 10) return reply.code(429).type('text/plain; charset=utf-8').send('too many attempts; wait 10 minutes\n');
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const next = nextOf(body.next);
+    if (!o.token) return redirect(reply, next);
+    // The same limiter as Bearer tokens (authenticate above).
+    if (limiter.blocked(req.ip)) return tooMany(reply);
     if (!tokenMatches(body.token, o.token)) {
-      const cur = f && Date.now() - f.since < 10 * 60_000 ? f : { n: 0, since: Date.now() };
-      cur.n++;
-      failures.set(req.ip, cur);
+      limiter.fail(req.ip);
       return sendPage(reply, loginPage(ctxOf(req, reply), next, true), 401);
     }
-    failures.delete(req.ip);
+    limiter.reset(req.ip);
     reply.setCookie(AUTH_COOKIE, 'ok', { path: '/', sameSite: 'strict', httpOnly: true, signed: true, secure: 'auto', maxAge: 12 * 3600 });
-    return reply.code(303).redirect(next);
+    return redirect(reply, next);
   });
   app.post('/logout', (_req, reply) => {
     reply.clearCookie(AUTH_COOKIE, { path: '/' });
-    return reply.code(303).redirect('/login');
+    return redirect(reply, '/login');
   });
 
   // ------------------------------------------------------------ pages
@@ -355,7 +404,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
 
   // ------------------------------------------------------------ actions
   const rememberReviewer = (reply: FastifyReply, name: string) =>
-    reply.setCookie('govcheck_reviewer', name.slice(0, 100), { path: '/', sameSite: 'strict', httpOnly: true, secure: 'auto', maxAge: 365 * ONE_DAY });
+    reply.setCookie('govcheck_reviewer', cookieText(name, 100), { path: '/', sameSite: 'strict', httpOnly: true, secure: 'auto', maxAge: 365 * ONE_DAY });
 
   const findingOr404 = (id: string) => {
     const f = /^\d{1,15}$/.test(id) ? findingById(db, Number(id)) : undefined;
@@ -370,7 +419,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
     if (!REVIEW_STATUSES.includes(status)) throw new ReviewError(`unknown review status: ${String(body.status)}`);
     addReview(db, { findingId: f.id, status, comment: String(body.comment ?? ''), reviewer: String(body.reviewer ?? ''), rules });
     rememberReviewer(reply, String(body.reviewer ?? '').trim());
-    return reply.code(303).redirect(`${siteHref(f.run_id, f.site_id)}?done=reviewed#f-${f.id}`);
+    return redirect(reply, `${siteHref(f.run_id, f.site_id)}?done=reviewed#f-${f.id}`);
   });
 
   app.post('/findings/:id/allow-list', (req, reply) => {
@@ -378,7 +427,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
     const body = (req.body ?? {}) as Record<string, string>;
     addAllowListEntry(db, { findingId: f.id, allSites: body.scope === 'all', comment: String(body.comment ?? ''), reviewer: String(body.reviewer ?? ''), rules });
     rememberReviewer(reply, String(body.reviewer ?? '').trim());
-    return reply.code(303).redirect(`${siteHref(f.run_id, f.site_id)}?done=allowed#f-${f.id}`);
+    return redirect(reply, `${siteHref(f.run_id, f.site_id)}?done=allowed#f-${f.id}`);
   });
 
   app.get('/allow-list', (req, reply) => {
@@ -396,7 +445,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
   app.post('/allow-list/:id/remove', (req, reply) => {
     const id = (req.params as { id: string }).id;
     if (!/^\d{1,15}$/.test(id) || !removeAllowListEntry(db, Number(id), { rules })) throw Object.assign(new Error('no such entry'), { statusCode: 404 });
-    return reply.code(303).redirect('/allow-list?done=removed');
+    return redirect(reply, '/allow-list?done=removed');
   });
 
   app.post('/runs/:runId/sites/:siteId/recheck', async (req, reply) => {
@@ -419,7 +468,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
       checks = undefined;
     }
     await rechecker.submit({ runId, site, asOf: run.as_of, checks });
-    return reply.code(303).redirect(siteHref(runId, siteId));
+    return redirect(reply, siteHref(runId, siteId));
   });
 
   app.get('/findings/:id/screenshot', async (req, reply) => {
@@ -450,7 +499,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
     const body = await d.make(rr, req.lang);
     return reply
       .header('cache-control', 'no-store')
-      .header('content-disposition', `attachment; filename="${fileName(d, rr)}"`)
+      .header('content-disposition', `attachment; filename="${headerSafe(fileName(d, rr))}"`)
       .type(contentType(d.format))
       .send(body);
   });

@@ -5,6 +5,12 @@
  *   scripts may send `Authorization: Bearer <token>`;
  * - every state-changing request (POST) carries a CSRF token bound to a per-browser secret
  *   (@fastify/csrf-protection over a signed cookie) and must not come from another origin;
+ * - it answers only the host names it is meant to be reached by (loopback names with its port, the listen
+ *   address, `--public-host` names): a DNS-rebinding page that reaches it as `evil.example:PORT` gets 421;
+ *   the Origin / Referer of a state-changing request must name one of those hosts too;
+ * - wrong tokens count per address in one limiter, whether sent by the login form or as a Bearer header:
+ *   ten within ten minutes lock the address out (429) for the rest of the window;
+ * - after login only a path on this server is followed, normalised as a browser would read it;
  * - every response carries the headers our own `security-headers` check asks of government sites: CSP
  *   without inline script (scripts are external files), frame-ancestors 'none' and X-Frame-Options DENY,
  *   X-Content-Type-Options nosniff, Referrer-Policy, and HSTS when the request came over HTTPS.
@@ -100,25 +106,180 @@ export function setSecurityHeaders(req: FastifyRequest, reply: FastifyReply, que
   if (isHttps(req)) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
 }
 
-/** A redirect target given by the client: only a path on this server. */
+/** An error the server answers with a 400 page (the error handler renders it with the security headers). */
+export class BadRequestError extends Error {
+  readonly statusCode = 400;
+  constructor(message: string) {
+    super(message);
+    this.name = 'BadRequestError';
+  }
+}
+
+const NEXT_BASE = 'http://govcheck.invalid';
+
+/**
+ * A redirect target given by the client (`next` after login): only a path on this server. It is read as
+ * a browser reads a Location: TAB, CR and LF dropped, `\` taken as `/`; then anything that is not a path
+ * (`//host`, `/\host`, a scheme) gives `/`, and the rest is resolved against a fixed origin and must stay
+ * on it. The result is the normalised, percent-encoded path (ASCII: safe in a header). A value with NUL
+ * or a character beyond Latin-1 is refused with BadRequestError (400).
+ */
 export function safeNext(next: unknown): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || /[\r\n]/.test(next)) return '/';
-  return next;
+  if (typeof next !== 'string' || next === '') return '/';
+  if (/[\u0000\u0100-\uffff]/.test(next)) throw new BadRequestError('next: not a path on this server');
+  const s = next.replace(/[\t\r\n]/g, '').replace(/\\/g, '/');
+  if (!s.startsWith('/') || s.startsWith('//')) return '/';
+  let u: URL;
+  try {
+    u = new URL(s, `${NEXT_BASE}/`);
+  } catch {
+    return '/';
+  }
+  if (u.origin !== NEXT_BASE) return '/';
+  return u.pathname + u.search + u.hash;
 }
 
 /**
- * Requests that change state must come from this origin, as far as the browser says: the Origin header
- * when it names one, else Fetch Metadata (Sec-Fetch-Site). Clients that send neither (curl, scripts) still
- * need the CSRF token.
+ * A header value built from anything outside our control (ids from the store, names): never throws in
+ * `reply.header` / `reply.redirect`. Lone surrogates are replaced, then everything outside printable
+ * ASCII is percent-encoded (UTF-8).
  */
-export function sameOrigin(req: FastifyRequest): boolean {
+export function headerSafe(v: string): string {
+  return wellFormed(String(v)).replace(/[^\x21-\x7e]/gu, (c: string) => encodeURIComponent(c));
+}
+
+/** Lone UTF-16 surrogates (which encodeURIComponent refuses) replaced by U+FFFD. */
+export function wellFormed(s: string): string {
+  return s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
+/** Text for a cookie value (encoded by @fastify/cookie): well-formed, at most `max` code points. */
+export function cookieText(v: string, max: number): string {
+  return [...wellFormed(String(v))].slice(0, max).join('');
+}
+
+/** A host as Host / Origin / Referer name it: lower-case name ([v6] in brackets) and port ('' = default). */
+function parseHost(hostPort: string, scheme = 'http:'): { name: string; port: string } | undefined {
+  try {
+    const u = new URL(`${scheme}//${hostPort}/`);
+    if (u.username || u.password || u.pathname !== '/' || `${u.host}` === '') return undefined;
+    return { name: u.hostname.toLowerCase(), port: u.port };
+  } catch {
+    return undefined;
+  }
+}
+
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+const WILDCARD = new Set(['0.0.0.0', '::', '[::]', '']);
+
+/**
+ * The host names the server answers: loopback names (127.0.0.1, localhost, [::1]) on the port the
+ * request came in on, a concrete listen address, and the configured public names (`NAME` = any port,
+ * `NAME:PORT` = that port). Everything else — a DNS-rebinding attacker's `evil.example:PORT` — is refused.
+ */
+export class HostPolicy {
+  private readonly names: Array<{ name: string; port?: string }> = [];
+
+  constructor(listenHost: string, publicHosts: readonly string[] = []) {
+    for (const n of LOOPBACK_NAMES) this.names.push({ name: n, port: 'local' });
+    const h = listenHost.trim();
+    if (!WILDCARD.has(h)) {
+      const p = parseHost(net.isIPv6(h) ? `[${h}]` : h);
+      if (p) this.names.push({ name: p.name, port: 'local' });
+    }
+    for (const raw of publicHosts) {
+      const p = parseHost(raw.trim());
+      if (!p || !raw.trim()) throw new ServeConfigError(`--public-host ${JSON.stringify(raw)}: expected a host name, optionally with :PORT (e.g. review.example.gov.cn)`);
+      // NAME: any port (behind a proxy the Host has none); NAME:PORT: that port only.
+      this.names.push({ name: p.name, port: /:\d+$/.test(raw.trim()) ? p.port || '80' : undefined });
+    }
+  }
+
+  /** Public names configured (for the start-up message). */
+  get publicNames(): string[] {
+    return this.names.filter((n) => n.port !== 'local').map((n) => (n.port !== undefined ? `${n.name}:${n.port}` : n.name));
+  }
+
+  /**
+   * Whether `hostPort` (a Host header, or the host of an Origin/Referer URL) is one of ours. `localPort`:
+   * the port the connection came in on (unknown for injected test requests: any port then).
+   */
+  allows(hostPort: string | undefined, localPort: number | undefined, scheme = 'http:'): boolean {
+    if (!hostPort) return false;
+    const p = parseHost(hostPort, scheme);
+    if (!p) return false;
+    const defaultPort = scheme === 'https:' ? '443' : '80';
+    const port = p.port || defaultPort;
+    return this.names.some((n) => {
+      if (n.name !== p.name) return false;
+      if (n.port === undefined) return true;
+      if (n.port === 'local') return localPort === undefined || port === String(localPort);
+      return port === n.port;
+    });
+  }
+}
+
+/**
+ * Requests that change state must come from one of our origins, as far as the browser says: Fetch
+ * Metadata (Sec-Fetch-Site) when sent, the Origin header (`null` refused), else the Referer. Origin and
+ * Referer are compared with the allowed hosts, never with the request's own Host (which an attacker
+ * controls after DNS rebinding). Clients that send none (curl, scripts) still need the CSRF token.
+ */
+export function sameOrigin(req: FastifyRequest, hosts: HostPolicy): boolean {
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  const localPort = req.socket?.localPort;
   const origin = req.headers.origin;
-  if (!origin || origin === 'null') return true;
+  const from = origin !== undefined ? origin : req.headers.referer;
+  if (from === undefined) return true;
   try {
-    return new URL(origin).host === req.headers.host;
+    const u = new URL(from);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return false;
+    return hosts.allows(u.host, localPort, u.protocol);
   } catch {
     return false;
+  }
+}
+
+/**
+ * Wrong access tokens per client address — the login form and Bearer headers count together: `max`
+ * failures within `windowMs` lock the address out until the window (started by its first failure) ends.
+ * Bounded: at most `maxAddresses` are remembered (expired entries go first).
+ */
+export class LoginLimiter {
+  private readonly failures = new Map<string, { n: number; since: number }>();
+
+  constructor(
+    readonly max = 10,
+    readonly windowMs = 10 * 60_000,
+    private readonly maxAddresses = 10_000,
+  ) {}
+
+  private current(ip: string, now: number): { n: number; since: number } | undefined {
+    const f = this.failures.get(ip);
+    if (f && now - f.since >= this.windowMs) {
+      this.failures.delete(ip);
+      return undefined;
+    }
+    return f;
+  }
+
+  blocked(ip: string, now = Date.now()): boolean {
+    const f = this.current(ip, now);
+    return !!f && f.n >= this.max;
+  }
+
+  fail(ip: string, now = Date.now()): void {
+    const f = this.current(ip, now) ?? { n: 0, since: now };
+    f.n++;
+    if (!this.failures.has(ip) && this.failures.size >= this.maxAddresses) {
+      for (const [k, v] of this.failures) if (now - v.since >= this.windowMs) this.failures.delete(k);
+      if (this.failures.size >= this.maxAddresses) this.failures.delete(this.failures.keys().next().value!);
+    }
+    this.failures.set(ip, f);
+  }
+
+  reset(ip: string): void {
+    this.failures.delete(ip);
   }
 }

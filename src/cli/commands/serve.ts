@@ -13,6 +13,7 @@ interface ServeOptions extends CommonOptions {
   queue?: string[];
   evidenceDir?: string;
   trustProxy?: boolean;
+  publicHost?: string[];
   log?: boolean;
 }
 
@@ -31,6 +32,7 @@ export function register(program: Command): void {
     .option('--redis <url>', 'Redis URL: mount Bull Board under /admin/queues (env GOVCHECK_REDIS_URL)')
     .option('--queue <names>', 'queue names shown in Bull Board (default: the BullMQ queues found in Redis)', listArg)
     .option('--trust-proxy', 'behind a TLS-terminating proxy: trust X-Forwarded-Proto/For')
+    .option('--public-host <name>', 'a host name users reach the server by (NAME or NAME:PORT; repeatable; env GOVCHECK_SERVE_PUBLIC_HOSTS, config serve.publicHosts); other names get 421', (v: string, prev: string[] = []) => [...prev, v])
     .option('--allow-private-network', 're-checks may fetch loopback/private addresses (tests, intranet)')
     .option('--resolve <host:address>', 'pin a host name to an address for re-checks (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--log', 'log requests (pino, JSON on stdout)')
@@ -38,6 +40,8 @@ export function register(program: Command): void {
       // Reviewing needs results: a mistyped path is an error, not a new empty database.
       if (!existsSync(o.db)) throw new UsageError(`database not found: ${o.db} (give the --db of govcheck run or govcheck check)`);
       const token = o.token ?? process.env.GOVCHECK_SERVE_TOKEN ?? undefined;
+      // --public-host, else env GOVCHECK_SERVE_PUBLIC_HOSTS (comma-separated); config serve.publicHosts adds to them.
+      const extraHosts = o.publicHost ?? (process.env.GOVCHECK_SERVE_PUBLIC_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean);
       const config = configFrom(o);
       const groups = loadGroups({ groupsFile: o.groups, configFile: o.config });
       // The server (Fastify, its plugins, the pages) is loaded only for this command.
@@ -55,6 +59,7 @@ export function register(program: Command): void {
           redisUrl: o.redis ?? process.env.GOVCHECK_REDIS_URL ?? undefined,
           queueNames: o.queue,
           trustProxy: o.trustProxy,
+          publicHosts: extraHosts,
           logger: o.log,
         });
       } catch (e) {
@@ -69,6 +74,10 @@ export function register(program: Command): void {
         throw new UsageError(`cannot listen on ${o.host}:${o.port}: ${(e as Error).message}`);
       }
       process.stderr.write(`govcheck serve: listening on ${address}  database ${o.db}${token ? '  (access token required)' : isLoopbackHost(o.host) ? '  (loopback only)' : ''}\n`);
+      const publicHosts = [...config.serve.publicHosts, ...extraHosts];
+      if (publicHosts.length) process.stderr.write(`govcheck serve: also answering for ${publicHosts.join(', ')}\n`);
+      else if (!isLoopbackHost(o.host))
+        process.stderr.write(`govcheck serve: 未配置 --public-host：只响应本机名称和 ${o.host}；经域名或代理访问请加 --public-host NAME / no --public-host: only loopback names and ${o.host} are answered\n`);
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);

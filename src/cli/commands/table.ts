@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { RollupError } from '../../rollup/data.js';
 import { changesCsv, changesMarkdown, changesText, failingCsv, failingMarkdown, failingText, fixCsv, fixMarkdown, fixText, listsXlsx } from '../../report/lists.js';
-import { tableCsv, tableJson, tableMarkdown, tableText, tableXlsx } from '../../report/tables.js';
+import { tableJson, tableMarkdown, tablesCsv, tableText, tableXlsx } from '../../report/tables.js';
 import { langArg } from '../common.js';
 import { loadReport } from '../report-options.js';
 
@@ -56,7 +56,7 @@ export function register(program: Command): void {
       } else if (o.view === 'table') {
         if (o.format === 'json') body = JSON.stringify(o.kind === 'all' ? Object.fromEntries(kinds.map((k) => [k, tableJson(r.tables[k], r.quarter, lang)])) : tableJson(r.tables[kinds[0]], r.quarter, lang), null, 2) + '\n';
         // Both tables in one CSV: one BOM, a blank line between them.
-        else if (o.format === 'csv') body = Buffer.concat(kinds.flatMap((k, i) => (i === 0 ? [tableCsv(r.tables[k], lang)] : [Buffer.from('\r\n'), tableCsv(r.tables[k], lang).subarray(3)])));
+        else if (o.format === 'csv') body = tablesCsv(kinds.map((k) => r.tables[k]), lang);
         else if (o.format === 'md') body = kinds.map((k) => tableMarkdown(r.tables[k], r.quarter, lang)).join('\n');
         else body = kinds.map((k) => tableText(r.tables[k], r.quarter, lang)).join('\n\n') + '\n';
       } else if (o.view === 'failing') {
