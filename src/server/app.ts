@@ -157,6 +157,10 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
       return reply.code(421).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(MISDIRECTED);
     }
     const url = new URL(req.url, 'http://x');
+    // One reading of the path: the router matches the raw path, the access decision below reads the URL's
+    // path. A raw path that a browser would read otherwise (\ for /, dot segments, absolute form) could be
+    // public to one and protected to the other, so it is refused before either decides.
+    if (url.pathname !== req.url.split('?')[0]) return reply.code(400).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send('400 non-canonical path (路径不规范)\n');
     const q = url.searchParams.get('lang');
     const fromCookie = req.cookies.govcheck_lang;
     const lang: Lang = q === 'zh' || q === 'en' ? q : fromCookie === 'zh' || fromCookie === 'en' ? fromCookie : defaultLang;

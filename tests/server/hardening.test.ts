@@ -240,3 +240,23 @@ describe('wrong tokens: one lock-out for the login form and Bearer headers', () 
     }
   });
 });
+
+describe('one reading of the path for the router and the access decision', () => {
+  it('refuses paths that the URL parser and the router would read differently, before any access decision', async () => {
+    const app = await buildApp({ db: dbFile, host: '127.0.0.1', token: TOKEN, config, groups });
+    const p = portOf(await app.listen({ host: '127.0.0.1', port: 0 }));
+    try {
+      for (const raw of ['/static\\..\\runs', '/static/..\\runs', '/static/../runs', '/static/%2e%2e/runs', '/login/..', '/./runs', 'http://127.0.0.1/runs']) {
+        const r = await request(p, raw, { headers: { host: `127.0.0.1:${p}` } });
+        expect(r.status, raw).toBe(400);
+        expect(r.headers['x-frame-options'], raw).toBe('DENY');
+      }
+      // canonical paths still answer as before: public ones without a token, others send to the login form
+      expect((await request(p, '/static/app.css', { headers: { host: `127.0.0.1:${p}` } })).status).toBe(200);
+      expect((await request(p, '/allow-list', { headers: { host: `127.0.0.1:${p}` } })).status).toBe(303);
+      expect((await request(p, '/allow-list?lang=en', { headers: { host: `127.0.0.1:${p}`, authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
