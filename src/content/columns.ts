@@ -433,6 +433,7 @@ export async function discoverColumns(site: SiteArtifacts, o: DiscoverOptions): 
     }
   }
   const ignore = new Set(o.ignoreLinks.map(normalizeName));
+  const unreachable: Discovery['unreachable'] = [];
   const columns = new Map<string, Column>();
   // The home page: the start page, unless it is an article (then the site's home page found from it).
   let probes = 0;
@@ -493,6 +494,7 @@ export async function discoverColumns(site: SiteArtifacts, o: DiscoverOptions): 
       if (c.columnType) addName(col, c.columnType);
       if (principal) addItems(col, principal.items, p.finalUrl);
       if (c.pagination) col.pages = c.pagination.pages;
+      if (c.scriptBuilt && !col.items.length && !unreachable.some((x) => x.url === p.finalUrl)) unreachable.push({ url: p.finalUrl, name: col.names[0] ?? p.finalUrl, detail: 'page built by script' });
       if (principal?.emptyRecordset) col.blank = { reason: 'empty-recordset', detail: `${principal.selector}: <recordset> 为空` };
       else if (!col.items.length && !blocks.length && !c.scriptBuilt) {
         const ph = c.placeholders[0];
@@ -578,7 +580,6 @@ export async function discoverColumns(site: SiteArtifacts, o: DiscoverOptions): 
     }
   }
   const unverified: string[] = [];
-  const unreachable: Discovery['unreachable'] = [];
   for (const [key, link] of pending) {
     let target = pages.get(link.href) ?? pages.get(key);
     let content = target ? contents.get(target) : undefined;

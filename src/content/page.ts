@@ -329,7 +329,7 @@ function anchorText(a: Element): string {
 }
 
 const TAB_REF_ATTRS = ['data-target', 'data-tab', 'data-for', 'aria-controls', 'data-id', 'data-pane', 'rel'];
-const HANDLER_INDEX = /\(\s*['"]?(?:[A-Za-z_]+[-_]?)?(\d{1,3})['"]?\s*(?:,[^)]*)?\)/;
+const HANDLER_ARGS = /\(([^()]{0,80})\)/;
 
 function isHiddenEl(e: Element): boolean {
   return 'hidden' in e.attribs || /display\s*:\s*none|visibility\s*:\s*hidden/i.test(e.attribs.style ?? '');
@@ -373,8 +373,10 @@ function tabRef(label: Element): string | undefined {
 function tabHandlerIndex(label: Element): number | undefined {
   for (let e: Element | undefined = label, i = 0; e && i < 2; e = el(e.parent), i++) {
     const h = e.attribs.onmouseover ?? e.attribs.onclick ?? e.attribs.onmouseenter;
-    const m = h ? HANDLER_INDEX.exec(h) : null;
-    if (m) return Number(m[1]);
+    // The last number among the handler's arguments: setTab('zw',2), show(3), tab("news2").
+    const args = h ? HANDLER_ARGS.exec(h)?.[1] : undefined;
+    const nums = args?.match(/\d{1,3}/g);
+    if (nums?.length) return Number(nums[nums.length - 1]);
   }
   return undefined;
 }
@@ -1098,7 +1100,7 @@ function scriptBuiltSignals(content: PageContent, els: DocElements, mainText: st
   let filled = 0;
   for (const e of els.content) {
     if (!LIST_CONTAINER.has(e.name) && !(e.name === 'div' && e.attribs.id)) continue;
-    if (children(e).some((c) => c.type === 'tag' || (c.type === 'text' && clean((c as unknown as { data: string }).data)))) continue;
+    if (children(e).some((c) => c.type === 'tag' || c.type === 'script' || c.type === 'style' || (c.type === 'text' && clean((c as unknown as { data: string }).data)))) continue;
     const id = e.attribs.id;
     if ((id && inline.includes(id)) || (LIST_CONTAINER.has(e.name) && id)) filled++;
   }
