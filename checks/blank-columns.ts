@@ -38,7 +38,7 @@ export default defineCheck({
       vetoAt: z.number().int().positive().default(5),
       /** Early warning (monitors): more than this many blank columns. */
       warnAbove: z.number().int().nonnegative().default(2),
-      /** Count dead column pages (HTTP errors) as blank columns. */
+      /** List column pages that answer 404/410 as suspected blank columns (never counted toward the confirmed veto). */
       countDead: z.boolean().default(true),
     }),
     messages: {
