@@ -260,6 +260,7 @@ const SURNAMES = new Set(
 const COMPOUND_SURNAMES = /^(欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|令狐|夏侯)/;
 /** Column words: a short text containing one is a column name even when it starts with a surname character. */
 const COLUMN_WORDS = /公开|公告|公示|通知|动态|要闻|新闻|政策|文件|服务|办事|互动|专题|专栏|信息|指南|概况|简介|领导|机构|规划|计划|统计|数据|财政|预算|决算|招聘|招考|人事|政务|法规|解读|回应|留言|信箱|咨询|访谈|下载|查询|视频|图片|资讯|快讯|工作|会议|报告|年报|目录|地图|平台|中心|之窗|在线|互动|便民/;
+const COLUMN_SUFFIX = /(动态|要闻|新闻|公告|公示|通知|公开|领域|信息|文件|专栏|专题|指南|服务|平台|数据|解读|报告|目录|查询|政策|法规|规划|计划|统计|资金|名单|清单|事项|办理|栏目|中心|互动|信箱|访谈|征集|调查|回应|发布|工作)$/;
 const SENTENCE_VERB = /召开|举行|举办|出席|会见|会谈|主持|印发|发布|批复|支持|推动|推进|开展|部署|调研|考察|视察|强调|指出|签署|同意|实施|落实|提升|加快|启动|完成|通过|审议|看望|走访|慰问|座谈|研究|学习|贯彻/;
 const SEARCH_HREF = /[?&](sword|searchword|searchWord|keyword|keywords|kw|q|query|wd|word|key)=|\/(search|jsearch|s|so|sousuo|was5\/web\/search)(\/|\.|\?|$)/i;
 const DOCUMENT_HREF = /\/t\d{8}_\d+\.s?html?$|\/art_\d+_\d+\.html?$|\/content_\d+\.s?html?$|\/\d{6}\/[0-9a-f]{16,}\.s?html?$|\/\d{6}\/t\d+_\d+|\/art\/\d{4}\/\d{1,2}\/\d{1,2}\//i;
@@ -288,7 +289,8 @@ export function notColumnReason(link: { text: string; href: string; logo?: true;
   if (link.area === 'more') return undefined;
   const t = normalizeName(link.text);
   if (DOC_NUMBER.test(link.text)) return 'document';
-  if (/[，。、；！？,!?“”"：:…]|\.\.\./.test(link.text.trim()) || t.length > 12 || (t.length >= 8 && SENTENCE_VERB.test(t) && !COLUMN_WORDS.test(t))) return 'sentence';
+  // Long names of columns end like one (…领域, …信息, …专栏); a headline does not.
+  if (/[，。、；！？,!?“”"：:…]|\.\.\./.test(link.text.trim()) || ((t.length > 12 || (t.length >= 8 && SENTENCE_VERB.test(t))) && !COLUMN_SUFFIX.test(t))) return 'sentence';
   if (/^[\u4e00-\u9fff]{2,4}$/.test(t) && (SURNAMES.has(t[0]) || COMPOUND_SURNAMES.test(t)) && !COLUMN_WORDS.test(t)) {
     const leaderList = /\/(ld|ldzc|ldjj|ldxx|lingdao|leader|leaders|ldtz|ldhd)(\/|_|\.|$)/i.test(path);
     if (link.nearLeaderTitle || leaderList) return 'person';

@@ -1102,7 +1102,7 @@ function scriptBuiltSignals(content: PageContent, els: DocElements, mainText: st
     if (!LIST_CONTAINER.has(e.name) && !(e.name === 'div' && e.attribs.id)) continue;
     if (children(e).some((c) => c.type === 'tag' || c.type === 'script' || c.type === 'style' || (c.type === 'text' && clean((c as unknown as { data: string }).data)))) continue;
     const id = e.attribs.id;
-    if ((id && inline.includes(id)) || (LIST_CONTAINER.has(e.name) && id)) filled++;
+    if (id && id.length >= 2 && inline.includes(id)) filled++;
   }
   content.scriptFilledLists = filled;
   if (filled) signals.push(`${filled} empty list container(s) filled by script`);

@@ -65,6 +65,9 @@ describe('column discovery on real page structures (src/content/columns.ts)', ()
     expect(notColumnReason({ text: '王建国', href: 'http://x.gov.cn/ld/wjg/' })).toBe('person');
     expect(notColumnReason({ text: '公示公告', href: 'http://x.gov.cn/gsgg/', nearLeaderTitle: true })).toBeUndefined();
     expect(notColumnReason({ text: '高新区', href: 'http://x.gov.cn/gxq/' })).toBeUndefined();
+    expect(notColumnReason({ text: '重大建设项目批准和实施领域', href: 'http://x.gov.cn/zdly/' })).toBeUndefined();
+    expect(notColumnReason({ text: '政府信息公开年度报告', href: 'http://x.gov.cn/ndbg/' })).toBeUndefined();
+    expect(notColumnReason({ text: '市长主持召开常务会议', href: 'http://x.gov.cn/a/' })).toBe('sentence');
     expect(notColumnReason({ text: '关于印发实施方案的通知〔2023〕12号', href: 'http://x.gov.cn/wj/' })).toBe('document');
     expect(notColumnReason({ text: '政策文件', href: 'http://x.gov.cn/zcwj/202308/t20230828_1.html' })).toBe('document');
   });
