@@ -46,6 +46,7 @@ export default defineCheck({
       'blank-veto': { zh: '空白栏目 {count} 个，达到否决线 {limit} 个', en: '{count} blank columns, at or over the veto line of {limit}' },
       unverified: { zh: '{count} 个栏目链接超出抓取范围且未核验（maxProbes 上限）', en: '{count} column links beyond the crawl bounds were not verified (maxProbes limit)' },
       'not-checked': { zh: '{count} 个栏目页无法检查（无响应、拒绝访问或由脚本生成），未计为空白栏目', en: '{count} column pages could not be checked (no answer, refused, or built by script); not counted as blank' },
+      'home-script-built': { zh: '首页由脚本生成，脚本填充的栏目区块在 HTML 中看不到，未检查（请用 render: browser）', en: 'The home page is built by script; blocks it fills are not in its HTML and were not checked (use render: browser)' },
       'start-article': { zh: '登记地址 {url} 是文章页，已改查网站首页 {home}', en: 'The registered address {url} is an article; the site home page {home} was checked instead' },
       'home-not-found': { zh: '登记地址 {url} 是文章页，未能打开网站首页，首页栏目无法检查', en: 'The registered address {url} is an article and the site home page could not be opened; its columns could not be checked' },
       'blank-warning': { zh: '空白栏目已有 {count} 个，超过预警线 {warn} 个（否决线 {limit} 个）', en: '{count} blank columns, over the warning line of {warn} (veto line {limit})' },
@@ -112,6 +113,9 @@ export default defineCheck({
     }
     if (d.unreachable.length) {
       findings.push({ code: 'not-checked', params: { count: d.unreachable.length }, severity: 'info', tier: 'suspected', url: homeUrl, evidence: { expected: 'column pages that answer with their content', actual: `${d.unreachable.length} could not be checked`, pages: d.unreachable.slice(0, 50), note: 'a page that does not answer, or is built by script, is neither blank nor stale: use render: browser or check again' } });
+    }
+    if (d.home?.scriptBuilt) {
+      findings.push({ code: 'home-script-built', severity: 'info', tier: 'suspected', url: homeUrl, evidence: { signals: d.home.scriptBuilt, note: 'the home page is built by script: blocks it fills are not seen in its HTML; use render: browser' } });
     }
     if (d.startArticle) {
       findings.push({ code: d.startArticle.home ? 'start-article' : 'home-not-found', params: { url: d.startArticle.url, home: d.startArticle.home ?? '-' }, severity: 'info', tier: d.startArticle.home ? 'confirmed' : 'suspected', rule: d.startArticle.home ? undefined : 'W-V3', url: d.startArticle.url, evidence: { ...d.startArticle } });

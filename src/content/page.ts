@@ -396,8 +396,8 @@ export function tabPane(block: Element, base: string): { heading?: string; headi
     const idx = sibs.indexOf(cur);
     for (let i = idx - 1; i >= 0 && i >= idx - 8; i--) {
       const s = sibs[i];
-      if (s.name === cur.name && !/^h[1-6]$/.test(s.name)) continue; // an earlier pane
       const labels = tabLabels(s);
+      if (!labels && s.name === cur.name && !/^h[1-6]$/.test(s.name)) continue; // an earlier pane
       if (!labels) {
         if (lineText(s).length > 0) return undefined; // another heading or content: not a tabbed block
         continue;

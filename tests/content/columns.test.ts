@@ -87,6 +87,19 @@ describe('column discovery on real page structures (src/content/columns.ts)', ()
     expect(lost.status).toBe('pass');
   });
 
+  it('binds tabs by the pane id they name, and leaves a pane unnamed when tabs and panes cannot be matched', () => {
+    const item = (n: number) => `<li><a href="/x/202307/t2023071${n}_${n}.html">关于开展第${n}批质量提升工作的通知</a><span>2023-07-1${n}</span></li>`;
+    const byRef = analyze(`<div class="box"><div class="tab-hd"><a href="#p-b" data-toggle="tab">工作动态</a><a href="#p-a" data-toggle="tab">通知公告</a></div>
+      <div class="tab-bd"><div id="p-a"><ul>${item(1)}${item(2)}</ul></div><div id="p-b" class="hidden" hidden><ul>${item(3)}${item(4)}</ul></div></div></div>`);
+    expect(byRef.blocks.map((b) => [b.heading, b.items.length, b.tab, b.hidden ?? false])).toEqual([
+      ['通知公告', 2, true, false],
+      ['工作动态', 2, true, true],
+    ]);
+    const unmatched = analyze(`<div class="box"><h3 class="tab"><a href="/a/">工作动态</a><a href="/b/">通知公告</a></h3>
+      <div class="pane"><ul>${item(1)}${item(2)}</ul><ul>${item(3)}${item(4)}</ul><ul>${item(5)}${item(6)}</ul></div></div>`);
+    expect(unmatched.blocks.map((b) => b.heading)).toEqual([undefined, undefined, undefined]);
+  });
+
   it('reads list items from JSON in a script and marks script-built pages; neither blank nor stale when unreadable', async () => {
     const list = analyze(scriptList([{ title: '全市质量工作会议召开', url: '/gzdt/202306/t20230628_1.html', date: '2023-06-28' }, { title: '开展计量宣传日活动', url: '/gzdt/202305/t20230520_2.html', date: '2023-05-20' }]), '/gzdt/');
     expect(list.blocks.find((b) => b.source === 'script')).toMatchObject({ total: 2, dated: 2, items: [{ title: '全市质量工作会议召开', href: 'http://127.0.0.1:9/gzdt/202306/t20230628_1.html', date: '2023-06-28' }, { date: '2023-05-20' }] });
