@@ -520,7 +520,8 @@ export async function discoverColumns(site: SiteArtifacts, o: DiscoverOptions): 
   // 2. Home-page blocks: merged with the list page they link to.
   if (homeContent) {
     for (const b of homeContent.blocks) {
-      if (b.dated === 0 && !b.emptyRecordset) continue;
+      // Undated in the list but dated by their CMS addresses (`/202307/t20230714_…`): still a dated column.
+      if (b.dated === 0 && !b.emptyRecordset && !b.items.some((it) => it.href && dateFromUrl(it.href, asOf))) continue;
       const target = b.moreHref ?? b.headingHref;
       const internalTarget = target && isInternal(target, site) && !homeKeys.has(columnKey(target)) ? target : undefined;
       const key = internalTarget ? columnKey(internalTarget) : `${columnKey(homeUrl)}#${b.heading ?? b.selector}`;
