@@ -208,7 +208,11 @@ export interface Column {
   newest?: ResolvedItem;
   /** Days from the newest item to the as-of date. */
   ageDays?: number;
-  blank?: { reason: BlankReason; detail: string; status?: number | null };
+  /**
+   * Why the column is blank. `suspected`: a column page that answers 404/410 — a broken link for certain (W-D1),
+   * but whether an existing column is empty is not known: listed for review, not counted toward the veto.
+   */
+  blank?: { reason: BlankReason; detail: string; status?: number | null; suspected?: boolean };
   /** Pages with a link to the column. */
   linkedFrom: string[];
   /** Total pages of the list, when the page says (TRS createPageHTML). */
@@ -223,6 +227,8 @@ export interface HomeFreshness {
   newest?: ResolvedItem;
   /** True when the home page shows no dated items (a navigation page): second-level pages decide. */
   navigationOnly: boolean;
+  /** The home page is built by script (its HTML does not show what a visitor sees), with the signs. */
+  scriptBuilt?: string[];
   secondLevel?: { newest?: ResolvedItem; pages: number };
 }
 
@@ -234,6 +240,62 @@ export interface Discovery {
   anyDates: boolean;
   /** Column links beyond the crawl that were not fetched (probe limit or no probe). */
   unverified: string[];
+  /** Column pages that did not answer (timeout, DNS, refused, 5xx, 403): unknowable, neither blank nor stale. */
+  unreachable: Array<{ url: string; name: string; detail: string }>;
+  /** Links that look like menu entries but are not columns, with the reason (for evidence and tests). */
+  notColumns: Array<{ text: string; href: string; reason: NotColumnReason }>;
+  /**
+   * The start page is an article, not the home page (ArticleTitle/PubDate, 关联稿件, a dated path): `home` is
+   * the site's home page found from it (site root, 首页 or logo link), or undefined when none answered.
+   */
+  startArticle?: { url: string; signals: string[]; home?: string; tried: string[]; failure?: string };
+}
+
+export type NotColumnReason = 'logo' | 'home' | 'search' | 'document' | 'sentence' | 'person';
+
+/** Surnames (the commonest, single and compound), for telling a leader's name from a column name. */
+const SURNAMES = new Set(
+  '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝'.split(''),
+);
+const COMPOUND_SURNAMES = /^(欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|令狐|夏侯)/;
+/** Column words: a short text containing one is a column name even when it starts with a surname character. */
+const COLUMN_WORDS = /公开|公告|公示|通知|动态|要闻|新闻|政策|文件|服务|办事|互动|专题|专栏|信息|指南|概况|简介|领导|机构|规划|计划|统计|数据|财政|预算|决算|招聘|招考|人事|政务|法规|解读|回应|留言|信箱|咨询|访谈|下载|查询|视频|图片|资讯|快讯|工作|会议|报告|年报|目录|地图|平台|中心|之窗|在线|互动|便民/;
+const COLUMN_SUFFIX = /(动态|要闻|新闻|公告|公示|通知|公开|领域|信息|文件|专栏|专题|指南|服务|平台|数据|解读|报告|目录|查询|政策|法规|规划|计划|统计|资金|名单|清单|事项|办理|栏目|中心|互动|信箱|访谈|征集|调查|回应|发布|工作)$/;
+const SENTENCE_VERB = /召开|举行|举办|出席|会见|会谈|主持|印发|发布|批复|支持|推动|推进|开展|部署|调研|考察|视察|强调|指出|签署|同意|实施|落实|提升|加快|启动|完成|通过|审议|看望|走访|慰问|座谈|研究|学习|贯彻/;
+const SEARCH_HREF = /[?&](sword|searchword|searchWord|keyword|keywords|kw|q|query|wd|word|key)=|\/(search|jsearch|s|so|sousuo|was5\/web\/search)(\/|\.|\?|$)/i;
+const DOCUMENT_HREF = /\/t\d{8}_\d+\.s?html?$|\/art_\d+_\d+\.html?$|\/content_\d+\.s?html?$|\/\d{6}\/[0-9a-f]{16,}\.s?html?$|\/\d{6}\/t\d+_\d+|\/art\/\d{4}\/\d{1,2}\/\d{1,2}\//i;
+const DOC_NUMBER = /[〔[［(（]\s*(19|20)\d{2}\s*[〕\]］)）]\s*\d+\s*号|(19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}/;
+
+/**
+ * Whether a link that sits where menu entries sit is a column entry, by how real sites mark columns: not the
+ * logo or 首页 link, not a search query (?sword=, /search), not a dated document (an article address, a date or
+ * 〔2023〕N号 in the text), not a sentence (punctuation, over 12 characters, or a long text with a news verb),
+ * not a person (2–4 Han characters with a surname, next to a leader's title or in a leaders' list).
+ */
+export function notColumnReason(link: { text: string; href: string; logo?: true; nearLeaderTitle?: true; area?: string }, homeKeys?: Set<string>): NotColumnReason | undefined {
+  if (link.logo) return 'logo';
+  if (homeKeys?.has(columnKey(link.href))) return 'home';
+  let path = '';
+  let query = '';
+  try {
+    const u = new URL(link.href);
+    path = u.pathname;
+    query = u.search;
+  } catch {
+    return 'document';
+  }
+  if (SEARCH_HREF.test(path + query)) return 'search';
+  if (DOCUMENT_HREF.test(path)) return 'document';
+  if (link.area === 'more') return undefined;
+  const t = normalizeName(link.text);
+  if (DOC_NUMBER.test(link.text)) return 'document';
+  // Long names of columns end like one (…领域, …信息, …专栏); a headline does not.
+  if (/[，。、；！？,!?“”"：:…]|\.\.\./.test(link.text.trim()) || ((t.length > 12 || (t.length >= 8 && SENTENCE_VERB.test(t))) && !COLUMN_SUFFIX.test(t))) return 'sentence';
+  if (/^[\u4e00-\u9fff]{2,4}$/.test(t) && (SURNAMES.has(t[0]) || COMPOUND_SURNAMES.test(t)) && !COLUMN_WORDS.test(t)) {
+    const leaderList = /\/(ld|ldzc|ldjj|ldxx|lingdao|leader|leaders|ldtz|ldhd)(\/|_|\.|$)/i.test(path);
+    if (link.nearLeaderTitle || leaderList) return 'person';
+  }
+  return undefined;
 }
 
 export interface ProbeAnswer {
@@ -373,9 +435,23 @@ export async function discoverColumns(site: SiteArtifacts, o: DiscoverOptions): 
     }
   }
   const ignore = new Set(o.ignoreLinks.map(normalizeName));
+  const unreachable: Discovery['unreachable'] = [];
   const columns = new Map<string, Column>();
-  const homeUrl = site.home?.finalUrl ?? site.startUrl;
-  const homeKeys = new Set([columnKey(site.startUrl), columnKey(homeUrl)]);
+  // The home page: the start page, unless it is an article (then the site's home page found from it).
+  let probes = 0;
+  const start = site.home ? contents.get(site.home) : undefined;
+  let homePage: PageArtifact | undefined = site.home;
+  let homeContent: PageContent | undefined = start;
+  let startArticle: Discovery['startArticle'];
+  if (site.home && start && isArticleStart(start)) {
+    const found = await findHomePage(site, start, pages, contents, o, () => probes < o.maxProbes && Boolean(o.probe), () => probes++);
+    startArticle = { url: site.home.finalUrl, signals: start.articleSignals, home: found.page?.finalUrl, tried: found.tried, failure: found.failure };
+    homePage = found.page;
+    homeContent = found.content;
+  }
+  const homeUrl = homePage?.finalUrl ?? site.startUrl;
+  const homeKeys = new Set([columnKey(homeUrl), ...(startArticle ? startArticle.tried.map(columnKey) : [columnKey(site.startUrl)])]);
+  const notColumns: Discovery['notColumns'] = [];
 
   const get = (key: string, seenOn: string, url?: string): Column => {
     let c = columns.get(key);
@@ -420,8 +496,9 @@ export async function discoverColumns(site: SiteArtifacts, o: DiscoverOptions): 
       if (c.columnType) addName(col, c.columnType);
       if (principal) addItems(col, principal.items, p.finalUrl);
       if (c.pagination) col.pages = c.pagination.pages;
+      if (c.scriptBuilt && !col.items.length && !unreachable.some((x) => x.url === p.finalUrl)) unreachable.push({ url: p.finalUrl, name: col.names[0] ?? p.finalUrl, detail: 'page built by script' });
       if (principal?.emptyRecordset) col.blank = { reason: 'empty-recordset', detail: `${principal.selector}: <recordset> 为空` };
-      else if (!col.items.length && !blocks.length) {
+      else if (!col.items.length && !blocks.length && !c.scriptBuilt) {
         const ph = c.placeholders[0];
         if (ph) col.blank = { reason: 'placeholder', detail: ph.text };
         else if (c.longLinks === 0 && c.mainTextLength <= o.blankMaxTextChars) col.blank = { reason: 'no-items', detail: clean(c.shortText ?? '') };
@@ -441,10 +518,10 @@ export async function discoverColumns(site: SiteArtifacts, o: DiscoverOptions): 
   for (const [p, c] of contents) if (c.kind === 'list' && !homeKeys.has(columnKey(p.finalUrl))) listPage(p, c, 'list-page');
 
   // 2. Home-page blocks: merged with the list page they link to.
-  const homeContent = site.home ? contents.get(site.home) : undefined;
   if (homeContent) {
     for (const b of homeContent.blocks) {
-      if (b.dated === 0 && !b.emptyRecordset) continue;
+      // Undated in the list but dated by their CMS addresses (`/202307/t20230714_…`): still a dated column.
+      if (b.dated === 0 && !b.emptyRecordset && !b.items.some((it) => it.href && dateFromUrl(it.href, asOf))) continue;
       const target = b.moreHref ?? b.headingHref;
       const internalTarget = target && isInternal(target, site) && !homeKeys.has(columnKey(target)) ? target : undefined;
       const key = internalTarget ? columnKey(internalTarget) : `${columnKey(homeUrl)}#${b.heading ?? b.selector}`;
@@ -470,8 +547,8 @@ export async function discoverColumns(site: SiteArtifacts, o: DiscoverOptions): 
       const own = columns.get(pageKey);
       if (own && own.names.some((n) => normalizeName(n) === normalizeName(ph.heading!))) continue;
       const col = get(key, p.finalUrl, ph.headingHref);
-      addSource(col, p === site.home ? 'home-block' : 'block');
-      if (p === site.home) col.level = 1;
+      addSource(col, p === homePage ? 'home-block' : 'block');
+      if (p === homePage) col.level = 1;
       addName(col, ph.heading);
       col.blank ??= { reason: 'placeholder', detail: ph.text };
     }
@@ -479,15 +556,21 @@ export async function discoverColumns(site: SiteArtifacts, o: DiscoverOptions): 
 
   // 4. Navigation links: a column entry may lead to a dead page, a placeholder or nothing.
   const linkSources: Array<[PageArtifact, PageContent]> = [...contents].filter(([, c]) => c.kind === 'home' || c.kind === 'list');
+  if (homePage && homeContent && !contents.has(homePage)) linkSources.unshift([homePage, homeContent]);
   const pending = new Map<string, { text: string; href: string; from: string; fromHome: boolean }>();
   for (const [p, c] of linkSources) {
-    const fromHome = p === site.home;
+    const fromHome = p === homePage;
     for (const l of c.navLinks) {
       if (!isInternal(l.href, site)) continue;
       const key = columnKey(l.href);
       if (homeKeys.has(key)) continue;
       if (ignore.has(normalizeName(l.text))) continue;
       if (/\.(pdf|docx?|xlsx?|zip|rar|wps|jpg|png)$/i.test(new URL(l.href).pathname)) continue;
+      const why = notColumnReason(l, homeKeys);
+      if (why) {
+        if (notColumns.length < 200 && !notColumns.some((x) => x.href === l.href)) notColumns.push({ text: l.text, href: l.href, reason: why });
+        continue;
+      }
       const existing = columns.get(key);
       if (existing) {
         if (l.area !== 'more') addName(existing, l.text);
@@ -500,7 +583,6 @@ export async function discoverColumns(site: SiteArtifacts, o: DiscoverOptions): 
     }
   }
   const unverified: string[] = [];
-  let probes = 0;
   for (const [key, link] of pending) {
     let target = pages.get(link.href) ?? pages.get(key);
     let content = target ? contents.get(target) : undefined;
@@ -528,8 +610,18 @@ export async function discoverColumns(site: SiteArtifacts, o: DiscoverOptions): 
       }
     }
     let blank: Column['blank'];
-    if (target.error || (target.status !== null && target.status >= 400)) {
-      blank = { reason: 'dead', detail: target.error ? `${target.error.kind}${target.error.status ? ` ${target.error.status}` : ''}` : `HTTP ${target.status}`, status: target.status };
+    const status = target.error?.status ?? target.status;
+    if (status === 404 || status === 410) {
+      // A broken link for certain (W-D1); an empty column only perhaps (the entry may lead nowhere by mistake).
+      blank = { reason: 'dead', detail: `HTTP ${status}`, status, suspected: true };
+    } else if (target.error || (status !== null && status >= 400)) {
+      // Did not answer (timeout, DNS, refused) or refused/failed to serve (403, 5xx): unknowable, not a finding.
+      unreachable.push({ url: link.href, name: link.text, detail: target.error ? `${target.error.kind}${target.error.status ? ` ${target.error.status}` : ''}` : `HTTP ${status}` });
+      continue;
+    } else if (content?.scriptBuilt) {
+      // Built by script: the HTML shows nothing of what a visitor sees; not judged (render: browser reads it).
+      unreachable.push({ url: link.href, name: link.text, detail: 'page built by script' });
+      continue;
     } else if (content && (content.kind === 'other' || content.kind === 'list')) {
       const ph = content.placeholders.find((x) => !x.heading || normalizeName(x.heading) === normalizeName(link.text)) ?? (content.blocks.length === 0 ? content.placeholders[0] : undefined);
       if (ph) blank = { reason: 'placeholder', detail: ph.text };
@@ -584,7 +676,7 @@ export async function discoverColumns(site: SiteArtifacts, o: DiscoverOptions): 
 
   // Home page (W-V2).
   let home: HomeFreshness | undefined;
-  if (site.home && homeContent) {
+  if (homePage && homeContent) {
     const items: ResolvedItem[] = [];
     const seen = new Set<string>();
     for (const b of homeContent.blocks) {
@@ -598,11 +690,14 @@ export async function discoverColumns(site: SiteArtifacts, o: DiscoverOptions): 
     const dated = items.filter((i) => i.date).length;
     if (dated) anyDates = true;
     home = { url: homeUrl, items, dated, undated: items.length - dated, newest: newestOf(items, asOf), navigationOnly: dated === 0 };
+    if (homeContent.scriptBuilt) home.scriptBuilt = homeContent.scriptSignals;
     if (!home.newest) {
       const second: ResolvedItem[] = [];
       let n = 0;
+      // Second-level pages: those the home page links to (from an article start, not the article's own links).
+      const linked = homePage === site.home ? undefined : new Set([...homeContent.navLinks.map((l) => l.href), ...homeContent.blocks.flatMap((b) => b.items.map((i) => i.href))]);
       for (const [p, c] of contents) {
-        if (p.depth !== 1) continue;
+        if (linked ? !linked.has(p.url) && !linked.has(p.finalUrl) : p.depth !== 1) continue;
         n++;
         for (const b of c.blocks) for (const it of b.items) second.push(resolveItem(it, p.finalUrl, articles, asOf));
         if (c.article?.best) second.push({ title: c.article.title, href: p.finalUrl, date: c.article.best.date, source: 'article', listedOn: p.finalUrl });
@@ -611,7 +706,59 @@ export async function discoverColumns(site: SiteArtifacts, o: DiscoverOptions): 
     }
   }
   for (const a of articles.values()) if (a.best) anyDates = true;
-  return { columns: [...columns.values()], home, articles, anyDates, unverified };
+  return { columns: [...columns.values()], home, articles, anyDates, unverified, unreachable, notColumns, startArticle };
+}
+
+/** A start page that is an article: ArticleTitle/PubDate meta or an article path, or two weaker signs. */
+export function isArticleStart(c: PageContent): boolean {
+  const strong = c.articleSignals.filter((x) => x.startsWith('meta ') || x.startsWith('article path')).length;
+  const datedItems = c.blocks.reduce((n, b) => n + b.dated, 0);
+  if (c.articleSignals.length >= 2 && strong >= 1) return true;
+  // One strong sign alone: an article unless the page carries the dated lists of a home page.
+  return strong === 1 && datedItems < 10;
+}
+
+/** The site's home page seen from an article: the site root, then its 首页 and logo links; crawled pages first, then one probe each. */
+async function findHomePage(
+  site: SiteArtifacts,
+  start: PageContent,
+  pages: Map<string, PageArtifact>,
+  contents: Map<PageArtifact, PageContent>,
+  o: DiscoverOptions,
+  canProbe: () => boolean,
+  probed: () => void,
+): Promise<{ page?: PageArtifact; content?: PageContent; tried: string[]; failure?: string }> {
+  const origin = new URL(site.home!.finalUrl).origin;
+  const candidates = [...new Set([`${origin}/`, ...start.homeLinks.filter((h) => isInternal(h, site))].map((u) => u))].filter((u) => columnKey(u) !== columnKey(site.home!.finalUrl));
+  const tried: string[] = [];
+  const failures: string[] = [];
+  for (const url of candidates.slice(0, 4)) {
+    tried.push(url);
+    let page = pages.get(url) ?? pages.get(columnKey(url));
+    let content = page ? contents.get(page) : undefined;
+    if (!page && canProbe()) {
+      probed();
+      const answer = await o.probe!(url);
+      const r = await probedContent(url, answer, site, o.analyze);
+      page = r.page;
+      content = r.content;
+    }
+    if (!page) {
+      failures.push(`${url}: not fetched`);
+      continue;
+    }
+    const status = page.error?.status ?? page.status;
+    if (page.error || status === null || status >= 400) {
+      failures.push(`${url}: ${page.error ? page.error.kind : ''}${status ? ` HTTP ${status}` : ''}`.trim());
+      continue;
+    }
+    if (!content || isArticleStart(content)) {
+      failures.push(`${url}: not a home page`);
+      continue;
+    }
+    return { page, content, tried };
+  }
+  return { tried, failure: failures.join('; ') || 'no home page link' };
 }
 
 /** A probe for discoverColumns through the run's shared polite client (GET, first 64 KiB of the body). */

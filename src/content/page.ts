@@ -35,7 +35,11 @@ export interface ListBlock {
   moreHref?: string;
   /** Where on the page (CSS-like path). */
   selector: string;
-  source: 'html' | 'hanweb';
+  source: 'html' | 'hanweb' | 'script';
+  /** The heading is the tab this list is the pane of (tab strip bound to its panes by reference, index or order). */
+  tab?: boolean;
+  /** The list (or its pane) is hidden in the HTML (display:none, hidden): shown when its tab is chosen. */
+  hidden?: boolean;
   /** Items (capped, document order). */
   items: ListItem[];
   /** Number of items in the block (before the cap). */
@@ -61,6 +65,10 @@ export interface NavLink {
   text: string;
   href: string;
   area: 'nav' | 'side' | 'heading' | 'more';
+  /** The link sits next to a leader's title (书记, 市长, 局长…): its text may be a person's name. */
+  nearLeaderTitle?: true;
+  /** The site's logo or name link (in h1, a logo box, or an image link): it leads to the home page, not a column. */
+  logo?: true;
 }
 
 export type DateSource = 'meta' | 'jsonld' | 'label' | 'url' | 'text';
@@ -108,6 +116,20 @@ export interface PageContent {
   pagination?: { pages: number; current: number };
   /** The content text when it is short (what a visitor of an empty column sees). */
   shortText?: string;
+  /**
+   * The page is built by script: what the HTML shows is not what a visitor sees (little visible text with
+   * scripts, list containers left empty for a script to fill, AngularJS templates, JSON data blocks). Checks
+   * that need the page's content say "could not be checked" instead of judging the empty HTML.
+   */
+  scriptBuilt: boolean;
+  /** Why the page counts as script-built (or partly: containers a script fills on an otherwise static page). */
+  scriptSignals: string[];
+  /** List containers left empty in the HTML for a script to fill. */
+  scriptFilledLists: number;
+  /** Signs that the page is one article (ArticleTitle/PubDate meta, a 关联稿件 box, a dated article path), for a start page. */
+  articleSignals: string[];
+  /** Where the page's 首页 and logo links lead (to find the home page from an article). */
+  homeLinks: string[];
 }
 
 export interface AnalyzeOptions {
@@ -306,15 +328,132 @@ function anchorText(a: Element): string {
   return t;
 }
 
+const TAB_REF_ATTRS = ['data-target', 'data-tab', 'data-for', 'aria-controls', 'data-id', 'data-pane', 'rel'];
+const HANDLER_ARGS = /\(([^()]{0,80})\)/;
+
+function isHiddenEl(e: Element): boolean {
+  return 'hidden' in e.attribs || /display\s*:\s*none|visibility\s*:\s*hidden/i.test(e.attribs.style ?? '');
+}
+
+/**
+ * The labels of a tab strip: two or more short links (or items with a mouse/click handler) in one heading-like
+ * element whose whole text is short. Undefined when the element is not a tab strip.
+ */
+function tabLabels(h: Element): Element[] | undefined {
+  if (h.name === 'ul' && lineText(h).length > 120) return undefined;
+  if (lineText(h).length > 120) return undefined;
+  const all = elements(h);
+  let labels = all.filter((x) => x.name === 'a' && !MORE.test(anchorText(x)) && anchorText(x).length >= 2 && anchorText(x).length <= 14);
+  if (labels.length < 2) {
+    labels = all.filter((x) => (x.name === 'li' || x.name === 'span' || x.name === 'div') && (x.attribs.onmouseover || x.attribs.onclick || tokensOf(x).some((t) => /tab/.test(t))) && lineText(x).length >= 2 && lineText(x).length <= 14);
+  }
+  if (labels.length < 2) return undefined;
+  // A breadcrumb or a pager is not a tab strip.
+  if (tokensOf(h).some((t) => CRUMB_TOKEN.test(t)) || CRUMB_LABEL.test(lineText(h)) || /[>›»＞]/.test(lineText(h))) return undefined;
+  if (labels.some((x) => /^(首页|网站首页|上一页|下一页|尾页|末页)$/.test(lineText(x)))) return undefined;
+  // Dated items are a list, not a tab strip.
+  if (labels.some((x) => extractDates(lineText(x), { asOf: '9999-12-31', partial: 'never' }).length)) return undefined;
+  return labels;
+}
+
+/** A reference from a tab label (or its item) to a pane: `href="#id"`, data-target, aria-controls… */
+function tabRef(label: Element): string | undefined {
+  for (let e: Element | undefined = label, i = 0; e && i < 2; e = el(e.parent), i++) {
+    const href = e.attribs.href?.trim();
+    if (href && /^#[\w-]+$/.test(href)) return href.slice(1);
+    for (const k of TAB_REF_ATTRS) {
+      const v = e.attribs[k]?.trim();
+      if (v && /^#?[\w-]+$/.test(v)) return v.replace(/^#/, '');
+    }
+  }
+  return undefined;
+}
+
+/** The index a tab label's handler passes (`onmouseover="setTab('one',2)"`, `show(3)`). */
+function tabHandlerIndex(label: Element): number | undefined {
+  for (let e: Element | undefined = label, i = 0; e && i < 2; e = el(e.parent), i++) {
+    const h = e.attribs.onmouseover ?? e.attribs.onclick ?? e.attribs.onmouseenter;
+    // The last number among the handler's arguments: setTab('zw',2), show(3), tab("news2").
+    const args = h ? HANDLER_ARGS.exec(h)?.[1] : undefined;
+    const nums = args?.match(/\d{1,3}/g);
+    if (nums?.length) return Number(nums[nums.length - 1]);
+  }
+  return undefined;
+}
+
+/**
+ * Tab strips bound to their panes: a list that is one pane of a tabbed block takes its tab's name and link.
+ * Binding by an explicit reference (pane id), then by the index a handler passes matched to the panes' id
+ * numbers, then by order when tabs and panes are as many. Returns null for a pane of a tab strip that cannot
+ * be bound (the list is not named after an unrelated tab), undefined when the list is not in a tabbed block.
+ */
+export function tabPane(block: Element, base: string): { heading?: string; headingHref?: string; hidden?: boolean } | null | undefined {
+  let cur: Element | undefined = block;
+  for (let level = 0; level < 4 && cur; level++) {
+    const parent = el(cur.parent);
+    if (!parent || parent.name === 'body') return undefined;
+    const sibs = children(parent).filter((c): c is Element => c.type === 'tag' && c.name !== 'script' && c.name !== 'style');
+    const idx = sibs.indexOf(cur);
+    for (let i = idx - 1; i >= 0 && i >= idx - 8; i--) {
+      const s = sibs[i];
+      const labels = tabLabels(s);
+      if (!labels && s.name === cur.name && !/^h[1-6]$/.test(s.name)) continue; // an earlier pane
+      if (!labels) {
+        if (lineText(s).length > 0) return undefined; // another heading or content: not a tabbed block
+        continue;
+      }
+      // Panes: siblings after the strip of the list's own kind, or the children of one pane container.
+      let panes = sibs.slice(i + 1).filter((x) => x.name === cur!.name);
+      let pane: Element = cur;
+      if (panes.length < 2) {
+        if (cur === block) return undefined;
+        panes = children(cur).filter((c): c is Element => c.type === 'tag' && c.name !== 'script' && c.name !== 'style' && !/^h[1-6]$/.test(c.name));
+        const p = panes.find((x) => x === block || isInside(block, x));
+        if (!p || panes.length < 2) return undefined;
+        pane = p;
+      }
+      let k = -1;
+      const refs = labels.map(tabRef);
+      if (pane.attribs.id && refs.includes(pane.attribs.id)) k = refs.indexOf(pane.attribs.id);
+      if (k < 0) {
+        const inner = refs.findIndex((r) => r !== undefined && elements(pane).some((x) => x.attribs.id === r));
+        if (inner >= 0) k = inner;
+      }
+      if (k < 0) {
+        const nums = labels.map(tabHandlerIndex);
+        const paneNum = /(\d{1,3})$/.exec(pane.attribs.id ?? '')?.[1];
+        if (paneNum !== undefined && nums.every((n) => n !== undefined) && new Set(nums).size === nums.length) {
+          const paneNums = panes.map((x) => /(\d{1,3})$/.exec(x.attribs.id ?? '')?.[1]).filter((x) => x !== undefined).map(Number);
+          // Handlers count from 0 or 1; pane ids do too: compare offsets from each side's smallest.
+          const off = Number(paneNum) - Math.min(...paneNums);
+          const min = Math.min(...(nums as number[]));
+          k = nums.findIndex((n) => n! - min === off);
+        }
+      }
+      if (k < 0 && panes.length === labels.length) k = panes.indexOf(pane);
+      if (k < 0) return null;
+      const label = labels[k];
+      const a = label.name === 'a' ? label : elements(label).find((x) => x.name === 'a');
+      const text = stripMore(a ? anchorText(a) : lineText(label));
+      const hidden = isHiddenEl(pane) || isHiddenEl(block);
+      return { heading: text, headingHref: a ? resolve(a.attribs.href, base) : undefined, ...(hidden ? { hidden } : {}) };
+    }
+    cur = parent;
+  }
+  return undefined;
+}
+
 /** The heading of a list block: an earlier sibling (or an ancestor's earlier child) that looks like a title. */
 export function findHeading(block: Element, base: string): { heading?: string; headingHref?: string; moreHref?: string } {
   const isHeading = (e: Element) => /^h[1-6]$/.test(e.name) || e.name === 'caption' || e.name === 'legend' || tokensOf(e).some((t) => HEADING_TOKEN.test(t));
   const fromHeading = (h: Element) => {
     const anchors = [...elements(h)].filter((x) => x.name === 'a');
     const more = anchors.find((a) => MORE.test(anchorText(a)) || tokensOf(a).includes('more'));
-    const titled = anchors.find((a) => a !== more && anchorText(a).length >= 2);
+    const titledAll = anchors.filter((a) => a !== more && anchorText(a).length >= 2);
+    const titled = titledAll[0];
     let text = stripMore(lineText(h));
-    if (titled && anchors.length > 2) text = stripMore(anchorText(titled));
+    // Several named links in one heading ("政策文件 | 政策问答平台"): the first names the list, not their concatenation.
+    if (titled && (anchors.length > 2 || titledAll.length >= 2)) text = stripMore(anchorText(titled));
     if (text.length < 2 || text.length > 24) return undefined;
     return { heading: text, headingHref: titled ? resolve(titled.attribs.href, base) : undefined, moreHref: more ? resolve(more.attribs.href, base) : undefined };
   };
@@ -341,6 +480,22 @@ export function findHeading(block: Element, base: string): { heading?: string; h
     cur = parent;
   }
   return {};
+}
+
+/** A list's heading: its tab when it is a tab pane (an unbindable pane gets none), else the nearest heading. */
+function blockHeading(block: Element, base: string): { heading?: string; headingHref?: string; moreHref?: string; tab?: boolean; hidden?: boolean } {
+  // A heading written as the list's own first child (`<ul><h3>抽检公告</h3><li>…`).
+  const first = children(block).find((c): c is Element => c.type === 'tag');
+  if (first && /^h[1-6]$/.test(first.name)) {
+    const a = elements(first).find((x) => x.name === 'a' && anchorText(x).length >= 2 && !MORE.test(anchorText(x)));
+    const text = stripMore(a ? anchorText(a) : lineText(first));
+    if (text.length >= 2 && text.length <= 24) return withMore({ heading: text, headingHref: a ? resolve(a.attribs.href, base) : undefined }, block, base);
+  }
+  const t = tabPane(block, base);
+  if (t === null) return isHiddenEl(block) ? { hidden: true } : {};
+  if (t) return { ...t, tab: true };
+  const h = findHeading(block, base);
+  return isHiddenEl(block) ? { ...h, hidden: true } : h;
 }
 
 function withMore(h: { heading?: string; headingHref?: string; moreHref?: string }, container: Element, base: string) {
@@ -524,8 +679,7 @@ function htmlLists(content: Element[], base: string, asOf: string, maxItems: num
     fixInferredYears(items, asOf);
     const dated = items.filter((i) => i.date).length;
     if (dated === 0 && items.length < 3) continue;
-    const h = findHeading(block, base);
-    blocks.push({ ...h, selector: describe(block), source: 'html', items: items.slice(0, maxItems), total: list.length, dated });
+    blocks.push({ ...blockHeading(block, base), selector: describe(block), source: 'html', items: items.slice(0, maxItems), total: list.length, dated });
   }
   return blocks;
 }
@@ -580,7 +734,7 @@ function hanwebLists(all: Element[], base: string, asOf: string, maxItems: numbe
     fixInferredYears(items, asOf);
     const totalRecords = /<totalrecord>\s*(\d+)\s*<\/totalrecord>/i.exec(raw)?.[1];
     const container = el(s.parent) ?? s;
-    const h = findHeading(container, base);
+    const h = blockHeading(container, base);
     blocks.push({
       ...h,
       selector: describe(container),
@@ -629,11 +783,14 @@ function placeholdersIn(doc: Document, base: string, re: RegExp): Placeholder[] 
 
 function navLinksIn(doc: Document, base: string, blocks: ListBlock[]): NavLink[] {
   const out = new Map<string, NavLink>();
-  const add = (text: string, href: string | undefined, area: NavLink['area']) => {
+  const add = (text: string, href: string | undefined, area: NavLink['area'], a?: Element) => {
     if (!href || out.has(href)) return;
     const t = stripMore(text);
     if (area !== 'more' && (t.length < 2 || t.length > 16)) return;
-    out.set(href, { text: area === 'more' ? t || text : t, href, area });
+    const link: NavLink = { text: area === 'more' ? t || text : t, href, area };
+    if (a && isLogoLink(a)) link.logo = true;
+    if (a && nearLeaderTitle(a)) link.nearLeaderTitle = true;
+    out.set(href, link);
   };
   const walk = (n: AnyNode, area: NavLink['area'] | undefined) => {
     for (const c of children(n)) {
@@ -643,7 +800,7 @@ function navLinksIn(doc: Document, base: string, blocks: ListBlock[]): NavLink[]
       const b = boilerplateOf(e);
       if (b === 'footer') continue;
       const here = b === 'nav' || b === 'header' ? 'nav' : tokensOf(e).some((t) => SIDE_TOKEN.test(t)) ? 'side' : area;
-      if (e.name === 'a' && here) add(anchorText(e), resolve(e.attribs.href, base), here);
+      if (e.name === 'a' && here) add(anchorText(e), resolve(e.attribs.href, base), here, e);
       walk(e, here);
     }
   };
@@ -815,6 +972,11 @@ function analyze(ctx: { page: PageArtifact; dom: Document; asOf: string; isHome:
     navLinks: [],
     mainTextLength: mainNoLinks.length,
     longLinks,
+    scriptBuilt: false,
+    scriptSignals: [],
+    scriptFilledLists: 0,
+    articleSignals: articleSignals(page, els.all, mainTextFull),
+    homeLinks: homeLinksIn(els.all, base),
   };
   const pg = /createPageHTML\(\s*['"]?(\d+)['"]?\s*,\s*['"]?(\d+)['"]?\s*,\s*['"][^'"]*['"]\s*,\s*['"][^'"]*['"]/.exec(scriptText(els.all));
   if (pg) content.pagination = { pages: Number(pg[1]), current: Number(pg[2]) };
@@ -824,10 +986,12 @@ function analyze(ctx: { page: PageArtifact; dom: Document; asOf: string; isHome:
   if (!ctx.isHome && (page.meta.articletitle || ARTICLE_URL.test(path))) {
     content.kind = 'article';
     content.article = articleInfo(dom, page, asOf, opts.dateMeta ?? DEFAULT_DATE_META, mainTextFull, els.all);
+    scriptBuiltSignals(content, els, mainTextFull);
     return content;
   }
-  const blocks = [...hanwebLists(els.all, base, asOf, maxItems), ...htmlLists(els.content, base, asOf, maxItems)];
+  const blocks = [...hanwebLists(els.all, base, asOf, maxItems), ...htmlLists(els.content, base, asOf, maxItems), ...scriptDataLists(els.all, base, asOf, maxItems)];
   content.blocks = blocks;
+  scriptBuiltSignals(content, els, mainTextFull);
   content.navLinks = navLinksIn(dom, base, blocks);
   const datedItems = blocks.reduce((s, b) => s + b.dated, 0);
   const dateMeta = opts.dateMeta ?? DEFAULT_DATE_META;
@@ -854,4 +1018,203 @@ function scriptText(all: Element[]): string {
     }
   }
   return parts.join('\n');
+}
+
+/** Texts of a related-items box on an article (not a home-page list). */
+const RELATED_BOX = /关联稿件|相关稿件|相关链接|相关阅读|相关文章|相关新闻|相关附件|相关文件/;
+/** Article-like paths: TRS `/202308/t20230828_…`, Hanweb `art_…`, gov.cn `content_…`, intensive platforms `/202305/<32 hex>.shtml`. */
+const DATED_ARTICLE_PATH = /\/t\d{8}_\d+\.s?html?$|\/art_\d+_\d+\.html?$|\/content_\d+\.s?html?$|\/\d{6}\/[0-9a-f]{16,}\.s?html?$|\/art\/\d{4}\/\d{1,2}\/\d{1,2}\//i;
+
+/** Signs that the page is one article (for a start page that may not be the home page). */
+function articleSignals(page: PageArtifact, all: Element[], mainText: string): string[] {
+  const out: string[] = [];
+  if (page.meta.articletitle) out.push('meta ArticleTitle');
+  if (page.meta.pubdate) out.push('meta PubDate');
+  let path = '';
+  try {
+    path = new URL(page.finalUrl).pathname;
+  } catch {
+    /* not a URL: no path signal */
+  }
+  if (DATED_ARTICLE_PATH.test(path)) out.push(`article path ${path}`);
+  for (const e of all) {
+    if (e.name === 'script' || e.name === 'style') continue;
+    const first = e.children[0];
+    if (first?.type === 'text' && RELATED_BOX.test(first.data) && clean(first.data).length <= 8) {
+      out.push(`related box ${clean(first.data)}`);
+      break;
+    }
+  }
+  if (/(发布时间|发布日期|发文日期|成文日期)\s*[:：]\s*\d{4}/.test(mainText.slice(0, 600))) out.push('labelled publication date near the top');
+  return out;
+}
+
+const HOME_TEXT = /^(首页|网站首页|返回首页|主页|门户首页)$/;
+
+/** Targets of the page's 首页 links and its logo link (the site's home page as the site itself names it). */
+function homeLinksIn(all: Element[], base: string): string[] {
+  const out: string[] = [];
+  for (const a of all) {
+    if (a.name !== 'a' || !a.attribs.href) continue;
+    if (!HOME_TEXT.test(anchorText(a)) && !isLogoLink(a)) continue;
+    const href = resolve(a.attribs.href, base);
+    if (href && !out.includes(href)) out.push(href);
+    if (out.length >= 5) break;
+  }
+  return out;
+}
+
+/** The site's logo or name link: in h1, in a logo box, or an image link whose image or box says logo. */
+export function isLogoLink(a: Element): boolean {
+  for (let e: Element | undefined = a, i = 0; e && i < 3; e = el(e.parent), i++) {
+    if (e.name === 'h1') return true;
+    if (tokensOf(e).some((t) => /logo|sitename|site-name|wzmc/.test(t))) return true;
+  }
+  const img = elements(a).find((x) => x.name === 'img');
+  return Boolean(img && /logo/i.test(`${img.attribs.src ?? ''} ${img.attribs.class ?? ''} ${img.attribs.id ?? ''}`) && anchorText(a).length <= 20);
+}
+
+const LIST_CONTAINER = new Set(['ul', 'ol', 'tbody', 'dl', 'table']);
+
+/**
+ * Marks a page built by script (see PageContent.scriptBuilt): AngularJS/Vue templates, little visible text on a
+ * page with scripts, list containers left empty for a script to fill, JSON data blocks.
+ */
+function scriptBuiltSignals(content: PageContent, els: DocElements, mainText: string): void {
+  const signals: string[] = [];
+  let scripts = 0;
+  let inline = '';
+  for (const e of els.all) {
+    if (e.name !== 'script') continue;
+    scripts++;
+    if (!e.attribs.src && inline.length < 200_000) inline += children(e).map((c) => (c as unknown as { data?: string }).data ?? '').join('') + '\n';
+  }
+  let templated = 0;
+  for (const e of els.all) {
+    if (templated > 2) break;
+    for (const k in e.attribs) if (/^(ng-(app|repeat|controller|bind)|v-(for|if|bind)|:key|x-data)$/.test(k)) templated++;
+  }
+  const moustache = (mainText.match(/\{\{[^{}]{1,80}\}\}/g) ?? []).length;
+  if (templated > 0 || moustache >= 2) signals.push(`templates (${templated ? 'ng-/v- attributes' : ''}${templated && moustache ? ', ' : ''}${moustache ? `${moustache} {{ }}` : ''})`);
+  // Empty list containers a script fills: no element child, no text, and named (id) in the page's scripts or holding a template.
+  let filled = 0;
+  for (const e of els.content) {
+    if (!LIST_CONTAINER.has(e.name) && !(e.name === 'div' && e.attribs.id)) continue;
+    if (children(e).some((c) => c.type === 'tag' || c.type === 'script' || c.type === 'style' || (c.type === 'text' && clean((c as unknown as { data: string }).data)))) continue;
+    const id = e.attribs.id;
+    if (id && id.length >= 2 && inline.includes(id)) filled++;
+  }
+  content.scriptFilledLists = filled;
+  if (filled) signals.push(`${filled} empty list container(s) filled by script`);
+  const data = content.blocks.filter((b) => b.source === 'script').length;
+  if (data) signals.push(`${data} JSON data list(s) in scripts`);
+  const visible = clean(mainText).length;
+  const htmlItems = content.blocks.filter((b) => b.source !== 'script').reduce((n, b) => n + b.total, 0);
+  const loads = /\$\.(ajax|get|post|getJSON)\(|\bajax\(|fetch\(|XMLHttpRequest|axios|\.innerHTML\s*=|\.html\(|\.append\(|template\(|render\(/.test(inline);
+  const loading = /(数据)?加载中|正在加载|loading/i.test(mainText);
+  if (scripts > 0 && visible < 200) signals.push(`${visible} characters of visible text with ${scripts} script(s)${loads ? ' that load content' : ''}`);
+  if (loading) signals.push('a loading notice');
+  content.scriptSignals = signals;
+  // Script-built as a whole: only templates, or its lists only in script data, or (without a placeholder of its own)
+  // almost nothing shown while scripts fill containers or load content. An empty column saying 暂无信息 is not script-built.
+  const few = htmlItems < 3 && content.longLinks < 3;
+  content.scriptBuilt =
+    templated > 0 ||
+    moustache >= 2 ||
+    (data > 0 && htmlItems === 0) ||
+    (few && content.placeholders.length === 0 && (filled > 0 || loading || (visible < 200 && loads)));
+}
+
+const TITLE_KEYS = ['title', 'name', 'bt', 'doctitle', 'articletitle', 'subject', 'Title', 'DOCTITLE', 'biaoti'];
+const URL_KEYS = ['url', 'href', 'link', 'docurl', 'pubUrl', 'puburl', 'URL', 'DOCPUBURL', 'Url', 'linkurl', 'path'];
+const DATE_KEYS = ['date', 'pubDate', 'pubdate', 'publishDate', 'publishdate', 'publishTime', 'time', 'createTime', 'releaseDate', 'fbrq', 'fbsj', 'docreltime', 'DOCRELTIME', 'PUBDATE', 'crtime', 'addtime', 'updateTime'];
+
+/** JSON arrays of {title, url, date} in inline scripts (`var list = [{…}]`, `<script type="application/json">`), read as lists. */
+function scriptDataLists(all: Element[], base: string, asOf: string, maxItems: number): ListBlock[] {
+  const blocks: ListBlock[] = [];
+  let budget = 400_000;
+  for (const s of all) {
+    if (s.name !== 'script' || s.attribs.src || blocks.length >= 10) continue;
+    const type = (s.attribs.type ?? '').toLowerCase();
+    if (type && !/javascript|json|ecmascript/.test(type)) continue;
+    const raw = children(s).map((c) => (c as unknown as { data?: string }).data ?? '').join('');
+    if (!raw.includes('[') || !/title|name|bt/i.test(raw)) continue;
+    budget -= raw.length;
+    if (budget < 0) break;
+    for (const arr of jsonArrays(raw)) {
+      const rows = arr.filter((x): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x));
+      const items: ListItem[] = [];
+      for (const r of rows) {
+        const title = TITLE_KEYS.map((k) => r[k]).find((v): v is string => typeof v === 'string' && clean(v).length >= 2);
+        const url = URL_KEYS.map((k) => r[k]).find((v): v is string => typeof v === 'string' && v.length > 0);
+        if (!title || !url) continue;
+        const it: ListItem = { title: clean(title.replace(/<[^>]*>/g, '')).slice(0, 80), href: resolve(url, base) };
+        const dv = DATE_KEYS.map((k) => r[k]).find((v) => typeof v === 'string' || typeof v === 'number');
+        const d = dv !== undefined ? parseDateValue(String(dv), { asOf }) : undefined;
+        if (d) {
+          it.date = d.date;
+          if (d.time) it.time = d.time;
+          it.raw = String(dv);
+        }
+        items.push(it);
+      }
+      if (items.length < 2 && !(items.length === 1 && items[0].date)) continue;
+      const container = el(s.parent) ?? s;
+      blocks.push({ ...blockHeading(container, base), selector: `${describe(container)} > script`, source: 'script', items: items.slice(0, maxItems), total: items.length, dated: items.filter((i) => i.date).length });
+    }
+  }
+  return blocks;
+}
+
+/** Top-level JSON arrays of objects in a script's text (strict JSON only; bounded). */
+function jsonArrays(raw: string): unknown[][] {
+  const out: unknown[][] = [];
+  const re = /\[\s*\{/g;
+  let m: RegExpExecArray | null;
+  let tries = 0;
+  while ((m = re.exec(raw)) && tries++ < 20) {
+    const start = m.index;
+    let depth = 0;
+    let inStr = false;
+    let end = -1;
+    for (let i = start; i < raw.length && i - start < 200_000; i++) {
+      const ch = raw[i];
+      if (inStr) {
+        if (ch === '\\') i++;
+        else if (ch === '"') inStr = false;
+        continue;
+      }
+      if (ch === '"') inStr = true;
+      else if (ch === '[' || ch === '{') depth++;
+      else if (ch === ']' || ch === '}') {
+        depth--;
+        if (depth === 0) {
+          end = i;
+          break;
+        }
+      }
+    }
+    if (end < 0) break;
+    try {
+      const v = JSON.parse(raw.slice(start, end + 1)) as unknown;
+      if (Array.isArray(v)) out.push(v);
+    } catch {
+      /* not strict JSON: left alone */
+    }
+    re.lastIndex = end + 1;
+  }
+  return out;
+}
+
+const LEADER_TITLE = /书记|市长|县长|区长|省长|州长|旗长|镇长|乡长|局长|厅长|主任|部长|委员|主席|秘书长|常委|领导/;
+
+/** A link next to a leader's title (in its own item or the item's parent), where a short text is a person's name. */
+function nearLeaderTitle(a: Element): boolean {
+  let n: Element | undefined = el(a.parent);
+  for (let i = 0; i < 2 && n; i++, n = el(n.parent)) {
+    const t = lineText(n);
+    if (t.length > 200) break;
+    if (LEADER_TITLE.test(t.replace(anchorText(a), ''))) return true;
+  }
+  return false;
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import blankColumns from '../../checks/blank-columns.js';
 import { html, runOffline, runServed } from '../content/run.js';
+import type { BlankForm } from '../fixtures/freshness.js';
 import { externalRoutes, generateSite, serve, type Served } from '../fixtures/site.js';
 
 const offline = { maxProbes: 0 };
@@ -32,12 +33,14 @@ describe('blank-columns (W-V3 c)', () => {
     expect(by('規劃計劃')).toMatchObject({ evidence: { reason: 'placeholder', placeholder: '暫無數據', class: 'periodic' } });
     expect(by('统计数据')).toMatchObject({ evidence: { reason: 'placeholder', placeholder: '栏目正在建设中，敬请期待！' } });
     expect(by('财政预决算')).toMatchObject({ evidence: { reason: 'no-items', class: 'should-update' } });
-    expect(by('建议提案')).toMatchObject({ evidence: { reason: 'dead', status: 404 } });
+    // A column page that answers 404 is a broken link (W-D1) and only a suspected blank column: listed, not counted.
+    expect(by('建议提案')).toMatchObject({ tier: 'suspected', evidence: { reason: 'dead', status: 404 } });
     expect(by('建议提案')!.evidence.linkedFrom).toEqual(['http://127.0.0.1:9/']);
     expect(by('机构职能')).toBeUndefined();
     expect(by('政务要闻')).toBeUndefined();
     expect(blank).toHaveLength(6);
-    expect(r.findings[0]).toMatchObject({ code: 'blank-veto', severity: 'veto', params: { count: 6, limit: 5 } });
+    expect(r.findings[0]).toMatchObject({ code: 'blank-veto', severity: 'veto', tier: 'confirmed', params: { count: 5, limit: 5 } });
+    expect(r.findings[0].evidence.suspected).toEqual([{ name: '建议提案', url: 'http://127.0.0.1:9/e/', reason: 'dead', status: 404 }]);
     expect(r.status).toBe('fail');
     expect(by('人事信息')!.message).toBe('空白栏目“人事信息”：显示占位文字（暂无信息）');
     expect(by('人事信息')!.messageEn).toBe('Blank column "人事信息": shows a placeholder (暂无信息)');
@@ -76,8 +79,9 @@ describe('blank-columns on served fixture sites', () => {
   });
 
   it('a site with 5 blank columns fails, one with 4 passes this rule with an early warning; the threshold is configuration', async () => {
-    const five = generateSite({ externalOrigin: ext.origin, planted: false, freshness: { blankColumns: 5 } });
-    const four = generateSite({ externalOrigin: ext.origin, planted: false, freshness: { blankColumns: 4 } });
+    const seen: BlankForm[] = ['placeholder', 'building', 'empty-list', 'empty-recordset', 'placeholder'];
+    const five = generateSite({ externalOrigin: ext.origin, planted: false, freshness: { blankColumns: 5, blankForms: seen } });
+    const four = generateSite({ externalOrigin: ext.origin, planted: false, freshness: { blankColumns: 4, blankForms: seen.slice(0, 4) } });
     const s5 = await serve(five.routes);
     const s4 = await serve(four.routes);
     servers.push(s5, s4);
@@ -94,6 +98,14 @@ describe('blank-columns on served fixture sites', () => {
     expect(r4.findings.filter((f) => f.severity === 'veto')).toEqual([]);
     const strict = (await runServed([blankColumns], s4.origin, '2024-07-01', { 'blank-columns': { vetoAt: 4 } }))['blank-columns'];
     expect(strict.status).toBe('fail');
+
+    // Four seen empty and a fifth whose page answers 404: the veto is only suspected (listed for review), the site passes.
+    const withDead = generateSite({ externalOrigin: ext.origin, planted: false, freshness: { blankColumns: 5, blankForms: ['placeholder', 'building', 'empty-list', 'empty-recordset', 'dead'] } });
+    const sd = await serve(withDead.routes);
+    servers.push(sd);
+    const rd = (await runServed([blankColumns], sd.origin, '2024-07-01'))['blank-columns'];
+    expect(rd.findings[0]).toMatchObject({ code: 'blank-veto', severity: 'veto', tier: 'suspected', params: { count: 5 } });
+    expect(rd.status).toBe('pass');
   });
 
   it('verifies column pages beyond the crawl bounds through the shared client', async () => {
