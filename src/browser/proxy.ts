@@ -122,6 +122,9 @@ export class GuardProxy {
       const pinned = this.options.hosts[host];
       if (!pinned || !net.isIP(pinned)) throw new GovcheckFetchError('dns_error', `getaddrinfo ENOTFOUND ${host}`, 'ENOTFOUND');
       list = [{ address: pinned, family: net.isIP(pinned) }];
+    } else if (this.options.loopbackOnly) {
+      // Loopback only: a name neither pinned nor localhost is refused without asking DNS.
+      throw new GovcheckFetchError('private_address_blocked', `refused to connect to ${host}: not a loopback address (loopback only)`, 'EPRIVATE');
     } else {
       list = await new Promise<dns.LookupAddress[]>((resolve, reject) => dns.lookup(host, { all: true }, (e, l) => (e ? reject(e) : resolve(l))));
       if (!list.length) throw new GovcheckFetchError('dns_error', `no address for ${host}`, 'ENOTFOUND');
