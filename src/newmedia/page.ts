@@ -8,7 +8,7 @@
  * playwright-core directly rather than Crawlee's PlaywrightCrawler: an account is one page plus a few
  * post pages, not a crawl; PlaywrightCrawler wants the `playwright` package and its own browser pool
  * (fingerprints, per-crawler launches), while here one shared Debian Chromium serves the whole run with a
- * route guard for the private-address policy and per-site contexts that are always closed.
+ * guarding proxy for the private-address policy (src/browser/proxy.ts) and per-site contexts that are always closed.
  */
 import * as cheerio from 'cheerio';
 import type { Cheerio, CheerioAPI } from 'cheerio';
