@@ -7,6 +7,7 @@
  * still renders through the proxy, over HTTP and HTTPS; --allow-private-network still reaches everything.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import dgram from 'node:dgram';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -51,8 +52,23 @@ async function internalServer(host: string) {
 
 type Internal = Awaited<ReturnType<typeof internalServer>>;
 
+/** A UDP listener on 127.0.0.2 (a STUN/TURN server for WebRTC) counting the datagrams it receives. */
+async function udpListener() {
+  let datagrams = 0;
+  const socket = dgram.createSocket('udp4');
+  socket.on('message', () => datagrams++);
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.2', resolve));
+  return {
+    port: socket.address().port,
+    get datagrams() {
+      return datagrams;
+    },
+    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  };
+}
+
 /** The site, on 127.0.0.3 (pinned as www.example.gov.cn): every way a page can make the browser connect elsewhere. */
-async function siteServer(inner: Internal, local: Internal) {
+async function siteServer(inner: Internal, local: Internal, udp: { port: number }) {
   const secretAt = `http://127.0.0.2:${inner.port}/secret`;
   const html = (title: string, body: string) => `<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>${title}</title></head><body>${body}</body></html>`;
   const home = html(
@@ -69,6 +85,11 @@ fetch('${secretAt}', { mode: 'no-cors' }).catch(function () {});
 ['ws://127.0.0.2:${inner.port}/', 'ws://internal.example.gov.cn:${inner.port}/', 'ws://localhost:${local.port}/', 'wss://127.0.0.2:${inner.port}/'].forEach(function (u) {
   try { var w = new WebSocket(u); w.onmessage = function (e) { out.textContent += e.data; }; } catch (e) {}
 });
+try {
+  var pc = new RTCPeerConnection({ iceServers: [{ urls: 'stun:127.0.0.2:${udp.port}' }, { urls: ['turn:127.0.0.2:${udp.port}?transport=udp', 'turn:127.0.0.2:${inner.port}?transport=tcp'], username: 'u', credential: 'p' }] });
+  pc.createDataChannel('x');
+  pc.createOffer().then(function (o) { return pc.setLocalDescription(o); }).catch(function () {});
+} catch (e) {}
 </script>`,
   );
   const redirects: Record<string, [number, string]> = {
@@ -108,6 +129,7 @@ fetch('${secretAt}', { mode: 'no-cors' }).catch(function () {});
 
 let inner: Internal;
 let local: Internal;
+let udp: Awaited<ReturnType<typeof udpListener>>;
 let site: Awaited<ReturnType<typeof siteServer>>;
 let session: BrowserSession;
 const policy = ['127.0.0.3/32'];
@@ -116,22 +138,25 @@ const noInternalConnection = async () => {
   await new Promise((r) => setTimeout(r, 300));
   expect(inner.connections).toBe(0);
   expect(local.connections).toBe(0);
+  expect(udp.datagrams).toBe(0);
 };
 
 beforeAll(async () => {
   inner = await internalServer('127.0.0.2');
   local = await internalServer('127.0.0.1');
-  site = await siteServer(inner, local);
+  udp = await udpListener();
+  site = await siteServer(inner, local, udp);
   session = await BrowserSession.launch({ policy, hosts });
 });
 afterAll(async () => {
   await session?.close();
-  await Promise.all([inner?.close(), local?.close(), site?.close()]);
+  await Promise.all([inner?.close(), local?.close(), udp?.close(), site?.close()]);
 });
 
 describe('Chromium reaches nothing the HTTP client could not (guarding proxy)', () => {
-  it('gathering: redirects, a redirected iframe, a redirected same-origin fetch and WebSockets make no internal connection', async () => {
+  it('gathering: redirects, a redirected iframe, a redirected same-origin fetch, WebSockets and WebRTC make no internal connection', async () => {
     const a = await gatherSiteWithBrowser({ id: 'county', url: `${site.origin}/`, kind: 'website' }, { allowPrivateNetwork: policy, maxPages: 20, timeoutMs: 15_000 }, [], asOf, session);
+    await new Promise((r) => setTimeout(r, 1000)); // ICE gathering runs on after the page has settled
     await noInternalConnection();
     const byPath = new Map(a.pages.map((p) => [new URL(p.url).pathname, p]));
     expect(byPath.get('/')).toMatchObject({ status: 200, title: '示例县人民政府' });

@@ -41,6 +41,8 @@ export function proxyArgs(proxyUrl: string): string[] {
     `--proxy-server=${proxyUrl}`,
     '--proxy-bypass-list=<-loopback>',
     `--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE ${hostname}`,
+    // The switch's name in current Chromium, and its older name (unknown switches are ignored).
+    '--webrtc-ip-handling-policy=disable_non_proxied_udp',
     '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
     '--dns-prefetch-disable',
     '--disable-features=DnsOverHttps,NetworkPrediction,WebRtcHideLocalIpsWithMdns',
