@@ -13,6 +13,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserSession } from '../src/browser/launcher.js';
+import { GuardProxy, PROXY_ERROR } from '../src/browser/proxy.js';
 import { loadConfig } from '../src/config.js';
 import { gatherSiteWithBrowser } from '../src/gather/browser.js';
 import { HttpClient } from '../src/net/http.js';
@@ -237,6 +238,78 @@ describe('Chromium reaches nothing the HTTP client could not (guarding proxy)', 
       expect(open.blocked).toEqual([]);
     } finally {
       await open.close();
+    }
+  });
+});
+
+/** Sends raw bytes to the proxy and returns everything it answers until it closes (or `until` matches). */
+function rawExchange(port: number, request: string, until?: RegExp): Promise<string> {
+  return new Promise((resolve) => {
+    const c = net.connect({ host: '127.0.0.1', port });
+    let got = '';
+    const done = () => {
+      c.destroy();
+      resolve(got);
+    };
+    c.on('data', (d) => {
+      got += d.toString('latin1');
+      if (until?.test(got)) done();
+    });
+    c.on('close', done);
+    c.on('error', done);
+    c.setTimeout(5000, done);
+    c.write(request);
+  });
+}
+
+describe('the guarding proxy itself (raw requests)', () => {
+  it('answers plain HTTP, CONNECT and plain-HTTP WebSocket upgrades: refused targets 403, allowed ones reached at the checked address', async () => {
+    // A WebSocket-like server on the allowed address: switches protocols, then echoes.
+    const echo = net.createServer((s) => {
+      s.on('error', () => undefined);
+      let head = '';
+      const onHead = (d: Buffer) => {
+        head += d.toString('latin1');
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        s.off('data', onHead);
+        s.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n' + head.slice(end + 4));
+        s.on('data', (x) => s.write(x));
+      };
+      s.on('data', onHead);
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.3', resolve));
+    const echoPort = (echo.address() as net.AddressInfo).port;
+    const refused: string[] = [];
+    const innerBefore = inner.connections;
+    const proxy = await GuardProxy.start({ policy, hosts: { ...hosts, 'ws.example.gov.cn': '127.0.0.3' }, loopbackOnly: false, connectTimeoutMs: 3000, onRefused: (t) => refused.push(t) });
+    try {
+      const get = await rawExchange(proxy.port, `GET http://internal.example.gov.cn:${inner.port}/secret HTTP/1.1\r\nHost: internal.example.gov.cn:${inner.port}\r\nConnection: close\r\n\r\n`);
+      expect(get).toMatch(/^HTTP\/1\.1 403/);
+      expect(get.toLowerCase()).toContain(`${PROXY_ERROR}: private_address_blocked`);
+      const connect = await rawExchange(proxy.port, `CONNECT 127.0.0.2:${inner.port} HTTP/1.1\r\nHost: 127.0.0.2:${inner.port}\r\n\r\n`);
+      expect(connect).toMatch(/^HTTP\/1\.1 403/);
+      const upgrade = await rawExchange(proxy.port, `GET http://[::ffff:7f00:2]:${inner.port}/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`);
+      expect(upgrade).toMatch(/^HTTP\/1\.1 403/);
+      expect(await rawExchange(proxy.port, 'CONNECT no-port HTTP/1.1\r\nHost: x\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
+      expect(refused).toEqual([`http://internal.example.gov.cn:${inner.port}/secret`, `127.0.0.2:${inner.port}`, `http://[::ffff:7f00:2]:${inner.port}/ws`]);
+      expect(inner.connections).toBe(innerBefore);
+
+      // Allowed: a pinned name is connected at its pinned (checked) address, upgrade and tunnel both pass data.
+      const up = await rawExchange(proxy.port, `GET http://ws.example.gov.cn:${echoPort}/ws HTTP/1.1\r\nHost: ws.example.gov.cn:${echoPort}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\nping`, /ping$/);
+      expect(up).toMatch(/^HTTP\/1\.1 101[^]*\r\n\r\nping$/);
+      const tunnel = await rawExchange(proxy.port, `CONNECT ws.example.gov.cn:${echoPort} HTTP/1.1\r\nHost: ws.example.gov.cn:${echoPort}\r\n\r\nGET /t HTTP/1.1\r\nHost: t\r\n\r\nhello`, /hello$/);
+      expect(tunnel).toMatch(/^HTTP\/1\.1 200[^]*\r\n\r\nHTTP\/1\.1 101/);
+      const page = await rawExchange(proxy.port, `GET ${site.origin}/ok.html HTTP/1.1\r\nHost: www.example.gov.cn:${site.port}\r\nConnection: close\r\n\r\n`);
+      expect(page).toMatch(/^HTTP\/1\.1 200 [^]*<\/title>/);
+      expect(proxy.stats.connections).toBe(3);
+      // A closed port is a named failure, not a refusal.
+      const closed = await rawExchange(proxy.port, `GET http://127.0.0.3:1/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      expect(closed).toMatch(/^HTTP\/1\.1 502/);
+      expect(proxy.failureFor('127.0.0.3', 1)).toMatchObject({ kind: 'connection_refused' });
+    } finally {
+      await proxy.close();
+      await new Promise<void>((resolve) => echo.close(() => resolve()));
     }
   });
 });
