@@ -95,6 +95,7 @@ export class GuardProxy {
   }
 
   private track(s: net.Socket | Duplex): void {
+    if (this.sockets.has(s)) return; // a kept-alive socket is tracked once
     this.sockets.add(s);
     s.once('close', () => this.sockets.delete(s));
     s.on('error', () => undefined);
@@ -218,7 +219,14 @@ export class GuardProxy {
     upstream.on('timeout', () => upstream.destroy(Object.assign(new Error('upstream timeout'), { code: 'ETIMEDOUT' })));
     upstream.on('response', (r) => {
       upstream.setTimeout(0);
-      res.writeHead(r.statusCode ?? 502, r.statusMessage, rawHeaderPairs(r.rawHeaders, HOP_BY_HOP));
+      try {
+        res.writeHead(r.statusCode ?? 502, r.statusMessage, rawHeaderPairs(r.rawHeaders, HOP_BY_HOP));
+      } catch (e) {
+        // A header Node will not write again (it parsed it leniently): a protocol error, not a crash.
+        r.destroy();
+        this.answer(res, { kind: 'protocol_error', message: `invalid response header from ${host}: ${(e as Error).message}` });
+        return;
+      }
       r.pipe(res);
       r.on('error', () => res.destroy());
     });
