@@ -161,6 +161,9 @@ describe('Chromium reaches nothing the HTTP client could not (guarding proxy)', 
     await noInternalConnection();
     const byPath = new Map(a.pages.map((p) => [new URL(p.url).pathname, p]));
     expect(byPath.get('/')).toMatchObject({ status: 200, title: '示例县人民政府' });
+    // The home page's own refusals are recorded with it: the redirected frame and fetch, the image, the WebSockets.
+    const blocked = (byPath.get('/')!.collected['@render'] as { blocked: string[] }).blocked;
+    expect(blocked).toEqual(expect.arrayContaining([`http://127.0.0.2:${inner.port}/secret`, `http://127.0.0.2:${inner.port}/secret.png`, `ws://127.0.0.2:${inner.port}/`, `ws://internal.example.gov.cn:${inner.port}/`]));
     expect(byPath.get('/ok.html')).toMatchObject({ status: 200, title: '正常页面' });
     for (const p of ['/r302', '/r307', '/r-pinned', '/r-localhost']) expect(byPath.get(p)?.error, p).toMatchObject({ kind: 'private_address_blocked' });
     expect(JSON.stringify(a)).not.toContain('INTERNAL-7f3a');

@@ -10,7 +10,7 @@
  */
 // playwright-core (~50 MB of resident memory) is loaded on the first launch, not by every process that
 // merely may need a browser.
-import type { Browser, BrowserContext, Page, Request, Response } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request, Response, WebSocket } from 'playwright-core';
 import { GovcheckFetchError } from '../net/errors.js';
 import type { HostOverrides, NetworkPolicy } from '../net/guard.js';
 import type { ErrorKind, FetchErrorInfo } from '../types.js';
@@ -190,6 +190,37 @@ export class BrowserSession {
     } finally {
       page.off('request', onRequest);
     }
+  }
+
+  /**
+   * Records what the guard refused for one page while it renders — subresources, frames, fetches and
+   * WebSockets alike (at most `max`, the URLs in order) — until `stop()`.
+   */
+  watchRefusals(page: Page, max = 20): { readonly urls: string[]; stop(): void } {
+    const urls: string[] = [];
+    const add = (u: string) => {
+      if (urls.length < max && !urls.includes(u)) urls.push(u);
+    };
+    const refused = (u: string) => this.failureOf(u)?.kind === 'private_address_blocked';
+    const onResponse = (r: Response) => {
+      const h = r.headers();
+      if (h[PROXY_MARK] === this.proxy.token && h[PROXY_ERROR] === 'private_address_blocked') add(r.url());
+    };
+    const onFailed = (r: Request) => {
+      if (refused(r.url())) add(r.url());
+    };
+    const onSocket = (ws: WebSocket) => ws.on('socketerror', () => refused(ws.url()) && add(ws.url()));
+    page.on('response', onResponse);
+    page.on('requestfailed', onFailed);
+    page.on('websocket', onSocket);
+    return {
+      urls,
+      stop: () => {
+        page.off('response', onResponse);
+        page.off('requestfailed', onFailed);
+        page.off('websocket', onSocket);
+      },
+    };
   }
 
   private failureOf(raw: string): FetchErrorInfo | undefined {

@@ -54,6 +54,23 @@ async function renderPage(
   ctx: { session: BrowserSession; site: SiteRef; asOf: string; siteHosts: Set<string>; collectors: Array<{ module: CheckModule; options: unknown }>; timeoutMs: number; maxBytes: number },
 ): Promise<PageArtifact> {
   const started = Date.now();
+  const refusals = ctx.session.watchRefusals(page);
+  try {
+    const artifact = await renderWatched(page, p, ctx, started);
+    // What the guard refused while the page rendered (frames, scripts' fetches, WebSockets, redirects).
+    if (refusals.urls.length && !artifact.error) artifact.collected['@render'] = { browser: true, blocked: refusals.urls };
+    return artifact;
+  } finally {
+    refusals.stop();
+  }
+}
+
+async function renderWatched(
+  page: Page,
+  p: Pending,
+  ctx: { session: BrowserSession; site: SiteRef; asOf: string; siteHosts: Set<string>; collectors: Array<{ module: CheckModule; options: unknown }>; timeoutMs: number; maxBytes: number },
+  started: number,
+): Promise<PageArtifact> {
   const deadline = started + ctx.timeoutMs;
   let response: Response | null;
   try {
