@@ -55,7 +55,7 @@ export class GuardProxy {
   readonly stats = { connections: 0, refused: 0, failed: 0 };
   /** Random token marking the proxy's own responses. */
   readonly token = randomBytes(12).toString('hex');
-  /** Last failure per target host:port (refused, DNS, refused connection, timeout), for naming a browser error. */
+  /** Last failure per target host:port (refused, DNS, refused connection, timeout) since it last worked, for naming a browser error. */
   private readonly failures = new Map<string, FetchErrorInfo>();
   private readonly sockets = new Set<net.Socket | Duplex>();
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 8, maxFreeSockets: 4, timeout: 60_000 });
@@ -68,9 +68,10 @@ export class GuardProxy {
   static async start(options: GuardProxyOptions): Promise<GuardProxy> {
     const server = http.createServer();
     const proxy = new GuardProxy(server, options);
-    server.on('request', (req, res) => void proxy.onRequest(req, res));
-    server.on('connect', (req, socket, head) => void proxy.onConnect(req, socket, head));
-    server.on('upgrade', (req, socket, head) => void proxy.onUpgrade(req, socket, head));
+    // Whatever goes wrong with one connection ends that connection only, never the process.
+    server.on('request', (req, res) => proxy.onRequest(req, res).catch(() => res.destroy()));
+    server.on('connect', (req, socket, head) => proxy.onConnect(req, socket, head).catch(() => socket.destroy()));
+    server.on('upgrade', (req, socket, head) => proxy.onUpgrade(req, socket, head).catch(() => socket.destroy()));
     server.on('connection', (s: net.Socket) => proxy.track(s));
     server.on('clientError', (_e, socket) => socket.destroy());
     await new Promise<void>((resolve, reject) => {
@@ -219,6 +220,7 @@ export class GuardProxy {
     upstream.on('timeout', () => upstream.destroy(Object.assign(new Error('upstream timeout'), { code: 'ETIMEDOUT' })));
     upstream.on('response', (r) => {
       upstream.setTimeout(0);
+      this.failures.delete(`${host}:${port}`);
       try {
         res.writeHead(r.statusCode ?? 502, r.statusMessage, rawHeaderPairs(r.rawHeaders, HOP_BY_HOP));
       } catch (e) {
@@ -264,6 +266,7 @@ export class GuardProxy {
       upstream.destroy();
       return;
     }
+    this.failures.delete(`${target.host}:${target.port}`);
     socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length) upstream.write(head);
     this.splice(socket, upstream);
@@ -292,6 +295,7 @@ export class GuardProxy {
       if (!socket.destroyed) socket.end(`HTTP/1.1 ${info.kind === 'private_address_blocked' ? '403 Forbidden' : '502 Bad Gateway'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
+    this.failures.delete(`${host}:${port}`);
     // Forward the upgrade request in origin form; Connection/Upgrade are kept (they are the point here).
     const drop = new Set(['proxy-connection', 'proxy-authorization', 'keep-alive']);
     const lines = [`${req.method} ${u.pathname}${u.search} HTTP/1.1`];
