@@ -179,9 +179,9 @@ describe('page adapter (real Chromium)', () => {
     expect(acc.menus[1].children!.find((m) => m.label === '便民服务')).toEqual({ label: '便民服务', raw: 'javascript:void(0)' });
   });
 
-  it('refuses every request to a non-loopback address in tests (route guard)', async () => {
+  it('refuses every request to a non-loopback address in tests (guarding proxy), names without asking DNS', async () => {
     const guarded = await serve(
-      new Map([['/', { headers: { 'content-type': 'text/html; charset=utf-8' }, body: '<html><body><img src="http://198.51.100.7/x.png"><script>fetch("http://203.0.113.9/api").catch(function(){})</script><article class="h-entry"><h3 class="p-name">甲</h3></article></body></html>' }]]),
+      new Map([['/', { headers: { 'content-type': 'text/html; charset=utf-8' }, body: '<html><body><img src="http://198.51.100.7/x.png"><img src="http://unpinned.example.gov.cn/y.png"><script>fetch("http://203.0.113.9/api").catch(function(){})</script><article class="h-entry"><h3 class="p-name">甲</h3></article></body></html>' }]]),
     );
     try {
       const before = browser.blocked.length;
@@ -189,7 +189,7 @@ describe('page adapter (real Chromium)', () => {
       const a = await gatherAccount({ id: 'g', url: `${guarded.origin}/`, kind: 'newmedia', platform: 'generic', source: `${guarded.origin}/`, render: 'browser' }, { config, http, asOf, getBrowser: async () => browser });
       await http.close();
       expect(a.account!.posts.map((p) => p.title)).toEqual(['甲']);
-      expect(browser.blocked.slice(before).sort()).toEqual(['http://198.51.100.7/x.png', 'http://203.0.113.9/api']);
+      expect(browser.blocked.slice(before).sort()).toEqual(['http://198.51.100.7/x.png', 'http://203.0.113.9/api', 'http://unpinned.example.gov.cn/y.png']);
     } finally {
       await guarded.close();
     }

@@ -2,18 +2,19 @@
  * The shared headless Chromium: Debian's /usr/lib/chromium/chromium driven by playwright-core (never a
  * browser download). One browser per run or per site check; every site gets its own context (fresh
  * cookies and storage; the browser itself runs on a fresh temporary profile that Playwright removes on
- * close). Every request the browser makes goes through a route guard: the private-address policy of
- * src/net/guard.ts (checked after DNS, with the same host overrides), or, with `loopbackOnly` (tests and
- * the demo), loopback addresses only.
+ * close). Every connection the browser makes — navigations, redirects, iframes, scripts' fetches,
+ * WebSockets — goes through the guarding proxy of src/browser/proxy.ts (one per browser): the
+ * private-address policy of src/net/guard.ts, checked on the addresses the proxy itself resolved (with the
+ * same host overrides) and connected to, or, with `loopbackOnly` (tests and the demo), loopback addresses
+ * only. Chromium resolves no name itself and opens no connection around the proxy (flags below).
  */
-import net from 'node:net';
-import type { LookupAddress } from 'node:dns';
 // playwright-core (~50 MB of resident memory) is loaded on the first launch, not by every process that
 // merely may need a browser.
-import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request, Response, WebSocket } from 'playwright-core';
 import { GovcheckFetchError } from '../net/errors.js';
-import { assertUrlAllowed, guardedLookup, type HostOverrides, type NetworkPolicy } from '../net/guard.js';
+import type { HostOverrides, NetworkPolicy } from '../net/guard.js';
 import type { ErrorKind, FetchErrorInfo } from '../types.js';
+import { GuardProxy, PROXY_ERROR, PROXY_MARK } from './proxy.js';
 
 /** Flags for a headless Chromium that makes no traffic of its own (no updates, sync, field trials…). */
 export const CHROMIUM_ARGS = [
@@ -24,7 +25,29 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
+  '--disable-quic',
 ];
+
+/**
+ * Flags that send every connection through the guarding proxy and close the side channels: loopback is not
+ * exempt from the proxy (`<-loopback>` removes Chromium's implicit bypass of localhost, 127/8, ::1 and
+ * link-local), Chromium's own resolver answers nothing (so no DNS query, prefetch or direct connection
+ * leaves it; the proxy resolves), WebRTC may use no UDP that does not go through the proxy (and the proxy
+ * carries no UDP), and DNS-over-HTTPS and network prediction are off.
+ */
+export function proxyArgs(proxyUrl: string): string[] {
+  const { hostname } = new URL(proxyUrl);
+  return [
+    `--proxy-server=${proxyUrl}`,
+    '--proxy-bypass-list=<-loopback>',
+    `--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE ${hostname}`,
+    // The switch's name in current Chromium, and its older name (unknown switches are ignored).
+    '--webrtc-ip-handling-policy=disable_non_proxied_udp',
+    '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
+    '--dns-prefetch-disable',
+    '--disable-features=DnsOverHttps,NetworkPrediction,WebRtcHideLocalIpsWithMdns',
+  ];
+}
 
 export interface BrowserOptions {
   executablePath: string;
@@ -48,25 +71,13 @@ export const defaultBrowserOptions: BrowserOptions = {
   viewport: { width: 1280, height: 900 },
 };
 
-function isLoopback(address: string): boolean {
-  const a = address.replace(/^\[|\]$/g, '').toLowerCase();
-  if (a === '::1') return true;
-  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a)?.[1] ?? a;
-  return net.isIPv4(v4) && v4.startsWith('127.');
-}
-
-/** Chromium's own resolver follows the same host overrides (--host-resolver-rules), so no name leaks to DNS. */
-function hostResolverRules(hosts: HostOverrides | undefined): string[] {
-  const rules = Object.entries(hosts ?? {}).map(([name, addr]) => (addr ? `MAP ${name} ${net.isIPv6(addr) ? `[${addr}]` : addr}` : `MAP ${name} ~NOTFOUND`));
-  return rules.length ? [`--host-resolver-rules=${rules.join(', ')}`] : [];
-}
-
 /** Maps a Playwright navigation error to a named error kind. */
 export function classifyBrowserError(e: unknown): FetchErrorInfo {
   if (e instanceof GovcheckFetchError) return { kind: e.kind, message: e.message, code: e.code };
   const message = String((e as Error)?.message ?? e).split('\n')[0];
   const pairs: Array<[RegExp, ErrorKind]> = [
     [/ERR_BLOCKED_BY_CLIENT|blockedbyclient/i, 'private_address_blocked'],
+    [/ERR_TUNNEL_CONNECTION_FAILED|ERR_PROXY_CONNECTION_FAILED/i, 'connection_refused'],
     [/Timeout .*exceeded|ERR_TIMED_OUT|timeout/i, 'timeout'],
     [/ERR_NAME_NOT_RESOLVED|ERR_NAME_RESOLUTION_FAILED/i, 'dns_error'],
     [/ERR_CONNECTION_REFUSED/i, 'connection_refused'],
@@ -81,16 +92,16 @@ export function classifyBrowserError(e: unknown): FetchErrorInfo {
   return { kind: 'unknown', message };
 }
 
-/** A launched Chromium with the guard; `close()` always ends the process. */
+/** A launched Chromium behind its guarding proxy; `close()` always ends both. */
 export class BrowserSession {
-  /** Requests refused by the guard, by URL (for evidence and tests). */
-  readonly blocked: string[] = [];
-  private readonly decisions = new Map<string, Promise<boolean>>();
   private closed = false;
 
   private constructor(
     readonly browser: Browser,
     readonly options: BrowserOptions,
+    readonly proxy: GuardProxy,
+    /** Targets refused by the guard: URLs (plain HTTP) or host:port (CONNECT: HTTPS, WebSockets), for evidence and tests; the first 10,000. */
+    readonly blocked: string[],
   ) {}
 
   /** Sessions launched by this process and not closed (queue workers ask before draining on SIGTERM, which Playwright handles by closing its browsers). */
@@ -101,14 +112,30 @@ export class BrowserSession {
 
   static async launch(options: Partial<BrowserOptions> = {}): Promise<BrowserSession> {
     const opts = { ...defaultBrowserOptions, ...options };
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: opts.executablePath,
-      headless: true,
-      args: [...CHROMIUM_ARGS, ...hostResolverRules(opts.hosts)],
-      timeout: 30_000,
+    const blocked: string[] = [];
+    const proxy = await GuardProxy.start({
+      policy: opts.policy,
+      hosts: opts.hosts,
+      loopbackOnly: opts.loopbackOnly,
+      connectTimeoutMs: opts.pageTimeoutMs,
+      onRefused: (target) => {
+        if (blocked.length < 10_000) blocked.push(target);
+      },
     });
-    const session = new BrowserSession(browser, opts);
+    let browser: Browser;
+    try {
+      const { chromium } = await import('playwright-core');
+      browser = await chromium.launch({
+        executablePath: opts.executablePath,
+        headless: true,
+        args: [...CHROMIUM_ARGS, ...proxyArgs(proxy.url)],
+        timeout: 30_000,
+      });
+    } catch (e) {
+      await proxy.close();
+      throw e;
+    }
+    const session = new BrowserSession(browser, opts, proxy, blocked);
     BrowserSession.live.add(session);
     return session;
   }
@@ -117,49 +144,7 @@ export class BrowserSession {
     return this.closed || !this.browser.isConnected();
   }
 
-  /** May the browser fetch this URL? Decided once per host (and after DNS, like the HTTP client). */
-  private allowed(raw: string): Promise<boolean> {
-    let u: URL;
-    try {
-      u = new URL(raw);
-    } catch {
-      return Promise.resolve(false);
-    }
-    if (u.protocol === 'data:' || u.protocol === 'blob:' || u.protocol === 'about:') return Promise.resolve(true);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') return Promise.resolve(false);
-    const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-    let p = this.decisions.get(host);
-    if (!p) {
-      p = this.decide(u, host);
-      this.decisions.set(host, p);
-    }
-    return p;
-  }
-
-  private async decide(u: URL, host: string): Promise<boolean> {
-    const { hosts, loopbackOnly, policy } = this.options;
-    if (loopbackOnly) {
-      if (net.isIP(host)) return isLoopback(host);
-      if (host === 'localhost') return true;
-      const pinned = hosts?.[host];
-      return typeof pinned === 'string' && isLoopback(pinned);
-    }
-    try {
-      assertUrlAllowed(u, policy);
-    } catch {
-      return false;
-    }
-    if (policy === true || net.isIP(host)) return true;
-    // Resolve as the HTTP client does: a name answering with a refused address is refused.
-    return new Promise<boolean>((resolve) => {
-      guardedLookup(policy, hosts)(host, { all: true }, (err: NodeJS.ErrnoException | null, list: string | LookupAddress[]) => {
-        if (err) return resolve(!(err instanceof GovcheckFetchError));
-        resolve(Array.isArray(list) ? list.length > 0 : Boolean(list));
-      });
-    });
-  }
-
-  /** A fresh context (own cookies and storage) with the guard on every request. */
+  /** A fresh context (own cookies and storage); its connections go through the session's guarding proxy. */
   async newContext(): Promise<BrowserContext> {
     const context = await this.browser.newContext({
       userAgent: this.options.userAgent,
@@ -172,16 +157,79 @@ export class BrowserSession {
     });
     context.setDefaultTimeout(this.options.pageTimeoutMs);
     context.setDefaultNavigationTimeout(this.options.pageTimeoutMs);
-    await context.route('**/*', async (route: Route) => {
-      const url = route.request().url();
-      if (await this.allowed(url)) {
-        await route.continue().catch(() => undefined);
-      } else {
-        this.blocked.push(url);
-        await route.abort('blockedbyclient').catch(() => undefined);
-      }
-    });
     return context;
+  }
+
+  /**
+   * `page.goto` with the guard's answers named: a navigation that reaches (directly or by a redirect) a
+   * refused address throws private_address_blocked, and a target the proxy could not reach throws its own
+   * kind (connection refused, DNS, timeout) instead of Chromium's generic tunnel error.
+   */
+  async goto(page: Page, url: string, options: { waitUntil?: 'load' | 'domcontentloaded' | 'networkidle' | 'commit'; timeout?: number } = {}): Promise<Response | null> {
+    let last: string | undefined;
+    const onRequest = (r: Request) => {
+      if (r.isNavigationRequest() && r.frame() === page.mainFrame()) last = r.url();
+    };
+    page.on('request', onRequest);
+    try {
+      const response = await page.goto(url, options);
+      const headers = response?.headers() ?? {};
+      if (response && headers[PROXY_MARK] === this.proxy.token) {
+        const kind = (headers[PROXY_ERROR] ?? 'unknown') as ErrorKind;
+        throw new GovcheckFetchError(kind, this.failureOf(response.url())?.message ?? `${kind}: ${response.url()}`);
+      }
+      return response;
+    } catch (e) {
+      if (e instanceof GovcheckFetchError) throw e;
+      const message = String((e as Error)?.message ?? e);
+      if (/ERR_TUNNEL_CONNECTION_FAILED|ERR_PROXY_CONNECTION_FAILED|ERR_EMPTY_RESPONSE/.test(message)) {
+        const info = this.failureOf(last ?? url);
+        if (info) throw new GovcheckFetchError(info.kind, info.message, info.code);
+      }
+      throw e;
+    } finally {
+      page.off('request', onRequest);
+    }
+  }
+
+  /**
+   * Records what the guard refused for one page while it renders — subresources, frames, fetches and
+   * WebSockets alike (at most `max`, the URLs in order) — until `stop()`.
+   */
+  watchRefusals(page: Page, max = 20): { readonly urls: string[]; stop(): void } {
+    const urls: string[] = [];
+    const add = (u: string) => {
+      if (urls.length < max && !urls.includes(u)) urls.push(u);
+    };
+    const refused = (u: string) => this.failureOf(u)?.kind === 'private_address_blocked';
+    const onResponse = (r: Response) => {
+      const h = r.headers();
+      if (h[PROXY_MARK] === this.proxy.token && h[PROXY_ERROR] === 'private_address_blocked') add(r.url());
+    };
+    const onFailed = (r: Request) => {
+      if (refused(r.url())) add(r.url());
+    };
+    const onSocket = (ws: WebSocket) => ws.on('socketerror', () => refused(ws.url()) && add(ws.url()));
+    page.on('response', onResponse);
+    page.on('requestfailed', onFailed);
+    page.on('websocket', onSocket);
+    return {
+      urls,
+      stop: () => {
+        page.off('response', onResponse);
+        page.off('requestfailed', onFailed);
+        page.off('websocket', onSocket);
+      },
+    };
+  }
+
+  private failureOf(raw: string): FetchErrorInfo | undefined {
+    try {
+      const u = new URL(raw);
+      return this.proxy.failureFor(u.hostname, Number(u.port || (u.protocol === 'https:' || u.protocol === 'wss:' ? 443 : 80)));
+    } catch {
+      return undefined;
+    }
   }
 
   /** Runs `fn` with a new page in a new context; both are closed afterwards, whatever happens. */
@@ -200,6 +248,7 @@ export class BrowserSession {
     this.closed = true;
     BrowserSession.live.delete(this);
     await this.browser.close().catch(() => undefined);
+    await this.proxy.close().catch(() => undefined);
   }
 }
 

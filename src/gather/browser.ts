@@ -1,7 +1,7 @@
 /**
  * Gather with a real browser: for government CMSs that build their column lists by script, sites are
  * marked `render: browser` in the registry (or checked with `--render browser`). Each page is rendered in
- * Chromium (src/browser/launcher.ts, private-address guard on every request), given time for its scripts
+ * Chromium (src/browser/launcher.ts: every connection through the guarding proxy of src/browser/proxy.ts), given time for its scripts
  * (load, then network quiet, all within the 15 s page limit), and its rendered DOM becomes the SAME
  * PageArtifact the HTML crawler makes (`buildPageArtifact`), with the checks' collectors run on it, so
  * every website check works unchanged. Bounds are the crawler's: pages, depth, same site, URLs per path
@@ -51,13 +51,30 @@ function errorPage(p: Pending, error: FetchErrorInfo, started: number): PageArti
 async function renderPage(
   page: Page,
   p: Pending,
-  ctx: { site: SiteRef; asOf: string; siteHosts: Set<string>; collectors: Array<{ module: CheckModule; options: unknown }>; timeoutMs: number; maxBytes: number },
+  ctx: { session: BrowserSession; site: SiteRef; asOf: string; siteHosts: Set<string>; collectors: Array<{ module: CheckModule; options: unknown }>; timeoutMs: number; maxBytes: number },
 ): Promise<PageArtifact> {
   const started = Date.now();
+  const refusals = ctx.session.watchRefusals(page);
+  try {
+    const artifact = await renderWatched(page, p, ctx, started);
+    // What the guard refused while the page rendered (frames, scripts' fetches, WebSockets, redirects).
+    if (refusals.urls.length && !artifact.error) artifact.collected['@render'] = { browser: true, blocked: refusals.urls };
+    return artifact;
+  } finally {
+    refusals.stop();
+  }
+}
+
+async function renderWatched(
+  page: Page,
+  p: Pending,
+  ctx: { session: BrowserSession; site: SiteRef; asOf: string; siteHosts: Set<string>; collectors: Array<{ module: CheckModule; options: unknown }>; timeoutMs: number; maxBytes: number },
+  started: number,
+): Promise<PageArtifact> {
   const deadline = started + ctx.timeoutMs;
   let response: Response | null;
   try {
-    response = await page.goto(p.url, { waitUntil: 'domcontentloaded', timeout: ctx.timeoutMs });
+    response = await ctx.session.goto(page, p.url, { waitUntil: 'domcontentloaded', timeout: ctx.timeoutMs });
   } catch (e) {
     return errorPage(p, classifyBrowserError(e), started);
   }
@@ -160,7 +177,7 @@ export async function gatherSiteWithBrowser(
             const started = Date.now();
             let artifact: PageArtifact;
             try {
-              artifact = await bounded(renderPage(tab, next, { site, asOf, siteHosts, collectors, timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes }), opts.timeoutMs + 2_000, `rendering ${next.url}`);
+              artifact = await bounded(renderPage(tab, next, { session, site, asOf, siteHosts, collectors, timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes }), opts.timeoutMs + 2_000, `rendering ${next.url}`);
             } catch (e) {
               // A page whose script never yields: record the timeout and replace the stuck tab.
               artifact = errorPage(next, classifyBrowserError(e), started);

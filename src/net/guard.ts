@@ -31,21 +31,90 @@ for (const [addr, prefix] of [
   ['::1', 128],
   ['fc00::', 7],
   ['fe80::', 10],
+  // Site-local (deprecated, still used inside some networks).
+  ['fec0::', 10],
   ['ff00::', 8],
   ['100::', 64],
   ['2001:db8::', 32],
+  // Local-use NAT64 (RFC 8215): translates into whatever IPv4 network the operator chose.
+  ['64:ff9b:1::', 48],
 ] as const) {
   blocked.addSubnet(addr, prefix, 'ipv6');
 }
 
+/** The 16 bytes of an IPv6 address (zone id ignored, trailing dotted quad allowed), or null. */
+export function ipv6Bytes(address: string): Uint8Array | null {
+  const a = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  if (net.isIP(a) !== 6) return null;
+  let text = a.toLowerCase();
+  const quad = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)?.[1];
+  if (quad) {
+    const o = quad.split('.').map(Number);
+    text = text.slice(0, -quad.length) + `${((o[0] << 8) | o[1]).toString(16)}:${((o[2] << 8) | o[3]).toString(16)}`;
+  }
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  if (groups.length !== 8) return null;
+  const out = new Uint8Array(16);
+  groups.forEach((g, i) => {
+    const v = parseInt(g, 16);
+    out[2 * i] = v >> 8;
+    out[2 * i + 1] = v & 0xff;
+  });
+  return out;
+}
+
+const zero = (b: Uint8Array, from: number, to: number) => b.subarray(from, to).every((x) => x === 0);
+const quadAt = (b: Uint8Array, at: number, xor = 0) => [0, 1, 2, 3].map((i) => b[at + i] ^ xor).join('.');
+
+/**
+ * The IPv4 address an IPv6 address stands for, where its form embeds one: IPv4-mapped (::ffff:0:0/96),
+ * IPv4-translated (::ffff:0:0:0/96), IPv4-compatible (::/96), NAT64 (64:ff9b::/96), 6to4 (2002::/16, the
+ * 2nd–3rd groups) and Teredo (2001::/32, the client: last 32 bits XOR 0xffffffff). Such an address reaches
+ * that IPv4 host (directly, or through a translator or relay), so the guard judges it by that address.
+ */
+export function embeddedIpv4(address: string): string | undefined {
+  const b = ipv6Bytes(address);
+  if (!b) return undefined;
+  if (zero(b, 0, 10) && b[10] === 0xff && b[11] === 0xff) return quadAt(b, 12);
+  if (zero(b, 0, 8) && b[8] === 0xff && b[9] === 0xff && zero(b, 10, 12)) return quadAt(b, 12);
+  if (zero(b, 0, 12)) return quadAt(b, 12);
+  if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && zero(b, 4, 12)) return quadAt(b, 12);
+  if (b[0] === 0x20 && b[1] === 0x02) return quadAt(b, 2);
+  if (b[0] === 0x20 && b[1] === 0x01 && b[2] === 0 && b[3] === 0) return quadAt(b, 12, 0xff);
+  return undefined;
+}
+
+/** The IPv4 address of an IPv4-mapped IPv6 address (the same host, spelt as IPv6), else undefined. */
+function mappedIpv4(address: string): string | undefined {
+  const b = ipv6Bytes(address);
+  return b && zero(b, 0, 10) && b[10] === 0xff && b[11] === 0xff ? quadAt(b, 12) : undefined;
+}
+
+/** True for loopback addresses only: 127.0.0.0/8, ::1 and 127/8 spelt as IPv4-mapped IPv6. */
+export function isLoopbackAddress(address: string): boolean {
+  const a = address.replace(/^\[|\]$/g, '');
+  const v4 = net.isIP(a) === 6 ? mappedIpv4(a) : a;
+  if (v4 !== undefined) return net.isIPv4(v4) && v4.startsWith('127.');
+  const b = ipv6Bytes(a);
+  return !!b && zero(b, 0, 15) && b[15] === 1;
+}
+
+/**
+ * True for private, loopback, link-local, CGNAT, metadata, documentation, multicast and reserved addresses,
+ * in every spelling: IPv4, IPv6, and IPv6 forms that embed a refused IPv4 address (see embeddedIpv4).
+ */
 export function isPrivateAddress(address: string): boolean {
-  const family = net.isIP(address);
-  if (family === 4) return blocked.check(address, 'ipv4');
+  const a = address.replace(/^\[|\]$/g, '');
+  const family = net.isIP(a);
+  if (family === 4) return blocked.check(a, 'ipv4');
   if (family === 6) {
-    const lower = address.toLowerCase();
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-    if (mapped) return blocked.check(mapped[1], 'ipv4');
-    return blocked.check(lower, 'ipv6');
+    const lower = a.toLowerCase().replace(/%.*$/, '');
+    if (blocked.check(lower, 'ipv6')) return true;
+    const v4 = embeddedIpv4(lower);
+    return v4 !== undefined && blocked.check(v4, 'ipv4');
   }
   return false;
 }
@@ -81,8 +150,9 @@ function allowList(cidrs: readonly string[]): net.BlockList {
 export function isRefused(address: string, policy: NetworkPolicy): boolean {
   if (policy === true || !isPrivateAddress(address)) return false;
   if (policy === false) return true;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  const a = mapped ?? address;
+  // An allowed range allows its addresses and their IPv4-mapped spelling (the same host), nothing else.
+  const bare = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  const a = (net.isIP(bare) === 6 ? mappedIpv4(bare) : undefined) ?? bare;
   return !allowList(policy).check(a, net.isIP(a) === 6 ? 'ipv6' : 'ipv4');
 }
 

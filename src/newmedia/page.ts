@@ -8,7 +8,7 @@
  * playwright-core directly rather than Crawlee's PlaywrightCrawler: an account is one page plus a few
  * post pages, not a crawl; PlaywrightCrawler wants the `playwright` package and its own browser pool
  * (fingerprints, per-crawler launches), while here one shared Debian Chromium serves the whole run with a
- * route guard for the private-address policy and per-site contexts that are always closed.
+ * guarding proxy for the private-address policy (src/browser/proxy.ts) and per-site contexts that are always closed.
  */
 import * as cheerio from 'cheerio';
 import type { Cheerio, CheerioAPI } from 'cheerio';
@@ -183,13 +183,13 @@ function mergePostPage(post: AccountPost, html: string, pageUrl: string, platfor
 }
 
 /** Renders a page within a hard bound (a page whose script never yields cannot hold the run). */
-function render(page: Page, url: string, timeoutMs: number, waitFor: string | undefined): Promise<{ html: string; status: number | null; finalUrl: string }> {
-  return bounded(renderUnbounded(page, url, timeoutMs, waitFor), timeoutMs + 2_000, `rendering ${url}`);
+function render(session: BrowserSession, page: Page, url: string, timeoutMs: number, waitFor: string | undefined): Promise<{ html: string; status: number | null; finalUrl: string }> {
+  return bounded(renderUnbounded(session, page, url, timeoutMs, waitFor), timeoutMs + 2_000, `rendering ${url}`);
 }
 
-async function renderUnbounded(page: Page, url: string, timeoutMs: number, waitFor: string | undefined): Promise<{ html: string; status: number | null; finalUrl: string }> {
+async function renderUnbounded(session: BrowserSession, page: Page, url: string, timeoutMs: number, waitFor: string | undefined): Promise<{ html: string; status: number | null; finalUrl: string }> {
   const deadline = Date.now() + timeoutMs;
-  const response = await page.goto(url, { waitUntil: 'domcontentloaded', timeout: timeoutMs });
+  const response = await session.goto(page, url, { waitUntil: 'domcontentloaded', timeout: timeoutMs });
   const status = response?.status() ?? null;
   if (waitFor && (status === null || status < 400)) {
     await page.waitForSelector(waitFor, { state: 'attached', timeout: Math.max(1, deadline - Date.now()) }).catch(() => undefined);
@@ -218,7 +218,7 @@ export async function accountFromPage(session: BrowserSession, sourceUrl: string
   await session.withPage(async (page, context) => {
     let rendered: Awaited<ReturnType<typeof render>>;
     try {
-      rendered = await render(page, sourceUrl, o.timeoutMs, o.platform.page!.waitFor);
+      rendered = await render(session, page, sourceUrl, o.timeoutMs, o.platform.page!.waitFor);
       pagesRendered++;
     } catch (e) {
       account.error = classifyBrowserError(e);
@@ -245,7 +245,7 @@ export async function accountFromPage(session: BrowserSession, sourceUrl: string
       let tab = first;
       for (let post = queue.shift(); post; post = queue.shift()) {
         try {
-          const r = await render(tab, post.url!, o.timeoutMs, o.platform.page!.post?.waitFor);
+          const r = await render(session, tab, post.url!, o.timeoutMs, o.platform.page!.post?.waitFor);
           pagesRendered++;
           if (r.status !== null && r.status >= 400) continue; // the display check probes the post URL itself
           mergePostPage(post, r.html, r.finalUrl, o.platform, fetchedAt);
