@@ -44,6 +44,7 @@ if (!files.length) {
 }
 
 const lmOpts = ((opts.lm ??= {}) as Record<string, unknown>);
+lmOpts.enabled ??= true; // the pass is off by default in the engine
 const modelFile = (lmOpts.model as string | undefined) ?? DEFAULT_MODEL;
 const t0 = process.hrtime.bigint();
 const model = loadLanguageModel(modelFile);

@@ -40,8 +40,12 @@ export const DEFAULT_MODEL = path.resolve(CONFIG_DIR, '../models/official-zh.4gr
 
 export const lmOptionsSchema = z
   .object({
-    /** Run the language-model pass when the model file exists. */
-    enabled: z.boolean().default(true),
+    /**
+     * Run the language-model pass (when the model file exists). Off by default: on the ECSpell test splits it
+     * does not yet reach the issue's targets (see README "Typos and wrong expressions"); switch it on with
+     * checks.typos.text.lm.enabled: true to list its findings.
+     */
+    enabled: z.boolean().default(false),
     /** Model file (default models/official-zh.4gram.bin). */
     model: z.string().optional(),
     /** Least gain in log probability (natural log) of the affected positions for a finding (chosen on the odw train split). */
