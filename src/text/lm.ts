@@ -50,6 +50,8 @@ export const lmOptionsSchema = z
     model: z.string().optional(),
     /** Least gain in log probability (natural log) of the affected positions for a finding (chosen on the odw train split). */
     minGain: z.number().default(8),
+    /** Extra gain needed by near-sound and look-alike candidates (less reliable than same-sound ones on the train split). */
+    extraGain: z.object({ 'near-sound': z.number().default(4), shape: z.number().default(2) }).prefault({}),
     /** From this gain on the finding is confirmed (a W-D3/M-D3 deduction); below it, suspected (listed for review). */
     confirmedGain: z.number().default(21),
     /** A position is surprising (candidates are tried) when its log probability plus the next one's is below this. */
@@ -591,6 +593,8 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
   const cands = candidatesFor(model, opts, input.lookalike);
   const mask = opts.useProtection ? input.protectedMask : undefined;
   const rest = new Float64Array(5);
+  const extraNear = opts.extraGain['near-sound'];
+  const extraShape = opts.extraGain.shape;
   for (let i = 3; i < n; i++) {
     const c = ids[i];
     if (c < FIRST_CHAR_ID && c !== UNK) continue;
@@ -620,8 +624,10 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
       r -= lp[j];
     }
     let best = 0;
+    let bestRaw = 0;
     let bestK = -1;
     const list = cands.of(c, code);
+    const rels = list.rel;
     const cids = list.ids;
     const rightKnown = i + 1 < n && ids[i + 1] !== EOS;
     for (let k = 0; k < cids.length; k++) {
@@ -629,15 +635,17 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
       ids[i] = x;
       // the bigram with the left neighbour or the right one must be known
       if (model.find(ids, i - 1, 2) < 0 && (!rightKnown || model.find(ids, i, 2) < 0)) continue;
-      const need = best > opts.minGain ? best : opts.minGain;
+      const extra = rels[k] === 1 ? extraNear : rels[k] === 2 ? extraShape : 0;
+      const need = (best > opts.minGain ? best : opts.minGain) + extra;
       let g = 0;
       let j = i;
       for (; j <= end; j++) {
         g += model.logp(ids, j) - lp[j];
         if (g + rest[j - i] < need) break;
       }
-      if (j > end && g > best) {
-        best = g;
+      if (j > end && g - extra > best) {
+        best = g - extra;
+        bestRaw = g;
         bestK = k;
       }
     }
@@ -648,9 +656,9 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
         offset: at,
         written: text[at],
         right: String.fromCharCode(model.chars[cids[bestK]]),
-        gain: Math.round(best * 100) / 100,
+        gain: Math.round(bestRaw * 100) / 100,
         relation: REL[list.rel[bestK]],
-        tier: best >= opts.confirmedGain ? 'confirmed' : 'suspected',
+        tier: bestRaw >= opts.confirmedGain ? 'confirmed' : 'suspected',
       });
       if (opts.applyFindings) {
         ids[i] = cids[bestK];
