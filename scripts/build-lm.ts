@@ -1,7 +1,9 @@
 /**
  * Builds the language model of the typo engine (models/official-zh.4gram.bin) from repository snapshots:
  *
- *   npm run build-lm -- [--sources config/lm-sources.yaml] [--out models/official-zh.4gram.bin] SNAPSHOT_DIRS…
+ *   npm run build-lm -- [--sources config/lm-sources.yaml] [--out models/official-zh.4gram.bin] [--prune3 N] [--prune4 N] SNAPSHOT_DIRS…
+ *
+ * (--prune3/--prune4: drop 3-/4-grams seen at most N times; the shipped model keeps them all, 0: 23 MiB; 1: 12 MiB.)
  *
  * Each SNAPSHOT_DIR is a git directory of a repository named in config/lm-sources.yaml (matched by
  * owner/name in the path, e.g. /work/.mirror/LawRefBook+Laws/repo) or the evaluation repository (ECSpell,
@@ -46,8 +48,8 @@ const opt = (name: string, dflt: string) => {
 };
 const sourcesFile = opt('--sources', 'config/lm-sources.yaml');
 const outFile = opt('--out', 'models/official-zh.4gram.bin');
-const prune3 = Number(opt('--prune3', '1'));
-const prune4 = Number(opt('--prune4', '1'));
+const prune3 = Number(opt('--prune3', '0'));
+const prune4 = Number(opt('--prune4', '0'));
 const dirs = args;
 if (!dirs.length) fail('usage: npm run build-lm -- [--sources FILE] [--out FILE] SNAPSHOT_DIRS…');
 
