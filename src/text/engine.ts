@@ -23,6 +23,7 @@ import { CharRelations, isHan } from './chars.js';
 import { DICTIONARY_DIR, loadDictionaries, type DictEntry, type Dictionaries } from './dictionaries.js';
 import { Lexicon, PairSet } from './lexicon.js';
 import { simplifiedCopy, toTraditionalText, traditionalRatio } from './traditional.js';
+import { lmOptionsSchema, lmScan, loadLanguageModel } from './lm.js';
 
 export const textOptionsSchema = z
   .object({
@@ -84,6 +85,8 @@ export const textOptionsSchema = z
         confirmedMinLength: z.number().int().min(3).default(4),
       })
       .prefault({}),
+    /** Language-model pass (src/text/lm.ts, models/official-zh.4gram.bin): runs when the model file exists. */
+    lm: lmOptionsSchema,
     /** A text is read as Traditional when at least this share of its Chinese characters is Traditional-only. */
     traditionalRatio: z.number().min(0).max(1).default(0.05),
     /** Characters of context on each side in a finding's snippet. */
@@ -112,7 +115,7 @@ export interface TextFinding {
   offset: number;
   length: number;
   /** dictionary (a rule), name (near-miss of a name), lexicon (near-miss of a word). */
-  source: 'dictionary' | 'name' | 'lexicon';
+  source: 'dictionary' | 'name' | 'lexicon' | 'lm';
   /** Dictionary entry id (file:number or the entry's own id). */
   entry?: string;
   /** How the wrong character relates to the right one (near misses): sound, shape, near-sound. */
@@ -411,7 +414,21 @@ export class TextEngine {
       add({ offset, length: 1, right, serious: false, category: 'near-miss', tier: o.lexicon.tier, source: 'lexicon', relation: rel, note: `${written} → ${word}`, score: gain }, 1);
     });
 
-    // one finding per position: dictionary rules over names over lexicon
+    // 4. language-model pass (src/text/lm.ts): positions the model finds surprising, where a same-sound,
+    // near-sound or look-alike character reads much better; skips what the engine protects
+    if (o.lm.enabled) {
+      const model = loadLanguageModel(o.lm.model);
+      if (model) {
+        for (const f of lmScan(model, text, o.lm, { protectedMask, lookalike: (c) => this.chars.lookAlikesOf(c) }).findings) {
+          const ctx = text.slice(Math.max(0, f.offset - 2), f.offset + 3);
+          const k = f.offset - Math.max(0, f.offset - 2);
+          const note = `${ctx} → ${ctx.slice(0, k)}${f.right}${ctx.slice(k + 1)}（语言模型：改后通顺度提高 ${f.gain}；language model gain ${f.gain}）`;
+          add({ offset: f.offset, length: 1, right: f.right, serious: false, category: 'near-miss', tier: f.tier, source: 'lm', relation: f.relation, note, score: f.gain }, 0.5);
+        }
+      }
+    }
+
+    // one finding per position: dictionary rules over names over lexicon over the language model
     findings.sort((a, b) => a.offset - b.offset || b.prio - a.prio || b.length - a.length);
     const kept: TextFinding[] = [];
     let lastEnd = -1;

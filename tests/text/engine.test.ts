@@ -99,7 +99,7 @@ describe('near-miss words (suspected tier)', () => {
   });
 
   it('can be switched off and tuned through options', () => {
-    const strict = new TextEngine(engine.dicts, { lexicon: { enabled: false } });
+    const strict = new TextEngine(engine.dicts, { lexicon: { enabled: false }, lm: { enabled: false } });
     expect(strict.scan('全面提高行政效律和服务水平').findings).toEqual([]);
     expect(strict.scan('各单位要认真做好工作布署').findings).toHaveLength(1);
   });

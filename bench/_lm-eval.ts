@@ -1,0 +1,133 @@
+/**
+ * Sentence-level precision and recall of the language-model pass (src/text/lm.ts) on Chinese spelling-check
+ * sets (`errors<TAB>source<TAB>corrected`, as ECSpell's domains_data), alone and in union with the rest of
+ * the engine. Not run by `npm run bench` (leading underscore); run it by hand:
+ *
+ *   npm run build && node dist/bench/_lm-eval.js /work/shared/data/ecspell-odw.train.tsv        # development split
+ *   node dist/bench/_lm-eval.js --sweep 4:14:0.5 /work/shared/data/ecspell-odw.train.tsv         # choose minGain (train only)
+ *   node dist/bench/_lm-eval.js ECSpell/Data/domains_data/{odw,law,med}.test                     # final figures, once
+ *
+ * Options: `--set lm.key=value` (engine option, repeatable), `--sweep FROM:TO:STEP` (P/R of the pass at each
+ * minGain, from one scan), `--show-fp N` / `--show-fn N` (development only).
+ *
+ * Two sentence-level measures:
+ * - flagged: a sentence counts as positive when it has a finding (P = flagged error sentences / flagged
+ *   sentences, R = flagged error sentences / error sentences) — the measure of the issue;
+ * - exact: the predicted positions equal the gold positions (the usual CSC detection measure).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { getEngine, type TextFinding } from '../src/text/engine.js';
+import { DEFAULT_MODEL, loadLanguageModel } from '../src/text/lm.js';
+
+const args = process.argv.slice(2);
+const opts: Record<string, unknown> = {};
+const files: string[] = [];
+let sweep: [number, number, number] | undefined;
+let showFp = 0;
+let showFn = 0;
+for (let i = 0; i < args.length; i++) {
+  const a = args[i];
+  if (a === '--set') {
+    const [k, v] = args[++i].split('=');
+    const keys = k.split('.');
+    let o = opts;
+    for (const key of keys.slice(0, -1)) o = (o[key] ??= {}) as Record<string, unknown>;
+    o[keys[keys.length - 1]] = v === 'true' ? true : v === 'false' ? false : Number.isNaN(Number(v)) ? v : Number(v);
+  } else if (a === '--sweep') sweep = args[++i].split(':').map(Number) as [number, number, number];
+  else if (a === '--show-fp') showFp = Number(args[++i]);
+  else if (a === '--show-fn') showFn = Number(args[++i]);
+  else files.push(a);
+}
+if (!files.length) {
+  process.stderr.write('usage: node dist/bench/_lm-eval.js [--set lm.minGain=7] [--sweep 4:14:0.5] FILE…\n');
+  process.exit(2);
+}
+
+const lmOpts = ((opts.lm ??= {}) as Record<string, unknown>);
+lmOpts.enabled ??= true; // the pass is off by default in the engine
+const modelFile = (lmOpts.model as string | undefined) ?? DEFAULT_MODEL;
+const t0 = process.hrtime.bigint();
+const model = loadLanguageModel(modelFile);
+const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
+if (!model) {
+  process.stderr.write(`no language model at ${modelFile} (npm run build-lm)\n`);
+  process.exit(2);
+}
+const minGain = (lmOpts.minGain as number | undefined) ?? getEngine(opts).options.lm.minGain;
+if (sweep) lmOpts.minGain = Math.min(sweep[0], minGain);
+const engine = getEngine(opts);
+process.stdout.write(`model ${modelFile}: ${(statSync(modelFile).size / 2 ** 20).toFixed(2)} MiB, loaded in ${loadMs.toFixed(0)} ms; options ${JSON.stringify(engine.options.lm)}\n`);
+
+const pct = (a: number, b: number) => (b ? ((100 * a) / b).toFixed(1) : '-');
+
+for (const file of files) {
+  const rows = readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .map((l) => l.split('\t'))
+    .filter((p) => p.length >= 3)
+    .map(([, src, tgt]) => ({ src, tgt }));
+  type Row = { gold: Map<number, string>; lmGain: number; lmPos: Set<number>; other: boolean; otherPos: Set<number>; lm: TextFinding[] };
+  const res: Row[] = [];
+  let bytes = 0;
+  const c0 = process.cpuUsage();
+  for (const r of rows) {
+    bytes += Buffer.byteLength(r.src);
+    const gold = new Map<number, string>();
+    if (r.src.length === r.tgt.length) for (let i = 0; i < r.src.length; i++) if (r.src[i] !== r.tgt[i]) gold.set(i, r.tgt[i]);
+    const fs = engine.scan(r.src).findings;
+    const lm = fs.filter((f) => f.source === 'lm');
+    const other = fs.filter((f) => f.source !== 'lm');
+    res.push({ gold, lmGain: Math.max(0, ...lm.map((f) => f.score ?? 0)), lmPos: new Set(lm.map((f) => f.offset)), other: other.length > 0, otherPos: new Set(other.map((f) => f.offset)), lm });
+  }
+  const cpu = process.cpuUsage(c0);
+  const cpuS = (cpu.user + cpu.system) / 1e6;
+  const measure = (T: number, union: boolean) => {
+    let gold = 0;
+    let flagged = 0;
+    let flaggedErr = 0;
+    let exact = 0;
+    let cleanFlagged = 0;
+    for (const r of res) {
+      const pos = new Set<number>();
+      for (const f of r.lm) if ((f.score ?? 0) >= T) pos.add(f.offset);
+      if (union) for (const p of r.otherPos) pos.add(p);
+      const isErr = r.gold.size > 0;
+      if (isErr) gold++;
+      if (pos.size) {
+        flagged++;
+        if (isErr) flaggedErr++;
+        else cleanFlagged++;
+        if (isErr && pos.size === r.gold.size && [...r.gold.keys()].every((p) => pos.has(p))) exact++;
+      }
+    }
+    return { gold, flagged, flaggedErr, exact, cleanFlagged, clean: res.length - gold };
+  };
+  const line = (label: string, m: ReturnType<typeof measure>) =>
+    `${label}: flagged P ${pct(m.flaggedErr, m.flagged)} R ${pct(m.flaggedErr, m.gold)} · exact P ${pct(m.exact, m.flagged)} R ${pct(m.exact, m.gold)} · clean flagged ${m.cleanFlagged}/${m.clean}`;
+  process.stdout.write(`\n${file}: ${rows.length} sentences, ${res.filter((r) => r.gold.size).length} with errors; engine with the model pass ${(bytes / 1e6 / cpuS).toFixed(2)} MB per CPU second\n`);
+  if (sweep) {
+    for (let T = sweep[0]; T <= sweep[1] + 1e-9; T += sweep[2]) {
+      process.stdout.write(`${line(`T ${T.toFixed(1)} model pass`, measure(T, false))}\n`);
+      process.stdout.write(`${line(`T ${T.toFixed(1)} union      `, measure(T, true))}\n`);
+    }
+  } else {
+    process.stdout.write(`${line(`model pass alone (minGain ${minGain})`, measure(minGain, false))}\n`);
+    process.stdout.write(`${line('engine without the model pass', measure(Infinity, true))}\n`);
+    process.stdout.write(`${line('union (engine with the model pass)', measure(minGain, true))}\n`);
+    const conf = (engine.options.lm.confirmedGain);
+    process.stdout.write(`${line(`model pass, confirmed tier only (gain ≥ ${conf})`, measure(conf, false))}\n`);
+  }
+  let nfp = 0;
+  let nfn = 0;
+  rows.forEach((r, i) => {
+    const x = res[i];
+    for (const f of x.lm) {
+      if ((f.score ?? 0) < minGain) continue;
+      if (!x.gold.has(f.offset) && nfp++ < showFp) process.stdout.write(`FP ${r.src.slice(Math.max(0, f.offset - 10), f.offset)}[${f.text}→${f.suggestion} ${f.score} ${f.relation}]${r.src.slice(f.offset + 1, f.offset + 10)}${x.gold.size ? ' (sentence has errors)' : ''}\n`);
+    }
+    if (x.gold.size && x.lmGain < minGain && !x.other && nfn++ < showFn) {
+      const [p, ch] = [...x.gold][0];
+      process.stdout.write(`FN ${r.src.slice(Math.max(0, p - 10), p)}[${r.src[p]}→${ch}]${r.src.slice(p + 1, p + 10)}\n`);
+    }
+  });
+}

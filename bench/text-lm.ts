@@ -1,0 +1,71 @@
+/**
+ * The language-model pass of the typo engine (src/text/lm.ts): model file size, load time (in this fresh
+ * process), resident memory after loading, and throughput of the pass alone and of the engine with and
+ * without it, on the generated official-style text of bench/text.ts (4,000-character blocks, one core).
+ * Recall and precision are measured by `node dist/bench/_lm-eval.js` (see there).
+ */
+import { statSync } from 'node:fs';
+import { getEngine } from '../src/text/engine.js';
+import { DEFAULT_MODEL, lmOptionsSchema, lmScan, loadLanguageModel } from '../src/text/lm.js';
+import type { BenchSection } from './index.js';
+import { officialText } from './text.js';
+
+function cpuS(f: () => void): number {
+  const c = process.cpuUsage();
+  f();
+  const u = process.cpuUsage(c);
+  return (u.user + u.system) / 1e6;
+}
+
+export default async function bench(): Promise<BenchSection> {
+  const rss0 = process.memoryUsage().rss;
+  const t0 = process.hrtime.bigint();
+  const model = loadLanguageModel();
+  const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (!model) return { title: 'Text scanning: language-model pass', body: `No model at ${DEFAULT_MODEL} (npm run build-lm).` };
+  const rssModel = process.memoryUsage().rss - rss0;
+  const size = statSync(DEFAULT_MODEL).size;
+  const pages = officialText(2 * 1024 * 1024, 20240702);
+  const bytes = pages.reduce((s, p) => s + Buffer.byteLength(p), 0);
+  const opts = lmOptionsSchema.parse({});
+  const base = getEngine({ lm: { enabled: false } });
+  const withLm = getEngine({ lm: { enabled: true } });
+  const look = (c: number) => base.chars.lookAlikesOf(c);
+  // warm up (JIT, candidate lists)
+  for (const p of pages.slice(0, 20)) {
+    lmScan(model, p, opts, { lookalike: look });
+    withLm.scan(p);
+  }
+  let found = 0;
+  let surprising = 0;
+  let chars = 0;
+  const lmS = cpuS(() => {
+    for (const p of pages) {
+      const r = lmScan(model, p, opts, { lookalike: look });
+      found += r.findings.length;
+      surprising += r.surprising;
+      chars += p.length;
+    }
+  });
+  const baseS = cpuS(() => {
+    for (const p of pages) base.scan(p);
+  });
+  const allS = cpuS(() => {
+    for (const p of pages) withLm.scan(p);
+  });
+  const mb = bytes / 1e6;
+  const rss = process.memoryUsage().rss;
+  return {
+    title: 'Text scanning: language-model pass',
+    body: `Model \`models/official-zh.4gram.bin\` (${(size / 2 ** 20).toFixed(2)} MiB; ${model.header.tables.map((t) => `${t.order}-grams ${t.entries.toLocaleString('en')}`).join(', ')}; vocabulary ${model.vocab}). Generated official-style text of bench/text.ts, ${mb.toFixed(2)} MB in ${pages.length} blocks of about 4,000 characters, one core (\`npm run bench -- text\`). MB = 10^6 UTF-8 bytes per second of CPU time.
+
+| measure | value |
+|---|---|
+| model load (fresh process) | ${Math.round(loadMs)} ms |
+| resident memory added by the model | ${Math.round(rssModel / 2 ** 20)} MiB (process RSS ${Math.round(rss / 2 ** 20)} MiB) |
+| model pass alone | ${(mb / lmS).toFixed(2)} MB/s (${surprising.toLocaleString('en')} surprising positions tried = ${((100 * surprising) / chars).toFixed(1)}% of characters; ${found} findings) |
+| engine without the model pass | ${(mb / baseS).toFixed(2)} MB/s |
+| engine with the model pass (lm.enabled: true) | ${(mb / allS).toFixed(2)} MB/s |
+`,
+  };
+}

@@ -1,0 +1,107 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { getEngine } from '../../src/text/engine.js';
+import { buildModel, leakageFilter } from '../../src/text/lm-build.js';
+import { DEFAULT_MODEL, LanguageModel, lmOptionsSchema, lmScan, loadLanguageModel, normalizeText } from '../../src/text/lm.js';
+
+// Own-written sentences in the register of official notices (no third-party text).
+const TEMPLATES = [
+  '各单位要认真做好安全生产工作，确保责任落实到位。',
+  '市政府各部门要加强协调配合，形成工作合力。',
+  '各县区要认真落实工作部署，按时报送工作进展情况。',
+  '有关单位要加强安全生产监督管理，切实维护群众合法权益。',
+  '要持续深化政务服务改革，不断提升群众满意度。',
+  '各部门要认真做好政府信息公开工作，确保信息准确及时。',
+  '要统筹推进生态环境保护工作，推动经济社会持续健康发展。',
+  '请各单位于本月底前报送工作总结。',
+];
+const SUBJECTS = ['市财政局', '市应急管理局', '市农业农村局', '市生态环境局', '各乡镇人民政府', '市市场监督管理局'];
+
+function corpus(): string[] {
+  const out: string[] = [];
+  for (const s of SUBJECTS) for (const t of TEMPLATES) out.push(`${s}：${t}`);
+  for (let k = 0; k < 20; k++) out.push(...TEMPLATES);
+  return out;
+}
+
+const tiny = new LanguageModel(buildModel(corpus(), { prune: { 3: 0, 4: 0 }, places: ['幸福村'] }).bytes);
+// a tiny model's probabilities are on another scale than the shipped one's: thresholds of its own
+const opts = lmOptionsSchema.parse({ minGain: 4, confirmedGain: 8, surprise: -3 });
+
+describe('language model (src/text/lm.ts, lm-build.ts)', () => {
+  it('loads a built model and answers known n-grams better than unseen ones', () => {
+    expect(tiny.vocab).toBeGreaterThan(50);
+    const ids = new Uint16Array(['安', '全', '生', '产'].map((c) => tiny.idOf[c.charCodeAt(0)]));
+    expect(ids.every((x) => x > 0)).toBe(true);
+    expect(tiny.find(ids, 0, 4)).toBeGreaterThanOrEqual(0);
+    const rev = Uint16Array.from([...ids].reverse());
+    expect(tiny.find(rev, 0, 4)).toBe(-1);
+    expect(tiny.score('认真做好安全生产工作')).toBeGreaterThan(tiny.score('认真做好安全生铲工作'));
+    expect(tiny.isPlace('幸福村', 0, 3)).toBe(true);
+    expect(tiny.isPlace('幸福乡', 0, 3)).toBe(false);
+  });
+
+  it('flags a planted same-sound substitution and not the clean sentence', () => {
+    const clean = lmScan(tiny, '各单位要认真做好安全生产工作，确保责任落实到位。', opts);
+    expect(clean.findings).toEqual([]);
+    const typo = lmScan(tiny, '各单位要认真做好安全生产工作，确保责任落实到为。', opts);
+    expect(typo.findings).toHaveLength(1);
+    expect(typo.findings[0]).toMatchObject({ offset: 22, written: '为', right: '位', relation: 'sound' });
+    expect(typo.findings[0].gain).toBeGreaterThanOrEqual(4);
+  });
+
+  it('normalises full-width forms and digit runs the same way at build and query time', () => {
+    expect(normalizeText('２０２４年 ABC，增长3.2%')).toBe('0年a,增长0.0%');
+  });
+
+  it('is bounded on hostile input: runs of one character, 1 MB without punctuation', () => {
+    const t0 = Date.now();
+    expect(lmScan(tiny, '啊'.repeat(200_000), opts).findings).toEqual([]);
+    const noise = Array.from({ length: 1_000_000 }, (_, i) => String.fromCharCode(0x4e00 + ((i * 7919) % 20000))).join('');
+    const r = lmScan(tiny, noise, opts);
+    expect(r.surprising).toBeLessThanOrEqual(20 + 0.3 * noise.length);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+  });
+
+  it('leakage filter drops sentences sharing a 15-character window with evaluation text', () => {
+    const evaluation = ['甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉'];
+    const { kept, removed } = leakageFilter(['前言甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳后记', '完全无关的一句话，不应删除。'], evaluation);
+    expect(removed).toBe(1);
+    expect(kept).toEqual(['完全无关的一句话，不应删除。']);
+  });
+
+  it('rejects a file that is not a model with a clear error', () => {
+    expect(() => new LanguageModel(new Uint8Array(64))).toThrow(/not a govcheck language model/);
+  });
+
+  it('the engine reports findings of the shipped model with rule, gain and reason', () => {
+    expect(existsSync(DEFAULT_MODEL)).toBe(true);
+    expect(loadLanguageModel()).not.toBeNull();
+    expect(getEngine().options.lm.enabled).toBe(false); // off by default until it meets the targets
+    const engine = getEngine({ lm: { enabled: true } });
+    const fs = engine.scan('各地要加强安全生产监督管理，坚决遏制重特大事故发生，切实保障人民群众生命财产安全。').findings;
+    expect(fs.filter((f) => f.source === 'lm')).toEqual([]);
+    const typo = engine.scan('各地要加强安全生产监督管理，坚决遏制重特大事故发生，切实保障人民群众生命财产按全。').findings.filter((f) => f.source === 'lm');
+    expect(typo).toHaveLength(1);
+    expect(typo[0]).toMatchObject({ text: '按', suggestion: '安', rule: 'W-D3', category: 'near-miss' });
+    expect(typo[0].note).toContain('语言模型');
+    expect(typo[0].score).toBeGreaterThan(0);
+  });
+
+  it('leaves the names and terms of issue 16 alone (programmes, companies, people, ordinary terms)', () => {
+    const engine = getEngine({ lm: { enabled: true } });
+    const lines = [
+      '该企业产品首次登陆巴西市场。',
+      '全市推广科贷通业务，惠及科技型企业。',
+      '博视眼科、泰康等企业参加了招聘会。',
+      '帛士数码公司和广仁骨科医院获得表彰。',
+      '加强失能老人照护服务。',
+      '全员劳动生产率持续提高。',
+      '专利获批数居全市第一。',
+      '组建科技特派团深入基层。',
+      '图为活动现场。（刘通摄）',
+      '王泽平同志主持会议。',
+    ];
+    for (const l of lines) expect(engine.scan(l).findings.filter((f) => f.source === 'lm'), l).toEqual([]);
+  });
+});
