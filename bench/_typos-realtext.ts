@@ -67,7 +67,9 @@ export async function evaluateRealText(dir: string, asOf = '2024-07-01'): Promis
   const c0 = process.cpuUsage();
   for (const p of pagesOf(dir)) {
     const html = decodeHtml(readFileSync(p.file));
-    const a = artifactsFromHtml([{ url: p.url, html }], { asOf, collectors: [{ module: typos, options }] });
+    // a page below the site root is read as a crawled page (depth 1: an article), the root as a home page
+    const depth = new URL(p.url).pathname === '/' ? 0 : 1;
+    const a = artifactsFromHtml([{ url: p.url, html, depth }], { asOf, collectors: [{ module: typos, options }] });
     const out = await typos.run(a, { options, asOf, lang: 'zh', rulePoints: () => 1, http: undefined as never });
     res.pages++;
     res.chars += Number(out.summary?.chars ?? 0);
