@@ -610,6 +610,8 @@ export class TextEngine {
   private supportedWord(text: string, i: number): boolean {
     const lex = this.lexicon;
     const n = text.length;
+    const c = text.charCodeAt(i);
+    if (!(i > 0 && lex.namePairs.has(text.charCodeAt(i - 1), c)) && !(i + 1 < n && lex.namePairs.has(c, text.charCodeAt(i + 1)))) return false;
     for (let len = 8; len >= 3; len--) {
       for (let s = Math.max(0, i - len + 1); s <= i && s + len <= n; s++) if (lex.isNameAt(text, s, s + len)) return true;
     }
@@ -646,8 +648,8 @@ export class TextEngine {
             if (writtenF < 0) writtenF = lex.freqAt(text, s, s + len);
             const f = lex.freq(w);
             if (writtenF > 0 && f < writtenF * o.minRatio) continue;
-            const rel = this.chars.sameTone(c, rc) ? 'sound' : this.chars.sameSound(c, rc) ? 'tone' : 'near-sound';
-            (alts ??= []).push({ word: w, s, f, rel });
+            // how the characters relate (sound/tone/near-sound) is worked out for the chosen correction only
+            (alts ??= []).push({ word: w, s, f, rel: '' });
           }
         }
         if (looks) {
@@ -662,7 +664,7 @@ export class TextEngine {
       }
     }
     if (!alts) return;
-    // a word the lexicon knows (at any frequency) around the character, standing between words or stops
+    // a name the lexicon knows (at any frequency) around the character
     if (this.supportedWord(text, i)) return;
     alts.sort((x, y) => y.f * y.word.length - x.f * x.word.length);
     const top = alts.slice(0, o.maxAlternatives);
@@ -692,6 +694,10 @@ export class TextEngine {
     }
     if (!best) return;
     const { alt, gain } = best;
+    if (!alt.rel) {
+      const rc = alt.word.charCodeAt(i - alt.s);
+      alt.rel = this.chars.sameTone(c, rc) ? 'sound' : this.chars.sameSound(c, rc) ? 'tone' : 'near-sound';
+    }
     const need = o.minGain[alt.rel as keyof typeof o.minGain] - (alt.word.length >= 3 ? o.longBonus : 0);
     if (gain < need) return;
     report(i, alt.word[i - alt.s], alt.rel, alt.word, text.slice(alt.s, alt.s + alt.word.length), Math.round(gain * 100) / 100);

@@ -174,6 +174,8 @@ export class Lexicon {
   private readonly targetTable: FreqTable;
   /** Words of three or more characters the dictionary tags as names (nr, ns, nt, nz…), at any frequency. */
   private readonly nameTable: FreqTable;
+  /** Character bigrams inside those names (a cheap gate before hashing windows). */
+  readonly namePairs: PairSet;
   readonly covered: PairSet;
   /** Bigrams inside target words of three or more characters, and their first/third-character skip-grams. */
   private readonly longPairs: PairSet;
@@ -216,6 +218,7 @@ export class Lexicon {
     this.table = new FreqTable(1 << 19);
     this.targetTable = new FreqTable(1 << 16);
     this.nameTable = new FreqTable(1 << 17);
+    this.namePairs = new PairSet(1 << 18);
     const targets: string[] = [];
     const excluded = new Set(opts.excludeTags ?? []);
     let tagged = true;
@@ -228,7 +231,10 @@ export class Lexicon {
       for (let i = a; i < b; i++) if (!isHan(text.charCodeAt(i))) return;
       if (f >= opts.coverageFreq) for (let i = a; i + 1 < b; i++) this.covered.add(text.charCodeAt(i), text.charCodeAt(i + 1));
       if (f >= opts.targetFreq && len >= opts.minLen && len <= opts.maxLen && tagged) targets.push(text.slice(a, b));
-      if (!tagged && len >= 3) this.nameTable.setMax(hashRange(text, a, b), 1);
+      if (!tagged && len >= 3) {
+        this.nameTable.setMax(hashRange(text, a, b), 1);
+        for (let i = a; i + 1 < b; i++) this.namePairs.add(text.charCodeAt(i), text.charCodeAt(i + 1));
+      }
     };
     const n = dictText.length;
     let start = 0;
