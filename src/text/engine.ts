@@ -612,7 +612,7 @@ export class TextEngine {
     const n = text.length;
     const c = text.charCodeAt(i);
     if (!(i > 0 && lex.namePairs.has(text.charCodeAt(i - 1), c)) && !(i + 1 < n && lex.namePairs.has(c, text.charCodeAt(i + 1)))) return false;
-    for (let len = 8; len >= 3; len--) {
+    for (let len = 7; len >= 3; len--) {
       for (let s = Math.max(0, i - len + 1); s <= i && s + len <= n; s++) if (lex.isNameAt(text, s, s + len)) return true;
     }
     return false;
@@ -664,8 +664,6 @@ export class TextEngine {
       }
     }
     if (!alts) return;
-    // a name the lexicon knows (at any frequency) around the character
-    if (this.supportedWord(text, i)) return;
     alts.sort((x, y) => y.f * y.word.length - x.f * x.word.length);
     const top = alts.slice(0, o.maxAlternatives);
     // validate with segmentation (jieba's dictionary and route): the corrected window must hold the word
@@ -700,6 +698,8 @@ export class TextEngine {
     }
     const need = o.minGain[alt.rel as keyof typeof o.minGain] - (alt.word.length >= 3 ? o.longBonus : 0);
     if (gain < need) return;
+    // a name the lexicon knows (at any frequency) around the character (checked last: it is rarely reached)
+    if (this.supportedWord(text, i)) return;
     report(i, alt.word[i - alt.s], alt.rel, alt.word, text.slice(alt.s, alt.s + alt.word.length), Math.round(gain * 100) / 100);
   }
 }
