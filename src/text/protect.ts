@@ -123,8 +123,10 @@ export function markQuoted(text: string, mask: Uint8Array): void {
   for (const open of OPEN_QUOTES) {
     const close = CLOSE_OF[open];
     let i = text.indexOf(open);
+    let j = -1;
     while (i >= 0) {
-      const j = text.indexOf(close, i + 1);
+      // the first closing mark after i (reused while it stays ahead: linear on any input)
+      if (j <= i) j = text.indexOf(close, i + 1);
       if (j < 0) break;
       const len = j - i - 1;
       if (len >= 2 && len <= 8) {

@@ -25,7 +25,7 @@ const POINTS = new RegExp(`(?:由|从)\\s*${NUM}${PCT}\\s*${CHANGE}(?:到|至)\\
 
 const UNIT: Record<string, number> = { 元: 1, 万元: 1e4, 亿元: 1e8 };
 /** 共/合计/总额 … N 单位，其中 … M 单位 (one sentence, no other number between the total and 其中). */
-const PARTS = /(\d+(?:\.\d+)?)\s*(亿元|万元|元)[，,]\s*其中[^，。；;,\d]{1,16}?(\d+(?:\.\d+)?)\s*(亿元|万元|元)/gu;
+const PARTS = /(?<![\d.])(\d+(?:\.\d+)?)\s*(亿元|万元|元)[，,]\s*其中[^，。；;,\d]{1,16}?(\d+(?:\.\d+)?)\s*(亿元|万元|元)/gu;
 
 export function wordingFindings(text: string): WordingFinding[] {
   const out: WordingFinding[] = [];

@@ -116,3 +116,16 @@ describe('suspected findings carry a reason', () => {
     expect(f.reason).toMatch(/效律.*效率/);
   });
 });
+
+describe('hostile input stays linear', () => {
+  it('many opening quotes, long digit runs, many name cues', () => {
+    const t = Date.now();
+    engine.scan(`${'“'.repeat(100_000)}”`);
+    engine.scan(`收入${'1'.repeat(100_000)}万元，其中${'2'.repeat(100_000)}亿元`);
+    engine.scan('由1%提高到'.repeat(20_000));
+    engine.scan('记者 '.repeat(30_000));
+    engine.scan('、乡'.repeat(50_000));
+    expect(Date.now() - t).toBeLessThan(20_000);
+  });
+});
+
