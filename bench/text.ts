@@ -4,8 +4,13 @@
  * the gazetteer, with one planted typo about every 2,000 characters), scanned in page-sized blocks on one
  * core. Reports MB/s (UTF-8 bytes) per second of CPU time and of wall time, the engine's load time, and memory.
  */
+import { existsSync } from 'node:fs';
 import { getEngine, type TextOptionsInput } from '../src/text/engine.js';
+import { evaluateRealText } from './_typos-realtext.js';
 import type { BenchSection } from './index.js';
+
+/** The real-page corpus (third-party pages, outside the repository): its noise figure is printed when present. */
+const REAL_PAGES = process.env.GOVCHECK_REAL_PAGES ?? '/work/shared/data/real-pages';
 
 /** Small deterministic generator (mulberry32). */
 function rng(seed: number): () => number {
@@ -97,6 +102,11 @@ export default async function bench(): Promise<BenchSection> {
     measureScan('dictionary rules and near-miss names only (lexicon pass off)', { lexicon: { enabled: false } }, pages),
   ];
   const mb = (b: number) => (b / 1e6).toFixed(2);
+  let real = '';
+  if (existsSync(REAL_PAGES)) {
+    const r = await evaluateRealText(REAL_PAGES);
+    real = `\n**Real text** (${r.pages} pages of \`${REAL_PAGES}\`, through the crawl's page artifact and the typos check, \`node dist/bench/_typos-realtext.js DIR\` lists each finding): ${r.chars} characters, ${r.confirmed} confirmed (${r.perTenThousand.confirmed} per 10,000 characters), ${r.suspected} suspected (${r.perTenThousand.suspected} per 10,000 characters; budget 0.5). Every suspected finding carries a reason.\n`;
+  }
   const table = rows
     .map(
       (r) =>
@@ -110,6 +120,6 @@ export default async function bench(): Promise<BenchSection> {
 | configuration | MB | MB/s (CPU time) | MB/s (wall) | findings | engine load ms | RSS after load MiB | peak RSS MiB |
 |---|---|---|---|---|---|---|---|
 ${table}
-`,
+${real}`,
   };
 }

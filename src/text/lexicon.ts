@@ -172,6 +172,10 @@ export class Lexicon {
   private readonly table: FreqTable;
   /** Words that may be corrections (frequent enough, not proper names). */
   private readonly targetTable: FreqTable;
+  /** Words of three or more characters the dictionary tags as names (nr, ns, nt, nz…), at any frequency. */
+  private readonly nameTable: FreqTable;
+  /** Character bigrams inside those names (a cheap gate before hashing windows). */
+  readonly namePairs: PairSet;
   readonly covered: PairSet;
   /** Bigrams inside target words of three or more characters, and their first/third-character skip-grams. */
   private readonly longPairs: PairSet;
@@ -213,6 +217,8 @@ export class Lexicon {
     this.targetPairs = new PairSet(1 << 17);
     this.table = new FreqTable(1 << 19);
     this.targetTable = new FreqTable(1 << 16);
+    this.nameTable = new FreqTable(1 << 17);
+    this.namePairs = new PairSet(1 << 18);
     const targets: string[] = [];
     const excluded = new Set(opts.excludeTags ?? []);
     let tagged = true;
@@ -225,6 +231,10 @@ export class Lexicon {
       for (let i = a; i < b; i++) if (!isHan(text.charCodeAt(i))) return;
       if (f >= opts.coverageFreq) for (let i = a; i + 1 < b; i++) this.covered.add(text.charCodeAt(i), text.charCodeAt(i + 1));
       if (f >= opts.targetFreq && len >= opts.minLen && len <= opts.maxLen && tagged) targets.push(text.slice(a, b));
+      if (!tagged && len >= 3) {
+        this.nameTable.setMax(hashRange(text, a, b), 1);
+        for (let i = a; i + 1 < b; i++) this.namePairs.add(text.charCodeAt(i), text.charCodeAt(i + 1));
+      }
     };
     const n = dictText.length;
     let start = 0;
@@ -352,6 +362,11 @@ export class Lexicon {
   }
 
   /** Frequency of text[from, to) without slicing. */
+  /** True when text[from, to) is a name the dictionary knows (three or more characters, any frequency). */
+  isNameAt(text: string, from: number, to: number): boolean {
+    return to - from >= 3 && this.nameTable.get(hashRange(text, from, to)) > 0;
+  }
+
   freqAt(text: string, from: number, to: number): number {
     return to > from ? this.table.get(hashRange(text, from, to)) : 0;
   }

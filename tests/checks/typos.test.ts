@@ -157,6 +157,29 @@ describe('typos (W-V4, W-D3, M-V1, M-D3)', () => {
     }
   });
 
+  it("judges renamed organs against the page's own publication date and reports statistical wording (W-D3)", async () => {
+    const article = (date: string, body: string) =>
+      `<html><head><title>通知</title><meta name="PubDate" content="${date} 09:00"></head><body><div class="content"><h1>关于加强金融服务的通知</h1><p>${body}</p></div></body></html>`;
+    const body = '中国银行保险监督管理委员会有关负责人介绍了情况。';
+    const old = await check([
+      { path: '/', html: page('首页', '<p>欢迎访问</p>') },
+      { path: '/art/2019/9/18/art_1_1.html', html: article('2019-09-18', body) },
+    ]);
+    expect(old.r.findings).toEqual([]);
+    const recent = await check([
+      { path: '/', html: page('首页', '<p>欢迎访问</p>') },
+      { path: '/art/2024/3/1/art_1_2.html', html: article('2024-03-01', body) },
+    ]);
+    expect(recent.r.findings).toHaveLength(1);
+    expect(recent.r.findings[0]).toMatchObject({ tier: 'suspected', rule: 'W-D3' });
+    expect(recent.r.findings[0].evidence).toMatchObject({ category: 'organ-outdated', expected: '国家金融监督管理总局' });
+    expect(String(recent.r.findings[0].evidence?.reason)).toMatch(/2024-03-01/);
+    const stats = await check([{ path: '/', html: page('统计公报', '<p>全年牧业产值8.9亿元，增长-3.2%；渔业产值2.6亿元，与上年增长10.3%。</p>') }]);
+    expect(stats.r.findings.map((f) => `${f.evidence?.actual}→${f.evidence?.expected}`)).toEqual(['增长-3.2%→下降3.2%', '与上年增长→比上年增长']);
+    expect(stats.r.findings[0]).toMatchObject({ tier: 'confirmed', rule: 'W-D3', severity: 'deduction' });
+    expect(stats.r.findings[0].message).toContain('表述不规范');
+  });
+
   it('is not applicable when there is no text at all', async () => {
     const { r } = await check([], { site: { kind: 'newmedia', id: 'x' } });
     expect(r.status).toBe('not_applicable');

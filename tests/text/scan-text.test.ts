@@ -43,4 +43,38 @@ describe('govcheck scan-text', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/cannot read .*nope\.txt: ENOENT/);
   });
+  it('judges renamed organs against --date, else --as-of, and each JSON line against its own date', async () => {
+    const text = '中国银行保险监督管理委员会发布公告。';
+    const old = await runCli(['scan-text', '--format', 'json', '--date', '2019-09-18'], { input: text });
+    expect(old.code).toBe(0);
+    expect(old.stdout).toBe('');
+    const recent = await runCli(['scan-text', '--format', 'json', '--as-of', '2024-07-01'], { input: text });
+    expect(recent.code).toBe(0); // suspected only
+    const row = JSON.parse(recent.stdout.trim()) as Record<string, unknown>;
+    expect(row).toMatchObject({ suggestion: '国家金融监督管理总局', tier: 'suspected', category: 'organ-outdated', date: '2024-07-01' });
+    expect(String(row.reason)).toMatch(/until 2023-05-18/);
+    const lines = [JSON.stringify({ id: 'a', text, date: '2020-01-02' }), JSON.stringify({ id: 'b', text, date: '2024-01-02' }), JSON.stringify({ text: '牧业产值8.9亿元，增长-3.2%。' })].join('\n');
+    const j = await runCli(['scan-text', '--jsonl', '--format', 'json', '--as-of', '2024-07-01'], { input: lines });
+    expect(j.code).toBe(1);
+    const rows = j.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.map((x) => [x.doc, x.text, x.suggestion, x.offset])).toEqual([
+      ['b', '中国银行保险监督管理委员会', '国家金融监督管理总局', 0],
+      [3, '增长-3.2%', '下降3.2%', 10],
+    ]);
+    const zh = await runCli(['scan-text', '--jsonl', '--as-of', '2024-07-01'], { input: lines });
+    expect(zh.stdout).toContain('b 1:1  [疑似]');
+    expect(zh.stdout).toContain('#3 1:11  [错误] “增长-3.2%” → “下降3.2%”（表述不规范，W-D3）');
+  });
+
+  it('rejects a bad date or a bad JSON line with a one-line error (exit 2)', async () => {
+    const bad = await runCli(['scan-text', '--as-of', '2024-13-01'], { input: 'x' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/YYYY-MM-DD/);
+    const line = await runCli(['scan-text', '--jsonl'], { input: '{"text": "好"}\n{"txt": 1}\n' });
+    expect(line.code).toBe(2);
+    expect(line.stderr.trim()).toMatch(/^.*--jsonl line 2: expected an object with a "text" string$/);
+    expect(line.stderr.trim().split('\n')).toHaveLength(1);
+    const both = await runCli(['scan-text', '--jsonl', '--date', '2024-01-01'], { input: '{"text": "好"}' });
+    expect(both.code).toBe(2);
+  });
 });

@@ -1,6 +1,9 @@
 /**
  * `govcheck scan-text [FILE|-]`: the typo and wrong-expression engine on plain text (a file, or standard
  * input), so it can be used and measured on its own. JSON format: one object per finding per line.
+ * Dated renamings are judged against the text's date (`--date`), else the inspection date (`--as-of`, default
+ * today in Asia/Shanghai). With `--jsonl` the input is JSON lines, one document per line
+ * (`{"text": "…", "date": "YYYY-MM-DD", "id": "…"}`, date and id optional), each judged against its own date.
  * Exit codes: 0 no confirmed finding, 1 confirmed findings (typos or serious), 2 error.
  */
 import { readFileSync } from 'node:fs';
@@ -9,7 +12,8 @@ import iconv from 'iconv-lite';
 import { loadConfig } from '../../config.js';
 import { DictionaryError } from '../../text/dictionaries.js';
 import { getEngine, textOptionsSchema, type TextFinding, type TextScope } from '../../text/engine.js';
-import { EXIT, intArg, langArg, listArg, UsageError } from '../common.js';
+import { todayInShanghai } from '../../i18n.js';
+import { dateArg, EXIT, intArg, langArg, listArg, UsageError } from '../common.js';
 
 const CATEGORY_ZH: Record<string, string> = {
   typo: '错别字',
@@ -23,7 +27,39 @@ const CATEGORY_ZH: Record<string, string> = {
   naming: '涉台港澳用语',
   place: '地名',
   'near-miss': '疑似错别字',
+  wording: '表述不规范',
 };
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+interface Doc {
+  /** Line number (JSON lines) or undefined for a plain text. */
+  line?: number;
+  id?: string;
+  text: string;
+  date?: string;
+}
+
+/** JSON lines: one {"text", "date"?, "id"?} per line; a bad line is a one-line error naming it. */
+export function parseJsonLines(input: string): Doc[] {
+  const docs: Doc[] = [];
+  const lines = input.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i].trim();
+    if (!l) continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(l);
+    } catch {
+      throw new UsageError(`--jsonl line ${i + 1}: not valid JSON`);
+    }
+    if (!v || typeof v !== 'object' || Array.isArray(v) || typeof (v as { text?: unknown }).text !== 'string') throw new UsageError(`--jsonl line ${i + 1}: expected an object with a "text" string`);
+    const o = v as { text: string; date?: unknown; id?: unknown };
+    if (o.date !== undefined && o.date !== null && (typeof o.date !== 'string' || !DATE.test(o.date.slice(0, 10)))) throw new UsageError(`--jsonl line ${i + 1}: "date" must be YYYY-MM-DD`);
+    docs.push({ line: i + 1, id: o.id === undefined || o.id === null ? undefined : String(o.id), text: o.text, date: typeof o.date === 'string' ? o.date.slice(0, 10) : undefined });
+  }
+  return docs;
+}
 
 interface Opts {
   format: 'text' | 'json';
@@ -36,6 +72,9 @@ interface Opts {
   group?: string;
   confirmedOnly?: boolean;
   maxBytes: number;
+  asOf?: string;
+  date?: string;
+  jsonl?: boolean;
 }
 
 /** UTF-8 (with or without BOM), else GB18030 (GBK files from government offices). */
@@ -123,6 +162,9 @@ export function register(program: Command): void {
     .option('--site <id>', "apply the dictionaries' allow-list of this site (id or host)")
     .option('--group <group>', "apply the dictionaries' allow-list of this group or province")
     .option('--confirmed-only', 'leave out suspected findings')
+    .option('--as-of <date>', 'inspection date YYYY-MM-DD for texts without a date of their own (default: today, Asia/Shanghai)', dateArg)
+    .option('--date <date>', "the text's publication date YYYY-MM-DD (renamed organs are judged against it)", dateArg)
+    .option('--jsonl', 'input is JSON lines: {"text": "…", "date": "YYYY-MM-DD", "id": "…"} per line, each judged against its own date')
     .option('--max-bytes <n>', 'largest input accepted', intArg('--max-bytes', 1), 50 * 1024 * 1024)
     .action(async (file: string | undefined, o: Opts) => {
       const config = loadConfig(o.config);
@@ -136,52 +178,65 @@ export function register(program: Command): void {
         if (e instanceof DictionaryError) throw new UsageError(e.message);
         throw e;
       }
-      const text = decode(await readInput(file, o.maxBytes));
-      const findings = scanLongText(text, (t) => engine.scan(t, { scope: o.scope, allow: o.allow, site: o.site, group: o.group }).findings).filter(
-        (f) => !o.confirmedOnly || f.tier === 'confirmed',
-      );
-      const pos = lineCols(text, findings.map((f) => f.offset));
+      const input = decode(await readInput(file, o.maxBytes));
+      if (o.jsonl && o.date) throw new UsageError('--date applies to a single text; with --jsonl give each line a "date"');
+      const asOf = o.asOf ?? todayInShanghai();
+      const docs: Doc[] = o.jsonl ? parseJsonLines(input) : [{ text: input, date: o.date }];
+      const findings: TextFinding[] = [];
       const out: string[] = [];
-      for (const f of findings) {
-        const [line, column] = pos.get(f.offset) ?? [0, 0];
-        if (o.format === 'json') {
-          out.push(
-            JSON.stringify({
-              text: f.text,
-              suggestion: f.suggestion,
-              rule: f.rule,
-              category: f.category,
-              severity: f.severity,
-              tier: f.tier,
-              offset: f.offset,
-              length: f.length,
-              line,
-              column,
-              source: f.source,
-              entry: f.entry,
-              relation: f.relation,
-              score: f.score,
-              note: f.note,
-              script: f.script,
-              snippet: f.snippet,
-            }),
-          );
-        } else if (o.lang === 'zh') {
-          const kind = f.tier === 'suspected' ? '疑似' : f.severity === 'veto' ? '严重' : '错误';
-          out.push(`${line}:${column}  [${kind}] “${f.text}” → “${f.suggestion}”（${CATEGORY_ZH[f.category] ?? f.category}，${f.rule}）  …${f.snippet.replace(/\s+/g, ' ')}…${f.note ? `  ${f.note}` : ''}`);
-        } else {
-          const kind = f.tier === 'suspected' ? 'suspected' : f.severity === 'veto' ? 'serious' : 'typo';
-          out.push(`${line}:${column}  [${kind}] "${f.text}" → "${f.suggestion}" (${f.category}, ${f.rule})  …${f.snippet.replace(/\s+/g, ' ')}…${f.note ? `  ${f.note}` : ''}`);
+      for (const doc of docs) {
+        const text = doc.text;
+        const fs = scanLongText(text, (t) => engine.scan(t, { scope: o.scope, allow: o.allow, site: o.site, group: o.group, date: doc.date, asOf }).findings).filter(
+          (f) => !o.confirmedOnly || f.tier === 'confirmed',
+        );
+        findings.push(...fs);
+        const pos = lineCols(text, fs.map((f) => f.offset));
+        const where = doc.line === undefined ? '' : `${doc.id ?? `#${doc.line}`} `;
+        for (const f of fs) {
+          const [line, column] = pos.get(f.offset) ?? [0, 0];
+          if (o.format === 'json') {
+            out.push(
+              JSON.stringify({
+                ...(doc.line === undefined ? {} : { doc: doc.id ?? doc.line, docLine: doc.line }),
+                text: f.text,
+                suggestion: f.suggestion,
+                rule: f.rule,
+                category: f.category,
+                severity: f.severity,
+                tier: f.tier,
+                offset: f.offset,
+                length: f.length,
+                line,
+                column,
+                source: f.source,
+                entry: f.entry,
+                relation: f.relation,
+                score: f.score,
+                note: f.note,
+                reason: f.reason,
+                date: doc.date ?? asOf,
+                script: f.script,
+                snippet: f.snippet,
+              }),
+            );
+          } else if (o.lang === 'zh') {
+            const kind = f.tier === 'suspected' ? '疑似' : f.severity === 'veto' ? '严重' : '错误';
+            out.push(`${where}${line}:${column}  [${kind}] “${f.text}” → “${f.suggestion}”（${CATEGORY_ZH[f.category] ?? f.category}，${f.rule}）  …${f.snippet.replace(/\s+/g, ' ')}…${f.note ? `  ${f.note}` : ''}`);
+          } else {
+            const kind = f.tier === 'suspected' ? 'suspected' : f.severity === 'veto' ? 'serious' : 'typo';
+            out.push(`${where}${line}:${column}  [${kind}] "${f.text}" → "${f.suggestion}" (${f.category}, ${f.rule})  …${f.snippet.replace(/\s+/g, ' ')}…${f.note ? `  ${f.note}` : ''}${f.reason ? `  (${f.reason})` : ''}`);
+          }
         }
       }
+      const chars = docs.reduce((n, d) => n + d.text.length, 0);
       const serious = findings.filter((f) => f.tier === 'confirmed' && f.severity === 'veto').length;
       const typos = findings.filter((f) => f.tier === 'confirmed' && f.severity === 'deduction').length;
       const suspected = findings.filter((f) => f.tier === 'suspected').length;
       if (o.format === 'text') {
         out.push(
           o.lang === 'zh'
-            ? `共 ${findings.length} 处：严重表述错误 ${serious}，错别字 ${typos}，疑似 ${suspected}（${text.length} 字）`
-            : `${findings.length} finding(s): ${serious} serious, ${typos} typos, ${suspected} suspected (${text.length} characters)`,
+            ? `共 ${findings.length} 处：严重表述错误 ${serious}，错别字 ${typos}，疑似 ${suspected}（${chars} 字）`
+            : `${findings.length} finding(s): ${serious} serious, ${typos} typos, ${suspected} suspected (${chars} characters)`,
         );
       }
       if (out.length) process.stdout.write(`${out.join('\n')}\n`);
