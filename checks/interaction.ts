@@ -21,6 +21,7 @@ import type { Element } from 'domhandler';
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/checks/api.js';
 import { addDaysIso, daysBetween } from '../src/content/dates.js';
+import { CHANNEL_FILE_TOKENS, CHANNEL_HOSTS, imageLinkMatches, imageLinks } from '../src/content/guides.js';
 import { extractMessages, type Message } from '../src/content/messages.js';
 import { DEFAULT_PLACEHOLDERS } from '../src/content/page.js';
 import { inBoilerplate, keywordRegExp, toSimplified } from '../src/content/text.js';
@@ -46,6 +47,8 @@ interface Collected {
   textLength: number;
   /** The page is an article (ArticleTitle meta or an article URL), not a home or column page. */
   article?: boolean;
+  /** Consultation channels drawn as images (领导信箱 banners…), with the clue that named them. */
+  images?: Array<{ url: string; text: string; why: string }>;
 }
 
 const ARTICLE_URL = /\/t\d{8}_\d+\.s?html?$|\/art_\d+_\d+\.html?$|\/content_\d+\.s?html?$|\/art\/\d{4}\/\d{1,2}\/\d{1,2}\/|\/\d{6}\/[0-9a-f]{32}\.s?html$/i;
@@ -123,7 +126,12 @@ export default defineCheck({
     } catch {
       /* keep empty */
     }
-    const out: Collected = { messages, form, channelPage, textLength: text.length, article: Boolean(page.meta.articletitle) || ARTICLE_URL.test(path) };
+    const images = imageLinks($, page.finalUrl)
+      .filter((l) => !excluded.test(toSimplified(`${l.alt ?? ''} ${l.title ?? ''} ${l.clue}`)))
+      .map((l) => ({ l, why: imageLinkMatches(l, channel, CHANNEL_FILE_TOKENS, CHANNEL_HOSTS) }))
+      .filter((x): x is { l: (typeof x)['l']; why: string } => Boolean(x.why) && x.l.url !== page.finalUrl && x.l.url !== page.url)
+      .map(({ l, why }) => ({ url: l.url, text: l.alt || l.title || l.file || l.url, why }));
+    const out: Collected = { messages, form, channelPage, textLength: text.length, article: Boolean(page.meta.articletitle) || ARTICLE_URL.test(path), ...(images.length ? { images } : {}) };
     if (ph && text.length < 400) out.placeholder = ph[0];
     return out;
   },
@@ -152,6 +160,7 @@ export default defineCheck({
         if (!channels.has(l.url)) channels.set(l.url, { url: l.url, text: l.text, foundOn: p.finalUrl });
       }
       const c = p.collected[ID] as Collected | undefined;
+      for (const img of c?.images ?? []) if (!channels.has(img.url)) channels.set(img.url, { url: img.url, text: `${img.text}（${img.why}）`, foundOn: p.finalUrl });
       if (c?.channelPage && !channels.has(p.url)) channels.set(p.url, { url: p.url, text: p.title, foundOn: p.referrer ?? p.url });
     }
     // Each channel: works (form, message list, known system that answers), broken (answered 404/410 or an empty
