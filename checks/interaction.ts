@@ -52,6 +52,15 @@ interface Collected {
 }
 
 const ARTICLE_URL = /\/t\d{8}_\d+\.s?html?$|\/art_\d+_\d+\.html?$|\/content_\d+\.s?html?$|\/art\/\d{4}\/\d{1,2}\/\d{1,2}\/|\/\d{6}\/[0-9a-f]{32}\.s?html$/i;
+/** A site root: `/` or its index page. */
+const ROOT_PATH = /^\/(index\.(s?html?|jsp|php|aspx?))?$/i;
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return '';
+  }
+}
 
 export default defineCheck({
   meta: {
@@ -200,7 +209,7 @@ export default defineCheck({
     }
     const working = checked.filter((c) => c.works);
     const home = site.home.collected[ID] as Collected | undefined;
-    const homeDoubt = !home ? 'the home page was not read' : home.article ? 'the start page is an article, not the home page' : home.textLength < o.minHomeText ? `the home page shows ${home.textLength} characters (built by script?)` : undefined;
+    const homeDoubt = !home ? 'the home page was not read' : home.article ? 'the start page is an article, not the home page' : home.textLength < o.minHomeText ? `the home page shows ${home.textLength} characters (built by script?)` : !ROOT_PATH.test(pathOf(site.home.finalUrl)) ? 'the start page is not the site root (the home page was not checked)' : undefined;
     if (!channels.size) {
       findings.push({
         code: 'no-channel',
@@ -211,7 +220,8 @@ export default defineCheck({
         evidence: { expected: `a link named like ${o.channelWords.slice(0, 6).join('/')}`, actual: 'none found on the crawled pages', pagesSeen: site.pages.length, ...(homeDoubt ? { reason: homeDoubt } : {}) },
       });
     } else if (!working.length && checked.length) {
-      const definitive = unprobed === 0 && checked.every((c) => c.state === 'broken');
+      // From a start page that is not the home page the crawl saw little of the site: never confirmed.
+      const definitive = !homeDoubt && unprobed === 0 && checked.every((c) => c.state === 'broken');
       const doubts = checked.filter((c) => c.state !== 'broken');
       findings.push({
         code: definitive ? 'channel-broken' : 'channel-unverified',
@@ -225,7 +235,7 @@ export default defineCheck({
           expected: 'at least one consultation channel that works (a form, a message list or a known message system that answers)',
           actual: checked.map((c) => `${c.url}: ${c.why}`).join('; '),
           channels: checked,
-          ...(definitive ? {} : { reason: `could not be known: ${doubts.map((c) => `${c.text} (${c.why})`).join('; ')}${unprobed ? `; ${unprobed} channel(s) not probed` : ''}` }),
+          ...(definitive ? {} : { reason: homeDoubt && !doubts.length ? homeDoubt : `could not be known: ${doubts.map((c) => `${c.text} (${c.why})`).join('; ')}${unprobed ? `; ${unprobed} channel(s) not probed` : ''}${homeDoubt ? `; ${homeDoubt}` : ''}` }),
         },
       });
     }

@@ -38,6 +38,15 @@ interface Collected {
 }
 
 const ARTICLE_URL = /\/t\d{8}_\d+\.s?html?$|\/art_\d+_\d+\.html?$|\/content_\d+\.s?html?$|\/art\/\d{4}\/\d{1,2}\/\d{1,2}\/|\/\d{6}\/[0-9a-f]{32}\.s?html$/i;
+/** A site root: `/` or its index page. */
+const ROOT_PATH = /^\/(index\.(s?html?|jsp|php|aspx?))?$/i;
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return '';
+  }
+}
 
 export default defineCheck({
   meta: {
@@ -153,7 +162,7 @@ export default defineCheck({
     }
     const working = checked.filter((c) => c.works);
     const home = site.home.collected[ID] as Collected | undefined;
-    const homeDoubt = !home ? 'the home page was not read' : home.article ? 'the start page is an article, not the home page' : (home.textLength ?? 0) < o.minHomeText ? `the home page shows ${home.textLength ?? 0} characters (built by script?)` : undefined;
+    const homeDoubt = !home ? 'the home page was not read' : home.article ? 'the start page is an article, not the home page' : (home.textLength ?? 0) < o.minHomeText ? `the home page shows ${home.textLength ?? 0} characters (built by script?)` : !ROOT_PATH.test(pathOf(site.home.finalUrl)) ? 'the start page is not the site root (the home page was not checked)' : undefined;
     if (!entries.size && !guides.length) {
       findings.push({
         code: 'no-services',
@@ -164,7 +173,8 @@ export default defineCheck({
         evidence: { expected: `a link named like ${o.serviceWords.slice(0, 5).join('/')} or a service guide`, actual: 'none found on the crawled pages', pagesSeen: site.pages.length, ...(homeDoubt ? { reason: homeDoubt } : {}) },
       });
     } else if (checked.length && !working.length && !guides.length) {
-      const sure = unprobed === 0 && checked.every((c) => c.known);
+      // From a start page that is not the home page the crawl saw little of the site: never confirmed.
+      const sure = !homeDoubt && unprobed === 0 && checked.every((c) => c.known);
       findings.push({
         code: sure ? 'services-broken' : 'services-unverified',
         params: { entries: checked.map((c) => `${c.text}（${c.why}）`).join('；') },
@@ -177,7 +187,7 @@ export default defineCheck({
           expected: 'an online-service entrance that opens',
           actual: checked.map((c) => `${c.url}: ${c.why}`).join('; '),
           entries: checked,
-          ...(sure ? {} : { reason: `could not be known: ${checked.filter((c) => !c.known).map((c) => `${c.text} (${c.why})`).join('; ')}${unprobed ? `; ${unprobed} entrance(s) not probed` : ''}` }),
+          ...(sure ? {} : { reason: `could not be known: ${checked.filter((c) => !c.known).map((c) => `${c.text} (${c.why})`).join('; ')}${unprobed ? `; ${unprobed} entrance(s) not probed` : ''}${homeDoubt ? `; ${homeDoubt}` : ''}` }),
         },
       });
     }
