@@ -212,7 +212,8 @@ export default defineCheck({
           });
         }
       }
-      if (info.meta && info.visible?.source === 'label') {
+      // Only a publication label is compared with the PubDate tag (成文/发文 dates precede publication by design).
+      if (info.meta && info.visible?.source === 'label' && info.visible.key !== 'written') {
         const gap = Math.abs(daysBetween(info.meta.date, info.visible.date));
         if (gap > o.metaMismatchDays) {
           add({

@@ -78,7 +78,7 @@ export interface ArticleInfo {
   title: string;
   /**
    * The article's own date, the first of: meta (PubDate family) > JSON-LD > a labelled visible date (发布日期/
-   * 发布时间/发文日期, then 成文日期/印发日期) > the date a TRS/Hanweb URL path carries > the first loose date.
+   * 发布时间, then 成文日期/发文日期/印发日期) > the date a TRS/Hanweb URL path carries > the first loose date.
    */
   best?: SourcedDate;
   meta?: SourcedDate;
@@ -711,7 +711,7 @@ function labelledDateOutsideMain(doc: Document, asOf: string, inMain: ReturnType
   }
   return inMain;
 }
-const STRICT_PUBLISH_LABEL = /(发布|發布|發佈|发文|發文)(日期|时间|時間)\s*[】\]]?\s*[:：]?\s*$/;
+const STRICT_PUBLISH_LABEL = /(发布|發布|發佈)(日期|时间|時間)\s*[】\]]?\s*[:：]?\s*$/;
 
 /** Article-level dates of a page. */
 export function articleInfo(doc: Document, page: PageArtifact, asOf: string, dateMeta: string[], mainText: string, all: Element[] = elements(doc)): ArticleInfo {

@@ -74,6 +74,10 @@ describe('publish-dates (W-V4)', () => {
     const r = await runOffline(publishDates, pages, {}, '2024-07-01');
     expect(r.findings.find((f) => f.code === 'meta-mismatch')).toMatchObject({ severity: 'warning', evidence: { metaDate: '2024-06-12', visibleDate: '2024-06-10' } });
     expect(r.findings.find((f) => f.code === 'list-older')).toMatchObject({ severity: 'warning', evidence: { listDate: '2024-06-01', articleDate: '2024-06-12' } });
+    // A 政务公开 metadata table's 发文日期 (the document's issuing date) may precede the PubDate tag: no warning.
+    const meta = html('关于公布2024年度重点项目的通知', `<table class="xxgk-meta"><tr><td>索引号：</td><td>0001/2024-00012</td><td>发文日期：</td><td>2024-05-20</td></tr></table><div class="TRS_Editor"><p>${'正文内容。'.repeat(40)}</p></div>`, { ArticleTitle: '关于公布2024年度重点项目的通知', PubDate: '2024-06-12 09:00' });
+    const r2 = await runOffline(publishDates, [pages[0], { path: '/xxgk/a.html', html: meta }], {}, '2024-07-01');
+    expect(r2.findings).toEqual([]);
   });
   it('lets the labelled 发布日期 win over a loose date in the text: a conflict is a warning, never a confirmed veto', async () => {
     const home = { path: '/', html: html('示例市人民政府', '<p>首页</p>') };
