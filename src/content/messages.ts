@@ -75,7 +75,10 @@ function elements(root: AnyNode): Element[] {
 function exactStatus(root: Element): { status: Message['status']; statusText: string } | undefined {
   const r = re();
   for (const e of [root, ...elements(root)]) {
-    const t = clean(lineText(e)).replace(/^[[【(（]|[\]】)）]$/g, '');
+    // A status word alone, in brackets, or after a status label (办理状态：办理中).
+    const t = clean(lineText(e))
+      .replace(/^(?:办理|處理|处理|回复|回覆|答复|答覆|辦理)?(?:状态|狀態|情况|情況)\s*[:：]\s*/, '')
+      .replace(/^[[【(（]|[\]】)）]$/g, '');
     if (!t || t.length > 6) continue;
     const u = r.unanswered.exec(t);
     if (u && u[0] === t) return { status: 'unanswered', statusText: t };

@@ -90,6 +90,10 @@ describe('interaction (W-V5)', () => {
     const r = await runOffline(interaction, [{ path: '/', html: homeWithConsultList([]).replace('<a href="/hdjl/">政民互动</a>', '<a href="/hdjl/">政民互动</a><a href="/ldxx/">局长信箱</a>') }, { path: '/ldxx/', html: grid }], { maxProbes: 0 }, '2024-07-01');
     expect(r.findings.map((f) => `${f.code}/${f.tier}/${f.params.title}`)).toEqual(['unanswered/confirmed/关于农贸市场改造的建议']);
     expect(r.findings[0].evidence).toMatchObject({ shape: 'grid', askedOn: '2024-01-15' });
+    // A labelled status field (办理状态：办理中) is read unambiguously too.
+    const detail = `<html><body><h2>在线咨询</h2><div class="msg"><p>标题：关于停车收费的咨询</p><p>留言时间：2024-02-20</p><p>办理状态：办理中</p></div></body></html>`;
+    const r2 = await runOffline(interaction, [{ path: '/', html: homeWithConsultList([]) }, { path: '/hdjl/zxzx/', html: detail }], { maxProbes: 0 }, '2024-07-01');
+    expect(r2.findings.map((f) => `${f.code}/${f.tier}/${f.params.title}`)).toEqual(['unanswered/confirmed/关于停车收费的咨询']);
   });
 
   it('does not confirm a broken channel it could not know: a host that does not answer is suspected', async () => {
