@@ -65,7 +65,8 @@ export function imageLinks($: CheerioAPI, base: string, max = 200): ImageLink[] 
     const a = $(node);
     const text = a.text().replace(/\s+/g, '').trim();
     const img = a.find('img').first();
-    if (text.length > 4 && !img.length) return undefined;
+    // Links drawn as an image, or with no text at all (a CSS background): text links are read by their text.
+    if (text.length > 0 && !img.length) return undefined;
     const href = (a.attr('href') ?? '').trim();
     if (!href || /^(#|javascript:|mailto:)/i.test(href)) return undefined;
     let u: URL;
@@ -80,8 +81,10 @@ export function imageLinks($: CheerioAPI, base: string, max = 200): ImageLink[] 
     const file = src ? decodeSafe(src.split(/[?#]/)[0].split('/').pop() ?? '') : undefined;
     const alt = img.attr('alt')?.trim() || undefined;
     const title = (a.attr('title') ?? img.attr('title'))?.trim() || undefined;
-    // The text around the link counts only when it is a caption of this link alone (a short parent text).
-    const around = a.parent().text().replace(/\s+/g, '');
+    // The text around the link counts only when it is a caption of this link alone (a short parent text, and the
+    // parent holds no other link).
+    const parent = a.parent();
+    const around = parent.find('a').length === 1 ? parent.text().replace(/\s+/g, '') : '';
     const clue = [u.hostname, decodeSafe(u.pathname), title ?? '', file ?? '', alt ?? '', text, around.length <= 16 ? around : ''].join(' ');
     out.push({ url: u.href, clue, file, alt, title });
     return undefined;
