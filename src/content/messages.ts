@@ -74,7 +74,11 @@ function elements(root: AnyNode): Element[] {
 /** Status shown by an element whose whole text is a status word (a status span or cell), if any. */
 function exactStatus(root: Element): { status: Message['status']; statusText: string } | undefined {
   const r = re();
+  let seen = 0;
   for (const e of [root, ...elements(root)]) {
+    // Leaf elements only (a status span or cell holds text alone), and boundedly many: a block may be large.
+    if (kids(e).some((c) => c.type === 'tag')) continue;
+    if (++seen > 400) break;
     // A status word alone, in brackets, or after a status label (办理状态：办理中).
     const t = clean(lineText(e))
       .replace(/^(?:办理|處理|处理|回复|回覆|答复|答覆|辦理)?(?:状态|狀態|情况|情況)\s*[:：]\s*/, '')
@@ -300,8 +304,10 @@ function gridMessages(doc: Document, base: string, asOf: string, used: Set<Eleme
     if (/^(table|tbody|thead|tr|td|th|script|style|head)$/.test(c.name) || inBoilerplate(c)) continue;
     const rows = kids(c).filter((x): x is Element => x.type === 'tag' && !/^(script|style|br)$/.test((x as Element).name));
     if (rows.length < 2) continue;
-    const head = cellsOf(rows[0]).map((x) => clean(lineText(x)));
-    if (head.length < 2) continue;
+    // A header row is small (a few label cells): anything larger is not read (bounded work on deep pages).
+    const headCells = cellsOf(rows[0]);
+    if (headCells.length < 2 || headCells.length > 12 || elements(rows[0]).length > 40) continue;
+    const head = headCells.map((x) => clean(lineText(x)));
     const col = (test: RegExp) => head.findIndex((h) => h.length <= 12 && test.test(h));
     const ask = col(r.ask);
     if (ask < 0) continue;
