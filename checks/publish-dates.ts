@@ -20,8 +20,8 @@ import { normalizeWidth, visibleText } from '../src/content/text.js';
 
 /**
  * What tells two documents with the same title apart: the document number (示政发〔2019〕1号), the years the text
- * mentions, and a MinHash signature of the main text's character 5-grams (estimates the shingled Jaccard
- * similarity of two bodies in bounded memory).
+ * mentions, and a bottom-k sketch (`minhash`: the 128 smallest hashes) of the main text's character 5-grams, which
+ * estimates the shingled Jaccard similarity of two bodies in bounded memory and time.
  */
 export interface DocumentPrint {
   docNo?: string;
@@ -31,19 +31,9 @@ export interface DocumentPrint {
 }
 
 const DOC_NO = /([\u4e00-\u9fa5]{1,12})?\s*[〔［\[【(（]\s*((?:19|20)\d{2})\s*[〕］\]】)）]\s*第?\s*(\d{1,4})\s*号/;
-const MINHASH_SIZE = 128;
+const SKETCH_SIZE = 128;
 const SHINGLE = 5;
-const MAX_BODY_CHARS = 12000;
-
-/** FNV-1a of a string (32 bits). */
-function fnv(s: string, seed = 0x811c9dc5): number {
-  let h = seed >>> 0;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
+const MAX_BODY_CHARS = 3000;
 
 export function documentPrint(text: string): DocumentPrint {
   const norm = normalizeWidth(text).slice(0, MAX_BODY_CHARS);
@@ -51,25 +41,26 @@ export function documentPrint(text: string): DocumentPrint {
   const years = [...new Set([...norm.matchAll(/((?:19|20)\d{2})\s*年/g)].map((m) => Number(m[1])))].sort();
   // Digits left out: a re-post differs from its original in its dates (compared through docNo and years instead).
   const body = norm.replace(/[\s\p{P}\p{S}\d]/gu, '');
-  const mins = new Array<number>(MINHASH_SIZE).fill(0xffffffff);
+  // Bottom-k sketch: the k smallest distinct 5-gram hashes (one hash per 5-gram, bounded size).
+  const hashes = new Set<number>();
   for (let i = 0; i + SHINGLE <= body.length; i++) {
-    const g = body.slice(i, i + SHINGLE);
-    const a = fnv(g);
-    const b = fnv(g, 0x9747b28c) | 1;
-    for (let k = 0; k < MINHASH_SIZE; k++) {
-      const v = (a + Math.imul(k, b)) >>> 0;
-      if (v < mins[k]) mins[k] = v;
-    }
+    let h = 0x811c9dc5;
+    for (let j = i; j < i + SHINGLE; j++) h = Math.imul(h ^ body.charCodeAt(j), 0x01000193) >>> 0;
+    hashes.add(h);
   }
-  return { docNo: doc ? `${doc[1] ?? ''}〔${doc[2]}〕${doc[3]}号` : undefined, years, minhash: mins, chars: body.length };
+  const sketch = [...hashes].sort((a, b) => a - b).slice(0, SKETCH_SIZE);
+  return { docNo: doc ? `${doc[1] ?? ''}〔${doc[2]}〕${doc[3]}号` : undefined, years, minhash: sketch, chars: body.length };
 }
 
-/** Estimated Jaccard similarity of the two bodies' 5-gram sets. */
+/** Estimated Jaccard similarity of the two bodies' 5-gram sets (bottom-k sketches). */
 export function similarity(a: DocumentPrint, b: DocumentPrint): number {
-  if (!a.chars || !b.chars) return 0;
-  let same = 0;
-  for (let k = 0; k < MINHASH_SIZE; k++) if (a.minhash[k] === b.minhash[k]) same++;
-  return same / MINHASH_SIZE;
+  if (!a.chars || !b.chars || !a.minhash.length || !b.minhash.length) return 0;
+  const inA = new Set(a.minhash);
+  const inB = new Set(b.minhash);
+  const union = [...new Set([...a.minhash, ...b.minhash])].sort((x, y) => x - y).slice(0, SKETCH_SIZE);
+  let both = 0;
+  for (const h of union) if (inA.has(h) && inB.has(h)) both++;
+  return both / union.length;
 }
 
 const ID = 'publish-dates';
