@@ -13,7 +13,16 @@
  * display:none/visibility:hidden), is a confirmed veto. A link merely display:none (drop-down menus hide links
  * that way) is a suspected veto: reported, not scored. Links to trusted hosts (gov.cn and the official
  * identification/reporting services, configurable) and links on the site itself are never reported.
+ *
+ * Service links (config/service-links.yaml, option `serviceLinks`, matched by host and path): the national
+ * inspection and 「我为政府网站找错」 service, the 党政机关网站标识 (conac), the CMS vendor's credit, statistics
+ * counters and share widgets are hidden on many sites and are not dark links. A hidden 找错 entrance is its own
+ * finding, `jiucuo-hidden` under W-D5 (no 找错 entrance a visitor can see), suspected by default.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { CONFIG_DIR } from '../src/config.js';
 import type { CheerioAPI } from 'cheerio';
 import type { AnyNode, Document, Element } from 'domhandler';
 import * as OpenCC from 'opencc-js';
@@ -35,7 +44,39 @@ const DEFAULT_URL_TOKENS = ['casino', 'baccarat', 'bet365', 'betting', 'gamble',
 
 const TRUSTED = ['gov.cn', 'conac.cn', '12377.cn', 'cyberpolice.cn', 'miit.gov.cn', 'beian.gov.cn', 'www.gov.cn'];
 
+const serviceLinkSchema = z.object({
+  kind: z.enum(['jiucuo', 'inspection', 'conac', 'vendor', 'statistics', 'share']),
+  /** Host names (a subdomain matches too); absent = any host. */
+  hosts: z.array(z.string().min(1)).optional(),
+  /** Path prefixes; absent = any path. */
+  paths: z.array(z.string().min(1)).optional(),
+});
+export type ServiceLink = z.infer<typeof serviceLinkSchema>;
+
+/** The shipped list (config/service-links.yaml); a broken file is a clear error at start, not a silent default. */
+function shippedServiceLinks(): ServiceLink[] {
+  const file = path.join(CONFIG_DIR, 'service-links.yaml');
+  if (!fs.existsSync(file)) return [];
+  const parsed = z.array(serviceLinkSchema).safeParse(parseYaml(fs.readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+export const DEFAULT_SERVICE_LINKS = shippedServiceLinks();
+
+/** The kind of service a link goes to (see config/service-links.yaml), or undefined. */
+export function serviceLinkKind(url: URL, list: ServiceLink[]): ServiceLink['kind'] | undefined {
+  const host = url.hostname.toLowerCase();
+  const p = url.pathname.toLowerCase();
+  const hit = list.find((e) => (!e.hosts || e.hosts.some((h) => host === h || host.endsWith(`.${h}`))) && (!e.paths || e.paths.some((x) => p.startsWith(x.toLowerCase()))));
+  return hit?.kind;
+}
+
 const options = z.object({
+  /** Links to services hidden on many sites that are not dark links (config/service-links.yaml). */
+  serviceLinks: z.array(serviceLinkSchema).default(DEFAULT_SERVICE_LINKS),
+  /** A hidden 「我为政府网站找错」 link: its own W-D5 finding (no visible 找错 entrance). */
+  jiucuoHiddenSeverity: z.enum(['deduction', 'warning', 'info']).default('deduction'),
+  jiucuoHiddenTier: z.enum(['confirmed', 'suspected']).default('suspected'),
   /** Words that mark a link as spam when in its text (Simplified; Traditional text is converted first). */
   vocabulary: z.array(z.string().min(1)).default(DEFAULT_VOCABULARY),
   /** Tokens that mark a link address as spam (matched against its host and path words). */
@@ -69,6 +110,8 @@ interface HiddenLink {
   technique: string[];
   /** Spam word or token found in its text or address. */
   vocabulary?: string;
+  /** A known service (找错, conac, vendor credit, statistics, share) the link goes to. */
+  service?: ServiceLink['kind'];
 }
 
 let toSimplified: ((s: string) => string) | undefined;
@@ -320,7 +363,8 @@ function collectLinks($: CheerioAPI, dom: Document, base: string, o: Opts, ownHo
       continue;
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') continue;
-    if (offSite(url)) candidates.push({ el, url });
+    // 找错 entrances are kept wherever they point (a hidden one is a W-D5 finding even on a gov.cn host).
+    if (offSite(url) || serviceLinkKind(url, o.serviceLinks) === 'jiucuo') candidates.push({ el, url });
   }
   if (!candidates.length && !marquees.length) return [];
 
@@ -376,8 +420,9 @@ function collectLinks($: CheerioAPI, dom: Document, base: string, o: Opts, ownHo
     const text = $(el).text().replace(/\s+/g, ' ').trim().slice(0, 80) || el.attribs.title || '';
     const vocabulary = vocabularyHit(text, url, o);
     if (!technique.length && !vocabulary) continue;
+    const service = serviceLinkKind(url, o.serviceLinks);
     url.hash = '';
-    const link: HiddenLink = { url: url.href, text, selector: selectorOf(el), element: el.name, technique, vocabulary };
+    const link: HiddenLink = { url: url.href, text, selector: selectorOf(el), element: el.name, technique, vocabulary, service };
     out.push(link);
     byElement.set(el, link);
   }
@@ -405,7 +450,7 @@ function collectLinks($: CheerioAPI, dom: Document, base: string, o: Opts, ownHo
         }
         if (url.protocol !== 'http:' && url.protocol !== 'https:') return; // javascript:, mailto:… lead nowhere
         if (!offSite(url)) return;
-        const added: HiddenLink = { url: url.href, text: $(a).text().trim().slice(0, 80), selector: selectorOf(a), element: 'a', technique: ['tiny marquee'], vocabulary: vocabularyHit($(a).text(), url, o) };
+        const added: HiddenLink = { url: url.href, text: $(a).text().trim().slice(0, 80), selector: selectorOf(a), element: 'a', technique: ['tiny marquee'], vocabulary: vocabularyHit($(a).text(), url, o), service: serviceLinkKind(url, o.serviceLinks) };
         out.push(added);
         byElement.set(a, added);
       });
@@ -426,11 +471,12 @@ export default defineCheck({
       en: 'Finds off-site links hidden from visitors (display:none, off-screen, zero size, zero font, same colour as the background, tiny iframes…) and off-site links whose text or address carries gambling, pornography or fraud vocabulary — the mark of a compromised site; a confirmed case is a single veto.',
     },
     scope: ['website'],
-    rules: ['W-V4'],
+    rules: ['W-V4', 'W-D5'],
     options,
     messages: {
       'spam-link': { zh: '发现含违规词汇的站外链接（“{word}”）：{count} 个，如 {example}', en: 'Off-site links with prohibited vocabulary ("{word}"): {count}, e.g. {example}' },
       'hidden-link': { zh: '发现隐藏的站外链接（暗链，{technique}）：{count} 个，如 {example}', en: 'Hidden off-site links (dark links, {technique}): {count}, e.g. {example}' },
+      'jiucuo-hidden': { zh: '「我为政府网站找错」入口被隐藏（{technique}）：{example}', en: 'The 「我为政府网站找错」 (report an error) entrance is hidden ({technique}): {example}' },
       'hidden-link-suspected': { zh: '疑似暗链：以 {technique} 隐藏的站外链接 {count} 个，如 {example}（也可能是下拉菜单，请人工确认）', en: 'Suspected dark links: {count} off-site link(s) hidden by {technique}, e.g. {example} (may be a drop-down menu; confirm by hand)' },
     },
   },
@@ -445,15 +491,42 @@ export default defineCheck({
     let hiddenCount = 0;
     let spamCount = 0;
     let suspectedCount = 0;
+    let jiucuoCount = 0;
     for (const p of site.pages) {
       const links = (p.collected['dark-links'] as HiddenLink[] | undefined) ?? [];
       const groups: Record<'spam-link' | 'hidden-link' | 'hidden-link-suspected', HiddenLink[]> = { 'spam-link': [], 'hidden-link': [], 'hidden-link-suspected': [] };
+      const jiucuo: HiddenLink[] = [];
       for (const l of links) {
         const u = new URL(l.url);
+        // Older artifacts carry no `service`: the list is applied again here (options may also have changed).
+        const service = l.vocabulary ? undefined : serviceLinkKind(u, o.serviceLinks);
+        if (service === 'jiucuo' && l.technique.length) jiucuo.push(l);
+        if (service) continue;
         if (siteHosts.has(u.host.toLowerCase()) || isTrusted(u.hostname, o)) continue;
         if (l.vocabulary) groups['spam-link'].push(l);
         else if (l.technique.some((t) => !PLAIN.has(t))) groups['hidden-link'].push(l);
         else if (l.technique.length && o.reportPlainHidden) groups['hidden-link-suspected'].push(l);
+      }
+      if (jiucuo.length) {
+        jiucuoCount += jiucuo.length;
+        const first = jiucuo[0];
+        findings.push({
+          code: 'jiucuo-hidden',
+          params: { example: first.url, technique: first.technique.join('、') },
+          severity: o.jiucuoHiddenSeverity,
+          tier: o.jiucuoHiddenTier,
+          rule: 'W-D5',
+          url: p.finalUrl,
+          target: first.url,
+          evidence: {
+            location: first.selector,
+            snippet: first.text,
+            expected: 'a 「我为政府网站找错」 entrance visitors can see',
+            actual: `${first.element} → ${first.url} (hidden: ${first.technique.join(', ')})`,
+            reason: 'the page may show the entrance elsewhere (e.g. a badge drawn by script): confirm by hand',
+            links: jiucuo.slice(0, o.maxListed),
+          },
+        });
       }
       for (const [code, list] of Object.entries(groups) as Array<[keyof typeof groups, HiddenLink[]]>) {
         if (!list.length) continue;
@@ -480,6 +553,6 @@ export default defineCheck({
         });
       }
     }
-    return { findings, summary: { pagesChecked: site.pages.length, spamLinks: spamCount, hiddenLinks: hiddenCount, suspectedHiddenLinks: suspectedCount } };
+    return { findings, summary: { pagesChecked: site.pages.length, spamLinks: spamCount, hiddenLinks: hiddenCount, suspectedHiddenLinks: suspectedCount, hiddenJiucuoLinks: jiucuoCount } };
   },
 });

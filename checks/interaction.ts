@@ -7,11 +7,21 @@
  * shared client). Where messages are published with their question and reply dates, a message of the past
  * year left unanswered for more than 3 months fails the site (answered late, or still unanswered); messages
  * nearing the line are warned about. No working channel at all fails the site too.
+ *
+ * A working channel is a form, a message list, or a page of a known 留言/信箱 system (option `channelSystems`,
+ * by host and path) that answers. A link to `#`, `javascript:` or the page itself is no channel (a 政民互动 menu
+ * header). A channel page that answers without a form or list is not proof either way. Evidence policy: "no
+ * working channel" is confirmed only when every channel answered 404/410 or an empty placeholder; when one could
+ * not be known (the name does not resolve, no answer, 5xx, not probed) or only opened, it is suspected. "No
+ * channel" is confirmed only on a home page that was read (not an article, not a page built by script). An
+ * unanswered message is confirmed only when its own date and its status were read unambiguously (see
+ * src/content/messages.ts), otherwise suspected.
  */
 import type { Element } from 'domhandler';
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/checks/api.js';
 import { addDaysIso, daysBetween } from '../src/content/dates.js';
+import { CHANNEL_FILE_TOKENS, CHANNEL_HOSTS, imageLinkMatches, imageLinks } from '../src/content/guides.js';
 import { extractMessages, type Message } from '../src/content/messages.js';
 import { DEFAULT_PLACEHOLDERS } from '../src/content/page.js';
 import { inBoilerplate, keywordRegExp, toSimplified } from '../src/content/text.js';
@@ -20,6 +30,14 @@ const ID = 'interaction';
 
 export const DEFAULT_CHANNEL_WORDS = ['互动交流', '政民互动', '互动', '留言', '咨询', '信箱', '我要写信', '写信', '问政', '在线访谈', '访谈', '民意征集', '意见征集', '征集调查', '网上调查', '在线问答', '公众参与', '12345'];
 export const DEFAULT_EXCLUDED_WORDS = ['信访', '纪检', '纪委', '监察', '举报', '检举', '控告', '12388'];
+/** Host or path fragments of known 留言/信箱/咨询 systems (Hanweb jact, TRS and provincial platforms, 12345). */
+export const DEFAULT_CHANNEL_SYSTEMS = ['/jact/', '/hdjl', '/hdjlpt', '/hudong', '/zmhd', '/liuyan', '/guestbook', '/mailbox', '/zxzx', '/ldxx', '/xjxx', '/interact', '/wsdc', '/consult', 'liuyan.', 'hudong.', 'hdjl.', '12345.'];
+/** Link targets that are no channel: an empty or fragment-only address, a script. */
+const NO_TARGET = /^\s*(#|javascript:|$)/i;
+/** Failures that say nothing about the channel itself (cannot know): anything but an answered 404/410. */
+function definitiveFailure(kind: string | undefined, status: number | null | undefined): boolean {
+  return (kind === undefined || kind === 'http_error') && (status === 404 || status === 410);
+}
 
 interface Collected {
   messages: Message[];
@@ -27,6 +45,21 @@ interface Collected {
   channelPage: boolean;
   placeholder?: string;
   textLength: number;
+  /** The page is an article (ArticleTitle meta or an article URL), not a home or column page. */
+  article?: boolean;
+  /** Consultation channels drawn as images (领导信箱 banners…), with the clue that named them. */
+  images?: Array<{ url: string; text: string; why: string }>;
+}
+
+const ARTICLE_URL = /\/t\d{8}_\d+\.s?html?$|\/art_\d+_\d+\.html?$|\/content_\d+\.s?html?$|\/art\/\d{4}\/\d{1,2}\/\d{1,2}\/|\/\d{6}\/[0-9a-f]{32}\.s?html$/i;
+/** A site root: `/` or its index page. */
+const ROOT_PATH = /^\/(index\.(s?html?|jsp|php|aspx?))?$/i;
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return '';
+  }
 }
 
 export default defineCheck({
@@ -54,6 +87,10 @@ export default defineCheck({
       /** A reply that came later than maxReplyDays fails like a missing one (the message was left unanswered that long). */
       lateAnswerIsVeto: z.boolean().default(true),
       noChannelSeverity: z.enum(['veto', 'warning']).default('veto'),
+      /** Host or path fragments of known 留言/信箱 systems: a page of one that answers is a working channel. */
+      channelSystems: z.array(z.string().min(1)).default(DEFAULT_CHANNEL_SYSTEMS),
+      /** Visible characters below which a home page may be built by script (no-channel is then suspected). */
+      minHomeText: z.number().int().nonnegative().default(100),
       /** Channel pages beyond the crawl fetched through the shared client. */
       maxProbes: z.number().int().nonnegative().default(10),
       maxFindings: z.number().int().positive().default(50),
@@ -61,6 +98,7 @@ export default defineCheck({
     messages: {
       'no-channel': { zh: '未发现在线咨询渠道（留言、咨询、信箱等；信访、举报渠道不计）', en: 'No online consultation channel found (messages, enquiries, mailbox; petition and report channels do not count)' },
       'channel-broken': { zh: '在线咨询渠道均无法使用：{channels}', en: 'No consultation channel works: {channels}' },
+      'channel-unverified': { zh: '未能确认有可用的在线咨询渠道：{channels}', en: 'No consultation channel could be confirmed to work: {channels}' },
       unanswered: { zh: '留言“{title}”于 {asked} 提交，已 {days} 天未回复（超过 {limit} 天）', en: 'Message "{title}" asked on {asked} has waited {days} days without a reply (over {limit})' },
       late: { zh: '留言“{title}”于 {asked} 提交，{replied} 才回复，相隔 {days} 天（超过 {limit} 天）', en: 'Message "{title}" asked on {asked} was answered on {replied}, {days} days later (over {limit})' },
       'unanswered-warning': { zh: '留言“{title}”于 {asked} 提交，已 {days} 天未回复，接近 {limit} 天期限', en: 'Message "{title}" asked on {asked} has waited {days} days, nearing the {limit}-day line' },
@@ -91,7 +129,18 @@ export default defineCheck({
     const messages = hasMessageWords ? extractMessages(dom, page.finalUrl, asOf, channelPage) : [];
     const form = textarea || forms.some((f) => $(f).find('input[type=text], input:not([type])').length >= 2);
     const ph = keywordRegExp(options.placeholders).exec(text);
-    const out: Collected = { messages, form, channelPage, textLength: text.length };
+    let path = '';
+    try {
+      path = new URL(page.finalUrl).pathname;
+    } catch {
+      /* keep empty */
+    }
+    const images = imageLinks($, page.finalUrl)
+      .filter((l) => !excluded.test(toSimplified(`${l.alt ?? ''} ${l.title ?? ''} ${l.clue}`)))
+      .map((l) => ({ l, why: imageLinkMatches(l, channel, CHANNEL_FILE_TOKENS, CHANNEL_HOSTS) }))
+      .filter((x): x is { l: (typeof x)['l']; why: string } => Boolean(x.why) && x.l.url !== page.finalUrl && x.l.url !== page.url)
+      .map(({ l, why }) => ({ url: l.url, text: l.alt || l.title || l.file || l.url, why }));
+    const out: Collected = { messages, form, channelPage, textLength: text.length, article: Boolean(page.meta.articletitle) || ARTICLE_URL.test(path), ...(images.length ? { images } : {}) };
     if (ph && text.length < 400) out.placeholder = ph[0];
     return out;
   },
@@ -106,47 +155,88 @@ export default defineCheck({
 
     // Channels: links whose text names one, and pages that are one.
     const channels = new Map<string, { url: string; text: string; foundOn: string }>();
+    const system = (u: string) => {
+      const x = u.toLowerCase();
+      return o.channelSystems.some((f) => x.includes(f.toLowerCase()));
+    };
     for (const p of site.pages) {
       for (const l of p.links) {
         if (!l.url || l.element !== 'a' || l.attachment) continue;
+        // A menu header to `#`, a `javascript:` handler or a link to the page itself is no channel.
+        if (NO_TARGET.test(l.raw) || l.url === p.url || l.url === p.finalUrl) continue;
         const t = toSimplified(l.text);
         if (t.length > 12 || !channelRe.test(t) || excludedRe.test(t)) continue;
         if (!channels.has(l.url)) channels.set(l.url, { url: l.url, text: l.text, foundOn: p.finalUrl });
       }
       const c = p.collected[ID] as Collected | undefined;
+      for (const img of c?.images ?? []) if (!channels.has(img.url)) channels.set(img.url, { url: img.url, text: `${img.text}（${img.why}）`, foundOn: p.finalUrl });
       if (c?.channelPage && !channels.has(p.url)) channels.set(p.url, { url: p.url, text: p.title, foundOn: p.referrer ?? p.url });
     }
-    const checked: Array<{ url: string; text: string; works: boolean; why: string; form?: boolean; messages?: number }> = [];
+    // Each channel: works (form, message list, known system that answers), broken (answered 404/410 or an empty
+    // placeholder), opens (answers, nothing shows it works) or unknown (no answer, name does not resolve, 5xx…).
+    type State = 'works' | 'broken' | 'opens' | 'unknown';
+    const checked: Array<{ url: string; text: string; works: boolean; state: State; why: string; form?: boolean; messages?: number }> = [];
     let probes = 0;
+    let unprobed = 0;
     for (const ch of channels.values()) {
       const p = byUrl.get(ch.url);
       if (p) {
         const c = p.collected[ID] as Collected | undefined;
-        if (p.error || (p.status !== null && p.status >= 400)) checked.push({ ...ch, works: false, why: p.error ? `${p.error.kind} ${p.error.status ?? ''}`.trim() : `HTTP ${p.status}` });
-        else if (c?.placeholder && !c.form && !c.messages.length) checked.push({ ...ch, works: false, why: `placeholder: ${c.placeholder}` });
-        else checked.push({ ...ch, works: true, why: c?.form ? 'form' : c?.messages.length ? 'messages' : 'opens', form: c?.form, messages: c?.messages.length });
+        if (p.error || (p.status !== null && p.status >= 400)) {
+          const status = p.error?.status ?? p.status;
+          checked.push({ ...ch, works: false, state: definitiveFailure(p.error?.kind, status) ? 'broken' : 'unknown', why: p.error ? `${p.error.kind} ${p.error.status ?? ''}`.trim() : `HTTP ${p.status}` });
+        } else if (c?.placeholder && !c.form && !c.messages.length) checked.push({ ...ch, works: false, state: 'broken', why: `placeholder: ${c.placeholder}` });
+        else if (c?.form || c?.messages.length) checked.push({ ...ch, works: true, state: 'works', why: c.form ? 'form' : 'messages', form: c.form, messages: c.messages.length });
+        else if (system(p.finalUrl)) checked.push({ ...ch, works: true, state: 'works', why: 'known message system' });
+        else checked.push({ ...ch, works: false, state: 'opens', why: 'opens (no form or message list seen)' });
         continue;
       }
-      if (probes >= o.maxProbes) continue;
+      if (probes >= o.maxProbes) {
+        unprobed++;
+        continue;
+      }
       probes++;
       const r = await ctx.http.probe(ch.url, { method: 'GET', wantBody: true });
       const ok = r.status !== null && r.status < 400 && !r.error;
-      const ph = ok && r.bodySnippet ? keywordRegExp(o.placeholders).exec(r.bodySnippet.replace(/<[^>]+>/g, ' ')) : null;
-      const shortBody = (r.bodySnippet ?? '').replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>|<[^>]+>/g, '').replace(/\s+/g, '').length < 400;
-      checked.push({ ...ch, works: ok && !(ph && shortBody), why: ok ? (ph && shortBody ? `placeholder: ${ph[0]}` : `HTTP ${r.status}`) : r.error ? r.error.kind : `HTTP ${r.status}` });
+      const body = r.bodySnippet ?? '';
+      const ph = ok && body ? keywordRegExp(o.placeholders).exec(body.replace(/<[^>]+>/g, ' ')) : null;
+      const shortBody = body.replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>|<[^>]+>/g, '').replace(/\s+/g, '').length < 400;
+      if (!ok) checked.push({ ...ch, works: false, state: definitiveFailure(r.error?.kind, r.status) ? 'broken' : 'unknown', why: r.error ? r.error.kind : `HTTP ${r.status}` });
+      else if (ph && shortBody) checked.push({ ...ch, works: false, state: 'broken', why: `placeholder: ${ph[0]}` });
+      else if (/<(form|textarea)\b/i.test(body)) checked.push({ ...ch, works: true, state: 'works', why: 'form' });
+      else if (system(r.finalUrl ?? ch.url)) checked.push({ ...ch, works: true, state: 'works', why: `known message system, HTTP ${r.status}` });
+      else checked.push({ ...ch, works: false, state: 'opens', why: `opens, HTTP ${r.status} (no form seen)` });
     }
     const working = checked.filter((c) => c.works);
+    const home = site.home.collected[ID] as Collected | undefined;
+    const homeDoubt = !home ? 'the home page was not read' : home.article ? 'the start page is an article, not the home page' : home.textLength < o.minHomeText ? `the home page shows ${home.textLength} characters (built by script?)` : !ROOT_PATH.test(pathOf(site.home.finalUrl)) ? 'the start page is not the site root (the home page was not checked)' : undefined;
     if (!channels.size) {
-      findings.push({ code: 'no-channel', severity: o.noChannelSeverity, rule: 'W-V5', url: site.home.finalUrl, evidence: { expected: `a link named like ${o.channelWords.slice(0, 6).join('/')}`, actual: 'none found on the crawled pages', pagesSeen: site.pages.length } });
-    } else if (!working.length && checked.length) {
       findings.push({
-        code: 'channel-broken',
+        code: 'no-channel',
+        severity: o.noChannelSeverity,
+        tier: homeDoubt ? 'suspected' : 'confirmed',
+        rule: 'W-V5',
+        url: site.home.finalUrl,
+        evidence: { expected: `a link named like ${o.channelWords.slice(0, 6).join('/')}`, actual: 'none found on the crawled pages', pagesSeen: site.pages.length, ...(homeDoubt ? { reason: homeDoubt } : {}) },
+      });
+    } else if (!working.length && checked.length) {
+      // From a start page that is not the home page the crawl saw little of the site: never confirmed.
+      const definitive = !homeDoubt && unprobed === 0 && checked.every((c) => c.state === 'broken');
+      const doubts = checked.filter((c) => c.state !== 'broken');
+      findings.push({
+        code: definitive ? 'channel-broken' : 'channel-unverified',
         params: { channels: checked.map((c) => `${c.text}（${c.why}）`).join('；') },
         severity: o.noChannelSeverity,
+        tier: definitive ? 'confirmed' : 'suspected',
         rule: 'W-V5',
         url: site.home.finalUrl,
         target: checked[0].url,
-        evidence: { expected: 'at least one consultation channel that opens', actual: checked.map((c) => `${c.url}: ${c.why}`).join('; '), channels: checked },
+        evidence: {
+          expected: 'at least one consultation channel that works (a form, a message list or a known message system that answers)',
+          actual: checked.map((c) => `${c.url}: ${c.why}`).join('; '),
+          channels: checked,
+          ...(definitive ? {} : { reason: homeDoubt && !doubts.length ? homeDoubt : `could not be known: ${doubts.map((c) => `${c.text} (${c.why})`).join('; ')}${unprobed ? `; ${unprobed} channel(s) not probed` : ''}${homeDoubt ? `; ${homeDoubt}` : ''}` }),
+        },
       });
     }
 
@@ -171,13 +261,13 @@ export default defineCheck({
         if (!m.askedOn || m.askedOn < from || m.askedOn > asOf) continue;
         total++;
         const title = m.title ?? m.selector;
-        const evidence = { location: m.selector, snippet: m.title, askedOn: m.askedOn, repliedOn: m.repliedOn ?? null, status: m.status, statusText: m.statusText, messageUrl: m.href, shape: m.shape };
+        const evidence = { location: m.selector, snippet: m.title, askedOn: m.askedOn, repliedOn: m.repliedOn ?? null, status: m.status, statusText: m.statusText, messageUrl: m.href, shape: m.shape, ...(m.certain === false ? { reason: m.uncertain ?? 'date or status not read unambiguously' } : {}) };
         if (m.repliedOn) {
           const days = daysBetween(m.askedOn, m.repliedOn);
           if (days > o.maxReplyDays) {
             late++;
             if (findings.length < o.maxFindings)
-              findings.push({ code: 'late', params: { title, asked: m.askedOn, replied: m.repliedOn, days, limit: o.maxReplyDays }, severity: o.lateAnswerIsVeto ? 'veto' : 'warning', rule: 'W-V5', url: p.finalUrl, target: m.href, evidence: { ...evidence, expected: `a reply within ${o.maxReplyDays} days`, actual: `${days} days` } });
+              findings.push({ code: 'late', params: { title, asked: m.askedOn, replied: m.repliedOn, days, limit: o.maxReplyDays }, severity: o.lateAnswerIsVeto ? 'veto' : 'warning', tier: m.certain ? 'confirmed' : 'suspected', rule: 'W-V5', url: p.finalUrl, target: m.href, evidence: { ...evidence, expected: `a reply within ${o.maxReplyDays} days`, actual: `${days} days` } });
           } else answered++;
           continue;
         }
@@ -193,7 +283,7 @@ export default defineCheck({
         if (days > o.maxReplyDays) {
           unanswered++;
           if (findings.length < o.maxFindings)
-            findings.push({ code: 'unanswered', params: { title, asked: m.askedOn, days, limit: o.maxReplyDays }, severity: 'veto', rule: 'W-V5', url: p.finalUrl, target: m.href, evidence: { ...evidence, expected: `a reply within ${o.maxReplyDays} days`, actual: `no reply after ${days} days (as of ${asOf})` } });
+            findings.push({ code: 'unanswered', params: { title, asked: m.askedOn, days, limit: o.maxReplyDays }, severity: 'veto', tier: m.certain ? 'confirmed' : 'suspected', rule: 'W-V5', url: p.finalUrl, target: m.href, evidence: { ...evidence, expected: `a reply within ${o.maxReplyDays} days`, actual: `no reply after ${days} days (as of ${asOf})` } });
         } else if (days >= o.warnDays) {
           warned++;
           if (findings.length < o.maxFindings)

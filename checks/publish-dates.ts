@@ -14,10 +14,64 @@
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/checks/api.js';
 import { daysBetween } from '../src/content/dates.js';
-import { analyzePage, DEFAULT_PLACEHOLDERS, type ArticleInfo, type PageContent } from '../src/content/page.js';
+import { analyzePage, articleInfo, DEFAULT_DATE_META, DEFAULT_PLACEHOLDERS, type ArticleInfo, type PageContent } from '../src/content/page.js';
 import { normalizeName } from '../src/content/columns.js';
+import { normalizeWidth, visibleText } from '../src/content/text.js';
+
+/**
+ * What tells two documents with the same title apart: the document number (示政发〔2019〕1号), the years the text
+ * mentions, and a bottom-k sketch (`minhash`: the 128 smallest hashes) of the main text's character 5-grams, which
+ * estimates the shingled Jaccard similarity of two bodies in bounded memory and time.
+ */
+export interface DocumentPrint {
+  docNo?: string;
+  years: number[];
+  minhash: number[];
+  chars: number;
+}
+
+const DOC_NO = /([\u4e00-\u9fa5]{1,12})?\s*[〔［\[【(（]\s*((?:19|20)\d{2})\s*[〕］\]】)）]\s*第?\s*(\d{1,4})\s*号/;
+const SKETCH_SIZE = 128;
+const SHINGLE = 5;
+const MAX_BODY_CHARS = 3000;
+
+export function documentPrint(text: string): DocumentPrint {
+  const norm = normalizeWidth(text).slice(0, MAX_BODY_CHARS);
+  const doc = DOC_NO.exec(norm);
+  const years = [...new Set([...norm.matchAll(/((?:19|20)\d{2})\s*年/g)].map((m) => Number(m[1])))].sort();
+  // Digits left out: a re-post differs from its original in its dates (compared through docNo and years instead).
+  const body = norm.replace(/[\s\p{P}\p{S}\d]/gu, '');
+  // Bottom-k sketch: the k smallest distinct 5-gram hashes (one hash per 5-gram, bounded size).
+  const hashes = new Set<number>();
+  for (let i = 0; i + SHINGLE <= body.length; i++) {
+    let h = 0x811c9dc5;
+    for (let j = i; j < i + SHINGLE; j++) h = Math.imul(h ^ body.charCodeAt(j), 0x01000193) >>> 0;
+    hashes.add(h);
+  }
+  const sketch = [...hashes].sort((a, b) => a - b).slice(0, SKETCH_SIZE);
+  return { docNo: doc ? `${doc[1] ?? ''}〔${doc[2]}〕${doc[3]}号` : undefined, years, minhash: sketch, chars: body.length };
+}
+
+/** Estimated Jaccard similarity of the two bodies' 5-gram sets (bottom-k sketches). */
+export function similarity(a: DocumentPrint, b: DocumentPrint): number {
+  if (!a.chars || !b.chars || !a.minhash.length || !b.minhash.length) return 0;
+  const inA = new Set(a.minhash);
+  const inB = new Set(b.minhash);
+  const union = [...new Set([...a.minhash, ...b.minhash])].sort((x, y) => x - y).slice(0, SKETCH_SIZE);
+  let both = 0;
+  for (const h of union) if (inA.has(h) && inB.has(h)) both++;
+  return both / union.length;
+}
 
 const ID = 'publish-dates';
+const START_ARTICLE_URL = /\/t\d{8}_\d+\.s?html?$|\/art_\d+_\d+\.html?$|\/content_\d+\.s?html?$|\/art\/\d{4}\/\d{1,2}\/\d{1,2}\/|\/\d{6}\/[0-9a-f]{32}\.s?html$/i;
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return '';
+  }
+}
 
 const severity = z.enum(['veto', 'deduction', 'warning', 'info']);
 const tier = z.enum(['confirmed', 'suspected']);
@@ -48,12 +102,15 @@ export default defineCheck({
       metaMismatchDays: z.number().int().nonnegative().default(1),
       /** Shortest title compared for repeated publication. */
       minTitleChars: z.number().int().positive().default(8),
+      /** Same title is not the same document: the two bodies must be at least this similar (shingled Jaccard). */
+      minBodySimilarity: z.number().min(0).max(1).default(0.9),
       /** Findings kept per code (the summary counts all). */
       maxFindingsPerCode: z.number().int().positive().default(50),
     }),
     messages: {
       'future-list': { zh: '列表中“{title}”的发布日期 {date} 晚于检查日期 {asOf}', en: 'List date {date} of "{title}" is after the inspection date {asOf}' },
-      'future-article': { zh: '文章“{title}”的发布日期 {date}（{source}）晚于检查日期 {asOf}', en: 'Article "{title}" is dated {date} ({source}), after the inspection date {asOf}' },
+      'future-article': { zh: '文章“{title}”的发布日期 {date}（{source}）晚于检查日期 {asOf} {days} 天', en: 'Article "{title}" is dated {date} ({source}), {days} days after the inspection date {asOf}' },
+      'date-conflict': { zh: '日期来源不一致：“{title}”的 {source} 为 {date}（晚于检查日期），而发布日期（{bestSource}）为 {best}', en: 'Dates disagree: "{title}" has {date} ({source}, after the inspection date) but its publication date ({bestSource}) is {best}' },
       republished: { zh: '疑似旧稿新发：“{title}”列表日期 {listDate}，文章自身日期 {articleDate}（{source}），相差 {days} 天', en: 'Possibly republished: "{title}" is listed on {listDate} but dated {articleDate} ({source}) on its page, {days} days apart' },
       'republished-url': { zh: '疑似旧稿新发：“{title}”显示日期 {shown}，网址中的生成日期为 {urlDate}，相差 {days} 天', en: 'Possibly republished: "{title}" shows {shown} but its URL was created on {urlDate}, {days} days apart' },
       'republished-title': { zh: '疑似旧稿新发：“{title}”于 {first} 已发布，{second} 以新网址再次发布', en: 'Possibly republished: "{title}" was published on {first} and again on {second} under a new URL' },
@@ -62,7 +119,17 @@ export default defineCheck({
     },
   },
   collect(ctx, options) {
-    return analyzePage(ctx, { placeholders: options.placeholders });
+    const content = analyzePage(ctx, { placeholders: options.placeholders });
+    if (content.kind !== 'article') {
+      // A start page that is an article (ArticleTitle meta, article URL) is analysed as the home page; its own
+      // dates are still an article's dates.
+      if (!ctx.isHome || !(ctx.page.meta.articletitle || START_ARTICLE_URL.test(pathOf(ctx.page.finalUrl)))) return content;
+      const main = visibleText(ctx.dom, { skipBoilerplate: true });
+      const article = articleInfo(ctx.dom, ctx.page, ctx.asOf, DEFAULT_DATE_META, main);
+      return { ...content, article, print: documentPrint(main) };
+    }
+    // The analysis is shared with other checks: the print goes on a copy.
+    return { ...content, print: documentPrint(visibleText(ctx.dom, { skipBoilerplate: true })) };
   },
   run(site, ctx) {
     const o = ctx.options;
@@ -74,14 +141,14 @@ export default defineCheck({
       if (counts[f.code] <= o.maxFindingsPerCode) findings.push(f);
     };
     const contents: Array<[string, PageContent]> = [];
-    const articles = new Map<string, { url: string; info: ArticleInfo }>();
+    const articles = new Map<string, { url: string; info: ArticleInfo; print?: DocumentPrint }>();
     for (const p of site.pages) {
-      const c = p.collected[ID] as PageContent | undefined;
+      const c = p.collected[ID] as (PageContent & { print?: DocumentPrint }) | undefined;
       if (!c || typeof c !== 'object' || !('kind' in c)) continue;
       contents.push([p.finalUrl, c]);
       if (c.article) {
-        articles.set(p.url, { url: p.finalUrl, info: c.article });
-        articles.set(p.finalUrl, { url: p.finalUrl, info: c.article });
+        articles.set(p.url, { url: p.finalUrl, info: c.article, print: c.print });
+        articles.set(p.finalUrl, { url: p.finalUrl, info: c.article, print: c.print });
       }
     }
     const futureLimit = (() => {
@@ -96,20 +163,48 @@ export default defineCheck({
       if (seenArticles.has(url)) continue;
       seenArticles.add(url);
       const shown = info.visible?.source === 'label' ? info.visible : info.meta ?? info.jsonld ?? info.visible;
-      const future = [info.meta, info.jsonld, info.visible].find((d) => d && d.date > futureLimit);
-      if (future) {
+      // The authoritative date is the article's best one (page.ts: meta > JSON-LD > label > URL > loose date). Only
+      // it can be a future date; another source in the future is a conflict between sources (a warning). A loose
+      // date (no label, no meta) as the only source is too weak for a confirmed veto.
+      const best = info.best;
+      const sources = [info.meta, info.jsonld, info.visible, info.url].filter((d): d is NonNullable<typeof d> => Boolean(d));
+      if (best && best.date > futureLimit) {
         add({
           code: 'future-article',
-          params: { title: info.title, date: future.date, source: future.key ?? future.source, asOf },
+          params: { title: info.title, date: best.date, source: best.key ?? best.source, asOf, days: daysBetween(asOf, best.date) },
           severity: o.futureSeverity,
-          tier: o.futureTier,
+          tier: best.source === 'text' ? 'suspected' : o.futureTier,
           rule: 'W-V4',
           url,
           target: url,
-          evidence: { expected: `a date not after ${asOf}`, actual: future.raw, dateSource: future.source, key: future.key, title: info.title, asOf },
+          evidence: {
+            expected: `a date not after ${asOf}`,
+            actual: best.raw,
+            dateSource: best.source,
+            key: best.key,
+            title: info.title,
+            asOf,
+            daysAfterAsOf: daysBetween(asOf, best.date),
+            otherSources: sources.filter((d) => d !== best).map((d) => `${d.source}${d.key ? `:${d.key}` : ''} ${d.date}`),
+            ...(best.source === 'text' ? { reason: 'only a loose date in the text (no PubDate tag, no 发布日期 label, no dated URL)' } : {}),
+          },
         });
+      } else if (best) {
+        const other = sources.find((d) => d.date > futureLimit);
+        if (other) {
+          add({
+            code: 'date-conflict',
+            params: { title: info.title, date: other.date, source: other.key ?? other.source, best: best.date, bestSource: best.key ?? best.source },
+            severity: 'warning',
+            rule: 'W-V4',
+            url,
+            target: url,
+            evidence: { expected: 'the dates of an article agree', actual: `${other.source} ${other.raw}; ${best.source} ${best.raw}`, authoritativeDate: best.date, authoritativeSource: best.source, otherDate: other.date, otherSource: other.source, asOf },
+          });
+        }
       }
-      if (info.meta && info.visible?.source === 'label') {
+      // Only a publication label is compared with the PubDate tag (成文/发文 dates precede publication by design).
+      if (info.meta && info.visible?.source === 'label' && info.visible.key !== 'written') {
         const gap = Math.abs(daysBetween(info.meta.date, info.visible.date));
         if (gap > o.metaMismatchDays) {
           add({
@@ -216,6 +311,10 @@ export default defineCheck({
         }
       }
     }
+    // Same title is not the same document (annual notices keep their title): a re-post needs both bodies read,
+    // the same document number (when either has one), the same years in the text and near-identical bodies.
+    let sameTitleUnverified = 0;
+    let sameTitleDifferent = 0;
     for (const list of byTitle.values()) {
       if (list.length < 2) continue;
       const sorted = [...list].sort((a, b) => a.date.localeCompare(b.date));
@@ -223,6 +322,19 @@ export default defineCheck({
       const last = sorted[sorted.length - 1];
       const gap = daysBetween(first.date, last.date);
       if (gap <= o.republishDays) continue;
+      const pa = articles.get(first.href)?.print;
+      const pb = articles.get(last.href)?.print;
+      if (!pa || !pb || !pa.chars || !pb.chars) {
+        sameTitleUnverified++;
+        continue;
+      }
+      const sim = similarity(pa, pb);
+      const sameNo = pa.docNo === pb.docNo;
+      const sameYears = pa.years.join(',') === pb.years.join(',');
+      if (!sameNo || !sameYears || sim < o.minBodySimilarity) {
+        sameTitleDifferent++;
+        continue;
+      }
       add({
         code: 'republished-title',
         params: { title: last.title, first: first.date, second: last.date },
@@ -231,9 +343,22 @@ export default defineCheck({
         rule: 'W-V4',
         url: last.listedOn,
         target: last.href,
-        evidence: { expected: 'each item published once', actual: `${first.date} ${first.href}; ${last.date} ${last.href}`, firstDate: first.date, firstUrl: first.href, firstListedOn: first.listedOn, secondDate: last.date, secondUrl: last.href, secondListedOn: last.listedOn, days: gap },
+        evidence: {
+          expected: 'each item published once',
+          actual: `${first.date} ${first.href}; ${last.date} ${last.href}`,
+          firstDate: first.date,
+          firstUrl: first.href,
+          firstListedOn: first.listedOn,
+          secondDate: last.date,
+          secondUrl: last.href,
+          secondListedOn: last.listedOn,
+          days: gap,
+          docNo: pa.docNo ?? null,
+          yearsInText: pa.years,
+          bodySimilarity: Math.round(sim * 100) / 100,
+        },
       });
     }
-    return { findings, summary: { ...counts, articlesWithDates: [...seenArticles].length, listItemsChecked: seenItems.size } };
+    return { findings, summary: { ...counts, articlesWithDates: [...seenArticles].length, listItemsChecked: seenItems.size, sameTitleUnverified, sameTitleDifferent } };
   },
 });

@@ -8,10 +8,16 @@
  * what is missing; forms and attachments on guide pages that cannot be downloaded are reported too (the
  * download failure itself is scored by broken-links under W-D2). The spec does not fix W-V6's exact
  * sub-clauses, so every element list and severity here is an option.
+ *
+ * Entrances drawn as images (an empty alt, a file name like zwfw.png or bsdt.jpg, a target host like
+ * zwfw.*.gov.cn) are read from the link target's host and path, its title, the image file name and alt and the
+ * caption around it. Evidence policy: "services broken" is confirmed only when every entrance answered 404/410;
+ * an entrance whose host does not resolve or does not answer cannot be known (suspected). "No services" is
+ * confirmed only on a home page that was read (not an article start page, not a page built by script).
  */
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/checks/api.js';
-import { DEFAULT_GUIDE_ELEMENTS, DEFAULT_GUIDE_TITLES, guideElementSchema, guideElementsIn } from '../src/content/guides.js';
+import { DEFAULT_GUIDE_ELEMENTS, DEFAULT_GUIDE_TITLES, guideElementSchema, guideElementsIn, imageLinkMatches, imageLinks, SERVICE_FILE_TOKENS, SERVICE_HOSTS } from '../src/content/guides.js';
 import { analyzePage, DEFAULT_PLACEHOLDERS } from '../src/content/page.js';
 import { clean, inBoilerplate, keywordRegExp, toSimplified, visibleText } from '../src/content/text.js';
 
@@ -24,6 +30,22 @@ const severity = z.enum(['veto', 'deduction', 'warning', 'info']);
 interface Collected {
   guide?: { title: string; found: string[] };
   entryPage: boolean;
+  /** Service entrances drawn as images on this page, with the clue that named them. */
+  images?: Array<{ url: string; text: string; why: string }>;
+  /** The page is an article (ArticleTitle meta or an article URL). */
+  article?: boolean;
+  textLength?: number;
+}
+
+const ARTICLE_URL = /\/t\d{8}_\d+\.s?html?$|\/art_\d+_\d+\.html?$|\/content_\d+\.s?html?$|\/art\/\d{4}\/\d{1,2}\/\d{1,2}\/|\/\d{6}\/[0-9a-f]{32}\.s?html$/i;
+/** A site root: `/` or its index page. */
+const ROOT_PATH = /^\/(index\.(s?html?|jsp|php|aspx?))?$/i;
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return '';
+  }
 }
 
 export default defineCheck({
@@ -47,6 +69,10 @@ export default defineCheck({
       requiredElements: z.array(z.string()).optional(),
       /** A page without a guide title is a guide when it shows at least this many element labels. */
       minElementsForGuide: z.number().int().positive().default(5),
+      /** Image-file and host-name tokens of an entrance drawn as an image. */
+      serviceFileTokens: z.array(z.string().min(1)).default(SERVICE_FILE_TOKENS),
+      /** Visible characters below which a home page may be built by script (no-services is then suspected). */
+      minHomeText: z.number().int().nonnegative().default(100),
       noServicesSeverity: severity.default('veto'),
       missingSeverity: severity.default('veto'),
       formSeverity: severity.default('warning'),
@@ -57,6 +83,7 @@ export default defineCheck({
     messages: {
       'no-services': { zh: '未发现网上办事入口或办事指南', en: 'No online-service entrance or service guide found' },
       'services-broken': { zh: '网上办事入口无法使用：{entries}', en: 'Online-service entrance does not work: {entries}' },
+      'services-unverified': { zh: '未能确认网上办事入口可用：{entries}', en: 'No online-service entrance could be confirmed to work: {entries}' },
       'guide-incomplete': { zh: '办事指南“{title}”缺少要素：{missing}', en: 'Service guide "{title}" lacks: {missingEn}' },
       'form-unavailable': { zh: '办事指南“{title}”的附件“{text}”无法下载（{reason}）', en: 'Attachment "{text}" of service guide "{title}" cannot be downloaded ({reason})' },
     },
@@ -71,14 +98,26 @@ export default defineCheck({
     const name = toSimplified(`${page.meta.articletitle ?? ''} ${page.title} ${heading}`);
     const titleMatch = keywordRegExp(options.guideTitles).test(name);
     const entryPage = keywordRegExp(options.serviceWords).test(toSimplified(`${page.title} ${page.meta.columnname ?? ''}`));
+    const serviceWords = keywordRegExp(options.serviceWords);
+    const images = imageLinks($, page.finalUrl)
+      .map((l) => ({ l, why: imageLinkMatches(l, serviceWords, options.serviceFileTokens, SERVICE_HOSTS) }))
+      .filter((x): x is { l: (typeof x)['l']; why: string } => Boolean(x.why))
+      .map(({ l, why }) => ({ url: l.url, text: l.alt || l.title || l.file || l.url, why }));
+    let path = '';
+    try {
+      path = new URL(page.finalUrl).pathname;
+    } catch {
+      /* keep empty */
+    }
+    const base: Collected = { entryPage, article: Boolean(page.meta.articletitle) || ARTICLE_URL.test(path), textLength: text.length, ...(images.length ? { images } : {}) };
     const rough = guideElementsIn(text, options.elements);
-    if (!titleMatch && rough.length < options.minElementsForGuide) return { entryPage };
+    if (!titleMatch && rough.length < options.minElementsForGuide) return base;
     const main = visibleText(dom, { skipBoilerplate: true });
     const found = guideElementsIn(main, options.elements);
     const content = analyzePage(ctx, { placeholders: DEFAULT_PLACEHOLDERS });
     const isGuide = (titleMatch && content.kind !== 'list' && content.longLinks < 5) || found.length >= options.minElementsForGuide;
-    if (!isGuide) return { entryPage };
-    return { entryPage, guide: { title: clean(page.meta.articletitle ?? (heading || page.title)).slice(0, 80), found } };
+    if (!isGuide) return base;
+    return { ...base, guide: { title: clean(page.meta.articletitle ?? (heading || page.title)).slice(0, 80), found } };
   },
   async run(site, ctx) {
     const o = ctx.options;
@@ -96,32 +135,60 @@ export default defineCheck({
         if (t.length > 20 || !serviceRe.test(t)) continue;
         if (!entries.has(l.url)) entries.set(l.url, { url: l.url, text: l.text, foundOn: p.finalUrl });
       }
+      for (const img of (p.collected[ID] as Collected | undefined)?.images ?? []) {
+        if (!entries.has(img.url)) entries.set(img.url, { url: img.url, text: `${img.text}（${img.why}）`, foundOn: p.finalUrl });
+      }
     }
     const guides = site.pages.filter((p) => (p.collected[ID] as Collected | undefined)?.guide);
-    const checked: Array<{ url: string; text: string; works: boolean; why: string }> = [];
+    // An entrance that answered 404/410 is broken; one whose host does not resolve or answer cannot be known.
+    const definitive = (kind: string | undefined, status: number | null | undefined) => (kind === undefined || kind === 'http_error') && (status === 404 || status === 410);
+    const checked: Array<{ url: string; text: string; works: boolean; known: boolean; why: string }> = [];
+    let unprobed = 0;
     for (const e of entries.values()) {
       const p = byUrl.get(e.url);
       if (p) {
-        checked.push({ ...e, works: !p.error && (p.status === null || p.status < 400), why: p.error ? `${p.error.kind} ${p.error.status ?? ''}`.trim() : `HTTP ${p.status}` });
+        const works = !p.error && (p.status === null || p.status < 400);
+        checked.push({ ...e, works, known: works || definitive(p.error?.kind, p.error?.status ?? p.status), why: p.error ? `${p.error.kind} ${p.error.status ?? ''}`.trim() : `HTTP ${p.status}` });
         continue;
       }
-      if (probes >= o.maxProbes) continue;
+      if (probes >= o.maxProbes) {
+        unprobed++;
+        continue;
+      }
       probes++;
       const r = await ctx.http.probe(e.url);
-      checked.push({ ...e, works: !r.error && r.status !== null && r.status < 400, why: r.error ? r.error.kind : `HTTP ${r.status}` });
+      const works = !r.error && r.status !== null && r.status < 400;
+      checked.push({ ...e, works, known: works || definitive(r.error?.kind, r.status), why: r.error ? r.error.kind : `HTTP ${r.status}` });
     }
     const working = checked.filter((c) => c.works);
+    const home = site.home.collected[ID] as Collected | undefined;
+    const homeDoubt = !home ? 'the home page was not read' : home.article ? 'the start page is an article, not the home page' : (home.textLength ?? 0) < o.minHomeText ? `the home page shows ${home.textLength ?? 0} characters (built by script?)` : !ROOT_PATH.test(pathOf(site.home.finalUrl)) ? 'the start page is not the site root (the home page was not checked)' : undefined;
     if (!entries.size && !guides.length) {
-      findings.push({ code: 'no-services', severity: o.noServicesSeverity, rule: 'W-V6', url: site.home.finalUrl, evidence: { expected: `a link named like ${o.serviceWords.slice(0, 5).join('/')} or a service guide`, actual: 'none found on the crawled pages', pagesSeen: site.pages.length } });
-    } else if (checked.length && !working.length && !guides.length) {
       findings.push({
-        code: 'services-broken',
+        code: 'no-services',
+        severity: o.noServicesSeverity,
+        tier: homeDoubt ? 'suspected' : 'confirmed',
+        rule: 'W-V6',
+        url: site.home.finalUrl,
+        evidence: { expected: `a link named like ${o.serviceWords.slice(0, 5).join('/')} or a service guide`, actual: 'none found on the crawled pages', pagesSeen: site.pages.length, ...(homeDoubt ? { reason: homeDoubt } : {}) },
+      });
+    } else if (checked.length && !working.length && !guides.length) {
+      // From a start page that is not the home page the crawl saw little of the site: never confirmed.
+      const sure = !homeDoubt && unprobed === 0 && checked.every((c) => c.known);
+      findings.push({
+        code: sure ? 'services-broken' : 'services-unverified',
         params: { entries: checked.map((c) => `${c.text}（${c.why}）`).join('；') },
         severity: o.noServicesSeverity,
+        tier: sure ? 'confirmed' : 'suspected',
         rule: 'W-V6',
         url: site.home.finalUrl,
         target: checked[0].url,
-        evidence: { expected: 'an online-service entrance that opens', actual: checked.map((c) => `${c.url}: ${c.why}`).join('; '), entries: checked },
+        evidence: {
+          expected: 'an online-service entrance that opens',
+          actual: checked.map((c) => `${c.url}: ${c.why}`).join('; '),
+          entries: checked,
+          ...(sure ? {} : { reason: `could not be known: ${checked.filter((c) => !c.known).map((c) => `${c.text} (${c.why})`).join('; ')}${unprobed ? `; ${unprobed} entrance(s) not probed` : ''}${homeDoubt ? `; ${homeDoubt}` : ''}` }),
+        },
       });
     }
 

@@ -277,24 +277,40 @@ export function dateFromUrl(url: string, asOf: string): UrlDate | undefined {
 }
 
 /** Labels that introduce a publication date on an article page (Simplified and Traditional). */
-export const PUBLISH_LABEL = /(发布|發布|發佈|发表|發表|公布|公佈|更新|信息|資訊|资讯)?(日期|时间|時間)\s*[:：]\s*$|(发布于|發布於|發佈於|发表于|發表於)\s*$/;
+export const PUBLISH_LABEL = /(发布|發布|發佈|发表|發表|公布|公佈|更新|信息|資訊|资讯)?(日期|时间|時間)\s*[:：]\s*$|(发布|發布|發佈)(日期|时间|時間)\s*[】\]]?\s*[:：]?\s*$|(发布于|發布於|發佈於|发表于|發表於)\s*$/;
 /** Labels that introduce another date (written, effective, expiry): never the publication date. */
 export const OTHER_DATE_LABEL = /(成文|印发|印發|生效|施行|实施|實施|有效期|截止|截至|废止|廢止|失效|开始|開始|结束|結束|报名|報名|会议|會議|举办|舉辦|出生|留言|来信|來信|回复|回覆|答复|答覆|办结|辦結)(日期|时间|時間)?\s*[:：至为為]?\s*$/;
 
 /**
- * The publication date shown on an article page: the first date introduced by a publication label
- * (发布日期：, 發佈時間：…); otherwise the first date that is not introduced by another label.
+ * Labels of the date a document was written, issued or its record generated (成文日期, 发文日期, 印发日期, 生成日期 of
+ * 政务公开 metadata tables): a publication date of second rank — a document issued on one day is often put on
+ * the site days or weeks later.
  */
-export function visiblePublishDate(text: string, opts: DateOptions): (FoundDate & { labelled: boolean }) | undefined {
+export const WRITTEN_LABEL = /(成文|发文|發文|印发|印發|签发|簽發|生成)(日期|时间|時間)\s*[:：]?\s*$/;
+
+/**
+ * The publication date shown on an article page, in this order: the first date introduced by a publication
+ * label (发布日期：, 发布时间：, 【发布日期】, 發佈時間：…); else the first date introduced by a written-date label
+ * (成文日期：, 发文日期：, 印发日期：, 生成日期：); else the first date that no other label introduces (a loose date,
+ * `labelled: false`).
+ * `label` says which kind of label introduced it.
+ */
+export function visiblePublishDate(text: string, opts: DateOptions): (FoundDate & { labelled: boolean; label?: 'publish' | 'written' }) | undefined {
   if (!MAY_HOLD_YEAR.test(text)) return undefined; // what extractDates would answer, without building its options
   const norm = normalizeWidth(text);
   const dates = datesIn(text, norm, { ...opts, partial: 'never' });
   let fallback: FoundDate | undefined;
+  let written: FoundDate | undefined;
   for (const d of dates) {
     const before = norm.slice(Math.max(0, d.index - 12), d.index);
+    if (WRITTEN_LABEL.test(before)) {
+      written ??= d;
+      continue;
+    }
     if (OTHER_DATE_LABEL.test(before)) continue;
-    if (PUBLISH_LABEL.test(before)) return { ...d, labelled: true };
+    if (PUBLISH_LABEL.test(before)) return { ...d, labelled: true, label: 'publish' };
     fallback ??= d;
   }
+  if (written) return { ...written, labelled: true, label: 'written' };
   return fallback ? { ...fallback, labelled: false } : undefined;
 }

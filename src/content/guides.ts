@@ -4,6 +4,7 @@
  * and Traditional); the label lists are configuration because provinces word their guides differently.
  */
 import { z } from 'zod';
+import type { CheerioAPI } from 'cheerio';
 import { keywordRegExp } from './text.js';
 
 export const guideElementSchema = z.object({
@@ -32,4 +33,97 @@ export const DEFAULT_GUIDE_TITLES = ['办事指南', '服务指南', '办事须�
 /** Element ids found in a text. */
 export function guideElementsIn(text: string, elements: GuideElement[]): string[] {
   return elements.filter((e) => keywordRegExp(e.labels).test(text)).map((e) => e.id);
+}
+
+/** A link drawn as an image (or with too little text to read): what it tells of its target. */
+export interface ImageLink {
+  url: string;
+  /** Link target host and path, title, image file name, alt and nearby text, joined (lower-case for ASCII). */
+  clue: string;
+  file?: string;
+  alt?: string;
+  title?: string;
+}
+
+/** Words of a service entrance in image file names and host names (pinyin initials sites use). */
+export const SERVICE_FILE_TOKENS = ['zwfw', 'bsdt', 'wsbs', 'ywtb', 'bszn', 'zxbs', 'wsbsdt', 'zwdt', 'banshi', 'bsfw', 'ggfw', 'bmfw'];
+/** Host patterns of government service platforms (zwfw.*.gov.cn, *.zwfw.gov.cn, 政务服务网). */
+export const SERVICE_HOSTS = [/(^|\.)zwfw\./, /\.zwfw\.gov\.cn$/, /(^|\.)(zwdt|ywtb|wsbs|bsdt|banshi)\./, /^(www\.)?gjzwfw\.gov\.cn$/];
+/** Words of a consultation channel in image file names and host names. */
+export const CHANNEL_FILE_TOKENS = ['hdjl', 'zmhd', 'ldxx', 'szxx', 'xzxx', 'qzxx', 'jzxx', 'zxzx', 'liuyan', 'hudong', 'zxts', 'wszx', 'xinxiang', 'mailbox'];
+export const CHANNEL_HOSTS = [/(^|\.)(liuyan|hudong|hdjl|zmhd|12345)\./];
+
+/**
+ * Links whose visible text says too little (an image with an empty alt, a file name like zwfw.png): each with
+ * the clues a reader uses instead — the target's host and path, `title`, the image file name and alt, and the
+ * text right around the link.
+ */
+export function imageLinks($: CheerioAPI, base: string, max = 200): ImageLink[] {
+  const out: ImageLink[] = [];
+  $('a[href]').each((_, node) => {
+    if (out.length >= max) return false;
+    const a = $(node);
+    const text = a.text().replace(/\s+/g, '').trim();
+    const img = a.find('img').first();
+    // Links drawn as an image, or with no text at all (a CSS background): text links are read by their text.
+    if (text.length > 0 && !img.length) return undefined;
+    const href = (a.attr('href') ?? '').trim();
+    if (!href || /^(#|javascript:|mailto:)/i.test(href)) return undefined;
+    let u: URL;
+    try {
+      u = new URL(href, base);
+    } catch {
+      return undefined;
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+    u.hash = '';
+    const src = img.attr('src') ?? '';
+    const file = src ? decodeSafe(src.split(/[?#]/)[0].split('/').pop() ?? '') : undefined;
+    const alt = img.attr('alt')?.trim() || undefined;
+    const title = (a.attr('title') ?? img.attr('title'))?.trim() || undefined;
+    // The text around the link counts only when it is a caption of this link alone (a short parent text, and the
+    // parent holds no other link).
+    const parent = a.parent();
+    const around = parent.find('a').length === 1 ? parent.text().replace(/\s+/g, '') : '';
+    const clue = [u.hostname, decodeSafe(u.pathname), title ?? '', file ?? '', alt ?? '', text, around.length <= 16 ? around : ''].join(' ');
+    out.push({ url: u.href, clue, file, alt, title });
+    return undefined;
+  });
+  return out;
+}
+
+function decodeSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** True when an image link's clues name a service entrance (or, with `channel`, a consultation channel). */
+export function imageLinkMatches(l: ImageLink, words: RegExp, fileTokens: string[], hosts: RegExp[]): string | undefined {
+  let host = '';
+  try {
+    host = new URL(l.url).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+  const h = hosts.find((re) => re.test(host));
+  if (h) return `host ${host}`;
+  const name = (l.file ?? '').toLowerCase().replace(/\.[a-z0-9]+$/, '');
+  const path = (() => {
+    try {
+      return new URL(l.url).pathname.toLowerCase();
+    } catch {
+      return '';
+    }
+  })();
+  const tokenIn = (s: string) => fileTokens.find((t) => s.split(/[^a-z0-9]+/).some((x) => x === t || (x.startsWith(t) && /^\d*$/.test(x.slice(t.length)))));
+  const ft = tokenIn(name);
+  if (ft) return `image ${l.file}`;
+  const pt = tokenIn(path);
+  if (pt) return `path ${path}`;
+  const w = words.exec(`${l.title ?? ''} ${l.alt ?? ''} ${l.clue}`);
+  if (w) return `words ${w[0]}`;
+  return undefined;
 }

@@ -1,8 +1,14 @@
 /**
- * Published consultation messages (留言/咨询/来信) with their question and reply dates, for W-V5.
- * Reads three shapes: tables whose header names the columns (留言时间, 回复时间, 状态), labelled blocks
- * (列表 or detail page: "留言时间：… 回复时间：…"), and message lists whose items show a status word
- * (已回复 / 未回复 / 办理中) next to a date. Simplified and Traditional labels.
+ * Published consultation messages (留言/咨询/来信) with their question and reply dates, for W-V5, wherever they
+ * are (home-page blocks, 信箱 lists, 留言选登 pages). Reads four shapes: tables whose header names the columns
+ * (留言时间, 回复时间, 状态); the same grid drawn with `<ul>/<li>` or `<div>` rows and `<span>` cells; labelled
+ * blocks (列表 or detail page: "留言时间：… 回复时间：…"); and message lists whose items show a status word
+ * (已回复 / 未回复 / 办理中) next to a date — on a consultation page, or anywhere when the item or its block says
+ * it is a consultation (咨询/留言/信件… in the item, or a 政民互动/咨询/信箱 block). Simplified and Traditional.
+ *
+ * `certain` is true only when the item's own question date and its status (or reply date) were read without
+ * ambiguity: the date from a labelled field or an ask-date column, the status from an element whose whole text is
+ * a status word or a status column. Anything else is read but uncertain (a suspected finding at most).
  */
 import type { AnyNode, Document, Element } from 'domhandler';
 import { extractDates } from './dates.js';
@@ -19,10 +25,14 @@ export interface Message {
   status: 'answered' | 'unanswered' | 'unknown';
   statusText?: string;
   selector: string;
-  shape: 'table' | 'labels' | 'status-list';
+  shape: 'table' | 'grid' | 'labels' | 'status-list';
+  /** Date and status (or reply date) read unambiguously (see the module comment). */
+  certain: boolean;
+  /** Why the reading is uncertain, when it is. */
+  uncertain?: string;
 }
 
-export const ASK_LABELS = ['留言时间', '留言日期', '提问时间', '提问日期', '来信时间', '来信日期', '写信时间', '写信日期', '咨询时间', '咨询日期', '提交时间', '提交日期', '诉求时间', '发信时间', '投诉时间', '留言于', '提问于'];
+export const ASK_LABELS = ['添加时间', '留言时间', '留言日期', '提问时间', '提问日期', '来信时间', '来信日期', '写信时间', '写信日期', '咨询时间', '咨询日期', '提交时间', '提交日期', '诉求时间', '发信时间', '投诉时间', '留言于', '提问于'];
 export const REPLY_LABELS = ['回复时间', '回复日期', '答复时间', '答复日期', '办结时间', '办结日期', '反馈时间', '反馈日期', '处理时间', '回复于', '答复于'];
 export const ANSWERED = ['已回复', '已答复', '已办结', '已处理', '已反馈', '已解答', '已回应', '办结'];
 export const UNANSWERED = ['未回复', '待回复', '未答复', '待答复', '处理中', '办理中', '待处理', '未办结', '已受理', '受理中', '待办理', '未处理', '未反馈'];
@@ -59,6 +69,27 @@ function elements(root: AnyNode): Element[] {
     for (let i = ch.length - 1; i >= 0; i--) stack.push(ch[i]);
   }
   return out;
+}
+
+/** Status shown by an element whose whole text is a status word (a status span or cell), if any. */
+function exactStatus(root: Element): { status: Message['status']; statusText: string } | undefined {
+  const r = re();
+  let seen = 0;
+  for (const e of [root, ...elements(root)]) {
+    // Leaf elements only (a status span or cell holds text alone), and boundedly many: a block may be large.
+    if (kids(e).some((c) => c.type === 'tag')) continue;
+    if (++seen > 400) break;
+    // A status word alone, in brackets, or after a status label (办理状态：办理中).
+    const t = clean(lineText(e))
+      .replace(/^(?:办理|處理|处理|回复|回覆|答复|答覆|辦理)?(?:状态|狀態|情况|情況)\s*[:：]\s*/, '')
+      .replace(/^[[【(（]|[\]】)）]$/g, '');
+    if (!t || t.length > 6) continue;
+    const u = r.unanswered.exec(t);
+    if (u && u[0] === t) return { status: 'unanswered', statusText: t };
+    const a = r.answered.exec(t);
+    if (a && a[0] === t) return { status: 'answered', statusText: t };
+  }
+  return undefined;
 }
 
 function statusOf(text: string): { status: Message['status']; statusText?: string } {
@@ -112,15 +143,18 @@ function tableMessages(doc: Document, base: string, asOf: string, used: Set<Elem
       const repliedOn = reply >= 0 && cs[reply] ? extractDates(normalizeWidth(lineText(cs[reply])), { asOf, keepTraps: true })[0]?.date : undefined;
       const st = status >= 0 && cs[status] ? statusOf(lineText(cs[status])) : { status: 'unknown' as const };
       const a = [...elements(tr)].find((x) => x.name === 'a' && lineText(x).length >= 2);
+      const finalStatus = repliedOn ? 'answered' : st.status === 'unknown' && reply >= 0 ? 'unanswered' : st.status;
       const m: Message = {
         title: clean(title >= 0 && cs[title] ? lineText(cs[title]) : a ? lineText(a) : '').slice(0, 80) || undefined,
         href: a ? resolve(a.attribs.href, base) : undefined,
         askedOn,
         repliedOn,
-        status: repliedOn ? 'answered' : st.status === 'unknown' && reply >= 0 ? 'unanswered' : st.status,
+        status: finalStatus,
         statusText: st.statusText,
         selector: describe(tr),
         shape: 'table',
+        certain: Boolean(repliedOn) || st.status !== 'unknown',
+        uncertain: repliedOn || st.status !== 'unknown' ? undefined : 'no status column: an empty reply cell read as unanswered',
       };
       out.push(m);
       used.add(t);
@@ -178,12 +212,14 @@ function labelledMessages(doc: Document, base: string, asOf: string, skip: Set<E
     for (const c of kids(n)) walk(c);
   };
   walk(doc);
+  for (const b of blocks) skip.add(b); // read here: the status-list reading leaves them alone
   for (const b of blocks) {
     const text = normalizeWidth(lineText(b));
     const asked = dateAfter(text, r.ask, asOf);
     if (!asked.date) continue;
     const replied = dateAfter(text, r.reply, asOf);
-    const st = statusOf(text);
+    const exact = exactStatus(b);
+    const st = exact ?? statusOf(text);
     const a = [...elements(b)].find((x) => x.name === 'a' && lineText(x).length >= 4);
     const titleMatch = /(?:标题|主题|標題|主題)\s*[:：]\s*([^\n]{2,60}?)(?=\s*[\u4e00-\u9fff]{2,6}\s*[:：]|$)/.exec(text);
     out.push({
@@ -195,22 +231,50 @@ function labelledMessages(doc: Document, base: string, asOf: string, skip: Set<E
       statusText: st.statusText,
       selector: describe(b),
       shape: 'labels',
+      certain: Boolean(replied.date) || Boolean(exact),
+      uncertain: replied.date || exact ? undefined : 'status read from words in the text, not from a status field',
     });
   }
   return out;
 }
 
-function statusListMessages(doc: Document, base: string, asOf: string): Message[] {
+/** Words that make an item, or the block it is in, a consultation (outside a consultation page). */
+const CONSULT_WORDS = /(咨询|諮詢|留言|来信|來信|信件|信箱|诉求|訴求|投诉|投訴|求助|问政|問政|政民互动|政民互動|互动交流|互動交流|民意)/;
+const CONSULT_TOKENS = /(hdjl|zmhd|hudong|consult|zxzx|liuyan|xinxiang|mailbox|letter|message|guestbook|wenzheng)/i;
+
+/** True when one of the few ancestors of an item is a consultation block (by class/id, or by its heading). */
+function inConsultBlock(e: Element): boolean {
+  let n = el(e.parent);
+  for (let depth = 0; n && depth < 4; depth++, n = el(n.parent)) {
+    if (n.name === 'body') return false;
+    if (CONSULT_TOKENS.test(`${n.attribs.class ?? ''} ${n.attribs.id ?? ''}`)) return true;
+    for (const c of kids(n)) {
+      const ce = el(c);
+      if (!ce || ce === e || !/^(h[1-6]|div|span|p|strong|b|dt)$/.test(ce.name)) continue;
+      const t = clean(lineText(ce));
+      if (t.length >= 2 && t.length <= 12 && CONSULT_WORDS.test(t) && !ce.children.some((x) => el(x)?.name === 'li')) return true;
+    }
+  }
+  return false;
+}
+
+function statusListMessages(doc: Document, base: string, asOf: string, anywhere: boolean, skip: Set<Element>): Message[] {
   const out: Message[] = [];
   for (const e of elements(doc)) {
     if ((e.name !== 'li' && e.name !== 'tr' && e.name !== 'dd') || inBoilerplate(e)) continue;
     const text = normalizeWidth(lineText(e));
     if (text.length > 300) continue;
-    const st = statusOf(text);
+    const exact = exactStatus(e);
+    const st = exact ?? statusOf(text);
     if (st.status === 'unknown') continue;
     const dates = extractDates(text, { asOf, keepTraps: true });
     if (!dates.length) continue;
+    if (anywhere && !CONSULT_WORDS.test(text) && !inConsultBlock(e)) continue;
+    let covered = false;
+    for (let x: Element | undefined = e; x; x = el(x.parent)) if (skip.has(x)) covered = true;
+    if (covered) continue;
     const a = [...elements(e)].find((x) => x.name === 'a' && lineText(x).length >= 2);
+    const oneDate = dates.length === 1;
     out.push({
       title: a ? clean(lineText(a)).slice(0, 80) : undefined,
       href: a ? resolve(a.attribs.href, base) : undefined,
@@ -220,7 +284,58 @@ function statusListMessages(doc: Document, base: string, asOf: string): Message[
       statusText: st.statusText,
       selector: describe(e),
       shape: 'status-list',
+      // An unlabelled date is the question's own date only when it is the item's one date.
+      certain: Boolean(exact) && oneDate && !dates[0].yearInferred,
+      uncertain: !exact ? 'status read from words in the text, not from a status element' : !oneDate ? 'several unlabelled dates in the item' : dates[0].yearInferred ? 'date without a year' : undefined,
     });
+  }
+  return out;
+}
+
+/**
+ * Grids drawn without <table>: a container whose first row (an element with several element children) names the
+ * columns (留言时间 / 回复时间 / 状态) and whose further rows have as many cells.
+ */
+function gridMessages(doc: Document, base: string, asOf: string, used: Set<Element>, max: number): Message[] {
+  const out: Message[] = [];
+  const r = re();
+  const cellsOf = (row: Element) => kids(row).filter((c): c is Element => c.type === 'tag' && !/^(script|style|br)$/.test((c as Element).name));
+  for (const c of elements(doc)) {
+    if (/^(table|tbody|thead|tr|td|th|script|style|head)$/.test(c.name) || inBoilerplate(c)) continue;
+    const rows = kids(c).filter((x): x is Element => x.type === 'tag' && !/^(script|style|br)$/.test((x as Element).name));
+    if (rows.length < 2) continue;
+    // A header row is small (a few label cells): anything larger is not read (bounded work on deep pages).
+    const headCells = cellsOf(rows[0]);
+    if (headCells.length < 2 || headCells.length > 12 || elements(rows[0]).length > 40) continue;
+    const head = headCells.map((x) => clean(lineText(x)));
+    const col = (test: RegExp) => head.findIndex((h) => h.length <= 12 && test.test(h));
+    const ask = col(r.ask);
+    if (ask < 0) continue;
+    const reply = col(r.reply);
+    const status = col(r.status);
+    const title = col(r.title);
+    for (const row of rows.slice(1, max + 1)) {
+      const cs = cellsOf(row);
+      if (cs.length !== head.length) continue;
+      const askedOn = extractDates(normalizeWidth(lineText(cs[ask])), { asOf, keepTraps: true })[0]?.date;
+      if (!askedOn) continue;
+      const repliedOn = reply >= 0 ? extractDates(normalizeWidth(lineText(cs[reply])), { asOf, keepTraps: true })[0]?.date : undefined;
+      const st = status >= 0 ? statusOf(lineText(cs[status])) : { status: 'unknown' as const };
+      const a = [...elements(row)].find((x) => x.name === 'a' && lineText(x).length >= 2);
+      out.push({
+        title: clean(title >= 0 ? lineText(cs[title]) : a ? lineText(a) : '').slice(0, 80) || undefined,
+        href: a ? resolve(a.attribs.href, base) : undefined,
+        askedOn,
+        repliedOn,
+        status: repliedOn ? 'answered' : st.status === 'unknown' && reply >= 0 ? 'unanswered' : st.status,
+        statusText: st.statusText,
+        selector: describe(row),
+        shape: 'grid',
+        certain: Boolean(repliedOn) || st.status !== 'unknown',
+        uncertain: repliedOn || st.status !== 'unknown' ? undefined : 'no status column: an empty reply cell read as unanswered',
+      });
+      used.add(c);
+    }
   }
   return out;
 }
@@ -232,9 +347,12 @@ function statusListMessages(doc: Document, base: string, asOf: string): Message[
 export function extractMessages(doc: Document, base: string, asOf: string, messagePage: boolean, max = 200): Message[] {
   const tableEls = new Set<Element>();
   const tables = tableMessages(doc, base, asOf, tableEls, max);
+  const grids = gridMessages(doc, base, asOf, tableEls, max);
   const labelled = labelledMessages(doc, base, asOf, tableEls, max);
-  let all = [...tables, ...labelled];
-  if (!all.length && messagePage) all = statusListMessages(doc, base, asOf);
+  let all = [...tables, ...grids, ...labelled];
+  // Lists with a status next to a date: on a consultation page, or anywhere for consultation items and blocks.
+  const labelledEls = new Set<Element>(tableEls);
+  if (!all.length || !messagePage) all = [...all, ...statusListMessages(doc, base, asOf, !messagePage, labelledEls)];
   const seen = new Set<string>();
   const out: Message[] = [];
   for (const m of all) {

@@ -12,7 +12,7 @@ import type { AnyNode, Document, Element } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
 import type { PageArtifact } from '../types.js';
 import { dateFromUrl, extractDates, isValidDate, parseDateValue, visiblePublishDate, ymd, type DateOptions, type FoundDate } from './dates.js';
-import { boilerplateOf, clean, inBoilerplate, keywordRegExp, lineText, visibleTexts } from './text.js';
+import { boilerplateOf, clean, inBoilerplate, keywordRegExp, lineText, normalizeWidth, visibleText, visibleTexts } from './text.js';
 
 export interface ListItem {
   title: string;
@@ -84,7 +84,10 @@ export interface SourcedDate {
 
 export interface ArticleInfo {
   title: string;
-  /** The article's own date: meta > JSON-LD > labelled visible date > URL > first visible date. */
+  /**
+   * The article's own date, the first of: meta (PubDate family) > JSON-LD > a labelled visible date (发布日期/
+   * 发布时间, then 成文日期/发文日期/印发日期) > the date a TRS/Hanweb URL path carries > the first loose date.
+   */
   best?: SourcedDate;
   meta?: SourcedDate;
   jsonld?: SourcedDate;
@@ -851,6 +854,22 @@ function jsonLdDate(all: Element[], asOf: string): SourcedDate | undefined {
 
 const ARTICLE_URL = /\/t\d{8}_\d+\.s?html?$|\/art_\d+_\d+\.html?$|\/content_\d+\.s?html?$|\/art\/\d{4}\/\d{1,2}\/\d{1,2}\//i;
 
+/**
+ * A labelled publication date wins over a loose one even when the label sits outside the main text (an info bar
+ * in a region taken for the header): when the main text gave no 发布日期-type label, the whole visible text is read
+ * once more for one.
+ */
+function labelledDateOutsideMain(doc: Document, asOf: string, inMain: ReturnType<typeof visiblePublishDate>): ReturnType<typeof visiblePublishDate> {
+  if (inMain?.label === 'publish') return inMain;
+  // Outside the main text only the explicit publication labels count (not 日期： or a footer's 更新日期：).
+  const text = normalizeWidth(visibleText(doc));
+  for (const d of extractDates(text, { asOf })) {
+    if (STRICT_PUBLISH_LABEL.test(text.slice(Math.max(0, d.index - 12), d.index))) return { ...d, labelled: true, label: 'publish' };
+  }
+  return inMain;
+}
+const STRICT_PUBLISH_LABEL = /(发布|發布|發佈)(日期|时间|時間)\s*[】\]]?\s*[:：]?\s*$/;
+
 /** Article-level dates of a page. */
 export function articleInfo(doc: Document, page: PageArtifact, asOf: string, dateMeta: string[], mainText: string, all: Element[] = elements(doc)): ArticleInfo {
   const info: ArticleInfo = { title: clean(page.meta.articletitle ?? page.title).slice(0, 100) };
@@ -864,8 +883,8 @@ export function articleInfo(doc: Document, page: PageArtifact, asOf: string, dat
     }
   }
   info.jsonld = jsonLdDate(all, asOf);
-  const vis = visiblePublishDate(mainText, { asOf });
-  if (vis) info.visible = { date: vis.date, time: vis.time, source: vis.labelled ? 'label' : 'text', raw: vis.raw };
+  const vis = labelledDateOutsideMain(doc, asOf, visiblePublishDate(mainText, { asOf }));
+  if (vis) info.visible = { date: vis.date, time: vis.time, source: vis.labelled ? 'label' : 'text', key: vis.label, raw: vis.raw };
   const u = dateFromUrl(page.finalUrl, asOf);
   if (u) info.url = { date: u.date, source: 'url', key: u.pattern, raw: u.raw };
   info.best = info.meta ?? info.jsonld ?? (info.visible?.source === 'label' ? info.visible : undefined) ?? info.url ?? info.visible;

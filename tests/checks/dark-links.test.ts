@@ -7,6 +7,7 @@ import { HttpClient } from '../../src/net/http.js';
 import { runChecks } from '../../src/site-check.js';
 import { computeVerdict } from '../../src/verdict.js';
 import { darkLinkSite } from '../fixtures/security.js';
+import { footerWithServiceLinks } from '../fixtures/verdicts.js';
 import { generateSite, serve, type Served } from '../fixtures/site.js';
 
 // Off-site addresses are only read, never requested: neither the crawl nor the check follows them.
@@ -93,5 +94,25 @@ describe('dark-links (W-V4)', () => {
     const a = artifactsFromHtml([{ url: 'http://127.0.0.1:9/', html: `<marquee height="1" scrollamount="2000"><a href="${SPAM}/m">m</a><a href="javascript:void(0)">更多</a><a href="mailto:x@example.test">信箱</a></marquee>` }], { asOf: '2024-07-01', collectors: checks() });
     const [r] = await runChecks(a, checks(), { config, http: client });
     expect(r.findings.map((f) => `${f.code}:${f.params.technique}:${f.params.count}`)).toEqual(['hidden-link:tiny marquee:1']);
+  });
+  it('does not take hidden service links (找错, conac, vendor credit, statistics, share) for dark links; a hidden 找错 entrance is a W-D5 finding of its own', async () => {
+    for (const host of ['121.43.68.40', 'pucha.kaipuyun.cn', 'zfwzgl.www.gov.cn']) {
+      const html = `<html><body><p>正文</p>${footerWithServiceLinks(host)}<a href="${SPAM}/still" style="position:absolute;left:-9999px">x</a></body></html>`;
+      const a = artifactsFromHtml([{ url: 'http://fgw.shifan.gov.cn/art/2024/7/1/art_1_2.html', html }], { asOf: '2024-07-01', collectors: checks() });
+      const [r] = await runChecks(a, checks(), { config, http: client });
+      // The stealth-hidden spam link is still a confirmed veto; nothing else of the footer is a dark link.
+      expect(r.findings.map((f) => `${f.code}/${f.rule}/${f.tier}/${f.target}`).sort()).toEqual([`hidden-link/W-V4/confirmed/${SPAM}/still`, `jiucuo-hidden/W-D5/suspected/http://${host}/exposure/jiucuo.html?site_code=9900000001&url=http%3A%2F%2Ffgw.shifan.gov.cn%2F`]);
+      const jc = r.findings.find((f) => f.code === 'jiucuo-hidden')!;
+      expect(jc.severity).toBe('deduction');
+      expect(jc.message).toContain('「我为政府网站找错」入口被隐藏（display:none');
+    }
+    // Spam vocabulary wins over the list, and the list is configuration.
+    const spam = `<a style="display:none" href="http://pucha.kaipuyun.cn/exposure/x.html">澳门娱乐城</a>`;
+    const [s1] = await runChecks(artifactsFromHtml([{ url: 'http://127.0.0.1:9/', html: spam }], { asOf: '2024-07-01', collectors: checks() }), checks(), { config, http: client });
+    expect(s1.findings.map((f) => f.code)).toEqual(['spam-link']);
+    const noList = checks({ serviceLinks: [] });
+    const [s2] = await runChecks(artifactsFromHtml([{ url: 'http://127.0.0.1:9/', html: `<a style="display:none" href="http://www.hanweb.com/">大汉网络</a>` }], { asOf: '2024-07-01', collectors: noList }), noList, { config, http: client });
+    expect(s2.findings.map((f) => f.code)).toEqual(['hidden-link-suspected']);
+    expect(computeVerdict(s2.findings, config.rules).verdict).toBe('pass');
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import interaction from '../../checks/interaction.js';
 import { html, runOffline, runServed } from '../content/run.js';
 import { externalRoutes, generateSite, serve, type Served } from '../fixtures/site.js';
+import { consultFormPage, homeWithConsultList, homeWithHashChannel, mailboxGrid } from '../fixtures/verdicts.js';
 
 const home = (links: string) => html('示例市人民政府', `<div class="block"><h3>政务要闻</h3><ul><li><a href="/n/1.html">全市经济运行情况新闻发布会召开</a><span>2024-06-28</span></li></ul></div><p>${links}</p>`);
 
@@ -27,6 +28,9 @@ describe('interaction (W-V5)', () => {
     expect(by('late')).toEqual(['供暖费标准']);
     expect(by('unanswered-warning')).toEqual(['关于菜市场噪音扰民的反映']);
     expect(r.findings.find((f) => f.params.title === '学校周边交通拥堵')).toMatchObject({ severity: 'veto', rule: 'W-V5', evidence: { askedOn: '2024-02-01', repliedOn: null, status: 'unanswered' } });
+    // An empty 回复时间 field is read as unanswered, but not unambiguously (no status word): suspected.
+    expect(r.findings.find((f) => f.params.title === '学校周边交通拥堵')!.tier).toBe('suspected');
+    expect(r.findings.find((f) => f.code === 'late')!.tier).toBe('confirmed');
     expect(r.findings.find((f) => f.code === 'late')).toMatchObject({ params: { days: 131 }, evidence: { askedOn: '2024-01-10', repliedOn: '2024-05-20' } });
     // A message from 2023-03 is older than a year: not judged.
     expect(r.findings.some((f) => f.params.title === '老年卡办理')).toBe(false);
@@ -40,6 +44,70 @@ describe('interaction (W-V5)', () => {
     expect(none.findings[0]).toMatchObject({ code: 'no-channel', severity: 'veto', rule: 'W-V5' });
     const dead = await runOffline(interaction, [{ path: '/', html: home('<a href="/hdjl/">互动交流</a>') }, { path: '/hdjl/', html: '<html><body>Not Found</body></html>', status: 404 }], { maxProbes: 0 });
     expect(dead.findings[0]).toMatchObject({ code: 'channel-broken', severity: 'veto', evidence: { actual: 'http://127.0.0.1:9/hdjl/: http_error 404' } });
+  });
+  it('does not take a 政民互动 menu header to # (or javascript:, or the page itself) for a channel', async () => {
+    const r = await runOffline(interaction, [{ path: '/', html: homeWithHashChannel() }], { maxProbes: 0 }, '2024-07-01');
+    expect(r.findings.map((f) => `${f.code}/${f.tier}`)).toEqual(['no-channel/confirmed']);
+    // With a form page behind a real link, the site has a working channel.
+    const ok = homeWithHashChannel().replace('<li><a href="/bsfw/">', '<li><a href="/hdjl/zxzx/">在线咨询</a></li><li><a href="/bsfw/">');
+    const r2 = await runOffline(interaction, [{ path: '/', html: ok }, { path: '/hdjl/zxzx/', html: consultFormPage() }], { maxProbes: 0 }, '2024-07-01');
+    expect(r2.findings).toEqual([]);
+    expect(r2.summary).toMatchObject({ workingChannels: 1 });
+    // The start page is an article: "no channel" cannot be confirmed there.
+    const art = await runOffline(interaction, [{ path: '/xxgk/202406/t20240620_1.html', html: homeWithHashChannel() }], { maxProbes: 0 }, '2024-07-01');
+    expect(art.findings.map((f) => `${f.code}/${f.tier}`)).toEqual(['no-channel/suspected']);
+  });
+
+  it('reads a consultation list on the home page: a question unanswered for five months is a confirmed W-V5 veto', async () => {
+    const items = [
+      { title: '咨询新生儿医保办理流程', status: '已回复' as const, asked: '2024-06-10', replied: '2024-06-12' },
+      { title: '咨询小区加装电梯补贴政策', status: '未回复' as const, asked: '2024-02-01' },
+      { title: '咨询公租房申请条件', status: '办理中' as const, asked: '2024-06-20' },
+      { title: '咨询农村建房审批', status: '未回复' as const, asked: '2023-03-01' },
+    ];
+    const pages = [{ path: '/', html: homeWithConsultList(items) }, { path: '/hdjl/zxzx/', html: consultFormPage() }];
+    const r = await runOffline(interaction, pages, { maxProbes: 0 }, '2024-07-01');
+    const veto = r.findings.filter((f) => f.severity === 'veto');
+    expect(veto.map((f) => `${f.code}/${f.tier}/${f.params.title}/${f.params.days}`)).toEqual(['unanswered/confirmed/咨询小区加装电梯补贴政策/151']);
+    expect(veto[0]).toMatchObject({ url: 'http://127.0.0.1:9/', evidence: { askedOn: '2024-02-01', status: 'unanswered', statusText: '未回复' } });
+    expect(r.summary).toMatchObject({ messages: 3, answered: 1, unanswered: 1 });
+    // 政务公开 next to 政民互动 in the menu is not a channel drawn without text.
+    const images = (r.artifacts.home.collected.interaction as { images?: Array<{ url: string }> }).images ?? [];
+    expect(images.map((c) => c.url)).not.toContain('http://127.0.0.1:9/zwgk/');
+    expect(r.status).toBe('fail');
+    // The same list without labels and with the status only in the title's words: read, but suspected.
+    const vague = `<html><body><div class="zmhd"><h3>政民互动</h3><ul><li><a href="/hdjl/1.html">咨询小区加装电梯补贴政策（未回复）</a> 2024-02-01 2024-02-03</li></ul></div><p>${'示范县新闻。'.repeat(30)}</p><a href="/hdjl/zxzx/">我要咨询</a></body></html>`;
+    const r2 = await runOffline(interaction, [{ path: '/', html: vague }, { path: '/hdjl/zxzx/', html: consultFormPage() }], { maxProbes: 0 }, '2024-07-01');
+    expect(r2.findings.map((f) => `${f.code}/${f.tier}`)).toEqual(['unanswered/suspected']);
+    // A news list with dates and the word 办理中 in a title is no message list.
+    const news = `<html><body><div class="news"><h3>工作动态</h3><ul><li><a href="/n/1.html">全市重点项目办理中心启用</a><span>2024-01-05</span></li></ul></div><a href="/hdjl/zxzx/">我要咨询</a></body></html>`;
+    const r3 = await runOffline(interaction, [{ path: '/', html: news }, { path: '/hdjl/zxzx/', html: consultFormPage() }], { maxProbes: 0 }, '2024-07-01');
+    expect(r3.findings).toEqual([]);
+  });
+
+  it('reads 信箱 lists drawn as grids of div rows and span cells', async () => {
+    const grid = mailboxGrid([
+      { title: '关于农贸市场改造的建议', asked: '2024-01-15', status: '未回复' },
+      { title: '关于路灯不亮的反映', asked: '2024-06-01', replied: '2024-06-03', status: '已回复' },
+    ]);
+    const r = await runOffline(interaction, [{ path: '/', html: homeWithConsultList([]).replace('<a href="/hdjl/">政民互动</a>', '<a href="/hdjl/">政民互动</a><a href="/ldxx/">局长信箱</a>') }, { path: '/ldxx/', html: grid }], { maxProbes: 0 }, '2024-07-01');
+    expect(r.findings.map((f) => `${f.code}/${f.tier}/${f.params.title}`)).toEqual(['unanswered/confirmed/关于农贸市场改造的建议']);
+    expect(r.findings[0].evidence).toMatchObject({ shape: 'grid', askedOn: '2024-01-15' });
+    // A labelled status field (办理状态：办理中) is read unambiguously too.
+    const detail = `<html><body><h2>在线咨询</h2><div class="msg"><p>标题：关于停车收费的咨询</p><p>留言时间：2024-02-20</p><p>办理状态：办理中</p></div></body></html>`;
+    const r2 = await runOffline(interaction, [{ path: '/', html: homeWithConsultList([]) }, { path: '/hdjl/zxzx/', html: detail }], { maxProbes: 0 }, '2024-07-01');
+    expect(r2.findings.map((f) => `${f.code}/${f.tier}/${f.params.title}`)).toEqual(['unanswered/confirmed/关于停车收费的咨询']);
+  });
+
+  it('does not confirm a broken channel it could not know: a host that does not answer is suspected', async () => {
+    const withChannel = (href: string) => homeWithHashChannel().replace('<li><a href="/bsfw/">', `<li><a href="${href}">在线咨询</a></li><li><a href="/bsfw/">`);
+    // 127.0.0.2:9 — nothing listens there: the connection is refused, which says nothing about the channel.
+    const r = await runOffline(interaction, [{ path: '/', html: withChannel('http://127.0.0.2:9/hdjl/zxzx/x') }], { maxProbes: 5 }, '2024-07-01');
+    expect(r.findings.map((f) => `${f.code}/${f.tier}`)).toEqual(['channel-unverified/suspected']);
+    expect(String(r.findings[0].evidence.reason)).toContain('could not be known');
+    // An answered 404 is definitive.
+    const dead = await runOffline(interaction, [{ path: '/', html: withChannel('/hdjl/zxzx/') }, { path: '/hdjl/zxzx/', html: '<html><body>Not Found</body></html>', status: 404 }], { maxProbes: 0 }, '2024-07-01');
+    expect(dead.findings.map((f) => `${f.code}/${f.tier}`)).toEqual(['channel-broken/confirmed']);
   });
 });
 

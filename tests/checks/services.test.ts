@@ -3,6 +3,8 @@ import services from '../../checks/services.js';
 import { html, runOffline, runServed } from '../content/run.js';
 import { GUIDE_ROWS } from '../fixtures/freshness.js';
 import { externalRoutes, generateSite, serve, type Served } from '../fixtures/site.js';
+import { homeWithImageEntrances } from '../fixtures/verdicts.js';
+import interaction from '../../checks/interaction.js';
 
 const guide = (title: string, rows: Array<[string, string]>) => html(title, `<div class="article"><h1>${title}</h1><table>${rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table></div>`);
 
@@ -38,6 +40,32 @@ describe('services (W-V6)', () => {
     const r = await runOffline(services, [{ path: '/', html: html('示例市人民政府', '<p>首页</p>') }], { maxProbes: 0 });
     expect(r.findings).toHaveLength(1);
     expect(r.findings[0]).toMatchObject({ code: 'no-services', severity: 'veto', rule: 'W-V6' });
+  });
+  it('sees service and channel entrances drawn as images (empty alt; file name, target host)', async () => {
+    const home = homeWithImageEntrances({ zwfwHost: 'zwfw.shifan.gov.cn', hudongHost: 'www.shifan.gov.cn' });
+    const r = await runOffline(services, [{ path: '/', html: home }], { maxProbes: 0 }, '2024-07-01');
+    expect(r.findings.filter((f) => f.code === 'no-services')).toEqual([]);
+    const imgs = (r.artifacts.home.collected.services as { images: Array<{ url: string; why: string }> }).images.map((i) => `${i.url} ${i.why}`);
+    expect(imgs).toEqual(['http://zwfw.shifan.gov.cn/ host zwfw.shifan.gov.cn', 'http://127.0.0.1:9/bsdt/index.html image bsdt.jpg']);
+    const i = await runOffline(interaction, [{ path: '/', html: home }], { maxProbes: 0 }, '2024-07-01');
+    expect(i.findings.filter((f) => f.code === 'no-channel')).toEqual([]);
+    // Without the images' clues the same page has no entrance at all.
+    const bare = home.replace(/<div class="banner-links">[\s\S]*?<\/div>/, '');
+    const none = await runOffline(services, [{ path: '/', html: bare }], { maxProbes: 0 }, '2024-07-01');
+    expect(none.findings.map((f) => `${f.code}/${f.tier}`)).toEqual(['no-services/confirmed']);
+  });
+
+  it('does not confirm broken services it could not know; an answered 404 is definitive', async () => {
+    // 127.0.0.2:9: nothing listens (connection refused) — unknowable, suspected.
+    const home = homeWithImageEntrances({ zwfwHost: '127.0.0.2:9' }).replace('<a href="/bsdt/index.html" target="_blank"><img src="/images/bsdt.jpg"></a>', '');
+    const r = await runOffline(services, [{ path: '/', html: home }], { maxProbes: 5 }, '2024-07-01');
+    expect(r.findings.map((f) => `${f.code}/${f.tier}`)).toEqual(['services-unverified/suspected']);
+    const dead = homeWithImageEntrances({ zwfwHost: '127.0.0.1:9/zwfw' }).replace('http://127.0.0.1:9/zwfw/', '/zwfw/');
+    const r2 = await runOffline(services, [{ path: '/', html: dead }, { path: '/zwfw/', html: 'Not Found', status: 404 }, { path: '/bsdt/index.html', html: 'Not Found', status: 404 }], { maxProbes: 0 }, '2024-07-01');
+    expect(r2.findings.map((f) => `${f.code}/${f.tier}`)).toEqual(['services-broken/confirmed']);
+    // On an article start page, "no services" is only suspected.
+    const art = await runOffline(services, [{ path: '/xxgk/202406/t20240620_1.html', html: html('通知', `<p>${'正文内容。'.repeat(40)}</p>`, { ArticleTitle: '通知' }) }], { maxProbes: 0 }, '2024-07-01');
+    expect(art.findings.map((f) => `${f.code}/${f.tier}`)).toEqual(['no-services/suspected']);
   });
 });
 

@@ -70,6 +70,11 @@ describe('date extraction (src/content/dates.ts)', () => {
     expect(d).toMatchObject({ date: '2024-05-10', labelled: true });
     expect(visiblePublishDate('发表于 2024年6月3日', { asOf })?.date).toBe('2024-06-03');
     expect(visiblePublishDate('有效期至2029-12-31　正文……2024-03-02', { asOf })).toMatchObject({ date: '2024-03-02', labelled: false });
+    // Documented order: 发布日期-type labels, then 成文日期-type labels, then a loose date.
+    expect(visiblePublishDate('Date: 2024/6/10　【发布日期】2024年06月02日', { asOf })).toMatchObject({ date: '2024-06-02', labelled: true, label: 'publish' });
+    expect(visiblePublishDate('会议于2024年6月20日召开　成文日期：2024-06-01', { asOf })).toMatchObject({ date: '2024-06-01', labelled: true, label: 'written' });
+    expect(visiblePublishDate('发文日期：2024-06-01　发布时间：2024-06-03', { asOf })).toMatchObject({ date: '2024-06-03', label: 'publish' });
+    expect(visiblePublishDate('索引号：0001/2023-1　发文日期：2023-03-31　公开方式：主动公开', { asOf })).toMatchObject({ date: '2023-03-31', label: 'written' });
   });
 
   it('counts days and Chinese numerals', () => {
