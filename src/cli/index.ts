@@ -34,17 +34,28 @@ function invokedCommand(argv: string[]): string | undefined {
   return first && first in COMMANDS ? first : undefined;
 }
 
+/** Every command (and subcommand) answers a usage error with a hint naming its own --help. */
+function hintAfterErrors(cmd: Command, path: string): void {
+  cmd.showHelpAfterError(`(see: ${path} --help)`);
+  for (const sub of cmd.commands) {
+    sub.configureOutput(cmd.configureOutput());
+    hintAfterErrors(sub, `${path} ${sub.name()}`);
+  }
+}
+
 export async function buildProgram(argv = process.argv): Promise<Command> {
   const program = new Command();
   program
     .name('govcheck')
     .description('政府网站与政务新媒体检查 — inspects government websites and new-media accounts')
     .version('0.1.0')
-    .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // An option error is one line on stderr, then a hint where the help is (not the whole help).
+    .configureOutput({ outputError: (str, write) => write(`govcheck: ${str.replace(/^error: /, '').trimEnd()}\n`) });
   const only = invokedCommand(argv);
   const versionOnly = !only && argv.slice(2).some((a) => a === '-V' || a === '--version');
   if (!versionOnly) for (const name of only ? [only] : Object.keys(COMMANDS)) (await COMMANDS[name]()).register(program);
+  hintAfterErrors(program, 'govcheck');
   return program;
 }
 
@@ -58,6 +69,8 @@ export async function main(argv = process.argv): Promise<void> {
       process.exitCode = e.exitCode === 0 ? 0 : EXIT.error;
       return;
     }
+    // Database failures of any command (a statement on a damaged, locked or full database) become one line.
+    if (e instanceof Error && e.name === 'SqliteError') e = (await import('../store/db.js')).storeErrorFrom(e);
     const known = e instanceof Error && KNOWN_ERRORS.has(e.name);
     process.stderr.write(`govcheck: ${known ? (e as Error).message : ((e as Error)?.stack ?? String(e))}\n`);
     process.exitCode = EXIT.error;
