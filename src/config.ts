@@ -132,6 +132,8 @@ export const configSchema = z.object({
       attempts: z.number().int().positive().default(3),
       backoffMs: z.number().int().nonnegative().default(10_000),
       maxBackoffMs: z.number().int().nonnegative().default(600_000),
+      /** `govcheck worker` after SIGTERM/SIGINT: time for jobs in progress to finish (then released; the worker exits at most 5 s later). */
+      drainSeconds: z.number().int().nonnegative().default(30),
     })
     .prefault({}),
   /** BullMQ job schedulers registered by `govcheck schedule` (cron patterns in `timezone`). */
