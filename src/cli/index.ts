@@ -28,6 +28,12 @@ const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
 /** Errors whose message is the whole story: printed as one line, exit 2. */
 const KNOWN_ERRORS = new Set(['UsageError', 'ConfigError', 'StoreError', 'UnknownCheckError', 'ServeConfigError', 'DictionaryError', 'RollupError', 'RegistryFileError', 'ReviewError', 'QuarterError', 'RunError', 'RedisCheckError']);
 
+/** A file the command could not read or write (permissions, a missing folder, a full disk): its message is one line naming the file. */
+function isFileSystemError(e: Error): boolean {
+  const x = e as Error & { code?: unknown; syscall?: unknown };
+  return typeof x.code === 'string' && /^E[A-Z]+$/.test(x.code) && typeof x.syscall === 'string' && !e.message.includes('\n');
+}
+
 /** The command named on the command line, if any (the first argument that is not an option). */
 function invokedCommand(argv: string[]): string | undefined {
   const first = argv.slice(2).find((a) => !a.startsWith('-'));
@@ -71,7 +77,7 @@ export async function main(argv = process.argv): Promise<void> {
     }
     // Database failures of any command (a statement on a damaged, locked or full database) become one line.
     if (e instanceof Error && e.name === 'SqliteError') e = (await import('../store/db.js')).storeErrorFrom(e);
-    const known = e instanceof Error && KNOWN_ERRORS.has(e.name);
+    const known = e instanceof Error && (KNOWN_ERRORS.has(e.name) || isFileSystemError(e));
     process.stderr.write(`govcheck: ${known ? (e as Error).message : ((e as Error)?.stack ?? String(e))}\n`);
     process.exitCode = EXIT.error;
   }

@@ -4,7 +4,8 @@
  * (run, site): writing the same result again replaces it, never duplicates it.
  */
 import Database from 'better-sqlite3';
-import { accessSync, constants as fsConstants, existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants as fsConstants, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Rules } from '../config.js';
 import type { CheckResult, Finding, SiteRef, SiteResult } from '../types.js';
@@ -220,7 +221,7 @@ export function openDb(file: string, o: OpenDbOptions = {}): DB {
   }
   let db: DB;
   try {
-    db = new Database(file, readOnly ? { readonly: true, fileMustExist: true } : {});
+    db = readOnly ? openReadOnly(file) : new Database(file);
     if (!readOnly) db.pragma('journal_mode = WAL');
     db.pragma('busy_timeout = 10000');
     db.pragma('foreign_keys = ON');
@@ -242,6 +243,28 @@ export function openDb(file: string, o: OpenDbOptions = {}): DB {
     throw storeErrorFrom(e, file);
   }
   return db;
+}
+
+/**
+ * A database this process may not write, opened read-only. SQLite needs to create the -shm file beside a
+ * WAL database even to read it; in a folder this user may not write, the file is read from a private
+ * snapshot copy instead (removed at exit).
+ */
+function openReadOnly(file: string): DB {
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return db;
+  } catch (e) {
+    const code = String((e as { code?: unknown }).code ?? '');
+    if (!/^SQLITE_(READONLY|CANTOPEN)/.test(code)) throw e;
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'govcheck-ro-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const copy = path.join(dir, path.basename(file));
+  copyFileSync(file, copy);
+  if (existsSync(`${file}-wal`)) copyFileSync(`${file}-wal`, `${copy}-wal`);
+  return new Database(copy, { readonly: true, fileMustExist: true });
 }
 
 /** Tables each schema version has, computed by applying the migrations to an empty database. */
