@@ -234,6 +234,8 @@ export function unknownConfigKeys(schema: z.ZodType, value: unknown, prefix = ''
 }
 
 const warnedKeys = new Set<string>();
+/** Sections of a config file read elsewhere: `groups` (table groups, src/registry/groups.ts validates them). */
+const OTHER_SECTIONS = new Set(['groups']);
 /** Where config warnings go (stderr; tests may replace it). */
 export let configWarn: (line: string) => void = (line) => process.stderr.write(`govcheck: ${line}\n`);
 export function setConfigWarn(f: (line: string) => void): void {
@@ -242,7 +244,7 @@ export function setConfigWarn(f: (line: string) => void): void {
 
 /** Warns once per process and key about keys the schema does not know: they are ignored, which is rarely what the writer meant. */
 function warnUnknownKeys(raw: unknown, rulesRaw: unknown, file: string | undefined): void {
-  const keys = [...unknownConfigKeys(configSchema, raw), ...unknownConfigKeys(rulesSchema, rulesRaw, 'rules.')];
+  const keys = [...unknownConfigKeys(configSchema, raw), ...unknownConfigKeys(rulesSchema, rulesRaw, 'rules.')].filter((k) => !OTHER_SECTIONS.has(k));
   for (const k of keys) {
     if (warnedKeys.has(k)) continue;
     warnedKeys.add(k);

@@ -78,7 +78,7 @@ describe('config validation (item 10, unknown keys, --resolve)', () => {
 
   it('warns once per unknown key, with its path, and goes on', async () => {
     const cfg = path.join(tmp.dir, 'unknown.yaml');
-    writeFileSync(cfg, 'gather:\n  pagelimit: 3\n  maxPages: 2\nbrowsr:\n  render: html\nrules:\n  passLine: 60\n  pasLine: 70\n');
+    writeFileSync(cfg, 'gather:\n  pagelimit: 3\n  maxPages: 2\nbrowsr:\n  render: html\nrules:\n  passLine: 60\n  pasLine: 70\ngroups: [甲市, 乙市]\nchecks:\n  exposure:\n    maxRequests: 5\n');
     const r = await runCli(['check', `${s.origin}/`, '--config', cfg, '--allow-private-network', '--no-store', '--checks', 'exposure', '--as-of', '2024-07-01']);
     expect(r.code).toBe(0);
     const lines = r.stderr.trimEnd().split('\n');
