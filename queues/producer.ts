@@ -11,7 +11,7 @@ import { FlowProducer, Job, Queue, type FlowJob } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Lang } from '../src/checks/api.js';
 import type { Config } from '../src/config.js';
-import type { Quarter } from '../src/run/quarter.js';
+import { assertAsOf, type Quarter } from '../src/run/quarter.js';
 import { getRun, pendingSites, runCounts, RunError, siteAvailability, snapshotRunSites, type RunCounts } from '../src/run/runner.js';
 import { selectChecks } from '../src/site-check.js';
 import { ensureRun, finishRun, type DB } from '../src/store/db.js';
@@ -67,6 +67,7 @@ export async function enqueueRun(db: DB, redis: Redis, o: EnqueueRunOptions): Pr
     throw new RunError(`run ${runId} was started as of ${existing.as_of}; resume it with that date, or start another run with --run ID`);
   }
   const asOf = existing?.as_of ?? o.asOf;
+  if (!existing) assertAsOf(o.quarter, asOf);
   await selectChecks(o.config, 'website', o.checks);
   await selectChecks(o.config, 'newmedia', o.checks);
 

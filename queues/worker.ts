@@ -48,8 +48,12 @@ export interface WorkerOptions {
   maxStalledCount?: number;
   /** Allow runs whose config lets checks reach private addresses (tests, intranets). */
   allowPrivateNetwork?: boolean;
-  /** After a stop signal: how long jobs in progress may take to finish before they are released. */
+  /** After a stop signal: how long jobs in progress may take to finish before they are released (config queue.drainSeconds). */
   drainTimeoutMs?: number;
+  /** After the drain: time to release jobs and close before `stop()` gives up (Redis unreachable) and resolves 'timeout'. */
+  closeGraceMs?: number;
+  /** Queue errors (Redis away) are logged once, then at most once per this interval with a count. */
+  errorLogIntervalMs?: number;
   /** Worker name shown in Bull Board (default host:pid). */
   name?: string;
   /** Expose Prometheus metrics on this port (0 = any free port). */
@@ -58,7 +62,36 @@ export interface WorkerOptions {
   log?: (line: string) => void;
 }
 
-export const WORKER_DEFAULTS = { lockDurationMs: 60_000, stalledIntervalMs: 30_000, maxStalledCount: 2, drainTimeoutMs: 60_000 } as const;
+export const WORKER_DEFAULTS = { lockDurationMs: 60_000, stalledIntervalMs: 30_000, maxStalledCount: 2, drainTimeoutMs: 30_000, closeGraceMs: 5_000, errorLogIntervalMs: 10_000 } as const;
+
+/** How a stop ended: closed cleanly, or given up after the drain and close time (Redis unreachable). */
+export type StopResult = 'clean' | 'timeout';
+
+/**
+ * Repeated errors (Redis away: each command and reconnection fails, many a second) logged with backoff:
+ * the first one at once, then at most one line per interval saying how many came meanwhile.
+ */
+export class ThrottledErrorLog {
+  private last = -Infinity;
+  private suppressed = 0;
+  private total = 0;
+  constructor(private readonly log: (line: string) => void, private readonly intervalMs: number, private readonly now: () => number = Date.now) {}
+  report(e: unknown): void {
+    this.total++;
+    const t = this.now();
+    if (t - this.last < this.intervalMs) {
+      this.suppressed++;
+      return;
+    }
+    const more = this.suppressed ? ` (${this.suppressed} more since the last report, ${this.total} in all)` : '';
+    this.last = t;
+    this.suppressed = 0;
+    this.log(`queue error: ${String((e as Error)?.message ?? e).split('\n')[0]}${more}`);
+  }
+  get count(): number {
+    return this.total;
+  }
+}
 
 interface RunContext {
   runId: string;
@@ -89,7 +122,8 @@ export class SiteWorker {
   private sitesQueue!: Queue;
   private readonly runs = new Map<string, RunContext>();
   private readonly active = new Map<string, Active>();
-  private stopping?: Promise<void>;
+  private stopping?: Promise<StopResult>;
+  private errors!: ThrottledErrorLog;
   private releaseAllAt?: number;
   private sweeper?: NodeJS.Timeout;
   private metricsServer?: { close(): Promise<void> };
@@ -122,7 +156,7 @@ export class SiteWorker {
       this.metricsPort = m.port;
       this.metricsServer = m;
     }
-    let lastError = 0;
+    this.errors = new ThrottledErrorLog(this.log, o.errorLogIntervalMs ?? WORKER_DEFAULTS.errorLogIntervalMs);
     const common = {
       connection: this.connection,
       prefix: QUEUE_PREFIX,
@@ -136,13 +170,8 @@ export class SiteWorker {
     this.worker = new Worker(SITES_QUEUE, (job, token) => this.process(job, token), { ...common, concurrency: Math.max(1, o.concurrency) });
     this.probeWorker = new Worker(PROBES_QUEUE, (job, token) => this.process(job, token), { ...common, concurrency: Math.max(1, o.probeConcurrency ?? 1) });
     for (const w of [this.worker, this.probeWorker]) {
-      w.on('error', (e) => {
-        // Redis going away shows up here many times a second: log it at most every 10 s.
-        if (Date.now() - lastError > 10_000) {
-          lastError = Date.now();
-          this.log(`queue error: ${String((e as Error)?.message ?? e)}`);
-        }
-      });
+      // Redis going away shows up here many times a second: logged with backoff and a count.
+      w.on('error', (e) => this.errors.report(e));
       w.on('failed', (job, err) => {
         if (!job) return;
         const willRetry = job.attemptsMade < (job.opts.attempts ?? 1) && !(err instanceof UnrecoverableError) && err.name !== 'UnrecoverableError';
@@ -286,25 +315,40 @@ export class SiteWorker {
     for (const a of this.active.values()) a.release();
   }
 
+  /** The longest time the current stop may take (set by stop()). */
+  stopBoundMs?: number;
+
+  /** Queue errors seen so far (Redis away). */
+  get queueErrors(): number {
+    return this.errors.count;
+  }
+
   /**
-   * Stops taking jobs and drains: jobs in progress finish within the drain time, else are released.
-   * `signal` names the stop signal, if any (see the file comment on libraries' own signal handlers).
+   * Stops taking jobs and drains: jobs in progress finish within the drain time, else are released. The
+   * whole stop is bounded: when the worker cannot close within the drain time plus `closeGraceMs` (Redis
+   * unreachable: releasing and closing need it), it disconnects and resolves 'timeout' — jobs it held come
+   * back through the stalled-job check of another worker. `signal` names the stop signal, if any (see the
+   * file comment on libraries' own signal handlers). A second call releases every job at once.
    */
-  stop(signal?: NodeJS.Signals): Promise<void> {
+  stop(signal?: NodeJS.Signals): Promise<StopResult> {
     if (this.stopping) {
       this.releaseAll(); // a second signal: do not wait any longer
       return this.stopping;
     }
+    const drainMs = this.o.drainTimeoutMs ?? WORKER_DEFAULTS.drainTimeoutMs;
+    // Nothing in progress: nothing to drain, only the close (which needs Redis) is waited for.
+    const boundMs = (this.active.size ? drainMs : 0) + (this.o.closeGraceMs ?? WORKER_DEFAULTS.closeGraceMs);
+    this.stopBoundMs = boundMs;
     const cut = signal === 'SIGINT' ? 'Crawlee (gather.engine: crawlee) pauses running crawls and Playwright exits on SIGINT' : signal === 'SIGTERM' && BrowserSession.running > 0 ? 'Playwright closes its browsers on SIGTERM' : undefined;
     if (cut && this.active.size) {
       this.log(`${signal}: ${cut}, so the checks in progress may be cut short; releasing ${this.active.size} job(s)`);
       this.releaseAll();
     } else if (this.active.size) {
-      this.log(`${signal ?? 'stop'}: finishing ${this.active.size} job(s) in progress (at most ${Math.round((this.o.drainTimeoutMs ?? WORKER_DEFAULTS.drainTimeoutMs) / 1000)} s)`);
+      this.log(`${signal ?? 'stop'}: finishing ${this.active.size} job(s) in progress (at most ${Math.round(drainMs / 1000)} s)`);
     }
-    const timer = setTimeout(() => this.releaseAll(), this.o.drainTimeoutMs ?? WORKER_DEFAULTS.drainTimeoutMs);
+    const timer = setTimeout(() => this.releaseAll(), drainMs);
     timer.unref();
-    this.stopping = (async () => {
+    const closing = (async (): Promise<StopResult> => {
       try {
         await Promise.all([this.worker.close(), this.probeWorker.close()]);
       } finally {
@@ -315,7 +359,20 @@ export class SiteWorker {
         await Promise.allSettled([this.runsQueue.close(), this.sitesQueue.close(), this.probesQueue.close(), this.metricsServer?.close()]);
         this.connection.disconnect();
       }
+      return 'clean';
     })();
+    let bound: NodeJS.Timeout | undefined;
+    const deadline = new Promise<StopResult>((resolve) => {
+      bound = setTimeout(() => {
+        // Closing waits for Redis, which does not answer: stop trying (no more reconnection attempts).
+        this.connection.disconnect();
+        void this.metricsServer?.close().catch(() => undefined);
+        resolve('timeout');
+      }, boundMs);
+      bound.unref();
+    });
+    closing.catch(() => undefined);
+    this.stopping = Promise.race([closing, deadline]).finally(() => clearTimeout(bound));
     return this.stopping;
   }
 

@@ -3,6 +3,7 @@
  * and command-line flags. Validated with zod; a bad file is a clear error, never a silent default.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -19,6 +20,22 @@ function fs_exists(p: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Why a string is not an IP address or CIDR range (undefined when it is one): the address must be a valid
+ * IPv4 or IPv6 address and the prefix a whole number within its family's width (≤ 32 / ≤ 128).
+ */
+export function cidrProblem(v: string): string | undefined {
+  const slash = v.indexOf('/');
+  const addr = slash < 0 ? v : v.slice(0, slash);
+  const family = isIP(addr);
+  if (!family) return 'is not an IP address or CIDR range (expected e.g. 10.20.0.0/16 or fd00::/8)';
+  if (slash < 0) return undefined;
+  const prefix = v.slice(slash + 1);
+  const max = family === 4 ? 32 : 128;
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > max) return `has an invalid prefix length (expected 0–${max})`;
+  return undefined;
 }
 
 const message = z.object({ zh: z.string(), en: z.string() });
@@ -41,9 +58,12 @@ export type Rules = z.infer<typeof rulesSchema>;
 export const configSchema = z.object({
   allowPrivateNetwork: z.boolean().default(false),
   /** Private ranges (CIDR) allowed although allowPrivateNetwork is off, e.g. an intranet's own range. */
-  allowNetworks: z.array(z.string().refine((v) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(v), 'expected an address or CIDR range')).default([]),
+  allowNetworks: z.array(z.string().superRefine((v, ctx) => {
+    const why = cidrProblem(v);
+    if (why) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} ${why}` });
+  })).default([]),
   /** Host overrides: name → IP address, or null for a name that must not resolve (like /etc/hosts, curl --resolve). */
-  hosts: z.record(z.string(), z.union([z.ipv4(), z.ipv6(), z.null()])).default({}),
+  hosts: z.record(z.string(), z.union([z.ipv4(), z.ipv6(), z.null()], { error: (i) => `${JSON.stringify(i.input)} is not an IPv4 or IPv6 address (or null / - for a name that does not resolve)` })).default({}),
   lang: z.enum(['zh', 'en']).default('zh'),
   gather: z
     .object({
@@ -112,6 +132,8 @@ export const configSchema = z.object({
       attempts: z.number().int().positive().default(3),
       backoffMs: z.number().int().nonnegative().default(10_000),
       maxBackoffMs: z.number().int().nonnegative().default(600_000),
+      /** `govcheck worker` after SIGTERM/SIGINT: time for jobs in progress to finish (then released; the worker exits at most 5 s later). */
+      drainSeconds: z.number().int().nonnegative().default(30),
     })
     .prefault({}),
   /** BullMQ job schedulers registered by `govcheck schedule` (cron patterns in `timezone`). */
@@ -176,8 +198,60 @@ export function deepMerge<T>(base: T, over: unknown): T {
   return out as T;
 }
 
-function formatZod(file: string, err: z.ZodError): string {
-  return `${file}: ` + err.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ');
+/** One line naming each problem's key; `sourceOf` tells where the key's value came from (a file, the command line). */
+function formatZod(err: z.ZodError, sourceOf: (path: PropertyKey[]) => string): string {
+  const bySource = new Map<string, string[]>();
+  for (const i of err.issues) {
+    const src = sourceOf(i.path);
+    bySource.set(src, [...(bySource.get(src) ?? []), `${i.path.map(String).join('.') || '(top)'}: ${i.message}`]);
+  }
+  return [...bySource].map(([src, msgs]) => `${src}: ${msgs.join('; ')}`).join('; ');
+}
+
+/** The command-line flag behind an override key (configFrom in src/cli/common.ts). */
+const OVERRIDE_FLAGS: Record<string, string> = { hosts: '--resolve', allowNetworks: '--allow-network', allowPrivateNetwork: '--allow-private-network', lang: '--lang' };
+
+/** The schema under defaults, prefaults and optionals. */
+function unwrapSchema(s: z.ZodType): z.ZodType {
+  let cur = s as z.ZodType & { _zod: { def: { innerType?: z.ZodType } } };
+  while (cur._zod.def.innerType) cur = cur._zod.def.innerType as typeof cur;
+  return cur;
+}
+
+/** Dotted paths of the keys in `value` that `schema` does not know (zod would drop them silently). */
+export function unknownConfigKeys(schema: z.ZodType, value: unknown, prefix = ''): string[] {
+  const s = unwrapSchema(schema);
+  const out: string[] = [];
+  if (s instanceof z.ZodObject && isObject(value)) {
+    const shape = s.shape as Record<string, z.ZodType>;
+    for (const [k, v] of Object.entries(value)) {
+      if (!(k in shape)) out.push(prefix + k);
+      else out.push(...unknownConfigKeys(shape[k], v, `${prefix}${k}.`));
+    }
+  } else if (s instanceof z.ZodRecord && isObject(value)) {
+    const valueType = (s as unknown as { _zod: { def: { valueType: z.ZodType } } })._zod.def.valueType;
+    for (const [k, v] of Object.entries(value)) out.push(...unknownConfigKeys(valueType, v, `${prefix}${k}.`));
+  }
+  return out;
+}
+
+const warnedKeys = new Set<string>();
+/** Sections of a config file read elsewhere: `groups` (table groups, src/registry/groups.ts validates them). */
+const OTHER_SECTIONS = new Set(['groups']);
+/** Where config warnings go (stderr; tests may replace it). */
+export let configWarn: (line: string) => void = (line) => process.stderr.write(`govcheck: ${line}\n`);
+export function setConfigWarn(f: (line: string) => void): void {
+  configWarn = f;
+}
+
+/** Warns once per process and key about keys the schema does not know: they are ignored, which is rarely what the writer meant. */
+function warnUnknownKeys(raw: unknown, rulesRaw: unknown, file: string | undefined): void {
+  const keys = [...unknownConfigKeys(configSchema, raw), ...unknownConfigKeys(rulesSchema, rulesRaw, 'rules.')].filter((k) => !OTHER_SECTIONS.has(k));
+  for (const k of keys) {
+    if (warnedKeys.has(k)) continue;
+    warnedKeys.add(k);
+    configWarn(`config: unknown key ${k} (ignored)${file ? ` in ${file}` : ''}`);
+  }
 }
 
 /** Loads defaults, rules, an optional user file (which may also carry a `rules:` section) and overrides. */
@@ -194,9 +268,18 @@ export function loadConfig(file?: string, overrides: Record<string, unknown> = {
     if (rules !== undefined) rulesRaw = deepMerge(rulesRaw, rules);
   }
   raw = deepMerge(raw, overrides);
+  warnUnknownKeys(raw, rulesRaw, file);
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(formatZod(file ?? defaultsFile, parsed.error));
+  if (!parsed.success) {
+    // A value set on the command line is named by its flag, not by a file it did not come from.
+    const sourceOf = (p: PropertyKey[]) => {
+      const root = String(p[0] ?? '');
+      if (root in overrides && (p.length < 2 || !isObject(overrides[root]) || String(p[1]) in (overrides[root] as object))) return OVERRIDE_FLAGS[root] ?? 'command line';
+      return file ?? defaultsFile;
+    };
+    throw new ConfigError(formatZod(parsed.error, sourceOf));
+  }
   const rules = rulesSchema.safeParse(rulesRaw);
-  if (!rules.success) throw new ConfigError(formatZod(file ?? rulesFile, rules.error));
+  if (!rules.success) throw new ConfigError(formatZod(rules.error, () => file ?? rulesFile));
   return { ...parsed.data, rules: rules.data };
 }

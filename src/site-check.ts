@@ -13,6 +13,7 @@ import { attachScreenshots } from './browser/evidence.js';
 import { BrowserSession, browserOptionsFromConfig } from './browser/launcher.js';
 import { gatherAccount, safeName } from './newmedia/index.js';
 import { HttpClient } from './net/http.js';
+import { maskPersonalDataDeep } from './privacy/detect.js';
 import type { AvailabilitySeries, CheckResult, SiteArtifacts, SiteRef, SiteResult } from './types.js';
 import { computeVerdict } from './verdict.js';
 
@@ -95,15 +96,21 @@ export async function runChecks(
       const outcome = await withTimeout(Promise.resolve(module.run(artifacts, ctx)), opts.checkTimeoutMs ?? 10 * 60_000, `check ${module.meta.id}`);
       const findings = outcome.findings.map((f) => materialize(module.meta, f, artifacts.asOf));
       const failing = findings.some((f) => (f.severity === 'veto' || f.severity === 'deduction') && (f.tier === 'confirmed' || opts.config.rules.countSuspected));
-      results.push({
-        id: module.meta.id,
-        status: outcome.notApplicable && findings.length === 0 ? 'not_applicable' : failing ? 'fail' : 'pass',
-        findings,
-        durationMs: Date.now() - started,
-        summary: outcome.notApplicable ? { ...outcome.summary, notApplicable: outcome.notApplicable } : outcome.summary,
-      });
+      // The whole check result — findings, evidence, summary — through the one personal-data mask.
+      results.push(
+        maskPersonalDataDeep(
+          {
+            id: module.meta.id,
+            status: outcome.notApplicable && findings.length === 0 ? 'not_applicable' : failing ? 'fail' : 'pass',
+            findings,
+            durationMs: Date.now() - started,
+            summary: outcome.notApplicable ? { ...outcome.summary, notApplicable: outcome.notApplicable } : outcome.summary,
+          },
+          artifacts.asOf,
+        ),
+      );
     } catch (e) {
-      results.push({ id: module.meta.id, status: 'error', findings: [], error: String((e as Error)?.message ?? e), durationMs: Date.now() - started });
+      results.push(maskPersonalDataDeep({ id: module.meta.id, status: 'error', findings: [], error: String((e as Error)?.message ?? e), durationMs: Date.now() - started }, artifacts.asOf));
     }
   }
   return results;
@@ -149,14 +156,15 @@ export async function checkSite(site: SiteRef, opts: SiteCheckOptions): Promise<
     const homeFailed = artifacts.home?.error && artifacts.pages.every((p) => p.error);
     return {
       site,
-      url: artifacts.startUrl,
+      url: maskPersonalDataDeep(artifacts.startUrl, opts.asOf),
       asOf: opts.asOf,
       startedAt,
       finishedAt: new Date().toISOString(),
       ...verdict,
       checks: results,
       stats: artifacts.stats,
-      error: homeFailed ? artifacts.home!.error : artifacts.account?.error,
+      // The site's own error text through the same mask as the check results (masked in runChecks).
+      error: maskPersonalDataDeep(homeFailed ? artifacts.home!.error : artifacts.account?.error, opts.asOf),
     };
   } finally {
     if (ownHttp) await http.close();

@@ -10,7 +10,7 @@ import type { CheerioAPI } from 'cheerio';
 import type { Document } from 'domhandler';
 import type { z } from 'zod';
 import type { HttpClient } from '../net/http.js';
-import { detectPersonalData, normalizeText, redactPersonalData } from '../privacy/detect.js';
+import { maskPersonalDataDeep } from '../privacy/detect.js';
 import type { Evidence, Finding, PageArtifact, Severity, SiteArtifacts, Tier } from '../types.js';
 
 export type Lang = 'zh' | 'en';
@@ -101,39 +101,11 @@ export function renderTemplate(template: string, params: Record<string, string |
 }
 
 /**
- * Masks personal data (resident IDs, mobiles, bank cards) in any string of a finding, whatever check made it:
- * anchor texts, titles, snippets and URLs of any check can carry a number, and no full number may reach an
- * output, a database row or a log. Strings without personal data are returned unchanged.
+ * Turns a check's finding input into a finding with both languages rendered and personal data masked
+ * (`maskPersonalDataDeep`, the same masking `runChecks` applies to each whole check result).
  */
-function redactDeep<T>(v: T, asOf: string, depth = 0): T {
-  if (typeof v === 'string') {
-    if (!/\d{7}/.test(v.normalize('NFKC').replace(/[\s-]/g, ''))) return v;
-    const opts = { asOf };
-    const norm = normalizeText(v);
-    const found = detectPersonalData(norm, opts);
-    if (!found.length) return v;
-    // Same length after normalisation (the usual case): mask the spans in the original text, keeping its
-    // full-width punctuation; otherwise fall back to the normalised, redacted text.
-    if (norm.length !== v.length) return redactPersonalData(v, opts) as T;
-    let out = '';
-    let at = 0;
-    for (const d of found) {
-      if (d.index < at) continue;
-      out += v.slice(at, d.index) + d.masked;
-      at = d.index + d.length;
-    }
-    return (out + v.slice(at)) as T;
-  }
-  if (depth > 8 || v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map((x) => redactDeep(x, asOf, depth + 1)) as T;
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = redactDeep(x, asOf, depth + 1);
-  return out as T;
-}
-
-/** Turns a check's finding input into a stored finding with both languages rendered and personal data masked. */
 export function materialize(meta: CheckMeta, f: FindingInput, asOf = new Date().toISOString().slice(0, 10)): Finding {
-  const params = redactDeep(f.params ?? {}, asOf);
+  const params = maskPersonalDataDeep(f.params ?? {}, asOf);
   const msg = meta.messages[f.code] ?? { zh: f.code, en: f.code };
   return {
     checkId: meta.id,
@@ -141,12 +113,12 @@ export function materialize(meta: CheckMeta, f: FindingInput, asOf = new Date().
     severity: f.severity,
     tier: f.tier ?? 'confirmed',
     points: f.points,
-    url: redactDeep(f.url, asOf),
-    target: redactDeep(f.target, asOf),
+    url: maskPersonalDataDeep(f.url, asOf),
+    target: maskPersonalDataDeep(f.target, asOf),
     code: f.code,
     params,
     message: renderTemplate(msg.zh, params),
     messageEn: renderTemplate(msg.en, params),
-    evidence: redactDeep(f.evidence ?? {}, asOf),
+    evidence: maskPersonalDataDeep(f.evidence ?? {}, asOf),
   };
 }

@@ -28,10 +28,25 @@ const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
 /** Errors whose message is the whole story: printed as one line, exit 2. */
 const KNOWN_ERRORS = new Set(['UsageError', 'ConfigError', 'StoreError', 'UnknownCheckError', 'ServeConfigError', 'DictionaryError', 'RollupError', 'RegistryFileError', 'ReviewError', 'QuarterError', 'RunError', 'RedisCheckError']);
 
+/** A file the command could not read or write (permissions, a missing folder, a full disk): its message is one line naming the file. */
+function isFileSystemError(e: Error): boolean {
+  const x = e as Error & { code?: unknown; syscall?: unknown };
+  return typeof x.code === 'string' && /^E[A-Z]+$/.test(x.code) && typeof x.syscall === 'string' && !e.message.includes('\n');
+}
+
 /** The command named on the command line, if any (the first argument that is not an option). */
 function invokedCommand(argv: string[]): string | undefined {
   const first = argv.slice(2).find((a) => !a.startsWith('-'));
   return first && first in COMMANDS ? first : undefined;
+}
+
+/** Every command (and subcommand) answers a usage error with a hint naming its own --help. */
+function hintAfterErrors(cmd: Command, path: string): void {
+  cmd.showHelpAfterError(`(see: ${path} --help)`);
+  for (const sub of cmd.commands) {
+    sub.configureOutput(cmd.configureOutput());
+    hintAfterErrors(sub, `${path} ${sub.name()}`);
+  }
 }
 
 export async function buildProgram(argv = process.argv): Promise<Command> {
@@ -40,11 +55,13 @@ export async function buildProgram(argv = process.argv): Promise<Command> {
     .name('govcheck')
     .description('政府网站与政务新媒体检查 — inspects government websites and new-media accounts')
     .version('0.1.0')
-    .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // An option error is one line on stderr, then a hint where the help is (not the whole help).
+    .configureOutput({ outputError: (str, write) => write(`govcheck: ${str.replace(/^error: /, '').trimEnd()}\n`) });
   const only = invokedCommand(argv);
   const versionOnly = !only && argv.slice(2).some((a) => a === '-V' || a === '--version');
   if (!versionOnly) for (const name of only ? [only] : Object.keys(COMMANDS)) (await COMMANDS[name]()).register(program);
+  hintAfterErrors(program, 'govcheck');
   return program;
 }
 
@@ -58,7 +75,9 @@ export async function main(argv = process.argv): Promise<void> {
       process.exitCode = e.exitCode === 0 ? 0 : EXIT.error;
       return;
     }
-    const known = e instanceof Error && KNOWN_ERRORS.has(e.name);
+    // Database failures of any command (a statement on a damaged, locked or full database) become one line.
+    if (e instanceof Error && e.name === 'SqliteError') e = (await import('../store/db.js')).storeErrorFrom(e);
+    const known = e instanceof Error && (KNOWN_ERRORS.has(e.name) || isFileSystemError(e));
     process.stderr.write(`govcheck: ${known ? (e as Error).message : ((e as Error)?.stack ?? String(e))}\n`);
     process.exitCode = EXIT.error;
   }

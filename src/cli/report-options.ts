@@ -31,7 +31,8 @@ export function loadReport(o: ReportOptions, check?: (r: ReturnType<typeof quart
   const config = loadConfig(o.config);
   const lang = o.lang ?? config.lang;
   const groups = loadGroups({ groupsFile: o.groups, configFile: o.config });
-  const db = openDb(o.db);
+  // Read only: a database file this user may not write is opened read-only (no migrations).
+  const db = openDb(o.db, { readOnlyOk: true });
   try {
     const report = quarterReport(db, { quarter, runId: o.run, previousRunId: o.previous }, config.rules, groups);
     check?.(report);

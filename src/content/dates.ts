@@ -224,23 +224,28 @@ function shanghai(ms: number): { date: string; time: string } {
 export function parseDateValue(value: string, opts: DateOptions): FoundDate | undefined {
   const v = normalizeWidth(value).trim();
   if (!v) return undefined;
+  // The same years as dates in text: minYear…as-of + 30, 19xx/20xx (an empty CMS timestamp, 1970-01-01T00:00:00Z, is no date).
+  const inRange = (date: string) => {
+    const y = Number(date.slice(0, 4));
+    return y >= (opts.minYear ?? 1980) && y <= Math.min(Number(opts.asOf.slice(0, 4)) + 30, 2099);
+  };
   const iso = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})$/i.exec(v);
   if (iso) {
     const ms = Date.parse(`${iso[1]}-${iso[2]}-${iso[3]}T${iso[4]}:${iso[5]}:${iso[6] ?? '00'}${iso[7].toUpperCase() === 'Z' ? 'Z' : iso[7].length === 5 ? `${iso[7].slice(0, 3)}:${iso[7].slice(3)}` : iso[7]}`);
     if (!Number.isNaN(ms)) {
       const s = shanghai(ms);
-      return { date: s.date, time: s.time, raw: value.trim(), index: 0, format: 'iso' };
+      return inRange(s.date) ? { date: s.date, time: s.time, raw: value.trim(), index: 0, format: 'iso' } : undefined;
     }
   }
   const compact = /^((?:19|20)\d{2})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?$/.exec(v);
   if (compact) {
     const [y, m, d] = [Number(compact[1]), Number(compact[2]), Number(compact[3])];
-    if (isValidDate(y, m, d)) return { date: ymd(y, m, d), time: timeOf(compact[4], compact[5], compact[6]), raw: value.trim(), index: 0, format: 'compact' };
+    if (isValidDate(y, m, d) && inRange(ymd(y, m, d))) return { date: ymd(y, m, d), time: timeOf(compact[4], compact[5], compact[6]), raw: value.trim(), index: 0, format: 'compact' };
   }
   if (/^\d{12,13}$/.test(v)) {
     const ms = Number(v.length === 13 ? v : `${v}0`);
     const s = shanghai(ms);
-    if (Number(s.date.slice(0, 4)) >= (opts.minYear ?? 1980)) return { date: s.date, time: s.time, raw: value.trim(), index: 0, format: 'iso' };
+    if (inRange(s.date)) return { date: s.date, time: s.time, raw: value.trim(), index: 0, format: 'iso' };
   }
   return extractDates(v, { ...opts, partial: opts.partial ?? 'standalone', keepTraps: true })[0];
 }

@@ -254,3 +254,61 @@ export function redactPersonalData(text: string, o: DetectOptions): string {
   out += norm.slice(at);
   return maskDigitRuns(out, 15);
 }
+
+/**
+ * The one choke point for results: masks personal data (resident IDs, mobiles, bank cards) in every string
+ * of a value, recursively (findings, evidence, check summaries, error messages, header values a check
+ * echoes), whatever made it. `runChecks` and `checkSite` pass every result through it before it is
+ * printed or stored, so no full number reaches an output, a database row or a log. Strings without
+ * personal data are returned unchanged (the same object when nothing changed); masked values never
+ * match again, so masking twice is masking once.
+ */
+export function maskPersonalDataDeep<T>(v: T, asOf: string): T {
+  return maskDeep(v, asOf, 0);
+}
+
+function maskString(v: string, asOf: string): string {
+  if (!/\d{7}/.test(v.normalize('NFKC').replace(/[\s-]/g, ''))) return v;
+  const opts = { asOf };
+  const norm = normalizeText(v);
+  const found = detectPersonalData(norm, opts);
+  if (!found.length) return v;
+  // Same length after normalisation (the usual case): mask the spans in the original text, keeping its
+  // full-width punctuation; otherwise fall back to the normalised, redacted text.
+  if (norm.length !== v.length) return redactPersonalData(v, opts);
+  let out = '';
+  let at = 0;
+  for (const d of found) {
+    if (d.index < at) continue;
+    out += v.slice(at, d.index) + d.masked;
+    at = d.index + d.length;
+  }
+  return out + v.slice(at);
+}
+
+function maskDeep<T>(v: T, asOf: string, depth: number): T {
+  if (typeof v === 'string') return maskString(v, asOf) as T;
+  if (v === null || typeof v !== 'object') return v;
+  // Results are plain JSON-like data; anything nested deeper than this is flattened to masked JSON
+  // text rather than passed through unmasked.
+  if (depth > 64) return maskString(JSON.stringify(v) ?? '', asOf) as T;
+  if (Array.isArray(v)) {
+    let changed = false;
+    const out = v.map((x) => {
+      const y = maskDeep(x, asOf, depth + 1);
+      if (y !== x) changed = true;
+      return y;
+    });
+    return (changed ? out : v) as T;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return v; // Dates, Buffers…: not text
+  let changed = false;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    const y = maskDeep(x, asOf, depth + 1);
+    if (y !== x) changed = true;
+    out[k] = y;
+  }
+  return (changed ? out : v) as T;
+}

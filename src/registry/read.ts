@@ -144,16 +144,41 @@ function readCsv(bytes: Buffer, file: string): RawTable {
   return toRows(grid, file, { format: 'csv', encoding });
 }
 
-function cellText(cell: ExcelJS.Cell, wantLink: boolean): string {
-  const v = cell.value as unknown;
-  if (wantLink && v && typeof v === 'object' && 'hyperlink' in (v as object)) {
-    const link = String((v as { hyperlink: string }).hyperlink ?? '');
+/** A cell's value as a plain value: a formula gives its cached result; an error value is returned as such. */
+function plainValue(v: unknown): unknown {
+  if (v && typeof v === 'object' && !(v instanceof Date)) {
+    const o = v as { error?: unknown; formula?: unknown; sharedFormula?: unknown; result?: unknown; richText?: Array<{ text?: string }>; text?: unknown; hyperlink?: unknown };
+    if (o.error !== undefined) return { error: String(o.error) };
+    if (o.formula !== undefined || o.sharedFormula !== undefined) return plainValue(o.result ?? null);
+    if (Array.isArray(o.richText)) return o.richText.map((r) => r.text ?? '').join('');
+    if (o.hyperlink !== undefined) return plainValue(o.text ?? o.hyperlink);
+  }
+  return v;
+}
+
+/** A cell's text, or the spreadsheet error it holds (#REF!, #N/A…, directly or as a formula's cached result). */
+function cellText(cell: ExcelJS.Cell, wantLink: boolean): string | { error: string } {
+  const raw = cell.value as unknown;
+  if (wantLink && raw && typeof raw === 'object' && 'hyperlink' in (raw as object)) {
+    const link = String((raw as { hyperlink: string }).hyperlink ?? '');
     if (/^https?:\/\//i.test(link)) return link;
   }
+  const v = plainValue(raw);
+  if (v && typeof v === 'object' && 'error' in (v as object)) return v as { error: string };
   if (v instanceof Date) return v.toISOString().slice(0, 10);
   if (v === null || v === undefined) return '';
-  return cell.text ?? String(v);
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
 }
+
+/** Column letters of a 1-based column number (1 → A, 27 → AA). */
+function columnName(n: number): string {
+  let out = '';
+  for (let c = n; c > 0; c = Math.floor((c - 1) / 26)) out = String.fromCharCode(65 + ((c - 1) % 26)) + out;
+  return out;
+}
+
+const FIELD_ZH: Partial<Record<RegistryField, string>> = { seq: '序号', name: '名称', url: '网址', siteCode: '网站标识码', kind: '类型', platform: '平台', source: '来源', owner: '主办单位', group: '部门/地区', status: '状态', render: '渲染方式' };
 
 async function readXlsx(bytes: Buffer, file: string): Promise<RawTable> {
   const wb = new ExcelJS.Workbook();
@@ -165,24 +190,48 @@ async function readXlsx(bytes: Buffer, file: string): Promise<RawTable> {
   let firstError: Error | undefined;
   for (const ws of wb.worksheets) {
     const grid: Array<{ line: number; cells: string[] }> = [];
+    const errorCells = new Map<string, string>(); // "row:col" → error value
+    const text = (row: ExcelJS.Row, c: number, wantLink: boolean): string => {
+      const t = cellText(row.getCell(c), wantLink);
+      if (typeof t === 'string') return t;
+      errorCells.set(`${row.number}:${c}`, t.error);
+      return '';
+    };
     // First pass: plain text, to find the header and which columns hold links.
     ws.eachRow({ includeEmpty: false }, (row) => {
       const cells: string[] = [];
-      for (let c = 1; c <= ws.columnCount; c++) cells.push(cellText(row.getCell(c), false));
+      for (let c = 1; c <= ws.columnCount; c++) cells.push(text(row, c, false));
       grid.push({ line: row.number, cells });
     });
+    let table: RawTable;
+    let header: NonNullable<ReturnType<typeof headerOf>>;
     try {
-      const header = headerOf(grid.map((g) => g.cells));
-      if (!header) throw new RegistryFileError(`${file}: no header row found in sheet ${ws.name}`);
+      const h = headerOf(grid.map((g) => g.cells));
+      if (!h) throw new RegistryFileError(`${file}: no header row found in sheet ${ws.name}`);
+      header = h;
       const linkCols = new Set(header.map.flatMap((f, j) => (f === 'url' || f === 'source' ? [j + 1] : [])));
       for (const g of grid) {
         const row = ws.getRow(g.line);
-        for (const c of linkCols) g.cells[c - 1] = cellText(row.getCell(c), true);
+        for (const c of linkCols) g.cells[c - 1] = text(row, c, true);
       }
-      return toRows(grid, file, { format: 'xlsx', sheet: ws.name });
+      table = toRows(grid, file, { format: 'xlsx', sheet: ws.name });
     } catch (e) {
       firstError ??= e as Error;
+      continue;
     }
+    // A registry cell holding a spreadsheet error (#REF!, #N/A…) is a problem of its row, named by sheet, row and column.
+    for (const r of table.rows) {
+      const en: string[] = [];
+      const zh: string[] = [];
+      header.map.forEach((f, j) => {
+        const err = f ? errorCells.get(`${r.line}:${j + 1}`) : undefined;
+        if (!f || err === undefined) return;
+        en.push(`sheet ${ws.name}, row ${r.line}, column ${columnName(j + 1)} (${f}): the cell holds the spreadsheet error ${err}; fix it in the workbook`);
+        zh.push(`工作表“${ws.name}”第${r.line}行${columnName(j + 1)}列（${FIELD_ZH[f] ?? f}）：单元格为表格错误值 ${err}，请在表格中修正`);
+      });
+      if (en.length) r.problem = `${en.join('; ')} / ${zh.join('；')}`;
+    }
+    return table;
   }
   throw firstError ?? new RegistryFileError(`${file}: the workbook has no sheets`);
 }

@@ -43,7 +43,10 @@ const SITE_CODE = /^(\d{10}|bm\d{8})$/i;
 /** Parses a registry URL; a value without a scheme ("www.x.gov.cn") is taken as http://. */
 export function parseRegistryUrl(v: string): URL | undefined {
   const s = v.trim();
-  const withScheme = /^[a-z][a-z0-9+.-]*:/i.test(s) ? s : `http://${s}`;
+  // Anything before "://" is a scheme, valid or not ("ht!tp://x" is not a host named "ht!tp").
+  if (/^[^/?#]*:\/\//.test(s) && !/^https?:\/\//i.test(s)) return undefined;
+  // "www.x.gov.cn:8080/p" is a host and port, not a scheme.
+  const withScheme = /^[a-z][a-z0-9+.-]*:(?!\d+(?:[/?#]|$))/i.test(s) ? s : `http://${s}`;
   let u: URL;
   try {
     u = new URL(withScheme);
@@ -52,6 +55,9 @@ export function parseRegistryUrl(v: string): URL | undefined {
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
   if (!u.hostname || /\s/.test(s)) return undefined;
+  // A host name of letters, digits, hyphens (and the underscores some intranet hosts have; IDN already in
+  // punycode), or an IP address.
+  if (!/^(?:[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?\.?$/i.test(u.hostname) && !/^\[[0-9a-f:.]+\]$/i.test(u.hostname)) return undefined;
   u.hash = '';
   return u;
 }

@@ -13,6 +13,7 @@ import type { Lang } from '../checks/api.js';
 import type { Config } from '../config.js';
 import type { BrowserSession } from '../browser/launcher.js';
 import type { HttpClient } from '../net/http.js';
+import { maskPersonalDataDeep } from '../privacy/detect.js';
 import { checkSite } from '../site-check.js';
 import { saveSiteResult, type DB } from '../store/db.js';
 import type { AvailabilitySeries, SiteRef, SiteResult } from '../types.js';
@@ -51,6 +52,16 @@ export const DEFAULT_SITE_TIMEOUT_MS = 30 * 60_000;
 
 class SiteTimeout extends Error {}
 
+/**
+ * Whether a finished site check inspected the site ('checked') or could not ('error'). A new-media account
+ * whose source (feed or page) could not be read was not inspected at all: it is listed apart for manual
+ * review, like a site govcheck could not finish, never counted as passed. (An unreachable website is
+ * inspected: it fails by W-V1.) The one rule for the quarterly run, the workers and `govcheck check`.
+ */
+export function outcomeOf(result: SiteResult): JobOutcome {
+  return result.site.kind === 'newmedia' && result.error ? 'error' : 'checked';
+}
+
 /** Checks one site; never throws (a failure becomes an 'error' outcome with its message). */
 export async function executeSiteJob(job: SiteJob, deps: SiteJobDeps): Promise<SiteJobResult> {
   const startedAt = new Date().toISOString();
@@ -64,9 +75,7 @@ export async function executeSiteJob(job: SiteJob, deps: SiteJobDeps): Promise<S
         timer.unref?.();
       }),
     ]);
-    // A new-media account whose source (feed or page) could not be read was not inspected at all: it is
-    // listed apart for manual review, like a site govcheck could not finish, not counted as passed.
-    return { result, outcome: job.site.kind === 'newmedia' && result.error ? 'error' : 'checked' };
+    return { result, outcome: outcomeOf(result) };
   } catch (e) {
     const err = e as Error;
     return {
@@ -82,7 +91,7 @@ export async function executeSiteJob(job: SiteJob, deps: SiteJobDeps): Promise<S
         decidedBy: [],
         checks: [],
         stats: { pages: 0, links: 0, durationMs: Date.now() - Date.parse(startedAt), skippedByLimit: 0, errors: 1 },
-        error: { kind: e instanceof SiteTimeout ? 'timeout' : 'unknown', message: String(err?.message ?? err).slice(0, 2000) },
+        error: { kind: e instanceof SiteTimeout ? 'timeout' : 'unknown', message: maskPersonalDataDeep(String(err?.message ?? err).slice(0, 2000), job.asOf) },
       },
     };
   } finally {

@@ -31,10 +31,15 @@ export class QuarterError extends Error {
   }
 }
 
+/** Years of quarters govcheck accepts (a typo such as 0000Q1 or 2204Q1 is an error, not a run). */
+export const MIN_YEAR = 2000;
+export const MAX_YEAR = 2100;
+
 export function parseQuarter(v: string): Quarter {
   const m = /^\s*(\d{4})\s*[-_ ]?\s*[Qq]([1-4])\s*$/.exec(v) ?? /^\s*(\d{4})年第([一二三四1-4])季度\s*$/.exec(v);
   if (!m) throw new QuarterError(`not a quarter: ${v} (expected e.g. 2024Q2)`);
   const year = Number(m[1]);
+  if (year < MIN_YEAR || year > MAX_YEAR) throw new QuarterError(`not a quarter govcheck can inspect: ${v.trim()} (years ${MIN_YEAR}–${MAX_YEAR})`);
   const q = (/[一二三四]/.test(m[2]) ? CN_NUM.indexOf(m[2]) + 1 : Number(m[2])) as Quarter['q'];
   const startMonth = (q - 1) * 3 + 1;
   const start = `${year}-${String(startMonth).padStart(2, '0')}-01`;
@@ -54,6 +59,14 @@ function addDays(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + days);
   return d.toISOString().slice(0, 10);
+}
+
+/**
+ * Refuses an inspection date before the quarter starts: nothing of the quarter could be judged yet, and
+ * every item published in it would look like it came from the future. (Late dates are allowed: see the file comment.)
+ */
+export function assertAsOf(q: Quarter, asOf: string): void {
+  if (asOf < q.start) throw new QuarterError(`inspection date ${asOf} is before quarter ${q.id} starts (${q.start}); give an --as-of on or after ${q.start}`);
 }
 
 /** The default inspection date of a run of quarter `q` started today, with a warning when it is far from the quarter. */

@@ -18,7 +18,7 @@ import { ensureRun, finishRun, type DB, type RunRow } from '../store/db.js';
 import { availabilitySeries } from '../store/probes.js';
 import type { AvailabilitySeries, SiteRef } from '../types.js';
 import { runSiteJob, type JobOutcome, type SiteJobResult } from './job.js';
-import type { Quarter } from './quarter.js';
+import { assertAsOf, type Quarter } from './quarter.js';
 
 export class RunError extends Error {
   constructor(message: string) {
@@ -153,6 +153,7 @@ export async function runQuarter(db: DB, o: RunOptions): Promise<RunSummary> {
     throw new RunError(`run ${runId} was started as of ${existing.as_of}; resume it with that date, or start another run with --run ID`);
   }
   const asOf = existing?.as_of ?? o.asOf;
+  if (!existing) assertAsOf(o.quarter, asOf);
   // Validate the checks and their options once, before any site: a config error stops the run at once.
   await selectChecks(o.config, 'website', o.checks);
   await selectChecks(o.config, 'newmedia', o.checks);

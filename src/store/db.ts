@@ -4,7 +4,8 @@
  * (run, site): writing the same result again replaces it, never duplicates it.
  */
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants as fsConstants, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Rules } from '../config.js';
 import type { CheckResult, Finding, SiteRef, SiteResult } from '../types.js';
@@ -184,8 +185,30 @@ export const MIGRATIONS: string[] = [
   `,
 ];
 
-export function openDb(file: string): DB {
-  if (file !== ':memory:') {
+/** Database files opened by this process (named by `storeErrorFrom` when a later statement fails). */
+const openedFiles = new Set<string>();
+
+export interface OpenDbOptions {
+  /**
+   * Commands that only read (table, notice, serve's read paths): a database file this process may not
+   * write is opened read-only, without migrations (a one-line error when it needs migrations).
+   */
+  readOnlyOk?: boolean;
+}
+
+function writable(file: string): boolean {
+  try {
+    accessSync(file, fsConstants.W_OK);
+    accessSync(path.dirname(path.resolve(file)), fsConstants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function openDb(file: string, o: OpenDbOptions = {}): DB {
+  const readOnly = !!o.readOnlyOk && file !== ':memory:' && existsSync(file) && !writable(file);
+  if (file !== ':memory:' && !readOnly) {
     // One level only: a recursive mkdir spins forever on some pseudo file systems (/proc).
     const dir = path.dirname(path.resolve(file));
     if (!existsSync(dir)) {
@@ -198,16 +221,131 @@ export function openDb(file: string): DB {
   }
   let db: DB;
   try {
-    db = new Database(file);
-    db.pragma('journal_mode = WAL');
+    db = readOnly ? openReadOnly(file) : new Database(file);
+    if (!readOnly) db.pragma('journal_mode = WAL');
     db.pragma('busy_timeout = 10000');
     db.pragma('foreign_keys = ON');
-    db.pragma('synchronous = NORMAL');
+    if (!readOnly) db.pragma('synchronous = NORMAL');
+    // Reading the schema reads the file header: a file that is not SQLite fails here, not mid-command.
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
   } catch (e) {
-    throw new StoreError(`cannot open database ${file}: ${(e as Error).message}`);
+    throw storeErrorFrom(e, file);
   }
-  migrate(db);
+  openedFiles.add(file);
+  try {
+    assertGovcheckSchema(db, file);
+    if (readOnly) {
+      const v = db.pragma('user_version', { simple: true }) as number;
+      if (v < MIGRATIONS.length) throw new StoreError(`database ${file} is read-only and needs an upgrade of its schema (version ${v} → ${MIGRATIONS.length}); open it once with write access`);
+    } else migrate(db);
+  } catch (e) {
+    db.close();
+    throw storeErrorFrom(e, file);
+  }
   return db;
+}
+
+/**
+ * A database this process may not write, opened read-only. SQLite needs to create the -shm file beside a
+ * WAL database even to read it; in a folder this user may not write, the file is read from a private
+ * snapshot copy instead (removed at exit).
+ */
+function openReadOnly(file: string): DB {
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return db;
+  } catch (e) {
+    const code = String((e as { code?: unknown }).code ?? '');
+    if (!/^SQLITE_(READONLY|CANTOPEN)/.test(code)) throw e;
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'govcheck-ro-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const copy = path.join(dir, path.basename(file));
+  copyFileSync(file, copy);
+  if (existsSync(`${file}-wal`)) copyFileSync(`${file}-wal`, `${copy}-wal`);
+  return new Database(copy, { readonly: true, fileMustExist: true });
+}
+
+/** Tables each schema version has, computed by applying the migrations to an empty database. */
+let tablesByVersion: string[][] | undefined;
+function expectedTables(version: number): string[] {
+  if (!tablesByVersion) {
+    tablesByVersion = [[]];
+    const mem = new Database(':memory:');
+    for (const m of MIGRATIONS) {
+      mem.exec(m);
+      tablesByVersion.push((mem.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as Array<{ name: string }>).map((r) => r.name));
+    }
+    mem.close();
+  }
+  return tablesByVersion[Math.min(version, MIGRATIONS.length)];
+}
+
+/**
+ * Refuses a database that is not govcheck's (another application's SQLite file: govcheck would otherwise
+ * add its tables to it) or that lost tables (dropped by hand, a damaged file): one clear error at open,
+ * not a stack trace from the first statement that touches the missing table.
+ */
+function assertGovcheckSchema(db: DB, file: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).all() as Array<{ name: string }>).map((r) => r.name);
+  if (version === 0) {
+    if (tables.length) {
+      throw new StoreError(`${file} is not a govcheck database (it holds tables of another application: ${tables.slice(0, 5).join(', ')}${tables.length > 5 ? '…' : ''}); give another --db file`);
+    }
+    return;
+  }
+  if (version > MIGRATIONS.length) return; // migrate() names the version problem
+  const have = new Set(tables);
+  const missing = expectedTables(version).filter((t) => !have.has(t));
+  if (missing.length === expectedTables(version).length) {
+    throw new StoreError(`${file} is not a govcheck database (schema version ${version} but none of govcheck's tables); give another --db file`);
+  }
+  if (missing.length) {
+    throw new StoreError(`database ${file} is damaged: table${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing; restore it from a backup or use another --db file`);
+  }
+}
+
+/**
+ * The one mapping from a database failure to a one-line StoreError, for every command: opening, migrating,
+ * reading and writing. SQLite's codes say what happened (not a database, damaged, disk full, locked,
+ * read-only…); the message names the file and what to do. A failed write was rolled back by its
+ * transaction, so the database stays as it was before the command.
+ */
+export function storeErrorFrom(e: unknown, file?: string): Error {
+  if (e instanceof StoreError) return e;
+  const err = e as { code?: unknown; message?: unknown; name?: unknown };
+  const code = typeof err?.code === 'string' ? err.code : '';
+  if (err?.name !== 'SqliteError' && !code.startsWith('SQLITE_')) return e as Error;
+  const name = file ?? (openedFiles.size === 1 ? [...openedFiles][0] : undefined);
+  const db = name ? `database ${name}` : 'the database';
+  const detail = String(err.message ?? '').split('\n')[0];
+  const family = /^SQLITE_([A-Z]+)/.exec(code)?.[1] ?? '';
+  switch (family) {
+    case 'NOTADB':
+      return new StoreError(`${db} is not a SQLite database (${detail}); give another --db file`);
+    case 'CORRUPT':
+      return new StoreError(`${db} is damaged (${detail}); restore it from a backup or use another --db file`);
+    case 'FULL':
+      return new StoreError(`${db}: the disk is full (${detail}); the write was rolled back — free space and run the command again`);
+    case 'BUSY':
+    case 'LOCKED':
+      return new StoreError(`${db} is locked by another process (waited 10 s: ${detail}); run the command again when it has finished`);
+    case 'READONLY':
+      return new StoreError(`${db} cannot be written (${detail}); check the file's permissions or use another --db file`);
+    case 'CANTOPEN':
+    case 'PERM':
+    case 'AUTH':
+      return new StoreError(`cannot open ${db} (${detail})`);
+    case 'IOERR':
+      return new StoreError(`${db}: input/output error (${detail}); the write was rolled back — check the disk`);
+    default:
+      if (/no such (table|column)|has no column/i.test(detail)) {
+        return new StoreError(`${db} is damaged or not govcheck's (${detail}); restore it from a backup or use another --db file`);
+      }
+      return new StoreError(`${db}: ${detail}${code ? ` (${code})` : ''}`);
+  }
 }
 
 export function migrate(db: DB): void {

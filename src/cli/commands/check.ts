@@ -4,7 +4,8 @@ import { loadChecks } from '../../checks/registry.js';
 import { todayInShanghai } from '../../i18n.js';
 import { siteResultJson, siteResultText } from '../../report/site.js';
 import { checkSite } from '../../site-check.js';
-import { ensureRun, openDb, saveSiteResult } from '../../store/db.js';
+import { ensureRun, openDb } from '../../store/db.js';
+import { outcomeOf, persistSiteJob } from '../../run/job.js';
 import type { SiteRef } from '../../types.js';
 import { loadPlatforms } from '../../newmedia/platforms.js';
 import path from 'node:path';
@@ -67,11 +68,23 @@ export function register(program: Command): void {
       }
       const evidenceDir = o.screenshots ? path.resolve(typeof o.screenshots === 'string' ? o.screenshots : path.join('govcheck-evidence', o.run ?? `adhoc-${asOf}`)) : undefined;
       const result = await checkSite(site, { config, asOf, checks: o.checks, lang, render: o.render, evidenceDir });
+      const outcome = outcomeOf(result);
       if (db) {
         const runId = o.run ?? `adhoc-${asOf}`;
         ensureRun(db, { id: runId, kind: 'adhoc', asOf });
-        saveSiteResult(db, runId, result);
+        persistSiteJob(db, runId, { result, outcome });
         db.close();
+      }
+      if (outcome === 'error') {
+        // Not inspected (the account's source could not be read): no verdict, exit 2 with the reason.
+        const reason = `${result.error?.kind ?? 'unknown'}: ${(result.error?.message ?? '').split('\n')[0]}`;
+        process.stderr.write(
+          lang === 'en'
+            ? `govcheck: could not check ${parsed.href} (not inspected, no verdict): ${reason}\n`
+            : `govcheck: 未能完成检查 ${parsed.href}（未检查，无结论）: ${reason}\n`,
+        );
+        process.exitCode = EXIT.error;
+        return;
       }
       if (o.format === 'json') {
         process.stdout.write(JSON.stringify(siteResultJson(result, lang), null, 2) + '\n');

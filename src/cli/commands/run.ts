@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { formatRate } from '../../rollup/tables.js';
 import { loadGroups } from '../../registry/groups.js';
 import { progressReporter, formatDuration } from '../../run/progress.js';
-import { defaultAsOf, parseQuarter, QuarterError } from '../../run/quarter.js';
+import { assertAsOf, defaultAsOf, parseQuarter, QuarterError } from '../../run/quarter.js';
 import { DEFAULT_RUN_CONCURRENCY, runQuarter, RunError } from '../../run/runner.js';
 import { finishRun, openDb } from '../../store/db.js';
 import { configFrom, dateArg, EXIT, intArg, langArg, listArg, UsageError, type CommonOptions } from '../common.js';
@@ -63,6 +63,13 @@ export function register(program: Command): void {
       const config = configFrom({ ...o, concurrency: o.siteConcurrency });
       const lang = o.lang ?? config.lang;
       let asOf = o.asOf;
+      if (asOf) {
+        try {
+          assertAsOf(quarter, asOf);
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+      }
       if (!asOf) {
         try {
           const d = defaultAsOf(quarter);
