@@ -50,8 +50,8 @@ export default defineCheck({
       'home-stale': { zh: '首页 {days} 天未更新（最新信息 {newest}），超过 {limit} 天', en: 'Home page not updated for {days} days (newest item {newest}), over {limit} days' },
       'home-warning': { zh: '首页已 {days} 天未更新（最新信息 {newest}），接近 {limit} 天否决线', en: 'Home page not updated for {days} days (newest item {newest}), nearing the {limit}-day line' },
       'home-undated': { zh: '首页未发现带发布日期的信息，按未更新计', en: 'No dated item on the home page; counts as not updated' },
-      'home-not-found': { zh: '登记地址 {url} 是文章页，未能打开网站首页，首页更新情况无法检查', en: 'The registered address {url} is an article and the site home page could not be opened; home-page updates could not be checked' },
-      'start-article': { zh: '登记地址 {url} 是文章页，已改查网站首页 {home}', en: 'The registered address {url} is an article; the site home page {home} was checked instead' },
+      'home-not-found': { zh: '登记地址 {url} 不是网站首页（文章页或下级页面），未能打开网站首页，首页更新情况无法检查', en: 'The registered address {url} is not the site home page (an article or a lower page) and the home page could not be opened; home-page updates could not be checked' },
+      'start-article': { zh: '登记地址 {url} 不是网站首页（文章页或下级页面），已改查网站首页 {home}', en: 'The registered address {url} is not the site home page (an article or a lower page); the home page {home} was checked instead' },
       'home-script-built': { zh: '首页由脚本生成，HTML 中读不到更新情况，无法检查（请用 render: browser）', en: 'The home page is built by script and its HTML shows no dated item; could not be checked (use render: browser)' },
       'home-nav-stale': { zh: '首页为导航页，二级页面均 {limit} 天内无更新（最新 {newest}）', en: 'Home page is a navigation page and no second-level page was updated in {limit} days (newest {newest})' },
       'column-stale': { zh: '栏目“{name}”（{class}）{days} 天未更新（最新 {newest}），超过 {limit} 天', en: 'Column "{name}" ({classEn}) not updated for {days} days (newest {newest}), over {limit} days' },
@@ -95,7 +95,7 @@ export default defineCheck({
         rule: 'W-V2',
         url: d.startArticle.url,
         target: d.startArticle.url,
-        evidence: { expected: 'the site home page, to judge W-V2', actual: `the registered address is an article (${d.startArticle.signals.join('; ')}); home page not reached: ${d.startArticle.failure ?? '-'}`, tried: d.startArticle.tried, note: 'could not be checked: not a W-V2 finding' },
+        evidence: { expected: 'the site home page, to judge W-V2', actual: `the registered address is not the home page (${d.startArticle.signals.join('; ')}); home page not reached: ${d.startArticle.failure ?? '-'}`, tried: d.startArticle.tried, note: 'could not be checked: not a W-V2 finding' },
       });
     } else if (d.startArticle && h) {
       findings.push({ code: 'start-article', params: { url: d.startArticle.url, home: h.url }, severity: 'info', url: d.startArticle.url, evidence: { signals: d.startArticle.signals, home: h.url } });

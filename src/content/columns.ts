@@ -443,9 +443,10 @@ export async function discoverColumns(site: SiteArtifacts, o: DiscoverOptions): 
   let homePage: PageArtifact | undefined = site.home;
   let homeContent: PageContent | undefined = start;
   let startArticle: Discovery['startArticle'];
-  if (site.home && start && isArticleStart(start)) {
+  const lowerPage = site.home ? !homeLikeUrl(site.home.finalUrl) : false;
+  if (site.home && start && (lowerPage || isArticleStart(start))) {
     const found = await findHomePage(site, start, pages, contents, o, () => probes < o.maxProbes && Boolean(o.probe), () => probes++);
-    startArticle = { url: site.home.finalUrl, signals: start.articleSignals, home: found.page?.finalUrl, tried: found.tried, failure: found.failure };
+    startArticle = { url: site.home.finalUrl, signals: lowerPage ? [...start.articleSignals, 'address is a lower page, not a home page path'] : start.articleSignals, home: found.page?.finalUrl, tried: found.tried, failure: found.failure };
     homePage = found.page;
     homeContent = found.content;
   }
@@ -707,6 +708,24 @@ export async function discoverColumns(site: SiteArtifacts, o: DiscoverOptions): 
   }
   for (const a of articles.values()) if (a.best) anyDates = true;
   return { columns: [...columns.values()], home, articles, anyDates, unverified, unreachable, notColumns, startArticle };
+}
+
+/**
+ * Whether an address can be a site's home page by its path: the root, a folder or an index-like file
+ * (index, default, home, main, portal, shouye) at most two folders down (/ycsrmzf/index.shtml). A deeper or
+ * otherwise named page (/tjsj/2018/11.html, /guestweb4/s) is a lower page: the home page is looked for from it.
+ */
+export function homeLikeUrl(url: string): boolean {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    return true;
+  }
+  const parts = path.split('/').slice(1);
+  const last = parts.pop() ?? '';
+  if (parts.length > 2) return false;
+  return last === '' || /^(index|default|home|main|portal|shouye|sy)(\.[a-z]{2,6})?$/i.test(last);
 }
 
 /** A start page that is an article: ArticleTitle/PubDate meta or an article path, or two weaker signs. */
