@@ -215,6 +215,22 @@ export class HttpClient {
     return this.dead.get(u.hostname.toLowerCase()) ?? this.dead.get(u.host.toLowerCase());
   }
 
+  /**
+   * A name that does not exist (NXDOMAIN, not a transient SERVFAIL or resolver timeout) or a refused connection
+   * (never retried: not transient) makes the host dead at once.
+   */
+  private noteFailure(u: URL, e: FetchErrorInfo): boolean {
+    if (e.kind === 'dns_error' && e.code !== undefined && NXDOMAIN_CODES.has(e.code)) {
+      if (!this.dead.has(u.hostname.toLowerCase())) this.dead.set(u.hostname.toLowerCase(), { error: e, skipped: 0 });
+      return true;
+    }
+    if (e.kind === 'connection_refused') {
+      if (!this.dead.has(u.host.toLowerCase())) this.dead.set(u.host.toLowerCase(), { error: e, skipped: 0 });
+      return true;
+    }
+    return false;
+  }
+
   /** Records the outcome of one probe (after its retries) for the dead-host state of its host. */
   private noteOutcome(r: ProbeResult): void {
     if (r.skipped) return;
@@ -225,15 +241,8 @@ export class HttpClient {
       return;
     }
     const e = r.error;
-    if (e?.kind === 'dns_error' && e.code !== undefined && NXDOMAIN_CODES.has(e.code)) {
-      if (!this.dead.has(u.hostname.toLowerCase())) this.dead.set(u.hostname.toLowerCase(), { error: e, skipped: 0 });
-      return;
-    }
+    if (e && this.noteFailure(u, e)) return;
     const host = u.host.toLowerCase();
-    if (e?.kind === 'connection_refused') {
-      if (!this.dead.has(host)) this.dead.set(host, { error: e, skipped: 0 });
-      return;
-    }
     if (e?.kind === 'timeout') {
       const n = (this.timeoutsInARow.get(host) ?? 0) + 1;
       this.timeoutsInARow.set(host, n);
@@ -364,6 +373,10 @@ export class HttpClient {
               ...(cookies.has(u.host) ? { cookie: cookieHeader(u.host) } : {}),
               ...opts.headers,
             },
+          }).catch((e: unknown) => {
+            // Marked before the host's slot is freed, so requests queued behind it are not sent.
+            this.noteFailure(u, classifyError(e));
+            throw e;
           });
         });
         spent += Date.now() - hopStarted;
