@@ -337,6 +337,7 @@ export default defineCheck({
         en: 'Attachment cannot be downloaded: {target} returns a not-found web page ({phrase}) instead of the file, referenced {count} time(s)',
       },
       suspected: { zh: '疑似不可用链接：{target}（{reasonZh}）', en: 'Suspected broken link: {target} ({reason})' },
+      'dead-host': { zh: '主机 {host} 不可用（{reasonZh}），其上 {count} 个链接一并列出', en: 'Host {host} unavailable ({reason}): its {count} links listed together' },
       inconclusive: { zh: '无法判定的链接：{target}（{reasonZh}）', en: 'Inconclusive link: {target} ({reason})' },
       malformed: { zh: '链接地址格式错误：{raw}（{reasonZh}）', en: 'Malformed link: {raw} ({reason})' },
       'missing-fragment': { zh: '页内锚点不存在：{target}（目标页面没有 id 或 name 为“{fragment}”的元素）', en: 'Missing anchor: {target} (no element with id or name “{fragment}” on the target page)' },
@@ -455,7 +456,7 @@ export default defineCheck({
         }
         const r = await ctx.http.probe(url);
         noteTimeout(url, r.error);
-        return { status: r.status, error: r.error, headers: r.headers, chain: r.redirectChain, finalUrl: r.finalUrl, method: r.method, attempts: r.attempts, verifiedBy: 'probe' } satisfies Verified;
+        return { status: r.status, error: r.error, headers: r.headers, chain: r.redirectChain, finalUrl: r.finalUrl, method: r.method, attempts: r.attempts, verifiedBy: 'probe', ...(r.skipped ? { notProbed: true } : {}) } satisfies Verified;
       });
 
     let fetches = 0;
@@ -559,12 +560,86 @@ export default defineCheck({
       malformed: malformed.size,
       recheckedFromCrawl,
       notProbed: 0,
+      deadHosts: 0,
     };
     const homePoints = ctx.rulePoints('W-D1', 'home') ?? 1;
     const otherPoints = ctx.rulePoints('W-D1', 'other') ?? 0.1;
     const attachmentPoints = ctx.rulePoints('W-D2', 'each') ?? 0.5;
     const homeFirst = (ps: Parent[]) => [...ps].sort((a, b) => Number(homeUrls.has(b.page)) - Number(homeUrls.has(a.page)));
-    for (const t of [...targets.values()].sort((a, b) => a.url.localeCompare(b.url))) {
+    // A dead host (does not resolve, refuses connections, or timed out again and again) is one finding per host
+    // and error kind with all its URLs, not one per URL; a host with one failing URL keeps its per-URL finding.
+    const deadGroups = new Map<string, { host: string; kind: string; verdict: Outcome; members: Array<{ t: Target; r: Verified }> }>();
+    const deadKeyOf = (t: Target, r: Verified, verdict: Outcome): string | undefined => {
+      const kind = r.error?.kind;
+      if (verdict === 'ok' || r.soft || (kind !== 'dns_error' && kind !== 'connection_refused' && kind !== 'timeout')) return undefined;
+      if (!r.notProbed && !ctx.http.deadHost(r.finalUrl)) return undefined;
+      let u: URL;
+      try {
+        u = new URL(r.finalUrl);
+      } catch {
+        return undefined;
+      }
+      const host = kind === 'dns_error' ? u.hostname : u.host;
+      const key = `${kind} ${host} ${verdict}`;
+      let g = deadGroups.get(key);
+      if (!g) deadGroups.set(key, (g = { host, kind, verdict, members: [] }));
+      g.members.push({ t, r });
+      return key;
+    };
+    const sortedTargets = [...targets.values()].sort((a, b) => a.url.localeCompare(b.url));
+    const grouped = new Set<string>();
+    for (const t of sortedTargets) {
+      const r = results.get(t.url)!;
+      deadKeyOf(t, r, classify(r, o));
+    }
+    for (const g of deadGroups.values()) {
+      if (g.members.length < 2) continue;
+      counts.deadHosts++;
+      const allAttachments = g.members.every((m) => m.t.attachment);
+      const onHome = g.members.some((m) => m.t.onHome);
+      for (const m of g.members) {
+        grouped.add(m.t.url);
+        if (m.r.notProbed) counts.notProbed++;
+        if (g.verdict === 'broken') {
+          counts.broken++;
+          if (m.t.attachment) counts.attachmentsBroken++;
+          else if (m.t.onHome) counts.homeBroken++;
+          else counts.otherBroken++;
+        } else if (g.verdict === 'suspected') counts.suspected++;
+        else counts.inconclusive++;
+      }
+      const first = g.members[0];
+      const err = (g.members.find((m) => !m.r.notProbed) ?? first).r.error!;
+      const parents = homeFirst(first.t.parents);
+      const reason = g.kind === 'timeout' ? `timeout (${g.members.length} URLs)` : g.kind;
+      const evidence = {
+        location: parents[0] ? `${parents[0].selector} [${parents[0].attribute}]` : undefined,
+        snippet: parents[0]?.text || parents[0]?.raw,
+        expected: 'HTTP 2xx/3xx',
+        actual: `${err!.kind}: ${err!.message}`,
+        errorKind: g.kind,
+        host: g.host,
+        deadHost: true,
+        count: g.members.length,
+        attempts: g.members.reduce((n, m) => n + m.r.attempts, 0),
+        notProbed: g.members.filter((m) => m.r.notProbed).length,
+        urls: g.members.slice(0, 20).map((m) => ({ url: m.t.url, kind: m.t.kind, seenOn: homeFirst(m.t.parents).slice(0, 3).map((p) => p.page), parentCount: m.t.parentCount })),
+        onHome,
+      };
+      const base = {
+        url: parents[0]?.page ?? site.startUrl,
+        target: g.host,
+        params: { host: g.host, count: g.members.length, reason, reasonZh: ERROR_ZH[g.kind] ?? g.kind },
+        evidence,
+      };
+      const points = allAttachments ? attachmentPoints : onHome ? homePoints : otherPoints;
+      const rule = allAttachments ? 'W-D2' : 'W-D1';
+      if (g.verdict === 'broken') findings.push({ ...base, code: 'dead-host', severity: 'deduction', rule, points });
+      else if (g.verdict === 'suspected') findings.push({ ...base, code: 'dead-host', severity: 'deduction', tier: 'suspected', rule, points });
+      else findings.push({ ...base, code: 'dead-host', severity: 'info', tier: 'suspected' });
+    }
+    for (const t of sortedTargets) {
+      if (grouped.has(t.url)) continue;
       const r = results.get(t.url)!;
       const verdict = classify(r, o);
       if (verdict === 'ok') continue;

@@ -94,6 +94,7 @@ export const configSchema = z.object({
       retries: z.number().int().nonnegative(),
       retryBaseMs: z.number().int().nonnegative(),
       maxRetryAfterMs: z.number().int().nonnegative(),
+      deadHostAfterTimeouts: z.number().int().nonnegative(),
     })
     .partial()
     .default({}),

@@ -130,6 +130,8 @@ export interface ProbeResult {
   /** First bytes of the body (GET only, decoded as text when textual), capped. */
   bodySnippet?: string;
   attempts: number;
+  /** Not sent: its host was already found dead in this run (does not resolve, refuses, or timed out repeatedly). */
+  skipped?: 'dead-host';
 }
 
 export interface CrawlStats {

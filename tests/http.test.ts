@@ -170,3 +170,42 @@ describe('HttpClient', () => {
     expect(parseRetryAfter('soon')).toBeUndefined();
   });
 });
+
+describe('dead hosts (per client = per run)', () => {
+  it('a name that does not resolve is resolved once; queued and later requests fail at once, not sent', async () => {
+    const http = new HttpClient({ allowPrivateNetwork: true, hosts: { 'gone.example.invalid': null, 'pinned.example.invalid': '127.0.0.1' }, perHostConcurrency: 2 });
+    try {
+      const rs = await Promise.all(Array.from({ length: 30 }, (_, i) => http.probe(`http://gone.example.invalid/p${i}`)));
+      expect(rs.every((r) => r.error?.kind === 'dns_error')).toBe(true);
+      expect(rs.filter((r) => r.skipped === 'dead-host').length).toBeGreaterThanOrEqual(28);
+      expect(http.lookups).toBe(1);
+      expect(http.requests).toBeLessThanOrEqual(2);
+      expect((await http.probe('http://gone.example.invalid/later')).skipped).toBe('dead-host');
+      // A live name is resolved once too, however many connections it takes.
+      const ok = await Promise.all(Array.from({ length: 6 }, (_, i) => http.probe(`http://pinned.example.invalid:${new URL(s.origin).port}/ok?${i}`, { method: 'GET' })));
+      expect(ok.every((r) => r.status === 200)).toBe(true);
+      expect(http.lookups).toBe(2);
+    } finally {
+      await http.close();
+    }
+  });
+
+  it('a host that timed out deadHostAfterTimeouts times in a row is given up; an answer resets the count', async () => {
+    const http = new HttpClient({ allowPrivateNetwork: true, retries: 0, timeoutMs: 200, deadHostAfterTimeouts: 2 });
+    try {
+      expect((await http.probe(`${s.origin}/hang?a`, { method: 'GET' })).error?.kind).toBe('timeout');
+      expect((await http.probe(`${s.origin}/ok?a`, { method: 'GET' })).status).toBe(200);
+      expect((await http.probe(`${s.origin}/hang?b`, { method: 'GET' })).skipped).toBeUndefined();
+      expect(http.deadHost(s.origin)).toBeUndefined();
+      expect((await http.probe(`${s.origin}/hang?c`, { method: 'GET' })).skipped).toBeUndefined();
+      const sent = http.requests;
+      const later = await http.probe(`${s.origin}/ok?b`, { method: 'GET' });
+      expect(later).toMatchObject({ skipped: 'dead-host', status: null });
+      expect(later.error?.kind).toBe('timeout');
+      expect(later.error?.message).toMatch(/timed out 2 times in a row/);
+      expect(http.requests).toBe(sent);
+    } finally {
+      await http.close();
+    }
+  });
+});

@@ -28,6 +28,11 @@ export interface HttpClientOptions {
   userAgent: string;
   /** Bytes of body kept in bodySnippet for GET probes. */
   snippetBytes: number;
+  /**
+   * Consecutive probes of one host that timed out (each after its retries) before the host counts as dead:
+   * its queued and later requests fail at once as timeouts, marked not sent. 0 = never.
+   */
+  deadHostAfterTimeouts: number;
 }
 
 export const defaultHttpOptions: HttpClientOptions = {
@@ -42,7 +47,18 @@ export const defaultHttpOptions: HttpClientOptions = {
   rejectUnauthorized: true,
   userAgent: 'Mozilla/5.0 (compatible; govcheck/0.1; +https://github.com/govcheck)',
   snippetBytes: 64 * 1024,
+  deadHostAfterTimeouts: 3,
 };
+
+/** DNS answers that say the name does not exist (not a transient SERVFAIL or resolver timeout). */
+const NXDOMAIN_CODES = new Set(['ENOTFOUND', 'EAI_NONAME']);
+
+/** A host this client has given up on for the run: every later request to it fails with this error, unsent. */
+interface DeadHost {
+  error: FetchErrorInfo;
+  /** Requests that were not sent because of it. */
+  skipped: number;
+}
 
 /** HEAD failures that a GET would meet the same way: no fallback. */
 const NO_GET_FALLBACK = new Set(['dns_error', 'private_address_blocked', 'malformed_url', 'unsupported_scheme', 'tls_error', 'connection_refused', 'redirect_loop', 'too_many_redirects']);
@@ -136,13 +152,21 @@ export class HttpClient {
   private readonly agent: Agent;
   private readonly gates = new Map<string, HostGate>();
   private readonly cache = new Map<string, Promise<ProbeResult>>();
+  /** Dead hosts of this run: by host name for names that do not resolve, by host:port for refusals and timeouts. */
+  private readonly dead = new Map<string, DeadHost>();
+  private readonly timeoutsInARow = new Map<string, number>();
+  /** Name resolutions of this run (answers and failures), one per host name and lookup options. */
+  private readonly resolved = new Map<string, Promise<unknown[]>>();
+  /** Requests sent (hops of redirect chains included; requests skipped for a dead host are not counted). */
   requests = 0;
+  /** Name resolutions actually made (the rest were answered from the per-run cache). */
+  lookups = 0;
 
   constructor(options: Partial<HttpClientOptions> = {}) {
     this.options = { ...defaultHttpOptions, ...options };
     this.agent = new Agent({
       connect: {
-        lookup: guardedLookup(this.options.allowPrivateNetwork, this.options.hosts) as never,
+        lookup: this.cachedLookup(guardedLookup(this.options.allowPrivateNetwork, this.options.hosts) as never) as never,
         rejectUnauthorized: this.options.rejectUnauthorized,
         timeout: this.options.timeoutMs,
       },
@@ -154,6 +178,81 @@ export class HttpClient {
       // get a new connection per request: undici's default margin is 2 s.
       keepAliveTimeoutThreshold: 500,
     });
+  }
+
+  /**
+   * Resolves each host name once per client (= per run): connections to a live host reuse the answer, and a
+   * name that does not resolve is asked once, not once per URL.
+   */
+  private cachedLookup(lookup: (hostname: string, options: unknown, cb: (...args: unknown[]) => void) => void) {
+    return (hostname: string, options: unknown, callback?: (...args: unknown[]) => void): void => {
+      const cb = (typeof options === 'function' ? options : callback) as (...args: unknown[]) => void;
+      const opts = typeof options === 'function' ? {} : options;
+      const key = `${hostname.toLowerCase()} ${JSON.stringify(opts ?? {})}`;
+      let p = this.resolved.get(key);
+      if (!p) {
+        this.lookups++;
+        p = new Promise<unknown[]>((resolve) => lookup(hostname, opts, (...args: unknown[]) => resolve(args)));
+        this.resolved.set(key, p);
+        // A transient failure (SERVFAIL, resolver timeout) is asked again next time; only answers and NXDOMAIN stay.
+        void p.then((args) => {
+          const err = args[0] as { code?: string } | null;
+          if (err && !NXDOMAIN_CODES.has(String(err.code)) && !(err instanceof GovcheckFetchError)) this.resolved.delete(key);
+        });
+      }
+      void p.then((args) => cb(...args));
+    };
+  }
+
+  /** The dead-host state of a URL's host in this run, if its host was given up on (see deadHostAfterTimeouts). */
+  deadHost(url: string): { error: FetchErrorInfo; skipped: number } | undefined {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      return undefined;
+    }
+    return this.dead.get(u.hostname.toLowerCase()) ?? this.dead.get(u.host.toLowerCase());
+  }
+
+  /**
+   * A name that does not exist (NXDOMAIN, not a transient SERVFAIL or resolver timeout) or a refused connection
+   * (never retried: not transient) makes the host dead at once.
+   */
+  private noteFailure(u: URL, e: FetchErrorInfo): boolean {
+    if (e.kind === 'dns_error' && e.code !== undefined && NXDOMAIN_CODES.has(e.code)) {
+      if (!this.dead.has(u.hostname.toLowerCase())) this.dead.set(u.hostname.toLowerCase(), { error: e, skipped: 0 });
+      return true;
+    }
+    if (e.kind === 'connection_refused') {
+      if (!this.dead.has(u.host.toLowerCase())) this.dead.set(u.host.toLowerCase(), { error: e, skipped: 0 });
+      return true;
+    }
+    return false;
+  }
+
+  /** Records the outcome of one probe (after its retries) for the dead-host state of its host. */
+  private noteOutcome(r: ProbeResult): void {
+    if (r.skipped) return;
+    let u: URL;
+    try {
+      u = new URL(r.finalUrl);
+    } catch {
+      return;
+    }
+    const e = r.error;
+    if (e && this.noteFailure(u, e)) return;
+    const host = u.host.toLowerCase();
+    if (e?.kind === 'timeout') {
+      const n = (this.timeoutsInARow.get(host) ?? 0) + 1;
+      this.timeoutsInARow.set(host, n);
+      const limit = this.options.deadHostAfterTimeouts;
+      if (limit > 0 && n >= limit && !this.dead.has(host)) {
+        this.dead.set(host, { error: { ...e, message: `host timed out ${n} times in a row: ${e.message}` }, skipped: 0 });
+      }
+      return;
+    }
+    if (!e || e.kind === 'http_error' || r.status !== null) this.timeoutsInARow.delete(host);
   }
 
   private gate(url: URL): HostGate {
@@ -201,7 +300,7 @@ export class HttpClient {
       last = await this.once(url, method, opts);
       const err: FetchErrorInfo | undefined =
         last.error ?? (last.status !== null && last.status >= 400 ? { kind: 'http_error', status: last.status, message: '' } : undefined);
-      if (!err || !isTransient(err) || attempt > retries) break;
+      if (!err || !isTransient(err) || attempt > retries || last.skipped) break;
       let wait = this.options.retryBaseMs * 2 ** (attempt - 1);
       wait = wait / 2 + Math.random() * wait; // jitter: 0.5–1.5 × base·2ⁿ
       if (last.status === 429 || last.status === 503) {
@@ -215,7 +314,9 @@ export class HttpClient {
       }
       await sleep(wait);
     }
-    return { ...last!, attempts: attempt, durationMs: Date.now() - started };
+    const out = { ...last!, attempts: attempt, durationMs: Date.now() - started };
+    this.noteOutcome(out);
+    return out;
   }
 
   private async once(startUrl: string, method: 'HEAD' | 'GET', opts: ProbeOptions): Promise<ProbeResult> {
@@ -250,11 +351,16 @@ export class HttpClient {
         }
         assertUrlAllowed(u, this.options.allowPrivateNetwork);
         seen.add(`${u.href} ${cookieHeader(u.host)}`);
-        this.requests++;
+        const deadBefore = this.deadHost(u.href);
+        if (deadBefore) throw new DeadHostSkip(deadBefore);
         const remaining = this.options.timeoutMs - spent;
         if (remaining <= 0) throw new GovcheckFetchError('timeout', `no answer within ${this.options.timeoutMs} ms (redirect chain)`);
         let hopStarted = 0;
         const res = await this.gate(u).run(() => {
+          // Requests queued behind the host gate while the host was found dead are not sent either.
+          const deadNow = this.deadHost(u.href);
+          if (deadNow) throw new DeadHostSkip(deadNow);
+          this.requests++;
           hopStarted = Date.now();
           return request(u, {
             method,
@@ -267,6 +373,10 @@ export class HttpClient {
               ...(cookies.has(u.host) ? { cookie: cookieHeader(u.host) } : {}),
               ...opts.headers,
             },
+          }).catch((e: unknown) => {
+            // Marked before the host's slot is freed, so requests queued behind it are not sent.
+            this.noteFailure(u, classifyError(e));
+            throw e;
           });
         });
         spent += Date.now() - hopStarted;
@@ -314,6 +424,10 @@ export class HttpClient {
         return { ...base, finalUrl: u.href, status: res.statusCode, headers, bodySnippet, durationMs: Date.now() - started };
       }
     } catch (e) {
+      if (e instanceof DeadHostSkip) {
+        e.dead.skipped++;
+        return { ...base, finalUrl: current, status: null, headers: {}, error: { ...e.dead.error }, skipped: 'dead-host', durationMs: Date.now() - started };
+      }
       const error = classifyError(e);
       return { ...base, finalUrl: current, status: null, headers: {}, error, durationMs: Date.now() - started };
     }
@@ -329,6 +443,13 @@ export class HttpClient {
 
   async close(): Promise<void> {
     await this.agent.close().catch(() => undefined);
+  }
+}
+
+/** Thrown inside a request for a host already found dead in this run: the request is not sent. */
+class DeadHostSkip extends Error {
+  constructor(readonly dead: DeadHost) {
+    super('dead host');
   }
 }
 
