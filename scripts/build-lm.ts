@@ -3,12 +3,14 @@
  *
  *   npm run build-lm -- [--sources config/lm-sources.yaml] [--out models/official-zh.4gram.bin] [--prune3 N] [--prune4 N] SNAPSHOT_DIRS…
  *
- * (--prune3/--prune4: drop 3-/4-grams seen at most N times; the shipped model keeps them all, 0: 23 MiB; 1: 12 MiB.)
+ * (--prune3/--prune4: drop 3-/4-grams seen at most N times; the shipped model keeps them all, 0: 23 MiB; 1: 12 MiB.
+ * --also ID[,ID…]: add entries of the `evaluated` list of the sources file, which the shipped model does not use.)
  *
  * Each SNAPSHOT_DIR is a git directory of a repository named in config/lm-sources.yaml (matched by
  * owner/name in the path, e.g. /work/.mirror/LawRefBook+Laws/repo) or the evaluation repository (ECSpell,
  * used only by the leakage filter). Files are read from the snapshot's HEAD with `git cat-file` (no work
- * tree). Markdown is reduced to its text, split into sentences, and every sentence sharing a 15-character
+ * tree). Markdown is reduced to its text (a source with `jsonField` reads that string field of each element
+ * of its JSON-array files), split into sentences, and every sentence sharing a 15-character
  * window with an evaluation sentence is removed (the count is printed). Memory: typed arrays of the token
  * count (about 10 bytes per character of text); a 20 M-character corpus builds in a few minutes.
  */
@@ -26,9 +28,13 @@ interface Source {
   include: string[];
   exclude?: string[];
   licence?: string;
+  /** JSON files (an array of objects): take only this string field of each element, e.g. the corrected side of a spelling set. */
+  jsonField?: string;
 }
 interface SourcesFile {
   sources: Source[];
+  /** Sources measured and not in the shipped model; `--also ID` adds one to a build. */
+  evaluated?: Source[];
   evaluation?: { repository: string; commit?: string; include: string[] };
   window?: number;
 }
@@ -50,14 +56,21 @@ const sourcesFile = opt('--sources', 'config/lm-sources.yaml');
 const outFile = opt('--out', 'models/official-zh.4gram.bin');
 const prune3 = Number(opt('--prune3', '0'));
 const prune4 = Number(opt('--prune4', '0'));
+const also = opt('--also', '').split(',').filter(Boolean);
 const dirs = args;
-if (!dirs.length) fail('usage: npm run build-lm -- [--sources FILE] [--out FILE] SNAPSHOT_DIRS…');
+if (!dirs.length) fail('usage: npm run build-lm -- [--sources FILE] [--out FILE] [--prune3 N] [--prune4 N] [--also ID] SNAPSHOT_DIRS…');
 
 let cfg: SourcesFile;
 try {
   cfg = parseYaml(readFileSync(sourcesFile, 'utf8')) as SourcesFile;
 } catch (e) {
   fail(`cannot read ${sourcesFile}: ${(e as Error).message}`);
+}
+
+for (const id of also) {
+  const e = cfg.evaluated?.find((x) => x.id === id);
+  if (!e) fail(`--also ${id}: no such entry under 'evaluated' in ${sourcesFile}`);
+  cfg.sources.push(e);
 }
 
 function globRe(g: string): RegExp {
@@ -169,7 +182,20 @@ for (const s of cfg.sources) {
   const snap = readSnapshot(d, s.include, s.exclude);
   if (s.commit && snap.commit !== s.commit) log(`warning: ${s.repository} snapshot is at ${snap.commit}, config/lm-sources.yaml records ${s.commit}`);
   const sents: string[] = [];
-  for (const f of snap.files) sents.push(...sentences(f.path.endsWith('.md') ? markdownText(f.text) : f.text));
+  for (const f of snap.files) {
+    if (s.jsonField && f.path.endsWith('.json')) {
+      let items: unknown;
+      try {
+        items = JSON.parse(f.text);
+      } catch (e) {
+        fail(`${s.repository}:${f.path}: not JSON (${(e as Error).message})`);
+      }
+      if (!Array.isArray(items)) fail(`${s.repository}:${f.path}: not a JSON array`);
+      const field = s.jsonField;
+      const lines = items.map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>)[field] : undefined)).filter((v): v is string => typeof v === 'string');
+      sents.push(...sentences(lines.join('\n')));
+    } else sents.push(...sentences(f.path.endsWith('.md') ? markdownText(f.text) : f.text));
+  }
   const chars = sents.reduce((a, x) => a + x.length, 0);
   const { kept, removed } = leakageFilter(sents, evalSentences, cfg.window ?? 15);
   removedTotal += removed;
