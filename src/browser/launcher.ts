@@ -26,6 +26,13 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
   '--disable-quic',
+  // Chromium's own service traffic (sign-in, safe-browsing, domain reliability, default apps, pings): the
+  // proxy refuses it anyway, but it would show among a page's refused requests
+  '--disable-client-side-phishing-detection',
+  '--disable-default-apps',
+  '--disable-domain-reliability',
+  '--no-pings',
+  '--no-default-browser-check',
 ];
 
 /**
@@ -45,7 +52,7 @@ export function proxyArgs(proxyUrl: string): string[] {
     '--webrtc-ip-handling-policy=disable_non_proxied_udp',
     '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
     '--dns-prefetch-disable',
-    '--disable-features=DnsOverHttps,NetworkPrediction,WebRtcHideLocalIpsWithMdns',
+    '--disable-features=DnsOverHttps,NetworkPrediction,WebRtcHideLocalIpsWithMdns,OptimizationHints,MediaRouter,Translate,AutofillServerCommunication,InterestFeedContentSuggestions,CertificateTransparencyComponentUpdater',
   ];
 }
 
