@@ -23,7 +23,7 @@ import { defineCheck, type FindingInput } from '../src/checks/api.js';
 import { addDaysIso, daysBetween } from '../src/content/dates.js';
 import { CHANNEL_FILE_TOKENS, CHANNEL_HOSTS, imageLinkMatches, imageLinks } from '../src/content/guides.js';
 import { extractMessages, type Message } from '../src/content/messages.js';
-import { DEFAULT_PLACEHOLDERS } from '../src/content/page.js';
+import { ARTICLE_URL, DEFAULT_PLACEHOLDERS, pathOf, ROOT_PATH } from '../src/content/page.js';
 import { inBoilerplate, keywordRegExp, toSimplified } from '../src/content/text.js';
 
 const ID = 'interaction';
@@ -51,16 +51,6 @@ interface Collected {
   images?: Array<{ url: string; text: string; why: string }>;
 }
 
-const ARTICLE_URL = /\/t\d{8}_\d+\.s?html?$|\/art_\d+_\d+\.html?$|\/content_\d+\.s?html?$|\/art\/\d{4}\/\d{1,2}\/\d{1,2}\/|\/\d{6}\/[0-9a-f]{32}\.s?html$/i;
-/** A site root: `/` or its index page. */
-const ROOT_PATH = /^\/(index\.(s?html?|jsp|php|aspx?))?$/i;
-function pathOf(url: string): string {
-  try {
-    return new URL(url).pathname;
-  } catch {
-    return '';
-  }
-}
 
 export default defineCheck({
   meta: {

@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/checks/api.js';
 import { daysBetween } from '../src/content/dates.js';
-import { analyzePage, articleInfo, DEFAULT_DATE_META, DEFAULT_PLACEHOLDERS, type ArticleInfo, type PageContent } from '../src/content/page.js';
+import { analyzePage, ARTICLE_URL, articleInfo, DEFAULT_DATE_META, DEFAULT_PLACEHOLDERS, pathOf, type ArticleInfo, type PageContent } from '../src/content/page.js';
 import { normalizeName } from '../src/content/columns.js';
 import { normalizeWidth, visibleText } from '../src/content/text.js';
 
@@ -64,14 +64,6 @@ export function similarity(a: DocumentPrint, b: DocumentPrint): number {
 }
 
 const ID = 'publish-dates';
-const START_ARTICLE_URL = /\/t\d{8}_\d+\.s?html?$|\/art_\d+_\d+\.html?$|\/content_\d+\.s?html?$|\/art\/\d{4}\/\d{1,2}\/\d{1,2}\/|\/\d{6}\/[0-9a-f]{32}\.s?html$/i;
-function pathOf(url: string): string {
-  try {
-    return new URL(url).pathname;
-  } catch {
-    return '';
-  }
-}
 
 const severity = z.enum(['veto', 'deduction', 'warning', 'info']);
 const tier = z.enum(['confirmed', 'suspected']);
@@ -123,7 +115,7 @@ export default defineCheck({
     if (content.kind !== 'article') {
       // A start page that is an article (ArticleTitle meta, article URL) is analysed as the home page; its own
       // dates are still an article's dates.
-      if (!ctx.isHome || !(ctx.page.meta.articletitle || START_ARTICLE_URL.test(pathOf(ctx.page.finalUrl)))) return content;
+      if (!ctx.isHome || !(ctx.page.meta.articletitle || ARTICLE_URL.test(pathOf(ctx.page.finalUrl)))) return content;
       const main = visibleText(ctx.dom, { skipBoilerplate: true });
       const article = articleInfo(ctx.dom, ctx.page, ctx.asOf, DEFAULT_DATE_META, main);
       return { ...content, article, print: documentPrint(main) };

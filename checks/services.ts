@@ -18,7 +18,7 @@
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/checks/api.js';
 import { DEFAULT_GUIDE_ELEMENTS, DEFAULT_GUIDE_TITLES, guideElementSchema, guideElementsIn, imageLinkMatches, imageLinks, SERVICE_FILE_TOKENS, SERVICE_HOSTS } from '../src/content/guides.js';
-import { analyzePage, DEFAULT_PLACEHOLDERS } from '../src/content/page.js';
+import { analyzePage, ARTICLE_URL, DEFAULT_PLACEHOLDERS, pathOf, ROOT_PATH } from '../src/content/page.js';
 import { clean, inBoilerplate, keywordRegExp, toSimplified, visibleText } from '../src/content/text.js';
 
 const ID = 'services';
@@ -37,16 +37,6 @@ interface Collected {
   textLength?: number;
 }
 
-const ARTICLE_URL = /\/t\d{8}_\d+\.s?html?$|\/art_\d+_\d+\.html?$|\/content_\d+\.s?html?$|\/art\/\d{4}\/\d{1,2}\/\d{1,2}\/|\/\d{6}\/[0-9a-f]{32}\.s?html$/i;
-/** A site root: `/` or its index page. */
-const ROOT_PATH = /^\/(index\.(s?html?|jsp|php|aspx?))?$/i;
-function pathOf(url: string): string {
-  try {
-    return new URL(url).pathname;
-  } catch {
-    return '';
-  }
-}
 
 export default defineCheck({
   meta: {

@@ -852,7 +852,19 @@ function jsonLdDate(all: Element[], asOf: string): SourcedDate | undefined {
   return undefined;
 }
 
-const ARTICLE_URL = /\/t\d{8}_\d+\.s?html?$|\/art_\d+_\d+\.html?$|\/content_\d+\.s?html?$|\/art\/\d{4}\/\d{1,2}\/\d{1,2}\//i;
+/** Article addresses: TRS t20230828_1.html, Hanweb art_1_2.html and /art/Y/M/D/, content_1.htm, Jiangxi /202305/<32 hex>.shtml. */
+export const ARTICLE_URL = /\/t\d{8}_\d+\.s?html?$|\/art_\d+_\d+\.html?$|\/content_\d+\.s?html?$|\/art\/\d{4}\/\d{1,2}\/\d{1,2}\/|\/\d{6}\/[0-9a-f]{32}\.s?html$/i;
+/** A site root: `/` or its index page. */
+export const ROOT_PATH = /^\/(index\.(s?html?|jsp|php|aspx?))?$/i;
+
+/** The path of an absolute URL ('' when it does not parse). */
+export function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return '';
+  }
+}
 
 /**
  * A labelled publication date wins over a loose one even when the label sits outside the main text (an info bar
