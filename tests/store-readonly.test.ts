@@ -85,3 +85,61 @@ describe('read-only database', () => {
     expect(r.stderr).toBe(`govcheck: database ${old} is read-only and needs an upgrade of its schema (version 3 → 4); open it once with write access\n`);
   }, 60_000);
 });
+
+/** `govcheck serve` as a user who may not write the database; resolves with its origin once it listens. */
+function serveReadOnly(args: string[]): Promise<{ origin: string; stop: () => Promise<string> }> {
+  const [cmd, argv] = asRoot ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'serve', ...args]] : [process.execPath, [CLI, 'serve', ...args]];
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { env: { ...process.env, HOME: tmp.dir } });
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const stop = () =>
+      new Promise<string>((done) => {
+        child.once('close', () => done(stderr));
+        child.kill('SIGTERM');
+      });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      const m = /listening on (http:\/\/[^\s]+)/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ origin: m[1], stop });
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+  });
+}
+
+describe('read-only database in the review app', () => {
+  it('serves pages and downloads from a database the user may not write; a review answers 503 with one line, no stack', async () => {
+    const s = await serveReadOnly(['--db', dbFile, '--port', '0']);
+    try {
+      const runs = await fetch(`${s.origin}/`);
+      expect(runs.status).toBe(200);
+      const runHref = /href="(\/runs\/[^"/]+)"/.exec(await runs.text())![1];
+      const sites = await fetch(`${s.origin}${runHref}/sites`);
+      expect(sites.status).toBe(200);
+      const siteHref = /href="(\/runs\/[^"]+\/sites\/[^"?#]+)"/.exec(await sites.text())![1];
+      const page = await fetch(`${s.origin}${siteHref}`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1];
+      const findingId = /action="\/findings\/(\d+)\/review"/.exec(html)![1];
+      const cookie = (page.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ');
+      const post = await fetch(`${s.origin}/findings/${findingId}/review`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin: s.origin },
+        body: new URLSearchParams({ _csrf: csrf, status: 'upheld', comment: '', reviewer: '甲' }).toString(),
+      });
+      expect(post.status).toBe(503);
+      const body = await post.text();
+      expect(body).toContain('cannot be written');
+      expect(body).not.toMatch(/\n\s+at /);
+    } finally {
+      const log = await s.stop();
+      expect(log).not.toMatch(/\n\s+at .*\.js:\d+/);
+    }
+  }, 90_000);
+});

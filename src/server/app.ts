@@ -22,7 +22,7 @@ import { loadChecks } from '../checks/registry.js';
 import type { Config } from '../config.js';
 import { compareGroups, type GroupsConfig } from '../registry/groups.js';
 import { previousRun as previousQuarterRun } from '../rollup/index.js';
-import { openDb, type DB, type RunRow } from '../store/db.js';
+import { openDb, storeErrorFrom, type DB, type RunRow } from '../store/db.js';
 import { addAllowListEntry, addReview, allowListAsDictionary, findingById, listAllowList, removeAllowListEntry, REVIEW_STATUSES, ReviewError, type ReviewStatus } from '../store/reviews.js';
 import type { SiteRef } from '../types.js';
 import { getRun, listRuns, loadSiteView, previousRun, problemsByRule, quarterRuns, runSites, siteChanges, siteFacets } from './data.js';
@@ -98,7 +98,8 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
   const hosts = new HostPolicy(o.host, [...(o.config.serve?.publicHosts ?? []), ...(o.publicHosts ?? [])]);
   const limiter = new LoginLimiter(o.loginLimit?.max, o.loginLimit?.windowMs);
   const ownDb = typeof o.db === 'string';
-  const db = typeof o.db === 'string' ? openDb(o.db) : o.db;
+  // A database the user may not write is served read-only: pages and downloads work, writes answer 503.
+  const db = typeof o.db === 'string' ? openDb(o.db, { readOnlyOk: true }) : o.db;
   const rules = o.config.rules;
   const defaultLang: Lang = o.lang ?? o.config.lang ?? 'zh';
   const rechecker = o.rechecker ?? new InProcessRechecker(db, { config: o.config, evidenceDir: o.evidenceDir });
@@ -220,6 +221,12 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
     reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    // A database problem (read-only file, lock held, disk full) is one line for the user, not a stack.
+    if (err.name === 'SqliteError') {
+      req.log.error(err);
+      const m = storeErrorFrom(err, typeof o.db === 'string' ? o.db : undefined).message;
+      return sendPage(reply, errorPage(ctxOf(req, reply), 503, m), 503);
+    }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     if (status >= 500) req.log.error(err);
     const t = req.t ?? translator(defaultLang);
