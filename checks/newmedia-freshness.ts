@@ -114,10 +114,12 @@ export default defineCheck({
               code: 'no-dates',
               params: { count: account.posts.length },
               severity: 'veto',
+              // posts were read but no date on them could be: the dates may be in a form we do not read
+              tier: 'suspected',
               rule: 'M-V2',
               url,
               target: url,
-              evidence: { expected: `a dated post within ${options.maxAgeDays} days before ${asOf}`, actual: 'no readable dates', posts: account.posts.slice(0, 5).map(postEvidence) },
+              evidence: { expected: `a dated post within ${options.maxAgeDays} days before ${asOf}`, actual: 'no readable dates', posts: account.posts.slice(0, 5).map(postEvidence), reason: 'suspected: posts were read but none shows a date govcheck can read' },
             }
           : {
               code: 'no-posts',

@@ -74,6 +74,8 @@ export default defineCheck({
     const items = flatten(account.menus);
     const findings: FindingInput[] = [];
     const working = new Map<AccountMenu, boolean>();
+    /** Menu items whose state is unknown: failed with a 5xx or a network error, or not probed (maxProbes). */
+    const unknown = new Set<AccountMenu>();
     let probes = 0;
 
     await Promise.all(
@@ -94,7 +96,10 @@ export default defineCheck({
           });
           return;
         }
-        if (probes >= options.maxProbes) return;
+        if (probes >= options.maxProbes) {
+          unknown.add(menu);
+          return;
+        }
         probes++;
         const r = await http.probe(menu.url, { method: 'GET', wantBody: true });
         const judged: Judged = judgeProbe(r, options);
@@ -118,6 +123,7 @@ export default defineCheck({
         }
         working.set(menu, judged.outcome === 'inconclusive' ? true : false);
         if (judged.outcome === 'inconclusive') return;
+        if (judged.outcome !== 'broken') unknown.add(menu);
         findings.push({
           code: 'broken',
           params: { label: path, reason: judged.reason },
@@ -135,12 +141,16 @@ export default defineCheck({
     const interaction = items.filter(({ menu }) => options.interactionKeywords.some((k) => menu.label.includes(k)));
     const workingInteraction = interaction.filter(({ menu, leaf }) => working.get(menu) === true || (!leaf && (menu.children ?? []).some((c) => working.get(c))));
     const exempt = options.nativeInteractionPlatforms.includes(account.platform);
+    const unsure = interaction.some(({ menu, leaf }) => unknown.has(menu) || (!leaf && (menu.children ?? []).some((c) => unknown.has(c))));
     if (options.requireInteraction && !exempt && workingInteraction.length === 0) {
       const entries = interaction.map((i) => `“${i.path}”`).join('、');
       findings.push({
         code: interaction.length ? 'interaction-broken' : account.menus.length ? 'no-interaction' : 'no-menus',
         params: { entries },
         severity: 'veto',
+        // confirmed only when every interaction entry was seen broken; one that failed with a 5xx or a
+        // network error, or was not probed (maxProbes), leaves it unknown
+        tier: unsure ? 'suspected' : 'confirmed',
         rule: 'M-V3',
         url,
         target: url,
@@ -148,6 +158,7 @@ export default defineCheck({
           expected: `a working menu item labelled like ${options.interactionKeywords.slice(0, 5).join(' / ')}`,
           actual: interaction.length ? `interaction entries do not work: ${interaction.map((i) => i.path).join(', ')}` : account.menus.length ? `menus: ${items.map((i) => i.path).join(', ')}` : 'no menus',
           screenshotUrl: url,
+          ...(unsure ? { reason: 'suspected: an interaction entry failed with a server or network error, or was not probed' } : {}),
         },
       });
     }

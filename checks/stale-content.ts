@@ -81,7 +81,9 @@ export default defineCheck({
       contentOf: (p) => p.collected[ID] as PageContent | undefined,
     });
     const findings: FindingInput[] = [];
-    const tier = d.anyDates ? 'confirmed' : 'suspected';
+    // Nothing dated where a date was looked for: the dates may be out of sight (script, image, an unread
+    // format), so an undated home page or column is only suspected, whatever other pages show.
+    const tier = 'suspected' as const;
     const homeUrl = d.home?.url ?? site.startUrl;
 
     // W-V2: home page. From an article start page, the site's home page found from it; never the article itself.
@@ -139,7 +141,7 @@ export default defineCheck({
             rule: 'W-V2',
             url: homeUrl,
             target: homeUrl,
-            evidence: { expected: `dated items within ${o.homeMaxAgeDays} days before ${asOf}`, actual: `${h.items.length} items on the home page, none dated; no dated second-level page`, items: h.items.slice(0, 10).map((i) => i.title), asOf },
+            evidence: { expected: `dated items within ${o.homeMaxAgeDays} days before ${asOf}`, actual: `${h.items.length} items on the home page, none dated; no dated second-level page`, items: h.items.slice(0, 10).map((i) => i.title), asOf, reason: `suspected: no date could be read on the home page or its second-level pages${d.anyDates ? ' (other pages of the site carry dates)' : ''}; dates may be drawn by script or images` },
           });
         } else if (sn && days! > o.homeMaxAgeDays) {
           findings.push({

@@ -85,10 +85,11 @@ describe('newmedia-freshness (M-V2, M-D1)', () => {
     expect(bad.find((f) => f.evidence.problem === 'future')!.evidence.title).toBe('未来');
   });
 
-  it('treats an account with posts but no readable dates as not updated (practice), unless configured otherwise', async () => {
+  it('treats an account with posts but no readable dates as not updated (practice), only suspected, unless configured otherwise', async () => {
     const posts = [post('甲', undefined), post('乙', undefined)];
     const r = await run(artifacts(posts));
-    expect(r.findings).toEqual([expect.objectContaining({ code: 'no-dates', severity: 'veto', rule: 'M-V2' })]);
+    expect(r.findings).toEqual([expect.objectContaining({ code: 'no-dates', severity: 'veto', rule: 'M-V2', tier: 'suspected' })]);
+    expect(r.findings[0].evidence.reason).toMatch(/suspected/);
     const lenient = await run(artifacts(posts), { undatedCountsAsStale: false });
     expect(lenient.status).toBe('not_applicable');
   });

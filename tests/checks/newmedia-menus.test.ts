@@ -89,6 +89,12 @@ describe('newmedia-menus (M-D2, M-V3)', () => {
     const dead = await run([{ label: '我要留言', url: `${s.origin}/gone.html` }]);
     expect(dead.findings.map((f) => f.code).sort()).toEqual(['broken', 'interaction-broken']);
     expect(dead.findings.find((f) => f.code === 'interaction-broken')!.message).toBe('互动回应差：互动入口 “我要留言” 均无法使用');
+    expect(dead.findings.find((f) => f.code === 'interaction-broken')).toMatchObject({ tier: 'confirmed' });
+    expect(computeVerdict(dead.findings, config.rules).verdict).toBe('fail');
+    // an entry that failed with a server error is unknown: the veto is only suspected, not scored
+    const busy = await run([{ label: '我要留言', url: `${s.origin}/busy.html` }]);
+    expect(busy.findings.find((f) => f.code === 'interaction-broken')).toMatchObject({ severity: 'veto', tier: 'suspected' });
+    expect(computeVerdict(busy.findings, config.rules).verdict).toBe('pass');
     const empty = await run([]);
     expect(empty.findings).toEqual([expect.objectContaining({ code: 'no-menus', severity: 'veto' })]);
   });
