@@ -62,7 +62,8 @@ export interface WorkerOptions {
   log?: (line: string) => void;
 }
 
-export const WORKER_DEFAULTS = { lockDurationMs: 60_000, stalledIntervalMs: 30_000, maxStalledCount: 2, drainTimeoutMs: 30_000, closeGraceMs: 5_000, errorLogIntervalMs: 10_000 } as const;
+import { WORKER_DEFAULTS } from './worker-defaults.js';
+export { WORKER_DEFAULTS };
 
 /** How a stop ended: closed cleanly, or given up after the drain and close time (Redis unreachable). */
 export type StopResult = 'clean' | 'timeout';

@@ -11,7 +11,7 @@ import { gatherSite } from './gather/crawl.js';
 import { gatherSiteWithBrowser } from './gather/browser.js';
 import { attachScreenshots } from './browser/evidence.js';
 import { BrowserSession, browserOptionsFromConfig } from './browser/launcher.js';
-import { gatherAccount, safeName } from './newmedia/index.js';
+import { safeName } from './newmedia/safe-name.js';
 import { HttpClient } from './net/http.js';
 import { maskPersonalDataDeep } from './privacy/detect.js';
 import type { AvailabilitySeries, CheckResult, SiteArtifacts, SiteRef, SiteResult } from './types.js';
@@ -137,7 +137,7 @@ export async function checkSite(site: SiteRef, opts: SiteCheckOptions): Promise<
     const gatherOptions = { ...config.gather, allowPrivateNetwork: networkPolicy(config), hosts: config.hosts };
     const artifacts =
       site.kind === 'newmedia'
-        ? await gatherAccount(site, { config, http, asOf: opts.asOf, getBrowser, evidenceDir: opts.evidenceDir })
+        ? await (await import('./newmedia/index.js')).gatherAccount(site, { config, http, asOf: opts.asOf, getBrowser, evidenceDir: opts.evidenceDir })
         : (site.render ?? opts.render ?? config.browser.render) === 'browser'
           ? await gatherWithBrowser(site, gatherOptions, checks, opts.asOf, config, getBrowser)
           : await gatherSite(site, gatherOptions, checks, opts.asOf);

@@ -1,7 +1,7 @@
 /** Shared CLI plumbing: usage errors, exit codes, common option parsing. */
 import { InvalidArgumentError } from 'commander';
 import type { Lang } from '../checks/api.js';
-import { loadConfig, type Config } from '../config.js';
+import type { Config } from '../config.js';
 
 /** Exit codes: 0 pass, 1 fail, 2 error (bad arguments, unreachable database…). */
 export const EXIT = { pass: 0, fail: 1, error: 2 } as const;
@@ -59,8 +59,9 @@ export function parseResolve(v: string): [string, string | null] {
   return [host, addr === '-' ? null : addr];
 }
 
-/** Config from files, with command-line flags on top. */
-export function configFrom(o: CommonOptions): Config {
+/** Config from files, with command-line flags on top (the config module is loaded here, not when the CLI starts). */
+export async function configFrom(o: CommonOptions): Promise<Config> {
+  const { loadConfig } = await import('../config.js');
   const overrides: Record<string, unknown> = {};
   const gather: Record<string, unknown> = {};
   if (o.allowPrivateNetwork) overrides.allowPrivateNetwork = true;

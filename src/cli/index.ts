@@ -2,7 +2,9 @@
 /**
  * govcheck command line. Exit codes: 0 pass, 1 fail, 2 error (bad arguments, unreachable database…).
  * Each command lives in its own module under ./commands/ and is loaded only when it is the one invoked
- * (all of them for help), so a light command does not pay for the crawler, the browser or the queue.
+ * (all of them for help). A command module's top level imports only commander and ./common.js; its action
+ * imports the crawler, the store, the queue… (`await import`), so help and option errors stay cheap
+ * (tests/cli-help.test.ts checks what `--help` loads).
  */
 import { Command, CommanderError } from 'commander';
 import { EXIT } from './common.js';

@@ -25,10 +25,9 @@ export interface AccountGatherContext {
   evidenceDir?: string;
 }
 
-/** A file-system-safe name for a site id. */
-export function safeName(id: string): string {
-  return id.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 120) || 'site';
-}
+import { safeName } from './safe-name.js';
+
+export { safeName };
 
 function charsetOf(contentType: string | undefined): string | undefined {
   return /charset\s*=\s*["']?([^;"'\s]+)/i.exec(contentType ?? '')?.[1];

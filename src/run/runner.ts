@@ -78,7 +78,8 @@ export interface RunSummary {
   durationMs: number;
 }
 
-export const DEFAULT_RUN_CONCURRENCY = 4;
+import { DEFAULT_RUN_CONCURRENCY } from './defaults.js';
+export { DEFAULT_RUN_CONCURRENCY };
 
 export function getRun(db: DB, runId: string): RunRow | undefined {
   return db.prepare(`SELECT * FROM runs WHERE id = ?`).get(runId) as RunRow | undefined;

@@ -1,13 +1,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { loadChecks } from '../../checks/registry.js';
-import { todayInShanghai } from '../../i18n.js';
-import { siteResultJson, siteResultText } from '../../report/site.js';
-import { checkSite } from '../../site-check.js';
-import { ensureRun, openDb } from '../../store/db.js';
-import { outcomeOf, persistSiteJob } from '../../run/job.js';
 import type { SiteRef } from '../../types.js';
-import { loadPlatforms } from '../../newmedia/platforms.js';
 import path from 'node:path';
 import { configFrom, dateArg, EXIT, intArg, langArg, listArg, siteIdFromUrl, UsageError, type CommonOptions } from '../common.js';
 
@@ -48,6 +41,13 @@ export function register(program: Command): void {
     .option('--screenshots [dir]', 'save screenshots of veto, display and menu findings (default dir ./govcheck-evidence/<run>)')
     .option('--platform <id>', 'the URL is a new-media account source (feed or page) of this platform (config/platforms/<id>.yaml)')
     .action(async (url: string, o: CheckOptions) => {
+      const { loadChecks } = await import('../../checks/registry.js');
+      const { todayInShanghai } = await import('../../i18n.js');
+      const { siteResultJson, siteResultText } = await import('../../report/site.js');
+      const { checkSite } = await import('../../site-check.js');
+      const { ensureRun, openDb } = await import('../../store/db.js');
+      const { outcomeOf, persistSiteJob } = await import('../../run/job.js');
+      const { loadPlatforms } = await import('../../newmedia/platforms.js');
       let parsed: URL;
       try {
         parsed = new URL(url);
@@ -55,7 +55,7 @@ export function register(program: Command): void {
         throw new UsageError(`not a valid URL: ${url}`);
       }
       if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`only http and https URLs can be checked: ${url}`);
-      const config = configFrom(o);
+      const config = await configFrom(o);
       const lang = o.lang ?? config.lang;
       const asOf = o.asOf ?? todayInShanghai();
       // Open the store first: an unusable database is an error before any crawling.

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
-import { loadChecks } from '../../checks/registry.js';
+import type { z } from 'zod';
 import { langArg } from '../common.js';
 
 export function register(program: Command): void {
@@ -10,6 +9,8 @@ export function register(program: Command): void {
     .option('--lang <lang>', 'zh or en', langArg, 'zh' as const)
     .option('--json', 'machine-readable')
     .action(async (o: { lang: 'zh' | 'en'; json?: boolean }) => {
+      const { z } = await import('zod');
+      const { loadChecks } = await import('../../checks/registry.js');
       const checks = await loadChecks();
       const rows = checks.map((c) => ({
         id: c.meta.id,

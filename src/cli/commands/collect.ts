@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { Collector } from '../../../queues/collector.js';
-import { checkRedis, redisUrlFrom, RedisCheckError, safeRedisUrl } from '../../../queues/redis.js';
-import { openDb } from '../../store/db.js';
 import { configFrom, langArg, type CommonOptions, UsageError } from '../common.js';
 
 interface CollectCliOptions extends CommonOptions {
@@ -25,9 +22,12 @@ export function register(program: Command): void {
     .option('--allow-network <cidr>', 'allow one private range (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--resolve <host:address>', 'pin a host name to an address (repeatable; address - = does not resolve)', (v: string, prev: string[] = []) => [...prev, v])
     .action(async (o: CollectCliOptions) => {
+      const { Collector } = await import('../../../queues/collector.js');
+      const { checkRedis, redisUrlFrom, RedisCheckError, safeRedisUrl } = await import('../../../queues/redis.js');
+      const { openDb } = await import('../../store/db.js');
       const url = redisUrlFrom(o.redis);
       if (!url) throw new UsageError('give --redis redis://host:port (or set GOVCHECK_REDIS_URL)');
-      const config = configFrom(o);
+      const config = await configFrom(o);
       try {
         const info = await checkRedis(url);
         for (const w of info.warnings) process.stderr.write(`govcheck collect: ${w}\n`);

@@ -8,17 +8,6 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config.js';
-import { importRegistryFile, loadGroups } from '../../registry/index.js';
-import { writeReportBundle } from '../../report/bundle.js';
-import { failingText } from '../../report/lists.js';
-import { tableText } from '../../report/tables.js';
-import { quarterReport } from '../../rollup/index.js';
-import { progressReporter } from '../../run/progress.js';
-import { parseQuarter } from '../../run/quarter.js';
-import { runQuarter } from '../../run/runner.js';
-import { openDb } from '../../store/db.js';
-import { serveProvince } from '../../../tests/fixtures/province.js';
 import { EXIT, intArg, langArg, UsageError } from '../common.js';
 
 /** The demo's inspection date: the fixture's newest items are from late June 2024. */
@@ -34,6 +23,17 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'sites checked at the same time', intArg('--concurrency', 1), 4)
     .option('--no-progress', 'no progress display')
     .action(async (o: { out: string; lang?: 'zh' | 'en'; concurrency: number; progress?: boolean }) => {
+      const { loadConfig } = await import('../../config.js');
+      const { importRegistryFile, loadGroups } = await import('../../registry/index.js');
+      const { writeReportBundle } = await import('../../report/bundle.js');
+      const { failingText } = await import('../../report/lists.js');
+      const { tableText } = await import('../../report/tables.js');
+      const { quarterReport } = await import('../../rollup/index.js');
+      const { progressReporter } = await import('../../run/progress.js');
+      const { parseQuarter } = await import('../../run/quarter.js');
+      const { runQuarter } = await import('../../run/runner.js');
+      const { openDb } = await import('../../store/db.js');
+      const { serveProvince } = await import('../../../tests/fixtures/province.js');
       const config = loadConfig(undefined, { allowPrivateNetwork: true, browser: { loopbackOnly: true } });
       const lang = o.lang ?? config.lang;
       const zh = lang === 'zh';

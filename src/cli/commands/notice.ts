@@ -1,9 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { noticeBlocks, noticeDocx, noticeMarkdown } from '../../report/notice.js';
 import { langArg } from '../common.js';
-import { loadReport } from '../report-options.js';
 
 export function register(program: Command): void {
   program
@@ -19,6 +17,8 @@ export function register(program: Command): void {
     .option('--groups <file>', 'table groups file (default config/groups.yaml)')
     .option('--lang <lang>', 'zh or en', langArg)
     .action(async (o: { quarter?: string; run?: string; format: 'docx' | 'md'; out?: string; previous?: string; db: string; config?: string; groups?: string; lang?: 'zh' | 'en' }) => {
+      const { noticeBlocks, noticeDocx, noticeMarkdown } = await import('../../report/notice.js');
+      const { loadReport } = await import('../report-options.js');
       const { report: r, lang } = loadReport(o);
       const blocks = noticeBlocks({ quarter: r.quarter, runId: r.run.id, asOf: r.run.as_of, lang, tables: r.tables, failing: r.failing, categories: r.categories, changes: r.changes });
       if (o.format === 'md') {

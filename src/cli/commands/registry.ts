@@ -1,10 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { registryCsv, registryXlsx, registryYaml } from '../../registry/export.js';
-import { formatRowError, importLog, importRegistryFile, KIND_LABEL, listRegistry, platformLabel, loadGroups, RegistryFileError, STATUS_LABEL } from '../../registry/index.js';
-import { textGrid } from '../../report/tables.js';
-import { openDb } from '../../store/db.js';
 import { EXIT, langArg, UsageError } from '../common.js';
 
 interface Base {
@@ -29,6 +25,8 @@ export function register(program: Command): void {
     .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(['csv', 'xlsx', 'yaml']))
     .option('--lang <lang>', 'zh or en', langArg, 'zh' as const)
     .action(async (file: string, o: Base & { replace?: boolean; dryRun?: boolean; format?: 'csv' | 'xlsx' | 'yaml' }) => {
+      const { formatRowError, importRegistryFile, loadGroups, RegistryFileError } = await import('../../registry/index.js');
+      const { openDb } = await import('../../store/db.js');
       const groups = loadGroups({ groupsFile: o.groups, configFile: o.config });
       const db = o.dryRun ? undefined : openDb(o.db);
       try {
@@ -74,7 +72,11 @@ export function register(program: Command): void {
     .addOption(new Option('--status <status>', 'operating or closed').choices(['operating', 'closed']))
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'csv']).default('text'))
     .option('--lang <lang>', 'zh or en', langArg, 'zh' as const)
-    .action((o: Base & { kind?: 'website' | 'newmedia'; group?: string; status?: 'operating' | 'closed'; format: string }) => {
+    .action(async (o: Base & { kind?: 'website' | 'newmedia'; group?: string; status?: 'operating' | 'closed'; format: string }) => {
+      const { registryCsv } = await import('../../registry/export.js');
+      const { KIND_LABEL, listRegistry, platformLabel, STATUS_LABEL } = await import('../../registry/index.js');
+      const { textGrid } = await import('../../report/tables.js');
+      const { openDb } = await import('../../store/db.js');
       const db = openDb(o.db);
       try {
         const sites = listRegistry(db, { kind: o.kind, group: o.group, status: o.status });
@@ -104,6 +106,9 @@ export function register(program: Command): void {
     .option('-o, --out <file>', 'output file (xlsx needs one; others default to stdout)')
     .option('--lang <lang>', 'header language: zh or en', langArg, 'zh' as const)
     .action(async (o: Base & { format: 'csv' | 'xlsx' | 'yaml'; out?: string }) => {
+      const { registryCsv, registryXlsx, registryYaml } = await import('../../registry/export.js');
+      const { listRegistry } = await import('../../registry/index.js');
+      const { openDb } = await import('../../store/db.js');
       const db = openDb(o.db);
       try {
         const sites = listRegistry(db);
@@ -122,7 +127,10 @@ export function register(program: Command): void {
     .command('log')
     .description('导入记录 / the import log')
     .option('--db <file>', 'SQLite database file', './govcheck.db')
-    .action((o: Base) => {
+    .action(async (o: Base) => {
+      const { importLog } = await import('../../registry/index.js');
+      const { textGrid } = await import('../../report/tables.js');
+      const { openDb } = await import('../../store/db.js');
       const db = openDb(o.db);
       try {
         const rows = importLog(db);

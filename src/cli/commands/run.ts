@@ -1,13 +1,6 @@
 import type { Command } from 'commander';
-import { formatRate } from '../../rollup/tables.js';
-import { loadGroups } from '../../registry/groups.js';
-import { progressReporter, formatDuration } from '../../run/progress.js';
-import { assertAsOf, defaultAsOf, parseQuarter, QuarterError } from '../../run/quarter.js';
-import { DEFAULT_RUN_CONCURRENCY, runQuarter, RunError } from '../../run/runner.js';
-import { finishRun, openDb } from '../../store/db.js';
+import { DEFAULT_RUN_CONCURRENCY } from '../../run/defaults.js';
 import { configFrom, dateArg, EXIT, intArg, langArg, listArg, UsageError, type CommonOptions } from '../common.js';
-import { RedisCheckError } from '../../../queues/redis.js';
-import { runDistributed } from '../../../queues/run-command.js';
 
 interface RunCliOptions extends Omit<CommonOptions, 'concurrency'> {
   quarter: string;
@@ -54,13 +47,21 @@ export function register(program: Command): void {
     .option('--allow-network <cidr>', 'allow one private range (repeatable), others stay refused', (v: string, prev: string[] = []) => [...prev, v])
     .option('--resolve <host:address>', 'pin a host name to an address (repeatable; address - = does not resolve)', (v: string, prev: string[] = []) => [...prev, v])
     .action(async (o: RunCliOptions & { groups?: string }) => {
+      const { formatRate } = await import('../../rollup/tables.js');
+      const { loadGroups } = await import('../../registry/groups.js');
+      const { progressReporter, formatDuration } = await import('../../run/progress.js');
+      const { assertAsOf, defaultAsOf, parseQuarter, QuarterError } = await import('../../run/quarter.js');
+      const { runQuarter, RunError } = await import('../../run/runner.js');
+      const { finishRun, openDb } = await import('../../store/db.js');
+      const { RedisCheckError } = await import('../../../queues/redis.js');
+      const { runDistributed } = await import('../../../queues/run-command.js');
       let quarter;
       try {
         quarter = parseQuarter(o.quarter);
       } catch (e) {
         throw new UsageError((e as Error).message);
       }
-      const config = configFrom({ ...o, concurrency: o.siteConcurrency });
+      const config = await configFrom({ ...o, concurrency: o.siteConcurrency });
       const lang = o.lang ?? config.lang;
       let asOf = o.asOf;
       if (asOf) {

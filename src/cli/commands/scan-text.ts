@@ -8,11 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import iconv from 'iconv-lite';
-import { loadConfig } from '../../config.js';
-import { DictionaryError } from '../../text/dictionaries.js';
-import { getEngine, textOptionsSchema, type TextFinding, type TextScope } from '../../text/engine.js';
-import { todayInShanghai } from '../../i18n.js';
+import type { TextFinding, TextScope } from '../../text/engine.js';
 import { dateArg, EXIT, intArg, langArg, listArg, UsageError } from '../common.js';
 
 const CATEGORY_ZH: Record<string, string> = {
@@ -78,10 +74,11 @@ interface Opts {
 }
 
 /** UTF-8 (with or without BOM), else GB18030 (GBK files from government offices). */
-function decode(buf: Buffer): string {
+async function decode(buf: Buffer): Promise<string> {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(buf).replace(/^\uFEFF/, '');
   } catch {
+    const { default: iconv } = await import('iconv-lite');
     return iconv.decode(buf, 'gb18030');
   }
 }
@@ -167,6 +164,10 @@ export function register(program: Command): void {
     .option('--jsonl', 'input is JSON lines: {"text": "…", "date": "YYYY-MM-DD", "id": "…"} per line, each judged against its own date')
     .option('--max-bytes <n>', 'largest input accepted', intArg('--max-bytes', 1), 50 * 1024 * 1024)
     .action(async (file: string | undefined, o: Opts) => {
+      const { loadConfig } = await import('../../config.js');
+      const { DictionaryError } = await import('../../text/dictionaries.js');
+      const { getEngine, textOptionsSchema } = await import('../../text/engine.js');
+      const { todayInShanghai } = await import('../../i18n.js');
       const config = loadConfig(o.config);
       const fromConfig = ((config.checks.typos ?? {}) as { text?: Record<string, unknown> }).text ?? {};
       const parsed = textOptionsSchema.safeParse({ ...fromConfig, dictionaryDirs: [...((fromConfig.dictionaryDirs as string[] | undefined) ?? []), ...o.dict] });
@@ -178,7 +179,7 @@ export function register(program: Command): void {
         if (e instanceof DictionaryError) throw new UsageError(e.message);
         throw e;
       }
-      const input = decode(await readInput(file, o.maxBytes));
+      const input = await decode(await readInput(file, o.maxBytes));
       if (o.jsonl && o.date) throw new UsageError('--date applies to a single text; with --jsonl give each line a "date"');
       const asOf = o.asOf ?? todayInShanghai();
       const docs: Doc[] = o.jsonl ? parseJsonLines(input) : [{ text: input, date: o.date }];

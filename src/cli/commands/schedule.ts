@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { checkRedis, connect, redisUrlFrom, RedisCheckError } from '../../../queues/redis.js';
-import { listSchedules, registerSchedules, removeSchedules, ScheduleError, type ScheduleInfo } from '../../../queues/schedules.js';
+import type { connect } from '../../../queues/redis.js';
+import type { ScheduleInfo } from '../../../queues/schedules.js';
 import { configFrom, langArg, listArg, UsageError } from '../common.js';
 
 async function withRedis<T>(flag: string | undefined, fn: (redis: ReturnType<typeof connect>) => Promise<T>): Promise<T> {
+  const { checkRedis, connect, redisUrlFrom, RedisCheckError } = await import('../../../queues/redis.js');
+  const { ScheduleError } = await import('../../../queues/schedules.js');
   const url = redisUrlFrom(flag);
   if (!url) throw new UsageError('give --redis redis://host:port (or set GOVCHECK_REDIS_URL)');
   try {
@@ -54,7 +56,8 @@ export function register(program: Command): void {
     .addOption(new Option('-f, --format <format>', 'output').choices(['text', 'json']).default('text'))
     .option('--lang <lang>', 'zh or en', langArg)
     .action(async (o: { redis?: string; quarterly?: string; probes?: string; tz?: string; only?: 'quarterly' | 'probes'; runOnly?: string[]; checks?: string[]; config?: string; format: string; lang?: 'zh' | 'en' }) => {
-      const config = configFrom({ config: o.config });
+      const { registerSchedules } = await import('../../../queues/schedules.js');
+      const config = await configFrom({ config: o.config });
       const list = await withRedis(o.redis, (redis) =>
         registerSchedules(redis, config, {
           quarterlyPattern: o.quarterly,
@@ -74,6 +77,7 @@ export function register(program: Command): void {
     .addOption(new Option('-f, --format <format>', 'output').choices(['text', 'json']).default('text'))
     .option('--lang <lang>', 'zh or en', langArg)
     .action(async (o: { redis?: string; format: string; lang?: 'zh' | 'en' }) => {
+      const { listSchedules } = await import('../../../queues/schedules.js');
       const list = await withRedis(o.redis ?? cmd.opts().redis, (redis) => listSchedules(redis));
       process.stdout.write(show(list, o.format, o.lang ?? 'zh'));
     });
@@ -84,6 +88,7 @@ export function register(program: Command): void {
     .argument('<ids...>', 'schedule ids (govcheck-quarterly-run, govcheck-availability-probes) or all')
     .option('--redis <url>', 'Redis URL (default: env GOVCHECK_REDIS_URL)')
     .action(async (ids: string[], o: { redis?: string }) => {
+      const { removeSchedules } = await import('../../../queues/schedules.js');
       const removed = await withRedis(o.redis ?? cmd.opts().redis, (redis) => removeSchedules(redis, ids));
       process.stdout.write(removed.join('\n') + (removed.length ? '\n' : ''));
     });

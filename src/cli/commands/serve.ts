@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { loadGroups } from '../../registry/groups.js';
 import { configFrom, intArg, langArg, listArg, UsageError, type CommonOptions } from '../common.js';
 
 interface ServeOptions extends CommonOptions {
@@ -37,12 +36,13 @@ export function register(program: Command): void {
     .option('--resolve <host:address>', 'pin a host name to an address for re-checks (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--log', 'log requests (pino, JSON on stdout)')
     .action(async (o: ServeOptions) => {
+      const { loadGroups } = await import('../../registry/groups.js');
       // Reviewing needs results: a mistyped path is an error, not a new empty database.
       if (!existsSync(o.db)) throw new UsageError(`database not found: ${o.db} (give the --db of govcheck run or govcheck check)`);
       const token = o.token ?? process.env.GOVCHECK_SERVE_TOKEN ?? undefined;
       // --public-host, else env GOVCHECK_SERVE_PUBLIC_HOSTS (comma-separated); config serve.publicHosts adds to them.
       const extraHosts = o.publicHost ?? (process.env.GOVCHECK_SERVE_PUBLIC_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean);
-      const config = configFrom(o);
+      const config = await configFrom(o);
       const groups = loadGroups({ groupsFile: o.groups, configFile: o.config });
       // The server (Fastify, its plugins, the pages) is loaded only for this command.
       const [{ buildApp }, { isLoopbackHost, ServeConfigError }] = await Promise.all([import('../../server/app.js'), import('../../server/security.js')]);

@@ -1,11 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { RollupError } from '../../rollup/data.js';
-import { changesCsv, changesMarkdown, changesText, failingCsv, failingMarkdown, failingText, fixCsv, fixMarkdown, fixText, listsXlsx } from '../../report/lists.js';
-import { tableJson, tableMarkdown, tablesCsv, tableText, tableXlsx } from '../../report/tables.js';
 import { langArg } from '../common.js';
-import { loadReport } from '../report-options.js';
 
 interface TableOptions {
   quarter?: string;
@@ -37,6 +33,10 @@ export function register(program: Command): void {
     .option('--groups <file>', 'table groups file (default config/groups.yaml)')
     .option('--lang <lang>', 'zh or en', langArg)
     .action(async (o: TableOptions) => {
+      const { RollupError } = await import('../../rollup/data.js');
+      const { changesCsv, changesMarkdown, changesText, failingCsv, failingMarkdown, failingText, fixCsv, fixMarkdown, fixText, listsXlsx } = await import('../../report/lists.js');
+      const { tableJson, tableMarkdown, tablesCsv, tableText, tableXlsx } = await import('../../report/tables.js');
+      const { loadReport } = await import('../report-options.js');
       const { report: r, lang } = loadReport(o, (rep) => {
         if (o.view === 'changes' && !rep.changes) throw new RollupError(`no run of the previous quarter to compare with; give --previous RUN`);
       });

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { checkRedis, redisUrlFrom, RedisCheckError, safeRedisUrl } from '../../../queues/redis.js';
-import { SiteWorker, WORKER_DEFAULTS } from '../../../queues/worker.js';
-import { loadConfig } from '../../config.js';
+import { WORKER_DEFAULTS } from '../../../queues/worker-defaults.js';
 import { EXIT, intArg, UsageError } from '../common.js';
 
 interface WorkerCliOptions {
@@ -36,6 +34,9 @@ export function register(program: Command): void {
     .option('--allow-private-network', 'take runs whose config allows loopback/private addresses (tests, intranets)')
     .option('--name <name>', 'worker name shown in Bull Board (default host:pid)')
     .action(async (o: WorkerCliOptions) => {
+      const { checkRedis, redisUrlFrom, RedisCheckError, safeRedisUrl } = await import('../../../queues/redis.js');
+      const { SiteWorker } = await import('../../../queues/worker.js');
+      const { loadConfig } = await import('../../config.js');
       const drainSeconds = o.drainTimeout ?? loadConfig(o.config).queue.drainSeconds;
       const url = redisUrlFrom(o.redis);
       if (!url) throw new UsageError('give --redis redis://host:port (or set GOVCHECK_REDIS_URL)');
