@@ -107,7 +107,8 @@ export class PagePool {
       this.slots = this.slots.filter((s) => s !== slot);
       const oom = typeof err !== 'number' && (err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY';
       for (const task of slot.pending.values()) {
-        if (task.attempts < 2) {
+        // A page that exhausted one worker's heap would exhaust the next: only other failures are retried.
+        if (task.attempts < 2 && !oom) {
           this.dispatch(task);
         } else {
           const info: FetchErrorInfo = oom
