@@ -122,43 +122,64 @@ function resolve(href: string | undefined, base: string): string | undefined {
 
 function tableMessages(doc: Document, base: string, asOf: string, used: Set<Element>, max: number): Message[] {
   const out: Message[] = [];
-  const r = re();
+  const cells = (tr: Element) => kids(tr).filter((c): c is Element => c.type === 'tag' && (c.name === 'td' || c.name === 'th'));
   for (const t of elements(doc)) {
     if (t.name !== 'table' || inBoilerplate(t)) continue;
     const rows = [...elements(t)].filter((x) => x.name === 'tr' && nearestTable(x) === t);
     if (rows.length < 2) continue;
-    const cells = (tr: Element) => kids(tr).filter((c): c is Element => c.type === 'tag' && (c.name === 'td' || c.name === 'th'));
     const head = cells(rows[0]).map((c) => lineText(c));
-    const col = (test: RegExp) => head.findIndex((h) => h.length <= 12 && test.test(h));
-    const ask = col(r.ask);
-    if (ask < 0) continue;
-    const reply = col(r.reply);
-    const status = col(r.status);
-    const title = col(r.title);
-    for (const tr of rows.slice(1, max + 1)) {
-      const cs = cells(tr);
-      if (cs.length <= ask) continue;
-      const askedOn = extractDates(normalizeWidth(lineText(cs[ask])), { asOf, keepTraps: true })[0]?.date;
-      if (!askedOn) continue;
-      const repliedOn = reply >= 0 && cs[reply] ? extractDates(normalizeWidth(lineText(cs[reply])), { asOf, keepTraps: true })[0]?.date : undefined;
-      const st = status >= 0 && cs[status] ? statusOf(lineText(cs[status])) : { status: 'unknown' as const };
-      const a = [...elements(tr)].find((x) => x.name === 'a' && lineText(x).length >= 2);
-      const finalStatus = repliedOn ? 'answered' : st.status === 'unknown' && reply >= 0 ? 'unanswered' : st.status;
-      const m: Message = {
-        title: clean(title >= 0 && cs[title] ? lineText(cs[title]) : a ? lineText(a) : '').slice(0, 80) || undefined,
-        href: a ? resolve(a.attribs.href, base) : undefined,
-        askedOn,
-        repliedOn,
-        status: finalStatus,
-        statusText: st.statusText,
-        selector: describe(tr),
-        shape: 'table',
-        certain: Boolean(repliedOn) || st.status !== 'unknown',
-        uncertain: repliedOn || st.status !== 'unknown' ? undefined : 'no status column: an empty reply cell read as unanswered',
-      };
-      out.push(m);
-      used.add(t);
-    }
+    // a table row may leave trailing cells out; it needs the asking-date cell
+    out.push(...labelledRows(t, rows, cells, head, (cs, ask) => cs.length > ask, 'table', base, asOf, used, max));
+  }
+  return out;
+}
+
+/**
+ * Rows under a header row that names the columns (留言时间 / 回复时间 / 状态 / 标题): one message per row with an
+ * asking date; the status from a status cell, else a reply date, else (a reply column left empty) unanswered but
+ * not certain. Shared by tables and grids drawn without <table>.
+ */
+function labelledRows(
+  container: Element,
+  rows: Element[],
+  cellsOf: (row: Element) => Element[],
+  head: string[],
+  usable: (cells: Element[], ask: number) => boolean,
+  shape: 'table' | 'grid',
+  base: string,
+  asOf: string,
+  used: Set<Element>,
+  max: number,
+): Message[] {
+  const r = re();
+  const col = (test: RegExp) => head.findIndex((h) => h.length <= 12 && test.test(h));
+  const ask = col(r.ask);
+  if (ask < 0) return [];
+  const reply = col(r.reply);
+  const status = col(r.status);
+  const title = col(r.title);
+  const out: Message[] = [];
+  for (const row of rows.slice(1, max + 1)) {
+    const cs = cellsOf(row);
+    if (!usable(cs, ask)) continue;
+    const askedOn = extractDates(normalizeWidth(lineText(cs[ask])), { asOf, keepTraps: true })[0]?.date;
+    if (!askedOn) continue;
+    const repliedOn = reply >= 0 && cs[reply] ? extractDates(normalizeWidth(lineText(cs[reply])), { asOf, keepTraps: true })[0]?.date : undefined;
+    const st = status >= 0 && cs[status] ? statusOf(lineText(cs[status])) : { status: 'unknown' as const };
+    const a = [...elements(row)].find((x) => x.name === 'a' && lineText(x).length >= 2);
+    out.push({
+      title: clean(title >= 0 && cs[title] ? lineText(cs[title]) : a ? lineText(a) : '').slice(0, 80) || undefined,
+      href: a ? resolve(a.attribs.href, base) : undefined,
+      askedOn,
+      repliedOn,
+      status: repliedOn ? 'answered' : st.status === 'unknown' && reply >= 0 ? 'unanswered' : st.status,
+      statusText: st.statusText,
+      selector: describe(row),
+      shape,
+      certain: Boolean(repliedOn) || st.status !== 'unknown',
+      uncertain: repliedOn || st.status !== 'unknown' ? undefined : 'no status column: an empty reply cell read as unanswered',
+    });
+    used.add(container);
   }
   return out;
 }
@@ -298,7 +319,6 @@ function statusListMessages(doc: Document, base: string, asOf: string, anywhere:
  */
 function gridMessages(doc: Document, base: string, asOf: string, used: Set<Element>, max: number): Message[] {
   const out: Message[] = [];
-  const r = re();
   const cellsOf = (row: Element) => kids(row).filter((c): c is Element => c.type === 'tag' && !/^(script|style|br)$/.test((c as Element).name));
   for (const c of elements(doc)) {
     if (/^(table|tbody|thead|tr|td|th|script|style|head)$/.test(c.name) || inBoilerplate(c)) continue;
@@ -308,34 +328,7 @@ function gridMessages(doc: Document, base: string, asOf: string, used: Set<Eleme
     const headCells = cellsOf(rows[0]);
     if (headCells.length < 2 || headCells.length > 12 || elements(rows[0]).length > 40) continue;
     const head = headCells.map((x) => clean(lineText(x)));
-    const col = (test: RegExp) => head.findIndex((h) => h.length <= 12 && test.test(h));
-    const ask = col(r.ask);
-    if (ask < 0) continue;
-    const reply = col(r.reply);
-    const status = col(r.status);
-    const title = col(r.title);
-    for (const row of rows.slice(1, max + 1)) {
-      const cs = cellsOf(row);
-      if (cs.length !== head.length) continue;
-      const askedOn = extractDates(normalizeWidth(lineText(cs[ask])), { asOf, keepTraps: true })[0]?.date;
-      if (!askedOn) continue;
-      const repliedOn = reply >= 0 ? extractDates(normalizeWidth(lineText(cs[reply])), { asOf, keepTraps: true })[0]?.date : undefined;
-      const st = status >= 0 ? statusOf(lineText(cs[status])) : { status: 'unknown' as const };
-      const a = [...elements(row)].find((x) => x.name === 'a' && lineText(x).length >= 2);
-      out.push({
-        title: clean(title >= 0 ? lineText(cs[title]) : a ? lineText(a) : '').slice(0, 80) || undefined,
-        href: a ? resolve(a.attribs.href, base) : undefined,
-        askedOn,
-        repliedOn,
-        status: repliedOn ? 'answered' : st.status === 'unknown' && reply >= 0 ? 'unanswered' : st.status,
-        statusText: st.statusText,
-        selector: describe(row),
-        shape: 'grid',
-        certain: Boolean(repliedOn) || st.status !== 'unknown',
-        uncertain: repliedOn || st.status !== 'unknown' ? undefined : 'no status column: an empty reply cell read as unanswered',
-      });
-      used.add(c);
-    }
+    out.push(...labelledRows(c, rows, cellsOf, head, (cs) => cs.length === head.length, 'grid', base, asOf, used, max));
   }
   return out;
 }
