@@ -1,6 +1,6 @@
 /**
  * Page workers: pages decoded, parsed and collected on worker threads give exactly the results of the
- * crawl's own thread, and a page that exhausts a worker's memory is an error page, not a crashed crawl.
+ * crawl's own thread, and a page too large for a worker's heap is an error page (refused before parsing), not a crashed crawl.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
@@ -71,7 +71,7 @@ describe('page workers', () => {
     }
   });
 
-  it('a page that exhausts a worker heap is an error page (too_large); the next page is processed by a fresh worker', async () => {
+  it('a page too large for a worker heap is an error page (too_large), refused before parsing; the next page is processed', async () => {
     const pool = new PagePool(1, pageWorkerUrl()!, 48, 1000);
     const context = () => ({ site: { id: 'oom', url: 'http://127.0.0.1:9/', kind: 'website' as const }, asOf: '2024-07-01', siteHosts: ['127.0.0.1:9'], checks: [] });
     try {

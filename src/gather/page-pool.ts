@@ -72,6 +72,9 @@ export function autoWorkers(): number {
   return cores < 4 ? 0 : Math.min(4, cores - 2);
 }
 
+/** Heap bytes a parsed page may take per byte of HTML (DOM nodes, strings, collectors' lists): a generous bound. */
+const PARSE_COST = 8;
+
 export class PagePool {
   private slots: Slot[] = [];
   private nextId = 1;
@@ -163,6 +166,14 @@ export class PagePool {
 
   /** Processes one page of the site `key` on a worker. */
   process(key: string, context: () => PoolSiteContext, page: FetchedPage): Promise<PageArtifact> {
+    // A parsed document costs many times its bytes. A page that would not fit the worker's heap is refused before
+    // parsing: a worker that reaches its heap limit is usually stopped alone, but V8 can also abort the whole
+    // process when the limit is hit mid-allocation (seen once in a full test run), so the limit is not a boundary
+    // to lean on.
+    if (page.body.length * PARSE_COST > this.heapLimitMb * 1024 * 1024) {
+      const info: FetchErrorInfo = { kind: 'too_large', message: `page too large to parse within the worker heap limit (${this.heapLimitMb} MB): ${page.body.length} bytes` };
+      return Promise.reject(new PageWorkerError(info.message, info));
+    }
     return new Promise((resolve, reject) => this.dispatch({ id: this.nextId++, key, page, context, attempts: 0, resolve, reject }));
   }
 
