@@ -6,8 +6,10 @@
  * puts the series of the window before the inspection date on the artifacts (`site.availability`, see
  * src/store/probes.ts): a series that covers every day of the window with enough probes decides the
  * verdict (failure rate ≥ `failRate` → veto, > `warnRate` → warning), and this inspection's own visit is
- * then reported as a warning. Without such a series one check is one probe, so a failed visit is
- * reported as a veto finding of this inspection (option `vetoOnSingleProbe`), with the failure classified.
+ * then reported as a warning. Without such a series one check is one probe: a failed visit is a
+ * suspected W-V1 veto (listed for review with the failure classified, not scored), since the rule's
+ * verdict needs the week of visits; option `vetoOnSingleProbe` makes it a confirmed veto for an office
+ * whose practice accepts one failed visit.
  * Uses the crawl's home-page artifact: no extra request.
  */
 import { z } from 'zod';
@@ -26,8 +28,8 @@ export default defineCheck({
     options: z.object({
       /** Time limit in ms (W-V1: 15 s). */
       timeoutMs: z.number().int().positive().default(15_000),
-      /** Treat one failed probe as the veto (on-demand checks); false reports it as a warning only. */
-      vetoOnSingleProbe: z.boolean().default(true),
+      /** Without a deciding probe series, a failed visit is a confirmed veto (true) or a suspected one (false, default). */
+      vetoOnSingleProbe: z.boolean().default(false),
       /** Probe series: failure rate at or above which the site is unreachable (W-V1: 5 %). */
       failRate: z.number().min(0).max(1).default(0.05),
       /** Probe series: failure rate above which a warning is reported. */
@@ -56,11 +58,15 @@ export default defineCheck({
     const seriesSummary = series
       ? { probes: series.probes, failed: series.failed, failureRate: Number((rate * 100).toFixed(2)), days: series.days, windowDays: series.windowDays, minPerDay: series.minPerDay, decides }
       : undefined;
-    // This inspection's own visit: the verdict when no sufficient series exists, a warning when one does.
-    const severity = decides || !options.vetoOnSingleProbe ? 'warning' : 'veto';
+    // This inspection's own visit: a warning when a sufficient series decides; without one, a veto that is
+    // only suspected (one visit is not the week of visits W-V1 is judged on) unless vetoOnSingleProbe.
+    const severity = decides ? 'warning' : 'veto';
+    const tier = decides || options.vetoOnSingleProbe ? undefined : ('suspected' as const);
     const note = decides
       ? 'one visit of this inspection; the probe series decides W-V1'
-      : 'single probe; the official W-V1 verdict uses a week of probes (≥ 20 a day, fail at ≥ 5 %)';
+      : series
+        ? `single probe: the probe series (${series.days} of ${series.windowDays} days, at least ${series.minPerDay} visits a day) is too short to decide W-V1 (every day, ≥ ${options.minProbesPerDay} a day)`
+        : 'single probe: the official W-V1 verdict uses a week of probes (≥ 20 a day, fail at ≥ 5 %); schedule probe rounds (govcheck schedule) before the run';
     const findings: FindingInput[] = [];
     let summary: Record<string, unknown>;
     if (!home || home.error || home.status === null || home.status < 200 || home.status >= 300) {
@@ -70,6 +76,7 @@ export default defineCheck({
         code: 'unreachable',
         params: { reason },
         severity,
+        ...(tier ? { tier } : {}),
         rule: 'W-V1',
         url: site.startUrl,
         target: site.startUrl,
@@ -90,10 +97,11 @@ export default defineCheck({
         code: 'slow',
         params: { seconds: (home.durationMs / 1000).toFixed(1), limit: options.timeoutMs / 1000 },
         severity,
+        ...(tier ? { tier } : {}),
         rule: 'W-V1',
         url: site.startUrl,
         target: site.startUrl,
-        evidence: { expected: `≤ ${options.timeoutMs} ms`, actual: `${home.durationMs} ms`, status: home.status, redirectChain: home.redirectChain },
+        evidence: { expected: `≤ ${options.timeoutMs} ms`, actual: `${home.durationMs} ms`, status: home.status, redirectChain: home.redirectChain, note },
       });
       summary = { status: home.status, durationMs: home.durationMs };
     } else {

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { externalRoutes, generateSite, resolveTarget, serve, type FixtureSite, type Served } from './fixtures/site.js';
 import { runCli, tmpDir } from './helpers.js';
@@ -64,11 +65,20 @@ describe('govcheck check (end to end, real servers on 127.0.0.1)', () => {
     }
   });
 
-  it('exits 0 on a clean site and 1 on a failing one, in Chinese and in English', async () => {
+  it('exits 0 on a clean site, 2 on a down one (one visit decides nothing), 1 when the office counts one visit, in Chinese and in English', async () => {
     const ok = await runCli(['check', `${clean.origin}/`, '--allow-private-network', '--no-store', '--as-of', '2024-07-01']);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('结论: 合格');
-    const bad = await runCli(['check', `${down.origin}/`, '--allow-private-network', '--no-store', '--lang', 'en']);
+    const down1 = await runCli(['check', `${down.origin}/`, '--allow-private-network', '--no-store']);
+    expect(down1.code).toBe(2);
+    expect(down1.stdout).toBe('');
+    expect(down1.stderr.trim().split('\n')).toHaveLength(1);
+    expect(down1.stderr).toContain('未检查，无结论');
+    expect(down1.stderr).toContain('HTTP 503');
+    expect(down1.stderr).toContain('W-V1 需一周监测');
+    const cfg = path.join(tmp.dir, 'one-visit.yaml');
+    writeFileSync(cfg, 'checks:\n  availability:\n    vetoOnSingleProbe: true\n');
+    const bad = await runCli(['check', `${down.origin}/`, '--allow-private-network', '--no-store', '--lang', 'en', '--config', cfg]);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain('Verdict: FAIL');
     expect(bad.stdout).toContain('Home page unreachable: HTTP 503');
@@ -93,15 +103,15 @@ describe('govcheck check (end to end, real servers on 127.0.0.1)', () => {
     const ok = await runCli(['check', `http://www.shifan.gov.cn:${port}/`, '--resolve', 'www.shifan.gov.cn:127.0.0.1', '--allow-private-network', '--no-store', '--format', 'json', '--checks', 'availability']);
     expect(JSON.parse(ok.stdout)).toMatchObject({ verdict: 'pass', error: null });
     const gone = await runCli(['check', `http://gone.shifan.gov.cn:${port}/`, '--resolve', 'gone.shifan.gov.cn:-', '--allow-private-network', '--no-store', '--format', 'json']);
-    expect(gone.code).toBe(1);
-    expect(JSON.parse(gone.stdout).error.kind).toBe('dns_error');
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toMatch(/未检查，无结论.*dns_error/);
   });
 
   it('refuses loopback targets unless --allow-private-network is given', async () => {
     const r = await runCli(['check', `${clean.origin}/`, '--no-store', '--format', 'json']);
-    expect(r.code).toBe(1);
-    const out = JSON.parse(r.stdout);
-    expect(out.error.kind).toBe('private_address_blocked');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('private_address_blocked');
   });
 
   it('exits 2 with a clear message on bad arguments and an unusable database', async () => {

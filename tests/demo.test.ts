@@ -80,7 +80,7 @@ describe('govcheck demo (the README main command)', () => {
     expect(r.stdout).toContain('附件1  2024年第二季度全省政府网站检查情况统计表');
     expect(r.stdout).toContain('附件2  2024年第二季度全省政务新媒体检查情况统计表');
     expect(r.stdout).toMatch(new RegExp(`合计\\s+${tables.website.total.operating}\\s+${tables.website.total.checked}\\s+${tables.website.total.failed}\\s+${tables.website.total.rate.replace('.', '\\.')}`));
-    expect(r.stdout).toContain('首页无法访问：HTTP 500');
+    expect(r.stdout).toContain('W-V1 站点无法访问（单项否决）：监测期内首页访问失败 140 次，共 140 次');
     expect(r.stdout).toContain(`报告已写入 ${out}`);
     for (const f of ['附件1-政府网站检查情况统计表-2024Q2.csv', '附件2-政务新媒体检查情况统计表-2024Q2.csv', '不合格名单-2024Q2.csv', '整改清单-2024Q2.md', '名录-示例省.csv']) {
       expect(existsSync(path.join(out, f)), f).toBe(true);

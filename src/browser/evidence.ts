@@ -26,8 +26,9 @@ export interface ScreenshotOptions {
 
 export function wantsScreenshot(f: Finding): boolean {
   if (f.evidence.screenshot) return false;
-  if (f.severity === 'veto' && f.tier === 'confirmed') return true;
-  return SCREENSHOT_CHECKS.has(f.checkId) && (f.severity === 'deduction' || f.severity === 'veto');
+  // Every veto, suspected ones too: a reviewer deciding a suspected veto needs to see the page.
+  if (f.severity === 'veto') return true;
+  return SCREENSHOT_CHECKS.has(f.checkId) && f.severity === 'deduction';
 }
 
 /** Takes the screenshots the findings need; returns how many files were written. */

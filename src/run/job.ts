@@ -6,8 +6,8 @@
  *
  * A site govcheck could not finish (an internal error, or the whole site check running past
  * `siteTimeoutMs`) is recorded too, with outcome 'error' and the error: it is not lost, the run goes on,
- * and the tables list it apart (not counted as checked) for manual review. An unreachable site is not
- * such an error: it is checked, and fails by the availability rule (W-V1).
+ * and the tables list it apart (not counted as checked) for manual review. An unreachable website is
+ * such a site unless its probe series decides W-V1 (then it is checked, and fails or passes by it).
  */
 import type { Lang } from '../checks/api.js';
 import type { Config } from '../config.js';
@@ -55,11 +55,16 @@ class SiteTimeout extends Error {}
 /**
  * Whether a finished site check inspected the site ('checked') or could not ('error'). A new-media account
  * whose source (feed or page) could not be read was not inspected at all: it is listed apart for manual
- * review, like a site govcheck could not finish, never counted as passed. (An unreachable website is
- * inspected: it fails by W-V1.) The one rule for the quarterly run, the workers and `govcheck check`.
+ * review, like a site govcheck could not finish, never counted as passed. So is a website none of whose
+ * pages answered, unless its W-V1 veto is confirmed (by a probe series, or `vetoOnSingleProbe`): then it
+ * was inspected and fails. The one rule for the quarterly run, the workers and `govcheck check`.
  */
 export function outcomeOf(result: SiteResult): JobOutcome {
-  return result.site.kind === 'newmedia' && result.error ? 'error' : 'checked';
+  if (!result.error) return 'checked';
+  if (result.site.kind === 'newmedia') return 'error';
+  // A website none of whose pages answered was inspected only when W-V1 is decided (a probe series, or
+  // vetoOnSingleProbe): one failed visit alone leaves both W-V1 and every other rule unknown.
+  return result.checks.some((c) => c.findings.some((f) => f.rule === 'W-V1' && f.severity === 'veto' && f.tier !== 'suspected')) ? 'checked' : 'error';
 }
 
 /** Checks one site; never throws (a failure becomes an 'error' outcome with its message). */

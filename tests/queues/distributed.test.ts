@@ -17,6 +17,8 @@ import { openDb } from '../../src/store/db.js';
 import { serveQueueSites } from '../fixtures/queue-sites.js';
 import { runCli, tmpDir, type CliResult } from '../helpers.js';
 import { siteDigests, tables } from './compare.js';
+import { listRegistry } from '../../src/registry/store.js';
+import { probeWeek } from '../fixtures/probe-week.js';
 import { importRegistry, redisForFile, spawnWorker, until, type SpawnedWorker } from './harness.js';
 
 const redis = await redisForFile();
@@ -25,6 +27,13 @@ const dbFile = path.join(tmp.dir, 'dist.db');
 const sites = await serveQueueSites({ websites: 56, accounts: 4 });
 const db = openDb(dbFile);
 await importRegistry(db, tmp.dir, sites.registryCsv());
+// The week of availability visits before the date: W-V1 of the down sites is then decided the same way in
+// process and through the queue (the producer puts the series on each site job).
+await probeWeek(
+  db,
+  listRegistry(db, { status: 'operating', kind: 'website' }).map((s) => ({ id: s.id, url: s.url })),
+  { asOf: sites.asOf, config: loadConfig(undefined, { allowPrivateNetwork: true }) },
+);
 const conn = connect(redis.url);
 conn.on('error', () => undefined);
 afterAll(async () => {

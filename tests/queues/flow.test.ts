@@ -107,15 +107,17 @@ describe('run flow', () => {
       await until(() => getRun(db, 'flow')?.status === 'done', 90_000, 'run flow to close');
       const rows = db.prepare(`SELECT site_id, outcome, verdict, error_kind FROM site_results WHERE run_id = 'flow' ORDER BY site_id`).all() as Array<Record<string, string>>;
       expect(rows).toHaveLength(3);
-      // The unresolvable site is a checked site failing W-V1 (dns_error), not a lost or retried job.
+      // The unresolvable site (no probe series: one visit decides nothing) is recorded as not inspected
+      // (dns_error), listed apart — not a lost or retried job.
       const gone = rows.find((r) => r.site_id === 'gone.example.gov.cn')!;
-      expect(gone).toMatchObject({ outcome: 'checked', verdict: 'fail', error_kind: 'dns_error' });
-      expect(rows.filter((r) => r.outcome === 'checked')).toHaveLength(3);
-      expect(runCounts(db, 'flow')).toMatchObject({ total: 3, done: 3, errors: 0 });
+      expect(gone).toMatchObject({ outcome: 'error', error_kind: 'dns_error' });
+      expect(rows.filter((r) => r.outcome === 'checked')).toHaveLength(2);
+      expect(runCounts(db, 'flow')).toMatchObject({ total: 3, done: 3, errors: 1 });
       expect(events.filter((e) => e.type === 'site-stored')).toHaveLength(3);
       expect(events.find((e) => e.type === 'run-closed')).toMatchObject({ runId: 'flow', status: 'done' });
       const metrics = await worker.metrics.registry.getSingleMetricAsString('govcheck_worker_jobs_total');
-      expect(metrics).toContain('govcheck_worker_jobs_total{job="site",result="checked"} 3');
+      expect(metrics).toContain('govcheck_worker_jobs_total{job="site",result="checked"} 2');
+      expect(metrics).toContain('govcheck_worker_jobs_total{job="site",result="error"} 1');
       expect(metrics).not.toContain('result="retried"');
       // Stored results left Redis; the closed run's parent is gone too.
       const sites = new Queue(SITES_QUEUE, { connection: conn, prefix: QUEUE_PREFIX });

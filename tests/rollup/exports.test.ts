@@ -27,6 +27,7 @@ import { runQuarter } from '../../src/run/runner.js';
 import { buildApp } from '../../src/server/app.js';
 import { DOWNLOADS } from '../../src/server/downloads.js';
 import { openDb } from '../../src/store/db.js';
+import { probeWeek } from '../fixtures/probe-week.js';
 import { addDays, externalRoutes, generateSite, serve, type Routes, type Served } from '../fixtures/site.js';
 import { runCli, tmpDir } from '../helpers.js';
 
@@ -113,6 +114,8 @@ beforeAll(async () => {
       ['2024Q2', '2024-06-27'],
     ].entries()) {
       fill(q, asOf);
+      // The week of availability visits before the date (W-V1 needs it to confirm 乙市's outage).
+      await probeWeek(db, imported.entries.map((e) => ({ id: e.id, url: e.url })), { asOf, config });
       await runQuarter(db, { quarter: parseQuarter(id), asOf, asOfExplicit: true, config, checks: ['availability', 'broken-links'], concurrency: 3, siteTimeoutMs: 120_000 });
     }
   } finally {

@@ -12,6 +12,7 @@ import { computeTable } from '../../src/rollup/tables.js';
 import { parseQuarter, defaultAsOf } from '../../src/run/quarter.js';
 import { runQuarter, type RunEvent } from '../../src/run/runner.js';
 import { openDb } from '../../src/store/db.js';
+import { probeWeek } from '../fixtures/probe-week.js';
 import { externalRoutes, generateSite, serve, type Routes, type Served } from '../fixtures/site.js';
 import { CLI, runCli, tmpDir } from '../helpers.js';
 
@@ -68,7 +69,7 @@ afterAll(async () => {
 });
 
 describe('quarterly run in process', () => {
-  it('checks every operating site once; a hanging or dead site is a recorded failure, never a stopped run', async () => {
+  it('checks every operating site once; a dead site with a week of failed probes fails W-V1, a hanging one without probes is recorded as not inspected, never a stopped run', async () => {
     const a = await site(generateSite({ name: '甲市人民政府', seed: 1, articlesPerColumn: 2, externalOrigin: ext.origin }).routes);
     const b = await site(generateSite({ name: '甲市教育局', seed: 2, articlesPerColumn: 2, externalOrigin: ext.origin }).routes);
     const dead = await serve(new Map());
@@ -81,19 +82,24 @@ describe('quarterly run in process', () => {
       ['乙市停机网站', `${deadOrigin}/`, '乙市'],
     ]);
     const db = openDb(path.join(tmp.dir, 'inproc.db'));
-    expect((await importRegistryFile(db, f, { groups })).ok).toBe(true);
+    const imported = await importRegistryFile(db, f, { groups });
+    expect(imported.ok).toBe(true);
     const config = loadConfig(undefined, { allowPrivateNetwork: true, gather: { timeoutMs: 1500, retries: 0 }, http: { timeoutMs: 1500, retries: 0 } });
+    // The dead site was probed for the week before the date (every visit refused); the hanging one was not.
+    const deadEntry = imported.entries.find((e) => e.name === '乙市停机网站')!;
+    expect(await probeWeek(db, [{ id: deadEntry.id, url: deadEntry.url }], { asOf: '2024-07-01', config })).toBe(140);
     const events: RunEvent[] = [];
     const started = Date.now();
     const s = await runQuarter(db, { quarter: parseQuarter('2024Q2'), asOf: '2024-07-01', config, checks: CHECKS, concurrency: 2, onEvent: (e) => events.push(e) });
     expect(Date.now() - started).toBeLessThan(40_000);
     expect(s).toMatchObject({ runId: '2024Q2', asOf: '2024-07-01', status: 'done', checkedNow: 4 });
-    expect(s.counts).toMatchObject({ total: 4, done: 4, passed: 2, failed: 2, errors: 0 });
+    expect(s.counts).toMatchObject({ total: 4, done: 4, passed: 2, failed: 1, errors: 1 });
     const rows = db.prepare(`SELECT s.name, r.verdict, r.outcome, r.error_kind, r.decided_by_json FROM site_results r JOIN sites s ON s.id = r.site_id WHERE r.run_id = '2024Q2' ORDER BY s.name`).all() as Array<Record<string, string>>;
     const byName = Object.fromEntries(rows.map((r) => [r.name, r]));
-    expect(byName['乙市挂起网站']).toMatchObject({ verdict: 'fail', outcome: 'checked', error_kind: 'timeout' });
-    expect(JSON.parse(byName['乙市挂起网站'].decided_by_json)).toEqual([{ rule: 'W-V1', kind: 'veto', points: 0, findings: 1 }]);
+    // One visit that timed out decides nothing: not inspected, listed apart, its W-V1 finding suspected.
+    expect(byName['乙市挂起网站']).toMatchObject({ outcome: 'error', error_kind: 'timeout' });
     expect(byName['乙市停机网站']).toMatchObject({ verdict: 'fail', outcome: 'checked' });
+    expect(JSON.parse(byName['乙市停机网站'].decided_by_json)).toEqual([{ rule: 'W-V1', kind: 'veto', points: 0, findings: 1 }]);
     expect(byName['甲市人民政府'].verdict).toBe('pass');
     expect(byName['甲市教育局'].verdict).toBe('pass');
     expect(events.filter((e) => e.type === 'site-done')).toHaveLength(4);
@@ -104,8 +110,9 @@ describe('quarterly run in process', () => {
     const t = computeTable(loadRunSites(db, '2024Q2'), 'website', groups, { quarter: '2024Q2', runId: '2024Q2', asOf: '2024-07-01' });
     expect(t.rows.map((r) => [r.group, r.operating, r.checked, r.failed, r.rate])).toEqual([
       ['甲市', 2, 2, 0, '0'],
-      ['乙市', 2, 2, 2, '100'],
+      ['乙市', 2, 1, 1, '100'],
     ]);
+    expect(t.errors).toBe(1);
 
     // Run again: nothing left to do, nothing duplicated; another as-of for the same run is refused.
     const again = await runQuarter(db, { quarter: parseQuarter('2024Q2'), asOf: '2024-07-09', config, checks: CHECKS });

@@ -63,7 +63,7 @@ describe('govcheck serve in Chromium', () => {
     expect(runs.map((r) => r[0])).toEqual(['2024年第二季度（2024Q2）', '2024年第一季度（2024Q1）']);
     await page.getByRole('link', { name: '2024年第二季度（2024Q2）' }).click();
     await page.waitForURL(`${base}/runs/2024Q2`);
-    // 附件1: planted truth — 乙市's home page answers 503 (W-V1), 丙市 publishes an article dated in the future (W-V4).
+    // 附件1: planted truth — 乙市's home page answers 503 all week (W-V1), 丙市 publishes an article dated in the future (W-V4).
     expect(await tableRows('table-website')).toEqual([
       ['1', '省直部门', '1', '1', '0', '0'],
       ['2', '省直单位', '1', '1', '0', '0'],
@@ -114,9 +114,12 @@ describe('govcheck serve in Chromium', () => {
     const explain = await page.locator('#explain tbody tr').first().locator('td').allInnerTexts();
     expect(explain.slice(0, 3)).toEqual(['W-V1', '站点无法访问', '单项否决']);
     expect(await page.locator('#explain p').innerText()).toContain('单项否决');
-    const veto = page.locator('article.finding', { hasText: 'W-V1' });
+    // The week of probes decides W-V1 (the veto); this inspection's own visit is a warning beside it.
+    expect(await page.locator('article.finding', { hasText: 'W-V1' }).count()).toBe(2);
+    const veto = page.locator('article.finding', { hasText: '监测期内首页访问失败' });
     await expect.poll(() => veto.count()).toBe(1);
-    expect(await veto.locator('dd.actual').innerText()).toContain('503');
+    expect(await veto.locator('dd.actual').innerText()).toContain('140 / 140');
+    expect(await page.locator('article.finding', { hasText: '首页无法访问：HTTP 503' }).count()).toBe(1);
     // The site was fine in Q1: the problem is new.
     expect(await veto.locator('.badge.chg-new').innerText()).toBe('新增');
     expect(await page.locator('#changes').innerText()).toContain('2024年第一季度');
@@ -124,7 +127,7 @@ describe('govcheck serve in Chromium', () => {
 
   it('a dispute keeps the verdict; a confirmed false positive changes it everywhere, and a re-check keeps it', async () => {
     const siteUrl = page.url();
-    const veto = () => page.locator('article.finding', { hasText: 'W-V1' });
+    const veto = () => page.locator('article.finding', { hasText: '监测期内首页访问失败' });
     await veto().locator('details.review-box > summary').click();
     await veto().locator('select[name=status]').selectOption('disputed');
     await veto().locator('input[name=reviewer]').fill('张三');

@@ -21,7 +21,8 @@ import { runCli, tmpDir } from '../helpers.js';
 
 const tmp = tmpDir('govcheck-serve-sec-');
 const TOKEN = 'correct-horse-battery-staple';
-const config = loadConfig(undefined, { allowPrivateNetwork: true, http: { retries: 0, retryBaseMs: 20 }, gather: { retries: 0 }, browser: { loopbackOnly: true } });
+// An office whose practice counts one failed visit as the W-V1 veto (vetoOnSingleProbe): the down site fails.
+const config = loadConfig(undefined, { allowPrivateNetwork: true, http: { retries: 0, retryBaseMs: 20 }, gather: { retries: 0 }, browser: { loopbackOnly: true }, checks: { availability: { vetoOnSingleProbe: true } } });
 const groups = loadGroups();
 let down: Served;
 let site: Served;
@@ -225,7 +226,7 @@ describe('what the pages send and show', () => {
     expect(res.status).toBe(200);
     const body = await res.text();
     expect(body).toContain('id="table-website"');
-    // Two websites checked without a registry group; the down one failed (W-V1).
+    // Two websites checked without a registry group; the down one failed (W-V1, vetoOnSingleProbe).
     expect(body).toMatch(/<tr class="total"><td><\/td><td>Total<\/td><td class="n">2<\/td><td class="n">2<\/td><td class="n">1<\/td><td class="n">50<\/td>/);
     expect((await fetch(`${openBase}/runs/adhoc-2024-07-01/download/tables.xlsx`)).headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     expect((await fetch(`${openBase}/runs/adhoc-2024-07-01/download/notice.docx`)).status).toBe(404);

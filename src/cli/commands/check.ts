@@ -76,12 +76,19 @@ export function register(program: Command): void {
         db.close();
       }
       if (outcome === 'error') {
-        // Not inspected (the account's source could not be read): no verdict, exit 2 with the reason.
+        // Not inspected (the account's source could not be read, or no page of the website answered and no
+        // probe series decides W-V1): no verdict, exit 2 with the reason.
         const reason = `${result.error?.kind ?? 'unknown'}: ${(result.error?.message ?? '').split('\n')[0]}`;
+        const hint =
+          site.kind === 'website' && result.error?.kind !== 'private_address_blocked'
+            ? lang === 'en'
+              ? '; one failed visit does not decide W-V1 (a week of probe rounds does: govcheck schedule)'
+              : '；一次访问失败不足以判定站点无法访问（W-V1 需一周监测：govcheck schedule）'
+            : '';
         process.stderr.write(
           lang === 'en'
-            ? `govcheck: could not check ${parsed.href} (not inspected, no verdict): ${reason}\n`
-            : `govcheck: 未能完成检查 ${parsed.href}（未检查，无结论）: ${reason}\n`,
+            ? `govcheck: could not check ${parsed.href} (not inspected, no verdict): ${reason}${hint}\n`
+            : `govcheck: 未能完成检查 ${parsed.href}（未检查，无结论）: ${reason}${hint}\n`,
         );
         process.exitCode = EXIT.error;
         return;

@@ -1,7 +1,8 @@
 /**
  * `govcheck demo`: the main job end to end on the embedded default (no Redis). Starts the fixture
  * province (示例省, tests/fixtures/province.ts) on 127.0.0.1, writes its registry (CSV, Chinese headers)
- * and imports it, runs quarter 2024Q2 as of 2024-07-01 in-process, prints both attachment tables and
+ * and imports it, replays the availability monitoring week before 2024-07-01 (tests/fixtures/probe-week.ts),
+ * runs quarter 2024Q2 as of 2024-07-01 in-process, prints both attachment tables and
  * the failing list, and writes every report (tables CSV/XLSX/MD/JSON, failing list, 整改清单, notice
  * draft DOCX/MD) into the output folder, with the SQLite database beside them.
  */
@@ -61,6 +62,11 @@ export function register(program: Command): void {
             ? `govcheck 演示：示例省已在 127.0.0.1 启动，名录 ${imported.entries.length} 条（网站 ${web} 个，政务新媒体账号 ${imported.entries.length - web} 个）已导入：${regFile}\n`
             : `govcheck demo: the fixture province is up on 127.0.0.1; registry of ${imported.entries.length} entries (${web} websites, ${imported.entries.length - web} accounts) imported from ${regFile}\n`,
         );
+        // W-V1 is judged on a week of visits: the demo replays the week before its date (real visits, stamped
+        // at their scheduled times), as `govcheck schedule`'s probe rounds would have recorded it.
+        const { probeWeek } = await import('../../../tests/fixtures/probe-week.js');
+        const visits = await probeWeek(db, imported.entries.filter((e) => e.kind === 'website' && e.status !== 'closed').map((e) => ({ id: e.id, url: e.url })), { asOf: DEMO_AS_OF, config });
+        process.stderr.write(zh ? `govcheck 演示：已回放检查日前一周的可访问性监测（${visits} 次访问）\n` : `govcheck demo: replayed the monitoring week before the inspection date (${visits} visits)\n`);
         const quarter = parseQuarter(DEMO_QUARTER);
         await runQuarter(db, {
           quarter,
