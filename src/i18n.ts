@@ -41,8 +41,3 @@ export function t(key: LabelKey, lang: Lang, params: Record<string, string | num
   const s: string = labels[key][lang];
   return s.replace(/\{(\w+)\}/g, (m, k: string) => (k in params ? String(params[k]) : m));
 }
-
-/** Today's date in Asia/Shanghai as YYYY-MM-DD (the default inspection date). */
-export function todayInShanghai(now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-}
