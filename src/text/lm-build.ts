@@ -6,7 +6,7 @@
  * of a context of a kept entry), 8-bit quantisation, and the hashed bucket layout the pass reads.
  * Used by scripts/build-lm.ts (the shipped model) and by the unit tests (a tiny model from own sentences).
  */
-import { BOS, FIRST_CHAR_ID, fuzzyPinyin, primaryPinyin, fingerprint, hashNgram, hashString, LM_MAGIC, normCode, normalizeText, ORDER, tokenize, V_SIZE, type LmHeader, type TokenBuffer } from './lm.js';
+import { BOS, FIRST_CHAR_ID, fuzzyPinyin, primaryPinyin, fingerprint, hashNgram, hashString, LM_MAGIC, normCode, normalizeForModel, ORDER, tokenize, V_SIZE, type LmHeader, type TokenBuffer } from './lm.js';
 
 export { fuzzyPinyin, primaryPinyin };
 
@@ -425,7 +425,7 @@ export function leakageFilter(sentences: string[], evaluation: Iterable<string>,
   const whole = new Set<string>();
   const key = (s: string, i: number) => hashString(s, i, i + window) * 2097152 + (hashString(s, i + 1, i + window) & 0x1fffff);
   for (const e of evaluation) {
-    for (const part of normalizeText(e).split('\n')) {
+    for (const part of normalizeForModel(e).split('\n')) {
       if (part.length < window) {
         if (part.length >= 4) whole.add(part);
         continue;
@@ -436,7 +436,7 @@ export function leakageFilter(sentences: string[], evaluation: Iterable<string>,
   const kept: string[] = [];
   let removed = 0;
   for (const s of sentences) {
-    const parts = normalizeText(s).split('\n');
+    const parts = normalizeForModel(s).split('\n');
     let hit = false;
     for (const part of parts) {
       if (whole.has(part)) hit = true;

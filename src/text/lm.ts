@@ -105,8 +105,8 @@ export function isHanCode(c: number): boolean {
   return (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf);
 }
 
-/** Normalised text (for the leakage filter and counting): digit runs → 0, letter runs → a, no whitespace. */
-export function normalizeText(s: string): string {
+/** The text as the language model sees it (for the leakage filter and counting): digit runs → 0, letter runs → a, no whitespace. */
+export function normalizeForModel(s: string): string {
   let out = '';
   let prev = 0;
   for (let i = 0; i < s.length; i++) {
