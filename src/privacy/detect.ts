@@ -243,16 +243,19 @@ export function countByKind(ds: readonly Detection[]): Record<PersonalDataKind, 
  */
 export function redactPersonalData(text: string, o: DetectOptions): string {
   const norm = nfkc(text);
-  const ds = scanPersonalData(norm, { ...o, snippetRadius: 0 }).detections;
+  return maskDigitRuns(withMasked(norm, scanPersonalData(norm, { ...o, snippetRadius: 0 }).detections), 15);
+}
+
+/** The text with each detection (in text order; overlapping ones skipped) replaced by its masked form. */
+function withMasked(text: string, detections: Detection[]): string {
   let out = '';
   let at = 0;
-  for (const d of ds) {
+  for (const d of detections) {
     if (d.index < at) continue;
-    out += norm.slice(at, d.index) + d.masked;
+    out += text.slice(at, d.index) + d.masked;
     at = d.index + d.length;
   }
-  out += norm.slice(at);
-  return maskDigitRuns(out, 15);
+  return out + text.slice(at);
 }
 
 /**
@@ -276,14 +279,7 @@ function maskString(v: string, asOf: string): string {
   // Same length after normalisation (the usual case): mask the spans in the original text, keeping its
   // full-width punctuation; otherwise fall back to the normalised, redacted text.
   if (norm.length !== v.length) return redactPersonalData(v, opts);
-  let out = '';
-  let at = 0;
-  for (const d of found) {
-    if (d.index < at) continue;
-    out += v.slice(at, d.index) + d.masked;
-    at = d.index + d.length;
-  }
-  return out + v.slice(at);
+  return withMasked(v, found);
 }
 
 function maskDeep<T>(v: T, asOf: string, depth: number): T {
