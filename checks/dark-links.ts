@@ -25,10 +25,9 @@ import { parse as parseYaml } from 'yaml';
 import { CONFIG_DIR } from '../src/config.js';
 import type { CheerioAPI } from 'cheerio';
 import type { AnyNode, Document, Element } from 'domhandler';
-import * as OpenCC from 'opencc-js';
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/checks/api.js';
-import { openccChangeTest } from '../src/content/text.js';
+import { openccChangeTest, openccConverter } from '../src/text/opencc.js';
 import type { PageArtifact } from '../src/types.js';
 
 const DEFAULT_VOCABULARY = [
@@ -114,7 +113,6 @@ interface HiddenLink {
   service?: ServiceLink['kind'];
 }
 
-let toSimplified: ((s: string) => string) | undefined;
 /** Link texts repeat from page to page (navigation, footers): conversions are cached, boundedly. */
 const simplifiedCache = new Map<string, string>();
 const SIMPLIFIED_CACHE_MAX = 5000;
@@ -125,8 +123,7 @@ function simplified(s: string): string {
   if (!mayChange(s)) return s; // no character or phrase OpenCC would convert
   const hit = simplifiedCache.get(s);
   if (hit !== undefined) return hit;
-  const convert = (toSimplified ??= OpenCC.Converter({ from: 't', to: 'cn' }));
-  const out = convert(s);
+  const out = openccConverter('t', 'cn')(s);
   if (simplifiedCache.size >= SIMPLIFIED_CACHE_MAX) simplifiedCache.clear();
   simplifiedCache.set(s, out);
   return out;

@@ -20,7 +20,7 @@
 import type { Element } from 'domhandler';
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/checks/api.js';
-import { addDaysIso, daysBetween } from '../src/content/dates.js';
+import { addDays, daysBetween } from '../src/china-time.js';
 import { CHANNEL_FILE_TOKENS, CHANNEL_HOSTS, imageLinkMatches, imageLinks } from '../src/content/guides.js';
 import { extractMessages, type Message } from '../src/content/messages.js';
 import { ARTICLE_URL, DEFAULT_PLACEHOLDERS, pathOf, ROOT_PATH } from '../src/content/page.js';
@@ -231,7 +231,7 @@ export default defineCheck({
     }
 
     // Messages of the past year.
-    const from = addDaysIso(asOf, -o.windowDays);
+    const from = addDays(asOf, -o.windowDays);
     const seen = new Set<string>();
     let total = 0;
     let answered = 0;

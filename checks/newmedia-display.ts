@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/checks/api.js';
-import { chinaDate } from '../src/newmedia/dates.js';
+import { chinaDate } from '../src/china-time.js';
 import { DEFAULT_PLACEHOLDERS, findPlaceholder, judgeProbe, probePolicyOptions, snippetText, type Judged } from '../src/newmedia/probe.js';
 import type { AccountPost } from '../src/types.js';
 

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/checks/api.js';
-import { chinaDate, daysBetween } from '../src/newmedia/dates.js';
+import { addDays, chinaDate, daysBetween } from '../src/china-time.js';
 import type { AccountPost } from '../src/types.js';
 
 /** How a date problem is named in messages (both languages: the message templates share their parameters). */
@@ -143,7 +143,7 @@ export default defineCheck({
         rule: 'M-V2',
         url: latest.p.url ?? url,
         target: url,
-        evidence: { ...postEvidence(latest.p), expected: `a post on or after ${addDaysIso(asOf, -options.maxAgeDays)}`, actual: latest.day, screenshotUrl: url },
+        evidence: { ...postEvidence(latest.p), expected: `a post on or after ${addDays(asOf, -options.maxAgeDays)}`, actual: latest.day, screenshotUrl: url },
       });
       return { findings, summary };
     }
@@ -160,7 +160,7 @@ export default defineCheck({
 
     // M-D1: posting rate over the window (asOf − window, asOf].
     if (options.minPostsPerWeek > 0) {
-      const from = addDaysIso(asOf, -options.rateWindowDays);
+      const from = addDays(asOf, -options.rateWindowDays);
       const inWindow = asOfPosts.filter((d) => d.day > from);
       const weeks = options.rateWindowDays / 7;
       const rate = inWindow.length / weeks;
@@ -191,9 +191,3 @@ export default defineCheck({
     return { findings, summary };
   },
 });
-
-function addDaysIso(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}

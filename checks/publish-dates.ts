@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/checks/api.js';
-import { daysBetween } from '../src/content/dates.js';
+import { addDays, daysBetween } from '../src/china-time.js';
 import { analyzePage, ARTICLE_URL, articleInfo, DEFAULT_DATE_META, DEFAULT_PLACEHOLDERS, pathOf, type ArticleInfo, type PageContent } from '../src/content/page.js';
 import { normalizeName } from '../src/content/columns.js';
 import { normalizeWidth, visibleText } from '../src/content/text.js';
@@ -143,11 +143,7 @@ export default defineCheck({
         articles.set(p.finalUrl, { url: p.finalUrl, info: c.article, print: c.print });
       }
     }
-    const futureLimit = (() => {
-      const d = new Date(`${asOf}T00:00:00Z`);
-      d.setUTCDate(d.getUTCDate() + o.futureToleranceDays);
-      return d.toISOString().slice(0, 10);
-    })();
+    const futureLimit = addDays(asOf, o.futureToleranceDays);
 
     // Articles: own date in the future, meta vs visible, shown date vs URL creation date.
     const seenArticles = new Set<string>();

@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/checks/api.js';
 import { columnOptionsShape, effectiveClasses, columnView, discoverColumns, httpProbe, type Column } from '../src/content/columns.js';
-import { daysBetween } from '../src/content/dates.js';
+import { daysBetween } from '../src/china-time.js';
 import { analyzePage, DEFAULT_PLACEHOLDERS, type PageContent } from '../src/content/page.js';
 
 const ID = 'stale-content';

@@ -6,7 +6,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/config.js';
-import { HttpClient } from '../src/net/http.js';
+import { httpClientFor } from '../src/net/http.js';
 import { checkSite } from '../src/site-check.js';
 import type { Finding } from '../src/types.js';
 import { corpusPages, fileFor, hostsNamedIn, serveCorpus, type CorpusPage } from './corpus.js';
@@ -151,7 +151,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
         gather: { maxPages, concurrency: 2, timeoutMs: opts.timeoutMs ?? 5000 },
         http: { timeoutMs: opts.timeoutMs ?? 5000, retries: 0 },
       });
-      const http = new HttpClient({ ...config.http, allowPrivateNetwork: ['127.0.0.0/8'], hosts: config.hosts, rejectUnauthorized: false });
+      const http = httpClientFor(config, { allowPrivateNetwork: ['127.0.0.0/8'], rejectUnauthorized: false });
       const url = pageUrl(p, server.httpPort);
       try {
         const result = await checkSite({ id: p.key, url, kind: 'website' }, { config, asOf: t.asOf, http, checks: opts.checks, lang: 'zh', checkTimeoutMs: 120_000 });

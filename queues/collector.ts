@@ -22,7 +22,7 @@ import { DelayedError, Queue, QueueEvents, WaitingChildrenError, Worker, type Jo
 import type { Redis } from 'ioredis';
 import type { Lang } from '../src/checks/api.js';
 import type { Config } from '../src/config.js';
-import { todayInShanghai } from '../src/i18n.js';
+import { todayInShanghai } from '../src/china-time.js';
 import { classifyError } from '../src/net/errors.js';
 import { listRegistry } from '../src/registry/store.js';
 import { persistSiteJob, type JobOutcome, type SiteJobResult } from '../src/run/job.js';

@@ -5,22 +5,14 @@
  * A visit passes with a 2xx status after redirects within the limit.
  */
 import pLimit from 'p-limit';
-import { HttpClient } from '../src/net/http.js';
+import { httpClientFor } from '../src/net/http.js';
 import type { ProbeRecord } from '../src/store/probes.js';
 import type { ProbeJobData } from './payload.js';
 
 /** Visits the home pages of a batch (a few at a time); every site gets one record. */
 export async function probeBatch(data: ProbeJobData, opts: { concurrency?: number } = {}): Promise<ProbeRecord[]> {
   const { net } = data;
-  const policy = net.allowPrivateNetwork ? true : net.allowNetworks.length ? net.allowNetworks : false;
-  const http = new HttpClient({
-    allowPrivateNetwork: policy,
-    hosts: net.hosts,
-    timeoutMs: net.timeoutMs,
-    retries: 0,
-    perHostConcurrency: 1,
-    ...(net.userAgent ? { userAgent: net.userAgent } : {}),
-  });
+  const http = httpClientFor(net, { timeoutMs: net.timeoutMs, retries: 0, perHostConcurrency: 1, ...(net.userAgent ? { userAgent: net.userAgent } : {}) });
   const limit = pLimit(Math.max(1, opts.concurrency ?? 8));
   try {
     return await Promise.all(

@@ -24,7 +24,7 @@ import type { Redis } from 'ioredis';
 import os from 'node:os';
 import { BrowserSession } from '../src/browser/launcher.js';
 import { networkPolicy, type Config } from '../src/config.js';
-import { HttpClient } from '../src/net/http.js';
+import { httpClientFor, type HttpClient } from '../src/net/http.js';
 import { classifyError } from '../src/net/errors.js';
 import { executeSiteJob, type SiteJobResult } from '../src/run/job.js';
 import { WorkerMetrics } from './metrics.js';
@@ -248,7 +248,7 @@ export class SiteWorker {
       runId: data.runId,
       hash: parent.data.configHash,
       config,
-      http: new HttpClient({ ...config.http, allowPrivateNetwork: networkPolicy(config), hosts: config.hosts }),
+      http: httpClientFor(config),
       inUse: 0,
       lastUsed: Date.now(),
     };

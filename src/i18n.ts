@@ -1,5 +1,5 @@
 /** Labels of the human-readable output. Chinese (Simplified) first; English with --lang en. */
-import type { Lang } from './checks/api.js';
+import { renderTemplate, type Lang } from './checks/api.js';
 
 const labels = {
   verdict_pass: { zh: '合格', en: 'PASS' },
@@ -38,11 +38,5 @@ const labels = {
 export type LabelKey = keyof typeof labels;
 
 export function t(key: LabelKey, lang: Lang, params: Record<string, string | number> = {}): string {
-  const s: string = labels[key][lang];
-  return s.replace(/\{(\w+)\}/g, (m, k: string) => (k in params ? String(params[k]) : m));
-}
-
-/** Today's date in Asia/Shanghai as YYYY-MM-DD (the default inspection date). */
-export function todayInShanghai(now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return renderTemplate(labels[key][lang], params);
 }

@@ -12,7 +12,7 @@ import { gatherSiteWithBrowser } from './gather/browser.js';
 import { attachScreenshots } from './browser/evidence.js';
 import { BrowserSession, browserOptionsFromConfig } from './browser/launcher.js';
 import { safeName } from './newmedia/safe-name.js';
-import { HttpClient } from './net/http.js';
+import { httpClientFor, type HttpClient } from './net/http.js';
 import { maskPersonalDataDeep } from './privacy/detect.js';
 import type { AvailabilitySeries, CheckResult, SiteArtifacts, SiteRef, SiteResult } from './types.js';
 import { computeVerdict } from './verdict.js';
@@ -121,9 +121,7 @@ export async function checkSite(site: SiteRef, opts: SiteCheckOptions): Promise<
   const { config } = opts;
   const checks = await selectChecks(config, site.kind, opts.checks);
   const ownHttp = !opts.http;
-  const http =
-    opts.http ??
-    new HttpClient({ ...config.http, allowPrivateNetwork: networkPolicy(config), hosts: config.hosts });
+  const http = opts.http ?? httpClientFor(config);
   // Chromium is launched only when something needs it (a rendered site or account page, screenshots).
   let browser = opts.browser;
   let launching: Promise<BrowserSession> | undefined;

@@ -11,6 +11,7 @@
 // playwright-core (~50 MB of resident memory) is loaded on the first launch, not by every process that
 // merely may need a browser.
 import type { Browser, BrowserContext, Page, Request, Response, WebSocket } from 'playwright-core';
+import { networkPolicy } from '../config.js';
 import { GovcheckFetchError } from '../net/errors.js';
 import type { HostOverrides, NetworkPolicy } from '../net/guard.js';
 import type { ErrorKind, FetchErrorInfo } from '../types.js';
@@ -329,6 +330,6 @@ export function browserOptionsFromConfig(config: {
     loopbackOnly: config.browser.loopbackOnly,
     pageTimeoutMs: config.browser.pageTimeoutMs,
     hosts: config.hosts,
-    policy: config.allowPrivateNetwork ? true : config.allowNetworks.length ? config.allowNetworks : false,
+    policy: networkPolicy(config),
   };
 }

@@ -15,7 +15,8 @@ import { z } from 'zod';
 import { buildPageArtifact } from '../gather/page.js';
 import type { CheckModule } from '../checks/api.js';
 import type { PageArtifact, SiteArtifacts } from '../types.js';
-import { dateFromUrl, daysBetween } from './dates.js';
+import { daysBetween } from '../china-time.js';
+import { dateFromUrl } from './dates.js';
 import { analyzePage, type AnalyzeOptions, type ArticleInfo, type ListItem, type PageContent } from './page.js';
 import { clean, toSimplified } from './text.js';
 

@@ -4,7 +4,7 @@
  * footer) and a visible-text walker over the parsed document that can leave boilerplate out.
  */
 import type { AnyNode, Element } from 'domhandler';
-import * as OpenCC from 'opencc-js';
+import { openccChangeTest, openccConverter, type Conversion } from '../text/opencc.js';
 
 /** Full-width digits and date punctuation to ASCII, one character for one (offsets stay valid). */
 export function normalizeWidth(s: string): string {
@@ -37,71 +37,15 @@ export function normalizeWidth(s: string): string {
   });
 }
 
-type Conv = (s: string) => string;
-let toSimplifiedFn: Conv | undefined;
-let toTraditionalFns: Conv[] | undefined;
+let toSimplifiedFn: Conversion | undefined;
 let toSimplifiedGate: ((s: string) => boolean) | undefined;
-
-type Dict = string | ReadonlyArray<readonly [string, string]>;
-
-/** The dictionaries of an OpenCC configuration (normalisation, segmentation, conversion), however nested. */
-function dictsOf(x: unknown): Dict[] {
-  if (typeof x === 'string') return [x];
-  if (!Array.isArray(x)) return [];
-  // A list of [source, replacement] pairs (a dictionary written as a string always has a space: "源 替换|…").
-  const isPair = (e: unknown) => Array.isArray(e) && e.length === 2 && e.every((v) => typeof v === 'string' && !v.includes(' '));
-  if (x.length && x.every(isPair)) return [x as Dict];
-  return x.flatMap(dictsOf);
-}
-
-/**
- * An exact quick test of whether OpenCC's conversions (by configuration key, e.g. 'tw2s') could change a text:
- * a converter only changes text where one of its dictionary keys with a different value matches. Such a key
- * either contains a character that is itself converted (the set `chars`), or is one of the few phrases made
- * only of unconverted characters (e.g. 回覆), looked for literally. A text with neither comes back unchanged,
- * so the conversion (tries, segmentation, several passes) is skipped — most Simplified text. Unknown
- * configurations (another opencc-js version) answer true: always convert.
- */
-export function openccChangeTest(configKeys: string[]): (s: string) => boolean {
-  const configs = (OpenCC.Locale as unknown as { configs?: Record<string, Record<string, unknown>> }).configs;
-  const chars = new Set<number>();
-  const phrases: Array<[string, string]> = [];
-  for (const key of configKeys) {
-    const c = configs?.[key];
-    if (!c) return () => true;
-    for (const d of dictsOf([c.normalizationChain, c.segmentation, c.conversionChain])) {
-      const pairs: Array<readonly [string, string]> = typeof d === 'string' ? d.split('|').filter(Boolean).map((e) => e.split(' ') as unknown as [string, string]) : [...d];
-      for (const [k, v] of pairs) {
-        if (!k || k === v) continue;
-        if (String.fromCodePoint(k.codePointAt(0)!) === k) chars.add(k.codePointAt(0)!);
-        else phrases.push([k, v]);
-      }
-    }
-  }
-  const byFirst = new Map<number, string[]>();
-  for (const [k] of phrases) {
-    if ([...k].some((ch) => chars.has(ch.codePointAt(0)!))) continue; // found through its converted character
-    const first = k.codePointAt(0)!;
-    byFirst.set(first, [...(byFirst.get(first) ?? []), k]);
-  }
-  return (s: string) => {
-    for (let i = 0; i < s.length; ) {
-      const cp = s.codePointAt(i)!;
-      if (chars.has(cp)) return true;
-      const list = byFirst.get(cp);
-      if (list && list.some((k) => s.startsWith(k, i))) return true;
-      i += cp > 0xffff ? 2 : 1;
-    }
-    return false;
-  };
-}
 
 /** Traditional (Taiwan, Hong Kong, OpenCC standard) to Simplified Chinese. Lazily built (≈ 0.3 s once). */
 export function toSimplified(s: string): string {
   if (!/[^\x00-\x7f]/.test(s)) return s;
   toSimplifiedGate ??= openccChangeTest(['tw2s', 'hk2s']);
   if (!toSimplifiedGate(s)) return s;
-  toSimplifiedFn ??= ((tw: Conv, hk: Conv) => (x: string) => hk(tw(x)))(OpenCC.Converter({ from: 'tw', to: 'cn' }), OpenCC.Converter({ from: 'hk', to: 'cn' }));
+  toSimplifiedFn ??= ((tw: Conversion, hk: Conversion) => (x: string) => hk(tw(x)))(openccConverter('tw', 'cn'), openccConverter('hk', 'cn'));
   return toSimplifiedFn(s);
 }
 
@@ -110,8 +54,7 @@ const REGIONAL: Record<string, string> = { 佈: '布', 裏: '裡', 綫: '線', �
 
 /** A keyword and its Traditional spellings (OpenCC standard, plus Taiwan/Hong Kong character variants), de-duplicated. */
 export function variants(word: string): string[] {
-  toTraditionalFns ??= [OpenCC.Converter({ from: 'cn', to: 't' })];
-  const trad = toTraditionalFns.map((f) => f(word));
+  const trad = [openccConverter('cn', 't')(word)];
   const regional = trad.map((t) => t.replace(/[佈裏綫峯着爲僞衞啓]/g, (c) => REGIONAL[c] ?? c));
   return [...new Set([word, ...trad, ...regional])];
 }

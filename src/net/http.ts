@@ -1,4 +1,5 @@
 import { Agent, request, type Dispatcher } from 'undici';
+import { networkPolicy, type Config } from '../config.js';
 import type { FetchErrorInfo, ProbeResult, RedirectHop } from '../types.js';
 import { classifyError, GovcheckFetchError, isTransient } from './errors.js';
 import { assertUrlAllowed, guardedLookup, type HostOverrides, type NetworkPolicy } from './guard.js';
@@ -446,6 +447,17 @@ export class HttpClient {
   }
 }
 
+/**
+ * The shared HTTP client of a configuration: its `http` settings, its private-address policy (networkPolicy)
+ * and its host overrides; `overrides` replace any of these (e.g. retries 0 for availability probes).
+ */
+export function httpClientFor(
+  config: Pick<Config, 'allowPrivateNetwork' | 'allowNetworks' | 'hosts'> & { http?: Config['http'] },
+  overrides: Partial<HttpClientOptions> = {},
+): HttpClient {
+  return new HttpClient({ ...config.http, allowPrivateNetwork: networkPolicy(config), hosts: config.hosts, ...overrides });
+}
+
 /** Thrown inside a request for a host already found dead in this run: the request is not sent. */
 class DeadHostSkip extends Error {
   constructor(readonly dead: DeadHost) {
@@ -476,16 +488,5 @@ async function readCappedBytes(body: AsyncIterable<Buffer> & { destroy(): void; 
 }
 
 async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void; on(ev: 'error', fn: () => void): unknown }, cap: number): Promise<string> {
-  body.on('error', () => undefined);
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    n += chunk.length;
-    if (n >= cap) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, cap).toString('utf8');
+  return (await readCappedBytes(body, cap)).toString('utf8');
 }

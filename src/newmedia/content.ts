@@ -83,11 +83,11 @@ export function contentFromHtml(html: string, baseUrl: string | undefined): Body
     if (!baseUrl && l.url.startsWith(base)) continue; // relative link with nothing to resolve it against
     if (!links.includes(l.url)) links.push(l.url);
   }
-  return { text: normaliseText(extracted.text), media, links };
+  return { text: collapseWhitespace(extracted.text), media, links };
 }
 
 /** Collapses runs of blank lines and spaces; keeps line breaks between blocks. */
-export function normaliseText(s: string): string {
+export function collapseWhitespace(s: string): string {
   return s
     .replace(/\r/g, '')
     .split('\n')
@@ -100,5 +100,5 @@ export function normaliseText(s: string): string {
 export function plainText(s: string | undefined): string {
   if (!s) return '';
   if (!/[<&]/.test(s)) return s.trim();
-  return normaliseText(extractPage(parseDocument(`<div>${s}</div>`, { decodeEntities: true }), { pageUrl: 'http://invalid.invalid/', siteHosts: new Set() }).text);
+  return collapseWhitespace(extractPage(parseDocument(`<div>${s}</div>`, { decodeEntities: true }), { pageUrl: 'http://invalid.invalid/', siteHosts: new Set() }).text);
 }

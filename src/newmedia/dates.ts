@@ -7,7 +7,8 @@
  * a wrong date) and is reported with the post.
  */
 
-const SHANGHAI_OFFSET_MS = 8 * 3600_000;
+import { CHINA_OFFSET_MS } from '../china-time.js';
+
 /** Earliest plausible date of a government new-media post. */
 const EARLIEST = Date.UTC(2000, 0, 1);
 
@@ -20,27 +21,17 @@ export interface ParsedDate {
 /** Epoch ms of a wall-clock time in China. */
 function chinaTime(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): number | undefined {
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return undefined;
-  const t = Date.UTC(y, mo - 1, d, h, mi, s) - SHANGHAI_OFFSET_MS;
+  const t = Date.UTC(y, mo - 1, d, h, mi, s) - CHINA_OFFSET_MS;
   // Reject 2024-02-31 and the like (Date.UTC would roll over).
-  const back = new Date(t + SHANGHAI_OFFSET_MS);
+  const back = new Date(t + CHINA_OFFSET_MS);
   if (back.getUTCDate() !== d || back.getUTCMonth() !== mo - 1) return undefined;
   return t;
 }
 
 /** Wall-clock parts in China of an epoch time. */
 function chinaParts(t: number): { y: number; mo: number; d: number } {
-  const x = new Date(t + SHANGHAI_OFFSET_MS);
+  const x = new Date(t + CHINA_OFFSET_MS);
   return { y: x.getUTCFullYear(), mo: x.getUTCMonth() + 1, d: x.getUTCDate() };
-}
-
-/** YYYY-MM-DD in China (Asia/Shanghai) of an ISO time. */
-export function chinaDate(iso: string): string {
-  return new Date(Date.parse(iso) + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
-}
-
-/** Days between two YYYY-MM-DD dates (b − a). */
-export function daysBetween(a: string, b: string): number {
-  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
 }
 
 function toNumber(s: string | undefined): number {

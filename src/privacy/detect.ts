@@ -155,8 +155,8 @@ function snippetAt(text: string, all: readonly Detection[], d: Detection, radius
   return maskDigitRuns(out.replace(/\s+/g, ' '));
 }
 
-/** Normalises full-width digits and letters (１３８… → 138…) the way a reader sees them. */
-export function normalizeText(text: string): string {
+/** Unicode NFKC: full-width digits and letters (１３８… → 138…) as a reader sees them. */
+export function nfkc(text: string): string {
   return text.normalize('NFKC');
 }
 
@@ -180,7 +180,7 @@ export interface ScanResult {
 
 /** detectPersonalData with counts and distinct counts. */
 export function scanPersonalData(input: string, o: DetectOptions): ScanResult {
-  const text = normalizeText(input);
+  const text = nfkc(input);
   const seen: Record<PersonalDataKind, Set<string>> = { id: new Set(), id15: new Set(), mobile: new Set(), bankcard: new Set() };
   const radius = o.snippetRadius ?? 12;
   const max = o.maxDetections ?? 10_000;
@@ -242,17 +242,20 @@ export function countByKind(ds: readonly Detection[]): Record<PersonalDataKind, 
  * for free text that leaves a check (URLs, file names, post titles) and might carry a number.
  */
 export function redactPersonalData(text: string, o: DetectOptions): string {
-  const norm = normalizeText(text);
-  const ds = scanPersonalData(norm, { ...o, snippetRadius: 0 }).detections;
+  const norm = nfkc(text);
+  return maskDigitRuns(withMasked(norm, scanPersonalData(norm, { ...o, snippetRadius: 0 }).detections), 15);
+}
+
+/** The text with each detection (in text order; overlapping ones skipped) replaced by its masked form. */
+function withMasked(text: string, detections: Detection[]): string {
   let out = '';
   let at = 0;
-  for (const d of ds) {
+  for (const d of detections) {
     if (d.index < at) continue;
-    out += norm.slice(at, d.index) + d.masked;
+    out += text.slice(at, d.index) + d.masked;
     at = d.index + d.length;
   }
-  out += norm.slice(at);
-  return maskDigitRuns(out, 15);
+  return out + text.slice(at);
 }
 
 /**
@@ -270,20 +273,13 @@ export function maskPersonalDataDeep<T>(v: T, asOf: string): T {
 function maskString(v: string, asOf: string): string {
   if (!/\d{7}/.test(v.normalize('NFKC').replace(/[\s-]/g, ''))) return v;
   const opts = { asOf };
-  const norm = normalizeText(v);
+  const norm = nfkc(v);
   const found = detectPersonalData(norm, opts);
   if (!found.length) return v;
   // Same length after normalisation (the usual case): mask the spans in the original text, keeping its
   // full-width punctuation; otherwise fall back to the normalised, redacted text.
   if (norm.length !== v.length) return redactPersonalData(v, opts);
-  let out = '';
-  let at = 0;
-  for (const d of found) {
-    if (d.index < at) continue;
-    out += v.slice(at, d.index) + d.masked;
-    at = d.index + d.length;
-  }
-  return out + v.slice(at);
+  return withMasked(v, found);
 }
 
 function maskDeep<T>(v: T, asOf: string, depth: number): T {

@@ -6,7 +6,7 @@
  * inside the file (same URL, same site code, same account on the same platform).
  */
 import type { SiteRef } from '../types.js';
-import { canonicalPlatform, KIND_VALUES, PLATFORMS, STATUS_VALUES, type RegistryField } from './fields.js';
+import { canonicalPlatform, EXPORT_HEADERS, KIND_VALUES, PLATFORMS, STATUS_VALUES, type RegistryField } from './fields.js';
 import { resolveGroup, type GroupsConfig } from './groups.js';
 import type { RawTable } from './read.js';
 
@@ -74,20 +74,7 @@ export function entryId(kind: SiteRef['kind'], u: URL, platform?: string): strin
 }
 
 function describe(field: RegistryField): Reason {
-  const zh: Record<RegistryField, string> = {
-    seq: '序号',
-    name: '名称',
-    url: '网址',
-    siteCode: '网站标识码',
-    kind: '类型',
-    platform: '平台',
-    source: '来源',
-    owner: '主办单位',
-    group: '部门/地区',
-    status: '状态',
-    render: '渲染方式',
-  };
-  return { zh: zh[field], en: field === 'siteCode' ? 'site_code' : field };
+  return { zh: EXPORT_HEADERS.zh[field], en: field === 'siteCode' ? 'site_code' : field };
 }
 
 export function validateRegistry(table: RawTable, groups: GroupsConfig): ValidationResult {

@@ -10,7 +10,7 @@
  * fixtures such as the demo province, which uses 2024-07-01). A resumed run keeps the date it started
  * with, so all its sites are judged as of the same day.
  */
-import { todayInShanghai } from '../i18n.js';
+import { addDays, todayInShanghai } from '../china-time.js';
 
 export interface Quarter {
   /** Canonical form, e.g. 2024Q2. */
@@ -53,12 +53,6 @@ export function previousQuarter(q: Quarter): Quarter {
 
 export function quarterLabel(q: Quarter, lang: 'zh' | 'en'): string {
   return lang === 'zh' ? `${q.year}年第${CN_NUM[q.q - 1]}季度` : `${q.year} Q${q.q}`;
-}
-
-function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
 }
 
 /**

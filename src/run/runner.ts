@@ -10,8 +10,8 @@
 import pLimit from 'p-limit';
 import { BrowserSession, browserOptionsFromConfig } from '../browser/launcher.js';
 import type { Lang } from '../checks/api.js';
-import { networkPolicy, type Config } from '../config.js';
-import { HttpClient } from '../net/http.js';
+import type { Config } from '../config.js';
+import { httpClientFor } from '../net/http.js';
 import { listRegistry, type RegistrySite } from '../registry/store.js';
 import { selectChecks } from '../site-check.js';
 import { ensureRun, finishRun, type DB, type RunRow } from '../store/db.js';
@@ -167,7 +167,7 @@ export async function runQuarter(db: DB, o: RunOptions): Promise<RunSummary> {
   const counts = runCounts(db, runId);
   o.onEvent?.({ type: 'start', runId, asOf, counts: { ...counts }, pending: pending.length, resumed: !!existing });
 
-  const http = new HttpClient({ ...o.config.http, allowPrivateNetwork: networkPolicy(o.config), hosts: o.config.hosts });
+  const http = httpClientFor(o.config);
   // With evidence kept, veto findings get screenshots: one Chromium for the whole run rather than one per
   // site. Without Chromium the run goes on; checkSite then launches one only for sites that need it.
   let browser: BrowserSession | undefined;

@@ -1,5 +1,5 @@
 /** Labels of the review pages: Simplified Chinese by default, English with the language switch. */
-import type { Lang } from '../checks/api.js';
+import { renderTemplate, type Lang } from '../checks/api.js';
 
 const labels = {
   appName: { zh: '政府网站与政务新媒体检查', en: 'Government website and new-media inspection' },
@@ -166,8 +166,7 @@ export type T = (key: UiKey, params?: Record<string, string | number>) => string
 
 export function translator(lang: Lang): T {
   return (key, params = {}) => {
-    const s: string = labels[key][lang];
-    return s.replace(/\{(\w+)\}/g, (m, k: string) => (k in params ? String(params[k]) : m));
+    return renderTemplate(labels[key][lang], params);
   };
 }
 

@@ -5,7 +5,7 @@
  * in-process runner, the queue producer) summarises the series with `availabilitySeries` and hands it to
  * the availability check through the site's artifacts.
  */
-import { todayInShanghai } from '../i18n.js';
+import { addDays, shanghaiMidnight, todayInShanghai } from '../china-time.js';
 import type { AvailabilitySeries } from '../types.js';
 import type { DB } from './db.js';
 
@@ -34,17 +34,6 @@ export function saveProbes(db: DB, rows: ProbeRecord[]): number {
     for (const r of rows) ins.run(r.siteId, r.round, r.url, r.probedAt, r.ok ? 1 : 0, r.status, r.errorKind, Math.round(r.durationMs));
     return rows.length;
   })();
-}
-
-function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
-
-/** Start of a day in Asia/Shanghai (UTC+8, no daylight saving) as an ISO time. */
-function shanghaiMidnight(date: string): string {
-  return new Date(`${date}T00:00:00+08:00`).toISOString();
 }
 
 /**

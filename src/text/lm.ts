@@ -101,12 +101,26 @@ export function normCode(c: number): number {
   return c;
 }
 
+/** Index of a key in an ascending array (binary search), or −1. */
+export function sortedIndexOf(keys: ArrayLike<number>, key: number): number {
+  let lo = 0;
+  let hi = keys.length - 1;
+  while (lo <= hi) {
+    const m = (lo + hi) >>> 1;
+    const v = keys[m];
+    if (v === key) return m;
+    if (v < key) lo = m + 1;
+    else hi = m - 1;
+  }
+  return -1;
+}
+
 export function isHanCode(c: number): boolean {
   return (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf);
 }
 
-/** Normalised text (for the leakage filter and counting): digit runs → 0, letter runs → a, no whitespace. */
-export function normalizeText(s: string): string {
+/** The text as the language model sees it (for the leakage filter and counting): digit runs → 0, letter runs → a, no whitespace. */
+export function normalizeForModel(s: string): string {
   let out = '';
   let prev = 0;
   for (let i = 0; i < s.length; i++) {
@@ -393,17 +407,7 @@ export class LanguageModel {
   isPlace(str: string, s: number, e: number): boolean {
     const p = this.places;
     if (!p.length) return false;
-    const h = hashString(str, s, e);
-    let lo = 0;
-    let hi = p.length - 1;
-    while (lo <= hi) {
-      const m = (lo + hi) >>> 1;
-      const v = p[m];
-      if (v === h) return true;
-      if (v < h) lo = m + 1;
-      else hi = m - 1;
-    }
-    return false;
+    return sortedIndexOf(p, hashString(str, s, e)) >= 0;
   }
 
   private pyIndex?: Map<string, number>;

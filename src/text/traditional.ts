@@ -3,18 +3,14 @@
  * Simplified copy (opencc-js, `t` → `cn`), so every offset of the copy is an offset of the original; findings
  * show the original text and a suggestion converted back to Traditional (`cn` → `t`).
  */
-import * as OpenCC from 'opencc-js';
+import { openccConverter } from './opencc.js';
 
-let toSimplified: ((s: string) => string) | undefined;
-let toTraditional: ((s: string) => string) | undefined;
 /** code unit → Simplified code unit, for characters whose Simplified form differs (one-to-one only). */
 let table: Uint16Array | undefined;
 
 function init(): void {
   if (table) return;
-  const t2s = OpenCC.Converter({ from: 't', to: 'cn' });
-  toSimplified = t2s;
-  toTraditional = OpenCC.Converter({ from: 'cn', to: 't' });
+  const t2s = openccConverter('t', 'cn');
   table = new Uint16Array(65536);
   // convert every CJK character once, in chunks separated by newlines, to learn the one-to-one mapping
   const ranges: Array<[number, number]> = [
@@ -73,7 +69,7 @@ export function traditionalRatio(text: string, limit = 20000): number {
 /** A Simplified copy of the text with the same length (offsets are shared). */
 export function simplifiedCopy(text: string): string {
   init();
-  const conv = toSimplified!(text);
+  const conv = openccConverter('t', 'cn')(text);
   if (conv.length === text.length) return conv;
   let out = '';
   for (let i = 0; i < text.length; i++) {
@@ -84,6 +80,5 @@ export function simplifiedCopy(text: string): string {
 }
 
 export function toTraditionalText(s: string): string {
-  init();
-  return toTraditional!(s);
+  return openccConverter('cn', 't')(s);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chineseNumber, dateFromUrl, daysBetween, extractDates, inferYear, parseDateValue, visiblePublishDate } from '../../src/content/dates.js';
+import { daysBetween } from '../../src/china-time.js';
+import { chineseNumber, dateFromUrl, extractDates, inferYear, parseDateValue, visiblePublishDate } from '../../src/content/dates.js';
 
 const asOf = '2024-07-01';
 const one = (s: string, partial: 'never' | 'standalone' | 'always' = 'never') => extractDates(s, { asOf, partial }).map((d) => d.date);

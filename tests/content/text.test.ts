@@ -1,6 +1,7 @@
 import * as OpenCC from 'opencc-js';
 import { describe, expect, it } from 'vitest';
-import { openccChangeTest, toSimplified } from '../../src/content/text.js';
+import { toSimplified } from '../../src/content/text.js';
+import { openccChangeTest } from '../../src/text/opencc.js';
 
 /** Keys and values of every dictionary of an OpenCC configuration: the texts most likely to meet an edge. */
 function dictionaryTexts(key: string): string[] {

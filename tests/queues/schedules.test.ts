@@ -13,7 +13,7 @@ import { connect } from '../../queues/redis.js';
 import { listSchedules, registerSchedules, removeSchedules } from '../../queues/schedules.js';
 import { SiteWorker } from '../../queues/worker.js';
 import { loadConfig } from '../../src/config.js';
-import { todayInShanghai } from '../../src/i18n.js';
+import { todayInShanghai } from '../../src/china-time.js';
 import { parseQuarter, previousQuarter } from '../../src/run/quarter.js';
 import { getRun, runQuarter } from '../../src/run/runner.js';
 import { openDb } from '../../src/store/db.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { getEngine } from '../../src/text/engine.js';
 import { buildModel, leakageFilter } from '../../src/text/lm-build.js';
-import { DEFAULT_MODEL, LanguageModel, lmOptionsSchema, lmScan, loadLanguageModel, normalizeText } from '../../src/text/lm.js';
+import { DEFAULT_MODEL, LanguageModel, lmOptionsSchema, lmScan, loadLanguageModel, normalizeForModel } from '../../src/text/lm.js';
 
 // Own-written sentences in the register of official notices (no third-party text).
 const TEMPLATES = [
@@ -51,7 +51,7 @@ describe('language model (src/text/lm.ts, lm-build.ts)', () => {
   });
 
   it('normalises full-width forms and digit runs the same way at build and query time', () => {
-    expect(normalizeText('２０２４年 ABC，增长3.2%')).toBe('0年a,增长0.0%');
+    expect(normalizeForModel('２０２４年 ABC，增长3.2%')).toBe('0年a,增长0.0%');
   });
 
   it('is bounded on hostile input: runs of one character, 1 MB without punctuation', () => {

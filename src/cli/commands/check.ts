@@ -42,7 +42,7 @@ export function register(program: Command): void {
     .option('--platform <id>', 'the URL is a new-media account source (feed or page) of this platform (config/platforms/<id>.yaml)')
     .action(async (url: string, o: CheckOptions) => {
       const { loadChecks } = await import('../../checks/registry.js');
-      const { todayInShanghai } = await import('../../i18n.js');
+      const { todayInShanghai } = await import('../../china-time.js');
       const { siteResultJson, siteResultText } = await import('../../report/site.js');
       const { checkSite } = await import('../../site-check.js');
       const { ensureRun, openDb } = await import('../../store/db.js');

@@ -167,7 +167,7 @@ export function register(program: Command): void {
       const { loadConfig } = await import('../../config.js');
       const { DictionaryError } = await import('../../text/dictionaries.js');
       const { getEngine, textOptionsSchema } = await import('../../text/engine.js');
-      const { todayInShanghai } = await import('../../i18n.js');
+      const { todayInShanghai } = await import('../../china-time.js');
       const config = loadConfig(o.config);
       const fromConfig = ((config.checks.typos ?? {}) as { text?: Record<string, unknown> }).text ?? {};
       const parsed = textOptionsSchema.safeParse({ ...fromConfig, dictionaryDirs: [...((fromConfig.dictionaryDirs as string[] | undefined) ?? []), ...o.dict] });

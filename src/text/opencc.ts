@@ -1,0 +1,74 @@
+/**
+ * The one home of OpenCC (opencc-js) in govcheck: converters are built once per conversion (`from` → `to`,
+ * OpenCC locale names such as 't', 'tw', 'hk', 'cn') and shared by every caller, and an exact quick test of
+ * whether a conversion could change a text at all (openccChangeTest), so most Simplified text skips it.
+ */
+import * as OpenCC from 'opencc-js';
+
+export type Conversion = (s: string) => string;
+
+const converters = new Map<string, Conversion>();
+
+/** The OpenCC converter from one locale to another, built on first use (a fraction of a second) and kept. */
+export function openccConverter(from: string, to: string): Conversion {
+  const key = `${from}\u0000${to}`;
+  const known = converters.get(key);
+  if (known) return known;
+  const convert: Conversion = OpenCC.Converter({ from, to });
+  converters.set(key, convert);
+  return convert;
+}
+
+type Dict = string | ReadonlyArray<readonly [string, string]>;
+
+/** The dictionaries of an OpenCC configuration (normalisation, segmentation, conversion), however nested. */
+function dictsOf(x: unknown): Dict[] {
+  if (typeof x === 'string') return [x];
+  if (!Array.isArray(x)) return [];
+  // A list of [source, replacement] pairs (a dictionary written as a string always has a space: "源 替换|…").
+  const isPair = (e: unknown) => Array.isArray(e) && e.length === 2 && e.every((v) => typeof v === 'string' && !v.includes(' '));
+  if (x.length && x.every(isPair)) return [x as Dict];
+  return x.flatMap(dictsOf);
+}
+
+/**
+ * An exact quick test of whether OpenCC's conversions (by configuration key, e.g. 'tw2s') could change a text:
+ * a converter only changes text where one of its dictionary keys with a different value matches. Such a key
+ * either contains a character that is itself converted (the set `chars`), or is one of the few phrases made
+ * only of unconverted characters (e.g. 回覆), looked for literally. A text with neither comes back unchanged,
+ * so the conversion (tries, segmentation, several passes) is skipped — most Simplified text. Unknown
+ * configurations (another opencc-js version) answer true: always convert.
+ */
+export function openccChangeTest(configKeys: string[]): (s: string) => boolean {
+  const configs = (OpenCC.Locale as unknown as { configs?: Record<string, Record<string, unknown>> }).configs;
+  const chars = new Set<number>();
+  const phrases: Array<[string, string]> = [];
+  for (const key of configKeys) {
+    const c = configs?.[key];
+    if (!c) return () => true;
+    for (const d of dictsOf([c.normalizationChain, c.segmentation, c.conversionChain])) {
+      const pairs: Array<readonly [string, string]> = typeof d === 'string' ? d.split('|').filter(Boolean).map((e) => e.split(' ') as unknown as [string, string]) : [...d];
+      for (const [k, v] of pairs) {
+        if (!k || k === v) continue;
+        if (String.fromCodePoint(k.codePointAt(0)!) === k) chars.add(k.codePointAt(0)!);
+        else phrases.push([k, v]);
+      }
+    }
+  }
+  const byFirst = new Map<number, string[]>();
+  for (const [k] of phrases) {
+    if ([...k].some((ch) => chars.has(ch.codePointAt(0)!))) continue; // found through its converted character
+    const first = k.codePointAt(0)!;
+    byFirst.set(first, [...(byFirst.get(first) ?? []), k]);
+  }
+  return (s: string) => {
+    for (let i = 0; i < s.length; ) {
+      const cp = s.codePointAt(i)!;
+      if (chars.has(cp)) return true;
+      const list = byFirst.get(cp);
+      if (list && list.some((k) => s.startsWith(k, i))) return true;
+      i += cp > 0xffff ? 2 : 1;
+    }
+    return false;
+  };
+}
