@@ -15,7 +15,7 @@
  * on that site or on every site (`*`), is excluded from the verdict like a confirmed false positive.
  *
  * Excluding a finding recomputes the site's verdict and score with `computeVerdict` (the indicator rules
- * of config/rules.yaml) over the findings that remain, and writes them to `site_results` (and each check's
+ * the run was judged with: `runRules`) over the findings that remain, and writes them to `site_results` (and each check's
  * pass/fail status to `check_results`), so every table built from those rows agrees. The verdict as first
  * computed is kept in `site_results.raw_verdict` / `raw_score` / `raw_decided_by_json`, and each excluded
  * finding says why in `findings.excluded` ('false_positive' | 'allow_list').
@@ -139,8 +139,17 @@ function asFinding(f: FindingRow): Finding {
 }
 
 let defaultRules: Rules | undefined;
-function rulesOf(opts: { rules?: Rules }): Rules {
-  if (opts.rules) return opts.rules;
+
+/**
+ * The indicator rules a run's verdicts are judged with: the ones stored on the run when it was created
+ * (`runs.rules_json`, src/store/db.ts `ensureRun`), so a run made with custom rules (--config) is never
+ * re-scored with other rules. Runs made before the rules were stored have none: for them `fallback` is
+ * used, else the default rules (config/rules.yaml, `loadConfig().rules`) — the best guess for such a run.
+ */
+export function runRules(db: DB, runId: string, fallback?: Rules): Rules {
+  const row = db.prepare(`SELECT rules_json FROM runs WHERE id = ?`).get(runId) as { rules_json: string | null } | undefined;
+  if (row?.rules_json) return JSON.parse(row.rules_json) as Rules;
+  if (fallback) return fallback;
   defaultRules ??= loadConfig().rules;
   return defaultRules;
 }
@@ -158,7 +167,8 @@ export interface ApplyOutcome {
  * Re-applies the site's reviews and allow-list to one stored result (run, site): marks the excluded
  * findings and rewrites the verdict, score and check statuses from the findings that remain. Cheap when the
  * site has no false positive: nothing is loaded or written. Called by `saveSiteResult` after every write and
- * by the review actions below. `rules` defaults to `loadConfig().rules`.
+ * by the review actions below. The verdict is recomputed with the run's rules (`runRules`); `opts.rules`
+ * only stand in for a run that stored none (default: the default rules).
  */
 export function applyReviews(db: DB, runId: string, siteId: string, opts: { rules?: Rules } = {}): ApplyOutcome {
   const sr = db.prepare(`SELECT raw_verdict, raw_score, raw_decided_by_json FROM site_results WHERE run_id = ? AND site_id = ?`).get(runId, siteId) as
@@ -187,7 +197,7 @@ export function applyReviews(db: DB, runId: string, siteId: string, opts: { rule
     f.excluded = r;
   }
 
-  const rules = rulesOf(opts);
+  const rules = runRules(db, runId, opts.rules);
   // Check statuses: a check that failed only by excluded findings passes now (and fails again when restored).
   const checks = db.prepare(`SELECT check_id, status FROM check_results WHERE run_id = ? AND site_id = ?`).all(runId, siteId) as Array<{ check_id: string; status: string }>;
   const setStatus = db.prepare(`UPDATE check_results SET status = ? WHERE run_id = ? AND site_id = ? AND check_id = ?`);
@@ -259,7 +269,7 @@ export interface NewReview {
   status: ReviewStatus;
   comment: string;
   reviewer: string;
-  /** Indicator rules to recompute verdicts with (default: loadConfig().rules). */
+  /** Rules for runs that stored none (`runRules`; default: the default rules). Runs use their own. */
   rules?: Rules;
   now?: Date;
 }
@@ -294,6 +304,7 @@ export interface NewAllowEntry {
   allSites?: boolean;
   comment: string;
   reviewer: string;
+  /** Rules for runs that stored none (`runRules`). */
   rules?: Rules;
   now?: Date;
 }

@@ -71,7 +71,7 @@ export function register(program: Command): void {
       const outcome = outcomeOf(result);
       if (db) {
         const runId = o.run ?? `adhoc-${asOf}`;
-        ensureRun(db, { id: runId, kind: 'adhoc', asOf });
+        ensureRun(db, { id: runId, kind: 'adhoc', asOf, rules: config.rules });
         persistSiteJob(db, runId, { result, outcome });
         db.close();
       }
