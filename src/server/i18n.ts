@@ -170,7 +170,3 @@ export function translator(lang: Lang): T {
     return s.replace(/\{(\w+)\}/g, (m, k: string) => (k in params ? String(params[k]) : m));
   };
 }
-
-export function isUiKey(k: string): k is UiKey {
-  return k in labels;
-}
