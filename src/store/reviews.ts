@@ -24,7 +24,7 @@ import type { Rules } from '../config.js';
 import { loadConfig } from '../config.js';
 import type { Finding, RuleHit } from '../types.js';
 import { computeVerdict } from '../verdict.js';
-import type { DB } from './db.js';
+import { findingFromRow, type DB, type FindingRow } from './db.js';
 
 export const REVIEW_STATUSES = ['disputed', 'false_positive', 'upheld'] as const;
 export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
@@ -67,22 +67,6 @@ export interface AllowListRow {
 /** The most a comment or a reviewer name may hold (characters). */
 export const LIMITS = { comment: 2000, reviewer: 100 } as const;
 
-interface FindingRow {
-  id: number;
-  run_id: string;
-  site_id: string;
-  check_id: string;
-  rule: string | null;
-  severity: Finding['severity'];
-  tier: Finding['tier'];
-  points: number | null;
-  url: string;
-  target: string | null;
-  code: string;
-  fingerprint: string;
-  excluded: string | null;
-}
-
 /** The current review of every reviewed finding of a site: fingerprint → newest review. */
 export function currentReviews(db: DB, siteId: string): Map<string, ReviewRow> {
   const rows = db
@@ -117,25 +101,13 @@ export function allowListValue(f: { target?: string | null; url: string }): stri
   return f.target ?? f.url;
 }
 
-function counts(f: Pick<FindingRow, 'severity' | 'tier' | 'rule'>, rules: Rules): boolean {
+/**
+ * True when a finding counts towards the verdict under these rules: a veto or deduction of an indicator,
+ * confirmed (or suspected, when the rules count suspected findings). The one test for the store, the
+ * roll-ups and the web app (`computeVerdict` in src/verdict.ts applies the same one).
+ */
+export function countsTowardVerdict(f: { severity: Finding['severity']; tier: Finding['tier']; rule?: string | null }, rules: Rules): boolean {
   return !!f.rule && (f.severity === 'veto' || f.severity === 'deduction') && (f.tier === 'confirmed' || rules.countSuspected);
-}
-
-function asFinding(f: FindingRow): Finding {
-  return {
-    checkId: f.check_id,
-    rule: f.rule ?? undefined,
-    severity: f.severity,
-    tier: f.tier,
-    points: f.points ?? undefined,
-    url: f.url,
-    target: f.target ?? undefined,
-    code: f.code,
-    params: {},
-    message: '',
-    messageEn: '',
-    evidence: {},
-  };
 }
 
 let defaultRules: Rules | undefined;
@@ -180,20 +152,18 @@ export function applyReviews(db: DB, runId: string, siteId: string, opts: { rule
   const hadExcluded = db.prepare(`SELECT 1 FROM findings WHERE run_id = ? AND site_id = ? AND excluded IS NOT NULL LIMIT 1`).get(runId, siteId);
   if (!hasFp && !hasAllow && !hadExcluded && sr.raw_verdict === null) return { excluded: 0, changed: false };
 
-  const findings = db
-    .prepare(`SELECT id, run_id, site_id, check_id, rule, severity, tier, points, url, target, code, fingerprint, excluded FROM findings WHERE run_id = ? AND site_id = ? ORDER BY check_id, seq`)
-    .all(runId, siteId) as FindingRow[];
+  const findings = (db.prepare(`SELECT * FROM findings WHERE run_id = ? AND site_id = ? ORDER BY check_id, seq`).all(runId, siteId) as Array<Record<string, string | number | null>>).map(findingFromRow);
   const reviews = currentReviews(db, siteId);
   const allow = new Set(allowListFor(db, siteId).map((a) => `${a.check_id}\u001f${a.value}`));
-  const reason = (f: FindingRow): string | null =>
-    reviews.get(f.fingerprint)?.status === 'false_positive' ? 'false_positive' : allow.has(`${f.check_id}\u001f${allowListValue(f)}`) ? 'allow_list' : null;
+  const reason = (f: FindingRow): string | undefined =>
+    reviews.get(f.fingerprint)?.status === 'false_positive' ? 'false_positive' : allow.has(`${f.checkId}\u001f${allowListValue(f)}`) ? 'allow_list' : undefined;
 
   const setExcluded = db.prepare(`UPDATE findings SET excluded = ? WHERE id = ?`);
   let excluded = 0;
   for (const f of findings) {
     const r = reason(f);
     if (r) excluded++;
-    if (r !== f.excluded) setExcluded.run(r, f.id);
+    if (r !== f.excluded) setExcluded.run(r ?? null, f.id);
     f.excluded = r;
   }
 
@@ -203,9 +173,9 @@ export function applyReviews(db: DB, runId: string, siteId: string, opts: { rule
   const setStatus = db.prepare(`UPDATE check_results SET status = ? WHERE run_id = ? AND site_id = ? AND check_id = ?`);
   for (const c of checks) {
     if (c.status !== 'pass' && c.status !== 'fail') continue;
-    const own = findings.filter((f) => f.check_id === c.check_id);
-    const failing = own.some((f) => !f.excluded && counts(f, rules));
-    const status = failing ? 'fail' : own.some((f) => counts(f, rules)) || c.status === 'fail' ? 'pass' : c.status;
+    const own = findings.filter((f) => f.checkId === c.check_id);
+    const failing = own.some((f) => !f.excluded && countsTowardVerdict(f, rules));
+    const status = failing ? 'fail' : own.some((f) => countsTowardVerdict(f, rules)) || c.status === 'fail' ? 'pass' : c.status;
     if (status !== c.status) setStatus.run(status, runId, siteId, c.check_id);
   }
 
@@ -220,7 +190,7 @@ export function applyReviews(db: DB, runId: string, siteId: string, opts: { rule
     }
     return { excluded, changed: false };
   }
-  const v = computeVerdict(findings.filter((f) => !f.excluded).map(asFinding), rules);
+  const v = computeVerdict(findings.filter((f) => !f.excluded), rules);
   const hits: RuleHit[] = v.decidedBy;
   db.prepare(
     `UPDATE site_results SET
