@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Rules } from '../../src/config.js';
 import { loadGroups } from '../../src/registry/groups.js';
 import { importEntries } from '../../src/registry/store.js';
+import { quarterReport } from '../../src/rollup/index.js';
 import { parseQuarter } from '../../src/run/quarter.js';
 import { prepareRun } from '../../src/run/runner.js';
 import { buildApp } from '../../src/server/app.js';
@@ -124,6 +125,9 @@ describe('a run keeps the indicator rules it was judged with', () => {
     // Without the veto, 1 point is deducted: 99 is below the run's pass line of 99.5 (the defaults would pass it).
     expect(row(db, '2024Q2')).toEqual({ verdict: 'fail', score: 99, raw_verdict: 'fail' });
     expect(computeVerdict([broken], defaults.rules).verdict).toBe('pass');
+    // The roll-ups (govcheck table / notice, the downloads) read the run with its rules too.
+    const failing = quarterReport(db, { runId: '2024Q2' }, defaults.rules, loadGroups()).failing;
+    expect(failing.map((f) => f.reasons[0].title.zh)).toEqual(['得分 99 低于合格线 99.5']);
     db.close();
     // The site page shows the run's pass line.
     const page = await (await fetch(`${base}/runs/2024Q2/sites/s1.example`)).text();
