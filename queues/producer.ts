@@ -58,7 +58,7 @@ export function configHash(config: Config): string {
 /** Adds a run (or what is missing of it) to Redis. `redis` is a connection of `connect()` (redis.ts). */
 export async function enqueueRun(db: DB, redis: Redis, o: EnqueueRunOptions): Promise<EnqueueSummary> {
   // Created or resumed exactly like the in-process run (runQuarter): one prepareRun.
-  const { runId, asOf, resumed, pending, counts } = await prepareRun(db, {
+  const { runId, asOf, resumed, pending, counts, config } = await prepareRun(db, {
     ...o,
     options: { distributed: true, only: o.only ?? null, checks: o.checks ?? null },
   });
@@ -68,9 +68,10 @@ export async function enqueueRun(db: DB, redis: Redis, o: EnqueueRunOptions): Pr
     return { ...base, added: 0, alreadyQueued: 0, closed: true };
   }
 
-  const hash = configHash(o.config);
+  // The workers check with the run's config: the given one with the rules stored on the run (prepareRun).
+  const hash = configHash(config);
   const options: RunJobOptions = { lang: o.lang, checks: o.checks, siteTimeoutMs: o.siteTimeoutMs, maxBackoffMs: o.config.queue.maxBackoffMs };
-  const parentData: RunJobData = { v: PAYLOAD_VERSION, runId, quarter: o.quarter.id, asOf, config: o.config, configHash: hash, options, createdAt: new Date().toISOString() };
+  const parentData: RunJobData = { v: PAYLOAD_VERSION, runId, quarter: o.quarter.id, asOf, config, configHash: hash, options, createdAt: new Date().toISOString() };
 
   // Which pending sites are in Redis already (one pipeline of EXISTS on the job keys).
   const ids = pending.map((p) => siteJobId(runId, p.site.id));

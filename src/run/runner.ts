@@ -16,6 +16,7 @@ import { listRegistry, type RegistrySite } from '../registry/store.js';
 import { selectChecks } from '../site-check.js';
 import { ensureRun, finishRun, type DB, type RunRow } from '../store/db.js';
 import { availabilitySeries } from '../store/probes.js';
+import { runRules } from '../store/reviews.js';
 import type { AvailabilitySeries, SiteRef } from '../types.js';
 import { runSiteJob, type JobOutcome, type SiteJobResult } from './job.js';
 import { assertAsOf, type Quarter } from './quarter.js';
@@ -175,6 +176,8 @@ export interface PreparedRun {
   /** Planned sites without a result, in registry order. */
   pending: PendingSite[];
   counts: RunCounts;
+  /** The config to check the sites with: the given one, with the indicator rules stored on the run. */
+  config: Config;
 }
 
 /**
@@ -182,7 +185,8 @@ export interface PreparedRun {
  * producer (queues/producer.ts `enqueueRun`): one run id, one quarter, one inspection date; the checks and
  * their options validated before any site; the run stored with the indicator rules it is judged with
  * (`ensureRun`); the registry's operating sites snapshotted into it; and the pending sites, each with its
- * availability probe series before the inspection date.
+ * availability probe series before the inspection date. A resumed run keeps the rules it was started with:
+ * the returned config carries them, whatever rules the config given now has.
  */
 export async function prepareRun(db: DB, o: PrepareRunOptions): Promise<PreparedRun> {
   const runId = o.runId ?? o.quarter.id;
@@ -205,12 +209,12 @@ export async function prepareRun(db: DB, o: PrepareRunOptions): Promise<Prepared
   if (o.retryErrors) db.prepare(`DELETE FROM site_results WHERE run_id = ? AND outcome = 'error'`).run(runId);
   const counts = runCounts(db, runId);
   const pending = sites.map((site) => ({ site, availability: siteAvailability(db, site, asOf, o.config) }));
-  return { runId, asOf, resumed: !!existing, pending, counts };
+  return { runId, asOf, resumed: !!existing, pending, counts, config: { ...o.config, rules: runRules(db, runId) } };
 }
 
 export async function runQuarter(db: DB, o: RunOptions): Promise<RunSummary> {
   const started = Date.now();
-  const { runId, asOf, resumed, pending, counts } = await prepareRun(db, {
+  const { runId, asOf, resumed, pending, counts, config } = await prepareRun(db, {
     ...o,
     options: { concurrency: o.concurrency, only: o.only ?? null, checks: o.checks ?? null },
   });
@@ -229,7 +233,7 @@ export async function runQuarter(db: DB, o: RunOptions): Promise<RunSummary> {
         limit(async () => {
           if (o.signal?.aborted) return;
           o.onEvent?.({ type: 'site-start', site });
-          const r: SiteJobResult = await runSiteJob(db, { runId, site, asOf, availability }, { config: o.config, http, browser, lang: o.lang, checks: o.checks, siteTimeoutMs: o.siteTimeoutMs, evidenceDir: o.evidenceDir });
+          const r: SiteJobResult = await runSiteJob(db, { runId, site, asOf, availability }, { config, http, browser, lang: o.lang, checks: o.checks, siteTimeoutMs: o.siteTimeoutMs, evidenceDir: o.evidenceDir });
           checkedNow++;
           counts.done++;
           counts.pages += r.result.stats.pages;

@@ -112,10 +112,15 @@ async function falsePositive(runId: string): Promise<number> {
 }
 
 describe('a run keeps the indicator rules it was judged with', () => {
-  it('stores the rules on the run when it is created', () => {
+  it('stores the rules on the run when it is created, and a resumed run keeps them', async () => {
     const db = openDb(dbFile);
     expect(runRules(db, '2024Q2').passLine).toBe(99.5);
     expect(runRules(db, 'old')).toEqual(defaults.rules);
+    // Resumed with the default config: the sites still to check are judged with the run's rules.
+    const resumed = await prepareRun(db, { quarter: parseQuarter('2024Q2'), asOf: '2024-06-20', config: defaults, checks: ['availability', 'broken-links'], options: {} });
+    expect(resumed.resumed).toBe(true);
+    expect(resumed.config.rules.passLine).toBe(99.5);
+    expect(runRules(db, '2024Q2').passLine).toBe(99.5);
     db.close();
   });
 
