@@ -63,8 +63,3 @@ export function runJobId(runId: string): string {
 export function probeJobId(round: string, batch: number): string {
   return `probe|${enc(round)}|${batch}`;
 }
-
-/** The run id of a parent job id (inverse of runJobId). */
-export function runIdOfJob(jobId: string): string | undefined {
-  return jobId.startsWith('run|') ? decodeURIComponent(jobId.slice(4)) : undefined;
-}

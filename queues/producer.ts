@@ -1,6 +1,6 @@
 /**
- * The run producer: `govcheck run --redis URL` (and the scheduled quarterly run) snapshots the run's sites
- * exactly like the in-process run (`snapshotRunSites`, `pendingSites` of src/run/runner.ts), then adds the
+ * The run producer: `govcheck run --redis URL` (and the scheduled quarterly run) creates or resumes the run
+ * exactly like the in-process run (`prepareRun` of src/run/runner.ts), then adds the
  * run to Redis as one BullMQ flow: a parent `run` job (queue govcheck-runs, holding the run's config)
  * with one child `site` job per pending site (queue govcheck-sites). Job ids are deterministic (names.ts),
  * and only sites without a stored result are added, so adding the same run twice adds nothing; adding it
@@ -11,10 +11,9 @@ import { FlowProducer, Job, Queue, type FlowJob } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Lang } from '../src/checks/api.js';
 import type { Config } from '../src/config.js';
-import { assertAsOf, type Quarter } from '../src/run/quarter.js';
-import { getRun, pendingSites, runCounts, RunError, siteAvailability, snapshotRunSites, type RunCounts } from '../src/run/runner.js';
-import { selectChecks } from '../src/site-check.js';
-import { ensureRun, finishRun, type DB } from '../src/store/db.js';
+import type { Quarter } from '../src/run/quarter.js';
+import { prepareRun, type RunCounts } from '../src/run/runner.js';
+import { finishRun, type DB } from '../src/store/db.js';
 import { JOB, QUEUE_PREFIX, RUNS_QUEUE, runJobId, siteJobId, SITES_QUEUE } from './names.js';
 import { PAYLOAD_VERSION, type RunJobData, type RunJobOptions, type SiteJobData } from './payload.js';
 import { quiet } from './redis.js';
@@ -58,37 +57,24 @@ export function configHash(config: Config): string {
 
 /** Adds a run (or what is missing of it) to Redis. `redis` is a connection of `connect()` (redis.ts). */
 export async function enqueueRun(db: DB, redis: Redis, o: EnqueueRunOptions): Promise<EnqueueSummary> {
-  const runId = o.runId ?? o.quarter.id;
-  // The same validation as the in-process run (runQuarter): one run id, one quarter, one inspection date.
-  const existing = getRun(db, runId);
-  if (existing && existing.kind !== 'quarter') throw new RunError(`run ${runId} exists and is not a quarterly run`);
-  if (existing && existing.quarter !== o.quarter.id) throw new RunError(`run ${runId} belongs to quarter ${existing.quarter}, not ${o.quarter.id}`);
-  if (existing && o.asOfExplicit && existing.as_of !== o.asOf) {
-    throw new RunError(`run ${runId} was started as of ${existing.as_of}; resume it with that date, or start another run with --run ID`);
-  }
-  const asOf = existing?.as_of ?? o.asOf;
-  if (!existing) assertAsOf(o.quarter, asOf);
-  await selectChecks(o.config, 'website', o.checks);
-  await selectChecks(o.config, 'newmedia', o.checks);
-
-  ensureRun(db, { id: runId, kind: 'quarter', quarter: o.quarter.id, asOf, options: { distributed: true, only: o.only ?? null, checks: o.checks ?? null } });
-  db.prepare(`UPDATE runs SET status = 'running', finished_at = NULL WHERE id = ?`).run(runId);
-  snapshotRunSites(db, runId, o.only);
-  const pending = pendingSites(db, runId, o.retryErrors);
-  if (o.retryErrors) db.prepare(`DELETE FROM site_results WHERE run_id = ? AND outcome = 'error'`).run(runId);
-  const counts = runCounts(db, runId);
-  const base = { runId, asOf, resumed: !!existing, counts, pending: pending.length };
+  // Created or resumed exactly like the in-process run (runQuarter): one prepareRun.
+  const { runId, asOf, resumed, pending, counts, config } = await prepareRun(db, {
+    ...o,
+    options: { distributed: true, only: o.only ?? null, checks: o.checks ?? null },
+  });
+  const base = { runId, asOf, resumed, counts, pending: pending.length };
   if (!pending.length) {
     finishRun(db, runId, 'done');
     return { ...base, added: 0, alreadyQueued: 0, closed: true };
   }
 
-  const hash = configHash(o.config);
+  // The workers check with the run's config: the given one with the rules stored on the run (prepareRun).
+  const hash = configHash(config);
   const options: RunJobOptions = { lang: o.lang, checks: o.checks, siteTimeoutMs: o.siteTimeoutMs, maxBackoffMs: o.config.queue.maxBackoffMs };
-  const parentData: RunJobData = { v: PAYLOAD_VERSION, runId, quarter: o.quarter.id, asOf, config: o.config, configHash: hash, options, createdAt: new Date().toISOString() };
+  const parentData: RunJobData = { v: PAYLOAD_VERSION, runId, quarter: o.quarter.id, asOf, config, configHash: hash, options, createdAt: new Date().toISOString() };
 
   // Which pending sites are in Redis already (one pipeline of EXISTS on the job keys).
-  const ids = pending.map((s) => siteJobId(runId, s.id));
+  const ids = pending.map((p) => siteJobId(runId, p.site.id));
   const pipe = redis.pipeline();
   for (const id of ids) pipe.exists(`${QUEUE_PREFIX}:${SITES_QUEUE}:${id}`);
   const exists = ((await pipe.exec()) ?? []).map(([err, n]) => !err && n === 1);
@@ -104,8 +90,8 @@ export async function enqueueRun(db: DB, redis: Redis, o: EnqueueRunOptions): Pr
       if (state === 'completed' || state === 'failed') await parent.remove({ removeChildren: false });
       else await parent.updateData(parentData);
     }
-    const children: FlowJob[] = pending.map((site, i) => {
-      const data: SiteJobData = { v: PAYLOAD_VERSION, runId, site, asOf, options, availability: siteAvailability(db, site, asOf, o.config), configHash: hash };
+    const children: FlowJob[] = pending.map(({ site, availability }, i) => {
+      const data: SiteJobData = { v: PAYLOAD_VERSION, runId, site, asOf, options, availability, configHash: hash };
       return {
         name: JOB.site,
         queueName: SITES_QUEUE,

@@ -79,10 +79,3 @@ export async function configFrom(o: CommonOptions): Promise<Config> {
   if (Object.keys(gather).length) overrides.gather = gather;
   return loadConfig(o.config, overrides);
 }
-
-/** Site id for a URL checked on demand: host and path, stable across runs. */
-export function siteIdFromUrl(url: string): string {
-  const u = new URL(url);
-  const p = u.pathname.replace(/\/+$/, '');
-  return `${u.host}${p}`;
-}

@@ -67,7 +67,10 @@ export function urlKey(u: URL): string {
   return `${u.host.toLowerCase()}${u.pathname.replace(/\/+$/, '')}${u.search}`;
 }
 
-/** Store id of a registry entry: host and path for websites (as `govcheck check` uses), "nm:" + platform + host/path for accounts. */
+/**
+ * The one site id of a URL: host, path without trailing slash, and query for websites (the registry import
+ * and `govcheck check`), "nm:" + platform + the same for accounts.
+ */
 export function entryId(kind: SiteRef['kind'], u: URL, platform?: string): string {
   const hp = `${u.host}${u.pathname.replace(/\/+$/, '')}${u.search}`;
   return kind === 'newmedia' ? `nm:${platform ?? 'other'}:${hp}` : hp;

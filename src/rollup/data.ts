@@ -2,9 +2,8 @@
  * What the roll-ups read: a run's sites (the registry snapshot taken when the run started) with their
  * results, and the findings behind the verdicts.
  */
-import type { Rules } from '../config.js';
-import { findingFromRow, type DB, type RunRow } from '../store/db.js';
-import type { Evidence, RuleHit, Severity, SiteRef, Tier } from '../types.js';
+import { findingFromRow, type DB, type FindingRow, type RunRow } from '../store/db.js';
+import type { RuleHit, Severity, SiteRef } from '../types.js';
 
 export class RollupError extends Error {
   constructor(message: string) {
@@ -69,23 +68,8 @@ export function loadRunSites(db: DB, runId: string): RunSite[] {
   }));
 }
 
-export interface StoredFinding {
-  /** Row id in the findings table (for links to the finding). */
-  id: number;
-  siteId: string;
-  checkId: string;
-  rule?: string;
-  severity: Severity;
-  tier: Tier;
-  points?: number;
-  url: string;
-  target?: string;
-  code: string;
-  message: string;
-  messageEn: string;
-  evidence: Evidence;
-  fingerprint: string;
-}
+/** A stored finding as the roll-ups list it (the store's FindingRow without its position, parameters and exclusion). */
+export type StoredFinding = Omit<FindingRow, 'seq' | 'params' | 'excluded'>;
 
 /**
  * Findings of a run (optionally of one site), worst first. Findings excluded by a review (a confirmed false
@@ -104,9 +88,4 @@ export function loadFindings(db: DB, runId: string, opts: { siteId?: string; sev
     const { id, siteId, checkId, rule, severity, tier, points, url, target, code, message, messageEn, evidence, fingerprint } = findingFromRow(row);
     return { id, siteId, checkId, rule, severity, tier, points, url, target, code, message, messageEn, evidence, fingerprint };
   });
-}
-
-/** True when a finding counts towards the verdict under these rules (confirmed, or suspected when the rules count them). */
-export function counts(f: Pick<StoredFinding, 'severity' | 'tier' | 'rule'>, rules: Rules): boolean {
-  return !!f.rule && (f.severity === 'veto' || f.severity === 'deduction') && (f.tier === 'confirmed' || rules.countSuspected);
 }

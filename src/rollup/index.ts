@@ -6,6 +6,7 @@ import type { Rules } from '../config.js';
 import type { GroupsConfig } from '../registry/groups.js';
 import { parseQuarter, previousQuarter, type Quarter } from '../run/quarter.js';
 import type { DB, RunRow } from '../store/db.js';
+import { runRules } from '../store/reviews.js';
 import { findRun, loadRunSites, RollupError } from './data.js';
 import { failingList, fixList, problemCategories, quarterChanges, type ChangesReport, type FailingEntry, type FixOwner, type ProblemCategory } from './lists.js';
 import { computeTable, type QuarterTable } from './tables.js';
@@ -36,8 +37,13 @@ export function previousRun(db: DB, run: RunRow): RunRow | undefined {
   }
 }
 
-export function quarterReport(db: DB, o: { quarter?: string; runId?: string; previousRunId?: string }, rules: Rules, groups: GroupsConfig): QuarterReport {
+/**
+ * The roll-ups of a quarterly run, with the indicator rules the run was judged with (`runRules`: stored on
+ * the run); `fallbackRules` only stand in for a run made before runs stored their rules.
+ */
+export function quarterReport(db: DB, o: { quarter?: string; runId?: string; previousRunId?: string }, fallbackRules: Rules, groups: GroupsConfig): QuarterReport {
   const run = findRun(db, o);
+  const rules = runRules(db, run.id, fallbackRules);
   if (!run.quarter) throw new RollupError(`run ${run.id} is not a quarterly run; give a quarterly run`);
   const quarter = parseQuarter(run.quarter);
   const sites = loadRunSites(db, run.id);

@@ -6,8 +6,9 @@
 import type { Rules } from '../config.js';
 import { compareGroups, type GroupsConfig } from '../registry/groups.js';
 import type { DB } from '../store/db.js';
+import { countsTowardVerdict } from '../store/reviews.js';
 import type { Evidence, Severity, SiteRef, Tier } from '../types.js';
-import { counts, loadFindings, loadRunSites, type RunSite, type StoredFinding } from './data.js';
+import { loadFindings, loadRunSites, type RunSite, type StoredFinding } from './data.js';
 
 export interface Reason {
   rule: string;
@@ -43,7 +44,7 @@ export function failingList(db: DB, runId: string, kind: SiteRef['kind'] | undef
     .sort(siteOrder(groups));
   return sites.map((s, i) => {
     const r = s.result!;
-    const findings = loadFindings(db, runId, { siteId: s.site.id, severities: ['veto', 'deduction'] }).filter((f) => counts(f, rules));
+    const findings = loadFindings(db, runId, { siteId: s.site.id, severities: ['veto', 'deduction'] }).filter((f) => countsTowardVerdict(f, rules));
     const vetoes = r.decidedBy.filter((h) => h.kind === 'veto');
     const hits = vetoes.length ? vetoes : r.decidedBy.filter((h) => h.kind === 'deduction');
     const reasons: Reason[] = hits.map((h) => ({
@@ -163,7 +164,7 @@ export function quarterChanges(db: DB, runId: string, previousRunId: string, rul
   const prevSites = new Map(loadRunSites(db, previousRunId).filter((s) => s.result?.outcome === 'checked').map((s) => [s.site.id, s]));
   const problems = (id: string) => {
     const by = new Map<string, StoredFinding[]>();
-    for (const f of loadFindings(db, id, { severities: ['veto', 'deduction'] }).filter((x) => counts(x, rules))) by.set(f.siteId, [...(by.get(f.siteId) ?? []), f]);
+    for (const f of loadFindings(db, id, { severities: ['veto', 'deduction'] }).filter((x) => countsTowardVerdict(x, rules))) by.set(f.siteId, [...(by.get(f.siteId) ?? []), f]);
     return by;
   };
   const cur = problems(runId);
@@ -213,7 +214,7 @@ export function problemCategories(db: DB, runId: string, rules: Rules, maxExampl
   const cats = new Map<string, ProblemCategory & { siteIds: Set<string>; failedIds: Set<string> }>();
   for (const f of loadFindings(db, runId, { severities: ['veto', 'deduction'] })) {
     const s = sites.get(f.siteId);
-    if (!s || !counts(f, rules) || !f.rule) continue;
+    if (!s || !countsTowardVerdict(f, rules) || !f.rule) continue;
     const kind = f.severity === 'veto' ? 'veto' : 'deduction';
     const key = `${s.site.kind}|${f.rule}|${kind}`;
     let c = cats.get(key);

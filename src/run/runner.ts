@@ -16,6 +16,7 @@ import { listRegistry, type RegistrySite } from '../registry/store.js';
 import { selectChecks } from '../site-check.js';
 import { ensureRun, finishRun, type DB, type RunRow } from '../store/db.js';
 import { availabilitySeries } from '../store/probes.js';
+import { runRules } from '../store/reviews.js';
 import type { AvailabilitySeries, SiteRef } from '../types.js';
 import { runSiteJob, type JobOutcome, type SiteJobResult } from './job.js';
 import { assertAsOf, type Quarter } from './quarter.js';
@@ -144,8 +145,50 @@ export function siteAvailability(db: DB, site: SiteRef, asOf: string, config: Co
   return site.kind === 'website' ? availabilitySeries(db, site.id, asOf, config.probes.windowDays) : undefined;
 }
 
-export async function runQuarter(db: DB, o: RunOptions): Promise<RunSummary> {
-  const started = Date.now();
+/** What `prepareRun` needs: the run to create or resume, and what it checks. */
+export interface PrepareRunOptions {
+  quarter: Quarter;
+  asOf: string;
+  /** True when the date was given explicitly (a resumed run with another date is refused). */
+  asOfExplicit?: boolean;
+  /** Run id (default: the quarter). */
+  runId?: string;
+  config: Config;
+  only?: string[];
+  checks?: string[];
+  /** Check again the sites whose earlier attempt ended in an error. */
+  retryErrors?: boolean;
+  /** Recorded with the run (runs.options_json). */
+  options: Record<string, unknown>;
+}
+
+/** A pending site of a prepared run, with its availability probe series (W-V1) when it has one. */
+export interface PendingSite {
+  site: SiteRef;
+  availability?: AvailabilitySeries;
+}
+
+export interface PreparedRun {
+  runId: string;
+  asOf: string;
+  /** The run existed before (a resume). */
+  resumed: boolean;
+  /** Planned sites without a result, in registry order. */
+  pending: PendingSite[];
+  counts: RunCounts;
+  /** The config to check the sites with: the given one, with the indicator rules stored on the run. */
+  config: Config;
+}
+
+/**
+ * Creates or resumes a quarterly run, the same way for the in-process run (`runQuarter`) and the queue
+ * producer (queues/producer.ts `enqueueRun`): one run id, one quarter, one inspection date; the checks and
+ * their options validated before any site; the run stored with the indicator rules it is judged with
+ * (`ensureRun`); the registry's operating sites snapshotted into it; and the pending sites, each with its
+ * availability probe series before the inspection date. A resumed run keeps the rules it was started with:
+ * the returned config carries them, whatever rules the config given now has.
+ */
+export async function prepareRun(db: DB, o: PrepareRunOptions): Promise<PreparedRun> {
   const runId = o.runId ?? o.quarter.id;
   const existing = getRun(db, runId);
   if (existing && existing.kind !== 'quarter') throw new RunError(`run ${runId} exists and is not a quarterly run`);
@@ -159,13 +202,23 @@ export async function runQuarter(db: DB, o: RunOptions): Promise<RunSummary> {
   await selectChecks(o.config, 'website', o.checks);
   await selectChecks(o.config, 'newmedia', o.checks);
 
-  ensureRun(db, { id: runId, kind: 'quarter', quarter: o.quarter.id, asOf, options: { concurrency: o.concurrency, only: o.only ?? null, checks: o.checks ?? null } });
+  ensureRun(db, { id: runId, kind: 'quarter', quarter: o.quarter.id, asOf, options: o.options, rules: o.config.rules });
   db.prepare(`UPDATE runs SET status = 'running', finished_at = NULL WHERE id = ?`).run(runId);
   snapshotRunSites(db, runId, o.only);
-  const pending = pendingSites(db, runId, o.retryErrors);
+  const sites = pendingSites(db, runId, o.retryErrors);
   if (o.retryErrors) db.prepare(`DELETE FROM site_results WHERE run_id = ? AND outcome = 'error'`).run(runId);
   const counts = runCounts(db, runId);
-  o.onEvent?.({ type: 'start', runId, asOf, counts: { ...counts }, pending: pending.length, resumed: !!existing });
+  const pending = sites.map((site) => ({ site, availability: siteAvailability(db, site, asOf, o.config) }));
+  return { runId, asOf, resumed: !!existing, pending, counts, config: { ...o.config, rules: runRules(db, runId) } };
+}
+
+export async function runQuarter(db: DB, o: RunOptions): Promise<RunSummary> {
+  const started = Date.now();
+  const { runId, asOf, resumed, pending, counts, config } = await prepareRun(db, {
+    ...o,
+    options: { concurrency: o.concurrency, only: o.only ?? null, checks: o.checks ?? null },
+  });
+  o.onEvent?.({ type: 'start', runId, asOf, counts: { ...counts }, pending: pending.length, resumed });
 
   const http = httpClientFor(o.config);
   // With evidence kept, veto findings get screenshots: one Chromium for the whole run rather than one per
@@ -176,11 +229,11 @@ export async function runQuarter(db: DB, o: RunOptions): Promise<RunSummary> {
   let checkedNow = 0;
   try {
     await Promise.all(
-      pending.map((site) =>
+      pending.map(({ site, availability }) =>
         limit(async () => {
           if (o.signal?.aborted) return;
           o.onEvent?.({ type: 'site-start', site });
-          const r: SiteJobResult = await runSiteJob(db, { runId, site, asOf, availability: siteAvailability(db, site, asOf, o.config) }, { config: o.config, http, browser, lang: o.lang, checks: o.checks, siteTimeoutMs: o.siteTimeoutMs, evidenceDir: o.evidenceDir });
+          const r: SiteJobResult = await runSiteJob(db, { runId, site, asOf, availability }, { config, http, browser, lang: o.lang, checks: o.checks, siteTimeoutMs: o.siteTimeoutMs, evidenceDir: o.evidenceDir });
           checkedNow++;
           counts.done++;
           counts.pages += r.result.stats.pages;

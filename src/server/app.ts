@@ -19,11 +19,11 @@ import { fileURLToPath } from 'node:url';
 import { stringify as stringifyYaml } from 'yaml';
 import type { Lang } from '../checks/api.js';
 import { loadChecks } from '../checks/registry.js';
-import type { Config } from '../config.js';
+import type { Config, Rules } from '../config.js';
 import { compareGroups, type GroupsConfig } from '../registry/groups.js';
 import { previousRun as previousQuarterRun } from '../rollup/index.js';
 import { openDb, storeErrorFrom, type DB, type RunRow } from '../store/db.js';
-import { addAllowListEntry, addReview, allowListAsDictionary, findingById, listAllowList, removeAllowListEntry, REVIEW_STATUSES, ReviewError, type ReviewStatus } from '../store/reviews.js';
+import { addAllowListEntry, addReview, allowListAsDictionary, findingById, listAllowList, removeAllowListEntry, REVIEW_STATUSES, runRules, ReviewError, type ReviewStatus } from '../store/reviews.js';
 import type { SiteRef } from '../types.js';
 import { getRun, listRuns, loadSiteView, previousRun, problemsByRule, quarterRuns, runSites, siteChanges, siteFacets } from './data.js';
 import { available, contentType, DOWNLOADS, fileName, runOverview, runReport } from './downloads.js';
@@ -100,7 +100,10 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
   const ownDb = typeof o.db === 'string';
   // A database the user may not write is served read-only: pages and downloads work, writes answer 503.
   const db = typeof o.db === 'string' ? openDb(o.db, { readOnlyOk: true }) : o.db;
-  const rules = o.config.rules;
+  // Each run is shown and re-scored with the indicator rules it was judged with (src/store/reviews.ts
+  // `runRules`: stored on the run; the default rules for runs made before they were stored), never with
+  // this server's config, so a run made with custom rules keeps them.
+  const rulesOf = (runId: string): Rules => runRules(db, runId);
   const defaultLang: Lang = o.lang ?? o.config.lang ?? 'zh';
   const rechecker = o.rechecker ?? new InProcessRechecker(db, { config: o.config, evidenceDir: o.evidenceDir });
   const checkModules = await loadChecks();
@@ -296,6 +299,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
 
   app.get('/runs/:runId', (req, reply) => {
     const run = runOr404((req.params as { runId: string }).runId);
+    const rules = rulesOf(run.id);
     const ov = runOverview(db, run, rules, o.groups);
     const runs = listRuns(db);
     const me = runs.find((r) => r.id === run.id)!;
@@ -351,6 +355,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
       if (v) filters[k] = v;
     }
     const all = runSites(db, run.id);
+    const rules = rulesOf(run.id);
     const facets = siteFacets(db, run.id, rules);
     const needle = filters.q?.toLowerCase();
     const rows = all
@@ -394,6 +399,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
     const { runId, siteId } = req.params as { runId: string; siteId: string };
     const view = loadSiteView(db, runId, siteId);
     if (!view) throw Object.assign(new Error('no such site in this run'), { statusCode: 404 });
+    const rules = rulesOf(runId);
     const prev = previousOf(view.run);
     const changes = prev ? { previous: prev, ...siteChanges(db, view.findings, prev.id, siteId, rules) } : undefined;
     const done = (req.query as Record<string, string>).done as keyof typeof FLASHES | undefined;
@@ -428,7 +434,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
     const body = (req.body ?? {}) as Record<string, string>;
     const status = body.status as ReviewStatus;
     if (!REVIEW_STATUSES.includes(status)) throw new ReviewError(`unknown review status: ${String(body.status)}`);
-    addReview(db, { findingId: f.id, status, comment: String(body.comment ?? ''), reviewer: String(body.reviewer ?? ''), rules });
+    addReview(db, { findingId: f.id, status, comment: String(body.comment ?? ''), reviewer: String(body.reviewer ?? '') });
     rememberReviewer(reply, String(body.reviewer ?? '').trim());
     return redirect(reply, `${siteHref(f.run_id, f.site_id)}?done=reviewed#f-${f.id}`);
   });
@@ -436,7 +442,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
   app.post('/findings/:id/allow-list', (req, reply) => {
     const f = findingOr404((req.params as { id: string }).id);
     const body = (req.body ?? {}) as Record<string, string>;
-    addAllowListEntry(db, { findingId: f.id, allSites: body.scope === 'all', comment: String(body.comment ?? ''), reviewer: String(body.reviewer ?? ''), rules });
+    addAllowListEntry(db, { findingId: f.id, allSites: body.scope === 'all', comment: String(body.comment ?? ''), reviewer: String(body.reviewer ?? '') });
     rememberReviewer(reply, String(body.reviewer ?? '').trim());
     return redirect(reply, `${siteHref(f.run_id, f.site_id)}?done=allowed#f-${f.id}`);
   });
@@ -455,7 +461,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
   );
   app.post('/allow-list/:id/remove', (req, reply) => {
     const id = (req.params as { id: string }).id;
-    if (!/^\d{1,15}$/.test(id) || !removeAllowListEntry(db, Number(id), { rules })) throw Object.assign(new Error('no such entry'), { statusCode: 404 });
+    if (!/^\d{1,15}$/.test(id) || !removeAllowListEntry(db, Number(id))) throw Object.assign(new Error('no such entry'), { statusCode: 404 });
     return redirect(reply, '/allow-list?done=removed');
   });
 
@@ -505,7 +511,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
     const run = runOr404(runId);
     const d = DOWNLOADS.find((x) => x.name === name);
     if (!d) throw Object.assign(new Error('no such download'), { statusCode: 404 });
-    const rr = runReport(db, run, rules, o.groups);
+    const rr = runReport(db, run, rulesOf(run.id), o.groups);
     if (!available(d, run, !!rr.report?.changes)) throw Object.assign(new Error('not available for this run'), { statusCode: 404 });
     const body = await d.make(rr, req.lang);
     return reply

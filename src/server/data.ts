@@ -6,9 +6,9 @@
  */
 import type { Rules } from '../config.js';
 import { loadRunSites, type RunSite } from '../rollup/data.js';
-import { findingFromRow, type DB, type RunRow } from '../store/db.js';
-import { currentReviews, type ReviewRow } from '../store/reviews.js';
-import type { Evidence, RuleHit, Severity, SiteRef, Tier } from '../types.js';
+import { findingFromRow, type DB, type FindingRow, type RunRow } from '../store/db.js';
+import { countsTowardVerdict, currentReviews, type ReviewRow } from '../store/reviews.js';
+import type { RuleHit, Severity, SiteRef, Tier } from '../types.js';
 
 export interface RunListRow extends RunRow {
   planned: number;
@@ -109,7 +109,7 @@ export function siteFacets(db: DB, runId: string, rules: Rules): Map<string, Sit
       continue;
     }
     f.problems += r.n;
-    if (r.rule && (r.severity === 'veto' || r.severity === 'deduction') && (r.tier === 'confirmed' || rules.countSuspected)) f.rules.add(r.rule);
+    if (r.rule && countsTowardVerdict(r, rules)) f.rules.add(r.rule);
   }
   const disputed = db
     .prepare(
@@ -133,7 +133,7 @@ export function problemsByRule(db: DB, runId: string, rules: Rules): Array<{ rul
     .all(runId) as Array<{ rule: string; severity: Severity; tier: Tier; n: number; sites: number }>;
   const by = new Map<string, { rule: string; findings: number; sites: number }>();
   for (const r of rows) {
-    if (r.tier !== 'confirmed' && !rules.countSuspected) continue;
+    if (!countsTowardVerdict(r, rules)) continue;
     const e = by.get(r.rule) ?? { rule: r.rule, findings: 0, sites: 0 };
     e.findings += r.n;
     e.sites = Math.max(e.sites, r.sites);
@@ -168,23 +168,8 @@ export function quarterRuns(db: DB): RunRow[] {
     .all() as RunRow[];
 }
 
-export interface FindingView {
-  id: number;
-  checkId: string;
-  seq: number;
-  rule?: string;
-  severity: Severity;
-  tier: Tier;
-  points?: number;
-  url: string;
-  target?: string;
-  code: string;
-  params: Record<string, string | number>;
-  message: string;
-  messageEn: string;
-  evidence: Evidence;
-  fingerprint: string;
-  excluded?: string;
+/** A stored finding of one site as the site page shows it (the store's FindingRow) with its current review. */
+export interface FindingView extends Omit<FindingRow, 'siteId'> {
   review?: ReviewRow;
 }
 
@@ -251,7 +236,7 @@ export function loadSiteView(db: DB, runId: string, siteId: string): SiteView | 
 
 /** True when a finding counts towards the verdict (reviews applied). */
 export function countsNow(f: Pick<FindingView, 'rule' | 'severity' | 'tier' | 'excluded'>, rules: Rules): boolean {
-  return !f.excluded && !!f.rule && (f.severity === 'veto' || f.severity === 'deduction') && (f.tier === 'confirmed' || rules.countSuspected);
+  return !f.excluded && countsTowardVerdict(f, rules);
 }
 
 /**

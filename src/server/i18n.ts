@@ -169,7 +169,3 @@ export function translator(lang: Lang): T {
     return renderTemplate(labels[key][lang], params);
   };
 }
-
-export function isUiKey(k: string): k is UiKey {
-  return k in labels;
-}

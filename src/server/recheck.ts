@@ -11,6 +11,7 @@ import type { Config } from '../config.js';
 import { runSiteJob } from '../run/job.js';
 import { siteAvailability } from '../run/runner.js';
 import type { DB } from '../store/db.js';
+import { runRules } from '../store/reviews.js';
 import type { SiteRef } from '../types.js';
 
 export interface RecheckRequest {
@@ -86,7 +87,9 @@ export class InProcessRechecker implements Rechecker {
           this.db,
           // Like the run: the availability probe series before the run's date (W-V1), when the site was probed.
           { runId: req.runId, site: req.site, asOf: req.asOf, availability: siteAvailability(this.db, req.site, req.asOf, this.o.config) },
-          { config: this.o.config, checks: req.checks, evidenceDir: this.o.evidenceDir, siteTimeoutMs: this.o.siteTimeoutMs },
+          // Judged with the run's own indicator rules (runRules), not this server's: the re-checked site is
+          // scored like the rest of its run.
+          { config: { ...this.o.config, rules: runRules(this.db, req.runId) }, checks: req.checks, evidenceDir: this.o.evidenceDir, siteTimeoutMs: this.o.siteTimeoutMs },
         );
         // The stored row is the truth: reviews may have changed the verdict the check computed.
         const row = this.db.prepare(`SELECT verdict, score FROM site_results WHERE run_id = ? AND site_id = ?`).get(req.runId, req.site.id) as

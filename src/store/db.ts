@@ -183,6 +183,12 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX availability_probes_time ON availability_probes(site_id, probed_at);
   `,
+  // The indicator rules a run's verdicts are computed with (JSON of config Rules), stored when the run is
+  // created, so reviews, allow-list entries, re-checks and the web app recompute its verdicts with the same
+  // rules. NULL for runs made before this column: those are recomputed with the default rules.
+  `
+  ALTER TABLE runs ADD COLUMN rules_json TEXT;
+  `,
 ];
 
 /** Database files opened by this process (named by `storeErrorFrom` when a later statement fails). */
@@ -375,13 +381,21 @@ export interface RunRow {
   options_json: string;
   created_at: string;
   finished_at: string | null;
+  /** The indicator rules the run is judged with (JSON); null for runs made before they were stored. */
+  rules_json: string | null;
 }
 
-export function ensureRun(db: DB, run: { id: string; kind: 'adhoc' | 'quarter'; quarter?: string; asOf: string; options?: unknown }): void {
+/**
+ * Creates a run (or reopens an ad-hoc one). `rules` are the indicator rules its verdicts are computed
+ * with; they are stored once, when the run is created (or on the first call that gives them, for a run
+ * that has none), and a run keeps them: resuming it with another config does not re-judge it.
+ */
+export function ensureRun(db: DB, run: { id: string; kind: 'adhoc' | 'quarter'; quarter?: string; asOf: string; options?: unknown; rules?: Rules }): void {
   db.prepare(
-    `INSERT INTO runs (id, kind, quarter, as_of, status, options_json, created_at) VALUES (?, ?, ?, ?, 'running', ?, ?)
-     ON CONFLICT(id) DO UPDATE SET status = CASE WHEN runs.status = 'done' AND excluded.kind = 'adhoc' THEN 'running' ELSE runs.status END`,
-  ).run(run.id, run.kind, run.quarter ?? null, run.asOf, JSON.stringify(run.options ?? {}), new Date().toISOString());
+    `INSERT INTO runs (id, kind, quarter, as_of, status, options_json, created_at, rules_json) VALUES (?, ?, ?, ?, 'running', ?, ?, ?)
+     ON CONFLICT(id) DO UPDATE SET status = CASE WHEN runs.status = 'done' AND excluded.kind = 'adhoc' THEN 'running' ELSE runs.status END,
+       rules_json = COALESCE(runs.rules_json, excluded.rules_json)`,
+  ).run(run.id, run.kind, run.quarter ?? null, run.asOf, JSON.stringify(run.options ?? {}), new Date().toISOString(), run.rules ? JSON.stringify(run.rules) : null);
 }
 
 export function finishRun(db: DB, runId: string, status: 'done' | 'interrupted' = 'done'): void {
@@ -415,8 +429,8 @@ export function upsertSite(db: DB, site: SiteRef & { status?: string }): void {
 /**
  * Writes one site's whole result atomically; an earlier result of the same run and site is replaced.
  * Reviews and allow-list entries of the site are re-applied (src/store/reviews.ts): a confirmed false
- * positive stays excluded from the verdict after a re-check or in the next quarter. `opts.rules` are the
- * indicator rules the verdict is recomputed with when a review applies (default: loadConfig().rules).
+ * positive stays excluded from the verdict after a re-check or in the next quarter. The verdict is
+ * recomputed with the run's stored rules (`runRules`); `opts.rules` only stand in for a run that has none.
  */
 export function saveSiteResult(db: DB, runId: string, result: SiteResult, opts: { rules?: Rules } = {}): void {
   const write = db.transaction(() => {

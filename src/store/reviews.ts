@@ -15,7 +15,7 @@
  * on that site or on every site (`*`), is excluded from the verdict like a confirmed false positive.
  *
  * Excluding a finding recomputes the site's verdict and score with `computeVerdict` (the indicator rules
- * of config/rules.yaml) over the findings that remain, and writes them to `site_results` (and each check's
+ * the run was judged with: `runRules`) over the findings that remain, and writes them to `site_results` (and each check's
  * pass/fail status to `check_results`), so every table built from those rows agrees. The verdict as first
  * computed is kept in `site_results.raw_verdict` / `raw_score` / `raw_decided_by_json`, and each excluded
  * finding says why in `findings.excluded` ('false_positive' | 'allow_list').
@@ -24,7 +24,7 @@ import type { Rules } from '../config.js';
 import { loadConfig } from '../config.js';
 import type { Finding, RuleHit } from '../types.js';
 import { computeVerdict } from '../verdict.js';
-import type { DB } from './db.js';
+import { findingFromRow, type DB, type FindingRow } from './db.js';
 
 export const REVIEW_STATUSES = ['disputed', 'false_positive', 'upheld'] as const;
 export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
@@ -67,22 +67,6 @@ export interface AllowListRow {
 /** The most a comment or a reviewer name may hold (characters). */
 export const LIMITS = { comment: 2000, reviewer: 100 } as const;
 
-interface FindingRow {
-  id: number;
-  run_id: string;
-  site_id: string;
-  check_id: string;
-  rule: string | null;
-  severity: Finding['severity'];
-  tier: Finding['tier'];
-  points: number | null;
-  url: string;
-  target: string | null;
-  code: string;
-  fingerprint: string;
-  excluded: string | null;
-}
-
 /** The current review of every reviewed finding of a site: fingerprint → newest review. */
 export function currentReviews(db: DB, siteId: string): Map<string, ReviewRow> {
   const rows = db
@@ -117,30 +101,27 @@ export function allowListValue(f: { target?: string | null; url: string }): stri
   return f.target ?? f.url;
 }
 
-function counts(f: Pick<FindingRow, 'severity' | 'tier' | 'rule'>, rules: Rules): boolean {
+/**
+ * True when a finding counts towards the verdict under these rules: a veto or deduction of an indicator,
+ * confirmed (or suspected, when the rules count suspected findings). The one test for the store, the
+ * roll-ups and the web app (`computeVerdict` in src/verdict.ts applies the same one).
+ */
+export function countsTowardVerdict(f: { severity: Finding['severity']; tier: Finding['tier']; rule?: string | null }, rules: Rules): boolean {
   return !!f.rule && (f.severity === 'veto' || f.severity === 'deduction') && (f.tier === 'confirmed' || rules.countSuspected);
 }
 
-function asFinding(f: FindingRow): Finding {
-  return {
-    checkId: f.check_id,
-    rule: f.rule ?? undefined,
-    severity: f.severity,
-    tier: f.tier,
-    points: f.points ?? undefined,
-    url: f.url,
-    target: f.target ?? undefined,
-    code: f.code,
-    params: {},
-    message: '',
-    messageEn: '',
-    evidence: {},
-  };
-}
-
 let defaultRules: Rules | undefined;
-function rulesOf(opts: { rules?: Rules }): Rules {
-  if (opts.rules) return opts.rules;
+
+/**
+ * The indicator rules a run's verdicts are judged with: the ones stored on the run when it was created
+ * (`runs.rules_json`, src/store/db.ts `ensureRun`), so a run made with custom rules (--config) is never
+ * re-scored with other rules. Runs made before the rules were stored have none: for them `fallback` is
+ * used, else the default rules (config/rules.yaml, `loadConfig().rules`) — the best guess for such a run.
+ */
+export function runRules(db: DB, runId: string, fallback?: Rules): Rules {
+  const row = db.prepare(`SELECT rules_json FROM runs WHERE id = ?`).get(runId) as { rules_json: string | null } | undefined;
+  if (row?.rules_json) return JSON.parse(row.rules_json) as Rules;
+  if (fallback) return fallback;
   defaultRules ??= loadConfig().rules;
   return defaultRules;
 }
@@ -158,7 +139,8 @@ export interface ApplyOutcome {
  * Re-applies the site's reviews and allow-list to one stored result (run, site): marks the excluded
  * findings and rewrites the verdict, score and check statuses from the findings that remain. Cheap when the
  * site has no false positive: nothing is loaded or written. Called by `saveSiteResult` after every write and
- * by the review actions below. `rules` defaults to `loadConfig().rules`.
+ * by the review actions below. The verdict is recomputed with the run's rules (`runRules`); `opts.rules`
+ * only stand in for a run that stored none (default: the default rules).
  */
 export function applyReviews(db: DB, runId: string, siteId: string, opts: { rules?: Rules } = {}): ApplyOutcome {
   const sr = db.prepare(`SELECT raw_verdict, raw_score, raw_decided_by_json FROM site_results WHERE run_id = ? AND site_id = ?`).get(runId, siteId) as
@@ -170,32 +152,30 @@ export function applyReviews(db: DB, runId: string, siteId: string, opts: { rule
   const hadExcluded = db.prepare(`SELECT 1 FROM findings WHERE run_id = ? AND site_id = ? AND excluded IS NOT NULL LIMIT 1`).get(runId, siteId);
   if (!hasFp && !hasAllow && !hadExcluded && sr.raw_verdict === null) return { excluded: 0, changed: false };
 
-  const findings = db
-    .prepare(`SELECT id, run_id, site_id, check_id, rule, severity, tier, points, url, target, code, fingerprint, excluded FROM findings WHERE run_id = ? AND site_id = ? ORDER BY check_id, seq`)
-    .all(runId, siteId) as FindingRow[];
+  const findings = (db.prepare(`SELECT * FROM findings WHERE run_id = ? AND site_id = ? ORDER BY check_id, seq`).all(runId, siteId) as Array<Record<string, string | number | null>>).map(findingFromRow);
   const reviews = currentReviews(db, siteId);
   const allow = new Set(allowListFor(db, siteId).map((a) => `${a.check_id}\u001f${a.value}`));
-  const reason = (f: FindingRow): string | null =>
-    reviews.get(f.fingerprint)?.status === 'false_positive' ? 'false_positive' : allow.has(`${f.check_id}\u001f${allowListValue(f)}`) ? 'allow_list' : null;
+  const reason = (f: FindingRow): string | undefined =>
+    reviews.get(f.fingerprint)?.status === 'false_positive' ? 'false_positive' : allow.has(`${f.checkId}\u001f${allowListValue(f)}`) ? 'allow_list' : undefined;
 
   const setExcluded = db.prepare(`UPDATE findings SET excluded = ? WHERE id = ?`);
   let excluded = 0;
   for (const f of findings) {
     const r = reason(f);
     if (r) excluded++;
-    if (r !== f.excluded) setExcluded.run(r, f.id);
+    if (r !== f.excluded) setExcluded.run(r ?? null, f.id);
     f.excluded = r;
   }
 
-  const rules = rulesOf(opts);
+  const rules = runRules(db, runId, opts.rules);
   // Check statuses: a check that failed only by excluded findings passes now (and fails again when restored).
   const checks = db.prepare(`SELECT check_id, status FROM check_results WHERE run_id = ? AND site_id = ?`).all(runId, siteId) as Array<{ check_id: string; status: string }>;
   const setStatus = db.prepare(`UPDATE check_results SET status = ? WHERE run_id = ? AND site_id = ? AND check_id = ?`);
   for (const c of checks) {
     if (c.status !== 'pass' && c.status !== 'fail') continue;
-    const own = findings.filter((f) => f.check_id === c.check_id);
-    const failing = own.some((f) => !f.excluded && counts(f, rules));
-    const status = failing ? 'fail' : own.some((f) => counts(f, rules)) || c.status === 'fail' ? 'pass' : c.status;
+    const own = findings.filter((f) => f.checkId === c.check_id);
+    const failing = own.some((f) => !f.excluded && countsTowardVerdict(f, rules));
+    const status = failing ? 'fail' : own.some((f) => countsTowardVerdict(f, rules)) || c.status === 'fail' ? 'pass' : c.status;
     if (status !== c.status) setStatus.run(status, runId, siteId, c.check_id);
   }
 
@@ -210,7 +190,7 @@ export function applyReviews(db: DB, runId: string, siteId: string, opts: { rule
     }
     return { excluded, changed: false };
   }
-  const v = computeVerdict(findings.filter((f) => !f.excluded).map(asFinding), rules);
+  const v = computeVerdict(findings.filter((f) => !f.excluded), rules);
   const hits: RuleHit[] = v.decidedBy;
   db.prepare(
     `UPDATE site_results SET
@@ -259,7 +239,7 @@ export interface NewReview {
   status: ReviewStatus;
   comment: string;
   reviewer: string;
-  /** Indicator rules to recompute verdicts with (default: loadConfig().rules). */
+  /** Rules for runs that stored none (`runRules`; default: the default rules). Runs use their own. */
   rules?: Rules;
   now?: Date;
 }
@@ -294,6 +274,7 @@ export interface NewAllowEntry {
   allSites?: boolean;
   comment: string;
   reviewer: string;
+  /** Rules for runs that stored none (`runRules`). */
   rules?: Rules;
   now?: Date;
 }

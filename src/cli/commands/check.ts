@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { SiteRef } from '../../types.js';
 import path from 'node:path';
-import { configFrom, dateArg, EXIT, intArg, langArg, listArg, siteIdFromUrl, UsageError, type CommonOptions } from '../common.js';
+import { configFrom, dateArg, EXIT, intArg, langArg, listArg, UsageError, type CommonOptions } from '../common.js';
 
 interface CheckOptions extends CommonOptions {
   format: 'text' | 'json';
@@ -48,6 +48,7 @@ export function register(program: Command): void {
       const { ensureRun, openDb } = await import('../../store/db.js');
       const { outcomeOf, persistSiteJob } = await import('../../run/job.js');
       const { loadPlatforms } = await import('../../newmedia/platforms.js');
+      const { entryId } = await import('../../registry/validate.js');
       let parsed: URL;
       try {
         parsed = new URL(url);
@@ -60,7 +61,8 @@ export function register(program: Command): void {
       const asOf = o.asOf ?? todayInShanghai();
       // Open the store first: an unusable database is an error before any crawling.
       const db = o.store ? openDb(o.db) : undefined;
-      let site: SiteRef = { id: siteIdFromUrl(parsed.href), url: parsed.href, kind: 'website' };
+      // The registry import's site id (host, path, query), so a URL checked on demand is the same site as its registry entry.
+      let site: SiteRef = { id: entryId('website', parsed), url: parsed.href, kind: 'website' };
       if (o.platform) {
         const known = loadPlatforms(config.newmedia.platformsDir);
         if (!known.has(o.platform)) throw new UsageError(`unknown platform ${o.platform}; known: ${[...known.keys()].join(', ')}`);
@@ -71,7 +73,7 @@ export function register(program: Command): void {
       const outcome = outcomeOf(result);
       if (db) {
         const runId = o.run ?? `adhoc-${asOf}`;
-        ensureRun(db, { id: runId, kind: 'adhoc', asOf });
+        ensureRun(db, { id: runId, kind: 'adhoc', asOf, rules: config.rules });
         persistSiteJob(db, runId, { result, outcome });
         db.close();
       }
