@@ -1,5 +1,5 @@
 /**
- * typos — 错别字与严重表述错误 (shared/spec/indicators.md): serious wrong expressions (a state leader's name,
+ * typos — 错别字与严重表述错误 (docs/indicators.md): serious wrong expressions (a state leader's name,
  * an organ's name or an official formulation written wrong, Taiwan/Hong Kong/Macao naming violations) are
  * single-veto items, W-V4 for websites and M-V1 for new-media accounts; ordinary typos and non-standard
  * wording are deductions, W-D3 / M-D3, points per finding from config/rules.yaml.

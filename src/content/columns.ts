@@ -36,7 +36,7 @@ export const columnClassSchema = z.object({
 });
 export type ColumnClass = z.infer<typeof columnClassSchema>;
 
-/** Default class map (shared/spec/indicators.md W-V3, W-D4; periodic columns per practice). */
+/** Default class map (docs/indicators.md W-V3, W-D4; periodic columns per practice). */
 export const DEFAULT_COLUMN_CLASSES: ColumnClass[] = [
   {
     id: 'dynamic',
