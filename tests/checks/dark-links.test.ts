@@ -1,24 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import darkLinks from '../../checks/dark-links.js';
-import { loadConfig } from '../../src/config.js';
 import { gatherSite } from '../../src/gather/crawl.js';
-import { artifactsFromHtml } from '../../src/gather/page.js';
 import { HttpClient } from '../../src/net/http.js';
 import { runChecks } from '../../src/site-check.js';
 import { computeVerdict } from '../../src/verdict.js';
 import { darkLinkSite } from '../fixtures/security.js';
 import { footerWithServiceLinks } from '../fixtures/verdicts.js';
 import { generateSite, serve, type Served } from '../fixtures/site.js';
+import { artifactsFromHtml, config, withOptions } from './harness.js';
 
 // Off-site addresses are only read, never requested: neither the crawl nor the check follows them.
 const SPAM = 'http://www.abc123-link.test';
 const GOV = 'http://www.shifan-sheng.gov.cn';
-const config = loadConfig();
 const client = new HttpClient({ allowPrivateNetwork: true, retries: 0 });
 let s: Served;
 let gov: Served;
 
-const checks = (o: Record<string, unknown> = {}) => [{ module: darkLinks, options: darkLinks.meta.options.parse(o) }];
+const checks = (o: Record<string, unknown> = {}) => withOptions(darkLinks, o);
 
 beforeAll(async () => {
   s = await serve(darkLinkSite(SPAM, GOV));
