@@ -8,7 +8,7 @@
  * the names of linked attachments (anchor text and file name); only findings are kept, never whole texts.
  * For new-media accounts it reads the posts' titles and texts. The same wrong text seen on many pages (a
  * typo in a footer) is one finding listing the pages. Suspected findings (near-miss guesses) are reported,
- * not scored; the dictionaries and allow-lists are in config/dictionaries/ (see README "Typos and wrong
+ * not scored; the dictionaries and allow-lists are in config/dictionaries/ (see docs/typos.md "Typos and wrong
  * expressions").
  */
 import { z } from 'zod';

@@ -2,7 +2,7 @@
  * Distributed runs through BullMQ on Redis. See names.ts (queues, job ids), producer.ts (the run flow),
  * worker.ts (`govcheck worker`), collector.ts (`govcheck collect`: stores results, closes runs, starts
  * scheduled jobs), schedules.ts (`govcheck schedule`), redis.ts (connection and start-up checks),
- * metrics.ts (Prometheus) and the README section "Distributed runs with Redis".
+ * metrics.ts (Prometheus) and docs/distributed.md "Distributed runs with Redis".
  */
 import { Queue } from 'bullmq';
 import { queueNames, QUEUE_PREFIX } from './names.js';
