@@ -121,7 +121,7 @@ export default defineCheck({
           } else working.set(menu, true);
           return;
         }
-        working.set(menu, judged.outcome === 'inconclusive' ? true : false);
+        working.set(menu, judged.outcome === 'inconclusive');
         if (judged.outcome === 'inconclusive') return;
         if (judged.outcome !== 'broken') unknown.add(menu);
         findings.push({

@@ -1,5 +1,5 @@
 /**
- * privacy-leaks — personal data published in full (shared/spec/indicators.md "Personal data"; a serious problem,
+ * privacy-leaks — personal data published in full (docs/indicators.md "Personal data"; a serious problem,
  * W-V4 for websites, M-V1 for new-media accounts; notices list leaked ID and phone numbers in published lists and
  * attachments among the most frequent failures).
  *

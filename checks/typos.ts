@@ -1,5 +1,5 @@
 /**
- * typos — 错别字与严重表述错误 (shared/spec/indicators.md): serious wrong expressions (a state leader's name,
+ * typos — 错别字与严重表述错误 (docs/indicators.md): serious wrong expressions (a state leader's name,
  * an organ's name or an official formulation written wrong, Taiwan/Hong Kong/Macao naming violations) are
  * single-veto items, W-V4 for websites and M-V1 for new-media accounts; ordinary typos and non-standard
  * wording are deductions, W-D3 / M-D3, points per finding from config/rules.yaml.
@@ -8,7 +8,7 @@
  * the names of linked attachments (anchor text and file name); only findings are kept, never whole texts.
  * For new-media accounts it reads the posts' titles and texts. The same wrong text seen on many pages (a
  * typo in a footer) is one finding listing the pages. Suspected findings (near-miss guesses) are reported,
- * not scored; the dictionaries and allow-lists are in config/dictionaries/ (see README "Typos and wrong
+ * not scored; the dictionaries and allow-lists are in config/dictionaries/ (see docs/typos.md "Typos and wrong
  * expressions").
  */
 import { z } from 'zod';

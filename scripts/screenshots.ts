@@ -1,5 +1,5 @@
 /**
- * Screenshots of the review pages for the README (`npm run screenshots`, or `npx tsx scripts/screenshots.ts
+ * Screenshots of the review pages for docs/review-app.md (`npm run screenshots`, or `npx tsx scripts/screenshots.ts
  * [OUT_DIR]`): builds the fixture province of the review tests (two quarterly runs on 127.0.0.1, evidence
  * screenshots kept), serves it with `govcheck serve`'s app, walks the main pages in Chromium (one review is
  * made on the way, as an inspector would) and writes PNGs to docs/screenshots/ (or OUT_DIR).

@@ -1,5 +1,5 @@
 /**
- * Site verdict from the indicator rules (config/rules.yaml, shared/spec/indicators.md "Verdict"):
+ * Site verdict from the indicator rules (config/rules.yaml, docs/indicators.md "Verdict"):
  * any confirmed single-veto finding fails the site; otherwise deductions are summed per indicator,
  * each indicator capped at its `max`, and a score below the pass line fails.
  */

@@ -16,7 +16,7 @@ import { HttpClient } from '../src/net/http.js';
 import { checkSite, runChecks } from '../src/site-check.js';
 import { z } from 'zod';
 import { generateAccounts } from './fixtures/newmedia.js';
-import { serve, type Routes, type Served } from './fixtures/site.js';
+import { serve, type Route, type Routes, type Served } from './fixtures/site.js';
 import { runCli, tmpDir } from './helpers.js';
 
 const html = (body: string) => ({ headers: { 'content-type': 'text/html; charset=utf-8' }, body });
@@ -31,7 +31,7 @@ const article = (title: string, date: string) =>
 function scriptedSite(): Routes {
   const listScript = (api: string) =>
     `<ul id="list">加载中…</ul><script>fetch('${api}').then(function(r){return r.json();}).then(function(d){document.getElementById('list').innerHTML=d.map(function(x){return '<li><a href="'+x.url+'">'+x.title+'</a><span>'+x.date+'</span></li>';}).join('');});</script>`;
-  return new Map([
+  return new Map<string, Route>([
     ['/', county('示例县人民政府', `<h2>要闻动态</h2>${listScript('/api/home.json')}`)],
     ['/old-home', { status: 301, headers: { location: '/' } }],
     ['/ywdt/', county('要闻动态', listScript('/api/ywdt.json'))],

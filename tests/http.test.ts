@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient, parseRetryAfter } from '../src/net/http.js';
-import { serve, type Routes, type Served } from './fixtures/site.js';
+import { serve, type Route, type Routes, type Served } from './fixtures/site.js';
 
 let s: Served;
 let flaky = 0;
 let limited = 0;
-const routes: Routes = new Map([
+const routes: Routes = new Map<string, Route>([
   ['/ok', { body: 'ok' }],
   ['/head-405', { handler: (req, res) => res.writeHead(req.method === 'HEAD' ? 405 : 200).end('ok') }],
   ['/r1', { status: 301, headers: { location: '/r2' } }],

@@ -27,7 +27,7 @@ export interface CheckMeta<S extends z.ZodType = z.ZodType> {
   description: Message;
   /** What the check applies to. */
   scope: Array<'website' | 'newmedia'>;
-  /** Indicator ids of ../shared/spec/indicators.md the check implements (e.g. ['W-D1']). */
+  /** Indicator ids of docs/indicators.md the check implements (e.g. ['W-D1']). */
   rules: string[];
   /** Options schema; every field needs a default, so `schema.parse({})` gives the defaults. */
   options: S;

@@ -37,7 +37,7 @@ export const columnClassSchema = z.object({
 });
 export type ColumnClass = z.infer<typeof columnClassSchema>;
 
-/** Default class map (shared/spec/indicators.md W-V3, W-D4; periodic columns per practice). */
+/** Default class map (docs/indicators.md W-V3, W-D4; periodic columns per practice). */
 export const DEFAULT_COLUMN_CLASSES: ColumnClass[] = [
   {
     id: 'dynamic',
@@ -393,7 +393,6 @@ function newestOf(items: ResolvedItem[], asOf: string): ResolvedItem | undefined
 async function probedContent(url: string, answer: ProbeAnswer, site: SiteArtifacts, analyze: AnalyzeOptions): Promise<{ page: PageArtifact; content?: PageContent }> {
   const html = answer.html ?? '';
   const finalUrl = answer.finalUrl ?? url;
-  let content: PageContent | undefined;
   const probeCheck = { meta: { id: '_probe' }, collect: (ctx: Parameters<typeof analyzePage>[0]) => analyzePage(ctx, analyze), run: () => ({ findings: [] }) } as unknown as CheckModule;
   const page = buildPageArtifact(
     {
@@ -415,7 +414,7 @@ async function probedContent(url: string, answer: ProbeAnswer, site: SiteArtifac
     { site: site.site, asOf: site.asOf, siteHosts: new Set(site.siteHosts), collectors: html ? [{ module: probeCheck, options: {} }] : [] },
   );
   if (answer.error && !page.error) page.error = { kind: 'unknown', message: answer.error };
-  content = page.collected._probe as PageContent | undefined;
+  const content = page.collected._probe as PageContent | undefined;
   return { page, content };
 }
 

@@ -2,7 +2,7 @@
  * The default gatherer: a lean crawl loop on undici. Same artifacts and bounds as the Crawlee gatherer
  * (`crawlee-gather.ts`, still selectable with `gather.engine: crawlee`), without Crawlee's per-request
  * machinery — request queue, argument validation on every call, got streams, header generation — which
- * cost more CPU than parsing and checking the page itself (measured: BENCHMARKS.md, README "Why the HTML
+ * cost more CPU than parsing and checking the page itself (measured: BENCHMARKS.md, docs/benchmarks.md "Why the HTML
  * crawl does not go through Crawlee").
  *
  * Each page: guarded DNS and address checks on every hop, redirects followed by hand (chain recorded, loops

@@ -28,7 +28,7 @@ export interface GatherOptions {
   userAgent: string;
   /**
    * Which crawler fetches the pages: 'http' (default, a lean undici loop) or 'crawlee' (Crawlee's
-   * CheerioCrawler). Same artifacts and bounds; see README for the measured difference.
+   * CheerioCrawler). Same artifacts and bounds; see docs/benchmarks.md for the measured difference.
    */
   engine: 'http' | 'crawlee';
   /**

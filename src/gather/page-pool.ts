@@ -65,7 +65,7 @@ export function pageWorkerUrl(): URL | undefined {
  * Workers for `parseWorkers: 'auto'`: none below 4 cores, else every core but two (the crawl's thread and the
  * rest of the machine), at most 4. Measured on 2 cores: one worker bought no speed (the crawl thread, the
  * worker and everything else share two cores) and cost ~4 s of CPU per 5,000 pages (loading the checks and
- * dictionaries again, copying artifacts); see README "Page workers".
+ * dictionaries again, copying artifacts); see docs/benchmarks.md "Page workers".
  */
 export function autoWorkers(): number {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;

@@ -67,7 +67,7 @@ function outermost($: CheerioAPI, selector: string): Element[] {
   return all.filter((el) => !$(el).parents().toArray().some((p) => set.has(p as Element)));
 }
 
-function first($: CheerioAPI, scope: Cheerio<Element>, selector: string | undefined): Cheerio<Element> | undefined {
+function first(_$: CheerioAPI, scope: Cheerio<Element>, selector: string | undefined): Cheerio<Element> | undefined {
   if (!selector) return undefined;
   try {
     const found = scope.find(selector).first();

@@ -1,5 +1,5 @@
 /**
- * Personal-data detectors for privacy-leaks (W-V4 / M-V1; shared/spec/indicators.md "Personal data"):
+ * Personal-data detectors for privacy-leaks (W-V4 / M-V1; docs/indicators.md "Personal data"):
  * resident ID numbers (GB 11643: region prefix, real birth date, check character; the legacy 15-digit form),
  * mobile numbers and bank card numbers (Luhn).
  *

@@ -14,7 +14,7 @@
  * Traditional input is scanned through a Simplified copy with the same offsets and reported in its own
  * script. Allow-lists drop any finding inside an allowed string.
  *
- * Severity follows the indicators (shared/spec/indicators.md): serious wrong expressions are single-veto
+ * Severity follows the indicators (docs/indicators.md): serious wrong expressions are single-veto
  * items (W-V4 websites, M-V1 new-media accounts); typos and non-standard wording are deductions (W-D3, M-D3).
  */
 import { z } from 'zod';

@@ -42,7 +42,7 @@ export const lmOptionsSchema = z
   .object({
     /**
      * Run the language-model pass (when the model file exists). Off by default: on the ECSpell test splits it
-     * does not yet reach the issue's targets (see README "Typos and wrong expressions"); switch it on with
+     * does not yet reach the issue's targets (see docs/typos.md); switch it on with
      * checks.typos.text.lm.enabled: true to list its findings.
      */
     enabled: z.boolean().default(false),

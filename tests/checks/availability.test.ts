@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import availability from '../../checks/availability.js';
 import { materialize } from '../../src/checks/api.js';
-import { loadConfig } from '../../src/config.js';
-import { artifactsFromHtml } from '../../src/gather/page.js';
-import { HttpClient } from '../../src/net/http.js';
-import { runChecks } from '../../src/site-check.js';
 import type { SiteArtifacts } from '../../src/types.js';
+import { artifactsFromHtml, runCheck } from './harness.js';
 
-const config = loadConfig();
-const run = async (a: SiteArtifacts, options = {}) => {
-  const [r] = await runChecks(a, [{ module: availability, options: availability.meta.options.parse(options) }], { config, http: new HttpClient() });
-  return r;
-};
+const run = (a: SiteArtifacts, options = {}) => runCheck(a, availability, options);
 const home = (status: number) => artifactsFromHtml([{ url: 'http://www.example.gov.cn/', html: '<title>首页</title>', status }], { asOf: '2024-07-01' });
 
 describe('availability (W-V1)', () => {

@@ -4,12 +4,12 @@ import { loadConfig } from '../../src/config.js';
 import { artifactsFromHtml } from '../../src/gather/page.js';
 import { HttpClient } from '../../src/net/http.js';
 import { runChecks } from '../../src/site-check.js';
-import { serve, type Served } from '../fixtures/site.js';
+import { serve, type Route, type Served } from '../fixtures/site.js';
 
 let s: Served;
 beforeAll(async () => {
   s = await serve(
-    new Map([
+    new Map<string, Route>([
       ['/ok.png', { headers: { 'content-type': 'image/png' }, body: 'png' }],
       ['/forbidden', { status: 403 }],
       ['/bot-wall', { status: 403, headers: { 'cf-mitigated': 'challenge' } }],

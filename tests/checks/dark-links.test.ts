@@ -1,24 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import darkLinks from '../../checks/dark-links.js';
-import { loadConfig } from '../../src/config.js';
 import { gatherSite } from '../../src/gather/crawl.js';
-import { artifactsFromHtml } from '../../src/gather/page.js';
 import { HttpClient } from '../../src/net/http.js';
 import { runChecks } from '../../src/site-check.js';
 import { computeVerdict } from '../../src/verdict.js';
 import { darkLinkSite } from '../fixtures/security.js';
 import { footerWithServiceLinks } from '../fixtures/verdicts.js';
 import { generateSite, serve, type Served } from '../fixtures/site.js';
+import { artifactsFromHtml, config, withOptions } from './harness.js';
 
 // Off-site addresses are only read, never requested: neither the crawl nor the check follows them.
 const SPAM = 'http://www.abc123-link.test';
 const GOV = 'http://www.shifan-sheng.gov.cn';
-const config = loadConfig();
 const client = new HttpClient({ allowPrivateNetwork: true, retries: 0 });
 let s: Served;
 let gov: Served;
 
-const checks = (o: Record<string, unknown> = {}) => [{ module: darkLinks, options: darkLinks.meta.options.parse(o) }];
+const checks = (o: Record<string, unknown> = {}) => withOptions(darkLinks, o);
 
 beforeAll(async () => {
   s = await serve(darkLinkSite(SPAM, GOV));
@@ -76,7 +74,7 @@ describe('dark-links (W-V4)', () => {
     const html = `<ul style="display:none">${menu}</ul><a href="${SPAM}/late" style="position:absolute;left:-9999px">x</a>`;
     const opts = { maxPerPage: 10 };
     const a = artifactsFromHtml([{ url: 'http://127.0.0.1:9/', html }], { asOf: '2024-07-01', collectors: checks(opts) });
-    expect(a.home.collected['dark-links']).toEqual([expect.objectContaining({ url: `${SPAM}/late`, technique: ['off-screen'] })]);
+    expect(a.home!.collected['dark-links']).toEqual([expect.objectContaining({ url: `${SPAM}/late`, technique: ['off-screen'] })]);
     const [r] = await runChecks(a, checks(opts), { config, http: client });
     expect(r.findings.map((f) => `${f.code}:${f.target}`)).toEqual([`hidden-link:${SPAM}/late`]);
   });
@@ -86,7 +84,7 @@ describe('dark-links (W-V4)', () => {
     const hide = 'style="position:absolute;left:-9999px"';
     const html = `<a href="/local/1.html" ${hide}>本站</a><a href="//${host}/p1" ${hide}>a</a><a href="/\\${host}/p2" ${hide}>b</a><a href=" /\t/${host}/p3" ${hide}>c</a><a href="http:${SPAM.slice(5)}/p4" ${hide}>d</a>`;
     const a = artifactsFromHtml([{ url: 'http://127.0.0.1:9/dir/page.html', html }], { asOf: '2024-07-01', collectors: checks() });
-    const urls = (a.home.collected['dark-links'] as Array<{ url: string }>).map((l) => l.url);
+    const urls = (a.home!.collected['dark-links'] as Array<{ url: string }>).map((l) => l.url);
     expect(urls).toEqual([`${SPAM}/p1`, `${SPAM}/p2`, `${SPAM}/p3`, `${SPAM}/p4`]);
   });
 

@@ -1,19 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import domain from '../../checks/domain.js';
-import { loadConfig } from '../../src/config.js';
-import { artifactsFromHtml } from '../../src/gather/page.js';
 import { HttpClient } from '../../src/net/http.js';
-import { runChecks } from '../../src/site-check.js';
 import { generateSite } from '../fixtures/site.js';
+import { artifactsFromHtml, runCheck, withOptions } from './harness.js';
 
-const config = loadConfig();
 const http = new HttpClient({ allowPrivateNetwork: true });
-const checks = (o: Record<string, unknown> = {}) => [{ module: domain, options: domain.meta.options.parse(o) }];
+const checks = (o: Record<string, unknown> = {}) => withOptions(domain, o);
 
 async function check(url: string, html: string, o: Record<string, unknown> = {}) {
   const a = artifactsFromHtml([{ url, html }], { asOf: '2024-07-01', collectors: checks(o) });
-  const [r] = await runChecks(a, checks(o), { config, http });
-  return r;
+  return runCheck(a, domain, o, http);
 }
 
 describe('domain (W-D5, information)', () => {

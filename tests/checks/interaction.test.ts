@@ -72,7 +72,7 @@ describe('interaction (W-V5)', () => {
     expect(veto[0]).toMatchObject({ url: 'http://127.0.0.1:9/', evidence: { askedOn: '2024-02-01', status: 'unanswered', statusText: '未回复' } });
     expect(r.summary).toMatchObject({ messages: 3, answered: 1, unanswered: 1 });
     // 政务公开 next to 政民互动 in the menu is not a channel drawn without text.
-    const images = (r.artifacts.home.collected.interaction as { images?: Array<{ url: string }> }).images ?? [];
+    const images = (r.artifacts.home!.collected.interaction as { images?: Array<{ url: string }> }).images ?? [];
     expect(images.map((c) => c.url)).not.toContain('http://127.0.0.1:9/zwgk/');
     expect(r.status).toBe('fail');
     // The same list without labels and with the status only in the title's words: read, but suspected.

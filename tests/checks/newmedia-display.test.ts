@@ -5,13 +5,13 @@ import { HttpClient } from '../../src/net/http.js';
 import { runChecks } from '../../src/site-check.js';
 import type { AccountPost, SiteArtifacts } from '../../src/types.js';
 import { PNG_1X1 } from '../fixtures/newmedia.js';
-import { serve, type Served } from '../fixtures/site.js';
+import { serve, type Route, type Served } from '../fixtures/site.js';
 
 let s: Served;
 beforeAll(async () => {
   const html = (body: string) => ({ headers: { 'content-type': 'text/html; charset=utf-8' }, body: `<!DOCTYPE html><html><head><meta charset="utf-8"><title>文章</title></head><body>${body}</body></html>` });
   s = await serve(
-    new Map([
+    new Map<string, Route>([
       ['/p/ok.html', html('<article><h1>正常文章</h1><p>正文</p></article>')],
       ['/p/deleted.html', html('<div class="weui-msg"><p>该内容已被发布者删除</p></div><script>var msg = "ignored";</script>')],
       ['/p/flaky.html', { status: 503 }],

@@ -5,13 +5,13 @@ import { HttpClient } from '../../src/net/http.js';
 import { runChecks } from '../../src/site-check.js';
 import type { AccountMenu, SiteArtifacts } from '../../src/types.js';
 import { computeVerdict } from '../../src/verdict.js';
-import { serve, type Served } from '../fixtures/site.js';
+import { serve, type Route, type Served } from '../fixtures/site.js';
 
 let s: Served;
 beforeAll(async () => {
   const html = (title: string, body: string) => ({ headers: { 'content-type': 'text/html; charset=utf-8' }, body: `<html><head><title>${title}</title></head><body>${body}</body></html>` });
   s = await serve(
-    new Map([
+    new Map<string, Route>([
       ['/guide.html', html('办事指南', '<h1>办事指南</h1>')],
       ['/message.html', html('我要留言', '<form><textarea></textarea></form>')],
       ['/expired.html', html('提示', '<p>该链接已失效</p>')],

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import pageHealth from '../../checks/page-health.js';
-import { loadConfig } from '../../src/config.js';
-import { artifactsFromHtml } from '../../src/gather/page.js';
-import { HttpClient } from '../../src/net/http.js';
-import { runChecks } from '../../src/site-check.js';
+import { artifactsFromHtml, runCheck } from './harness.js';
 
-const config = loadConfig();
 const run = async (mutate: (a: ReturnType<typeof artifactsFromHtml>) => void) => {
   const a = artifactsFromHtml(
     [
@@ -15,8 +11,7 @@ const run = async (mutate: (a: ReturnType<typeof artifactsFromHtml>) => void) =>
     { asOf: '2024-07-01' },
   );
   mutate(a);
-  const [r] = await runChecks(a, [{ module: pageHealth, options: pageHealth.meta.options.parse({}) }], { config, http: new HttpClient() });
-  return r;
+  return runCheck(a, pageHealth);
 };
 
 describe('page-health', () => {

@@ -1,22 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import privacyLeaks from '../../checks/privacy-leaks.js';
-import { loadConfig } from '../../src/config.js';
 import { gatherSite } from '../../src/gather/crawl.js';
-import { artifactsFromHtml } from '../../src/gather/page.js';
 import { HttpClient } from '../../src/net/http.js';
 import { runChecks } from '../../src/site-check.js';
 import type { CheckResult, SiteArtifacts } from '../../src/types.js';
 import { computeVerdict } from '../../src/verdict.js';
 import { leakSite, residentId, type LeakTruth } from '../fixtures/security.js';
 import { serve, type Served } from '../fixtures/site.js';
+import { artifactsFromHtml, config, withOptions } from './harness.js';
 
-const config = loadConfig();
 const client = new HttpClient({ allowPrivateNetwork: true, retries: 0 });
 let s: Served;
 let truth: LeakTruth;
 let result: CheckResult;
 let artifacts: SiteArtifacts;
-const checks = (o: Record<string, unknown> = {}) => [{ module: privacyLeaks, options: privacyLeaks.meta.options.parse(o) }];
+const checks = (o: Record<string, unknown> = {}) => withOptions(privacyLeaks, o);
 
 beforeAll(async () => {
   const site = await leakSite();

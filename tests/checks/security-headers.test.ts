@@ -242,7 +242,7 @@ describe('security-headers: HTTP Observatory header cases on a local server', ()
           continue;
         }
         const [r] = await runChecks({ ...a, startUrl: p.url, home: p }, collectors, { config, http: client });
-        const got = (r.summary?.observatory as { tests: Record<string, { result: string }> }).tests[c.test].result;
+        const got = (r.summary!.observatory as { tests: Record<string, { result: string }> }).tests[c.test].result;
         if (got !== c.expect) wrong.push(`${c.test} ${JSON.stringify(c.lines)} ${c.label ?? ''} → ${got}, expected ${c.expect}`);
       }
     }
@@ -250,7 +250,7 @@ describe('security-headers: HTTP Observatory header cases on a local server', ()
   });
 
   it('reads the redirect route of an http:// start as the Observatory does', async () => {
-    const res = async (path: string) => ((await check(`${http.origin}${path}`)).summary?.observatory as { tests: Record<string, { result: string }> }).tests.redirection.result;
+    const res = async (path: string) => ((await check(`${http.origin}${path}`)).summary!.observatory as { tests: Record<string, { result: string }> }).tests.redirection.result;
     expect(await res('/c0')).toBe('redirection-missing');
     expect(await res('/to-https')).toBe('redirection-to-https');
     expect(await res('/to-http-first')).toBe('redirection-not-to-https-on-initial-redirection');

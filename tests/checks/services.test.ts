@@ -45,7 +45,7 @@ describe('services (W-V6)', () => {
     const home = homeWithImageEntrances({ zwfwHost: 'zwfw.shifan.gov.cn', hudongHost: 'www.shifan.gov.cn' });
     const r = await runOffline(services, [{ path: '/', html: home }], { maxProbes: 0 }, '2024-07-01');
     expect(r.findings.filter((f) => f.code === 'no-services')).toEqual([]);
-    const imgs = (r.artifacts.home.collected.services as { images: Array<{ url: string; why: string }> }).images.map((i) => `${i.url} ${i.why}`);
+    const imgs = (r.artifacts.home!.collected.services as { images: Array<{ url: string; why: string }> }).images.map((i) => `${i.url} ${i.why}`);
     expect(imgs).toEqual(['http://zwfw.shifan.gov.cn/ host zwfw.shifan.gov.cn', 'http://127.0.0.1:9/bsdt/index.html image bsdt.jpg']);
     const i = await runOffline(interaction, [{ path: '/', html: home }], { maxProbes: 0 }, '2024-07-01');
     expect(i.findings.filter((f) => f.code === 'no-channel')).toEqual([]);

@@ -2,16 +2,14 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import typos from '../../checks/typos.js';
-import { loadConfig } from '../../src/config.js';
-import { artifactsFromHtml } from '../../src/gather/page.js';
 import { HttpClient } from '../../src/net/http.js';
 import { runChecks } from '../../src/site-check.js';
 import { computeVerdict } from '../../src/verdict.js';
 import type { AccountArtifact } from '../../src/types.js';
 import { tmpDir } from '../helpers.js';
 import { serve } from '../fixtures/site.js';
+import { artifactsFromHtml, config, runCheck } from './harness.js';
 
-const config = loadConfig();
 const origin = 'http://www.example.gov.cn';
 
 async function check(pages: Array<{ path: string; html: string }>, opts: { options?: Record<string, unknown>; site?: Record<string, unknown>; account?: AccountArtifact } = {}) {
@@ -27,7 +25,7 @@ async function check(pages: Array<{ path: string; html: string }>, opts: { optio
     a.home = undefined;
   }
   if (opts.account) a.account = opts.account;
-  const [r] = await runChecks(a, [{ module: typos, options }], { config, http: new HttpClient() });
+  const r = await runCheck(a, typos, opts.options);
   return { r, a };
 }
 

@@ -86,7 +86,7 @@ describe('quarterly run in process', () => {
     expect(imported.ok).toBe(true);
     const config = loadConfig(undefined, { allowPrivateNetwork: true, gather: { timeoutMs: 1500, retries: 0 }, http: { timeoutMs: 1500, retries: 0 } });
     // The dead site was probed for the week before the date (every visit refused); the hanging one was not.
-    const deadEntry = imported.entries.find((e) => e.name === '乙市停机网站')!;
+    const deadEntry = (imported.ok ? imported.entries : []).find((e) => e.name === '乙市停机网站')!;
     expect(await probeWeek(db, [{ id: deadEntry.id, url: deadEntry.url }], { asOf: '2024-07-01', config })).toBe(140);
     const events: RunEvent[] = [];
     const started = Date.now();

@@ -7,7 +7,7 @@
   var d;
   try {
     d = JSON.parse(el.textContent || '{}');
-  } catch (e) {
+  } catch (_e) {
     return;
   }
   var L = d.labels || {};
