@@ -16,7 +16,6 @@ import { classifyError, GovcheckFetchError, isTransient } from '../net/errors.js
 import { assertUrlAllowed, guardedLookup } from '../net/guard.js';
 import { headerRecord, utf8Header } from '../net/http.js';
 import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
-import { loadChecks } from '../checks/registry.js';
 import { Frontier, type NextPage } from './frontier.js';
 import { internPage, stringPool } from './extract.js';
 import { errorPageArtifact, type Collector } from './page.js';
@@ -173,12 +172,11 @@ export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, che
   const allTargets = new Set<string>();
   let errors = 0;
   const fetcher = new PageFetcher(opts);
-  // Page workers only for checks loaded from checks/ (a worker loads them by id) and only on sites big enough.
-  const registry = await loadChecks();
+  // Page workers only for collectors that say where a worker loads them from, and only on sites big enough.
   const workers = opts.parseWorkers === 'auto' ? autoWorkers() : opts.parseWorkers;
-  let pool = workers > 0 && collectors.every((c) => registry.includes(c.module)) ? sharedPagePool(workers) : undefined;
+  let pool = workers > 0 && collectors.every((c) => c.source) ? sharedPagePool(workers) : undefined;
   const poolKey = `${site.id}\u0000${startUrl}\u0000${started}\u0000${Math.random()}`;
-  const poolContext = (): PoolSiteContext => ({ site, asOf, siteHosts: [...siteHosts], checks: collectors.map((c) => ({ id: c.module.meta.id, options: c.options })) });
+  const poolContext = (): PoolSiteContext => ({ site, asOf, siteHosts: [...siteHosts], checks: collectors.map((c) => ({ id: c.module.meta.id, options: c.options, source: c.source })) });
   let processed = 0;
 
   const visit = async (item: NextPage | { url: string; depth: number; referrer?: string }) => {
