@@ -4,7 +4,8 @@
  */
 import type { z } from 'zod';
 import type { CheckContext, CheckModule, Lang } from './checks/api.js';
-import { materialize } from './checks/api.js';
+import { collectedOf, materialize } from './checks/api.js';
+import { pageService } from './checks/pages.js';
 import { checkSource, loadChecks } from './checks/registry.js';
 import { networkPolicy, type Config } from './config.js';
 import { gatherSite } from './gather/crawl.js';
@@ -90,11 +91,14 @@ export async function runChecks(
   opts: { config: Config; http: HttpClient; lang?: Lang; evidenceDir?: string; checkTimeoutMs?: number },
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
+  const pages = pageService(opts.http, artifacts);
   for (const { module, options } of checks) {
     const started = Date.now();
     const ctx: CheckContext<unknown> = {
       options,
       http: opts.http,
+      pages,
+      collected: (page) => collectedOf(page, module.meta.id),
       asOf: artifacts.asOf,
       lang: opts.lang ?? opts.config.lang,
       evidenceDir: opts.evidenceDir,
