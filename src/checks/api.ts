@@ -88,6 +88,15 @@ export function unlessFailed<C>(c: Collected<C>): C | undefined {
   return c instanceof CollectFailure ? undefined : c;
 }
 
+/**
+ * For checks that cannot be evaluated with a page whose collector failed: the check ends as an error naming
+ * the page (what `runChecks` records for a check that threw).
+ */
+export function failOnCollectFailure<C>(c: Collected<C>, id: string, page: PageArtifact): C | undefined {
+  if (c instanceof CollectFailure) throw new Error(`${id} collector failed on ${page.finalUrl}: ${c.message}`);
+  return c;
+}
+
 /** A page fetched beyond the crawl, decoded and extracted like a crawled page. */
 export interface ExtractedPage {
   title: string;
