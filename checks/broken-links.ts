@@ -19,7 +19,7 @@
  * attachments are scored separately with the points of config/rules.yaml (W-D1 home/other, W-D2 each).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import pLimit, { type LimitFunction } from 'p-limit';
+import pLimit from 'p-limit';
 import { z } from 'zod';
 import { CollectFailure, defineCheck, type ExtractedPage, type FindingInput, type PageContext } from '../src/checks/api.js';
 import { isTransient } from '../src/net/errors.js';
@@ -416,21 +416,11 @@ export default defineCheck({
       }
     }
 
-    // 2. Scheduling: per host first (the shared client's per-host concurrency), then the global limit, so
-    //    tasks waiting for a slow host never hold global slots that other hosts could use.
+    // 2. Scheduling: per host first (a slot of the shared client's per-host concurrency), then the global limit,
+    //    so tasks waiting for a slow host never hold global slots that other hosts could use.
     const global = pLimit(o.concurrency);
-    const perHost = new Map<string, LimitFunction>();
     const timeouts = new Map<string, number>();
-    const hostConcurrency = Math.max(1, ctx.http.options.perHostConcurrency);
-    const schedule = <T>(url: string, fn: () => Promise<T>): Promise<T> => {
-      const host = new URL(url).host;
-      let h = perHost.get(host);
-      if (!h) {
-        h = pLimit(hostConcurrency);
-        perHost.set(host, h);
-      }
-      return h(() => global(fn));
-    };
+    const schedule = <T>(url: string, fn: () => Promise<T>): Promise<T> => ctx.http.onHost(url, () => global(fn));
     const hostGivenUp = (url: string) => o.hostTimeoutLimit > 0 && (timeouts.get(new URL(url).host) ?? 0) >= o.hostTimeoutLimit;
     const noteTimeout = (url: string, e?: FetchErrorInfo) => {
       if (e?.kind === 'timeout') timeouts.set(new URL(url).host, (timeouts.get(new URL(url).host) ?? 0) + 1);
