@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import iconv from 'iconv-lite';
 import typos from '../checks/typos.js';
-import type { FindingInput } from '../src/checks/api.js';
+import { collectedOf, type FindingInput } from '../src/checks/api.js';
 import { artifactsFromHtml } from '../src/gather/page.js';
 
 export interface RealTextResult {
@@ -70,7 +70,7 @@ export async function evaluateRealText(dir: string, asOf = '2024-07-01'): Promis
     // a page below the site root is read as a crawled page (depth 1: an article), the root as a home page
     const depth = new URL(p.url).pathname === '/' ? 0 : 1;
     const a = artifactsFromHtml([{ url: p.url, html, depth }], { asOf, collectors: [{ module: typos, options }] });
-    const out = await typos.run(a, { options, asOf, lang: 'zh', rulePoints: () => 1, http: undefined as never });
+    const out = await typos.run(a, { options, asOf, lang: 'zh', rulePoints: () => 1, http: undefined as never, pages: undefined as never, collected: (page) => collectedOf(page, 'typos') });
     res.pages++;
     res.chars += Number(out.summary?.chars ?? 0);
     for (const f of out.findings as FindingInput[]) {

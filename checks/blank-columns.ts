@@ -8,9 +8,9 @@
  * its name, URL, class, what was seen and which pages link to it.
  */
 import { z } from 'zod';
-import { defineCheck, type FindingInput } from '../src/checks/api.js';
-import { columnOptionsShape, columnView, effectiveClasses, discoverColumns, httpProbe } from '../src/content/columns.js';
-import { analyzePage, DEFAULT_PLACEHOLDERS, type PageContent } from '../src/content/page.js';
+import { defineCheck, unlessFailed, type FindingInput } from '../src/checks/api.js';
+import { columnOptionsShape, columnView, effectiveClasses, discoverColumns, columnProbe } from '../src/content/columns.js';
+import { analyzePage, DEFAULT_PLACEHOLDERS } from '../src/content/page.js';
 
 const ID = 'blank-columns';
 
@@ -64,9 +64,9 @@ export default defineCheck({
       ignoreLinks: o.ignoreLinks,
       blankMaxTextChars: o.blankMaxTextChars,
       maxProbes: o.maxProbes,
-      probe: o.maxProbes > 0 ? httpProbe(ctx.http) : undefined,
-      analyze: { placeholders: o.placeholders },
-      contentOf: (p) => p.collected[ID] as PageContent | undefined,
+      probe: o.maxProbes > 0 ? columnProbe(ctx.pages, { placeholders: o.placeholders }) : undefined,
+      // A page whose analysis threw is a page without content.
+      contentOf: (p) => unlessFailed(ctx.collected(p)),
     });
     const blank = d.columns.filter((c) => c.blank && (o.countDead || c.blank.reason !== 'dead'));
     // Counted toward the veto: columns seen empty. A 404 column page is a broken link (W-D1) and only a suspected blank column.

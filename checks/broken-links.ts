@@ -19,12 +19,9 @@
  * attachments are scored separately with the points of config/rules.yaml (W-D1 home/other, W-D2 each).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { parseDocument } from 'htmlparser2';
-import pLimit, { type LimitFunction } from 'p-limit';
+import pLimit from 'p-limit';
 import { z } from 'zod';
-import { defineCheck, type FindingInput, type PageContext } from '../src/checks/api.js';
-import { decodeHtml } from '../src/gather/decode.js';
-import { extractPage } from '../src/gather/extract.js';
+import { CollectFailure, defineCheck, type ExtractedPage, type FindingInput, type PageContext } from '../src/checks/api.js';
 import { isTransient } from '../src/net/errors.js';
 import type { FetchErrorInfo, LinkRef, PageArtifact, RedirectHop } from '../src/types.js';
 
@@ -289,12 +286,9 @@ function fingerprintOf(title: string, text: string, o: Options['softNotFound']):
   return fp;
 }
 
-/** Title, text length and fingerprint of a fetched HTML body (decoded like the crawl decodes pages). */
-function fingerprintBody(body: Buffer, headers: Record<string, string>, url: string, o: Options['softNotFound']): { title: string; n: number; fp: Fingerprint } {
-  const charset = /charset\s*=\s*["']?([^;"'\s]+)/i.exec(headers['content-type'] ?? '')?.[1];
-  const decoded = decodeHtml(body, charset);
-  const ex = extractPage(parseDocument(decoded.text, { decodeEntities: true }), { pageUrl: url, siteHosts: new Set() });
-  return { title: ex.title, n: ex.text.length, fp: fingerprintOf(ex.title, ex.text, o) };
+/** Title, text length and fingerprint of a page fetched beyond the crawl (ctx.pages: decoded like the crawl decodes pages). */
+function fingerprintPage(page: ExtractedPage, o: Options['softNotFound']): { title: string; n: number; fp: Fingerprint } {
+  return { title: page.title, n: page.text.length, fp: fingerprintOf(page.title, page.text, o) };
 }
 
 function isHtml(headers: Record<string, string>): boolean {
@@ -372,7 +366,11 @@ export default defineCheck({
       crawled.set(p.url, p);
       if (!crawled.has(p.finalUrl)) crawled.set(p.finalUrl, p);
     }
-    const fpOf = (p: PageArtifact | undefined) => p?.collected['broken-links'] as Fingerprint | undefined;
+    // A page whose collector threw has no fingerprint: compared and fragment-checked as a page without one.
+    const fpOf = (p: PageArtifact | undefined): Fingerprint | undefined => {
+      const c = ctx.collected(p);
+      return c instanceof CollectFailure ? undefined : c;
+    };
 
     // 1. Distinct targets, each with every page that references it.
     const targets = new Map<string, Target>();
@@ -418,21 +416,11 @@ export default defineCheck({
       }
     }
 
-    // 2. Scheduling: per host first (the shared client's per-host concurrency), then the global limit, so
-    //    tasks waiting for a slow host never hold global slots that other hosts could use.
+    // 2. Scheduling: per host first (a slot of the shared client's per-host concurrency), then the global limit,
+    //    so tasks waiting for a slow host never hold global slots that other hosts could use.
     const global = pLimit(o.concurrency);
-    const perHost = new Map<string, LimitFunction>();
     const timeouts = new Map<string, number>();
-    const hostConcurrency = Math.max(1, ctx.http.options.perHostConcurrency);
-    const schedule = <T>(url: string, fn: () => Promise<T>): Promise<T> => {
-      const host = new URL(url).host;
-      let h = perHost.get(host);
-      if (!h) {
-        h = pLimit(hostConcurrency);
-        perHost.set(host, h);
-      }
-      return h(() => global(fn));
-    };
+    const schedule = <T>(url: string, fn: () => Promise<T>): Promise<T> => ctx.http.onHost(url, () => global(fn));
     const hostGivenUp = (url: string) => o.hostTimeoutLimit > 0 && (timeouts.get(new URL(url).host) ?? 0) >= o.hostTimeoutLimit;
     const noteTimeout = (url: string, e?: FetchErrorInfo) => {
       if (e?.kind === 'timeout') timeouts.set(new URL(url).host, (timeouts.get(new URL(url).host) ?? 0) + 1);
@@ -464,11 +452,11 @@ export default defineCheck({
       if (fetches >= o.softNotFound.maxFetches) return undefined;
       fetches++;
       return schedule(url, async () => {
-        const r = await ctx.http.fetchBody(url, { maxBytes: o.softNotFound.maxBytes });
+        const { response: r, page } = await ctx.pages.fetch(url, { maxBytes: o.softNotFound.maxBytes });
         noteTimeout(url, r.error);
         const v: Verified = { status: r.status, error: r.error, headers: r.headers, chain: r.redirectChain, finalUrl: r.finalUrl, method: r.method, attempts: r.attempts, verifiedBy: 'probe' };
-        if (!r.body || r.status === null || r.status < 200 || r.status >= 300 || !isHtml(r.headers)) return { v, title: '', n: 0 };
-        const f = fingerprintBody(r.body, r.headers, r.finalUrl, o.softNotFound);
+        if (!page) return { v, title: '', n: 0 };
+        const f = fingerprintPage(page, o.softNotFound);
         return { v, title: f.title, n: f.n, fp: f.fp };
       });
     };
@@ -479,10 +467,10 @@ export default defineCheck({
     if (wantProfile) {
       const origin = new URL(home?.finalUrl ?? site.startUrl).origin;
       const url = `${origin}/govcheck-notfound-${randomBytes(6).toString('hex')}.html`;
-      const r = await ctx.http.fetchBody(url, { maxBytes: o.softNotFound.maxBytes });
+      const { response: r, page } = await ctx.pages.fetch(url, { maxBytes: o.softNotFound.maxBytes });
       profile = { url, status: r.status, finalUrl: r.finalUrl, redirected: r.redirectChain.length > 0, usable: false };
-      if (r.status !== null && r.status >= 200 && r.status < 300 && r.body && isHtml(r.headers)) {
-        const f = fingerprintBody(r.body, r.headers, r.finalUrl, o.softNotFound);
+      if (page) {
+        const f = fingerprintPage(page, o.softNotFound);
         Object.assign(profile, { h: f.fp.h, n: f.n, title: f.title });
         const homeFp = fpOf(home);
         if (homeUrls.has(r.finalUrl) || (homeFp?.h !== undefined && homeFp.h === f.fp.h)) profile.note = 'unknown paths are answered with the home page: pages are compared by their not-found phrases only';

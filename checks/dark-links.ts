@@ -26,7 +26,7 @@ import { CONFIG_DIR } from '../src/config.js';
 import type { CheerioAPI } from 'cheerio';
 import type { AnyNode, Document, Element } from 'domhandler';
 import { z } from 'zod';
-import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import { defineCheck, failOnCollectFailure, type FindingInput } from '../src/checks/api.js';
 import { openccChangeTest, openccConverter } from '../src/text/opencc.js';
 import type { PageArtifact } from '../src/types.js';
 
@@ -490,7 +490,8 @@ export default defineCheck({
     let suspectedCount = 0;
     let jiucuoCount = 0;
     for (const p of site.pages) {
-      const links = (p.collected['dark-links'] as HiddenLink[] | undefined) ?? [];
+      // A page whose collector failed leaves its hidden links unknown: the check cannot conclude.
+      const links = failOnCollectFailure(ctx.collected(p), 'dark-links', p) ?? [];
       const groups: Record<'spam-link' | 'hidden-link' | 'hidden-link-suspected', HiddenLink[]> = { 'spam-link': [], 'hidden-link': [], 'hidden-link-suspected': [] };
       const jiucuo: HiddenLink[] = [];
       for (const l of links) {

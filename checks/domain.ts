@@ -7,7 +7,7 @@
  */
 import net from 'node:net';
 import { z } from 'zod';
-import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import { CollectFailure, defineCheck, type FindingInput } from '../src/checks/api.js';
 
 const options = z.object({
   /** Host suffixes that count as government domains. */
@@ -58,7 +58,8 @@ export default defineCheck({
     };
     return out;
   },
-  run(site, { options: o }) {
+  run(site, ctx) {
+    const o = ctx.options;
     const findings: FindingInput[] = [];
     let host: string;
     try {
@@ -73,7 +74,9 @@ export default defineCheck({
     else if (!o.govSuffixes.some((s) => host === s || host.endsWith(`.${s}`))) info('not-gov-domain', { host }, `*.${o.govSuffixes.join(' / *.')}`, host, 'host');
 
     const home = site.home;
-    const c = home?.collected.domain as Collected | undefined;
+    const collected = ctx.collected(home);
+    // A home page whose collector failed is read as one that shows none of the codes (their findings follow).
+    const c: Collected | undefined = collected instanceof CollectFailure ? {} : collected;
     if (o.checkFooter && home && !home.error && c) {
       const code = c.siteCode ?? c.siteCodeMeta;
       if (!code) info('no-site-code', {}, '网站标识码：10 digits', '(none on the home page)', 'footer');

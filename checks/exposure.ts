@@ -11,7 +11,7 @@
  */
 import semver from 'semver';
 import { z } from 'zod';
-import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import { unlessFailed, defineCheck, type FindingInput } from '../src/checks/api.js';
 import { DIRECTORY_LISTING_PATTERNS, SENSITIVE_PATHS, VULNERABLE_LIBRARIES, type SensitivePath } from '../src/security/exposure-rules.js';
 import { findingMaker, securitySeverity, type SecuritySeverity } from '../src/security/severity.js';
 
@@ -110,7 +110,8 @@ export default defineCheck({
         const v = home.headers[h];
         if (v) disclosed.push({ header: h, value: v.slice(0, 200), version: HAS_VERSION.test(v) });
       }
-      for (const g of (home.collected.exposure as Collected | undefined)?.generator ?? []) disclosed.push({ header: 'meta generator', value: g, version: HAS_VERSION.test(g) });
+      // A home page whose collector failed shows no generator.
+      for (const g of unlessFailed(ctx.collected(home))?.generator ?? []) disclosed.push({ header: 'meta generator', value: g, version: HAS_VERSION.test(g) });
       for (const d of disclosed) {
         push(
           make(d.version ? 'version-disclosure' : 'product-disclosure', {
@@ -160,7 +161,7 @@ export default defineCheck({
 
     // 3. Directory listings: crawled pages, then a few folders holding the site's own files.
     const listings = new Set<string>();
-    for (const p of site.pages) if ((p.collected.exposure as Collected | undefined)?.listing) listings.add(p.finalUrl);
+    for (const p of site.pages) if (unlessFailed(ctx.collected(p))?.listing) listings.add(p.finalUrl); // a failed collector: no listing seen
     const folders = new Set<string>();
     for (const p of site.pages) {
       for (const l of p.links) {

@@ -19,7 +19,7 @@
  */
 import type { Element } from 'domhandler';
 import { z } from 'zod';
-import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import { CollectFailure, defineCheck, failOnCollectFailure, unlessFailed, type FindingInput } from '../src/checks/api.js';
 import { addDays, daysBetween } from '../src/china-time.js';
 import { CHANNEL_FILE_TOKENS, CHANNEL_HOSTS, imageLinkMatches, imageLinks } from '../src/content/guides.js';
 import { extractMessages, type Message } from '../src/content/messages.js';
@@ -158,7 +158,7 @@ export default defineCheck({
         if (t.length > 12 || !channelRe.test(t) || excludedRe.test(t)) continue;
         if (!channels.has(l.url)) channels.set(l.url, { url: l.url, text: l.text, foundOn: p.finalUrl });
       }
-      const c = p.collected[ID] as Collected | undefined;
+      const c = unlessFailed(ctx.collected(p)); // a page whose collector failed shows no channel
       for (const img of c?.images ?? []) if (!channels.has(img.url)) channels.set(img.url, { url: img.url, text: `${img.text}（${img.why}）`, foundOn: p.finalUrl });
       if (c?.channelPage && !channels.has(p.url)) channels.set(p.url, { url: p.url, text: p.title, foundOn: p.referrer ?? p.url });
     }
@@ -171,10 +171,13 @@ export default defineCheck({
     for (const ch of channels.values()) {
       const p = byUrl.get(ch.url);
       if (p) {
-        const c = p.collected[ID] as Collected | undefined;
+        const c = ctx.collected(p);
         if (p.error || (p.status !== null && p.status >= 400)) {
           const status = p.error?.status ?? p.status;
           checked.push({ ...ch, works: false, state: definitiveFailure(p.error?.kind, status) ? 'broken' : 'unknown', why: p.error ? `${p.error.kind} ${p.error.status ?? ''}`.trim() : `HTTP ${p.status}` });
+        } else if (c instanceof CollectFailure) {
+          // A channel page whose collector failed: whether it works is unknown, and the check cannot conclude.
+          failOnCollectFailure(c, ID, p);
         } else if (c?.placeholder && !c.form && !c.messages.length) checked.push({ ...ch, works: false, state: 'broken', why: `placeholder: ${c.placeholder}` });
         else if (c?.form || c?.messages.length) checked.push({ ...ch, works: true, state: 'works', why: c.form ? 'form' : 'messages', form: c.form, messages: c.messages.length });
         else if (system(p.finalUrl)) checked.push({ ...ch, works: true, state: 'works', why: 'known message system' });
@@ -198,8 +201,11 @@ export default defineCheck({
       else checked.push({ ...ch, works: false, state: 'opens', why: `opens, HTTP ${r.status} (no form seen)` });
     }
     const working = checked.filter((c) => c.works);
-    const home = site.home.collected[ID] as Collected | undefined;
-    const homeDoubt = !home ? 'the home page was not read' : home.article ? 'the start page is an article, not the home page' : home.textLength < o.minHomeText ? `the home page shows ${home.textLength} characters (built by script?)` : !ROOT_PATH.test(pathOf(site.home.finalUrl)) ? 'the start page is not the site root (the home page was not checked)' : undefined;
+    const homeCollected = ctx.collected(site.home);
+    const rootDoubt = !ROOT_PATH.test(pathOf(site.home.finalUrl)) ? 'the start page is not the site root (the home page was not checked)' : undefined;
+    // A home page whose collector failed was read, with nothing known of it: only its address can put it in doubt.
+    const home = homeCollected instanceof CollectFailure ? undefined : homeCollected;
+    const homeDoubt = homeCollected instanceof CollectFailure ? rootDoubt : !home ? 'the home page was not read' : home.article ? 'the start page is an article, not the home page' : home.textLength < o.minHomeText ? `the home page shows ${home.textLength} characters (built by script?)` : !ROOT_PATH.test(pathOf(site.home.finalUrl)) ? 'the start page is not the site root (the home page was not checked)' : undefined;
     if (!channels.size) {
       findings.push({
         code: 'no-channel',
@@ -240,7 +246,7 @@ export default defineCheck({
     let warned = 0;
     let unknown = 0;
     for (const p of site.pages) {
-      const c = p.collected[ID] as Collected | undefined;
+      const c = unlessFailed(ctx.collected(p)); // a page whose collector failed shows no messages
       if (!c?.messages?.length) continue;
       for (const m of c.messages) {
         const key = `${m.title ?? m.href ?? m.selector}|${m.askedOn}`;

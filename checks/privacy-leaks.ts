@@ -18,7 +18,7 @@
  * numbers are often published on purpose) and a warning when a document lists `mobileListThreshold` or more.
  */
 import { z } from 'zod';
-import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import { failOnCollectFailure, defineCheck, type FindingInput } from '../src/checks/api.js';
 import { extractAttachmentText } from '../src/attachments/extract.js';
 import { maskDigitRuns, redactPersonalData, scanPersonalData, DEFAULT_REGION_PREFIXES, type DetectOptions, type PersonalDataKind } from '../src/privacy/detect.js';
 import type { Severity, SiteArtifacts } from '../src/types.js';
@@ -183,7 +183,8 @@ export default defineCheck({
     // Page text, from the crawl's artifacts (already masked).
     for (const p of site.pages) {
       summary.pages++;
-      const s = p.collected['privacy-leaks'] as Scan | undefined;
+      // A page whose scan failed leaves its personal data unknown: the check cannot conclude.
+      const s = failOnCollectFailure(ctx.collected(p), 'privacy-leaks', p);
       if (!s || !hasAny(s)) continue;
       summary.pagesWithLeaks++;
       tally(s);

@@ -12,7 +12,7 @@
  * Republished items are candidates for a person to confirm (tier "suspected" by default).
  */
 import { z } from 'zod';
-import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import { defineCheck, unlessFailed, type FindingInput } from '../src/checks/api.js';
 import { addDays, daysBetween } from '../src/china-time.js';
 import { analyzePage, ARTICLE_URL, articleInfo, DEFAULT_DATE_META, DEFAULT_PLACEHOLDERS, pathOf, type ArticleInfo, type PageContent } from '../src/content/page.js';
 import { normalizeName } from '../src/content/columns.js';
@@ -110,7 +110,7 @@ export default defineCheck({
       'meta-mismatch': { zh: '发布日期不一致：“{title}”页面显示 {visible}，PubDate 标签为 {meta}', en: 'Dates disagree: "{title}" shows {visible} but its PubDate tag says {meta}' },
     },
   },
-  collect(ctx, options) {
+  collect(ctx, options): PageContent & { print?: DocumentPrint } {
     const content = analyzePage(ctx, { placeholders: options.placeholders });
     if (content.kind !== 'article') {
       // A start page that is an article (ArticleTitle meta, article URL) is analysed as the home page; its own
@@ -135,7 +135,8 @@ export default defineCheck({
     const contents: Array<[string, PageContent]> = [];
     const articles = new Map<string, { url: string; info: ArticleInfo; print?: DocumentPrint }>();
     for (const p of site.pages) {
-      const c = p.collected[ID] as (PageContent & { print?: DocumentPrint }) | undefined;
+      // A page whose analysis failed is a page without content.
+      const c = unlessFailed(ctx.collected(p));
       if (!c || typeof c !== 'object' || !('kind' in c)) continue;
       contents.push([p.finalUrl, c]);
       if (c.article) {

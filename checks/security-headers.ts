@@ -8,7 +8,7 @@
  * score and grade are computed alongside our verdict, in the summary.
  */
 import { z } from 'zod';
-import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import { failOnCollectFailure, defineCheck, type FindingInput } from '../src/checks/api.js';
 import type { Severity } from '../src/types.js';
 import { observatoryScan, type ObservatoryInput, type ScriptTag } from '../src/security/observatory.js';
 
@@ -113,7 +113,8 @@ export default defineCheck({
     if (!home || home.error || home.status === null || home.status < 200 || home.status >= 300) {
       return { findings: [], notApplicable: 'home page not fetched with a 2xx status' };
     }
-    const col = home.collected['security-headers'] as Collected | undefined;
+    // A home page whose collector failed leaves its scripts unknown: the check cannot conclude.
+    const col = failOnCollectFailure(ctx.collected(home), 'security-headers', home);
     const isHtml = col !== undefined;
     const start = site.startUrl;
     const input: ObservatoryInput = {

@@ -16,7 +16,7 @@
  * confirmed only on a home page that was read (not an article start page, not a page built by script).
  */
 import { z } from 'zod';
-import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import { CollectFailure, unlessFailed, defineCheck, type FindingInput } from '../src/checks/api.js';
 import { DEFAULT_GUIDE_ELEMENTS, DEFAULT_GUIDE_TITLES, guideElementSchema, guideElementsIn, imageLinkMatches, imageLinks, SERVICE_FILE_TOKENS, SERVICE_HOSTS } from '../src/content/guides.js';
 import { analyzePage, ARTICLE_URL, DEFAULT_PLACEHOLDERS, pathOf, ROOT_PATH } from '../src/content/page.js';
 import { clean, inBoilerplate, keywordRegExp, toSimplified, visibleText } from '../src/content/text.js';
@@ -125,11 +125,12 @@ export default defineCheck({
         if (t.length > 20 || !serviceRe.test(t)) continue;
         if (!entries.has(l.url)) entries.set(l.url, { url: l.url, text: l.text, foundOn: p.finalUrl });
       }
-      for (const img of (p.collected[ID] as Collected | undefined)?.images ?? []) {
+      // A page whose collector failed shows no image entrances and no guide.
+      for (const img of unlessFailed(ctx.collected(p))?.images ?? []) {
         if (!entries.has(img.url)) entries.set(img.url, { url: img.url, text: `${img.text}（${img.why}）`, foundOn: p.finalUrl });
       }
     }
-    const guides = site.pages.filter((p) => (p.collected[ID] as Collected | undefined)?.guide);
+    const guides = site.pages.filter((p) => unlessFailed(ctx.collected(p))?.guide);
     // An entrance that answered 404/410 is broken; one whose host does not resolve or answer cannot be known.
     const definitive = (kind: string | undefined, status: number | null | undefined) => (kind === undefined || kind === 'http_error') && (status === 404 || status === 410);
     const checked: Array<{ url: string; text: string; works: boolean; known: boolean; why: string }> = [];
@@ -151,7 +152,9 @@ export default defineCheck({
       checked.push({ ...e, works, known: works || definitive(r.error?.kind, r.status), why: r.error ? r.error.kind : `HTTP ${r.status}` });
     }
     const working = checked.filter((c) => c.works);
-    const home = site.home.collected[ID] as Collected | undefined;
+    const homeCollected = ctx.collected(site.home);
+    // A home page whose collector failed is read as one that showed nothing (no text, not an article).
+    const home: Collected | undefined = homeCollected instanceof CollectFailure ? { entryPage: false } : homeCollected;
     const homeDoubt = !home ? 'the home page was not read' : home.article ? 'the start page is an article, not the home page' : (home.textLength ?? 0) < o.minHomeText ? `the home page shows ${home.textLength ?? 0} characters (built by script?)` : !ROOT_PATH.test(pathOf(site.home.finalUrl)) ? 'the start page is not the site root (the home page was not checked)' : undefined;
     if (!entries.size && !guides.length) {
       findings.push({
@@ -187,7 +190,7 @@ export default defineCheck({
     let attachments = 0;
     let brokenAttachments = 0;
     for (const p of guides) {
-      const g = (p.collected[ID] as Collected).guide!;
+      const g = unlessFailed(ctx.collected(p))!.guide!;
       const missing = required.filter((e) => !g.found.includes(e.id));
       if (missing.length) {
         incomplete++;

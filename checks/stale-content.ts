@@ -11,10 +11,10 @@
  * All ages are counted to the inspection date (as-of), so results are reproducible.
  */
 import { z } from 'zod';
-import { defineCheck, type FindingInput } from '../src/checks/api.js';
-import { columnOptionsShape, effectiveClasses, columnView, discoverColumns, httpProbe, type Column } from '../src/content/columns.js';
+import { defineCheck, unlessFailed, type FindingInput } from '../src/checks/api.js';
+import { columnOptionsShape, effectiveClasses, columnView, discoverColumns, columnProbe, type Column } from '../src/content/columns.js';
 import { daysBetween } from '../src/china-time.js';
-import { analyzePage, DEFAULT_PLACEHOLDERS, type PageContent } from '../src/content/page.js';
+import { analyzePage, DEFAULT_PLACEHOLDERS } from '../src/content/page.js';
 
 const ID = 'stale-content';
 
@@ -76,9 +76,9 @@ export default defineCheck({
       ignoreLinks: o.ignoreLinks,
       blankMaxTextChars: o.blankMaxTextChars,
       maxProbes: o.maxProbes,
-      probe: o.maxProbes > 0 ? httpProbe(ctx.http) : undefined,
-      analyze: { placeholders: o.placeholders },
-      contentOf: (p) => p.collected[ID] as PageContent | undefined,
+      probe: o.maxProbes > 0 ? columnProbe(ctx.pages, { placeholders: o.placeholders }) : undefined,
+      // A page whose analysis threw is a page without content.
+      contentOf: (p) => unlessFailed(ctx.collected(p)),
     });
     const findings: FindingInput[] = [];
     // Nothing dated where a date was looked for: the dates may be out of sight (script, image, an unread

@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import { extractAttachmentText } from '../src/attachments/extract.js';
-import { defineCheck, type FindingInput, type PageContext } from '../src/checks/api.js';
+import { failOnCollectFailure, defineCheck, type FindingInput, type PageContext } from '../src/checks/api.js';
 import { analyzePage, DEFAULT_PLACEHOLDERS } from '../src/content/page.js';
 import { getEngine, RULES, textOptionsSchema, type TextFinding } from '../src/text/engine.js';
 import type { PageArtifact, SiteArtifacts } from '../src/types.js';
@@ -198,9 +198,8 @@ export default defineCheck({
       if (g.pages.length < o.maxPages && !g.pages.some((p) => p.url === url && p.offset === f.offset)) g.pages.push({ url, snippet: f.snippet, offset: f.offset, where: f.where });
     };
     for (const p of site.pages) {
-      const c = p.collected.typos as Collected | { collectError: string } | undefined;
+      const c = failOnCollectFailure(ctx.collected(p), 'typos', p);
       if (!c) continue;
-      if ('collectError' in c) throw new Error(`typos collector failed on ${p.finalUrl}: ${c.collectError}`);
       scanned++;
       chars += c.chars;
       dropped += c.dropped;

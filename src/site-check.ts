@@ -4,8 +4,9 @@
  */
 import type { z } from 'zod';
 import type { CheckContext, CheckModule, Lang } from './checks/api.js';
-import { materialize } from './checks/api.js';
-import { loadChecks } from './checks/registry.js';
+import { collectedOf, materialize } from './checks/api.js';
+import { pageService } from './checks/pages.js';
+import { checkSource, loadChecks } from './checks/registry.js';
 import { networkPolicy, type Config } from './config.js';
 import { gatherSite } from './gather/crawl.js';
 import { gatherSiteWithBrowser } from './gather/browser.js';
@@ -38,6 +39,14 @@ export interface SiteCheckOptions {
   availability?: AvailabilitySeries;
 }
 
+/** A selected check: what gather runs as a collector and what runChecks evaluates. */
+export interface SelectedCheck {
+  module: CheckModule;
+  options: unknown;
+  /** File URL of the module (page workers load the collector from there). */
+  source?: string;
+}
+
 export class UnknownCheckError extends Error {
   constructor(message: string) {
     super(message);
@@ -45,8 +54,8 @@ export class UnknownCheckError extends Error {
   }
 }
 
-/** The checks that apply to a site, with their validated options. */
-export async function selectChecks(config: Config, kind: SiteRef['kind'], only?: string[]): Promise<Array<{ module: CheckModule; options: unknown }>> {
+/** The checks that apply to a site, with their validated options and the file each was loaded from (for page workers). */
+export async function selectChecks(config: Config, kind: SiteRef['kind'], only?: string[]): Promise<SelectedCheck[]> {
   const all = await loadChecks();
   const wanted = only?.length ? only : config.enabledChecks.length ? config.enabledChecks : undefined;
   if (wanted) {
@@ -61,7 +70,7 @@ export async function selectChecks(config: Config, kind: SiteRef['kind'], only?:
       if (!parsed.success) {
         throw new UnknownCheckError(`options of check ${module.meta.id}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       }
-      return { module, options: parsed.data };
+      return { module, options: parsed.data, source: checkSource(module) };
     });
 }
 
@@ -82,11 +91,14 @@ export async function runChecks(
   opts: { config: Config; http: HttpClient; lang?: Lang; evidenceDir?: string; checkTimeoutMs?: number },
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
+  const pages = pageService(opts.http, artifacts);
   for (const { module, options } of checks) {
     const started = Date.now();
     const ctx: CheckContext<unknown> = {
       options,
       http: opts.http,
+      pages,
+      collected: (page) => collectedOf(page, module.meta.id),
       asOf: artifacts.asOf,
       lang: opts.lang ?? opts.config.lang,
       evidenceDir: opts.evidenceDir,

@@ -132,4 +132,38 @@ describe('crawl engines', () => {
       expect(h.pages.length).toBeGreaterThanOrEqual(origin === generated.origin ? 40 : 10);
     }
   });
+  it('both engines follow one redirect policy: back to a visited URL with a new cookie goes on, without one it is a loop', async () => {
+    const redirects = await serve(
+      new Map<string, Route>([
+        ['/', { headers: typed, body: html('跳转首页', '<a href="/bounce">单点登录</a> <a href="/loop-a">循环</a> <a href="/far-0">长链</a>') }],
+        // A page that sends a visitor without a session to a login URL, which sets the cookie and sends it back.
+        [
+          '/bounce',
+          {
+            handler: (req, res) => {
+              if (/ticket=1/.test(req.headers.cookie ?? '')) res.writeHead(200, typed).end(html('登录后页面', '<p>已登录</p>'));
+              else res.writeHead(302, { location: '/sso' }).end();
+            },
+          },
+        ],
+        ['/sso', { status: 302, headers: { location: '/bounce', 'set-cookie': 'ticket=1; Path=/' } }],
+        ['/loop-a', { status: 302, headers: { location: '/loop-b' } }],
+        ['/loop-b', { status: 302, headers: { location: '/loop-a' } }],
+        ...Array.from({ length: 22 }, (_, i) => [`/far-${i}`, { status: 302, headers: { location: `/far-${i + 1}` } }] as [string, Route]),
+      ]),
+    );
+    try {
+      for (const engine of ['http', 'crawlee'] as const) {
+        const a = await gather(redirects.origin, engine);
+        const page = (path: string) => a.pages.find((p) => p.url === `${redirects.origin}${path}`)!;
+        expect(page('/bounce'), engine).toMatchObject({ status: 200, title: '登录后页面', finalUrl: `${redirects.origin}/bounce` });
+        expect(page('/bounce').redirectChain.map((h) => new URL(h.url).pathname), engine).toEqual(['/bounce', '/sso']);
+        expect(page('/loop-a').error, engine).toMatchObject({ kind: 'redirect_loop' });
+        expect(page('/loop-a').redirectChain.map((h) => new URL(h.url).pathname), engine).toEqual(['/loop-a', '/loop-b']);
+        expect(page('/far-0').error, engine).toMatchObject({ kind: 'too_many_redirects', message: 'more than 20 redirects' });
+      }
+    } finally {
+      await redirects.close();
+    }
+  });
 });

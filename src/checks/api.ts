@@ -2,14 +2,15 @@
  * The check API. A check is one module in `checks/` that default-exports `defineCheck({...})`:
  * it describes itself (id, titles, scope, indicator rules, options with defaults validated by zod),
  * may collect a compact artifact from each page while the crawl has it parsed (`collect`), and
- * evaluates the gathered site artifacts into findings (`run`). Checks never fetch the site again on
- * their own; the ones whose job is to make requests (verifying links, probing paths) use `ctx.http`,
- * the run's shared polite client.
+ * evaluates the gathered site artifacts into findings (`run`), reading what it collected with
+ * `ctx.collected(page)`. Checks never fetch the site again on their own; the ones whose job is to make
+ * requests (verifying links, probing paths) use `ctx.http`, the run's shared polite client, and pages beyond
+ * the crawl come processed like crawled pages from `ctx.pages`. Checks do not import gather's internals.
  */
 import type { CheerioAPI } from 'cheerio';
 import type { Document } from 'domhandler';
 import type { z } from 'zod';
-import type { HttpClient } from '../net/http.js';
+import type { FetchedBody, HttpClient } from '../net/http.js';
 import { maskPersonalDataDeep } from '../privacy/detect.js';
 import type { Evidence, Finding, PageArtifact, Severity, SiteArtifacts, Tier } from '../types.js';
 
@@ -65,9 +66,63 @@ export interface FindingInput {
   evidence?: Evidence;
 }
 
-export interface CheckContext<O> {
+/**
+ * A collector that threw on a page: the crawl keeps the page and records the error in place of the data.
+ * `CheckContext.collected` returns it as its own case, so every check says what a failed collector means to it.
+ */
+export class CollectFailure {
+  constructor(readonly message: string) {}
+}
+
+/** What a check's collector kept on one page: its data, nothing (no collector, no HTML, nothing to keep) or its failure. */
+export type Collected<C> = C | CollectFailure | undefined;
+
+/** The collected value of a check on a page, with a thrown collector (stored as `{ collectError }`) as a CollectFailure. */
+export function collectedOf<C>(page: PageArtifact | undefined, id: string): Collected<C> {
+  const v = page?.collected[id];
+  if (v && typeof v === 'object' && 'collectError' in v) return new CollectFailure(String((v as { collectError: unknown }).collectError));
+  return v as C | undefined;
+}
+
+/** What a check that reads a failed collector as a page that kept nothing passes on (said so at the call). */
+export function unlessFailed<C>(c: Collected<C>): C | undefined {
+  return c instanceof CollectFailure ? undefined : c;
+}
+
+/**
+ * For checks that cannot be evaluated with a page whose collector failed: the check ends as an error naming
+ * the page (what `runChecks` records for a check that threw).
+ */
+export function failOnCollectFailure<C>(c: Collected<C>, id: string, page: PageArtifact): C | undefined {
+  if (c instanceof CollectFailure) throw new Error(`${id} collector failed on ${page.finalUrl}: ${c.message}`);
+  return c;
+}
+
+/** A page fetched beyond the crawl, decoded and extracted like a crawled page. */
+export interface ExtractedPage {
+  title: string;
+  /** Visible text (block elements separated by newlines). */
+  text: string;
+}
+
+/** Pages beyond the crawl, through the run's shared client and processed as the crawl processes its pages. */
+export interface PageService {
+  /** GET with the raw body kept up to maxBytes (not cached); `page` when the answer is a 2xx HTML body. */
+  fetch(url: string, opts: { maxBytes: number }): Promise<{ response: FetchedBody; page?: ExtractedPage }>;
+  /**
+   * GET through the client's cached probe (body up to its snippet size) and the page artifact built from it, with
+   * `collect` run on it as a collector runs on a crawled page (its failure is a CollectFailure).
+   */
+  probe<C>(url: string, collect: (ctx: PageContext) => C | undefined): Promise<{ page: PageArtifact; collected: Collected<C> }>;
+}
+
+export interface CheckContext<O, C = unknown> {
   options: O;
   http: HttpClient;
+  /** Pages beyond the crawl (fetched through `http`, processed like crawled pages). */
+  pages: PageService;
+  /** What this check's collector kept on a page. */
+  collected(page: PageArtifact | undefined): Collected<C>;
   asOf: string;
   lang: Lang;
   /** Directory where evidence files (screenshots…) of this run go, when the run keeps them. */
@@ -84,14 +139,15 @@ export interface CheckOutcome {
   summary?: Record<string, unknown>;
 }
 
-export interface CheckModule<S extends z.ZodType = z.ZodType> {
+/** A check; `C` is what its `collect` keeps per page (read back in `run` with `ctx.collected(page)`). */
+export interface CheckModule<S extends z.ZodType = z.ZodType, C = unknown> {
   meta: CheckMeta<S>;
-  collect?(ctx: PageContext, options: z.output<S>): unknown;
-  run(site: SiteArtifacts, ctx: CheckContext<z.output<S>>): CheckOutcome | Promise<CheckOutcome>;
+  collect?(ctx: PageContext, options: z.output<S>): C | undefined;
+  run(site: SiteArtifacts, ctx: CheckContext<z.output<S>, C>): CheckOutcome | Promise<CheckOutcome>;
 }
 
 /** Identity helper that gives a check module its types. */
-export function defineCheck<S extends z.ZodType>(mod: CheckModule<S>): CheckModule<S> {
+export function defineCheck<S extends z.ZodType, C = never>(mod: CheckModule<S, C>): CheckModule<S, C> {
   return mod;
 }
 

@@ -12,6 +12,13 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const CHECKS_DIR = path.resolve(here, '../../checks');
 
 let cache: Promise<CheckModule[]> | undefined;
+/** Where each loaded check came from (a file URL), so a worker thread can load just the checks it needs. */
+const sources = new WeakMap<CheckModule, string>();
+
+/** The file URL a check was loaded from by `loadChecks`; undefined for a module not loaded from a checks folder. */
+export function checkSource(check: CheckModule): string | undefined {
+  return sources.get(check);
+}
 
 export function loadChecks(dir = CHECKS_DIR): Promise<CheckModule[]> {
   if (dir === CHECKS_DIR && cache) return cache;
@@ -22,7 +29,8 @@ export function loadChecks(dir = CHECKS_DIR): Promise<CheckModule[]> {
     const mods: CheckModule[] = [];
     const ids = new Set<string>();
     for (const f of files) {
-      const mod = (await import(pathToFileURL(path.join(dir, f)).href)) as { default?: CheckModule };
+      const source = pathToFileURL(path.join(dir, f)).href;
+      const mod = (await import(source)) as { default?: CheckModule };
       const check = mod.default;
       if (!check || typeof check.run !== 'function' || !check.meta?.id) {
         throw new Error(`checks/${f} does not default-export a check (defineCheck({ meta, run }))`);
@@ -31,6 +39,7 @@ export function loadChecks(dir = CHECKS_DIR): Promise<CheckModule[]> {
       if (check.meta.id !== expected) throw new Error(`checks/${f}: meta.id is "${check.meta.id}", expected "${expected}"`);
       if (ids.has(check.meta.id)) throw new Error(`duplicate check id ${check.meta.id}`);
       ids.add(check.meta.id);
+      sources.set(check, source);
       mods.push(check);
     }
     return mods;

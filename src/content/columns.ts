@@ -10,10 +10,8 @@
  * Everything here works on what the crawl gathered (each page's PageContent); column pages beyond the crawl
  * bounds can be fetched once through the run's shared client when a `probe` is given.
  */
-import { parseDocument } from 'htmlparser2';
 import { z } from 'zod';
-import { buildPageArtifact } from '../gather/page.js';
-import type { CheckModule } from '../checks/api.js';
+import { unlessFailed, type PageService } from '../checks/api.js';
 import type { PageArtifact, SiteArtifacts } from '../types.js';
 import { daysBetween } from '../china-time.js';
 import { dateFromUrl } from './dates.js';
@@ -299,12 +297,10 @@ export function notColumnReason(link: { text: string; href: string; logo?: true;
   return undefined;
 }
 
-export interface ProbeAnswer {
-  url: string;
-  finalUrl?: string;
-  status: number | null;
-  error?: string;
-  html?: string;
+/** A page beyond the crawl, fetched and analysed (see columnProbe). */
+export interface ProbedPage {
+  page: PageArtifact;
+  content?: PageContent;
 }
 
 export interface DiscoverOptions {
@@ -313,9 +309,8 @@ export interface DiscoverOptions {
   ignoreLinks: string[];
   blankMaxTextChars: number;
   maxProbes: number;
-  /** Fetches a page beyond the crawl (GET, body). */
-  probe?: (url: string) => Promise<ProbeAnswer>;
-  analyze: AnalyzeOptions;
+  /** Fetches and analyses a page beyond the crawl (columnProbe). */
+  probe?: (url: string) => Promise<ProbedPage>;
   /** Reads this check's collected PageContent from a page artifact. */
   contentOf: (page: PageArtifact) => PageContent | undefined;
 }
@@ -388,34 +383,6 @@ function newestOf(items: ResolvedItem[], asOf: string): ResolvedItem | undefined
   let best: ResolvedItem | undefined;
   for (const it of items) if (it.date && it.date <= asOf && (!best || it.date > best.date!)) best = it;
   return best;
-}
-
-async function probedContent(url: string, answer: ProbeAnswer, site: SiteArtifacts, analyze: AnalyzeOptions): Promise<{ page: PageArtifact; content?: PageContent }> {
-  const html = answer.html ?? '';
-  const finalUrl = answer.finalUrl ?? url;
-  const probeCheck = { meta: { id: '_probe' }, collect: (ctx: Parameters<typeof analyzePage>[0]) => analyzePage(ctx, analyze), run: () => ({ findings: [] }) } as unknown as CheckModule;
-  const page = buildPageArtifact(
-    {
-      url,
-      finalUrl,
-      status: answer.status,
-      headers: { 'content-type': 'text/html' },
-      redirectChain: [],
-      depth: 1,
-      fetchedAt: new Date().toISOString(),
-      durationMs: 0,
-      bytes: html.length,
-      truncated: false,
-      encoding: 'utf-8',
-      encodingSource: 'default',
-      html,
-      dom: parseDocument(html),
-    },
-    { site: site.site, asOf: site.asOf, siteHosts: new Set(site.siteHosts), collectors: html ? [{ module: probeCheck, options: {} }] : [] },
-  );
-  if (answer.error && !page.error) page.error = { kind: 'unknown', message: answer.error };
-  const content = page.collected._probe as PageContent | undefined;
-  return { page, content };
 }
 
 /** Finds, classifies and dates the site's columns and the home page's items. */
@@ -594,8 +561,7 @@ export async function discoverColumns(site: SiteArtifacts, o: DiscoverOptions): 
         continue;
       }
       probes++;
-      const answer = await o.probe(link.href);
-      const probed = await probedContent(link.href, answer, site, o.analyze);
+      const probed = await o.probe(link.href);
       target = probed.page;
       content = probed.content;
       source = 'probe';
@@ -757,8 +723,7 @@ async function findHomePage(
     let content = page ? contents.get(page) : undefined;
     if (!page && canProbe()) {
       probed();
-      const answer = await o.probe!(url);
-      const r = await probedContent(url, answer, site, o.analyze);
+      const r = await o.probe!(url);
       page = r.page;
       content = r.content;
     }
@@ -781,10 +746,14 @@ async function findHomePage(
 }
 
 /** A probe for discoverColumns through the run's shared polite client (GET, first 64 KiB of the body). */
-export function httpProbe(http: { probe(url: string, opts: { method: 'GET'; wantBody: true }): Promise<{ finalUrl: string; status: number | null; error?: { kind: string; message: string }; bodySnippet?: string }> }): (url: string) => Promise<ProbeAnswer> {
+/**
+ * Pages beyond the crawl for discoverColumns: fetched through the check's page service (GET, body) and analysed
+ * as crawled pages are; an analysis that failed is a page without content, as for crawled pages.
+ */
+export function columnProbe(pages: PageService, analyze: AnalyzeOptions): (url: string) => Promise<ProbedPage> {
   return async (url) => {
-    const r = await http.probe(url, { method: 'GET', wantBody: true });
-    return { url, finalUrl: r.finalUrl, status: r.status, error: r.error ? `${r.error.kind}: ${r.error.message}` : undefined, html: r.status !== null && r.status < 400 ? r.bodySnippet : undefined };
+    const { page, collected } = await pages.probe(url, (ctx) => analyzePage(ctx, analyze));
+    return { page, content: unlessFailed(collected) };
   };
 }
 

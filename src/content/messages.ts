@@ -10,7 +10,7 @@
  * ambiguity: the date from a labelled field or an ask-date column, the status from an element whose whole text is
  * a status word or a status column. Anything else is read but uncertain (a suspected finding at most).
  */
-import type { AnyNode, Document, Element } from 'domhandler';
+import type { AnyNode, Document, Element, Text } from 'domhandler';
 import { extractDates } from './dates.js';
 import { describe } from './page.js';
 import { boilerplateOf, clean, inBoilerplate, keywordRegExp, lineText, normalizeWidth } from './text.js';
@@ -206,7 +206,7 @@ function labelledMessages(doc: Document, base: string, asOf: string, skip: Set<E
     if (n === undefined) {
       n = 0;
       for (const c of kids(e)) {
-        if (c.type === 'text') n += countAsk((c as unknown as { data: string }).data);
+        if (c.type === 'text') n += countAsk((c as Text).data);
         else if (c.type === 'tag' && !/^(script|style|textarea)$/.test((c as Element).name)) n += labelsIn(c as Element);
         if (n > 1) break;
       }
@@ -216,7 +216,7 @@ function labelledMessages(doc: Document, base: string, asOf: string, skip: Set<E
   };
   const walk = (n: AnyNode) => {
     if (n.type === 'text') {
-      const data = (n as unknown as { data: string }).data;
+      const data = (n as Text).data;
       if (!r.ask.test(data)) return;
       let block = el(n.parent);
       if (!block || inBoilerplate(block)) return;

@@ -8,11 +8,11 @@
  * The result is compact (titles cut, items capped) and memoised per page artifact, so three checks
  * collecting it cost one analysis.
  */
-import type { AnyNode, Document, Element } from 'domhandler';
+import { Element, type AnyNode, type Document, type Text } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
 import type { PageArtifact } from '../types.js';
 import { dateFromUrl, extractDates, isValidDate, parseDateValue, visiblePublishDate, ymd, type DateOptions, type FoundDate } from './dates.js';
-import { boilerplateOf, clean, inBoilerplate, keywordRegExp, lineText, normalizeWidth, visibleText, visibleTexts } from './text.js';
+import { boilerplateOf, clean, dataOf, inBoilerplate, keywordRegExp, lineText, normalizeWidth, visibleText, visibleTexts } from './text.js';
 
 export interface ListItem {
   title: string;
@@ -515,7 +515,7 @@ function withMore(h: { heading?: string; headingHref?: string; moreHref?: string
 
 /** True when a text node under the node (visible or not) has a digit or 年: without one, no date can be read from it. */
 function mayHoldDate(node: AnyNode): boolean {
-  if (node.type === 'text') return MAY_HOLD_DATE.test((node as unknown as { data: string }).data);
+  if (node.type === 'text') return MAY_HOLD_DATE.test((node as Text).data);
   for (const c of children(node)) if (mayHoldDate(c)) return true;
   return false;
 }
@@ -578,7 +578,7 @@ function collectWithout(n: AnyNode, skip: AnyNode, parts: string[]): void {
     parts.push(' ');
     return;
   }
-  if (n.type === 'text') parts.push((n as unknown as { data: string }).data);
+  if (n.type === 'text') parts.push((n as Text).data);
   else if (n.type === 'tag') {
     const e = n as Element;
     if (e.name === 'script' || e.name === 'style') return;
@@ -689,15 +689,13 @@ function htmlLists(content: Element[], base: string, asOf: string, maxItems: num
 
 /** A link and the text after it up to the next link, as a pseudo item (lists written as `<a/> <span/> <br>`). */
 function segment(a: Element, next: Element | undefined): AnyNode {
-  const wrapper = { type: 'tag', name: 'span', attribs: {}, children: [] as AnyNode[], parent: null } as unknown as Element;
   let n: AnyNode | null = a;
   const parts: AnyNode[] = [];
   while (n && n !== next && !(next && isInside(next, n))) {
     parts.push(n);
     n = n.next as AnyNode | null;
   }
-  (wrapper as unknown as { children: AnyNode[] }).children = parts;
-  return wrapper as unknown as AnyNode;
+  return new Element('span', {}, parts);
 }
 
 const RECORD = /<record>\s*(?:<!\[CDATA\[([\s\S]*?)\]\]>|([\s\S]*?))\s*<\/record>/gi;
@@ -712,7 +710,7 @@ function hanwebLists(all: Element[], base: string, asOf: string, maxItems: numbe
   for (const s of all) {
     if (s.name !== 'script') continue;
     const raw = children(s)
-      .map((c) => (c as unknown as { data?: string }).data ?? '')
+      .map((c) => dataOf(c) ?? '')
       .join('');
     if (!/<datastore[\s>]/i.test(raw)) continue;
     const items: ListItem[] = [];
@@ -757,7 +755,7 @@ function placeholdersIn(doc: Document, base: string, re: RegExp): Placeholder[] 
   const walk = (n: AnyNode) => {
     if (out.length >= 20) return;
     if (n.type === 'text') {
-      const data = (n as unknown as { data: string }).data;
+      const data = (n as Text).data;
       const m = re.exec(data);
       if (m) {
         const parent = el(n.parent);
@@ -819,7 +817,7 @@ function jsonLdDate(all: Element[], asOf: string): SourcedDate | undefined {
   for (const s of all) {
     if (s.name !== 'script' || !/ld\+json/i.test(s.attribs.type ?? '')) continue;
     const raw = children(s)
-      .map((c) => (c as unknown as { data?: string }).data ?? '')
+      .map((c) => dataOf(c) ?? '')
       .join('');
     let data: unknown;
     try {
@@ -914,7 +912,7 @@ function breadcrumb(all: Element[]): string | undefined {
       break;
     }
     if (!found) {
-      const first = children(e).find((c) => c.type === 'text' && CRUMB_LABEL.test((c as unknown as { data: string }).data));
+      const first = children(e).find((c) => c.type === 'text' && CRUMB_LABEL.test((c as Text).data));
       if (first) found = e;
     }
   }
@@ -1044,7 +1042,7 @@ function scriptText(all: Element[]): string {
   for (const s of all) {
     if (s.name !== 'script' || s.attribs.src) continue;
     for (const c of children(s)) {
-      const d = (c as unknown as { data?: string }).data;
+      const d = dataOf(c);
       if (d && d.includes('createPageHTML')) parts.push(d);
     }
   }
@@ -1118,7 +1116,7 @@ function scriptBuiltSignals(content: PageContent, els: DocElements, mainText: st
   for (const e of els.all) {
     if (e.name !== 'script') continue;
     scripts++;
-    if (!e.attribs.src && inline.length < 200_000) inline += children(e).map((c) => (c as unknown as { data?: string }).data ?? '').join('') + '\n';
+    if (!e.attribs.src && inline.length < 200_000) inline += children(e).map((c) => dataOf(c) ?? '').join('') + '\n';
   }
   let templated = 0;
   for (const e of els.all) {
@@ -1131,7 +1129,7 @@ function scriptBuiltSignals(content: PageContent, els: DocElements, mainText: st
   let filled = 0;
   for (const e of els.content) {
     if (!LIST_CONTAINER.has(e.name) && !(e.name === 'div' && e.attribs.id)) continue;
-    if (children(e).some((c) => c.type === 'tag' || c.type === 'script' || c.type === 'style' || (c.type === 'text' && clean((c as unknown as { data: string }).data)))) continue;
+    if (children(e).some((c) => c.type === 'tag' || c.type === 'script' || c.type === 'style' || (c.type === 'text' && clean((c as Text).data)))) continue;
     const id = e.attribs.id;
     if (id && id.length >= 2 && inline.includes(id)) filled++;
   }
@@ -1168,7 +1166,7 @@ function scriptDataLists(all: Element[], base: string, asOf: string, maxItems: n
     if (s.name !== 'script' || s.attribs.src || blocks.length >= 10) continue;
     const type = (s.attribs.type ?? '').toLowerCase();
     if (type && !/javascript|json|ecmascript/.test(type)) continue;
-    const raw = children(s).map((c) => (c as unknown as { data?: string }).data ?? '').join('');
+    const raw = children(s).map((c) => dataOf(c) ?? '').join('');
     if (!raw.includes('[') || !/title|name|bt/i.test(raw)) continue;
     budget -= raw.length;
     if (budget < 0) break;

@@ -3,7 +3,7 @@
  * Simplified/Traditional variants of keywords (OpenCC), page-boilerplate detection (header, navigation,
  * footer) and a visible-text walker over the parsed document that can leave boilerplate out.
  */
-import type { AnyNode, Element } from 'domhandler';
+import type { AnyNode, Element, ParentNode, Text } from 'domhandler';
 import { openccChangeTest, openccConverter, type Conversion } from '../text/opencc.js';
 
 /** Full-width digits and date punctuation to ASCII, one character for one (offsets stay valid). */
@@ -39,6 +39,11 @@ export function normalizeWidth(s: string): string {
 
 let toSimplifiedFn: Conversion | undefined;
 let toSimplifiedGate: ((s: string) => boolean) | undefined;
+
+/** The text of a text, comment or processing-instruction node; undefined for other nodes. */
+export function dataOf(n: AnyNode): string | undefined {
+  return 'data' in n ? n.data : undefined;
+}
 
 /** Traditional (Taiwan, Hong Kong, OpenCC standard) to Simplified Chinese. Lazily built (≈ 0.3 s once). */
 export function toSimplified(s: string): string {
@@ -154,7 +159,7 @@ export function inBoilerplate(node: AnyNode, kind?: Exclude<Boilerplate, false>)
  */
 function collectVisible(n: AnyNode, parts: string[], skipBoilerplate: boolean, noLinks: string[] | undefined): void {
   if (n.type === 'text') {
-    const data = (n as unknown as { data: string }).data;
+    const data = (n as Text).data;
     parts.push(data);
     noLinks?.push(data);
     return;
@@ -178,7 +183,7 @@ function collectVisible(n: AnyNode, parts: string[], skipBoilerplate: boolean, n
     }
     return;
   }
-  for (const c of (n as unknown as { children: AnyNode[] }).children) collectVisible(c, parts, skipBoilerplate, noLinks);
+  for (const c of (n as ParentNode).children) collectVisible(c, parts, skipBoilerplate, noLinks);
 }
 
 function joinVisible(parts: string[]): string {
@@ -213,7 +218,7 @@ export function visibleTexts(node: AnyNode, opts: { skipBoilerplate?: boolean } 
  * so the text is collected and cleaned once.
  */
 export function lineText(node: AnyNode): string {
-  if (node.type === 'text') return clean((node as unknown as { data: string }).data);
+  if (node.type === 'text') return clean((node as Text).data);
   if (node.type === 'tag') {
     // An element holding one text node (most titles, cells and spans).
     const ch = (node as Element).children;

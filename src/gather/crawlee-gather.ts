@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { CheerioCrawler, Configuration, log, LogLevel, type CheerioCrawlingContext, type Request } from '@crawlee/cheerio';
 import { parseDocument } from 'htmlparser2';
 import type { CheckModule } from '../checks/api.js';
-import { classifyError, GovcheckFetchError, isTransient } from '../net/errors.js';
+import { classifyError, isTransient } from '../net/errors.js';
 import { assertUrlAllowed, guardedLookup } from '../net/guard.js';
 import { headerRecord } from '../net/http.js';
 import type { ContentIssue, FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
@@ -17,6 +17,7 @@ import { Frontier } from './frontier.js';
 import { stringPool } from './extract.js';
 import { buildPageArtifact, capDomDepth, errorPageArtifact } from './page.js';
 import { readBody } from './body.js';
+import { MAX_REDIRECTS, RedirectWalk } from './redirects.js';
 import { defaultGatherOptions, emptyArtifacts, HTML_TYPES, normalizeUrl, siteArtifacts, type GatherOptions } from './options.js';
 
 log.setLevel(LogLevel.OFF);
@@ -126,9 +127,9 @@ export async function gatherSiteWithCrawlee(site: SiteRef, opts: GatherOptions, 
           const { request } = ctx;
           assertUrlAllowed(request.url, opts.allowPrivateNetwork);
           const st = state.get(request.uniqueKey);
-          const chain: RedirectHop[] = [];
+          const walk = new RedirectWalk(request.url);
           if (st) {
-            st.chain = chain;
+            st.chain = walk.chain;
             st.started = Date.now();
           }
           request.userData.__started = Date.now();
@@ -136,19 +137,19 @@ export async function gatherSiteWithCrawlee(site: SiteRef, opts: GatherOptions, 
           (gotOptions as { useHeaderGenerator?: boolean }).useHeaderGenerator = false;
           gotOptions.headers = { ...gotOptions.headers, 'user-agent': opts.userAgent, 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.5' };
           gotOptions.dnsLookup = lookup as never;
-          gotOptions.maxRedirects = 20;
+          // The shared redirect policy (redirects.ts) stops a chain; got's own limit only behind it.
+          gotOptions.maxRedirects = MAX_REDIRECTS + 1;
           gotOptions.hooks = {
             ...gotOptions.hooks,
             beforeRedirect: [
-              (nextOptions: { url?: URL | string }, response: { statusCode: number; url: string }) => {
+              (nextOptions: { url?: URL | string; headers: Record<string, string | string[] | undefined> }, response: { statusCode: number; url: string; headers: IncomingMessage['headers'] }) => {
                 const next = String(nextOptions.url);
-                const hop = { url: response.url, status: response.statusCode, location: next };
-                if (chain.some((h) => h.url === next) || next === request.url) {
-                  chain.push(hop);
-                  throw new GovcheckFetchError('redirect_loop', `redirect loop: ${[...chain.map((h) => h.url), next].join(' → ')}`);
-                }
-                chain.push(hop);
+                walk.hop(response.url, new URL(response.url).host, response.statusCode, next, response.headers['set-cookie']);
                 assertUrlAllowed(next, opts.allowPrivateNetwork);
+                // Cookies set along the chain go with its next hops, as in the HTTP engine.
+                const cookie = walk.cookieHeader(new URL(next).host);
+                if (cookie) nextOptions.headers.cookie = cookie;
+                else delete nextOptions.headers.cookie;
               },
             ],
           } as never;

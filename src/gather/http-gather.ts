@@ -16,13 +16,13 @@ import { classifyError, GovcheckFetchError, isTransient } from '../net/errors.js
 import { assertUrlAllowed, guardedLookup } from '../net/guard.js';
 import { headerRecord, utf8Header } from '../net/http.js';
 import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
-import { loadChecks } from '../checks/registry.js';
 import { Frontier, type NextPage } from './frontier.js';
 import { internPage, stringPool } from './extract.js';
 import { errorPageArtifact, type Collector } from './page.js';
 import { autoWorkers, PageWorkerError, sharedPagePool, type PoolSiteContext } from './page-pool.js';
 import { processPage, type FetchedPage } from './process.js';
 import { readBody } from './body.js';
+import { RedirectWalk } from './redirects.js';
 import { emptyArtifacts, HTML_TYPES, normalizeUrl, siteArtifacts, type GatherOptions } from './options.js';
 
 interface Fetched {
@@ -35,11 +35,6 @@ interface Fetched {
   truncated: boolean;
   timedOut: boolean;
   started: number;
-}
-
-/** Keeps the hops walked so far on an error, for the page's evidence. */
-function withChain(e: Error, chain: RedirectHop[]): Error {
-  return Object.assign(e, { chain: [...chain] });
 }
 
 class PageFetcher {
@@ -73,9 +68,8 @@ class PageFetcher {
     await this.paced();
     const started = Date.now();
     const deadline = started + this.opts.timeoutMs;
-    const chain: RedirectHop[] = [];
-    const cookies = new Map<string, Map<string, string>>();
-    const cookieHeader = (host: string) => [...(cookies.get(host) ?? [])].map(([k, v]) => `${k}=${v}`).join('; ');
+    const walk = new RedirectWalk(url);
+    const chain = walk.chain;
     let current = url;
     for (;;) {
       const u = new URL(current);
@@ -83,7 +77,7 @@ class PageFetcher {
       assertUrlAllowed(u, this.opts.allowPrivateNetwork);
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new GovcheckFetchError('timeout', `page not loaded within ${this.opts.timeoutMs} ms`);
-      const cookie = cookieHeader(u.host);
+      const cookie = walk.cookieHeader(u.host);
       let res: Dispatcher.ResponseData;
       try {
         res = await request(u, {
@@ -113,22 +107,8 @@ class PageFetcher {
         } catch {
           throw new GovcheckFetchError('malformed_url', `redirect to an invalid URL: ${location}`);
         }
-        const hop = { url: u.href, status: res.statusCode, location: next };
-        const setCookie = res.headers['set-cookie'];
-        let cookieChanged = false;
-        for (const c of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
-          const m = /^\s*([^=;\s]+)=([^;]*)/.exec(c);
-          if (!m) continue;
-          const jar = cookies.get(u.host) ?? new Map<string, string>();
-          if (jar.get(m[1]) !== m[2]) cookieChanged = true;
-          jar.set(m[1], m[2]);
-          cookies.set(u.host, jar);
-        }
-        const revisit = next === url || chain.some((h) => h.url === next);
-        chain.push(hop);
-        // Back to a URL of the chain with nothing new to send is a loop (a cookie set on the way is not).
-        if (revisit && !cookieChanged) throw withChain(new GovcheckFetchError('redirect_loop', `redirect loop: ${[...chain.map((h) => h.url), next].join(' → ')}`), chain);
-        if (chain.length > 20) throw withChain(new GovcheckFetchError('too_many_redirects', 'more than 20 redirects'), chain);
+        // The shared policy: a loop only with nothing new to send (a cookie set on the way is new), at most 20 hops.
+        walk.hop(u.href, u.host, res.statusCode, next, res.headers['set-cookie']);
         current = next;
         continue;
       }
@@ -173,12 +153,11 @@ export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, che
   const allTargets = new Set<string>();
   let errors = 0;
   const fetcher = new PageFetcher(opts);
-  // Page workers only for checks loaded from checks/ (a worker loads them by id) and only on sites big enough.
-  const registry = await loadChecks();
+  // Page workers only for collectors that say where a worker loads them from, and only on sites big enough.
   const workers = opts.parseWorkers === 'auto' ? autoWorkers() : opts.parseWorkers;
-  let pool = workers > 0 && collectors.every((c) => registry.includes(c.module)) ? sharedPagePool(workers) : undefined;
+  let pool = workers > 0 && collectors.every((c) => c.source) ? sharedPagePool(workers) : undefined;
   const poolKey = `${site.id}\u0000${startUrl}\u0000${started}\u0000${Math.random()}`;
-  const poolContext = (): PoolSiteContext => ({ site, asOf, siteHosts: [...siteHosts], checks: collectors.map((c) => ({ id: c.module.meta.id, options: c.options })) });
+  const poolContext = (): PoolSiteContext => ({ site, asOf, siteHosts: [...siteHosts], checks: collectors.map((c) => ({ id: c.module.meta.id, options: c.options, source: c.source })) });
   let processed = 0;
 
   const visit = async (item: NextPage | { url: string; depth: number; referrer?: string }) => {

@@ -3,8 +3,8 @@
  * while the crawl's own thread keeps fetching. One pool per process, shared by every site crawled in it
  * (a quarterly run crawls several at once); idle workers exit after a while and are started again on need.
  *
- * What crosses threads is plain data: the fetched response in, the PageArtifact out; checks are named by id
- * and each worker loads them itself from `checks/`. A page that kills its worker (out of memory under the
+ * What crosses threads is plain data: the fetched response in, the PageArtifact out; checks are named by id and
+ * module URL (given by the site check) and each worker imports just those. A page that kills its worker (out of memory under the
  * worker's heap limit) is retried once on a fresh worker, then recorded as an error page — the crawl and the
  * other pages go on.
  */
@@ -20,7 +20,8 @@ export interface PoolSiteContext {
   site: SiteRef;
   asOf: string;
   siteHosts: string[];
-  checks: Array<{ id: string; options: unknown }>;
+  /** The site's collectors: id, options and the file URL the worker loads the check from. */
+  checks: Array<{ id: string; options: unknown; source?: string }>;
 }
 
 export class PageWorkerError extends Error {

@@ -3,7 +3,7 @@
  * each with its PageArtifact (or the error that stopped it).
  */
 import { parentPort } from 'node:worker_threads';
-import { loadChecks } from '../checks/registry.js';
+import type { CheckModule } from '../checks/api.js';
 import type { Collector } from './page.js';
 import type { PoolSiteContext } from './page-pool.js';
 import { processPage, type FetchedPage } from './process.js';
@@ -15,13 +15,21 @@ interface Ready {
 
 const contexts = new Map<string, Promise<Ready>>();
 
+/** This worker runs compiled (dist/src/gather); a check given as a TypeScript source is loaded from its build in dist/. */
+const root = new URL('../../../', import.meta.url);
+function loadable(source: string): string {
+  if (!source.endsWith('.ts') || !source.startsWith(root.href)) return source;
+  return new URL(`dist/${source.slice(root.href.length).replace(/\.ts$/, '.js')}`, root).href;
+}
+
 async function prepare(context: PoolSiteContext): Promise<Ready> {
-  const all = await loadChecks();
-  const collectors = context.checks.map((c) => {
-    const module = all.find((m) => m.meta.id === c.id);
-    if (!module) throw new Error(`check ${c.id} not found in the worker`);
-    return { module, options: c.options };
-  });
+  const collectors = await Promise.all(
+    context.checks.map(async (c) => {
+      const module = c.source ? ((await import(loadable(c.source))) as { default?: CheckModule }).default : undefined;
+      if (!module || module.meta?.id !== c.id) throw new Error(`check ${c.id} not found in the worker`);
+      return { module, options: c.options };
+    }),
+  );
   return { data: { site: context.site, asOf: context.asOf, siteHosts: new Set(context.siteHosts) }, collectors };
 }
 

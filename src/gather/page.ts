@@ -27,7 +27,11 @@ export interface ParsedPage {
   dom: Document;
 }
 
-export type Collector = { module: CheckModule; options: unknown };
+/**
+ * A check's collector as gather runs it: handed over by the site check (gather never asks the check registry).
+ * `source` is the module's file URL: page workers load the check from there; without it pages stay in-thread.
+ */
+export type Collector = { module: CheckModule; options: unknown; source?: string };
 
 /** Browsers stop nesting at 512 levels (Chromium's HTML parser); deeper content is kept, one level flat. */
 export const MAX_DOM_DEPTH = 512;

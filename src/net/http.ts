@@ -1,3 +1,4 @@
+import pLimit, { type LimitFunction } from 'p-limit';
 import { Agent, request, type Dispatcher } from 'undici';
 import { networkPolicy, type Config } from '../config.js';
 import type { FetchErrorInfo, ProbeResult, RedirectHop } from '../types.js';
@@ -95,11 +96,18 @@ class HostGate {
   private readonly waiting: Array<() => void> = [];
   /** A Retry-After from this host pushes every later start back. */
   pausedUntil = 0;
+  /**
+   * Callers' tasks queued per host (HttpClient.onHost), as many at once as requests. A queue of its own: a task
+   * holding a request slot for its whole run would deadlock on redirect chains that cross hosts both ways.
+   */
+  readonly tasks: LimitFunction;
 
   constructor(
     private readonly concurrency: number,
     private readonly intervalMs: number,
-  ) {}
+  ) {
+    this.tasks = pLimit(Math.max(1, concurrency));
+  }
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.active >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
@@ -263,6 +271,15 @@ export class HttpClient {
       this.gates.set(url.host, g);
     }
     return g;
+  }
+
+  /**
+   * Runs a task in the host's queue: at most perHostConcurrency tasks of one host at once, in order. For callers
+   * that queue work per host before taking a slot of their own (say, a global limit), so tasks waiting for a busy
+   * host hold nothing else; the requests a task sends still go through the host's gate.
+   */
+  onHost<T>(url: string, fn: () => Promise<T>): Promise<T> {
+    return this.gate(new URL(url)).tasks(fn);
   }
 
   /** Probes a URL once per client (cached); see probeUncached. */

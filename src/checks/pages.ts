@@ -1,0 +1,76 @@
+/**
+ * The check context's page service (`ctx.pages`): pages beyond the crawl, fetched through the run's shared client
+ * and processed the way the crawl processes its pages, so checks never reach into gather's decoder, extractor
+ * or page builder themselves.
+ */
+import { parseDocument } from 'htmlparser2';
+import { decodeHtml } from '../gather/decode.js';
+import { extractPage } from '../gather/extract.js';
+import { buildPageArtifact } from '../gather/page.js';
+import type { HttpClient } from '../net/http.js';
+import type { PageArtifact, SiteArtifacts } from '../types.js';
+import { collectedOf, type Collected, type CheckModule, type PageContext, type PageService } from './api.js';
+
+const PROBE_ID = '_probe';
+
+function isHtml(headers: Record<string, string>): boolean {
+  return /^\s*(text\/html|application\/xhtml\+xml)/i.test(headers['content-type'] ?? '');
+}
+
+/** Title and text of an HTML body, decoded as the crawl decodes pages (charset from the header, else sniffed). */
+function extractBody(body: Buffer, headers: Record<string, string>, url: string): { title: string; text: string } {
+  const charset = /charset\s*=\s*["']?([^;"'\s]+)/i.exec(headers['content-type'] ?? '')?.[1];
+  const decoded = decodeHtml(body, charset);
+  const ex = extractPage(parseDocument(decoded.text, { decodeEntities: true }), { pageUrl: url, siteHosts: new Set() });
+  return { title: ex.title, text: ex.text };
+}
+
+/** A page artifact built from a probe's answer, with `collect` run on it like a crawled page's collector. */
+function probedPage<C>(
+  url: string,
+  answer: { finalUrl: string; status: number | null; error?: string; html?: string },
+  site: SiteArtifacts,
+  collect: (ctx: PageContext) => C | undefined,
+): { page: PageArtifact; collected: Collected<C> } {
+  const html = answer.html ?? '';
+  const module: CheckModule<never, C> = { meta: { id: PROBE_ID } as CheckModule<never, C>['meta'], collect, run: () => ({ findings: [] }) };
+  const page = buildPageArtifact(
+    {
+      url,
+      finalUrl: answer.finalUrl,
+      status: answer.status,
+      headers: { 'content-type': 'text/html' },
+      redirectChain: [],
+      depth: 1,
+      fetchedAt: new Date().toISOString(),
+      durationMs: 0,
+      bytes: html.length,
+      truncated: false,
+      encoding: 'utf-8',
+      encodingSource: 'default',
+      html,
+      dom: parseDocument(html),
+    },
+    { site: site.site, asOf: site.asOf, siteHosts: new Set(site.siteHosts), collectors: html ? [{ module: module as CheckModule, options: {} }] : [] },
+  );
+  if (answer.error && !page.error) page.error = { kind: 'unknown', message: answer.error };
+  const collected = collectedOf<C>(page, PROBE_ID);
+  delete page.collected[PROBE_ID];
+  return { page, collected };
+}
+
+/** The page service of a check run over `site`, through the shared client `http`. */
+export function pageService(http: HttpClient, site: SiteArtifacts): PageService {
+  return {
+    async fetch(url, opts) {
+      const response = await http.fetchBody(url, { maxBytes: opts.maxBytes });
+      if (!response.body || response.status === null || response.status < 200 || response.status >= 300 || !isHtml(response.headers)) return { response };
+      return { response, page: extractBody(response.body, response.headers, response.finalUrl) };
+    },
+    async probe(url, collect) {
+      const r = await http.probe(url, { method: 'GET', wantBody: true });
+      const answer = { finalUrl: r.finalUrl, status: r.status, error: r.error ? `${r.error.kind}: ${r.error.message}` : undefined, html: r.status !== null && r.status < 400 ? r.bodySnippet : undefined };
+      return probedPage(url, answer, site, collect);
+    },
+  };
+}
