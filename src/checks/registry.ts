@@ -48,6 +48,3 @@ export function loadChecks(dir = CHECKS_DIR): Promise<CheckModule[]> {
   return p;
 }
 
-export async function getCheck(id: string): Promise<CheckModule | undefined> {
-  return (await loadChecks()).find((c) => c.meta.id === id);
-}

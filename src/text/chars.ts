@@ -10,11 +10,6 @@ export function isHan(code: number): boolean {
   return (code >= 0x4e00 && code <= 0x9fff) || (code >= 0x3400 && code <= 0x4dbf) || (code >= 0xf900 && code <= 0xfaff);
 }
 
-export function allHan(s: string, from = 0, to = s.length): boolean {
-  for (let i = from; i < to; i++) if (!isHan(s.charCodeAt(i))) return false;
-  return to > from;
-}
-
 /** Fuzzy initials and finals confused by speakers of southern dialects and by pinyin input (z/zh, n/l, in/ing…). */
 const FUZZY: Array<[RegExp, string]> = [
   [/^zh/, 'z'],
