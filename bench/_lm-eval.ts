@@ -1,5 +1,5 @@
 /**
- * Sentence-level precision and recall of the language-model pass (src/text/lm.ts) on Chinese spelling-check
+ * Sentence-level precision and recall of the language-model pass (src/analysis/text/lm.ts) on Chinese spelling-check
  * sets (`errors<TAB>source<TAB>corrected`, as ECSpell's domains_data), alone and in union with the rest of
  * the engine. Not run by `npm run bench` (leading underscore); run it by hand:
  *
@@ -16,8 +16,8 @@
  * - exact: the predicted positions equal the gold positions (the usual CSC detection measure).
  */
 import { readFileSync, statSync } from 'node:fs';
-import { getEngine, type TextFinding } from '../src/text/engine.js';
-import { DEFAULT_MODEL, loadLanguageModel } from '../src/text/lm.js';
+import { getEngine, type TextFinding } from '../src/analysis/text/engine.js';
+import { DEFAULT_MODEL, loadLanguageModel } from '../src/analysis/text/lm.js';
 
 const args = process.argv.slice(2);
 const opts: Record<string, unknown> = {};

@@ -26,7 +26,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadConfig } from '../src/config.js';
-import { getEngine, type TextFinding } from '../src/text/engine.js';
+import { getEngine, type TextFinding } from '../src/analysis/text/engine.js';
 
 interface Row {
   src: string;

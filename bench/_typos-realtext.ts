@@ -13,8 +13,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import iconv from 'iconv-lite';
 import typos from '../checks/typos.js';
-import { collectedOf, type FindingInput } from '../src/checks/api.js';
-import { artifactsFromHtml } from '../src/gather/page.js';
+import { collectedOf, type FindingInput } from '../src/check-api/api.js';
+import { artifactsFromHtml } from '../src/gather/page-artifact.js';
 
 export interface RealTextResult {
   pages: number;

@@ -12,11 +12,11 @@
 import type { ServerResponse } from 'node:http';
 import * as cheerio from 'cheerio';
 import { parseDocument } from 'htmlparser2';
-import type { PageContext } from '../src/checks/api.js';
+import type { PageContext } from '../src/check-api/api.js';
 import { loadConfig } from '../src/config.js';
 import { decodeHtml } from '../src/gather/decode.js';
 import { extractPage } from '../src/gather/extract.js';
-import { buildPageArtifact, capDomDepth, type Collector, type ParsedPage } from '../src/gather/page.js';
+import { buildPageArtifact, capDomDepth, type Collector, type ParsedPage } from '../src/gather/page-artifact.js';
 import { selectChecks } from '../src/site-check.js';
 import type { SiteRef } from '../src/types.js';
 import { generateBenchSite } from '../tests/fixtures/bench-site.js';
@@ -214,7 +214,7 @@ export default async function collectors(): Promise<BenchSection> {
   const body = `Time per page (µs, one core; the fastest of ${m.rounds} interleaved rounds, each on freshly parsed
 trees) of what a crawl does with a page once it has its body: decoding and parsing, \`buildPageArtifact\` without
 collectors (extraction), then each website check's \`collect\` alone on a page context built beforehand, then
-\`buildPageArtifact\` with all collectors as a crawl runs it. The content analysis (src/content/page.ts) is memoised per
+\`buildPageArtifact\` with all collectors as a crawl runs it. The content analysis (src/analysis/content/page-analysis.ts) is memoised per
 page and shared by blank-columns, stale-content, publish-dates and services, so each of them alone pays for it and the
 full run pays once. No HTTP: the pages are the generated bodies, decoded and parsed as the gatherer does.
 Command: \`npm run build && node dist/bench/index.js collectors\`.

@@ -1,12 +1,12 @@
 /**
- * The language-model pass of the typo engine (src/text/lm.ts): model file size, load time (in this fresh
+ * The language-model pass of the typo engine (src/analysis/text/lm.ts): model file size, load time (in this fresh
  * process), resident memory after loading, and throughput of the pass alone and of the engine with and
  * without it, on the generated official-style text of bench/text.ts (4,000-character blocks, one core).
  * Recall and precision are measured by `node dist/bench/_lm-eval.js` (see there).
  */
 import { statSync } from 'node:fs';
-import { getEngine } from '../src/text/engine.js';
-import { DEFAULT_MODEL, lmOptionsSchema, lmScan, loadLanguageModel } from '../src/text/lm.js';
+import { getEngine } from '../src/analysis/text/engine.js';
+import { DEFAULT_MODEL, lmOptionsSchema, lmScan, loadLanguageModel } from '../src/analysis/text/lm.js';
 import type { BenchSection } from './index.js';
 import { officialText } from './text.js';
 

@@ -5,7 +5,7 @@
  * core. Reports MB/s (UTF-8 bytes) per second of CPU time and of wall time, the engine's load time, and memory.
  */
 import { existsSync } from 'node:fs';
-import { getEngine, type TextOptionsInput } from '../src/text/engine.js';
+import { getEngine, type TextOptionsInput } from '../src/analysis/text/engine.js';
 import { evaluateRealText } from './_typos-realtext.js';
 import type { BenchSection } from './index.js';
 

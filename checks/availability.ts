@@ -13,7 +13,7 @@
  * Uses the crawl's home-page artifact: no extra request.
  */
 import { z } from 'zod';
-import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import { defineCheck, type FindingInput } from '../src/check-api/api.js';
 
 export default defineCheck({
   meta: {

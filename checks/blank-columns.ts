@@ -8,9 +8,9 @@
  * its name, URL, class, what was seen and which pages link to it.
  */
 import { z } from 'zod';
-import { defineCheck, unlessFailed, type FindingInput } from '../src/checks/api.js';
-import { columnOptionsShape, columnView, effectiveClasses, discoverColumns, columnProbe } from '../src/content/columns.js';
-import { analyzePage, DEFAULT_PLACEHOLDERS } from '../src/content/page.js';
+import { defineCheck, unlessFailed, type FindingInput } from '../src/check-api/api.js';
+import { columnOptionsShape, columnView, effectiveClasses, discoverColumns, columnProbe } from '../src/analysis/content/columns.js';
+import { analyzePage, DEFAULT_PLACEHOLDERS } from '../src/analysis/content/page-analysis.js';
 
 const ID = 'blank-columns';
 

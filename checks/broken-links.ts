@@ -21,7 +21,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import { z } from 'zod';
-import { CollectFailure, defineCheck, type ExtractedPage, type FindingInput, type PageContext } from '../src/checks/api.js';
+import { CollectFailure, defineCheck, type ExtractedPage, type FindingInput, type PageContext } from '../src/check-api/api.js';
 import { isTransient } from '../src/net/errors.js';
 import type { FetchErrorInfo, LinkRef, PageArtifact, RedirectHop } from '../src/types.js';
 

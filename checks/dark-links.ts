@@ -26,8 +26,8 @@ import { CONFIG_DIR } from '../src/config.js';
 import type { CheerioAPI } from 'cheerio';
 import type { AnyNode, Document, Element } from 'domhandler';
 import { z } from 'zod';
-import { defineCheck, failOnCollectFailure, type FindingInput } from '../src/checks/api.js';
-import { openccChangeTest, openccConverter } from '../src/text/opencc.js';
+import { defineCheck, failOnCollectFailure, type FindingInput } from '../src/check-api/api.js';
+import { openccChangeTest, openccConverter } from '../src/analysis/text/opencc.js';
 import type { PageArtifact } from '../src/types.js';
 
 const DEFAULT_VOCABULARY = [

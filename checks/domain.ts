@@ -7,7 +7,7 @@
  */
 import net from 'node:net';
 import { z } from 'zod';
-import { CollectFailure, defineCheck, type FindingInput } from '../src/checks/api.js';
+import { CollectFailure, defineCheck, type FindingInput } from '../src/check-api/api.js';
 
 const options = z.object({
   /** Host suffixes that count as government domains. */

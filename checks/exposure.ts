@@ -6,14 +6,14 @@
  *   confirmed by its content signature, so a site answering 200 to everything (soft 404) gives no false alarm.
  * - Directory listings ("Index of /"): pages the crawl fetched, and a few folders of the site's own files.
  * - Front-end libraries with known vulnerabilities, by version (URL, or the file's banner when the URL has none),
- *   from the rule table in src/security/exposure-rules.ts.
+ *   from the rule table in src/analysis/security/exposure-rules.ts.
  * Requests are this check's job and bounded by `maxRequests`; they go through the run's shared client.
  */
 import semver from 'semver';
 import { z } from 'zod';
-import { unlessFailed, defineCheck, type FindingInput } from '../src/checks/api.js';
-import { DIRECTORY_LISTING_PATTERNS, SENSITIVE_PATHS, VULNERABLE_LIBRARIES, type SensitivePath } from '../src/security/exposure-rules.js';
-import { findingMaker, securitySeverity, type SecuritySeverity } from '../src/security/severity.js';
+import { unlessFailed, defineCheck, type FindingInput } from '../src/check-api/api.js';
+import { DIRECTORY_LISTING_PATTERNS, SENSITIVE_PATHS, VULNERABLE_LIBRARIES, type SensitivePath } from '../src/analysis/security/exposure-rules.js';
+import { findingMaker, securitySeverity, type SecuritySeverity } from '../src/analysis/security/severity.js';
 
 const DEFAULTS: Record<string, SecuritySeverity> = {
   'version-disclosure': 'deduction',

@@ -8,9 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import { defineCheck, type FindingInput } from '../src/check-api/api.js';
 import { acceptsLegacyTls, inspectTls, type TlsInspection } from '../src/net/tls.js';
-import { findingMaker, securitySeverity, type SecuritySeverity } from '../src/security/severity.js';
+import { findingMaker, securitySeverity, type SecuritySeverity } from '../src/analysis/security/severity.js';
 import type { RedirectHop } from '../src/types.js';
 
 const DEFAULTS: Record<string, SecuritySeverity> = {
@@ -126,7 +126,7 @@ export default defineCheck({
     // TLS
     const ca = [...o.ca];
     for (const f of o.caFiles) ca.push(readFileSync(f, 'utf8'));
-    const tlsOpts = { policy: ctx.http.options.allowPrivateNetwork, hosts: ctx.http.options.hosts, timeoutMs: o.timeoutMs, ca };
+    const tlsOpts = { policy: ctx.http.options.networkPolicy, hosts: ctx.http.options.hosts, timeoutMs: o.timeoutMs, ca };
     const target = { host: httpsUrl.hostname.replace(/^\[|\]$/g, ''), port: Number(httpsUrl.port || 443) };
     const tlsInfo: TlsInspection = await inspectTls(target, tlsOpts);
     // A host that let the first handshake time out (filtered port) is not given a second wait.

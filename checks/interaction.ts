@@ -15,16 +15,16 @@
  * not be known (the name does not resolve, no answer, 5xx, not probed) or only opened, it is suspected. "No
  * channel" is confirmed only on a home page that was read (not an article, not a page built by script). An
  * unanswered message is confirmed only when its own date and its status were read unambiguously (see
- * src/content/messages.ts), otherwise suspected.
+ * src/analysis/content/messages.ts), otherwise suspected.
  */
 import type { Element } from 'domhandler';
 import { z } from 'zod';
-import { CollectFailure, defineCheck, failOnCollectFailure, unlessFailed, type FindingInput } from '../src/checks/api.js';
+import { CollectFailure, defineCheck, failOnCollectFailure, unlessFailed, type FindingInput } from '../src/check-api/api.js';
 import { addDays, daysBetween } from '../src/china-time.js';
-import { CHANNEL_FILE_TOKENS, CHANNEL_HOSTS, imageLinkMatches, imageLinks } from '../src/content/guides.js';
-import { extractMessages, type Message } from '../src/content/messages.js';
-import { ARTICLE_URL, DEFAULT_PLACEHOLDERS, pathOf, ROOT_PATH } from '../src/content/page.js';
-import { inBoilerplate, keywordRegExp, toSimplified } from '../src/content/text.js';
+import { CHANNEL_FILE_TOKENS, CHANNEL_HOSTS, imageLinkMatches, imageLinks } from '../src/analysis/content/guides.js';
+import { extractMessages, type Message } from '../src/analysis/content/messages.js';
+import { ARTICLE_URL, DEFAULT_PLACEHOLDERS, pathOf, ROOT_PATH } from '../src/analysis/content/page-analysis.js';
+import { inBoilerplate, keywordRegExp, toSimplified } from '../src/analysis/content/text.js';
 
 const ID = 'interaction';
 

@@ -9,7 +9,7 @@
  * screenshot of the post. 5xx and network failures are only suspected (reported, not scored).
  */
 import { z } from 'zod';
-import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import { defineCheck, type FindingInput } from '../src/check-api/api.js';
 import { chinaDate } from '../src/china-time.js';
 import { DEFAULT_PLACEHOLDERS, findPlaceholder, judgeProbe, probePolicyOptions, snippetText, type Judged } from '../src/newmedia/probe.js';
 import type { AccountPost } from '../src/types.js';

@@ -9,7 +9,7 @@
  * Posts dated after the inspection date are ignored (the run judges the account as of that date).
  */
 import { z } from 'zod';
-import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import { defineCheck, type FindingInput } from '../src/check-api/api.js';
 import { addDays, chinaDate, daysBetween } from '../src/china-time.js';
 import type { AccountPost } from '../src/types.js';
 

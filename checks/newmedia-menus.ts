@@ -9,7 +9,7 @@
  * Sources that show no menus (feeds) are not applicable.
  */
 import { z } from 'zod';
-import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import { defineCheck, type FindingInput } from '../src/check-api/api.js';
 import { DEFAULT_PLACEHOLDERS, findPlaceholder, judgeProbe, probePolicyOptions, snippetText, type Judged } from '../src/newmedia/probe.js';
 import type { AccountMenu } from '../src/types.js';
 

@@ -6,7 +6,7 @@
  * are warnings and information, not scored.
  */
 import { z } from 'zod';
-import { defineCheck, type FindingInput } from '../src/checks/api.js';
+import { defineCheck, type FindingInput } from '../src/check-api/api.js';
 
 export default defineCheck({
   meta: {

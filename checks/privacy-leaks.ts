@@ -5,7 +5,7 @@
  *
  * Looks in page text (collected while the crawl has each page), in attachments linked from the site (PDF, XLS,
  * XLSX, DOC, DOCX, CSV, TXT — downloaded through the run's shared client within size caps and read by
- * src/attachments/), and in new-media posts. Detectors (src/privacy/detect.ts): 18-character resident IDs
+ * src/analysis/attachments/), and in new-media posts. Detectors (src/analysis/privacy/detect.ts): 18-character resident IDs
  * valid by GB 11643 (region prefix, real birth date, check character), the legacy 15-digit form, mobile numbers,
  * bank cards (Luhn, UnionPay prefix or a bank word nearby). Properly masked values do not match.
  *
@@ -18,9 +18,9 @@
  * numbers are often published on purpose) and a warning when a document lists `mobileListThreshold` or more.
  */
 import { z } from 'zod';
-import { failOnCollectFailure, defineCheck, type FindingInput } from '../src/checks/api.js';
-import { extractAttachmentText } from '../src/attachments/extract.js';
-import { maskDigitRuns, redactPersonalData, scanPersonalData, DEFAULT_REGION_PREFIXES, type DetectOptions, type PersonalDataKind } from '../src/privacy/detect.js';
+import { failOnCollectFailure, defineCheck, type FindingInput } from '../src/check-api/api.js';
+import { extractAttachmentText } from '../src/analysis/attachments/extract.js';
+import { maskDigitRuns, redactPersonalData, scanPersonalData, DEFAULT_REGION_PREFIXES, type DetectOptions, type PersonalDataKind } from '../src/analysis/privacy/detect.js';
 import type { Severity, SiteArtifacts } from '../src/types.js';
 
 const sev = z.enum(['veto', 'warning', 'info', 'off']);

@@ -12,11 +12,11 @@
  * Republished items are candidates for a person to confirm (tier "suspected" by default).
  */
 import { z } from 'zod';
-import { defineCheck, unlessFailed, type FindingInput } from '../src/checks/api.js';
+import { defineCheck, unlessFailed, type FindingInput } from '../src/check-api/api.js';
 import { addDays, daysBetween } from '../src/china-time.js';
-import { analyzePage, ARTICLE_URL, articleInfo, DEFAULT_DATE_META, DEFAULT_PLACEHOLDERS, pathOf, type ArticleInfo, type PageContent } from '../src/content/page.js';
-import { normalizeName } from '../src/content/columns.js';
-import { normalizeWidth, visibleText } from '../src/content/text.js';
+import { analyzePage, ARTICLE_URL, articleInfo, DEFAULT_DATE_META, DEFAULT_PLACEHOLDERS, pathOf, type ArticleInfo, type PageContent } from '../src/analysis/content/page-analysis.js';
+import { normalizeName } from '../src/analysis/content/columns.js';
+import { normalizeWidth, visibleText } from '../src/analysis/content/text.js';
 
 /**
  * What tells two documents with the same title apart: the document number (示政发〔2019〕1号), the years the text

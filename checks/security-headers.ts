@@ -4,13 +4,13 @@
  * months; includeSubDomains/preload noted), Content-Security-Policy (present, enforced, no unsafe-inline,
  * unsafe-eval, data: or insecure/broad schemes for scripts; report-only does not count), X-Frame-Options or CSP
  * frame-ancestors, X-Content-Type-Options nosniff, Referrer-Policy and cookies (Secure, HttpOnly, SameSite).
- * Headers and <meta http-equiv> are parsed as the MDN HTTP Observatory parses them (src/security/), and its
+ * Headers and <meta http-equiv> are parsed as the MDN HTTP Observatory parses them (src/analysis/security/), and its
  * score and grade are computed alongside our verdict, in the summary.
  */
 import { z } from 'zod';
-import { failOnCollectFailure, defineCheck, type FindingInput } from '../src/checks/api.js';
+import { failOnCollectFailure, defineCheck, type FindingInput } from '../src/check-api/api.js';
 import type { Severity } from '../src/types.js';
-import { observatoryScan, type ObservatoryInput, type ScriptTag } from '../src/security/observatory.js';
+import { observatoryScan, type ObservatoryInput, type ScriptTag } from '../src/analysis/security/observatory.js';
 
 const severity = z.enum(['deduction', 'warning', 'info', 'off']);
 

@@ -16,10 +16,10 @@
  * confirmed only on a home page that was read (not an article start page, not a page built by script).
  */
 import { z } from 'zod';
-import { CollectFailure, unlessFailed, defineCheck, type FindingInput } from '../src/checks/api.js';
-import { DEFAULT_GUIDE_ELEMENTS, DEFAULT_GUIDE_TITLES, guideElementSchema, guideElementsIn, imageLinkMatches, imageLinks, SERVICE_FILE_TOKENS, SERVICE_HOSTS } from '../src/content/guides.js';
-import { analyzePage, ARTICLE_URL, DEFAULT_PLACEHOLDERS, pathOf, ROOT_PATH } from '../src/content/page.js';
-import { clean, inBoilerplate, keywordRegExp, toSimplified, visibleText } from '../src/content/text.js';
+import { CollectFailure, unlessFailed, defineCheck, type FindingInput } from '../src/check-api/api.js';
+import { DEFAULT_GUIDE_ELEMENTS, DEFAULT_GUIDE_TITLES, guideElementSchema, guideElementsIn, imageLinkMatches, imageLinks, SERVICE_FILE_TOKENS, SERVICE_HOSTS } from '../src/analysis/content/guides.js';
+import { analyzePage, ARTICLE_URL, DEFAULT_PLACEHOLDERS, pathOf, ROOT_PATH } from '../src/analysis/content/page-analysis.js';
+import { clean, inBoilerplate, keywordRegExp, toSimplified, visibleText } from '../src/analysis/content/text.js';
 
 const ID = 'services';
 

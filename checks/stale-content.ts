@@ -11,10 +11,10 @@
  * All ages are counted to the inspection date (as-of), so results are reproducible.
  */
 import { z } from 'zod';
-import { defineCheck, unlessFailed, type FindingInput } from '../src/checks/api.js';
-import { columnOptionsShape, effectiveClasses, columnView, discoverColumns, columnProbe, type Column } from '../src/content/columns.js';
+import { defineCheck, unlessFailed, type FindingInput } from '../src/check-api/api.js';
+import { columnOptionsShape, effectiveClasses, columnView, discoverColumns, columnProbe, type Column } from '../src/analysis/content/columns.js';
 import { daysBetween } from '../src/china-time.js';
-import { analyzePage, DEFAULT_PLACEHOLDERS } from '../src/content/page.js';
+import { analyzePage, DEFAULT_PLACEHOLDERS } from '../src/analysis/content/page-analysis.js';
 
 const ID = 'stale-content';
 

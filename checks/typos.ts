@@ -4,7 +4,7 @@
  * single-veto items, W-V4 for websites and M-V1 for new-media accounts; ordinary typos and non-standard
  * wording are deductions, W-D3 / M-D3, points per finding from config/rules.yaml.
  *
- * The engine (src/text/) runs on each page's visible text and title while the crawl has the page, and on
+ * The engine (src/analysis/text/) runs on each page's visible text and title while the crawl has the page, and on
  * the names of linked attachments (anchor text and file name); only findings are kept, never whole texts.
  * For new-media accounts it reads the posts' titles and texts. The same wrong text seen on many pages (a
  * typo in a footer) is one finding listing the pages. Suspected findings (near-miss guesses) are reported,
@@ -12,14 +12,14 @@
  * expressions").
  */
 import { z } from 'zod';
-import { extractAttachmentText } from '../src/attachments/extract.js';
-import { failOnCollectFailure, defineCheck, type FindingInput, type PageContext } from '../src/checks/api.js';
-import { analyzePage, DEFAULT_PLACEHOLDERS } from '../src/content/page.js';
-import { getEngine, RULES, textOptionsSchema, type TextFinding } from '../src/text/engine.js';
+import { extractAttachmentText } from '../src/analysis/attachments/extract.js';
+import { failOnCollectFailure, defineCheck, type FindingInput, type PageContext } from '../src/check-api/api.js';
+import { analyzePage, DEFAULT_PLACEHOLDERS } from '../src/analysis/content/page-analysis.js';
+import { getEngine, RULES, textOptionsSchema, type TextFinding } from '../src/analysis/text/engine.js';
 import type { PageArtifact, SiteArtifacts } from '../src/types.js';
 
 const options = z.object({
-  /** Engine options: extra dictionary folders, near-miss thresholds (see src/text/engine.ts). */
+  /** Engine options: extra dictionary folders, near-miss thresholds (see src/analysis/text/engine.ts). */
   text: textOptionsSchema,
   /** Scan page titles. */
   titles: z.boolean().default(true),
@@ -32,7 +32,7 @@ const options = z.object({
   /** Report suspected findings (near-miss guesses); they are never scored unless rules.countSuspected. */
   suspected: z.boolean().default(true),
   /**
-   * Read the text of linked attachments (PDF, DOC/DOCX, XLS/XLSX, CSV, TXT, with src/attachments/) and scan it.
+   * Read the text of linked attachments (PDF, DOC/DOCX, XLS/XLSX, CSV, TXT, with src/analysis/attachments/) and scan it.
    * Off by default: it downloads each attachment (privacy-leaks downloads them for its own check too).
    */
   attachmentText: z

@@ -151,7 +151,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
         gather: { maxPages, concurrency: 2, timeoutMs: opts.timeoutMs ?? 5000 },
         http: { timeoutMs: opts.timeoutMs ?? 5000, retries: 0 },
       });
-      const http = httpClientFor(config, { allowPrivateNetwork: ['127.0.0.0/8'], rejectUnauthorized: false });
+      const http = httpClientFor(config, { networkPolicy: ['127.0.0.0/8'], rejectUnauthorized: false });
       const url = pageUrl(p, server.httpPort);
       try {
         const result = await checkSite({ id: p.key, url, kind: 'website' }, { config, asOf: t.asOf, http, checks: opts.checks, lang: 'zh', checkTimeoutMs: 120_000 });

@@ -2,7 +2,7 @@
  * Job payloads of distributed runs (JSON in Redis). `v` is the payload version: a worker refuses a
  * payload version it does not know (an older worker next to a newer producer) with a clear error.
  */
-import type { Lang } from '../src/checks/api.js';
+import type { Lang } from '../src/check-api/api.js';
 import type { Config } from '../src/config.js';
 import type { SiteJobResult } from '../src/run/job.js';
 import type { ProbeRecord } from '../src/store/probes.js';

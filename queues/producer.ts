@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { FlowProducer, Job, Queue, type FlowJob } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Lang } from '../src/checks/api.js';
+import type { Lang } from '../src/check-api/api.js';
 import type { Config } from '../src/config.js';
 import type { Quarter } from '../src/run/quarter.js';
 import { prepareRun, type RunCounts } from '../src/run/runner.js';

@@ -1,17 +1,17 @@
 /**
  * `govcheck run --quarter Q --redis URL [--wait]`: the distributed form of the quarterly run. Checks Redis,
- * adds the run to the queues (producer.ts) and, with --wait, stores the results as they come (collector.ts)
+ * adds the run to the queues (producer.ts) and, with --wait, stores the results as they come (coordinator.ts)
  * with the same progress display as the in-process run, until the run is closed. Without --wait it returns
  * once the run is queued; `govcheck collect` stores the results.
  */
-import type { Lang } from '../src/checks/api.js';
+import type { Lang } from '../src/check-api/api.js';
 import type { Config } from '../src/config.js';
 import { formatRate } from '../src/rollup/tables.js';
 import { formatDuration, progressReporter } from '../src/run/progress.js';
 import type { Quarter } from '../src/run/quarter.js';
 import { getRun, runCounts, type RunEvent } from '../src/run/runner.js';
 import type { DB } from '../src/store/db.js';
-import { Collector } from './collector.js';
+import { Coordinator } from './coordinator.js';
 import { enqueueRun } from './producer.js';
 import { checkRedis, connect, safeRedisUrl } from './redis.js';
 
@@ -82,7 +82,7 @@ export async function runDistributed(o: DistributedRunOptions): Promise<number> 
   const report = o.progress ? progressReporter({ lang: o.lang }) : undefined;
   report?.({ type: 'start', runId, asOf: summary.asOf, counts: { ...summary.counts }, pending: summary.pending, resumed: summary.resumed });
   let pages = 0;
-  const collector = await Collector.start({
+  const collector = await Coordinator.start({
     redisUrl: o.redisUrl,
     db: o.db,
     config: o.config,

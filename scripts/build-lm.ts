@@ -19,7 +19,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { buildModel, leakageFilter } from '../src/text/lm-build.js';
+import { buildModel, leakageFilter } from '../src/analysis/text/lm-build.js';
 
 interface Source {
   id: string;

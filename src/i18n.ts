@@ -1,5 +1,5 @@
 /** Labels of the human-readable output. Chinese (Simplified) first; English with --lang en. */
-import { renderTemplate, type Lang } from './checks/api.js';
+import { renderTemplate, type Lang } from './check-api/api.js';
 
 const labels = {
   verdict_pass: { zh: '合格', en: 'PASS' },

@@ -3,10 +3,10 @@
  * the queue workers. gather (crawl once) → each check evaluates the artifacts → findings → verdict.
  */
 import type { z } from 'zod';
-import type { CheckContext, CheckModule, Lang } from './checks/api.js';
-import { collectedOf, materialize } from './checks/api.js';
-import { pageService } from './checks/pages.js';
-import { checkSource, loadChecks } from './checks/registry.js';
+import type { CheckContext, CheckModule, Lang } from './check-api/api.js';
+import { collectedOf, materialize } from './check-api/api.js';
+import { pageService } from './check-api/pages.js';
+import { checkSource, loadChecks } from './check-api/registry.js';
 import { networkPolicy, type Config } from './config.js';
 import { gatherSite } from './gather/crawl.js';
 import { gatherSiteWithBrowser } from './gather/browser.js';
@@ -14,7 +14,7 @@ import { attachScreenshots } from './browser/evidence.js';
 import { BrowserSession, browserOptionsFromConfig } from './browser/launcher.js';
 import { safeName } from './newmedia/safe-name.js';
 import { httpClientFor, type HttpClient } from './net/http.js';
-import { maskPersonalDataDeep } from './privacy/detect.js';
+import { maskPersonalDataDeep } from './analysis/privacy/detect.js';
 import type { AvailabilitySeries, CheckResult, SiteArtifacts, SiteRef, SiteResult } from './types.js';
 import { computeVerdict } from './verdict.js';
 
@@ -144,7 +144,7 @@ export async function checkSite(site: SiteRef, opts: SiteCheckOptions): Promise<
     return browser;
   };
   try {
-    const gatherOptions = { ...config.gather, allowPrivateNetwork: networkPolicy(config), hosts: config.hosts };
+    const gatherOptions = { ...config.gather, networkPolicy: networkPolicy(config), hosts: config.hosts };
     const artifacts =
       site.kind === 'newmedia'
         ? await (await import('./newmedia/index.js')).gatherAccount(site, { config, http, asOf: opts.asOf, getBrowser, evidenceDir: opts.evidenceDir })

@@ -4,7 +4,7 @@ import { Document, Packer, Paragraph } from 'docx';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { attachmentKind, extractAttachmentText, zipDeclaredSize } from '../src/attachments/extract.js';
+import { attachmentKind, extractAttachmentText, zipDeclaredSize } from '../src/analysis/attachments/extract.js';
 import { minimalPdf } from './fixtures/security.js';
 
 const text = (r: Awaited<ReturnType<typeof extractAttachmentText>>) => r.segments.map((s) => `${s.label}|${s.text}`).join('\n');
@@ -35,7 +35,7 @@ function zipDeclaring(name: string, declared: number): Buffer {
   return Buffer.concat([local, n, data, central, n, end]);
 }
 
-describe('attachment text extraction (src/attachments)', () => {
+describe('attachment text extraction (src/analysis/attachments)', () => {
   it('reads PDF pages, XLSX and XLS sheets, DOCX bodies and CSV in UTF-8 or GBK', async () => {
     const pdf = await extractAttachmentText(minimalPdf(['first page', 'second 13800001111']), 'application/pdf', 'a.pdf');
     expect(pdf.kind).toBe('pdf');

@@ -7,7 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import brokenLinks from '../checks/broken-links.js';
-import { defineCheck } from '../src/checks/api.js';
+import { defineCheck } from '../src/check-api/api.js';
 import { BrowserSession } from '../src/browser/launcher.js';
 import { loadConfig } from '../src/config.js';
 import { gatherSiteWithBrowser } from '../src/gather/browser.js';
@@ -99,7 +99,7 @@ describe('gathering a website in Chromium (render: browser)', () => {
   it('lets website checks run unchanged: the script-only broken link is found (W-D1)', async () => {
     const site = { id: 'county', url: `${s.origin}/`, kind: 'website' as const };
     const a = await gatherSiteWithBrowser(site, gatherOpts, [], asOf, browser);
-    const http = new HttpClient({ allowPrivateNetwork: true, retries: 0 });
+    const http = new HttpClient({ networkPolicy: true, retries: 0 });
     const [r] = await runChecks(a, [{ module: brokenLinks, options: brokenLinks.meta.options.parse({}) }], { config: loadConfig(), http });
     await http.close();
     const f = r.findings.find((x) => x.target === `${s.origin}/art/2024/6/20/art_1_9.html`);
@@ -116,7 +116,7 @@ describe('gathering a website in Chromium (render: browser)', () => {
     await closed.close();
     const refused = await gatherSiteWithBrowser({ id: 'x', url: `http://127.0.0.1:${port}/`, kind: 'website' }, gatherOpts, [], asOf, browser);
     expect(refused.home!.error).toMatchObject({ kind: 'connection_refused' });
-    const blocked = await gatherSiteWithBrowser({ id: 'y', url: `${s.origin}/`, kind: 'website' }, { ...gatherOpts, allowPrivateNetwork: false }, [], asOf, browser);
+    const blocked = await gatherSiteWithBrowser({ id: 'y', url: `${s.origin}/`, kind: 'website' }, { ...gatherOpts, networkPolicy: false }, [], asOf, browser);
     expect(blocked.home!.error).toMatchObject({ kind: 'private_address_blocked' });
   });
 

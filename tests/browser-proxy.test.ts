@@ -156,7 +156,7 @@ afterAll(async () => {
 
 describe('Chromium reaches nothing the HTTP client could not (guarding proxy)', () => {
   it('gathering: redirects, a redirected iframe, a redirected same-origin fetch, WebSockets and WebRTC make no internal connection', async () => {
-    const a = await gatherSiteWithBrowser({ id: 'county', url: `${site.origin}/`, kind: 'website' }, { allowPrivateNetwork: policy, maxPages: 20, timeoutMs: 15_000 }, [], asOf, session);
+    const a = await gatherSiteWithBrowser({ id: 'county', url: `${site.origin}/`, kind: 'website' }, { networkPolicy: policy, maxPages: 20, timeoutMs: 15_000 }, [], asOf, session);
     await new Promise((r) => setTimeout(r, 1000)); // ICE gathering runs on after the page has settled
     await noInternalConnection();
     const byPath = new Map(a.pages.map((p) => [new URL(p.url).pathname, p]));
@@ -177,7 +177,7 @@ describe('Chromium reaches nothing the HTTP client could not (guarding proxy)', 
 
   it('a new-media page account with the same page: its posts are read, nothing internal is reached', async () => {
     const config = loadConfig(undefined, { allowNetworks: policy, hosts, http: { retries: 0 } });
-    const httpClient = new HttpClient({ allowPrivateNetwork: policy, hosts, retries: 0 });
+    const httpClient = new HttpClient({ networkPolicy: policy, hosts, retries: 0 });
     try {
       const g = await gatherAccount({ id: 'nm', url: `${site.origin}/`, kind: 'newmedia', platform: 'generic', source: `${site.origin}/`, render: 'browser' }, { config, http: httpClient, asOf, getBrowser: async () => session });
       expect(g.account!.posts.map((p) => p.title)).toEqual(['公开文章']);
@@ -217,11 +217,11 @@ describe('Chromium reaches nothing the HTTP client could not (guarding proxy)', 
     try {
       s = await serveHttps(new Map([['/', { headers: { 'content-type': 'text/html; charset=utf-8' }, body: '<html><head><title>安全网站</title></head><body><p>正文</p></body></html>' }]]), pki.valid);
       const before = tls.proxy.stats.connections;
-      const a = await gatherSiteWithBrowser({ id: 'tls', url: `${s.origin}/`, kind: 'website' }, { allowPrivateNetwork: ['127.0.0.1/32'], maxDepth: 0 }, [], asOf, tls);
+      const a = await gatherSiteWithBrowser({ id: 'tls', url: `${s.origin}/`, kind: 'website' }, { networkPolicy: ['127.0.0.1/32'], maxDepth: 0 }, [], asOf, tls);
       expect(a.home).toMatchObject({ status: 200, title: '安全网站' });
       expect(tls.proxy.stats.connections).toBeGreaterThan(before);
       // The same session refuses what its policy refuses, over CONNECT too.
-      const refused = await gatherSiteWithBrowser({ id: 'x', url: `https://127.0.0.2:${inner.port}/`, kind: 'website' }, { allowPrivateNetwork: true, maxDepth: 0 }, [], asOf, tls);
+      const refused = await gatherSiteWithBrowser({ id: 'x', url: `https://127.0.0.2:${inner.port}/`, kind: 'website' }, { networkPolicy: true, maxDepth: 0 }, [], asOf, tls);
       expect(refused.home!.error).toMatchObject({ kind: 'private_address_blocked' });
       await noInternalConnection();
     } finally {
@@ -234,7 +234,7 @@ describe('Chromium reaches nothing the HTTP client could not (guarding proxy)', 
   it('--allow-private-network still goes through the proxy and allows what the HTTP client would', async () => {
     const open = await BrowserSession.launch({ policy: true, hosts });
     try {
-      const a = await gatherSiteWithBrowser({ id: 'open', url: `${site.origin}/r302`, kind: 'website' }, { allowPrivateNetwork: true, maxDepth: 0 }, [], asOf, open);
+      const a = await gatherSiteWithBrowser({ id: 'open', url: `${site.origin}/r302`, kind: 'website' }, { networkPolicy: true, maxDepth: 0 }, [], asOf, open);
       expect(a.home).toMatchObject({ status: 200, finalUrl: `http://127.0.0.2:${inner.port}/secret` });
       expect(inner.connections).toBeGreaterThan(0);
       expect(open.proxy.stats.connections).toBeGreaterThan(0);

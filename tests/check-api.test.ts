@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { CHECKS_DIR, loadChecks } from '../src/checks/registry.js';
+import { CHECKS_DIR, loadChecks } from '../src/check-api/registry.js';
 import { loadConfig } from '../src/config.js';
 import { ROOT } from './helpers.js';
 

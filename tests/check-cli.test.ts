@@ -53,7 +53,7 @@ describe('govcheck check (end to end, real servers on 127.0.0.1)', () => {
 
   it('stores pages decoded correctly: GBK declared by meta or by header', async () => {
     const { gatherSite } = await import('../src/gather/crawl.js');
-    const a = await gatherSite({ id: 'x', url: `${planted.origin}/`, kind: 'website' }, { allowPrivateNetwork: true }, [], '2024-07-01');
+    const a = await gatherSite({ id: 'x', url: `${planted.origin}/`, kind: 'website' }, { networkPolicy: true }, [], '2024-07-01');
     const crawled = new Set(a.pages.map((p) => new URL(p.url).pathname));
     for (const p of site.truth.pages) expect(crawled.has(p), p).toBe(true);
     for (const g of site.truth.gbkPages) {

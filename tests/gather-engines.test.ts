@@ -84,7 +84,7 @@ describe('crawl engines', () => {
   });
 
   const gather = (origin: string, engine: 'http' | 'crawlee') =>
-    gatherSite({ id: 'engines', url: `${origin}/`, kind: 'website' }, { allowPrivateNetwork: true, maxPages: 300, maxDepth: 10, retries: 0, timeoutMs: 5000, engine }, [], '2024-07-01');
+    gatherSite({ id: 'engines', url: `${origin}/`, kind: 'website' }, { networkPolicy: true, maxPages: 300, maxDepth: 10, retries: 0, timeoutMs: 5000, engine }, [], '2024-07-01');
 
   it('the HTTP engine inflates gzip/deflate/br, sniffs GBK from <meta>, records redirect chains and keeps cookies along a chain', async () => {
     const a = await gather(small.origin, 'http');

@@ -38,7 +38,7 @@ afterAll(async () => {
   await s.close();
 });
 
-const client = (o = {}) => new HttpClient({ allowPrivateNetwork: true, retryBaseMs: 20, ...o });
+const client = (o = {}) => new HttpClient({ networkPolicy: true, retryBaseMs: 20, ...o });
 
 describe('HttpClient', () => {
   it('falls back to GET when HEAD is refused', async () => {
@@ -173,7 +173,7 @@ describe('HttpClient', () => {
 
 describe('dead hosts (per client = per run)', () => {
   it('a name that does not resolve is resolved once; queued and later requests fail at once, not sent', async () => {
-    const http = new HttpClient({ allowPrivateNetwork: true, hosts: { 'gone.example.invalid': null, 'pinned.example.invalid': '127.0.0.1' }, perHostConcurrency: 2 });
+    const http = new HttpClient({ networkPolicy: true, hosts: { 'gone.example.invalid': null, 'pinned.example.invalid': '127.0.0.1' }, perHostConcurrency: 2 });
     try {
       const rs = await Promise.all(Array.from({ length: 30 }, (_, i) => http.probe(`http://gone.example.invalid/p${i}`)));
       expect(rs.every((r) => r.error?.kind === 'dns_error')).toBe(true);
@@ -191,7 +191,7 @@ describe('dead hosts (per client = per run)', () => {
   });
 
   it('a host that timed out deadHostAfterTimeouts times in a row is given up; an answer resets the count', async () => {
-    const http = new HttpClient({ allowPrivateNetwork: true, retries: 0, timeoutMs: 200, deadHostAfterTimeouts: 2 });
+    const http = new HttpClient({ networkPolicy: true, retries: 0, timeoutMs: 200, deadHostAfterTimeouts: 2 });
     try {
       expect((await http.probe(`${s.origin}/hang?a`, { method: 'GET' })).error?.kind).toBe('timeout');
       expect((await http.probe(`${s.origin}/ok?a`, { method: 'GET' })).status).toBe(200);

@@ -41,7 +41,7 @@ const account = (id: string) => fx.accounts.find((a) => a.id === id)!;
 const siteOf = (a: FixtureAccount): SiteRef => ({ id: `nm-${a.id}`, name: a.name, url: s.origin + a.sourcePath, kind: 'newmedia', platform: a.platform, source: s.origin + a.sourcePath });
 
 async function gather(a: FixtureAccount) {
-  const http = new HttpClient({ allowPrivateNetwork: true, retries: 0 });
+  const http = new HttpClient({ networkPolicy: true, retries: 0 });
   try {
     return await gatherAccount(siteOf(a), { config, http, asOf, getBrowser: async () => browser });
   } finally {
@@ -116,7 +116,7 @@ describe('feed adapter', () => {
   });
 
   it('reports a source that is not a feed, or not there, as the account error', async () => {
-    const http = new HttpClient({ allowPrivateNetwork: true, retries: 0 });
+    const http = new HttpClient({ networkPolicy: true, retries: 0 });
     try {
       const missing = await gatherAccount({ id: 'x', url: `${s.origin}/nm/none/feed.xml`, kind: 'newmedia', platform: 'wechat', source: `${s.origin}/nm/none/feed.xml` }, { config, http, asOf, getBrowser: async () => browser });
       expect(missing.account!.error).toMatchObject({ kind: 'http_error', status: 404 });
@@ -185,7 +185,7 @@ describe('page adapter (real Chromium)', () => {
     );
     try {
       const before = browser.blocked.length;
-      const http = new HttpClient({ allowPrivateNetwork: true, retries: 0 });
+      const http = new HttpClient({ networkPolicy: true, retries: 0 });
       const a = await gatherAccount({ id: 'g', url: `${guarded.origin}/`, kind: 'newmedia', platform: 'generic', source: `${guarded.origin}/`, render: 'browser' }, { config, http, asOf, getBrowser: async () => browser });
       await http.close();
       expect(a.account!.posts.map((p) => p.title)).toEqual(['甲']);
@@ -235,7 +235,7 @@ describe('platform files', () => {
 describe('checkSite over the fixture province accounts', () => {
   const results = new Map<string, SiteResult>();
   beforeAll(async () => {
-    const http = new HttpClient({ allowPrivateNetwork: true, retries: 0, retryBaseMs: 20 });
+    const http = new HttpClient({ networkPolicy: true, retries: 0, retryBaseMs: 20 });
     try {
       for (const a of fx.accounts) {
         results.set(a.id, await checkSite(siteOf(a), { config, asOf, checks: CHECKS, http, browser, evidenceDir: evidence.dir }));

@@ -9,7 +9,7 @@ import { parseDocument } from 'htmlparser2';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { extractDates, parseDateValue } from '../src/content/dates.js';
+import { extractDates, parseDateValue } from '../src/analysis/content/dates.js';
 import { decodeHtml } from '../src/gather/decode.js';
 import { extractPage } from '../src/gather/extract.js';
 import { loadGroups, readRegistryFile, RegistryFileError, validateRegistry, type RawTable } from '../src/registry/index.js';
@@ -30,7 +30,7 @@ const dateText = fc.oneof(
 );
 const asOfArb = fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2099-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
 
-describe('dates (src/content/dates.ts)', () => {
+describe('dates (src/analysis/content/dates.ts)', () => {
   it('any text: no throw, every date real and in range, the written text found in the input, normalisation idempotent', () => {
     fc.assert(
       fc.property(dateText, asOfArb, fc.constantFrom('never', 'standalone', 'always') as fc.Arbitrary<'never' | 'standalone' | 'always'>, (text, asOf, partial) => {

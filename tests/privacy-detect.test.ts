@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { detectPersonalData, idCheckChar, isValidResidentId, luhnValid, maskDigitRuns, redactPersonalData, scanPersonalData } from '../src/privacy/detect.js';
+import { detectPersonalData, idCheckChar, isValidResidentId, luhnValid, maskDigitRuns, redactPersonalData, scanPersonalData } from '../src/analysis/privacy/detect.js';
 import { luhnNumber, residentId } from './fixtures/security.js';
 
 const o = { asOf: '2024-07-01' };
 
-describe('personal-data detectors (src/privacy)', () => {
+describe('personal-data detectors (src/analysis/privacy)', () => {
   it('validates resident IDs by region prefix, real birth date and GB 11643 check character', () => {
     // The check character of the standard's own worked example (11010519491231002X).
     expect(idCheckChar('11010519491231002')).toBe('X');

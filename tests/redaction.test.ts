@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import brokenLinks from '../checks/broken-links.js';
-import { materialize } from '../src/checks/api.js';
-import { idCheckChar } from '../src/privacy/detect.js';
+import { materialize } from '../src/check-api/api.js';
+import { idCheckChar } from '../src/analysis/privacy/detect.js';
 
 const first17 = '11010519491231002';
 const id = first17 + idCheckChar(first17);

@@ -1,6 +1,6 @@
 /** Shared CLI plumbing: usage errors, exit codes, common option parsing. */
 import { InvalidArgumentError } from 'commander';
-import type { Lang } from '../checks/api.js';
+import type { Lang } from '../check-api/api.js';
 import type { Config } from '../config.js';
 
 /** Exit codes: 0 pass, 1 fail, 2 error (bad arguments, unreachable database…). */

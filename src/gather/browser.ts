@@ -9,14 +9,14 @@
  */
 import { parseDocument } from 'htmlparser2';
 import type { Page, Response } from 'playwright-core';
-import type { CheckModule } from '../checks/api.js';
+import type { CheckModule } from '../check-api/api.js';
 import { bounded, classifyBrowserError, settle, type BrowserSession } from '../browser/launcher.js';
 import { classifyError } from '../net/errors.js';
 import { assertUrlAllowed } from '../net/guard.js';
 import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
 import { defaultGatherOptions, normalizeUrl, siteArtifacts, type GatherOptions } from './options.js';
 import { Frontier } from './frontier.js';
-import { buildPageArtifact, errorPageArtifact } from './page.js';
+import { buildPageArtifact, errorPageArtifact } from './page-artifact.js';
 
 export interface BrowserGatherOptions extends GatherOptions {
   /** Pages rendered at once (each is a Chromium tab: keep it small). */
@@ -148,7 +148,7 @@ export async function gatherSiteWithBrowser(
   }
   const siteHosts = new Set<string>([new URL(startUrl).host.toLowerCase(), ...opts.extraHosts.map((h) => h.toLowerCase())]);
   try {
-    assertUrlAllowed(startUrl, opts.allowPrivateNetwork);
+    assertUrlAllowed(startUrl, opts.networkPolicy);
   } catch (e) {
     const home = errorPage({ url: startUrl, depth: 0 }, classifyError(e), started);
     return { site, startUrl, home, pages: [home], stats: { pages: 1, links: 0, durationMs: Date.now() - started, skippedByLimit: 0, errors: 1 }, asOf, siteHosts: [...siteHosts] };

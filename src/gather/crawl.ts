@@ -3,7 +3,7 @@
  * each page is parsed, so no HTML is kept after a page is done). The engine is chosen by
  * `gather.engine`: the lean undici loop (default) or Crawlee's CheerioCrawler, loaded only when asked for.
  */
-import type { CheckModule } from '../checks/api.js';
+import type { CheckModule } from '../check-api/api.js';
 import type { SiteArtifacts, SiteRef } from '../types.js';
 import { gatherSiteWithHttp } from './http-gather.js';
 import { defaultGatherOptions, type GatherOptions } from './options.js';

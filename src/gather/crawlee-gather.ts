@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import { CheerioCrawler, Configuration, log, LogLevel, type CheerioCrawlingContext, type Request } from '@crawlee/cheerio';
 import { parseDocument } from 'htmlparser2';
-import type { CheckModule } from '../checks/api.js';
+import type { CheckModule } from '../check-api/api.js';
 import { classifyError, isTransient } from '../net/errors.js';
 import { assertUrlAllowed, guardedLookup } from '../net/guard.js';
 import { headerRecord } from '../net/http.js';
@@ -15,7 +15,7 @@ import type { ContentIssue, FetchErrorInfo, PageArtifact, RedirectHop, SiteArtif
 import { contentIssueOf, decodeHtml } from './decode.js';
 import { Frontier } from './frontier.js';
 import { stringPool } from './extract.js';
-import { buildPageArtifact, capDomDepth, errorPageArtifact } from './page.js';
+import { buildPageArtifact, capDomDepth, errorPageArtifact } from './page-artifact.js';
 import { readBody } from './body.js';
 import { MAX_REDIRECTS, RedirectWalk } from './redirects.js';
 import { defaultGatherOptions, emptyArtifacts, HTML_TYPES, normalizeUrl, siteArtifacts, type GatherOptions } from './options.js';
@@ -103,7 +103,7 @@ export async function gatherSiteWithCrawlee(site: SiteRef, opts: GatherOptions, 
   };
 
   const config = new Configuration({ persistStorage: false, purgeOnStart: true, availableMemoryRatio: 0.5, systemInfoIntervalMillis: 10_000 });
-  const lookup = guardedLookup(opts.allowPrivateNetwork, opts.hosts);
+  const lookup = guardedLookup(opts.networkPolicy, opts.hosts);
   const crawler = new GatherCrawler(
     {
       maxConcurrency: Math.max(1, opts.concurrency),
@@ -125,7 +125,7 @@ export async function gatherSiteWithCrawlee(site: SiteRef, opts: GatherOptions, 
       preNavigationHooks: [
         (ctx, gotOptions) => {
           const { request } = ctx;
-          assertUrlAllowed(request.url, opts.allowPrivateNetwork);
+          assertUrlAllowed(request.url, opts.networkPolicy);
           const st = state.get(request.uniqueKey);
           const walk = new RedirectWalk(request.url);
           if (st) {
@@ -145,7 +145,7 @@ export async function gatherSiteWithCrawlee(site: SiteRef, opts: GatherOptions, 
               (nextOptions: { url?: URL | string; headers: Record<string, string | string[] | undefined> }, response: { statusCode: number; url: string; headers: IncomingMessage['headers'] }) => {
                 const next = String(nextOptions.url);
                 walk.hop(response.url, new URL(response.url).host, response.statusCode, next, response.headers['set-cookie']);
-                assertUrlAllowed(next, opts.allowPrivateNetwork);
+                assertUrlAllowed(next, opts.networkPolicy);
                 // Cookies set along the chain go with its next hops, as in the HTTP engine.
                 const cookie = walk.cookieHeader(new URL(next).host);
                 if (cookie) nextOptions.headers.cookie = cookie;
@@ -208,7 +208,7 @@ export async function gatherSiteWithCrawlee(site: SiteRef, opts: GatherOptions, 
   crawler.gatherTimeoutMs = opts.timeoutMs;
 
   try {
-    assertUrlAllowed(startUrl, opts.allowPrivateNetwork);
+    assertUrlAllowed(startUrl, opts.networkPolicy);
   } catch (e) {
     return emptyArtifacts(site, startUrl, asOf, [...siteHosts], started, classifyError(e));
   }

@@ -18,7 +18,7 @@ import { headerRecord, utf8Header } from '../net/http.js';
 import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
 import { Frontier, type NextPage } from './frontier.js';
 import { internPage, stringPool } from './extract.js';
-import { errorPageArtifact, type Collector } from './page.js';
+import { errorPageArtifact, type Collector } from './page-artifact.js';
 import { autoWorkers, PageWorkerError, sharedPagePool, type PoolSiteContext } from './page-pool.js';
 import { processPage, type FetchedPage } from './process.js';
 import { readBody } from './body.js';
@@ -43,7 +43,7 @@ class PageFetcher {
 
   constructor(private readonly opts: GatherOptions) {
     this.agent = new Agent({
-      connect: { lookup: guardedLookup(opts.allowPrivateNetwork, opts.hosts) as never, rejectUnauthorized: false, timeout: opts.timeoutMs },
+      connect: { lookup: guardedLookup(opts.networkPolicy, opts.hosts) as never, rejectUnauthorized: false, timeout: opts.timeoutMs },
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
       connections: Math.max(1, opts.concurrency),
@@ -74,7 +74,7 @@ class PageFetcher {
     for (;;) {
       const u = new URL(current);
       if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new GovcheckFetchError('unsupported_scheme', `unsupported scheme ${u.protocol}`);
-      assertUrlAllowed(u, this.opts.allowPrivateNetwork);
+      assertUrlAllowed(u, this.opts.networkPolicy);
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new GovcheckFetchError('timeout', `page not loaded within ${this.opts.timeoutMs} ms`);
       const cookie = walk.cookieHeader(u.host);
@@ -142,7 +142,7 @@ export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, che
   }
   const siteHosts = new Set<string>([new URL(startUrl).host.toLowerCase(), ...opts.extraHosts.map((h) => h.toLowerCase())]);
   try {
-    assertUrlAllowed(startUrl, opts.allowPrivateNetwork);
+    assertUrlAllowed(startUrl, opts.networkPolicy);
   } catch (e) {
     return emptyArtifacts(site, startUrl, asOf, [...siteHosts], started, classifyError(e));
   }

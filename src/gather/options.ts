@@ -2,7 +2,7 @@
 import type { FetchErrorInfo, PageArtifact, SiteArtifacts, SiteRef } from '../types.js';
 import type { Frontier } from './frontier.js';
 import type { HostOverrides, NetworkPolicy } from '../net/guard.js';
-import { errorPageArtifact } from './page.js';
+import { errorPageArtifact } from './page-artifact.js';
 
 export interface GatherOptions {
   maxPages: number;
@@ -18,7 +18,7 @@ export interface GatherOptions {
   /** Extra hosts that count as the same site. */
   extraHosts: string[];
   /** Private-address policy: true = all allowed, false = none, or CIDR ranges allowed. */
-  allowPrivateNetwork: NetworkPolicy;
+  networkPolicy: NetworkPolicy;
   /** Host overrides (name → address, null = does not resolve). */
   hosts?: HostOverrides;
   /** How many URLs that differ only in their query string one path may contribute (endless calendars). */
@@ -48,7 +48,7 @@ export const defaultGatherOptions: GatherOptions = {
   concurrency: 4,
   maxRequestsPerMinute: 0,
   extraHosts: [],
-  allowPrivateNetwork: false,
+  networkPolicy: false,
   maxQueryVariants: 50,
   retries: 1,
   userAgent: 'Mozilla/5.0 (compatible; govcheck/0.1; site inspection)',

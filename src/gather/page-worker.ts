@@ -3,8 +3,8 @@
  * each with its PageArtifact (or the error that stopped it).
  */
 import { parentPort } from 'node:worker_threads';
-import type { CheckModule } from '../checks/api.js';
-import type { Collector } from './page.js';
+import type { CheckModule } from '../check-api/api.js';
+import type { Collector } from './page-artifact.js';
 import type { PoolSiteContext } from './page-pool.js';
 import { processPage, type FetchedPage } from './process.js';
 

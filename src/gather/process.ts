@@ -7,7 +7,7 @@ import { parseDocument } from 'htmlparser2';
 import type { PageArtifact, RedirectHop, SiteRef } from '../types.js';
 import { contentIssueOf, decodeHtml } from './decode.js';
 import type { Interner } from './extract.js';
-import { buildPageArtifact, capDomDepth, type Collector } from './page.js';
+import { buildPageArtifact, capDomDepth, type Collector } from './page-artifact.js';
 
 /** A fetched response as the crawler hands it over (plain data: it crosses to worker threads). */
 export interface FetchedPage {

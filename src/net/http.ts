@@ -6,9 +6,11 @@ import { classifyError, GovcheckFetchError, isTransient } from './errors.js';
 import { assertUrlAllowed, guardedLookup, type HostOverrides, type NetworkPolicy } from './guard.js';
 
 export interface HttpClientOptions {
-  /** Allow loopback/private targets (tests, demo, intranet inspections). */
-  /** Private-address policy: true = all allowed, false = none, or CIDR ranges allowed (see NetworkPolicy). */
-  allowPrivateNetwork: NetworkPolicy;
+  /**
+   * Private-address policy: true = all allowed (tests, demo, intranet inspections), false = none, or the CIDR
+   * ranges allowed (see NetworkPolicy). Built from the config's allowPrivateNetwork/allowNetworks by networkPolicy().
+   */
+  networkPolicy: NetworkPolicy;
   /** Host overrides (name → address, null = does not resolve), like /etc/hosts or curl --resolve. */
   hosts?: HostOverrides;
   /** Whole-request time limit in ms (the official rule: a page not open within 15 s is unreachable). */
@@ -38,7 +40,7 @@ export interface HttpClientOptions {
 }
 
 export const defaultHttpOptions: HttpClientOptions = {
-  allowPrivateNetwork: false,
+  networkPolicy: false,
   timeoutMs: 15_000,
   perHostConcurrency: 4,
   perHostIntervalMs: 0,
@@ -175,7 +177,7 @@ export class HttpClient {
     this.options = { ...defaultHttpOptions, ...options };
     this.agent = new Agent({
       connect: {
-        lookup: this.cachedLookup(guardedLookup(this.options.allowPrivateNetwork, this.options.hosts) as never) as never,
+        lookup: this.cachedLookup(guardedLookup(this.options.networkPolicy, this.options.hosts) as never) as never,
         rejectUnauthorized: this.options.rejectUnauthorized,
         timeout: this.options.timeoutMs,
       },
@@ -367,7 +369,7 @@ export class HttpClient {
         if (u.protocol !== 'http:' && u.protocol !== 'https:') {
           throw new GovcheckFetchError('unsupported_scheme', `unsupported scheme ${u.protocol}`);
         }
-        assertUrlAllowed(u, this.options.allowPrivateNetwork);
+        assertUrlAllowed(u, this.options.networkPolicy);
         seen.add(`${u.href} ${cookieHeader(u.host)}`);
         const deadBefore = this.deadHost(u.href);
         if (deadBefore) throw new DeadHostSkip(deadBefore);
@@ -472,7 +474,7 @@ export function httpClientFor(
   config: Pick<Config, 'allowPrivateNetwork' | 'allowNetworks' | 'hosts'> & { http?: Config['http'] },
   overrides: Partial<HttpClientOptions> = {},
 ): HttpClient {
-  return new HttpClient({ ...config.http, allowPrivateNetwork: networkPolicy(config), hosts: config.hosts, ...overrides });
+  return new HttpClient({ ...config.http, networkPolicy: networkPolicy(config), hosts: config.hosts, ...overrides });
 }
 
 /** Thrown inside a request for a host already found dead in this run: the request is not sent. */

@@ -12,7 +12,7 @@ import type { Config } from '../config.js';
 import type { FetchedBody, HttpClient } from '../net/http.js';
 import type { AccountArtifact, FetchErrorInfo, SiteArtifacts, SiteRef } from '../types.js';
 import { accountFromFeed, decodeFeed, FeedFormatError, looksLikeFeed } from './feed.js';
-import { accountFromPage } from './page.js';
+import { accountFromPage } from './page-source.js';
 import { platformFor } from './platforms.js';
 
 export interface AccountGatherContext {

@@ -1,5 +1,5 @@
 /** Output of one site's result: the stable JSON contract and the human text (Chinese by default). */
-import type { Lang } from '../checks/api.js';
+import type { Lang } from '../check-api/api.js';
 import type { Rules } from '../config.js';
 import { t } from '../i18n.js';
 import type { Finding, SiteResult } from '../types.js';

@@ -9,11 +9,11 @@
  * and the tables list it apart (not counted as checked) for manual review. An unreachable website is
  * such a site unless its probe series decides W-V1 (then it is checked, and fails or passes by it).
  */
-import type { Lang } from '../checks/api.js';
+import type { Lang } from '../check-api/api.js';
 import type { Config } from '../config.js';
 import type { BrowserSession } from '../browser/launcher.js';
 import type { HttpClient } from '../net/http.js';
-import { maskPersonalDataDeep } from '../privacy/detect.js';
+import { maskPersonalDataDeep } from '../analysis/privacy/detect.js';
 import { checkSite } from '../site-check.js';
 import { saveSiteResult, type DB } from '../store/db.js';
 import type { AvailabilitySeries, SiteRef, SiteResult } from '../types.js';

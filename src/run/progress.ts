@@ -4,7 +4,7 @@
  * Only the CLI uses this; the runner and the site job know nothing about display.
  */
 import cliProgress from 'cli-progress';
-import type { Lang } from '../checks/api.js';
+import type { Lang } from '../check-api/api.js';
 import { terminalCell } from '../report/terminal.js';
 import type { RunCounts, RunEvent } from './runner.js';
 

@@ -9,7 +9,7 @@
  */
 import pLimit from 'p-limit';
 import { BrowserSession, browserOptionsFromConfig } from '../browser/launcher.js';
-import type { Lang } from '../checks/api.js';
+import type { Lang } from '../check-api/api.js';
 import type { Config } from '../config.js';
 import { httpClientFor } from '../net/http.js';
 import { listRegistry, type RegistrySite } from '../registry/store.js';

@@ -4,7 +4,7 @@
  * `govcheck notice` write. Ad-hoc runs (no registry snapshot, no quarter) get the tables of the sites they
  * checked only.
  */
-import type { Lang } from '../checks/api.js';
+import type { Lang } from '../check-api/api.js';
 import type { Rules } from '../config.js';
 import type { GroupsConfig } from '../registry/groups.js';
 import { computeTable, failingList, loadRunSites, previousRun, quarterChanges, quarterReport, type ChangesReport, type FailingEntry, type QuarterReport, type QuarterTable } from '../rollup/index.js';

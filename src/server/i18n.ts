@@ -1,5 +1,5 @@
 /** Labels of the review pages: Simplified Chinese by default, English with the language switch. */
-import { renderTemplate, type Lang } from '../checks/api.js';
+import { renderTemplate, type Lang } from '../check-api/api.js';
 
 const labels = {
   appName: { zh: '政府网站与政务新媒体检查', en: 'Government website and new-media inspection' },

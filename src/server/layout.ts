@@ -1,5 +1,5 @@
 /** Page frame shared by every page: header with navigation and the language switch, flash messages. */
-import type { Lang } from '../checks/api.js';
+import type { Lang } from '../check-api/api.js';
 import { html, type Html } from './html.js';
 import type { T } from './i18n.js';
 

@@ -1,5 +1,5 @@
 /** The review pages, server-rendered. Every value from a crawled site passes through `html` escaping. */
-import type { Lang } from '../checks/api.js';
+import type { Lang } from '../check-api/api.js';
 import type { Rules } from '../config.js';
 import type { RunSite } from '../rollup/data.js';
 import type { FailingEntry } from '../rollup/lists.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import availability from '../../checks/availability.js';
-import { materialize } from '../../src/checks/api.js';
+import { materialize } from '../../src/check-api/api.js';
 import type { SiteArtifacts } from '../../src/types.js';
 import { artifactsFromHtml, runCheck } from './harness.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import brokenLinks from '../../checks/broken-links.js';
 import { loadConfig } from '../../src/config.js';
-import { artifactsFromHtml } from '../../src/gather/page.js';
+import { artifactsFromHtml } from '../../src/gather/page-artifact.js';
 import { HttpClient } from '../../src/net/http.js';
 import { runChecks } from '../../src/site-check.js';
 import { serve, type Route, type Served } from '../fixtures/site.js';
@@ -28,7 +28,7 @@ afterAll(() => s.close());
 
 const config = loadConfig();
 
-async function check(homeHtml: string, other: Array<{ path: string; html: string; status?: number }> = [], opts: Record<string, unknown> = {}, http = new HttpClient({ allowPrivateNetwork: true, retries: 0 })) {
+async function check(homeHtml: string, other: Array<{ path: string; html: string; status?: number }> = [], opts: Record<string, unknown> = {}, http = new HttpClient({ networkPolicy: true, retries: 0 })) {
   const options = brokenLinks.meta.options.parse(opts);
   const collectors = [{ module: brokenLinks, options }];
   const a = artifactsFromHtml([{ url: `${s.origin}/`, html: homeHtml }, ...other.map((o) => ({ url: `${s.origin}${o.path}`, html: o.html, status: o.status }))], { asOf: '2024-07-01', collectors });
@@ -154,7 +154,7 @@ describe('broken-links (W-D1, W-D2)', () => {
   });
 
   it('checks each distinct target once and an external target once per run across sites', async () => {
-    const http = new HttpClient({ allowPrivateNetwork: true, retries: 0 });
+    const http = new HttpClient({ networkPolicy: true, retries: 0 });
     const before = s.hits.get('HEAD /report.doc') ?? 0;
     const html = '<a href="/report.doc">年报</a>';
     const shared = { module: brokenLinks, options: brokenLinks.meta.options.parse({ softNotFound: { enabled: false } }) };

@@ -12,7 +12,7 @@ import { artifactsFromHtml, config, withOptions } from './harness.js';
 // Off-site addresses are only read, never requested: neither the crawl nor the check follows them.
 const SPAM = 'http://www.abc123-link.test';
 const GOV = 'http://www.shifan-sheng.gov.cn';
-const client = new HttpClient({ allowPrivateNetwork: true, retries: 0 });
+const client = new HttpClient({ networkPolicy: true, retries: 0 });
 let s: Served;
 let gov: Served;
 
@@ -28,7 +28,7 @@ afterAll(async () => {
 
 describe('dark-links (W-V4)', () => {
   it('finds hidden off-site links by each technique, and spam vocabulary (Traditional too), as a veto', async () => {
-    const a = await gatherSite({ id: 't', url: `${s.origin}/`, kind: 'website' }, { allowPrivateNetwork: true, maxPages: 5 }, checks(), '2024-07-01');
+    const a = await gatherSite({ id: 't', url: `${s.origin}/`, kind: 'website' }, { networkPolicy: true, maxPages: 5 }, checks(), '2024-07-01');
     const [r] = await runChecks(a, checks(), { config, http: client });
     const by = (code: string) => r.findings.find((f) => f.code === code && f.url === `${s.origin}/`)!;
     const spam = by('spam-link');
@@ -59,7 +59,7 @@ describe('dark-links (W-V4)', () => {
   });
 
   it('finds nothing on a normal government site, and honours a configured vocabulary', async () => {
-    const a = await gatherSite({ id: 't', url: `${gov.origin}/`, kind: 'website' }, { allowPrivateNetwork: true, maxPages: 30 }, checks(), '2024-07-01');
+    const a = await gatherSite({ id: 't', url: `${gov.origin}/`, kind: 'website' }, { networkPolicy: true, maxPages: 30 }, checks(), '2024-07-01');
     const [r] = await runChecks(a, checks(), { config, http: client });
     expect(r.findings).toEqual([]);
     const custom = checks({ vocabulary: ['代写论文'] });

@@ -4,7 +4,7 @@ import { HttpClient } from '../../src/net/http.js';
 import { generateSite } from '../fixtures/site.js';
 import { artifactsFromHtml, runCheck, withOptions } from './harness.js';
 
-const http = new HttpClient({ allowPrivateNetwork: true });
+const http = new HttpClient({ networkPolicy: true });
 const checks = (o: Record<string, unknown> = {}) => withOptions(domain, o);
 
 async function check(url: string, html: string, o: Record<string, unknown> = {}) {

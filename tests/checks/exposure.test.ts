@@ -11,11 +11,11 @@ import { serve, type Served } from '../fixtures/site.js';
 const config = loadConfig();
 let exposed: Served;
 let soft: Served;
-const client = new HttpClient({ allowPrivateNetwork: true, retries: 0 });
+const client = new HttpClient({ networkPolicy: true, retries: 0 });
 
 async function check(url: string, options: Record<string, unknown> = {}): Promise<CheckResult> {
   const checks = [{ module: exposure, options: exposure.meta.options.parse(options) }];
-  const a = await gatherSite({ id: 't', url, kind: 'website' }, { allowPrivateNetwork: true, maxPages: 20, retries: 0 }, checks, '2024-07-01');
+  const a = await gatherSite({ id: 't', url, kind: 'website' }, { networkPolicy: true, maxPages: 20, retries: 0 }, checks, '2024-07-01');
   const [r] = await runChecks(a, checks, { config, http: client });
   return r;
 }
@@ -67,9 +67,9 @@ describe('exposure (W-D6)', () => {
     const routes = new Map([['/', { headers: { 'content-type': 'text/html; charset=utf-8' }, body: '<html><body>首页</body></html>' }]]) as import('../fixtures/site.js').Routes;
     const hanging = new Map(routes);
     const silent = await serve(new Proxy(hanging, { get: (t, k) => (k === 'get' ? (p: string) => t.get(p) ?? { handler: () => undefined } : Reflect.get(t, k)) }));
-    const slow = new HttpClient({ allowPrivateNetwork: true, retries: 0, timeoutMs: 300 });
+    const slow = new HttpClient({ networkPolicy: true, retries: 0, timeoutMs: 300 });
     const checks = [{ module: exposure, options: exposure.meta.options.parse({}) }];
-    const a = await gatherSite({ id: 't', url: `${silent.origin}/`, kind: 'website' }, { allowPrivateNetwork: true, maxPages: 2, retries: 0 }, checks, '2024-07-01');
+    const a = await gatherSite({ id: 't', url: `${silent.origin}/`, kind: 'website' }, { networkPolicy: true, maxPages: 2, retries: 0 }, checks, '2024-07-01');
     const started = Date.now();
     const [r] = await runChecks(a, checks, { config, http: slow });
     expect(Date.now() - started).toBeLessThan(10_000);

@@ -3,13 +3,13 @@
  * schema (as the collectors and runChecks take it), and running that check over artifacts made without a
  * network (`artifactsFromHtml`) or gathered from a fixture server.
  */
-import type { CheckModule } from '../../src/checks/api.js';
+import type { CheckModule } from '../../src/check-api/api.js';
 import { loadConfig } from '../../src/config.js';
 import { HttpClient } from '../../src/net/http.js';
 import { runChecks } from '../../src/site-check.js';
 import type { CheckResult, SiteArtifacts } from '../../src/types.js';
 
-export { artifactsFromHtml } from '../../src/gather/page.js';
+export { artifactsFromHtml } from '../../src/gather/page-artifact.js';
 
 export const config = loadConfig();
 

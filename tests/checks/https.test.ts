@@ -19,7 +19,7 @@ const config = loadConfig();
 let pki: TestPki;
 const servers: Served[] = [];
 const hosts = { 'www.shifan.test': '127.0.0.1' };
-const client = new HttpClient({ allowPrivateNetwork: true, retries: 0, hosts });
+const client = new HttpClient({ networkPolicy: true, retries: 0, hosts });
 
 const page = (body: string) => `<!DOCTYPE html><html><head><meta charset="utf-8"><title>示例</title></head><body>${body}</body></html>`;
 const site = (body = '<p>首页</p>'): Routes => new Map([['/', { headers: { 'content-type': 'text/html; charset=utf-8' }, body: page(body) }]]);
@@ -32,7 +32,7 @@ async function up<T extends Served>(p: Promise<T>): Promise<T> {
 
 async function check(url: string, options: Record<string, unknown> = {}): Promise<CheckResult> {
   const checks = [{ module: httpsCheck, options: httpsCheck.meta.options.parse({ caFiles: [pki.caFile], timeoutMs: 5000, ...options }) }];
-  const a = await gatherSite({ id: 't', url, kind: 'website' }, { allowPrivateNetwork: true, hosts, maxPages: 5, retries: 0 }, checks, '2024-07-01');
+  const a = await gatherSite({ id: 't', url, kind: 'website' }, { networkPolicy: true, hosts, maxPages: 5, retries: 0 }, checks, '2024-07-01');
   const [r] = await runChecks(a, checks, { config, http: client });
   return r;
 }
@@ -125,8 +125,8 @@ describe('https (W-D6)', () => {
 
   it('refuses private addresses unless allowed, like every other request', async () => {
     const secure = await up(serveHttps(site(), pki.valid));
-    const a = await gatherSite({ id: 't', url: `${secure.origin}/`, kind: 'website' }, { allowPrivateNetwork: true, maxPages: 1 }, [], '2024-07-01');
-    const strict = new HttpClient({ allowPrivateNetwork: false, retries: 0 });
+    const a = await gatherSite({ id: 't', url: `${secure.origin}/`, kind: 'website' }, { networkPolicy: true, maxPages: 1 }, [], '2024-07-01');
+    const strict = new HttpClient({ networkPolicy: false, retries: 0 });
     const [r] = await runChecks(a, [{ module: httpsCheck, options: httpsCheck.meta.options.parse({ checkLegacyTls: false }) }], { config, http: strict });
     await strict.close();
     expect((r.summary as { https: { error: string } }).https.error).toBe('private_address_blocked');

@@ -53,7 +53,7 @@ function artifacts(posts: AccountPost[]): SiteArtifacts {
 }
 
 async function run(posts: AccountPost[], options: Record<string, unknown> = {}) {
-  const http = new HttpClient({ allowPrivateNetwork: true, retries: 0 });
+  const http = new HttpClient({ networkPolicy: true, retries: 0 });
   try {
     const [r] = await runChecks(artifacts(posts), [{ module: display, options: display.meta.options.parse(options) }], { config, http });
     return r;

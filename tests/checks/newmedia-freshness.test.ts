@@ -34,7 +34,7 @@ function artifacts(posts: AccountPost[], asOf = '2024-07-01', extra: Partial<Acc
 }
 
 async function run(a: SiteArtifacts, options: Record<string, unknown> = {}) {
-  const [r] = await runChecks(a, [{ module: freshness, options: freshness.meta.options.parse(options) }], { config, http: new HttpClient({ allowPrivateNetwork: true, retries: 0 }) });
+  const [r] = await runChecks(a, [{ module: freshness, options: freshness.meta.options.parse(options) }], { config, http: new HttpClient({ networkPolicy: true, retries: 0 }) });
   return r;
 }
 

@@ -38,7 +38,7 @@ function artifacts(menus: AccountMenu[], o: { platform?: string; extracted?: boo
 }
 
 async function run(menus: AccountMenu[], o: { platform?: string; extracted?: boolean } = {}) {
-  const http = new HttpClient({ allowPrivateNetwork: true, retries: 0 });
+  const http = new HttpClient({ networkPolicy: true, retries: 0 });
   try {
     const [r] = await runChecks(artifacts(menus, o), [{ module: menusCheck, options: menusCheck.meta.options.parse({}) }], { config, http });
     return r;

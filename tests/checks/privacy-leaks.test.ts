@@ -9,7 +9,7 @@ import { leakSite, residentId, type LeakTruth } from '../fixtures/security.js';
 import { serve, type Served } from '../fixtures/site.js';
 import { artifactsFromHtml, config, withOptions } from './harness.js';
 
-const client = new HttpClient({ allowPrivateNetwork: true, retries: 0 });
+const client = new HttpClient({ networkPolicy: true, retries: 0 });
 let s: Served;
 let truth: LeakTruth;
 let result: CheckResult;
@@ -20,7 +20,7 @@ beforeAll(async () => {
   const site = await leakSite();
   truth = site.truth;
   s = await serve(site.routes);
-  artifacts = await gatherSite({ id: 't', url: `${s.origin}/`, kind: 'website' }, { allowPrivateNetwork: true, maxPages: 20 }, checks(), '2024-07-01');
+  artifacts = await gatherSite({ id: 't', url: `${s.origin}/`, kind: 'website' }, { networkPolicy: true, maxPages: 20 }, checks(), '2024-07-01');
   [result] = await runChecks(artifacts, checks(), { config, http: client });
 });
 afterAll(async () => {

@@ -9,7 +9,7 @@ import securityHeaders from '../../checks/security-headers.js';
 import { loadConfig } from '../../src/config.js';
 import { gatherSite } from '../../src/gather/crawl.js';
 import { HttpClient } from '../../src/net/http.js';
-import { observatoryGrade } from '../../src/security/observatory.js';
+import { observatoryGrade } from '../../src/analysis/security/observatory.js';
 import { runChecks } from '../../src/site-check.js';
 import type { CheckResult } from '../../src/types.js';
 import { serveRaw, type RawResponse, type RawServed } from '../fixtures/security.js';
@@ -192,7 +192,7 @@ const tmp = tmpDir();
 let http: RawServed;
 let https: RawServed;
 const config = loadConfig();
-const client = new HttpClient({ allowPrivateNetwork: true, retries: 0 });
+const client = new HttpClient({ networkPolicy: true, retries: 0 });
 
 function responses(): Map<string, RawResponse> {
   const m = new Map<string, RawResponse>();
@@ -206,7 +206,7 @@ function responses(): Map<string, RawResponse> {
 
 async function check(url: string): Promise<CheckResult> {
   const collectors = [{ module: securityHeaders, options: securityHeaders.meta.options.parse({}) }];
-  const a = await gatherSite({ id: 't', url, kind: 'website' }, { allowPrivateNetwork: true, maxPages: 1, maxDepth: 0, retries: 0 }, collectors, '2024-07-01');
+  const a = await gatherSite({ id: 't', url, kind: 'website' }, { networkPolicy: true, maxPages: 1, maxDepth: 0, retries: 0 }, collectors, '2024-07-01');
   const [r] = await runChecks(a, collectors, { config, http: client });
   return r;
 }
@@ -233,7 +233,7 @@ describe('security-headers: HTTP Observatory header cases on a local server', ()
     for (const server of [http, https]) {
       const asHome = { ...securityHeaders, collect: (ctx: Parameters<NonNullable<typeof securityHeaders.collect>>[0], o: unknown) => securityHeaders.collect!({ ...ctx, isHome: true }, o as never) };
       const collectors = [{ module: asHome, options: securityHeaders.meta.options.parse({}) }];
-      const a = await gatherSite({ id: 't', url: `${server.origin}/index`, kind: 'website' }, { allowPrivateNetwork: true, maxPages: 500, maxDepth: 1, retries: 0 }, collectors, '2024-07-01');
+      const a = await gatherSite({ id: 't', url: `${server.origin}/index`, kind: 'website' }, { networkPolicy: true, maxPages: 500, maxDepth: 1, retries: 0 }, collectors, '2024-07-01');
       for (const [i, c] of cases.entries()) {
         if (Boolean(c.https) !== server.origin.startsWith('https:')) continue;
         const p = a.pages.find((x) => x.url === `${server.origin}/c${i}`);
@@ -293,7 +293,7 @@ describe('security-headers: HTTP Observatory header cases on a local server', ()
 
     // A province may turn an item down or off.
     const collectors = [{ module: securityHeaders, options: securityHeaders.meta.options.parse({ severities: { 'csp-missing': 'off', 'xfo-missing': 'warning' } }) }];
-    const a = await gatherSite({ id: 't', url: `${https.origin}/c0`, kind: 'website' }, { allowPrivateNetwork: true, maxPages: 1, maxDepth: 0 }, collectors, '2024-07-01');
+    const a = await gatherSite({ id: 't', url: `${https.origin}/c0`, kind: 'website' }, { networkPolicy: true, maxPages: 1, maxDepth: 0 }, collectors, '2024-07-01');
     const [tuned] = await runChecks(a, collectors, { config, http: client });
     expect(tuned.findings.some((f) => f.code === 'csp-missing')).toBe(false);
     expect(tuned.findings.find((f) => f.code === 'xfo-missing')?.severity).toBe('warning');

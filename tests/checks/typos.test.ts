@@ -142,7 +142,7 @@ describe('typos (W-V4, W-D3, M-V1, M-D3)', () => {
       const html = page('首页', `<p>正文。</p><a href="${s.origin}/files/list.txt">名单</a><a href="${s.origin}/files/gone.txt">旧名单</a>`);
       const options = typos.meta.options.parse({ attachmentText: { enabled: true } });
       const a = artifactsFromHtml([{ url: `${s.origin}/`, html }], { asOf: '2024-07-01', collectors: [{ module: typos, options }] });
-      const [r] = await runChecks(a, [{ module: typos, options }], { config, http: new HttpClient({ allowPrivateNetwork: true, retries: 0 }) });
+      const [r] = await runChecks(a, [{ module: typos, options }], { config, http: new HttpClient({ networkPolicy: true, retries: 0 }) });
       const byText = (t: string) => r.findings.find((f) => f.params.text === t)!;
       expect(byText('布署')).toMatchObject({ rule: 'W-D3', target: `${s.origin}/files/list.txt`, url: `${s.origin}/` });
       expect(byText('布署').params.where).toBe('附件内容');

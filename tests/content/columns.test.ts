@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import blankColumns from '../../checks/blank-columns.js';
 import staleContent from '../../checks/stale-content.js';
-import type { CheckModule } from '../../src/checks/api.js';
-import { notColumnReason } from '../../src/content/columns.js';
-import { analyzePage, DEFAULT_PLACEHOLDERS, type PageContent } from '../../src/content/page.js';
-import { artifactsFromHtml } from '../../src/gather/page.js';
+import type { CheckModule } from '../../src/check-api/api.js';
+import { notColumnReason } from '../../src/analysis/content/columns.js';
+import { analyzePage, DEFAULT_PLACEHOLDERS, type PageContent } from '../../src/analysis/content/page-analysis.js';
+import { artifactsFromHtml } from '../../src/gather/page-artifact.js';
 import { angularList, articleStart, columnPage, plainHome, scriptList, scriptShell, tabbedHome } from '../fixtures/real-structures.js';
 import { runOffline } from './run.js';
 
@@ -30,7 +30,7 @@ const homeSite = () => [
   { path: '/search/index.html?sword=%E8%BD%AC%E5%9E%8B', html: '<html><body>404</body></html>', status: 404, depth: 1 },
 ];
 
-describe('column discovery on real page structures (src/content/columns.ts)', () => {
+describe('column discovery on real page structures (src/analysis/content/columns.ts)', () => {
   it('binds tab headers to their panes: each pane its own column named after its tab; an empty script-filled pane is no column', async () => {
     const r = await runOffline(staleContent, homeSite(), { maxProbes: 0 }, '2023-08-02');
     const rows = table(r.summary);

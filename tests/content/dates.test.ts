@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { daysBetween } from '../../src/china-time.js';
-import { chineseNumber, dateFromUrl, extractDates, inferYear, parseDateValue, visiblePublishDate } from '../../src/content/dates.js';
+import { chineseNumber, dateFromUrl, extractDates, inferYear, parseDateValue, visiblePublishDate } from '../../src/analysis/content/dates.js';
 
 const asOf = '2024-07-01';
 const one = (s: string, partial: 'never' | 'standalone' | 'always' = 'never') => extractDates(s, { asOf, partial }).map((d) => d.date);
 
-describe('date extraction (src/content/dates.ts)', () => {
+describe('date extraction (src/analysis/content/dates.ts)', () => {
   it('reads every written format, with times', () => {
     expect(one('发布时间：2024-07-05')).toEqual(['2024-07-05']);
     expect(one('2024/7/5')).toEqual(['2024-07-05']);

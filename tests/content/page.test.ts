@@ -1,10 +1,10 @@
 import { parseDocument } from 'htmlparser2';
 import { describe, expect, it } from 'vitest';
-import type { CheckModule } from '../../src/checks/api.js';
-import { classifyColumn, columnKey, DEFAULT_COLUMN_CLASSES } from '../../src/content/columns.js';
-import { extractMessages } from '../../src/content/messages.js';
-import { analyzePage, DEFAULT_PLACEHOLDERS, type PageContent } from '../../src/content/page.js';
-import { artifactsFromHtml } from '../../src/gather/page.js';
+import type { CheckModule } from '../../src/check-api/api.js';
+import { classifyColumn, columnKey, DEFAULT_COLUMN_CLASSES } from '../../src/analysis/content/columns.js';
+import { extractMessages } from '../../src/analysis/content/messages.js';
+import { analyzePage, DEFAULT_PLACEHOLDERS, type PageContent } from '../../src/analysis/content/page-analysis.js';
+import { artifactsFromHtml } from '../../src/gather/page-artifact.js';
 
 const probe = { meta: { id: 'probe' }, collect: (ctx: Parameters<typeof analyzePage>[0]) => analyzePage(ctx, { placeholders: DEFAULT_PLACEHOLDERS }), run: () => ({ findings: [] }) } as unknown as CheckModule;
 
@@ -13,7 +13,7 @@ function analyze(html: string, path = '/list/', asOf = '2024-07-01'): PageConten
   return a.pages[1].collected.probe as PageContent;
 }
 
-describe('page analysis (src/content/page.ts)', () => {
+describe('page analysis (src/analysis/content/page-analysis.ts)', () => {
   it('reads list shapes: table rows, links with dates inside, lists written as <a/><span/><br>, headings and 更多 links', () => {
     const c = analyze(`<div class="box"><div class="box-title"><span>政策解读</span><a class="more" href="/zcjd/">更多</a></div>
       <table><tr><td><a href="/zcjd/1.html">一图读懂政府工作报告的主要内容</a></td><td>2024-06-21</td></tr><tr><td><a href="/zcjd/2.html">关于优化营商环境条例的解读说明</a></td><td>2024-05-02</td></tr></table></div>

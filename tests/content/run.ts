@@ -1,8 +1,8 @@
 /** Helpers for the freshness, interaction and services check tests: offline artifacts and real crawls. */
-import type { CheckModule } from '../../src/checks/api.js';
+import type { CheckModule } from '../../src/check-api/api.js';
 import { loadConfig } from '../../src/config.js';
 import { gatherSite } from '../../src/gather/crawl.js';
-import { artifactsFromHtml } from '../../src/gather/page.js';
+import { artifactsFromHtml } from '../../src/gather/page-artifact.js';
 import { HttpClient } from '../../src/net/http.js';
 import { runChecks } from '../../src/site-check.js';
 import type { CheckResult, SiteArtifacts } from '../../src/types.js';
@@ -35,7 +35,7 @@ export async function runOffline(mod: CheckModule, pages: OfflinePageSpec[], opt
     pages.map((p) => ({ url: `${ORIGIN}${p.path}`, html: p.html, status: p.status, depth: p.depth })),
     { asOf, collectors: [c] },
   );
-  const http = new HttpClient({ allowPrivateNetwork: true, retries: 0, timeoutMs: 2000 });
+  const http = new HttpClient({ networkPolicy: true, retries: 0, timeoutMs: 2000 });
   try {
     const [r] = await runChecks(artifacts, [c], { config, http });
     return { ...r, artifacts };
@@ -47,8 +47,8 @@ export async function runOffline(mod: CheckModule, pages: OfflinePageSpec[], opt
 /** Crawls a served site once and runs the given checks on it, as `govcheck check` does. */
 export async function runServed(mods: CheckModule[], origin: string, asOf: string, opts: Record<string, Record<string, unknown>> = {}, gather: { maxPages?: number; maxDepth?: number } = {}): Promise<Record<string, CheckResult>> {
   const checks = mods.map((m) => withOptions(m, opts[m.meta.id] ?? {}));
-  const artifacts = await gatherSite({ id: 'fixture', url: `${origin}/`, kind: 'website' }, { allowPrivateNetwork: true, ...gather }, checks, asOf);
-  const http = new HttpClient({ allowPrivateNetwork: true, retries: 0, timeoutMs: 5000 });
+  const artifacts = await gatherSite({ id: 'fixture', url: `${origin}/`, kind: 'website' }, { networkPolicy: true, ...gather }, checks, asOf);
+  const http = new HttpClient({ networkPolicy: true, retries: 0, timeoutMs: 5000 });
   try {
     const results = await runChecks(artifacts, checks, { config, http });
     return Object.fromEntries(results.map((r) => [r.id, r]));

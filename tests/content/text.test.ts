@@ -1,7 +1,7 @@
 import * as OpenCC from 'opencc-js';
 import { describe, expect, it } from 'vitest';
-import { toSimplified } from '../../src/content/text.js';
-import { openccChangeTest } from '../../src/text/opencc.js';
+import { toSimplified } from '../../src/analysis/content/text.js';
+import { openccChangeTest } from '../../src/analysis/text/opencc.js';
 
 /** Keys and values of every dictionary of an OpenCC configuration: the texts most likely to meet an edge. */
 function dictionaryTexts(key: string): string[] {
@@ -15,7 +15,7 @@ function dictionaryTexts(key: string): string[] {
   return out.filter(Boolean);
 }
 
-describe('OpenCC change test (src/content/text.ts)', () => {
+describe('OpenCC change test (src/analysis/content/text.ts)', () => {
   it('never skips a conversion that would change the text (every dictionary key and value, alone and in context)', () => {
     for (const [keys, from] of [[['t2s'], 't'], [['tw2s'], 'tw'], [['hk2s'], 'hk']] as const) {
       const convert = OpenCC.Converter({ from, to: 'cn' });

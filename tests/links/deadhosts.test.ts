@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import brokenLinks from '../../checks/broken-links.js';
 import { loadConfig } from '../../src/config.js';
-import { artifactsFromHtml } from '../../src/gather/page.js';
+import { artifactsFromHtml } from '../../src/gather/page-artifact.js';
 import { HttpClient } from '../../src/net/http.js';
 import { runChecks } from '../../src/site-check.js';
 import { serve, type Served } from '../fixtures/site.js';
@@ -33,7 +33,7 @@ describe('dead hosts', () => {
     const refused = Array.from({ length: 200 }, (_, i) => `http://127.0.0.1:${closedPort}/r/${i}.html`);
     const html = [...dead, ...refused].map((u, i) => `<a href="${u.replace(/&/g, '&amp;')}">分享${i}</a>`).join('') + `<img src="${site.origin}/ok.png">`;
     const a = artifactsFromHtml([{ url: `${site.origin}/`, html }], { asOf: '2024-07-01' });
-    const http = new HttpClient({ allowPrivateNetwork: true, hosts: { [DEAD]: '-' }, retries: 2, retryBaseMs: 20 });
+    const http = new HttpClient({ networkPolicy: true, hosts: { [DEAD]: '-' }, retries: 2, retryBaseMs: 20 });
     const started = Date.now();
     try {
       const [r] = await runChecks(a, [{ module: brokenLinks, options: brokenLinks.meta.options.parse({ softNotFound: { enabled: false } }) }], { config, http });
@@ -69,7 +69,7 @@ describe('dead hosts', () => {
   it('a host with a single failing link keeps its per-URL finding', async () => {
     const html = `<a href="http://${DEAD}/one">一</a><a href="http://127.0.0.1:${closedPort}/one">二</a>`;
     const a = artifactsFromHtml([{ url: `${site.origin}/`, html }], { asOf: '2024-07-01' });
-    const http = new HttpClient({ allowPrivateNetwork: true, hosts: { [DEAD]: null }, retries: 0 });
+    const http = new HttpClient({ networkPolicy: true, hosts: { [DEAD]: null }, retries: 0 });
     try {
       const [r] = await runChecks(a, [{ module: brokenLinks, options: brokenLinks.meta.options.parse({ softNotFound: { enabled: false } }) }], { config, http });
       expect(r.findings.map((f) => f.code)).toEqual(['suspected', 'suspected']);

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import brokenLinks from '../../checks/broken-links.js';
 import { loadConfig } from '../../src/config.js';
-import { artifactsFromHtml } from '../../src/gather/page.js';
+import { artifactsFromHtml } from '../../src/gather/page-artifact.js';
 import { HttpClient } from '../../src/net/http.js';
 import { runChecks } from '../../src/site-check.js';
 import { hangingRoutes, quickRoutes, slowRoutes, type HitLog } from '../fixtures/links.js';
@@ -46,7 +46,7 @@ describe('broken-links politeness', () => {
   it('a slow host never stalls the checks of other hosts', async () => {
     // The slow host's links come first in the page: a global queue would fill every slot with them.
     const links = [...Array.from({ length: N }, (_, i) => `${slow.origin}/slow/${i}.png`), ...Array.from({ length: N }, (_, i) => `${quick.origin}/quick/${i}.png`)];
-    const r = await check(links, new HttpClient({ allowPrivateNetwork: true, perHostConcurrency: 2, retries: 0 }));
+    const r = await check(links, new HttpClient({ networkPolicy: true, perHostConcurrency: 2, retries: 0 }));
     expect(r.findings).toEqual([]);
     expect(quickLog).toHaveLength(N);
     expect(slowLog).toHaveLength(N);
@@ -62,7 +62,7 @@ describe('broken-links politeness', () => {
   it('gives up a host that lets requests time out, reporting its targets together as one finding', async () => {
     const links = Array.from({ length: 10 }, (_, i) => `${hang.origin}/hang/${i}.png`);
     const before = [...hang.hits.values()].reduce((a, b) => a + b, 0);
-    const r = await check(links, new HttpClient({ allowPrivateNetwork: true, perHostConcurrency: 2, retries: 0, timeoutMs: 300 }), { hostTimeoutLimit: 2 });
+    const r = await check(links, new HttpClient({ networkPolicy: true, perHostConcurrency: 2, retries: 0, timeoutMs: 300 }), { hostTimeoutLimit: 2 });
     const sent = [...hang.hits.values()].reduce((a, b) => a + b, 0) - before;
     // One finding for the host, with all ten targets, suspected (the error policy's tier for timeouts).
     expect(r.findings).toHaveLength(1);

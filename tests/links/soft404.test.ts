@@ -28,8 +28,8 @@ const config = loadConfig();
 
 async function checkSite(origin: string, opts: Record<string, unknown> = {}) {
   const checks = [{ module: brokenLinks, options: brokenLinks.meta.options.parse(opts) }];
-  const artifacts = await gatherSite({ id: 'x', url: `${origin}/`, kind: 'website' }, { allowPrivateNetwork: true }, checks, '2024-07-01');
-  const http = new HttpClient({ allowPrivateNetwork: true, retryBaseMs: 20 });
+  const artifacts = await gatherSite({ id: 'x', url: `${origin}/`, kind: 'website' }, { networkPolicy: true }, checks, '2024-07-01');
+  const http = new HttpClient({ networkPolicy: true, retryBaseMs: 20 });
   try {
     const [r] = await runChecks(artifacts, checks, { config, http });
     return { r, artifacts };

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import availability from '../../checks/availability.js';
 import { loadConfig } from '../../src/config.js';
-import { artifactsFromHtml } from '../../src/gather/page.js';
+import { artifactsFromHtml } from '../../src/gather/page-artifact.js';
 import { HttpClient } from '../../src/net/http.js';
 import { runChecks } from '../../src/site-check.js';
 import { openDb } from '../../src/store/db.js';

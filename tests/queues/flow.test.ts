@@ -8,7 +8,7 @@ import { Job, Queue } from 'bullmq';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Collector, type CollectorEvent } from '../../queues/collector.js';
+import { Coordinator, type CoordinatorEvent } from '../../queues/coordinator.js';
 import { JOB, QUEUE_PREFIX, RUNS_QUEUE, runJobId, siteJobId, SITES_QUEUE } from '../../queues/names.js';
 import type { RunJobData, SiteJobData } from '../../queues/payload.js';
 import { enqueueRun } from '../../queues/producer.js';
@@ -100,8 +100,8 @@ describe('run flow', () => {
   });
 
   it('workers check the sites, the coordinator stores each result once and closes the run', async () => {
-    const events: CollectorEvent[] = [];
-    const collector = await Collector.start({ redisUrl: redis.url, db, config, onEvent: (e) => events.push(e), sweepIntervalMs: 300 });
+    const events: CoordinatorEvent[] = [];
+    const collector = await Coordinator.start({ redisUrl: redis.url, db, config, onEvent: (e) => events.push(e), sweepIntervalMs: 300 });
     const worker = await SiteWorker.start({ redisUrl: redis.url, concurrency: 2, allowPrivateNetwork: true, log: () => undefined });
     try {
       await until(() => getRun(db, 'flow')?.status === 'done', 90_000, 'run flow to close');
@@ -155,7 +155,7 @@ describe('run flow', () => {
     servers.push(s);
     const csv = ['名称,网址,部门/地区', `丁市测试网站,${s.origin}/,丁市`].join('\n');
     await importRegistry(db, tmp.dir, Buffer.from(csv));
-    const collector = await Collector.start({ redisUrl: redis.url, db, config, sweepIntervalMs: 300 });
+    const collector = await Coordinator.start({ redisUrl: redis.url, db, config, sweepIntervalMs: 300 });
     const worker = await SiteWorker.start({ redisUrl: redis.url, concurrency: 1, allowPrivateNetwork: true, log: () => undefined });
     try {
       const r = await enqueueRun(db, conn, { quarter, asOf, runId: 'retry', config, only: ['丁市'], siteTimeoutMs: 2500 });
@@ -205,7 +205,7 @@ describe('run flow', () => {
   }, 120_000);
 
   it('a worker that may not reach private addresses refuses such a run at once; the site is recorded with the reason', async () => {
-    const collector = await Collector.start({ redisUrl: redis.url, db, config, sweepIntervalMs: 300 });
+    const collector = await Coordinator.start({ redisUrl: redis.url, db, config, sweepIntervalMs: 300 });
     const worker = await SiteWorker.start({ redisUrl: redis.url, concurrency: 1, allowPrivateNetwork: false, log: () => undefined });
     try {
       await enqueueRun(db, conn, { quarter, asOf, runId: 'refused', config, only: ['甲市'] });

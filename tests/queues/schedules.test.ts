@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Collector } from '../../queues/collector.js';
+import { Coordinator } from '../../queues/coordinator.js';
 import { SCHEDULER } from '../../queues/names.js';
 import { enqueueRun } from '../../queues/producer.js';
 import { connect } from '../../queues/redis.js';
@@ -94,7 +94,7 @@ describe('schedules', () => {
   it('probe rounds visit every operating website; the series decides W-V1 the same in process and distributed', async () => {
     // Windows of one day and 3 probes a day, so a test can fill a window in seconds.
     const config = loadConfig(undefined, { allowPrivateNetwork: true, probes: { windowDays: 1 }, checks: { availability: { minProbesPerDay: 3 } } });
-    const collector = await Collector.start({ redisUrl: redis.url, db, config, sweepIntervalMs: 300 });
+    const collector = await Coordinator.start({ redisUrl: redis.url, db, config, sweepIntervalMs: 300 });
     const worker = await SiteWorker.start({ redisUrl: redis.url, concurrency: 2, probeConcurrency: 1, allowPrivateNetwork: true, log: () => undefined });
     try {
       await registerSchedules(conn, config, { only: ['probes'], probePattern: '* * * * * *' });
@@ -142,7 +142,7 @@ describe('schedules', () => {
 
   it('the quarterly scheduler starts the run of the quarter that just ended, as of today', async () => {
     const config = loadConfig(undefined, { allowPrivateNetwork: true });
-    const collector = await Collector.start({ redisUrl: redis.url, db, config, sweepIntervalMs: 300 });
+    const collector = await Coordinator.start({ redisUrl: redis.url, db, config, sweepIntervalMs: 300 });
     const worker = await SiteWorker.start({ redisUrl: redis.url, concurrency: 3, allowPrivateNetwork: true, log: () => undefined });
     const today = todayInShanghai();
     const expected = previousQuarter(parseQuarter(`${today.slice(0, 4)}Q${Math.floor((Number(today.slice(5, 7)) - 1) / 3) + 1}`));

@@ -7,7 +7,7 @@
 import { Queue } from 'bullmq';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Collector } from '../../queues/collector.js';
+import { Coordinator } from '../../queues/coordinator.js';
 import { QUEUE_PREFIX, SITES_QUEUE } from '../../queues/names.js';
 import { enqueueRun } from '../../queues/producer.js';
 import { connect } from '../../queues/redis.js';
@@ -38,7 +38,7 @@ site.routes.set('/', { handler: (req, res) => setTimeout(() => res.writeHead(200
 const server = await serve(site.routes);
 await importRegistry(db, tmp.dir, Buffer.from(['名称,网址,部门/地区', `甲市慢速网站,${server.origin}/,甲市`].join('\n')));
 const siteId = new URL(server.origin).host;
-const collector = await Collector.start({ redisUrl: redis.url, db, config, sweepIntervalMs: 300 });
+const collector = await Coordinator.start({ redisUrl: redis.url, db, config, sweepIntervalMs: 300 });
 const sitesQueue = new Queue(SITES_QUEUE, { connection: conn, prefix: QUEUE_PREFIX });
 
 afterAll(async () => {

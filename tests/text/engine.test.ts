@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AhoCorasick } from '../../src/text/aho.js';
-import { DictionaryError, loadDictionaries, DICTIONARY_DIR } from '../../src/text/dictionaries.js';
-import { getEngine, scanText, TextEngine, type TextFinding } from '../../src/text/engine.js';
+import { AhoCorasick } from '../../src/analysis/text/aho.js';
+import { DictionaryError, loadDictionaries, DICTIONARY_DIR } from '../../src/analysis/text/dictionaries.js';
+import { getEngine, scanText, TextEngine, type TextFinding } from '../../src/analysis/text/engine.js';
 import { tmpDir } from '../helpers.js';
 
 const engine = getEngine();

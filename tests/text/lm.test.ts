@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { getEngine } from '../../src/text/engine.js';
-import { buildModel, leakageFilter } from '../../src/text/lm-build.js';
-import { DEFAULT_MODEL, LanguageModel, lmOptionsSchema, lmScan, loadLanguageModel, normalizeForModel } from '../../src/text/lm.js';
+import { getEngine } from '../../src/analysis/text/engine.js';
+import { buildModel, leakageFilter } from '../../src/analysis/text/lm-build.js';
+import { DEFAULT_MODEL, LanguageModel, lmOptionsSchema, lmScan, loadLanguageModel, normalizeForModel } from '../../src/analysis/text/lm.js';
 
 // Own-written sentences in the register of official notices (no third-party text).
 const TEMPLATES = [
@@ -28,7 +28,7 @@ const tiny = new LanguageModel(buildModel(corpus(), { prune: { 3: 0, 4: 0 }, pla
 // a tiny model's probabilities are on another scale than the shipped one's: thresholds of its own
 const opts = lmOptionsSchema.parse({ minGain: 4, confirmedGain: 8, surprise: -3 });
 
-describe('language model (src/text/lm.ts, lm-build.ts)', () => {
+describe('language model (src/analysis/text/lm.ts, lm-build.ts)', () => {
   it('loads a built model and answers known n-grams better than unseen ones', () => {
     expect(tiny.vocab).toBeGreaterThan(50);
     const ids = new Uint16Array(['安', '全', '生', '产'].map((c) => tiny.idOf[c.charCodeAt(0)]));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { getEngine, isCitation, type TextFinding } from '../../src/text/engine.js';
-import { wordingFindings } from '../../src/text/wording.js';
+import { getEngine, isCitation, type TextFinding } from '../../src/analysis/text/engine.js';
+import { wordingFindings } from '../../src/analysis/text/wording.js';
 
 const engine = getEngine();
 const scan = (t: string, o: Parameters<typeof engine.scan>[1] = {}) => engine.scan(t, o).findings;

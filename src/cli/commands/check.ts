@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .option('--screenshots [dir]', 'save screenshots of veto, display and menu findings (default dir ./govcheck-evidence/<run>)')
     .option('--platform <id>', 'the URL is a new-media account source (feed or page) of this platform (config/platforms/<id>.yaml)')
     .action(async (url: string, o: CheckOptions) => {
-      const { loadChecks } = await import('../../checks/registry.js');
+      const { loadChecks } = await import('../../check-api/registry.js');
       const { todayInShanghai } = await import('../../china-time.js');
       const { siteResultJson, siteResultText } = await import('../../report/site.js');
       const { checkSite } = await import('../../site-check.js');

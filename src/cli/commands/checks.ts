@@ -9,7 +9,7 @@ export function register(program: Command): void {
     .option('--lang <lang>', 'zh or en', langArg, 'zh' as const)
     .option('--json', 'machine-readable')
     .action(async (o: { lang: 'zh' | 'en'; json?: boolean }) => {
-      const { loadChecks } = await import('../../checks/registry.js');
+      const { loadChecks } = await import('../../check-api/registry.js');
       const checks = await loadChecks();
       const rows = checks.map((c) => ({
         id: c.meta.id,

@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .option('--allow-network <cidr>', 'allow one private range (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--resolve <host:address>', 'pin a host name to an address (repeatable; address - = does not resolve)', (v: string, prev: string[] = []) => [...prev, v])
     .action(async (o: CollectCliOptions) => {
-      const { Collector } = await import('../../../queues/collector.js');
+      const { Coordinator } = await import('../../../queues/coordinator.js');
       const { checkRedis, redisUrlFrom, RedisCheckError, safeRedisUrl } = await import('../../../queues/redis.js');
       const { openDb } = await import('../../store/db.js');
       const url = redisUrlFrom(o.redis);
@@ -37,7 +37,7 @@ export function register(program: Command): void {
       }
       const db = openDb(o.db);
       const log = (l: string) => process.stderr.write(`govcheck collect: ${l}\n`);
-      const collector = await Collector.start({
+      const collector = await Coordinator.start({
         redisUrl: url,
         db,
         config,

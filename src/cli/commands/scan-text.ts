@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { TextFinding, TextScope } from '../../text/engine.js';
+import type { TextFinding, TextScope } from '../../analysis/text/engine.js';
 import { dateArg, EXIT, intArg, langArg, listArg, UsageError } from '../common.js';
 
 const CATEGORY_ZH: Record<string, string> = {
@@ -165,8 +165,8 @@ export function register(program: Command): void {
     .option('--max-bytes <n>', 'largest input accepted', intArg('--max-bytes', 1), 50 * 1024 * 1024)
     .action(async (file: string | undefined, o: Opts) => {
       const { loadConfig } = await import('../../config.js');
-      const { DictionaryError } = await import('../../text/dictionaries.js');
-      const { getEngine, textOptionsSchema } = await import('../../text/engine.js');
+      const { DictionaryError } = await import('../../analysis/text/dictionaries.js');
+      const { getEngine, textOptionsSchema } = await import('../../analysis/text/engine.js');
       const { todayInShanghai } = await import('../../china-time.js');
       const config = loadConfig(o.config);
       const fromConfig = ((config.checks.typos ?? {}) as { text?: Record<string, unknown> }).text ?? {};

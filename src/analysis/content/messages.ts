@@ -12,7 +12,7 @@
  */
 import type { AnyNode, Document, Element, Text } from 'domhandler';
 import { extractDates } from './dates.js';
-import { describe } from './page.js';
+import { describe } from './page-analysis.js';
 import { boilerplateOf, clean, inBoilerplate, keywordRegExp, lineText, normalizeWidth } from './text.js';
 
 export interface Message {

@@ -11,11 +11,11 @@
  * bounds can be fetched once through the run's shared client when a `probe` is given.
  */
 import { z } from 'zod';
-import { unlessFailed, type PageService } from '../checks/api.js';
-import type { PageArtifact, SiteArtifacts } from '../types.js';
-import { daysBetween } from '../china-time.js';
+import { unlessFailed, type PageService } from '../../check-api/api.js';
+import type { PageArtifact, SiteArtifacts } from '../../types.js';
+import { daysBetween } from '../../china-time.js';
 import { dateFromUrl } from './dates.js';
-import { analyzePage, type AnalyzeOptions, type ArticleInfo, type ListItem, type PageContent } from './page.js';
+import { analyzePage, type AnalyzeOptions, type ArticleInfo, type ListItem, type PageContent } from './page-analysis.js';
 import { clean, toSimplified } from './text.js';
 
 export const columnClassSchema = z.object({

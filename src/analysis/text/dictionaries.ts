@@ -20,7 +20,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { CONFIG_DIR } from '../config.js';
+import { CONFIG_DIR } from '../../config.js';
 import { parseLookalike } from './chars.js';
 import type { NameContext } from './protect.js';
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { CheckModule } from './api.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-/** src/checks → ../../checks (works from sources and from dist/src/checks alike). */
+/** src/check-api → ../../checks (works from sources and from dist/src/check-api alike). */
 export const CHECKS_DIR = path.resolve(here, '../../checks');
 
 let cache: Promise<CheckModule[]> | undefined;

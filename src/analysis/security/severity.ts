@@ -4,8 +4,8 @@
  * A deduction is worth `rulePoints('W-D6')` (config/rules.yaml, default 1) and the indicator caps the total.
  */
 import { z } from 'zod';
-import type { CheckContext, FindingInput } from '../checks/api.js';
-import type { Evidence, Severity } from '../types.js';
+import type { CheckContext, FindingInput } from '../../check-api/api.js';
+import type { Evidence, Severity } from '../../types.js';
 
 export const securitySeverity = z.enum(['veto', 'deduction', 'warning', 'info', 'off']);
 export type SecuritySeverity = z.infer<typeof securitySeverity>;

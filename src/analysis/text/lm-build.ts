@@ -1,5 +1,5 @@
 /**
- * Builds the character 4-gram model of src/text/lm.ts from plain sentences: normalisation and tokens as in
+ * Builds the character 4-gram model of src/analysis/text/lm.ts from plain sentences: normalisation and tokens as in
  * the pass (lm.ts), 4-gram counts by sorting packed keys in a Float64Array (13 bits per token, 52 bits per
  * 4-gram: exact), lower orders from the distinct 4-grams (Kneser–Ney continuation counts), interpolated
  * Kneser–Ney with one discount per order (n1 / (n1 + 2 n2)), pruning of rare entries of orders 3–4 (never

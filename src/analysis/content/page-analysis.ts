@@ -10,7 +10,7 @@
  */
 import { Element, type AnyNode, type Document, type Text } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
-import type { PageArtifact } from '../types.js';
+import type { PageArtifact } from '../../types.js';
 import { dateFromUrl, extractDates, isValidDate, parseDateValue, visiblePublishDate, ymd, type DateOptions, type FoundDate } from './dates.js';
 import { boilerplateOf, clean, dataOf, inBoilerplate, keywordRegExp, lineText, normalizeWidth, visibleText, visibleTexts } from './text.js';
 

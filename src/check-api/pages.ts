@@ -6,7 +6,7 @@
 import { parseDocument } from 'htmlparser2';
 import { decodeHtml } from '../gather/decode.js';
 import { extractPage } from '../gather/extract.js';
-import { buildPageArtifact } from '../gather/page.js';
+import { buildPageArtifact } from '../gather/page-artifact.js';
 import type { HttpClient } from '../net/http.js';
 import type { PageArtifact, SiteArtifacts } from '../types.js';
 import { collectedOf, type Collected, type CheckModule, type PageContext, type PageService } from './api.js';

@@ -87,7 +87,7 @@ export const textOptionsSchema = z
         confirmedMinLength: z.number().int().min(3).default(4),
       })
       .prefault({}),
-    /** Language-model pass (src/text/lm.ts, models/official-zh.4gram.bin): runs when the model file exists. */
+    /** Language-model pass (src/analysis/text/lm.ts, models/official-zh.4gram.bin): runs when the model file exists. */
     lm: lmOptionsSchema,
     /** A text is read as Traditional when at least this share of its Chinese characters is Traditional-only. */
     traditionalRatio: z.number().min(0).max(1).default(0.05),
@@ -455,7 +455,7 @@ export class TextEngine {
       add({ offset, length: 1, right, serious: false, category: 'near-miss', tier: o.lexicon.tier, source: 'lexicon', relation: rel, note: `${written} → ${word}`, score: gain, reason: `${written} is no word here; ${word} (${rel === 'shape' ? 'look-alike' : rel === 'tone' ? 'same sound, other tone' : rel === 'near-sound' ? 'near sound' : 'same sound'}) reads better by ${gain}` }, 1);
     });
 
-    // 4. language-model pass (src/text/lm.ts): positions the model finds surprising, where a same-sound,
+    // 4. language-model pass (src/analysis/text/lm.ts): positions the model finds surprising, where a same-sound,
     // near-sound or look-alike character reads much better; skips what the engine protects
     if (o.lm.enabled) {
       const model = loadLanguageModel(o.lm.model);

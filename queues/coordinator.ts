@@ -20,7 +20,7 @@
  */
 import { DelayedError, Queue, QueueEvents, WaitingChildrenError, Worker, type Job as BullJob } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Lang } from '../src/checks/api.js';
+import type { Lang } from '../src/check-api/api.js';
 import type { Config } from '../src/config.js';
 import { todayInShanghai } from '../src/china-time.js';
 import { classifyError } from '../src/net/errors.js';
@@ -36,14 +36,14 @@ import { PAYLOAD_VERSION, type ProbeJobData, type QuarterlyRunJobData, type RunJ
 import { enqueueRun, type EnqueueSummary } from './producer.js';
 import { connect, quiet } from './redis.js';
 
-export type CollectorEvent =
+export type CoordinatorEvent =
   | { type: 'site-stored'; runId: string; site: SiteRef; outcome: JobOutcome; verdict: 'pass' | 'fail'; pages: number; counts: RunCounts }
   | { type: 'run-closed'; runId: string; status: 'done' | 'interrupted'; counts: RunCounts }
   | { type: 'run-started'; summary: EnqueueSummary; quarter: string }
   | { type: 'probe-round'; round: string; sites: number; jobs: number }
   | { type: 'probes-stored'; round: string; rows: number; failed: number };
 
-export interface CollectorOptions {
+export interface CoordinatorOptions {
   redisUrl: string;
   db: DB;
   /** Config of the runs this coordinator starts (scheduled quarterly runs) and of the probe rounds. */
@@ -53,13 +53,13 @@ export interface CollectorOptions {
   sweepIntervalMs?: number;
   /** Also work the coordinator queue (close runs, scheduled jobs); false = only store results. */
   coordinate?: boolean;
-  onEvent?: (e: CollectorEvent) => void;
+  onEvent?: (e: CoordinatorEvent) => void;
   log?: (line: string) => void;
 }
 
 const PAGE = 100;
 
-export class Collector {
+export class Coordinator {
   private connection!: Redis;
   private sites!: Queue;
   private probes!: Queue;
@@ -79,12 +79,12 @@ export class Collector {
   storedCount = 0;
   private readonly log: (line: string) => void;
 
-  private constructor(private readonly o: CollectorOptions) {
+  private constructor(private readonly o: CoordinatorOptions) {
     this.log = o.log ?? ((l) => process.stderr.write(`govcheck collect: ${l}\n`));
   }
 
-  static async start(o: CollectorOptions): Promise<Collector> {
-    const c = new Collector(o);
+  static async start(o: CoordinatorOptions): Promise<Coordinator> {
+    const c = new Coordinator(o);
     await c.init();
     return c;
   }

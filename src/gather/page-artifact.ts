@@ -5,7 +5,7 @@
 import * as cheerio from 'cheerio';
 import type { AnyNode, ChildNode, Document, ParentNode } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
-import type { CheckModule, PageContext } from '../checks/api.js';
+import type { CheckModule, PageContext } from '../check-api/api.js';
 import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
 import { detachStrings, extractPage, internPage, type Interner } from './extract.js';
 

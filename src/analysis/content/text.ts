@@ -1,5 +1,5 @@
 /**
- * Text helpers of the content analysis (src/content/): character normalisation that keeps offsets,
+ * Text helpers of the content analysis (src/analysis/content/): character normalisation that keeps offsets,
  * Simplified/Traditional variants of keywords (OpenCC), page-boilerplate detection (header, navigation,
  * footer) and a visible-text walker over the parsed document that can leave boilerplate out.
  */

@@ -11,7 +11,7 @@ import type { CheerioAPI } from 'cheerio';
 import type { Document } from 'domhandler';
 import type { z } from 'zod';
 import type { FetchedBody, HttpClient } from '../net/http.js';
-import { maskPersonalDataDeep } from '../privacy/detect.js';
+import { maskPersonalDataDeep } from '../analysis/privacy/detect.js';
 import type { Evidence, Finding, PageArtifact, Severity, SiteArtifacts, Tier } from '../types.js';
 
 export type Lang = 'zh' | 'en';

@@ -1,7 +1,7 @@
 /**
  * A compact character 4-gram language model of official Chinese, and the typo pass that uses it
  * (issue 16, "recall from a language model"). The model file (models/official-zh.4gram.bin, built by
- * scripts/build-lm.ts with src/text/lm-build.ts) holds:
+ * scripts/build-lm.ts with src/analysis/text/lm-build.ts) holds:
  *
  * - a vocabulary of up to 8,188 characters (Han and punctuation) plus five classes (unknown, sentence start,
  *   sentence end, a run of digits, a run of Latin letters), each character's primary toneless pinyin and its
@@ -21,7 +21,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pinyin } from 'pinyin-pro';
 import { z } from 'zod';
-import { CONFIG_DIR } from '../config.js';
+import { CONFIG_DIR } from '../../config.js';
 
 export const LM_MAGIC = 'GCLM0001';
 export const V_BITS = 13;
