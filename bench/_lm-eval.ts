@@ -43,7 +43,7 @@ if (!files.length) {
   process.exit(2);
 }
 
-const lmOpts = ((opts.lm ??= {}) as Record<string, unknown>);
+const lmOpts = (opts.lm ??= {}) as Record<string, unknown>;
 lmOpts.enabled ??= true; // the pass is off by default in the engine
 const modelFile = (lmOpts.model as string | undefined) ?? DEFAULT_MODEL;
 const t0 = process.hrtime.bigint();
@@ -114,7 +114,7 @@ for (const file of files) {
     process.stdout.write(`${line(`model pass alone (minGain ${minGain})`, measure(minGain, false))}\n`);
     process.stdout.write(`${line('engine without the model pass', measure(Infinity, true))}\n`);
     process.stdout.write(`${line('union (engine with the model pass)', measure(minGain, true))}\n`);
-    const conf = (engine.options.lm.confirmedGain);
+    const conf = engine.options.lm.confirmedGain;
     process.stdout.write(`${line(`model pass, confirmed tier only (gain ≥ ${conf})`, measure(conf, false))}\n`);
   }
   let nfp = 0;
@@ -123,7 +123,8 @@ for (const file of files) {
     const x = res[i];
     for (const f of x.lm) {
       if ((f.score ?? 0) < minGain) continue;
-      if (!x.gold.has(f.offset) && nfp++ < showFp) process.stdout.write(`FP ${r.src.slice(Math.max(0, f.offset - 10), f.offset)}[${f.text}→${f.suggestion} ${f.score} ${f.relation}]${r.src.slice(f.offset + 1, f.offset + 10)}${x.gold.size ? ' (sentence has errors)' : ''}\n`);
+      if (!x.gold.has(f.offset) && nfp++ < showFp)
+        process.stdout.write(`FP ${r.src.slice(Math.max(0, f.offset - 10), f.offset)}[${f.text}→${f.suggestion} ${f.score} ${f.relation}]${r.src.slice(f.offset + 1, f.offset + 10)}${x.gold.size ? ' (sentence has errors)' : ''}\n`);
     }
     if (x.gold.size && x.lmGain < minGain && !x.other && nfn++ < showFn) {
       const [p, ch] = [...x.gold][0];

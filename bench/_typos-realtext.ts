@@ -77,7 +77,16 @@ export async function evaluateRealText(dir: string, asOf = '2024-07-01'): Promis
       if (f.tier === 'suspected') res.suspected++;
       else res.confirmed++;
       const ev = (f.evidence ?? {}) as Record<string, unknown>;
-      res.findings.push({ page: p.url, tier: f.tier ?? 'confirmed', rule: f.rule, text: String(ev.actual ?? ''), suggestion: String(ev.expected ?? ''), category: String(ev.category ?? ''), reason: ev.reason as string | undefined, snippet: ev.snippet as string | undefined });
+      res.findings.push({
+        page: p.url,
+        tier: f.tier ?? 'confirmed',
+        rule: f.rule,
+        text: String(ev.actual ?? ''),
+        suggestion: String(ev.expected ?? ''),
+        category: String(ev.category ?? ''),
+        reason: ev.reason as string | undefined,
+        snippet: ev.snippet as string | undefined,
+      });
     }
   }
   const cpu = process.cpuUsage(c0);

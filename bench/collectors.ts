@@ -194,7 +194,12 @@ export async function measureCollectors(opts: { benchPages?: number; rounds?: nu
     ...checks.map((c) => ({ name: `${c.module.meta.id} collect`, job: collectOnly(c) })),
     { name: 'buildPageArtifact with all collectors', job: build(checks) },
   ];
-  const us = timeJobs(corpora, jobs.map((j) => j.job), rounds, minPages);
+  const us = timeJobs(
+    corpora,
+    jobs.map((j) => j.job),
+    rounds,
+    minPages,
+  );
   const rows = jobs.map((j, i) => ({ name: j.name, us: us[i] }));
   const collectRows = rows.filter((r) => r.name.endsWith(' collect'));
   const sumAlone = corpora.map((_, k) => collectRows.reduce((sum, r) => sum + r.us[k], 0));

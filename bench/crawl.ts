@@ -54,7 +54,26 @@ interface RunFigures {
 }
 
 async function runGovcheck(origin: string, concurrency: number, dir: string, engine: 'http' | 'crawlee'): Promise<RunFigures> {
-  const m = await measure(process.execPath, [CLI, 'check', `${origin}/`, '--allow-private-network', '--format', 'json', '--db', path.join(dir, 'bench.db'), '--max-pages', '100000', '--max-depth', '100', '--concurrency', String(concurrency), '--engine', engine, '--as-of', '2024-07-01']);
+  const m = await measure(process.execPath, [
+    CLI,
+    'check',
+    `${origin}/`,
+    '--allow-private-network',
+    '--format',
+    'json',
+    '--db',
+    path.join(dir, 'bench.db'),
+    '--max-pages',
+    '100000',
+    '--max-depth',
+    '100',
+    '--concurrency',
+    String(concurrency),
+    '--engine',
+    engine,
+    '--as-of',
+    '2024-07-01',
+  ]);
   if (m.code !== 0 && m.code !== 1) throw new Error(`govcheck failed (${m.code}): ${m.stderr.slice(0, 500)}`);
   const out = JSON.parse(m.stdout) as { stats: { pages: number; links: number }; checks: Array<{ id: string; findings: Array<{ target: string; severity: string }> }> };
   const bl = out.checks.find((c) => c.id === 'broken-links');

@@ -140,7 +140,9 @@ export default async function provinceBench(): Promise<BenchSection> {
     const row = (how: string, procs: number, ms: number, rss: string, rssPerSite: number) => {
       const l = limitOf();
       const ratio = ms / l.ms;
-      rows.push(`| ${how} | ${procs} | ${n} | ${l.requests} (${(l.requests / n).toFixed(0)}/site) | ${l.maxAtOnce} | ${(ms / 1000).toFixed(1)} s | ${(l.ms / 1000).toFixed(1)} s | **${ratio.toFixed(2)}×** ${ratio <= 1.25 ? '(met)' : '(target ≤ 1.25×)'} | ${rss} | ${rssPerSite.toFixed(2)} MB ${rssPerSite <= 2 ? '(met)' : '(target ≤ 2 MB)'} |`);
+      rows.push(
+        `| ${how} | ${procs} | ${n} | ${l.requests} (${(l.requests / n).toFixed(0)}/site) | ${l.maxAtOnce} | ${(ms / 1000).toFixed(1)} s | ${(l.ms / 1000).toFixed(1)} s | **${ratio.toFixed(2)}×** ${ratio <= 1.25 ? '(met)' : '(target ≤ 1.25×)'} | ${rss} | ${rssPerSite.toFixed(2)} MB ${rssPerSite <= 2 ? '(met)' : '(target ≤ 2 MB)'} |`,
+      );
     };
 
     for (const s of sites) s.reset();

@@ -81,7 +81,9 @@ export default async function runsBench(): Promise<BenchSection> {
         if (m.code !== 0) throw new Error(`distributed run failed (${m.code}): ${m.stderr.slice(-500)}`);
         const same = verdicts(dbFile, runId) === ref;
         const workerRss = Math.max(...workers.map((c) => peakMb(c.pid)));
-        rows.push(`| ${w} worker process${w > 1 ? 'es' : ''} (\`govcheck worker --concurrency ${concurrency}\`) + \`run --redis … --wait\` | ${w} | ${w * concurrency} | ${(m.ms / 1000).toFixed(1)} s | ${(n / (m.ms / 1000)).toFixed(2)} | ${m.peakRssMb.toFixed(0)} MB coordinator, ${workerRss.toFixed(0)} MB per worker (max) | ${same ? 'yes' : '**no**'} |`);
+        rows.push(
+          `| ${w} worker process${w > 1 ? 'es' : ''} (\`govcheck worker --concurrency ${concurrency}\`) + \`run --redis … --wait\` | ${w} | ${w * concurrency} | ${(m.ms / 1000).toFixed(1)} s | ${(n / (m.ms / 1000)).toFixed(2)} | ${m.peakRssMb.toFixed(0)} MB coordinator, ${workerRss.toFixed(0)} MB per worker (max) | ${same ? 'yes' : '**no**'} |`,
+        );
       } finally {
         for (const c of workers) c.kill('SIGTERM');
         await Promise.all(workers.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));

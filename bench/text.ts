@@ -27,7 +27,20 @@ function rng(seed: number): () => number {
 const OPENERS = ['为深入贯彻落实党中央、国务院决策部署', '为进一步优化营商环境', '根据《中华人民共和国政府信息公开条例》', '按照省委、省政府工作要求', '为加快推进高质量发展', '经研究决定'];
 const SUBJECTS = ['各县（市、区）人民政府', '市政府各部门', '各有关单位', '市发展和改革委员会', '市财政局', '市市场监督管理局', '市生态环境局', '市住房和城乡建设局', '市农业农村局', '市应急管理局'];
 const VERBS = ['要切实加强', '要全面落实', '要持续深化', '要统筹推进', '要认真做好', '要进一步完善', '要积极推动', '要严格规范'];
-const OBJECTS = ['政务服务标准化建设', '安全生产监督管理', '生态环境保护工作', '乡村振兴重点任务', '政府信息公开工作', '“放管服”改革', '公共法律服务体系建设', '财政预算绩效管理', '城乡基础设施建设', '社会信用体系建设', '就业和社会保障工作', '数字政府建设'];
+const OBJECTS = [
+  '政务服务标准化建设',
+  '安全生产监督管理',
+  '生态环境保护工作',
+  '乡村振兴重点任务',
+  '政府信息公开工作',
+  '“放管服”改革',
+  '公共法律服务体系建设',
+  '财政预算绩效管理',
+  '城乡基础设施建设',
+  '社会信用体系建设',
+  '就业和社会保障工作',
+  '数字政府建设',
+];
 const TAILS = ['确保各项任务落到实处', '不断提升群众满意度', '推动经济社会持续健康发展', '切实维护人民群众合法权益', '按时报送工作进展情况', '形成工作合力'];
 const NUMBERS = ['截至2024年6月30日，全市累计办理行政许可事项{n}万件，按时办结率达到100%', '全年完成固定资产投资{n}亿元，同比增长{m}%', '共受理群众来电来信{n}件，办结率{m}%', '新增城镇就业{n}万人，城镇登记失业率控制在{m}%以内'];
 const TYPOS: Array<[string, string]> = [
@@ -51,7 +64,10 @@ export function officialText(bytes: number, seed = 20240701, block = 4000): stri
     let s: string;
     const k = r();
     if (k < 0.55) s = `${pick(OPENERS)}，${pick(SUBJECTS)}${pick(VERBS)}${pick(OBJECTS)}，${pick(TAILS)}。`;
-    else if (k < 0.8) s = `${pick(NUMBERS).replace('{n}', String(Math.floor(r() * 900) + 10)).replace('{m}', (r() * 20).toFixed(1))}。`;
+    else if (k < 0.8)
+      s = `${pick(NUMBERS)
+        .replace('{n}', String(Math.floor(r() * 900) + 10))
+        .replace('{m}', (r() * 20).toFixed(1))}。`;
     else s = `${pick(SUBJECTS)}关于做好国务院办公厅、国家发展和改革委员会部署的${pick(OBJECTS)}的通知。`;
     sinceTypo += s.length;
     if (sinceTypo > 2000) {
@@ -97,10 +113,7 @@ function measureScan(label: string, opts: TextOptionsInput, pages: string[]) {
 
 export default async function bench(): Promise<BenchSection> {
   const pages = officialText(4 * 1024 * 1024);
-  const rows = [
-    measureScan('full dictionaries, all passes (default)', {}, pages),
-    measureScan('dictionary rules and near-miss names only (lexicon pass off)', { lexicon: { enabled: false } }, pages),
-  ];
+  const rows = [measureScan('full dictionaries, all passes (default)', {}, pages), measureScan('dictionary rules and near-miss names only (lexicon pass off)', { lexicon: { enabled: false } }, pages)];
   const mb = (b: number) => (b / 1e6).toFixed(2);
   let real = '';
   if (existsSync(REAL_PAGES)) {

@@ -55,9 +55,7 @@ export default defineCheck({
     const series = site.availability;
     const rate = series && series.probes ? series.failed / series.probes : 0;
     const decides = !!series && series.probes > 0 && series.days >= series.windowDays && series.minPerDay >= options.minProbesPerDay;
-    const seriesSummary = series
-      ? { probes: series.probes, failed: series.failed, failureRate: Number((rate * 100).toFixed(2)), days: series.days, windowDays: series.windowDays, minPerDay: series.minPerDay, decides }
-      : undefined;
+    const seriesSummary = series ? { probes: series.probes, failed: series.failed, failureRate: Number((rate * 100).toFixed(2)), days: series.days, windowDays: series.windowDays, minPerDay: series.minPerDay, decides } : undefined;
     // This inspection's own visit: a warning when a sufficient series decides; without one, a veto that is
     // only suspected (one visit is not the week of visits W-V1 is judged on) unless vetoOnSingleProbe.
     const severity = decides ? 'warning' : 'veto';

@@ -48,7 +48,10 @@ export default defineCheck({
       'not-checked': { zh: '{count} 个栏目页无法检查（无响应、拒绝访问或由脚本生成），未计为空白栏目', en: '{count} column pages could not be checked (no answer, refused, or built by script); not counted as blank' },
       'home-script-built': { zh: '首页由脚本生成，脚本填充的栏目区块在 HTML 中看不到，未检查（请用 render: browser）', en: 'The home page is built by script; blocks it fills are not in its HTML and were not checked (use render: browser)' },
       'start-article': { zh: '登记地址 {url} 不是网站首页（文章页或下级页面），已改查网站首页 {home}', en: 'The registered address {url} is not the site home page (an article or a lower page); the home page {home} was checked instead' },
-      'home-not-found': { zh: '登记地址 {url} 不是网站首页（文章页或下级页面），未能打开网站首页，首页栏目无法检查', en: 'The registered address {url} is not the site home page (an article or a lower page) and the home page could not be opened; its columns could not be checked' },
+      'home-not-found': {
+        zh: '登记地址 {url} 不是网站首页（文章页或下级页面），未能打开网站首页，首页栏目无法检查',
+        en: 'The registered address {url} is not the site home page (an article or a lower page) and the home page could not be opened; its columns could not be checked',
+      },
       'blank-warning': { zh: '空白栏目已有 {count} 个，超过预警线 {warn} 个（否决线 {limit} 个）', en: '{count} blank columns, over the warning line of {warn} (veto line {limit})' },
     },
   },
@@ -105,24 +108,97 @@ export default defineCheck({
     const list = counted.map((c) => ({ name: c.name, url: c.url ?? c.seenOn, reason: c.blank!.reason }));
     const suspectedList = suspectedBlank.map((c) => ({ name: c.name, url: c.url ?? c.seenOn, reason: c.blank!.reason, status: c.blank!.status }));
     if (counted.length >= o.vetoAt) {
-      findings.unshift({ code: 'blank-veto', params: { count: counted.length, limit: o.vetoAt }, severity: 'veto', rule: 'W-V3', url: homeUrl, evidence: { expected: `fewer than ${o.vetoAt} blank columns`, actual: String(counted.length), columns: list, suspected: suspectedList } });
+      findings.unshift({
+        code: 'blank-veto',
+        params: { count: counted.length, limit: o.vetoAt },
+        severity: 'veto',
+        rule: 'W-V3',
+        url: homeUrl,
+        evidence: { expected: `fewer than ${o.vetoAt} blank columns`, actual: String(counted.length), columns: list, suspected: suspectedList },
+      });
     } else if (counted.length + suspectedBlank.length >= o.vetoAt) {
-      findings.unshift({ code: 'blank-veto', params: { count: counted.length + suspectedBlank.length, limit: o.vetoAt }, severity: 'veto', tier: 'suspected', rule: 'W-V3', url: homeUrl, evidence: { expected: `fewer than ${o.vetoAt} blank columns`, actual: `${counted.length} seen empty + ${suspectedBlank.length} with a 404 column page`, columns: list, suspected: suspectedList, note: 'columns whose page answers 404 are broken links (W-D1); counted here only for review' } });
+      findings.unshift({
+        code: 'blank-veto',
+        params: { count: counted.length + suspectedBlank.length, limit: o.vetoAt },
+        severity: 'veto',
+        tier: 'suspected',
+        rule: 'W-V3',
+        url: homeUrl,
+        evidence: {
+          expected: `fewer than ${o.vetoAt} blank columns`,
+          actual: `${counted.length} seen empty + ${suspectedBlank.length} with a 404 column page`,
+          columns: list,
+          suspected: suspectedList,
+          note: 'columns whose page answers 404 are broken links (W-D1); counted here only for review',
+        },
+      });
     } else if (counted.length > o.warnAbove) {
-      findings.unshift({ code: 'blank-warning', params: { count: counted.length, warn: o.warnAbove, limit: o.vetoAt }, severity: 'warning', rule: 'W-V3', url: homeUrl, evidence: { expected: `at most ${o.warnAbove} blank columns`, actual: String(counted.length), columns: list } });
+      findings.unshift({
+        code: 'blank-warning',
+        params: { count: counted.length, warn: o.warnAbove, limit: o.vetoAt },
+        severity: 'warning',
+        rule: 'W-V3',
+        url: homeUrl,
+        evidence: { expected: `at most ${o.warnAbove} blank columns`, actual: String(counted.length), columns: list },
+      });
     }
     if (d.unreachable.length) {
-      findings.push({ code: 'not-checked', params: { count: d.unreachable.length }, severity: 'info', tier: 'suspected', url: homeUrl, evidence: { expected: 'column pages that answer with their content', actual: `${d.unreachable.length} could not be checked`, pages: d.unreachable.slice(0, 50), note: 'a page that does not answer, or is built by script, is neither blank nor stale: use render: browser or check again' } });
+      findings.push({
+        code: 'not-checked',
+        params: { count: d.unreachable.length },
+        severity: 'info',
+        tier: 'suspected',
+        url: homeUrl,
+        evidence: {
+          expected: 'column pages that answer with their content',
+          actual: `${d.unreachable.length} could not be checked`,
+          pages: d.unreachable.slice(0, 50),
+          note: 'a page that does not answer, or is built by script, is neither blank nor stale: use render: browser or check again',
+        },
+      });
     }
     if (d.home?.scriptBuilt) {
-      findings.push({ code: 'home-script-built', severity: 'info', tier: 'suspected', url: homeUrl, evidence: { signals: d.home.scriptBuilt, note: 'the home page is built by script: blocks it fills are not seen in its HTML; use render: browser' } });
+      findings.push({
+        code: 'home-script-built',
+        severity: 'info',
+        tier: 'suspected',
+        url: homeUrl,
+        evidence: { signals: d.home.scriptBuilt, note: 'the home page is built by script: blocks it fills are not seen in its HTML; use render: browser' },
+      });
     }
     if (d.startArticle) {
-      findings.push({ code: d.startArticle.home ? 'start-article' : 'home-not-found', params: { url: d.startArticle.url, home: d.startArticle.home ?? '-' }, severity: 'info', tier: d.startArticle.home ? 'confirmed' : 'suspected', rule: d.startArticle.home ? undefined : 'W-V3', url: d.startArticle.url, evidence: { ...d.startArticle } });
+      findings.push({
+        code: d.startArticle.home ? 'start-article' : 'home-not-found',
+        params: { url: d.startArticle.url, home: d.startArticle.home ?? '-' },
+        severity: 'info',
+        tier: d.startArticle.home ? 'confirmed' : 'suspected',
+        rule: d.startArticle.home ? undefined : 'W-V3',
+        url: d.startArticle.url,
+        evidence: { ...d.startArticle },
+      });
     }
     if (d.unverified.length) {
-      findings.push({ code: 'unverified', params: { count: d.unverified.length }, severity: 'info', url: homeUrl, evidence: { expected: 'every column link verified', actual: `${d.unverified.length} not fetched`, links: d.unverified.slice(0, 50) } });
+      findings.push({
+        code: 'unverified',
+        params: { count: d.unverified.length },
+        severity: 'info',
+        url: homeUrl,
+        evidence: { expected: 'every column link verified', actual: `${d.unverified.length} not fetched`, links: d.unverified.slice(0, 50) },
+      });
     }
-    return { findings, summary: { columns: d.columns.length, blank: counted.length, suspectedBlank: suspectedBlank.length, notChecked: d.unreachable.length, notColumns: d.notColumns.slice(0, 30), startArticle: d.startArticle ? { home: d.startArticle.home ?? null } : undefined, table: d.columns.slice(0, 100).map(columnView), byReason: Object.fromEntries(Object.keys(REASON).map((r) => [r, blank.filter((c) => c.blank!.reason === r).length])), unverifiedColumnLinks: d.unverified.length } };
+    return {
+      findings,
+      summary: {
+        columns: d.columns.length,
+        blank: counted.length,
+        suspectedBlank: suspectedBlank.length,
+        notChecked: d.unreachable.length,
+        notColumns: d.notColumns.slice(0, 30),
+        startArticle: d.startArticle ? { home: d.startArticle.home ?? null } : undefined,
+        table: d.columns.slice(0, 100).map(columnView),
+        byReason: Object.fromEntries(Object.keys(REASON).map((r) => [r, blank.filter((c) => c.blank!.reason === r).length])),
+        unverifiedColumnLinks: d.unverified.length,
+      },
+    };
   },
 });

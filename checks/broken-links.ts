@@ -32,15 +32,56 @@ const outcome = z.enum(['broken', 'suspected', 'warning', 'inconclusive', 'ok'])
 
 /** Title phrases of not-found pages (any length of page). A phrase of digits matches as the first or last word only. */
 const TITLE_PHRASES = [
-  '404', 'not found', '页面不存在', '页面未找到', '找不到页面', '找不到该页面', '找不到网页', '网页不存在', '页面找不到',
-  '信息不存在', '信息已删除', '文章不存在', '内容不存在', '错误页面', '頁面不存在', '找不到頁面', '網頁不存在', '找不到網頁',
+  '404',
+  'not found',
+  '页面不存在',
+  '页面未找到',
+  '找不到页面',
+  '找不到该页面',
+  '找不到网页',
+  '网页不存在',
+  '页面找不到',
+  '信息不存在',
+  '信息已删除',
+  '文章不存在',
+  '内容不存在',
+  '错误页面',
+  '頁面不存在',
+  '找不到頁面',
+  '網頁不存在',
+  '找不到網頁',
 ];
 /** Body phrases of not-found pages (only pages with little text: an article may quote them). */
 const BODY_PHRASES = [
-  '页面不存在', '您访问的页面不存在', '您要访问的页面不存在', '访问的页面不存在', '该页面不存在', '网页不存在', '页面未找到', '找不到页面',
-  '找不到该页面', '找不到您要访问的页面', '页面找不到了', '该信息已删除', '该信息已被删除', '信息已删除', '信息已被删除', '该信息不存在',
-  '页面已删除', '该页面已删除', '文章不存在', '该文章已删除', '内容不存在', '404 not found', 'page not found',
-  '頁面不存在', '您訪問的頁面不存在', '找不到頁面', '網頁不存在', '該信息已刪除', '信息已刪除',
+  '页面不存在',
+  '您访问的页面不存在',
+  '您要访问的页面不存在',
+  '访问的页面不存在',
+  '该页面不存在',
+  '网页不存在',
+  '页面未找到',
+  '找不到页面',
+  '找不到该页面',
+  '找不到您要访问的页面',
+  '页面找不到了',
+  '该信息已删除',
+  '该信息已被删除',
+  '信息已删除',
+  '信息已被删除',
+  '该信息不存在',
+  '页面已删除',
+  '该页面已删除',
+  '文章不存在',
+  '该文章已删除',
+  '内容不存在',
+  '404 not found',
+  'page not found',
+  '頁面不存在',
+  '您訪問的頁面不存在',
+  '找不到頁面',
+  '網頁不存在',
+  '該信息已刪除',
+  '信息已刪除',
 ];
 
 /** Status → outcome defaults: 404/403 broken follow the spec (W-D1); 410 Gone is 404's twin. */
@@ -108,7 +149,11 @@ const options = z.object({
       /** Internal pages not crawled (beyond the crawl's bounds), and attachments answered as HTML, fetched to look at. */
       maxFetches: z.number().int().nonnegative().default(300),
       /** Bytes read of such a body. */
-      maxBytes: z.number().int().positive().default(256 * 1024),
+      maxBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(256 * 1024),
     })
     .prefault({}),
   /** Verify `#fragment` links against the ids and names of the target page (crawled internal pages only). */
@@ -444,7 +489,17 @@ export default defineCheck({
         }
         const r = await ctx.http.probe(url);
         noteTimeout(url, r.error);
-        return { status: r.status, error: r.error, headers: r.headers, chain: r.redirectChain, finalUrl: r.finalUrl, method: r.method, attempts: r.attempts, verifiedBy: 'probe', ...(r.skipped ? { notProbed: true } : {}) } satisfies Verified;
+        return {
+          status: r.status,
+          error: r.error,
+          headers: r.headers,
+          chain: r.redirectChain,
+          finalUrl: r.finalUrl,
+          method: r.method,
+          attempts: r.attempts,
+          verifiedBy: 'probe',
+          ...(r.skipped ? { notProbed: true } : {}),
+        } satisfies Verified;
       });
 
     let fetches = 0;
@@ -611,7 +666,14 @@ export default defineCheck({
         count: g.members.length,
         attempts: g.members.reduce((n, m) => n + m.r.attempts, 0),
         notProbed: g.members.filter((m) => m.r.notProbed).length,
-        urls: g.members.slice(0, 20).map((m) => ({ url: m.t.url, kind: m.t.kind, seenOn: homeFirst(m.t.parents).slice(0, 3).map((p) => p.page), parentCount: m.t.parentCount })),
+        urls: g.members.slice(0, 20).map((m) => ({
+          url: m.t.url,
+          kind: m.t.kind,
+          seenOn: homeFirst(m.t.parents)
+            .slice(0, 3)
+            .map((p) => p.page),
+          parentCount: m.t.parentCount,
+        })),
         onHome,
       };
       const base = {
@@ -655,7 +717,12 @@ export default defineCheck({
         parents,
         parentCount: t.parentCount,
       };
-      const base = { url: parents[0]?.page ?? site.startUrl, target: t.url, params: { target: t.url, reason, reasonZh: networkError ? `${ERROR_ZH[networkError.kind] ?? networkError.kind}` : reason, count: t.parentCount } as Record<string, string | number>, evidence };
+      const base = {
+        url: parents[0]?.page ?? site.startUrl,
+        target: t.url,
+        params: { target: t.url, reason, reasonZh: networkError ? `${ERROR_ZH[networkError.kind] ?? networkError.kind}` : reason, count: t.parentCount } as Record<string, string | number>,
+        evidence,
+      };
       if (verdict === 'broken') {
         counts.broken++;
         if (r.soft) {
@@ -673,7 +740,15 @@ export default defineCheck({
         }
       } else if (verdict === 'suspected') {
         counts.suspected++;
-        findings.push({ ...base, code: 'suspected', severity: 'deduction', tier: 'suspected', rule: t.attachment ? 'W-D2' : 'W-D1', points: t.attachment ? attachmentPoints : t.onHome ? homePoints : otherPoints, evidence: { ...evidence, onHome: t.onHome } });
+        findings.push({
+          ...base,
+          code: 'suspected',
+          severity: 'deduction',
+          tier: 'suspected',
+          rule: t.attachment ? 'W-D2' : 'W-D1',
+          points: t.attachment ? attachmentPoints : t.onHome ? homePoints : otherPoints,
+          evidence: { ...evidence, onHome: t.onHome },
+        });
       } else {
         counts.inconclusive++;
         findings.push({ ...base, code: 'inconclusive', severity: 'info', tier: 'suspected' });

@@ -32,14 +32,104 @@ import type { PageArtifact } from '../src/types.js';
 
 const DEFAULT_VOCABULARY = [
   // gambling
-  '博彩', '赌博', '赌场', '网赌', '赌球', '赌钱', '娱乐城', '百家乐', '六合彩', '时时彩', '北京赛车', '幸运飞艇', '真人视讯', '老虎机', '电子游艺', '棋牌游戏', '捕鱼游戏', '体育投注', '足球投注', '彩票投注', '投注网', '澳门葡京', '威尼斯人', '金沙娱乐', '太阳城', '皇冠体育', '开户送', '注册送', '首存', '彩金', '返水',
+  '博彩',
+  '赌博',
+  '赌场',
+  '网赌',
+  '赌球',
+  '赌钱',
+  '娱乐城',
+  '百家乐',
+  '六合彩',
+  '时时彩',
+  '北京赛车',
+  '幸运飞艇',
+  '真人视讯',
+  '老虎机',
+  '电子游艺',
+  '棋牌游戏',
+  '捕鱼游戏',
+  '体育投注',
+  '足球投注',
+  '彩票投注',
+  '投注网',
+  '澳门葡京',
+  '威尼斯人',
+  '金沙娱乐',
+  '太阳城',
+  '皇冠体育',
+  '开户送',
+  '注册送',
+  '首存',
+  '彩金',
+  '返水',
   // pornography
-  '色情', '成人视频', '成人网站', '黄色网站', '黄色视频', '裸聊', '约炮', '一夜情', '援交', '情色', '激情视频', '伦理片', '三级片', 'av女优', '无码', '偷拍', '自拍偷拍',
+  '色情',
+  '成人视频',
+  '成人网站',
+  '黄色网站',
+  '黄色视频',
+  '裸聊',
+  '约炮',
+  '一夜情',
+  '援交',
+  '情色',
+  '激情视频',
+  '伦理片',
+  '三级片',
+  'av女优',
+  '无码',
+  '偷拍',
+  '自拍偷拍',
   // fraud and illegal services
-  '代开发票', '发票代开', '办证', '刻章', '办理证件', '代办信用卡', '信用卡套现', '贷款秒批', '网络贷款', '刷单', '兼职刷单', '私服', '传奇私服', '外挂', '代孕', '枪支', '迷药', '窃听器', '黑客接单', '洗钱',
+  '代开发票',
+  '发票代开',
+  '办证',
+  '刻章',
+  '办理证件',
+  '代办信用卡',
+  '信用卡套现',
+  '贷款秒批',
+  '网络贷款',
+  '刷单',
+  '兼职刷单',
+  '私服',
+  '传奇私服',
+  '外挂',
+  '代孕',
+  '枪支',
+  '迷药',
+  '窃听器',
+  '黑客接单',
+  '洗钱',
 ];
 
-const DEFAULT_URL_TOKENS = ['casino', 'baccarat', 'bet365', 'betting', 'gamble', 'gambling', 'poker', 'slots', 'lottery', 'porn', 'porno', 'xxx', 'sex', 'sexy', 'hentai', 'bocai', 'dubo', 'duchang', 'yulecheng', 'baijiale', 'liuhecai', 'amjs', 'pujing', 'weinisiren'];
+const DEFAULT_URL_TOKENS = [
+  'casino',
+  'baccarat',
+  'bet365',
+  'betting',
+  'gamble',
+  'gambling',
+  'poker',
+  'slots',
+  'lottery',
+  'porn',
+  'porno',
+  'xxx',
+  'sex',
+  'sexy',
+  'hentai',
+  'bocai',
+  'dubo',
+  'duchang',
+  'yulecheng',
+  'baijiale',
+  'liuhecai',
+  'amjs',
+  'pujing',
+  'weinisiren',
+];
 
 const TRUSTED = ['gov.cn', 'conac.cn', '12377.cn', 'cyberpolice.cn', 'miit.gov.cn', 'beian.gov.cn', 'www.gov.cn'];
 
@@ -172,7 +262,11 @@ function parseDecls(style: string | undefined): Record<string, string> {
   for (const part of style.split(';')) {
     const i = part.indexOf(':');
     if (i < 0) continue;
-    out[part.slice(0, i).trim().toLowerCase()] = part.slice(i + 1).replace(/!important/i, '').trim().toLowerCase();
+    out[part.slice(0, i).trim().toLowerCase()] = part
+      .slice(i + 1)
+      .replace(/!important/i, '')
+      .trim()
+      .toLowerCase();
   }
   return out;
 }
@@ -244,7 +338,8 @@ function ownTechniques(el: Element, decls: Record<string, string>, o: Opts): str
   const fs = px(decls['font-size']);
   if (fs !== undefined && fs <= 1) t.push('font-size:0');
   const off = ['left', 'top', 'right', 'margin-left', 'margin-top', 'text-indent'].map((k) => px(decls[k])).filter((n): n is number => n !== undefined);
-  if (off.some((n) => n <= -o.offscreenPx) && (decls.position === 'absolute' || decls.position === 'fixed' || px(decls['text-indent']) !== undefined || decls['margin-left'] !== undefined || decls['margin-top'] !== undefined)) t.push('off-screen');
+  if (off.some((n) => n <= -o.offscreenPx) && (decls.position === 'absolute' || decls.position === 'fixed' || px(decls['text-indent']) !== undefined || decls['margin-left'] !== undefined || decls['margin-top'] !== undefined))
+    t.push('off-screen');
   const w = px(decls.width) ?? (el.attribs?.width !== undefined ? px(el.attribs.width) : undefined);
   const h = px(decls.height) ?? (el.attribs?.height !== undefined ? px(el.attribs.height) : undefined);
   const clipped = decls.overflow === 'hidden' || decls['overflow-x'] === 'hidden' || decls['overflow-y'] === 'hidden';
@@ -274,7 +369,10 @@ function vocabularyHit(text: string, url: URL, o: Opts): string | undefined {
   const lower = vocabularyLower(o);
   const i = lower.findIndex((w) => simple.includes(w));
   if (i >= 0) return o.vocabulary[i];
-  const tokens = `${url.hostname} ${decodeURIComponentSafe(url.pathname)}`.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  const tokens = `${url.hostname} ${decodeURIComponentSafe(url.pathname)}`
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
   const token = o.urlTokens.find((t) => tokens.some((x) => x === t || (x.startsWith(t) && /^\d*$/.test(x.slice(t.length)))));
   if (token) return token;
   const pathWord = o.vocabulary.find((w) => decodeURIComponentSafe(url.pathname + url.search).includes(w));
@@ -447,7 +545,15 @@ function collectLinks($: CheerioAPI, dom: Document, base: string, o: Opts, ownHo
         }
         if (url.protocol !== 'http:' && url.protocol !== 'https:') return; // javascript:, mailto:… lead nowhere
         if (!offSite(url)) return;
-        const added: HiddenLink = { url: url.href, text: $(a).text().trim().slice(0, 80), selector: selectorOf(a), element: 'a', technique: ['tiny marquee'], vocabulary: vocabularyHit($(a).text(), url, o), service: serviceLinkKind(url, o.serviceLinks) };
+        const added: HiddenLink = {
+          url: url.href,
+          text: $(a).text().trim().slice(0, 80),
+          selector: selectorOf(a),
+          element: 'a',
+          technique: ['tiny marquee'],
+          vocabulary: vocabularyHit($(a).text(), url, o),
+          service: serviceLinkKind(url, o.serviceLinks),
+        };
         out.push(added);
         byElement.set(a, added);
       });
@@ -455,7 +561,28 @@ function collectLinks($: CheerioAPI, dom: Document, base: string, o: Opts, ownHo
   return out;
 }
 
-const HIDING_PROPS = new Set(['display', 'visibility', 'opacity', 'font-size', 'position', 'left', 'top', 'right', 'margin-left', 'margin-top', 'text-indent', 'width', 'height', 'overflow', 'overflow-x', 'overflow-y', 'clip', 'color', 'background', 'background-color']);
+const HIDING_PROPS = new Set([
+  'display',
+  'visibility',
+  'opacity',
+  'font-size',
+  'position',
+  'left',
+  'top',
+  'right',
+  'margin-left',
+  'margin-top',
+  'text-indent',
+  'width',
+  'height',
+  'overflow',
+  'overflow-x',
+  'overflow-y',
+  'clip',
+  'color',
+  'background',
+  'background-color',
+]);
 
 const PLAIN = new Set(['display:none', 'visibility:hidden', 'hidden attribute']);
 
@@ -474,7 +601,10 @@ export default defineCheck({
       'spam-link': { zh: '发现含违规词汇的站外链接（“{word}”）：{count} 个，如 {example}', en: 'Off-site links with prohibited vocabulary ("{word}"): {count}, e.g. {example}' },
       'hidden-link': { zh: '发现隐藏的站外链接（暗链，{technique}）：{count} 个，如 {example}', en: 'Hidden off-site links (dark links, {technique}): {count}, e.g. {example}' },
       'jiucuo-hidden': { zh: '「我为政府网站找错」入口被隐藏（{technique}）：{example}', en: 'The 「我为政府网站找错」 (report an error) entrance is hidden ({technique}): {example}' },
-      'hidden-link-suspected': { zh: '疑似暗链：以 {technique} 隐藏的站外链接 {count} 个，如 {example}（也可能是下拉菜单，请人工确认）', en: 'Suspected dark links: {count} off-site link(s) hidden by {technique}, e.g. {example} (may be a drop-down menu; confirm by hand)' },
+      'hidden-link-suspected': {
+        zh: '疑似暗链：以 {technique} 隐藏的站外链接 {count} 个，如 {example}（也可能是下拉菜单，请人工确认）',
+        en: 'Suspected dark links: {count} off-site link(s) hidden by {technique}, e.g. {example} (may be a drop-down menu; confirm by hand)',
+      },
     },
   },
   collect({ $, dom, page }, o) {

@@ -81,7 +81,8 @@ export default defineCheck({
       const code = c.siteCode ?? c.siteCodeMeta;
       if (!code) info('no-site-code', {}, '网站标识码：10 digits', '(none on the home page)', 'footer');
       else if (!/^(\d{10}|bm\d{8})$/i.test(code)) info('bad-site-code', { code }, '10 digits or bm + 8 digits', code, c.siteCode ? 'footer' : '<meta name="SiteIDCode">');
-      if (c.siteCode && c.siteCodeMeta && c.siteCode.toLowerCase() !== c.siteCodeMeta.toLowerCase()) info('site-code-mismatch', { meta: c.siteCodeMeta, footer: c.siteCode }, 'the same code', `${c.siteCodeMeta} ≠ ${c.siteCode}`, '<meta name="SiteIDCode">');
+      if (c.siteCode && c.siteCodeMeta && c.siteCode.toLowerCase() !== c.siteCodeMeta.toLowerCase())
+        info('site-code-mismatch', { meta: c.siteCodeMeta, footer: c.siteCode }, 'the same code', `${c.siteCodeMeta} ≠ ${c.siteCode}`, '<meta name="SiteIDCode">');
       if (!c.icp) info('no-icp', {}, 'ICP备…号', '(none on the home page)', 'footer');
       if (!c.psb) info('no-psb', {}, '公网安备…号', '(none on the home page)', 'footer');
     }

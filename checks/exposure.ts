@@ -234,7 +234,17 @@ export default defineCheck({
           url: e.pages[0] ?? site.startUrl,
           target: e.scripts[0],
           params: { library: e.library, version: e.version, advisories: e.advisories.slice(0, 3).join(', ') },
-          evidence: { location: `<script src="${e.scripts[0]}">`, expected: `${e.library} outside ${VULNERABLE_LIBRARIES.find((r) => r.library === e.library)!.vulnerable.map((x) => x.range).join(' and ')}`, actual: `${e.library} ${e.version} (from the ${e.source})`, advisories: e.advisories, summary: e.summary, scripts: e.scripts, pages: e.pages },
+          evidence: {
+            location: `<script src="${e.scripts[0]}">`,
+            expected: `${e.library} outside ${VULNERABLE_LIBRARIES.find((r) => r.library === e.library)!
+              .vulnerable.map((x) => x.range)
+              .join(' and ')}`,
+            actual: `${e.library} ${e.version} (from the ${e.source})`,
+            advisories: e.advisories,
+            summary: e.summary,
+            scripts: e.scripts,
+            pages: e.pages,
+          },
         }),
       );
     }

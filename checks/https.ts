@@ -79,7 +79,10 @@ export default defineCheck({
       'cert-expiring': { zh: 'HTTPS 证书将在 {days} 天后过期（{validTo}）', en: 'HTTPS certificate expires in {days} day(s) ({validTo})' },
       'tls-old': { zh: 'HTTPS 使用过时的协议 {protocol}（应为 TLS 1.2 及以上）', en: 'HTTPS uses an obsolete protocol, {protocol} (TLS 1.2 or newer expected)' },
       'tls-legacy-accepted': { zh: '服务器仍接受过时的协议 {protocol}（应禁用 TLS 1.0/1.1）', en: 'The server still accepts {protocol} (TLS 1.0/1.1 should be disabled)' },
-      'mixed-content-active': { zh: 'HTTPS 页面通过 HTTP 加载脚本、样式或框架（混合内容）：{count} 处，涉及 {pages} 个页面', en: 'HTTPS pages load scripts, styles or frames over HTTP (mixed content): {count} reference(s) on {pages} page(s)' },
+      'mixed-content-active': {
+        zh: 'HTTPS 页面通过 HTTP 加载脚本、样式或框架（混合内容）：{count} 处，涉及 {pages} 个页面',
+        en: 'HTTPS pages load scripts, styles or frames over HTTP (mixed content): {count} reference(s) on {pages} page(s)',
+      },
       'mixed-content-passive': { zh: 'HTTPS 页面通过 HTTP 加载图片或媒体（混合内容）：{count} 处，涉及 {pages} 个页面', en: 'HTTPS pages load images or media over HTTP (mixed content): {count} reference(s) on {pages} page(s)' },
     },
   },
@@ -166,15 +169,30 @@ export default defineCheck({
           );
         }
         if (c.expired) push(make('cert-expired', { url: httpsOrigin, target: httpsOrigin, params: { validTo: c.validTo.slice(0, 10) }, evidence: { ...ev, expected: 'not expired', actual: `expired ${c.validTo}` } }));
-        else if (c.notYetValid) push(make('cert-not-yet-valid', { url: httpsOrigin, target: httpsOrigin, params: { validFrom: c.validFrom.slice(0, 10) }, evidence: { ...ev, expected: 'in its validity period', actual: `valid from ${c.validFrom}` } }));
+        else if (c.notYetValid)
+          push(make('cert-not-yet-valid', { url: httpsOrigin, target: httpsOrigin, params: { validFrom: c.validFrom.slice(0, 10) }, evidence: { ...ev, expected: 'in its validity period', actual: `valid from ${c.validFrom}` } }));
         else if (c.daysLeft <= o.expiryWarnDays)
-          push(make('cert-expiring', { url: httpsOrigin, target: httpsOrigin, params: { days: c.daysLeft, validTo: c.validTo.slice(0, 10) }, evidence: { ...ev, expected: `more than ${o.expiryWarnDays} days left`, actual: `${c.daysLeft} days left` } }));
+          push(
+            make('cert-expiring', {
+              url: httpsOrigin,
+              target: httpsOrigin,
+              params: { days: c.daysLeft, validTo: c.validTo.slice(0, 10) },
+              evidence: { ...ev, expected: `more than ${o.expiryWarnDays} days left`, actual: `${c.daysLeft} days left` },
+            }),
+          );
       }
       const best = tlsInfo.connected ? tlsInfo.protocol : legacy?.protocol;
       if (best && /^(SSLv|TLSv1(\.[01])?$)/.test(best)) {
         push(make('tls-old', { url: httpsOrigin, target: httpsOrigin, params: { protocol: best }, evidence: { location: `${target.host}:${target.port}`, expected: 'TLSv1.2 or TLSv1.3', actual: best } }));
       } else if (legacy?.accepted) {
-        push(make('tls-legacy-accepted', { url: httpsOrigin, target: httpsOrigin, params: { protocol: legacy.protocol ?? 'TLSv1.0/1.1' }, evidence: { location: `${target.host}:${target.port}`, expected: 'TLS 1.0 and 1.1 refused', actual: `handshake completed with ${legacy.protocol}` } }));
+        push(
+          make('tls-legacy-accepted', {
+            url: httpsOrigin,
+            target: httpsOrigin,
+            params: { protocol: legacy.protocol ?? 'TLSv1.0/1.1' },
+            evidence: { location: `${target.host}:${target.port}`, expected: 'TLS 1.0 and 1.1 refused', actual: `handshake completed with ${legacy.protocol}` },
+          }),
+        );
       }
 
       // http:// must lead to https:// on the same host first.
@@ -183,7 +201,14 @@ export default defineCheck({
         const finalUrl = httpFinal ? new URL(httpFinal) : undefined;
         const redirectsToHttps = (first && first.protocol === 'https:') || (finalUrl?.protocol === 'https:' && chain.length > 0);
         if (!redirectsToHttps) {
-          push(make('http-no-redirect', { url: httpUrl, target: httpUrl, params: { url: httpUrl }, evidence: { location: httpUrl, expected: `redirect to ${httpsOrigin}`, actual: chain.length ? `redirects to ${chain[chain.length - 1].location}` : `HTTP ${httpStatus}, no redirect`, redirectChain: chain } }));
+          push(
+            make('http-no-redirect', {
+              url: httpUrl,
+              target: httpUrl,
+              params: { url: httpUrl },
+              evidence: { location: httpUrl, expected: `redirect to ${httpsOrigin}`, actual: chain.length ? `redirects to ${chain[chain.length - 1].location}` : `HTTP ${httpStatus}, no redirect`, redirectChain: chain },
+            }),
+          );
         } else if (first && first.hostname !== hostname && first.hostname.replace(/^\[|\]$/g, '') !== hostname) {
           push(make('http-redirect-offhost', { url: httpUrl, target: first.href, params: { from: httpUrl, to: first.href }, evidence: { location: httpUrl, expected: `https://${hostname}/…`, actual: first.href, redirectChain: chain } }));
         }
@@ -203,10 +228,20 @@ export default defineCheck({
         if (kind.items.length < o.maxListed) kind.items.push({ page: p.finalUrl, url: l.url, element: l.element, attribute: l.attribute, selector: l.selector });
       }
     }
-    for (const [code, m] of [['mixed-content-active', mixed.active], ['mixed-content-passive', mixed.passive]] as const) {
+    for (const [code, m] of [
+      ['mixed-content-active', mixed.active],
+      ['mixed-content-passive', mixed.passive],
+    ] as const) {
       if (!m.count) continue;
       const first = m.items[0];
-      push(make(code, { url: first.page, target: first.url, params: { count: m.count, pages: m.pages.size }, evidence: { location: `${first.selector} [${first.attribute}]`, expected: 'https:// subresources', actual: first.url, items: m.items } }));
+      push(
+        make(code, {
+          url: first.page,
+          target: first.url,
+          params: { count: m.count, pages: m.pages.size },
+          evidence: { location: `${first.selector} [${first.attribute}]`, expected: 'https:// subresources', actual: first.url, items: m.items },
+        }),
+      );
     }
 
     return {

@@ -51,7 +51,6 @@ interface Collected {
   images?: Array<{ url: string; text: string; why: string }>;
 }
 
-
 export default defineCheck({
   meta: {
     id: ID,
@@ -107,10 +106,16 @@ export default defineCheck({
       else if (el.name === 'form') forms.push(el);
       else headings.push(el);
     });
-    const names = [page.meta.columnname ?? '', page.title.split(/[_|｜\-—–]/)[0] ?? '', ...headings
+    const names = [
+      page.meta.columnname ?? '',
+      page.title.split(/[_|｜\-—–]/)[0] ?? '',
+      ...headings
         .filter((h) => !inBoilerplate(h))
         .slice(0, 2)
-        .map((h) => $(h).text())].map((n) => toSimplified(n.trim())).filter((n) => n && n.length <= 12);
+        .map((h) => $(h).text()),
+    ]
+      .map((n) => toSimplified(n.trim()))
+      .filter((n) => n && n.length <= 12);
     const channel = keywordRegExp(options.channelWords);
     const excluded = keywordRegExp(options.excludedWords);
     const channelPage = names.some((n) => channel.test(n) && !excluded.test(n));
@@ -141,7 +146,15 @@ export default defineCheck({
     const findings: FindingInput[] = [];
     const channelRe = keywordRegExp(o.channelWords);
     const excludedRe = keywordRegExp(o.excludedWords);
-    const byUrl = new Map(site.pages.flatMap((p) => [[p.url, p], [p.finalUrl, p]] as const));
+    const byUrl = new Map(
+      site.pages.flatMap(
+        (p) =>
+          [
+            [p.url, p],
+            [p.finalUrl, p],
+          ] as const,
+      ),
+    );
 
     // Channels: links whose text names one, and pages that are one.
     const channels = new Map<string, { url: string; text: string; foundOn: string }>();
@@ -205,7 +218,18 @@ export default defineCheck({
     const rootDoubt = !ROOT_PATH.test(pathOf(site.home.finalUrl)) ? 'the start page is not the site root (the home page was not checked)' : undefined;
     // A home page whose collector failed was read, with nothing known of it: only its address can put it in doubt.
     const home = homeCollected instanceof CollectFailure ? undefined : homeCollected;
-    const homeDoubt = homeCollected instanceof CollectFailure ? rootDoubt : !home ? 'the home page was not read' : home.article ? 'the start page is an article, not the home page' : home.textLength < o.minHomeText ? `the home page shows ${home.textLength} characters (built by script?)` : !ROOT_PATH.test(pathOf(site.home.finalUrl)) ? 'the start page is not the site root (the home page was not checked)' : undefined;
+    const homeDoubt =
+      homeCollected instanceof CollectFailure
+        ? rootDoubt
+        : !home
+          ? 'the home page was not read'
+          : home.article
+            ? 'the start page is an article, not the home page'
+            : home.textLength < o.minHomeText
+              ? `the home page shows ${home.textLength} characters (built by script?)`
+              : !ROOT_PATH.test(pathOf(site.home.finalUrl))
+                ? 'the start page is not the site root (the home page was not checked)'
+                : undefined;
     if (!channels.size) {
       findings.push({
         code: 'no-channel',
@@ -231,7 +255,9 @@ export default defineCheck({
           expected: 'at least one consultation channel that works (a form, a message list or a known message system that answers)',
           actual: checked.map((c) => `${c.url}: ${c.why}`).join('; '),
           channels: checked,
-          ...(definitive ? {} : { reason: homeDoubt && !doubts.length ? homeDoubt : `could not be known: ${doubts.map((c) => `${c.text} (${c.why})`).join('; ')}${unprobed ? `; ${unprobed} channel(s) not probed` : ''}${homeDoubt ? `; ${homeDoubt}` : ''}` }),
+          ...(definitive
+            ? {}
+            : { reason: homeDoubt && !doubts.length ? homeDoubt : `could not be known: ${doubts.map((c) => `${c.text} (${c.why})`).join('; ')}${unprobed ? `; ${unprobed} channel(s) not probed` : ''}${homeDoubt ? `; ${homeDoubt}` : ''}` }),
         },
       });
     }
@@ -257,13 +283,32 @@ export default defineCheck({
         if (!m.askedOn || m.askedOn < from || m.askedOn > asOf) continue;
         total++;
         const title = m.title ?? m.selector;
-        const evidence = { location: m.selector, snippet: m.title, askedOn: m.askedOn, repliedOn: m.repliedOn ?? null, status: m.status, statusText: m.statusText, messageUrl: m.href, shape: m.shape, ...(m.certain === false ? { reason: m.uncertain ?? 'date or status not read unambiguously' } : {}) };
+        const evidence = {
+          location: m.selector,
+          snippet: m.title,
+          askedOn: m.askedOn,
+          repliedOn: m.repliedOn ?? null,
+          status: m.status,
+          statusText: m.statusText,
+          messageUrl: m.href,
+          shape: m.shape,
+          ...(m.certain === false ? { reason: m.uncertain ?? 'date or status not read unambiguously' } : {}),
+        };
         if (m.repliedOn) {
           const days = daysBetween(m.askedOn, m.repliedOn);
           if (days > o.maxReplyDays) {
             late++;
             if (findings.length < o.maxFindings)
-              findings.push({ code: 'late', params: { title, asked: m.askedOn, replied: m.repliedOn, days, limit: o.maxReplyDays }, severity: o.lateAnswerIsVeto ? 'veto' : 'warning', tier: m.certain ? 'confirmed' : 'suspected', rule: 'W-V5', url: p.finalUrl, target: m.href, evidence: { ...evidence, expected: `a reply within ${o.maxReplyDays} days`, actual: `${days} days` } });
+              findings.push({
+                code: 'late',
+                params: { title, asked: m.askedOn, replied: m.repliedOn, days, limit: o.maxReplyDays },
+                severity: o.lateAnswerIsVeto ? 'veto' : 'warning',
+                tier: m.certain ? 'confirmed' : 'suspected',
+                rule: 'W-V5',
+                url: p.finalUrl,
+                target: m.href,
+                evidence: { ...evidence, expected: `a reply within ${o.maxReplyDays} days`, actual: `${days} days` },
+              });
           } else answered++;
           continue;
         }
@@ -279,11 +324,28 @@ export default defineCheck({
         if (days > o.maxReplyDays) {
           unanswered++;
           if (findings.length < o.maxFindings)
-            findings.push({ code: 'unanswered', params: { title, asked: m.askedOn, days, limit: o.maxReplyDays }, severity: 'veto', tier: m.certain ? 'confirmed' : 'suspected', rule: 'W-V5', url: p.finalUrl, target: m.href, evidence: { ...evidence, expected: `a reply within ${o.maxReplyDays} days`, actual: `no reply after ${days} days (as of ${asOf})` } });
+            findings.push({
+              code: 'unanswered',
+              params: { title, asked: m.askedOn, days, limit: o.maxReplyDays },
+              severity: 'veto',
+              tier: m.certain ? 'confirmed' : 'suspected',
+              rule: 'W-V5',
+              url: p.finalUrl,
+              target: m.href,
+              evidence: { ...evidence, expected: `a reply within ${o.maxReplyDays} days`, actual: `no reply after ${days} days (as of ${asOf})` },
+            });
         } else if (days >= o.warnDays) {
           warned++;
           if (findings.length < o.maxFindings)
-            findings.push({ code: 'unanswered-warning', params: { title, asked: m.askedOn, days, limit: o.maxReplyDays }, severity: 'warning', rule: 'W-V5', url: p.finalUrl, target: m.href, evidence: { ...evidence, expected: `a reply within ${o.maxReplyDays} days`, actual: `no reply after ${days} days (as of ${asOf})` } });
+            findings.push({
+              code: 'unanswered-warning',
+              params: { title, asked: m.askedOn, days, limit: o.maxReplyDays },
+              severity: 'warning',
+              rule: 'W-V5',
+              url: p.finalUrl,
+              target: m.href,
+              evidence: { ...evidence, expected: `a reply within ${o.maxReplyDays} days`, actual: `no reply after ${days} days (as of ${asOf})` },
+            });
         }
       }
     }

@@ -163,8 +163,16 @@ export default defineCheck({
             },
           });
         };
-        if (options.checkMedia && !hit) await group(p.media.map((m) => ({ url: m.url, expect: m.kind, kind: m.kind })), 'media-broken');
-        if (options.checkLinks && !hit) await group(p.links.map((l) => ({ url: l, kind: 'link' })), 'link-broken');
+        if (options.checkMedia && !hit)
+          await group(
+            p.media.map((m) => ({ url: m.url, expect: m.kind, kind: m.kind })),
+            'media-broken',
+          );
+        if (options.checkLinks && !hit)
+          await group(
+            p.links.map((l) => ({ url: l, kind: 'link' })),
+            'link-broken',
+          );
       }),
     );
     counts.probes = probes;

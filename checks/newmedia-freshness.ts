@@ -119,7 +119,12 @@ export default defineCheck({
               rule: 'M-V2',
               url,
               target: url,
-              evidence: { expected: `a dated post within ${options.maxAgeDays} days before ${asOf}`, actual: 'no readable dates', posts: account.posts.slice(0, 5).map(postEvidence), reason: 'suspected: posts were read but none shows a date govcheck can read' },
+              evidence: {
+                expected: `a dated post within ${options.maxAgeDays} days before ${asOf}`,
+                actual: 'no readable dates',
+                posts: account.posts.slice(0, 5).map(postEvidence),
+                reason: 'suspected: posts were read but none shows a date govcheck can read',
+              },
             }
           : {
               code: 'no-posts',

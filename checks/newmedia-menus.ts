@@ -39,9 +39,7 @@ export default defineCheck({
     rules: ['M-D2', 'M-V3'],
     options: z.object({
       /** Labels that make a menu item an interaction entry. */
-      interactionKeywords: z
-        .array(z.string().min(1))
-        .default(['留言', '互动', '咨询', '投诉', '建议', '信箱', '问政', '联系我们', '诉求', '反馈', '12345', '民意征集', '在线访谈', '我要问']),
+      interactionKeywords: z.array(z.string().min(1)).default(['留言', '互动', '咨询', '投诉', '建议', '信箱', '问政', '联系我们', '诉求', '反馈', '12345', '民意征集', '在线访谈', '我要问']),
       /** Require a working interaction entry in the menus (M-V3). */
       requireInteraction: z.boolean().default(true),
       /** Platforms whose interaction is native (comments), where no menu entry is needed. */

@@ -64,11 +64,24 @@ export default defineCheck({
       }
     }
     for (const c of site.stats.cappedPaths ?? []) {
-      findings.push({ code: 'url-space', params: { path: c.path, dropped: c.dropped }, severity: 'info', url: site.startUrl, target: c.path, evidence: { expected: 'a bounded set of pages', actual: `more than the configured maximum of query variants; ${c.dropped} dropped` } });
+      findings.push({
+        code: 'url-space',
+        params: { path: c.path, dropped: c.dropped },
+        severity: 'info',
+        url: site.startUrl,
+        target: c.path,
+        evidence: { expected: 'a bounded set of pages', actual: `more than the configured maximum of query variants; ${c.dropped} dropped` },
+      });
     }
     const capped = (site.stats.cappedPaths ?? []).reduce((s, c) => s + c.dropped, 0);
     if (site.stats.skippedByLimit - capped > 0) {
-      findings.push({ code: 'crawl-limit', params: { skipped: site.stats.skippedByLimit - capped }, severity: 'info', url: site.startUrl, evidence: { expected: 'every page crawled', actual: `${site.stats.pages} crawled, ${site.stats.skippedByLimit - capped} beyond the page limit` } });
+      findings.push({
+        code: 'crawl-limit',
+        params: { skipped: site.stats.skippedByLimit - capped },
+        severity: 'info',
+        url: site.startUrl,
+        evidence: { expected: 'every page crawled', actual: `${site.stats.pages} crawled, ${site.stats.skippedByLimit - capped} beyond the page limit` },
+      });
     }
     return { findings, summary: { pagesWithIssues: new Set(findings.map((f) => f.url)).size } };
   },

@@ -45,7 +45,11 @@ const options = z.object({
   /** Attachments read at most per site. */
   maxAttachments: z.number().int().nonnegative().default(30),
   /** Bytes downloaded per attachment; a larger file is reported as not checked. */
-  maxAttachmentBytes: z.number().int().positive().default(10 * 1024 * 1024),
+  maxAttachmentBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
   /** Characters of text read per attachment. */
   maxChars: z.number().int().positive().default(2_000_000),
   /** Time limit of one extraction (ms). */
@@ -92,12 +96,7 @@ function scanSegments(segments: Array<{ label: string; text: string }>, d: Detec
 
 const hasAny = (s: Scan) => Object.values(s.counts).some((n) => n > 0);
 
-function findingsFor(
-  s: Scan,
-  where: { url: string; target: string; document: string; kind: 'page' | 'attachment' | 'post' },
-  o: Opts,
-  rule: string,
-): FindingInput[] {
+function findingsFor(s: Scan, where: { url: string; target: string; document: string; kind: 'page' | 'attachment' | 'post' }, o: Opts, rule: string): FindingInput[] {
   const out: FindingInput[] = [];
   for (const kind of ['id', 'bankcard', 'id15', 'mobile'] as PersonalDataKind[]) {
     if (!s.counts[kind]) continue;
@@ -109,7 +108,15 @@ function findingsFor(
     const first = items[0];
     out.push({
       code,
-      params: { count: s.counts[kind], distinct: s.distinct[kind], examples: items.slice(0, 3).map((i) => i.masked).join('、'), document: where.document },
+      params: {
+        count: s.counts[kind],
+        distinct: s.distinct[kind],
+        examples: items
+          .slice(0, 3)
+          .map((i) => i.masked)
+          .join('、'),
+        document: where.document,
+      },
       severity: severity as Severity,
       tier: kind === 'id15' ? 'suspected' : 'confirmed',
       rule: severity === 'veto' ? rule : undefined,
@@ -119,7 +126,10 @@ function findingsFor(
         location: first ? `${where.kind === 'page' ? 'page text' : where.document}: ${first.location}` : where.document,
         snippet: first?.snippet,
         expected: kind === 'mobile' ? 'masked (138****1234)' : kind === 'bankcard' ? 'masked (6222********1234)' : 'masked (35*************123)',
-        actual: `${s.counts[kind]} in full (${s.distinct[kind]} distinct), e.g. ${items.slice(0, 3).map((i) => i.masked).join(', ')}`,
+        actual: `${s.counts[kind]} in full (${s.distinct[kind]} distinct), e.g. ${items
+          .slice(0, 3)
+          .map((i) => i.masked)
+          .join(', ')}`,
         documentKind: where.kind,
         count: s.counts[kind],
         distinct: s.distinct[kind],
@@ -161,7 +171,13 @@ export default defineCheck({
     const d = detectOptions(o, site.asOf, o.maxPerPage * 4);
     const redact = (t: string) => redactPersonalData(t, d);
     const findings: FindingInput[] = [];
-    const summary = { pages: 0, pagesWithLeaks: 0, attachments: { found: 0, read: 0, unreadable: 0, tooLarge: 0, notFetched: 0, skippedOverCap: 0 }, posts: 0, totals: { id: 0, id15: 0, mobile: 0, bankcard: 0 } as Record<PersonalDataKind, number> };
+    const summary = {
+      pages: 0,
+      pagesWithLeaks: 0,
+      attachments: { found: 0, read: 0, unreadable: 0, tooLarge: 0, notFetched: 0, skippedOverCap: 0 },
+      posts: 0,
+      totals: { id: 0, id15: 0, mobile: 0, bankcard: 0 } as Record<PersonalDataKind, number>,
+    };
     const tally = (s: Scan) => {
       for (const k of Object.keys(s.counts) as PersonalDataKind[]) summary.totals[k] += s.counts[k];
     };
@@ -229,13 +245,27 @@ export default defineCheck({
         }
         if (r.truncated) {
           summary.attachments.tooLarge++;
-          findings.push({ code: 'attachment-too-large', params: { target: shownUrl, limit: o.maxAttachmentBytes }, severity: 'info', url: redact(parent), target: shownUrl, evidence: { location: shownUrl, expected: `≤ ${o.maxAttachmentBytes} bytes`, actual: 'larger (download cut)' } });
+          findings.push({
+            code: 'attachment-too-large',
+            params: { target: shownUrl, limit: o.maxAttachmentBytes },
+            severity: 'info',
+            url: redact(parent),
+            target: shownUrl,
+            evidence: { location: shownUrl, expected: `≤ ${o.maxAttachmentBytes} bytes`, actual: 'larger (download cut)' },
+          });
           continue;
         }
         const x = await extractAttachmentText(r.body, r.headers['content-type'], name, { maxChars: o.maxChars, timeoutMs: o.extractTimeoutMs });
         if (x.error) {
           summary.attachments.unreadable++;
-          findings.push({ code: 'attachment-unreadable', params: { target: shownUrl, reason: maskDigitRuns(x.error) }, severity: 'info', url: redact(parent), target: shownUrl, evidence: { location: shownUrl, expected: 'readable PDF, XLS/XLSX, DOC/DOCX, CSV or TXT', actual: maskDigitRuns(x.error), kind: x.kind } });
+          findings.push({
+            code: 'attachment-unreadable',
+            params: { target: shownUrl, reason: maskDigitRuns(x.error) },
+            severity: 'info',
+            url: redact(parent),
+            target: shownUrl,
+            evidence: { location: shownUrl, expected: 'readable PDF, XLS/XLSX, DOC/DOCX, CSV or TXT', actual: maskDigitRuns(x.error), kind: x.kind },
+          });
           continue;
         }
         summary.attachments.read++;

@@ -102,8 +102,14 @@ export default defineCheck({
     messages: {
       'future-list': { zh: '列表中“{title}”的发布日期 {date} 晚于检查日期 {asOf}', en: 'List date {date} of "{title}" is after the inspection date {asOf}' },
       'future-article': { zh: '文章“{title}”的发布日期 {date}（{source}）晚于检查日期 {asOf} {days} 天', en: 'Article "{title}" is dated {date} ({source}), {days} days after the inspection date {asOf}' },
-      'date-conflict': { zh: '日期来源不一致：“{title}”的 {source} 为 {date}（晚于检查日期），而发布日期（{bestSource}）为 {best}', en: 'Dates disagree: "{title}" has {date} ({source}, after the inspection date) but its publication date ({bestSource}) is {best}' },
-      republished: { zh: '疑似旧稿新发：“{title}”列表日期 {listDate}，文章自身日期 {articleDate}（{source}），相差 {days} 天', en: 'Possibly republished: "{title}" is listed on {listDate} but dated {articleDate} ({source}) on its page, {days} days apart' },
+      'date-conflict': {
+        zh: '日期来源不一致：“{title}”的 {source} 为 {date}（晚于检查日期），而发布日期（{bestSource}）为 {best}',
+        en: 'Dates disagree: "{title}" has {date} ({source}, after the inspection date) but its publication date ({bestSource}) is {best}',
+      },
+      republished: {
+        zh: '疑似旧稿新发：“{title}”列表日期 {listDate}，文章自身日期 {articleDate}（{source}），相差 {days} 天',
+        en: 'Possibly republished: "{title}" is listed on {listDate} but dated {articleDate} ({source}) on its page, {days} days apart',
+      },
       'republished-url': { zh: '疑似旧稿新发：“{title}”显示日期 {shown}，网址中的生成日期为 {urlDate}，相差 {days} 天', en: 'Possibly republished: "{title}" shows {shown} but its URL was created on {urlDate}, {days} days apart' },
       'republished-title': { zh: '疑似旧稿新发：“{title}”于 {first} 已发布，{second} 以新网址再次发布', en: 'Possibly republished: "{title}" was published on {first} and again on {second} under a new URL' },
       'list-older': { zh: '发布日期不一致：“{title}”列表日期 {listDate}，文章日期 {articleDate}', en: 'Dates disagree: "{title}" listed on {listDate}, dated {articleDate} on its page' },
@@ -151,7 +157,7 @@ export default defineCheck({
     for (const { url, info } of articles.values()) {
       if (seenArticles.has(url)) continue;
       seenArticles.add(url);
-      const shown = info.visible?.source === 'label' ? info.visible : info.meta ?? info.jsonld ?? info.visible;
+      const shown = info.visible?.source === 'label' ? info.visible : (info.meta ?? info.jsonld ?? info.visible);
       // The authoritative date is the article's best one (page.ts: meta > JSON-LD > label > URL > loose date). Only
       // it can be a future date; another source in the future is a conflict between sources (a warning). A loose
       // date (no label, no meta) as the only source is too weak for a confirmed veto.
@@ -188,7 +194,15 @@ export default defineCheck({
             rule: 'W-V4',
             url,
             target: url,
-            evidence: { expected: 'the dates of an article agree', actual: `${other.source} ${other.raw}; ${best.source} ${best.raw}`, authoritativeDate: best.date, authoritativeSource: best.source, otherDate: other.date, otherSource: other.source, asOf },
+            evidence: {
+              expected: 'the dates of an article agree',
+              actual: `${other.source} ${other.raw}; ${best.source} ${best.raw}`,
+              authoritativeDate: best.date,
+              authoritativeSource: best.source,
+              otherDate: other.date,
+              otherSource: other.source,
+              asOf,
+            },
           });
         }
       }
@@ -218,7 +232,14 @@ export default defineCheck({
             rule: 'W-V4',
             url,
             target: url,
-            evidence: { expected: `shown date within ${o.republishDays} days of the URL's creation date`, actual: `shown ${shown.raw} (${shown.source}); URL ${info.url.raw}`, shownDate: shown.date, urlDate: info.url.date, urlPattern: info.url.key, days: gap },
+            evidence: {
+              expected: `shown date within ${o.republishDays} days of the URL's creation date`,
+              actual: `shown ${shown.raw} (${shown.source}); URL ${info.url.raw}`,
+              shownDate: shown.date,
+              urlDate: info.url.date,
+              urlPattern: info.url.key,
+              days: gap,
+            },
           });
         }
       }
@@ -294,7 +315,16 @@ export default defineCheck({
               rule: 'W-V4',
               url: pageUrl,
               target: art.url,
-              evidence: { location: b.selector, expected: 'the same date in the list and on the article', actual: `listed ${it.date}; article ${newest.raw} (${newest.source})`, listDate: it.date, listUrl: pageUrl, articleDate: newest.date, articleUrl: art.url, days: behind },
+              evidence: {
+                location: b.selector,
+                expected: 'the same date in the list and on the article',
+                actual: `listed ${it.date}; article ${newest.raw} (${newest.source})`,
+                listDate: it.date,
+                listUrl: pageUrl,
+                articleDate: newest.date,
+                articleUrl: art.url,
+                days: behind,
+              },
             });
           }
         }

@@ -206,7 +206,12 @@ export default defineCheck({
 
     // Cookies
     const ck = t.cookies;
-    const names = (f: (c: (typeof ck.cookies)[number]) => boolean) => ck.cookies.filter(f).map((c) => c.name).slice(0, 10).join(', ');
+    const names = (f: (c: (typeof ck.cookies)[number]) => boolean) =>
+      ck.cookies
+        .filter(f)
+        .map((c) => c.name)
+        .slice(0, 10)
+        .join(', ');
     const cookieLoc = 'Set-Cookie';
     if (ck.result === 'cookies-samesite-flag-invalid' || ck.cookies.some((c) => c.sameSite === 'none' && !c.secure)) add('cookie-samesite-invalid', cookieLoc, 'SameSite=Strict or Lax', ck.result);
     const insecure = names((c) => !c.secure);

@@ -37,7 +37,6 @@ interface Collected {
   textLength?: number;
 }
 
-
 export default defineCheck({
   meta: {
     id: ID,
@@ -113,7 +112,15 @@ export default defineCheck({
     const o = ctx.options;
     if (!site.home || site.home.error) return { findings: [], notApplicable: 'home page not available (see availability)' };
     const findings: FindingInput[] = [];
-    const byUrl = new Map(site.pages.flatMap((p) => [[p.url, p], [p.finalUrl, p]] as const));
+    const byUrl = new Map(
+      site.pages.flatMap(
+        (p) =>
+          [
+            [p.url, p],
+            [p.finalUrl, p],
+          ] as const,
+      ),
+    );
     const serviceRe = keywordRegExp(o.serviceWords);
     let probes = 0;
 
@@ -155,7 +162,15 @@ export default defineCheck({
     const homeCollected = ctx.collected(site.home);
     // A home page whose collector failed is read as one that showed nothing (no text, not an article).
     const home: Collected | undefined = homeCollected instanceof CollectFailure ? { entryPage: false } : homeCollected;
-    const homeDoubt = !home ? 'the home page was not read' : home.article ? 'the start page is an article, not the home page' : (home.textLength ?? 0) < o.minHomeText ? `the home page shows ${home.textLength ?? 0} characters (built by script?)` : !ROOT_PATH.test(pathOf(site.home.finalUrl)) ? 'the start page is not the site root (the home page was not checked)' : undefined;
+    const homeDoubt = !home
+      ? 'the home page was not read'
+      : home.article
+        ? 'the start page is an article, not the home page'
+        : (home.textLength ?? 0) < o.minHomeText
+          ? `the home page shows ${home.textLength ?? 0} characters (built by script?)`
+          : !ROOT_PATH.test(pathOf(site.home.finalUrl))
+            ? 'the start page is not the site root (the home page was not checked)'
+            : undefined;
     if (!entries.size && !guides.length) {
       findings.push({
         code: 'no-services',
@@ -180,7 +195,14 @@ export default defineCheck({
           expected: 'an online-service entrance that opens',
           actual: checked.map((c) => `${c.url}: ${c.why}`).join('; '),
           entries: checked,
-          ...(sure ? {} : { reason: `could not be known: ${checked.filter((c) => !c.known).map((c) => `${c.text} (${c.why})`).join('; ')}${unprobed ? `; ${unprobed} entrance(s) not probed` : ''}${homeDoubt ? `; ${homeDoubt}` : ''}` }),
+          ...(sure
+            ? {}
+            : {
+                reason: `could not be known: ${checked
+                  .filter((c) => !c.known)
+                  .map((c) => `${c.text} (${c.why})`)
+                  .join('; ')}${unprobed ? `; ${unprobed} entrance(s) not probed` : ''}${homeDoubt ? `; ${homeDoubt}` : ''}`,
+              }),
         },
       });
     }

@@ -50,13 +50,19 @@ export default defineCheck({
       'home-stale': { zh: '首页 {days} 天未更新（最新信息 {newest}），超过 {limit} 天', en: 'Home page not updated for {days} days (newest item {newest}), over {limit} days' },
       'home-warning': { zh: '首页已 {days} 天未更新（最新信息 {newest}），接近 {limit} 天否决线', en: 'Home page not updated for {days} days (newest item {newest}), nearing the {limit}-day line' },
       'home-undated': { zh: '首页未发现带发布日期的信息，按未更新计', en: 'No dated item on the home page; counts as not updated' },
-      'home-not-found': { zh: '登记地址 {url} 不是网站首页（文章页或下级页面），未能打开网站首页，首页更新情况无法检查', en: 'The registered address {url} is not the site home page (an article or a lower page) and the home page could not be opened; home-page updates could not be checked' },
+      'home-not-found': {
+        zh: '登记地址 {url} 不是网站首页（文章页或下级页面），未能打开网站首页，首页更新情况无法检查',
+        en: 'The registered address {url} is not the site home page (an article or a lower page) and the home page could not be opened; home-page updates could not be checked',
+      },
       'start-article': { zh: '登记地址 {url} 不是网站首页（文章页或下级页面），已改查网站首页 {home}', en: 'The registered address {url} is not the site home page (an article or a lower page); the home page {home} was checked instead' },
       'home-script-built': { zh: '首页由脚本生成，HTML 中读不到更新情况，无法检查（请用 render: browser）', en: 'The home page is built by script and its HTML shows no dated item; could not be checked (use render: browser)' },
       'home-nav-stale': { zh: '首页为导航页，二级页面均 {limit} 天内无更新（最新 {newest}）', en: 'Home page is a navigation page and no second-level page was updated in {limit} days (newest {newest})' },
       'column-stale': { zh: '栏目“{name}”（{class}）{days} 天未更新（最新 {newest}），超过 {limit} 天', en: 'Column "{name}" ({classEn}) not updated for {days} days (newest {newest}), over {limit} days' },
       'column-undated': { zh: '栏目“{name}”（{class}）的 {items} 条信息均无发布日期，按未更新计', en: 'Column "{name}" ({classEn}): none of its {items} items has a date; counts as not updated' },
-      'columns-a': { zh: '动态类栏目两周未更新和一级通知公告、政策文件类栏目六个月未更新共 {count} 个（否决线 {limit} 个）', en: '{count} dynamic columns stale 2 weeks plus first-level notice/policy columns stale 6 months (veto line {limit})' },
+      'columns-a': {
+        zh: '动态类栏目两周未更新和一级通知公告、政策文件类栏目六个月未更新共 {count} 个（否决线 {limit} 个）',
+        en: '{count} dynamic columns stale 2 weeks plus first-level notice/policy columns stale 6 months (veto line {limit})',
+      },
       'columns-a-warning': { zh: '动态类和一级通知公告、政策文件类栏目未按期更新已有 {count} 个，接近否决线 {limit} 个', en: '{count} dynamic and first-level notice/policy columns stale, nearing the veto line of {limit}' },
       'columns-b': { zh: '应更新栏目长期未更新共 {count} 个（否决线 {limit} 个）', en: '{count} should-update columns long not updated (veto line {limit})' },
       'columns-b-warning': { zh: '应更新栏目长期未更新已有 {count} 个，接近否决线 {limit} 个', en: '{count} should-update columns long not updated, nearing the veto line of {limit}' },
@@ -97,7 +103,12 @@ export default defineCheck({
         rule: 'W-V2',
         url: d.startArticle.url,
         target: d.startArticle.url,
-        evidence: { expected: 'the site home page, to judge W-V2', actual: `the registered address is not the home page (${d.startArticle.signals.join('; ')}); home page not reached: ${d.startArticle.failure ?? '-'}`, tried: d.startArticle.tried, note: 'could not be checked: not a W-V2 finding' },
+        evidence: {
+          expected: 'the site home page, to judge W-V2',
+          actual: `the registered address is not the home page (${d.startArticle.signals.join('; ')}); home page not reached: ${d.startArticle.failure ?? '-'}`,
+          tried: d.startArticle.tried,
+          note: 'could not be checked: not a W-V2 finding',
+        },
       });
     } else if (d.startArticle && h) {
       findings.push({ code: 'start-article', params: { url: d.startArticle.url, home: h.url }, severity: 'info', url: d.startArticle.url, evidence: { signals: d.startArticle.signals, home: h.url } });
@@ -110,7 +121,12 @@ export default defineCheck({
         rule: 'W-V2',
         url: homeUrl,
         target: homeUrl,
-        evidence: { expected: `dated items within ${o.homeMaxAgeDays} days before ${asOf}`, actual: 'the home page is built by script; its HTML shows no dated item', signals: h.scriptBuilt, note: 'could not be checked — page built by script; use render: browser' },
+        evidence: {
+          expected: `dated items within ${o.homeMaxAgeDays} days before ${asOf}`,
+          actual: 'the home page is built by script; its HTML shows no dated item',
+          signals: h.scriptBuilt,
+          note: 'could not be checked — page built by script; use render: browser',
+        },
       });
     } else if (h) {
       if (h.newest) {
@@ -141,7 +157,13 @@ export default defineCheck({
             rule: 'W-V2',
             url: homeUrl,
             target: homeUrl,
-            evidence: { expected: `dated items within ${o.homeMaxAgeDays} days before ${asOf}`, actual: `${h.items.length} items on the home page, none dated; no dated second-level page`, items: h.items.slice(0, 10).map((i) => i.title), asOf, reason: `suspected: no date could be read on the home page or its second-level pages${d.anyDates ? ' (other pages of the site carry dates)' : ''}; dates may be drawn by script or images` },
+            evidence: {
+              expected: `dated items within ${o.homeMaxAgeDays} days before ${asOf}`,
+              actual: `${h.items.length} items on the home page, none dated; no dated second-level page`,
+              items: h.items.slice(0, 10).map((i) => i.title),
+              asOf,
+              reason: `suspected: no date could be read on the home page or its second-level pages${d.anyDates ? ' (other pages of the site carry dates)' : ''}; dates may be drawn by script or images`,
+            },
           });
         } else if (sn && days! > o.homeMaxAgeDays) {
           findings.push({
@@ -151,10 +173,27 @@ export default defineCheck({
             rule: 'W-V2',
             url: homeUrl,
             target: homeUrl,
-            evidence: { expected: `a second-level page updated within ${o.homeMaxAgeDays} days`, actual: `newest ${sn.date} (${days} days) on ${sn.listedOn}`, newestDate: sn.date, newestTitle: sn.title, newestUrl: sn.href, daysStale: days, secondLevelPages: h.secondLevel?.pages, asOf },
+            evidence: {
+              expected: `a second-level page updated within ${o.homeMaxAgeDays} days`,
+              actual: `newest ${sn.date} (${days} days) on ${sn.listedOn}`,
+              newestDate: sn.date,
+              newestTitle: sn.title,
+              newestUrl: sn.href,
+              daysStale: days,
+              secondLevelPages: h.secondLevel?.pages,
+              asOf,
+            },
           });
         } else if (sn && days! >= o.homeWarnDays) {
-          findings.push({ code: 'home-warning', params: { days: days!, newest: sn.date!, limit: o.homeMaxAgeDays }, severity: 'warning', rule: 'W-V2', url: homeUrl, target: homeUrl, evidence: { expected: `within ${o.homeMaxAgeDays} days`, actual: `${sn.date} (${days} days)`, navigationOnly: true } });
+          findings.push({
+            code: 'home-warning',
+            params: { days: days!, newest: sn.date!, limit: o.homeMaxAgeDays },
+            severity: 'warning',
+            rule: 'W-V2',
+            url: homeUrl,
+            target: homeUrl,
+            evidence: { expected: `within ${o.homeMaxAgeDays} days`, actual: `${sn.date} (${days} days)`, navigationOnly: true },
+          });
         }
       }
     }
@@ -231,14 +270,21 @@ export default defineCheck({
     }
     const countFinding = (which: 'a' | 'b', count: number, names: string[], veto: number, warn: number) => {
       if (count >= veto) findings.push({ code: `columns-${which}`, params: { count, limit: veto }, severity: 'veto', rule: 'W-V3', url: homeUrl, evidence: { expected: `fewer than ${veto}`, actual: String(count), columns: names } });
-      else if (count >= warn) findings.push({ code: `columns-${which}-warning`, params: { count, limit: veto }, severity: 'warning', rule: 'W-V3', url: homeUrl, evidence: { expected: `fewer than ${veto}`, actual: String(count), columns: names } });
+      else if (count >= warn)
+        findings.push({ code: `columns-${which}-warning`, params: { count, limit: veto }, severity: 'warning', rule: 'W-V3', url: homeUrl, evidence: { expected: `fewer than ${veto}`, actual: String(count), columns: names } });
     };
     countFinding('a', countA, staleA, o.vetoA, o.warnA);
     countFinding('b', countB, staleB, o.vetoB, o.warnB);
     if (unclassified.length) {
       findings.push({
         code: 'unclassified',
-        params: { count: unclassified.length, names: unclassified.map((c) => c.name).slice(0, 20).join('、') },
+        params: {
+          count: unclassified.length,
+          names: unclassified
+            .map((c) => c.name)
+            .slice(0, 20)
+            .join('、'),
+        },
         severity: 'info',
         url: homeUrl,
         evidence: { columns: unclassified.slice(0, 50).map(columnView), note: 'add their names to the classes option to hold them to an update rule' },

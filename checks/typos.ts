@@ -42,7 +42,11 @@ const options = z.object({
       max: z.number().int().nonnegative().default(20),
       /** Also attachments hosted on other sites. */
       external: z.boolean().default(false),
-      maxBytes: z.number().int().positive().default(10 * 1024 * 1024),
+      maxBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(10 * 1024 * 1024),
       maxChars: z.number().int().positive().default(500_000),
       timeoutMs: z.number().int().positive().default(30_000),
     })

@@ -28,7 +28,9 @@ export function corpusPages(dir: string): CorpusPage[] {
   const manifest = path.join(root, 'manifest.tsv');
   const pages: CorpusPage[] = [];
   if (existsSync(manifest)) {
-    const [head, ...rows] = readFileSync(manifest, 'utf8').split('\n').filter((l) => l.trim());
+    const [head, ...rows] = readFileSync(manifest, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim());
     const cols = head.split('\t');
     const iSite = cols.indexOf('site');
     const iPath = cols.indexOf('url_path');
@@ -152,7 +154,17 @@ export async function serveCorpus(dirs: string[], opts: { address: string; ports
     httpsPort,
     served,
     close: async () => {
-      await Promise.all([plain, secure].filter((s): s is http.Server => !!s && s.listening).map((s) => new Promise<void>((r) => { s.closeAllConnections?.(); s.close(() => r()); })));
+      await Promise.all(
+        [plain, secure]
+          .filter((s): s is http.Server => !!s && s.listening)
+          .map(
+            (s) =>
+              new Promise<void>((r) => {
+                s.closeAllConnections?.();
+                s.close(() => r());
+              }),
+          ),
+      );
     },
   };
 }

@@ -294,7 +294,8 @@ export function reportText(r: EvalReport): string {
     lines.push('', 'false alarms by rule and message code:');
     for (const [k, n] of [...byCode].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) lines.push(`  ${String(n).padStart(4)}  ${k}`);
     lines.push('', `confirmed false alarms (${fa.length}):`);
-    for (const f of fa) lines.push(`  ${f.page}  ${f.checkId} ${f.rule ?? ''} ${f.code}${f.forbidden ? ' [forbidden]' : ''}: ${f.message.slice(0, 160)}${f.url !== '' && !f.url.endsWith(f.page.slice(f.page.indexOf('/'))) ? `  (on ${f.url})` : ''}`);
+    for (const f of fa)
+      lines.push(`  ${f.page}  ${f.checkId} ${f.rule ?? ''} ${f.code}${f.forbidden ? ' [forbidden]' : ''}: ${f.message.slice(0, 160)}${f.url !== '' && !f.url.endsWith(f.page.slice(f.page.indexOf('/'))) ? `  (on ${f.url})` : ''}`);
   }
   const misses = r.pages.flatMap((p) => p.misses);
   if (misses.length) {

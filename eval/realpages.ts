@@ -27,13 +27,23 @@ const program = new Command('realpages')
   .option('--truth <file>', 'truth file', path.join(root, 'realpages/truth.yaml'))
   .option('--json', 'machine-readable output')
   .option('--address <ip>', 'loopback address to serve on (port 80/443 when root, else random ports)', '127.0.0.1')
-  .option('--max-pages <n>', 'pages crawled per checked page', (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('--max-pages must be a whole number ≥ 1');
-    return n;
-  }, 20)
+  .option(
+    '--max-pages <n>',
+    'pages crawled per checked page',
+    (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('--max-pages must be a whole number ≥ 1');
+      return n;
+    },
+    20,
+  )
   .option('--only <key>', 'only pages whose host+path starts with this (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
-  .option('--checks <ids>', 'only these checks (comma-separated)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .option('--checks <ids>', 'only these checks (comma-separated)', (v: string) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
   .option('--config <file>', 'YAML config file on top of the defaults')
   .action(async (dirsArg: string[], o: { truth: string; json?: boolean; address: string; maxPages: number; only?: string[]; checks?: string[]; config?: string }) => {
     if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(o.address)) throw new InvalidArgumentError('--address must be a loopback IPv4 address (127.x.y.z)');
@@ -44,7 +54,14 @@ const program = new Command('realpages')
     const ports = process.getuid?.() === 0 ? 'standard' : 'random';
     const run = (p: 'standard' | 'random') =>
       evaluate({
-        dirs, truth, address: o.address, ports: p, maxPages: o.maxPages, only: o.only, checks: o.checks, configFile: o.config,
+        dirs,
+        truth,
+        address: o.address,
+        ports: p,
+        maxPages: o.maxPages,
+        only: o.only,
+        checks: o.checks,
+        configFile: o.config,
         onPage: o.json ? undefined : (key, i, n) => process.stderr.write(`[${i}/${n}] ${key}\n`),
       });
     let report;

@@ -14,7 +14,10 @@ const dateOrUnknown = z.union([date, z.literal('unknown')]);
 export const findingPatternSchema = z
   .object({
     check: z.string().min(1),
-    rule: z.string().regex(/^[WM]-[VD]\d+$/).optional(),
+    rule: z
+      .string()
+      .regex(/^[WM]-[VD]\d+$/)
+      .optional(),
     code: z.string().min(1).optional(),
     /** JavaScript regular expression tried on "target message url" of a finding. */
     match: z.string().min(1).optional(),
@@ -46,9 +49,7 @@ export const truthPageSchema = z
     /** Columns visible on the page with their newest visible date. */
     columns: z.array(z.object({ name: z.string(), newest: dateOrUnknown.optional() }).strict()).optional(),
     /** Message (留言/信箱) items visible on the page. */
-    messages: z
-      .array(z.object({ title: z.string(), status: z.enum(['answered', 'unanswered', 'in-progress', 'unknown']), asked: dateOrUnknown.optional(), answered: dateOrUnknown.optional() }).strict())
-      .optional(),
+    messages: z.array(z.object({ title: z.string(), status: z.enum(['answered', 'unanswered', 'in-progress', 'unknown']), asked: dateOrUnknown.optional(), answered: dateOrUnknown.optional() }).strict()).optional(),
     /** Article: publication date and the label it comes from (发布日期, PubDate meta…). */
     published: z.object({ date: dateOrUnknown, label: z.string() }).strict().optional(),
     note: z.string().optional(),

@@ -76,7 +76,11 @@ export class ThrottledErrorLog {
   private last = -Infinity;
   private suppressed = 0;
   private total = 0;
-  constructor(private readonly log: (line: string) => void, private readonly intervalMs: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly log: (line: string) => void,
+    private readonly intervalMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
   report(e: unknown): void {
     this.total++;
     const t = this.now();
@@ -226,9 +230,7 @@ export class SiteWorker {
   private assertPolicy(config: Pick<Config, 'allowPrivateNetwork' | 'allowNetworks'>): void {
     const policy = networkPolicy(config as Config);
     if (policy !== false && !this.o.allowPrivateNetwork) {
-      throw new UnrecoverableError(
-        `this run lets checks reach private addresses (${policy === true ? 'allowPrivateNetwork' : `allowNetworks ${policy.join(', ')}`}) but this worker was started without --allow-private-network`,
-      );
+      throw new UnrecoverableError(`this run lets checks reach private addresses (${policy === true ? 'allowPrivateNetwork' : `allowNetworks ${policy.join(', ')}`}) but this worker was started without --allow-private-network`);
     }
   }
 

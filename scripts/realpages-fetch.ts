@@ -33,7 +33,9 @@ function gitDir(repo: string): string | undefined {
   for (const c of [path.join(mirrors!, `${owner}+${name}`, 'repo'), path.join(mirrors!, `${owner}+${name}`), path.join(mirrors!, owner, name), path.join(mirrors!, name)]) {
     if (!existsSync(c)) continue;
     try {
-      return execFileSync('git', ['-C', c, 'rev-parse', '--git-dir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().replace(/^(?!\/)/, c + '/');
+      return execFileSync('git', ['-C', c, 'rev-parse', '--git-dir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+        .trim()
+        .replace(/^(?!\/)/, c + '/');
     } catch {
       /* not a git directory */
     }
@@ -41,7 +43,9 @@ function gitDir(repo: string): string | undefined {
   return undefined;
 }
 
-const [head, ...rows] = readFileSync(manifest, 'utf8').split('\n').filter((l) => l.trim());
+const [head, ...rows] = readFileSync(manifest, 'utf8')
+  .split('\n')
+  .filter((l) => l.trim());
 const cols = head.split('\t');
 const col = (r: string[], n: string) => r[cols.indexOf(n)];
 let ok = 0;
@@ -60,7 +64,13 @@ for (const line of rows) {
   try {
     blob = execFileSync('git', ['--git-dir', dir, 'show', `${commit}:${repoPath}`], { maxBuffer: 64 * 2 ** 20, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
-    process.stderr.write(`${repo}@${commit.slice(0, 10)}:${repoPath}: ${String((e as { stderr?: Buffer }).stderr ?? e).trim().split('\n')[0]}\n`);
+    process.stderr.write(
+      `${repo}@${commit.slice(0, 10)}:${repoPath}: ${
+        String((e as { stderr?: Buffer }).stderr ?? e)
+          .trim()
+          .split('\n')[0]
+      }\n`,
+    );
     failed++;
     continue;
   }

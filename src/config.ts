@@ -58,10 +58,14 @@ export type Rules = z.infer<typeof rulesSchema>;
 export const configSchema = z.object({
   allowPrivateNetwork: z.boolean().default(false),
   /** Private ranges (CIDR) allowed although allowPrivateNetwork is off, e.g. an intranet's own range. */
-  allowNetworks: z.array(z.string().superRefine((v, ctx) => {
-    const why = cidrProblem(v);
-    if (why) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} ${why}` });
-  })).default([]),
+  allowNetworks: z
+    .array(
+      z.string().superRefine((v, ctx) => {
+        const why = cidrProblem(v);
+        if (why) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v)} ${why}` });
+      }),
+    )
+    .default([]),
   /** Host overrides: name → IP address, or null for a name that must not resolve (like /etc/hosts, curl --resolve). */
   hosts: z.record(z.string(), z.union([z.ipv4(), z.ipv6(), z.null()], { error: (i) => `${JSON.stringify(i.input)} is not an IPv4 or IPv6 address (or null / - for a name that does not resolve)` })).default({}),
   lang: z.enum(['zh', 'en']).default('zh'),
@@ -122,7 +126,11 @@ export const configSchema = z.object({
       /** Posts kept per account (newest first). */
       maxPosts: z.number().int().positive().default(50),
       /** Feed or page bodies larger than this are cut. */
-      maxBytes: z.number().int().positive().default(5 * 1024 * 1024),
+      maxBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(5 * 1024 * 1024),
       /** Extra folder of platform files (same format as config/platforms/*.yaml; same id replaces). */
       platformsDir: z.string().optional(),
     })

@@ -162,7 +162,10 @@ export async function checkSite(site: SiteRef, opts: SiteCheckOptions): Promise<
         timeoutMs: config.browser.pageTimeoutMs,
       });
     }
-    const verdict = computeVerdict(results.flatMap((r) => r.findings), config.rules);
+    const verdict = computeVerdict(
+      results.flatMap((r) => r.findings),
+      config.rules,
+    );
     const homeFailed = artifacts.home?.error && artifacts.pages.every((p) => p.error);
     return {
       site,
@@ -197,9 +200,25 @@ async function gatherWithBrowser(
   } catch (e) {
     const message = `browser unavailable: ${String((e as Error)?.message ?? e).split('\n')[0]}`;
     const home = {
-      url: site.url, finalUrl: site.url, redirectChain: [], depth: 0, status: null, headers: {}, contentType: null,
-      fetchedAt: new Date().toISOString(), durationMs: 0, bytes: 0, truncated: false, encoding: null, encodingSource: null,
-      title: '', meta: {}, textLength: 0, links: [], error: { kind: 'unknown' as const, message }, collected: {},
+      url: site.url,
+      finalUrl: site.url,
+      redirectChain: [],
+      depth: 0,
+      status: null,
+      headers: {},
+      contentType: null,
+      fetchedAt: new Date().toISOString(),
+      durationMs: 0,
+      bytes: 0,
+      truncated: false,
+      encoding: null,
+      encodingSource: null,
+      title: '',
+      meta: {},
+      textLength: 0,
+      links: [],
+      error: { kind: 'unknown' as const, message },
+      collected: {},
     };
     return { site, startUrl: site.url, home, pages: [home], stats: { pages: 1, links: 0, durationMs: 0, skippedByLimit: 0, errors: 1 }, asOf, siteHosts: [] };
   }

@@ -51,7 +51,14 @@ describe('attachment text extraction (src/analysis/attachments)', () => {
     expect(text(xlsx)).toBe('sheet 名单|姓名\t电话\n张三\t13800001111');
 
     const book = XLSX.utils.book_new();
-    XLSX.utils.book_append_sheet(book, XLSX.utils.aoa_to_sheet([['姓名', '电话'], ['李四', 13900002222]]), '旧表');
+    XLSX.utils.book_append_sheet(
+      book,
+      XLSX.utils.aoa_to_sheet([
+        ['姓名', '电话'],
+        ['李四', 13900002222],
+      ]),
+      '旧表',
+    );
     const xls = await extractAttachmentText(XLSX.write(book, { type: 'buffer', bookType: 'biff8' }) as Buffer, 'application/vnd.ms-excel', 'old.xls');
     expect(xls.kind).toBe('xls');
     expect(text(xls)).toContain('李四\t13900002222');

@@ -24,8 +24,7 @@ const html = (body: string) => ({ headers: { 'content-type': 'text/html; charset
 const county = (title: string, body: string, meta = '') =>
   html(`<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>${title}</title><meta name="SiteName" content="示例县人民政府">${meta}</head>
 <body><ul class="nav"><li><a href="/">首页</a></li><li><a href="/ywdt/">要闻动态</a></li></ul><div class="main">${body}</div><img src="/images/logo.png" alt="县徽"></body></html>`);
-const article = (title: string, date: string) =>
-  county(title, `<h2>${title}</h2><p>发布时间：${date}</p><p>正文内容。</p>`, `<meta name="PubDate" content="${date} 09:00"><meta name="ColumnName" content="要闻动态">`);
+const article = (title: string, date: string) => county(title, `<h2>${title}</h2><p>发布时间：${date}</p><p>正文内容。</p>`, `<meta name="PubDate" content="${date} 09:00"><meta name="ColumnName" content="要闻动态">`);
 
 /** A county site whose home-page news list and column list are built by script from JSON (as many CMSs do). */
 function scriptedSite(): Routes {
@@ -164,7 +163,10 @@ describe('govcheck check --render browser / --screenshots / --platform', () => {
     try {
       const cfg = path.join(t.dir, 'test.yaml');
       writeFileSync(cfg, 'browser:\n  loopbackOnly: true\nhttp:\n  retries: 0\n');
-      const site = await runCli(['check', `${s.origin}/`, '--render', 'browser', '--config', cfg, '--allow-private-network', '--no-store', '--format', 'json', '--as-of', asOf, '--checks', 'broken-links', '--screenshots', path.join(t.dir, 'shots')], { timeoutMs: 90_000 });
+      const site = await runCli(
+        ['check', `${s.origin}/`, '--render', 'browser', '--config', cfg, '--allow-private-network', '--no-store', '--format', 'json', '--as-of', asOf, '--checks', 'broken-links', '--screenshots', path.join(t.dir, 'shots')],
+        { timeoutMs: 90_000 },
+      );
       expect(site.stderr).toBe('');
       const json = JSON.parse(site.stdout);
       expect(json.stats.pages).toBe(5);

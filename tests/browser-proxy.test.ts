@@ -169,7 +169,14 @@ describe('Chromium reaches nothing the HTTP client could not (guarding proxy)', 
     expect(JSON.stringify(a)).not.toContain('INTERNAL-7f3a');
     // Each kind of attempt was refused by the proxy (plain HTTP by URL, CONNECT — WebSockets — by host:port).
     expect(session.blocked).toEqual(
-      expect.arrayContaining([`http://127.0.0.2:${inner.port}/secret`, `http://internal.example.gov.cn:${inner.port}/secret`, `http://localhost:${local.port}/secret`, `127.0.0.2:${inner.port}`, `internal.example.gov.cn:${inner.port}`, `localhost:${local.port}`]),
+      expect.arrayContaining([
+        `http://127.0.0.2:${inner.port}/secret`,
+        `http://internal.example.gov.cn:${inner.port}/secret`,
+        `http://localhost:${local.port}/secret`,
+        `127.0.0.2:${inner.port}`,
+        `internal.example.gov.cn:${inner.port}`,
+        `localhost:${local.port}`,
+      ]),
     );
     expect(session.proxy.stats.refused).toBeGreaterThanOrEqual(6);
     expect(session.proxy.stats.connections).toBeGreaterThan(0);
@@ -195,7 +202,28 @@ describe('Chromium reaches nothing the HTTP client could not (guarding proxy)', 
       const cfg = path.join(t.dir, 'c.yaml');
       writeFileSync(cfg, 'http:\n  retries: 0\ngather:\n  retries: 0\n');
       const r = await runCli(
-        ['check', `${site.origin}/`, '--render', 'browser', '--config', cfg, '--allow-network', '127.0.0.3/32', '--resolve', 'www.example.gov.cn:127.0.0.3', '--resolve', 'internal.example.gov.cn:127.0.0.2', '--db', db, '--format', 'json', '--as-of', asOf, '--checks', 'availability,broken-links'],
+        [
+          'check',
+          `${site.origin}/`,
+          '--render',
+          'browser',
+          '--config',
+          cfg,
+          '--allow-network',
+          '127.0.0.3/32',
+          '--resolve',
+          'www.example.gov.cn:127.0.0.3',
+          '--resolve',
+          'internal.example.gov.cn:127.0.0.2',
+          '--db',
+          db,
+          '--format',
+          'json',
+          '--as-of',
+          asOf,
+          '--checks',
+          'availability,broken-links',
+        ],
         { timeoutMs: 120_000 },
       );
       expect(r.stderr).toBe('');

@@ -33,7 +33,10 @@ describe('govcheck check (end to end, real servers on 127.0.0.1)', () => {
     expect(out).toMatchObject({ url: `${planted.origin}/`, verdict: 'pass', asOf: '2024-07-01' });
     expect(r.code).toBe(0);
     const links = out.checks.find((c: { id: string }) => c.id === 'broken-links');
-    const reported = links.findings.filter((f: { severity: string }) => f.severity !== 'info').map((f: { target: string }) => f.target).sort();
+    const reported = links.findings
+      .filter((f: { severity: string }) => f.severity !== 'info')
+      .map((f: { target: string }) => f.target)
+      .sort();
     const expected = site.truth.broken.map((b) => resolveTarget(b.target.replace('{external}', ext.origin), planted.origin)).sort();
     expect(reported).toEqual(expected);
     for (const b of site.truth.broken) {

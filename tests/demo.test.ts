@@ -66,13 +66,29 @@ describe('govcheck demo (the README main command)', () => {
     db.close();
     const t = truth().filter((x) => x.spec.status === 'operating');
     expect(rows).toHaveLength(t.length);
-    expect(rows.filter((x) => x.verdict === 'fail').map((x) => x.name).sort()).toEqual(t.filter((x) => x.mustFail).map((x) => x.spec.name).sort());
+    expect(
+      rows
+        .filter((x) => x.verdict === 'fail')
+        .map((x) => x.name)
+        .sort(),
+    ).toEqual(
+      t
+        .filter((x) => x.mustFail)
+        .map((x) => x.spec.name)
+        .sort(),
+    );
     for (const x of t.filter((y) => y.mustFail)) {
       const hit = JSON.parse(rows.find((row) => row.name === x.spec.name)!.decided_by_json) as Array<{ rule: string; kind: string }>;
-      for (const rule of x.why) expect(hit.map((h) => `${h.rule}:${h.kind}`), x.spec.name).toContain(`${rule}:veto`);
+      for (const rule of x.why)
+        expect(
+          hit.map((h) => `${h.rule}:${h.kind}`),
+          x.spec.name,
+        ).toContain(`${rule}:veto`);
     }
     // Closed entries are in the registry but never counted or checked.
-    const closed = truth().filter((x) => x.spec.status === 'closed').map((x) => x.spec.name);
+    const closed = truth()
+      .filter((x) => x.spec.status === 'closed')
+      .map((x) => x.spec.name);
     expect(closed.length).toBeGreaterThan(0);
     for (const n of closed) expect(rows.map((x) => x.name)).not.toContain(n);
 
@@ -98,7 +114,16 @@ describe('govcheck demo (the README main command)', () => {
     const dbFile = path.join(out, 'govcheck-demo.db');
     const failing = await runCli(['table', '--db', dbFile, '--quarter', '2024Q2', '--view', 'failing', '--format', 'json']);
     expect(failing.code, failing.stderr).toBe(0);
-    expect(JSON.parse(failing.stdout).map((f: { site: { name: string } }) => f.site.name).sort()).toEqual(t.filter((x) => x.mustFail).map((x) => x.spec.name).sort());
+    expect(
+      JSON.parse(failing.stdout)
+        .map((f: { site: { name: string } }) => f.site.name)
+        .sort(),
+    ).toEqual(
+      t
+        .filter((x) => x.mustFail)
+        .map((x) => x.spec.name)
+        .sort(),
+    );
     const en = await runCli(['notice', '--db', dbFile, '--quarter', '2024Q2', '--format', 'md', '--lang', 'en']);
     expect(en.code, en.stderr).toBe(0);
     expect(en.stdout).toContain(`${tables.website.total.checked} websites were checked (${tables.website.total.operating} operating), ${tables.website.total.failed} failed`);

@@ -13,10 +13,7 @@ const html = (title: string, body: string, charset = 'utf-8') => `<!DOCTYPE html
 const typed = { 'content-type': 'text/html; charset=utf-8' };
 
 function engineSite(): Map<string, Route> {
-  const home = html(
-    '引擎对照首页',
-    ['/gz', '/deflate', '/br', '/gbk', '/old', '/cookie', '/missing', '/broken-server', '/logo.png'].map((p) => `<a href="${p}">${p}</a>`).join(' '),
-  );
+  const home = html('引擎对照首页', ['/gz', '/deflate', '/br', '/gbk', '/old', '/cookie', '/missing', '/broken-server', '/logo.png'].map((p) => `<a href="${p}">${p}</a>`).join(' '));
   return new Map<string, Route>([
     ['/', { headers: typed, body: home }],
     ['/gz', { headers: { ...typed, 'content-encoding': 'gzip' }, body: gzipSync(html('压缩页面', '<p>gzip 正文</p><a href="/">首页</a>')) }],
@@ -83,8 +80,7 @@ describe('crawl engines', () => {
     await Promise.all([small.close(), generated.close()]);
   });
 
-  const gather = (origin: string, engine: 'http' | 'crawlee') =>
-    gatherSite({ id: 'engines', url: `${origin}/`, kind: 'website' }, { networkPolicy: true, maxPages: 300, maxDepth: 10, retries: 0, timeoutMs: 5000, engine }, [], '2024-07-01');
+  const gather = (origin: string, engine: 'http' | 'crawlee') => gatherSite({ id: 'engines', url: `${origin}/`, kind: 'website' }, { networkPolicy: true, maxPages: 300, maxDepth: 10, retries: 0, timeoutMs: 5000, engine }, [], '2024-07-01');
 
   it('the HTTP engine inflates gzip/deflate/br, sniffs GBK from <meta>, records redirect chains and keeps cookies along a chain', async () => {
     const a = await gather(small.origin, 'http');
@@ -103,7 +99,7 @@ describe('crawl engines', () => {
     expect(a.pages.some((p) => p.url.endsWith('/logo.png'))).toBe(false);
   });
 
-  it('a template\'s references are one shared, frozen object across pages; different ones stay apart', async () => {
+  it("a template's references are one shared, frozen object across pages; different ones stay apart", async () => {
     const a = await gather(generated.origin, 'http');
     const withNav = a.pages.filter((p) => p.links.length > 5);
     expect(withNav.length).toBeGreaterThan(10);
@@ -156,9 +152,15 @@ describe('crawl engines', () => {
         const a = await gather(redirects.origin, engine);
         const page = (path: string) => a.pages.find((p) => p.url === `${redirects.origin}${path}`)!;
         expect(page('/bounce'), engine).toMatchObject({ status: 200, title: '登录后页面', finalUrl: `${redirects.origin}/bounce` });
-        expect(page('/bounce').redirectChain.map((h) => new URL(h.url).pathname), engine).toEqual(['/bounce', '/sso']);
+        expect(
+          page('/bounce').redirectChain.map((h) => new URL(h.url).pathname),
+          engine,
+        ).toEqual(['/bounce', '/sso']);
         expect(page('/loop-a').error, engine).toMatchObject({ kind: 'redirect_loop' });
-        expect(page('/loop-a').redirectChain.map((h) => new URL(h.url).pathname), engine).toEqual(['/loop-a', '/loop-b']);
+        expect(
+          page('/loop-a').redirectChain.map((h) => new URL(h.url).pathname),
+          engine,
+        ).toEqual(['/loop-a', '/loop-b']);
         expect(page('/far-0').error, engine).toMatchObject({ kind: 'too_many_redirects', message: 'more than 20 redirects' });
       }
     } finally {

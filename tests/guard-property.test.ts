@@ -84,16 +84,7 @@ const embeddedForms = (n: number) =>
 /** Host spellings of IPv4 address n that URL parsers accept: decimal, hex, octal, short forms, mixed. */
 function hostSpellings(n: number): string[] {
   const [a, b, c, d] = intToV4(n).split('.').map(Number);
-  return [
-    String(n),
-    `0x${hex(n)}`,
-    `0${n.toString(8)}`,
-    `${a}.${b * 65536 + c * 256 + d}`,
-    `${a}.${b}.${c * 256 + d}`,
-    `0x${hex(a)}.0${b.toString(8)}.${c}.0x${hex(d)}`,
-    `0${a.toString(8)}.0x${hex(b)}.${c * 256 + d}`,
-    `${intToV4(n)}.`,
-  ];
+  return [String(n), `0x${hex(n)}`, `0${n.toString(8)}`, `${a}.${b * 65536 + c * 256 + d}`, `${a}.${b}.${c * 256 + d}`, `0x${hex(a)}.0${b.toString(8)}.${c}.0x${hex(d)}`, `0${a.toString(8)}.0x${hex(b)}.${c * 256 + d}`, `${intToV4(n)}.`];
 }
 
 const refusesUrl = (url: string, policy: NetworkPolicy) => {
@@ -119,29 +110,33 @@ afterAll(async () => {
   await proxy?.close();
   await loopbackProxy?.close();
 });
-const proxyRefuses = (p: GuardProxy, host: string) => p.resolve(host).then(
-  () => false,
-  (e: Error) => /refused to connect/.test(e.message),
-);
+const proxyRefuses = (p: GuardProxy, host: string) =>
+  p.resolve(host).then(
+    () => false,
+    (e: Error) => /refused to connect/.test(e.message),
+  );
 
 describe('property: refused ranges are refused in every spelling', () => {
   it('dotted IPv4 and every embedding IPv6 form of a refused IPv4 address', async () => {
     await fc.assert(
-      fc.asyncProperty(refusedV4Arb.chain((n) => fc.tuple(fc.constant(n), embeddedForms(n))), async ([n, forms]) => {
-        const d = intToV4(n);
-        expect(isPrivateAddress(d)).toBe(true);
-        expect(isRefused(d, false)).toBe(true);
-        for (const [form, a] of Object.entries(forms)) {
-          expect(isPrivateAddress(a), `${form} ${a}`).toBe(true);
-          expect(isRefused(a, false), `${form} ${a}`).toBe(true);
-          expect(isRefused(a, ['203.0.113.0/24', 'fd00::/8']) || (form.startsWith('IPv4-mapped') && inV4(n, ['203.0.113.0', 24, ''])), `${form} ${a}`).toBe(true);
-          expect(refusesUrl(`http://[${a}]:8080/x`, false), `${form} ${a}`).toBe(true);
-          expect(await lookupRefuses(a, false), `${form} ${a}`).toBe(true);
-        }
-        expect(await lookupRefuses(d, false)).toBe(true);
-        expect(await proxyRefuses(proxy, d)).toBe(true);
-        expect(await proxyRefuses(proxy, forms.Teredo)).toBe(true);
-      }),
+      fc.asyncProperty(
+        refusedV4Arb.chain((n) => fc.tuple(fc.constant(n), embeddedForms(n))),
+        async ([n, forms]) => {
+          const d = intToV4(n);
+          expect(isPrivateAddress(d)).toBe(true);
+          expect(isRefused(d, false)).toBe(true);
+          for (const [form, a] of Object.entries(forms)) {
+            expect(isPrivateAddress(a), `${form} ${a}`).toBe(true);
+            expect(isRefused(a, false), `${form} ${a}`).toBe(true);
+            expect(isRefused(a, ['203.0.113.0/24', 'fd00::/8']) || (form.startsWith('IPv4-mapped') && inV4(n, ['203.0.113.0', 24, ''])), `${form} ${a}`).toBe(true);
+            expect(refusesUrl(`http://[${a}]:8080/x`, false), `${form} ${a}`).toBe(true);
+            expect(await lookupRefuses(a, false), `${form} ${a}`).toBe(true);
+          }
+          expect(await lookupRefuses(d, false)).toBe(true);
+          expect(await proxyRefuses(proxy, d)).toBe(true);
+          expect(await proxyRefuses(proxy, forms.Teredo)).toBe(true);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -189,16 +184,19 @@ describe('property: refused ranges are refused in every spelling', () => {
 describe('property: public addresses are allowed', () => {
   it('public IPv4, and its embedding IPv6 forms', async () => {
     await fc.assert(
-      fc.asyncProperty(publicV4Arb.chain((n) => fc.tuple(fc.constant(n), embeddedForms(n))), async ([n, forms]) => {
-        const d = intToV4(n);
-        expect(isPrivateAddress(d), d).toBe(false);
-        expect(isRefused(d, false), d).toBe(false);
-        expect(refusesUrl(`http://${d}/`, false)).toBe(false);
-        expect(refusesUrl(`http://${n}/`, false)).toBe(false);
-        for (const [form, a] of Object.entries(forms)) expect(isRefused(a, false), `${form} ${a}`).toBe(false);
-        expect(await lookupRefuses(d, false)).toBe(false);
-        expect((await proxy.resolve(d)).address).toBe(d);
-      }),
+      fc.asyncProperty(
+        publicV4Arb.chain((n) => fc.tuple(fc.constant(n), embeddedForms(n))),
+        async ([n, forms]) => {
+          const d = intToV4(n);
+          expect(isPrivateAddress(d), d).toBe(false);
+          expect(isRefused(d, false), d).toBe(false);
+          expect(refusesUrl(`http://${d}/`, false)).toBe(false);
+          expect(refusesUrl(`http://${n}/`, false)).toBe(false);
+          for (const [form, a] of Object.entries(forms)) expect(isRefused(a, false), `${form} ${a}`).toBe(false);
+          expect(await lookupRefuses(d, false)).toBe(false);
+          expect((await proxy.resolve(d)).address).toBe(d);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -120,7 +120,10 @@ describe('feed adapter', () => {
     try {
       const missing = await gatherAccount({ id: 'x', url: `${s.origin}/nm/none/feed.xml`, kind: 'newmedia', platform: 'wechat', source: `${s.origin}/nm/none/feed.xml` }, { config, http, asOf, getBrowser: async () => browser });
       expect(missing.account!.error).toMatchObject({ kind: 'http_error', status: 404 });
-      const junk = await gatherAccount({ id: 'y', url: `${s.origin}/nm/rss-ok/img/1.png`, kind: 'newmedia', platform: 'wechat', source: `${s.origin}/nm/rss-ok/img/1.png` }, { config: loadConfig(undefined, { allowPrivateNetwork: true, newmedia: { platformsDir: feedOnlyPlatforms() } }), http, asOf, getBrowser: async () => browser });
+      const junk = await gatherAccount(
+        { id: 'y', url: `${s.origin}/nm/rss-ok/img/1.png`, kind: 'newmedia', platform: 'wechat', source: `${s.origin}/nm/rss-ok/img/1.png` },
+        { config: loadConfig(undefined, { allowPrivateNetwork: true, newmedia: { platformsDir: feedOnlyPlatforms() } }), http, asOf, getBrowser: async () => browser },
+      );
       expect(junk.account!.error).toMatchObject({ kind: 'decode_error' });
       const bad = await gatherAccount({ id: 'z', url: 'feed', kind: 'newmedia', platform: 'wechat', source: 'not a url' }, { config, http, asOf, getBrowser: async () => browser });
       expect(bad.account!.error).toMatchObject({ kind: 'malformed_url' });
@@ -181,7 +184,15 @@ describe('page adapter (real Chromium)', () => {
 
   it('refuses every request to a non-loopback address in tests (guarding proxy), names without asking DNS', async () => {
     const guarded = await serve(
-      new Map([['/', { headers: { 'content-type': 'text/html; charset=utf-8' }, body: '<html><body><img src="http://198.51.100.7/x.png"><img src="http://unpinned.example.gov.cn/y.png"><script>fetch("http://203.0.113.9/api").catch(function(){})</script><article class="h-entry"><h3 class="p-name">甲</h3></article></body></html>' }]]),
+      new Map([
+        [
+          '/',
+          {
+            headers: { 'content-type': 'text/html; charset=utf-8' },
+            body: '<html><body><img src="http://198.51.100.7/x.png"><img src="http://unpinned.example.gov.cn/y.png"><script>fetch("http://203.0.113.9/api").catch(function(){})</script><article class="h-entry"><h3 class="p-name">甲</h3></article></body></html>',
+          },
+        ],
+      ]),
     );
     try {
       const before = browser.blocked.length;
@@ -262,7 +273,11 @@ describe('checkSite over the fixture province accounts', () => {
   });
 
   it('gives display and menu findings, and vetoes, a screenshot saved with the run', () => {
-    const shot = (id: string, code: string) => results.get(id)!.checks.flatMap((c) => c.findings).find((f) => f.code === code)!.evidence.screenshot as string;
+    const shot = (id: string, code: string) =>
+      results
+        .get(id)!
+        .checks.flatMap((c) => c.findings)
+        .find((f) => f.code === code)!.evidence.screenshot as string;
     for (const [id, code] of [
       ['rss-display', 'placeholder'],
       ['page-problems', 'media-broken'],
@@ -277,7 +292,10 @@ describe('checkSite over the fixture province accounts', () => {
     // The rendered account page itself is kept too.
     expect(existsSync(path.join(evidence.dir, 'nm-page-ok', 'account.png'))).toBe(true);
     // Warnings do not get one.
-    const warn = results.get('rss-display')!.checks.flatMap((c) => c.findings).find((f) => f.code === 'bad-date')!;
+    const warn = results
+      .get('rss-display')!
+      .checks.flatMap((c) => c.findings)
+      .find((f) => f.code === 'bad-date')!;
     expect(warn.evidence.screenshot).toBeUndefined();
   });
 

@@ -10,8 +10,7 @@ import { checkSite } from '../src/site-check.js';
 import type { SiteResult } from '../src/types.js';
 import { generateSite, serve, type Served } from './fixtures/site.js';
 
-const comparable = (r: SiteResult) =>
-  r.checks.map((c) => ({ id: c.id, status: c.status, findings: c.findings.map((f) => ({ ...f, evidence: { ...f.evidence, durationMs: undefined } })) }));
+const comparable = (r: SiteResult) => r.checks.map((c) => ({ id: c.id, status: c.status, findings: c.findings.map((f) => ({ ...f, evidence: { ...f.evidence, durationMs: undefined } })) }));
 
 const fetched = (html: string, url = 'http://127.0.0.1:9/'): FetchedPage => ({
   url,
@@ -58,7 +57,7 @@ describe('page workers', () => {
     expect(inThread.checks.flatMap((c) => c.findings).length).toBeGreaterThan(5);
   });
 
-  it('a worker that cannot load the site\'s checks hands the page back to the crawl thread (inThread), not an error page', async () => {
+  it("a worker that cannot load the site's checks hands the page back to the crawl thread (inThread), not an error page", async () => {
     const pool = new PagePool(1, pageWorkerUrl()!, 256, 1000);
     try {
       const context = () => ({ site: { id: 'x', url: 'http://127.0.0.1:9/', kind: 'website' as const }, asOf: '2024-07-01', siteHosts: ['127.0.0.1:9'], checks: [{ id: 'no-such-check', options: {} }] });

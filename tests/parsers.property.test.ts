@@ -22,7 +22,53 @@ const ISO = /^\d{4}-\d{2}-\d{2}$/;
 const realDate = (d: string) => ISO.test(d) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d;
 
 /** Strings made of the pieces dates are made of, and of everything else. */
-const DATE_TOKENS = ['2024', '1999', '2055', '1911', '0000', '9999', '07', '7', '13', '31', '29', '02', '00', '-', '/', '.', ' ', '年', '月', '日', '号', '民国', '一', '二', '十', '〇', '三十一', '：', ':', 'T', '12:30', '25:61', '２０２４', '（', '）', '[', ']', '发布日期', '版权', '电话', 'abc', '\n', '\u0000', '\uffff', '𠀀'];
+const DATE_TOKENS = [
+  '2024',
+  '1999',
+  '2055',
+  '1911',
+  '0000',
+  '9999',
+  '07',
+  '7',
+  '13',
+  '31',
+  '29',
+  '02',
+  '00',
+  '-',
+  '/',
+  '.',
+  ' ',
+  '年',
+  '月',
+  '日',
+  '号',
+  '民国',
+  '一',
+  '二',
+  '十',
+  '〇',
+  '三十一',
+  '：',
+  ':',
+  'T',
+  '12:30',
+  '25:61',
+  '２０２４',
+  '（',
+  '）',
+  '[',
+  ']',
+  '发布日期',
+  '版权',
+  '电话',
+  'abc',
+  '\n',
+  '\u0000',
+  '\uffff',
+  '𠀀',
+];
 const dateText = fc.oneof(
   fc.array(fc.constantFrom(...DATE_TOKENS), { maxLength: 24 }).map((a) => a.join('')),
   fc.string({ maxLength: 80 }),
@@ -63,12 +109,20 @@ describe('dates (src/analysis/content/dates.ts)', () => {
 
   it('any metadata value: no throw, a real date or none, idempotent', () => {
     fc.assert(
-      fc.property(fc.oneof(dateText, fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.bigInt({ min: 0n, max: 10n ** 14n }).map(String)), asOfArb, (v, asOf) => {
-        const d = parseDateValue(v, { asOf });
-        if (!d) return;
-        expect(realDate(d.date), `${v} → ${d.date}`).toBe(true);
-        expect(parseDateValue(d.date, { asOf })?.date).toBe(d.date);
-      }),
+      fc.property(
+        fc.oneof(
+          dateText,
+          fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+          fc.bigInt({ min: 0n, max: 10n ** 14n }).map(String),
+        ),
+        asOfArb,
+        (v, asOf) => {
+          const d = parseDateValue(v, { asOf });
+          if (!d) return;
+          expect(realDate(d.date), `${v} → ${d.date}`).toBe(true);
+          expect(parseDateValue(d.date, { asOf })?.date).toBe(d.date);
+        },
+      ),
       { numRuns: 400 },
     );
   });
@@ -83,50 +137,93 @@ describe('registry rows (src/registry/read.ts, validate.ts)', () => {
   it('any CSV file: the reader gives a table or a RegistryFileError; validation gives entries or line-numbered one-line errors, one per row at least', async () => {
     let k = 0;
     await fc.assert(
-      fc.asyncProperty(
-        header,
-        fc.array(fc.array(cell, { maxLength: 12 }), { maxLength: 10 }),
-        fc.constantFrom(',', '\t', ';'),
-        fc.option(fc.uint8Array({ maxLength: 64 }), { nil: undefined }),
-        async (cols, rows, sep, junk) => {
-          const quote = (c: string) => `"${c.replace(/"/g, '""')}"`;
-          const text = [cols, ...rows].map((r) => r.map(quote).join(sep)).join('\n');
-          const file = path.join(tmp.dir, `r${k++}.csv`);
-          writeFileSync(file, junk ? Buffer.concat([Buffer.from(text), Buffer.from(junk)]) : text);
-          let table: RawTable;
-          try {
-            table = await readRegistryFile(file);
-          } catch (e) {
-            expect(e).toBeInstanceOf(RegistryFileError);
-            expect((e as Error).message).not.toContain('\n');
-            return;
-          }
-          const v = validateRegistry(table, groups);
-          for (const e of v.errors) {
-            expect(Number.isInteger(e.line) && e.line >= 0).toBe(true);
-            expect(e.reason.zh).not.toMatch(/[\r\n]/);
-            expect(e.reason.en).not.toMatch(/[\r\n]/);
-            expect(e.reason.en).not.toContain('[object Object]');
-          }
-          if (v.errors.some((e) => e.line === (table.headerLine ?? 0))) return; // a file-level problem (missing columns)
-          const entryLines = new Set(v.entries.map((e) => e.line));
-          const errorLines = new Set(v.errors.map((e) => e.line));
-          for (const r of table.rows) expect(entryLines.has(r.line) !== errorLines.has(r.line), `line ${r.line}`).toBe(true);
-          for (const e of v.entries) {
-            const u = new URL(e.url);
-            expect(['http:', 'https:']).toContain(u.protocol);
-            expect(e.url).toBe(u.href);
-          }
-        },
-      ),
+      fc.asyncProperty(header, fc.array(fc.array(cell, { maxLength: 12 }), { maxLength: 10 }), fc.constantFrom(',', '\t', ';'), fc.option(fc.uint8Array({ maxLength: 64 }), { nil: undefined }), async (cols, rows, sep, junk) => {
+        const quote = (c: string) => `"${c.replace(/"/g, '""')}"`;
+        const text = [cols, ...rows].map((r) => r.map(quote).join(sep)).join('\n');
+        const file = path.join(tmp.dir, `r${k++}.csv`);
+        writeFileSync(file, junk ? Buffer.concat([Buffer.from(text), Buffer.from(junk)]) : text);
+        let table: RawTable;
+        try {
+          table = await readRegistryFile(file);
+        } catch (e) {
+          expect(e).toBeInstanceOf(RegistryFileError);
+          expect((e as Error).message).not.toContain('\n');
+          return;
+        }
+        const v = validateRegistry(table, groups);
+        for (const e of v.errors) {
+          expect(Number.isInteger(e.line) && e.line >= 0).toBe(true);
+          expect(e.reason.zh).not.toMatch(/[\r\n]/);
+          expect(e.reason.en).not.toMatch(/[\r\n]/);
+          expect(e.reason.en).not.toContain('[object Object]');
+        }
+        if (v.errors.some((e) => e.line === (table.headerLine ?? 0))) return; // a file-level problem (missing columns)
+        const entryLines = new Set(v.entries.map((e) => e.line));
+        const errorLines = new Set(v.errors.map((e) => e.line));
+        for (const r of table.rows) expect(entryLines.has(r.line) !== errorLines.has(r.line), `line ${r.line}`).toBe(true);
+        for (const e of v.entries) {
+          const u = new URL(e.url);
+          expect(['http:', 'https:']).toContain(u.protocol);
+          expect(e.url).toBe(u.href);
+        }
+      }),
       { numRuns: 250 },
     );
   });
 });
 
 describe('references on a page (src/gather/extract.ts)', () => {
-  const HREF_TOKENS = ['http://', 'https://', 'HTTP://', 'ht!tp://', 'https;//', 'http//', 'http：//', '//', '/', '\\', '..', '.', 'x.gov.cn', 'site.example', '127.0.0.1', '[::1]', ':8080', ':99999', '?', '#', '&', '=', '%', '%2', '%41', ' ', '\t', '\n', '通知', 'ａｂｃ', 'javascript:', 'mailto:', 'data:', 'tel:', 'file:', 'www.', '@', 'user:pw@', '\u0000', '\u200b', '"', "'", '<', '>'];
-  const href = fc.oneof(fc.array(fc.constantFrom(...HREF_TOKENS), { maxLength: 10 }).map((a) => a.join('')), fc.string({ maxLength: 40 }), fc.webUrl({ withQueryParameters: true, withFragments: true }));
+  const HREF_TOKENS = [
+    'http://',
+    'https://',
+    'HTTP://',
+    'ht!tp://',
+    'https;//',
+    'http//',
+    'http：//',
+    '//',
+    '/',
+    '\\',
+    '..',
+    '.',
+    'x.gov.cn',
+    'site.example',
+    '127.0.0.1',
+    '[::1]',
+    ':8080',
+    ':99999',
+    '?',
+    '#',
+    '&',
+    '=',
+    '%',
+    '%2',
+    '%41',
+    ' ',
+    '\t',
+    '\n',
+    '通知',
+    'ａｂｃ',
+    'javascript:',
+    'mailto:',
+    'data:',
+    'tel:',
+    'file:',
+    'www.',
+    '@',
+    'user:pw@',
+    '\u0000',
+    '\u200b',
+    '"',
+    "'",
+    '<',
+    '>',
+  ];
+  const href = fc.oneof(
+    fc.array(fc.constantFrom(...HREF_TOKENS), { maxLength: 10 }).map((a) => a.join('')),
+    fc.string({ maxLength: 40 }),
+    fc.webUrl({ withQueryParameters: true, withFragments: true }),
+  );
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
   it('any href, src, srcset, refresh or base: no throw; every URL absolute http(s) and normalised, else marked malformed or skipped', () => {
@@ -156,7 +253,32 @@ describe('references on a page (src/gather/extract.ts)', () => {
 });
 
 describe('decoding (src/gather/decode.ts)', () => {
-  const LABELS = ['utf-8', 'UTF8', 'gbk', 'gb2312', 'GB18030', 'big5', 'shift_jis', 'euc-kr', 'iso-8859-1', 'windows-1252', 'utf-16', 'utf-16le', 'utf-16be', 'UTF-7', 'iso-2022-jp', 'x-user-defined', 'replacement', 'hz-gb-2312', 'koi8-r', 'bogus', '', ' ', 'utf-8;', '"gbk"'];
+  const LABELS = [
+    'utf-8',
+    'UTF8',
+    'gbk',
+    'gb2312',
+    'GB18030',
+    'big5',
+    'shift_jis',
+    'euc-kr',
+    'iso-8859-1',
+    'windows-1252',
+    'utf-16',
+    'utf-16le',
+    'utf-16be',
+    'UTF-7',
+    'iso-2022-jp',
+    'x-user-defined',
+    'replacement',
+    'hz-gb-2312',
+    'koi8-r',
+    'bogus',
+    '',
+    ' ',
+    'utf-8;',
+    '"gbk"',
+  ];
   const label = fc.oneof(fc.constantFrom(...LABELS), fc.string({ maxLength: 12 }));
   const prefixes = ['', '\ufeff', '<meta charset="{L}">', '<meta http-equiv="Content-Type" content="text/html; charset={L}">', '<?xml version="1.0" encoding="{L}"?>'];
 

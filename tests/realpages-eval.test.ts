@@ -73,7 +73,14 @@ pages:
     finding({ checkId: 'stale-content', rule: 'W-V2', url: 'http://a.test/other.html' }),
     finding({ checkId: 'typos', rule: null as never, severity: 'info' }),
   ];
-  const scored = score('a.test/', t, findings, new Set(t ? ['https'] : []), (u) => u === 'http://a.test/in-corpus.html', (u) => u === 'http://a.test/other.html');
+  const scored = score(
+    'a.test/',
+    t,
+    findings,
+    new Set(t ? ['https'] : []),
+    (u) => u === 'http://a.test/in-corpus.html',
+    (u) => u === 'http://a.test/other.html',
+  );
 
   it('judges each confirmed veto/deduction finding and lists misses', () => {
     expect(scored.findings.map((f) => `${f.checkId}:${f.judgement}${f.forbidden ? '!' : ''}`)).toEqual([

@@ -29,7 +29,11 @@ describe('every finding is masked before it leaves the check', () => {
   });
 
   it('leaves text without personal data untouched, full-width punctuation included', () => {
-    const f = materialize(brokenLinks.meta, { code: 'broken', params: { target: 'http://a.gov.cn/2024/0705.html', reason: 'HTTP 404', count: 2 }, severity: 'deduction', url: 'http://a.gov.cn/', evidence: { snippet: '关于（2024）年第12345号文件的通知' } }, '2024-07-01');
+    const f = materialize(
+      brokenLinks.meta,
+      { code: 'broken', params: { target: 'http://a.gov.cn/2024/0705.html', reason: 'HTTP 404', count: 2 }, severity: 'deduction', url: 'http://a.gov.cn/', evidence: { snippet: '关于（2024）年第12345号文件的通知' } },
+      '2024-07-01',
+    );
     expect(f.evidence.snippet).toBe('关于（2024）年第12345号文件的通知');
     expect(f.target).toBeUndefined();
     expect(f.message).toContain('http://a.gov.cn/2024/0705.html');

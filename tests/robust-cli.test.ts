@@ -14,11 +14,7 @@ let s: Served;
 const tmp = tmpDir();
 
 beforeAll(async () => {
-  s = await serve(
-    new Map([
-      ['/', { headers: { 'content-type': 'text/html; charset=utf-8' }, body: '<!DOCTYPE html><html><head><meta charset="utf-8"><title>示例局</title></head><body><h1>示例局</h1></body></html>' }],
-    ]),
-  );
+  s = await serve(new Map([['/', { headers: { 'content-type': 'text/html; charset=utf-8' }, body: '<!DOCTYPE html><html><head><meta charset="utf-8"><title>示例局</title></head><body><h1>示例局</h1></body></html>' }]]));
 });
 afterAll(async () => {
   await s.close();
@@ -82,13 +78,7 @@ describe('config validation (item 10, unknown keys, --resolve)', () => {
     const r = await runCli(['check', `${s.origin}/`, '--config', cfg, '--allow-private-network', '--no-store', '--checks', 'exposure', '--as-of', '2024-07-01']);
     expect(r.code).toBe(0);
     const lines = r.stderr.trimEnd().split('\n');
-    expect(lines.sort()).toEqual(
-      [
-        `govcheck: config: unknown key browsr (ignored) in ${cfg}`,
-        `govcheck: config: unknown key gather.pagelimit (ignored) in ${cfg}`,
-        `govcheck: config: unknown key rules.pasLine (ignored) in ${cfg}`,
-      ].sort(),
-    );
+    expect(lines.sort()).toEqual([`govcheck: config: unknown key browsr (ignored) in ${cfg}`, `govcheck: config: unknown key gather.pagelimit (ignored) in ${cfg}`, `govcheck: config: unknown key rules.pasLine (ignored) in ${cfg}`].sort());
   });
 
   it('--resolve with a bad address names the flag, not a config file', async () => {

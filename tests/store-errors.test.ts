@@ -14,12 +14,27 @@ afterAll(() => tmp.cleanup());
 
 function bigResult(id: string): SiteResult {
   const findings = Array.from({ length: 400 }, (_, i) => ({
-    checkId: 'broken-links', severity: 'deduction' as const, tier: 'confirmed' as const, url: `http://a.gov.cn/p${i}.html`, target: `http://a.gov.cn/t${i}.html`,
-    code: 'broken', params: { n: i }, message: '链接不可用'.repeat(20), messageEn: 'broken link '.repeat(20), evidence: { snippet: 'x'.repeat(500) },
+    checkId: 'broken-links',
+    severity: 'deduction' as const,
+    tier: 'confirmed' as const,
+    url: `http://a.gov.cn/p${i}.html`,
+    target: `http://a.gov.cn/t${i}.html`,
+    code: 'broken',
+    params: { n: i },
+    message: '链接不可用'.repeat(20),
+    messageEn: 'broken link '.repeat(20),
+    evidence: { snippet: 'x'.repeat(500) },
   }));
   return {
-    site: { id, url: 'http://a.gov.cn/', kind: 'website' }, url: 'http://a.gov.cn/', asOf: '2024-07-01', startedAt: '2024-07-01T00:00:00Z', finishedAt: '2024-07-01T00:01:00Z',
-    verdict: 'fail', score: 50, decidedBy: [], checks: [{ id: 'broken-links', status: 'fail', findings, durationMs: 1 }],
+    site: { id, url: 'http://a.gov.cn/', kind: 'website' },
+    url: 'http://a.gov.cn/',
+    asOf: '2024-07-01',
+    startedAt: '2024-07-01T00:00:00Z',
+    finishedAt: '2024-07-01T00:01:00Z',
+    verdict: 'fail',
+    score: 50,
+    decidedBy: [],
+    checks: [{ id: 'broken-links', status: 'fail', findings, durationMs: 1 }],
     stats: { pages: 1, links: 1, durationMs: 1, skippedByLimit: 0, errors: 0 },
   };
 }

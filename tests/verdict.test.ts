@@ -7,7 +7,17 @@ import { computeVerdict } from '../src/verdict.js';
 import { tmpDir } from './helpers.js';
 
 const f = (rule: string, severity: Finding['severity'], points?: number, tier: Finding['tier'] = 'confirmed'): Finding => ({
-  checkId: 'x', rule, severity, tier, points, url: 'http://a/', code: 'c', params: {}, message: '', messageEn: '', evidence: {},
+  checkId: 'x',
+  rule,
+  severity,
+  tier,
+  points,
+  url: 'http://a/',
+  code: 'c',
+  params: {},
+  message: '',
+  messageEn: '',
+  evidence: {},
 });
 
 describe('verdict from the indicator rules', () => {
@@ -45,7 +55,10 @@ describe('verdict from the indicator rules', () => {
     const file = path.join(t.dir, 'province.yaml');
     writeFileSync(file, 'rules:\n  passLine: 95\n  indicators:\n    W-D1: { max: 2 }\n');
     const province = loadConfig(file).rules;
-    const v = computeVerdict(Array.from({ length: 5 }, () => f('W-D1', 'deduction', 1)), province);
+    const v = computeVerdict(
+      Array.from({ length: 5 }, () => f('W-D1', 'deduction', 1)),
+      province,
+    );
     expect(v).toMatchObject({ score: 98, verdict: 'pass' });
     expect(computeVerdict([...Array.from({ length: 5 }, () => f('W-D1', 'deduction', 1)), f('W-D3', 'deduction', 4)], province).verdict).toBe('fail');
     writeFileSync(file, 'gather:\n  maxPages: -3\n');

@@ -319,12 +319,7 @@ export async function settle(page: Page, deadline: number, quietMs = 300): Promi
 }
 
 /** Browser options from the run's configuration. */
-export function browserOptionsFromConfig(config: {
-  browser: { executablePath: string; loopbackOnly: boolean; pageTimeoutMs: number };
-  hosts?: HostOverrides;
-  allowPrivateNetwork: boolean;
-  allowNetworks: string[];
-}): Partial<BrowserOptions> {
+export function browserOptionsFromConfig(config: { browser: { executablePath: string; loopbackOnly: boolean; pageTimeoutMs: number }; hosts?: HostOverrides; allowPrivateNetwork: boolean; allowNetworks: string[] }): Partial<BrowserOptions> {
   return {
     executablePath: config.browser.executablePath,
     loopbackOnly: config.browser.loopbackOnly,

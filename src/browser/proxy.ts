@@ -116,7 +116,10 @@ export class GuardProxy {
    * returns the one address to connect to, or throws a GovcheckFetchError.
    */
   async resolve(rawHost: string): Promise<{ address: string; family: number }> {
-    const host = rawHost.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
+    const host = rawHost
+      .replace(/^\[|\]$/g, '')
+      .toLowerCase()
+      .replace(/\.$/, '');
     let list: dns.LookupAddress[];
     if (net.isIP(host)) list = [{ address: host, family: net.isIP(host) }];
     else if (host === 'localhost' || host.endsWith('.localhost')) list = [{ address: '127.0.0.1', family: 4 }];

@@ -26,12 +26,7 @@ function extractBody(body: Buffer, headers: Record<string, string>, url: string)
 }
 
 /** A page artifact built from a probe's answer, with `collect` run on it like a crawled page's collector. */
-function probedPage<C>(
-  url: string,
-  answer: { finalUrl: string; status: number | null; error?: string; html?: string },
-  site: SiteArtifacts,
-  collect: (ctx: PageContext) => C | undefined,
-): { page: PageArtifact; collected: Collected<C> } {
+function probedPage<C>(url: string, answer: { finalUrl: string; status: number | null; error?: string; html?: string }, site: SiteArtifacts, collect: (ctx: PageContext) => C | undefined): { page: PageArtifact; collected: Collected<C> } {
   const html = answer.html ?? '';
   const module: CheckModule<never, C> = { meta: { id: PROBE_ID } as CheckModule<never, C>['meta'], collect, run: () => ({ findings: [] }) };
   const page = buildPageArtifact(

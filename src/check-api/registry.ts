@@ -47,4 +47,3 @@ export function loadChecks(dir = CHECKS_DIR): Promise<CheckModule[]> {
   if (dir === CHECKS_DIR) cache = p;
   return p;
 }
-

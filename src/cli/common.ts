@@ -34,7 +34,13 @@ export function langArg(v: string): Lang {
 }
 
 export function listArg(v: string, prev: string[] = []): string[] {
-  return [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...prev,
+    ...v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 export interface CommonOptions {

@@ -28,11 +28,14 @@ export async function readBody(raw: Readable, encoding: string | undefined, cap:
   let truncated = false;
   let timedOut = false;
   raw.on('error', () => undefined);
-  const timer = setTimeout(() => {
-    timedOut = true;
-    stream.destroy(new GovcheckFetchError('timeout', 'body not received within the time limit'));
-    raw.destroy();
-  }, Math.max(1, deadline - Date.now()));
+  const timer = setTimeout(
+    () => {
+      timedOut = true;
+      stream.destroy(new GovcheckFetchError('timeout', 'body not received within the time limit'));
+      raw.destroy();
+    },
+    Math.max(1, deadline - Date.now()),
+  );
   try {
     for await (const chunk of stream) {
       const buf = chunk as Buffer;

@@ -128,13 +128,7 @@ async function renderWatched(
  * Crawls one site in Chromium within its bounds and returns the same SiteArtifacts as gatherSite.
  * Never throws for site problems.
  */
-export async function gatherSiteWithBrowser(
-  site: SiteRef,
-  options: Partial<BrowserGatherOptions>,
-  checks: Array<{ module: CheckModule; options: unknown }>,
-  asOf: string,
-  session: BrowserSession,
-): Promise<SiteArtifacts> {
+export async function gatherSiteWithBrowser(site: SiteRef, options: Partial<BrowserGatherOptions>, checks: Array<{ module: CheckModule; options: unknown }>, asOf: string, session: BrowserSession): Promise<SiteArtifacts> {
   const opts: BrowserGatherOptions = { ...defaultGatherOptions, browserConcurrency: 2, ...options };
   const started = Date.now();
   const collectors = checks.filter((c) => c.module.collect);

@@ -18,7 +18,10 @@ const GB_FAMILY = new Set(['gbk', 'gb2312', 'gb_2312', 'gb_2312-80', 'x-gbk', 'g
 
 export function canonicalEncoding(label: string | undefined | null): string | undefined {
   if (!label) return undefined;
-  const l = label.trim().toLowerCase().replace(/^["']|["']$/g, '');
+  const l = label
+    .trim()
+    .toLowerCase()
+    .replace(/^["']|["']$/g, '');
   if (!l) return undefined;
   if (GB_FAMILY.has(l)) return 'gb18030';
   if (l === 'utf8' || l === 'unicode-1-1-utf-8') return 'utf-8';

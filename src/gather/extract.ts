@@ -3,14 +3,39 @@ import iconv from 'iconv-lite';
 import type { LinkRef, PageArtifact, RefKind, SkipReason } from '../types.js';
 
 /** File extensions inspectors count as attachments (附件). */
-export const ATTACHMENT_EXTENSIONS = new Set([
-  'pdf', 'doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'wps', 'et', 'dps', 'ofd', 'ceb', 'caj',
-  'zip', 'rar', '7z', 'tar', 'gz', 'csv', 'txt', 'rtf', 'odt', 'ods', 'apk', 'exe', 'dmg',
-]);
+export const ATTACHMENT_EXTENSIONS = new Set(['pdf', 'doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'wps', 'et', 'dps', 'ofd', 'ceb', 'caj', 'zip', 'rar', '7z', 'tar', 'gz', 'csv', 'txt', 'rtf', 'odt', 'ods', 'apk', 'exe', 'dmg']);
 /** Extensions that are never HTML pages (not crawled as pages, only verified). */
 const RESOURCE_EXTENSIONS = new Set([
-  'jpg', 'jpeg', 'png', 'gif', 'bmp', 'webp', 'svg', 'ico', 'tif', 'tiff', 'css', 'js', 'mjs', 'json', 'xml',
-  'mp3', 'mp4', 'avi', 'flv', 'wmv', 'mov', 'webm', 'ogg', 'wav', 'swf', 'woff', 'woff2', 'ttf', 'eot', 'otf',
+  'jpg',
+  'jpeg',
+  'png',
+  'gif',
+  'bmp',
+  'webp',
+  'svg',
+  'ico',
+  'tif',
+  'tiff',
+  'css',
+  'js',
+  'mjs',
+  'json',
+  'xml',
+  'mp3',
+  'mp4',
+  'avi',
+  'flv',
+  'wmv',
+  'mov',
+  'webm',
+  'ogg',
+  'wav',
+  'swf',
+  'woff',
+  'woff2',
+  'ttf',
+  'eot',
+  'otf',
 ]);
 
 export function extensionOf(url: URL): string {
@@ -38,8 +63,37 @@ const SKIP_SCHEMES: Record<string, SkipReason> = {
 /** Elements whose text is not visible page text. */
 const INVISIBLE = new Set(['script', 'style', 'noscript', 'template', 'head', 'svg', 'object', 'iframe', 'select']);
 const BLOCK = new Set([
-  'p', 'div', 'br', 'li', 'ul', 'ol', 'tr', 'td', 'th', 'table', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6',
-  'section', 'article', 'header', 'footer', 'nav', 'aside', 'dd', 'dt', 'dl', 'form', 'blockquote', 'pre', 'hr', 'main', 'title',
+  'p',
+  'div',
+  'br',
+  'li',
+  'ul',
+  'ol',
+  'tr',
+  'td',
+  'th',
+  'table',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'section',
+  'article',
+  'header',
+  'footer',
+  'nav',
+  'aside',
+  'dd',
+  'dt',
+  'dl',
+  'form',
+  'blockquote',
+  'pre',
+  'hr',
+  'main',
+  'title',
 ]);
 
 export interface Extracted {
@@ -74,8 +128,18 @@ const MAX_SHARED_PER_TARGET = 32;
 
 function sameRef(a: LinkRef, b: LinkRef): boolean {
   return (
-    a.selector === b.selector && a.text === b.text && a.raw === b.raw && a.url === b.url && a.element === b.element && a.attribute === b.attribute &&
-    a.kind === b.kind && a.internal === b.internal && a.attachment === b.attachment && a.skipped === b.skipped && a.malformed === b.malformed && a.fragment === b.fragment
+    a.selector === b.selector &&
+    a.text === b.text &&
+    a.raw === b.raw &&
+    a.url === b.url &&
+    a.element === b.element &&
+    a.attribute === b.attribute &&
+    a.kind === b.kind &&
+    a.internal === b.internal &&
+    a.attachment === b.attachment &&
+    a.skipped === b.skipped &&
+    a.malformed === b.malformed &&
+    a.fragment === b.fragment
   );
 }
 

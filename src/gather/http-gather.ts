@@ -172,7 +172,7 @@ export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, che
         break;
       } catch (e) {
         error = classifyError(e);
-        chain = ((e as { chain?: RedirectHop[] }).chain ?? chain);
+        chain = (e as { chain?: RedirectHop[] }).chain ?? chain;
         if (!isTransient(error) || attempt >= opts.retries) break;
         attempt++;
         await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));

@@ -68,17 +68,7 @@ export function normalizeUrl(u: string): string {
 }
 
 /** A finished crawl's artifacts: pages in a stable order (depth, then URL by code point), the home page, statistics. */
-export function siteArtifacts(c: {
-  site: SiteRef;
-  startUrl: string;
-  pages: PageArtifact[];
-  targets: number;
-  errors: number;
-  started: number;
-  frontier: Pick<Frontier, 'stats'>;
-  asOf: string;
-  siteHosts: ReadonlySet<string>;
-}): SiteArtifacts {
+export function siteArtifacts(c: { site: SiteRef; startUrl: string; pages: PageArtifact[]; targets: number; errors: number; started: number; frontier: Pick<Frontier, 'stats'>; asOf: string; siteHosts: ReadonlySet<string> }): SiteArtifacts {
   const { pages, startUrl } = c;
   const home = pages.find((p) => p.url === startUrl);
   pages.sort((a, b) => a.depth - b.depth || (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));

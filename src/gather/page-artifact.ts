@@ -81,10 +81,7 @@ export function capDomDepth(doc: Document, max = MAX_DOM_DEPTH): boolean {
   return changed;
 }
 
-export function buildPageArtifact(
-  p: ParsedPage,
-  ctx: { site: SiteRef; asOf: string; siteHosts: ReadonlySet<string>; collectors: Collector[]; intern?: Interner },
-): PageArtifact {
+export function buildPageArtifact(p: ParsedPage, ctx: { site: SiteRef; asOf: string; siteHosts: ReadonlySet<string>; collectors: Collector[]; intern?: Interner }): PageArtifact {
   const extracted = p.html ? extractPage(p.dom, { pageUrl: p.finalUrl, siteHosts: ctx.siteHosts, encoding: p.encoding }) : { title: '', text: '', meta: {}, links: [] };
   const page: PageArtifact = {
     url: p.url,

@@ -101,8 +101,7 @@ export class PagePool {
       if (m.page) {
         this.processed++;
         task.resolve(m.page);
-      }
-      else task.reject(new PageWorkerError(`page processing failed: ${m.error}`, { kind: 'unknown', message: `page processing failed: ${m.error}` }, Boolean(m.context)));
+      } else task.reject(new PageWorkerError(`page processing failed: ${m.error}`, { kind: 'unknown', message: `page processing failed: ${m.error}` }, Boolean(m.context)));
     });
     const die = (err: Error | number) => {
       if (slot.dead) return;

@@ -205,7 +205,10 @@ export function guardedLookup(policy: NetworkPolicy, hosts?: HostOverrides) {
       if (policy !== true) {
         const bad = list.find((a) => isRefused(a.address, policy));
         if (bad) {
-          return cb(new GovcheckFetchError('private_address_blocked', `refused to connect to ${hostname} (${bad.address}): private or loopback address (use --allow-private-network to allow)`, 'EPRIVATE') as unknown as NodeJS.ErrnoException, '');
+          return cb(
+            new GovcheckFetchError('private_address_blocked', `refused to connect to ${hostname} (${bad.address}): private or loopback address (use --allow-private-network to allow)`, 'EPRIVATE') as unknown as NodeJS.ErrnoException,
+            '',
+          );
         }
       }
       if (opts.all) return cb(null, list);

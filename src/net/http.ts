@@ -301,9 +301,7 @@ export class HttpClient {
     if (method === 'GET' || opts.wantBody) return this.withRetries(url, 'GET', opts);
     const head = await this.withRetries(url, 'HEAD', opts);
     if (method === 'HEAD') return head;
-    const headOdd =
-      (head.status !== null && HEAD_FALLBACK.has(head.status)) ||
-      (head.error !== undefined && !NO_GET_FALLBACK.has(head.error.kind));
+    const headOdd = (head.status !== null && HEAD_FALLBACK.has(head.status)) || (head.error !== undefined && !NO_GET_FALLBACK.has(head.error.kind));
     if (!headOdd) return head;
     // A server that let HEAD time out (after its retries) gets one GET, not another round of retries:
     // some firewalls drop HEAD, but a host that is simply down must not cost minutes per link.
@@ -318,8 +316,7 @@ export class HttpClient {
     while (attempt <= retries) {
       attempt++;
       last = await this.once(url, method, opts);
-      const err: FetchErrorInfo | undefined =
-        last.error ?? (last.status !== null && last.status >= 400 ? { kind: 'http_error', status: last.status, message: '' } : undefined);
+      const err: FetchErrorInfo | undefined = last.error ?? (last.status !== null && last.status >= 400 ? { kind: 'http_error', status: last.status, message: '' } : undefined);
       if (!err || !isTransient(err) || attempt > retries || last.skipped) break;
       let wait = this.options.retryBaseMs * 2 ** (attempt - 1);
       wait = wait / 2 + Math.random() * wait; // jitter: 0.5–1.5 × base·2ⁿ
@@ -470,10 +467,7 @@ export class HttpClient {
  * The shared HTTP client of a configuration: its `http` settings, its private-address policy (networkPolicy)
  * and its host overrides; `overrides` replace any of these (e.g. retries 0 for availability probes).
  */
-export function httpClientFor(
-  config: Pick<Config, 'allowPrivateNetwork' | 'allowNetworks' | 'hosts'> & { http?: Config['http'] },
-  overrides: Partial<HttpClientOptions> = {},
-): HttpClient {
+export function httpClientFor(config: Pick<Config, 'allowPrivateNetwork' | 'allowNetworks' | 'hosts'> & { http?: Config['http'] }, overrides: Partial<HttpClientOptions> = {}): HttpClient {
   return new HttpClient({ ...config.http, networkPolicy: networkPolicy(config), hosts: config.hosts, ...overrides });
 }
 

@@ -58,7 +58,10 @@ export function decodeFeed(buf: Buffer, headerCharset?: string): DecodedFeed {
 export function looksLikeFeed(contentType: string | undefined, head: string): boolean {
   const t = (contentType ?? '').toLowerCase();
   if (/(rss|atom|feed)\+(xml|json)|application\/xml|text\/xml|application\/json/.test(t)) return true;
-  const s = head.replace(/^\uFEFF/, '').trimStart().slice(0, 600);
+  const s = head
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .slice(0, 600);
   if (/^<\?xml/i.test(s) || /^<(rss|feed|rdf:RDF)\b/i.test(s)) return !/^<!doctype html|<html/i.test(s);
   return /^\{[\s\S]*"version"\s*:\s*"https?:\/\/jsonfeed\.org/i.test(s);
 }

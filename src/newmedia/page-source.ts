@@ -64,7 +64,13 @@ function outermost($: CheerioAPI, selector: string): Element[] {
     return [];
   }
   const set = new Set(all);
-  return all.filter((el) => !$(el).parents().toArray().some((p) => set.has(p as Element)));
+  return all.filter(
+    (el) =>
+      !$(el)
+        .parents()
+        .toArray()
+        .some((p) => set.has(p as Element)),
+  );
 }
 
 function first(_$: CheerioAPI, scope: Cheerio<Element>, selector: string | undefined): Cheerio<Element> | undefined {
@@ -115,7 +121,11 @@ export function postsFromHtml(html: string, pageUrl: string, platform: Platform,
     if (date.problem && rawDate) post.dateProblem = date.problem;
     posts.push(post);
   });
-  const name = rules.accountName ? first($, $.root() as unknown as Cheerio<Element>, rules.accountName)?.text().trim() || undefined : undefined;
+  const name = rules.accountName
+    ? first($, $.root() as unknown as Cheerio<Element>, rules.accountName)
+        ?.text()
+        .trim() || undefined
+    : undefined;
   const menus = rules.menus ? menusFromHtml($, rules.menus, pageUrl) : [];
   return { posts, name, menus, menusExtracted: Boolean(rules.menus) };
 }

@@ -24,11 +24,7 @@ export interface Judged {
   reason: string;
 }
 
-export function judgeProbe(
-  r: ProbeResult,
-  policy: { statusPolicy: Record<string, Outcome>; errorPolicy: Record<string, Outcome> },
-  expect?: 'image' | 'video' | 'audio',
-): Judged {
+export function judgeProbe(r: ProbeResult, policy: { statusPolicy: Record<string, Outcome>; errorPolicy: Record<string, Outcome> }, expect?: 'image' | 'video' | 'audio'): Judged {
   if (r.error) return { outcome: policy.errorPolicy[r.error.kind] ?? 'suspected', reason: r.error.kind };
   const status = r.status;
   if (status === null) return { outcome: 'suspected', reason: 'no response' };
@@ -77,7 +73,13 @@ export function findPlaceholder(text: string, placeholders: readonly string[]): 
     if (at >= 0 && (!best || phrase.length > best.phrase.length)) best = { phrase, at };
   }
   if (!best) return undefined;
-  return { phrase: best.phrase, snippet: text.slice(Math.max(0, best.at - 20), best.at + best.phrase.length + 20).replace(/\s+/g, ' ').trim() };
+  return {
+    phrase: best.phrase,
+    snippet: text
+      .slice(Math.max(0, best.at - 20), best.at + best.phrase.length + 20)
+      .replace(/\s+/g, ' ')
+      .trim(),
+  };
 }
 
 /** Visible-ish text of an HTML snippet (tags, scripts and styles removed), for placeholder and error-page texts. */

@@ -15,16 +15,10 @@ export * from './read.js';
 export * from './store.js';
 export * from './validate.js';
 
-export type ImportOutcome =
-  | { ok: true; summary: ImportSummary; entries: RegistryEntry[]; warnings: Reason[]; table: RawTable }
-  | { ok: false; errors: RowError[]; warnings: Reason[]; table?: RawTable };
+export type ImportOutcome = { ok: true; summary: ImportSummary; entries: RegistryEntry[]; warnings: Reason[]; table: RawTable } | { ok: false; errors: RowError[]; warnings: Reason[]; table?: RawTable };
 
 /** Reads, validates and (when every row is valid, and not a dry run) imports a registry file. */
-export async function importRegistryFile(
-  db: DB | undefined,
-  file: string,
-  opts: { groups: GroupsConfig; mode?: 'merge' | 'replace'; format?: RegistryFormat; dryRun?: boolean },
-): Promise<ImportOutcome> {
+export async function importRegistryFile(db: DB | undefined, file: string, opts: { groups: GroupsConfig; mode?: 'merge' | 'replace'; format?: RegistryFormat; dryRun?: boolean }): Promise<ImportOutcome> {
   const format = opts.format ?? formatOf(file);
   const table = await readRegistryFile(file, format);
   const { entries, errors, warnings } = validateRegistry(table, opts.groups);

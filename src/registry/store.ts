@@ -150,9 +150,7 @@ export function listRegistry(db: DB, f: RegistryFilter = {}): RegistrySite[] {
   }
   const rows = db.prepare(`SELECT * FROM sites WHERE ${where.join(' AND ')}`).all(...args) as SiteRow[];
   const num = (s: string | null) => (s !== null && /^\d+$/.test(s) ? Number(s) : Number.POSITIVE_INFINITY);
-  return rows
-    .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'website' ? -1 : 1) || num(a.registry_seq) - num(b.registry_seq) || (a.registry_seq ?? '').localeCompare(b.registry_seq ?? '') || a.id.localeCompare(b.id))
-    .map(rowToSite);
+  return rows.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'website' ? -1 : 1) || num(a.registry_seq) - num(b.registry_seq) || (a.registry_seq ?? '').localeCompare(b.registry_seq ?? '') || a.id.localeCompare(b.id)).map(rowToSite);
 }
 
 export interface ImportLogRow {

@@ -101,7 +101,9 @@ export function validateRegistry(table: RawTable, groups: GroupsConfig): Validat
   const seenUrl = new Map<string, number>();
   const seenCode = new Map<string, number>();
   const seenAccount = new Map<string, number>();
-  const knownPlatforms = Object.values(PLATFORMS).map((p) => p.zh).join('、');
+  const knownPlatforms = Object.values(PLATFORMS)
+    .map((p) => p.zh)
+    .join('、');
   const knownPlatformsEn = Object.keys(PLATFORMS).join(', ');
 
   for (const row of table.rows) {

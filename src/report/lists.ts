@@ -137,9 +137,7 @@ export function fixCsv(owners: FixOwner[], lang: Lang): Buffer {
 }
 
 function changesHeaders(lang: Lang): string[] {
-  return lang === 'zh'
-    ? ['部门/地区', '名称', '网址', '本季度结论', '上季度结论', '新增问题', '已整改', '仍存在']
-    : ['Group', 'Name', 'URL', 'Verdict', 'Previous verdict', 'New', 'Fixed', 'Persisting'];
+  return lang === 'zh' ? ['部门/地区', '名称', '网址', '本季度结论', '上季度结论', '新增问题', '已整改', '仍存在'] : ['Group', 'Name', 'URL', 'Verdict', 'Previous verdict', 'New', 'Fixed', 'Persisting'];
 }
 
 function changesCells(r: ChangesReport, lang: Lang): Array<Array<string | number>> {

@@ -25,12 +25,7 @@ export interface NoticeInput {
   changes?: ChangesReport;
 }
 
-export type Block =
-  | { type: 'title'; text: string }
-  | { type: 'heading'; text: string }
-  | { type: 'para'; text: string; indent?: boolean }
-  | { type: 'bullet'; text: string }
-  | { type: 'attachment'; label: string; table: QuarterTable };
+export type Block = { type: 'title'; text: string } | { type: 'heading'; text: string } | { type: 'para'; text: string; indent?: boolean } | { type: 'bullet'; text: string } | { type: 'attachment'; label: string; table: QuarterTable };
 
 const CN_ORD = ['一', '二', '三', '四', '五', '六', '七', '八', '九', '十', '十一', '十二', '十三', '十四', '十五', '十六', '十七', '十八', '十九', '二十'];
 

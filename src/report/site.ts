@@ -78,8 +78,6 @@ export function siteResultText(r: SiteResult, lang: Lang, rules: Rules, titles: 
     for (const f of sorted.slice(0, maxPerCheck)) out.push(...findingLine(f, lang, rules));
     if (sorted.length > maxPerCheck) out.push(`    … ${t('more', lang, { n: sorted.length - maxPerCheck })}`);
   }
-  out.push(
-    `${t('stats', lang)}: ${t('pages', lang)} ${r.stats.pages}, ${t('links', lang)} ${r.stats.links}, ${t('duration', lang)} ${(r.stats.durationMs / 1000).toFixed(1)} ${t('seconds', lang)}`,
-  );
+  out.push(`${t('stats', lang)}: ${t('pages', lang)} ${r.stats.pages}, ${t('links', lang)} ${r.stats.links}, ${t('duration', lang)} ${(r.stats.durationMs / 1000).toFixed(1)} ${t('seconds', lang)}`);
   return terminalText(out.join('\n'));
 }

@@ -24,7 +24,11 @@ export function textGrid(headers: string[], rows: Array<Array<string | number>>,
   // Registry names and crawled text reach the terminal here: no escape sequences, one line per cell.
   const all = [headers.map(terminalCell), ...rows.map((r) => r.map(terminalCell))];
   const widths = headers.map((_, j) => Math.max(...all.map((r) => stringWidth(String(r[j] ?? '')))));
-  const fmt = (r: string[]) => r.map((c, j) => pad(c ?? '', widths[j], j >= rightFrom)).join('  ').trimEnd();
+  const fmt = (r: string[]) =>
+    r
+      .map((c, j) => pad(c ?? '', widths[j], j >= rightFrom))
+      .join('  ')
+      .trimEnd();
   const rule = '-'.repeat(widths.reduce((s, w) => s + w, 0) + 2 * (widths.length - 1));
   return [fmt(all[0]), rule, ...all.slice(1).map(fmt)].join('\n');
 }
@@ -58,8 +62,14 @@ export function markdownTable(headers: string[], rows: Array<Array<string | numb
 
 export function tableMarkdown(t: QuarterTable, q: Quarter, lang: Lang): string {
   return (
-    [`**${mdText(attachmentLabel(t, lang), false)}**`, '', `### ${mdText(tableTitle(t.kind, q, lang), false)}`, '', markdownTable(tableHeaders(t.kind, lang), tableCells(t, lang), 2, true), ...notes(t, lang).map((n) => `\n${mdText(n)}`)].join('\n') +
-    '\n'
+    [
+      `**${mdText(attachmentLabel(t, lang), false)}**`,
+      '',
+      `### ${mdText(tableTitle(t.kind, q, lang), false)}`,
+      '',
+      markdownTable(tableHeaders(t.kind, lang), tableCells(t, lang), 2, true),
+      ...notes(t, lang).map((n) => `\n${mdText(n)}`),
+    ].join('\n') + '\n'
   );
 }
 

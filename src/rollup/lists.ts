@@ -103,7 +103,9 @@ export interface FixOwner {
 
 /** 整改清单: per owner unit (主办单位; the site name when the registry names none), every problem to fix with its evidence. */
 export function fixList(db: DB, runId: string, kind: SiteRef['kind'] | undefined, rules: Rules, groups: GroupsConfig, severities: Severity[] = ['veto', 'deduction', 'warning']): FixOwner[] {
-  const sites = loadRunSites(db, runId).filter((s) => (!kind || s.site.kind === kind) && s.result?.outcome === 'checked').sort(siteOrder(groups));
+  const sites = loadRunSites(db, runId)
+    .filter((s) => (!kind || s.site.kind === kind) && s.result?.outcome === 'checked')
+    .sort(siteOrder(groups));
   const all = loadFindings(db, runId, { severities });
   const bySite = new Map<string, StoredFinding[]>();
   for (const f of all) bySite.set(f.siteId, [...(bySite.get(f.siteId) ?? []), f]);
@@ -160,8 +162,14 @@ export interface ChangesReport {
  * (site, check, code, rule, target), so the same broken link is the same problem in both quarters.
  */
 export function quarterChanges(db: DB, runId: string, previousRunId: string, rules: Rules, groups: GroupsConfig, kind?: SiteRef['kind']): ChangesReport {
-  const now = loadRunSites(db, runId).filter((s) => (!kind || s.site.kind === kind) && s.result?.outcome === 'checked').sort(siteOrder(groups));
-  const prevSites = new Map(loadRunSites(db, previousRunId).filter((s) => s.result?.outcome === 'checked').map((s) => [s.site.id, s]));
+  const now = loadRunSites(db, runId)
+    .filter((s) => (!kind || s.site.kind === kind) && s.result?.outcome === 'checked')
+    .sort(siteOrder(groups));
+  const prevSites = new Map(
+    loadRunSites(db, previousRunId)
+      .filter((s) => s.result?.outcome === 'checked')
+      .map((s) => [s.site.id, s]),
+  );
   const problems = (id: string) => {
     const by = new Map<string, StoredFinding[]>();
     for (const f of loadFindings(db, id, { severities: ['veto', 'deduction'] }).filter((x) => countsTowardVerdict(x, rules))) by.set(f.siteId, [...(by.get(f.siteId) ?? []), f]);
@@ -210,7 +218,11 @@ export interface ProblemCategory {
 
 /** Problems grouped by indicator (category), vetoes first, then by how many sites they touch. */
 export function problemCategories(db: DB, runId: string, rules: Rules, maxExamples = 3): ProblemCategory[] {
-  const sites = new Map(loadRunSites(db, runId).filter((s) => s.result?.outcome === 'checked').map((s) => [s.site.id, s]));
+  const sites = new Map(
+    loadRunSites(db, runId)
+      .filter((s) => s.result?.outcome === 'checked')
+      .map((s) => [s.site.id, s]),
+  );
   const cats = new Map<string, ProblemCategory & { siteIds: Set<string>; failedIds: Set<string> }>();
   for (const f of loadFindings(db, runId, { severities: ['veto', 'deduction'] })) {
     const s = sites.get(f.siteId);

@@ -99,8 +99,5 @@ export function tableHeaders(kind: TableKind, lang: 'zh' | 'en'): string[] {
 
 /** Rows as cells (strings and numbers), the 合计 row last. */
 export function tableCells(t: QuarterTable, lang: 'zh' | 'en'): Array<Array<string | number>> {
-  return [
-    ...t.rows.map((r) => [r.seq!, r.group, r.operating, r.checked, r.failed, r.rate]),
-    ['', lang === 'zh' ? '合计' : 'Total', t.total.operating, t.total.checked, t.total.failed, t.total.rate],
-  ];
+  return [...t.rows.map((r) => [r.seq!, r.group, r.operating, r.checked, r.failed, r.rate]), ['', lang === 'zh' ? '合计' : 'Total', t.total.operating, t.total.checked, t.total.failed, t.total.rate]];
 }

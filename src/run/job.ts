@@ -74,7 +74,17 @@ export async function executeSiteJob(job: SiteJob, deps: SiteJobDeps): Promise<S
   let timer: NodeJS.Timeout | undefined;
   try {
     const result = await Promise.race([
-      checkSite(job.site, { config: deps.config, asOf: job.asOf, http: deps.http, browser: deps.browser, lang: deps.lang, checks: deps.checks, evidenceDir: deps.evidenceDir, checkTimeoutMs: deps.checkTimeoutMs, availability: job.availability }),
+      checkSite(job.site, {
+        config: deps.config,
+        asOf: job.asOf,
+        http: deps.http,
+        browser: deps.browser,
+        lang: deps.lang,
+        checks: deps.checks,
+        evidenceDir: deps.evidenceDir,
+        checkTimeoutMs: deps.checkTimeoutMs,
+        availability: job.availability,
+      }),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new SiteTimeout(`site check did not finish within ${Math.round(limit / 1000)} s`)), limit);
         timer.unref?.();

@@ -73,10 +73,7 @@ export function progressReporter(opts: { stream?: NodeJS.WriteStream; lang: Lang
           : `run ${e.runId} (as of ${e.asOf}): ${e.counts.total} sites and accounts, ${e.resumed ? `resuming ${e.pending} unfinished` : `${e.pending} to check`}`;
       stream.write(terminalCell(head) + '\n');
       if (tty && e.pending > 0) {
-        bar = new cliProgress.SingleBar(
-          { stream, format: `{bar} {percentage}% | {text}`, hideCursor: true, clearOnComplete: false, barsize: 24, fps: 5 },
-          cliProgress.Presets.shades_classic,
-        );
+        bar = new cliProgress.SingleBar({ stream, format: `{bar} {percentage}% | {text}`, hideCursor: true, clearOnComplete: false, barsize: 24, fps: 5 }, cliProgress.Presets.shades_classic);
         bar.start(e.counts.total, e.counts.done, { text: line(figures(e.counts), lang) });
       }
       lastLine = Date.now();

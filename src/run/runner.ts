@@ -97,9 +97,7 @@ export function snapshotRunSites(db: DB, runId: string, only?: string[]): { adde
   const selected = only?.length ? sites.filter((s) => matches(s, only)) : sites;
   if (!selected.length) throw new RunError(`--only ${only!.join(',')} matches no operating site, account or group of the registry`);
   const now = new Date().toISOString();
-  const ins = db.prepare(
-    `INSERT OR IGNORE INTO run_sites (run_id, site_id, kind, grp, owner, name, url, site_json, planned, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
-  );
+  const ins = db.prepare(`INSERT OR IGNORE INTO run_sites (run_id, site_id, kind, grp, owner, name, url, site_json, planned, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`);
   const plan = db.prepare(`UPDATE run_sites SET planned = 1 WHERE run_id = ? AND site_id = ?`);
   return db.transaction(() => {
     let added = 0;

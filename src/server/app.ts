@@ -33,20 +33,7 @@ import { allowListPage, errorPage, loginPage, runPage, runsPage, siteHref, sites
 import { mountQueues, QUEUES_PREFIX, type MountedQueues } from './queues.js';
 import { InProcessRechecker, type Rechecker } from './recheck.js';
 import { escapeHtml } from './html.js';
-import {
-  assertListenSafe,
-  AUTH_COOKIE,
-  cookieSecret,
-  cookieText,
-  CSRF_COOKIE,
-  headerSafe,
-  HostPolicy,
-  LoginLimiter,
-  safeNext,
-  sameOrigin,
-  setSecurityHeaders,
-  tokenMatches,
-} from './security.js';
+import { assertListenSafe, AUTH_COOKIE, cookieSecret, cookieText, CSRF_COOKIE, headerSafe, HostPolicy, LoginLimiter, safeNext, sameOrigin, setSecurityHeaders, tokenMatches } from './security.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** src/server/static, from sources and from dist/src/server alike. */
@@ -126,7 +113,13 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
   app.decorateRequest('t', null as unknown as T);
   app.decorateRequest('authOk', false);
 
-  const tooMany = (reply: FastifyReply) => reply.code(429).header('cache-control', 'no-store').header('retry-after', String(Math.ceil(limiter.windowMs / 1000))).type('text/plain; charset=utf-8').send('429 too many wrong tokens from this address; wait 10 minutes (错误令牌次数过多，请稍后再试)\n');
+  const tooMany = (reply: FastifyReply) =>
+    reply
+      .code(429)
+      .header('cache-control', 'no-store')
+      .header('retry-after', String(Math.ceil(limiter.windowMs / 1000)))
+      .type('text/plain; charset=utf-8')
+      .send('429 too many wrong tokens from this address; wait 10 minutes (错误令牌次数过多，请稍后再试)\n');
 
   /**
    * Whether the request carries the access token. A Bearer header is an attempt like the login form's:
@@ -220,8 +213,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
     };
   };
 
-  const sendPage = (reply: FastifyReply, body: string, status = 200) =>
-    reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
+  const sendPage = (reply: FastifyReply, body: string, status = 200) => reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     // A database problem (read-only file, lock held, disk full) is one line for the user, not a stack.
@@ -233,14 +225,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     if (status >= 500) req.log.error(err);
     const t = req.t ?? translator(defaultLang);
-    const message =
-      status === 403 || err.code?.startsWith('FST_CSRF')
-        ? t('forbidden')
-        : status === 400 || err instanceof ReviewError
-          ? `${t('badRequest')}: ${err.message}`
-          : status === 404
-            ? t('notFound')
-            : `${status}: ${err.message}`;
+    const message = status === 403 || err.code?.startsWith('FST_CSRF') ? t('forbidden') : status === 400 || err instanceof ReviewError ? `${t('badRequest')}: ${err.message}` : status === 404 ? t('notFound') : `${status}: ${err.message}`;
     if (req.url.startsWith(QUEUES_PREFIX + '/api')) return reply.code(status).send({ error: message });
     return sendPage(reply, errorPage(ctxOf(req, reply), err instanceof ReviewError ? 400 : status, message), err instanceof ReviewError ? 400 : status);
   });
@@ -420,8 +405,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
   });
 
   // ------------------------------------------------------------ actions
-  const rememberReviewer = (reply: FastifyReply, name: string) =>
-    reply.setCookie('govcheck_reviewer', cookieText(name, 100), { path: '/', sameSite: 'strict', httpOnly: true, secure: 'auto', maxAge: 365 * ONE_DAY });
+  const rememberReviewer = (reply: FastifyReply, name: string) => reply.setCookie('govcheck_reviewer', cookieText(name, 100), { path: '/', sameSite: 'strict', httpOnly: true, secure: 'auto', maxAge: 365 * ONE_DAY });
 
   const findingOr404 = (id: string) => {
     const f = /^\d{1,15}$/.test(id) ? findingById(db, Number(id)) : undefined;

@@ -99,9 +99,14 @@ export function siteFacets(db: DB, runId: string, rules: Rules): Map<string, Sit
   for (const c of db.prepare(`SELECT site_id, check_id FROM check_results WHERE run_id = ? AND status = 'fail'`).all(runId) as Array<{ site_id: string; check_id: string }>) {
     get(c.site_id).failingChecks.add(c.check_id);
   }
-  const rows = db
-    .prepare(`SELECT site_id, rule, severity, tier, excluded, COUNT(*) AS n FROM findings WHERE run_id = ? AND severity != 'info' GROUP BY site_id, rule, severity, tier, excluded`)
-    .all(runId) as Array<{ site_id: string; rule: string | null; severity: Severity; tier: Tier; excluded: string | null; n: number }>;
+  const rows = db.prepare(`SELECT site_id, rule, severity, tier, excluded, COUNT(*) AS n FROM findings WHERE run_id = ? AND severity != 'info' GROUP BY site_id, rule, severity, tier, excluded`).all(runId) as Array<{
+    site_id: string;
+    rule: string | null;
+    severity: Severity;
+    tier: Tier;
+    excluded: string | null;
+    n: number;
+  }>;
   for (const r of rows) {
     const f = get(r.site_id);
     if (r.excluded) {
@@ -148,13 +153,9 @@ export function problemsByRule(db: DB, runId: string, rules: Rules): Array<{ rul
  */
 export function previousRun(db: DB, run: RunRow): RunRow | undefined {
   if (run.kind === 'quarter' && run.quarter) {
-    return db
-      .prepare(`SELECT * FROM runs WHERE kind = 'quarter' AND quarter < ? ORDER BY quarter DESC, created_at DESC, rowid DESC LIMIT 1`)
-      .get(run.quarter) as RunRow | undefined;
+    return db.prepare(`SELECT * FROM runs WHERE kind = 'quarter' AND quarter < ? ORDER BY quarter DESC, created_at DESC, rowid DESC LIMIT 1`).get(run.quarter) as RunRow | undefined;
   }
-  return db
-    .prepare(`SELECT * FROM runs WHERE id != ? AND (as_of < ? OR (as_of = ? AND created_at < ?)) ORDER BY as_of DESC, created_at DESC, rowid DESC LIMIT 1`)
-    .get(run.id, run.as_of, run.as_of, run.created_at) as RunRow | undefined;
+  return db.prepare(`SELECT * FROM runs WHERE id != ? AND (as_of < ? OR (as_of = ? AND created_at < ?)) ORDER BY as_of DESC, created_at DESC, rowid DESC LIMIT 1`).get(run.id, run.as_of, run.as_of, run.created_at) as RunRow | undefined;
 }
 
 /** Quarterly runs, oldest first, one per quarter (the latest of each), for the trend chart. */
@@ -202,12 +203,10 @@ export function loadSiteView(db: DB, runId: string, siteId: string): SiteView | 
     ? (JSON.parse(snap.site_json) as SiteRef)
     : { id: siteId, url: String(s.url), name: opt(s.name), kind: s.kind === 'newmedia' ? 'newmedia' : 'website', group: opt(s.grp), owner: opt(s.owner), platform: opt(s.platform), source: opt(s.source) };
   const reviews = currentReviews(db, siteId);
-  const findings = (db.prepare(`SELECT * FROM findings WHERE run_id = ? AND site_id = ? ORDER BY check_id, seq`).all(runId, siteId) as Array<Record<string, string | number | null>>).map(
-    (f): FindingView => {
-      const { siteId: _site, ...row } = findingFromRow(f);
-      return { ...row, review: reviews.get(row.fingerprint) };
-    },
-  );
+  const findings = (db.prepare(`SELECT * FROM findings WHERE run_id = ? AND site_id = ? ORDER BY check_id, seq`).all(runId, siteId) as Array<Record<string, string | number | null>>).map((f): FindingView => {
+    const { siteId: _site, ...row } = findingFromRow(f);
+    return { ...row, review: reviews.get(row.fingerprint) };
+  });
   const checks = (db.prepare(`SELECT * FROM check_results WHERE run_id = ? AND site_id = ? ORDER BY rowid`).all(runId, siteId) as Array<Record<string, string | number | null>>).map((c) => ({
     id: String(c.check_id),
     status: String(c.status),
@@ -222,9 +221,7 @@ export function loadSiteView(db: DB, runId: string, siteId: string): SiteView | 
     verdict: sr.verdict === 'pass' ? 'pass' : 'fail',
     score: Number(sr.score),
     decidedBy: JSON.parse(String(sr.decided_by_json)) as RuleHit[],
-    raw: sr.raw_verdict
-      ? { verdict: sr.raw_verdict === 'pass' ? 'pass' : 'fail', score: Number(sr.raw_score), decidedBy: JSON.parse(String(sr.raw_decided_by_json)) as RuleHit[] }
-      : undefined,
+    raw: sr.raw_verdict ? { verdict: sr.raw_verdict === 'pass' ? 'pass' : 'fail', score: Number(sr.raw_score), decidedBy: JSON.parse(String(sr.raw_decided_by_json)) as RuleHit[] } : undefined,
     stats: JSON.parse(String(sr.stats_json)),
     error: sr.error_kind ? { kind: String(sr.error_kind), message: String(sr.error_message ?? '') } : undefined,
     startedAt: String(sr.started_at),
@@ -273,8 +270,6 @@ export function siteChanges(
     compared: true,
     newKeys: new Set(cur.filter((f) => !prevKeys.has(f.fingerprint)).map((f) => f.fingerprint)),
     persistingKeys: new Set(cur.filter((f) => prevKeys.has(f.fingerprint)).map((f) => f.fingerprint)),
-    fixed: prev
-      .filter((f) => !curKeys.has(f.fingerprint))
-      .map((f) => ({ message: f.message, messageEn: f.message_en, url: f.url, target: f.target ?? undefined, rule: f.rule ?? undefined })),
+    fixed: prev.filter((f) => !curKeys.has(f.fingerprint)).map((f) => ({ message: f.message, messageEn: f.message_en, url: f.url, target: f.target ?? undefined, rule: f.rule ?? undefined })),
   };
 }

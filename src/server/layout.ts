@@ -54,9 +54,7 @@ ${o.refreshSeconds ? html`<meta http-equiv="refresh" content="${o.refreshSeconds
     <a href="/allow-list">${t('allowList')}</a>
     ${ctx.queues ? html`<a href="/admin/queues">${t('queues')}</a>` : ''}
   </nav>
-  <span class="lang">${
-    ctx.lang === 'zh' ? html`<strong>中文</strong> | <a href="${langHref(ctx, 'en')}" hreflang="en">English</a>` : html`<a href="${langHref(ctx, 'zh')}" hreflang="zh-CN">中文</a> | <strong>English</strong>`
-  }</span>
+  <span class="lang">${ctx.lang === 'zh' ? html`<strong>中文</strong> | <a href="${langHref(ctx, 'en')}" hreflang="en">English</a>` : html`<a href="${langHref(ctx, 'zh')}" hreflang="zh-CN">中文</a> | <strong>English</strong>`}</span>
   ${ctx.authRequired ? html`<form class="logout" method="post" action="/logout">${csrfField(ctx)}<button type="submit">${t('logout')}</button></form>` : ''}
 </header>
 <main>

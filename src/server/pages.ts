@@ -206,28 +206,61 @@ export function siteStatus(rs: RunSite): 'pass' | 'fail' | 'error' | 'unchecked'
   return rs.result.verdict;
 }
 
-export function sitesPage(
-  ctx: PageCtx,
-  d: { run: RunRow; rows: SiteRow[]; total: number; filters: SiteFilters; groups: string[]; checks: Array<{ id: string; title: string }>; categories: string[]; rules: Rules },
-): string {
+export function sitesPage(ctx: PageCtx, d: { run: RunRow; rows: SiteRow[]; total: number; filters: SiteFilters; groups: string[]; checks: Array<{ id: string; title: string }>; categories: string[]; rules: Rules }): string {
   const { t, lang } = ctx;
   const f = d.filters;
   const select = (name: keyof SiteFilters, options: Array<[string, string]>, label: string) =>
     html`<label>${label} <select name="${name}"><option value="">${t('all')}</option>${options.map(([v, l]) => html`<option value="${v}"${f[name] === v ? html` selected` : ''}>${l}</option>`)}</select></label>`;
   const body = html`<h1>${t('sites')}</h1>
 <form class="filters" method="get" action="${sitesHref(d.run.id)}">
-${select('group', d.groups.map((g) => [g, g]), t('group'))}
-${select('kind', [['website', t('kind_website')], ['newmedia', t('kind_newmedia')]], t('kind'))}
-${select('verdict', [['fail', t('verdict_fail')], ['pass', t('verdict_pass')], ['error', t('verdict_error')], ['unchecked', t('verdict_unchecked')]], t('verdict'))}
-${select('check', d.checks.map((c) => [c.id, c.title]), t('check'))}
-${select('category', d.categories.map((r) => [r, `${r} ${ruleTitle(d.rules, r, lang)}`]), t('category'))}
-${select('review', [['disputed', t('review_disputed')], ['false_positive', t('review_false_positive')]], t('reviews'))}
+${select(
+  'group',
+  d.groups.map((g) => [g, g]),
+  t('group'),
+)}
+${select(
+  'kind',
+  [
+    ['website', t('kind_website')],
+    ['newmedia', t('kind_newmedia')],
+  ],
+  t('kind'),
+)}
+${select(
+  'verdict',
+  [
+    ['fail', t('verdict_fail')],
+    ['pass', t('verdict_pass')],
+    ['error', t('verdict_error')],
+    ['unchecked', t('verdict_unchecked')],
+  ],
+  t('verdict'),
+)}
+${select(
+  'check',
+  d.checks.map((c) => [c.id, c.title]),
+  t('check'),
+)}
+${select(
+  'category',
+  d.categories.map((r) => [r, `${r} ${ruleTitle(d.rules, r, lang)}`]),
+  t('category'),
+)}
+${select(
+  'review',
+  [
+    ['disputed', t('review_disputed')],
+    ['false_positive', t('review_false_positive')],
+  ],
+  t('reviews'),
+)}
 <label>${t('search')} <input type="search" name="q" value="${f.q ?? ''}" maxlength="200"></label>
 <input type="hidden" name="lang" value="${lang}">
 <button type="submit">${t('filter')}</button> <a href="${sitesHref(d.run.id)}">${t('reset')}</a>
 </form>
 <p class="count" id="count">${t('shown', { n: d.total, shown: d.rows.length })}</p>
-${d.rows.length
+${
+  d.rows.length
     ? html`<table class="grid" id="sites"><thead><tr><th>${t('name')}</th><th>${t('group')}</th><th>${t('kind')}</th><th>${t('verdict')}</th><th class="n">${t('score')}</th><th class="n">${t('problems')}</th><th>${t('decidedBy')}</th><th>${t('reviews')}</th></tr></thead>
 <tbody>${d.rows.map(({ rs, facets }) => {
         const st = siteStatus(rs);
@@ -239,7 +272,8 @@ ${d.rows.length
 <td>${facets?.disputed ? html`<span class="badge r-disputed">${t('review_disputed')} ${facets.disputed}</span> ` : ''}${facets?.falsePositives ? html`<span class="badge r-false_positive">${t('review_false_positive')} ${facets.falsePositives}</span>` : ''}</td>
 </tr>`;
       })}</tbody></table>`
-    : html`<p class="empty">${t('noSites')}</p>`}`;
+    : html`<p class="empty">${t('noSites')}</p>`
+}`;
   return layout(ctx, {
     title: `${t('sites')} · ${runLabel(d.run, lang)}`,
     crumbs: [{ href: '/', label: t('runs') }, { href: runHref(d.run.id), label: runLabel(d.run, lang) }, { label: t('sites') }],
@@ -310,11 +344,13 @@ ${str(e.snippet) ? html`<dt>${t('snippet')}</dt><dd class="snippet">${highlight(
 ${str(e.expected) !== undefined || str(e.actual) !== undefined ? html`<dt>${t('expected')}</dt><dd>${str(e.expected) ?? '—'}</dd><dt>${t('actual')}</dt><dd class="actual">${str(e.actual) ?? '—'}</dd>` : ''}
 ${typeof e.screenshot === 'string' ? html`<dt>${t('screenshot')}</dt><dd><a href="/findings/${f.id}/screenshot" target="_blank" rel="noopener"><img class="shot" src="/findings/${f.id}/screenshot" alt="${t('screenshot')}" loading="lazy"></a></dd>` : ''}
 </dl>
-${parents.length
+${
+  parents.length
     ? html`<details class="parents"><summary>${t('parents', { n: typeof e.parentCount === 'number' ? e.parentCount : parents.length })}</summary><ul>${parents.map(
         (p) => html`<li>${outLink(p.page)} <code>${str(p.selector) ?? ''}</code> ${str(p.text) ? html`“${str(p.text)}”` : ''}</li>`,
       )}</ul></details>`
-    : ''}
+    : ''
+}
 ${Object.keys(rest).length ? html`<details class="more"><summary>${t('moreEvidence')}</summary><pre>${JSON.stringify(rest, null, 2)}</pre></details>` : ''}`;
 }
 
@@ -323,11 +359,13 @@ function reviewBlock(ctx: PageCtx, d: SitePageData, f: FindingView): Html {
   const history: ReviewRow[] = f.review ? reviewHistory(d.db, d.view.site.id, f.fingerprint) : [];
   const canAllow = f.review?.status === 'false_positive' && !!f.target;
   return html`<details class="review-box"${f.review?.status === 'disputed' ? html` open` : ''}><summary>${t('reviewAction')}${history.length ? ` (${history.length})` : ''}</summary>
-${history.length
+${
+  history.length
     ? html`<ol class="history">${history.map(
         (h) => html`<li><span class="badge r-${h.status}">${t(`review_${h.status}`)}</span> ${h.reviewer} · <time datetime="${h.created_at}">${when(h.created_at, lang)}</time>${h.comment ? html`<p>${h.comment}</p>` : ''}</li>`,
       )}</ol>`
-    : ''}
+    : ''
+}
 <form class="review" method="post" action="/findings/${f.id}/review">
 ${csrfField(ctx)}
 <label>${t('reviewStatus')} <select name="status" required>${REVIEW_STATUSES.map((s) => html`<option value="${s}"${f.review?.status === s ? html` selected` : ''}>${t(`review_${s}`)}</option>`)}</select></label>
@@ -335,7 +373,8 @@ ${csrfField(ctx)}
 <label class="wide">${t('comment')} <textarea name="comment" rows="2" maxlength="2000"></textarea></label>
 <button type="submit">${t('submit')}</button>
 </form>
-${canAllow
+${
+  canAllow
     ? html`<p class="allow-hint">${t('allowHint')}</p><form class="allow" method="post" action="/findings/${f.id}/allow-list">
 ${csrfField(ctx)}
 <label>${t('allowScope')} <select name="scope"><option value="site">${t('allowThisSite')}</option><option value="all">${t('allowAllSites')}</option></select></label>
@@ -343,7 +382,8 @@ ${csrfField(ctx)}
 <label class="wide">${t('comment')} <input name="comment" maxlength="2000"></label>
 <button type="submit">${t('makeAllow')}</button>
 </form>`
-    : ''}
+    : ''
+}
 </details>`;
 }
 
@@ -396,27 +436,33 @@ export function sitePage(ctx: PageCtx, d: SitePageData): string {
   <form method="post" action="${siteHref(run.id, v.site.id)}/recheck" class="recheck">${csrfField(ctx)}<button type="submit"${rc && (rc.state === 'queued' || rc.state === 'running') ? html` disabled` : ''}>${t('recheck')}</button></form>
 </section>
 ${explainRules(ctx, v, d.rules)}
-${d.changes
+${
+  d.changes
     ? html`<section class="changes" id="changes"><h2>${t('changes', { run: runLabel(d.changes.previous, lang) })}</h2>
-${d.changes.compared
-        ? html`<p>${t('changesSummary', { new: d.changes.newKeys.size, persisting: d.changes.persistingKeys.size, fixed: d.changes.fixed.length })}</p>
+${
+  d.changes.compared
+    ? html`<p>${t('changesSummary', { new: d.changes.newKeys.size, persisting: d.changes.persistingKeys.size, fixed: d.changes.fixed.length })}</p>
 ${d.changes.fixed.length ? html`<details><summary>${t('fixedList')}</summary><ul>${d.changes.fixed.map((x) => html`<li>${x.rule ? `${x.rule} ` : ''}${lang === 'en' ? x.messageEn : x.message}</li>`)}</ul></details>` : ''}`
-        : html`<p>${t('firstInspection')}</p>`}
+    : html`<p>${t('firstInspection')}</p>`
+}
 </section>`
-    : ''}
+    : ''
+}
 <section class="checks"><h2>${t('checksTitle')}</h2><ul class="check-list">${v.checks.map(
     (c) => html`<li><a href="#check-${c.id}">${checkTitle(c.id)}</a> <span class="badge c-${c.status}">${t(`status_${c.status}` as 'status_pass')}</span>${c.error ? html` <span class="muted">${c.error}</span>` : ''}</li>`,
   )}</ul></section>
 <section class="findings" id="findings"><h2>${t('findings')}</h2>
-${v.findings.length
+${
+  v.findings.length
     ? [...byCheck.entries()]
         // Checks with the gravest findings first (single-veto before deductions before warnings).
         .sort(([a, fa], [b, fb]) => Math.min(...fa.map((f) => (f.excluded ? 4 : sevOrder[f.severity]))) - Math.min(...fb.map((f) => (f.excluded ? 4 : sevOrder[f.severity]))) || a.localeCompare(b))
         .map(
-        ([id, fs]) => html`<section class="check" id="check-${id}"><h3>${checkTitle(id)} <span class="muted">(${fs.length})</span></h3>
+          ([id, fs]) => html`<section class="check" id="check-${id}"><h3>${checkTitle(id)} <span class="muted">(${fs.length})</span></h3>
 ${[...fs].sort((a, b) => sevOrder[a.severity] - sevOrder[b.severity] || a.seq - b.seq).map((f) => findingCard(ctx, d, f))}</section>`,
-      )
-    : html`<p class="empty">${t('noFindings')}</p>`}
+        )
+    : html`<p class="empty">${t('noFindings')}</p>`
+}
 </section>`;
   return layout(ctx, {
     title: v.site.name ?? v.site.id,
@@ -433,12 +479,16 @@ export function allowListPage(ctx: PageCtx, rows: AllowListRow[], titles: Titles
   const { t, lang } = ctx;
   const body = html`<h1>${t('allowList')}</h1><p class="note">${t('allowIntro')}</p>
 <p><a href="/allow-list.yaml" download>${t('allowExport')}</a></p>
-${rows.length
+${
+  rows.length
     ? html`<table class="grid" id="allow-list"><thead><tr><th>${t('check')}</th><th>${t('allowValue')}</th><th>${t('allowScope')}</th><th>${t('comment')}</th><th>${t('reviewer')}</th><th>${t('createdAt')}</th><th></th></tr></thead><tbody>${rows.map(
-        (r) => html`<tr><td>${titles[r.check_id]?.[lang] ?? r.check_id}</td><td><code>${r.value}</code></td><td>${r.scope === '*' ? t('allowAllSites') : r.scope}</td><td>${r.comment}</td><td>${r.reviewer}</td><td>${when(r.created_at, lang)}</td>
+        (
+          r,
+        ) => html`<tr><td>${titles[r.check_id]?.[lang] ?? r.check_id}</td><td><code>${r.value}</code></td><td>${r.scope === '*' ? t('allowAllSites') : r.scope}</td><td>${r.comment}</td><td>${r.reviewer}</td><td>${when(r.created_at, lang)}</td>
 <td><form method="post" action="/allow-list/${r.id}/remove">${csrfField(ctx)}<button type="submit">${t('remove')}</button></form></td></tr>`,
       )}</tbody></table>`
-    : html`<p class="empty">${t('allowEmpty')}</p>`}`;
+    : html`<p class="empty">${t('allowEmpty')}</p>`
+}`;
   return layout(ctx, { title: t('allowList'), crumbs: [{ href: '/', label: t('runs') }, { label: t('allowList') }], body, flash });
 }
 

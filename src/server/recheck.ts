@@ -92,9 +92,7 @@ export class InProcessRechecker implements Rechecker {
           { config: { ...this.o.config, rules: runRules(this.db, req.runId) }, checks: req.checks, evidenceDir: this.o.evidenceDir, siteTimeoutMs: this.o.siteTimeoutMs },
         );
         // The stored row is the truth: reviews may have changed the verdict the check computed.
-        const row = this.db.prepare(`SELECT verdict, score FROM site_results WHERE run_id = ? AND site_id = ?`).get(req.runId, req.site.id) as
-          | { verdict: 'pass' | 'fail'; score: number }
-          | undefined;
+        const row = this.db.prepare(`SELECT verdict, score FROM site_results WHERE run_id = ? AND site_id = ?`).get(req.runId, req.site.id) as { verdict: 'pass' | 'fail'; score: number } | undefined;
         st.verdict = row?.verdict ?? r.result.verdict;
         st.score = row?.score ?? r.result.score;
         if (r.outcome === 'error') {

@@ -439,19 +439,7 @@ export function saveSiteResult(db: DB, runId: string, result: SiteResult, opts: 
     db.prepare(
       `INSERT INTO site_results (run_id, site_id, url, verdict, score, decided_by_json, stats_json, error_kind, error_message, started_at, finished_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      runId,
-      result.site.id,
-      result.url,
-      result.verdict,
-      result.score,
-      JSON.stringify(result.decidedBy),
-      JSON.stringify(result.stats),
-      result.error?.kind ?? null,
-      result.error?.message ?? null,
-      result.startedAt,
-      result.finishedAt,
-    );
+    ).run(runId, result.site.id, result.url, result.verdict, result.score, JSON.stringify(result.decidedBy), JSON.stringify(result.stats), result.error?.kind ?? null, result.error?.message ?? null, result.startedAt, result.finishedAt);
     const insCheck = db.prepare(`INSERT INTO check_results (run_id, site_id, check_id, status, error, duration_ms, summary_json) VALUES (?, ?, ?, ?, ?, ?, ?)`);
     const insFinding = db.prepare(
       `INSERT INTO findings (run_id, site_id, check_id, seq, rule, severity, tier, points, url, target, code, params_json, message, message_en, evidence_json, fingerprint)

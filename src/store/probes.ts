@@ -44,9 +44,12 @@ export function availabilitySeries(db: DB, siteId: string, asOf: string, windowD
   const first = addDays(asOf, -windowDays);
   const from = shanghaiMidnight(first);
   const to = shanghaiMidnight(asOf);
-  const rows = db
-    .prepare(`SELECT probed_at, ok, status, error_kind FROM availability_probes WHERE site_id = ? AND probed_at >= ? AND probed_at < ? ORDER BY probed_at`)
-    .all(siteId, from, to) as Array<{ probed_at: string; ok: number; status: number | null; error_kind: string | null }>;
+  const rows = db.prepare(`SELECT probed_at, ok, status, error_kind FROM availability_probes WHERE site_id = ? AND probed_at >= ? AND probed_at < ? ORDER BY probed_at`).all(siteId, from, to) as Array<{
+    probed_at: string;
+    ok: number;
+    status: number | null;
+    error_kind: string | null;
+  }>;
   if (!rows.length) return undefined;
   const perDay = new Map<string, number>();
   for (let i = 0; i < windowDays; i++) perDay.set(addDays(first, i), 0);
@@ -75,8 +78,15 @@ export function availabilitySeries(db: DB, siteId: string, asOf: string, windowD
 
 /** Probes stored for a site (newest first), for reports and tests. */
 export function listProbes(db: DB, siteId: string, limit = 100): ProbeRecord[] {
-  const rows = db
-    .prepare(`SELECT * FROM availability_probes WHERE site_id = ? ORDER BY probed_at DESC LIMIT ?`)
-    .all(siteId, limit) as Array<{ site_id: string; round: string; url: string; probed_at: string; ok: number; status: number | null; error_kind: string | null; duration_ms: number }>;
+  const rows = db.prepare(`SELECT * FROM availability_probes WHERE site_id = ? ORDER BY probed_at DESC LIMIT ?`).all(siteId, limit) as Array<{
+    site_id: string;
+    round: string;
+    url: string;
+    probed_at: string;
+    ok: number;
+    status: number | null;
+    error_kind: string | null;
+    duration_ms: number;
+  }>;
   return rows.map((r) => ({ siteId: r.site_id, round: r.round, url: r.url, probedAt: r.probed_at, ok: r.ok === 1, status: r.status, errorKind: r.error_kind, durationMs: r.duration_ms }));
 }

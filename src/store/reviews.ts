@@ -86,9 +86,7 @@ export function reviewHistory(db: DB, siteId: string, fingerprint: string): Revi
 /** Allow-list entries that apply to a site (its own and the ones for every site), optionally of one check. */
 export function allowListFor(db: DB, siteId: string, checkId?: string): AllowListRow[] {
   return (
-    checkId
-      ? db.prepare(`SELECT * FROM allow_list WHERE scope IN (?, ?) AND check_id = ? ORDER BY id`).all(siteId, ALL_SITES, checkId)
-      : db.prepare(`SELECT * FROM allow_list WHERE scope IN (?, ?) ORDER BY id`).all(siteId, ALL_SITES)
+    checkId ? db.prepare(`SELECT * FROM allow_list WHERE scope IN (?, ?) AND check_id = ? ORDER BY id`).all(siteId, ALL_SITES, checkId) : db.prepare(`SELECT * FROM allow_list WHERE scope IN (?, ?) ORDER BY id`).all(siteId, ALL_SITES)
   ) as AllowListRow[];
 }
 
@@ -155,8 +153,7 @@ export function applyReviews(db: DB, runId: string, siteId: string, opts: { rule
   const findings = (db.prepare(`SELECT * FROM findings WHERE run_id = ? AND site_id = ? ORDER BY check_id, seq`).all(runId, siteId) as Array<Record<string, string | number | null>>).map(findingFromRow);
   const reviews = currentReviews(db, siteId);
   const allow = new Set(allowListFor(db, siteId).map((a) => `${a.check_id}\u001f${a.value}`));
-  const reason = (f: FindingRow): string | undefined =>
-    reviews.get(f.fingerprint)?.status === 'false_positive' ? 'false_positive' : allow.has(`${f.checkId}\u001f${allowListValue(f)}`) ? 'allow_list' : undefined;
+  const reason = (f: FindingRow): string | undefined => (reviews.get(f.fingerprint)?.status === 'false_positive' ? 'false_positive' : allow.has(`${f.checkId}\u001f${allowListValue(f)}`) ? 'allow_list' : undefined);
 
   const setExcluded = db.prepare(`UPDATE findings SET excluded = ? WHERE id = ?`);
   let excluded = 0;
@@ -190,7 +187,10 @@ export function applyReviews(db: DB, runId: string, siteId: string, opts: { rule
     }
     return { excluded, changed: false };
   }
-  const v = computeVerdict(findings.filter((f) => !f.excluded), rules);
+  const v = computeVerdict(
+    findings.filter((f) => !f.excluded),
+    rules,
+  );
   const hits: RuleHit[] = v.decidedBy;
   db.prepare(
     `UPDATE site_results SET
@@ -300,9 +300,7 @@ export function addAllowListEntry(db: DB, e: NewAllowEntry): AllowListRow {
       `INSERT INTO allow_list (check_id, scope, value, fingerprint, comment, reviewer, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (check_id, scope, value) DO NOTHING`,
     ).run(f.check_id, scope, value, f.fingerprint, comment, reviewer, (e.now ?? new Date()).toISOString());
-    const sites = e.allSites
-      ? (db.prepare(`SELECT DISTINCT site_id FROM findings WHERE check_id = ? AND COALESCE(target, url) = ?`).all(f.check_id, value) as Array<{ site_id: string }>).map((s) => s.site_id)
-      : [f.site_id];
+    const sites = e.allSites ? (db.prepare(`SELECT DISTINCT site_id FROM findings WHERE check_id = ? AND COALESCE(target, url) = ?`).all(f.check_id, value) as Array<{ site_id: string }>).map((s) => s.site_id) : [f.site_id];
     for (const s of sites) reapplyForSite(db, s, { rules: e.rules, checkId: f.check_id });
     return db.prepare(`SELECT * FROM allow_list WHERE check_id = ? AND scope = ? AND value = ?`).get(f.check_id, scope, value) as AllowListRow;
   })();
@@ -314,10 +312,7 @@ export function removeAllowListEntry(db: DB, id: number, opts: { rules?: Rules }
     const row = db.prepare(`SELECT * FROM allow_list WHERE id = ?`).get(id) as AllowListRow | undefined;
     if (!row) return false;
     db.prepare(`DELETE FROM allow_list WHERE id = ?`).run(id);
-    const sites =
-      row.scope === ALL_SITES
-        ? (db.prepare(`SELECT DISTINCT site_id FROM findings WHERE check_id = ? AND excluded = 'allow_list'`).all(row.check_id) as Array<{ site_id: string }>).map((s) => s.site_id)
-        : [row.scope];
+    const sites = row.scope === ALL_SITES ? (db.prepare(`SELECT DISTINCT site_id FROM findings WHERE check_id = ? AND excluded = 'allow_list'`).all(row.check_id) as Array<{ site_id: string }>).map((s) => s.site_id) : [row.scope];
     for (const s of sites) reapplyForSite(db, s, { rules: opts.rules, checkId: row.check_id });
     return true;
   })();

@@ -47,10 +47,16 @@ describe('blank-columns (W-V3 c)', () => {
   });
 
   it('reads an empty Hanweb jpage recordset as blank and a filled one as not', async () => {
-    const store = (records: string) => `<div id="4201"><script type="text/xml"><datastore><nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&columnid=101&unitid=4201"></a>]]></nextgroup><recordset>${records}</recordset></datastore></script></div>`;
+    const store = (records: string) =>
+      `<div id="4201"><script type="text/xml"><datastore><nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&columnid=101&unitid=4201"></a>]]></nextgroup><recordset>${records}</recordset></datastore></script></div>`;
     const pages = [
       { path: '/', html: html('示例县人民政府', '<div class="nav2"><ul class="lanmu"><li><a href="/col/col101/index.html">工作动态</a></li><li><a href="/col/col102/index.html">审计公告</a></li></ul></div>') },
-      { path: '/col/col101/index.html', html: html('工作动态', `<div class="lm-title">工作动态</div>${store('<record><![CDATA[<li><a href="/art/2024/6/28/art_101_1.html" title="县政府召开常务会议">县政府召开常务会议</a><span>2024-06-28</span></li>]]></record>')}`, { ColumnName: '工作动态' }) },
+      {
+        path: '/col/col101/index.html',
+        html: html('工作动态', `<div class="lm-title">工作动态</div>${store('<record><![CDATA[<li><a href="/art/2024/6/28/art_101_1.html" title="县政府召开常务会议">县政府召开常务会议</a><span>2024-06-28</span></li>]]></record>')}`, {
+          ColumnName: '工作动态',
+        }),
+      },
       { path: '/col/col102/index.html', html: html('审计公告', `<div class="lm-title">审计公告</div>${store('')}`, { ColumnName: '审计公告' }) },
     ];
     const r = await runOffline(blankColumns, pages, offline);
@@ -88,7 +94,10 @@ describe('blank-columns on served fixture sites', () => {
     const r5 = (await runServed([blankColumns], s5.origin, '2024-07-01'))['blank-columns'];
     expect(r5.status).toBe('fail');
     expect(r5.findings[0]).toMatchObject({ code: 'blank-veto', severity: 'veto', rule: 'W-V3', params: { count: 5 } });
-    const reported = r5.findings.filter((f) => f.code === 'blank').map((f) => [new URL(f.url).pathname, f.evidence.reason]).sort();
+    const reported = r5.findings
+      .filter((f) => f.code === 'blank')
+      .map((f) => [new URL(f.url).pathname, f.evidence.reason])
+      .sort();
     const formToReason = { placeholder: 'placeholder', building: 'placeholder', 'empty-list': 'no-items', dead: 'dead', 'empty-recordset': 'empty-recordset' } as const;
     expect(reported).toEqual(five.truth.freshness!.blankColumns.map((b) => [b.path, formToReason[b.form]]).sort());
 
@@ -113,7 +122,12 @@ describe('blank-columns on served fixture sites', () => {
     const s = await serve(site.routes);
     servers.push(s);
     const r = (await runServed([blankColumns], s.origin, '2024-07-01', {}, { maxDepth: 0 }))['blank-columns'];
-    expect(r.findings.filter((f) => f.code === 'blank').map((f) => f.evidence.reason).sort()).toEqual(['dead', 'no-items', 'placeholder', 'placeholder']);
+    expect(
+      r.findings
+        .filter((f) => f.code === 'blank')
+        .map((f) => f.evidence.reason)
+        .sort(),
+    ).toEqual(['dead', 'no-items', 'placeholder', 'placeholder']);
     expect(s.hits.get('GET /zwgk/lm1/')).toBe(1);
   });
 });

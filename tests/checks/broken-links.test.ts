@@ -130,7 +130,8 @@ describe('broken-links (W-D1, W-D2)', () => {
   });
 
   it('verifies #fragments against the target page’s ids and names when asked (off by default)', async () => {
-    const home = '<a href="/a.html#sec1">一</a><a href="/a.html#nope">二</a><a href="/a.html#%E6%97%A7%E9%94%9A%E7%82%B9">三</a><a href="#top">顶部</a><a href="#/route">应用</a><a href="#here-missing">四</a><p id="ok-here"></p><a href="#ok-here">五</a>';
+    const home =
+      '<a href="/a.html#sec1">一</a><a href="/a.html#nope">二</a><a href="/a.html#%E6%97%A7%E9%94%9A%E7%82%B9">三</a><a href="#top">顶部</a><a href="#/route">应用</a><a href="#here-missing">四</a><p id="ok-here"></p><a href="#ok-here">五</a>';
     const other = [{ path: '/a.html', html: '<h2 id="sec1">第一节</h2><a name="旧锚点"></a>' }];
     const off = await check(home, other);
     expect(off.findings).toEqual([]);
@@ -160,7 +161,13 @@ describe('broken-links (W-D1, W-D2)', () => {
     const shared = { module: brokenLinks, options: brokenLinks.meta.options.parse({ softNotFound: { enabled: false } }) };
     // Two "sites" (different start pages on other hosts' behalf) linking to the same target, one client.
     for (const home of ['http://127.0.0.2:9/', 'http://127.0.0.3:9/']) {
-      const a = artifactsFromHtml([{ url: home, html: html.replace('/report.doc', `${s.origin}/report.doc`) }, { url: `${home}x.html`, html: html.replace('/report.doc', `${s.origin}/report.doc`) }], { asOf: '2024-07-01' });
+      const a = artifactsFromHtml(
+        [
+          { url: home, html: html.replace('/report.doc', `${s.origin}/report.doc`) },
+          { url: `${home}x.html`, html: html.replace('/report.doc', `${s.origin}/report.doc`) },
+        ],
+        { asOf: '2024-07-01' },
+      );
       const [r] = await runChecks(a, [shared], { config, http });
       expect(r.findings).toEqual([]);
     }

@@ -54,7 +54,11 @@ describe('dark-links (W-V4)', () => {
     expect(r.findings.map((f) => `${f.code}/${f.tier}`)).toEqual(['hidden-link-suspected/suspected']);
     expect(r.status).toBe('pass');
     expect(computeVerdict(r.findings, config.rules).verdict).toBe('pass');
-    const [off] = await runChecks(artifactsFromHtml([{ url: 'http://127.0.0.1:9/clean.html', html: `<div style="display:none"><a href="${SPAM}/menu">x</a></div>` }], { asOf: '2024-07-01', collectors: checks({ reportPlainHidden: false }) }), checks({ reportPlainHidden: false }), { config, http: client });
+    const [off] = await runChecks(
+      artifactsFromHtml([{ url: 'http://127.0.0.1:9/clean.html', html: `<div style="display:none"><a href="${SPAM}/menu">x</a></div>` }], { asOf: '2024-07-01', collectors: checks({ reportPlainHidden: false }) }),
+      checks({ reportPlainHidden: false }),
+      { config, http: client },
+    );
     expect(off.findings).toEqual([]);
   });
 
@@ -89,7 +93,10 @@ describe('dark-links (W-V4)', () => {
   });
 
   it('marks links in a squeezed marquee', async () => {
-    const a = artifactsFromHtml([{ url: 'http://127.0.0.1:9/', html: `<marquee height="1" scrollamount="2000"><a href="${SPAM}/m">m</a><a href="javascript:void(0)">更多</a><a href="mailto:x@example.test">信箱</a></marquee>` }], { asOf: '2024-07-01', collectors: checks() });
+    const a = artifactsFromHtml([{ url: 'http://127.0.0.1:9/', html: `<marquee height="1" scrollamount="2000"><a href="${SPAM}/m">m</a><a href="javascript:void(0)">更多</a><a href="mailto:x@example.test">信箱</a></marquee>` }], {
+      asOf: '2024-07-01',
+      collectors: checks(),
+    });
     const [r] = await runChecks(a, checks(), { config, http: client });
     expect(r.findings.map((f) => `${f.code}:${f.params.technique}:${f.params.count}`)).toEqual(['hidden-link:tiny marquee:1']);
   });
@@ -99,7 +106,10 @@ describe('dark-links (W-V4)', () => {
       const a = artifactsFromHtml([{ url: 'http://fgw.shifan.gov.cn/art/2024/7/1/art_1_2.html', html }], { asOf: '2024-07-01', collectors: checks() });
       const [r] = await runChecks(a, checks(), { config, http: client });
       // The stealth-hidden spam link is still a confirmed veto; nothing else of the footer is a dark link.
-      expect(r.findings.map((f) => `${f.code}/${f.rule}/${f.tier}/${f.target}`).sort()).toEqual([`hidden-link/W-V4/confirmed/${SPAM}/still`, `jiucuo-hidden/W-D5/suspected/http://${host}/exposure/jiucuo.html?site_code=9900000001&url=http%3A%2F%2Ffgw.shifan.gov.cn%2F`]);
+      expect(r.findings.map((f) => `${f.code}/${f.rule}/${f.tier}/${f.target}`).sort()).toEqual([
+        `hidden-link/W-V4/confirmed/${SPAM}/still`,
+        `jiucuo-hidden/W-D5/suspected/http://${host}/exposure/jiucuo.html?site_code=9900000001&url=http%3A%2F%2Ffgw.shifan.gov.cn%2F`,
+      ]);
       const jc = r.findings.find((f) => f.code === 'jiucuo-hidden')!;
       expect(jc.severity).toBe('deduction');
       expect(jc.message).toContain('「我为政府网站找错」入口被隐藏（display:none');

@@ -32,14 +32,24 @@ describe('exposure (W-D6)', () => {
   it('finds version disclosure, exposed files, a directory listing and vulnerable libraries', async () => {
     const r = await check(`${exposed.origin}/`);
     const by = (code: string) => r.findings.filter((f) => f.code === code);
-    expect(by('version-disclosure').map((f) => f.params.value).sort()).toEqual(['Apache/2.4.41 (Ubuntu)', 'PHP/5.6.40', 'WordPress 4.9.8']);
+    expect(
+      by('version-disclosure')
+        .map((f) => f.params.value)
+        .sort(),
+    ).toEqual(['Apache/2.4.41 (Ubuntu)', 'PHP/5.6.40', 'WordPress 4.9.8']);
     expect(by('version-disclosure')[0]).toMatchObject({ severity: 'deduction', rule: 'W-D6', points: 1 });
-    expect(by('sensitive-path').map((f) => f.params.path).sort()).toEqual(['/.env', '/.git/HEAD', '/www.zip']);
+    expect(
+      by('sensitive-path')
+        .map((f) => f.params.path)
+        .sort(),
+    ).toEqual(['/.env', '/.git/HEAD', '/www.zip']);
     expect(by('sensitive-path').find((f) => f.params.path === '/.git/HEAD')!.message).toBe('敏感文件可被公开访问：/.git/HEAD（Git 版本库）');
     // The .env secrets are never copied into evidence.
     expect(JSON.stringify(r.findings)).not.toContain('secret');
     expect(by('directory-listing').map((f) => f.target)).toEqual([`${exposed.origin}/uploads/2024/`]);
-    const libs = by('vulnerable-library').map((f) => `${f.params.library} ${f.params.version} ${f.evidence.actual}`).sort();
+    const libs = by('vulnerable-library')
+      .map((f) => `${f.params.library} ${f.params.version} ${f.evidence.actual}`)
+      .sort();
     expect(libs).toEqual(['Bootstrap 3.3.7 Bootstrap 3.3.7 (from the url)', 'jQuery 1.11.3 jQuery 1.11.3 (from the banner)', 'jQuery 1.8.3 jQuery 1.8.3 (from the url)']);
     expect(by('vulnerable-library').find((f) => f.params.version === '1.8.3')!.params.advisories).toContain('CVE-2020-11022');
     expect(r.summary?.requests).toBeLessThanOrEqual(24);

@@ -50,7 +50,14 @@ afterAll(async () => {
 
 describe('https (W-D6)', () => {
   it('passes a site whose HTTP redirects to HTTPS with a valid certificate, and reports mixed content', async () => {
-    const plainAsset = await up(serve(new Map([['/x.js', { body: '1' }], ['/a.png', { body: 'p' }]])));
+    const plainAsset = await up(
+      serve(
+        new Map([
+          ['/x.js', { body: '1' }],
+          ['/a.png', { body: 'p' }],
+        ]),
+      ),
+    );
     const secure = await up(serveHttps(site(`<script src="${plainAsset.origin}/x.js"></script><img src="${plainAsset.origin}/a.png"><a href="${plainAsset.origin}/">外链不算</a>`), pki.valid));
     const front = await up(serve(new Map([['/', { status: 301, headers: { location: `${secure.origin}/` } }]])));
     const r = await check(`${front.origin}/`);

@@ -19,11 +19,18 @@ describe('interaction (W-V5)', () => {
       { path: '/zxts/', html: html('諮詢投訴', `<h2>諮詢投訴</h2>${block('道路積水問題', '2024-03-15', undefined, true)}${block('路燈維修', '2024-06-10', '2024-06-12', true)}`) },
       {
         path: '/zmxx/',
-        html: html('政民互动', `<h2>政民互动</h2><ul class="list"><li><a href="/zmxx/1.html">关于公交站台设置的建议</a><span>已回复</span><span>2024-05-01</span></li><li><a href="/zmxx/2.html">关于菜市场噪音扰民的反映</a><span>办理中</span><span>2024-04-20</span></li></ul>`),
+        html: html(
+          '政民互动',
+          `<h2>政民互动</h2><ul class="list"><li><a href="/zmxx/1.html">关于公交站台设置的建议</a><span>已回复</span><span>2024-05-01</span></li><li><a href="/zmxx/2.html">关于菜市场噪音扰民的反映</a><span>办理中</span><span>2024-04-20</span></li></ul>`,
+        ),
       },
     ];
     const r = await runOffline(interaction, pages, { maxProbes: 0 }, '2024-07-01');
-    const by = (code: string) => r.findings.filter((f) => f.code === code).map((f) => f.params.title).sort();
+    const by = (code: string) =>
+      r.findings
+        .filter((f) => f.code === code)
+        .map((f) => f.params.title)
+        .sort();
     expect(by('unanswered')).toEqual(['学校周边交通拥堵', '道路積水問題']);
     expect(by('late')).toEqual(['供暖费标准']);
     expect(by('unanswered-warning')).toEqual(['关于菜市场噪音扰民的反映']);
@@ -42,7 +49,14 @@ describe('interaction (W-V5)', () => {
     const none = await runOffline(interaction, [{ path: '/', html: home('<a href="/xf/">网上信访</a> <a href="/jb/">纪检监察举报</a>') }], { maxProbes: 0 });
     expect(none.findings).toHaveLength(1);
     expect(none.findings[0]).toMatchObject({ code: 'no-channel', severity: 'veto', rule: 'W-V5' });
-    const dead = await runOffline(interaction, [{ path: '/', html: home('<a href="/hdjl/">互动交流</a>') }, { path: '/hdjl/', html: '<html><body>Not Found</body></html>', status: 404 }], { maxProbes: 0 });
+    const dead = await runOffline(
+      interaction,
+      [
+        { path: '/', html: home('<a href="/hdjl/">互动交流</a>') },
+        { path: '/hdjl/', html: '<html><body>Not Found</body></html>', status: 404 },
+      ],
+      { maxProbes: 0 },
+    );
     expect(dead.findings[0]).toMatchObject({ code: 'channel-broken', severity: 'veto', evidence: { actual: 'http://127.0.0.1:9/hdjl/: http_error 404' } });
   });
   it('does not take a 政民互动 menu header to # (or javascript:, or the page itself) for a channel', async () => {
@@ -50,7 +64,15 @@ describe('interaction (W-V5)', () => {
     expect(r.findings.map((f) => `${f.code}/${f.tier}`)).toEqual(['no-channel/confirmed']);
     // With a form page behind a real link, the site has a working channel.
     const ok = homeWithHashChannel().replace('<li><a href="/bsfw/">', '<li><a href="/hdjl/zxzx/">在线咨询</a></li><li><a href="/bsfw/">');
-    const r2 = await runOffline(interaction, [{ path: '/', html: ok }, { path: '/hdjl/zxzx/', html: consultFormPage() }], { maxProbes: 0 }, '2024-07-01');
+    const r2 = await runOffline(
+      interaction,
+      [
+        { path: '/', html: ok },
+        { path: '/hdjl/zxzx/', html: consultFormPage() },
+      ],
+      { maxProbes: 0 },
+      '2024-07-01',
+    );
     expect(r2.findings).toEqual([]);
     expect(r2.summary).toMatchObject({ workingChannels: 1 });
     // The start page is an article: "no channel" cannot be confirmed there.
@@ -65,7 +87,10 @@ describe('interaction (W-V5)', () => {
       { title: '咨询公租房申请条件', status: '办理中' as const, asked: '2024-06-20' },
       { title: '咨询农村建房审批', status: '未回复' as const, asked: '2023-03-01' },
     ];
-    const pages = [{ path: '/', html: homeWithConsultList(items) }, { path: '/hdjl/zxzx/', html: consultFormPage() }];
+    const pages = [
+      { path: '/', html: homeWithConsultList(items) },
+      { path: '/hdjl/zxzx/', html: consultFormPage() },
+    ];
     const r = await runOffline(interaction, pages, { maxProbes: 0 }, '2024-07-01');
     const veto = r.findings.filter((f) => f.severity === 'veto');
     expect(veto.map((f) => `${f.code}/${f.tier}/${f.params.title}/${f.params.days}`)).toEqual(['unanswered/confirmed/咨询小区加装电梯补贴政策/151']);
@@ -77,11 +102,27 @@ describe('interaction (W-V5)', () => {
     expect(r.status).toBe('fail');
     // The same list without labels and with the status only in the title's words: read, but suspected.
     const vague = `<html><body><div class="zmhd"><h3>政民互动</h3><ul><li><a href="/hdjl/1.html">咨询小区加装电梯补贴政策（未回复）</a> 2024-02-01 2024-02-03</li></ul></div><p>${'示范县新闻。'.repeat(30)}</p><a href="/hdjl/zxzx/">我要咨询</a></body></html>`;
-    const r2 = await runOffline(interaction, [{ path: '/', html: vague }, { path: '/hdjl/zxzx/', html: consultFormPage() }], { maxProbes: 0 }, '2024-07-01');
+    const r2 = await runOffline(
+      interaction,
+      [
+        { path: '/', html: vague },
+        { path: '/hdjl/zxzx/', html: consultFormPage() },
+      ],
+      { maxProbes: 0 },
+      '2024-07-01',
+    );
     expect(r2.findings.map((f) => `${f.code}/${f.tier}`)).toEqual(['unanswered/suspected']);
     // A news list with dates and the word 办理中 in a title is no message list.
     const news = `<html><body><div class="news"><h3>工作动态</h3><ul><li><a href="/n/1.html">全市重点项目办理中心启用</a><span>2024-01-05</span></li></ul></div><a href="/hdjl/zxzx/">我要咨询</a></body></html>`;
-    const r3 = await runOffline(interaction, [{ path: '/', html: news }, { path: '/hdjl/zxzx/', html: consultFormPage() }], { maxProbes: 0 }, '2024-07-01');
+    const r3 = await runOffline(
+      interaction,
+      [
+        { path: '/', html: news },
+        { path: '/hdjl/zxzx/', html: consultFormPage() },
+      ],
+      { maxProbes: 0 },
+      '2024-07-01',
+    );
     expect(r3.findings).toEqual([]);
   });
 
@@ -90,12 +131,28 @@ describe('interaction (W-V5)', () => {
       { title: '关于农贸市场改造的建议', asked: '2024-01-15', status: '未回复' },
       { title: '关于路灯不亮的反映', asked: '2024-06-01', replied: '2024-06-03', status: '已回复' },
     ]);
-    const r = await runOffline(interaction, [{ path: '/', html: homeWithConsultList([]).replace('<a href="/hdjl/">政民互动</a>', '<a href="/hdjl/">政民互动</a><a href="/ldxx/">局长信箱</a>') }, { path: '/ldxx/', html: grid }], { maxProbes: 0 }, '2024-07-01');
+    const r = await runOffline(
+      interaction,
+      [
+        { path: '/', html: homeWithConsultList([]).replace('<a href="/hdjl/">政民互动</a>', '<a href="/hdjl/">政民互动</a><a href="/ldxx/">局长信箱</a>') },
+        { path: '/ldxx/', html: grid },
+      ],
+      { maxProbes: 0 },
+      '2024-07-01',
+    );
     expect(r.findings.map((f) => `${f.code}/${f.tier}/${f.params.title}`)).toEqual(['unanswered/confirmed/关于农贸市场改造的建议']);
     expect(r.findings[0].evidence).toMatchObject({ shape: 'grid', askedOn: '2024-01-15' });
     // A labelled status field (办理状态：办理中) is read unambiguously too.
     const detail = `<html><body><h2>在线咨询</h2><div class="msg"><p>标题：关于停车收费的咨询</p><p>留言时间：2024-02-20</p><p>办理状态：办理中</p></div></body></html>`;
-    const r2 = await runOffline(interaction, [{ path: '/', html: homeWithConsultList([]) }, { path: '/hdjl/zxzx/', html: detail }], { maxProbes: 0 }, '2024-07-01');
+    const r2 = await runOffline(
+      interaction,
+      [
+        { path: '/', html: homeWithConsultList([]) },
+        { path: '/hdjl/zxzx/', html: detail },
+      ],
+      { maxProbes: 0 },
+      '2024-07-01',
+    );
     expect(r2.findings.map((f) => `${f.code}/${f.tier}/${f.params.title}`)).toEqual(['unanswered/confirmed/关于停车收费的咨询']);
   });
 
@@ -106,7 +163,15 @@ describe('interaction (W-V5)', () => {
     expect(r.findings.map((f) => `${f.code}/${f.tier}`)).toEqual(['channel-unverified/suspected']);
     expect(String(r.findings[0].evidence.reason)).toContain('could not be known');
     // An answered 404 is definitive.
-    const dead = await runOffline(interaction, [{ path: '/', html: withChannel('/hdjl/zxzx/') }, { path: '/hdjl/zxzx/', html: '<html><body>Not Found</body></html>', status: 404 }], { maxProbes: 0 }, '2024-07-01');
+    const dead = await runOffline(
+      interaction,
+      [
+        { path: '/', html: withChannel('/hdjl/zxzx/') },
+        { path: '/hdjl/zxzx/', html: '<html><body>Not Found</body></html>', status: 404 },
+      ],
+      { maxProbes: 0 },
+      '2024-07-01',
+    );
     expect(dead.findings.map((f) => `${f.code}/${f.tier}`)).toEqual(['channel-broken/confirmed']);
   });
 });

@@ -71,11 +71,7 @@ describe('newmedia-display (M-D2)', () => {
   });
 
   it('finds placeholders in the post text (Simplified and Traditional) and on the post page, with title, date and URL', async () => {
-    const r = await run([
-      post(1, { text: '此内容因违规无法查看', media: [] }),
-      post(2, { text: '此內容因違規無法查看', media: [] }),
-      post(3, { url: `${s.origin}/p/deleted.html` }),
-    ]);
+    const r = await run([post(1, { text: '此内容因违规无法查看', media: [] }), post(2, { text: '此內容因違規無法查看', media: [] }), post(3, { url: `${s.origin}/p/deleted.html` })]);
     const hits = r.findings.filter((f) => f.code === 'placeholder');
     expect(hits).toHaveLength(3);
     const onPage = hits.find((f) => f.target === `${s.origin}/p/deleted.html`)!;
@@ -113,11 +109,7 @@ describe('newmedia-display (M-D2)', () => {
   });
 
   it('reports broken links in a post and a post page that does not open; server errors only as suspected', async () => {
-    const r = await run([
-      post(1, { links: [`${s.origin}/link/ok.html`, `${s.origin}/link/gone.html`] }),
-      post(2, { url: `${s.origin}/p/missing.html` }),
-      post(3, { url: `${s.origin}/p/flaky.html` }),
-    ]);
+    const r = await run([post(1, { links: [`${s.origin}/link/ok.html`, `${s.origin}/link/gone.html`] }), post(2, { url: `${s.origin}/p/missing.html` }), post(3, { url: `${s.origin}/p/flaky.html` })]);
     expect(r.findings.find((f) => f.code === 'link-broken')).toMatchObject({ target: `${s.origin}/link/gone.html`, tier: 'confirmed', params: { count: 1 } });
     expect(r.findings.find((f) => f.target === `${s.origin}/p/missing.html`)).toMatchObject({ code: 'post-unreachable', tier: 'confirmed', params: { reason: 'HTTP 404' } });
     expect(r.findings.find((f) => f.target === `${s.origin}/p/flaky.html`)).toMatchObject({ code: 'post-unreachable', tier: 'suspected' });

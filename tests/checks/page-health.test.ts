@@ -40,11 +40,7 @@ describe('page-health', () => {
       a.stats.skippedByLimit = 130;
       a.stats.cappedPaths = [{ path: 'http://www.example.gov.cn/calendar', dropped: 30 }];
     });
-    expect(r.findings.map((f) => `${f.code}:${f.target ?? ''}`)).toEqual([
-      'truncated:http://www.example.gov.cn/a.html',
-      'url-space:http://www.example.gov.cn/calendar',
-      'crawl-limit:',
-    ]);
+    expect(r.findings.map((f) => `${f.code}:${f.target ?? ''}`)).toEqual(['truncated:http://www.example.gov.cn/a.html', 'url-space:http://www.example.gov.cn/calendar', 'crawl-limit:']);
     expect(r.findings[2].params.skipped).toBe(100);
   });
 });

@@ -83,7 +83,10 @@ describe('privacy-leaks (W-V4)', () => {
 
   it('treats a list of mobiles as a warning and lets a province make IDs a warning', async () => {
     const phones = Array.from({ length: 6 }, (_, i) => `1391234${String(5670 + i)}`);
-    const a = artifactsFromHtml([{ url: 'http://127.0.0.1:9/', html: `<table>${phones.map((p, i) => `<tr><td>户主${i}</td><td>${p}</td></tr>`).join('')}</table><p>${residentId('110101', '19900307', '123')}</p>` }], { asOf: '2024-07-01', collectors: checks() });
+    const a = artifactsFromHtml([{ url: 'http://127.0.0.1:9/', html: `<table>${phones.map((p, i) => `<tr><td>户主${i}</td><td>${p}</td></tr>`).join('')}</table><p>${residentId('110101', '19900307', '123')}</p>` }], {
+      asOf: '2024-07-01',
+      collectors: checks(),
+    });
     const [r] = await runChecks(a, checks({ attachments: false }), { config, http: client });
     expect(r.findings.find((f) => f.code === 'mobile-list-leak')).toMatchObject({ severity: 'warning', params: { distinct: 6 } });
     const soft = checks({ attachments: false, severities: { 'id-leak': 'warning' } });

@@ -17,7 +17,13 @@ describe('publish-dates (W-V4)', () => {
   it('reports future dates in lists and on articles, relative to as-of', async () => {
     const pages = [
       { path: '/', html: html('示例市人民政府', '<p>首页</p>') },
-      { path: '/tzgg/', html: list('通知公告', [['/tzgg/a1.html', '关于开展年度行政执法检查的通知', '2024-07-25'], ['/tzgg/a2.html', '关于做好防汛工作的通知', '2024-06-20']]) },
+      {
+        path: '/tzgg/',
+        html: list('通知公告', [
+          ['/tzgg/a1.html', '关于开展年度行政执法检查的通知', '2024-07-25'],
+          ['/tzgg/a2.html', '关于做好防汛工作的通知', '2024-06-20'],
+        ]),
+      },
       { path: '/tzgg/a1.html', html: article('关于开展年度行政执法检查的通知', { pubDate: '2024-07-25 09:00', visible: '2024-07-25' }) },
       { path: '/tzgg/a2.html', html: article('关于做好防汛工作的通知', { pubDate: '2024-06-20 09:00', visible: '2024-06-20' }) },
     ];
@@ -54,10 +60,18 @@ describe('publish-dates (W-V4)', () => {
     ];
     const r = await runOffline(publishDates, pages, {}, '2024-07-01');
     const rep = r.findings.find((f) => f.code === 'republished')!;
-    expect(rep).toMatchObject({ severity: 'veto', tier: 'suspected', rule: 'W-V4', evidence: { listDate: '2024-06-25', articleDate: '2022-03-01', listUrl: 'http://127.0.0.1:9/ywdt/', articleUrl: 'http://127.0.0.1:9/ywdt/202203/t20220301_9.html' } });
+    expect(rep).toMatchObject({
+      severity: 'veto',
+      tier: 'suspected',
+      rule: 'W-V4',
+      evidence: { listDate: '2024-06-25', articleDate: '2022-03-01', listUrl: 'http://127.0.0.1:9/ywdt/', articleUrl: 'http://127.0.0.1:9/ywdt/202203/t20220301_9.html' },
+    });
     expect(rep.message).toContain('疑似旧稿新发');
     expect(r.findings.find((f) => f.code === 'republished-url')).toMatchObject({ evidence: { shownDate: '2024-06-18', urlDate: '2023-01-05' } });
-    expect(r.findings.find((f) => f.code === 'republished-title')).toMatchObject({ tier: 'suspected', evidence: { firstDate: '2023-06-02', secondDate: '2024-06-24', firstUrl: 'http://127.0.0.1:9/bmdt/a.html', secondUrl: 'http://127.0.0.1:9/ywdt/new.html', bodySimilarity: 1 } });
+    expect(r.findings.find((f) => f.code === 'republished-title')).toMatchObject({
+      tier: 'suspected',
+      evidence: { firstDate: '2023-06-02', secondDate: '2024-06-24', firstUrl: 'http://127.0.0.1:9/bmdt/a.html', secondUrl: 'http://127.0.0.1:9/ywdt/new.html', bodySimilarity: 1 },
+    });
     expect(r.findings.filter((f) => f.target === 'http://127.0.0.1:9/ywdt/x.html')).toEqual([]);
     // Candidates are reported, not scored, unless a province confirms them by configuration.
     expect(r.status).toBe('pass');
@@ -75,7 +89,11 @@ describe('publish-dates (W-V4)', () => {
     expect(r.findings.find((f) => f.code === 'meta-mismatch')).toMatchObject({ severity: 'warning', evidence: { metaDate: '2024-06-12', visibleDate: '2024-06-10' } });
     expect(r.findings.find((f) => f.code === 'list-older')).toMatchObject({ severity: 'warning', evidence: { listDate: '2024-06-01', articleDate: '2024-06-12' } });
     // A 政务公开 metadata table's 发文日期 (the document's issuing date) may precede the PubDate tag: no warning.
-    const meta = html('关于公布2024年度重点项目的通知', `<table class="xxgk-meta"><tr><td>索引号：</td><td>0001/2024-00012</td><td>发文日期：</td><td>2024-05-20</td></tr></table><div class="TRS_Editor"><p>${'正文内容。'.repeat(40)}</p></div>`, { ArticleTitle: '关于公布2024年度重点项目的通知', PubDate: '2024-06-12 09:00' });
+    const meta = html(
+      '关于公布2024年度重点项目的通知',
+      `<table class="xxgk-meta"><tr><td>索引号：</td><td>0001/2024-00012</td><td>发文日期：</td><td>2024-05-20</td></tr></table><div class="TRS_Editor"><p>${'正文内容。'.repeat(40)}</p></div>`,
+      { ArticleTitle: '关于公布2024年度重点项目的通知', PubDate: '2024-06-12 09:00' },
+    );
     const r2 = await runOffline(publishDates, [pages[0], { path: '/xxgk/a.html', html: meta }], {}, '2024-07-01');
     expect(r2.findings).toEqual([]);
   });
@@ -109,7 +127,13 @@ describe('publish-dates (W-V4)', () => {
     const title = '示范市人民政府关于禁限燃放烟花爆竹的通告';
     const pages = [
       { path: '/', html: html('示例市人民政府', '<p>首页</p>') },
-      { path: '/tzgg/', html: columnList([{ href: '/tzgg/201912/t20191220_2.html', title, date: '2019-12-20' }, { href: '/tzgg/201901/t20190110_1.html', title, date: '2019-01-10' }]) },
+      {
+        path: '/tzgg/',
+        html: columnList([
+          { href: '/tzgg/201912/t20191220_2.html', title, date: '2019-12-20' },
+          { href: '/tzgg/201901/t20190110_1.html', title, date: '2019-01-10' },
+        ]),
+      },
       { path: '/tzgg/201901/t20190110_1.html', html: noticeArticle({ title, docNo: '示政通〔2019〕1号', year: 2019, date: '2019-01-10', body: fireworksBody(2019, 'a') }) },
       { path: '/tzgg/201912/t20191220_2.html', html: noticeArticle({ title, docNo: '示政通〔2019〕35号', year: 2020, date: '2019-12-20', body: fireworksBody(2020, 'b') }) },
     ];

@@ -72,9 +72,17 @@ add('strict-transport-security', 'hsts-implemented-max-age-less-than-six-months'
 add('strict-transport-security', 'hsts-implemented-max-age-at-least-six-months', [H(STS, 'max-age=15768000; includeSubDomains; preload'), H(STS, 'MAX-AGE=15552000 ')]);
 add('strict-transport-security', 'hsts-not-implemented-no-https', [{ lines: H(STS, 'max-age=15768000'), https: false }]);
 // Content-Security-Policy (the Observatory's own value table)
-add('content-security-policy', 'csp-not-implemented', [[], { lines: [], body: page(`<meta http-equiv="Content-Security-Policy" content="frame-ancestors 'none'">`), label: 'meta frame-ancestors is ignored' }, { lines: [], body: page(`<meta http-equiv="Content-Security-Policy-Report-Only" content="default-src 'none'">`), label: 'meta report-only is ignored' }]);
+add('content-security-policy', 'csp-not-implemented', [
+  [],
+  { lines: [], body: page(`<meta http-equiv="Content-Security-Policy" content="frame-ancestors 'none'">`), label: 'meta frame-ancestors is ignored' },
+  { lines: [], body: page(`<meta http-equiv="Content-Security-Policy-Report-Only" content="default-src 'none'">`), label: 'meta report-only is ignored' },
+]);
 add('content-security-policy', 'csp-not-implemented-but-reporting-enabled', [H('Content-Security-Policy-Report-Only', "default-src 'none'; report-to /_/csp-reports")]);
-add('content-security-policy', 'csp-header-invalid', ['  ', "default-src 'none'; default-src 'none'", "default-src 'none'; img-src 'self'; default-src 'none'", "default-src 'none'; script-src 'strict-dynamic'", 'defa'].map((v) => H(CSP, v)));
+add(
+  'content-security-policy',
+  'csp-header-invalid',
+  ['  ', "default-src 'none'; default-src 'none'", "default-src 'none'; img-src 'self'; default-src 'none'", "default-src 'none'; script-src 'strict-dynamic'", 'defa'].map((v) => H(CSP, v)),
+);
 add('content-security-policy', 'csp-implemented-with-unsafe-inline', [
   ...[
     "default-src 'none'; script-src https://*",
@@ -99,7 +107,11 @@ add('content-security-policy', 'csp-implemented-with-unsafe-inline', [
   ].map((v) => H(CSP, v)),
   { lines: H(CSP, "frame-anchestors 'none'"), body: page(`<meta http-equiv="Content-Security-Policy" content="frame-ancestors 'none'">`), label: 'misspelt header + meta frame-ancestors' },
 ]);
-add('content-security-policy', 'csp-implemented-with-insecure-scheme', ['default-src http://mozilla.org', "default-src 'none'; script-src http://mozilla.org", "default-src 'none'; script-src ftp://mozilla.org"].map((v) => H(CSP, v)));
+add(
+  'content-security-policy',
+  'csp-implemented-with-insecure-scheme',
+  ['default-src http://mozilla.org', "default-src 'none'; script-src http://mozilla.org", "default-src 'none'; script-src ftp://mozilla.org"].map((v) => H(CSP, v)),
+);
 add(
   'content-security-policy',
   'csp-implemented-with-insecure-scheme-in-passive-content-only',
@@ -142,7 +154,9 @@ add('content-security-policy', 'csp-implemented-with-no-unsafe', [
 ]);
 add('content-security-policy', 'csp-implemented-with-no-unsafe-default-src-none', [
   { lines: H(CSP, "default-src 'none'; script-src 'self'", "default-src 'none'; script-src 'self'"), label: 'two policies in two header lines' },
-  ...['default-src', "default-src 'none'; script-src 'strict-dynamic' 'nonce-abc123' 'unsafe-inline'", "default-src 'none'; object-src https://mozilla.org", "default-src 'none'; script-src 'strict-dynamic' 'sha256-abc123' https://*"].map((v) => H(CSP, v)),
+  ...['default-src', "default-src 'none'; script-src 'strict-dynamic' 'nonce-abc123' 'unsafe-inline'", "default-src 'none'; object-src https://mozilla.org", "default-src 'none'; script-src 'strict-dynamic' 'sha256-abc123' https://*"].map(
+    (v) => H(CSP, v),
+  ),
   { lines: H(CSP, 'default-src http:'), body: page(`<meta http-equiv="Content-Security-Policy" content="default-src https:">`), label: 'header and meta intersect to none' },
   {
     lines: [],
@@ -161,7 +175,11 @@ add('cookies', 'cookies-secure-with-httponly-sessions-and-samesite', [
   { lines: H(SC, 'JSESSIONID=1; Expires=Wed, 21 Oct 2099 07:28:00 GMT; Path=/; Secure; HttpOnly; SameSite=Lax', 'lang=zh; Secure; SameSite=Strict'), label: 'Expires with a comma survives the join' },
 ]);
 add('cookies', 'cookies-anticsrf-without-samesite-flag', [H(SC, 'CSRFTOKEN=bar; Path=/; Secure; HttpOnly')]);
-add('cookies', 'cookies-samesite-flag-invalid', ['SESSIONID=bar; Path=/; Secure; HttpOnly; SameSite=', 'SESSIONID=bar; Path=/; Secure; HttpOnly; SameSite=True', 'SESSIONID=bar; Path=/; Secure; HttpOnly; SameSite=Invalid'].map((v) => H(SC, v)));
+add(
+  'cookies',
+  'cookies-samesite-flag-invalid',
+  ['SESSIONID=bar; Path=/; Secure; HttpOnly; SameSite=', 'SESSIONID=bar; Path=/; Secure; HttpOnly; SameSite=True', 'SESSIONID=bar; Path=/; Secure; HttpOnly; SameSite=Invalid'].map((v) => H(SC, v)),
+);
 add('cookies', 'cookies-without-secure-flag-but-protected-by-hsts', [[...H(SC, 'foo=bar; Path=/'), ...H(STS, 'max-age=15768000')]]);
 add('cookies', 'cookies-session-without-secure-flag-but-protected-by-hsts', [[...H(SC, 'SESSIONID=bar; Path=/; HttpOnly'), ...H(STS, 'max-age=15768000')]]);
 add('cookies', 'cookies-without-secure-flag', [H(SC, 'foo=bar; Path=/')]);
@@ -263,7 +281,14 @@ describe('security-headers: HTTP Observatory header cases on a local server', ()
     const bare = await check(`${http.origin}/c0`);
     expect(bare.summary?.observatory).toMatchObject({ score: 10, grade: 'F' });
     // A hardened HTTPS page: every bonus counts (CSP +10, Referrer +5, CORP +10) → 125, A+.
-    const hardened = await servedOnce([...H(CSP, "default-src 'none'; form-action 'self'"), ...H('X-Content-Type-Options', 'nosniff'), ...H('X-Frame-Options', 'DENY'), ...H('Referrer-Policy', 'no-referrer'), ...H(STS, 'max-age=31536000; includeSubDomains; preload'), ...H(CORP, 'same-origin')]);
+    const hardened = await servedOnce([
+      ...H(CSP, "default-src 'none'; form-action 'self'"),
+      ...H('X-Content-Type-Options', 'nosniff'),
+      ...H('X-Frame-Options', 'DENY'),
+      ...H('Referrer-Policy', 'no-referrer'),
+      ...H(STS, 'max-age=31536000; includeSubDomains; preload'),
+      ...H(CORP, 'same-origin'),
+    ]);
     expect(hardened.summary?.observatory).toMatchObject({ score: 125, grade: 'A+' });
     expect(hardened.findings.filter((f) => f.severity === 'deduction')).toEqual([]);
     expect(hardened.summary?.hsts).toEqual({ maxAge: 31536000, includeSubDomains: true, preload: true });

@@ -10,14 +10,40 @@ const guide = (title: string, rows: Array<[string, string]>) => html(title, `<di
 
 describe('services (W-V6)', () => {
   it('finds guides by title or by their labels, in Simplified and Traditional, and names the missing elements', async () => {
-    const trad: Array<[string, string]> = [['事項名稱', '居住證辦理'], ['設定依據', '《居住證暫行條例》'], ['申請條件', '在本市居住半年以上'], ['申請材料', '身份證'], ['辦理地點', '各派出所'], ['辦理機構', '市公安局'], ['收費標準', '不收費'], ['辦理時間', '工作日'], ['諮詢電話', '12345'], ['辦理流程', '申請、受理、發證']];
+    const trad: Array<[string, string]> = [
+      ['事項名稱', '居住證辦理'],
+      ['設定依據', '《居住證暫行條例》'],
+      ['申請條件', '在本市居住半年以上'],
+      ['申請材料', '身份證'],
+      ['辦理地點', '各派出所'],
+      ['辦理機構', '市公安局'],
+      ['收費標準', '不收費'],
+      ['辦理時間', '工作日'],
+      ['諮詢電話', '12345'],
+      ['辦理流程', '申請、受理、發證'],
+    ];
     const pages = [
       { path: '/', html: html('示例市人民政府', '<p><a href="/bsfw/">网上办事</a></p>') },
-      { path: '/bsfw/', html: html('网上办事', '<h2>网上办事</h2><ul class="list"><li><a href="/bsfw/1.html">居住证办理办事指南</a></li><li><a href="/bsfw/2.html">居住證辦理</a></li><li><a href="/bsfw/3.html">建设工程规划许可</a></li></ul>') },
-      { path: '/bsfw/1.html', html: guide('居住证办理办事指南', GUIDE_ROWS.filter(([id]) => id !== 'basis' && id !== 'procedure').map(([, k, v]) => [k, v])) },
+      {
+        path: '/bsfw/',
+        html: html('网上办事', '<h2>网上办事</h2><ul class="list"><li><a href="/bsfw/1.html">居住证办理办事指南</a></li><li><a href="/bsfw/2.html">居住證辦理</a></li><li><a href="/bsfw/3.html">建设工程规划许可</a></li></ul>'),
+      },
+      {
+        path: '/bsfw/1.html',
+        html: guide(
+          '居住证办理办事指南',
+          GUIDE_ROWS.filter(([id]) => id !== 'basis' && id !== 'procedure').map(([, k, v]) => [k, v]),
+        ),
+      },
       { path: '/bsfw/2.html', html: guide('居住證辦理', trad) },
       // No guide title, but enough element labels: still a guide.
-      { path: '/bsfw/3.html', html: guide('建设工程规划许可', GUIDE_ROWS.filter(([id]) => id !== 'fees').map(([, k, v]) => [k, v])) },
+      {
+        path: '/bsfw/3.html',
+        html: guide(
+          '建设工程规划许可',
+          GUIDE_ROWS.filter(([id]) => id !== 'fees').map(([, k, v]) => [k, v]),
+        ),
+      },
     ];
     const r = await runOffline(services, pages, { maxProbes: 0 });
     const inc = r.findings.filter((f) => f.code === 'guide-incomplete');
@@ -61,7 +87,16 @@ describe('services (W-V6)', () => {
     const r = await runOffline(services, [{ path: '/', html: home }], { maxProbes: 5 }, '2024-07-01');
     expect(r.findings.map((f) => `${f.code}/${f.tier}`)).toEqual(['services-unverified/suspected']);
     const dead = homeWithImageEntrances({ zwfwHost: '127.0.0.1:9/zwfw' }).replace('http://127.0.0.1:9/zwfw/', '/zwfw/');
-    const r2 = await runOffline(services, [{ path: '/', html: dead }, { path: '/zwfw/', html: 'Not Found', status: 404 }, { path: '/bsdt/index.html', html: 'Not Found', status: 404 }], { maxProbes: 0 }, '2024-07-01');
+    const r2 = await runOffline(
+      services,
+      [
+        { path: '/', html: dead },
+        { path: '/zwfw/', html: 'Not Found', status: 404 },
+        { path: '/bsdt/index.html', html: 'Not Found', status: 404 },
+      ],
+      { maxProbes: 0 },
+      '2024-07-01',
+    );
     expect(r2.findings.map((f) => `${f.code}/${f.tier}`)).toEqual(['services-broken/confirmed']);
     // On an article start page, "no services" is only suspected.
     const art = await runOffline(services, [{ path: '/xxgk/202406/t20240620_1.html', html: html('通知', `<p>${'正文内容。'.repeat(40)}</p>`, { ArticleTitle: '通知' }) }], { maxProbes: 0 }, '2024-07-01');

@@ -21,7 +21,10 @@ const FORMATS: Array<[string, string, string]> = [
 function formatSite() {
   const cols = FORMATS.map(([name, d1, d2], i) => ({
     path: `/c${i}/`,
-    html: html(name, `<h2>${name}</h2><ul class="list"><li><a href="/c${i}/a1.html">${name}：加强基层治理能力建设工作部署会召开</a><span>${d1}</span></li><li><a href="/c${i}/a2.html">${name}：扎实做好民生保障工作情况通报</a><span>${d2}</span></li></ul>`),
+    html: html(
+      name,
+      `<h2>${name}</h2><ul class="list"><li><a href="/c${i}/a1.html">${name}：加强基层治理能力建设工作部署会召开</a><span>${d1}</span></li><li><a href="/c${i}/a2.html">${name}：扎实做好民生保障工作情况通报</a><span>${d2}</span></li></ul>`,
+    ),
   }));
   const home = html(
     SITE_NAME,
@@ -38,7 +41,11 @@ describe('stale-content (W-V2, W-V3 a/b, W-D4)', () => {
     expect(fresh.findings).toEqual([]);
     expect(fresh.summary?.homeAgeDays).toBe(6);
     const table = fresh.summary?.table as Array<{ name: string; newest: string; class: string; level: number }>;
-    for (const [name] of FORMATS) expect(table.find((c) => c.name === name), name).toMatchObject({ newest: '2024-06-20', class: 'dynamic', level: 1 });
+    for (const [name] of FORMATS)
+      expect(
+        table.find((c) => c.name === name),
+        name,
+      ).toMatchObject({ newest: '2024-06-20', class: 'dynamic', level: 1 });
 
     const late = await runOffline(staleContent, formatSite(), offline, '2024-07-25');
     const stale = late.findings.filter((f) => f.code === 'column-stale');
@@ -73,9 +80,19 @@ describe('stale-content (W-V2, W-V3 a/b, W-D4)', () => {
 
   it('applies each class: first-level notices and policies count toward (a), deeper ones toward (b), policy −5, periodic −1, unclassified named', async () => {
     const list = (name: string, date: string, meta?: Record<string, string>) =>
-      html(name, `<h2>${name}</h2><ul class="list"><li><a href="/x/${encodeURIComponent(name)}1.html">${name}：关于做好年度重点工作的通知</a><span>${date}</span></li><li><a href="/x/${encodeURIComponent(name)}2.html">${name}：关于进一步加强管理的意见</a><span>2020-01-02</span></li></ul>`, meta);
+      html(
+        name,
+        `<h2>${name}</h2><ul class="list"><li><a href="/x/${encodeURIComponent(name)}1.html">${name}：关于做好年度重点工作的通知</a><span>${date}</span></li><li><a href="/x/${encodeURIComponent(name)}2.html">${name}：关于进一步加强管理的意见</a><span>2020-01-02</span></li></ul>`,
+        meta,
+      );
     const pages = [
-      { path: '/', html: html(SITE_NAME, `<div class="block"><h3>要闻</h3><ul><li><a href="/n/1.html">全市经济运行情况新闻发布会召开</a><span>2024-06-28</span></li></ul></div><ul class="lanmu"><li><a href="/tzgg/">通知公告</a></li><li><a href="/zcwj/">政策文件</a></li><li><a href="/rsxx/">人事信息</a></li><li><a href="/fcz/">风采展示</a></li><li><a href="/jgzn/">机构职能</a></li><li><a href="/zwgk/">政务公开</a></li></ul>`) },
+      {
+        path: '/',
+        html: html(
+          SITE_NAME,
+          `<div class="block"><h3>要闻</h3><ul><li><a href="/n/1.html">全市经济运行情况新闻发布会召开</a><span>2024-06-28</span></li></ul></div><ul class="lanmu"><li><a href="/tzgg/">通知公告</a></li><li><a href="/zcwj/">政策文件</a></li><li><a href="/rsxx/">人事信息</a></li><li><a href="/fcz/">风采展示</a></li><li><a href="/jgzn/">机构职能</a></li><li><a href="/zwgk/">政务公开</a></li></ul>`,
+        ),
+      },
       { path: '/tzgg/', html: list('通知公告', '2023-12-01', { ColumnName: '通知公告' }) },
       { path: '/zcwj/', html: list('政策文件', '2023-11-01', { ColumnName: '政策文件' }) },
       { path: '/rsxx/', html: list('人事信息', '2023-05-01') },
@@ -103,13 +120,35 @@ describe('stale-content (W-V2, W-V3 a/b, W-D4)', () => {
 
   it('judges a navigation-only home page by its second-level pages, and items without dates as not updated', async () => {
     const nav = html(SITE_NAME, `<div class="rukou"><a href="/xxgk/">信息公开</a> <a href="/bsfw/">办事服务</a></div>`);
-    const second = (date: string) => html('信息公开', `<h2>信息公开</h2><ul class="list"><li><a href="/xxgk/1.html">关于公布第一批重点项目名单的公告</a><span>${date}</span></li><li><a href="/xxgk/2.html">关于调整部分公交线路的公告内容</a><span>2024-01-05</span></li><li><a href="/xxgk/3.html">关于开展安全生产大检查的通知</a><span>2024-01-02</span></li></ul>`);
-    const ok = await runOffline(staleContent, [{ path: '/', html: nav }, { path: '/xxgk/', html: second('2024-06-28') }], offline);
+    const second = (date: string) =>
+      html(
+        '信息公开',
+        `<h2>信息公开</h2><ul class="list"><li><a href="/xxgk/1.html">关于公布第一批重点项目名单的公告</a><span>${date}</span></li><li><a href="/xxgk/2.html">关于调整部分公交线路的公告内容</a><span>2024-01-05</span></li><li><a href="/xxgk/3.html">关于开展安全生产大检查的通知</a><span>2024-01-02</span></li></ul>`,
+      );
+    const ok = await runOffline(
+      staleContent,
+      [
+        { path: '/', html: nav },
+        { path: '/xxgk/', html: second('2024-06-28') },
+      ],
+      offline,
+    );
     expect(ok.findings.filter((f) => f.severity !== 'info')).toEqual([]);
-    const old = await runOffline(staleContent, [{ path: '/', html: nav }, { path: '/xxgk/', html: second('2024-05-28') }], offline);
+    const old = await runOffline(
+      staleContent,
+      [
+        { path: '/', html: nav },
+        { path: '/xxgk/', html: second('2024-05-28') },
+      ],
+      offline,
+    );
     expect(old.findings[0]).toMatchObject({ code: 'home-nav-stale', severity: 'veto', rule: 'W-V2', evidence: { newestDate: '2024-05-28' } });
     // Nothing dated anywhere: not updated, but only suspected (the dates may be out of our sight, e.g. loaded by script).
-    const undated = await runOffline(staleContent, [{ path: '/', html: html(SITE_NAME, '<ul class="news"><li><a href="/a.html">市政府召开全体会议部署工作</a></li><li><a href="/b.html">全市安全生产工作会议召开</a></li><li><a href="/c.html">我市启动防汛四级应急响应</a></li></ul>') }], offline);
+    const undated = await runOffline(
+      staleContent,
+      [{ path: '/', html: html(SITE_NAME, '<ul class="news"><li><a href="/a.html">市政府召开全体会议部署工作</a></li><li><a href="/b.html">全市安全生产工作会议召开</a></li><li><a href="/c.html">我市启动防汛四级应急响应</a></li></ul>') }],
+      offline,
+    );
     expect(undated.findings[0]).toMatchObject({ code: 'home-undated', severity: 'veto', tier: 'suspected' });
     expect(undated.status).toBe('pass');
   });
@@ -135,7 +174,11 @@ describe('stale-content on served sites (real crawl on 127.0.0.1)', () => {
     const checks = ['stale-content', 'blank-columns', 'publish-dates', 'interaction', 'services'];
     const ok = await checkSite({ id: 'clean', url: `${clean.origin}/`, kind: 'website' }, { config: { ...config, allowPrivateNetwork: true }, asOf: '2024-07-01', checks });
     expect(ok.verdict).toBe('pass');
-    for (const c of ok.checks) expect(c.findings.filter((f) => f.severity !== 'info'), c.id).toEqual([]);
+    for (const c of ok.checks)
+      expect(
+        c.findings.filter((f) => f.severity !== 'info'),
+        c.id,
+      ).toEqual([]);
 
     const stale = await up(generateSite({ externalOrigin: ext.origin, planted: false, newest: '2024-06-01' }).routes);
     const bad = await checkSite({ id: 'stale', url: `${stale.origin}/`, kind: 'website' }, { config: { ...config, allowPrivateNetwork: true }, asOf: '2024-07-01', checks });

@@ -33,9 +33,7 @@ const page = (title: string, body: string) => `<html><head><title>${title}</titl
 
 describe('typos (W-V4, W-D3, M-V1, M-D3)', () => {
   it('reports typos in page text as deductions and serious wrong expressions as a veto', async () => {
-    const { r } = await check([
-      { path: '/', html: page('首页', '<p>各单位要认真做好工作布署。</p><p>台湾总统发表讲话。</p>') },
-    ]);
+    const { r } = await check([{ path: '/', html: page('首页', '<p>各单位要认真做好工作布署。</p><p>台湾总统发表讲话。</p>') }]);
     expect(r.status).toBe('fail');
     const typo = r.findings.find((f) => f.params.text === '布署')!;
     expect(typo).toMatchObject({ rule: 'W-D3', severity: 'deduction', tier: 'confirmed', points: 1, code: 'typo', url: `${origin}/` });
@@ -156,8 +154,7 @@ describe('typos (W-V4, W-D3, M-V1, M-D3)', () => {
   });
 
   it("judges renamed organs against the page's own publication date and reports statistical wording (W-D3)", async () => {
-    const article = (date: string, body: string) =>
-      `<html><head><title>通知</title><meta name="PubDate" content="${date} 09:00"></head><body><div class="content"><h1>关于加强金融服务的通知</h1><p>${body}</p></div></body></html>`;
+    const article = (date: string, body: string) => `<html><head><title>通知</title><meta name="PubDate" content="${date} 09:00"></head><body><div class="content"><h1>关于加强金融服务的通知</h1><p>${body}</p></div></body></html>`;
     const body = '中国银行保险监督管理委员会有关负责人介绍了情况。';
     const old = await check([
       { path: '/', html: page('首页', '<p>欢迎访问</p>') },
@@ -183,4 +180,3 @@ describe('typos (W-V4, W-D3, M-V1, M-D3)', () => {
     expect(r.status).toBe('not_applicable');
   });
 });
-

@@ -10,7 +10,13 @@ import { runOffline } from './run.js';
 
 const probe = { meta: { id: 'probe' }, collect: (ctx: Parameters<typeof analyzePage>[0]) => analyzePage(ctx, { placeholders: DEFAULT_PLACEHOLDERS }), run: () => ({ findings: [] }) } as unknown as CheckModule;
 function analyze(html: string, path = '/list/', asOf = '2023-08-02'): PageContent {
-  const a = artifactsFromHtml([{ url: 'http://127.0.0.1:9/', html: '<p>home</p>' }, { url: `http://127.0.0.1:9${path}`, html }], { asOf, collectors: [{ module: probe, options: {} }] });
+  const a = artifactsFromHtml(
+    [
+      { url: 'http://127.0.0.1:9/', html: '<p>home</p>' },
+      { url: `http://127.0.0.1:9${path}`, html },
+    ],
+    { asOf, collectors: [{ module: probe, options: {} }] },
+  );
   return a.pages[1].collected.probe as PageContent;
 }
 
@@ -101,8 +107,18 @@ describe('column discovery on real page structures (src/analysis/content/columns
   });
 
   it('reads list items from JSON in a script and marks script-built pages; neither blank nor stale when unreadable', async () => {
-    const list = analyze(scriptList([{ title: '全市质量工作会议召开', url: '/gzdt/202306/t20230628_1.html', date: '2023-06-28' }, { title: '开展计量宣传日活动', url: '/gzdt/202305/t20230520_2.html', date: '2023-05-20' }]), '/gzdt/');
-    expect(list.blocks.find((b) => b.source === 'script')).toMatchObject({ total: 2, dated: 2, items: [{ title: '全市质量工作会议召开', href: 'http://127.0.0.1:9/gzdt/202306/t20230628_1.html', date: '2023-06-28' }, { date: '2023-05-20' }] });
+    const list = analyze(
+      scriptList([
+        { title: '全市质量工作会议召开', url: '/gzdt/202306/t20230628_1.html', date: '2023-06-28' },
+        { title: '开展计量宣传日活动', url: '/gzdt/202305/t20230520_2.html', date: '2023-05-20' },
+      ]),
+      '/gzdt/',
+    );
+    expect(list.blocks.find((b) => b.source === 'script')).toMatchObject({
+      total: 2,
+      dated: 2,
+      items: [{ title: '全市质量工作会议召开', href: 'http://127.0.0.1:9/gzdt/202306/t20230628_1.html', date: '2023-06-28' }, { date: '2023-05-20' }],
+    });
     expect(list.scriptBuilt).toBe(true);
     const shell = analyze(scriptShell(), '/xxgk/');
     expect(shell).toMatchObject({ scriptBuilt: true, blocks: [] });
@@ -116,7 +132,14 @@ describe('column discovery on real page structures (src/analysis/content/columns
       <div class="box"><h3>通知公告</h3><ul><li><a href="/tzgg/202307/t20230730_1.html">关于开展质量提升行动的通知</a><span>2023-07-30</span></li></ul></div></body></html>`;
     const pages = [
       { path: '/', html: home },
-      { path: '/gzdt/', html: scriptList([{ title: '全市质量工作会议召开', url: '/gzdt/202307/t20230728_1.html', date: '2023-07-28' }, { title: '开展计量宣传日活动', url: '/gzdt/202307/t20230720_2.html', date: '2023-07-20' }]), depth: 1 },
+      {
+        path: '/gzdt/',
+        html: scriptList([
+          { title: '全市质量工作会议召开', url: '/gzdt/202307/t20230728_1.html', date: '2023-07-28' },
+          { title: '开展计量宣传日活动', url: '/gzdt/202307/t20230720_2.html', date: '2023-07-20' },
+        ]),
+        depth: 1,
+      },
       { path: '/xxgk/', html: scriptShell(), depth: 1 },
       { path: '/rsxx/', html: angularList(), depth: 1 },
     ];

@@ -9,7 +9,13 @@ import { artifactsFromHtml } from '../../src/gather/page-artifact.js';
 const probe = { meta: { id: 'probe' }, collect: (ctx: Parameters<typeof analyzePage>[0]) => analyzePage(ctx, { placeholders: DEFAULT_PLACEHOLDERS }), run: () => ({ findings: [] }) } as unknown as CheckModule;
 
 function analyze(html: string, path = '/list/', asOf = '2024-07-01'): PageContent {
-  const a = artifactsFromHtml([{ url: 'http://127.0.0.1:9/', html: '<p>home</p>' }, { url: `http://127.0.0.1:9${path}`, html }], { asOf, collectors: [{ module: probe, options: {} }] });
+  const a = artifactsFromHtml(
+    [
+      { url: 'http://127.0.0.1:9/', html: '<p>home</p>' },
+      { url: `http://127.0.0.1:9${path}`, html },
+    ],
+    { asOf, collectors: [{ module: probe, options: {} }] },
+  );
   return a.pages[1].collected.probe as PageContent;
 }
 
@@ -49,14 +55,19 @@ describe('page analysis (src/analysis/content/page-analysis.ts)', () => {
     expect(withMeta.article?.best).toMatchObject({ date: '2024-06-25', time: '09:30', source: 'meta', key: 'pubdate' });
     const og = analyze('<html><head><meta property="article:published_time" content="2024-06-24T23:30:00Z"></head><body><p>正文</p></body></html>', '/b.html');
     expect(og.article?.best).toMatchObject({ date: '2024-06-25', source: 'meta', key: 'article:published_time' });
-    const label = analyze(`<html><body><div class="top">今天是2024年7月1日</div><h1>关于做好防汛工作的通知</h1><p>文号：示政办发〔2024〕9号　發佈時間：2024年6月3日</p><p>${'正文内容。'.repeat(80)}</p><div class="footer">Copyright 2003-2024 更新日期：2024-06-30</div></body></html>`, '/c.html');
+    const label = analyze(
+      `<html><body><div class="top">今天是2024年7月1日</div><h1>关于做好防汛工作的通知</h1><p>文号：示政办发〔2024〕9号　發佈時間：2024年6月3日</p><p>${'正文内容。'.repeat(80)}</p><div class="footer">Copyright 2003-2024 更新日期：2024-06-30</div></body></html>`,
+      '/c.html',
+    );
     expect(label.article?.best).toMatchObject({ date: '2024-06-03', source: 'label' });
     const url = analyze('<html><body><h1>标题</h1><p>正文</p></body></html>', '/xw/202405/t20240506_12.html');
     expect(url.article?.best).toMatchObject({ date: '2024-05-06', source: 'url', key: 'trs' });
   });
 
   it('reads messages from tables whose header names the columns', () => {
-    const doc = parseDocument('<table><tr><th>序号</th><th>标题</th><th>来信日期</th><th>答复日期</th><th>办理状态</th></tr><tr><td>1</td><td><a href="/x/1.html">噪音扰民</a></td><td>2024-01-05</td><td>2024-01-20</td><td>已办结</td></tr><tr><td>2</td><td>道路破损</td><td>2024-02-05</td><td></td><td>处理中</td></tr></table>');
+    const doc = parseDocument(
+      '<table><tr><th>序号</th><th>标题</th><th>来信日期</th><th>答复日期</th><th>办理状态</th></tr><tr><td>1</td><td><a href="/x/1.html">噪音扰民</a></td><td>2024-01-05</td><td>2024-01-20</td><td>已办结</td></tr><tr><td>2</td><td>道路破损</td><td>2024-02-05</td><td></td><td>处理中</td></tr></table>',
+    );
     const m = extractMessages(doc, 'http://127.0.0.1:9/xj/', '2024-07-01', false);
     expect(m.map((x) => [x.title, x.askedOn, x.repliedOn, x.status])).toEqual([
       ['噪音扰民', '2024-01-05', '2024-01-20', 'answered'],
@@ -79,7 +90,8 @@ describe('page analysis (src/analysis/content/page-analysis.ts)', () => {
   });
 
   it('resolves the same root-relative links on pages of different origins and bases to each page’s own origin', () => {
-    const list = '<ul><li><a href="/xxgk/1.html">关于做好防汛工作的通知</a><span>2024-06-21</span></li><li><a href=" //127.0.0.3/2.html">关于开展安全检查的通知</a><span>2024-06-20</span></li><li><a href="\\xxgk\\3.html">关于公布办事指南的公告</a><span>2024-06-19</span></li></ul>';
+    const list =
+      '<ul><li><a href="/xxgk/1.html">关于做好防汛工作的通知</a><span>2024-06-21</span></li><li><a href=" //127.0.0.3/2.html">关于开展安全检查的通知</a><span>2024-06-20</span></li><li><a href="\\xxgk\\3.html">关于公布办事指南的公告</a><span>2024-06-19</span></li></ul>';
     const hrefs = (url: string, html: string) => {
       const a = artifactsFromHtml([{ url, html }], { asOf: '2024-07-01', collectors: [{ module: probe, options: {} }] });
       return (a.pages[0].collected.probe as PageContent).blocks[0].items.map((i) => i.href);
@@ -89,11 +101,7 @@ describe('page analysis (src/analysis/content/page-analysis.ts)', () => {
     expect(hrefs('http://127.0.0.2:9/b/', list)).toEqual(['http://127.0.0.2:9/xxgk/1.html', 'http://127.0.0.3/2.html', 'http://127.0.0.2:9/xxgk/3.html']);
     expect(hrefs('https://127.0.0.1:9/a/', list)).toEqual(['https://127.0.0.1:9/xxgk/1.html', 'https://127.0.0.3/2.html', 'https://127.0.0.1:9/xxgk/3.html']);
     expect(hrefs('http://user:pw@127.0.0.1:9/a/', list)).toEqual(['http://user:pw@127.0.0.1:9/xxgk/1.html', 'http://127.0.0.3/2.html', 'http://user:pw@127.0.0.1:9/xxgk/3.html']);
-    expect(hrefs('http://127.0.0.1:9/c/', `<html><head><base href="http://127.0.0.4:8/x/"></head><body>${list}</body></html>`)).toEqual([
-      'http://127.0.0.4:8/xxgk/1.html',
-      'http://127.0.0.3/2.html',
-      'http://127.0.0.4:8/xxgk/3.html',
-    ]);
+    expect(hrefs('http://127.0.0.1:9/c/', `<html><head><base href="http://127.0.0.4:8/x/"></head><body>${list}</body></html>`)).toEqual(['http://127.0.0.4:8/xxgk/1.html', 'http://127.0.0.3/2.html', 'http://127.0.0.4:8/xxgk/3.html']);
     expect(hrefs('http://127.0.0.1:9/a/', list)[0]).toBe('http://127.0.0.1:9/xxgk/1.html');
   });
 

@@ -17,7 +17,11 @@ function dictionaryTexts(key: string): string[] {
 
 describe('OpenCC change test (src/analysis/content/text.ts)', () => {
   it('never skips a conversion that would change the text (every dictionary key and value, alone and in context)', () => {
-    for (const [keys, from] of [[['t2s'], 't'], [['tw2s'], 'tw'], [['hk2s'], 'hk']] as const) {
+    for (const [keys, from] of [
+      [['t2s'], 't'],
+      [['tw2s'], 'tw'],
+      [['hk2s'], 'hk'],
+    ] as const) {
       const convert = OpenCC.Converter({ from, to: 'cn' });
       const mayChange = openccChangeTest([...keys]);
       const texts = dictionaryTexts(keys[0]);

@@ -61,13 +61,20 @@ describe('govcheck check on the link-case site (real servers on 127.0.0.1)', () 
       expect(f.code, b.target).toBe(b.code);
       expect(f.rule, b.target).toBe(b.rule);
       expect(f.tier, b.target).toBe(b.code === 'suspected' ? 'suspected' : 'confirmed');
-      expect(f.evidence.parents.map((p) => new URL(p.page).pathname), b.target).toEqual(b.parents);
+      expect(
+        f.evidence.parents.map((p) => new URL(p.page).pathname),
+        b.target,
+      ).toEqual(b.parents);
       expect(f.evidence.parents[0], b.target).toMatchObject({ element: b.element, attribute: b.attribute, ...(b.text ? { text: b.text } : {}) });
       expect(f.evidence.parents[0].selector, b.target).toMatch(new RegExp(`${b.element}`));
       expect(new URL(f.url).pathname).toBe(b.parents[0]);
       if (b.status !== undefined) expect(f.evidence.status, b.target).toBe(b.status);
       if (b.errorKind) expect(f.evidence.errorKind, b.target).toBe(b.errorKind);
-      if (b.chain) expect(f.evidence.redirectChain?.map((h) => h.status), b.target).toEqual(b.chain);
+      if (b.chain)
+        expect(
+          f.evidence.redirectChain?.map((h) => h.status),
+          b.target,
+        ).toEqual(b.chain);
       if (b.rule === 'W-D1') expect(f.evidence.onHome ?? false, b.target).toBe(b.onHome);
       if (b.code.startsWith('soft-404')) expect(f.evidence.softNotFound?.reason).toBe('phrase');
       expect(f.message).toMatch(/链接|附件/);
@@ -79,10 +86,16 @@ describe('govcheck check on the link-case site (real servers on 127.0.0.1)', () 
     expect(reported.filter((f) => f.rule === 'W-D2').every((f) => f.points === 0.5)).toBe(true);
     const points = Object.fromEntries(out.decidedBy.map((h: { rule: string; points: number }) => [h.rule, h.points]));
     const confirmed = site.truth.broken.filter((b) => b.code !== 'suspected');
-    expect(points['W-D1']).toBeCloseTo(confirmed.filter((b) => b.rule === 'W-D1').reduce((n, b) => n + (b.onHome ? 1 : 0.1), 0), 5);
+    expect(points['W-D1']).toBeCloseTo(
+      confirmed.filter((b) => b.rule === 'W-D1').reduce((n, b) => n + (b.onHome ? 1 : 0.1), 0),
+      5,
+    );
     expect(points['W-D2']).toBeCloseTo(confirmed.filter((b) => b.rule === 'W-D2').length * 0.5, 5);
 
-    const inconclusive = findings.filter((f) => f.severity === 'info').map((f) => f.target).sort();
+    const inconclusive = findings
+      .filter((f) => f.severity === 'info')
+      .map((f) => f.target)
+      .sort();
     expect(inconclusive).toEqual(site.truth.inconclusive.map((t) => resolveTarget(t, s.origin)).sort());
     const all = findings.map((f) => f.target);
     for (const w of site.truth.working) expect(all, w).not.toContain(resolveTarget(w, s.origin));

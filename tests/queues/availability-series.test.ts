@@ -51,7 +51,10 @@ describe('availability probe series (W-V1)', () => {
     saveProbes(db, rows);
     saveProbes(db, rows); // a round stored twice is not counted twice
     // Visits on the inspection day itself and before the window do not count.
-    saveProbes(db, probes('a.example', ['2024-07-01', '2024-06-23'], 24, () => true));
+    saveProbes(
+      db,
+      probes('a.example', ['2024-07-01', '2024-06-23'], 24, () => true),
+    );
     const s = availabilitySeries(db, 'a.example', '2024-07-01', 7)!;
     expect(s).toMatchObject({ windowDays: 7, probes: 168, failed: 3, days: 7, minPerDay: 24 });
     expect(s.from).toBe('2024-06-23T16:00:00.000Z');
@@ -62,13 +65,19 @@ describe('availability probe series (W-V1)', () => {
   });
 
   it('counts a day without probes as a gap', () => {
-    saveProbes(db, probes('b.example', WEEK.slice(1), 24, () => false));
+    saveProbes(
+      db,
+      probes('b.example', WEEK.slice(1), 24, () => false),
+    );
     const s = availabilitySeries(db, 'b.example', '2024-07-01', 7)!;
     expect(s).toMatchObject({ probes: 144, days: 6, minPerDay: 0 });
   });
 
   it('fails a site whose series has ≥ 5 % failed visits, although this visit worked', async () => {
-    saveProbes(db, probes('c.example', WEEK, 24, (_d, i) => i < 2)); // 14 / 168 = 8.3 %
+    saveProbes(
+      db,
+      probes('c.example', WEEK, 24, (_d, i) => i < 2),
+    ); // 14 / 168 = 8.3 %
     const r = await check(availabilitySeries(db, 'c.example', '2024-07-01', 7));
     expect(r.status).toBe('fail');
     expect(r.findings).toHaveLength(1);
@@ -78,12 +87,18 @@ describe('availability probe series (W-V1)', () => {
   });
 
   it('warns above 3 % and passes a site whose only failure is this visit when the series is good', async () => {
-    saveProbes(db, probes('d.example', WEEK, 24, (d, i) => d < 6 && i === 0)); // 6 / 168 = 3.6 %
+    saveProbes(
+      db,
+      probes('d.example', WEEK, 24, (d, i) => d < 6 && i === 0),
+    ); // 6 / 168 = 3.6 %
     const warn = await check(availabilitySeries(db, 'd.example', '2024-07-01', 7));
     expect(warn.status).toBe('pass');
     expect(warn.findings.map((f) => [f.code, f.severity])).toEqual([['series-unstable', 'warning']]);
 
-    saveProbes(db, probes('e.example', WEEK, 24, (d, i) => d === 0 && i === 0)); // 1 / 168
+    saveProbes(
+      db,
+      probes('e.example', WEEK, 24, (d, i) => d === 0 && i === 0),
+    ); // 1 / 168
     const down = await check(availabilitySeries(db, 'e.example', '2024-07-01', 7), 503);
     expect(down.status).toBe('pass');
     expect(down.findings.map((f) => [f.code, f.severity])).toEqual([['unreachable', 'warning']]);
@@ -94,7 +109,10 @@ describe('availability probe series (W-V1)', () => {
     const r = await check(gap, 503);
     expect(r.findings.map((f) => [f.code, f.severity])).toEqual([['unreachable', 'veto']]);
     expect(r.summary?.series).toMatchObject({ decides: false, days: 6 });
-    saveProbes(db, probes('f.example', WEEK, 10, () => false)); // 10 a day < 20
+    saveProbes(
+      db,
+      probes('f.example', WEEK, 10, () => false),
+    ); // 10 a day < 20
     const sparse = await check(availabilitySeries(db, 'f.example', '2024-07-01', 7), 503);
     expect(sparse.findings[0].severity).toBe('veto');
   });

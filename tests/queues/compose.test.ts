@@ -62,7 +62,7 @@ describe('docker-compose.yml (parsed, not run: no Docker here)', () => {
     }
   });
 
-  it('the image installs Debian\'s Chromium and never downloads a browser', () => {
+  it("the image installs Debian's Chromium and never downloads a browser", () => {
     const docker = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
     expect(docker).toMatch(/apt-get install[^\n]*chromium/);
     expect(docker).not.toMatch(/playwright install|npx playwright/);

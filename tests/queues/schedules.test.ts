@@ -43,11 +43,7 @@ flakySite.routes.set('/', {
 });
 const flaky = await serve(flakySite.routes);
 const deadOrigin = `http://127.0.0.1:${await freePort()}`;
-await importRegistry(
-  db,
-  tmp.dir,
-  Buffer.from(['名称,网址,部门/地区', `甲市正常网站,${up.origin}/,甲市`, `乙市不稳定网站,${flaky.origin}/,乙市`, `丙市无响应网站,${deadOrigin}/,丙市`].join('\n')),
-);
+await importRegistry(db, tmp.dir, Buffer.from(['名称,网址,部门/地区', `甲市正常网站,${up.origin}/,甲市`, `乙市不稳定网站,${flaky.origin}/,乙市`, `丙市无响应网站,${deadOrigin}/,丙市`].join('\n')));
 const id = (origin: string) => new URL(origin).host;
 
 afterAll(async () => {

@@ -27,7 +27,11 @@ describe('ThrottledErrorLog', () => {
   it('logs the first error, then at most one line per interval with the count of the others', () => {
     let now = 0;
     const lines: string[] = [];
-    const t = new ThrottledErrorLog((l) => lines.push(l), 10_000, () => now);
+    const t = new ThrottledErrorLog(
+      (l) => lines.push(l),
+      10_000,
+      () => now,
+    );
     for (let i = 0; i < 1000; i++) {
       t.report(new Error('connect ECONNREFUSED 127.0.0.1:1'));
       now += 25; // 40 errors a second for 25 s

@@ -79,7 +79,16 @@ describe('registry import: formats and header languages', () => {
       ['127.0.0.1:9001/portal', 'website', null, '7'],
       ['nm:weibo:127.0.0.1:9002/rss', 'newmedia', 'weibo', null],
     ]);
-    const gbk = file('gbk.csv', iconv.encode(csv([['名称', '网址', '部门/地区'], ['丙市水利局', 'http://127.0.0.1:9003/', '丙市']]), 'gbk'));
+    const gbk = file(
+      'gbk.csv',
+      iconv.encode(
+        csv([
+          ['名称', '网址', '部门/地区'],
+          ['丙市水利局', 'http://127.0.0.1:9003/', '丙市'],
+        ]),
+        'gbk',
+      ),
+    );
     const g = await importRegistryFile(db, gbk, { groups });
     expect(g.ok && g.table.encoding).toBe('gb18030');
     expect(listRegistry(db, { group: '丙市' })[0].name).toBe('丙市水利局');
@@ -156,7 +165,17 @@ describe('registry validation: every bad row with its line and reason, nothing i
 
   it('rejects a file without the required columns, and duplicate accounts on one platform', async () => {
     const db = openDb(':memory:');
-    const noGroup = await importRegistryFile(db, file('nogroup.csv', csv([['名称', '网址'], ['甲', 'http://127.0.0.1:1/']])), { groups });
+    const noGroup = await importRegistryFile(
+      db,
+      file(
+        'nogroup.csv',
+        csv([
+          ['名称', '网址'],
+          ['甲', 'http://127.0.0.1:1/'],
+        ]),
+      ),
+      { groups },
+    );
     expect(!noGroup.ok && noGroup.errors.map((e) => e.field)).toEqual(['group']);
     const dup = await importRegistryFile(
       db,
@@ -179,7 +198,17 @@ describe('registry validation: every bad row with its line and reason, nothing i
     const g = file('groups.yaml', 'groups: [省直部门, 东市]\nallowUnlisted: true\n');
     const custom = loadGroups({ groupsFile: g });
     const db = openDb(':memory:');
-    const r = await importRegistryFile(db, file('ok.csv', csv([['名称', '网址', '部门/地区'], ['火星市人民政府', 'http://127.0.0.1:3/', '火星市']])), { groups: custom });
+    const r = await importRegistryFile(
+      db,
+      file(
+        'ok.csv',
+        csv([
+          ['名称', '网址', '部门/地区'],
+          ['火星市人民政府', 'http://127.0.0.1:3/', '火星市'],
+        ]),
+      ),
+      { groups: custom },
+    );
     expect(r.ok).toBe(true);
     db.close();
   });
@@ -228,14 +257,28 @@ describe('registry merge, replace, export round trip', () => {
 describe('govcheck registry (CLI)', () => {
   it('prints each bad row as file:line with the reason and exits 2; a good file imports and lists', async () => {
     const db = path.join(tmp.dir, 'cli.db');
-    const bad = file('cli-bad.csv', csv([['名称', '网址', '部门/地区'], ['甲市人民政府', 'http://127.0.0.1:5001/', '甲市'], ['甲市人民政府', 'http://127.0.0.1:5001', '甲市']]));
+    const bad = file(
+      'cli-bad.csv',
+      csv([
+        ['名称', '网址', '部门/地区'],
+        ['甲市人民政府', 'http://127.0.0.1:5001/', '甲市'],
+        ['甲市人民政府', 'http://127.0.0.1:5001', '甲市'],
+      ]),
+    );
     const r = await runCli(['registry', 'import', bad, '--db', db]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${bad}:3: 第3行［网址］：网址重复：与第2行相同`);
     expect(r.stderr).toContain('未导入任何记录');
     const en = await runCli(['registry', 'import', bad, '--db', db, '--lang', 'en']);
     expect(en.stderr).toContain(`${bad}:3: line 3 [url]: duplicate URL: same as line 2`);
-    const good = file('cli-good.csv', csv([['名称', '网址', '部门/地区'], ['甲市人民政府', 'http://127.0.0.1:5001/', '甲市'], ['甲市教育局', 'http://127.0.0.1:5002/', '甲市']]));
+    const good = file(
+      'cli-good.csv',
+      csv([
+        ['名称', '网址', '部门/地区'],
+        ['甲市人民政府', 'http://127.0.0.1:5001/', '甲市'],
+        ['甲市教育局', 'http://127.0.0.1:5002/', '甲市'],
+      ]),
+    );
     const ok = await runCli(['registry', 'import', good, '--db', db]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('已导入 2 条');

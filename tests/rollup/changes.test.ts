@@ -37,7 +37,14 @@ describe('quarter over quarter', () => {
     const groups = loadGroups();
     const db = openDb(path.join(tmp.dir, 'qoq.db'));
     const reg = path.join(tmp.dir, 'reg.csv');
-    writeFileSync(reg, stringifyCsv([['名称', '网址', '主办单位', '部门/地区'], ['甲市人民政府', `${a.origin}/`, '甲市人民政府办公室', '甲市'], ['甲市教育局', `${b.origin}/`, '甲市教育局', '甲市']]));
+    writeFileSync(
+      reg,
+      stringifyCsv([
+        ['名称', '网址', '主办单位', '部门/地区'],
+        ['甲市人民政府', `${a.origin}/`, '甲市人民政府办公室', '甲市'],
+        ['甲市教育局', `${b.origin}/`, '甲市教育局', '甲市'],
+      ]),
+    );
     expect((await importRegistryFile(db, reg, { groups })).ok).toBe(true);
     const config = loadConfig(undefined, { allowPrivateNetwork: true, http: { retries: 0 } });
     const checks = ['availability', 'broken-links'];

@@ -115,7 +115,11 @@ beforeAll(async () => {
     ].entries()) {
       fill(q, asOf);
       // The week of availability visits before the date (W-V1 needs it to confirm 乙市's outage).
-      await probeWeek(db, (imported.ok ? imported.entries : []).map((e) => ({ id: e.id, url: e.url })), { asOf, config });
+      await probeWeek(
+        db,
+        (imported.ok ? imported.entries : []).map((e) => ({ id: e.id, url: e.url })),
+        { asOf, config },
+      );
       await runQuarter(db, { quarter: parseQuarter(id), asOf, asOfExplicit: true, config, checks: ['availability', 'broken-links'], concurrency: 3, siteTimeoutMs: 120_000 });
     }
   } finally {
@@ -210,7 +214,11 @@ describe('the CSV output layer', () => {
     try {
       const back = await importRegistryFile(db2, path.join(tmp.dir, 'reg-export.csv'), { groups });
       expect(back.ok, JSON.stringify('errors' in back ? back.errors : undefined)).toBe(true);
-      expect(listRegistry(db2).map((s) => [s.name, s.owner]).sort()).toEqual(
+      expect(
+        listRegistry(db2)
+          .map((s) => [s.name, s.owner])
+          .sort(),
+      ).toEqual(
         [
           [HYPERLINK, HEADING_OWNER],
           ['+1', '@SUM(1)'],
@@ -228,7 +236,9 @@ describe('the CSV output layer', () => {
     db.close();
     const bundleDir = path.join(tmp.dir, 'bundle-xlsx');
     await writeReportBundle(bundleDir, report, 'en');
-    const books = readdirSync(bundleDir).filter((x) => x.endsWith('.xlsx')).map((f) => path.join(bundleDir, f));
+    const books = readdirSync(bundleDir)
+      .filter((x) => x.endsWith('.xlsx'))
+      .map((f) => path.join(bundleDir, f));
     const regX = path.join(tmp.dir, 'reg.xlsx');
     const r = await runCli(['registry', 'export', '--db', dbFile, '--format', 'xlsx', '--out', regX], { timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);

@@ -59,10 +59,7 @@ describe('failure rate, rounded as the notices print it', () => {
 });
 
 describe('attachment table arithmetic', () => {
-  const all = [
-    ...sites('website', { 乙市: [5, 5, 1], 省直部门: [7, 7, 2], 甲市: [6, 5, 1, 1], 丁市: [3, 3, 0] }),
-    ...sites('newmedia', { 甲市: [3, 3, 1] }),
-  ];
+  const all = [...sites('website', { 乙市: [5, 5, 1], 省直部门: [7, 7, 2], 甲市: [6, 5, 1, 1], 丁市: [3, 3, 0] }), ...sites('newmedia', { 甲市: [3, 3, 1] })];
 
   it('lists groups in the configured order, counts operating / checked / failed, and computes the 合计 row from the totals', () => {
     const t = computeTable(all, 'website', groups, meta);
@@ -161,7 +158,17 @@ describe('notice draft', () => {
         seq: 1,
         site: { id: 'x', url: 'http://127.0.0.1:1/', kind: 'website' as const, name: '示例省财政厅', group: '省直部门' },
         score: 99,
-        reasons: [{ rule: 'W-V1', kind: 'veto' as const, title: { zh: '站点无法访问', en: 'Site unreachable' }, points: 0, findings: 1, examples: [{ message: '首页无法访问：HTTP 500', messageEn: 'Home page unreachable: HTTP 500', url: 'http://127.0.0.1:1/' }], findingIds: [1] }],
+        reasons: [
+          {
+            rule: 'W-V1',
+            kind: 'veto' as const,
+            title: { zh: '站点无法访问', en: 'Site unreachable' },
+            points: 0,
+            findings: 1,
+            examples: [{ message: '首页无法访问：HTTP 500', messageEn: 'Home page unreachable: HTTP 500', url: 'http://127.0.0.1:1/' }],
+            findingIds: [1],
+          },
+        ],
       },
     ],
     categories: [

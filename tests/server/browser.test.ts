@@ -162,7 +162,16 @@ describe('govcheck serve in Chromium', () => {
     // Re-check now (in process): the home page still answers 503, the new result keeps the false positive.
     await page.goto(siteUrl);
     await page.click('form.recheck button[type=submit]');
-    await expect.poll(async () => page.locator('.flash').innerText().catch(() => ''), { timeout: 60_000, interval: 500 }).toMatch(/重新检查完成/);
+    await expect
+      .poll(
+        async () =>
+          page
+            .locator('.flash')
+            .innerText()
+            .catch(() => ''),
+        { timeout: 60_000, interval: 500 },
+      )
+      .toMatch(/重新检查完成/);
     expect(await page.locator('.flash').innerText()).toContain('合格');
     expect(await page.locator('#verdict .badge').first().innerText()).toBe('合格');
     expect(await veto().locator('.badge.excluded').count()).toBe(1);

@@ -38,8 +38,7 @@ function result(siteId: string, asOf: string, findings: Finding[]): SiteResult {
 }
 
 const veto = finding({ checkId: 'availability', code: 'home-unreachable', severity: 'veto', rule: 'W-V1', url: 'http://s1/', evidence: { expected: 'HTTP 200', actual: 'HTTP 503' } });
-const broken = (n: number) =>
-  finding({ checkId: 'broken-links', code: 'broken', severity: 'deduction', rule: 'W-D1', points: 1, target: `http://s1/missing-${n}.html`, url: 'http://s1/' });
+const broken = (n: number) => finding({ checkId: 'broken-links', code: 'broken', severity: 'deduction', rule: 'W-D1', points: 1, target: `http://s1/missing-${n}.html`, url: 'http://s1/' });
 
 function row(db: DB, run: string, site: string) {
   return db.prepare(`SELECT verdict, score, raw_verdict, raw_score, decided_by_json FROM site_results WHERE run_id = ? AND site_id = ?`).get(run, site) as {
@@ -130,12 +129,15 @@ describe('finding reviews (real SQLite)', () => {
     db.close();
   });
 
-  it('exports text entries in the dictionaries\' allow-list format (global / per site), URLs left out', () => {
+  it("exports text entries in the dictionaries' allow-list format (global / per site), URLs left out", () => {
     const db = openDb(path.join(tmp.dir, 'e.db'));
     ensureRun(db, { id: 'q2', kind: 'quarter', quarter: '2024Q2', asOf: '2024-06-20' });
     const typo = finding({ checkId: 'typos', code: 'confusion', severity: 'deduction', rule: 'W-D3', points: 1, target: '截止目前', url: 'http://s1/a.html' });
     saveSiteResult(db, 'q2', result('s1', '2024-06-20', [typo, broken(1)]));
-    for (const [code, target, all] of [['confusion', '截止目前', false], ['broken', 'http://s1/missing-1.html', true]] as const) {
+    for (const [code, target, all] of [
+      ['confusion', '截止目前', false],
+      ['broken', 'http://s1/missing-1.html', true],
+    ] as const) {
       const id = findingId(db, 'q2', code, target);
       addReview(db, { findingId: id, status: 'false_positive', comment: '专有名称', reviewer: '李四', rules, now: new Date('2024-06-21T02:00:00Z') });
       addAllowListEntry(db, { findingId: id, allSites: all, comment: '专有名称', reviewer: '李四', rules, now: new Date('2024-06-21T02:00:00Z') });

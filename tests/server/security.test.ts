@@ -106,7 +106,12 @@ describe('listening safely', () => {
     const login = await fetch(`${lockedBase}/login?next=/runs/adhoc-2024-07-01`);
     c.take(login);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1];
-    const bad = await fetch(`${lockedBase}/login`, { method: 'POST', redirect: 'manual', headers: { cookie: c.header(), 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, token: 'wrong-token-123', next: '/' }) });
+    const bad = await fetch(`${lockedBase}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: c.header(), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrf, token: 'wrong-token-123', next: '/' }),
+    });
     expect(bad.status).toBe(401);
     expect(await bad.text()).toContain('令牌不正确');
     const good = await fetch(`${lockedBase}/login`, {
@@ -209,9 +214,7 @@ describe('what the pages send and show', () => {
 
   it('escapes everything by default', () => {
     const evil = `<script>alert(1)</script>" onmouseover='x' \`y\``;
-    expect(html`<p title="${evil}">${evil}</p>`.value).toBe(
-      '<p title="&lt;script&gt;alert(1)&lt;/script&gt;&quot; onmouseover=&#39;x&#39; &#96;y&#96;">&lt;script&gt;alert(1)&lt;/script&gt;&quot; onmouseover=&#39;x&#39; &#96;y&#96;</p>',
-    );
+    expect(html`<p title="${evil}">${evil}</p>`.value).toBe('<p title="&lt;script&gt;alert(1)&lt;/script&gt;&quot; onmouseover=&#39;x&#39; &#96;y&#96;">&lt;script&gt;alert(1)&lt;/script&gt;&quot; onmouseover=&#39;x&#39; &#96;y&#96;</p>');
     expect(escapeHtml('&amp;')).toBe('&amp;amp;');
     expect(jsonForScript({ t: '</script><script>alert(1)</script>' }).value).not.toContain('</script>');
     expect(JSON.parse(jsonForScript({ t: '</script>&\u2028' }).value)).toEqual({ t: '</script>&\u2028' });
@@ -240,7 +243,11 @@ describe('what the pages send and show', () => {
     const shot = await fetch(`${openBase}/findings/${m![1]}/screenshot`);
     expect(shot.status).toBe(200);
     expect(shot.headers.get('content-type')).toBe('image/png');
-    expect(Buffer.from(await shot.arrayBuffer()).subarray(0, 4).toString('hex')).toBe('89504e47');
+    expect(
+      Buffer.from(await shot.arrayBuffer())
+        .subarray(0, 4)
+        .toString('hex'),
+    ).toBe('89504e47');
     const okPage = await (await fetch(`${openBase}/runs/adhoc-2024-07-01/sites/ok.example`)).text();
     const other = /action="\/findings\/(\d+)\/review"/.exec(okPage)![1];
     expect((await fetch(`${openBase}/findings/${other}/screenshot`)).status).toBe(404);
@@ -301,7 +308,11 @@ describe('Bull Board', () => {
       }
       const api = await app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: auth });
       expect(api.statusCode).toBe(200);
-      expect(JSON.parse(api.body).queues.map((x: { name: string }) => x.name).sort()).toEqual(['govcheck-probes', 'govcheck-runs', 'govcheck-sites', 'other-app']);
+      expect(
+        JSON.parse(api.body)
+          .queues.map((x: { name: string }) => x.name)
+          .sort(),
+      ).toEqual(['govcheck-probes', 'govcheck-runs', 'govcheck-sites', 'other-app']);
       // Its actions need a same-origin browser request too.
       const cross = await app.inject({ method: 'PUT', url: '/admin/queues/api/queues/other-app/pause', headers: { ...auth, origin: 'http://evil.example' } });
       expect(cross.statusCode).toBe(403);

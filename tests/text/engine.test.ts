@@ -128,10 +128,7 @@ describe('allow-lists', () => {
 
   it('drops findings inside allowed text: per call, per site and per group', () => {
     expect(scan('各单位要认真做好工作布署', { allow: ['工作布署'] })).toEqual([]);
-    writeFileSync(
-      path.join(tmp.dir, 'allow-office.yaml'),
-      'sites:\n  www.example.gov.cn: [布署]\ngroups:\n  江苏省: ["截止2024"]\n',
-    );
+    writeFileSync(path.join(tmp.dir, 'allow-office.yaml'), 'sites:\n  www.example.gov.cn: [布署]\ngroups:\n  江苏省: ["截止2024"]\n');
     const e = getEngine({ dictionaryDirs: [tmp.dir] });
     expect(e.scan('工作布署', { site: 'www.example.gov.cn' }).findings).toEqual([]);
     expect(e.scan('工作布署', { site: ['other.gov.cn'] }).findings).toHaveLength(1);
@@ -172,11 +169,7 @@ describe('correct official text produces no finding', () => {
   });
 
   it('gives no finding, confirmed or suspected, on own-written correct sentences with rare words', () => {
-    const own = [
-      '本通知印发后，各乡镇（街道）要于每季度末将工作台账报送县农业农村局备案。',
-      '经审核，全县共有12家企业获得省级专精特新中小企业认定。',
-      '县卫生健康局组织开展基层医疗卫生机构服务能力提升行动。',
-    ];
+    const own = ['本通知印发后，各乡镇（街道）要于每季度末将工作台账报送县农业农村局备案。', '经审核，全县共有12家企业获得省级专精特新中小企业认定。', '县卫生健康局组织开展基层医疗卫生机构服务能力提升行动。'];
     for (const s of own) expect(scan(s), s).toEqual([]);
   });
 });

@@ -102,6 +102,10 @@ describe('language model (src/analysis/text/lm.ts, lm-build.ts)', () => {
       '图为活动现场。（刘通摄）',
       '王泽平同志主持会议。',
     ];
-    for (const l of lines) expect(engine.scan(l).findings.filter((f) => f.source === 'lm'), l).toEqual([]);
+    for (const l of lines)
+      expect(
+        engine.scan(l).findings.filter((f) => f.source === 'lm'),
+        l,
+      ).toEqual([]);
   });
 });

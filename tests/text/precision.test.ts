@@ -128,4 +128,3 @@ describe('hostile input stays linear', () => {
     expect(Date.now() - t).toBeLessThan(20_000);
   });
 });
-

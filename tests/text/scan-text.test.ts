@@ -14,7 +14,10 @@ describe('govcheck scan-text', () => {
     const r = await runCli(['scan-text', file, '--format', 'json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(1);
-    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows.map((x) => [x.text, x.suggestion, x.rule, x.category, x.severity, x.tier, x.offset, x.length, x.line, x.column])).toEqual([
       ['布署', '部署', 'W-D3', 'typo', 'deduction', 'confirmed', 6, 2, 1, 7],
       ['台湾总统', '台湾地区领导人', 'W-V4', 'naming', 'veto', 'confirmed', 12, 4, 2, 1],
@@ -56,7 +59,10 @@ describe('govcheck scan-text', () => {
     const lines = [JSON.stringify({ id: 'a', text, date: '2020-01-02' }), JSON.stringify({ id: 'b', text, date: '2024-01-02' }), JSON.stringify({ text: '牧业产值8.9亿元，增长-3.2%。' })].join('\n');
     const j = await runCli(['scan-text', '--jsonl', '--format', 'json', '--as-of', '2024-07-01'], { input: lines });
     expect(j.code).toBe(1);
-    const rows = j.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = j.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows.map((x) => [x.doc, x.text, x.suggestion, x.offset])).toEqual([
       ['b', '中国银行保险监督管理委员会', '国家金融监督管理总局', 0],
       [3, '增长-3.2%', '下降3.2%', 10],

@@ -177,9 +177,7 @@ async function extractDoc(buf: Buffer): Promise<TextSegment[]> {
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;
-  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`extraction did not finish within ${Math.round(ms / 1000)} s`)), ms)))]).finally(() =>
-    clearTimeout(timer),
-  );
+  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`extraction did not finish within ${Math.round(ms / 1000)} s`)), ms)))]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -213,7 +211,9 @@ export async function extractAttachmentText(buffer: Buffer, contentType: string 
     segments = await withTimeout(work, o.timeoutMs);
   } catch (e) {
     const name = (e as Error)?.name && (e as Error).name !== 'Error' ? `${(e as Error).name}: ` : '';
-    const msg = String((e as Error)?.message ?? e).slice(0, 160).replace(/\d{6,}/g, '…');
+    const msg = String((e as Error)?.message ?? e)
+      .slice(0, 160)
+      .replace(/\d{6,}/g, '…');
     return fail(`cannot read ${kind}: ${name}${msg}`);
   }
   let left = o.maxChars;

@@ -105,8 +105,41 @@ export const DEFAULT_COLUMN_CLASSES: ColumnClass[] = [
 
 /** Navigation entries that are never columns. */
 export const DEFAULT_IGNORE_LINKS = [
-  '首页', '网站首页', '返回首页', '主页', '网站地图', '无障碍', '无障碍浏览', '长者模式', '关怀版', '适老化', '老年模式', 'English', 'EN', '繁体', '简体', '繁體', '簡體',
-  '手机版', '移动版', '登录', '注册', '搜索', '高级搜索', 'RSS', '设为首页', '加入收藏', '收藏本站', '联系我们', '关于我们', '网站声明', '隐私声明', '版权声明', '帮助', '打印', '关闭',
+  '首页',
+  '网站首页',
+  '返回首页',
+  '主页',
+  '网站地图',
+  '无障碍',
+  '无障碍浏览',
+  '长者模式',
+  '关怀版',
+  '适老化',
+  '老年模式',
+  'English',
+  'EN',
+  '繁体',
+  '简体',
+  '繁體',
+  '簡體',
+  '手机版',
+  '移动版',
+  '登录',
+  '注册',
+  '搜索',
+  '高级搜索',
+  'RSS',
+  '设为首页',
+  '加入收藏',
+  '收藏本站',
+  '联系我们',
+  '关于我们',
+  '网站声明',
+  '隐私声明',
+  '版权声明',
+  '帮助',
+  '打印',
+  '关闭',
 ];
 
 export const columnOptionsShape = {
@@ -254,11 +287,14 @@ export type NotColumnReason = 'logo' | 'home' | 'search' | 'document' | 'sentenc
 
 /** Surnames (the commonest, single and compound), for telling a leader's name from a column name. */
 const SURNAMES = new Set(
-  '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝'.split(''),
+  '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝'.split(
+    '',
+  ),
 );
 const COMPOUND_SURNAMES = /^(欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|令狐|夏侯)/;
 /** Column words: a short text containing one is a column name even when it starts with a surname character. */
-const COLUMN_WORDS = /公开|公告|公示|通知|动态|要闻|新闻|政策|文件|服务|办事|互动|专题|专栏|信息|指南|概况|简介|领导|机构|规划|计划|统计|数据|财政|预算|决算|招聘|招考|人事|政务|法规|解读|回应|留言|信箱|咨询|访谈|下载|查询|视频|图片|资讯|快讯|工作|会议|报告|年报|目录|地图|平台|中心|之窗|在线|互动|便民/;
+const COLUMN_WORDS =
+  /公开|公告|公示|通知|动态|要闻|新闻|政策|文件|服务|办事|互动|专题|专栏|信息|指南|概况|简介|领导|机构|规划|计划|统计|数据|财政|预算|决算|招聘|招考|人事|政务|法规|解读|回应|留言|信箱|咨询|访谈|下载|查询|视频|图片|资讯|快讯|工作|会议|报告|年报|目录|地图|平台|中心|之窗|在线|互动|便民/;
 const COLUMN_SUFFIX = /(动态|要闻|新闻|公告|公示|通知|公开|领域|信息|文件|专栏|专题|指南|服务|平台|数据|解读|报告|目录|查询|政策|法规|规划|计划|统计|资金|名单|清单|事项|办理|栏目|中心|互动|信箱|访谈|征集|调查|回应|发布|工作)$/;
 const SENTENCE_VERB = /召开|举行|举办|出席|会见|会谈|主持|印发|发布|批复|支持|推动|推进|开展|部署|调研|考察|视察|强调|指出|签署|同意|实施|落实|提升|加快|启动|完成|通过|审议|看望|走访|慰问|座谈|研究|学习|贯彻/;
 const SEARCH_HREF = /[?&](sword|searchword|searchWord|keyword|keywords|kw|q|query|wd|word|key)=|\/(search|jsearch|s|so|sousuo|was5\/web\/search)(\/|\.|\?|$)/i;
@@ -412,7 +448,15 @@ export async function discoverColumns(site: SiteArtifacts, o: DiscoverOptions): 
   let startArticle: Discovery['startArticle'];
   const lowerPage = site.home ? !homeLikeUrl(site.home.finalUrl) : false;
   if (site.home && start && (lowerPage || isArticleStart(start))) {
-    const found = await findHomePage(site, start, pages, contents, o, () => probes < o.maxProbes && Boolean(o.probe), () => probes++);
+    const found = await findHomePage(
+      site,
+      start,
+      pages,
+      contents,
+      o,
+      () => probes < o.maxProbes && Boolean(o.probe),
+      () => probes++,
+    );
     startArticle = { url: site.home.finalUrl, signals: lowerPage ? [...start.articleSignals, 'address is a lower page, not a home page path'] : start.articleSignals, home: found.page?.finalUrl, tried: found.tried, failure: found.failure };
     homePage = found.page;
     homeContent = found.content;
@@ -547,7 +591,7 @@ export async function discoverColumns(site: SiteArtifacts, o: DiscoverOptions): 
         continue;
       }
       const prev = pending.get(key);
-      if (!prev || (fromHome && !prev.fromHome)) pending.set(key, { text: l.area === 'more' ? prev?.text ?? l.text : l.text, href: l.href, from: p.finalUrl, fromHome: fromHome || Boolean(prev?.fromHome) });
+      if (!prev || (fromHome && !prev.fromHome)) pending.set(key, { text: l.area === 'more' ? (prev?.text ?? l.text) : l.text, href: l.href, from: p.finalUrl, fromHome: fromHome || Boolean(prev?.fromHome) });
     }
   }
   const unverified: string[] = [];

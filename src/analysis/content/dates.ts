@@ -42,7 +42,7 @@ export interface DateOptions {
   keepTraps?: boolean;
 }
 
-const CN_DIGIT: Record<string, number> = { 〇: 0, 零: 0, '○': 0, O: 0, Ο: 0, 'О': 0, 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
+const CN_DIGIT: Record<string, number> = { 〇: 0, 零: 0, '○': 0, O: 0, Ο: 0, О: 0, 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
 
 /** 七 → 7, 十二 → 12, 二十五 → 25, 三十一 → 31, 一一三 → 113 (digit by digit when there is no 十/百). */
 export function chineseNumber(s: string): number | undefined {
@@ -168,12 +168,25 @@ function datesIn(input: string, text: string, opts: DateOptions): FoundDate[] {
       (m) => [Number(m[1]), Number(m[3]), Number(m[4])],
       (m) => timeOf(m[5], m[6], m[7]),
     );
-    full(CJK, () => 'cjk', (m) => [Number(m[1]), Number(m[2]), Number(m[3])], (m) => timeOf(m[4], m[5], m[6]));
-    full(CJK_NUM, () => 'cjk-numeral', (m) => [chineseNumber(m[1]), chineseNumber(m[2]), chineseNumber(m[3])]);
-    full(ROC, () => 'roc', (m) => {
-      const r = chineseNumber(m[1]);
-      return [r === undefined ? undefined : r + 1911, chineseNumber(m[2]), chineseNumber(m[3])];
-    });
+    full(
+      CJK,
+      () => 'cjk',
+      (m) => [Number(m[1]), Number(m[2]), Number(m[3])],
+      (m) => timeOf(m[4], m[5], m[6]),
+    );
+    full(
+      CJK_NUM,
+      () => 'cjk-numeral',
+      (m) => [chineseNumber(m[1]), chineseNumber(m[2]), chineseNumber(m[3])],
+    );
+    full(
+      ROC,
+      () => 'roc',
+      (m) => {
+        const r = chineseNumber(m[1]);
+        return [r === undefined ? undefined : r + 1911, chineseNumber(m[2]), chineseNumber(m[3])];
+      },
+    );
   }
   const partial = opts.partial ?? 'never';
   if (partial !== 'never' && (partial === 'always' || STANDALONE.test(text))) {
@@ -188,8 +201,20 @@ function datesIn(input: string, text: string, opts: DateOptions): FoundDate[] {
         push({ date: ymd(y, month, day), time: time(m), raw: input.slice(m.index, m.index + m[0].length).trim(), index: m.index, format, yearInferred: true }, m.index + m[0].length);
       }
     };
-    part(MONTH_DAY, 'month-day', (m) => Number(m[1]), (m) => Number(m[3]), (m) => timeOf(m[4], m[5], m[6]));
-    part(CJK_MONTH_DAY, 'cjk-month-day', (m) => Number(m[1]), (m) => Number(m[2]), (m) => timeOf(m[3], m[4], m[5]));
+    part(
+      MONTH_DAY,
+      'month-day',
+      (m) => Number(m[1]),
+      (m) => Number(m[3]),
+      (m) => timeOf(m[4], m[5], m[6]),
+    );
+    part(
+      CJK_MONTH_DAY,
+      'cjk-month-day',
+      (m) => Number(m[1]),
+      (m) => Number(m[2]),
+      (m) => timeOf(m[3], m[4], m[5]),
+    );
   }
   return out.sort((a, b) => a.index - b.index);
 }

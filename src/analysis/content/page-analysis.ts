@@ -144,7 +144,24 @@ export interface AnalyzeOptions {
   dateMeta?: string[];
 }
 
-export const DEFAULT_PLACEHOLDERS = ['暂无信息', '暂无数据', '暂无内容', '暂无记录', '暂无相关信息', '暂无文章', '正在建设中', '栏目建设中', '建设中', '正在维护', '敬请期待', '没有相关信息', '没有找到相关', '无相关信息', '无记录', '待更新'];
+export const DEFAULT_PLACEHOLDERS = [
+  '暂无信息',
+  '暂无数据',
+  '暂无内容',
+  '暂无记录',
+  '暂无相关信息',
+  '暂无文章',
+  '正在建设中',
+  '栏目建设中',
+  '建设中',
+  '正在维护',
+  '敬请期待',
+  '没有相关信息',
+  '没有找到相关',
+  '无相关信息',
+  '无记录',
+  '待更新',
+];
 
 export const DEFAULT_DATE_META = [
   'pubdate',
@@ -317,7 +334,12 @@ function resolveNew(href: string, base: string): string | undefined {
 }
 
 function stripMore(s: string): string {
-  return clean(s.replace(/(更多|查看更多|more)\s*(>>|»|＞＞|\+)?/gi, '').replace(/[>»＞+]+\s*$/g, '').replace(/^[\s·•■□◆▶►>]+/, ''));
+  return clean(
+    s
+      .replace(/(更多|查看更多|more)\s*(>>|»|＞＞|\+)?/gi, '')
+      .replace(/[>»＞+]+\s*$/g, '')
+      .replace(/^[\s·•■□◆▶►>]+/, ''),
+  );
 }
 
 /** Anchor texts are asked for several times per link while a page is analysed: computed once per element. */
@@ -426,7 +448,10 @@ export function tabPane(block: Element, base: string): { heading?: string; headi
         const nums = labels.map(tabHandlerIndex);
         const paneNum = /(\d{1,3})$/.exec(pane.attribs.id ?? '')?.[1];
         if (paneNum !== undefined && nums.every((n) => n !== undefined) && new Set(nums).size === nums.length) {
-          const paneNums = panes.map((x) => /(\d{1,3})$/.exec(x.attribs.id ?? '')?.[1]).filter((x) => x !== undefined).map(Number);
+          const paneNums = panes
+            .map((x) => /(\d{1,3})$/.exec(x.attribs.id ?? '')?.[1])
+            .filter((x) => x !== undefined)
+            .map(Number);
           // Handlers count from 0 or 1; pane ids do too: compare offsets from each side's smallest.
           const off = Number(paneNum) - Math.min(...paneNums);
           const min = Math.min(...(nums as number[]));
@@ -701,7 +726,12 @@ function segment(a: Element, next: Element | undefined): AnyNode {
 const RECORD = /<record>\s*(?:<!\[CDATA\[([\s\S]*?)\]\]>|([\s\S]*?))\s*<\/record>/gi;
 
 function decodeEntities(s: string): string {
-  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  return s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 }
 
 /** Hanweb JCMS jpage lists: `<script type="text/xml"><datastore>…<recordset><record><![CDATA[<li>…]]>`. */
@@ -1116,7 +1146,11 @@ function scriptBuiltSignals(content: PageContent, els: DocElements, mainText: st
   for (const e of els.all) {
     if (e.name !== 'script') continue;
     scripts++;
-    if (!e.attribs.src && inline.length < 200_000) inline += children(e).map((c) => dataOf(c) ?? '').join('') + '\n';
+    if (!e.attribs.src && inline.length < 200_000)
+      inline +=
+        children(e)
+          .map((c) => dataOf(c) ?? '')
+          .join('') + '\n';
   }
   let templated = 0;
   for (const e of els.all) {
@@ -1147,11 +1181,7 @@ function scriptBuiltSignals(content: PageContent, els: DocElements, mainText: st
   // Script-built as a whole: only templates, or its lists only in script data, or (without a placeholder of its own)
   // almost nothing shown while scripts fill containers or load content. An empty column saying 暂无信息 is not script-built.
   const few = htmlItems < 3 && content.longLinks < 3;
-  content.scriptBuilt =
-    templated > 0 ||
-    moustache >= 2 ||
-    (data > 0 && htmlItems === 0) ||
-    (few && content.placeholders.length === 0 && (filled > 0 || loading || (visible < 200 && loads)));
+  content.scriptBuilt = templated > 0 || moustache >= 2 || (data > 0 && htmlItems === 0) || (few && content.placeholders.length === 0 && (filled > 0 || loading || (visible < 200 && loads)));
 }
 
 const TITLE_KEYS = ['title', 'name', 'bt', 'doctitle', 'articletitle', 'subject', 'Title', 'DOCTITLE', 'biaoti'];
@@ -1166,7 +1196,9 @@ function scriptDataLists(all: Element[], base: string, asOf: string, maxItems: n
     if (s.name !== 'script' || s.attribs.src || blocks.length >= 10) continue;
     const type = (s.attribs.type ?? '').toLowerCase();
     if (type && !/javascript|json|ecmascript/.test(type)) continue;
-    const raw = children(s).map((c) => dataOf(c) ?? '').join('');
+    const raw = children(s)
+      .map((c) => dataOf(c) ?? '')
+      .join('');
     if (!raw.includes('[') || !/title|name|bt/i.test(raw)) continue;
     budget -= raw.length;
     if (budget < 0) break;

@@ -50,7 +50,10 @@ export function toSimplified(s: string): string {
   if (!/[^\x00-\x7f]/.test(s)) return s;
   toSimplifiedGate ??= openccChangeTest(['tw2s', 'hk2s']);
   if (!toSimplifiedGate(s)) return s;
-  toSimplifiedFn ??= ((tw: Conversion, hk: Conversion) => (x: string) => hk(tw(x)))(openccConverter('tw', 'cn'), openccConverter('hk', 'cn'));
+  toSimplifiedFn ??= (
+    (tw: Conversion, hk: Conversion) => (x: string) =>
+      hk(tw(x))
+  )(openccConverter('tw', 'cn'), openccConverter('hk', 'cn'));
   return toSimplifiedFn(s);
 }
 
@@ -105,8 +108,40 @@ export function clean(s: string): string {
 const INVISIBLE = new Set(['script', 'style', 'noscript', 'template', 'head', 'svg', 'select', 'iframe', 'object']);
 /** Block elements: their text is separated by newlines. */
 const BLOCK = new Set([
-  'p', 'div', 'br', 'li', 'ul', 'ol', 'tr', 'td', 'th', 'table', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'section', 'article', 'header',
-  'footer', 'nav', 'aside', 'dd', 'dt', 'dl', 'form', 'blockquote', 'pre', 'hr', 'main', 'title', 'caption', 'tbody', 'thead',
+  'p',
+  'div',
+  'br',
+  'li',
+  'ul',
+  'ol',
+  'tr',
+  'td',
+  'th',
+  'table',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'section',
+  'article',
+  'header',
+  'footer',
+  'nav',
+  'aside',
+  'dd',
+  'dt',
+  'dl',
+  'form',
+  'blockquote',
+  'pre',
+  'hr',
+  'main',
+  'title',
+  'caption',
+  'tbody',
+  'thead',
 ]);
 
 export type Boilerplate = 'header' | 'nav' | 'footer' | false;

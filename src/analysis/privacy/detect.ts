@@ -40,17 +40,7 @@ export interface DetectOptions {
 }
 
 /** Valid first two digits of a resident ID (spec: 11–15, 21–23, 31–37, 41–46, 50–54, 61–65, 71, 81, 82). */
-export const DEFAULT_REGION_PREFIXES: readonly string[] = [
-  ...range(11, 15),
-  ...range(21, 23),
-  ...range(31, 37),
-  ...range(41, 46),
-  ...range(50, 54),
-  ...range(61, 65),
-  '71',
-  '81',
-  '82',
-];
+export const DEFAULT_REGION_PREFIXES: readonly string[] = [...range(11, 15), ...range(21, 23), ...range(31, 37), ...range(41, 46), ...range(50, 54), ...range(61, 65), '71', '81', '82'];
 
 export const DEFAULT_BANK_KEYWORDS: readonly string[] = ['银行卡', '银行账号', '银行帐号', '卡号', '账号', '帐号', '开户行', '开户银行', '储蓄卡', '借记卡', '社保卡', '存折'];
 

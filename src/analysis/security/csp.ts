@@ -81,11 +81,7 @@ export function parseCsp(list: readonly string[]): CspMap {
         here.add(name);
       }
       const first = pi === 0;
-      const added: Source[] = rawSources.length
-        ? rawSources.map((s) => ({ value: s.trim().toLocaleLowerCase(), policy: pi, keep: first }))
-        : name.endsWith('-src')
-          ? [{ value: "'none'", policy: pi, keep: first }]
-          : [];
+      const added: Source[] = rawSources.length ? rawSources.map((s) => ({ value: s.trim().toLocaleLowerCase(), policy: pi, keep: first })) : name.endsWith('-src') ? [{ value: "'none'", policy: pi, keep: first }] : [];
       const all = first ? added : [...(byDirective.get(name) ?? []), ...added];
       all.sort((x, y) => collate(x.value, y.value));
       for (let i = 1; i < all.length; i++) {

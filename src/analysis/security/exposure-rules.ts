@@ -31,13 +31,7 @@ export const SENSITIVE_PATHS: SensitivePath[] = [
 ];
 
 /** A fetched page or probed folder is a server directory listing when it matches one of these. */
-export const DIRECTORY_LISTING_PATTERNS = [
-  '<title>\\s*Index of /',
-  '<h1>\\s*Index of /',
-  '\\[To Parent Directory\\]',
-  '<title>\\s*Directory Listing For',
-  '<title>[^<]*- /[^<]*</title>[\\s\\S]{0,400}\\[To Parent Directory\\]',
-];
+export const DIRECTORY_LISTING_PATTERNS = ['<title>\\s*Index of /', '<h1>\\s*Index of /', '\\[To Parent Directory\\]', '<title>\\s*Directory Listing For', '<title>[^<]*- /[^<]*</title>[\\s\\S]{0,400}\\[To Parent Directory\\]'];
 
 export interface VulnerableLibraryRule {
   library: string;

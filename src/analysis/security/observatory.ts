@@ -216,12 +216,7 @@ export function cspTest(input: ObservatoryInput): CspResult {
   flags.insecureBaseUri = [...baseUri].some((s) => BROAD_OR_INLINE.has(s));
   flags.insecureFormAction = [...formAction].some((s) => BROAD.has(s));
   flags.unsafeObjects = [...objectSrc].some((s) => BROAD.has(s));
-  const pass = [
-    'csp-implemented-with-no-unsafe',
-    'csp-implemented-with-no-unsafe-default-src-none',
-    'csp-implemented-with-unsafe-inline-in-style-src-only',
-    'csp-implemented-with-insecure-scheme-in-passive-content-only',
-  ].includes(result);
+  const pass = ['csp-implemented-with-no-unsafe', 'csp-implemented-with-no-unsafe-default-src-none', 'csp-implemented-with-unsafe-inline-in-style-src-only', 'csp-implemented-with-insecure-scheme-in-passive-content-only'].includes(result);
   if (pass && csp.has(CSP_DUPLICATE_WARNINGS)) result = 'csp-implemented-but-duplicate-directives';
   const directives: Record<string, string[]> = {};
   for (const [k, v] of csp) if (k !== CSP_DUPLICATE_WARNINGS) directives[k] = [...v].sort();
@@ -356,7 +351,10 @@ export function referrerTest(input: ObservatoryInput): ObservatoryTestResult & {
   const data = parts.join(', ');
   // The last recognised token wins (a meta tag after the header takes precedence).
   const valid = new Set([...REFERRER_GOOD, ...REFERRER_BAD]);
-  const tokens = data.split(',').map((t) => t.trim().toLowerCase()).filter((t) => valid.has(t));
+  const tokens = data
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter((t) => valid.has(t));
   const policy = tokens.length ? tokens[tokens.length - 1] : '';
   const result = REFERRER_GOOD.includes(policy) ? 'referrer-policy-private' : REFERRER_BAD.includes(policy) ? 'referrer-policy-unsafe' : 'referrer-policy-header-invalid';
   return { ...withModifier({ result }, result === 'referrer-policy-private'), data, policy: policy || null };

@@ -11,11 +11,7 @@ export const securitySeverity = z.enum(['veto', 'deduction', 'warning', 'info', 
 export type SecuritySeverity = z.infer<typeof securitySeverity>;
 
 /** Builds findings with the configured severity: W-D6 points for deductions, `vetoRule` for vetoes. */
-export function findingMaker(
-  ctx: CheckContext<{ severities: Record<string, SecuritySeverity> }>,
-  defaults: Record<string, SecuritySeverity>,
-  opts: { deductionRule?: string; vetoRule?: string } = {},
-) {
+export function findingMaker(ctx: CheckContext<{ severities: Record<string, SecuritySeverity> }>, defaults: Record<string, SecuritySeverity>, opts: { deductionRule?: string; vetoRule?: string } = {}) {
   const deductionRule = opts.deductionRule ?? 'W-D6';
   const points = ctx.rulePoints(deductionRule) ?? 1;
   return (code: string, f: { url: string; target?: string; params?: Record<string, string | number>; evidence?: Evidence; tier?: FindingInput['tier'] }): FindingInput | undefined => {

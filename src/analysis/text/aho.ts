@@ -181,5 +181,5 @@ export class AhoCorasick<T> {
 
 /** Hash of a (state, code unit) pair. */
 function slot(s: number, c: number): number {
-  return Math.imul(s ^ (c << 20) ^ (c >>> 12), 0x9e3779b1) >>> 12 ^ Math.imul(c, 0x85ebca6b);
+  return (Math.imul(s ^ (c << 20) ^ (c >>> 12), 0x9e3779b1) >>> 12) ^ Math.imul(c, 0x85ebca6b);
 }

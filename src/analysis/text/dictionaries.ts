@@ -63,7 +63,10 @@ export const entrySchema = z
      * the day its successor was inaugurated). Reported only in texts dated after it (the page's publication date, else the as-of
      * date), never inside a citation (a title with a document number, 《…》 or quotation marks).
      */
-    until: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD').optional(),
+    until: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')
+      .optional(),
   })
   .strict()
   .refine((e) => e.wrong || e.regex || e.right, 'an entry needs wrong, regex or right')

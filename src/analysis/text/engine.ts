@@ -63,9 +63,7 @@ export const textOptionsSchema = z
          * written character relates to the correction (tuned on the development split: homophones with
          * another tone and two-character corrections are the least reliable).
          */
-        minGain: z
-          .object({ sound: z.number().default(8), tone: z.number().default(11), shape: z.number().default(6), 'near-sound': z.number().default(12) })
-          .prefault({}),
+        minGain: z.object({ sound: z.number().default(8), tone: z.number().default(11), shape: z.number().default(6), 'near-sound': z.number().default(12) }).prefault({}),
         /** Subtracted from minGain when the correction is a word of three or more characters. */
         longBonus: z.number().default(4),
         /** Tier of these findings: suspected findings are reported, not scored. */
@@ -152,12 +150,7 @@ export interface ScanResult {
   script: 'simplified' | 'traditional';
 }
 
-type Pat =
-  | { t: 'wrong'; e: DictEntry; form: string }
-  | { t: 'anchor'; e: DictEntry }
-  | { t: 'protect' }
-  | { t: 'cue'; cue: NameCue }
-  | { t: 'half'; name: NameEntry; at: number };
+type Pat = { t: 'wrong'; e: DictEntry; form: string } | { t: 'anchor'; e: DictEntry } | { t: 'protect' } | { t: 'cue'; cue: NameCue } | { t: 'half'; name: NameEntry; at: number };
 
 interface NameEntry {
   /** Index among the names (for cheap de-duplication). */
@@ -326,12 +319,10 @@ export class TextEngine {
       else if (p.t === 'cue') {
         cueHits.push(s, e);
         cueKinds.push(p.cue);
-      }
-      else if (p.t === 'half') {
+      } else if (p.t === 'half') {
         halfStart.push(s);
         halfPat.push(p);
-      }
-      else rawWrong.push({ s, e, p });
+      } else rawWrong.push({ s, e, p });
     });
     for (let k = 0; k < cueKinds.length; k++) markNameCue(text, cueHits[2 * k], cueHits[2 * k + 1], cueKinds[k], nameMask);
     markQuoted(text, nameMask);
@@ -395,13 +386,46 @@ export class TextEngine {
           right = this.currentName(right, textDate);
           note = `${note ? `${note}；` : ''}${p.e.until} 后不再使用（文本日期 ${textDate}）`;
         }
-        add({ offset: s, length: e - s, right, serious: p.e.severity === 'serious', category: p.e.category, tier: p.e.tier, source: 'dictionary', entry: p.e.id, note, reason: p.e.tier === 'suspected' ? (p.e.until ? `renamed: ${p.e.wrong[0]} used until ${p.e.until}, text dated ${textDate}; a mention of the past body is right` : `dictionary entry marked suspected${p.e.note ? `: ${p.e.note}` : ''}`) : undefined }, 3);
+        add(
+          {
+            offset: s,
+            length: e - s,
+            right,
+            serious: p.e.severity === 'serious',
+            category: p.e.category,
+            tier: p.e.tier,
+            source: 'dictionary',
+            entry: p.e.id,
+            note,
+            reason:
+              p.e.tier === 'suspected'
+                ? p.e.until
+                  ? `renamed: ${p.e.wrong[0]} used until ${p.e.until}, text dated ${textDate}; a mention of the past body is right`
+                  : `dictionary entry marked suspected${p.e.note ? `: ${p.e.note}` : ''}`
+                : undefined,
+          },
+          3,
+        );
       } else if (p.t === 'anchor') {
         const m = this.regexAt(p.e, text, s, e);
         if (!m) continue;
         if (inside(protectedMask, m.s, m.e)) continue;
         if (!this.contextOk(p.e, text, m.s, m.e)) continue;
-        add({ offset: m.s, length: m.e - m.s, right: m.right, serious: p.e.severity === 'serious', category: p.e.category, tier: p.e.tier, source: 'dictionary', entry: p.e.id, note: p.e.note, reason: p.e.tier === 'suspected' ? `dictionary rule marked suspected${p.e.note ? `: ${p.e.note}` : ''}` : undefined }, 3);
+        add(
+          {
+            offset: m.s,
+            length: m.e - m.s,
+            right: m.right,
+            serious: p.e.severity === 'serious',
+            category: p.e.category,
+            tier: p.e.tier,
+            source: 'dictionary',
+            entry: p.e.id,
+            note: p.e.note,
+            reason: p.e.tier === 'suspected' ? `dictionary rule marked suspected${p.e.note ? `: ${p.e.note}` : ''}` : undefined,
+          },
+          3,
+        );
       }
     }
 
@@ -435,7 +459,10 @@ export class TextEngine {
         const tier = name.tier ?? (len >= o.names.confirmedMinLength ? 'confirmed' : 'suspected');
         // the longest name explains a position best (国务院办公厅 before 国务院)
         const reason = tier === 'suspected' ? (name.tier ? `near miss of ${name.text} (entry marked suspected)` : `near miss of a short name (${len} characters): ${written} → ${name.text}, ${rel}`) : undefined;
-        add({ offset: start + diff, length: 1, right: name.text[diff], serious: name.severity === 'serious', category: name.category, tier, source: 'name', entry: name.id, relation: rel, note: `${written} → ${name.text}`, reason }, 2 + len / 100);
+        add(
+          { offset: start + diff, length: 1, right: name.text[diff], serious: name.severity === 'serious', category: name.category, tier, source: 'name', entry: name.id, relation: rel, note: `${written} → ${name.text}`, reason },
+          2 + len / 100,
+        );
       };
       for (let h = 0; h < halfStart.length; h++) tryName(halfStart[h] - halfPat[h].at, halfPat[h].name);
       if (this.skip3.size) {
@@ -451,9 +478,25 @@ export class TextEngine {
     }
 
     // 3. near-miss words: characters covered by no frequent word
-    if (o.lexicon.enabled) this.lexiconPass(text, protectedMask, nameMask, (offset, right, rel, word, written, gain) => {
-      add({ offset, length: 1, right, serious: false, category: 'near-miss', tier: o.lexicon.tier, source: 'lexicon', relation: rel, note: `${written} → ${word}`, score: gain, reason: `${written} is no word here; ${word} (${rel === 'shape' ? 'look-alike' : rel === 'tone' ? 'same sound, other tone' : rel === 'near-sound' ? 'near sound' : 'same sound'}) reads better by ${gain}` }, 1);
-    });
+    if (o.lexicon.enabled)
+      this.lexiconPass(text, protectedMask, nameMask, (offset, right, rel, word, written, gain) => {
+        add(
+          {
+            offset,
+            length: 1,
+            right,
+            serious: false,
+            category: 'near-miss',
+            tier: o.lexicon.tier,
+            source: 'lexicon',
+            relation: rel,
+            note: `${written} → ${word}`,
+            score: gain,
+            reason: `${written} is no word here; ${word} (${rel === 'shape' ? 'look-alike' : rel === 'tone' ? 'same sound, other tone' : rel === 'near-sound' ? 'near sound' : 'same sound'}) reads better by ${gain}`,
+          },
+          1,
+        );
+      });
 
     // 4. language-model pass (src/analysis/text/lm.ts): positions the model finds surprising, where a same-sound,
     // near-sound or look-alike character reads much better; skips what the engine protects
@@ -466,7 +509,22 @@ export class TextEngine {
           const ctx = text.slice(Math.max(0, f.offset - 2), f.offset + 3);
           const k = f.offset - Math.max(0, f.offset - 2);
           const note = `${ctx} → ${ctx.slice(0, k)}${f.right}${ctx.slice(k + 1)}（语言模型：改后通顺度提高 ${f.gain}；language model gain ${f.gain}）`;
-          add({ offset: f.offset, length: 1, right: f.right, serious: false, category: 'near-miss', tier: f.tier, source: 'lm', relation: f.relation, note, score: f.gain, reason: f.tier === 'suspected' ? `language model: ${f.right} reads better here by ${f.gain}, under the confirmation gain` : undefined }, 0.5);
+          add(
+            {
+              offset: f.offset,
+              length: 1,
+              right: f.right,
+              serious: false,
+              category: 'near-miss',
+              tier: f.tier,
+              source: 'lm',
+              relation: f.relation,
+              note,
+              score: f.gain,
+              reason: f.tier === 'suspected' ? `language model: ${f.right} reads better here by ${f.gain}, under the confirmation gain` : undefined,
+            },
+            0.5,
+          );
         }
       }
     }
@@ -658,19 +716,20 @@ export class TextEngine {
         const k = i - s;
         let writtenF = -1;
         const gate = lex.longGate(text, s, len, i);
-        if (gate) for (const rid of rids) {
-          const list = lex.soundTargets(text, s, len, i, rid);
-          if (!list) continue;
-          for (const w of list) {
-            const rc = w.charCodeAt(k);
-            if (rc === c || this.skipChars.has(rc)) continue;
-            if (writtenF < 0) writtenF = lex.freqAt(text, s, s + len);
-            const f = lex.freq(w);
-            if (writtenF > 0 && f < writtenF * o.minRatio) continue;
-            // how the characters relate (sound/tone/near-sound) is worked out for the chosen correction only
-            (alts ??= []).push({ word: w, s, f, rel: '' });
+        if (gate)
+          for (const rid of rids) {
+            const list = lex.soundTargets(text, s, len, i, rid);
+            if (!list) continue;
+            for (const w of list) {
+              const rc = w.charCodeAt(k);
+              if (rc === c || this.skipChars.has(rc)) continue;
+              if (writtenF < 0) writtenF = lex.freqAt(text, s, s + len);
+              const f = lex.freq(w);
+              if (writtenF > 0 && f < writtenF * o.minRatio) continue;
+              // how the characters relate (sound/tone/near-sound) is worked out for the chosen correction only
+              (alts ??= []).push({ word: w, s, f, rel: '' });
+            }
           }
-        }
         if (looks) {
           for (const x of looks) {
             const f = lex.targetFreqWith(text, s, len, i, x);

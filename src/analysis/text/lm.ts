@@ -224,14 +224,7 @@ export function primaryPinyin(ch: string): string {
 /** Fuzzy form of a toneless syllable: z/zh, c/ch, s/sh, n/l, an/ang, en/eng, in/ing merged. */
 export function fuzzyPinyin(p: string): string {
   if (!p) return '';
-  return p
-    .replace(/^zh/, 'z')
-    .replace(/^ch/, 'c')
-    .replace(/^sh/, 's')
-    .replace(/^l/, 'n')
-    .replace(/ang$/, 'an')
-    .replace(/eng$/, 'en')
-    .replace(/ing$/, 'in');
+  return p.replace(/^zh/, 'z').replace(/^ch/, 'c').replace(/^sh/, 's').replace(/^l/, 'n').replace(/ang$/, 'an').replace(/eng$/, 'en').replace(/ing$/, 'in');
 }
 
 // ---------------------------------------------------------------------------------------------------------

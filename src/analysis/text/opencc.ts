@@ -47,7 +47,13 @@ export function openccChangeTest(configKeys: string[]): (s: string) => boolean {
     const c = configs?.[key];
     if (!c) return () => true;
     for (const d of dictsOf([c.normalizationChain, c.segmentation, c.conversionChain])) {
-      const pairs: Array<readonly [string, string]> = typeof d === 'string' ? d.split('|').filter(Boolean).map((e) => e.split(' ') as unknown as [string, string]) : [...d];
+      const pairs: Array<readonly [string, string]> =
+        typeof d === 'string'
+          ? d
+              .split('|')
+              .filter(Boolean)
+              .map((e) => e.split(' ') as unknown as [string, string])
+          : [...d];
       for (const [k, v] of pairs) {
         if (!k || k === v) continue;
         if (String.fromCodePoint(k.codePointAt(0)!) === k) chars.add(k.codePointAt(0)!);

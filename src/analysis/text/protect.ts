@@ -36,12 +36,31 @@ function rightStop(c: number): boolean {
     Number.isNaN(c) ||
     c <= 0x20 ||
     c === 0x3001 || // 、
-    c === 0xff0c || c === 0x2c || // ，,
-    c === 0x3002 || c === 0xff1b || c === 0x3b || c === 0xff1a || c === 0x3a || // 。；;：:
-    c === 0xff09 || c === 0x29 || c === 0x3011 || c === 0x5d || // ）)】]
-    c === 0x201c || c === 0x201d || c === 0x22 || c === 0x300c || c === 0x300d || c === 0x300a || c === 0x300b || // “”"「」《》
-    c === 0x3000 || c === 0x7c || c === 0x2f || // full-width space | /
-    c === 0x7b49 || c === 0x548c || c === 0x4e0e || c === 0x53ca // 等 和 与 及
+    c === 0xff0c ||
+    c === 0x2c || // ，,
+    c === 0x3002 ||
+    c === 0xff1b ||
+    c === 0x3b ||
+    c === 0xff1a ||
+    c === 0x3a || // 。；;：:
+    c === 0xff09 ||
+    c === 0x29 ||
+    c === 0x3011 ||
+    c === 0x5d || // ）)】]
+    c === 0x201c ||
+    c === 0x201d ||
+    c === 0x22 ||
+    c === 0x300c ||
+    c === 0x300d ||
+    c === 0x300a ||
+    c === 0x300b || // “”"「」《》
+    c === 0x3000 ||
+    c === 0x7c ||
+    c === 0x2f || // full-width space | /
+    c === 0x7b49 ||
+    c === 0x548c ||
+    c === 0x4e0e ||
+    c === 0x53ca // 等 和 与 及
   );
 }
 
@@ -82,7 +101,7 @@ export function markNameCue(text: string, s: number, e: number, cue: NameCue, ma
   if (cue === 'personAfter') {
     // 刘通摄） / （张三、李四 摄） / 王某 摄 at a caption's end
     const after = e < n ? text.charCodeAt(e) : NaN;
-    if (!rightStop(after) || (after === 0x7b49 || after === 0x548c || after === 0x4e0e || after === 0x53ca)) return;
+    if (!rightStop(after) || after === 0x7b49 || after === 0x548c || after === 0x4e0e || after === 0x53ca) return;
     let p = s;
     for (;;) {
       while (p > 0 && text.charCodeAt(p - 1) <= 0x20) p--;

@@ -87,11 +87,7 @@ export function register(program: Command): void {
               ? '; one failed visit does not decide W-V1 (a week of probe rounds does: govcheck schedule)'
               : '；一次访问失败不足以判定站点无法访问（W-V1 需一周监测：govcheck schedule）'
             : '';
-        process.stderr.write(
-          lang === 'en'
-            ? `govcheck: could not check ${parsed.href} (not inspected, no verdict): ${reason}${hint}\n`
-            : `govcheck: 未能完成检查 ${parsed.href}（未检查，无结论）: ${reason}${hint}\n`,
-        );
+        process.stderr.write(lang === 'en' ? `govcheck: could not check ${parsed.href} (not inspected, no verdict): ${reason}${hint}\n` : `govcheck: 未能完成检查 ${parsed.href}（未检查，无结论）: ${reason}${hint}\n`);
         process.exitCode = EXIT.error;
         return;
       }

@@ -11,7 +11,7 @@ interface CollectCliOptions extends CommonOptions {
 export function register(program: Command): void {
   program
     .command('collect')
-    .description('协调进程：把检查进程的结果存入数据库、结束检查批次、启动定时任务 / coordinator: stores the workers\' results in SQLite, closes runs, starts scheduled runs and probe rounds')
+    .description("协调进程：把检查进程的结果存入数据库、结束检查批次、启动定时任务 / coordinator: stores the workers' results in SQLite, closes runs, starts scheduled runs and probe rounds")
     .option('--redis <url>', 'Redis URL, redis://host:port[/db] (default: env GOVCHECK_REDIS_URL)')
     .option('--db <file>', 'SQLite database file (every coordinator of one Redis must use the same file)', './govcheck.db')
     .option('--once', 'store what is finished now, then exit')

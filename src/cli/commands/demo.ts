@@ -65,7 +65,11 @@ export function register(program: Command): void {
         // W-V1 is judged on a week of visits: the demo replays the week before its date (real visits, stamped
         // at their scheduled times), as `govcheck schedule`'s probe rounds would have recorded it.
         const { probeWeek } = await import('../../../tests/fixtures/probe-week.js');
-        const visits = await probeWeek(db, imported.entries.filter((e) => e.kind === 'website' && e.status !== 'closed').map((e) => ({ id: e.id, url: e.url })), { asOf: DEMO_AS_OF, config });
+        const visits = await probeWeek(
+          db,
+          imported.entries.filter((e) => e.kind === 'website' && e.status !== 'closed').map((e) => ({ id: e.id, url: e.url })),
+          { asOf: DEMO_AS_OF, config },
+        );
         process.stderr.write(zh ? `govcheck 演示：已回放检查日前一周的可访问性监测（${visits} 次访问）\n` : `govcheck demo: replayed the monitoring week before the inspection date (${visits} visits)\n`);
         const quarter = parseQuarter(DEMO_QUARTER);
         await runQuarter(db, {

@@ -40,9 +40,7 @@ export function register(program: Command): void {
         for (const w of out.warnings) process.stderr.write(`${file}: ${w[o.lang]}\n`);
         if (!out.ok) {
           for (const e of out.errors) process.stderr.write(`${file}:${e.line ? `${e.line}:` : ''} ${formatRowError(e, o.lang)}\n`);
-          process.stderr.write(
-            o.lang === 'zh' ? `名录有 ${out.errors.length} 处错误，未导入任何记录。\n` : `${out.errors.length} error(s) in the registry; nothing was imported.\n`,
-          );
+          process.stderr.write(o.lang === 'zh' ? `名录有 ${out.errors.length} 处错误，未导入任何记录。\n` : `${out.errors.length} error(s) in the registry; nothing was imported.\n`);
           process.exitCode = EXIT.error;
           return;
         }
@@ -134,7 +132,13 @@ export function register(program: Command): void {
       const db = openDb(o.db);
       try {
         const rows = importLog(db);
-        process.stdout.write(textGrid(['id', 'imported_at', 'file', 'format', 'mode', 'rows', 'added', 'updated', 'unchanged', 'removed'], rows.map((r) => [r.id, r.imported_at, r.file, r.format, r.mode, r.rows, r.added, r.updated, r.unchanged, r.removed]), 5) + '\n');
+        process.stdout.write(
+          textGrid(
+            ['id', 'imported_at', 'file', 'format', 'mode', 'rows', 'added', 'updated', 'unchanged', 'removed'],
+            rows.map((r) => [r.id, r.imported_at, r.file, r.format, r.mode, r.rows, r.added, r.updated, r.unchanged, r.removed]),
+            5,
+          ) + '\n',
+        );
       } finally {
         db.close();
       }

@@ -89,9 +89,22 @@ export function register(program: Command): void {
         // Distributed run (queues/run-command.ts): same snapshot and sites, checked by `govcheck worker` processes.
         try {
           process.exitCode = await runDistributed({
-            redisUrl: o.redis, wait: !!o.wait, db, dbFile: o.db, quarter, asOf, asOfExplicit: !!o.asOf, runId: o.run, config, lang,
-            only: o.only, checks: o.checks, retryErrors: o.retryErrors, siteTimeoutMs: o.siteTimeout ? o.siteTimeout * 1000 : undefined,
-            progress: o.progress !== false, rateDecimals: groups.rateDecimals,
+            redisUrl: o.redis,
+            wait: !!o.wait,
+            db,
+            dbFile: o.db,
+            quarter,
+            asOf,
+            asOfExplicit: !!o.asOf,
+            runId: o.run,
+            config,
+            lang,
+            only: o.only,
+            checks: o.checks,
+            retryErrors: o.retryErrors,
+            siteTimeoutMs: o.siteTimeout ? o.siteTimeout * 1000 : undefined,
+            progress: o.progress !== false,
+            rateDecimals: groups.rateDecimals,
           });
         } catch (e) {
           if (e instanceof RunError || e instanceof RedisCheckError) throw new UsageError(e.message);

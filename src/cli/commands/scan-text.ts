@@ -144,15 +144,25 @@ export function register(program: Command): void {
     .command('scan-text')
     .argument('[file]', 'text file (UTF-8 or GBK); - or nothing for standard input')
     .description('检查文本中的错别字与严重表述错误 / scan plain text for typos and wrong official expressions')
-    .option('-f, --format <format>', 'text or json (one JSON object per finding per line)', (v: string) => {
-      if (v !== 'text' && v !== 'json') throw new UsageError('--format expects text or json');
-      return v;
-    }, 'text')
+    .option(
+      '-f, --format <format>',
+      'text or json (one JSON object per finding per line)',
+      (v: string) => {
+        if (v !== 'text' && v !== 'json') throw new UsageError('--format expects text or json');
+        return v;
+      },
+      'text',
+    )
     .option('--lang <lang>', 'zh or en', langArg, 'zh' as const)
-    .option('--scope <scope>', 'website (W-V4/W-D3) or newmedia (M-V1/M-D3)', (v: string) => {
-      if (v !== 'website' && v !== 'newmedia') throw new UsageError('--scope expects website or newmedia');
-      return v;
-    }, 'website')
+    .option(
+      '--scope <scope>',
+      'website (W-V4/W-D3) or newmedia (M-V1/M-D3)',
+      (v: string) => {
+        if (v !== 'website' && v !== 'newmedia') throw new UsageError('--scope expects website or newmedia');
+        return v;
+      },
+      'website',
+    )
     .option('--config <file>', 'YAML config (the typos check options under checks.typos.text are used)')
     .option('--dict <dir>', 'extra dictionary folder (repeatable)', listArg, [])
     .option('--allow <text>', 'text never reported (repeatable)', listArg, [])
@@ -187,11 +197,12 @@ export function register(program: Command): void {
       const out: string[] = [];
       for (const doc of docs) {
         const text = doc.text;
-        const fs = scanLongText(text, (t) => engine.scan(t, { scope: o.scope, allow: o.allow, site: o.site, group: o.group, date: doc.date, asOf }).findings).filter(
-          (f) => !o.confirmedOnly || f.tier === 'confirmed',
-        );
+        const fs = scanLongText(text, (t) => engine.scan(t, { scope: o.scope, allow: o.allow, site: o.site, group: o.group, date: doc.date, asOf }).findings).filter((f) => !o.confirmedOnly || f.tier === 'confirmed');
         findings.push(...fs);
-        const pos = lineCols(text, fs.map((f) => f.offset));
+        const pos = lineCols(
+          text,
+          fs.map((f) => f.offset),
+        );
         const where = doc.line === undefined ? '' : `${doc.id ?? `#${doc.line}`} `;
         for (const f of fs) {
           const [line, column] = pos.get(f.offset) ?? [0, 0];

@@ -33,9 +33,7 @@ function show(list: ScheduleInfo[], format: string, lang: 'zh' | 'en'): string {
   return (
     list
       .map((s) =>
-        lang === 'zh'
-          ? `${s.id}\t${s.job}\t${s.pattern ?? `每 ${s.every} 毫秒`}\t${s.timezone ?? ''}\t下次 ${s.next ?? '-'}`
-          : `${s.id}\t${s.job}\t${s.pattern ?? `every ${s.every} ms`}\t${s.timezone ?? ''}\tnext ${s.next ?? '-'}`,
+        lang === 'zh' ? `${s.id}\t${s.job}\t${s.pattern ?? `每 ${s.every} 毫秒`}\t${s.timezone ?? ''}\t下次 ${s.next ?? '-'}` : `${s.id}\t${s.job}\t${s.pattern ?? `every ${s.every} ms`}\t${s.timezone ?? ''}\tnext ${s.next ?? '-'}`,
       )
       .join('\n') + '\n'
   );

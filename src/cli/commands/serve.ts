@@ -41,7 +41,12 @@ export function register(program: Command): void {
       if (!existsSync(o.db)) throw new UsageError(`database not found: ${o.db} (give the --db of govcheck run or govcheck check)`);
       const token = o.token ?? process.env.GOVCHECK_SERVE_TOKEN ?? undefined;
       // --public-host, else env GOVCHECK_SERVE_PUBLIC_HOSTS (comma-separated); config serve.publicHosts adds to them.
-      const extraHosts = o.publicHost ?? (process.env.GOVCHECK_SERVE_PUBLIC_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+      const extraHosts =
+        o.publicHost ??
+        (process.env.GOVCHECK_SERVE_PUBLIC_HOSTS ?? '')
+          .split(',')
+          .map((h) => h.trim())
+          .filter(Boolean);
       const config = await configFrom(o);
       const groups = loadGroups({ groupsFile: o.groups, configFile: o.config });
       // The server (Fastify, its plugins, the pages) is loaded only for this command.
@@ -76,8 +81,7 @@ export function register(program: Command): void {
       process.stderr.write(`govcheck serve: listening on ${address}  database ${o.db}${token ? '  (access token required)' : isLoopbackHost(o.host) ? '  (loopback only)' : ''}\n`);
       const publicHosts = [...config.serve.publicHosts, ...extraHosts];
       if (publicHosts.length) process.stderr.write(`govcheck serve: also answering for ${publicHosts.join(', ')}\n`);
-      else if (!isLoopbackHost(o.host))
-        process.stderr.write(`govcheck serve: 未配置 --public-host：只响应本机名称和 ${o.host}；经域名或代理访问请加 --public-host NAME / no --public-host: only loopback names and ${o.host} are answered\n`);
+      else if (!isLoopbackHost(o.host)) process.stderr.write(`govcheck serve: 未配置 --public-host：只响应本机名称和 ${o.host}；经域名或代理访问请加 --public-host NAME / no --public-host: only loopback names and ${o.host} are answered\n`);
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);

@@ -43,20 +43,26 @@ export function register(program: Command): void {
       const kinds = o.kind === 'all' ? (['website', 'newmedia'] as const) : ([o.kind] as const);
       const kindFilter = o.kind === 'all' ? undefined : o.kind;
       const failing = r.failing.filter((f) => !kindFilter || f.site.kind === kindFilter);
-      const fixes = r.fixes
-        .map((ow) => ({ ...ow, sites: ow.sites.filter((s) => !kindFilter || s.site.kind === kindFilter) }))
-        .filter((ow) => ow.sites.length);
+      const fixes = r.fixes.map((ow) => ({ ...ow, sites: ow.sites.filter((s) => !kindFilter || s.site.kind === kindFilter) })).filter((ow) => ow.sites.length);
       const changes = r.changes && { ...r.changes, sites: r.changes.sites.filter((s) => !kindFilter || s.site.kind === kindFilter) };
       let body: string | Buffer;
       if (o.format === 'xlsx') {
         body =
           o.view === 'table'
-            ? await tableXlsx(kinds.map((k) => r.tables[k]), r.quarter, lang)
+            ? await tableXlsx(
+                kinds.map((k) => r.tables[k]),
+                r.quarter,
+                lang,
+              )
             : await listsXlsx(o.view === 'failing' ? { failing } : o.view === 'fixes' ? { fixes } : { changes }, lang, kindFilter);
       } else if (o.view === 'table') {
         if (o.format === 'json') body = JSON.stringify(o.kind === 'all' ? Object.fromEntries(kinds.map((k) => [k, tableJson(r.tables[k], r.quarter, lang)])) : tableJson(r.tables[kinds[0]], r.quarter, lang), null, 2) + '\n';
         // Both tables in one CSV: one BOM, a blank line between them.
-        else if (o.format === 'csv') body = tablesCsv(kinds.map((k) => r.tables[k]), lang);
+        else if (o.format === 'csv')
+          body = tablesCsv(
+            kinds.map((k) => r.tables[k]),
+            lang,
+          );
         else if (o.format === 'md') body = kinds.map((k) => tableMarkdown(r.tables[k], r.quarter, lang)).join('\n');
         else body = kinds.map((k) => tableText(r.tables[k], r.quarter, lang)).join('\n\n') + '\n';
       } else if (o.view === 'failing') {

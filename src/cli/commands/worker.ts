@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .option('--redis <url>', 'Redis URL, redis://host:port[/db] (default: env GOVCHECK_REDIS_URL)')
     .option('--concurrency <n>', 'sites checked at the same time by this process', intArg('--concurrency', 1), 2)
     .option('--probe-concurrency <n>', 'availability probe jobs at the same time', intArg('--probe-concurrency', 1), 1)
-    .option('--lock-duration <seconds>', 'lock of a job in progress; a dead worker\'s job is taken back after it', intArg('--lock-duration', 1), WORKER_DEFAULTS.lockDurationMs / 1000)
+    .option('--lock-duration <seconds>', "lock of a job in progress; a dead worker's job is taken back after it", intArg('--lock-duration', 1), WORKER_DEFAULTS.lockDurationMs / 1000)
     .option('--stalled-interval <seconds>', 'how often to look for jobs of dead workers', intArg('--stalled-interval', 1), WORKER_DEFAULTS.stalledIntervalMs / 1000)
     .option('--max-stalled <n>', 'times a job may be taken back before it fails (recorded as not checked)', intArg('--max-stalled', 0), WORKER_DEFAULTS.maxStalledCount)
     .option('--drain-timeout <seconds>', `on SIGTERM/SIGINT: time for jobs in progress to finish before they are released (default: config queue.drainSeconds, ${WORKER_DEFAULTS.drainTimeoutMs / 1000})`, intArg('--drain-timeout', 0))
@@ -71,18 +71,14 @@ export function register(program: Command): void {
           }
           signalled = true;
           process.stderr.write(`govcheck worker: ${sig}: stopping (no new jobs; exits within ${drainSeconds + graceSeconds} s, at once on a second signal)\n`);
-          worker
-            .stop(sig)
-            .then(resolve, (e) => {
-              process.stderr.write(`govcheck worker: ${String((e as Error)?.message ?? e).split('\n')[0]}\n`);
-              resolve('error');
-            });
+          worker.stop(sig).then(resolve, (e) => {
+            process.stderr.write(`govcheck worker: ${String((e as Error)?.message ?? e).split('\n')[0]}\n`);
+            resolve('error');
+          });
         };
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
-        process.stderr.write(
-          `govcheck worker: ready (pid ${process.pid}, Redis ${safeRedisUrl(url)}, concurrency ${o.concurrency}${worker.metricsPort !== undefined ? `, metrics on port ${worker.metricsPort}` : ''})\n`,
-        );
+        process.stderr.write(`govcheck worker: ready (pid ${process.pid}, Redis ${safeRedisUrl(url)}, concurrency ${o.concurrency}${worker.metricsPort !== undefined ? `, metrics on port ${worker.metricsPort}` : ''})\n`);
       });
       if (result === 'timeout') {
         process.stderr.write(

@@ -31,7 +31,12 @@
   if (rate.groups.length) {
     init('chart-rate', {
       title: { text: L.rate, left: 'center', textStyle: { fontSize: 14 } },
-      legend: { bottom: 0, data: rate.series.map(function (s) { return L[s.kind]; }) },
+      legend: {
+        bottom: 0,
+        data: rate.series.map(function (s) {
+          return L[s.kind];
+        }),
+      },
       grid: { left: 48, right: 16, top: 64, bottom: 60, containLabel: true },
       xAxis: { type: 'category', data: rate.groups, axisLabel: { interval: 0, rotate: rate.groups.length > 6 ? 30 : 0 } },
       yAxis: { type: 'value', name: '%', min: 0, max: 100 },
@@ -48,10 +53,30 @@
       legend: { bottom: 0, data: [L.findings, L.sites] },
       grid: { left: 16, right: 32, top: 40, bottom: 40, containLabel: true },
       xAxis: { type: 'value', minInterval: 1 },
-      yAxis: { type: 'category', data: cats.map(function (c) { return c.name; }), inverse: true },
+      yAxis: {
+        type: 'category',
+        data: cats.map(function (c) {
+          return c.name;
+        }),
+        inverse: true,
+      },
       series: [
-        { name: L.findings, type: 'bar', data: cats.map(function (c) { return c.findings; }), label: { show: true, position: 'right' } },
-        { name: L.sites, type: 'bar', data: cats.map(function (c) { return c.sites; }), label: { show: true, position: 'right' } },
+        {
+          name: L.findings,
+          type: 'bar',
+          data: cats.map(function (c) {
+            return c.findings;
+          }),
+          label: { show: true, position: 'right' },
+        },
+        {
+          name: L.sites,
+          type: 'bar',
+          data: cats.map(function (c) {
+            return c.sites;
+          }),
+          label: { show: true, position: 'right' },
+        },
       ],
     });
   }
@@ -66,9 +91,24 @@
     var both = trend.length > 1 && changes;
     if (trend.length > 1) {
       grids.push({ left: 40, right: both ? '55%' : 24, top: 64, bottom: 40, containLabel: true });
-      xs.push({ type: 'category', data: trend.map(function (t) { return t.label; }), gridIndex: 0 });
+      xs.push({
+        type: 'category',
+        data: trend.map(function (t) {
+          return t.label;
+        }),
+        gridIndex: 0,
+      });
       ys.push({ type: 'value', name: L.failRate + ' %', min: 0, gridIndex: 0 });
-      series.push({ name: L.failRate, type: 'line', xAxisIndex: 0, yAxisIndex: 0, data: trend.map(function (t) { return t.rate; }), label: { show: true, formatter: '{c}%' } });
+      series.push({
+        name: L.failRate,
+        type: 'line',
+        xAxisIndex: 0,
+        yAxisIndex: 0,
+        data: trend.map(function (t) {
+          return t.rate;
+        }),
+        label: { show: true, formatter: '{c}%' },
+      });
     }
     if (changes) {
       var gi = grids.length;
@@ -92,6 +132,8 @@
   }
 
   window.addEventListener('resize', function () {
-    charts.forEach(function (c) { c.resize(); });
+    charts.forEach(function (c) {
+      c.resize();
+    });
   });
 })();
