@@ -63,7 +63,7 @@ const listCounter = defineCheck({
 let s: Served;
 let browser: BrowserSession;
 const asOf = '2024-07-01';
-const gatherOpts = { allowPrivateNetwork: true, maxPages: 50, timeoutMs: 15_000 } as const;
+const gatherOpts = { networkPolicy: true, maxPages: 50, timeoutMs: 15_000 } as const;
 
 beforeAll(async () => {
   s = await serve(scriptedSite());
