@@ -9,31 +9,16 @@
 import { createHash } from 'node:crypto';
 import { FlowProducer, Job, Queue, type FlowJob } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Lang } from '../src/check-api/api.js';
 import type { Config } from '../src/config.js';
-import type { Quarter } from '../src/run/quarter.js';
-import { prepareRun, type RunCounts } from '../src/run/runner.js';
+import { prepareRun, type RunCounts, type RunOptions } from '../src/run/runner.js';
 import { finishRun, type DB } from '../src/store/db.js';
 import { JOB, QUEUE_PREFIX, RUNS_QUEUE, runJobId, siteJobId, SITES_QUEUE } from './names.js';
 import { PAYLOAD_VERSION, type RunJobData, type RunJobOptions, type SiteJobData } from './payload.js';
 import { quiet } from './redis.js';
 import { BACKOFF_TYPE } from './retry.js';
 
-export interface EnqueueRunOptions {
-  quarter: Quarter;
-  asOf: string;
-  /** True when the date was given explicitly (a resumed run with another date is refused). */
-  asOfExplicit?: boolean;
-  /** Run id (default: the quarter). */
-  runId?: string;
-  config: Config;
-  lang?: Lang;
-  only?: string[];
-  checks?: string[];
-  /** Check again the sites whose earlier attempt ended in an error. */
-  retryErrors?: boolean;
-  siteTimeoutMs?: number;
-}
+/** What a queued run is started with: the in-process run's options without its in-process parts. */
+export type EnqueueRunOptions = Pick<RunOptions, 'quarter' | 'asOf' | 'asOfExplicit' | 'runId' | 'config' | 'lang' | 'only' | 'checks' | 'retryErrors' | 'siteTimeoutMs'>;
 
 export interface EnqueueSummary {
   runId: string;

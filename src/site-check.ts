@@ -10,6 +10,7 @@ import { checkSource, loadChecks } from './check-api/registry.js';
 import { networkPolicy, type Config } from './config.js';
 import { gatherSite } from './gather/crawl.js';
 import { gatherSiteWithBrowser } from './gather/browser.js';
+import { errorPageArtifact } from './gather/page-artifact.js';
 import { attachScreenshots } from './browser/evidence.js';
 import { BrowserSession, browserOptionsFromConfig } from './browser/launcher.js';
 import { safeName } from './newmedia/safe-name.js';
@@ -199,27 +200,7 @@ async function gatherWithBrowser(
     session = await getBrowser();
   } catch (e) {
     const message = `browser unavailable: ${String((e as Error)?.message ?? e).split('\n')[0]}`;
-    const home = {
-      url: site.url,
-      finalUrl: site.url,
-      redirectChain: [],
-      depth: 0,
-      status: null,
-      headers: {},
-      contentType: null,
-      fetchedAt: new Date().toISOString(),
-      durationMs: 0,
-      bytes: 0,
-      truncated: false,
-      encoding: null,
-      encodingSource: null,
-      title: '',
-      meta: {},
-      textLength: 0,
-      links: [],
-      error: { kind: 'unknown' as const, message },
-      collected: {},
-    };
+    const home = errorPageArtifact({ url: site.url, depth: 0, started: Date.now() }, { kind: 'unknown', message });
     return { site, startUrl: site.url, home, pages: [home], stats: { pages: 1, links: 0, durationMs: 0, skippedByLimit: 0, errors: 1 }, asOf, siteHosts: [] };
   }
   return gatherSiteWithBrowser(site, { ...gatherOptions, timeoutMs: config.browser.pageTimeoutMs, browserConcurrency: config.browser.concurrency }, checks, asOf, session);

@@ -1,6 +1,7 @@
 import type { AnyNode, Document, Element } from 'domhandler';
 import iconv from 'iconv-lite';
 import type { LinkRef, PageArtifact, RefKind, SkipReason } from '../types.js';
+import { BLOCK_ELEMENTS, INVISIBLE_ELEMENTS } from '../html.js';
 
 /** File extensions inspectors count as attachments (附件). */
 export const ATTACHMENT_EXTENSIONS = new Set(['pdf', 'doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'wps', 'et', 'dps', 'ofd', 'ceb', 'caj', 'zip', 'rar', '7z', 'tar', 'gz', 'csv', 'txt', 'rtf', 'odt', 'ods', 'apk', 'exe', 'dmg']);
@@ -60,41 +61,8 @@ const SKIP_SCHEMES: Record<string, SkipReason> = {
   'sms:': 'sms',
 };
 
-/** Elements whose text is not visible page text. */
-const INVISIBLE = new Set(['script', 'style', 'noscript', 'template', 'head', 'svg', 'object', 'iframe', 'select']);
-const BLOCK = new Set([
-  'p',
-  'div',
-  'br',
-  'li',
-  'ul',
-  'ol',
-  'tr',
-  'td',
-  'th',
-  'table',
-  'h1',
-  'h2',
-  'h3',
-  'h4',
-  'h5',
-  'h6',
-  'section',
-  'article',
-  'header',
-  'footer',
-  'nav',
-  'aside',
-  'dd',
-  'dt',
-  'dl',
-  'form',
-  'blockquote',
-  'pre',
-  'hr',
-  'main',
-  'title',
-]);
+const INVISIBLE = INVISIBLE_ELEMENTS;
+const BLOCK = BLOCK_ELEMENTS;
 
 export interface Extracted {
   title: string;

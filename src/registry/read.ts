@@ -12,7 +12,7 @@ import ExcelJS from 'exceljs';
 import { unneutraliseCell } from '../report/csv.js';
 import iconv from 'iconv-lite';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
-import { fieldOfHeader, type RegistryField } from './fields.js';
+import { EXPORT_HEADERS, fieldOfHeader, type RegistryField } from './fields.js';
 
 export type RegistryFormat = 'csv' | 'xlsx' | 'yaml';
 
@@ -178,19 +178,7 @@ function columnName(n: number): string {
   return out;
 }
 
-const FIELD_ZH: Partial<Record<RegistryField, string>> = {
-  seq: '序号',
-  name: '名称',
-  url: '网址',
-  siteCode: '网站标识码',
-  kind: '类型',
-  platform: '平台',
-  source: '来源',
-  owner: '主办单位',
-  group: '部门/地区',
-  status: '状态',
-  render: '渲染方式',
-};
+const FIELD_ZH = EXPORT_HEADERS.zh;
 
 async function readXlsx(bytes: Buffer, file: string): Promise<RawTable> {
   const wb = new ExcelJS.Workbook();

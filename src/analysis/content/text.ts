@@ -5,6 +5,7 @@
  */
 import type { AnyNode, Element, ParentNode, Text } from 'domhandler';
 import { openccChangeTest, openccConverter, type Conversion } from '../text/opencc.js';
+import { BLOCK_ELEMENTS, INVISIBLE_ELEMENTS } from '../../html.js';
 
 /** Full-width digits and date punctuation to ASCII, one character for one (offsets stay valid). */
 export function normalizeWidth(s: string): string {
@@ -104,45 +105,9 @@ export function clean(s: string): string {
   return s.replace(/[\s\u3000\u00a0]+/g, ' ').trim();
 }
 
-/** Elements whose text is never visible. */
-const INVISIBLE = new Set(['script', 'style', 'noscript', 'template', 'head', 'svg', 'select', 'iframe', 'object']);
-/** Block elements: their text is separated by newlines. */
-const BLOCK = new Set([
-  'p',
-  'div',
-  'br',
-  'li',
-  'ul',
-  'ol',
-  'tr',
-  'td',
-  'th',
-  'table',
-  'h1',
-  'h2',
-  'h3',
-  'h4',
-  'h5',
-  'h6',
-  'section',
-  'article',
-  'header',
-  'footer',
-  'nav',
-  'aside',
-  'dd',
-  'dt',
-  'dl',
-  'form',
-  'blockquote',
-  'pre',
-  'hr',
-  'main',
-  'title',
-  'caption',
-  'tbody',
-  'thead',
-]);
+const INVISIBLE = INVISIBLE_ELEMENTS;
+/** Block elements, and the table parts whose text also stands apart in the content analysis. */
+const BLOCK: ReadonlySet<string> = new Set([...BLOCK_ELEMENTS, 'caption', 'tbody', 'thead']);
 
 export type Boilerplate = 'header' | 'nav' | 'footer' | false;
 
