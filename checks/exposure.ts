@@ -15,6 +15,9 @@ import { unlessFailed, defineCheck, type FindingInput } from '../src/check-api/a
 import { DIRECTORY_LISTING_PATTERNS, SENSITIVE_PATHS, VULNERABLE_LIBRARIES, type SensitivePath } from '../src/analysis/security/exposure-rules.js';
 import { findingMaker, securitySeverity, type SecuritySeverity } from '../src/analysis/security/severity.js';
 
+/** Sensitive-path probes in flight at once (at most the client's per-host limit). */
+const PROBES_AT_ONCE = 4;
+
 const DEFAULTS: Record<string, SecuritySeverity> = {
   'version-disclosure': 'deduction',
   'product-disclosure': 'info',
@@ -134,17 +137,27 @@ export default defineCheck({
     const exposed: string[] = [];
     let unanswered = 0;
     if (origin && home && !(home.error && home.status === null)) {
-      for (const p of o.paths) {
-        if (!budget()) break;
-        requests++;
-        const url = origin + p.path;
-        const r = await ctx.http.fetchBody(url, { maxBytes: o.probeBytes });
-        // A server that stops answering is not probed further (bounded time on slow or hostile hosts).
-        if (r.error && SLOW.has(r.error.kind)) {
-          if (++unanswered >= 2) break;
-          continue;
+      // A few probes at a time (the client's per-host limit keeps them polite); a server that stops answering is not
+      // probed further: once two probes in a row (in the order they finish) got no answer, no new probe starts.
+      const answers: Array<{ p: SensitivePath; r: Awaited<ReturnType<typeof ctx.http.fetchBody>> } | undefined> = [];
+      let next = 0;
+      let stopped = false;
+      const worker = async () => {
+        while (!stopped && next < o.paths.length && budget()) {
+          const i = next++;
+          const p = o.paths[i];
+          requests++;
+          const r = await ctx.http.fetchBody(origin + p.path, { maxBytes: o.probeBytes });
+          answers[i] = { p, r };
+          if (r.error && SLOW.has(r.error.kind)) {
+            if (++unanswered >= 2) stopped = true;
+          } else unanswered = 0;
         }
-        unanswered = 0;
+      };
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(PROBES_AT_ONCE, ctx.http.options.perHostConcurrency)) }, worker));
+      for (const a of answers) {
+        if (!a) continue;
+        const { p, r } = a;
         if (r.status === null || r.status < 200 || r.status >= 300 || !r.body || !r.body.length) continue;
         if (!matches(r.body, p)) continue;
         exposed.push(p.path);

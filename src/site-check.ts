@@ -91,27 +91,28 @@ export async function runChecks(
   checks: Array<{ module: CheckModule; options: unknown }>,
   opts: { config: Config; http: HttpClient; lang?: Lang; evidenceDir?: string; checkTimeoutMs?: number },
 ): Promise<CheckResult[]> {
-  const results: CheckResult[] = [];
   const pages = pageService(opts.http, artifacts);
-  for (const { module, options } of checks) {
-    const started = Date.now();
-    const ctx: CheckContext<unknown> = {
-      options,
-      http: opts.http,
-      pages,
-      collected: (page) => collectedOf(page, module.meta.id),
-      asOf: artifacts.asOf,
-      lang: opts.lang ?? opts.config.lang,
-      evidenceDir: opts.evidenceDir,
-      rulePoints: (rule, key = 'each') => opts.config.rules.indicators[rule]?.points?.[key],
-    };
-    try {
-      const outcome = await withTimeout(Promise.resolve(module.run(artifacts, ctx)), opts.checkTimeoutMs ?? 10 * 60_000, `check ${module.meta.id}`);
-      const findings = outcome.findings.map((f) => materialize(module.meta, f, artifacts.asOf));
-      const failing = findings.some((f) => (f.severity === 'veto' || f.severity === 'deduction') && (f.tier === 'confirmed' || opts.config.rules.countSuspected));
-      // The whole check result — findings, evidence, summary — through the one personal-data mask.
-      results.push(
-        maskPersonalDataDeep(
+  // The checks run side by side: a check waiting on its own requests (exposure, soft-404, link probes) does not hold
+  // the others back, and their requests share the client's per-host limits. Results keep the checks' order.
+  return Promise.all(
+    checks.map(async ({ module, options }): Promise<CheckResult> => {
+      const started = Date.now();
+      const ctx: CheckContext<unknown> = {
+        options,
+        http: opts.http,
+        pages,
+        collected: (page) => collectedOf(page, module.meta.id),
+        asOf: artifacts.asOf,
+        lang: opts.lang ?? opts.config.lang,
+        evidenceDir: opts.evidenceDir,
+        rulePoints: (rule, key = 'each') => opts.config.rules.indicators[rule]?.points?.[key],
+      };
+      try {
+        const outcome = await withTimeout(Promise.resolve(module.run(artifacts, ctx)), opts.checkTimeoutMs ?? 10 * 60_000, `check ${module.meta.id}`);
+        const findings = outcome.findings.map((f) => materialize(module.meta, f, artifacts.asOf));
+        const failing = findings.some((f) => (f.severity === 'veto' || f.severity === 'deduction') && (f.tier === 'confirmed' || opts.config.rules.countSuspected));
+        // The whole check result — findings, evidence, summary — through the one personal-data mask.
+        return maskPersonalDataDeep(
           {
             id: module.meta.id,
             status: outcome.notApplicable && findings.length === 0 ? 'not_applicable' : failing ? 'fail' : 'pass',
@@ -120,13 +121,12 @@ export async function runChecks(
             summary: outcome.notApplicable ? { ...outcome.summary, notApplicable: outcome.notApplicable } : outcome.summary,
           },
           artifacts.asOf,
-        ),
-      );
-    } catch (e) {
-      results.push(maskPersonalDataDeep({ id: module.meta.id, status: 'error', findings: [], error: String((e as Error)?.message ?? e), durationMs: Date.now() - started }, artifacts.asOf));
-    }
-  }
-  return results;
+        );
+      } catch (e) {
+        return maskPersonalDataDeep({ id: module.meta.id, status: 'error', findings: [], error: String((e as Error)?.message ?? e), durationMs: Date.now() - started }, artifacts.asOf);
+      }
+    }),
+  );
 }
 
 export async function checkSite(site: SiteRef, opts: SiteCheckOptions): Promise<SiteResult> {

@@ -83,7 +83,11 @@ describe('exposure (W-D6)', () => {
     const started = Date.now();
     const [r] = await runChecks(a, checks, { config, http: slow });
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(r.summary?.requests).toBe(2);
+    // Four probes go out at once (the client's per-host limit); once two got no answer, no new one starts: the
+    // first silence can start one more probe before the second arrives, so at most 4 + 1 of the many paths.
+    expect(r.summary?.requests).toBeGreaterThanOrEqual(4);
+    expect(r.summary?.requests).toBeLessThanOrEqual(5);
+    expect(exposure.meta.options.parse({}).paths.length).toBeGreaterThan(10);
     expect(r.findings).toEqual([]);
     await slow.close();
     await silent.close();
