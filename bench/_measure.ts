@@ -1,5 +1,5 @@
 /** Runs a command as a child process and measures wall time and peak RSS (VmHWM from /proc). */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 export interface Measured {
@@ -48,4 +48,22 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Peak RSS (VmHWM) of a live process, in MB. */
+export function peakMb(pid: number | undefined): number {
+  return pid === undefined ? 0 : vmHwmKb(pid) / 1024;
+}
+
+/** Starts `govcheck worker` (the compiled CLI) and resolves once it says it is ready. */
+export function startWorker(cli: string, url: string, name: string, concurrency: number): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, 'worker', '--redis', url, '--name', name, '--concurrency', String(concurrency), '--allow-private-network'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('govcheck worker: ready')) resolve(child);
+    });
+    child.on('exit', (code) => reject(new Error(`worker ${name} exited (${code}): ${err.slice(-500)}`)));
+  });
 }

@@ -6,8 +6,8 @@
  * largest of them or their sum spread over the sites in flight. Printed: wall time, the limit, their ratio, peak
  * RSS and RSS per site in flight, in process and with 1–3 worker processes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { externalRoutes, generateSite, serve, type Routes, type Served } from '../tests/fixtures/site.js';
 import { startRedis } from '../tests/fixtures/redis.js';
 import type { BenchSection } from './index.js';
-import { measure } from './_measure.js';
+import { measure, peakMb, startWorker } from './_measure.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.join(path.resolve(here, '../..'), 'dist/src/cli/index.js');
@@ -86,28 +86,6 @@ async function slowSite(routes: Routes, delayMs: number, perHost: number): Promi
   };
 }
 
-function startWorker(url: string, name: string, concurrency: number): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'worker', '--redis', url, '--name', name, '--concurrency', String(concurrency), '--allow-private-network'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('govcheck worker: ready')) resolve(child);
-    });
-    child.on('exit', (code) => reject(new Error(`worker ${name} exited (${code}): ${err.slice(-500)}`)));
-  });
-}
-
-/** Peak RSS (VmHWM) of a live process, in MB. */
-function peakMb(pid: number | undefined): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
 export default async function provinceBench(): Promise<BenchSection> {
   const n = Number(process.env.BENCH_PROVINCE_SITES ?? 120);
   const delayMs = Number(process.env.BENCH_PROVINCE_DELAY_MS ?? 800);
@@ -155,7 +133,7 @@ export default async function provinceBench(): Promise<BenchSection> {
       const workers: ChildProcess[] = [];
       try {
         const per = Math.ceil(n / w);
-        for (let i = 0; i < w; i++) workers.push(await startWorker(redis.url, `province-${w}-${i + 1}`, per));
+        for (let i = 0; i < w; i++) workers.push(await startWorker(CLI, redis.url, `province-${w}-${i + 1}`, per));
         for (const s of sites) s.reset();
         const m = await measure(process.execPath, [CLI, 'run', ...common, '--run', `workers-${w}`, '--redis', redis.url, '--wait'], { timeoutMs: 30 * 60_000 });
         if (m.code !== 0) throw new Error(`distributed run failed (${m.code}): ${m.stderr.slice(-500)}`);

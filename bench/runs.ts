@@ -4,8 +4,8 @@
  * and 3 `govcheck worker` processes on a real redis-server. Wall time of the run command (workers are
  * started and ready before the clock starts), and whether the verdicts match the in-process run.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,33 +13,11 @@ import Database from 'better-sqlite3';
 import { serveQueueSites } from '../tests/fixtures/queue-sites.js';
 import { startRedis } from '../tests/fixtures/redis.js';
 import type { BenchSection } from './index.js';
-import { measure } from './_measure.js';
+import { measure, peakMb, startWorker } from './_measure.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const CLI = path.join(root, 'dist/src/cli/index.js');
-
-function startWorker(url: string, name: string, concurrency: number): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'worker', '--redis', url, '--name', name, '--concurrency', String(concurrency), '--allow-private-network'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('govcheck worker: ready')) resolve(child);
-    });
-    child.on('exit', (code) => reject(new Error(`worker ${name} exited (${code}): ${err.slice(-500)}`)));
-  });
-}
-
-/** Peak RSS (VmHWM) of a live process, in MB. */
-function peakMb(pid: number | undefined): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
 
 function verdicts(dbFile: string, runId: string): string {
   const db = new Database(dbFile, { readonly: true });
@@ -75,7 +53,7 @@ export default async function runsBench(): Promise<BenchSection> {
       const redis = await startRedis();
       const workers: ChildProcess[] = [];
       try {
-        for (let i = 0; i < w; i++) workers.push(await startWorker(redis.url, `bench-${w}-${i + 1}`, concurrency));
+        for (let i = 0; i < w; i++) workers.push(await startWorker(CLI, redis.url, `bench-${w}-${i + 1}`, concurrency));
         const runId = `workers-${w}`;
         const m = await measure(process.execPath, [CLI, 'run', ...common, '--run', runId, '--redis', redis.url, '--wait'], { timeoutMs: 60 * 60_000 });
         if (m.code !== 0) throw new Error(`distributed run failed (${m.code}): ${m.stderr.slice(-500)}`);
