@@ -19,7 +19,7 @@
  */
 import type { Element } from 'domhandler';
 import { z } from 'zod';
-import { CollectFailure, defineCheck, failOnCollectFailure, unlessFailed, type FindingInput } from '../src/check-api/api.js';
+import { CollectFailure, defineCheck, failOnCollectFailure, unlessFailed, type FindingInput, pagesByUrl } from '../src/check-api/api.js';
 import { addDays, daysBetween } from '../src/china-time.js';
 import { CHANNEL_FILE_TOKENS, CHANNEL_HOSTS, imageLinkMatches, imageLinks } from '../src/analysis/content/guides.js';
 import { extractMessages, type Message } from '../src/analysis/content/messages.js';
@@ -146,15 +146,7 @@ export default defineCheck({
     const findings: FindingInput[] = [];
     const channelRe = keywordRegExp(o.channelWords);
     const excludedRe = keywordRegExp(o.excludedWords);
-    const byUrl = new Map(
-      site.pages.flatMap(
-        (p) =>
-          [
-            [p.url, p],
-            [p.finalUrl, p],
-          ] as const,
-      ),
-    );
+    const byUrl = pagesByUrl(site);
 
     // Channels: links whose text names one, and pages that are one.
     const channels = new Map<string, { url: string; text: string; foundOn: string }>();

@@ -16,7 +16,7 @@
  * confirmed only on a home page that was read (not an article start page, not a page built by script).
  */
 import { z } from 'zod';
-import { CollectFailure, unlessFailed, defineCheck, type FindingInput } from '../src/check-api/api.js';
+import { CollectFailure, unlessFailed, defineCheck, type FindingInput, pagesByUrl } from '../src/check-api/api.js';
 import { DEFAULT_GUIDE_ELEMENTS, DEFAULT_GUIDE_TITLES, guideElementSchema, guideElementsIn, imageLinkMatches, imageLinks, SERVICE_FILE_TOKENS, SERVICE_HOSTS } from '../src/analysis/content/guides.js';
 import { analyzePage, ARTICLE_URL, DEFAULT_PLACEHOLDERS, pathOf, ROOT_PATH } from '../src/analysis/content/page-analysis.js';
 import { clean, inBoilerplate, keywordRegExp, toSimplified, visibleText } from '../src/analysis/content/text.js';
@@ -112,15 +112,7 @@ export default defineCheck({
     const o = ctx.options;
     if (!site.home || site.home.error) return { findings: [], notApplicable: 'home page not available (see availability)' };
     const findings: FindingInput[] = [];
-    const byUrl = new Map(
-      site.pages.flatMap(
-        (p) =>
-          [
-            [p.url, p],
-            [p.finalUrl, p],
-          ] as const,
-      ),
-    );
+    const byUrl = pagesByUrl(site);
     const serviceRe = keywordRegExp(o.serviceWords);
     let probes = 0;
 

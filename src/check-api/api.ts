@@ -146,6 +146,13 @@ export interface CheckModule<S extends z.ZodType = z.ZodType, C = unknown> {
   run(site: SiteArtifacts, ctx: CheckContext<z.output<S>, C>): CheckOutcome | Promise<CheckOutcome>;
 }
 
+/** The crawled pages of a site by the address asked for and by the address they ended at. */
+export function pagesByUrl(site: SiteArtifacts): Map<string, PageArtifact> {
+  const m = new Map<string, PageArtifact>();
+  for (const p of site.pages) m.set(p.url, p).set(p.finalUrl, p);
+  return m;
+}
+
 /** Identity helper that gives a check module its types. */
 export function defineCheck<S extends z.ZodType, C = never>(mod: CheckModule<S, C>): CheckModule<S, C> {
   return mod;
