@@ -41,19 +41,17 @@ export interface RunSite {
   };
 }
 
-export function loadRunSites(db: DB, runId: string): RunSite[] {
-  const rows = db
-    .prepare(
-      `SELECT rs.site_json, rs.planned, sr.outcome, sr.verdict, sr.score, sr.decided_by_json, sr.error_kind, sr.error_message, sr.stats_json, sr.finished_at
-       FROM run_sites rs LEFT JOIN site_results sr ON sr.run_id = rs.run_id AND sr.site_id = rs.site_id
-       WHERE rs.run_id = ? ORDER BY rs.rowid`,
-    )
-    .all(runId) as Array<Record<string, string | number | null>>;
-  return rows.map((r) => ({
+/**
+ * One row of `run_sites` LEFT JOIN `site_results` (columns site_json, planned, outcome, verdict, score,
+ * decided_by_json, error_kind, error_message, stats_json, finished_at) as a RunSite: the one mapping, shared
+ * by the roll-ups and the review app's paginated lists (src/server/site-query.ts).
+ */
+export function runSiteFromRow(r: Record<string, string | number | null>): RunSite {
+  return {
     site: JSON.parse(String(r.site_json)) as SiteRef,
     planned: r.planned === 1,
     result:
-      r.verdict === null
+      r.verdict === null || r.verdict === undefined
         ? undefined
         : {
             outcome: r.outcome === 'error' ? 'error' : 'checked',
@@ -65,7 +63,18 @@ export function loadRunSites(db: DB, runId: string): RunSite[] {
             pages: Number((JSON.parse(String(r.stats_json)) as { pages?: number }).pages ?? 0),
             finishedAt: String(r.finished_at),
           },
-  }));
+  };
+}
+
+export function loadRunSites(db: DB, runId: string): RunSite[] {
+  const rows = db
+    .prepare(
+      `SELECT rs.site_json, rs.planned, sr.outcome, sr.verdict, sr.score, sr.decided_by_json, sr.error_kind, sr.error_message, sr.stats_json, sr.finished_at
+       FROM run_sites rs LEFT JOIN site_results sr ON sr.run_id = rs.run_id AND sr.site_id = rs.site_id
+       WHERE rs.run_id = ? ORDER BY rs.rowid`,
+    )
+    .all(runId) as Array<Record<string, string | number | null>>;
+  return rows.map(runSiteFromRow);
 }
 
 /** A stored finding as the roll-ups list it (the store's FindingRow without its position, parameters and exclusion). */

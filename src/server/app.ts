@@ -20,19 +20,22 @@ import { stringify as stringifyYaml } from 'yaml';
 import type { Lang } from '../check-api/api.js';
 import { loadChecks } from '../check-api/registry.js';
 import type { Config, Rules } from '../config.js';
-import { compareGroups, type GroupsConfig } from '../registry/groups.js';
+import type { GroupsConfig } from '../registry/groups.js';
 import { previousRun as previousQuarterRun } from '../rollup/index.js';
 import { openDb, storeErrorFrom, type DB, type RunRow } from '../store/db.js';
 import { addAllowListEntry, addReview, allowListAsDictionary, findingById, listAllowList, removeAllowListEntry, REVIEW_STATUSES, runRules, ReviewError, type ReviewStatus } from '../store/reviews.js';
 import type { SiteRef } from '../types.js';
-import { getRun, listRuns, loadSiteView, previousRun, problemsByRule, quarterRuns, runSites, siteChanges, siteFacets } from './data.js';
+import { falsePositiveCount, getRun, listRuns, loadSiteView, previousRun, problemsByRule, quarterRuns, runSites, siteChanges } from './data.js';
 import { available, contentType, DOWNLOADS, fileName, runOverview, runReport } from './downloads.js';
 import { translator, type T } from './i18n.js';
 import type { PageCtx } from './layout.js';
-import { allowListPage, errorPage, loginPage, runPage, runsPage, siteHref, sitesPage, sitePage, siteStatus, type SiteFilters } from './pages.js';
+import { allowListPage, errorPage, loginPage, runPage, runsPage, siteHref, sitesPage, sitePage, type SiteFilters } from './pages.js';
 import { mountQueues, QUEUES_PREFIX, type MountedQueues } from './queues.js';
 import { InProcessRechecker, type Rechecker } from './recheck.js';
+import { API_PREFIX, apiV1 } from './api-v1.js';
 import { escapeHtml } from './html.js';
+import { inScope, scopeOf } from './scope.js';
+import { checksOfRun, groupsOfRun, querySites, rulesWithProblems } from './site-query.js';
 import { assertListenSafe, AUTH_COOKIE, cookieSecret, cookieText, CSRF_COOKIE, headerSafe, HostPolicy, LoginLimiter, safeNext, sameOrigin, setSecurityHeaders, tokenMatches } from './security.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -75,10 +78,20 @@ declare module 'fastify' {
     t: T;
     /** The access token was presented (Bearer) or a login cookie is valid; set once per request. */
     authOk: boolean;
+    /** Authenticated by an `Authorization: Bearer` token (not a cookie): CSRF tokens do not apply. */
+    tokenAuth: boolean;
   }
 }
 
 const ONE_DAY = 24 * 3600;
+
+/** `fpage` (a page of a site's findings) and `finding` (the page holding that finding) from a query. */
+function pageParams(q: Record<string, unknown>): { page?: number; findingId?: number } {
+  const num = (v: unknown) => (typeof v === 'string' && /^\d{1,9}$/.test(v) ? Number(v) : undefined);
+  return { page: num(q.fpage), findingId: num(q.finding) };
+}
+/** Sites per page of the site list. */
+const SITES_PER_PAGE = 100;
 
 export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
   assertListenSafe(o.host, o.token);
@@ -112,6 +125,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
   app.decorateRequest('lang', 'zh');
   app.decorateRequest('t', null as unknown as T);
   app.decorateRequest('authOk', false);
+  app.decorateRequest('tokenAuth', false);
 
   const tooMany = (reply: FastifyReply) =>
     reply
@@ -133,6 +147,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
       if (limiter.blocked(req.ip)) return 'locked';
       if (tokenMatches(auth.slice(7), o.token)) {
         limiter.reset(req.ip);
+        req.tokenAuth = true;
         return true;
       }
       limiter.fail(req.ip);
@@ -170,8 +185,9 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
     if (!isPublic(url.pathname) && !req.authOk) {
       if (req.method === 'GET' || req.method === 'HEAD') {
         if (url.pathname.startsWith(QUEUES_PREFIX + '/api')) return reply.code(401).send({ error: 'unauthorized' });
-        return reply.code(303).redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`);
       }
+      if (url.pathname.startsWith(API_PREFIX + '/')) return reply.code(401).header('cache-control', 'no-store').send({ statusCode: 401, error: 'Unauthorized', message: 'give the access token (Authorization: Bearer TOKEN) or log in' });
+      if (req.method === 'GET' || req.method === 'HEAD') return reply.code(303).redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`);
       return reply.code(401).type('text/plain; charset=utf-8').send('401 unauthorized\n');
     }
   });
@@ -193,6 +209,8 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
       }
       return done();
     }
+    // A Bearer token is not sent by a browser on its own (unlike a cookie): no cross-site request can carry it.
+    if (req.tokenAuth) return done();
     app.csrfProtection(req, reply, done);
   });
 
@@ -288,9 +306,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
     const ov = runOverview(db, run, rules, o.groups);
     const runs = listRuns(db);
     const me = runs.find((r) => r.id === run.id)!;
-    const facets = siteFacets(db, run.id, rules);
-    let falsePositives = 0;
-    for (const f of facets.values()) falsePositives += f.falsePositives;
+    const falsePositives = falsePositiveCount(db, run.id);
     const prev = previousOf(run);
     const changes = ov.changes
       ? { previous: prev!, totals: ov.changes.totals }
@@ -339,41 +355,24 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
       const v = typeof q[k] === 'string' ? q[k]!.trim().slice(0, 200) : '';
       if (v) filters[k] = v;
     }
-    const all = runSites(db, run.id);
     const rules = rulesOf(run.id);
-    const facets = siteFacets(db, run.id, rules);
-    const needle = filters.q?.toLowerCase();
-    const rows = all
-      .filter((rs) => {
-        const f = facets.get(rs.site.id);
-        if (filters.group && (rs.site.group ?? '') !== filters.group) return false;
-        if (filters.kind && rs.site.kind !== filters.kind) return false;
-        if (filters.verdict && siteStatus(rs) !== filters.verdict) return false;
-        if (filters.check && !f?.failingChecks.has(filters.check)) return false;
-        if (filters.category && !f?.rules.has(filters.category)) return false;
-        if (filters.review === 'disputed' && !f?.disputed) return false;
-        if (filters.review === 'false_positive' && !f?.falsePositives) return false;
-        if (needle) {
-          const hay = [rs.site.name, rs.site.url, rs.site.id, rs.site.owner, rs.site.platform].filter(Boolean).join(' ').toLowerCase();
-          if (!hay.includes(needle)) return false;
-        }
-        return true;
-      })
-      .sort((a, b) => compareGroups(o.groups, a.site.group ?? '', b.site.group ?? '') || (a.site.name ?? a.site.id).localeCompare(b.site.name ?? b.site.id, 'zh-CN'))
-      .map((rs) => ({ rs, facets: facets.get(rs.site.id) }));
-    const groups = [...new Set(all.map((s) => s.site.group).filter((g): g is string => !!g))].sort((a, b) => compareGroups(o.groups, a, b));
-    const checkIds = (db.prepare(`SELECT DISTINCT check_id FROM check_results WHERE run_id = ? ORDER BY check_id`).all(run.id) as Array<{ check_id: string }>).map((r) => r.check_id);
-    const categories = [...new Set([...facets.values()].flatMap((f) => [...f.rules]))].sort();
+    const scope = scopeOf(req);
+    const page = /^\d{1,6}$/.test(q.page ?? '') ? Number(q.page) : 1;
+    const list = querySites(db, run.id, { filters: { ...filters, status: filters.verdict, rule: filters.category }, scope, rules, groups: o.groups, page, limit: SITES_PER_PAGE });
     return sendPage(
       reply,
       sitesPage(ctxOf(req, reply), {
         run,
-        rows,
-        total: all.length,
+        rows: list.items,
+        total: list.all,
+        matched: list.total,
+        page: list.page,
+        pages: list.pages,
+        perPage: list.limit,
         filters,
-        groups,
-        checks: checkIds.map((id) => ({ id, title: titles[id]?.[req.lang] ?? id })),
-        categories,
+        groups: groupsOfRun(db, run.id, scope, o.groups),
+        checks: checksOfRun(db, run.id).map((id) => ({ id, title: titles[id]?.[req.lang] ?? id })),
+        categories: rulesWithProblems(db, run.id, rules),
         rules,
       }),
     );
@@ -383,7 +382,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
   app.get('/runs/:runId/sites/:siteId', async (req, reply) => {
     const { runId, siteId } = req.params as { runId: string; siteId: string };
     const view = loadSiteView(db, runId, siteId);
-    if (!view) throw Object.assign(new Error('no such site in this run'), { statusCode: 404 });
+    if (!view || !inScope(scopeOf(req), view.site)) throw Object.assign(new Error('no such site in this run'), { statusCode: 404 });
     const rules = rulesOf(runId);
     const prev = previousOf(view.run);
     const changes = prev ? { previous: prev, ...siteChanges(db, view.findings, prev.id, siteId, rules) } : undefined;
@@ -400,6 +399,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
         recheck,
         flash: flashKey && !(recheck && (recheck.state === 'running' || recheck.state === 'queued')) ? { kind: 'ok', text: req.t(flashKey) } : undefined,
         db,
+        findingsPage: pageParams(req.query as Record<string, unknown>),
       }),
     );
   });
@@ -504,6 +504,8 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
       .type(contentType(d.format))
       .send(body);
   });
+
+  await app.register(apiV1, { prefix: API_PREFIX, db, groups: o.groups, rulesOf });
 
   if (o.redisUrl) queues = await mountQueues(app, { redisUrl: o.redisUrl, names: o.queueNames });
 

@@ -51,8 +51,16 @@ export function runSites(db: DB, runId: string): RunSite[] {
        FROM site_results sr JOIN sites s ON s.id = sr.site_id WHERE sr.run_id = ? ORDER BY sr.rowid`,
     )
     .all(runId) as Array<Record<string, string | number | null>>;
-  const opt = (v: string | number | null) => (v === null ? undefined : String(v));
-  return rows.map((r) => ({
+  return rows.map(adhocRunSiteFromRow);
+}
+
+/**
+ * One row of `site_results` JOIN `sites` (an ad-hoc run: no registry snapshot) as a RunSite: columns id,
+ * site_url, name, kind, grp, owner, site_code, platform, source and the result's columns.
+ */
+export function adhocRunSiteFromRow(r: Record<string, string | number | null>): RunSite {
+  const opt = (v: string | number | null | undefined) => (v === null || v === undefined ? undefined : String(v));
+  return {
     site: {
       id: String(r.id),
       url: String(r.site_url),
@@ -75,7 +83,7 @@ export function runSites(db: DB, runId: string): RunSite[] {
       pages: Number((JSON.parse(String(r.stats_json)) as { pages?: number }).pages ?? 0),
       finishedAt: String(r.finished_at),
     },
-  }));
+  };
 }
 
 /** Per site of a run: what it can be filtered by (failing checks, problem categories) and review counts. */
@@ -89,17 +97,20 @@ export interface SiteFacets {
   falsePositives: number;
 }
 
-export function siteFacets(db: DB, runId: string, rules: Rules): Map<string, SiteFacets> {
+/** Facets of every site of a run, or of the given sites only (a page of a list: read through the per-site indexes). */
+export function siteFacets(db: DB, runId: string, rules: Rules, siteIds?: string[]): Map<string, SiteFacets> {
+  const only = siteIds ? `AND site_id IN (${siteIds.map(() => '?').join(',') || "''"})` : '';
+  const ids = siteIds ?? [];
   const out = new Map<string, SiteFacets>();
   const get = (id: string) => {
     let f = out.get(id);
     if (!f) out.set(id, (f = { failingChecks: new Set(), rules: new Set(), problems: 0, disputed: 0, falsePositives: 0 }));
     return f;
   };
-  for (const c of db.prepare(`SELECT site_id, check_id FROM check_results WHERE run_id = ? AND status = 'fail'`).all(runId) as Array<{ site_id: string; check_id: string }>) {
+  for (const c of db.prepare(`SELECT site_id, check_id FROM check_results WHERE run_id = ? AND status = 'fail' ${only}`).all(runId, ...ids) as Array<{ site_id: string; check_id: string }>) {
     get(c.site_id).failingChecks.add(c.check_id);
   }
-  const rows = db.prepare(`SELECT site_id, rule, severity, tier, excluded, COUNT(*) AS n FROM findings WHERE run_id = ? AND severity != 'info' GROUP BY site_id, rule, severity, tier, excluded`).all(runId) as Array<{
+  const rows = db.prepare(`SELECT site_id, rule, severity, tier, excluded, COUNT(*) AS n FROM findings WHERE run_id = ? AND severity != 'info' ${only} GROUP BY site_id, rule, severity, tier, excluded`).all(runId, ...ids) as Array<{
     site_id: string;
     rule: string | null;
     severity: Severity;
@@ -120,12 +131,17 @@ export function siteFacets(db: DB, runId: string, rules: Rules): Map<string, Sit
     .prepare(
       `SELECT f.site_id, COUNT(*) AS n FROM findings f
        JOIN finding_reviews fr ON fr.site_id = f.site_id AND fr.fingerprint = f.fingerprint
-       WHERE f.run_id = ? AND fr.status = 'disputed' AND fr.id = (SELECT MAX(id) FROM finding_reviews x WHERE x.site_id = f.site_id AND x.fingerprint = f.fingerprint)
+       WHERE f.run_id = ? ${only.replace('site_id', 'f.site_id')} AND fr.status = 'disputed' AND fr.id = (SELECT MAX(id) FROM finding_reviews x WHERE x.site_id = f.site_id AND x.fingerprint = f.fingerprint)
        GROUP BY f.site_id`,
     )
-    .all(runId) as Array<{ site_id: string; n: number }>;
+    .all(runId, ...ids) as Array<{ site_id: string; n: number }>;
   for (const d of disputed) get(d.site_id).disputed = d.n;
   return out;
+}
+
+/** Findings of a run excluded by a review or the allow-list (warnings and above), read through a partial index. */
+export function falsePositiveCount(db: DB, runId: string): number {
+  return (db.prepare(`SELECT COUNT(*) AS n FROM findings WHERE run_id = ? AND excluded IN ('false_positive', 'allow_list') AND severity != 'info'`).get(runId) as { n: number }).n;
 }
 
 /** Problems per indicator over a run (reviews applied): findings and sites, for the category chart. */

@@ -206,7 +206,30 @@ export function siteStatus(rs: RunSite): 'pass' | 'fail' | 'error' | 'unchecked'
   return rs.result.verdict;
 }
 
-export function sitesPage(ctx: PageCtx, d: { run: RunRow; rows: SiteRow[]; total: number; filters: SiteFilters; groups: string[]; checks: Array<{ id: string; title: string }>; categories: string[]; rules: Rules }): string {
+/** Links to the other pages of a paginated list (the current query kept, `param` replaced). */
+export function pager(ctx: PageCtx, o: { page: number; pages: number; param?: string; id?: string; hash?: string }): Html | string {
+  if (o.pages <= 1) return '';
+  const { t } = ctx;
+  const param = o.param ?? 'page';
+  const href = (p: number) => {
+    const q = new URLSearchParams(ctx.query);
+    if (p === 1) q.delete(param);
+    else q.set(param, String(p));
+    q.set('lang', ctx.lang);
+    return `${ctx.path}?${q.toString()}${o.hash ?? ''}`;
+  };
+  const near = [...new Set([1, o.page - 2, o.page - 1, o.page, o.page + 1, o.page + 2, o.pages])].filter((p) => p >= 1 && p <= o.pages).sort((a, b) => a - b);
+  return html`<nav class="pager"${o.id ? html` id="${o.id}"` : ''} aria-label="${t('pages')}">
+${o.page > 1 ? html`<a rel="prev" href="${href(o.page - 1)}">‹ ${t('prevPage')}</a>` : ''}
+${near.map((p, i) => html`${i > 0 && p - near[i - 1] > 1 ? html`<span class="gap">…</span>` : ''}${p === o.page ? html`<strong aria-current="page">${p}</strong>` : html`<a href="${href(p)}">${p}</a>`} `)}
+${o.page < o.pages ? html`<a rel="next" href="${href(o.page + 1)}">${t('nextPage')} ›</a>` : ''}
+</nav>`;
+}
+
+export function sitesPage(
+  ctx: PageCtx,
+  d: { run: RunRow; rows: SiteRow[]; total: number; matched: number; page: number; pages: number; perPage: number; filters: SiteFilters; groups: string[]; checks: Array<{ id: string; title: string }>; categories: string[]; rules: Rules },
+): string {
   const { t, lang } = ctx;
   const f = d.filters;
   const select = (name: keyof SiteFilters, options: Array<[string, string]>, label: string) =>
@@ -258,7 +281,8 @@ ${select(
 <input type="hidden" name="lang" value="${lang}">
 <button type="submit">${t('filter')}</button> <a href="${sitesHref(d.run.id)}">${t('reset')}</a>
 </form>
-<p class="count" id="count">${t('shown', { n: d.total, shown: d.rows.length })}</p>
+<p class="count" id="count">${d.pages > 1 ? t('shownPaged', { n: d.total, matched: d.matched, from: (d.page - 1) * d.perPage + 1, to: (d.page - 1) * d.perPage + d.rows.length }) : t('shown', { n: d.total, shown: d.matched })}</p>
+${pager(ctx, { page: d.page, pages: d.pages, id: 'pager-top' })}
 ${
   d.rows.length
     ? html`<table class="grid" id="sites"><thead><tr><th>${t('name')}</th><th>${t('group')}</th><th>${t('kind')}</th><th>${t('verdict')}</th><th class="n">${t('score')}</th><th class="n">${t('problems')}</th><th>${t('decidedBy')}</th><th>${t('reviews')}</th></tr></thead>
@@ -271,7 +295,8 @@ ${
 <td>${(rs.result?.decidedBy ?? []).map((h) => html`<span class="rule-chip ${h.kind}" title="${ruleTitle(d.rules, h.rule, lang)}">${h.rule}</span> `)}${rs.result?.outcome === 'error' ? html`<span class="muted">${rs.result.errorKind ?? ''}</span>` : ''}</td>
 <td>${facets?.disputed ? html`<span class="badge r-disputed">${t('review_disputed')} ${facets.disputed}</span> ` : ''}${facets?.falsePositives ? html`<span class="badge r-false_positive">${t('review_false_positive')} ${facets.falsePositives}</span>` : ''}</td>
 </tr>`;
-      })}</tbody></table>`
+      })}</tbody></table>
+${pager(ctx, { page: d.page, pages: d.pages, id: 'pager' })}`
     : html`<p class="empty">${t('noSites')}</p>`
 }`;
   return layout(ctx, {
@@ -291,9 +316,11 @@ export interface SitePageData {
   recheck?: RecheckStatus;
   flash?: { kind: 'ok' | 'error' | 'info'; text: string };
   db: import('../store/db.js').DB;
+  /** Which page of the findings to show (default the first). */
+  findingsPage?: { page?: number; findingId?: number };
 }
 
-function explainRules(ctx: PageCtx, v: SiteView, rules: Rules): Html {
+function explainRules(ctx: PageCtx, v: SiteView, rules: Rules, link: (findingId: number) => string = (id) => `#f-${id}`): Html {
   const { t, lang } = ctx;
   const counted = v.findings.filter((f) => countsNow(f, rules));
   const hits: RuleHit[] = v.decidedBy;
@@ -304,7 +331,7 @@ function explainRules(ctx: PageCtx, v: SiteView, rules: Rules): Html {
     const raw = Math.round(fs.reduce((s, f) => s + (f.points ?? 0), 0) * 100) / 100;
     const ind = rules.indicators[h.rule];
     const first = fs[0] ?? v.findings.find((f) => f.rule === h.rule);
-    return html`<tr class="${h.kind}"><td>${first ? html`<a href="#f-${first.id}">${h.rule}</a>` : h.rule}</td><td>${ruleTitle(rules, h.rule, lang)}</td><td>${t(h.kind)}</td><td class="n">${h.findings}</td>
+    return html`<tr class="${h.kind}"><td>${first ? html`<a href="${link(first.id)}">${h.rule}</a>` : h.rule}</td><td>${ruleTitle(rules, h.rule, lang)}</td><td>${t(h.kind)}</td><td class="n">${h.findings}</td>
 <td class="n">${h.kind === 'deduction' ? raw : '—'}</td><td class="n">${h.kind === 'deduction' ? (ind?.max ?? '—') : '—'}</td><td class="n">${h.kind === 'deduction' ? `−${h.points}` : '—'}</td>
 <td>${h.kind === 'veto' ? html`<strong>${t('effectVeto')}</strong>` : `−${h.points}${lang === 'zh' ? t('points') : ' ' + t('points')}`}</td></tr>`;
   });
@@ -406,6 +433,36 @@ ${reviewBlock(ctx, d, f)}
 </article>`;
 }
 
+/** Findings per page of a site's page. */
+export const FINDINGS_PER_PAGE = 200;
+
+const SEV_ORDER = { veto: 0, deduction: 1, warning: 2, info: 3 } as const;
+
+/**
+ * A site's findings in the page's order — checks with the gravest findings first (single-veto before
+ * deductions before warnings, excluded last), then by severity and position — and the page of them to
+ * show: `page` (from 1), or the page holding finding `findingId`.
+ */
+export function findingsPage(all: FindingView[], o: { page?: number; findingId?: number; perPage?: number }) {
+  const per = o.perPage ?? FINDINGS_PER_PAGE;
+  const byCheck = new Map<string, FindingView[]>();
+  for (const f of all) byCheck.set(f.checkId, [...(byCheck.get(f.checkId) ?? []), f]);
+  const worst = (fs: FindingView[]) => Math.min(...fs.map((f) => (f.excluded ? 4 : SEV_ORDER[f.severity])));
+  const ordered = [...byCheck.entries()].sort(([a, fa], [b, fb]) => worst(fa) - worst(fb) || a.localeCompare(b)).flatMap(([, fs]) => [...fs].sort((a, b) => SEV_ORDER[a.severity] - SEV_ORDER[b.severity] || a.seq - b.seq));
+  const pages = Math.max(1, Math.ceil(ordered.length / per));
+  const at = o.findingId !== undefined ? ordered.findIndex((f) => f.id === o.findingId) : -1;
+  const page = at >= 0 ? Math.floor(at / per) + 1 : Math.max(1, Math.min(pages, Math.floor(o.page ?? 1)));
+  const slice = ordered.slice((page - 1) * per, page * per);
+  const groups: Array<[string, FindingView[]]> = [];
+  for (const f of slice) {
+    const last = groups[groups.length - 1];
+    if (last && last[0] === f.checkId) last[1].push(f);
+    else groups.push([f.checkId, [f]]);
+  }
+  const pageOf = new Map(ordered.map((f, i) => [f.id, Math.floor(i / per) + 1]));
+  return { page, pages, from: (page - 1) * per + 1, to: (page - 1) * per + slice.length, groups, perCheck: new Map([...byCheck].map(([k, v]) => [k, v.length])), pageOf };
+}
+
 export function sitePage(ctx: PageCtx, d: SitePageData): string {
   const { t, lang } = ctx;
   const v = d.view;
@@ -421,10 +478,8 @@ export function sitePage(ctx: PageCtx, d: SitePageData): string {
           ? { kind: 'ok' as const, text: t('recheckDone', { at: when(rc.finishedAt, lang), verdict: t(`verdict_${rc.verdict ?? 'fail'}`), score: rc.score ?? '—' }) }
           : { kind: 'error' as const, text: t('recheckFailed', { error: rc.error ?? '' }) }
     : undefined;
-  const byCheck = new Map<string, FindingView[]>();
-  for (const f of v.findings) byCheck.set(f.checkId, [...(byCheck.get(f.checkId) ?? []), f]);
-  const sevOrder = { veto: 0, deduction: 1, warning: 2, info: 3 } as const;
   const checkTitle = (id: string) => d.titles[id]?.[lang] ?? id;
+  const fp = findingsPage(v.findings, d.findingsPage ?? {});
   const body = html`<h1 id="site-name">${v.site.name ?? v.site.id}</h1>
 <p class="meta">${outLink(v.url)} · ${t(v.site.kind === 'newmedia' ? 'kind_newmedia' : 'kind_website')}${v.site.platform ? ` · ${v.site.platform}` : ''}${v.site.group ? ` · ${v.site.group}` : ''}${v.site.owner ? ` · ${t('owner')}${lang === 'zh' ? '：' : ': '}${v.site.owner}` : ''}</p>
 <section class="verdict-box v-${status}" id="verdict">
@@ -435,7 +490,13 @@ export function sitePage(ctx: PageCtx, d: SitePageData): string {
   ${v.error ? html`<p class="site-error">${t('siteError')}: ${v.error.kind} — ${v.error.message}</p>` : ''}
   <form method="post" action="${siteHref(run.id, v.site.id)}/recheck" class="recheck">${csrfField(ctx)}<button type="submit"${rc && (rc.state === 'queued' || rc.state === 'running') ? html` disabled` : ''}>${t('recheck')}</button></form>
 </section>
-${explainRules(ctx, v, d.rules)}
+${explainRules(ctx, v, d.rules, (id) => {
+  const p = fp.pageOf.get(id) ?? 1;
+  if (p === fp.page) return `#f-${id}`;
+  const q = new URLSearchParams(ctx.query);
+  q.set('fpage', String(p));
+  return `?${q.toString()}#f-${id}`;
+})}
 ${
   d.changes
     ? html`<section class="changes" id="changes"><h2>${t('changes', { run: runLabel(d.changes.previous, lang) })}</h2>
@@ -454,13 +515,12 @@ ${d.changes.fixed.length ? html`<details><summary>${t('fixedList')}</summary><ul
 <section class="findings" id="findings"><h2>${t('findings')}</h2>
 ${
   v.findings.length
-    ? [...byCheck.entries()]
-        // Checks with the gravest findings first (single-veto before deductions before warnings).
-        .sort(([a, fa], [b, fb]) => Math.min(...fa.map((f) => (f.excluded ? 4 : sevOrder[f.severity]))) - Math.min(...fb.map((f) => (f.excluded ? 4 : sevOrder[f.severity]))) || a.localeCompare(b))
-        .map(
-          ([id, fs]) => html`<section class="check" id="check-${id}"><h3>${checkTitle(id)} <span class="muted">(${fs.length})</span></h3>
-${[...fs].sort((a, b) => sevOrder[a.severity] - sevOrder[b.severity] || a.seq - b.seq).map((f) => findingCard(ctx, d, f))}</section>`,
-        )
+    ? html`${fp.pages > 1 ? html`<p class="count" id="findings-count">${t('findingsShown', { n: v.findings.length, from: fp.from, to: fp.to })}</p>${pager(ctx, { page: fp.page, pages: fp.pages, param: 'fpage', id: 'findings-pager-top', hash: '#findings' })}` : ''}
+${fp.groups.map(
+  ([id, fs]) => html`<section class="check" id="check-${id}"><h3>${checkTitle(id)} <span class="muted">(${fp.perCheck.get(id) ?? fs.length})</span></h3>
+${fs.map((f) => findingCard(ctx, d, f))}</section>`,
+)}
+${pager(ctx, { page: fp.page, pages: fp.pages, param: 'fpage', id: 'findings-pager', hash: '#findings' })}`
     : html`<p class="empty">${t('noFindings')}</p>`
 }
 </section>`;
