@@ -33,18 +33,22 @@ function ruleTitle(rules: Rules, rule: string): { zh: string; en: string } {
   return rules.indicators[rule]?.title ?? { zh: rule, en: rule };
 }
 
+/** String#localeCompare(…, 'zh-CN') as one collator (the same order, without building a collator per comparison). */
+const zhCollator = new Intl.Collator('zh-CN');
+
 function siteOrder(groups: GroupsConfig) {
-  return (a: RunSite, b: RunSite) => compareGroups(groups, a.site.group ?? '', b.site.group ?? '') || (a.site.name ?? a.site.id).localeCompare(b.site.name ?? b.site.id, 'zh-CN');
+  return (a: RunSite, b: RunSite) => compareGroups(groups, a.site.group ?? '', b.site.group ?? '') || zhCollator.compare(a.site.name ?? a.site.id, b.site.name ?? b.site.id);
 }
 
-/** Failing sites (or accounts) of a run, in table order, each with the rules that failed it and examples. */
+/** Failing sites (or accounts) of a run, in table order, each with the rules that failed it and examples (none, and no finding ids, with maxExamples 0). */
 export function failingList(db: DB, runId: string, kind: SiteRef['kind'] | undefined, rules: Rules, groups: GroupsConfig, maxExamples = 3): FailingEntry[] {
   const sites = loadRunSites(db, runId)
     .filter((s) => (!kind || s.site.kind === kind) && s.result?.outcome === 'checked' && s.result.verdict === 'fail')
     .sort(siteOrder(groups));
   return sites.map((s, i) => {
     const r = s.result!;
-    const findings = loadFindings(db, runId, { siteId: s.site.id, severities: ['veto', 'deduction'] }).filter((f) => countsTowardVerdict(f, rules));
+    // maxExamples 0: the reasons only (the review app's overview), without reading each failing site's findings.
+    const findings = maxExamples > 0 ? loadFindings(db, runId, { siteId: s.site.id, severities: ['veto', 'deduction'] }).filter((f) => countsTowardVerdict(f, rules)) : [];
     const vetoes = r.decidedBy.filter((h) => h.kind === 'veto');
     const hits = vetoes.length ? vetoes : r.decidedBy.filter((h) => h.kind === 'deduction');
     const reasons: Reason[] = hits.map((h) => ({

@@ -26,7 +26,7 @@ import { tableJson } from '../report/tables.js';
 import { parseQuarter } from '../run/quarter.js';
 import { findingFromRow, storeErrorFrom, type DB, type RunRow } from '../store/db.js';
 import { addReview, currentReviews, findingById, REVIEW_STATUSES, ReviewError, reviewHistory, type ReviewRow, type ReviewStatus } from '../store/reviews.js';
-import { getRun, loadSiteView, runSites, type FindingView } from './data.js';
+import { fillFindings, getRun, loadSiteView, runSites, type FindingView } from './data.js';
 import { quarterOfDate } from './downloads.js';
 import { findingsPage } from './pages.js';
 import { inScope, scopeOf, type Scope } from './scope.js';
@@ -481,7 +481,9 @@ export async function apiV1(api: FastifyInstance, o: ApiV1Options): Promise<void
     const sel = all.filter((f) => (!q.severity || f.severity === q.severity) && (!q.check || f.checkId === q.check) && (!q.rule || f.rule === q.rule));
     const limit = q.limit ?? 50;
     const p = findingsPage(sel, { page: q.page, perPage: limit });
-    return { total: sel.length, page: p.page, limit, pages: p.pages, items: p.groups.flatMap(([, fs]) => fs).map((f) => findingJson(runId, siteId, f)) };
+    const shown = p.groups.flatMap(([, fs]) => fs);
+    fillFindings(db, shown);
+    return { total: sel.length, page: p.page, limit, pages: p.pages, items: shown.map((f) => findingJson(runId, siteId, f)) };
   };
 
   api.get(
@@ -499,7 +501,7 @@ export async function apiV1(api: FastifyInstance, o: ApiV1Options): Promise<void
     (req) => {
       const { runId, siteId } = req.params as { runId: string; siteId: string };
       siteOr404(req, runId, siteId);
-      const v = loadSiteView(db, runId, siteId);
+      const v = loadSiteView(db, runId, siteId, { light: true });
       if (!v) throw notFound('site in this run');
       return {
         run: { id: v.run.id, kind: v.run.kind, quarter: v.run.quarter ?? undefined, asOf: v.run.as_of },
@@ -535,7 +537,7 @@ export async function apiV1(api: FastifyInstance, o: ApiV1Options): Promise<void
     (req) => {
       const { runId, siteId } = req.params as { runId: string; siteId: string };
       siteOr404(req, runId, siteId);
-      const v = loadSiteView(db, runId, siteId);
+      const v = loadSiteView(db, runId, siteId, { light: true });
       if (!v) throw notFound('site in this run');
       return findingsOf(runId, siteId, v.findings, req.query as Record<string, never>);
     },

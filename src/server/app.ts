@@ -315,7 +315,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
             // Ad-hoc runs: compare each site with its result in the previous run.
             const totals = { new: 0, fixed: 0, persisting: 0 };
             for (const s of runSites(db, run.id)) {
-              const v = loadSiteView(db, run.id, s.site.id);
+              const v = loadSiteView(db, run.id, s.site.id, { light: true });
               if (!v) continue;
               const c = siteChanges(db, v.findings, prev.id, s.site.id, rules);
               totals.new += c.newKeys.size;
@@ -381,7 +381,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
   const FLASHES = { reviewed: 'reviewSaved', allowed: 'allowSaved' } as const;
   app.get('/runs/:runId/sites/:siteId', async (req, reply) => {
     const { runId, siteId } = req.params as { runId: string; siteId: string };
-    const view = loadSiteView(db, runId, siteId);
+    const view = loadSiteView(db, runId, siteId, { light: true });
     if (!view || !inScope(scopeOf(req), view.site)) throw Object.assign(new Error('no such site in this run'), { statusCode: 404 });
     const rules = rulesOf(runId);
     const prev = previousOf(view.run);

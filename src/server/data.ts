@@ -207,7 +207,14 @@ export interface SiteView {
   findings: FindingView[];
 }
 
-export function loadSiteView(db: DB, runId: string, siteId: string): SiteView | undefined {
+/** Columns of a finding needed to order, count and explain (not its texts, parameters and evidence). */
+const LIGHT_COLUMNS = `id, site_id, check_id, seq, rule, severity, tier, points, '' AS url, NULL AS target, '' AS code, fingerprint, excluded, '' AS message, '' AS message_en, 'null' AS params_json, 'null' AS evidence_json`;
+
+/**
+ * One site's result. With `light`, the findings come without their page, target, code, messages, parameters and evidence (a
+ * site with thousands of findings shows a page of them: `fillFindings` completes that page).
+ */
+export function loadSiteView(db: DB, runId: string, siteId: string, o: { light?: boolean } = {}): SiteView | undefined {
   const run = getRun(db, runId);
   if (!run) return undefined;
   const sr = db.prepare(`SELECT * FROM site_results WHERE run_id = ? AND site_id = ?`).get(runId, siteId) as Record<string, string | number | null> | undefined;
@@ -219,7 +226,7 @@ export function loadSiteView(db: DB, runId: string, siteId: string): SiteView | 
     ? (JSON.parse(snap.site_json) as SiteRef)
     : { id: siteId, url: String(s.url), name: opt(s.name), kind: s.kind === 'newmedia' ? 'newmedia' : 'website', group: opt(s.grp), owner: opt(s.owner), platform: opt(s.platform), source: opt(s.source) };
   const reviews = currentReviews(db, siteId);
-  const findings = (db.prepare(`SELECT * FROM findings WHERE run_id = ? AND site_id = ? ORDER BY check_id, seq`).all(runId, siteId) as Array<Record<string, string | number | null>>).map((f): FindingView => {
+  const findings = (db.prepare(`SELECT ${o.light ? LIGHT_COLUMNS : '*'} FROM findings WHERE run_id = ? AND site_id = ? ORDER BY check_id, seq`).all(runId, siteId) as Array<Record<string, string | number | null>>).map((f): FindingView => {
     const { siteId: _site, ...row } = findingFromRow(f);
     return { ...row, review: reviews.get(row.fingerprint) };
   });
@@ -245,6 +252,33 @@ export function loadSiteView(db: DB, runId: string, siteId: string): SiteView | 
     checks,
     findings,
   };
+}
+
+/** Completes findings read with `loadSiteView(…, { light: true })`: page, target, code, messages, parameters and evidence (in place). */
+export function fillFindings(db: DB, findings: FindingView[]): void {
+  if (!findings.length) return;
+  const rows = db.prepare(`SELECT id, url, target, code, message, message_en, params_json, evidence_json FROM findings WHERE id IN (${findings.map(() => '?').join(',')})`).all(...findings.map((f) => f.id)) as Array<{
+    id: number;
+    url: string;
+    target: string | null;
+    code: string;
+    message: string;
+    message_en: string;
+    params_json: string;
+    evidence_json: string;
+  }>;
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  for (const f of findings) {
+    const r = byId.get(f.id);
+    if (!r) continue;
+    f.url = r.url;
+    f.target = r.target ?? undefined;
+    f.code = r.code;
+    f.message = r.message;
+    f.messageEn = r.message_en;
+    f.params = JSON.parse(r.params_json);
+    f.evidence = JSON.parse(r.evidence_json);
+  }
 }
 
 /** True when a finding counts towards the verdict (reviews applied). */

@@ -8,7 +8,7 @@ import { parseQuarter, quarterLabel } from '../run/quarter.js';
 import type { RunRow } from '../store/db.js';
 import { REVIEW_STATUSES, reviewHistory, type AllowListRow, type ReviewRow } from '../store/reviews.js';
 import type { RuleHit } from '../types.js';
-import { countsNow, type FindingView, type RunListRow, type SiteFacets, type SiteView } from './data.js';
+import { countsNow, fillFindings, type FindingView, type RunListRow, type SiteFacets, type SiteView } from './data.js';
 import { highlight, html, jsonForScript, outLink, safeHref, type Html } from './html.js';
 import type { T } from './i18n.js';
 import { csrfField, layout, type PageCtx } from './layout.js';
@@ -446,8 +446,12 @@ const SEV_ORDER = { veto: 0, deduction: 1, warning: 2, info: 3 } as const;
 export function findingsPage(all: FindingView[], o: { page?: number; findingId?: number; perPage?: number }) {
   const per = o.perPage ?? FINDINGS_PER_PAGE;
   const byCheck = new Map<string, FindingView[]>();
-  for (const f of all) byCheck.set(f.checkId, [...(byCheck.get(f.checkId) ?? []), f]);
-  const worst = (fs: FindingView[]) => Math.min(...fs.map((f) => (f.excluded ? 4 : SEV_ORDER[f.severity])));
+  for (const f of all) {
+    const list = byCheck.get(f.checkId);
+    if (list) list.push(f);
+    else byCheck.set(f.checkId, [f]);
+  }
+  const worst = (fs: FindingView[]) => fs.reduce((m, f) => Math.min(m, f.excluded ? 4 : SEV_ORDER[f.severity]), 4);
   const ordered = [...byCheck.entries()].sort(([a, fa], [b, fb]) => worst(fa) - worst(fb) || a.localeCompare(b)).flatMap(([, fs]) => [...fs].sort((a, b) => SEV_ORDER[a.severity] - SEV_ORDER[b.severity] || a.seq - b.seq));
   const pages = Math.max(1, Math.ceil(ordered.length / per));
   const at = o.findingId !== undefined ? ordered.findIndex((f) => f.id === o.findingId) : -1;
@@ -480,6 +484,11 @@ export function sitePage(ctx: PageCtx, d: SitePageData): string {
     : undefined;
   const checkTitle = (id: string) => d.titles[id]?.[lang] ?? id;
   const fp = findingsPage(v.findings, d.findingsPage ?? {});
+  // The view may hold the findings without their texts and evidence (a site with thousands): complete the page shown.
+  fillFindings(
+    d.db,
+    fp.groups.flatMap(([, fs]) => fs),
+  );
   const body = html`<h1 id="site-name">${v.site.name ?? v.site.id}</h1>
 <p class="meta">${outLink(v.url)} · ${t(v.site.kind === 'newmedia' ? 'kind_newmedia' : 'kind_website')}${v.site.platform ? ` · ${v.site.platform}` : ''}${v.site.group ? ` · ${v.site.group}` : ''}${v.site.owner ? ` · ${t('owner')}${lang === 'zh' ? '：' : ': '}${v.site.owner}` : ''}</p>
 <section class="verdict-box v-${status}" id="verdict">

@@ -191,9 +191,10 @@ export const MIGRATIONS: string[] = [
   `,
   // List indexes for the review app and /api/v1 at scale (src/server/site-query.ts: 14,000 sites and a
   // million findings a run): sites with a counted problem of an indicator, sites with a failing check,
-  // sites with findings excluded by a review, and the per-site read of a run's findings.
+  // sites with findings excluded by a review, and each listed site's problem counts (covering).
   `
   CREATE INDEX IF NOT EXISTS findings_run_rule ON findings(run_id, rule, severity, excluded, tier, site_id);
+  CREATE INDEX IF NOT EXISTS findings_run_site_facets ON findings(run_id, site_id, severity, rule, tier, excluded);
   CREATE INDEX IF NOT EXISTS findings_run_excluded ON findings(run_id, excluded, site_id) WHERE excluded IS NOT NULL;
   CREATE INDEX IF NOT EXISTS check_results_run_check ON check_results(run_id, check_id, status, site_id);
   CREATE INDEX IF NOT EXISTS run_sites_run_unit ON run_sites(run_id, grp, owner);
