@@ -55,8 +55,13 @@ export function generateScaleDb(file: string, o: { sites: number; findings: numb
   const now = '2024-06-21T08:00:00.000Z';
   const heavy = o.heavySites ?? 4;
   const heavyN = o.heavyFindings ?? 5000;
-  // Findings per site: heavy sites first get heavyN, the others share the rest evenly (±25).
-  const restPer = (o.findings - heavy * heavyN) / (o.sites - heavy);
+  // Findings per site: the heavy sites heavyN each, the others share the rest evenly (±25) and the last one
+  // takes what is left, so the run has exactly o.findings (a site's veto counts among them).
+  const inspected = (i: number) => i % 60 !== 59;
+  let regularLeft = 0;
+  for (let i = heavy; i < o.sites; i++) if (inspected(i)) regularLeft++;
+  const restPer = (o.findings - heavy * heavyN) / regularLeft;
+  let planned = 0;
   let written = 0;
   let typical = '';
   let heaviest = { id: '', findings: 0 };
@@ -86,11 +91,19 @@ export function generateScaleDb(file: string, o: { sites: number; findings: numb
       insRunSite.run(runId, id, site.kind, g, owner, site.name, site.url, JSON.stringify(site), now);
 
       // 1 in 60 could not be inspected (listed for manual review, not counted).
-      if (i % 60 === 59) {
+      if (!inspected(i)) {
         insResult.run(runId, id, site.url, 'fail', 0, '[]', '{"pages":0}', 'dns_error', 'host not found', now, now, 'error');
         continue;
       }
-      const n = i < heavy ? heavyN : Math.max(0, Math.round(restPer + (rand() - 0.5) * 50));
+      let total = heavyN;
+      if (i >= heavy) {
+        const left = o.findings - planned - heavyN * Math.max(0, heavy - i);
+        total = --regularLeft === 0 ? left : Math.max(0, Math.min(left, Math.round(left / (regularLeft + 1) + (rand() - 0.5) * 50)));
+      }
+      planned += total;
+      // 1 in 12 sites has a veto (home page unreachable, or an account not updated), one of its findings.
+      const hasVeto = i % 12 === 5 && total > 0;
+      const n = hasVeto ? total - 1 : total;
       const fs: Array<Finding & { checkId: string }> = [];
       for (let k = 0; k < n; k++) {
         const r = rand();
@@ -161,8 +174,7 @@ export function generateScaleDb(file: string, o: { sites: number; findings: numb
         }
         fs.push(f);
       }
-      // 1 in 12 sites has a veto (home page unreachable, or an account not updated).
-      if (i % 12 === 5) {
+      if (hasVeto) {
         fs.push({
           checkId: newmedia ? 'newmedia-update' : 'availability',
           rule: newmedia ? 'M-V2' : 'W-V1',

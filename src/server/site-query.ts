@@ -103,12 +103,17 @@ function conditions(f: SiteQuery, rules: Rules, params: Record<string, unknown>)
   if (f.status) w.push(SITE_STATUSES.includes(f.status as SiteStatus) ? STATUS_SQL[f.status as SiteStatus] : '0');
   if (f.check) {
     params.check = f.check;
-    w.push(`id IN (SELECT site_id FROM check_results WHERE run_id = @run AND check_id = @check AND status = 'fail')`);
+    // One primary-key probe per site (an IN list of every failing site would be as long as the run).
+    w.push(`EXISTS (SELECT 1 FROM check_results c WHERE c.run_id = @run AND c.site_id = id AND c.check_id = @check AND c.status = 'fail')`);
   }
   if (f.rule) {
     params.rule = f.rule;
     // countsTowardVerdict (src/store/reviews.ts) in SQL: veto or deduction, confirmed (or suspected when counted), not excluded.
-    w.push(`id IN (SELECT site_id FROM findings WHERE run_id = @run AND rule = @rule AND severity IN ('veto', 'deduction') AND excluded IS NULL${rules.countSuspected ? '' : ` AND tier = 'confirmed'`})`);
+    // One probe per site in the covering index findings_run_site_facets, stopping at the first match: for a
+    // common indicator (W-D1 on most sites) an IN list would read half a million index entries.
+    w.push(
+      `EXISTS (SELECT 1 FROM findings f WHERE f.run_id = @run AND f.site_id = id AND f.severity IN ('veto', 'deduction') AND f.rule = @rule AND f.excluded IS NULL${rules.countSuspected ? '' : ` AND f.tier = 'confirmed'`})`,
+    );
   }
   if (f.review === 'disputed') {
     w.push(`id IN (SELECT fr.site_id FROM finding_reviews fr WHERE fr.status = 'disputed'
