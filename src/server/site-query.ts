@@ -68,7 +68,7 @@ function baseSql(snapshot: boolean): string {
        FROM site_results sr JOIN sites b ON b.id = sr.site_id WHERE sr.run_id = @run`;
 }
 
-/** SQL condition (on the base columns) and parameters for a scope. */
+/** SQL condition (on the base columns, the base query aliased `s` where correlated subqueries need it) and parameters for a scope. */
 export function scopeSql(scope: Scope, params: Record<string, unknown>): string {
   if (scope.units === 'all') return '1';
   const parts: string[] = [];
@@ -104,16 +104,14 @@ function conditions(f: SiteQuery, rules: Rules, params: Record<string, unknown>)
   if (f.check) {
     params.check = f.check;
     // One primary-key probe per site (an IN list of every failing site would be as long as the run).
-    w.push(`EXISTS (SELECT 1 FROM check_results c WHERE c.run_id = @run AND c.site_id = id AND c.check_id = @check AND c.status = 'fail')`);
+    w.push(`EXISTS (SELECT 1 FROM check_results c WHERE c.run_id = @run AND c.site_id = s.id AND c.check_id = @check AND c.status = 'fail')`);
   }
   if (f.rule) {
     params.rule = f.rule;
     // countsTowardVerdict (src/store/reviews.ts) in SQL: veto or deduction, confirmed (or suspected when counted), not excluded.
     // One probe per site in the covering index findings_run_site_facets, stopping at the first match: for a
     // common indicator (W-D1 on most sites) an IN list would read half a million index entries.
-    w.push(
-      `EXISTS (SELECT 1 FROM findings f WHERE f.run_id = @run AND f.site_id = id AND f.severity IN ('veto', 'deduction') AND f.rule = @rule AND f.excluded IS NULL${rules.countSuspected ? '' : ` AND f.tier = 'confirmed'`})`,
-    );
+    w.push(`EXISTS (SELECT 1 FROM findings f WHERE f.run_id = @run AND f.site_id = s.id AND f.severity IN ('veto', 'deduction') AND f.rule = @rule AND f.excluded IS NULL${rules.countSuspected ? '' : ` AND f.tier = 'confirmed'`})`);
   }
   if (f.review === 'disputed') {
     w.push(`id IN (SELECT fr.site_id FROM finding_reviews fr WHERE fr.status = 'disputed'
@@ -168,7 +166,7 @@ export function querySites(db: DB, runId: string, o: { filters: SiteQuery; scope
   const where = [inScope, ...conditions(o.filters, o.rules, params)].join(' AND ');
   const needle = o.filters.q?.trim().toLowerCase();
   // Only what the order and the search need: the full rows are read for the page's sites.
-  let rows = db.prepare(`SELECT id${needle ? ', name, url, owner, platform' : ''} FROM (${base}) WHERE ${where}`).all(params) as Array<{
+  let rows = db.prepare(`SELECT id${needle ? ', name, url, owner, platform' : ''} FROM (${base}) s WHERE ${where}`).all(params) as Array<{
     id: string;
     name?: string | null;
     url?: string;
