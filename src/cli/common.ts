@@ -76,12 +76,12 @@ export async function configFrom(o: CommonOptions): Promise<Config> {
   if (o.resolve?.length) overrides.hosts = Object.fromEntries(o.resolve.map(parseResolve));
   if (o.maxPages !== undefined) gather.maxPages = o.maxPages;
   if (o.maxDepth !== undefined) gather.maxDepth = o.maxDepth;
-  if (o.concurrency !== undefined) gather.concurrency = o.concurrency;
+  const http: Record<string, unknown> = {};
+  // Requests to the site at once: the crawl's and the checks' probes share this per-host limit.
+  if (o.concurrency !== undefined) gather.concurrency = http.perHostConcurrency = o.concurrency;
   if (o.engine !== undefined) gather.engine = o.engine;
-  if (o.timeout !== undefined) {
-    gather.timeoutMs = o.timeout * 1000;
-    overrides.http = { timeoutMs: o.timeout * 1000 };
-  }
+  if (o.timeout !== undefined) gather.timeoutMs = http.timeoutMs = o.timeout * 1000;
+  if (Object.keys(http).length) overrides.http = http;
   if (Object.keys(gather).length) overrides.gather = gather;
   return loadConfig(o.config, overrides);
 }
