@@ -17,7 +17,7 @@
  * the next number. Numbers follow the 整改清单's order (table group, then site name) at first issue.
  */
 import { AlignmentType, Document, Packer, Paragraph, TextRun } from 'docx';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { addWorkingDays, isWorkingDay, type WorkCalendar } from '../china-time.js';
 import type { Rules } from '../config.js';
@@ -327,7 +327,8 @@ export async function issueLetters(db: DB, report: QuarterReport, o: IssueOption
   for (const l of letters) {
     const body = await letterDocx(l, ctx);
     try {
-      mkdirSync(o.dir, { recursive: true });
+      // One level only (its parent must exist): a recursive mkdir spins forever on some pseudo file systems (/proc).
+      if (!existsSync(o.dir)) mkdirSync(o.dir);
       writeFileSync(path.join(o.dir, l.file), body);
     } catch (e) {
       throw new LetterError(`cannot write letter ${path.join(o.dir, l.file)}: ${(e as Error).message}`);

@@ -10,7 +10,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
 import mammoth from 'mammoth';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addWorkingDays, isWorkingDay } from '../../src/china-time.js';
@@ -235,6 +235,7 @@ describe('reminder letters of a real run', () => {
     const cfg = path.join(tmp.dir, 'config.yaml');
     writeFileSync(cfg, 'letters:\n  issuer:\n    zh: 示例省政务公开办\n    en: Open Government Office of 示例省\n');
     const out = path.join(tmp.dir, 'cli');
+    mkdirSync(out);
     const notice = path.join(out, 'notice.docx');
     const r = await runCli(['notice', '--db', dbFile, '--quarter', '2024Q2', '--config', cfg, '--out', notice, '--letters'], { timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);
@@ -279,5 +280,10 @@ describe('reminder letters of a real run', () => {
     expect(stray.code).toBe(2);
     expect(stray.stderr).toContain('add --letters');
     expect(existsSync(path.join(out, 'y.docx'))).toBe(false);
+    // A folder that cannot be made: one line, no stack.
+    const nowhere = await runCli(['notice', '--db', dbFile, '--quarter', '2024Q2', '--out', path.join(out, 'z.docx'), '--letters', path.join(tmp.dir, 'no-such-parent', 'letters')], { timeoutMs: 60_000 });
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr.trim().split('\n')).toHaveLength(1);
+    expect(nowhere.stderr).toContain('cannot write letter');
   });
 });
