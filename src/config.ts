@@ -163,6 +163,31 @@ export const configSchema = z.object({
       keepDays: z.number().int().positive().default(120),
     })
     .prefault({}),
+  /**
+   * Reminder letters (提醒函, `govcheck notice --letters`): the issuing office named at the foot of each
+   * letter, the letter-number prefix, and the reply window in working days.
+   */
+  letters: z
+    .object({
+      issuer: z.object({ zh: z.string().min(1), en: z.string().min(1) }).default({ zh: '（发文单位）', en: '(issuing office)' }),
+      /** Text before 〔quarter〕 in the letter number, e.g. 政网函 → 政网函〔2024Q2〕第001号. */
+      numberPrefix: z.string().default(''),
+      replyDays: z.number().int().positive().max(365).default(15),
+    })
+    .prefault({}),
+  /**
+   * China's working-day calendar (YYYY-MM-DD): public holidays falling on weekdays, and the weekend days
+   * made working days (调休), as the State Council announces them each year. Working days are Monday to
+   * Friday minus `holidays`, plus `workdays`.
+   */
+  calendar: z
+    .object({
+      holidays: z.array(z.iso.date()).default([]),
+      workdays: z.array(z.iso.date()).default([]),
+      /** Years the two lists cover completely; a reply window reaching another year is counted on weekends only, with a warning. */
+      years: z.array(z.number().int()).default([]),
+    })
+    .prefault({}),
   /** `govcheck serve`: host names it is reached by besides loopback and the listen address (`--public-host`). */
   serve: z.object({ publicHosts: z.array(z.string().min(1)).default([]) }).prefault({}),
   rules: rulesSchema.optional(),

@@ -189,6 +189,20 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE runs ADD COLUMN rules_json TEXT;
   `,
+  // Reminder letters (提醒函) of a quarterly run, one per owner unit (src/store/letters.ts, `govcheck notice
+  // --letters`). The number and date, once given, stay when the letters are generated again; reply_by is
+  // the deadline the rectification follow-up reads.
+  `
+  CREATE TABLE IF NOT EXISTS letters (
+    run_id TEXT NOT NULL,
+    owner TEXT NOT NULL,                -- 主办单位 as in the registry (the site name when it names none)
+    letter_no TEXT NOT NULL,            -- e.g. 〔2024Q2〕第001号
+    issued_on TEXT NOT NULL,            -- YYYY-MM-DD, China time
+    reply_by TEXT NOT NULL,             -- YYYY-MM-DD, reply deadline
+    file TEXT NOT NULL,                 -- DOCX file name (no folder)
+    PRIMARY KEY (run_id, owner)
+  );
+  `,
 ];
 
 /** Database files opened by this process (named by `storeErrorFrom` when a later statement fails). */

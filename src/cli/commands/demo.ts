@@ -4,7 +4,8 @@
  * and imports it, replays the availability monitoring week before 2024-07-01 (tests/fixtures/probe-week.ts),
  * runs quarter 2024Q2 as of 2024-07-01 in-process, prints both attachment tables and
  * the failing list, and writes every report (tables CSV/XLSX/MD/JSON, failing list, 整改清单, notice
- * draft DOCX/MD) into the output folder, with the SQLite database beside them.
+ * draft DOCX/MD, and the reminder letters per owner unit in 提醒函-2024Q2/) into the output folder, with
+ * the SQLite database beside them.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -35,7 +36,11 @@ export function register(program: Command): void {
       const { runQuarter } = await import('../../run/runner.js');
       const { openDb } = await import('../../store/db.js');
       const { serveProvince } = await import('../../../tests/fixtures/province.js');
-      const config = loadConfig(undefined, { allowPrivateNetwork: true, browser: { loopbackOnly: true } });
+      const config = loadConfig(undefined, {
+        allowPrivateNetwork: true,
+        browser: { loopbackOnly: true },
+        letters: { issuer: { zh: '示例省人民政府办公厅', en: 'General Office of the 示例省 Provincial Government' } },
+      });
       const lang = o.lang ?? config.lang;
       const zh = lang === 'zh';
       const out = path.resolve(o.out);
@@ -81,7 +86,23 @@ export function register(program: Command): void {
           onEvent: o.progress === false ? undefined : progressReporter({ lang, intervalMs: 5_000 }),
         });
         const report = quarterReport(db, { quarter: quarter.id }, config.rules, groups);
-        const files = await writeReportBundle(out, report, lang);
+        // Reminder letters (提醒函) to every owner unit with problems, dated on the inspection date, beside
+        // the notice; issued first so the 整改清单 carries their numbers.
+        const { issueLetters, lettersDirName } = await import('../../report/letters.js');
+        const lettersDir = path.join(out, lettersDirName(quarter.id, lang));
+        rmSync(lettersDir, { recursive: true, force: true });
+        const { letters } = await issueLetters(db, report, {
+          dir: lettersDir,
+          lang,
+          issuer: config.letters.issuer,
+          numberPrefix: config.letters.numberPrefix,
+          replyDays: config.letters.replyDays,
+          date: DEMO_AS_OF,
+          today: DEMO_AS_OF,
+          calendar: config.calendar,
+        });
+        const files = await writeReportBundle(out, report, lang, { letters: letters.length });
+        files.push(...letters.map((l) => path.join(lettersDir, l.file)));
         process.stdout.write(
           [
             tableText(report.tables.website, quarter, lang),
@@ -91,7 +112,7 @@ export function register(program: Command): void {
             failingText(report.failing, undefined, lang),
             '',
             zh ? `报告已写入 ${out}：` : `reports written to ${out}:`,
-            ...files.map((f) => `  ${path.basename(f)}`),
+            ...files.map((f) => `  ${path.relative(out, f)}`),
             zh ? `  数据库：${path.basename(dbFile)}（可用 govcheck table/notice --db ${dbFile} --quarter ${quarter.id} 再次生成）` : `  database: ${path.basename(dbFile)} (govcheck table/notice --db ${dbFile} --quarter ${quarter.id})`,
           ].join('\n') + '\n',
         );
