@@ -63,7 +63,7 @@ describe('maps (W-V4, notice (五) 地图信息无误)', () => {
   it('accepts a map whose caption gives the number, and lists it in the summary', async () => {
     const r = await check(`${good.origin}/`);
     expect(r.findings).toEqual([]);
-    expect(r.summary).toMatchObject({ maps: 1, withoutApproval: 0, withApproval: [{ approval: '示S(2023)12号' }] });
+    expect(r.summary).toMatchObject({ maps: 1, withoutApproval: 0, withApproval: [{ approval: 'GS(2023)2767号' }] });
   });
 
   it('reads figcaptions, alt text and neighbours; ignores sitemaps, logos, icons, map services and text links', async () => {
