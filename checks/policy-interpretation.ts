@@ -463,7 +463,9 @@ export default defineCheck({
         }
       }
       if (!policy) {
-        const lab = r.c!.labelled.find((l) => !self.has(l.href) && (ORIGINAL_TEXT.test(clean(l.text)) || (ORIGINAL_LABEL.test(l.label) && !/解读/.test(l.label) && !interpWords.test(toSimplified(l.text)))));
+        // 原文链接 first, then a link under a 相关文件-type label whose text names the policy, then any such link.
+        const labelledOriginal = r.c!.labelled.filter((l) => !self.has(l.href) && ORIGINAL_LABEL.test(l.label) && !/解读/.test(l.label) && !interpWords.test(toSimplified(l.text)));
+        const lab = r.c!.labelled.find((l) => !self.has(l.href) && ORIGINAL_TEXT.test(clean(l.text))) ?? labelledOriginal.find((l) => matchTitle(named.key, linkTitle(l.text))) ?? labelledOriginal[0];
         if (lab) policy = { url: lab.href, title: clean(lab.text), pair: 'label' };
       }
       if (policy) {
@@ -480,7 +482,9 @@ export default defineCheck({
         if (match && (!found || (found.match === 'loose' && match === 'exact'))) found = { url: s.url, title: s.title, match };
         if (found?.match === 'exact') break;
       }
-      const confirmed = found?.match === 'exact';
+      // An attachment with a bare name (附件1.pdf) may be the policy itself: not confirmed then.
+      const attachment = links.find((l) => l.attachment);
+      const confirmed = found?.match === 'exact' && !attachment;
       if (findings.length < o.maxFindings) {
         findings.push({
           code: 'interpretation-unlinked',
@@ -496,7 +500,15 @@ export default defineCheck({
             expected: `a link to the policy “${found ? clean(found.title) : named.key}”${found ? ` (${found.url})` : ''}, or a 原文链接`,
             actual: `no link whose text names the policy among ${links.length} links`,
             policyFound: found ? `${found.match} match on this site: ${found.url}` : 'not found on this site',
-            ...(confirmed ? {} : { reason: found ? 'the policy matches the title only loosely' : 'the policy was not found on this site (it may be published elsewhere)' }),
+            ...(confirmed
+              ? {}
+              : {
+                  reason: !found
+                    ? 'the policy was not found on this site (it may be published elsewhere)'
+                    : found.match === 'loose'
+                      ? 'the policy matches the title only loosely'
+                      : `the page has an attachment that may be the policy itself: ${attachment?.text || attachment?.url}`,
+                }),
           },
         });
       }

@@ -102,14 +102,21 @@ describe('policy-interpretation (W-D7, notice (一))', () => {
       // A pair whose policy page shows an empty 相关解读 box (filled by a script on real sites) → suspected.
       { url: `${origin}/zcjd/202406/t20240620_4.html`, html: art('《示例市科技创新券管理办法》解读', '政策解读', `<p>原文链接：<a href="${origin}/zcwj/202406/t20240619_9.html">示例市科技创新券管理办法</a></p>`) },
       { url: `${origin}/zcwj/202406/t20240619_9.html`, html: art('示例市科技创新券管理办法', '政策文件', '<p>第一条 为规范管理，制定本办法。</p><div class="side"><h3><span>相关解读</span></h3><ul class="relnew"></ul></div>') },
+      // An attachment with a bare name may be the policy itself: the missing link is only suspected.
+      { url: `${origin}/zcjd/202406/t20240620_5.html`, html: art('《示例市人才安居实施办法》解读', '政策解读', '<p>附件：<a href="/files/fj1.pdf">附件1.pdf</a></p>') },
+      {
+        url: `${origin}/zcwj/202406/t20240618_8.html`,
+        html: art('示例市人民政府关于印发《示例市人才安居实施办法》的通知', '政策文件', `<p>相关解读：<a href="${origin}/zcjd/202406/t20240620_5.html">《示例市人才安居实施办法》解读</a></p>`),
+      },
     ];
     const a = artifactsFromHtml(pages, { asOf: '2024-07-01', collectors: checks() });
     const [r] = await runChecks(a, checks(), { config, http: client });
     const got = r.findings.map((f) => `${f.code} ${f.tier} ${new URL(f.url).pathname}`).sort();
-    expect(got).toEqual(['interpretation-unlinked suspected /zcjd/202406/t20240620_1.html', 'policy-no-backlink suspected /zcwj/202406/t20240619_9.html']);
+    expect(got).toEqual(['interpretation-unlinked suspected /zcjd/202406/t20240620_1.html', 'interpretation-unlinked suspected /zcjd/202406/t20240620_5.html', 'policy-no-backlink suspected /zcwj/202406/t20240619_9.html']);
+    expect(r.findings.find((f) => f.url.endsWith('_5.html'))!.evidence.reason).toContain('attachment that may be the policy itself');
     expect(r.findings.find((f) => f.code === 'policy-no-backlink')!.evidence.reason).toContain('相关解读 box is empty');
     expect(r.findings.find((f) => f.code === 'interpretation-unlinked')!.evidence.reason).toContain('not found on this site');
-    expect(r.summary).toMatchObject({ notPolicy: 1, unidentified: 1, judged: 2 });
+    expect(r.summary).toMatchObject({ notPolicy: 1, unidentified: 1, judged: 3, policiesLinkingBack: 1 });
     expect(computeVerdict(r.findings, config.rules).decidedBy).toEqual([]);
     // A policy page that cannot be fetched is suspected too (nothing listens on port 9: the connection is refused).
     const far = artifactsFromHtml(
