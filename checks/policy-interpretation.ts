@@ -184,6 +184,8 @@ interface Collected {
   lists: Array<{ kind: 'interpretation' | 'policy'; heading: string; items: ListedItem[] }>;
   /** A 相关解读 box with no link in it (a script may fill it). */
   emptyInterpretationBox?: boolean;
+  /** Read as a home or list page: labels and boxes not collected. */
+  labelsSkipped?: boolean;
   scriptBuilt?: boolean;
   /** The body arrived whole and decoded cleanly. */
   complete: boolean;
@@ -215,20 +217,24 @@ function articleTitle(ctx: PageContext): string {
 }
 
 /** The label a link sits under: text before it in its line (相关解读：), or the heading of its box. */
-function labelOf(a: Element, base: string): string | undefined {
+function labelOf(a: Element, base: string, cache: Map<Element, string | undefined>): string | undefined {
   const parent = a.parent && a.parent.type === 'tag' ? (a.parent as Element) : undefined;
   if (parent) {
+    // The few nodes right before the link, back to the previous link (相关解读：<a>, <span>原文链接：</span><a>).
     let before = '';
-    for (const c of parent.children) {
-      if (c === a) break;
-      before += c.type === 'text' ? c.data : c.type === 'tag' && (c as Element).name !== 'a' ? lineText(c) : '';
+    let n = a.prev;
+    for (let i = 0; n && i < 3; n = n.prev, i++) {
+      if (n.type === 'tag' && (n as Element).name === 'a') break;
+      before = (n.type === 'text' ? n.data : n.type === 'tag' ? lineText(n).slice(-20) : '') + before;
     }
     const tail = clean(before).slice(-16);
     if (LINK_LABEL.test(tail)) return tail;
   }
   for (let e: Element | undefined = parent, i = 0; e && i < 4; e = e.parent && e.parent.type === 'tag' ? (e.parent as Element) : undefined, i++) {
     if (['ul', 'ol', 'dl', 'div', 'table', 'p', 'section'].includes(e.name)) {
-      const h = findHeading(e, base).heading;
+      // Links of one list share its heading: looked up once per container.
+      if (!cache.has(e)) cache.set(e, findHeading(e, base).heading);
+      const h = cache.get(e);
       if (h) return LINK_LABEL.test(h) ? h : undefined;
     }
   }
@@ -249,41 +255,46 @@ function collectPolicy(ctx: PageContext, o: Options): Collected | undefined {
     /* keep empty */
   }
   const article = content.kind === 'article' || Boolean(page.meta.articletitle) || (!ctx.isHome && ARTICLE_URL.test(path));
-  const main = visibleText(dom, { skipBoilerplate: true });
-  const docNos = docNumbers(`${title}\n${main.slice(0, 1500)}`);
+  // Labels, boxes and document numbers matter on interpretations and policies: not read on home and list pages.
+  const detailed = article || (!ctx.isHome && content.kind !== 'list');
+  const docNos = detailed ? docNumbers(`${title}\n${visibleText(dom, { skipBoilerplate: true }).slice(0, 1500)}`) : docNumbers(title);
   const labelled: Collected['labelled'] = [];
   let emptyBox = false;
-  $('a[href]').each((_, n) => {
-    if (labelled.length >= 40) return false;
-    const a = n as Element;
-    if (inBoilerplate(a)) return undefined;
-    let href: string;
-    try {
-      const u = new URL((a.attribs.href ?? '').trim(), page.finalUrl);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
-      u.hash = '';
-      href = u.href;
-    } catch {
+  if (detailed) {
+    const labels = new Map<Element, string | undefined>();
+    $('a[href]').each((_, n) => {
+      if (labelled.length >= 40) return false;
+      const a = n as Element;
+      if (inBoilerplate(a)) return undefined;
+      let href: string;
+      try {
+        const u = new URL((a.attribs.href ?? '').trim(), page.finalUrl);
+        if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+        u.hash = '';
+        href = u.href;
+      } catch {
+        return undefined;
+      }
+      const text = lineText(a) || a.attribs.title || '';
+      const label = ORIGINAL_TEXT.test(clean(text)) ? clean(text) : labelOf(a, page.finalUrl, labels);
+      if (label) labelled.push({ href, text: text.slice(0, 120), label: label.slice(0, 20) });
       return undefined;
-    }
-    const text = lineText(a) || a.attribs.title || '';
-    const label = ORIGINAL_TEXT.test(clean(text)) ? clean(text) : labelOf(a, page.finalUrl);
-    if (label) labelled.push({ href, text: text.slice(0, 120), label: label.slice(0, 20) });
-    return undefined;
-  });
-  $('h2, h3, h4, h5, span, b, strong, div, p, dt').each((_, n) => {
-    const e = n as Element;
-    const t = lineText(e);
-    if (t.length > 10 || !INTERPRETATION_BOX.test(t) || inBoilerplate(e)) return undefined;
-    // The box: the label's parent (or grandparent when the parent is only the label's wrapper).
-    let box = e.parent && e.parent.type === 'tag' ? (e.parent as Element) : undefined;
-    if (box && lineText(box) === t && box.parent && box.parent.type === 'tag') box = box.parent as Element;
-    if (box && $(box).find('a[href]').length === 0 && lineText(box).length <= 12) {
-      emptyBox = true;
-      return false;
-    }
-    return undefined;
-  });
+    });
+    // A 相关解读 label (by its own text, cheap to read) whose box holds no link.
+    $('h2, h3, h4, h5, span, b, strong, div, p, dt, li').each((_, n) => {
+      const e = n as Element;
+      const own = clean(e.children.map((c) => (c.type === 'text' ? c.data : '')).join(''));
+      if (!own || own.length > 10 || !INTERPRETATION_BOX.test(own) || inBoilerplate(e)) return undefined;
+      // The box: the label's parent (or grandparent when the parent is only the label's wrapper).
+      let box = e.parent && e.parent.type === 'tag' ? (e.parent as Element) : undefined;
+      if (box && lineText(box) === own && box.parent && box.parent.type === 'tag') box = box.parent as Element;
+      if (box && $(box).find('a[href]').length === 0 && lineText(box).length <= 12) {
+        emptyBox = true;
+        return false;
+      }
+      return undefined;
+    });
+  }
   const lists: Collected['lists'] = [];
   if (!article) {
     const pageName = content.columnName ?? content.crumb ?? content.titlePrefix ?? content.heading ?? '';
@@ -298,7 +309,7 @@ function collectPolicy(ctx: PageContext, o: Options): Collected | undefined {
     }
   }
   const bytes = Buffer.byteLength(html);
-  const complete = !page.truncated && !page.contentIssue && (html.match(/\uFFFD/g)?.length ?? 0) < 3 && (bytes < 60 * 1024 || /<\/html\s*>\s*$/i.test(html.slice(-300)));
+  const complete = !page.truncated && !page.contentIssue && (html.match(/\uFFFD/g)?.length ?? 0) < 3 && (bytes < 60 * 1024 || /<\/html\s*>/i.test(html.slice(-2000)));
   return {
     title,
     column: content.columnName ?? content.crumb,
@@ -307,6 +318,7 @@ function collectPolicy(ctx: PageContext, o: Options): Collected | undefined {
     labelled,
     lists,
     ...(emptyBox ? { emptyInterpretationBox: true } : {}),
+    ...(detailed ? {} : { labelsSkipped: true }),
     ...(content.scriptBuilt ? { scriptBuilt: true } : {}),
     complete,
   };
@@ -554,6 +566,7 @@ export default defineCheck({
           continue;
         }
         if (!wholeRead(r)) suspectedBecause.push('the policy page did not arrive whole or is built by script');
+        if (c.labelsSkipped) suspectedBecause.push('the policy page reads as a list page (its 相关解读 box was not read)');
         if (c.emptyInterpretationBox) suspectedBecause.push('its 相关解读 box is empty in the HTML (a script may fill it)');
         if (titleMatch !== 'exact' && first.pair !== 'title' && first.pair !== 'found-exact') suspectedBecause.push('the policy and the interpretation match only loosely');
         if (first.pair === 'found-loose') suspectedBecause.push('the policy was found by a loose title match');
