@@ -28,7 +28,7 @@ import { clean, escapeRegExp, inBoilerplate, lineText, toSimplified } from '../s
 const ID = 'maps';
 
 /** Words of a map in alt/title text, file names and page titles. */
-export const DEFAULT_MAP_WORDS = ['地图', '区划图', '交通图', '行政区划', '政区图', '地形图', '旅游图', '规划图', '示意地图'];
+export const DEFAULT_MAP_WORDS = ['地图', '区划图', '交通图', '行政区划', '政区图', '地形图', '旅游图'];
 /** Not maps: the site map (sitemap) and map navigation. */
 const SITEMAP = /网站地图|站点地图|网站导航|地图导航|sitemap|site-map|site_map|wzdt|webmap/i;
 /** File-name tokens of icons and decorations. */

@@ -444,12 +444,17 @@ export default defineCheck({
     }
     const judged: Judged[] = [];
     const summary = { interpretations: candidates.size, judged: 0, linked: 0, unidentified: 0, notPolicy: 0, unread: 0, policiesChecked: 0, policiesLinkingBack: 0, fetches: 0 };
+    const seenFinal = new Set<string>();
     for (const [url, listedTitle] of [...candidates].slice(0, o.maxInterpretations)) {
       const r = await read(url);
       if (!wholeRead(r)) {
         summary.unread++;
         continue;
       }
+      // A listed address that redirects to a page already judged is that page.
+      const finalUrl = r.page?.finalUrl ?? url;
+      if (seenFinal.has(finalUrl)) continue;
+      seenFinal.add(finalUrl);
       const title = r.c!.title || listedTitle || '';
       const named = interpretedTitle(title, interpWords) ?? (listedTitle ? interpretedTitle(listedTitle, interpWords) : undefined);
       if (!named) {
