@@ -394,9 +394,13 @@ export default defineCheck({
         r = { url, problem: 'fetch limit reached' };
       } else {
         fetches++;
-        const { page, collected } = await ctx.pages.probe(url, (pc) => collectPolicy(pc, o));
-        const c = collected instanceof CollectFailure ? undefined : collected;
-        r = { url, page, c, problem: page.error ? `${page.error.kind}: ${page.error.message}` : page.status === null || page.status >= 400 ? `HTTP ${page.status}` : !c ? 'not an HTML page' : undefined };
+        try {
+          const { page, collected } = await ctx.pages.probe(url, (pc) => collectPolicy(pc, o));
+          const c = collected instanceof CollectFailure ? undefined : collected;
+          r = { url, page, c, problem: page.error ? `${page.error.kind}: ${page.error.message}` : page.status === null || page.status >= 400 ? `HTTP ${page.status}` : !c ? 'not an HTML page' : undefined };
+        } catch (e) {
+          r = { url, problem: `fetch failed: ${String((e as Error)?.message ?? e).slice(0, 200)}` };
+        }
       }
       fetched.set(url, r);
       return r;
