@@ -3,9 +3,9 @@
  *
  * Two questions, two findings:
  * 1. Has the site's host an AAAA record? Asked with a node:dns Resolver (a real AAAA query, CNAMEs followed), or
- *    read from the run's host overrides (`hosts`, `--resolve`): a name pinned to an IPv6 address has that AAAA,
- *    a name pinned to an IPv4 address has none (the override is the inspector's statement of the name's
- *    addresses, like /etc/hosts). `no-aaaa`: confirmed when the resolver answered "no such record" (NODATA) or the
+ *    read from the run's host overrides (`hosts`, `--resolve`): a name pinned to IPv6 addresses (alone or beside
+ *    IPv4 ones: a dual-stack name) has those AAAA, a name pinned to IPv4 addresses only has none (the override is
+ *    the inspector's statement of the name's addresses, like /etc/hosts). `no-aaaa`: confirmed when the resolver answered "no such record" (NODATA) or the
  *    pin is IPv4; a resolver failure or time-out (SERVFAIL, REFUSED, TIMEOUT, NXDOMAIN for a name the crawl reached)
  *    cannot tell: suspected with the resolver's answer.
  * 2. Does the home page answer over IPv6? A GET of the home page pinned to the AAAA address, with the check's time
@@ -21,7 +21,7 @@ import dns from 'node:dns';
 import net from 'node:net';
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/check-api/api.js';
-import { isRefused } from '../src/net/guard.js';
+import { isRefused, pinnedAddresses, type HostOverrides } from '../src/net/guard.js';
 import { HttpClient } from '../src/net/http.js';
 
 const ID = 'ipv6';
@@ -34,12 +34,13 @@ const LOCAL_ROUTE = /ENETUNREACH|EHOSTUNREACH|EADDRNOTAVAIL|EAFNOSUPPORT/;
 
 type Aaaa = { kind: 'found'; addresses: string[]; source: 'override' | 'dns' | 'literal' } | { kind: 'none'; source: 'override' | 'dns'; answer: string } | { kind: 'unknown'; answer: string };
 
-async function resolveAaaa(host: string, hosts: Record<string, string | null> | undefined, timeoutMs: number, servers: string[], signal?: AbortSignal): Promise<Aaaa> {
+async function resolveAaaa(host: string, hosts: HostOverrides | undefined, timeoutMs: number, servers: string[], signal?: AbortSignal): Promise<Aaaa> {
   const key = host.toLowerCase().replace(/\.$/, '');
-  if (hosts && key in hosts) {
-    const pinned = hosts[key];
-    if (pinned && net.isIPv6(pinned)) return { kind: 'found', addresses: [pinned], source: 'override' };
-    if (pinned && net.isIPv4(pinned)) return { kind: 'none', source: 'override', answer: `pinned to ${pinned} only (host override)` };
+  const pinned = pinnedAddresses(hosts, key);
+  if (pinned !== undefined) {
+    const v6 = pinned.filter((a) => net.isIPv6(a));
+    if (v6.length) return { kind: 'found', addresses: v6, source: 'override' };
+    if (pinned.length) return { kind: 'none', source: 'override', answer: `pinned to ${pinned.join(', ')} only (host override)` };
     return { kind: 'unknown', answer: 'the host override says the name does not resolve' };
   }
   const resolver = new dns.promises.Resolver({ timeout: Math.max(500, Math.floor(timeoutMs / 2)), tries: 2 });

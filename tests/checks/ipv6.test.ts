@@ -141,6 +141,28 @@ describe('ipv6 (W-D5)', () => {
     expect(strict.findings.map((f) => f.tier)).toEqual(['confirmed']);
   });
 
+  it('a dual-stack name (IPv4 and IPv6 pinned): the crawl reaches it, the check judges its IPv6 side alone', async () => {
+    // A server on 127.0.0.1 only; nothing listens on [::1] at its port.
+    const v4 = http.createServer((_req, res) => res.end(HOME));
+    await new Promise<void>((resolve) => v4.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise<void>((resolve) => v4.close(() => resolve())));
+    const port = (v4.address() as AddressInfo).port;
+    const hosts = { 'www.dual.test': ['127.0.0.1', '::1'] };
+    const client = new HttpClient({ networkPolicy: LOOPBACK, hosts, retries: 0, timeoutMs: 3000 });
+    try {
+      // The pinned IPv4 address comes first: the site answers the crawl's client.
+      expect((await client.probe(`http://www.dual.test:${port}/`, { method: 'GET' })).status).toBe(200);
+    } finally {
+      await client.close();
+    }
+    const broken = await run(`http://www.dual.test:${port}/`, hosts);
+    expect(broken.findings.map((f) => [f.code, f.tier, f.params.why])).toEqual([['aaaa-unreachable', 'confirmed', 'connection_refused ECONNREFUSED']]);
+    // The same name with its IPv6 side answering (the server on [::1]) passes.
+    const ok = await run(`http://www.dual.test:${v6Port}/`, { 'www.dual.test': ['127.0.0.1', '::1'] });
+    expect(ok.findings).toEqual([]);
+    expect(ok.summary).toMatchObject({ aaaa: ['::1'], source: 'override', reachable: true });
+  });
+
   it('an AAAA address the network policy refuses is never connected to: suspected', async () => {
     const r = await run(`http://www.v6.test:${v6Port}/`, { 'www.v6.test': '::1' }, {}, ['127.0.0.0/8']);
     expect(r.findings.map((f) => [f.code, f.tier])).toEqual([['aaaa-unreachable', 'suspected']]);

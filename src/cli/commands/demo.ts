@@ -35,8 +35,7 @@ export function register(program: Command): void {
       const { runQuarter } = await import('../../run/runner.js');
       const { openDb } = await import('../../store/db.js');
       const { serveProvince } = await import('../../../tests/fixtures/province.js');
-      const config = loadConfig(undefined, { allowPrivateNetwork: true, browser: { loopbackOnly: true } });
-      const lang = o.lang ?? config.lang;
+      const lang = o.lang ?? loadConfig(undefined, { allowPrivateNetwork: true }).lang;
       const zh = lang === 'zh';
       const out = path.resolve(o.out);
       // Never write into a folder that holds something else.
@@ -48,9 +47,12 @@ export function register(program: Command): void {
       const dbFile = path.join(out, 'govcheck-demo.db');
       for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) rmSync(f, { force: true });
 
-      const province = await serveProvince({ asOf: DEMO_AS_OF });
+      // Three websites are served under host names (one dual-stack with IPv6 working, one IPv4 only, one whose IPv6
+      // address refuses): the run resolves them by the province's host overrides, never by DNS.
+      const province = await serveProvince({ asOf: DEMO_AS_OF, named: true });
       const db = openDb(dbFile);
       try {
+        const config = loadConfig(undefined, { allowPrivateNetwork: true, browser: { loopbackOnly: true }, hosts: province.hosts });
         const regFile = path.join(out, zh ? '名录-示例省.csv' : 'registry.csv');
         writeFileSync(regFile, province.registryCsv());
         const groups = loadGroups();
