@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ipv6 from '../../checks/ipv6.js';
-import type { NetworkPolicy } from '../../src/net/guard.js';
+import type { HostOverrides, NetworkPolicy } from '../../src/net/guard.js';
 import { HttpClient } from '../../src/net/http.js';
 import { runChecks } from '../../src/site-check.js';
 import { html } from '../content/run.js';
@@ -74,7 +74,7 @@ async function dnsServer(answers: Record<string, string | 'nodata' | 'servfail' 
 
 const HOME = html('首页', '<p>示例市人民政府门户网站</p>');
 
-async function run(url: string, hosts: Record<string, string | null>, options: Record<string, unknown> = {}, policy: NetworkPolicy = LOOPBACK) {
+async function run(url: string, hosts: HostOverrides, options: Record<string, unknown> = {}, policy: NetworkPolicy = LOOPBACK) {
   const checks = withOptions(ipv6, options);
   const artifacts = artifactsFromHtml([{ url, html: HOME }], { asOf: '2024-07-01', collectors: checks });
   const client = new HttpClient({ networkPolicy: policy, hosts, retries: 0, timeoutMs: 5000 });
