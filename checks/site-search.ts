@@ -12,8 +12,8 @@
  * - `no-search` (deduction): no form, link or search field on the home page. Confirmed only when the home page was
  *   read completely: the site root, not an article, not cut off, at least `minHomeText` visible characters and no
  *   frames; otherwise suspected with the reason (a page built by script may inject its search).
- * - A search field outside any form (a script builds the query, as on many real sites) or a POST-only form is an
- *   entrance that govcheck does not submit: no finding, its kind is in the summary. A POST form whose action
+ * - A search field outside any form or in a form without an action of its own (a script builds the query, as on
+ *   www.gov.cn and many others) or a POST-only form is an entrance that govcheck does not submit: no finding, its kind is in the summary. A POST form whose action
  *   answers 404/410 to GET is `search-broken`, suspected (the endpoint may accept POST only).
  * - `search-broken` (deduction), confirmed: the results page (or the search page linked) answered 404/410/5xx
  *   (after the client's retries), an error page (系统错误, Exception…), or timed out on the site's own host.
@@ -104,6 +104,7 @@ function describeEl(el: Element): string {
 /** The search forms, search links and script-driven search fields of a page. */
 function readEntrances($: CheerioAPI, base: string, fields: Set<string>): Pick<Collected, 'forms' | 'links' | 'scriptFields'> {
   const forms: SearchForm[] = [];
+  const scriptFields: string[] = [];
   const fieldOk = (n: string) => fields.has(n.toLowerCase()) || /search|keyword/i.test(n);
   for (const f of $('form').toArray() as Element[]) {
     const $f = $(f);
@@ -111,6 +112,8 @@ function readEntrances($: CheerioAPI, base: string, fields: Set<string>): Pick<C
     const texts = ($f.find('input').toArray() as Element[]).filter(isTextInput);
     if (!texts.length || texts.length > 4) continue;
     const rawAction = attr(f, 'action');
+    // A form without an action of its own (or "return false" on submit) is submitted by a script: a script entrance.
+    const scripted = !rawAction || /^(#|javascript:)/i.test(rawAction) || /return\s+false/i.test(attr(f, 'onsubmit'));
     let action: string;
     try {
       action = new URL(rawAction || base, base).href;
@@ -125,6 +128,10 @@ function readEntrances($: CheerioAPI, base: string, fields: Set<string>): Pick<C
     const q = named ?? (texts.length === 1 ? texts[0] : undefined);
     const field = q ? attr(q, 'name') : '';
     if (!field) continue;
+    if (scripted) {
+      scriptFields.push(`${describeEl(f)} ${describeEl(q ?? texts[0])}`);
+      continue;
+    }
     const hidden = ($f.find('input[type="hidden"]').toArray() as Element[]).filter((h) => attr(h, 'name')).map((h): [string, string] => [attr(h, 'name'), h.attribs.value ?? '']);
     const method = attr(f, 'method').toLowerCase() === 'post' ? 'post' : 'get';
     forms.push({ action, method, field, hidden: hidden.slice(0, 20), via: named ? `field "${field}"` : byAction ? `action ${rawAction}` : 'labelled 搜索', selector: describeEl(f) });
@@ -152,7 +159,6 @@ function readEntrances($: CheerioAPI, base: string, fields: Set<string>): Pick<C
     links.push({ url: u.href, text: text.slice(0, 40), ...(field ? { field } : {}) });
     if (links.length >= 10) break;
   }
-  const scriptFields: string[] = [];
   for (const i of $('input').toArray() as Element[]) {
     if (!isTextInput(i) || $(i).closest('form').length) continue;
     const hint = `${attr(i, 'name')} ${attr(i, 'id')} ${attr(i, 'class')} ${attr(i, 'placeholder')} ${attr(i, 'value')} ${attr(i, 'onkeydown')}`;
@@ -209,8 +215,13 @@ export function siteNameOf(site: SiteArtifacts): string | undefined {
   const parts = title
     .split(/\s*[-_|–—·｜]\s*|\s{2,}/)
     .map((p) => p.replace(/(门户网站|官方网站|政府网站|网站|官网|首页)$/, '').trim())
-    .filter((p) => p.length >= 3 && p.length <= 30 && !/^(首页|主页|index)$/i.test(p));
+    .filter((p) => p.length >= 3 && p.length <= 30 && !/^(首页|主页|index)$/i.test(p) && sendable(p));
   return parts.find((p) => /(人民政府|政府|厅|局|委员会|委|办公室|办|院|馆|中心|会|部|署)$/.test(p)) ?? parts.sort((a, b) => b.length - a.length)[0];
+}
+
+/** A text that may be sent as a query: no long digit runs (numbers, IDs, phones), no words naming people. */
+function sendable(t: string): boolean {
+  return !/\d{5,}/.test(t) && !PERSONAL_TITLE.test(t);
 }
 
 /** A recent article title of the crawl that can be sent as a query (no personal data, not too long). */
@@ -218,7 +229,7 @@ function articleTerm(site: SiteArtifacts): string | undefined {
   const titles = site.pages
     .filter((p) => !p.error && p !== site.home && (p.meta['articletitle'] || ARTICLE_URL.test(pathOf(p.finalUrl))))
     .map((p) => (p.meta['articletitle'] || p.title.split(/\s*[-_|]\s*/)[0] || '').trim())
-    .filter((t) => t.length >= 6 && !/\d{5,}/.test(t) && !PERSONAL_TITLE.test(t));
+    .filter((t) => t.length >= 6 && sendable(t));
   const t = titles[0];
   if (!t) return undefined;
   // Long titles: the first clause (search engines match a phrase).

@@ -129,6 +129,10 @@ describe('site-search (W-D5)', () => {
     ]);
     expect(scripted.findings).toEqual([]);
     expect(scripted.summary).toMatchObject({ entrance: 'script', works: null });
+    // As on www.gov.cn: a form without an action whose button calls the script; submitting it would ask the page itself.
+    const actionless = await runOffline(search, [{ path: '/', html: html('首页', `${long}<form><input type="hidden" name="t" value="govall"><input name="headSearchword" type="text"><input type="btn" onclick="goSearch(this)"></form>`) }]);
+    expect(actionless.findings).toEqual([]);
+    expect(actionless.summary).toMatchObject({ entrance: 'script', works: null });
 
     // A message form (textarea) and a login form (password) are not searches.
     const forms = await runOffline(search, [
