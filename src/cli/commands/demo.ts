@@ -61,8 +61,8 @@ export function register(program: Command): void {
         const web = imported.entries.filter((e) => e.kind === 'website').length;
         process.stderr.write(
           zh
-            ? `govcheck 演示：示例省已在 127.0.0.1 启动，名录 ${imported.entries.length} 条（网站 ${web} 个，政务新媒体账号 ${imported.entries.length - web} 个）已导入：${regFile}\n`
-            : `govcheck demo: the fixture province is up on 127.0.0.1; registry of ${imported.entries.length} entries (${web} websites, ${imported.entries.length - web} accounts) imported from ${regFile}\n`,
+            ? `govcheck 演示：示例省已在本机 127.0.0.1 启动（一个网站另有 [::1]），名录 ${imported.entries.length} 条（网站 ${web} 个，政务新媒体账号 ${imported.entries.length - web} 个）已导入：${regFile}\n`
+            : `govcheck demo: the fixture province is up on 127.0.0.1 (one website also on [::1]); registry of ${imported.entries.length} entries (${web} websites, ${imported.entries.length - web} accounts) imported from ${regFile}\n`,
         );
         // W-V1 is judged on a week of visits: the demo replays the week before its date (real visits, stamped
         // at their scheduled times), as `govcheck schedule`'s probe rounds would have recorded it.
