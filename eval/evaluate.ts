@@ -268,6 +268,8 @@ export function score(
       out.push({ ...base, judgement: 'true' });
     } else if (t.unsure.some((p) => fits(p, f))) out.push({ ...base, judgement: 'unsure' });
     else if (f.checkId === 'broken-links' && !inCorpus(f.target ?? null)) out.push({ ...base, judgement: 'artefact', reason: 'target outside the corpus' });
+    // A site search asks a dynamic endpoint that no saved corpus holds: its 404 is ours, not the site's.
+    else if (f.checkId === 'site-search' && f.code === 'search-broken' && !inCorpus(f.target ?? null)) out.push({ ...base, judgement: 'artefact', reason: 'search endpoint outside the corpus' });
     else {
       const forbid = t.forbid.find((p) => fits(p, f));
       out.push({ ...base, judgement: 'false', forbidden: !!forbid, reason: forbid?.why });

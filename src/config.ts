@@ -66,8 +66,15 @@ export const configSchema = z.object({
       }),
     )
     .default([]),
-  /** Host overrides: name → IP address, or null for a name that must not resolve (like /etc/hosts, curl --resolve). */
-  hosts: z.record(z.string(), z.union([z.ipv4(), z.ipv6(), z.null()], { error: (i) => `${JSON.stringify(i.input)} is not an IPv4 or IPv6 address (or null / - for a name that does not resolve)` })).default({}),
+  /** Host overrides: name → IP address (or a list: a dual-stack name), or null for a name that must not resolve (like /etc/hosts, curl --resolve). */
+  hosts: z
+    .record(
+      z.string(),
+      z.union([z.ipv4(), z.ipv6(), z.array(z.union([z.ipv4(), z.ipv6()])).min(1), z.null()], {
+        error: (i) => `${JSON.stringify(i.input)} is not an IPv4 or IPv6 address, a list of them (a dual-stack name), or null / - for a name that does not resolve`,
+      }),
+    )
+    .default({}),
   lang: z.enum(['zh', 'en']).default('zh'),
   gather: z
     .object({

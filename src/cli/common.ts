@@ -56,13 +56,20 @@ export interface CommonOptions {
   engine?: 'http' | 'crawlee';
 }
 
-/** `--resolve host:address` (address `-` = the name does not resolve), like curl's --resolve. */
-export function parseResolve(v: string): [string, string | null] {
+/**
+ * `--resolve host:address` (address `-` = the name does not resolve; `host:a,b` = several addresses, e.g. a
+ * dual-stack name's IPv4 and IPv6), like curl's --resolve.
+ */
+export function parseResolve(v: string): [string, string | string[] | null] {
   const i = v.indexOf(':');
   if (i <= 0) throw new UsageError(`--resolve expects host:address, got ${v}`);
   const host = v.slice(0, i).toLowerCase();
-  const addr = v.slice(i + 1).replace(/^\[|\]$/g, '');
-  return [host, addr === '-' ? null : addr];
+  const addrs = v
+    .slice(i + 1)
+    .split(',')
+    .map((a) => a.trim().replace(/^\[|\]$/g, ''));
+  if (addrs.length === 1) return [host, addrs[0] === '-' ? null : addrs[0]];
+  return [host, addrs];
 }
 
 /** Config from files, with command-line flags on top (the config module is loaded here, not when the CLI starts). */

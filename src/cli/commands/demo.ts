@@ -36,12 +36,7 @@ export function register(program: Command): void {
       const { runQuarter } = await import('../../run/runner.js');
       const { openDb } = await import('../../store/db.js');
       const { serveProvince } = await import('../../../tests/fixtures/province.js');
-      const config = loadConfig(undefined, {
-        allowPrivateNetwork: true,
-        browser: { loopbackOnly: true },
-        letters: { issuer: { zh: '示例省人民政府办公厅', en: 'General Office of the 示例省 Provincial Government' } },
-      });
-      const lang = o.lang ?? config.lang;
+      const lang = o.lang ?? loadConfig(undefined, { allowPrivateNetwork: true }).lang;
       const zh = lang === 'zh';
       const out = path.resolve(o.out);
       // Never write into a folder that holds something else.
@@ -53,9 +48,17 @@ export function register(program: Command): void {
       const dbFile = path.join(out, 'govcheck-demo.db');
       for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) rmSync(f, { force: true });
 
-      const province = await serveProvince({ asOf: DEMO_AS_OF });
+      // Three websites are served under host names (one dual-stack with IPv6 working, one IPv4 only, one whose IPv6
+      // address refuses): the run resolves them by the province's host overrides, never by DNS.
+      const province = await serveProvince({ asOf: DEMO_AS_OF, named: true });
       const db = openDb(dbFile);
       try {
+        const config = loadConfig(undefined, {
+          allowPrivateNetwork: true,
+          browser: { loopbackOnly: true },
+          hosts: province.hosts,
+          letters: { issuer: { zh: '示例省人民政府办公厅', en: 'General Office of the 示例省 Provincial Government' } },
+        });
         const regFile = path.join(out, zh ? '名录-示例省.csv' : 'registry.csv');
         writeFileSync(regFile, province.registryCsv());
         const groups = loadGroups();
@@ -64,8 +67,8 @@ export function register(program: Command): void {
         const web = imported.entries.filter((e) => e.kind === 'website').length;
         process.stderr.write(
           zh
-            ? `govcheck 演示：示例省已在 127.0.0.1 启动，名录 ${imported.entries.length} 条（网站 ${web} 个，政务新媒体账号 ${imported.entries.length - web} 个）已导入：${regFile}\n`
-            : `govcheck demo: the fixture province is up on 127.0.0.1; registry of ${imported.entries.length} entries (${web} websites, ${imported.entries.length - web} accounts) imported from ${regFile}\n`,
+            ? `govcheck 演示：示例省已在本机 127.0.0.1 启动（一个网站另有 [::1]），名录 ${imported.entries.length} 条（网站 ${web} 个，政务新媒体账号 ${imported.entries.length - web} 个）已导入：${regFile}\n`
+            : `govcheck demo: the fixture province is up on 127.0.0.1 (one website also on [::1]); registry of ${imported.entries.length} entries (${web} websites, ${imported.entries.length - web} accounts) imported from ${regFile}\n`,
         );
         // W-V1 is judged on a week of visits: the demo replays the week before its date (real visits, stamped
         // at their scheduled times), as `govcheck schedule`'s probe rounds would have recorded it.
