@@ -123,6 +123,11 @@ describe('accounts and the rectification loop in Chromium', () => {
     // The other broken links are still there, still to fix.
     expect(await i.locator('#rect-items tr.rect', { hasText: '链接不可用' }).filter({ hasText: '待整改' }).count()).toBeGreaterThan(0);
 
+    // Quarter over quarter: the link broken only in Q1 is gone in Q2; the ones broken in both persist.
+    const q = i.locator('#quarter-fixes-table tbody tr', { hasText: 'q1-special' });
+    expect(await q.locator('td').nth(3).innerText()).toBe('本季度已消除');
+    expect(await i.locator('#quarter-fixes-table tbody tr.persisting').count()).toBeGreaterThan(0);
+
     // The audit log: each step, by whom.
     await i.goto(`${base}/audit`);
     const rows = (await i.locator('#audit tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(2, 4).map((td) => td.textContent?.trim())))).reverse();

@@ -118,7 +118,13 @@ function browser(ip = '127.0.0.1') {
 
 const yiSite = '/runs/2024Q2/sites/yi.example';
 const jiaSite = '/runs/2024Q2/sites/jia.example';
-const fingerprintOf = (site: string) => (db.prepare(`SELECT fingerprint FROM findings WHERE site_id = ? ORDER BY id DESC LIMIT 1`).get(site) as { fingerprint: string }).fingerprint;
+/** The planted finding's fingerprint (also once a re-check no longer finds it: from its rectification steps). */
+const fingerprintOf = (site: string) =>
+  (
+    (db.prepare(`SELECT fingerprint FROM findings WHERE site_id = ? ORDER BY id DESC LIMIT 1`).get(site) ?? db.prepare(`SELECT fingerprint FROM rectification_steps WHERE site_id = ? ORDER BY id DESC LIMIT 1`).get(site)) as {
+      fingerprint: string;
+    }
+  ).fingerprint;
 const findingIdOf = (site: string) => (db.prepare(`SELECT id FROM findings WHERE site_id = ? ORDER BY id DESC LIMIT 1`).get(site) as { id: number }).id;
 
 describe('accounts in govcheck serve', () => {
@@ -238,6 +244,16 @@ describe('accounts in govcheck serve', () => {
     expect((await b.post('/rectification/report', form, { 'sec-fetch-site': 'cross-site' })).statusCode).toBe(403);
     expect((await b.post('/logout', {}, { origin: 'http://evil.example' })).statusCode).toBe(403);
     expect(listAudit(db, { action: 'rectification.' }).total).toBe(0);
+    // The login form and the inspector's decision form are guarded the same way.
+    const anon = browser();
+    await anon.get('/login');
+    expect((await anon.post('/login', { user: 'jia-office', password: PW.jia, _csrf: 'forged' })).statusCode).toBe(403);
+    expect((await anon.post('/login', { user: 'jia-office', password: PW.jia }, { origin: 'http://evil.example' })).statusCode).toBe(403);
+    const insp = browser();
+    await insp.login('inspector-li', PW.insp);
+    await insp.get('/rectification?run=2024Q2');
+    expect((await insp.post('/rectification/decide', { ...form, status: 'confirmed', _csrf: 'forged' })).statusCode).toBe(403);
+    expect((await insp.post('/rectification/decide', { ...form, status: 'confirmed' }, { 'sec-fetch-site': 'cross-site' })).statusCode).toBe(403);
     const ok = await b.post('/rectification/report', form);
     expect(ok.statusCode).toBe(303);
     const page = await b.get('/rectification?run=2024Q2');
@@ -291,6 +307,28 @@ describe('accounts in govcheck serve', () => {
     expect(csv.body).toContain('rectification.confirmed');
     expect(csv.body).toContain('inspector-li');
   }, 90_000);
+
+  it('lists overdue items by the reminder letter’s reply-by date when the letters table exists, within the asker’s scope', async () => {
+    const i = browser();
+    await i.login('inspector-li', PW.insp);
+    // The run ended just now: with the default 15 days nothing is overdue yet.
+    expect((await i.get('/rectification/overdue')).body).toContain('没有需要整改的问题');
+    db.exec(`CREATE TABLE IF NOT EXISTS letters (run_id TEXT, owner TEXT, letter_no TEXT, issued_on TEXT, reply_by TEXT, file TEXT)`);
+    db.prepare(`INSERT INTO letters VALUES ('2024Q2', '甲市人民政府办公室', '示函〔2024〕3号', '2024-07-01', '2024-07-15', 'letter.docx')`).run();
+    // 甲市 reported its fix earlier (复核中: not overdue; its re-check no longer finds the problem); the
+    // inspector, who knows better, finds it not fixed — now it is overdue.
+    expect((await i.get('/rectification/overdue')).body).not.toContain('jia.example');
+    await i.get('/rectification?run=2024Q2');
+    expect((await i.post('/rectification/decide', { run: '2024Q2', site: 'jia.example', fingerprint: fingerprintOf('jia.example'), status: 'not_fixed', note: '' })).statusCode).toBe(400);
+    expect((await i.post('/rectification/decide', { run: '2024Q2', site: 'jia.example', fingerprint: fingerprintOf('jia.example'), status: 'not_fixed', note: '首页仍无法访问' })).statusCode).toBe(303);
+    const overdue = await i.get('/rectification/overdue');
+    expect(overdue.body).toContain('jia.example');
+    expect(overdue.body).toContain('2024-07-15');
+    expect(overdue.body).not.toContain('yi.example');
+    const u = browser();
+    await u.login('yi-office', PW.yi);
+    expect((await u.get('/rectification/overdue')).body).not.toContain('jia.example');
+  });
 
   it('a disabled user is out at once; the shared token and the admin role still reach everything', async () => {
     const b = browser();
