@@ -152,15 +152,16 @@ export function rectificationItems(db: DB, runId: string, q: ItemsQuery = {}): R
     ).map((r) => [r.site_id, r]),
   );
   const inScope = (siteId: string) => !q.sites || q.sites.has(siteId);
-  const findings = (
-    db
-      .prepare(
-        `SELECT id, site_id, fingerprint, check_id, rule, severity, message FROM findings
-         WHERE run_id = ? AND rule IS NOT NULL AND severity IN ('veto', 'deduction') AND excluded IS NULL AND (tier = 'confirmed' OR ?)
-         ORDER BY site_id, check_id, seq`,
-      )
-      .all(runId, q.countSuspected ? 1 : 0) as Array<{ id: number; site_id: string; fingerprint: string; check_id: string; rule: string; severity: string; message: string }>
-  ).filter((f) => inScope(f.site_id));
+  type Row = { id: number; site_id: string; fingerprint: string; check_id: string; rule: string; severity: string; message: string };
+  const counted = `rule IS NOT NULL AND severity IN ('veto', 'deduction') AND excluded IS NULL AND (tier = 'confirmed' OR ?)`;
+  const cs = q.countSuspected ? 1 : 0;
+  // A unit's few sites: one indexed query per site (findings_site); everything: one pass over the run.
+  const findings: Row[] = q.sites
+    ? (() => {
+        const one = db.prepare(`SELECT id, site_id, fingerprint, check_id, rule, severity, message FROM findings WHERE site_id = ? AND run_id = ? AND ${counted} ORDER BY check_id, seq`);
+        return [...q.sites].sort().flatMap((s) => one.all(s, runId, cs) as Row[]);
+      })()
+    : (db.prepare(`SELECT id, site_id, fingerprint, check_id, rule, severity, message FROM findings WHERE run_id = ? AND ${counted} ORDER BY site_id, check_id, seq`).all(runId, cs) as Row[]);
   const steps = new Map<string, RectStep>();
   for (const s of latestSteps(db, 'site_id IN (SELECT site_id FROM site_results WHERE run_id = ?)', runId)) steps.set(`${s.site_id}\u001f${s.fingerprint}`, s);
   const items = new Map<string, RectItem>();
