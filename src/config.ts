@@ -196,7 +196,13 @@ export const configSchema = z.object({
     })
     .prefault({}),
   /** `govcheck serve`: host names it is reached by besides loopback and the listen address (`--public-host`). */
-  serve: z.object({ publicHosts: z.array(z.string().min(1)).default([]) }).prefault({}),
+  serve: z
+    .object({
+      publicHosts: z.array(z.string().min(1)).default([]),
+      /** Days a unit has to rectify a finding when no reminder letter gives a reply-by date (after the run ends). */
+      rectifyDays: z.number().int().positive().max(366).default(15),
+    })
+    .prefault({}),
   rules: rulesSchema.optional(),
 });
 export type Config = z.infer<typeof configSchema> & { rules: Rules };

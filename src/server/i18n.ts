@@ -1,5 +1,6 @@
 /** Labels of the review pages: Simplified Chinese by default, English with the language switch. */
 import { renderTemplate, type Lang } from '../check-api/api.js';
+import { accountLabels } from './i18n-accounts.js';
 
 const labels = {
   appName: { zh: '政府网站与政务新媒体检查', en: 'Government website and new-media inspection' },
@@ -159,6 +160,7 @@ const labels = {
   seq: { zh: '序号', en: 'No.' },
   reasons: { zh: '不合格原因', en: 'Reasons' },
   lastReview: { zh: '{who} 于 {when}：{status}', en: '{who} on {when}: {status}' },
+  ...accountLabels,
 } as const;
 
 export type UiKey = keyof typeof labels;
