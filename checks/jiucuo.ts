@@ -59,7 +59,7 @@ interface Collected {
 
 const options = z.object({
   /** Service links (config/service-links.yaml): links of `kind: jiucuo` are the official entrance. */
-  serviceLinks: z.array(serviceLinkSchema).default(DEFAULT_SERVICE_LINKS),
+  serviceLinks: z.array(serviceLinkSchema).default(DEFAULT_SERVICE_LINKS.filter((e) => e.kind === 'jiucuo')),
   /** File names of the service's script that draws the entrance. */
   scriptFiles: z.array(z.string().min(1)).default(['jiucuo.js']),
   /** Words naming a 找错 entrance (a link so named that does not go to the service is `jiucuo-unofficial`). */

@@ -190,6 +190,14 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
   };
 }
 
+/**
+ * Findings that say a link's target does not open (broken-links, and privacy-policy's broken policy link): every target
+ * outside the corpus answers 404 here, so there they are artefacts of the corpus, not judged.
+ */
+function linkTargetFinding(f: Finding): boolean {
+  return f.checkId === 'broken-links' || (f.checkId === 'privacy-policy' && f.code === 'policy-broken');
+}
+
 /** Scores one page's findings: only veto and deduction findings count (info and warning findings are detail). */
 export function score(
   page: string,
@@ -220,7 +228,7 @@ export function score(
       met.add(expected);
       out.push({ ...base, judgement: 'true' });
     } else if (t.unsure.some((p) => fits(p, f))) out.push({ ...base, judgement: 'unsure' });
-    else if (f.checkId === 'broken-links' && !inCorpus(f.target ?? null)) out.push({ ...base, judgement: 'artefact', reason: 'target outside the corpus' });
+    else if (linkTargetFinding(f) && !inCorpus(f.target ?? null)) out.push({ ...base, judgement: 'artefact', reason: 'target outside the corpus' });
     else {
       const forbid = t.forbid.find((p) => fits(p, f));
       out.push({ ...base, judgement: 'false', forbidden: !!forbid, reason: forbid?.why });

@@ -4,10 +4,11 @@ import { gatherSite } from '../../src/gather/crawl.js';
 import { HttpClient } from '../../src/net/http.js';
 import { runChecks } from '../../src/site-check.js';
 import { computeVerdict } from '../../src/verdict.js';
-import type { ProvinceWebsite } from '../fixtures/province.js';
-import { addJiucuoAndPrivacy, jiucuoLink, jiucuoScript, siteCodeOf } from '../fixtures/province-jiucuo.js';
+import { type ProvinceWebsite, serveProvince } from '../fixtures/province.js';
+import { addJiucuoAndPrivacy, jiucuoLink, jiucuoScript, PLANT_FINDINGS, PLANTS, siteCodeOf } from '../fixtures/province-jiucuo.js';
 import { generateSite, page, serve, type Served } from '../fixtures/site.js';
 import { footerWithServiceLinks } from '../fixtures/verdicts.js';
+import privacyPolicy from '../../checks/privacy-policy.js';
 import { artifactsFromHtml, config, runCheck, withOptions } from './harness.js';
 
 // Addresses of the national service are only read, never requested: the check makes no request.
@@ -152,5 +153,25 @@ describe('jiucuo (W-D5 「我为政府网站找错」 entrance)', () => {
     const r = await check(home({ entrance: odd }), { options: { maxEntrances: 5 } });
     expect((r.summary!.entrances as unknown[]).length).toBe(5);
     expect(r.status).not.toBe('error');
+  });
+
+  it('the demo province shows each planted finding of jiucuo and privacy-policy on its site, and nothing on the others', { timeout: 120_000 }, async () => {
+    const province = await serveProvince();
+    try {
+      const both = [...checks(), ...withOptions(privacyPolicy)];
+      const clean = ['sfgw', 'jia-zj', 'ding-sw']; // a plain site, one whose home page redirects, one with broken links
+      const sites = province.entries.filter((e) => e.spec.kind === 'website' && e.spec.status === 'operating' && !e.mustFail && (PLANTS[e.spec.key] || clean.includes(e.spec.key)));
+      expect(sites).toHaveLength(Object.keys(PLANTS).length + clean.length);
+      for (const e of sites) {
+        const a = await gatherSite({ id: e.spec.key, url: e.url, kind: 'website' }, { networkPolicy: true, maxPages: 60 }, both, province.asOf);
+        const results = await runChecks(a, both, { config, http });
+        const got = results.flatMap((r) => r.findings.map((f) => `${r.id}:${f.code}:${f.tier}`));
+        const plant = PLANTS[e.spec.key];
+        const want = plant ? [`${PLANT_FINDINGS[plant].check}:${PLANT_FINDINGS[plant].code}:${plant === 'jiucuo-hidden' ? 'suspected' : 'confirmed'}`] : [];
+        expect(got, e.spec.key).toEqual(want);
+      }
+    } finally {
+      await province.close();
+    }
   });
 });
