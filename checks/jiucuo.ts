@@ -112,7 +112,8 @@ function collectEntrances($: CheerioAPI, base: string, o: Opts): Entrance[] {
   const baseUrl = parseUrl(baseHref, base)?.href ?? base;
   const found: Array<Omit<Entrance, 'technique'> & { el: Element }> = [];
   const scriptFile = (u: URL) => o.scriptFiles.some((f) => u.pathname.toLowerCase().endsWith(`/${f.toLowerCase()}`));
-  const named = (s: string) => o.namedWords.some((w) => s.includes(w));
+  // A short link text naming it (纠错, 网站纠错, 我为政府网站找错), not a headline that mentions 纠错.
+  const named = (s: string) => s.length <= 16 && o.namedWords.some((w) => s.includes(w));
   for (const node of $('a[href], area[href], script, img[onclick], span#_span_jiucuo').toArray()) {
     if (found.length >= o.maxEntrances) break;
     const el = node as Element;

@@ -145,6 +145,14 @@ describe('jiucuo (W-D5 「我为政府网站找错」 entrance)', () => {
     const own = await check(home({ entrance: '<a href="/fuwu/jiucuopage.html">网站纠错</a>' }));
     expect(codes(own)).toEqual(['jiucuo-unofficial/info/confirmed']);
     expect(computeVerdict(own.findings, config.rules).score).toBe(100);
+    // A headline mentioning 纠错 is no entrance: the entrance is missing.
+    const headline = await check(home({ body: NEWS.replace('</ul>', '<li><a href="/ywdt/9.html">示范市开展行政执法案卷评查和错案纠错专项工作</a><span>2024-06-20</span></li></ul>') }));
+    expect(codes(headline)).toEqual(['jiucuo-missing/deduction/confirmed']);
+    // Identity lines in the header only (a footer drawn by script): the footer was not seen.
+    const header = home({ body: `<p>主办单位：示范市人民政府办公室</p>${NEWS}${'<p>示范市持续优化营商环境，推动经济社会高质量发展。</p>'.repeat(120)}` }).replace(/<div class="footer">[\s\S]*?<\/div>\n/, '<div id="footer"></div>');
+    const noFooter = await check(header);
+    expect(codes(noFooter)).toEqual(['jiucuo-missing/deduction/suspected']);
+    expect(noFooter.findings[0].evidence.reason).toMatch(/footer/);
   });
 
   it('survives odd input: malformed addresses, an empty script, a flood of entrances (bounded)', async () => {

@@ -13,7 +13,7 @@ import { ARTICLE_URL, pathOf, ROOT_PATH } from './page-analysis.js';
 
 export interface HomeReadSignals {
   textLength: number;
-  /** The footer's identity lines were seen in the page's text. */
+  /** The footer's identity lines were seen at the end of the page's text (its last FOOTER_TAIL characters). */
   footerSeen: boolean;
   /** The page is a frameset (its content is in other documents). */
   frameset: boolean;
@@ -24,11 +24,14 @@ export interface HomeReadSignals {
 /** Identity lines of a government footer (any one of them). */
 export const FOOTER_IDENTITY = /网站标识码|ICP\s*[备证]|公网安备|版权所有|主办单位|主办[：:]|承办单位|Copyright|©/i;
 
+/** Characters at the end of a page's text where its footer is looked for (a header's 主办单位 is no footer). */
+export const FOOTER_TAIL = 2000;
+
 /** What tells, while the page is parsed, whether it was read whole. */
 export function homeReadSignals(page: PageArtifact, text: string, $: CheerioAPI): HomeReadSignals {
   return {
     textLength: text.length,
-    footerSeen: FOOTER_IDENTITY.test(text),
+    footerSeen: FOOTER_IDENTITY.test(text.slice(-FOOTER_TAIL)),
     frameset: $('frameset').length > 0,
     article: Boolean(page.meta.articletitle) || ARTICLE_URL.test(pathOf(page.finalUrl)),
   };
