@@ -28,13 +28,15 @@
  */
 import type { CheerioAPI } from 'cheerio';
 import type { Element } from 'domhandler';
+import { DomUtils } from 'htmlparser2';
 import { z } from 'zod';
 import { defineCheck, failOnCollectFailure, type FindingInput } from '../src/check-api/api.js';
 import { homeReadDoubt, homeReadSignals, type HomeReadSignals } from '../src/analysis/content/home-read.js';
 import { DEFAULT_SERVICE_LINKS, serviceLinkKind, serviceLinkSchema } from '../src/analysis/content/service-links.js';
 import { footerSiteCode, normalizeSiteCode, SITE_CODE_FORMAT, siteCodeMeta } from '../src/analysis/content/site-code.js';
-import { toSimplified } from '../src/analysis/content/text.js';
+import { keywordRegExp, toSimplified } from '../src/analysis/content/text.js';
 import { DEFAULT_HIDDEN_OPTIONS, selectorOf, styleElements, visibility } from '../src/analysis/content/visibility.js';
+import type { PageArtifact } from '../src/types.js';
 
 const ID = 'jiucuo';
 
@@ -107,14 +109,24 @@ function linkCall(s: string | undefined): string | undefined {
   return s ? /\bLink\(\s*['"]([^'"]+)['"]\s*\)/.exec(s)?.[1] : undefined;
 }
 
-function collectEntrances($: CheerioAPI, base: string, o: Opts): Entrance[] {
+function collectEntrances($: CheerioAPI, page: PageArtifact, o: Opts): Entrance[] {
+  const base = page.finalUrl;
   const baseHref = $('base[href]').first().attr('href');
   const baseUrl = parseUrl(baseHref, base)?.href ?? base;
   const found: Array<Omit<Entrance, 'technique'> & { el: Element }> = [];
   const scriptFile = (u: URL) => o.scriptFiles.some((f) => u.pathname.toLowerCase().endsWith(`/${f.toLowerCase()}`));
   // A short link text naming it (纠错, 网站纠错, 我为政府网站找错), not a headline that mentions 纠错.
-  const named = (s: string) => s.length <= 16 && o.namedWords.some((w) => s.includes(w));
-  for (const node of $('a[href], area[href], script, img[onclick], span#_span_jiucuo').toArray()) {
+  const namedRe = keywordRegExp(o.namedWords);
+  const named = (s: string) => s.length <= 16 && namedRe.test(s);
+  // Hosts and paths of the 找错 service: an address naming none of them is no service link (checked before parsing it).
+  const serviceTokens = ['jiucuo', ...o.serviceLinks.filter((e) => e.kind === 'jiucuo').flatMap((e) => [...(e.hosts ?? []), ...(e.paths ?? [])])].map((t) => t.toLowerCase());
+  // The page's extracted links (text already read) tell which anchors may be an entrance: only those are looked at,
+  // so a link-flood page costs one pass over its link list. An image whose address names jiucuo makes every anchor a
+  // candidate (an image link whose own address says nothing).
+  const jiucuoImage = page.links.some((l) => l.element === 'img' && /jiucuo/i.test(l.raw));
+  const wanted = new Set(page.links.filter((l) => (l.element === 'a' || l.element === 'area') && (serviceTokens.some((t) => l.raw.toLowerCase().includes(t)) || named(l.text.replace(/\s+/g, '')))).map((l) => l.raw.trim()));
+  const selector = jiucuoImage ? 'a[href], area[href], script, img[onclick], span#_span_jiucuo' : wanted.size ? 'a[href], area[href], script, span#_span_jiucuo' : 'script, span#_span_jiucuo';
+  for (const node of $(selector).toArray()) {
     if (found.length >= o.maxEntrances) break;
     const el = node as Element;
     const a = el.attribs;
@@ -133,9 +145,15 @@ function collectEntrances($: CheerioAPI, base: string, o: Opts): Entrance[] {
       found.push({ kind: 'script', url: parseUrl(img.attribs.src, baseUrl)?.href ?? '', siteCode: code, selector: selectorOf(el), text: img.attribs['aria-label'] ?? img.attribs.alt ?? '', el });
       continue;
     }
+    if (!jiucuoImage && !wanted.has((a.href ?? '').trim())) continue;
+    // Cheap tests first (link-flood pages): the address names a 找错 host or path, or the link's own text or image does.
+    const raw = (a.href ?? '').toLowerCase();
+    const ownText = DomUtils.textContent(el);
+    const img = DomUtils.findOne((n) => n.name === 'img', el.children, true) ?? undefined;
+    const imgWords = img ? `${img.attribs.alt ?? ''} ${img.attribs.title ?? ''} ${img.attribs['aria-label'] ?? ''}` : '';
+    if (!serviceTokens.some((t) => raw.includes(t)) && !/jiucuo/i.test(img?.attribs.src ?? '') && !named(`${ownText} ${a.title ?? ''} ${imgWords}`.replace(/\s+/g, ''))) continue;
     const u = parseUrl(a.href, baseUrl);
-    const img = $(el).find('img').get(0) as Element | undefined;
-    const text = toSimplified([$(el).text(), a.title, img?.attribs.alt, img?.attribs.title, img?.attribs['aria-label']].filter(Boolean).join(' ').replace(/\s+/g, ' ').trim()).slice(0, 80);
+    const text = toSimplified([ownText, a.title, imgWords].filter(Boolean).join(' ').replace(/\s+/g, ' ').trim()).slice(0, 80);
     if (u && serviceLinkKind(u, o.serviceLinks) === 'jiucuo') {
       found.push({ kind: 'link', url: u.href, siteCode: codeParam(u), selector: selectorOf(el), text, el });
     } else if (named(text) || /jiucuo/i.test(img?.attribs.src ?? '') || /jiucuo/i.test(u?.pathname ?? '')) {
@@ -171,7 +189,7 @@ export default defineCheck({
   collect({ $, page, text, isHome }, o): Collected | undefined {
     if (!isHome || page.error) return undefined;
     const meta = siteCodeMeta(page.meta);
-    return { entrances: collectEntrances($, page.finalUrl, o), footerCode: footerSiteCode(text), meta, read: homeReadSignals(page, text, $) };
+    return { entrances: collectEntrances($, page, o), footerCode: footerSiteCode(text), meta, read: homeReadSignals(page, text, $) };
   },
   run(site, ctx) {
     const o = ctx.options;

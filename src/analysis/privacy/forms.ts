@@ -40,10 +40,14 @@ const NOT_PERSONAL = /(^|[^a-z])(q|kw|keyword|keywords|searchword|sword|query|se
 function labelOf($: CheerioAPI, el: Element): string {
   const id = el.attribs.id;
   if (id) {
-    const l = $(`label[for="${id.replace(/["\\]/g, '\\$&')}"]`)
-      .first()
-      .text();
-    if (l.trim()) return l;
+    try {
+      const l = $(`label[for="${id.replace(/["\\]/g, '\\$&')}"]`)
+        .first()
+        .text();
+      if (l.trim()) return l;
+    } catch {
+      /* an id no selector can name: read the field's surroundings instead */
+    }
   }
   const wrap = $(el).closest('label');
   if (wrap.length) return wrap.text();
