@@ -237,6 +237,14 @@ function readTotals(outcomes: PageOutcome[]): EvalReport['messagesRead'] {
   };
 }
 
+/**
+ * Findings that say a link's target does not open (broken-links, and privacy-policy's broken policy link): every target
+ * outside the corpus answers 404 here, so there they are artefacts of the corpus, not judged.
+ */
+function linkTargetFinding(f: Finding): boolean {
+  return f.checkId === 'broken-links' || (f.checkId === 'privacy-policy' && f.code === 'policy-broken');
+}
+
 /** Scores one page's findings: only veto and deduction findings count (info and warning findings are detail). */
 export function score(
   page: string,
@@ -267,7 +275,7 @@ export function score(
       met.add(expected);
       out.push({ ...base, judgement: 'true' });
     } else if (t.unsure.some((p) => fits(p, f))) out.push({ ...base, judgement: 'unsure' });
-    else if (f.checkId === 'broken-links' && !inCorpus(f.target ?? null)) out.push({ ...base, judgement: 'artefact', reason: 'target outside the corpus' });
+    else if (linkTargetFinding(f) && !inCorpus(f.target ?? null)) out.push({ ...base, judgement: 'artefact', reason: 'target outside the corpus' });
     // A site search asks a dynamic endpoint that no saved corpus holds: its 404 is ours, not the site's.
     else if (f.checkId === 'site-search' && f.code === 'search-broken' && !inCorpus(f.target ?? null)) out.push({ ...base, judgement: 'artefact', reason: 'search endpoint outside the corpus' });
     else {

@@ -72,6 +72,7 @@ pages:
     finding({ checkId: 'https', rule: 'W-D6', severity: 'deduction' }),
     finding({ checkId: 'stale-content', rule: 'W-V2', url: 'http://a.test/other.html' }),
     finding({ checkId: 'typos', rule: null as never, severity: 'info' }),
+    finding({ checkId: 'privacy-policy', rule: 'W-D6', severity: 'deduction', code: 'policy-broken', target: 'http://a.test/yssm/index.html' }),
   ];
   const scored = score(
     'a.test/',
@@ -93,6 +94,7 @@ pages:
       'broken-links:false',
       'https:server',
       'stale-content:elsewhere',
+      'privacy-policy:artefact',
     ]);
     expect(scored.misses).toEqual([{ page: 'a.test/', pattern: expect.objectContaining({ check: 'interaction' }), asSuspected: true }]);
   });
@@ -104,6 +106,7 @@ pages:
     expect(by['dark-links']).toMatchObject({ truePositives: 0, falseAlarms: 1, forbidden: 1, precision: 0 });
     expect(by.interaction).toMatchObject({ misses: 1, missedAsSuspected: 1, suspected: 1, recall: 0, precision: null });
     expect(by['broken-links']).toMatchObject({ artefacts: 1, falseAlarms: 1 });
+    expect(by['privacy-policy']).toMatchObject({ artefacts: 1, falseAlarms: 0 });
     expect(by.https).toMatchObject({ server: 1, falseAlarms: 0 });
     expect(by['stale-content']).toMatchObject({ unsure: 1, falseAlarms: 0 });
   });
