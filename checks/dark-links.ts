@@ -16,18 +16,16 @@
  *
  * Service links (config/service-links.yaml, option `serviceLinks`, matched by host and path): the national
  * inspection and 「我为政府网站找错」 service, the 党政机关网站标识 (conac), the CMS vendor's credit, statistics
- * counters and share widgets are hidden on many sites and are not dark links. A hidden 找错 entrance is its own
- * finding, `jiucuo-hidden` under W-D5 (no 找错 entrance a visitor can see), suspected by default.
+ * counters and share widgets are hidden on many sites and are not dark links. Whether the 找错 entrance is there and
+ * visible is the jiucuo check's concern (W-D5), judged with the same hiding techniques (src/analysis/content/visibility.ts).
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { CONFIG_DIR } from '../src/config.js';
 import type { CheerioAPI } from 'cheerio';
 import type { AnyNode, Document, Element } from 'domhandler';
 import { z } from 'zod';
 import { defineCheck, failOnCollectFailure, type FindingInput } from '../src/check-api/api.js';
 import { openccChangeTest, openccConverter } from '../src/analysis/text/opencc.js';
+import { DEFAULT_SERVICE_LINKS, serviceLinkKind, serviceLinkSchema, type ServiceLink } from '../src/analysis/content/service-links.js';
+import { DEFAULT_HIDDEN_OPTIONS, PLAIN_HIDDEN, px, selectorOf, visibility } from '../src/analysis/content/visibility.js';
 import type { PageArtifact } from '../src/types.js';
 
 const DEFAULT_VOCABULARY = [
@@ -133,39 +131,9 @@ const DEFAULT_URL_TOKENS = [
 
 const TRUSTED = ['gov.cn', 'conac.cn', '12377.cn', 'cyberpolice.cn', 'miit.gov.cn', 'beian.gov.cn', 'www.gov.cn'];
 
-const serviceLinkSchema = z.object({
-  kind: z.enum(['jiucuo', 'inspection', 'conac', 'vendor', 'statistics', 'share']),
-  /** Host names (a subdomain matches too); absent = any host. */
-  hosts: z.array(z.string().min(1)).optional(),
-  /** Path prefixes; absent = any path. */
-  paths: z.array(z.string().min(1)).optional(),
-});
-export type ServiceLink = z.infer<typeof serviceLinkSchema>;
-
-/** The shipped list (config/service-links.yaml); a broken file is a clear error at start, not a silent default. */
-function shippedServiceLinks(): ServiceLink[] {
-  const file = path.join(CONFIG_DIR, 'service-links.yaml');
-  if (!fs.existsSync(file)) return [];
-  const parsed = z.array(serviceLinkSchema).safeParse(parseYaml(fs.readFileSync(file, 'utf8')));
-  if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return parsed.data;
-}
-export const DEFAULT_SERVICE_LINKS = shippedServiceLinks();
-
-/** The kind of service a link goes to (see config/service-links.yaml), or undefined. */
-export function serviceLinkKind(url: URL, list: ServiceLink[]): ServiceLink['kind'] | undefined {
-  const host = url.hostname.toLowerCase();
-  const p = url.pathname.toLowerCase();
-  const hit = list.find((e) => (!e.hosts || e.hosts.some((h) => host === h || host.endsWith(`.${h}`))) && (!e.paths || e.paths.some((x) => p.startsWith(x.toLowerCase()))));
-  return hit?.kind;
-}
-
 const options = z.object({
   /** Links to services hidden on many sites that are not dark links (config/service-links.yaml). */
   serviceLinks: z.array(serviceLinkSchema).default(DEFAULT_SERVICE_LINKS),
-  /** A hidden 「我为政府网站找错」 link: its own W-D5 finding (no visible 找错 entrance). */
-  jiucuoHiddenSeverity: z.enum(['deduction', 'warning', 'info']).default('deduction'),
-  jiucuoHiddenTier: z.enum(['confirmed', 'suspected']).default('suspected'),
   /** Words that mark a link as spam when in its text (Simplified; Traditional text is converted first). */
   vocabulary: z.array(z.string().min(1)).default(DEFAULT_VOCABULARY),
   /** Tokens that mark a link address as spam (matched against its host and path words). */
@@ -175,13 +143,13 @@ const options = z.object({
   /** Report off-site links hidden only by display:none/visibility:hidden (suspected tier). */
   reportPlainHidden: z.boolean().default(true),
   /** An element this small (px) or smaller counts as zero-size; an iframe this small is a tiny iframe. */
-  tinyPx: z.number().nonnegative().default(2),
+  tinyPx: z.number().nonnegative().default(DEFAULT_HIDDEN_OPTIONS.tinyPx),
   /** Negative offset (px) beyond which an element is off-screen. */
-  offscreenPx: z.number().positive().default(500),
+  offscreenPx: z.number().positive().default(DEFAULT_HIDDEN_OPTIONS.offscreenPx),
   /** Links kept per page in the artifact (bounded on link-flood pages). */
   maxPerPage: z.number().int().positive().default(200),
   /** <style> rules applied per page at most (only rules with a property that can hide). */
-  maxStyleRules: z.number().int().nonnegative().default(500),
+  maxStyleRules: z.number().int().nonnegative().default(DEFAULT_HIDDEN_OPTIONS.maxStyleRules),
   /** Links listed in one finding's evidence. */
   maxListed: z.number().int().positive().default(20),
   /** The veto rule: W-V4 for websites. */
@@ -254,114 +222,6 @@ function siteHostsOf(links: PageArtifact['links']): Set<string> {
     if (h) hosts.add(h);
   }
   return hosts;
-}
-
-function parseDecls(style: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!style) return out;
-  for (const part of style.split(';')) {
-    const i = part.indexOf(':');
-    if (i < 0) continue;
-    out[part.slice(0, i).trim().toLowerCase()] = part
-      .slice(i + 1)
-      .replace(/!important/i, '')
-      .trim()
-      .toLowerCase();
-  }
-  return out;
-}
-
-/** Simple CSS rules of <style> blocks: selector list → declarations (at-rules and their blocks skipped). */
-function styleRules(css: string): Array<{ selector: string; decls: Record<string, string> }> {
-  const text = css.replace(/\/\*[\s\S]*?\*\//g, '');
-  const out: Array<{ selector: string; decls: Record<string, string> }> = [];
-  let i = 0;
-  while (i < text.length) {
-    const open = text.indexOf('{', i);
-    if (open < 0) break;
-    const head = text.slice(i, open).trim();
-    if (head.startsWith('@')) {
-      // skip the whole at-rule block (nested braces)
-      let depth = 1;
-      let j = open + 1;
-      while (j < text.length && depth > 0) {
-        if (text[j] === '{') depth++;
-        else if (text[j] === '}') depth--;
-        j++;
-      }
-      i = j;
-      continue;
-    }
-    const close = text.indexOf('}', open);
-    if (close < 0) break;
-    out.push({ selector: head, decls: parseDecls(text.slice(open + 1, close)) });
-    i = close + 1;
-  }
-  return out;
-}
-
-function px(v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const m = /^(-?\d*\.?\d+)(px|pt|em|rem|%)?$/.exec(v.trim());
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const unit = m[2] ?? 'px';
-  return unit === 'pt' ? n * 1.333 : unit === 'em' || unit === 'rem' ? n * 16 : unit === '%' ? (n === 0 ? 0 : undefined) : n;
-}
-
-const NAMED: Record<string, string> = { white: '#ffffff', black: '#000000', red: '#ff0000', blue: '#0000ff', green: '#008000', gray: '#808080', grey: '#808080', silver: '#c0c0c0', yellow: '#ffff00' };
-
-function colour(v: string | undefined): string | undefined {
-  if (!v) return undefined;
-  const s = v.trim().toLowerCase();
-  if (NAMED[s]) return NAMED[s];
-  let m = /^#([0-9a-f]{3})$/.exec(s);
-  if (m) return '#' + [...m[1]].map((c) => c + c).join('');
-  m = /^#([0-9a-f]{6})$/.exec(s);
-  if (m) return s;
-  const r = /^rgba?\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*(?:,\s*([\d.]+)\s*)?\)$/.exec(s);
-  if (r) {
-    if (r[4] !== undefined && Number(r[4]) === 0) return undefined;
-    return '#' + [r[1], r[2], r[3]].map((x) => Number(x).toString(16).padStart(2, '0')).join('');
-  }
-  return undefined;
-}
-
-/** Techniques that hide an element, from its own declarations and attributes. */
-function ownTechniques(el: Element, decls: Record<string, string>, o: Opts): string[] {
-  const t: string[] = [];
-  const name = el.name.toLowerCase();
-  if (decls.display === 'none') t.push('display:none');
-  if (decls.visibility === 'hidden' || decls.visibility === 'collapse') t.push('visibility:hidden');
-  if (el.attribs && 'hidden' in el.attribs) t.push('hidden attribute');
-  if (decls.opacity !== undefined && Number(decls.opacity) <= 0.05) t.push('opacity:0');
-  const fs = px(decls['font-size']);
-  if (fs !== undefined && fs <= 1) t.push('font-size:0');
-  const off = ['left', 'top', 'right', 'margin-left', 'margin-top', 'text-indent'].map((k) => px(decls[k])).filter((n): n is number => n !== undefined);
-  if (off.some((n) => n <= -o.offscreenPx) && (decls.position === 'absolute' || decls.position === 'fixed' || px(decls['text-indent']) !== undefined || decls['margin-left'] !== undefined || decls['margin-top'] !== undefined))
-    t.push('off-screen');
-  const w = px(decls.width) ?? (el.attribs?.width !== undefined ? px(el.attribs.width) : undefined);
-  const h = px(decls.height) ?? (el.attribs?.height !== undefined ? px(el.attribs.height) : undefined);
-  const clipped = decls.overflow === 'hidden' || decls['overflow-x'] === 'hidden' || decls['overflow-y'] === 'hidden';
-  if ((w !== undefined && w <= o.tinyPx && h !== undefined && h <= o.tinyPx) || (clipped && ((w !== undefined && w <= o.tinyPx) || (h !== undefined && h <= o.tinyPx)))) {
-    t.push(name === 'iframe' || name === 'frame' ? 'tiny iframe' : name === 'marquee' ? 'tiny marquee' : 'zero size');
-  }
-  if (/^rect\(\s*0(px)?[\s,]+0(px)?[\s,]+0(px)?[\s,]+0(px)?\s*\)$/.test(decls.clip ?? '')) t.push('clip:rect(0)');
-  return t;
-}
-
-function selectorOf(el: Element): string {
-  const parts: string[] = [];
-  let cur: Element | null = el;
-  for (let depth = 0; cur && depth < 5; depth++) {
-    let s = cur.name;
-    if (cur.attribs?.id) s += `#${cur.attribs.id}`;
-    else if (cur.attribs?.class) s += '.' + cur.attribs.class.trim().split(/\s+/).slice(0, 2).join('.');
-    parts.unshift(s);
-    const p: AnyNode | null = cur.parent;
-    cur = p && (p as Element).name ? (p as Element) : null;
-  }
-  return parts.join(' > ');
 }
 
 function vocabularyHit(text: string, url: URL, o: Opts): string | undefined {
@@ -458,60 +318,17 @@ function collectLinks($: CheerioAPI, dom: Document, base: string, o: Opts, ownHo
       continue;
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') continue;
-    // 找错 entrances are kept wherever they point (a hidden one is a W-D5 finding even on a gov.cn host).
-    if (offSite(url) || serviceLinkKind(url, o.serviceLinks) === 'jiucuo') candidates.push({ el, url });
+    if (offSite(url)) candidates.push({ el, url });
   }
   if (!candidates.length && !marquees.length) return [];
 
-  // Elements hidden by <style> rules.
-  const byRule = new Map<Element, Record<string, string>>();
-  for (const st of styles) {
-    let applied = 0;
-    for (const rule of styleRules($(st).text())) {
-      // Only rules that can hide something are applied, and a bounded number of them per page.
-      if (!Object.keys(rule.decls).some((k) => HIDING_PROPS.has(k)) || applied >= o.maxStyleRules) continue;
-      applied++;
-      try {
-        $(rule.selector).each((__, el) => {
-          if ((el as Element).name) byRule.set(el as Element, { ...byRule.get(el as Element), ...rule.decls });
-        });
-      } catch {
-        /* selector cheerio does not support (pseudo-classes…): ignored */
-      }
-    }
-  }
-  const declsOf = (el: Element) => ({ ...byRule.get(el), ...parseDecls(el.attribs?.style) });
-  const memo = new Map<Element, string[]>();
-  const hiddenBy = (el: Element): string[] => {
-    const known = memo.get(el);
-    if (known) return known;
-    const own = ownTechniques(el, declsOf(el), o);
-    const parent = el.parent && (el.parent as Element).name ? hiddenBy(el.parent as Element) : [];
-    const all = [...new Set([...own, ...parent])];
-    memo.set(el, all);
-    return all;
-  };
-  const nearest = (el: Element, prop: string[]): string | undefined => {
-    let cur: Element | null = el;
-    while (cur) {
-      const d = declsOf(cur);
-      for (const p of prop) {
-        const c = colour(p === 'background' ? d.background?.split(/\s+/)[0] : d[p]);
-        if (c) return c;
-      }
-      const parent: AnyNode | null = cur.parent;
-      cur = parent && (parent as Element).name ? (parent as Element) : null;
-    }
-    return undefined;
-  };
+  const vis = visibility($, styles, o);
   const out: HiddenLink[] = [];
   const byElement = new Map<Element, HiddenLink>();
   for (const { el, url } of candidates) {
     if (out.length >= o.maxPerPage) break;
-    const technique = [...hiddenBy(el)];
-    const fg = nearest(el, ['color']);
-    const bg = nearest(el, ['background-color', 'background']);
-    if (fg && bg && fg === bg && !technique.includes('same colour')) technique.push('same colour');
+    const technique = [...vis.hiddenBy(el)];
+    if (vis.sameColour(el) && !technique.includes('same colour')) technique.push('same colour');
     const text = $(el).text().replace(/\s+/g, ' ').trim().slice(0, 80) || el.attribs.title || '';
     const vocabulary = vocabularyHit(text, url, o);
     if (!technique.length && !vocabulary) continue;
@@ -523,7 +340,7 @@ function collectLinks($: CheerioAPI, dom: Document, base: string, o: Opts, ownHo
   }
   // Marquees squeezed to nothing (an old way to scroll spam out of sight).
   for (const el of marquees) {
-    const d = declsOf(el);
+    const d = vis.declsOf(el);
     const h = px(d.height) ?? px(el.attribs.height ?? '');
     const w = px(d.width) ?? px(el.attribs.width ?? '');
     const fast = Number(el.attribs.scrollamount ?? 0) >= 1000;
@@ -561,31 +378,6 @@ function collectLinks($: CheerioAPI, dom: Document, base: string, o: Opts, ownHo
   return out;
 }
 
-const HIDING_PROPS = new Set([
-  'display',
-  'visibility',
-  'opacity',
-  'font-size',
-  'position',
-  'left',
-  'top',
-  'right',
-  'margin-left',
-  'margin-top',
-  'text-indent',
-  'width',
-  'height',
-  'overflow',
-  'overflow-x',
-  'overflow-y',
-  'clip',
-  'color',
-  'background',
-  'background-color',
-]);
-
-const PLAIN = new Set(['display:none', 'visibility:hidden', 'hidden attribute']);
-
 export default defineCheck({
   meta: {
     id: 'dark-links',
@@ -595,12 +387,11 @@ export default defineCheck({
       en: 'Finds off-site links hidden from visitors (display:none, off-screen, zero size, zero font, same colour as the background, tiny iframes…) and off-site links whose text or address carries gambling, pornography or fraud vocabulary — the mark of a compromised site; a confirmed case is a single veto.',
     },
     scope: ['website'],
-    rules: ['W-V4', 'W-D5'],
+    rules: ['W-V4'],
     options,
     messages: {
       'spam-link': { zh: '发现含违规词汇的站外链接（“{word}”）：{count} 个，如 {example}', en: 'Off-site links with prohibited vocabulary ("{word}"): {count}, e.g. {example}' },
       'hidden-link': { zh: '发现隐藏的站外链接（暗链，{technique}）：{count} 个，如 {example}', en: 'Hidden off-site links (dark links, {technique}): {count}, e.g. {example}' },
-      'jiucuo-hidden': { zh: '「我为政府网站找错」入口被隐藏（{technique}）：{example}', en: 'The 「我为政府网站找错」 (report an error) entrance is hidden ({technique}): {example}' },
       'hidden-link-suspected': {
         zh: '疑似暗链：以 {technique} 隐藏的站外链接 {count} 个，如 {example}（也可能是下拉菜单，请人工确认）',
         en: 'Suspected dark links: {count} off-site link(s) hidden by {technique}, e.g. {example} (may be a drop-down menu; confirm by hand)',
@@ -618,43 +409,19 @@ export default defineCheck({
     let hiddenCount = 0;
     let spamCount = 0;
     let suspectedCount = 0;
-    let jiucuoCount = 0;
     for (const p of site.pages) {
       // A page whose collector failed leaves its hidden links unknown: the check cannot conclude.
       const links = failOnCollectFailure(ctx.collected(p), 'dark-links', p) ?? [];
       const groups: Record<'spam-link' | 'hidden-link' | 'hidden-link-suspected', HiddenLink[]> = { 'spam-link': [], 'hidden-link': [], 'hidden-link-suspected': [] };
-      const jiucuo: HiddenLink[] = [];
       for (const l of links) {
         const u = new URL(l.url);
         // Older artifacts carry no `service`: the list is applied again here (options may also have changed).
         const service = l.vocabulary ? undefined : serviceLinkKind(u, o.serviceLinks);
-        if (service === 'jiucuo' && l.technique.length) jiucuo.push(l);
         if (service) continue;
         if (siteHosts.has(u.host.toLowerCase()) || isTrusted(u.hostname, o)) continue;
         if (l.vocabulary) groups['spam-link'].push(l);
-        else if (l.technique.some((t) => !PLAIN.has(t))) groups['hidden-link'].push(l);
+        else if (l.technique.some((t) => !PLAIN_HIDDEN.has(t))) groups['hidden-link'].push(l);
         else if (l.technique.length && o.reportPlainHidden) groups['hidden-link-suspected'].push(l);
-      }
-      if (jiucuo.length) {
-        jiucuoCount += jiucuo.length;
-        const first = jiucuo[0];
-        findings.push({
-          code: 'jiucuo-hidden',
-          params: { example: first.url, technique: first.technique.join('、') },
-          severity: o.jiucuoHiddenSeverity,
-          tier: o.jiucuoHiddenTier,
-          rule: 'W-D5',
-          url: p.finalUrl,
-          target: first.url,
-          evidence: {
-            location: first.selector,
-            snippet: first.text,
-            expected: 'a 「我为政府网站找错」 entrance visitors can see',
-            actual: `${first.element} → ${first.url} (hidden: ${first.technique.join(', ')})`,
-            reason: 'the page may show the entrance elsewhere (e.g. a badge drawn by script): confirm by hand',
-            links: jiucuo.slice(0, o.maxListed),
-          },
-        });
       }
       for (const [code, list] of Object.entries(groups) as Array<[keyof typeof groups, HiddenLink[]]>) {
         if (!list.length) continue;
@@ -681,6 +448,6 @@ export default defineCheck({
         });
       }
     }
-    return { findings, summary: { pagesChecked: site.pages.length, spamLinks: spamCount, hiddenLinks: hiddenCount, suspectedHiddenLinks: suspectedCount, hiddenJiucuoLinks: jiucuoCount } };
+    return { findings, summary: { pagesChecked: site.pages.length, spamLinks: spamCount, hiddenLinks: hiddenCount, suspectedHiddenLinks: suspectedCount } };
   },
 });

@@ -8,6 +8,7 @@
 import net from 'node:net';
 import { z } from 'zod';
 import { CollectFailure, defineCheck, type FindingInput } from '../src/check-api/api.js';
+import { SITE_CODE_FORMAT, SITE_CODE_IN_TEXT } from '../src/analysis/content/site-code.js';
 
 const options = z.object({
   /** Host suffixes that count as government domains. */
@@ -23,7 +24,6 @@ interface Collected {
   psb?: string;
 }
 
-const SITE_CODE = /网站标识码\s*[：:]?\s*([A-Za-z]{2}\d{8}|\d{10})(?!\d)/;
 const ICP = /[\u4e00-\u9fa5]?ICP\s*[备证]\s*\d{5,}\s*号(?:\s*-\s*\d+)?/i;
 const PSB = /[\u4e00-\u9fa5]?公网安备\s*\d{8,}\s*号?/;
 
@@ -51,7 +51,7 @@ export default defineCheck({
   collect({ text, page, isHome }) {
     if (!isHome) return undefined;
     const out: Collected = {
-      siteCode: SITE_CODE.exec(text)?.[1],
+      siteCode: SITE_CODE_IN_TEXT.exec(text)?.[1],
       siteCodeMeta: page.meta['siteidcode']?.trim() || undefined,
       icp: ICP.exec(text)?.[0].replace(/\s+/g, ''),
       psb: PSB.exec(text)?.[0].replace(/\s+/g, ''),
@@ -80,7 +80,7 @@ export default defineCheck({
     if (o.checkFooter && home && !home.error && c) {
       const code = c.siteCode ?? c.siteCodeMeta;
       if (!code) info('no-site-code', {}, '网站标识码：10 digits', '(none on the home page)', 'footer');
-      else if (!/^(\d{10}|bm\d{8})$/i.test(code)) info('bad-site-code', { code }, '10 digits or bm + 8 digits', code, c.siteCode ? 'footer' : '<meta name="SiteIDCode">');
+      else if (!SITE_CODE_FORMAT.test(code)) info('bad-site-code', { code }, '10 digits or bm + 8 digits', code, c.siteCode ? 'footer' : '<meta name="SiteIDCode">');
       if (c.siteCode && c.siteCodeMeta && c.siteCode.toLowerCase() !== c.siteCodeMeta.toLowerCase())
         info('site-code-mismatch', { meta: c.siteCodeMeta, footer: c.siteCode }, 'the same code', `${c.siteCodeMeta} ≠ ${c.siteCode}`, '<meta name="SiteIDCode">');
       if (!c.icp) info('no-icp', {}, 'ICP备…号', '(none on the home page)', 'footer');

@@ -12,6 +12,7 @@
 import semver from 'semver';
 import { z } from 'zod';
 import { unlessFailed, defineCheck, type FindingInput } from '../src/check-api/api.js';
+import type { HttpClient } from '../src/net/http.js';
 import { DIRECTORY_LISTING_PATTERNS, SENSITIVE_PATHS, VULNERABLE_LIBRARIES, type SensitivePath } from '../src/analysis/security/exposure-rules.js';
 import { findingMaker, securitySeverity, type SecuritySeverity } from '../src/analysis/security/severity.js';
 
@@ -68,6 +69,35 @@ interface Collected {
   listing: boolean;
 }
 
+type Answer = { p: SensitivePath; r: Awaited<ReturnType<HttpClient['fetchBody']>> };
+
+/**
+ * The sensitive paths of `origin`, a few at a time (the client's per-host limit keeps them polite); a server that
+ * stops answering is not probed further: once two probes in a row (in the order they finish) got no answer, no new
+ * probe starts.
+ */
+async function probePaths(http: HttpClient, origin: string, paths: SensitivePath[], maxBytes: number, maxRequests: number): Promise<{ answers: Array<Answer | undefined>; sent: number }> {
+  const answers: Array<Answer | undefined> = [];
+  let next = 0;
+  let sent = 0;
+  let unanswered = 0;
+  let stopped = false;
+  const worker = async () => {
+    while (!stopped && next < paths.length && sent < maxRequests) {
+      const i = next++;
+      const p = paths[i];
+      sent++;
+      const r = await http.fetchBody(origin + p.path, { maxBytes });
+      answers[i] = { p, r };
+      if (r.error && SLOW.has(r.error.kind)) {
+        if (++unanswered >= 2) stopped = true;
+      } else unanswered = 0;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(PROBES_AT_ONCE, http.options.perHostConcurrency)) }, worker));
+  return { answers, sent };
+}
+
 export default defineCheck({
   meta: {
     id: 'exposure',
@@ -96,6 +126,14 @@ export default defineCheck({
       });
     }
     return out.listing || out.generator.length ? out : undefined;
+  },
+  // With the crawl: where the start URL ends (one request), then that origin's sensitive paths.
+  async early({ http, options, startUrl }) {
+    const home = await http.probe(startUrl, { method: 'GET' });
+    if (home.status === null) return undefined;
+    const origin = new URL(home.finalUrl).origin;
+    const probed = await probePaths(http, origin, options.paths, options.probeBytes, options.maxRequests - 1);
+    return { origin, answers: probed.answers, sent: probed.sent + 1 };
   },
   async run(site, ctx) {
     const o = ctx.options;
@@ -135,26 +173,11 @@ export default defineCheck({
       origin = undefined;
     }
     const exposed: string[] = [];
-    let unanswered = 0;
     if (origin && home && !(home.error && home.status === null)) {
-      // A few probes at a time (the client's per-host limit keeps them polite); a server that stops answering is not
-      // probed further: once two probes in a row (in the order they finish) got no answer, no new probe starts.
-      const answers: Array<{ p: SensitivePath; r: Awaited<ReturnType<typeof ctx.http.fetchBody>> } | undefined> = [];
-      let next = 0;
-      let stopped = false;
-      const worker = async () => {
-        while (!stopped && next < o.paths.length && budget()) {
-          const i = next++;
-          const p = o.paths[i];
-          requests++;
-          const r = await ctx.http.fetchBody(origin + p.path, { maxBytes: o.probeBytes });
-          answers[i] = { p, r };
-          if (r.error && SLOW.has(r.error.kind)) {
-            if (++unanswered >= 2) stopped = true;
-          } else unanswered = 0;
-        }
-      };
-      await Promise.all(Array.from({ length: Math.max(1, Math.min(PROBES_AT_ONCE, ctx.http.options.perHostConcurrency)) }, worker));
+      // Probed with the crawl (`early`) when the site stayed on its registered origin; else now.
+      const early = ctx.early?.origin === origin ? ctx.early : undefined;
+      const { answers, sent } = early ?? (await probePaths(ctx.http, origin, o.paths, o.probeBytes, o.maxRequests));
+      requests += sent;
       for (const a of answers) {
         if (!a) continue;
         const { p, r } = a;

@@ -58,6 +58,18 @@ export interface CheckScore {
   recall: number | null;
 }
 
+/**
+ * What a reader sees against what govcheck read, where the truth lists it: message items of the past year (the
+ * interaction check's window) on the judged page and the pages its crawl read. Not part of the finding score.
+ */
+export interface Reading {
+  page: string;
+  /** Message items the truth lists with a question date within the year before as-of (undated items are not judged). */
+  expected: number;
+  /** Message items of the past year the interaction check read (its summary), or null when it did not run. */
+  read: number | null;
+}
+
 export interface PageOutcome {
   key: string;
   url: string;
@@ -67,6 +79,7 @@ export interface PageOutcome {
   checkErrors: Array<{ check: string; error: string }>;
   findings: ScoredFinding[];
   misses: Miss[];
+  reading?: Reading;
 }
 
 export interface EvalReport {
@@ -80,6 +93,8 @@ export interface EvalReport {
   missingPages: string[];
   checks: CheckScore[];
   total: CheckScore;
+  /** Message items read against the truth, summed over the pages whose truth lists messages. */
+  messagesRead: { pages: number; expected: number; read: number; short: number; extra: number };
 }
 
 export interface EvalOptions {
@@ -156,6 +171,11 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
       try {
         const result = await checkSite({ id: p.key, url, kind: 'website' }, { config, asOf: t.asOf, http, checks: opts.checks, lang: 'zh', checkTimeoutMs: 120_000 });
         const all = result.checks.flatMap((c) => c.findings);
+        const reading = readingOf(
+          p.key,
+          t,
+          result.checks.find((c) => c.id === 'interaction'),
+        );
         outcomes.push({
           key: p.key,
           url,
@@ -167,6 +187,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
             const k = keyOf(u);
             return k !== undefined && k !== p.key && truthByKey.has(k) && pages.has(k);
           }),
+          ...(reading ? { reading } : {}),
         });
       } catch (e) {
         outcomes.push({ key: p.key, url, asOf: t.asOf, verdict: 'error', error: String((e as Error)?.message ?? e), checkErrors: [], findings: [], misses: t.expect.map((pattern) => ({ page: p.key, pattern, asSuspected: false })) });
@@ -187,7 +208,41 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
     missingPages: opts.truth.pages.map((t) => t.key).filter((k) => !pages.has(k) && wanted(k)),
     checks,
     total: sum('total', checks),
+    messagesRead: readTotals(outcomes),
   };
+}
+
+/** Days between two YYYY-MM-DD dates (b - a). */
+function daysFrom(a: string, b: string): number {
+  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
+}
+
+/** The message reading of one page, when its truth lists messages (an empty list included: a reader sees none). */
+export function readingOf(page: string, t: TruthPage, interaction: { status?: string; summary?: Record<string, unknown> } | undefined): Reading | undefined {
+  if (!t.messages) return undefined;
+  // The interaction check judges messages asked within 365 days before as-of (its default window).
+  const expected = t.messages.filter((m) => m.asked && m.asked !== 'unknown' && daysFrom(m.asked, t.asOf) >= 0 && daysFrom(m.asked, t.asOf) <= 365).length;
+  const n = interaction?.summary?.messages;
+  return { page, expected, read: typeof n === 'number' ? n : interaction && interaction.status !== 'error' ? 0 : null };
+}
+
+function readTotals(outcomes: PageOutcome[]): EvalReport['messagesRead'] {
+  const r = outcomes.flatMap((o) => (o.reading ? [o.reading] : []));
+  return {
+    pages: r.length,
+    expected: r.reduce((a, x) => a + x.expected, 0),
+    read: r.reduce((a, x) => a + (x.read ?? 0), 0),
+    short: r.filter((x) => x.read === null || x.read < x.expected).length,
+    extra: r.filter((x) => x.read !== null && x.read > x.expected).length,
+  };
+}
+
+/**
+ * Findings that say a link's target does not open (broken-links, and privacy-policy's broken policy link): every target
+ * outside the corpus answers 404 here, so there they are artefacts of the corpus, not judged.
+ */
+function linkTargetFinding(f: Finding): boolean {
+  return f.checkId === 'broken-links' || (f.checkId === 'privacy-policy' && f.code === 'policy-broken');
 }
 
 /** Scores one page's findings: only veto and deduction findings count (info and warning findings are detail). */
@@ -220,7 +275,9 @@ export function score(
       met.add(expected);
       out.push({ ...base, judgement: 'true' });
     } else if (t.unsure.some((p) => fits(p, f))) out.push({ ...base, judgement: 'unsure' });
-    else if (f.checkId === 'broken-links' && !inCorpus(f.target ?? null)) out.push({ ...base, judgement: 'artefact', reason: 'target outside the corpus' });
+    else if (linkTargetFinding(f) && !inCorpus(f.target ?? null)) out.push({ ...base, judgement: 'artefact', reason: 'target outside the corpus' });
+    // A site search asks a dynamic endpoint that no saved corpus holds: its 404 is ours, not the site's.
+    else if (f.checkId === 'site-search' && f.code === 'search-broken' && !inCorpus(f.target ?? null)) out.push({ ...base, judgement: 'artefact', reason: 'search endpoint outside the corpus' });
     else {
       const forbid = t.forbid.find((p) => fits(p, f));
       out.push({ ...base, judgement: 'false', forbidden: !!forbid, reason: forbid?.why });
@@ -301,6 +358,11 @@ export function reportText(r: EvalReport): string {
   if (misses.length) {
     lines.push('', `misses (${misses.length}):`);
     for (const m of misses) lines.push(`  ${m.page}  ${m.pattern.check} ${m.pattern.rule ?? ''} ${m.pattern.code ?? ''} ${m.pattern.match ?? ''}${m.asSuspected ? ' (only suspected)' : ''}${m.pattern.why ? ` — ${m.pattern.why}` : ''}`);
+  }
+  const m = r.messagesRead;
+  if (m.pages) {
+    lines.push('', `message items of the past year (truth → read by interaction): ${m.expected} → ${m.read} on ${m.pages} page(s); ${m.short} page(s) read fewer, ${m.extra} read more`);
+    for (const p of r.pages) if (p.reading && p.reading.read !== p.reading.expected) lines.push(`  ${p.key}: ${p.reading.expected} → ${p.reading.read ?? 'not run'}`);
   }
   const errs = r.pages.filter((p) => p.error || p.checkErrors.length);
   if (errs.length) {

@@ -283,6 +283,8 @@ export class Coordinator {
     if (job.name === JOB.run) return this.closeRun(job as BullJob<RunJobData>, token!);
     if (job.name === JOB.quarterlyRun) return this.scheduledRun(job as BullJob<QuarterlyRunJobData>);
     if (job.name === JOB.probeRound) return this.probeRound(job);
+    // A re-check from the review server (src/server/recheck-queue.ts): store its site job; the run stays as it is.
+    if (job.name === JOB.recheck) return { stored: await this.sweep() };
     throw new Error(`unknown job ${job.name} in ${RUNS_QUEUE}`);
   }
 

@@ -34,6 +34,8 @@ export const JOB = {
   quarterlyRun: 'quarterly-run',
   /** Fired by the probe scheduler (govcheck-runs): one probe round over the operating websites. */
   probeRound: 'probe-round',
+  /** Parent of one re-check of a site from the review server (govcheck-runs): holds the run's config; never closes the run. */
+  recheck: 'recheck',
 } as const;
 
 /** Scheduler ids (`govcheck schedule`). */

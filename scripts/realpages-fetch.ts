@@ -7,6 +7,11 @@
  *
  * A snapshot is found as <mirrors>/<owner>+<name>/repo, <mirrors>/<owner>+<name>, <mirrors>/<owner>/<name> or
  * <mirrors>/<name> (a bare git directory or a clone).
+ *
+ * Optional column `extract`: empty = the blob is the page; `js-template-literal` = the page is the raw text of the
+ * blob's one JavaScript template literal (a parser's test that holds a page copied from a browser, verbatim: the
+ * text between its two backticks, escapes left as they are; refused when the blob has not exactly two backticks or
+ * has a `${` substitution). The sha256 is always the blob's.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -77,6 +82,21 @@ for (const line of rows) {
   const got = createHash('sha256').update(blob).digest('hex');
   if (got !== sha) {
     process.stderr.write(`${where}: sha256 ${got} ≠ manifest ${sha}\n`);
+    failed++;
+    continue;
+  }
+  const extract = cols.includes('extract') ? (col(r, 'extract') ?? '').trim() : '';
+  if (extract === 'js-template-literal') {
+    const text = blob.toString('utf8');
+    const ticks = [...text.matchAll(/`/g)].map((m) => m.index);
+    if (ticks.length !== 2 || text.slice(ticks[0], ticks[1]).includes('${')) {
+      process.stderr.write(`${where}: ${repoPath} does not hold exactly one plain template literal\n`);
+      failed++;
+      continue;
+    }
+    blob = Buffer.from(text.slice(ticks[0] + 1, ticks[1]), 'utf8');
+  } else if (extract) {
+    process.stderr.write(`${where}: unknown extract ${extract}\n`);
     failed++;
     continue;
   }

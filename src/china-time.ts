@@ -34,3 +34,30 @@ export function addDays(date: string, days: number): string {
 export function daysBetween(a: string, b: string): number {
   return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
 }
+
+/** China's working-day calendar: weekday public holidays and weekend days made working days (调休), YYYY-MM-DD. */
+export interface WorkCalendar {
+  holidays: readonly string[];
+  workdays: readonly string[];
+}
+
+/** True when `date` is a working day: Monday to Friday unless a listed holiday, or a listed 调休 working day. */
+export function isWorkingDay(date: string, cal: WorkCalendar): boolean {
+  if (cal.workdays.includes(date)) return true;
+  if (cal.holidays.includes(date)) return false;
+  const dow = new Date(`${date}T00:00:00Z`).getUTCDay();
+  return dow !== 0 && dow !== 6;
+}
+
+/**
+ * The `n`th working day after `date` (the day itself not counted): a letter dated Friday 2024-06-28 with
+ * 15 working days is answered by 2024-07-19. `n` ≥ 1.
+ */
+export function addWorkingDays(date: string, n: number, cal: WorkCalendar): string {
+  let d = date;
+  for (let left = n; left > 0; ) {
+    d = addDays(d, 1);
+    if (isWorkingDay(d, cal)) left--;
+  }
+  return d;
+}

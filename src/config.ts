@@ -66,8 +66,15 @@ export const configSchema = z.object({
       }),
     )
     .default([]),
-  /** Host overrides: name → IP address, or null for a name that must not resolve (like /etc/hosts, curl --resolve). */
-  hosts: z.record(z.string(), z.union([z.ipv4(), z.ipv6(), z.null()], { error: (i) => `${JSON.stringify(i.input)} is not an IPv4 or IPv6 address (or null / - for a name that does not resolve)` })).default({}),
+  /** Host overrides: name → IP address (or a list: a dual-stack name), or null for a name that must not resolve (like /etc/hosts, curl --resolve). */
+  hosts: z
+    .record(
+      z.string(),
+      z.union([z.ipv4(), z.ipv6(), z.array(z.union([z.ipv4(), z.ipv6()])).min(1), z.null()], {
+        error: (i) => `${JSON.stringify(i.input)} is not an IPv4 or IPv6 address, a list of them (a dual-stack name), or null / - for a name that does not resolve`,
+      }),
+    )
+    .default({}),
   lang: z.enum(['zh', 'en']).default('zh'),
   gather: z
     .object({
@@ -163,8 +170,39 @@ export const configSchema = z.object({
       keepDays: z.number().int().positive().default(120),
     })
     .prefault({}),
+  /**
+   * Reminder letters (提醒函, `govcheck notice --letters`): the issuing office named at the foot of each
+   * letter, the letter-number prefix, and the reply window in working days.
+   */
+  letters: z
+    .object({
+      issuer: z.object({ zh: z.string().min(1), en: z.string().min(1) }).default({ zh: '（发文单位）', en: '(issuing office)' }),
+      /** Text before 〔quarter〕 in the letter number, e.g. 政网函 → 政网函〔2024Q2〕第001号. */
+      numberPrefix: z.string().default(''),
+      replyDays: z.number().int().positive().max(365).default(15),
+    })
+    .prefault({}),
+  /**
+   * China's working-day calendar (YYYY-MM-DD): public holidays falling on weekdays, and the weekend days
+   * made working days (调休), as the State Council announces them each year. Working days are Monday to
+   * Friday minus `holidays`, plus `workdays`.
+   */
+  calendar: z
+    .object({
+      holidays: z.array(z.iso.date()).default([]),
+      workdays: z.array(z.iso.date()).default([]),
+      /** Years the two lists cover completely; a reply window reaching another year is counted on weekends only, with a warning. */
+      years: z.array(z.number().int()).default([]),
+    })
+    .prefault({}),
   /** `govcheck serve`: host names it is reached by besides loopback and the listen address (`--public-host`). */
-  serve: z.object({ publicHosts: z.array(z.string().min(1)).default([]) }).prefault({}),
+  serve: z
+    .object({
+      publicHosts: z.array(z.string().min(1)).default([]),
+      /** Days a unit has to rectify a finding when no reminder letter gives a reply-by date (after the run ends). */
+      rectifyDays: z.number().int().positive().max(366).default(15),
+    })
+    .prefault({}),
   rules: rulesSchema.optional(),
 });
 export type Config = z.infer<typeof configSchema> & { rules: Rules };

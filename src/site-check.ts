@@ -8,7 +8,8 @@ import { collectedOf, materialize } from './check-api/api.js';
 import { pageService } from './check-api/pages.js';
 import { checkSource, loadChecks } from './check-api/registry.js';
 import { networkPolicy, type Config } from './config.js';
-import { gatherSite } from './gather/crawl.js';
+import { defaultGatherOptions, gatherSite, normalizeUrl } from './gather/crawl.js';
+import type { HostSlot } from './gather/http-gather.js';
 import { gatherSiteWithBrowser } from './gather/browser.js';
 import { errorPageArtifact } from './gather/page-artifact.js';
 import { attachScreenshots } from './browser/evidence.js';
@@ -89,7 +90,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 export async function runChecks(
   artifacts: SiteArtifacts,
   checks: Array<{ module: CheckModule; options: unknown }>,
-  opts: { config: Config; http: HttpClient; lang?: Lang; evidenceDir?: string; checkTimeoutMs?: number },
+  opts: { config: Config; http: HttpClient; lang?: Lang; evidenceDir?: string; checkTimeoutMs?: number; early?: Map<string, Promise<unknown>> },
 ): Promise<CheckResult[]> {
   const pages = pageService(opts.http, artifacts);
   // The checks run side by side: a check waiting on its own requests (exposure, soft-404, link probes) does not hold
@@ -108,6 +109,7 @@ export async function runChecks(
         rulePoints: (rule, key = 'each') => opts.config.rules.indicators[rule]?.points?.[key],
       };
       try {
+        ctx.early = await opts.early?.get(module.meta.id);
         const outcome = await withTimeout(Promise.resolve(module.run(artifacts, ctx)), opts.checkTimeoutMs ?? 10 * 60_000, `check ${module.meta.id}`);
         const findings = outcome.findings.map((f) => materialize(module.meta, f, artifacts.asOf));
         const failing = findings.some((f) => (f.severity === 'veto' || f.severity === 'deduction') && (f.tier === 'confirmed' || opts.config.rules.countSuspected));
@@ -146,14 +148,30 @@ export async function checkSite(site: SiteRef, opts: SiteCheckOptions): Promise<
   };
   try {
     const gatherOptions = { ...config.gather, networkPolicy: networkPolicy(config), hosts: config.hosts };
-    const artifacts =
+    const html = site.kind === 'website' && (site.render ?? opts.render ?? config.browser.render) !== 'browser';
+    // The crawl and the checks' probes share the run's per-host gate when the crawl fits in it (HTTP engine): then
+    // the checks' `early` requests start with the crawl, once its first request is queued, and fill its idle slots.
+    const g = { ...defaultGatherOptions, ...config.gather };
+    const shared = html && g.engine === 'http' && g.concurrency <= http.options.perHostConcurrency;
+    const early = new Map<string, Promise<unknown>>();
+    let crawlQueued: () => void = () => undefined;
+    const queued = new Promise<void>((resolve) => (crawlQueued = resolve));
+    const slot: HostSlot = (url, fn, first) => {
+      crawlQueued();
+      return http.slot(url, fn, first);
+    };
+    const gathering =
       site.kind === 'newmedia'
-        ? await (await import('./newmedia/index.js')).gatherAccount(site, { config, http, asOf: opts.asOf, getBrowser, evidenceDir: opts.evidenceDir })
-        : (site.render ?? opts.render ?? config.browser.render) === 'browser'
-          ? await gatherWithBrowser(site, gatherOptions, checks, opts.asOf, config, getBrowser)
-          : await gatherSite(site, gatherOptions, checks, opts.asOf);
+        ? (await import('./newmedia/index.js')).gatherAccount(site, { config, http, asOf: opts.asOf, getBrowser, evidenceDir: opts.evidenceDir })
+        : html
+          ? gatherSite(site, gatherOptions, checks, opts.asOf, shared ? slot : undefined)
+          : gatherWithBrowser(site, gatherOptions, checks, opts.asOf, config, getBrowser);
+    // A crawl that sent nothing (a refused address) still lets the hooks start, and fail or find nothing.
+    gathering.then(crawlQueued, crawlQueued);
+    if (shared) startEarly(site, checks, { http, asOf: opts.asOf, after: queued }, early);
+    const artifacts = await gathering;
     if (opts.availability && site.kind === 'website') artifacts.availability = opts.availability;
-    const results = await runChecks(artifacts, checks, { config, http, lang: opts.lang, evidenceDir: opts.evidenceDir, checkTimeoutMs: opts.checkTimeoutMs });
+    const results = await runChecks(artifacts, checks, { config, http, lang: opts.lang, evidenceDir: opts.evidenceDir, checkTimeoutMs: opts.checkTimeoutMs, early });
     if (opts.evidenceDir && (opts.screenshots ?? true)) {
       await attachScreenshots(results, {
         evidenceDir: opts.evidenceDir,
@@ -183,6 +201,23 @@ export async function checkSite(site: SiteRef, opts: SiteCheckOptions): Promise<
   } finally {
     if (ownHttp) await http.close();
     if (launching && browser !== opts.browser) await (await launching.catch(() => undefined))?.close();
+  }
+}
+
+/** Starts the checks' `early` hooks once `after` settles (a hook that throws leaves its check to do the work in `run`). */
+function startEarly(site: SiteRef, checks: SelectedCheck[], o: { http: HttpClient; asOf: string; after: Promise<void> }, into: Map<string, Promise<unknown>>): void {
+  let startUrl: string;
+  try {
+    startUrl = normalizeUrl(site.url);
+  } catch {
+    return;
+  }
+  for (const { module, options } of checks) {
+    if (!module.early) continue;
+    into.set(
+      module.meta.id,
+      o.after.then(() => module.early!({ options, http: o.http, asOf: o.asOf, startUrl })).catch(() => undefined),
+    );
   }
 }
 

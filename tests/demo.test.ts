@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import ExcelJS from 'exceljs';
 import mammoth from 'mammoth';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadGroups } from '../src/registry/groups.js';
@@ -124,6 +124,44 @@ describe('govcheck demo (the README main command)', () => {
         .map((x) => x.spec.name)
         .sort(),
     );
+    // Reminder letters beside the notice: one per owner unit with a confirmed scored problem, passing units
+    // included (the seed notice's units all passed and still got letters), numbered in the 整改清单.
+    const ldb = new Database(dbFile, { readonly: true });
+    const owed = (
+      ldb
+        .prepare(
+          `SELECT DISTINCT COALESCE(s.owner, s.name, s.id) AS owner, MIN(r.verdict) AS verdict FROM findings f JOIN sites s ON s.id = f.site_id JOIN site_results r ON r.run_id = f.run_id AND r.site_id = f.site_id
+           WHERE f.run_id = '2024Q2' AND f.severity IN ('veto', 'deduction') AND f.tier = 'confirmed' AND f.rule IS NOT NULL AND f.excluded IS NULL AND r.outcome = 'checked' GROUP BY 1`,
+        )
+        .all() as Array<{ owner: string; verdict: string }>
+    ).map((x) => x.owner);
+    const letters = ldb.prepare(`SELECT owner, letter_no, issued_on, reply_by, file FROM letters WHERE run_id = '2024Q2' ORDER BY letter_no`).all() as Array<{
+      owner: string;
+      letter_no: string;
+      issued_on: string;
+      reply_by: string;
+      file: string;
+    }>;
+    const passingOwners = (ldb.prepare(`SELECT DISTINCT s.owner FROM site_results r JOIN sites s ON s.id = r.site_id WHERE r.run_id = '2024Q2' AND r.verdict = 'pass'`).all() as Array<{ owner: string }>).map((x) => x.owner);
+    ldb.close();
+    expect(letters.map((l) => l.owner).sort()).toEqual(owed.sort());
+    expect(letters.some((l) => passingOwners.includes(l.owner))).toBe(true);
+    const lettersDir = path.join(out, '提醒函-2024Q2');
+    expect(readdirSync(lettersDir).sort()).toEqual(letters.map((l) => l.file).sort());
+    letters.forEach((l, i) => {
+      expect(l.letter_no).toBe(`〔2024Q2〕第${String(i + 1).padStart(3, '0')}号`);
+      expect([l.issued_on, l.reply_by]).toEqual(['2024-07-01', '2024-07-22']);
+    });
+    const first = (await mammoth.extractRawText({ path: path.join(lettersDir, letters[0].file) })).value;
+    expect(first).toContain(letters[0].letter_no);
+    expect(first).toContain(`${letters[0].owner}：`);
+    expect(first).toContain('2024年7月22日前（15个工作日内）');
+    expect(first).toContain('示例省人民政府办公厅');
+    expect(notice).toContain(`对存在问题的${letters.length}个主办单位，已另行发送提醒函`);
+    const fixesCsv = readFileSync(path.join(out, '整改清单-2024Q2.csv'), 'utf8');
+    expect(fixesCsv.split('\r\n')[0]).toMatch(/,提醒函编号$/);
+    expect(fixesCsv).toContain(`${letters[0].letter_no}`);
+
     const en = await runCli(['notice', '--db', dbFile, '--quarter', '2024Q2', '--format', 'md', '--lang', 'en']);
     expect(en.code, en.stderr).toBe(0);
     expect(en.stdout).toContain(`${tables.website.total.checked} websites were checked (${tables.website.total.operating} operating), ${tables.website.total.failed} failed`);

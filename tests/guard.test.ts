@@ -47,6 +47,22 @@ describe('private network guard', () => {
     const guarded = await new Promise<Error | null>((resolve) => guardedLookup(false, hosts)('www.example.gov.cn', {}, (e) => resolve(e)));
     expect(guarded?.message).toMatch(/private or loopback/);
   });
+
+  it('pins a dual-stack name to several addresses, in order, and answers a lookup of one family with that family only', async () => {
+    const hosts = { 'www.dual.example.gov.cn': ['127.0.0.1', '::1'], 'www.v4.example.gov.cn': '127.0.0.1' };
+    const lookup = guardedLookup(['127.0.0.0/8', '::1/128'], hosts);
+    const ask = (host: string, opts: object) => new Promise<{ err: NodeJS.ErrnoException | null; list: unknown }>((resolve) => lookup(host, opts as never, (err, list) => resolve({ err, list })));
+    expect((await ask('www.dual.example.gov.cn', { all: true })).list).toEqual([
+      { address: '127.0.0.1', family: 4 },
+      { address: '::1', family: 6 },
+    ]);
+    expect((await ask('www.dual.example.gov.cn', {})).list).toBe('127.0.0.1');
+    expect((await ask('www.dual.example.gov.cn', { family: 6 })).list).toBe('::1');
+    expect((await ask('www.v4.example.gov.cn', { family: 6 })).err?.code).toBe('ENOTFOUND');
+    // Every pinned address is checked by the policy, not only the first.
+    const strict = await new Promise<Error | null>((resolve) => guardedLookup(['127.0.0.0/8'], hosts)('www.dual.example.gov.cn', {}, (e) => resolve(e)));
+    expect(strict?.message).toMatch(/::1.*private or loopback/);
+  });
 });
 
 describe('IPv6 forms that embed an IPv4 address (issue 17, item 12)', () => {

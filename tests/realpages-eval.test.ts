@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { corpusPages } from '../eval/corpus.js';
-import { evaluate, reportText, score, tally } from '../eval/evaluate.js';
+import { evaluate, readingOf, reportText, score, tally } from '../eval/evaluate.js';
 import { loadTruth, parseTruth, TruthError } from '../eval/truth.js';
 import type { Finding } from '../src/types.js';
 
@@ -72,6 +72,7 @@ pages:
     finding({ checkId: 'https', rule: 'W-D6', severity: 'deduction' }),
     finding({ checkId: 'stale-content', rule: 'W-V2', url: 'http://a.test/other.html' }),
     finding({ checkId: 'typos', rule: null as never, severity: 'info' }),
+    finding({ checkId: 'privacy-policy', rule: 'W-D6', severity: 'deduction', code: 'policy-broken', target: 'http://a.test/yssm/index.html' }),
   ];
   const scored = score(
     'a.test/',
@@ -93,6 +94,7 @@ pages:
       'broken-links:false',
       'https:server',
       'stale-content:elsewhere',
+      'privacy-policy:artefact',
     ]);
     expect(scored.misses).toEqual([{ page: 'a.test/', pattern: expect.objectContaining({ check: 'interaction' }), asSuspected: true }]);
   });
@@ -104,8 +106,33 @@ pages:
     expect(by['dark-links']).toMatchObject({ truePositives: 0, falseAlarms: 1, forbidden: 1, precision: 0 });
     expect(by.interaction).toMatchObject({ misses: 1, missedAsSuspected: 1, suspected: 1, recall: 0, precision: null });
     expect(by['broken-links']).toMatchObject({ artefacts: 1, falseAlarms: 1 });
+    expect(by['privacy-policy']).toMatchObject({ artefacts: 1, falseAlarms: 0 });
     expect(by.https).toMatchObject({ server: 1, falseAlarms: 0 });
     expect(by['stale-content']).toMatchObject({ unsure: 1, falseAlarms: 0 });
+  });
+
+  it('compares the message items a reader sees with those the interaction check read', () => {
+    const t = parseTruth(
+      `version: 1
+pages:
+  - key: a.test/
+    asOf: 2024-07-01
+    kind: home
+    messages:
+      - {title: 停车问题, status: unknown, asked: 2024-06-01}
+      - {title: 供暖问题, status: answered, asked: 2024-01-10, answered: 2024-01-20}
+      - {title: 旧问题, status: answered, asked: 2023-03-01}
+      - {title: 无日期, status: unknown, asked: unknown}
+  - {key: b.test/, asOf: 2024-07-01, kind: home}
+  - {key: c.test/, asOf: 2024-07-01, kind: home, messages: []}
+`,
+      't.yaml',
+    );
+    // Only dated items of the year before as-of are expected: the interaction check judges those.
+    expect(readingOf('a.test/', t.pages[0], { status: 'pass', summary: { messages: 1 } })).toEqual({ page: 'a.test/', expected: 2, read: 1 });
+    expect(readingOf('a.test/', t.pages[0], { status: 'error' })).toEqual({ page: 'a.test/', expected: 2, read: null });
+    expect(readingOf('b.test/', t.pages[1], { status: 'pass', summary: { messages: 3 } })).toBeUndefined();
+    expect(readingOf('c.test/', t.pages[2], { status: 'pass', summary: { messages: 0 } })).toEqual({ page: 'c.test/', expected: 0, read: 0 });
   });
 });
 

@@ -15,7 +15,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { classifyError, GovcheckFetchError } from '../net/errors.js';
-import { isLoopbackAddress, isRefused, type HostOverrides, type NetworkPolicy } from '../net/guard.js';
+import { isLoopbackAddress, isRefused, pinnedAddresses, type HostOverrides, type NetworkPolicy } from '../net/guard.js';
 import type { FetchErrorInfo } from '../types.js';
 
 export interface GuardProxyOptions {
@@ -123,10 +123,10 @@ export class GuardProxy {
     let list: dns.LookupAddress[];
     if (net.isIP(host)) list = [{ address: host, family: net.isIP(host) }];
     else if (host === 'localhost' || host.endsWith('.localhost')) list = [{ address: '127.0.0.1', family: 4 }];
-    else if (this.options.hosts && host in this.options.hosts) {
-      const pinned = this.options.hosts[host];
-      if (!pinned || !net.isIP(pinned)) throw new GovcheckFetchError('dns_error', `getaddrinfo ENOTFOUND ${host}`, 'ENOTFOUND');
-      list = [{ address: pinned, family: net.isIP(pinned) }];
+    else if (pinnedAddresses(this.options.hosts, host) !== undefined) {
+      const pinned = pinnedAddresses(this.options.hosts, host) ?? [];
+      if (!pinned.length) throw new GovcheckFetchError('dns_error', `getaddrinfo ENOTFOUND ${host}`, 'ENOTFOUND');
+      list = pinned.map((address) => ({ address, family: net.isIP(address) }));
     } else if (this.options.loopbackOnly) {
       // Loopback only: a name neither pinned nor localhost is refused without asking DNS.
       throw new GovcheckFetchError('private_address_blocked', `refused to connect to ${host}: not a loopback address (loopback only)`, 'EPRIVATE');

@@ -116,7 +116,7 @@ export interface PageService {
   probe<C>(url: string, collect: (ctx: PageContext) => C | undefined): Promise<{ page: PageArtifact; collected: Collected<C> }>;
 }
 
-export interface CheckContext<O, C = unknown> {
+export interface CheckContext<O, C = unknown, E = unknown> {
   options: O;
   http: HttpClient;
   /** Pages beyond the crawl (fetched through `http`, processed like crawled pages). */
@@ -130,6 +130,17 @@ export interface CheckContext<O, C = unknown> {
   /** Rule config, e.g. deduction points per finding, from config/rules.yaml. */
   rulePoints(rule: string, key?: string): number | undefined;
   signal?: AbortSignal;
+  /** What this check's `early` hook returned (undefined when it did not run or failed). */
+  early?: E;
+}
+
+/** What an `early` hook gets: the site as registered, before its crawl has answered anything. */
+export interface EarlyContext<O> {
+  options: O;
+  http: HttpClient;
+  asOf: string;
+  /** The registered start URL (normalised). */
+  startUrl: string;
 }
 
 export interface CheckOutcome {
@@ -140,10 +151,16 @@ export interface CheckOutcome {
 }
 
 /** A check; `C` is what its `collect` keeps per page (read back in `run` with `ctx.collected(page)`). */
-export interface CheckModule<S extends z.ZodType = z.ZodType, C = unknown> {
+export interface CheckModule<S extends z.ZodType = z.ZodType, C = unknown, E = unknown> {
   meta: CheckMeta<S>;
   collect?(ctx: PageContext, options: z.output<S>): C | undefined;
-  run(site: SiteArtifacts, ctx: CheckContext<z.output<S>, C>): CheckOutcome | Promise<CheckOutcome>;
+  /**
+   * Requests that need only the start URL (sensitive-path probes…), started with the crawl: they share the run's
+   * per-host limit and fill the slots the crawl leaves idle. `run` reads the result as `ctx.early`, and must still
+   * work without it (other engines, a hook that threw, a site that redirected elsewhere).
+   */
+  early?(ctx: EarlyContext<z.output<S>>): Promise<E>;
+  run(site: SiteArtifacts, ctx: CheckContext<z.output<S>, C, E>): CheckOutcome | Promise<CheckOutcome>;
 }
 
 /** The crawled pages of a site by the address asked for and by the address they ended at. */
@@ -154,7 +171,7 @@ export function pagesByUrl(site: SiteArtifacts): Map<string, PageArtifact> {
 }
 
 /** Identity helper that gives a check module its types. */
-export function defineCheck<S extends z.ZodType, C = never>(mod: CheckModule<S, C>): CheckModule<S, C> {
+export function defineCheck<S extends z.ZodType, C = never, E = never>(mod: CheckModule<S, C, E>): CheckModule<S, C, E> {
   return mod;
 }
 

@@ -56,13 +56,20 @@ export interface CommonOptions {
   engine?: 'http' | 'crawlee';
 }
 
-/** `--resolve host:address` (address `-` = the name does not resolve), like curl's --resolve. */
-export function parseResolve(v: string): [string, string | null] {
+/**
+ * `--resolve host:address` (address `-` = the name does not resolve; `host:a,b` = several addresses, e.g. a
+ * dual-stack name's IPv4 and IPv6), like curl's --resolve.
+ */
+export function parseResolve(v: string): [string, string | string[] | null] {
   const i = v.indexOf(':');
   if (i <= 0) throw new UsageError(`--resolve expects host:address, got ${v}`);
   const host = v.slice(0, i).toLowerCase();
-  const addr = v.slice(i + 1).replace(/^\[|\]$/g, '');
-  return [host, addr === '-' ? null : addr];
+  const addrs = v
+    .slice(i + 1)
+    .split(',')
+    .map((a) => a.trim().replace(/^\[|\]$/g, ''));
+  if (addrs.length === 1) return [host, addrs[0] === '-' ? null : addrs[0]];
+  return [host, addrs];
 }
 
 /** Config from files, with command-line flags on top (the config module is loaded here, not when the CLI starts). */
@@ -76,12 +83,12 @@ export async function configFrom(o: CommonOptions): Promise<Config> {
   if (o.resolve?.length) overrides.hosts = Object.fromEntries(o.resolve.map(parseResolve));
   if (o.maxPages !== undefined) gather.maxPages = o.maxPages;
   if (o.maxDepth !== undefined) gather.maxDepth = o.maxDepth;
-  if (o.concurrency !== undefined) gather.concurrency = o.concurrency;
+  const http: Record<string, unknown> = {};
+  // Requests to the site at once: the crawl's and the checks' probes share this per-host limit.
+  if (o.concurrency !== undefined) gather.concurrency = http.perHostConcurrency = o.concurrency;
   if (o.engine !== undefined) gather.engine = o.engine;
-  if (o.timeout !== undefined) {
-    gather.timeoutMs = o.timeout * 1000;
-    overrides.http = { timeoutMs: o.timeout * 1000 };
-  }
+  if (o.timeout !== undefined) gather.timeoutMs = http.timeoutMs = o.timeout * 1000;
+  if (Object.keys(http).length) overrides.http = http;
   if (Object.keys(gather).length) overrides.gather = gather;
   return loadConfig(o.config, overrides);
 }

@@ -25,10 +25,26 @@ const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
   collect: () => import('./commands/collect.js'),
   schedule: () => import('./commands/schedule.js'),
   'scan-text': () => import('./commands/scan-text.js'),
+  user: () => import('./commands/user.js'),
 };
 
 /** Errors whose message is the whole story: printed as one line, exit 2. */
-const KNOWN_ERRORS = new Set(['UsageError', 'ConfigError', 'StoreError', 'UnknownCheckError', 'ServeConfigError', 'DictionaryError', 'RollupError', 'RegistryFileError', 'ReviewError', 'QuarterError', 'RunError', 'RedisCheckError']);
+const KNOWN_ERRORS = new Set([
+  'UsageError',
+  'ConfigError',
+  'StoreError',
+  'UnknownCheckError',
+  'ServeConfigError',
+  'DictionaryError',
+  'RollupError',
+  'RegistryFileError',
+  'ReviewError',
+  'QuarterError',
+  'RunError',
+  'RedisCheckError',
+  'AccountError',
+  'RectificationError',
+]);
 
 /** A file the command could not read or write (permissions, a missing folder, a full disk): its message is one line naming the file. */
 function isFileSystemError(e: Error): boolean {

@@ -35,13 +35,22 @@ interface Fetched {
   truncated: boolean;
   timedOut: boolean;
   started: number;
+  /** Time spent waiting for slots of the shared per-host gate. */
+  waitedMs?: number;
 }
+
+/** Runs one request in the run's per-host gate (HttpClient.slot); `first` = before the checks' waiting probes. */
+export type HostSlot = <T>(url: string, fn: () => Promise<T>, first?: boolean) => Promise<T>;
 
 class PageFetcher {
   private readonly agent: Agent;
   private nextStart = 0;
 
-  constructor(private readonly opts: GatherOptions) {
+  constructor(
+    private readonly opts: GatherOptions,
+    /** The run's per-host gate each request goes through (shared with the checks' probes); none = the crawl's own concurrency only. */
+    private readonly slot: HostSlot = (_url, fn) => fn(),
+  ) {
     this.agent = new Agent({
       connect: { lookup: guardedLookup(opts.networkPolicy, opts.hosts) as never, rejectUnauthorized: false, timeout: opts.timeoutMs },
       headersTimeout: opts.timeoutMs,
@@ -63,11 +72,14 @@ class PageFetcher {
     if (start > now) await new Promise((r) => setTimeout(r, start - now));
   }
 
-  /** One attempt: the whole redirect chain and the body within one time limit. */
+  /**
+   * One attempt: the whole redirect chain and the body within one time limit. Time spent waiting for a slot of the
+   * shared per-host gate is not the site's: it extends the deadline and is left out of the page's duration.
+   */
   async fetch(url: string): Promise<Fetched> {
     await this.paced();
     const started = Date.now();
-    const deadline = started + this.opts.timeoutMs;
+    let waitedMs = 0;
     const walk = new RedirectWalk(url);
     const chain = walk.chain;
     let current = url;
@@ -75,9 +87,31 @@ class PageFetcher {
       const u = new URL(current);
       if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new GovcheckFetchError('unsupported_scheme', `unsupported scheme ${u.protocol}`);
       assertUrlAllowed(u, this.opts.networkPolicy);
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new GovcheckFetchError('timeout', `page not loaded within ${this.opts.timeoutMs} ms`);
+      if (Date.now() - started - waitedMs >= this.opts.timeoutMs) throw new GovcheckFetchError('timeout', `page not loaded within ${this.opts.timeoutMs} ms`);
       const cookie = walk.cookieHeader(u.host);
+      const queued = Date.now();
+      const hop = await this.slot(
+        u.href,
+        () => {
+          waitedMs += Date.now() - queued;
+          const deadline = started + waitedMs + this.opts.timeoutMs;
+          return this.hop(url, u, cookie, chain, walk, deadline, started);
+        },
+        true,
+      );
+      if (typeof hop === 'string') {
+        current = hop;
+        continue;
+      }
+      return { ...hop, waitedMs };
+    }
+  }
+
+  /** One request of a redirect chain: the next URL, or the page (body read within the deadline). */
+  private async hop(url: string, u: URL, cookie: string | undefined, chain: RedirectHop[], walk: RedirectWalk, deadline: number, started: number): Promise<Fetched | string> {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) throw new GovcheckFetchError('timeout', `page not loaded within ${this.opts.timeoutMs} ms`);
+    {
       let res: Dispatcher.ResponseData;
       try {
         res = await request(u, {
@@ -109,8 +143,7 @@ class PageFetcher {
         }
         // The shared policy: a loop only with nothing new to send (a cookie set on the way is new), at most 20 hops.
         walk.hop(u.href, u.host, res.statusCode, next, res.headers['set-cookie']);
-        current = next;
-        continue;
+        return next;
       }
       const type = (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
       if (!HTML_TYPES.has(type)) {
@@ -132,7 +165,7 @@ class PageFetcher {
  * Crawls one site within its bounds and returns the site's artifacts. Never throws for site problems:
  * pages that fail carry a classified error; the home page's failure is the availability check's finding.
  */
-export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, checks: Collector[], asOf: string): Promise<SiteArtifacts> {
+export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, checks: Collector[], asOf: string, slot?: HostSlot): Promise<SiteArtifacts> {
   const started = Date.now();
   let startUrl: string;
   try {
@@ -152,7 +185,7 @@ export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, che
   const frontier = new Frontier(startUrl, opts);
   const allTargets = new Set<string>();
   let errors = 0;
-  const fetcher = new PageFetcher(opts);
+  const fetcher = new PageFetcher(opts, slot);
   // Page workers only for collectors that say where a worker loads them from, and only on sites big enough.
   const workers = opts.parseWorkers === 'auto' ? autoWorkers() : opts.parseWorkers;
   let pool = workers > 0 && collectors.every((c) => c.source) ? sharedPagePool(workers) : undefined;
@@ -192,7 +225,7 @@ export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, che
       depth: item.depth,
       referrer: item.referrer,
       started: first,
-      durationMs: Date.now() - first,
+      durationMs: Date.now() - first - (fetched.waitedMs ?? 0),
       body: fetched.body,
       truncated: fetched.truncated,
       timedOut: fetched.timedOut,

@@ -170,23 +170,33 @@ export function assertUrlAllowed(url: string | URL, policy: NetworkPolicy): void
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
 
 /**
- * Host overrides, like /etc/hosts or curl's --resolve: name → address, or null for "does not resolve".
+ * Host overrides, like /etc/hosts or curl's --resolve: name → address (or several: a dual-stack name has its IPv4
+ * and IPv6 addresses, tried in the order given), or null for "does not resolve".
  * Inspectors pin a site to an address (before a DNS cut-over, inside an intranet); tests use it so that
  * no name ever reaches a real DNS server.
  */
-export type HostOverrides = Record<string, string | null>;
+export type HostOverrides = Record<string, string | readonly string[] | null>;
 
-function overrideLookup(hostname: string, hosts: HostOverrides | undefined, cb: (err: NodeJS.ErrnoException | null, list: dns.LookupAddress[]) => void): boolean {
-  if (!hosts) return false;
+/**
+ * The addresses a name is pinned to: undefined when the name is not pinned, [] when it is pinned as "does not
+ * resolve" (null, or nothing that is an IP address).
+ */
+export function pinnedAddresses(hosts: HostOverrides | undefined, hostname: string): string[] | undefined {
+  if (!hosts) return undefined;
   const key = hostname.toLowerCase().replace(/\.$/, '');
-  if (!(key in hosts)) return false;
-  const address = hosts[key];
+  if (!(key in hosts)) return undefined;
+  const v = hosts[key];
+  return (v === null || v === undefined ? [] : typeof v === 'string' ? [v] : [...v]).filter((a) => net.isIP(a));
+}
+
+function overrideLookup(hostname: string, hosts: HostOverrides | undefined, family: number | undefined, cb: (err: NodeJS.ErrnoException | null, list: dns.LookupAddress[]) => void): boolean {
+  const pinned = pinnedAddresses(hosts, hostname);
+  if (pinned === undefined) return false;
+  // A lookup asking for one family gets the pinned addresses of that family only.
+  const list = pinned.map((address) => ({ address, family: net.isIP(address) })).filter((a) => (family !== 4 && family !== 6 ? true : a.family === family));
   process.nextTick(() => {
-    if (address === null || address === undefined || !net.isIP(address)) {
-      cb(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname }), []);
-    } else {
-      cb(null, [{ address, family: net.isIP(address) }]);
-    }
+    if (!list.length) cb(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname }), []);
+    else cb(null, list);
   });
   return true;
 }
@@ -197,7 +207,7 @@ export function guardedLookup(policy: NetworkPolicy, hosts?: HostOverrides) {
     const cb = (typeof options === 'function' ? options : callback) as LookupCallback;
     const opts: dns.LookupOptions = typeof options === 'object' ? options : typeof options === 'number' ? { family: options } : {};
     const resolver = (h: string, o: dns.LookupAllOptions, done: (err: NodeJS.ErrnoException | null, list: dns.LookupAddress[]) => void) => {
-      if (!overrideLookup(h, hosts, done)) dns.lookup(h, o, (e, list) => done(e, list as dns.LookupAddress[]));
+      if (!overrideLookup(h, hosts, typeof o.family === 'number' ? o.family : undefined, done)) dns.lookup(h, o, (e, list) => done(e, list as dns.LookupAddress[]));
     };
     resolver(hostname, { ...opts, all: true }, (err, addresses) => {
       if (err) return cb(err, '');

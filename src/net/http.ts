@@ -111,8 +111,11 @@ class HostGate {
     this.tasks = pLimit(Math.max(1, concurrency));
   }
 
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
+  /** Requests that go before the waiting ones (the crawl's pages, while checks' probes fill the idle slots). */
+  private readonly waitingFirst: Array<() => void> = [];
+
+  async run<T>(fn: () => Promise<T>, first = false): Promise<T> {
+    if (this.active >= this.concurrency) await new Promise<void>((resolve) => (first ? this.waitingFirst : this.waiting).push(resolve));
     this.active++;
     try {
       const now = Date.now();
@@ -122,7 +125,7 @@ class HostGate {
       return await fn();
     } finally {
       this.active--;
-      this.waiting.shift()?.();
+      (this.waitingFirst.shift() ?? this.waiting.shift())?.();
     }
   }
 }
@@ -273,6 +276,14 @@ export class HttpClient {
       this.gates.set(url.host, g);
     }
     return g;
+  }
+
+  /**
+   * Runs one request of another fetcher (the crawl's) in the host's gate, so the crawl and the checks' probes share
+   * the per-host limit; `first` puts it before the probes waiting there.
+   */
+  slot<T>(url: string, fn: () => Promise<T>, first = false): Promise<T> {
+    return this.gate(new URL(url)).run(fn, first);
   }
 
   /**

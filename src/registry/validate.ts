@@ -5,6 +5,7 @@
  * kind, platform and status values, the group against the configured table groups, and duplicates
  * inside the file (same URL, same site code, same account on the same platform).
  */
+import { SITE_CODE_FORMAT } from '../analysis/content/site-code.js';
 import type { SiteRef } from '../types.js';
 import { canonicalPlatform, EXPORT_HEADERS, KIND_VALUES, PLATFORMS, STATUS_VALUES, type RegistryField } from './fields.js';
 import { resolveGroup, type GroupsConfig } from './groups.js';
@@ -37,8 +38,6 @@ export interface ValidationResult {
   /** Not errors: ignored columns and the like. */
   warnings: Reason[];
 }
-
-const SITE_CODE = /^(\d{10}|bm\d{8})$/i;
 
 /** Parses a registry URL; a value without a scheme ("www.x.gov.cn") is taken as http://. */
 export function parseRegistryUrl(v: string): URL | undefined {
@@ -169,7 +168,7 @@ export function validateRegistry(table: RawTable, groups: GroupsConfig): Validat
     let siteCode: string | undefined;
     if (cells.siteCode) {
       siteCode = cells.siteCode.replace(/\s+/g, '');
-      if (!SITE_CODE.test(siteCode)) bad('siteCode', cells.siteCode, `网站标识码“${cells.siteCode}”格式错误（应为10位数字，或 bm 加8位数字）`, `site_code "${cells.siteCode}" is not 10 digits or "bm" + 8 digits`);
+      if (!SITE_CODE_FORMAT.test(siteCode)) bad('siteCode', cells.siteCode, `网站标识码“${cells.siteCode}”格式错误（应为10位数字，或 bm 加8位数字）`, `site_code "${cells.siteCode}" is not 10 digits or "bm" + 8 digits`);
       else siteCode = siteCode.toLowerCase().startsWith('bm') ? `bm${siteCode.slice(2)}` : siteCode;
     }
 

@@ -1,7 +1,8 @@
 /**
  * Writes every report of a quarterly run into one folder: both tables (CSV with BOM, XLSX, Markdown,
  * JSON), the failing list, the 整改清单, quarter-over-quarter changes when there are some, and the
- * notice draft (DOCX and Markdown). Used by the demo; the same files come one by one from
+ * notice draft (DOCX and Markdown). The 整改清单 has a letter-number column when reminder letters were
+ * issued first (src/report/letters.ts; the demo writes them into a folder beside). Used by the demo; the same files come one by one from
  * `govcheck table` and `govcheck notice`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,8 @@ import { changesCsv, changesMarkdown, failingCsv, failingMarkdown, fixCsv, fixMa
 import { noticeBlocks, noticeDocx, noticeMarkdown } from './notice.js';
 import { tableCsv, tableJson, tableMarkdown, tableXlsx, type Lang } from './tables.js';
 
-export async function writeReportBundle(dir: string, r: QuarterReport, lang: Lang): Promise<string[]> {
+/** `o.letters`: reminder letters issued for the run (issueLetters, before the bundle), named in the notice draft. */
+export async function writeReportBundle(dir: string, r: QuarterReport, lang: Lang, o: { letters?: number } = {}): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const q = r.quarter;
   const zh = lang === 'zh';
@@ -34,7 +36,7 @@ export async function writeReportBundle(dir: string, r: QuarterReport, lang: Lan
     files.push([name('问题环比', 'changes', 'csv'), changesCsv(r.changes, lang)]);
     files.push([name('问题环比', 'changes', 'md'), changesMarkdown(r.changes, lang)]);
   }
-  const blocks = noticeBlocks({ quarter: q, runId: r.run.id, asOf: r.run.as_of, lang, tables: r.tables, failing: r.failing, categories: r.categories, changes: r.changes });
+  const blocks = noticeBlocks({ quarter: q, runId: r.run.id, asOf: r.run.as_of, lang, tables: r.tables, failing: r.failing, categories: r.categories, changes: r.changes, letters: o.letters });
   files.push([name('检查情况通报-草稿', 'notice-draft', 'docx'), await noticeDocx(blocks, q, lang)]);
   files.push([name('检查情况通报-草稿', 'notice-draft', 'md'), noticeMarkdown(blocks, q, lang)]);
   for (const [f, body] of files) writeFileSync(path.join(dir, f), body);

@@ -58,13 +58,21 @@ export function failingCsv(list: FailingEntry[], lang: Lang): Buffer {
   return toCsv([failingHeaders(lang), ...failingCells(list, lang)]);
 }
 
-function fixHeaders(lang: Lang): string[] {
-  return lang === 'zh'
-    ? ['主办单位', '名称', '网址', '结论', '指标', '类别', '问题', '问题页面', '问题对象', '位置', '原文片段', '应为', '实际']
-    : ['Owner', 'Name', 'URL', 'Verdict', 'Rule', 'Severity', 'Problem', 'Page', 'Target', 'Location', 'Snippet', 'Expected', 'Seen'];
+/** True when reminder letters were issued for the run: the 整改清单 then has a letter-number column (last). */
+function hasLetters(owners: FixOwner[]): boolean {
+  return owners.some((o) => o.letterNo);
+}
+
+function fixHeaders(lang: Lang, letters = false): string[] {
+  const h =
+    lang === 'zh'
+      ? ['主办单位', '名称', '网址', '结论', '指标', '类别', '问题', '问题页面', '问题对象', '位置', '原文片段', '应为', '实际']
+      : ['Owner', 'Name', 'URL', 'Verdict', 'Rule', 'Severity', 'Problem', 'Page', 'Target', 'Location', 'Snippet', 'Expected', 'Seen'];
+  return letters ? [...h, lang === 'zh' ? '提醒函编号' : 'Letter no.'] : h;
 }
 
 function fixCells(owners: FixOwner[], lang: Lang): Array<Array<string | number>> {
+  const letters = hasLetters(owners);
   const rows: Array<Array<string | number>> = [];
   for (const o of owners) {
     for (const s of o.sites) {
@@ -83,6 +91,7 @@ function fixCells(owners: FixOwner[], lang: Lang): Array<Array<string | number>>
           String(it.evidence.snippet ?? '').slice(0, 200),
           String(it.evidence.expected ?? ''),
           String(it.evidence.actual ?? ''),
+          ...(letters ? [o.letterNo ?? ''] : []),
         ]);
       }
     }
@@ -103,7 +112,7 @@ function fixLines(owners: FixOwner[], lang: Lang, md: boolean): string {
   const out = [`${h(2)}${fixTitle(lang)}`, ''];
   if (!owners.length) out.push(lang === 'zh' ? '未发现需要整改的问题。' : 'No problem to fix.');
   for (const o of owners) {
-    out.push(`${h(3)}${v(o.owner)}`, '');
+    out.push(`${h(3)}${v(o.owner)}${o.letterNo ? `（${lang === 'zh' ? '提醒函' : 'letter'} ${v(o.letterNo)}）` : ''}`, '');
     for (const s of o.sites) {
       out.push(`${h(4)}${v(s.site.name ?? s.site.id)}（${v(s.site.url)}）— ${label(s.verdict === 'pass' ? 'verdict_pass' : 'verdict_fail', lang)}，${lang === 'zh' ? '得分' : 'score'} ${s.score}`, '');
       for (const it of s.items) {
@@ -133,7 +142,7 @@ export function fixText(owners: FixOwner[], lang: Lang): string {
 }
 
 export function fixCsv(owners: FixOwner[], lang: Lang): Buffer {
-  return toCsv([fixHeaders(lang), ...fixCells(owners, lang)]);
+  return toCsv([fixHeaders(lang, hasLetters(owners)), ...fixCells(owners, lang)]);
 }
 
 function changesHeaders(lang: Lang): string[] {
@@ -199,7 +208,7 @@ export async function listsXlsx(parts: { failing?: FailingEntry[]; fixes?: FixOw
   const wb = new ExcelJS.Workbook();
   wb.creator = 'govcheck';
   if (parts.failing) addListSheet(wb, lang === 'zh' ? '不合格名单' : 'failing', failingTitle(kind, lang), failingHeaders(lang), failingCells(parts.failing, lang), [6, 12, 28, 10, 36, 28, 8, 80]);
-  if (parts.fixes) addListSheet(wb, lang === 'zh' ? '整改清单' : 'fixes', fixTitle(lang), fixHeaders(lang), fixCells(parts.fixes, lang), [26, 26, 32, 8, 20, 12, 50, 40, 40, 30, 40, 20, 20]);
+  if (parts.fixes) addListSheet(wb, lang === 'zh' ? '整改清单' : 'fixes', fixTitle(lang), fixHeaders(lang, hasLetters(parts.fixes)), fixCells(parts.fixes, lang), [26, 26, 32, 8, 20, 12, 50, 40, 40, 30, 40, 20, 20, 22]);
   if (parts.changes) addListSheet(wb, lang === 'zh' ? '环比' : 'changes', changesTitle(lang), changesHeaders(lang), changesCells(parts.changes, lang), [12, 28, 36, 12, 12, 10, 10, 10]);
   return Buffer.from(await wb.xlsx.writeBuffer());
 }

@@ -23,6 +23,8 @@ export interface NoticeInput {
   failing: FailingEntry[];
   categories: ProblemCategory[];
   changes?: ChangesReport;
+  /** Reminder letters issued for the run (`notice --letters`), when they were. */
+  letters?: number;
 }
 
 export type Block = { type: 'title'; text: string } | { type: 'heading'; text: string } | { type: 'para'; text: string; indent?: boolean } | { type: 'bullet'; text: string } | { type: 'attachment'; label: string; table: QuarterTable };
@@ -112,6 +114,12 @@ export function noticeBlocks(n: NoticeInput): Block[] {
       ? '各地区、各部门要对照检查发现的问题（整改清单另附）逐项整改，对不合格的网站和政务新媒体账号及时处理；不具备运维能力的，按规定关停整合。整改情况请于下季度检查前报送。'
       : 'Each region and department fixes the problems found (see the separate list of problems to fix) and deals with its failing websites and accounts; those it cannot maintain are closed or merged as the rules provide. Report the fixes before the next quarterly inspection.',
   });
+  if (n.letters)
+    blocks.push({
+      type: 'para',
+      indent: true,
+      text: zh ? `对存在问题的${n.letters}个主办单位，已另行发送提醒函，请按函中期限反馈整改情况。` : `Reminder letters were sent separately to the ${n.letters} owner unit(s) with problems; they reply by the deadline each letter gives.`,
+    });
   blocks.push({ type: 'para', text: zh ? '附件：1. ' + tableTitle('website', n.quarter, 'zh') : 'Attachments: 1. ' + tableTitle('website', n.quarter, 'en') });
   blocks.push({ type: 'para', text: zh ? '　　　2. ' + tableTitle('newmedia', n.quarter, 'zh') : '             2. ' + tableTitle('newmedia', n.quarter, 'en') });
   blocks.push({ type: 'attachment', label: attachmentLabel(n.tables.website, n.lang), table: n.tables.website });

@@ -6,6 +6,7 @@
 import type { Rules } from '../config.js';
 import { compareGroups, type GroupsConfig } from '../registry/groups.js';
 import type { DB } from '../store/db.js';
+import { letterNumbers } from '../store/letters.js';
 import { countsTowardVerdict } from '../store/reviews.js';
 import type { Evidence, Severity, SiteRef, Tier } from '../types.js';
 import { loadFindings, loadRunSites, type RunSite, type StoredFinding } from './data.js';
@@ -102,7 +103,14 @@ export interface FixSite {
 
 export interface FixOwner {
   owner: string;
+  /** Number of the reminder letter (提醒函) sent to this unit for the run, when one was issued. */
+  letterNo?: string;
   sites: FixSite[];
+}
+
+/** The unit a site's problems are sent to: the registry's 主办单位, else the site's name (else its id). */
+export function fixOwnerOf(site: SiteRef): string {
+  return site.owner ?? site.name ?? site.id;
 }
 
 /** 整改清单: per owner unit (主办单位; the site name when the registry names none), every problem to fix with its evidence. */
@@ -114,11 +122,13 @@ export function fixList(db: DB, runId: string, kind: SiteRef['kind'] | undefined
   const bySite = new Map<string, StoredFinding[]>();
   for (const f of all) bySite.set(f.siteId, [...(bySite.get(f.siteId) ?? []), f]);
   const owners = new Map<string, FixOwner>();
+  const letters = letterNumbers(db, runId);
   for (const s of sites) {
     const fs = bySite.get(s.site.id) ?? [];
     if (!fs.length) continue;
-    const owner = s.site.owner ?? s.site.name ?? s.site.id;
-    const entry = owners.get(owner) ?? { owner, sites: [] };
+    const owner = fixOwnerOf(s.site);
+    const letterNo = letters.get(owner);
+    const entry = owners.get(owner) ?? { owner, ...(letterNo ? { letterNo } : {}), sites: [] };
     owners.set(owner, entry);
     entry.sites.push({
       site: s.site,

@@ -31,6 +31,8 @@ import { quarterOfDate } from './downloads.js';
 import { findingsPage } from './pages.js';
 import { inScope, scopeOf, type Scope } from './scope.js';
 import { AUTH_COOKIE } from './security.js';
+import { actorOf } from './auth.js';
+import { audit } from '../store/audit.js';
 import { querySites, SITE_STATUSES, siteUnit, statusCounts } from './site-query.js';
 
 export const API_PREFIX = '/api/v1';
@@ -40,6 +42,8 @@ export interface ApiV1Options {
   groups: GroupsConfig;
   /** The indicator rules a run is judged with (app.ts: `runRules`). */
   rulesOf(runId: string): Rules;
+  /** A shared access token is configured (the actor of a change without accounts is 'token', else 'local'). */
+  sharedToken?: boolean;
   /** Version of govcheck, for the document's info. */
   version?: string;
 }
@@ -617,7 +621,21 @@ export async function apiV1(api: FastifyInstance, o: ApiV1Options): Promise<void
       const scope = scopeOf(req);
       const body = req.body as { status: ReviewStatus; comment?: string; reviewer?: string };
       if (scope.role === 'unit' && body.status !== 'disputed') throw Object.assign(new Error('a unit user may dispute a finding, not decide it'), { statusCode: 403 });
-      const r = addReview(db, { findingId: f.id, status: body.status, comment: body.comment ?? '', reviewer: scope.user?.name ?? body.reviewer ?? '' });
+      const who = actorOf(scope, !!o.sharedToken);
+      // As the page's review form: the review and its audit-log row in one transaction.
+      const r = db.transaction(() => {
+        const before = currentReviews(db, f.site_id).get(f.fingerprint);
+        const added = addReview(db, { findingId: f.id, status: body.status, comment: body.comment ?? '', reviewer: scope.user?.name ?? body.reviewer ?? '' });
+        audit(db, {
+          actor: who.name,
+          userId: who.userId,
+          action: 'review.add',
+          target: `${f.site_id} ${f.fingerprint}`,
+          before: before ? { status: before.status, reviewer: before.reviewer, comment: before.comment } : null,
+          after: { status: added.review.status, reviewer: added.review.reviewer, comment: added.review.comment, run: f.run_id, finding: f.id, via: 'api' },
+        });
+        return added;
+      })();
       return reply.code(201).send({ review: reviewJson(r.review), outcome: r.outcome });
     },
   );

@@ -23,20 +23,25 @@ import type { Config, Rules } from '../config.js';
 import type { GroupsConfig } from '../registry/groups.js';
 import { previousRun as previousQuarterRun } from '../rollup/index.js';
 import { openDb, storeErrorFrom, type DB, type RunRow } from '../store/db.js';
-import { addAllowListEntry, addReview, allowListAsDictionary, findingById, listAllowList, removeAllowListEntry, REVIEW_STATUSES, runRules, ReviewError, type ReviewStatus } from '../store/reviews.js';
+import { addAllowListEntry, addReview, allowListAsDictionary, currentReviews, findingById, listAllowList, removeAllowListEntry, REVIEW_STATUSES, runRules, ReviewError, type ReviewStatus } from '../store/reviews.js';
 import type { SiteRef } from '../types.js';
 import { falsePositiveCount, getRun, listRuns, loadSiteView, previousRun, problemsByRule, quarterRuns, runSites, siteChanges } from './data.js';
 import { available, contentType, DOWNLOADS, fileName, runOverview, runReport } from './downloads.js';
 import { translator, type T } from './i18n.js';
 import type { PageCtx } from './layout.js';
-import { allowListPage, errorPage, loginPage, runPage, runsPage, siteHref, sitesPage, sitePage, type SiteFilters } from './pages.js';
+import { allowListPage, errorPage, runPage, runsPage, siteHref, sitesPage, sitePage, type SiteFilters } from './pages.js';
 import { mountQueues, QUEUES_PREFIX, type MountedQueues } from './queues.js';
 import { InProcessRechecker, type Rechecker } from './recheck.js';
+import { QueueRechecker } from './recheck-queue.js';
 import { API_PREFIX, apiV1 } from './api-v1.js';
 import { escapeHtml } from './html.js';
-import { inScope, scopeOf } from './scope.js';
+import { accountsMode, actorOf, authenticate as authenticateRequest, registerLoginRoutes } from './auth.js';
+import { registerRectification, scopedRuns, siteOf } from './rectification.js';
+import { inScope, scopeOf, type Scope } from './scope.js';
+import { audit } from '../store/audit.js';
+import { serveSecret } from '../store/accounts.js';
 import { checksOfRun, groupsOfRun, querySites, rulesWithProblems } from './site-query.js';
-import { assertListenSafe, AUTH_COOKIE, cookieSecret, cookieText, CSRF_COOKIE, headerSafe, HostPolicy, LoginLimiter, safeNext, sameOrigin, setSecurityHeaders, tokenMatches } from './security.js';
+import { assertListenSafe, cookieSecret, cookieText, CSRF_COOKIE, headerSafe, HostPolicy, LoginLimiter, sameOrigin, setSecurityHeaders } from './security.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** src/server/static, from sources and from dist/src/server alike. */
@@ -67,6 +72,8 @@ export interface ServeOptions {
    * `serve.publicHosts` (`NAME` or `NAME:PORT`): requests naming any other host get 421 (DNS rebinding).
    */
   publicHosts?: string[];
+  /** Days a unit has to rectify a finding when no reminder letter gives a reply-by date (default config serve.rectifyDays, 15). */
+  rectifyDays?: number;
   /** Wrong tokens (login form and Bearer together) per address before a lock-out, and the window (default 10 in 10 minutes). */
   loginLimit?: { max?: number; windowMs?: number };
   logger?: boolean;
@@ -94,23 +101,32 @@ function pageParams(q: Record<string, unknown>): { page?: number; findingId?: nu
 const SITES_PER_PAGE = 100;
 
 export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
-  assertListenSafe(o.host, o.token);
-  const hosts = new HostPolicy(o.host, [...(o.config.serve?.publicHosts ?? []), ...(o.publicHosts ?? [])]);
-  const limiter = new LoginLimiter(o.loginLimit?.max, o.loginLimit?.windowMs);
   const ownDb = typeof o.db === 'string';
   // A database the user may not write is served read-only: pages and downloads work, writes answer 503.
   const db = typeof o.db === 'string' ? openDb(o.db, { readOnlyOk: true }) : o.db;
+  try {
+    // Accounts (govcheck user add) protect the pages like a token does.
+    assertListenSafe(o.host, o.token, accountsMode(db));
+  } catch (e) {
+    if (ownDb) db.close();
+    throw e;
+  }
+  const hosts = new HostPolicy(o.host, [...(o.config.serve?.publicHosts ?? []), ...(o.publicHosts ?? [])]);
+  const limiter = new LoginLimiter(o.loginLimit?.max, o.loginLimit?.windowMs);
   // Each run is shown and re-scored with the indicator rules it was judged with (src/store/reviews.ts
   // `runRules`: stored on the run; the default rules for runs made before they were stored), never with
   // this server's config, so a run made with custom rules keeps them.
   const rulesOf = (runId: string): Rules => runRules(db, runId);
   const defaultLang: Lang = o.lang ?? o.config.lang ?? 'zh';
-  const rechecker = o.rechecker ?? new InProcessRechecker(db, { config: o.config, evidenceDir: o.evidenceDir });
+  // With Redis, re-checks go through the queue (a worker checks the site; the result is stored here or by
+  // govcheck collect); without it, in this process.
+  const rechecker = o.rechecker ?? (o.redisUrl ? new QueueRechecker(db, { redisUrl: o.redisUrl, config: o.config }) : new InProcessRechecker(db, { config: o.config, evidenceDir: o.evidenceDir }));
   const checkModules = await loadChecks();
   const titles = Object.fromEntries(checkModules.map((c) => [c.meta.id, c.meta.title]));
 
   const app = Fastify({ logger: o.logger ?? false, trustProxy: o.trustProxy ?? false, bodyLimit: 64 * 1024 });
-  await app.register(cookie, { secret: cookieSecret(o.token) });
+  // Signed cookies: the key is derived from the shared token, else kept in the database (sessions survive a restart).
+  await app.register(cookie, { secret: o.token ? cookieSecret(o.token) : (serveSecret(db) ?? cookieSecret(undefined)) });
   await app.register(formbody);
   await app.register(csrf, {
     sessionPlugin: '@fastify/cookie',
@@ -135,29 +151,6 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
       .type('text/plain; charset=utf-8')
       .send('429 too many wrong tokens from this address; wait 10 minutes (错误令牌次数过多，请稍后再试)\n');
 
-  /**
-   * Whether the request carries the access token. A Bearer header is an attempt like the login form's:
-   * a wrong one counts in the same limiter, and a locked-out address is refused even with the right one.
-   * Returns 'locked' when the address is locked out.
-   */
-  const authenticate = (req: FastifyRequest): boolean | 'locked' => {
-    if (!o.token) return true;
-    const auth = req.headers.authorization;
-    if (typeof auth === 'string' && /^bearer /i.test(auth)) {
-      if (limiter.blocked(req.ip)) return 'locked';
-      if (tokenMatches(auth.slice(7), o.token)) {
-        limiter.reset(req.ip);
-        req.tokenAuth = true;
-        return true;
-      }
-      limiter.fail(req.ip);
-    }
-    const c = req.cookies[AUTH_COOKIE];
-    if (!c) return false;
-    const u = req.unsignCookie(c);
-    return u.valid && u.value === 'ok';
-  };
-
   const isPublic = (p: string) => p === '/login' || p === '/healthz' || p === '/favicon.ico' || p.startsWith('/static/');
 
   const MISDIRECTED = `<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>421</title></head><body><h1>421</h1><p>${escapeHtml('此地址不由本服务器提供。请使用 govcheck serve 启动时显示的地址，或以 --public-host 配置对外名称。')}</p><p>${escapeHtml('Misdirected request: this server does not answer for that host name. Use the address govcheck serve printed, or configure the name with --public-host.')}</p></body></html>\n`;
@@ -179,9 +172,10 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
     if ((q === 'zh' || q === 'en') && q !== fromCookie) reply.setCookie('govcheck_lang', q, { path: '/', sameSite: 'strict', httpOnly: true, secure: 'auto', maxAge: 365 * ONE_DAY });
     req.lang = lang;
     req.t = translator(lang);
-    const auth = authenticate(req);
+    const auth = authenticateRequest({ db, token: o.token, limiter }, req);
     if (auth === 'locked') return tooMany(reply);
-    req.authOk = auth;
+    req.authOk = !!auth;
+    if (auth) req.scope = auth;
     if (!isPublic(url.pathname) && !req.authOk) {
       if (req.method === 'GET' || req.method === 'HEAD') {
         if (url.pathname.startsWith(QUEUES_PREFIX + '/api')) return reply.code(401).send({ error: 'unauthorized' });
@@ -189,6 +183,10 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
       if (url.pathname.startsWith(API_PREFIX + '/')) return reply.code(401).header('cache-control', 'no-store').send({ statusCode: 401, error: 'Unauthorized', message: 'give the access token (Authorization: Bearer TOKEN) or log in' });
       if (req.method === 'GET' || req.method === 'HEAD') return reply.code(303).redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`);
       return reply.code(401).type('text/plain; charset=utf-8').send('401 unauthorized\n');
+    }
+    // Bull Board (every run's queue) is for administrators only.
+    if ((url.pathname === QUEUES_PREFIX || url.pathname.startsWith(QUEUES_PREFIX + '/')) && req.scope && req.scope.role !== 'admin') {
+      return reply.code(403).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send('403 administrators only\n');
     }
   });
 
@@ -219,15 +217,18 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
     const query = new URLSearchParams(url.search);
     query.delete('lang');
     let token: string | undefined;
+    const scope = scopeOf(req);
     return {
+      user: scope.user?.name,
+      role: scope.role,
       lang: req.lang,
       t: req.t,
       path: url.pathname,
       query,
       csrf: () => (token ??= reply.generateCsrf()),
-      authRequired: !!o.token,
+      authRequired: !!o.token || accountsMode(db),
       queues: queuesMounted,
-      reviewer: typeof req.cookies.govcheck_reviewer === 'string' ? cookieText(req.cookies.govcheck_reviewer, 100) : '',
+      reviewer: scope.user?.name ?? (typeof req.cookies.govcheck_reviewer === 'string' ? cookieText(req.cookies.govcheck_reviewer, 100) : ''),
     };
   };
 
@@ -265,30 +266,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
   // ------------------------------------------------------------ login
   // Every redirect goes through here: a Location built from stored ids or client input never throws.
   const redirect = (reply: FastifyReply, to: string) => reply.code(303).redirect(headerSafe(to));
-  const nextOf = (v: unknown) => safeNext(Array.isArray(v) ? v[0] : v);
-  app.get('/login', (req, reply) => {
-    const next = nextOf((req.query as Record<string, unknown>).next);
-    if (!o.token || req.authOk) return redirect(reply, next);
-    return sendPage(reply, loginPage(ctxOf(req, reply), next));
-  });
-  app.post('/login', (req, reply) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const next = nextOf(body.next);
-    if (!o.token) return redirect(reply, next);
-    // The same limiter as Bearer tokens (authenticate above).
-    if (limiter.blocked(req.ip)) return tooMany(reply);
-    if (!tokenMatches(body.token, o.token)) {
-      limiter.fail(req.ip);
-      return sendPage(reply, loginPage(ctxOf(req, reply), next, true), 401);
-    }
-    limiter.reset(req.ip);
-    reply.setCookie(AUTH_COOKIE, 'ok', { path: '/', sameSite: 'strict', httpOnly: true, signed: true, secure: 'auto', maxAge: 12 * 3600 });
-    return redirect(reply, next);
-  });
-  app.post('/logout', (_req, reply) => {
-    reply.clearCookie(AUTH_COOKIE, { path: '/' });
-    return redirect(reply, '/login');
-  });
+  registerLoginRoutes(app, { db, token: o.token, limiter, ctxOf, sendPage, redirect, tooMany });
 
   // ------------------------------------------------------------ pages
   const runOr404 = (runId: string): RunRow => {
@@ -298,10 +276,23 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
   };
   const previousOf = (run: RunRow): RunRow | undefined => (run.kind === 'quarter' ? previousQuarterRun(db, run) : previousRun(db, run));
 
-  app.get('/', (req, reply) => sendPage(reply, runsPage(ctxOf(req, reply), listRuns(db))));
+  app.get('/', (req, reply) => sendPage(reply, runsPage(ctxOf(req, reply), scopedRuns(db, scopeOf(req), listRuns(db)))));
+
+  /** Role check of an action: 403 for a role that may not do it. */
+  const allow = (scope: Scope, ...roles: Scope['role'][]) => {
+    if (!roles.includes(scope.role)) throw Object.assign(new Error('not allowed for this role'), { statusCode: 403 });
+  };
+  /** A site outside the asker's scope is answered like one that does not exist. */
+  const siteInScope = (req: FastifyRequest, runId: string, siteId: string) => {
+    const site = siteOf(db, runId, siteId);
+    if (!site || !inScope(scopeOf(req), site)) throw Object.assign(new Error('no such site in this run'), { statusCode: 404 });
+    return site;
+  };
 
   app.get('/runs/:runId', (req, reply) => {
     const run = runOr404((req.params as { runId: string }).runId);
+    // A unit sees its own sites, not the province's tables.
+    if (scopeOf(req).units !== 'all') return redirect(reply, `/runs/${encodeURIComponent(run.id)}/sites`);
     const rules = rulesOf(run.id);
     const ov = runOverview(db, run, rules, o.groups);
     const runs = listRuns(db);
@@ -407,51 +398,89 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
   // ------------------------------------------------------------ actions
   const rememberReviewer = (reply: FastifyReply, name: string) => reply.setCookie('govcheck_reviewer', cookieText(name, 100), { path: '/', sameSite: 'strict', httpOnly: true, secure: 'auto', maxAge: 365 * ONE_DAY });
 
-  const findingOr404 = (id: string) => {
+  const findingOr404 = (id: string, req: FastifyRequest) => {
     const f = /^\d{1,15}$/.test(id) ? findingById(db, Number(id)) : undefined;
-    if (!f) throw Object.assign(new Error('no such finding'), { statusCode: 404 });
+    const site = f ? siteOf(db, f.run_id, f.site_id) : undefined;
+    if (!f || !site || !inScope(scopeOf(req), site)) throw Object.assign(new Error('no such finding'), { statusCode: 404 });
     return f;
   };
+  const actor = (req: FastifyRequest) => actorOf(scopeOf(req), !!o.token);
 
   app.post('/findings/:id/review', (req, reply) => {
-    const f = findingOr404((req.params as { id: string }).id);
+    const f = findingOr404((req.params as { id: string }).id, req);
     const body = (req.body ?? {}) as Record<string, string>;
     const status = body.status as ReviewStatus;
     if (!REVIEW_STATUSES.includes(status)) throw new ReviewError(`unknown review status: ${String(body.status)}`);
-    addReview(db, { findingId: f.id, status, comment: String(body.comment ?? ''), reviewer: String(body.reviewer ?? '') });
-    rememberReviewer(reply, String(body.reviewer ?? '').trim());
+    const scope = scopeOf(req);
+    // A unit disputes; only inspectors (and administrators) decide a dispute.
+    if (status !== 'disputed') allow(scope, 'admin', 'inspector');
+    // The signed-in user is the reviewer; the self-declared name only in the one-person modes.
+    const reviewer = scope.user?.name ?? String(body.reviewer ?? '');
+    const who = actor(req);
+    db.transaction(() => {
+      const before = currentReviews(db, f.site_id).get(f.fingerprint);
+      const { review } = addReview(db, { findingId: f.id, status, comment: String(body.comment ?? ''), reviewer });
+      audit(db, {
+        actor: who.name,
+        userId: who.userId,
+        action: 'review.add',
+        target: `${f.site_id} ${f.fingerprint}`,
+        before: before ? { status: before.status, reviewer: before.reviewer, comment: before.comment } : null,
+        after: { status: review.status, reviewer: review.reviewer, comment: review.comment, run: f.run_id, finding: f.id },
+      });
+    })();
+    if (!scope.user) rememberReviewer(reply, String(body.reviewer ?? '').trim());
     return redirect(reply, `${siteHref(f.run_id, f.site_id)}?done=reviewed#f-${f.id}`);
   });
 
   app.post('/findings/:id/allow-list', (req, reply) => {
-    const f = findingOr404((req.params as { id: string }).id);
+    const scope = scopeOf(req);
+    allow(scope, 'admin', 'inspector');
+    const f = findingOr404((req.params as { id: string }).id, req);
     const body = (req.body ?? {}) as Record<string, string>;
-    addAllowListEntry(db, { findingId: f.id, allSites: body.scope === 'all', comment: String(body.comment ?? ''), reviewer: String(body.reviewer ?? '') });
-    rememberReviewer(reply, String(body.reviewer ?? '').trim());
+    const who = actor(req);
+    db.transaction(() => {
+      const e = addAllowListEntry(db, { findingId: f.id, allSites: body.scope === 'all', comment: String(body.comment ?? ''), reviewer: scope.user?.name ?? String(body.reviewer ?? '') });
+      audit(db, { actor: who.name, userId: who.userId, action: 'allow-list.add', target: `${e.check_id} ${e.scope} ${e.value}`, before: null, after: e });
+    })();
+    if (!scope.user) rememberReviewer(reply, String(body.reviewer ?? '').trim());
     return redirect(reply, `${siteHref(f.run_id, f.site_id)}?done=allowed#f-${f.id}`);
   });
 
   app.get('/allow-list', (req, reply) => {
+    allow(scopeOf(req), 'admin', 'inspector');
     const removed = (req.query as Record<string, string>).done === 'removed';
     return sendPage(reply, allowListPage(ctxOf(req, reply), listAllowList(db), titles, removed ? { kind: 'ok', text: req.t('allowRemoved') } : undefined));
   });
   // Text entries in the dictionaries' allow-list format (config/dictionaries/allow.yaml), for the text checks.
-  app.get('/allow-list.yaml', (_req, reply) =>
-    reply
+  app.get('/allow-list.yaml', (req, reply) => {
+    allow(scopeOf(req), 'admin', 'inspector');
+    return reply
       .header('cache-control', 'no-store')
       .header('content-disposition', 'attachment; filename="allow-reviews.yaml"')
       .type('text/yaml; charset=utf-8')
-      .send(stringifyYaml(allowListAsDictionary(listAllowList(db)))),
-  );
+      .send(stringifyYaml(allowListAsDictionary(listAllowList(db))));
+  });
   app.post('/allow-list/:id/remove', (req, reply) => {
+    allow(scopeOf(req), 'admin', 'inspector');
     const id = (req.params as { id: string }).id;
-    if (!/^\d{1,15}$/.test(id) || !removeAllowListEntry(db, Number(id))) throw Object.assign(new Error('no such entry'), { statusCode: 404 });
+    const before = /^\d{1,15}$/.test(id) ? db.prepare(`SELECT * FROM allow_list WHERE id = ?`).get(Number(id)) : undefined;
+    const who = actor(req);
+    const removed = db.transaction(() => {
+      if (!before || !removeAllowListEntry(db, Number(id))) return false;
+      audit(db, { actor: who.name, userId: who.userId, action: 'allow-list.remove', target: id, before, after: null });
+      return true;
+    })();
+    if (!removed) throw Object.assign(new Error('no such entry'), { statusCode: 404 });
     return redirect(reply, '/allow-list?done=removed');
   });
 
   app.post('/runs/:runId/sites/:siteId/recheck', async (req, reply) => {
     const { runId, siteId } = req.params as { runId: string; siteId: string };
     const run = runOr404(runId);
+    // Units re-check through the rectification loop (a reported fix), not at will.
+    allow(scopeOf(req), 'admin', 'inspector');
+    siteInScope(req, runId, siteId);
     const snap = db.prepare(`SELECT site_json FROM run_sites WHERE run_id = ? AND site_id = ?`).get(runId, siteId) as { site_json: string } | undefined;
     let site: SiteRef | undefined = snap ? (JSON.parse(snap.site_json) as SiteRef) : undefined;
     if (!site) {
@@ -469,11 +498,13 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
       checks = undefined;
     }
     await rechecker.submit({ runId, site, asOf: run.as_of, checks });
+    const who = actor(req);
+    audit(db, { actor: who.name, userId: who.userId, action: 'recheck.submit', target: `${runId} ${siteId}`, after: { via: rechecker.via } });
     return redirect(reply, siteHref(runId, siteId));
   });
 
   app.get('/findings/:id/screenshot', async (req, reply) => {
-    const f = findingOr404((req.params as { id: string }).id);
+    const f = findingOr404((req.params as { id: string }).id, req);
     const row = db.prepare(`SELECT evidence_json FROM findings WHERE id = ?`).get(f.id) as { evidence_json: string };
     const shot = (JSON.parse(row.evidence_json) as { screenshot?: unknown }).screenshot;
     if (typeof shot !== 'string' || !/\.png$/i.test(shot)) throw Object.assign(new Error('no screenshot'), { statusCode: 404 });
@@ -493,6 +524,8 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
   app.get('/runs/:runId/download/:name', async (req, reply) => {
     const { runId, name } = req.params as { runId: string; name: string };
     const run = runOr404(runId);
+    // The notice's tables and lists name every unit: not for unit users.
+    if (scopeOf(req).units !== 'all') throw Object.assign(new Error('no such download'), { statusCode: 404 });
     const d = DOWNLOADS.find((x) => x.name === name);
     if (!d) throw Object.assign(new Error('no such download'), { statusCode: 404 });
     const rr = runReport(db, run, rulesOf(run.id), o.groups);
@@ -505,7 +538,19 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
       .send(body);
   });
 
-  await app.register(apiV1, { prefix: API_PREFIX, db, groups: o.groups, rulesOf });
+  registerRectification(app, {
+    db,
+    rechecker,
+    ctxOf,
+    sendPage,
+    redirect,
+    actor,
+    rectifyDays: o.rectifyDays ?? o.config.serve?.rectifyDays,
+    runRules: rulesOf,
+    previousOf: (run) => (run.kind === 'quarter' ? previousQuarterRun(db, run) : undefined),
+  });
+
+  await app.register(apiV1, { prefix: API_PREFIX, db, groups: o.groups, rulesOf, sharedToken: !!o.token });
 
   if (o.redisUrl) queues = await mountQueues(app, { redisUrl: o.redisUrl, names: o.queueNames });
 

@@ -1,5 +1,6 @@
 /** Labels of the review pages: Simplified Chinese by default, English with the language switch. */
 import { renderTemplate, type Lang } from '../check-api/api.js';
+import { accountLabels } from './i18n-accounts.js';
 
 const labels = {
   appName: { zh: '政府网站与政务新媒体检查', en: 'Government website and new-media inspection' },
@@ -78,8 +79,6 @@ const labels = {
   shown: { zh: '共 {n} 个，显示 {shown} 个', en: '{shown} of {n} shown' },
   shownPaged: { zh: '共 {n} 个，符合条件 {matched} 个，显示第 {from}–{to} 个', en: '{matched} of {n} match; {from}–{to} shown' },
   pages: { zh: '分页', en: 'Pages' },
-  prevPage: { zh: '上一页', en: 'Previous' },
-  nextPage: { zh: '下一页', en: 'Next' },
   findingsShown: { zh: '共 {n} 条问题，显示第 {from}–{to} 条', en: '{n} findings; {from}–{to} shown' },
   passLine: { zh: '合格线', en: 'pass line' },
   rawVerdict: { zh: '复核前结论：{verdict}（得分 {score}）。已确认的误报不计入结论。', en: 'Before review: {verdict} (score {score}). Confirmed false positives do not count.' },
@@ -164,6 +163,7 @@ const labels = {
   seq: { zh: '序号', en: 'No.' },
   reasons: { zh: '不合格原因', en: 'Reasons' },
   lastReview: { zh: '{who} 于 {when}：{status}', en: '{who} on {when}: {status}' },
+  ...accountLabels,
 } as const;
 
 export type UiKey = keyof typeof labels;

@@ -15,8 +15,12 @@ export interface PageCtx {
   authRequired: boolean;
   /** Bull Board mounted under /admin/queues. */
   queues: boolean;
-  /** Last reviewer name used from this browser (prefills review forms). */
+  /** Last reviewer name used from this browser (prefills review forms); the signed-in user's name. */
   reviewer: string;
+  /** The signed-in user (accounts mode), if any. */
+  user?: string;
+  /** The asker's role (src/server/scope.ts; 'admin' in the one-person modes). */
+  role?: 'admin' | 'inspector' | 'unit';
 }
 
 /** The same page in the other language. */
@@ -51,10 +55,12 @@ ${o.refreshSeconds ? html`<meta http-equiv="refresh" content="${o.refreshSeconds
   <a class="brand" href="/">govcheck <span>${t('appName')}</span></a>
   <nav>
     <a href="/">${t('runs')}</a>
-    <a href="/allow-list">${t('allowList')}</a>
-    ${ctx.queues ? html`<a href="/admin/queues">${t('queues')}</a>` : ''}
+    <a href="/rectification">${t('rectification')}</a>
+    ${ctx.role !== 'unit' ? html`<a href="/allow-list">${t('allowList')}</a> <a href="/audit">${t('auditLog')}</a>` : ''}
+    ${ctx.queues && (ctx.role ?? 'admin') === 'admin' ? html`<a href="/admin/queues">${t('queues')}</a>` : ''}
   </nav>
   <span class="lang">${ctx.lang === 'zh' ? html`<strong>中文</strong> | <a href="${langHref(ctx, 'en')}" hreflang="en">English</a>` : html`<a href="${langHref(ctx, 'zh')}" hreflang="zh-CN">中文</a> | <strong>English</strong>`}</span>
+  ${ctx.user ? html`<span class="who" id="who">${ctx.user} · ${t(`role_${ctx.role ?? 'admin'}`)}</span>` : ''}
   ${ctx.authRequired ? html`<form class="logout" method="post" action="/logout">${csrfField(ctx)}<button type="submit">${t('logout')}</button></form>` : ''}
 </header>
 <main>

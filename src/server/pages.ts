@@ -38,7 +38,7 @@ function rate(failed: number, checked: number): string {
   return checked ? `${Math.round((failed / checked) * 10000) / 100}%` : '—';
 }
 
-function when(iso: string | null | undefined, lang: Lang): string {
+export function when(iso: string | null | undefined, lang: Lang): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
@@ -384,7 +384,7 @@ ${Object.keys(rest).length ? html`<details class="more"><summary>${t('moreEviden
 function reviewBlock(ctx: PageCtx, d: SitePageData, f: FindingView): Html {
   const { t, lang } = ctx;
   const history: ReviewRow[] = f.review ? reviewHistory(d.db, d.view.site.id, f.fingerprint) : [];
-  const canAllow = f.review?.status === 'false_positive' && !!f.target;
+  const canAllow = f.review?.status === 'false_positive' && !!f.target && ctx.role !== 'unit';
   return html`<details class="review-box"${f.review?.status === 'disputed' ? html` open` : ''}><summary>${t('reviewAction')}${history.length ? ` (${history.length})` : ''}</summary>
 ${
   history.length
@@ -395,8 +395,8 @@ ${
 }
 <form class="review" method="post" action="/findings/${f.id}/review">
 ${csrfField(ctx)}
-<label>${t('reviewStatus')} <select name="status" required>${REVIEW_STATUSES.map((s) => html`<option value="${s}"${f.review?.status === s ? html` selected` : ''}>${t(`review_${s}`)}</option>`)}</select></label>
-<label>${t('reviewer')} <input name="reviewer" required maxlength="100" value="${ctx.reviewer}"></label>
+<label>${t('reviewStatus')} <select name="status" required>${REVIEW_STATUSES.filter((s) => ctx.role !== 'unit' || s === 'disputed').map((s) => html`<option value="${s}"${f.review?.status === s ? html` selected` : ''}>${t(`review_${s}`)}</option>`)}</select></label>
+<label>${t('reviewer')} <input name="reviewer" required maxlength="100" value="${ctx.reviewer}"${ctx.user ? html` readonly` : ''}></label>
 <label class="wide">${t('comment')} <textarea name="comment" rows="2" maxlength="2000"></textarea></label>
 <button type="submit">${t('submit')}</button>
 </form>
@@ -497,7 +497,8 @@ export function sitePage(ctx: PageCtx, d: SitePageData): string {
   <div class="muted">${t('asOf')} ${run.as_of} · ${t('stats', { pages: v.stats.pages ?? 0, links: v.stats.links ?? 0, s: Math.round((v.stats.durationMs ?? 0) / 100) / 10 })}</div>
   ${v.raw ? html`<p class="raw" id="raw-verdict">${t('rawVerdict', { verdict: t(`verdict_${v.raw.verdict}`), score: v.raw.score })}</p>` : ''}
   ${v.error ? html`<p class="site-error">${t('siteError')}: ${v.error.kind} — ${v.error.message}</p>` : ''}
-  <form method="post" action="${siteHref(run.id, v.site.id)}/recheck" class="recheck">${csrfField(ctx)}<button type="submit"${rc && (rc.state === 'queued' || rc.state === 'running') ? html` disabled` : ''}>${t('recheck')}</button></form>
+  ${ctx.role !== 'unit' ? html`<form method="post" action="${siteHref(run.id, v.site.id)}/recheck" class="recheck">${csrfField(ctx)}<button type="submit"${rc && (rc.state === 'queued' || rc.state === 'running') ? html` disabled` : ''}>${t('recheck')}</button></form>` : ''}
+  <p class="rect-link"><a href="/rectification?run=${encodeURIComponent(run.id)}&amp;site=${encodeURIComponent(v.site.id)}">${t('rectification')}</a></p>
 </section>
 ${explainRules(ctx, v, d.rules, (id) => {
   const p = fp.pageOf.get(id) ?? 1;
@@ -561,11 +562,22 @@ ${
   return layout(ctx, { title: t('allowList'), crumbs: [{ href: '/', label: t('runs') }, { label: t('allowList') }], body, flash });
 }
 
-export function loginPage(ctx: PageCtx, next: string, error?: boolean): string {
+export function loginPage(ctx: PageCtx, next: string, error?: boolean, modes: { accounts: boolean; token: boolean } = { accounts: false, token: true }): string {
   const { t } = ctx;
-  const body = html`<h1>${t('login')}</h1><p>${t('loginHint')}</p>
-<form method="post" action="/login" class="login">${csrfField(ctx)}<input type="hidden" name="next" value="${next}">
-<label>${t('token')} <input type="password" name="token" required autocomplete="current-password" autofocus></label> <button type="submit">${t('login')}</button></form>`;
+  const body = html`<h1>${t('login')}</h1>
+${
+  modes.accounts
+    ? html`<p>${t('loginUserHint')}</p><form method="post" action="/login" class="login" id="login-user">${csrfField(ctx)}<input type="hidden" name="next" value="${next}">
+<label>${t('userName')} <input name="user" required autocomplete="username" maxlength="64" autofocus></label>
+<label>${t('password')} <input type="password" name="password" required autocomplete="current-password" maxlength="1024"></label> <button type="submit">${t('login')}</button></form>`
+    : ''
+}
+${
+  modes.token
+    ? html`<p>${t('loginHint')}</p><form method="post" action="/login" class="login" id="login-token">${csrfField(ctx)}<input type="hidden" name="next" value="${next}">
+<label>${t('token')} <input type="password" name="token" required autocomplete="current-password"${modes.accounts ? '' : html` autofocus`}></label> <button type="submit">${t('login')}</button></form>`
+    : ''
+}`;
   return layout({ ...ctx, authRequired: false }, { title: t('login'), body, flash: error ? { kind: 'error', text: t('badToken') } : undefined });
 }
 

@@ -36,9 +36,11 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /** The listening address must be loopback unless an access token protects the pages. */
-export function assertListenSafe(host: string, token: string | undefined): void {
-  if (!isLoopbackHost(host) && !token) {
-    throw new ServeConfigError(`refusing to listen on ${host} without an access token: anyone on the network could read and change reviews. ` + 'Give --token (or set GOVCHECK_SERVE_TOKEN), or listen on 127.0.0.1.');
+export function assertListenSafe(host: string, token: string | undefined, accounts = false): void {
+  if (!isLoopbackHost(host) && !token && !accounts) {
+    throw new ServeConfigError(
+      `refusing to listen on ${host} without an access token: anyone on the network could read and change reviews. ` + 'Give --token (or set GOVCHECK_SERVE_TOKEN), add users (govcheck user add), or listen on 127.0.0.1.',
+    );
   }
   if (token !== undefined && token.length < 12) {
     throw new ServeConfigError('the access token must have at least 12 characters');

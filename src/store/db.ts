@@ -189,6 +189,87 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE runs ADD COLUMN rules_json TEXT;
   `,
+  // Reminder letters (提醒函) of a quarterly run, one per owner unit (src/store/letters.ts, `govcheck notice
+  // --letters`). The number and date, once given, stay when the letters are generated again; reply_by is
+  // the deadline the rectification follow-up reads.
+  `
+  CREATE TABLE IF NOT EXISTS letters (
+    run_id TEXT NOT NULL,
+    owner TEXT NOT NULL,                -- 主办单位 as in the registry (the site name when it names none)
+    letter_no TEXT NOT NULL,            -- e.g. 〔2024Q2〕第001号
+    issued_on TEXT NOT NULL,            -- YYYY-MM-DD, China time
+    reply_by TEXT NOT NULL,             -- YYYY-MM-DD, reply deadline
+    file TEXT NOT NULL,                 -- DOCX file name (no folder)
+    PRIMARY KEY (run_id, owner)
+  );
+  `,
+  // Accounts, sessions, the rectification loop (整改) and the audit log (src/store/accounts.ts,
+  // rectification.ts, audit.ts; \`govcheck user\`, \`govcheck serve\`). Nothing here is ever deleted: users are
+  // disabled, sessions revoked or expired, rectification steps and audit rows only added.
+  `
+  CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    display_name TEXT,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'inspector', 'unit')),
+    password_hash TEXT NOT NULL,          -- scrypt$N$r$p$salt$hash (base64url)
+    token_hash TEXT,                      -- sha256 (hex) of the personal API token
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX IF NOT EXISTS users_token ON users(token_hash) WHERE token_hash IS NOT NULL;
+  -- What a unit user may see: registry owners (主办单位) and groups (部门/地区).
+  CREATE TABLE IF NOT EXISTS user_units (
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    kind TEXT NOT NULL CHECK (kind IN ('owner', 'group')),
+    value TEXT NOT NULL,
+    PRIMARY KEY (user_id, kind, value)
+  );
+  CREATE TABLE IF NOT EXISTS sessions (
+    id_hash TEXT PRIMARY KEY,             -- sha256 (hex) of the session id in the cookie
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    revoked_at TEXT
+  );
+  CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id);
+  -- Secrets of the server kept across restarts (the cookie-signing key of the accounts mode).
+  CREATE TABLE IF NOT EXISTS serve_secrets (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  -- Steps of the rectification of one finding, keyed like reviews by (site, fingerprint) so it carries
+  -- across re-checks and runs; the newest row is the current state.
+  CREATE TABLE IF NOT EXISTS rectification_steps (
+    id INTEGER PRIMARY KEY,
+    site_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    run_id TEXT NOT NULL,                 -- the run whose finding it is (its deadline comes from that run)
+    finding_id INTEGER,
+    check_id TEXT NOT NULL,
+    rule TEXT,
+    message TEXT NOT NULL,                -- the finding as reported (kept when a re-check no longer finds it)
+    status TEXT NOT NULL CHECK (status IN ('reported', 'rechecking', 'confirmed', 'not_fixed')),
+    note TEXT NOT NULL DEFAULT '',
+    actor TEXT NOT NULL,
+    user_id INTEGER,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS rectification_key ON rectification_steps(site_id, fingerprint, id);
+  CREATE INDEX IF NOT EXISTS rectification_run ON rectification_steps(run_id, status);
+  CREATE TABLE IF NOT EXISTS audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,                  -- user name, or 'cli' / 'token' / 'local' in the one-person modes
+    user_id INTEGER,
+    action TEXT NOT NULL,                 -- e.g. user.add, review.add, rectification.report
+    target TEXT,                          -- what it is about (user name, site id + fingerprint…)
+    before_json TEXT,
+    after_json TEXT
+  );
+  CREATE INDEX IF NOT EXISTS audit_at ON audit_log(at);
+  `,
   // List indexes for the review app and /api/v1 at scale (src/server/site-query.ts: 14,000 sites and a
   // million findings a run): sites with a counted problem of an indicator, sites with a failing check,
   // sites with findings excluded by a review, and each listed site's problem counts (covering).

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import darkLinks from '../../checks/dark-links.js';
+import jiucuo from '../../checks/jiucuo.js';
 import { gatherSite } from '../../src/gather/crawl.js';
 import { HttpClient } from '../../src/net/http.js';
 import { runChecks } from '../../src/site-check.js';
@@ -100,17 +101,17 @@ describe('dark-links (W-V4)', () => {
     const [r] = await runChecks(a, checks(), { config, http: client });
     expect(r.findings.map((f) => `${f.code}:${f.params.technique}:${f.params.count}`)).toEqual(['hidden-link:tiny marquee:1']);
   });
-  it('does not take hidden service links (找错, conac, vendor credit, statistics, share) for dark links; a hidden 找错 entrance is a W-D5 finding of its own', async () => {
+  it('does not take hidden service links (找错, conac, vendor credit, statistics, share) for dark links; a hidden 找错 entrance is the jiucuo check’s W-D5 finding', async () => {
+    const both = [...checks(), ...withOptions(jiucuo)];
     for (const host of ['121.43.68.40', 'pucha.kaipuyun.cn', 'zfwzgl.www.gov.cn']) {
       const html = `<html><body><p>正文</p>${footerWithServiceLinks(host)}<a href="${SPAM}/still" style="position:absolute;left:-9999px">x</a></body></html>`;
-      const a = artifactsFromHtml([{ url: 'http://fgw.shifan.gov.cn/art/2024/7/1/art_1_2.html', html }], { asOf: '2024-07-01', collectors: checks() });
-      const [r] = await runChecks(a, checks(), { config, http: client });
+      const a = artifactsFromHtml([{ url: 'http://fgw.shifan.gov.cn/art/2024/7/1/art_1_2.html', html }], { asOf: '2024-07-01', collectors: both });
+      const [r, j] = await runChecks(a, both, { config, http: client });
       // The stealth-hidden spam link is still a confirmed veto; nothing else of the footer is a dark link.
-      expect(r.findings.map((f) => `${f.code}/${f.rule}/${f.tier}/${f.target}`).sort()).toEqual([
-        `hidden-link/W-V4/confirmed/${SPAM}/still`,
-        `jiucuo-hidden/W-D5/suspected/http://${host}/exposure/jiucuo.html?site_code=9900000001&url=http%3A%2F%2Ffgw.shifan.gov.cn%2F`,
-      ]);
-      const jc = r.findings.find((f) => f.code === 'jiucuo-hidden')!;
+      expect(r.findings.map((f) => `${f.code}/${f.rule}/${f.tier}/${f.target}`)).toEqual([`hidden-link/W-V4/confirmed/${SPAM}/still`]);
+      // The hidden 找错 link is reported once, by jiucuo (one home per concern).
+      expect(j.findings.map((f) => `${f.code}/${f.rule}/${f.tier}/${f.target}`)).toEqual([`jiucuo-hidden/W-D5/suspected/http://${host}/exposure/jiucuo.html?site_code=9900000001&url=http%3A%2F%2Ffgw.shifan.gov.cn%2F`]);
+      const jc = j.findings[0];
       expect(jc.severity).toBe('deduction');
       expect(jc.message).toContain('「我为政府网站找错」入口被隐藏（display:none');
     }

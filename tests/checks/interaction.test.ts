@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import interaction from '../../checks/interaction.js';
 import { html, runOffline, runServed } from '../content/run.js';
 import { externalRoutes, generateSite, serve, type Served } from '../fixtures/site.js';
+import { megaMenuConsultHome } from '../fixtures/real-structures.js';
 import { consultFormPage, homeWithConsultList, homeWithHashChannel, mailboxGrid } from '../fixtures/verdicts.js';
 
 const home = (links: string) => html('示例市人民政府', `<div class="block"><h3>政务要闻</h3><ul><li><a href="/n/1.html">全市经济运行情况新闻发布会召开</a><span>2024-06-28</span></li></ul></div><p>${links}</p>`);
@@ -173,6 +174,28 @@ describe('interaction (W-V5)', () => {
       '2024-07-01',
     );
     expect(dead.findings.map((f) => `${f.code}/${f.tier}`)).toEqual(['channel-broken/confirmed']);
+  });
+
+  it('reads the newest questions of a header mega-menu panel (real structure): no status shown is no finding, a status shown is judged', async () => {
+    const questions = [
+      { q: '个体户年度报告在哪里填报', asked: '2024-01-05' },
+      { q: '食品经营许可证遗失如何补办', asked: '2024-05-20' },
+      { q: '网店是否需要办理营业执照', asked: '2024-05-20' },
+      { q: '计量器具检定收费标准在哪里查询', asked: '2024-06-10' },
+    ];
+    // As saved: a question row above a 留言时间 row, in the 互动交流 panel of the menu; no status, no reply date.
+    const plain = await runOffline(interaction, [{ path: '/', html: megaMenuConsultHome(questions) }], { maxProbes: 0 }, '2024-07-01');
+    // Two questions of one day are two messages (the question text is the title); none is judged unanswered.
+    expect(plain.summary).toMatchObject({ messages: 4, statusUnknown: 4, unanswered: 0, late: 0 });
+    expect(plain.findings.filter((f) => ['unanswered', 'late', 'unanswered-warning'].includes(f.code))).toEqual([]);
+    expect(plain.findings.every((f) => f.tier === 'suspected')).toBe(true);
+    // The same panel showing a status per question: the January question still 办理中 after six months fails.
+    const withStatus = questions.map((x, i) => ({ ...x, status: i === 0 ? '办理中' : '已回复' }));
+    const judged = await runOffline(interaction, [{ path: '/', html: megaMenuConsultHome(withStatus) }], { maxProbes: 0 }, '2024-07-01');
+    const unanswered = judged.findings.filter((f) => f.code === 'unanswered');
+    expect(unanswered.map((f) => `${f.tier}/${f.params.title}/${f.params.asked}`)).toEqual(['confirmed/个体户年度报告在哪里填报/2024-01-05']);
+    expect(unanswered[0]).toMatchObject({ severity: 'veto', rule: 'W-V5', evidence: { status: 'unanswered', statusText: '办理中', shape: 'labels' } });
+    expect(judged.summary).toMatchObject({ messages: 4, answered: 3, unanswered: 1 });
   });
 });
 

@@ -51,6 +51,11 @@ describe('typos (W-V4, W-D3, M-V1, M-D3)', () => {
     expect(v.decidedBy.map((d) => d.rule).sort()).toEqual(['W-D3', 'W-V4']);
   });
 
+  it('reads a footer typo of a real column page: 分辩率 for 分辨率 after a screen size', async () => {
+    const { r } = await check([{ path: '/xxgk/nb/', html: page('示例生态示范区', '<table id="down"><tr><td>主办：示例生态示范区管委会<br>建议使用：1024×768分辩率 真彩32位浏览</td></tr></table>') }]);
+    expect(r.findings.map((f) => `${f.code}/${f.tier}/${f.params.text}→${f.evidence.expected}`)).toEqual(['typo/confirmed/分辩率→分辨率']);
+  });
+
   it('reads visible text only, scans titles and attachment names, and groups the same typo across pages', async () => {
     const { r, a } = await check([
       { path: '/', html: page('国务园办公厅', '<p>正文没有问题。</p><a href="/files/%E5%B7%A5%E4%BD%9C%E5%B8%83%E7%BD%B2.pdf">附件：年度工作安排</a><footer>版权所有 再接再励</footer>') },

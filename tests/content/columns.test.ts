@@ -5,7 +5,7 @@ import type { CheckModule } from '../../src/check-api/api.js';
 import { notColumnReason } from '../../src/analysis/content/columns.js';
 import { analyzePage, DEFAULT_PLACEHOLDERS, type PageContent } from '../../src/analysis/content/page-analysis.js';
 import { artifactsFromHtml } from '../../src/gather/page-artifact.js';
-import { angularList, articleStart, columnPage, plainHome, scriptList, scriptShell, tabbedHome } from '../fixtures/real-structures.js';
+import { angularList, articleStart, columnPage, plainHome, scriptList, scriptShell, tableColumnList, tabbedHome } from '../fixtures/real-structures.js';
 import { runOffline } from './run.js';
 
 const probe = { meta: { id: 'probe' }, collect: (ctx: Parameters<typeof analyzePage>[0]) => analyzePage(ctx, { placeholders: DEFAULT_PLACEHOLDERS }), run: () => ({ findings: [] }) } as unknown as CheckModule;
@@ -91,6 +91,33 @@ describe('column discovery on real page structures (src/analysis/content/columns
     expect(lost.findings.find((f) => f.code === 'home-not-found')).toMatchObject({ severity: 'warning', tier: 'suspected', rule: 'W-V2' });
     expect(lost.findings.filter((f) => f.severity === 'veto' || f.severity === 'deduction').filter((f) => f.tier === 'confirmed')).toEqual([]);
     expect(lost.status).toBe('pass');
+  });
+
+  it('checks the home page, not a column list whose two-level address looks like a home (real structure: breadcrumb and 首页 link)', async () => {
+    const list = {
+      path: '/xxgk/nb/',
+      html: tableColumnList([
+        ['./202009/t20200903_11.html', '示范区2019年政府信息公开工作年度报告', '2020-09-03'],
+        ['./202005/t20200506_12.html', '示范区召开年度工作会议', '2020-05-06'],
+        ['./201811/t20181102_13.html', '示范区召开2018年度工作会议', '2018-03-26'],
+      ]),
+    };
+    // /xxgk/nb/ passes for a sub-site's home by its path; its breadcrumb 首页>>信息公开>>年度报告 and its 首页 link to
+    // ../../ say it is a column page. The root answers 404: could not be checked — never a W-V2 veto from the list.
+    const lost = await runOffline(staleContent, [list, { path: '/', html: '<html><body>404</body></html>', status: 404, depth: 1 }], { maxProbes: 0 }, '2020-10-30');
+    const notFound = lost.findings.find((f) => f.code === 'home-not-found');
+    expect(notFound).toMatchObject({ severity: 'warning', tier: 'suspected', rule: 'W-V2' });
+    expect(String(notFound!.evidence.actual)).toContain('breadcrumb 首页 > 信息公开 > 年度报告');
+    expect(lost.findings.filter((f) => f.code === 'home-stale')).toEqual([]);
+    expect(lost.findings.filter((f) => (f.severity === 'veto' || f.severity === 'deduction') && f.tier === 'confirmed')).toEqual([]);
+    // The root is a fresh home page: it is checked instead.
+    const reached = await runOffline(staleContent, [list, { path: '/', html: plainHome('2020-10-28'), depth: 1 }], { maxProbes: 0 }, '2020-10-30');
+    expect(reached.findings.find((f) => f.code === 'start-article')).toMatchObject({ severity: 'info', evidence: { home: 'http://127.0.0.1:9/' } });
+    expect(reached.summary!.homeNewest).toBe('2020-10-28');
+    expect(reached.findings.filter((f) => f.rule === 'W-V2')).toEqual([]);
+    // A home page at such an address (no breadcrumb trail) is still judged as the home page.
+    const subHome = await runOffline(staleContent, [{ path: '/xxgk/nb/', html: plainHome('2020-08-01') }], { maxProbes: 0 }, '2020-10-30');
+    expect(subHome.findings.find((f) => f.code === 'home-stale')).toMatchObject({ severity: 'veto', rule: 'W-V2' });
   });
 
   it('binds tabs by the pane id they name, and leaves a pane unnamed when tabs and panes cannot be matched', () => {

@@ -86,6 +86,8 @@ describe('listening safely', () => {
     expect(() => assertListenSafe('0.0.0.0', undefined)).toThrow(ServeConfigError);
     expect(() => assertListenSafe('0.0.0.0', 'short')).toThrow(/12 characters/);
     expect(() => assertListenSafe('0.0.0.0', TOKEN)).not.toThrow();
+    // Accounts (govcheck user add) protect the pages like a token: no token needed then.
+    expect(() => assertListenSafe('0.0.0.0', undefined, true)).not.toThrow();
     await expect(buildApp({ db: dbFile, host: '0.0.0.0', config, groups })).rejects.toThrow(/refusing to listen on 0\.0\.0\.0 without an access token/);
     const r = await runCli(['serve', '--db', dbFile, '--host', '0.0.0.0', '--port', '0'], { timeoutMs: 30_000, env: { GOVCHECK_SERVE_TOKEN: '' } });
     expect(r.code).toBe(2);

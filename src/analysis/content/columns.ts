@@ -446,7 +446,9 @@ export async function discoverColumns(site: SiteArtifacts, o: DiscoverOptions): 
   let homePage: PageArtifact | undefined = site.home;
   let homeContent: PageContent | undefined = start;
   let startArticle: Discovery['startArticle'];
-  const lowerPage = site.home ? !homeLikeUrl(site.home.finalUrl) : false;
+  const pathLower = site.home ? !homeLikeUrl(site.home.finalUrl) : false;
+  const crumbLower = site.home && start ? lowerPageSignal(start, site.home.finalUrl) : undefined;
+  const lowerPage = pathLower || Boolean(crumbLower);
   if (site.home && start && (lowerPage || isArticleStart(start))) {
     const found = await findHomePage(
       site,
@@ -457,7 +459,8 @@ export async function discoverColumns(site: SiteArtifacts, o: DiscoverOptions): 
       () => probes < o.maxProbes && Boolean(o.probe),
       () => probes++,
     );
-    startArticle = { url: site.home.finalUrl, signals: lowerPage ? [...start.articleSignals, 'address is a lower page, not a home page path'] : start.articleSignals, home: found.page?.finalUrl, tried: found.tried, failure: found.failure };
+    const signals = [...start.articleSignals, ...(pathLower ? ['address is a lower page, not a home page path'] : []), ...(crumbLower ? [crumbLower] : [])];
+    startArticle = { url: site.home.finalUrl, signals, home: found.page?.finalUrl, tried: found.tried, failure: found.failure };
     homePage = found.page;
     homeContent = found.content;
   }
@@ -736,6 +739,19 @@ export function homeLikeUrl(url: string): boolean {
   const last = parts.pop() ?? '';
   if (parts.length > 2) return false;
   return last === '' || /^(index|default|home|main|portal|shouye|sy)(\.[a-z]{2,6})?$/i.test(last);
+}
+
+/**
+ * A start page that says it is a lower page (a column list under a two-level folder such as /xxgk/xxgknb/, whose
+ * address looks like a sub-site's home): a breadcrumb 首页 > … > X and a 首页 or logo link leading to another page.
+ * A home page has no such trail. The signal, or undefined.
+ */
+export function lowerPageSignal(c: PageContent, url: string): string | undefined {
+  const trail = c.crumbTrail ?? [];
+  if (trail.length < 2 || !/^(首页|网站首页|主页|首頁)$/.test(trail[0])) return undefined;
+  const self = columnKey(url);
+  const other = c.homeLinks.find((h) => columnKey(h) !== self);
+  return other ? `a lower page: breadcrumb ${trail.join(' > ')}, its 首页 link leads to ${other}` : undefined;
 }
 
 /** A start page that is an article: ArticleTitle/PubDate meta or an article path, or two weaker signs. */

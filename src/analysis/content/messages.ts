@@ -6,6 +6,11 @@
  * (已回复 / 未回复 / 办理中) next to a date — on a consultation page, or anywhere when the item or its block says
  * it is a consultation (咨询/留言/信件… in the item, or a 政民互动/咨询/信箱 block). Simplified and Traditional.
  *
+ * Labelled shapes (tables, grids, labelled blocks) are read in menus and headers too: a mega-menu's 互动交流
+ * panel that lists the newest consultations with their 留言时间 (seen on a national regulator's AngularJS site) is
+ * the site's message list. Only footers are left out; plain status lists, the weakest shape, stay out of all
+ * boilerplate.
+ *
  * `certain` is true only when the item's own question date and its status (or reply date) were read without
  * ambiguity: the date from a labelled field or an ask-date column, the status from an element whose whole text is
  * a status word or a status column. Anything else is read but uncertain (a suspected finding at most).
@@ -124,7 +129,7 @@ function tableMessages(doc: Document, base: string, asOf: string, used: Set<Elem
   const out: Message[] = [];
   const cells = (tr: Element) => kids(tr).filter((c): c is Element => c.type === 'tag' && (c.name === 'td' || c.name === 'th'));
   for (const t of elements(doc)) {
-    if (t.name !== 'table' || inBoilerplate(t)) continue;
+    if (t.name !== 'table' || inBoilerplate(t, 'footer')) continue;
     const rows = [...elements(t)].filter((x) => x.name === 'tr' && nearestTable(x) === t);
     if (rows.length < 2) continue;
     const head = cells(rows[0]).map((c) => lineText(c));
@@ -219,7 +224,7 @@ function labelledMessages(doc: Document, base: string, asOf: string, skip: Set<E
       const data = (n as Text).data;
       if (!r.ask.test(data)) return;
       let block = el(n.parent);
-      if (!block || inBoilerplate(block)) return;
+      if (!block || inBoilerplate(block, 'footer')) return;
       for (let x: Element | undefined = block; x; x = el(x.parent)) if (x.name === 'th' || skip.has(x)) return;
       while (block) {
         const parent = el(block.parent);
@@ -243,8 +248,13 @@ function labelledMessages(doc: Document, base: string, asOf: string, skip: Set<E
     const st = exact ?? statusOf(text);
     const a = [...elements(b)].find((x) => x.name === 'a' && lineText(x).length >= 4);
     const titleMatch = /(?:标题|主题|標題|主題)\s*[:：]\s*([^\n]{2,60}?)(?=\s*[\u4e00-\u9fff]{2,6}\s*[:：]|$)/.exec(text);
+    // No 标题 label and no link: the question itself, when it stands alone before the date label (a title row
+    // above a 留言时间 row), so two questions of one day stay two messages.
+    let before = clean(text.slice(0, r.ask.exec(text)?.index ?? 0));
+    if (exact && before.endsWith(exact.statusText)) before = clean(before.slice(0, -exact.statusText.length)); // a status cell beside it
+    const question = before.length >= 4 && before.length <= 120 && !/[:：]/.test(before) ? before : '';
     out.push({
-      title: clean(titleMatch?.[1] ?? (a ? lineText(a) : '')).slice(0, 80) || undefined,
+      title: clean(titleMatch?.[1] ?? (a ? lineText(a) : question)).slice(0, 80) || undefined,
       href: a ? resolve(a.attribs.href, base) : undefined,
       askedOn: asked.date,
       repliedOn: replied.date,
@@ -321,7 +331,7 @@ function gridMessages(doc: Document, base: string, asOf: string, used: Set<Eleme
   const out: Message[] = [];
   const cellsOf = (row: Element) => kids(row).filter((c): c is Element => c.type === 'tag' && !/^(script|style|br)$/.test((c as Element).name));
   for (const c of elements(doc)) {
-    if (/^(table|tbody|thead|tr|td|th|script|style|head)$/.test(c.name) || inBoilerplate(c)) continue;
+    if (/^(table|tbody|thead|tr|td|th|script|style|head)$/.test(c.name) || inBoilerplate(c, 'footer')) continue;
     const rows = kids(c).filter((x): x is Element => x.type === 'tag' && !/^(script|style|br)$/.test((x as Element).name));
     if (rows.length < 2) continue;
     // A header row is small (a few label cells): anything larger is not read (bounded work on deep pages).

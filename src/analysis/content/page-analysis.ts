@@ -105,6 +105,8 @@ export interface PageContent {
   heading?: string;
   /** Last part of the breadcrumb ("当前位置：首页 > 通知公告"). */
   crumb?: string;
+  /** Every part of the breadcrumb, 首页 first ("首页", "信息公开", "信息公开年报"). */
+  crumbTrail?: string[];
   /** Title up to the first separator ("通知公告_示例市人民政府" → "通知公告"). */
   titlePrefix?: string;
   blocks: ListBlock[];
@@ -933,7 +935,7 @@ export function articleInfo(doc: Document, page: PageArtifact, asOf: string, dat
 
 const CRUMB_LABEL = /^\s*(当前位置|當前位置|您的位置|您现在的位置|您現在的位置|所在位置)/;
 
-function breadcrumb(all: Element[]): string | undefined {
+function breadcrumb(all: Element[]): string[] | undefined {
   let found: Element | undefined;
   for (const e of all) {
     if (e.name === 'script' || e.name === 'style') continue;
@@ -951,11 +953,11 @@ function breadcrumb(all: Element[]): string | undefined {
   if (t.length > 120) return undefined;
   const parts = t
     .replace(CRUMB_LABEL, '')
-    .replace(/^\s*[:：]/, '')
+    .replace(/^\s*是?\s*[:：]/, '') // 您现在的位置是：
     .split(/\s*(?:>|›|»|＞|→|\/|\|)\s*/)
     .map(clean)
     .filter((p) => p && p.length <= 20);
-  return parts.length ? parts[parts.length - 1] : undefined;
+  return parts.length ? parts : undefined;
 }
 
 function firstHeading(outsideBoilerplate: Element[]): string | undefined {
@@ -1018,13 +1020,15 @@ function analyze(ctx: { page: PageArtifact; dom: Document; asOf: string; isHome:
     if (a.name === 'a' && a.attribs.href && anchorText(a).length >= 10) longLinks++;
   }
   const titlePrefix = clean(page.title.split(/[_|｜\-—–]/)[0] ?? '') || undefined;
+  const trail = breadcrumb(els.all);
   const content: PageContent = {
     kind: 'other',
     url: page.finalUrl,
     columnName: page.meta.columnname ? clean(page.meta.columnname) : undefined,
     columnType: page.meta.columntype ? clean(page.meta.columntype) : undefined,
     heading: firstHeading(els.outsideBoilerplate),
-    crumb: breadcrumb(els.all),
+    crumb: trail?.[trail.length - 1],
+    crumbTrail: trail,
     titlePrefix: titlePrefix && titlePrefix.length <= 30 ? titlePrefix : undefined,
     blocks: [],
     placeholders: placeholdersIn(dom, base, phRe),

@@ -17,11 +17,15 @@
  * Severity follows the indicators (docs/indicators.md): serious wrong expressions are single-veto
  * items (W-V4 websites, M-V1 new-media accounts); typos and non-standard wording are deductions (W-D3, M-D3).
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { AhoCorasick } from './aho.js';
 import { CharRelations, isHan } from './chars.js';
 import { DICTIONARY_DIR, loadDictionaries, type DictEntry, type Dictionaries } from './dictionaries.js';
-import { Lexicon, PairSet } from './lexicon.js';
+import { type Lexicon, loadLexicon, PairSet } from './lexicon.js';
 import { markNameCue, markQuoted, type NameCue } from './protect.js';
 import { wordingFindings } from './wording.js';
 import { simplifiedCopy, toTraditionalText, traditionalRatio } from './traditional.js';
@@ -238,10 +242,12 @@ export class TextEngine {
       this.known.add(w);
       this.ac.add(w, { t: 'protect' });
     }
-    this.lexicon = new Lexicon(
+    // Built once per set of inputs and cached on disk (the readings come from pinyin-pro through chars.ts).
+    this.lexicon = loadLexicon(
       { coverageFreq: o.lexicon.coverageFreq, targetFreq: o.lexicon.minFreq, minLen: o.lexicon.minLen, maxLen: o.lexicon.maxLen, excludeTags: o.lexicon.excludeTags },
       (code) => (o.lexicon.fuzzySound ? this.chars.fuzzyOf(code) : this.chars.readingsOf(code)),
       own,
+      [`fuzzy:${o.lexicon.fuzzySound}`, ...readingsInputs()],
     );
     if (o.names.enabled) {
       const seen = new Set<string>();
@@ -888,4 +894,15 @@ export function getEngine(options: TextOptionsInput = {}): TextEngine {
 export function scanText(text: string, options: ScanOptions & { textOptions?: TextOptionsInput } = {}): ScanResult {
   const { textOptions, ...scan } = options;
   return getEngine(textOptions).scan(text, scan);
+}
+
+/** What the characters' readings depend on: pinyin-pro's version and the code of chars.ts (cache key of the lexicon). */
+function readingsInputs(): string[] {
+  const require = createRequire(import.meta.url);
+  const pinyin = (require('pinyin-pro/package.json') as { version: string }).version;
+  const chars = createHash('sha256')
+    // chars.js beside this file once built, chars.ts when run from source (tests, tsx)
+    .update(readFileSync(fileURLToPath(import.meta.url).replace(/engine\.(js|ts)$/, 'chars.$1')))
+    .digest('hex');
+  return [`pinyin-pro:${pinyin}`, `chars:${chars}`];
 }

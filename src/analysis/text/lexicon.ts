@@ -9,10 +9,22 @@
  * - a wildcard index: a word with one position blanked → the words of that shape, so that "大数局" finds
  *   大数据 by looking up "大数?".
  */
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 import { isHan } from './chars.js';
+
+/** A typed-array table's fields, as the cache keeps them (v8.serialize copies typed arrays as they are). */
+type TableState = Record<string, number | Uint32Array | Uint8Array | Float64Array>;
+
+/** Rebuilds an object of class `C` from the fields `snapshot` saved (no constructor run). */
+function restore<C extends object>(proto: C, state: object): C {
+  return Object.assign(Object.create(proto), state) as C;
+}
 
 /** Open-addressing hash set of 32-bit keys (two UTF-16 code units). Much faster than Set<number> for keys ≥ 2^31. */
 export class PairSet {
@@ -288,6 +300,28 @@ export class Lexicon {
     }
   }
 
+  /** Everything the constructor built, for the on-disk cache (`loadLexicon`). */
+  snapshot(): Record<string, unknown> {
+    const tables: Record<string, TableState> = {};
+    for (const k of LEXICON_TABLES) tables[k] = { ...(this[k as keyof this] as object) } as TableState;
+    return { tables, sound2: this.sound2, soundN: this.soundN, readingIds: this.readingIds, size: this.size, total: this.total, logTotal: this.logTotal, targets: this.targets };
+  }
+
+  /** A lexicon from a `snapshot()`, with the options and reading function it was built with. */
+  static fromSnapshot(state: Record<string, unknown>, opts: LexiconOptions, readings: (code: number) => string[]): Lexicon {
+    const tables = state.tables as Record<string, TableState>;
+    const lex = restore(Lexicon.prototype, { opts, readings, route: new Float64Array(128), nextBuf: new Int32Array(128) });
+    for (const k of LEXICON_TABLES) {
+      if (!tables[k]) throw new Error(`lexicon cache lacks ${k}`);
+      (lex as unknown as Record<string, unknown>)[k] = restore(FREQ_TABLES.has(k) ? FreqTable.prototype : PairSet.prototype, tables[k]);
+    }
+    for (const k of ['sound2', 'soundN', 'readingIds', 'size', 'total', 'logTotal', 'targets']) (lex as unknown as Record<string, unknown>)[k] = state[k];
+    if (!(lex.sound2 instanceof Map) || !(lex.soundN instanceof Map) || typeof lex.total !== 'number') throw new Error('lexicon cache is malformed');
+    // A table restored into the wrong shape would fail at the first lookup: try one of each kind now.
+    if (!(lex.freq('中国') > 0) || !lex.covered.has('中'.charCodeAt(0), '国'.charCodeAt(0))) throw new Error('lexicon cache does not answer');
+    return lex;
+  }
+
   private rid(r: string): number {
     let id = this.readingIds.get(r);
     if (id === undefined) this.readingIds.set(r, (id = this.readingIds.size + 1));
@@ -437,4 +471,67 @@ function push<K>(m: Map<K, string[]>, k: K, w: string): void {
   if (l) {
     if (!l.includes(w)) l.push(w);
   } else m.set(k, [w]);
+}
+
+/** The typed-array tables of a Lexicon: FreqTables and PairSets. */
+const FREQ_TABLES = new Set(['table', 'targetTable', 'nameTable']);
+const LEXICON_TABLES = [...FREQ_TABLES, 'namePairs', 'covered', 'longPairs', 'longSkips', 'soundLeft', 'soundRight', 'targetPairs'];
+
+/** Format of the cache file; bump when the tables change shape. */
+const CACHE_FORMAT = 1;
+/** Cached lexicons kept (one per set of inputs). */
+const KEEP_CACHED = 4;
+
+/** Where built lexicons are kept: GOVCHECK_CACHE_DIR (`off` = none), else $XDG_CACHE_HOME/govcheck or ~/.cache/govcheck. */
+export function cacheDir(): string | undefined {
+  const env = process.env.GOVCHECK_CACHE_DIR;
+  if (env === 'off') return undefined;
+  if (env) return env;
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'govcheck');
+}
+
+/**
+ * The lexicon, from the cache when one was built with the same inputs (jieba's dictionary, the options, the own words,
+ * the code that builds it and `keyParts` — what the reading function depends on), else built and cached (written
+ * atomically; a cache that cannot be read or written is ignored: the lexicon is then built as before).
+ */
+export function loadLexicon(opts: LexiconOptions, readings: (code: number) => string[], ownWords: string[], keyParts: string[] = []): Lexicon {
+  const dir = cacheDir();
+  if (!dir) return new Lexicon(opts, readings, ownWords);
+  let file: string;
+  try {
+    const dict = statSync(jiebaDictPath());
+    const code = readFileSync(fileURLToPath(import.meta.url));
+    const key = createHash('sha256')
+      .update(JSON.stringify([CACHE_FORMAT, process.version.split('.')[0], opts, dict.size, dict.mtimeMs, ...keyParts]))
+      .update(code)
+      .update(ownWords.join('\n'))
+      .digest('hex')
+      .slice(0, 24);
+    file = path.join(dir, `lexicon-${key}.v8`);
+  } catch {
+    return new Lexicon(opts, readings, ownWords);
+  }
+  try {
+    return Lexicon.fromSnapshot(v8.deserialize(readFileSync(file)) as Record<string, unknown>, opts, readings);
+  } catch {
+    // absent or unreadable: build it
+  }
+  const lex = new Lexicon(opts, readings, ownWords);
+  try {
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    writeFileSync(tmp, v8.serialize(lex.snapshot()));
+    renameSync(tmp, file);
+    // A few sets of inputs are kept (the shipped options and a test's or a province's own); older ones go.
+    const old = readdirSync(dir)
+      .filter((f) => /^lexicon-[0-9a-f]{24}\.v8$/.test(f))
+      .map((f) => ({ f: path.join(dir, f), t: statSync(path.join(dir, f)).mtimeMs }))
+      .sort((a, b) => b.t - a.t);
+    for (const { f } of old.slice(KEEP_CACHED)) rmSync(f, { force: true });
+  } catch {
+    // a read-only home or a full disk: the next start builds it again
+  }
+  return lex;
 }

@@ -4,7 +4,8 @@
  * and imports it, replays the availability monitoring week before 2024-07-01 (tests/fixtures/probe-week.ts),
  * runs quarter 2024Q2 as of 2024-07-01 in-process, prints both attachment tables and
  * the failing list, and writes every report (tables CSV/XLSX/MD/JSON, failing list, 整改清单, notice
- * draft DOCX/MD) into the output folder, with the SQLite database beside them.
+ * draft DOCX/MD, and the reminder letters per owner unit in 提醒函-2024Q2/) into the output folder, with
+ * the SQLite database beside them.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -35,8 +36,7 @@ export function register(program: Command): void {
       const { runQuarter } = await import('../../run/runner.js');
       const { openDb } = await import('../../store/db.js');
       const { serveProvince } = await import('../../../tests/fixtures/province.js');
-      const config = loadConfig(undefined, { allowPrivateNetwork: true, browser: { loopbackOnly: true } });
-      const lang = o.lang ?? config.lang;
+      const lang = o.lang ?? loadConfig(undefined, { allowPrivateNetwork: true }).lang;
       const zh = lang === 'zh';
       const out = path.resolve(o.out);
       // Never write into a folder that holds something else.
@@ -48,9 +48,17 @@ export function register(program: Command): void {
       const dbFile = path.join(out, 'govcheck-demo.db');
       for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) rmSync(f, { force: true });
 
-      const province = await serveProvince({ asOf: DEMO_AS_OF });
+      // Three websites are served under host names (one dual-stack with IPv6 working, one IPv4 only, one whose IPv6
+      // address refuses): the run resolves them by the province's host overrides, never by DNS.
+      const province = await serveProvince({ asOf: DEMO_AS_OF, named: true });
       const db = openDb(dbFile);
       try {
+        const config = loadConfig(undefined, {
+          allowPrivateNetwork: true,
+          browser: { loopbackOnly: true },
+          hosts: province.hosts,
+          letters: { issuer: { zh: '示例省人民政府办公厅', en: 'General Office of the 示例省 Provincial Government' } },
+        });
         const regFile = path.join(out, zh ? '名录-示例省.csv' : 'registry.csv');
         writeFileSync(regFile, province.registryCsv());
         const groups = loadGroups();
@@ -59,8 +67,8 @@ export function register(program: Command): void {
         const web = imported.entries.filter((e) => e.kind === 'website').length;
         process.stderr.write(
           zh
-            ? `govcheck 演示：示例省已在 127.0.0.1 启动，名录 ${imported.entries.length} 条（网站 ${web} 个，政务新媒体账号 ${imported.entries.length - web} 个）已导入：${regFile}\n`
-            : `govcheck demo: the fixture province is up on 127.0.0.1; registry of ${imported.entries.length} entries (${web} websites, ${imported.entries.length - web} accounts) imported from ${regFile}\n`,
+            ? `govcheck 演示：示例省已在本机 127.0.0.1 启动（一个网站另有 [::1]），名录 ${imported.entries.length} 条（网站 ${web} 个，政务新媒体账号 ${imported.entries.length - web} 个）已导入：${regFile}\n`
+            : `govcheck demo: the fixture province is up on 127.0.0.1 (one website also on [::1]); registry of ${imported.entries.length} entries (${web} websites, ${imported.entries.length - web} accounts) imported from ${regFile}\n`,
         );
         // W-V1 is judged on a week of visits: the demo replays the week before its date (real visits, stamped
         // at their scheduled times), as `govcheck schedule`'s probe rounds would have recorded it.
@@ -81,7 +89,23 @@ export function register(program: Command): void {
           onEvent: o.progress === false ? undefined : progressReporter({ lang, intervalMs: 5_000 }),
         });
         const report = quarterReport(db, { quarter: quarter.id }, config.rules, groups);
-        const files = await writeReportBundle(out, report, lang);
+        // Reminder letters (提醒函) to every owner unit with problems, dated on the inspection date, beside
+        // the notice; issued first so the 整改清单 carries their numbers.
+        const { issueLetters, lettersDirName } = await import('../../report/letters.js');
+        const lettersDir = path.join(out, lettersDirName(quarter.id, lang));
+        rmSync(lettersDir, { recursive: true, force: true });
+        const { letters } = await issueLetters(db, report, {
+          dir: lettersDir,
+          lang,
+          issuer: config.letters.issuer,
+          numberPrefix: config.letters.numberPrefix,
+          replyDays: config.letters.replyDays,
+          date: DEMO_AS_OF,
+          today: DEMO_AS_OF,
+          calendar: config.calendar,
+        });
+        const files = await writeReportBundle(out, report, lang, { letters: letters.length });
+        files.push(...letters.map((l) => path.join(lettersDir, l.file)));
         process.stdout.write(
           [
             tableText(report.tables.website, quarter, lang),
@@ -91,7 +115,7 @@ export function register(program: Command): void {
             failingText(report.failing, undefined, lang),
             '',
             zh ? `报告已写入 ${out}：` : `reports written to ${out}:`,
-            ...files.map((f) => `  ${path.basename(f)}`),
+            ...files.map((f) => `  ${path.relative(out, f)}`),
             zh ? `  数据库：${path.basename(dbFile)}（可用 govcheck table/notice --db ${dbFile} --quarter ${quarter.id} 再次生成）` : `  database: ${path.basename(dbFile)} (govcheck table/notice --db ${dbFile} --quarter ${quarter.id})`,
           ].join('\n') + '\n',
         );

@@ -1,0 +1,50 @@
+/**
+ * Whether the home page was read completely: the evidence a confirmed "missing on the home page" finding needs
+ * (jiucuo: no 找错 entrance; privacy-policy: no privacy policy link). Something is only missing from a home page
+ * govcheck read whole: the start page is the site root and not an article, its body was not cut at the size cap,
+ * it is no frameset, it shows text (not a shell that scripts fill), and its footer was seen (the identity lines
+ * real footers carry: 网站标识码, ICP/公安 filing numbers, 版权所有, 主办单位 — a footer loaded by script or a frame
+ * shows none of them, and the links it holds are not in the HTML). Otherwise the finding is suspected with the
+ * reason this returns.
+ */
+import type { CheerioAPI } from 'cheerio';
+import type { PageArtifact } from '../../types.js';
+import { ARTICLE_URL, pathOf, ROOT_PATH } from './page-analysis.js';
+
+export interface HomeReadSignals {
+  textLength: number;
+  /** The footer's identity lines were seen at the end of the page's text (its last FOOTER_TAIL characters). */
+  footerSeen: boolean;
+  /** The page is a frameset (its content is in other documents). */
+  frameset: boolean;
+  /** An article page (ArticleTitle tag or an article address), not a home page. */
+  article: boolean;
+}
+
+/** Identity lines of a government footer (any one of them). */
+export const FOOTER_IDENTITY = /网站标识码|ICP\s*[备证]|公网安备|版权所有|主办单位|主办[：:]|承办单位|Copyright|©/i;
+
+/** Characters at the end of a page's text where its footer is looked for (a header's 主办单位 is no footer). */
+export const FOOTER_TAIL = 2000;
+
+/** What tells, while the page is parsed, whether it was read whole. */
+export function homeReadSignals(page: PageArtifact, text: string, $: CheerioAPI): HomeReadSignals {
+  return {
+    textLength: text.length,
+    footerSeen: FOOTER_IDENTITY.test(text.slice(-FOOTER_TAIL)),
+    frameset: $('frameset').length > 0,
+    article: Boolean(page.meta.articletitle) || ARTICLE_URL.test(pathOf(page.finalUrl)),
+  };
+}
+
+/** Why the start page does not count as a home page read whole, or undefined when it does. */
+export function homeReadDoubt(page: PageArtifact, s: HomeReadSignals | undefined, minText: number): string | undefined {
+  if (!s) return 'the home page was not read';
+  if (s.article) return 'the start page is an article, not the home page';
+  if (!ROOT_PATH.test(pathOf(page.finalUrl))) return 'the start page is not the site root (the home page was not checked)';
+  if (page.truncated) return 'the home page was cut at the size cap (its footer may be missing)';
+  if (s.frameset) return 'the home page is a frameset (its content is in other documents)';
+  if (s.textLength < minText) return `the home page shows ${s.textLength} characters (built by script?)`;
+  if (!s.footerSeen) return 'no footer identity lines (网站标识码, ICP, 版权所有…) on the home page: its footer may be drawn by script or a frame';
+  return undefined;
+}
