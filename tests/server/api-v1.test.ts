@@ -18,6 +18,7 @@ import { prepareRun } from '../../src/run/runner.js';
 import { API_ROUTES } from '../../src/server/api-v1.js';
 import { buildApp } from '../../src/server/app.js';
 import type { Scope } from '../../src/server/scope.js';
+import { addUser } from '../../src/store/accounts.js';
 import { openDb, saveSiteResult } from '../../src/store/db.js';
 import type { Finding, SiteRef, SiteResult } from '../../src/types.js';
 import { computeVerdict } from '../../src/verdict.js';
@@ -369,5 +370,43 @@ describe('the OpenAPI document', () => {
       expect(r.status, p).toBe(200);
       expect(r.headers.get('content-type'), p).toMatch(/application\/json/);
     }
+  });
+});
+
+describe('personal API tokens (accounts)', () => {
+  let accountsApp: FastifyInstance;
+  let accountsBase = '';
+  let unitToken = '';
+  beforeAll(async () => {
+    // A copy of the province's database with accounts: a unit user of 甲市人民政府办公室 and its API token.
+    const copy = path.join(tmp.dir, 'accounts.db');
+    const src = openDb(dbFile);
+    src.exec(`VACUUM INTO '${copy}'`);
+    src.close();
+    const db = openDb(copy);
+    unitToken = addUser(db, { name: 'jia-office', role: 'unit', password: 'jia-office-password-1', owners: ['甲市人民政府办公室'] }, { name: 'test' }).token;
+    db.close();
+    accountsApp = await buildApp({ db: copy, host: '127.0.0.1', config, groups });
+    accountsBase = await accountsApp.listen({ host: '127.0.0.1', port: 0 });
+  }, 60_000);
+  afterAll(async () => {
+    await accountsApp?.close();
+  });
+
+  it('a unit user’s token reads its own sites only and disputes without a CSRF token; the audit log records it', async () => {
+    const h = { authorization: `Bearer ${unitToken}` };
+    const list = (await (await fetch(`${accountsBase}/api/v1/runs/2024Q2/sites`, { headers: h })).json()) as Json;
+    expect(list.items.map((i: { site: { id: string } }) => i.site.id)).toEqual(['m1.example', 'a1.example']);
+    expect((await fetch(`${accountsBase}/api/v1/runs/2024Q2/sites/b1.example`, { headers: h })).status).toBe(404);
+    expect((await fetch(`${accountsBase}/api/v1/runs/2024Q2/sites`)).status).toBe(401);
+    const f = ((await (await fetch(`${accountsBase}/api/v1/runs/2024Q2/sites/a1.example/findings?severity=deduction`, { headers: h })).json()) as Json).items[0];
+    const res = await fetch(`${accountsBase}/api/v1/findings/${f.id}/reviews`, { method: 'POST', headers: { ...h, 'content-type': 'application/json' }, body: JSON.stringify({ status: 'disputed', comment: '链接已修复' }) });
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as Json).review.reviewer).toBe('jia-office');
+    const db = openDb(path.join(tmp.dir, 'accounts.db'));
+    const row = db.prepare(`SELECT actor, action, after_json FROM audit_log WHERE action = 'review.add' ORDER BY id DESC LIMIT 1`).get() as { actor: string; action: string; after_json: string };
+    db.close();
+    expect(row.actor).toBe('jia-office');
+    expect(JSON.parse(row.after_json)).toMatchObject({ status: 'disputed', finding: f.id, via: 'api' });
   });
 });
