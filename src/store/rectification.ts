@@ -18,6 +18,7 @@
  * end (finished_at, else its inspection date) plus `serve.rectifyDays` (default 15). An item is overdue
  * when the deadline has passed and it is still 待整改 or 未整改.
  */
+import { loadLetters } from './letters.js';
 import { addDays, chinaDate, todayInShanghai } from '../china-time.js';
 import { audit } from './audit.js';
 import type { Actor } from './accounts.js';
@@ -82,15 +83,9 @@ function clean(s: unknown, max: number): string {
   return v;
 }
 
-export function lettersTableExists(db: DB): boolean {
-  return !!db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'letters'`).get();
-}
-
-/** The reply-by date of a run's reminder letters, per owner (empty without a letters table). */
+/** The reply-by date of a run's reminder letters (src/store/letters.ts), per owner. */
 export function letterDeadlines(db: DB, runId: string): Map<string, string> {
-  if (!lettersTableExists(db)) return new Map();
-  const rows = db.prepare(`SELECT owner, reply_by FROM letters WHERE run_id = ? AND reply_by IS NOT NULL`).all(runId) as Array<{ owner: string; reply_by: string }>;
-  return new Map(rows.map((r) => [r.owner, String(r.reply_by).slice(0, 10)]));
+  return new Map(loadLetters(db, runId).map((l) => [l.owner, String(l.reply_by).slice(0, 10)]));
 }
 
 /** The default deadline of a run's items: its end (or inspection date) plus `days`. */

@@ -145,8 +145,7 @@ describe('rectification loop (real SQLite)', () => {
     addStep(db, { findingId: b.findingId, status: 'not_fixed', note: '链接仍失效' }, { name: 'inspector-li' });
     addStep(db, { findingId: b.findingId, status: 'reported', note: '再次修复' }, unit);
 
-    // Letters give the deadline when the table exists.
-    db.exec(`CREATE TABLE letters (run_id TEXT, owner TEXT, letter_no TEXT, issued_on TEXT, reply_by TEXT, file TEXT)`);
+    // A reminder letter gives the deadline.
     db.prepare(`INSERT INTO letters VALUES ('q1', '甲办', '函〔2024〕1号', '2024-04-01', '2024-05-10', 'x.docx')`).run();
     expect(rectificationItems(db, 'q1', { today: '2024-04-20' }).map((i) => [i.siteId, i.deadline])).toEqual([
       ['s2', '2024-04-13'],
