@@ -31,7 +31,7 @@ import { translator, type T } from './i18n.js';
 import type { PageCtx } from './layout.js';
 import { allowListPage, errorPage, runPage, runsPage, siteHref, sitesPage, sitePage, type SiteFilters } from './pages.js';
 import { mountQueues, QUEUES_PREFIX, type MountedQueues } from './queues.js';
-import { InProcessRechecker, type Rechecker } from './recheck.js';
+import { InProcessRechecker, type Rechecker, runCheckIds } from './recheck.js';
 import { QueueRechecker } from './recheck-queue.js';
 import { API_PREFIX, apiV1 } from './api-v1.js';
 import { escapeHtml } from './html.js';
@@ -490,13 +490,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
       const render = (db.prepare(`SELECT render FROM sites WHERE id = ?`).get(siteId) as { render: string | null } | undefined)?.render;
       if (render === 'html' || render === 'browser') site.render = render;
     }
-    let checks: string[] | undefined;
-    try {
-      const opts = JSON.parse(run.options_json) as { checks?: unknown };
-      if (Array.isArray(opts.checks) && opts.checks.every((c) => typeof c === 'string')) checks = opts.checks as string[];
-    } catch {
-      checks = undefined;
-    }
+    const checks = runCheckIds(run);
     await rechecker.submit({ runId, site, asOf: run.as_of, checks });
     const who = actor(req);
     audit(db, { actor: who.name, userId: who.userId, action: 'recheck.submit', target: `${runId} ${siteId}`, after: { via: rechecker.via } });

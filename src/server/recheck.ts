@@ -14,6 +14,17 @@ import type { DB } from '../store/db.js';
 import { runRules } from '../store/reviews.js';
 import type { SiteRef } from '../types.js';
 
+/** The checks a run was made with (its stored options), so a re-check of one of its sites runs the same ones. */
+export function runCheckIds(run: { options_json: string }): string[] | undefined {
+  try {
+    const opts = JSON.parse(run.options_json) as { checks?: unknown };
+    if (Array.isArray(opts.checks) && opts.checks.every((c) => typeof c === 'string')) return opts.checks as string[];
+  } catch {
+    // options written by an older govcheck: the default checks
+  }
+  return undefined;
+}
+
 export interface RecheckRequest {
   runId: string;
   site: SiteRef;

@@ -18,7 +18,7 @@ import { getRun, listRuns, runSites, type RunListRow } from './data.js';
 import { html, type Html } from './html.js';
 import { csrfField, layout, type PageCtx } from './layout.js';
 import { runLabel, siteHref, when } from './pages.js';
-import type { Rechecker } from './recheck.js';
+import { type Rechecker, runCheckIds } from './recheck.js';
 import { inScope, scopeOf, type Scope } from './scope.js';
 
 /** The site of a run as the registry snapshot (or the sites table) has it: id, owner, group, name. */
@@ -210,13 +210,7 @@ ${fixes.length ? html`<table class="grid" id="quarter-fixes-table"><thead><tr><t
     }
     // The re-check of the site starts at once (queue or in process); the item is 复核中 meanwhile.
     const run = getRun(db, it.runId)!;
-    let checks: string[] | undefined;
-    try {
-      const opts = JSON.parse(run.options_json) as { checks?: unknown };
-      if (Array.isArray(opts.checks) && opts.checks.every((c) => typeof c === 'string')) checks = opts.checks as string[];
-    } catch {
-      checks = undefined;
-    }
+    const checks = runCheckIds(run);
     const st = await d.rechecker.submit({ runId: it.runId, site: it.site, asOf: run.as_of, checks });
     addStep(db, { siteId: it.site.id, fingerprint: it.fingerprint, runId: it.runId, status: 'rechecking', note: `${st.via} ${st.jobId}` }, who);
     return d.redirect(reply, withDone(it.back));
