@@ -29,7 +29,8 @@ import type { CheerioAPI } from 'cheerio';
 import type { Element } from 'domhandler';
 import { z } from 'zod';
 import { CollectFailure, defineCheck, type FindingInput } from '../src/check-api/api.js';
-import { ARTICLE_URL, pathOf, ROOT_PATH } from '../src/analysis/content/page-analysis.js';
+import { homeReadDoubt, homeReadSignals, type HomeReadSignals } from '../src/analysis/content/home-read.js';
+import { ARTICLE_URL, pathOf } from '../src/analysis/content/page-analysis.js';
 import type { SiteArtifacts } from '../src/types.js';
 
 const ID = 'site-search';
@@ -71,9 +72,8 @@ interface Collected {
   links: SearchLink[];
   /** Search fields outside any form (a script builds the query). */
   scriptFields: string[];
-  frames: number;
-  textLength: number;
-  article: boolean;
+  /** Whether the home page was read whole (src/analysis/content/home-read.ts); absent on a collector of an older shape. */
+  read?: HomeReadSignals;
 }
 
 interface ResultRead {
@@ -276,9 +276,7 @@ export default defineCheck({
     const fields = new Set(options.queryFields.map((f) => f.toLowerCase()));
     return {
       ...readEntrances($, page.finalUrl, fields),
-      frames: $('iframe, frame, frameset').length,
-      textLength: text.length,
-      article: Boolean(page.meta['articletitle']) || ARTICLE_URL.test(pathOf(page.finalUrl)),
+      read: homeReadSignals(page, text, $),
     };
   },
   async run(site, ctx) {
@@ -287,22 +285,11 @@ export default defineCheck({
     if (!home || home.error || (home.status !== null && home.status >= 400)) return { findings: [], notApplicable: 'home page not available (see availability)' };
     const collected = ctx.collected(home);
     if (collected instanceof CollectFailure) throw new Error(`${ID} collector failed on ${home.finalUrl}: ${collected.message}`);
-    const c: Collected = collected ?? { forms: [], links: [], scriptFields: [], frames: 0, textLength: 0, article: false };
+    const c: Collected = collected ?? { forms: [], links: [], scriptFields: [] };
     const findings: FindingInput[] = [];
     const fields = new Set(o.queryFields.map((f) => f.toLowerCase()));
-    const homeDoubt = !collected
-      ? 'the home page was not read'
-      : c.article
-        ? 'the start page is an article, not the home page'
-        : home.truncated
-          ? 'the home page was cut off at the size limit'
-          : c.textLength < o.minHomeText
-            ? `the home page shows ${c.textLength} characters (built by script?)`
-            : c.frames > 0
-              ? `the home page has ${c.frames} frame(s) that may hold the search`
-              : !ROOT_PATH.test(pathOf(home.finalUrl))
-                ? 'the start page is not the site root'
-                : undefined;
+    // A search sits in the header or anywhere on the page: the footer need not be seen, but a frame may hold it.
+    const homeDoubt = homeReadDoubt(home, c.read, o.minHomeText, { anyFrame: true });
     const getForms = c.forms.filter((f) => f.method === 'get');
     const postForms = c.forms.filter((f) => f.method === 'post');
     const entranceSummary = { forms: c.forms.map((f) => ({ action: f.action, method: f.method, field: f.field, via: f.via })), links: c.links, scriptFields: c.scriptFields };

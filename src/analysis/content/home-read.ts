@@ -1,6 +1,6 @@
 /**
  * Whether the home page was read completely: the evidence a confirmed "missing on the home page" finding needs
- * (jiucuo: no 找错 entrance; privacy-policy: no privacy policy link). Something is only missing from a home page
+ * (jiucuo: no 找错 entrance; privacy-policy: no privacy policy link; site-search: no search). Something is only missing from a home page
  * govcheck read whole: the start page is the site root and not an article, its body was not cut at the size cap,
  * it is no frameset, it shows text (not a shell that scripts fill), and its footer was seen (the identity lines
  * real footers carry: 网站标识码, ICP/公安 filing numbers, 版权所有, 主办单位 — a footer loaded by script or a frame
@@ -17,6 +17,8 @@ export interface HomeReadSignals {
   footerSeen: boolean;
   /** The page is a frameset (its content is in other documents). */
   frameset: boolean;
+  /** Frames and iframes on the page (content that is not in its HTML). */
+  frames: number;
   /** An article page (ArticleTitle tag or an article address), not a home page. */
   article: boolean;
 }
@@ -33,18 +35,24 @@ export function homeReadSignals(page: PageArtifact, text: string, $: CheerioAPI)
     textLength: text.length,
     footerSeen: FOOTER_IDENTITY.test(text.slice(-FOOTER_TAIL)),
     frameset: $('frameset').length > 0,
+    frames: $('iframe, frame, frameset').length,
     article: Boolean(page.meta.articletitle) || ARTICLE_URL.test(pathOf(page.finalUrl)),
   };
 }
 
-/** Why the start page does not count as a home page read whole, or undefined when it does. */
-export function homeReadDoubt(page: PageArtifact, s: HomeReadSignals | undefined, minText: number): string | undefined {
+/**
+ * Why the start page does not count as a home page read whole, or undefined when it does. What is looked for
+ * decides the rest: in the footer (`footer`: its identity lines must have been seen), or anywhere on the page
+ * (`anyFrame`: an iframe may hold it, as a site search often is).
+ */
+export function homeReadDoubt(page: PageArtifact, s: HomeReadSignals | undefined, minText: number, o: { footer?: boolean; anyFrame?: boolean } = { footer: true }): string | undefined {
   if (!s) return 'the home page was not read';
   if (s.article) return 'the start page is an article, not the home page';
   if (!ROOT_PATH.test(pathOf(page.finalUrl))) return 'the start page is not the site root (the home page was not checked)';
   if (page.truncated) return 'the home page was cut at the size cap (its footer may be missing)';
   if (s.frameset) return 'the home page is a frameset (its content is in other documents)';
   if (s.textLength < minText) return `the home page shows ${s.textLength} characters (built by script?)`;
-  if (!s.footerSeen) return 'no footer identity lines (网站标识码, ICP, 版权所有…) on the home page: its footer may be drawn by script or a frame';
+  if (o.anyFrame && s.frames > 0) return `the home page has ${s.frames} frame(s) that may hold what is looked for`;
+  if (o.footer && !s.footerSeen) return 'no footer identity lines (网站标识码, ICP, 版权所有…) on the home page: its footer may be drawn by script or a frame';
   return undefined;
 }
