@@ -108,7 +108,8 @@ export class QueueRechecker implements Rechecker {
     if (!job) return (j.stored = stored());
     const state = await job.getState();
     if (state === 'completed') {
-      const r = job.returnvalue;
+      // Read again: a job that completed after it was fetched carries no return value in the first copy.
+      const r = ((await Job.fromId<SiteJobData, SiteJobResult>(sites, j.jobId)) ?? job).returnvalue;
       if (r && r.result?.site?.id === siteId && (r.outcome === 'checked' || r.outcome === 'error')) persistSiteJob(this.db, runId, r);
       await job.remove().catch(() => undefined);
       return (j.stored = stored());
