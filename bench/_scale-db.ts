@@ -12,6 +12,7 @@ import type { GroupsConfig } from '../src/registry/groups.js';
 import { fingerprint, openDb } from '../src/store/db.js';
 import type { Finding, Severity, SiteRef } from '../src/types.js';
 import { computeVerdict } from '../src/verdict.js';
+import { rng } from '../tests/fixtures/site.js';
 
 export interface ScaleDb {
   file: string;
@@ -24,18 +25,6 @@ export interface ScaleDb {
   /** A group and an owner that exist, for filtered lists. */
   group: string;
   ms: number;
-}
-
-/** A small deterministic generator (mulberry32), so every run of the bench builds the same database. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const COLUMNS = ['政务公开', '通知公告', '政策文件', '政策解读', '人事信息', '财政资金', '工作动态', '互动交流'];

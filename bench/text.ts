@@ -8,21 +8,10 @@ import { existsSync } from 'node:fs';
 import { getEngine, type TextOptionsInput } from '../src/analysis/text/engine.js';
 import { evaluateRealText } from './_typos-realtext.js';
 import type { BenchSection } from './index.js';
+import { rng } from '../tests/fixtures/site.js';
 
 /** The real-page corpus (third-party pages, outside the repository): its noise figure is printed when present. */
 const REAL_PAGES = process.env.GOVCHECK_REAL_PAGES ?? '/work/shared/data/real-pages';
-
-/** Small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const OPENERS = ['为深入贯彻落实党中央、国务院决策部署', '为进一步优化营商环境', '根据《中华人民共和国政府信息公开条例》', '按照省委、省政府工作要求', '为加快推进高质量发展', '经研究决定'];
 const SUBJECTS = ['各县（市、区）人民政府', '市政府各部门', '各有关单位', '市发展和改革委员会', '市财政局', '市市场监督管理局', '市生态环境局', '市住房和城乡建设局', '市农业农村局', '市应急管理局'];
