@@ -25,14 +25,14 @@ import { computeTable, loadRunSites } from '../rollup/index.js';
 import { tableJson } from '../report/tables.js';
 import { parseQuarter } from '../run/quarter.js';
 import { findingFromRow, storeErrorFrom, type DB, type RunRow } from '../store/db.js';
-import { addReview, currentReviews, findingById, REVIEW_STATUSES, ReviewError, reviewHistory, type ReviewRow, type ReviewStatus } from '../store/reviews.js';
+import { currentReviews, findingById, REVIEW_STATUSES, ReviewError, reviewHistory, type ReviewRow, type ReviewStatus } from '../store/reviews.js';
 import { fillFindings, getRun, loadSiteView, runSites, type FindingView } from './data.js';
 import { quarterOfDate } from './downloads.js';
 import { findingsPage } from './pages.js';
 import { inScope, scopeOf, type Scope } from './scope.js';
 import { AUTH_COOKIE } from './security.js';
 import { actorOf } from './auth.js';
-import { audit } from '../store/audit.js';
+import { addReviewAudited } from '../store/audit.js';
 import { querySites, SITE_STATUSES, siteUnit, statusCounts } from './site-query.js';
 
 export const API_PREFIX = '/api/v1';
@@ -623,19 +623,7 @@ export async function apiV1(api: FastifyInstance, o: ApiV1Options): Promise<void
       if (scope.role === 'unit' && body.status !== 'disputed') throw Object.assign(new Error('a unit user may dispute a finding, not decide it'), { statusCode: 403 });
       const who = actorOf(scope, !!o.sharedToken);
       // As the page's review form: the review and its audit-log row in one transaction.
-      const r = db.transaction(() => {
-        const before = currentReviews(db, f.site_id).get(f.fingerprint);
-        const added = addReview(db, { findingId: f.id, status: body.status, comment: body.comment ?? '', reviewer: scope.user?.name ?? body.reviewer ?? '' });
-        audit(db, {
-          actor: who.name,
-          userId: who.userId,
-          action: 'review.add',
-          target: `${f.site_id} ${f.fingerprint}`,
-          before: before ? { status: before.status, reviewer: before.reviewer, comment: before.comment } : null,
-          after: { status: added.review.status, reviewer: added.review.reviewer, comment: added.review.comment, run: f.run_id, finding: f.id, via: 'api' },
-        });
-        return added;
-      })();
+      const r = addReviewAudited(db, f, { status: body.status, comment: body.comment ?? '', reviewer: scope.user?.name ?? body.reviewer ?? '' }, who, 'api');
       return reply.code(201).send({ review: reviewJson(r.review), outcome: r.outcome });
     },
   );

@@ -23,7 +23,7 @@ import type { Config, Rules } from '../config.js';
 import type { GroupsConfig } from '../registry/groups.js';
 import { previousRun as previousQuarterRun } from '../rollup/index.js';
 import { openDb, storeErrorFrom, type DB, type RunRow } from '../store/db.js';
-import { addAllowListEntry, addReview, allowListAsDictionary, currentReviews, findingById, listAllowList, removeAllowListEntry, REVIEW_STATUSES, runRules, ReviewError, type ReviewStatus } from '../store/reviews.js';
+import { addAllowListEntry, allowListAsDictionary, findingById, listAllowList, removeAllowListEntry, REVIEW_STATUSES, runRules, ReviewError, type ReviewStatus } from '../store/reviews.js';
 import type { SiteRef } from '../types.js';
 import { falsePositiveCount, getRun, listRuns, loadSiteView, previousRun, problemsByRule, quarterRuns, runSites, siteChanges } from './data.js';
 import { available, contentType, DOWNLOADS, fileName, runOverview, runReport } from './downloads.js';
@@ -38,7 +38,7 @@ import { escapeHtml } from './html.js';
 import { accountsMode, actorOf, authenticate as authenticateRequest, registerLoginRoutes } from './auth.js';
 import { registerRectification, scopedRuns, siteOf } from './rectification.js';
 import { inScope, scopeOf, type Scope } from './scope.js';
-import { audit } from '../store/audit.js';
+import { addReviewAudited, audit } from '../store/audit.js';
 import { serveSecret } from '../store/accounts.js';
 import { checksOfRun, groupsOfRun, querySites, rulesWithProblems } from './site-query.js';
 import { assertListenSafe, cookieSecret, cookieText, CSRF_COOKIE, headerSafe, HostPolicy, LoginLimiter, sameOrigin, setSecurityHeaders } from './security.js';
@@ -417,18 +417,7 @@ export async function buildApp(o: ServeOptions): Promise<FastifyInstance> {
     // The signed-in user is the reviewer; the self-declared name only in the one-person modes.
     const reviewer = scope.user?.name ?? String(body.reviewer ?? '');
     const who = actor(req);
-    db.transaction(() => {
-      const before = currentReviews(db, f.site_id).get(f.fingerprint);
-      const { review } = addReview(db, { findingId: f.id, status, comment: String(body.comment ?? ''), reviewer });
-      audit(db, {
-        actor: who.name,
-        userId: who.userId,
-        action: 'review.add',
-        target: `${f.site_id} ${f.fingerprint}`,
-        before: before ? { status: before.status, reviewer: before.reviewer, comment: before.comment } : null,
-        after: { status: review.status, reviewer: review.reviewer, comment: review.comment, run: f.run_id, finding: f.id },
-      });
-    })();
+    addReviewAudited(db, f, { status, comment: String(body.comment ?? ''), reviewer }, who);
     if (!scope.user) rememberReviewer(reply, String(body.reviewer ?? '').trim());
     return redirect(reply, `${siteHref(f.run_id, f.site_id)}?done=reviewed#f-${f.id}`);
   });

@@ -7,6 +7,7 @@
  */
 import { toCsv } from '../report/csv.js';
 import type { DB } from './db.js';
+import { addReview, currentReviews, type NewReview } from './reviews.js';
 
 export interface AuditEntry {
   actor: string;
@@ -75,4 +76,24 @@ export function auditCsv(db: DB, q: Omit<AuditQuery, 'limit' | 'offset'> = {}): 
   const { total } = listAudit(db, { ...q, limit: 0 });
   const rows = listAudit(db, { ...q, limit: Math.max(total, 1) }).rows.reverse();
   return toCsv([['id', 'at', 'actor', 'action', 'target', 'before', 'after'], ...rows.map((r) => [r.id, r.at, r.actor, r.action, r.target, r.before_json, r.after_json])], { bom: true });
+}
+
+/**
+ * A review and its audit row in one transaction (the review page's form and the API's POST): the row keeps the
+ * finding's review before and after. `via` marks where it came from when not the page.
+ */
+export function addReviewAudited(db: DB, f: { id: number; site_id: string; fingerprint: string; run_id: string }, review: Omit<NewReview, 'findingId'>, who: { name: string; userId?: number }, via?: string): ReturnType<typeof addReview> {
+  return db.transaction(() => {
+    const before = currentReviews(db, f.site_id).get(f.fingerprint);
+    const added = addReview(db, { ...review, findingId: f.id });
+    audit(db, {
+      actor: who.name,
+      userId: who.userId,
+      action: 'review.add',
+      target: `${f.site_id} ${f.fingerprint}`,
+      before: before ? { status: before.status, reviewer: before.reviewer, comment: before.comment } : null,
+      after: { status: added.review.status, reviewer: added.review.reviewer, comment: added.review.comment, run: f.run_id, finding: f.id, ...(via ? { via } : {}) },
+    });
+    return added;
+  })();
 }
