@@ -8,7 +8,7 @@
  */
 import iconv from 'iconv-lite';
 import { parseFeed } from 'feedsmith';
-import { canonicalEncoding } from '../gather/decode.js';
+import { canonicalEncoding } from '../check-api/pages.js';
 import type { AccountArtifact, AccountPost } from '../types.js';
 import { absoluteUrl, contentFromHtml, mediaKindFromType, plainText, type Media } from './content.js';
 import { parseSourceDate } from './dates.js';
