@@ -5,7 +5,7 @@
  * table but are not in the registry, so quarterly runs never pick them up.
  */
 import { createHash } from 'node:crypto';
-import type { DB } from '../store/db.js';
+import { siteColumns, type DB } from '../store/db.js';
 import type { SiteRef } from '../types.js';
 import type { RegistryEntry } from './validate.js';
 
@@ -64,19 +64,7 @@ export function sha256(bytes: Buffer | string): string {
 const FIELDS = ['url', 'name', 'kind', 'grp', 'owner', 'site_code', 'platform', 'source', 'render', 'status', 'registry_seq'] as const;
 
 function entryColumns(e: RegistryEntry): Record<(typeof FIELDS)[number], string | null> {
-  return {
-    url: e.url,
-    name: e.name ?? null,
-    kind: e.kind,
-    grp: e.group ?? null,
-    owner: e.owner ?? null,
-    site_code: e.siteCode ?? null,
-    platform: e.platform ?? null,
-    source: e.source ?? null,
-    render: e.render ?? null,
-    status: e.status,
-    registry_seq: e.seq ?? null,
-  };
+  return { ...siteColumns(e), registry_seq: e.seq ?? null };
 }
 
 /** Writes validated entries (all or nothing). "merge" keeps registry entries the file does not list; "replace" takes them out. */
