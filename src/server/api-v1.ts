@@ -356,6 +356,13 @@ export async function apiV1(api: FastifyInstance, o: ApiV1Options): Promise<void
     siteOr404(req, f.run_id, f.site_id);
     return f;
   };
+  /** The light view of a site of a run the caller may see, else 404. */
+  const siteViewOr404 = (req: FastifyRequest, runId: string, siteId: string) => {
+    siteOr404(req, runId, siteId);
+    const v = loadSiteView(db, runId, siteId, { light: true });
+    if (!v) throw notFound('site in this run');
+    return v;
+  };
 
   api.get('/openapi.json', { schema: { hide: true } }, () => api.swagger());
 
@@ -504,9 +511,7 @@ export async function apiV1(api: FastifyInstance, o: ApiV1Options): Promise<void
     },
     (req) => {
       const { runId, siteId } = req.params as { runId: string; siteId: string };
-      siteOr404(req, runId, siteId);
-      const v = loadSiteView(db, runId, siteId, { light: true });
-      if (!v) throw notFound('site in this run');
+      const v = siteViewOr404(req, runId, siteId);
       return {
         run: { id: v.run.id, kind: v.run.kind, quarter: v.run.quarter ?? undefined, asOf: v.run.as_of },
         site: v.site,
@@ -540,9 +545,7 @@ export async function apiV1(api: FastifyInstance, o: ApiV1Options): Promise<void
     },
     (req) => {
       const { runId, siteId } = req.params as { runId: string; siteId: string };
-      siteOr404(req, runId, siteId);
-      const v = loadSiteView(db, runId, siteId, { light: true });
-      if (!v) throw notFound('site in this run');
+      const v = siteViewOr404(req, runId, siteId);
       return findingsOf(runId, siteId, v.findings, req.query as Record<string, never>);
     },
   );
