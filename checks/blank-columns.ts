@@ -1,11 +1,7 @@
 /**
- * blank-columns — W-V3 (c) 空白栏目.
- *
- * A blank column is a column entry (navigation link, home-page block, list page) that leads to no items:
- * a placeholder such as 暂无信息 / 暂无数据 / 正在建设中 / 栏目建设中, a Hanweb jpage datastore with an empty
- * `<recordset>`, a list page with nothing on it, or a dead column page (HTTP error). Five or more blank
- * columns fail the site (threshold in options); monitors warn above two. Each blank column is reported with
- * its name, URL, class, what was seen and which pages link to it.
+ * blank-columns — W-V3 (c) 空白栏目: column entries that lead to no items (a placeholder such as 暂无信息, an empty
+ * Hanweb `<recordset>`, an empty list page, a dead column page). Five or more fail the site (option), monitors warn
+ * above two. Details: docs/checks.md "W-V3".
  */
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/check-api/api.js';

@@ -1,14 +1,7 @@
 /**
- * stale-content — W-V2 首页不更新, W-V3 (a)(b) 栏目不更新, W-D4 栏目更新不及时.
- *
- * From what the crawl gathered (no new requests, except column pages beyond the crawl bounds, fetched once
- * through the shared client): the home page's newest dated item against the 2-week line (early warning
- * at 10 days; a navigation-only home page is judged by its second-level pages; items without any date
- * count as not updated); every column found (home-page blocks, list pages, navigation entries) with its
- * class by name, its newest item and days stale. Dynamic columns over 2 weeks plus first-level notice/policy
- * columns over 6 months ≥ 5 → veto (a); should-update columns long not updated ≥ 10 → veto (b); below
- * the lines each stale column is a W-D4 deduction (policy −5, other −1, from config/rules.yaml).
- * All ages are counted to the inspection date (as-of), so results are reproducible.
+ * stale-content — W-V2 首页不更新, W-V3 (a)(b) 栏目不更新, W-D4 栏目更新不及时: the home page's newest dated item and
+ * every column's, by class, against the lines, counted to the inspection date (as-of). Column pages beyond the crawl
+ * are fetched once through the shared client. Lines and evidence: docs/checks.md "W-V2", "W-V3", "W-D4".
  */
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/check-api/api.js';
