@@ -1,8 +1,7 @@
 /**
- * Normalising a post's body (an HTML fragment from a feed or from a rendered page) into what the checks
- * read: plain text (block elements on their own lines, for typos and privacy-leaks), media with their
- * kind (images also from the lazy-loading attributes platforms use: data-src, data-original…), and the
- * links a reader can follow.
+ * Normalising a post's body (an HTML fragment from a feed or from a rendered page) into what the checks read: plain
+ * text (block elements on their own lines, for typos and privacy-leaks), media with their kind (images also from the
+ * lazy-loading attributes platforms use: data-src, data-original…), and the links a reader can follow.
  */
 import * as cheerio from 'cheerio';
 import type { AnyNode } from 'domhandler';

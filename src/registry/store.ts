@@ -1,8 +1,7 @@
 /**
- * The registry in the store: rows of the `sites` table with in_registry = 1. An import writes every
- * entry of a valid file in one transaction (nothing when the file has a bad row: validation comes
- * first), and logs itself in registry_imports. Sites checked on demand (`govcheck check`) share the
- * table but are not in the registry, so quarterly runs never pick them up.
+ * The registry in the store: rows of the `sites` table with in_registry = 1. An import writes every entry of a valid
+ * file in one transaction (nothing when the file has a bad row: validation comes first), and logs itself in
+ * registry_imports. Notes: docs/modules.md.
  */
 import { createHash } from 'node:crypto';
 import { siteColumns, type DB } from '../store/db.js';
