@@ -1,7 +1,7 @@
 /**
- * The check context's page service (`ctx.pages`): pages beyond the crawl, fetched through the run's shared client
- * and processed the way the crawl processes its pages, so checks never reach into gather's decoder, extractor
- * or page builder themselves.
+ * The page service: `ctx.pages` (pages beyond the crawl, fetched through the run's shared client) and `processHtml`
+ * (HTML that is no fetched page: a feed item, a rendered post), processed the way the crawl processes its pages, so
+ * no check or new-media adapter reaches into gather's decoder, extractor or page builder itself.
  */
 import type { Document } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
