@@ -1,19 +1,7 @@
 /**
  * Sentence-level precision and recall of the language-model pass (src/analysis/text/lm.ts) on Chinese spelling-check
- * sets (`errors<TAB>source<TAB>corrected`, as ECSpell's domains_data), alone and in union with the rest of
- * the engine. Not run by `npm run bench` (leading underscore); run it by hand:
- *
- *   npm run build && node dist/bench/_lm-eval.js /work/shared/data/ecspell-odw.train.tsv        # development split
- *   node dist/bench/_lm-eval.js --sweep 4:14:0.5 /work/shared/data/ecspell-odw.train.tsv         # choose minGain (train only)
- *   node dist/bench/_lm-eval.js ECSpell/Data/domains_data/{odw,law,med}.test                     # final figures, once
- *
- * Options: `--set lm.key=value` (engine option, repeatable), `--sweep FROM:TO:STEP` (P/R of the pass at each
- * minGain, from one scan), `--show-fp N` / `--show-fn N` (development only).
- *
- * Two sentence-level measures:
- * - flagged: a sentence counts as positive when it has a finding (P = flagged error sentences / flagged
- *   sentences, R = flagged error sentences / error sentences) — the measure of the issue;
- * - exact: the predicted positions equal the gold positions (the usual CSC detection measure).
+ * sets (`errors<TAB>source<TAB>corrected`, as ECSpell's domains_data), alone and in union with the rest of the
+ * engine. Notes: docs/modules.md.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { getEngine, type TextFinding } from '../src/analysis/text/engine.js';

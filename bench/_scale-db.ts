@@ -1,11 +1,7 @@
 /**
  * A generated database of a province-sized quarterly run for the review app's scale benchmark
- * (bench/serve-scale.ts): N sites (websites and new-media accounts in the configured groups, several per
- * owner) and F findings, written in one transaction with prepared statements. The findings are shaped like
- * real ones (broken links with targets and locations, late columns, typos with snippets, security headers,
- * a few vetoes) and the verdicts are computed by the real rules (src/verdict.ts); most sites have 40–90
- * findings, a few have thousands (a site with a broken template repeats a broken link on every page).
- * Reviews: some disputes and confirmed false positives, as a quarter's review leaves them.
+ * (bench/serve-scale.ts): N sites (websites and new-media accounts in the configured groups, several per owner) and
+ * F findings, written in one transaction with prepared statements. Notes: docs/modules.md.
  */
 import type { Rules } from '../src/config.js';
 import type { GroupsConfig } from '../src/registry/groups.js';

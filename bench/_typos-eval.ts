@@ -1,28 +1,6 @@
 /**
  * Precision and recall of the typo engine on a Chinese spelling-check set (CSC format: one sentence per line,
- * `errors<TAB>source<TAB>corrected`, as in ECSpell's domains_data). Not run by `npm run bench` (leading
- * underscore); run it by hand:
- *
- *   npm run build && node dist/bench/_typos-eval.js /work/shared/data/ecspell-odw.train.tsv   # development split
- *   node dist/bench/_typos-eval.js /tmp/odw.test                                              # final figure
- *
- * Options: `--tier all|confirmed` (which findings count, default all), `--json` (machine-readable),
- * `--show-fp N` / `--show-fn N` (print up to N false alarms / misses, for development only),
- * `--config FILE` (typos check options from a govcheck config file), `--set key=value` (one engine option),
- * `--as-of YYYY-MM-DD` (the date the undated sentences are judged at for dated renamings, default
- * 2018-01-01: the official documents of the set are mostly older than the 2018 reorganisation), `--check` (exit 1 when over 1.5% of the clean sentences are flagged or any is flagged confirmed — the
- * development gate; a data set is never read by the unit tests), `--repeat N` (then scan the file N more times in 4,000-character blocks and print the warm MB/s).
- *
- * Metrics (the usual CSC ones):
- * - character level: each predicted changed character is a detection hit when the gold sentence has an
- *   error at that position, a correction hit when it also proposes the gold character;
- *   P = hits / predicted characters, R = hits / gold error characters;
- * - sentence level: a sentence is predicted positive when it has a finding; it is a detection hit when the
- *   predicted positions equal the gold positions exactly, a correction hit when the characters also match;
- *   P = hits / predicted sentences, R = hits / gold error sentences;
- * - false alarms: share of clean sentences with at least one finding.
- * A finding whose text and suggestion differ in length (e.g. a naming rule) counts as one predicted
- * character at its first position that matches no gold error unless it changes exactly one character.
+ * `errors<TAB>source<TAB>corrected`, as in ECSpell's domains_data). Notes: docs/modules.md.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadConfig } from '../src/config.js';

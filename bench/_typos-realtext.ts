@@ -1,13 +1,7 @@
 /**
- * The typos check on real government pages: findings per 10,000 characters of scanned text, by tier, with
- * each finding listed (for reading by hand). An evaluation command, not a test (the pages are third-party
- * data and stay outside the repository); `npm run bench -- text` runs it too when the folder exists.
- *
- *   npm run build && node dist/bench/_typos-realtext.js /work/shared/data/real-pages [--as-of 2024-07-01] [--json] [--quiet]
- *
- * DIR holds pages as `<host>/<path>` (the layout of the real-pages corpus: a `manifest.tsv` of site and URL
- * path); each page goes through the crawl's own page artifact and the typos check's collector and run, as in
- * an inspection (the check reads the page's publication date from the page analysis).
+ * The typos check on real government pages: findings per 10,000 characters of scanned text, by tier, each listed for
+ * reading by hand. An evaluation command, not a test (the pages are third-party data and stay outside the
+ * repository). Notes: docs/modules.md.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';

@@ -1,13 +1,7 @@
 /**
- * Per-page collector benchmark, fully offline (no HTTP): the HTML of generated pages (the benchmark site of
- * tests/fixtures/bench-site.ts and the realistic fixture site of tests/fixtures/site.ts) is decoded and parsed
- * as the gatherer does (decodeHtml, htmlparser2 parseDocument, capDomDepth), then `buildPageArtifact` is timed
- * with no collectors (extraction only), with each website check's collector alone, and with all of them
- * together (what a crawl pays: the content analysis is shared by the checks that use it).
- * Reports µs per page (the fastest of a few interleaved rounds, each on freshly parsed trees).
- *
- * Run: `npm run build && node dist/bench/index.js collectors` (or `npm run bench -- collectors`).
- * `COLLECTORS_PAGES` (default 150) sets how many bench-site pages are used.
+ * Per-page collector benchmark, offline: generated pages decoded and parsed as the gatherer does, then
+ * `buildPageArtifact` timed with no collectors, each website check's collector alone, and all together (µs per page).
+ * Notes: docs/modules.md.
  */
 import type { ServerResponse } from 'node:http';
 import * as cheerio from 'cheerio';

@@ -1,10 +1,7 @@
 /**
- * A province of slow, polite sites (issue 20): N generated websites, each on its own 127.0.0.1 server that
- * answers every request after DELAY ms and serves at most C requests at once (a small government server; more
- * wait in its queue). Each server records its requests and the most it saw at once. The politeness limit is the
- * least time those requests could take at C per host: per site ceil(requests / C) × DELAY, and for the run the
- * largest of them or their sum spread over the sites in flight. Printed: wall time, the limit, their ratio, peak
- * RSS and RSS per site in flight, in process and with 1–3 worker processes.
+ * A province of slow, polite sites (issue 20): N generated websites, each on its own 127.0.0.1 server that answers
+ * every request after DELAY ms and serves at most C requests at once (a small government server; more wait in its
+ * queue). Each server records its requests and the most it saw at once. Notes: docs/modules.md.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

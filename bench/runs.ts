@@ -1,8 +1,7 @@
 /**
- * Quarterly-run benchmark: the same fixture registry (N small generated sites and a few feed accounts, on
- * 127.0.0.1) checked by one in-process `govcheck run`, then by `govcheck run --redis … --wait` with 1, 2
- * and 3 `govcheck worker` processes on a real redis-server. Wall time of the run command (workers are
- * started and ready before the clock starts), and whether the verdicts match the in-process run.
+ * Quarterly-run benchmark: the same fixture registry (N small generated sites and a few feed accounts, on 127.0.0.1)
+ * checked by one in-process `govcheck run`, then by `govcheck run --redis … --wait` with 1, 2 and 3 `govcheck
+ * worker` processes on a real redis-server. Notes: docs/modules.md.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,9 +1,7 @@
 /**
- * The review app and /api/v1 at a province's scale: a generated quarterly run of 14,000 sites and 1,000,000
- * findings (bench/_scale-db.ts), and the time each page or API answer takes through fastify's `inject` (the
- * whole request: routing, access control, SQLite, rendering) on the built app. Each URL is asked once to
- * warm up, then `BENCH_SCALE_REPEAT` times; the median and the slowest are reported. Target: ≤ 200 ms for
- * the site list, a filtered list and a site's page.
+ * The review app and /api/v1 at a province's scale: a generated quarterly run of 14,000 sites and 1,000,000 findings
+ * (bench/_scale-db.ts), and the time each page or API answer takes through fastify's `inject` (the whole request:
+ * routing, access control, SQLite, rendering) on the built app. Notes: docs/modules.md.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';

@@ -1,8 +1,7 @@
 /**
  * The language-model pass of the typo engine (src/analysis/text/lm.ts): model file size, load time (in this fresh
- * process), resident memory after loading, and throughput of the pass alone and of the engine with and
- * without it, on the generated official-style text of bench/text.ts (4,000-character blocks, one core).
- * Recall and precision are measured by `node dist/bench/_lm-eval.js` (see there).
+ * process), resident memory after loading, and throughput of the pass alone and of the engine with and without it,
+ * on the generated official-style text of bench/text.ts (4,000-character blocks, one core). Notes: docs/modules.md.
  */
 import { statSync } from 'node:fs';
 import { getEngine } from '../src/analysis/text/engine.js';

@@ -1,8 +1,7 @@
 /**
- * Text scanning benchmark: the typo engine with the full dictionaries over a few MB of generated
- * official-style text (sentences assembled from templates, organ and place names of the dictionaries and
- * the gazetteer, with one planted typo about every 2,000 characters), scanned in page-sized blocks on one
- * core. Reports MB/s (UTF-8 bytes) per second of CPU time and of wall time, the engine's load time, and memory.
+ * Text scanning benchmark: the typo engine with the full dictionaries over a few MB of generated official-style text
+ * (sentences assembled from templates, organ and place names of the dictionaries and the gazetteer, with one planted
+ * typo about every 2,000 characters), scanned in page-sized blocks on one core. Notes: docs/modules.md.
  */
 import { existsSync } from 'node:fs';
 import { getEngine, type TextOptionsInput } from '../src/analysis/text/engine.js';

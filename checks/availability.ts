@@ -1,16 +1,7 @@
 /**
- * availability — W-V1 站点无法访问.
- * The home page must open within 15 s with a 2xx after redirects. The official verdict needs a week of
- * probes (≥ 20 a day at intervals; unreachable if failed visits ≥ 5 %). When the site was probed by the
- * scheduled probe rounds (`govcheck schedule`, stored in availability_probes), whoever starts the site job
- * puts the series of the window before the inspection date on the artifacts (`site.availability`, see
- * src/store/probes.ts): a series that covers every day of the window with enough probes decides the
- * verdict (failure rate ≥ `failRate` → veto, > `warnRate` → warning), and this inspection's own visit is
- * then reported as a warning. Without such a series one check is one probe: a failed visit is a
- * suspected W-V1 veto (listed for review with the failure classified, not scored), since the rule's
- * verdict needs the week of visits; option `vetoOnSingleProbe` makes it a confirmed veto for an office
- * whose practice accepts one failed visit.
- * Uses the crawl's home-page artifact: no extra request.
+ * availability — W-V1 站点无法访问, from the crawl's home page (no extra request) and, when the site was probed by
+ * the scheduled rounds, the week of probes before the inspection date (src/store/probes.ts). One failed visit alone
+ * is a suspected veto unless `vetoOnSingleProbe`. Details: docs/checks.md "W-V1".
  */
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/check-api/api.js';

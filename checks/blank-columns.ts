@@ -1,16 +1,12 @@
 /**
- * blank-columns — W-V3 (c) 空白栏目.
- *
- * A blank column is a column entry (navigation link, home-page block, list page) that leads to no items:
- * a placeholder such as 暂无信息 / 暂无数据 / 正在建设中 / 栏目建设中, a Hanweb jpage datastore with an empty
- * `<recordset>`, a list page with nothing on it, or a dead column page (HTTP error). Five or more blank
- * columns fail the site (threshold in options); monitors warn above two. Each blank column is reported with
- * its name, URL, class, what was seen and which pages link to it.
+ * blank-columns — W-V3 (c) 空白栏目: column entries that lead to no items (a placeholder such as 暂无信息, an empty
+ * Hanweb `<recordset>`, an empty list page, a dead column page). Five or more fail the site (option), monitors warn
+ * above two. Details: docs/checks.md "W-V3".
  */
 import { z } from 'zod';
-import { defineCheck, unlessFailed, type FindingInput } from '../src/check-api/api.js';
-import { columnOptionsShape, columnView, effectiveClasses, discoverColumns, columnProbe } from '../src/analysis/content/columns.js';
-import { analyzePage, DEFAULT_PLACEHOLDERS } from '../src/analysis/content/page-analysis.js';
+import { defineCheck, type FindingInput } from '../src/check-api/api.js';
+import { columnView } from '../src/analysis/content/columns.js';
+import { collectColumnPage, columnCheckOptionsShape, discoverSiteColumns } from '../src/analysis/content/column-check.js';
 
 const ID = 'blank-columns';
 
@@ -32,8 +28,7 @@ export default defineCheck({
     scope: ['website'],
     rules: ['W-V3'],
     options: z.object({
-      ...columnOptionsShape,
-      placeholders: z.array(z.string()).default(DEFAULT_PLACEHOLDERS),
+      ...columnCheckOptionsShape,
       /** W-V3 (c): blank columns that fail the site. */
       vetoAt: z.number().int().positive().default(5),
       /** Early warning (monitors): more than this many blank columns. */
@@ -55,22 +50,11 @@ export default defineCheck({
       'blank-warning': { zh: '空白栏目已有 {count} 个，超过预警线 {warn} 个（否决线 {limit} 个）', en: '{count} blank columns, over the warning line of {warn} (veto line {limit})' },
     },
   },
-  collect(ctx, options) {
-    return analyzePage(ctx, { placeholders: options.placeholders });
-  },
+  collect: collectColumnPage,
   async run(site, ctx) {
     const o = ctx.options;
     if (!site.home || site.home.error) return { findings: [], notApplicable: 'home page not available (see availability)' };
-    const d = await discoverColumns(site, {
-      asOf: ctx.asOf,
-      classes: effectiveClasses(o),
-      ignoreLinks: o.ignoreLinks,
-      blankMaxTextChars: o.blankMaxTextChars,
-      maxProbes: o.maxProbes,
-      probe: o.maxProbes > 0 ? columnProbe(ctx.pages, { placeholders: o.placeholders }) : undefined,
-      // A page whose analysis threw is a page without content.
-      contentOf: (p) => unlessFailed(ctx.collected(p)),
-    });
+    const d = await discoverSiteColumns(site, ctx);
     const blank = d.columns.filter((c) => c.blank && (o.countDead || c.blank.reason !== 'dead'));
     // Counted toward the veto: columns seen empty. A 404 column page is a broken link (W-D1) and only a suspected blank column.
     const counted = blank.filter((c) => !c.blank!.suspected);

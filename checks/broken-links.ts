@@ -1,22 +1,7 @@
 /**
- * broken-links — W-D1 链接不可用, W-D2 附件无法下载.
- *
- * Every distinct target referenced by the crawled pages (pages, images incl. srcset/<picture>, scripts,
- * styles, frames, media, embed/object, image-map areas, meta refresh, CSS url(), attachments, external
- * links) is verified once per site: pages the crawl already fetched use the crawl's answer (a transient
- * one — 5xx, 429, reset, timeout — is verified again through the shared client, with its retries); the
- * others are probed through the run's shared client (HEAD, then GET when HEAD tells nothing), so an
- * external target linked from many sites is requested once per run. Probes are scheduled per host, so a
- * slow host holds at most its own politeness slots and never stalls the other hosts.
- *
- * Soft 404s (a CMS answering 200 with "页面不存在"): the site's not-found page is learnt by requesting one
- * random path per site and compared with each internal page's compact fingerprint (kept by `collect`:
- * a hash of the visible text without digits and paths, and the not-found phrase seen in the title or in a
- * short body); pages with a not-found phrase in the title or a short body count too.
- *
- * Each broken target is reported once with every page that links to it (element, attribute, selector,
- * anchor text), its status or error class and its redirect chain. Home-page links, other-page links and
- * attachments are scored separately with the points of config/rules.yaml (W-D1 home/other, W-D2 each).
+ * broken-links — W-D1 链接不可用, W-D2 附件无法下载: every distinct target the crawled pages reference, verified once
+ * per site through the run's shared client (scheduled per host), soft 404s included; each broken target reported
+ * once with every page linking to it. Details: docs/check-reference.md "Link checking".
  */
 import { createHash, randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';

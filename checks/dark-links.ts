@@ -1,23 +1,7 @@
 /**
- * dark-links — 暗链, W-V4 严重问题 ("attacks (defacement, injected malicious code or hidden links) left
- * unhandled"; publishing or linking pornographic content). A compromised government site typically carries
- * links hidden from visitors that point off-site (for search engines), and off-site links whose text or address
- * carries gambling, pornography or fraud vocabulary.
- *
- * Hidden means, on the link or an ancestor, from inline styles, simple <style> rules (any selector cheerio
- * understands) and attributes: display:none, visibility:hidden, the hidden attribute, opacity 0, off-screen
- * positioning or text-indent, zero size with overflow hidden, font-size 0, text colour equal to the background,
- * tiny iframes and tiny marquees.
- *
- * Verdict: vocabulary on an off-site link, or an off-site link hidden by a stealth technique (anything but plain
- * display:none/visibility:hidden), is a confirmed veto. A link merely display:none (drop-down menus hide links
- * that way) is a suspected veto: reported, not scored. Links to trusted hosts (gov.cn and the official
- * identification/reporting services, configurable) and links on the site itself are never reported.
- *
- * Service links (config/service-links.yaml, option `serviceLinks`, matched by host and path): the national
- * inspection and 「我为政府网站找错」 service, the 党政机关网站标识 (conac), the CMS vendor's credit, statistics
- * counters and share widgets are hidden on many sites and are not dark links. Whether the 找错 entrance is there and
- * visible is the jiucuo check's concern (W-D5), judged with the same hiding techniques (src/analysis/content/visibility.ts).
+ * dark-links — 暗链, W-V4 严重问题: off-site links hidden from visitors, and off-site links whose text or address
+ * carries gambling, pornography or fraud vocabulary. Hiding techniques, trusted hosts and service links (not dark
+ * links) and the evidence policy: docs/check-reference.md "Security and privacy", docs/checks.md "W-V4".
  */
 import type { CheerioAPI } from 'cheerio';
 import type { AnyNode, Document, Element } from 'domhandler';

@@ -1,9 +1,7 @@
 /**
- * domain — identity of a government site (W-D5 功能设计: "non-standard domain/name/identity"), reported as
- * information: a host outside .gov.cn (or an IP address), and a home page whose footer lacks the 网站标识码 or the
- * ICP / public-security filing numbers (docs/indicators.md: footers must show 网站标识码, ICP 备案号,
- * 公安机关备案号; the code is 10 digits — 6-digit region code + 4 — or "bm" + 8 digits for State Council
- * departments). Uses the crawl's home page only.
+ * domain — a government site's identity (W-D5 功能设计), as information: a host outside .gov.cn (or an IP address),
+ * and a home-page footer lacking the 网站标识码 (10 digits, or "bm" + 8 for State Council departments), ICP or
+ * public-security filing numbers. Uses the crawl's home page only.
  */
 import net from 'node:net';
 import { z } from 'zod';

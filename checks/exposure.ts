@@ -1,13 +1,7 @@
 /**
- * exposure — W-D6 安全防护: what a site gives away to an attacker.
- * - Version disclosure: Server, X-Powered-By, X-AspNet(Mvc)-Version, X-Generator headers and the generator meta
- *   tag of the home page (a version number is a deduction; a bare product name is information).
- * - Sensitive paths (/.git/HEAD, /.svn/entries, /.env, /WEB-INF/web.xml, /phpinfo.php, backup archives…), each
- *   confirmed by its content signature, so a site answering 200 to everything (soft 404) gives no false alarm.
- * - Directory listings ("Index of /"): pages the crawl fetched, and a few folders of the site's own files.
- * - Front-end libraries with known vulnerabilities, by version (URL, or the file's banner when the URL has none),
- *   from the rule table in src/analysis/security/exposure-rules.ts.
- * Requests are this check's job and bounded by `maxRequests`; they go through the run's shared client.
+ * exposure — W-D6 安全防护: what a site gives away to an attacker (version headers, sensitive paths confirmed by their
+ * content, directory listings, front-end libraries with known vulnerabilities). Its requests go through the run's
+ * shared client within `maxRequests`. Details: docs/check-reference.md "Security and privacy".
  */
 import semver from 'semver';
 import { z } from 'zod';

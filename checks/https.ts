@@ -1,10 +1,7 @@
 /**
- * https — W-D6 安全防护: HTTPS offered; http:// redirects to https:// on the same host; the certificate is
- * trusted, names the host, is in its validity period (expiring within `expiryWarnDays` is a warning); TLS ≥ 1.2
- * (a server that still accepts TLS 1.0/1.1 is reported); no mixed content on HTTPS pages.
- * Requests are this check's job: the http:// probe goes through the run's shared client (`ctx.http`, cached, so
- * the request is made once per run), the TLS handshakes through src/net/tls.ts with the same private-address
- * guard and host overrides. Certificate dates are judged against the current clock (a live fact), not --as-of.
+ * https — W-D6 安全防护: HTTPS offered, http:// redirecting to https://, a trusted certificate for the host and in
+ * its validity (judged by the current clock, not --as-of), TLS ≥ 1.2, no mixed content. The http:// probe goes
+ * through the shared client, the TLS handshakes through src/net/tls.ts with the same guard and host overrides.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';

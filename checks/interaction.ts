@@ -1,21 +1,7 @@
 /**
- * interaction — W-V5 互动回应差.
- *
- * Finds the online consultation channels (留言, 咨询, 信箱, 互动交流… but not petition or discipline-report
- * channels such as 信访 and 纪检举报, which do not count) among the links the crawl saw, and checks that at
- * least one opens and is not an empty placeholder (pages beyond the crawl are fetched once through the
- * shared client). Where messages are published with their question and reply dates, a message of the past
- * year left unanswered for more than 3 months fails the site (answered late, or still unanswered); messages
- * nearing the line are warned about. No working channel at all fails the site too.
- *
- * A working channel is a form, a message list, or a page of a known 留言/信箱 system (option `channelSystems`,
- * by host and path) that answers. A link to `#`, `javascript:` or the page itself is no channel (a 政民互动 menu
- * header). A channel page that answers without a form or list is not proof either way. Evidence policy: "no
- * working channel" is confirmed only when every channel answered 404/410 or an empty placeholder; when one could
- * not be known (the name does not resolve, no answer, 5xx, not probed) or only opened, it is suspected. "No
- * channel" is confirmed only on a home page that was read (not an article, not a page built by script). An
- * unanswered message is confirmed only when its own date and its status were read unambiguously (see
- * src/analysis/content/messages.ts), otherwise suspected.
+ * interaction — W-V5 互动回应差: a working online consultation channel (留言, 咨询, 信箱…; not 信访 or 纪检举报), and no
+ * published message of the past year left unanswered over 3 months. Channels beyond the crawl are fetched once
+ * through the shared client. Evidence policy: docs/checks.md "W-V5"; message reading: src/analysis/content/messages.ts.
  */
 import type { Element } from 'domhandler';
 import { z } from 'zod';

@@ -1,21 +1,7 @@
 /**
- * ipv6 — W-D5 功能设计: the site supports IPv6 (a national goal; the indicators list "IPv6 not supported").
- *
- * Two questions, two findings:
- * 1. Has the site's host an AAAA record? Asked with a node:dns Resolver (a real AAAA query, CNAMEs followed), or
- *    read from the run's host overrides (`hosts`, `--resolve`): a name pinned to IPv6 addresses (alone or beside
- *    IPv4 ones: a dual-stack name) has those AAAA, a name pinned to IPv4 addresses only has none (the override is
- *    the inspector's statement of the name's addresses, like /etc/hosts). `no-aaaa`: confirmed when the resolver answered "no such record" (NODATA) or the
- *    pin is IPv4; a resolver failure or time-out (SERVFAIL, REFUSED, TIMEOUT, NXDOMAIN for a name the crawl reached)
- *    cannot tell: suspected with the resolver's answer.
- * 2. Does the home page answer over IPv6? A GET of the home page pinned to the AAAA address, with the check's time
- *    limit (15 s, the rule's limit), through the same private-address policy as the run's client.
- *    `aaaa-unreachable`: confirmed when the address refused the connection (the route works: the server said no)
- *    or answered 404/410/5xx (after a retry); suspected on a time-out, no route (ENETUNREACH/EHOSTUNREACH — the
- *    inspecting machine's own IPv6 may be missing), a TLS error, another 4xx, or an address the policy refuses.
- *    `timeoutTier: confirmed` is for machines whose IPv6 route is known to work.
- * A site reached by an IPv4 address, or by `localhost`, has no name to ask: not applicable. Redirects to other
- * hosts are followed by those hosts' ordinary resolution; the first hop is the IPv6 one judged.
+ * ipv6 — W-D5 功能设计: the site's host has an AAAA record (resolver, or the run's host overrides) and its home page
+ * answers over IPv6 (a GET pinned to the AAAA address, with the run's network policy). Which answers confirm and
+ * which are only suspected: docs/checks.md "W-D5".
  */
 import dns from 'node:dns';
 import net from 'node:net';

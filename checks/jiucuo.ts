@@ -1,30 +1,7 @@
 /**
- * jiucuo — the 「我为政府网站找错」 entrance (W-D5 功能设计: "no 我为政府网站找错 entrance", docs/indicators.md).
- *
- * The official entrance is a link to the national inspection service's 找错 page carrying the site's code
- * (`<a href="https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code=3600000001&url=…"><img …></a>`; older sites:
- * `http://pucha.kaipuyun.cn/exposure/jiucuo.html?site_code=…`; the service hosts are `kind: jiucuo` in
- * config/service-links.yaml), or the service's script that draws it (`<script id="_jiucuo_" sitecode="…"
- * src="…/jiucuo.js">`, self-hosted or from the service host). A script-drawn entrance counts as present: its image
- * is not in the HTML, and the finding says so (`summary.entrances`). Read on the home page only.
- *
- * Findings and the evidence each needs:
- * - `jiucuo-missing` (W-D5 deduction, `rulePoints('W-D5')`): no link to the service and no 找错 script on the home
- *   page. Confirmed only when the home page was read whole (src/analysis/content/home-read.ts: the site root, not an
- *   article, not cut at the size cap, no frameset, text shown, footer identity lines seen — a footer loaded by script
- *   or a frame hides its links); otherwise suspected with the reason. A link named 找错/纠错 that does not go to the
- *   service (the site's own 纠错 page) is `jiucuo-unofficial`, information.
- * - `jiucuo-hidden` (W-D5 deduction, suspected by default: `hiddenTier`): every entrance is hidden — display:none,
- *   visibility:hidden, zero size, off-screen… on it or an ancestor (the hiding techniques of dark-links,
- *   src/analysis/content/visibility.ts; a script-drawn entrance is judged by its container). Suspected because a
- *   script may show it, or draw another.
- * - `jiucuo-code-mismatch` (W-D5 deduction, confirmed): the entrance's site_code differs from the footer's
- *   网站标识码, the SiteIDCode tag or the registry's code (all well-formed, read from the page or the registry).
- * - `jiucuo-bad-code` / `jiucuo-no-code` (warning): the entrance's code is malformed, or a service link has none.
- * - `siteidcode-empty` (W-D5 warning by default: `emptyMetaSeverity`): `<meta name="SiteIDCode" content="">`.
- *
- * The meta-against-footer comparison itself is the domain check's (`site-code-mismatch`); the code formats are
- * src/analysis/content/site-code.ts.
+ * jiucuo — the 「我为政府网站找错」 entrance on the home page (W-D5 功能设计): missing, hidden, or carrying a site_code
+ * unlike the footer / SiteIDCode / registry's. What counts as an entrance and the evidence each finding needs:
+ * docs/checks.md "W-D5"; the code formats: src/analysis/content/site-code.ts.
  */
 import type { CheerioAPI } from 'cheerio';
 import type { Element } from 'domhandler';

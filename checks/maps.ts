@@ -1,23 +1,7 @@
 /**
- * maps — notice (五) 地图信息无误: a map published on a government site must carry its map approval number
- * (审图号: `GS(2019)1822号`, `GS京(2022)1061号`, a province's `闽S〔2023〕12号`). A 问题地图 is a serious error
- * (W-V4 严重问题; docs/indicators.md: "maps must carry their review number").
- *
- * What is a map: an image (`<img>`, or a link to an image file) whose file name, alt or title text names one
- * (地图, 区划图, 交通图, 行政区划, 政区图, 地形图, 旅游图, `map`), or a content image on a page titled …地图. Not maps:
- * 网站地图/站点地图 (sitemap) links, pages and icons, images in the header, navigation or footer, logos, small
- * icons (both width and height under `minIconSize`), images served by online map services (their tiles carry their
- * own number), and text links such as 地图导航 to Baidu/Amap (no image).
- *
- * Where the number is read: the image's alt and title, its file name, the figure's figcaption, the text of the
- * paragraph or box around it (when short), and the sibling elements right before and after it.
- *
- * Evidence policy. govcheck cannot see what the image shows (the number may be printed inside the map, which is
- * allowed), nor judge the boundaries drawn. So a map without a number beside it is never confirmed: it is a
- * `suspected` **warning** under W-V4 (`map-no-approval`), listed for a person to look at the image, in the
- * 整改清单 and the check's findings. A warning never counts toward the verdict, whatever `countSuspected` says,
- * so no map is a veto without a human; and it is never dropped silently (it is not information). Maps with a
- * number are listed in `summary.maps` with the number read.
+ * maps — notice (五) 地图信息无误: map images published without an approval number (审图号) beside them. govcheck
+ * cannot see inside the image, so such a map is only ever a suspected W-V4 warning for a person to look at.
+ * What counts as a map and where the number is read: docs/check-reference.md "Notice items".
  */
 import type { Element } from 'domhandler';
 import { z } from 'zod';

@@ -1,12 +1,7 @@
 /**
- * newmedia-display — M-D2 内容无法正常展示.
- * For the newest `latestPosts` posts of an account: the post's own page opens; its images, video and
- * audio load (probed through the run's shared HTTP client, `ctx.http`; an "image" answered with an HTML
- * page does not display); its links open; its text is not a platform placeholder ("此内容因违规无法查看",
- * "该内容已被发布者删除"…, also looked for in the post page as served); and its body is not empty.
- * One finding per post and kind of problem (a post with three dead images is one post that does not
- * display), with the post's title, date and URL as evidence; with `--screenshots` the finding gets a
- * screenshot of the post. 5xx and network failures are only suspected (reported, not scored).
+ * newmedia-display — M-D2 内容无法正常展示: for an account's newest posts, the post page opens, its media and links
+ * load (through `ctx.http`), its text is no platform placeholder and its body is not empty. One finding per post and
+ * kind of problem; 5xx and network failures only suspected. Details: docs/newmedia.md.
  */
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/check-api/api.js';

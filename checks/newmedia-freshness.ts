@@ -1,12 +1,7 @@
 /**
- * newmedia-freshness — M-V2 内容不更新 (veto) and M-D1 更新不及时 (deduction).
- * M-V2: no post in the `maxAgeDays` (14) days before the inspection date is a single veto; posts without a
- * readable date count as not updated (practice, as for W-V2), and so do dates that cannot be true (in
- * the future of the moment they were fetched, or before 2000), which are reported on their own.
- * M-D1: fewer than `minPostsPerWeek` posts a week over the last `rateWindowDays` days (the provincial
- * norm, e.g. one a week) is a deduction. A source that shows only its newest items may not reach back over
- * the whole window: the summary and the evidence then say the rate is a lower bound.
- * Posts dated after the inspection date are ignored (the run judges the account as of that date).
+ * newmedia-freshness — M-V2 内容不更新 (no post in `maxAgeDays` before the inspection date: veto; undated and
+ * impossible dates do not count) and M-D1 更新不及时 (too few posts a week; a lower bound when the source shows only
+ * its newest items). Details: docs/checks.md "M-V2", "M-D1".
  */
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/check-api/api.js';

@@ -1,12 +1,7 @@
 /**
- * newmedia-menus — M-D2 功能无法使用 and M-V3 互动回应差.
- * Every menu item of an account must lead somewhere that works: an item without sub-items whose target is
- * missing, "javascript:" or "#" leads nowhere; a target that answers 404/403/410 (or only a platform
- * error / placeholder page) is broken; both are M-D2 deductions (5xx and network failures: suspected).
- * M-V3: the account must offer a working interaction entry (a menu item such as 留言, 咨询, 投诉, 互动,
- * 信箱); none, or none that works, is a single veto. Platforms whose interaction is native (comments
- * under every post: Weibo, Douyin…) are exempt from that requirement (option `nativeInteractionPlatforms`).
- * Sources that show no menus (feeds) are not applicable.
+ * newmedia-menus — M-D2 功能无法使用 (menu items leading nowhere or to a broken or error page) and M-V3 互动回应差 (no
+ * working interaction entry; platforms with native comments exempt). Sources without menus (feeds) are not
+ * applicable. Evidence policy: docs/checks.md "M-V3", "M-D2".
  */
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/check-api/api.js';

@@ -1,9 +1,7 @@
 /**
- * page-health — pages that arrive but cannot display properly (内容无法正常显示), and the crawl's own bounds.
- * Garbled text (wrong or unknown charset, undecodable bytes), binary served as HTML, pages cut at the size
- * cap or time limit, and URL spaces (endless calendars) the crawl had to cap. These are reported so that a
- * hostile or broken page is never silently missing; the spec has no website indicator for them, so they
- * are warnings and information, not scored.
+ * page-health — pages that arrive but cannot display properly (内容无法正常显示: garbled, binary, cut) and the URL
+ * spaces the crawl had to cap, so a hostile or broken page is never silently missing. No indicator covers them:
+ * warnings and information, never scored.
  */
 import { z } from 'zod';
 import { defineCheck, type FindingInput } from '../src/check-api/api.js';

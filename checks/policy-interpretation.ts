@@ -1,32 +1,7 @@
 /**
- * policy-interpretation — notice (一) 解读材料与政策文件相互关联 (W-D7 解读回应): a policy interpretation (政策解读,
- * 图解, 一图读懂…) links to the policy document it interprets, and the policy document links back to its
- * interpretation (a link, or a 相关解读 box).
- *
- * Which pages are interpretations: crawled articles whose title says so (解读, 图解, 一图读懂, 答记者问…) or that sit
- * in an interpretation column (ColumnName meta, breadcrumb), and the items of interpretation lists (a column page or
- * a home block headed 政策解读), fetched when the crawl did not reach them (at most `maxFetches` pages through the
- * shared client). An interpretation is judged only when its title names a document that looks like a policy
- * (《…办法》解读, 关于《…》的解读, 图解：…意见); interpretations of statistics bulletins (数据解读) and titles naming
- * no document are counted in the summary, not judged.
- *
- * How the pair is matched: the interpretation's link whose text is the policy's title (or 《title》, or a
- * "关于印发《title》的通知"), or a link labelled 原文链接 / 政策原文 / 相关文件; otherwise the site's own pages and
- * policy lists are searched by title (《》, 关于…的解读, 图解 stripped; brackets and spaces ignored) and by document
- * number (闽政〔2024〕3号, year and number and the agency's last two characters).
- *
- * Findings and evidence policy:
- * - `interpretation-unlinked` (deduction, W-D7): the interpretation page was read whole (2xx, not cut, not garbled,
- *   not built by script) and links to nothing that is its policy. Confirmed only when the policy itself was found
- *   on the site with an exact title or document-number match (so a link was possible); suspected when the
- *   policy was found only loosely or not at all (it may be another level's document published elsewhere).
- * - `policy-no-backlink` (deduction, W-D7): the policy page of an interpretation, on this site, was read whole and
- *   links to none of the interpretations of that policy (by address or by a link text naming its 解读). Confirmed
- *   when the pair is exact (an exact title link or labelled link from the interpretation and a title that agrees,
- *   or an exact title / number match) and the page shows no 相关解读 box left empty for a script to fill; suspected
- *   when the page could not be fetched or read, the pair matched only loosely, or such an empty box is there.
- * - `not-verified` (info): interpretations or policy pages left unread because `maxFetches` was reached.
- * One finding per interpretation page and per policy page.
+ * policy-interpretation — W-D7 解读回应 (notice (一)): a policy interpretation (解读, 图解…) links to the policy it
+ * interprets and the policy links back. How pages are recognised and paired, and the evidence each finding needs:
+ * docs/check-reference.md "Notice items" and docs/checks.md "W-D7".
  */
 import type { Element } from 'domhandler';
 import { z } from 'zod';

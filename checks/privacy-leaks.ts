@@ -1,21 +1,7 @@
 /**
- * privacy-leaks — personal data published in full (docs/indicators.md "Personal data"; a serious problem,
- * W-V4 for websites, M-V1 for new-media accounts; notices list leaked ID and phone numbers in published lists and
- * attachments among the most frequent failures).
- *
- * Looks in page text (collected while the crawl has each page), in attachments linked from the site (PDF, XLS,
- * XLSX, DOC, DOCX, CSV, TXT — downloaded through the run's shared client within size caps and read by
- * src/analysis/attachments/), and in new-media posts. Detectors (src/analysis/privacy/detect.ts): 18-character resident IDs
- * valid by GB 11643 (region prefix, real birth date, check character), the legacy 15-digit form, mobile numbers,
- * bank cards (Luhn, UnionPay prefix or a bank word nearby). Properly masked values do not match.
- *
- * Masking guarantee: numbers are masked where they are detected, so page artifacts, findings, summaries, the
- * database and every output only ever hold the masked form (35*************123, 138****1234), with where it was
- * seen and how many. URLs, file names and snippets pass through the same redaction.
- *
- * Severity (configurable): a full ID number is a veto; a bank card number is a veto; the 15-digit form (no check
- * digit, weaker evidence) is a suspected warning; mobiles are information when one or a few appear (contact
- * numbers are often published on purpose) and a warning when a document lists `mobileListThreshold` or more.
+ * privacy-leaks — personal data published in full (resident IDs, bank cards, mobiles) in pages, attachments and
+ * new-media posts: W-V4 / M-V1. Numbers are masked where they are detected, so nothing downstream ever holds one in
+ * full. Detectors, masking and severities: docs/check-reference.md "Security and privacy", docs/checks.md "W-V4".
  */
 import { z } from 'zod';
 import { failOnCollectFailure, defineCheck, type FindingInput } from '../src/check-api/api.js';

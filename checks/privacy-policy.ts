@@ -1,25 +1,7 @@
 /**
- * privacy-policy — a privacy policy linked from the home page (the notice: 制定并执行隐私保护政策). Scored under W-D6
- * 安全防护 by default (option `rule`): 《政府网站发展指引》(国办发〔2017〕47号) places the protection of users'
- * information under a site's security duties, and docs/indicators.md has no item of its own for it.
- *
- * A policy is a page linked from the home page (footer included) whose link is named 隐私政策 / 隐私保护 / 隐私声明 /
- * 隐私说明 / 个人信息保护…, or a 网站声明 / 免责声明 / 法律声明 page that holds a privacy section; either must answer
- * with privacy-policy text (a privacy heading — 隐私保护, 个人信息保护政策… — and at least `minPracticeWords` words
- * of what is done with the data: 收集, 使用, 存储, 第三方, Cookie…). Crawled pages are read from the crawl; others
- * are fetched through the check API (`ctx.pages.fetch`, at most `maxFetches`, `maxBytes` each). A privacy link to
- * a document (PDF, Word) that answers counts as present (not read).
- *
- * Findings and the evidence each needs:
- * - `no-policy` (deduction): no privacy link on the home page and no declaration page with privacy text. Confirmed
- *   only when the home page was read whole (src/analysis/content/home-read.ts) and every declaration page linked
- *   was read; otherwise suspected with the reason.
- * - `no-policy-forms` (the stronger deduction, `rulePoints(rule, 'privacyForms')`): the same, on a site whose
- *   crawled pages have forms asking for personal data (name, phone, ID number, address: src/analysis/privacy/forms.ts),
- *   listed in the evidence. Same tiers.
- * - `policy-broken` (deduction, confirmed): every privacy link answered 404/410 (also a W-D1 broken link). A link
- *   that could not be known (timeout, 5xx, name not resolved, not fetched) or that opened without privacy text is
- *   `policy-unverified`, suspected.
+ * privacy-policy — a privacy policy linked from the home page (制定并执行隐私保护政策), scored under W-D6 by default
+ * (option `rule`); stronger when the site's forms ask for personal data. What counts as a policy and the evidence
+ * each finding needs: docs/check-reference.md "Security and privacy", docs/checks.md "W-D6".
  */
 import { z } from 'zod';
 import { CollectFailure, defineCheck, failOnCollectFailure, type FindingInput, pagesByUrl } from '../src/check-api/api.js';

@@ -1,15 +1,7 @@
 /**
- * publish-dates — W-V4 伪造发稿日期 / 发布日期不准确, 旧稿新发.
- *
- * Cross-checks the dates the crawl saw, relative to the inspection date (as-of):
- * - dates in the future (a list date or an article's own date after as-of);
- * - a list date much newer than the linked article's own date (meta PubDate, JSON-LD, labelled visible
- *   date, TRS/Hanweb URL date): a 旧稿新发 candidate, reported with both dates and both URLs;
- * - an article whose shown date is much newer than the date its CMS wrote into the URL at creation;
- * - the same title listed again under a different URL with a much newer date;
- * - a list date older than the article's own date, and a PubDate meta that disagrees with the visible date
- *   (发布日期不准确, warnings).
- * Republished items are candidates for a person to confirm (tier "suspected" by default).
+ * publish-dates — W-V4 伪造发稿日期 / 发布日期不准确, 旧稿新发: the dates the crawl saw cross-checked against the
+ * inspection date and each other (future dates, list vs article vs URL dates, a title listed again newer, PubDate vs
+ * visible date). Republished items are suspected by default. Details: docs/checks.md "W-V4".
  */
 import { z } from 'zod';
 import { defineCheck, unlessFailed, type FindingInput } from '../src/check-api/api.js';

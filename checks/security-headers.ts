@@ -1,11 +1,7 @@
 /**
- * security-headers — W-D6 安全防护 (security hygiene; no national point value, deductions per config).
- * Judges the home page's response headers as crawled (no extra request): HSTS (over HTTPS, max-age ≥ six
- * months; includeSubDomains/preload noted), Content-Security-Policy (present, enforced, no unsafe-inline,
- * unsafe-eval, data: or insecure/broad schemes for scripts; report-only does not count), X-Frame-Options or CSP
- * frame-ancestors, X-Content-Type-Options nosniff, Referrer-Policy and cookies (Secure, HttpOnly, SameSite).
- * Headers and <meta http-equiv> are parsed as the MDN HTTP Observatory parses them (src/analysis/security/), and its
- * score and grade are computed alongside our verdict, in the summary.
+ * security-headers — W-D6 安全防护: the home page's response headers as crawled (HSTS, CSP, clickjacking, nosniff,
+ * Referrer-Policy, cookies), parsed as the MDN HTTP Observatory parses them (src/analysis/security/), whose score and
+ * grade go in the summary. Details: docs/check-reference.md "Security and privacy".
  */
 import { z } from 'zod';
 import { failOnCollectFailure, defineCheck, type FindingInput } from '../src/check-api/api.js';

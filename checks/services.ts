@@ -1,19 +1,7 @@
 /**
- * services — W-V6 服务不实用.
- *
- * Finds the online-service entrance (网上办事, 政务服务, 一网通办…) and the service guides (办事指南) among the
- * crawled pages. No online service at all, or an entrance that does not open, fails the site; a guide that
- * lacks key elements (name, legal basis, conditions, materials, place, office, fees, time, phone,
- * procedure — recognised by their labels in the guide's content, not in the page footer) is reported with
- * what is missing; forms and attachments on guide pages that cannot be downloaded are reported too (the
- * download failure itself is scored by broken-links under W-D2). The spec does not fix W-V6's exact
- * sub-clauses, so every element list and severity here is an option.
- *
- * Entrances drawn as images (an empty alt, a file name like zwfw.png or bsdt.jpg, a target host like
- * zwfw.*.gov.cn) are read from the link target's host and path, its title, the image file name and alt and the
- * caption around it. Evidence policy: "services broken" is confirmed only when every entrance answered 404/410;
- * an entrance whose host does not resolve or does not answer cannot be known (suspected). "No services" is
- * confirmed only on a home page that was read (not an article start page, not a page built by script).
+ * services — W-V6 服务不实用: an online-service entrance (网上办事, 政务服务…) that opens, and service guides (办事指南)
+ * with their key elements and downloadable forms. Element lists and severities are options (the spec does not fix
+ * W-V6's sub-clauses). Evidence policy: docs/checks.md "W-V6".
  */
 import { z } from 'zod';
 import { CollectFailure, unlessFailed, defineCheck, type FindingInput, pagesByUrl } from '../src/check-api/api.js';

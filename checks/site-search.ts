@@ -1,29 +1,7 @@
 /**
- * site-search — W-D5 功能设计: the site's search ("站内搜索") exists and works.
- *
- * Finds the search on the home page: a <form> with a text field named like a search query (q, searchword, sword,
- * keyword, query, wd, kw…) or whose action is a search endpoint (TRS `/was5/web/search`, `trssearch`, `/search/…`;
- * Hanweb/大汉 `/jsearchfront/`, `jrobot/search.do`), or a link to a search page. It then searches, with GET through
- * the run's shared client (its politeness, guard and time limit), for a term the site surely contains: the site's
- * own name (registry, else the home page <title>), then the title of an article seen in the crawl. The query never
- * carries personal data: titles with long digit runs or people's words (同志, 任免, 公示…) are not used.
- *
- * Evidence policy:
- * - `no-search` (deduction): no form, link or search field on the home page. Confirmed only when the home page was
- *   read completely: the site root, not an article, not cut off, at least `minHomeText` visible characters and no
- *   frames; otherwise suspected with the reason (a page built by script may inject its search).
- * - A search field outside any form or in a form without an action of its own (a script builds the query, as on
- *   www.gov.cn and many others) or a POST-only form is an entrance that govcheck does not submit: no finding, its kind is in the summary. A POST form whose action
- *   answers 404/410 to GET is `search-broken`, suspected (the endpoint may accept POST only).
- * - `search-broken` (deduction), confirmed: the results page (or the search page linked) answered 404/410/5xx
- *   (after the client's retries), an error page (系统错误, Exception…), or timed out on the site's own host.
- *   DNS failures, refusals, TLS errors, 401/403/429 (firewalls often guard search) and time-outs on another host
- *   are suspected.
- * - `search-no-results` (deduction), confirmed: every term tried got a page saying so (没有找到, 共0条…), shown (not
- *   hidden), with no result count above 0 and no result link naming the term.
- * - `search-unverified` (suspected): the results page answered but neither results nor "no results" can be read
- *   (results drawn by script, e.g. Hanweb's jsearchfront), or the answer was cut before them.
- * - Pass: a results page with a result count above 0 or a result link whose text holds the term.
+ * site-search — W-D5 功能设计: the home page offers a site search (站内搜索) that finds the site's own content,
+ * tried with GET through the run's shared client for the site's name, then an article title (never personal data).
+ * How entrances are found and the evidence policy: docs/check-reference.md "Site functions", docs/checks.md "W-D5".
  */
 import type { CheerioAPI } from 'cheerio';
 import type { Element } from 'domhandler';

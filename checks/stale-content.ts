@@ -1,20 +1,13 @@
 /**
- * stale-content — W-V2 首页不更新, W-V3 (a)(b) 栏目不更新, W-D4 栏目更新不及时.
- *
- * From what the crawl gathered (no new requests, except column pages beyond the crawl bounds, fetched once
- * through the shared client): the home page's newest dated item against the 2-week line (early warning
- * at 10 days; a navigation-only home page is judged by its second-level pages; items without any date
- * count as not updated); every column found (home-page blocks, list pages, navigation entries) with its
- * class by name, its newest item and days stale. Dynamic columns over 2 weeks plus first-level notice/policy
- * columns over 6 months ≥ 5 → veto (a); should-update columns long not updated ≥ 10 → veto (b); below
- * the lines each stale column is a W-D4 deduction (policy −5, other −1, from config/rules.yaml).
- * All ages are counted to the inspection date (as-of), so results are reproducible.
+ * stale-content — W-V2 首页不更新, W-V3 (a)(b) 栏目不更新, W-D4 栏目更新不及时: the home page's newest dated item and
+ * every column's, by class, against the lines, counted to the inspection date (as-of). Column pages beyond the crawl
+ * are fetched once through the shared client. Lines and evidence: docs/checks.md "W-V2", "W-V3", "W-D4".
  */
 import { z } from 'zod';
-import { defineCheck, unlessFailed, type FindingInput } from '../src/check-api/api.js';
-import { columnOptionsShape, effectiveClasses, columnView, discoverColumns, columnProbe, type Column } from '../src/analysis/content/columns.js';
+import { defineCheck, type FindingInput } from '../src/check-api/api.js';
+import { columnView, type Column } from '../src/analysis/content/columns.js';
+import { collectColumnPage, columnCheckOptionsShape, discoverSiteColumns } from '../src/analysis/content/column-check.js';
 import { daysBetween } from '../src/china-time.js';
-import { analyzePage, DEFAULT_PLACEHOLDERS } from '../src/analysis/content/page-analysis.js';
 
 const ID = 'stale-content';
 
@@ -29,8 +22,7 @@ export default defineCheck({
     scope: ['website'],
     rules: ['W-V2', 'W-V3', 'W-D4'],
     options: z.object({
-      ...columnOptionsShape,
-      placeholders: z.array(z.string()).default(DEFAULT_PLACEHOLDERS),
+      ...columnCheckOptionsShape,
       /** W-V2: days without a new item on the home page before the veto. */
       homeMaxAgeDays: z.number().int().positive().default(14),
       /** Early warning (monitors): home page this many days without an update. */
@@ -69,23 +61,12 @@ export default defineCheck({
       unclassified: { zh: '{count} 个栏目无法按名称归类，未计入更新要求：{names}', en: '{count} columns could not be classified by name and were not held to an update rule: {names}' },
     },
   },
-  collect(ctx, options) {
-    return analyzePage(ctx, { placeholders: options.placeholders });
-  },
+  collect: collectColumnPage,
   async run(site, ctx) {
     const o = ctx.options;
     const asOf = ctx.asOf;
     if (!site.home || site.home.error) return { findings: [], notApplicable: 'home page not available (see availability)' };
-    const d = await discoverColumns(site, {
-      asOf,
-      classes: effectiveClasses(o),
-      ignoreLinks: o.ignoreLinks,
-      blankMaxTextChars: o.blankMaxTextChars,
-      maxProbes: o.maxProbes,
-      probe: o.maxProbes > 0 ? columnProbe(ctx.pages, { placeholders: o.placeholders }) : undefined,
-      // A page whose analysis threw is a page without content.
-      contentOf: (p) => unlessFailed(ctx.collected(p)),
-    });
+    const d = await discoverSiteColumns(site, ctx);
     const findings: FindingInput[] = [];
     // Nothing dated where a date was looked for: the dates may be out of sight (script, image, an unread
     // format), so an undated home page or column is only suspected, whatever other pages show.

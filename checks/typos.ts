@@ -1,15 +1,7 @@
 /**
- * typos — 错别字与严重表述错误 (docs/indicators.md): serious wrong expressions (a state leader's name,
- * an organ's name or an official formulation written wrong, Taiwan/Hong Kong/Macao naming violations) are
- * single-veto items, W-V4 for websites and M-V1 for new-media accounts; ordinary typos and non-standard
- * wording are deductions, W-D3 / M-D3, points per finding from config/rules.yaml.
- *
- * The engine (src/analysis/text/) runs on each page's visible text and title while the crawl has the page, and on
- * the names of linked attachments (anchor text and file name); only findings are kept, never whole texts.
- * For new-media accounts it reads the posts' titles and texts. The same wrong text seen on many pages (a
- * typo in a footer) is one finding listing the pages. Suspected findings (near-miss guesses) are reported,
- * not scored; the dictionaries and allow-lists are in config/dictionaries/ (see docs/typos.md "Typos and wrong
- * expressions").
+ * typos — 错别字与严重表述错误: serious wrong expressions are vetoes (W-V4 / M-V1), ordinary typos and wording are
+ * deductions (W-D3 / M-D3). The engine (src/analysis/text/) reads each page's text and title, attachment names and
+ * new-media posts; only findings are kept. Dictionaries and evidence: docs/typos.md.
  */
 import { z } from 'zod';
 import { extractAttachmentText } from '../src/analysis/attachments/extract.js';

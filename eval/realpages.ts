@@ -1,8 +1,5 @@
 /**
- * `npm run realpages [-- DIR ...] [--json]`: the real-page evaluation (not a unit test). Serves each corpus folder
- * by Host header on a loopback address, runs every website check on each page judged in realpages/truth.yaml and
- * prints, per check, confirmed findings that match the truth, false alarms, misses, suspected counts and
- * precision/recall. Default folders: ../shared/data/real-pages and .scratch/real-pages-extra (when present).
+ * `npm run realpages [-- DIR ...] [--json]`: the real-page evaluation (not a unit test). Notes: docs/modules.md.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';

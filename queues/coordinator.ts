@@ -1,22 +1,6 @@
 /**
- * The coordinator, next to the SQLite store (`govcheck collect --redis URL --db FILE`, and
- * `govcheck run --redis URL --wait` for its own run). Workers on other machines only return results; the
- * coordinator stores them:
- *
- * - Sweeps: finished `site` jobs (govcheck-sites) are stored with `persistSiteJob` (an idempotent upsert
- *   keyed by run and site: a result stored twice replaces itself) and only then removed from Redis, so a
- *   coordinator that stops between the two steps stores the result again on its next sweep, harmlessly.
- *   A site job that failed for good (tries used up, a permanent error, stalled too often) is stored as a
- *   site that could not be checked (outcome `error`, with the reason): never lost, listed for review.
- *   Finished `probe` jobs (govcheck-probes) are stored in availability_probes the same way. Sweeps run on
- *   queue events (completed/failed) and every few seconds.
- * - The coordinator queue (govcheck-runs, one job at a time): a run's parent job becomes ready when every
- *   site job has finished; the coordinator stores what is left, checks that every planned site has a
- *   result and closes the run (done, or interrupted when something is missing: `govcheck run --redis`
- *   again adds what is missing). It also starts the scheduled quarterly run and the probe rounds.
- *
- * Every coordinator attached to one Redis must use the same SQLite file. A coordinator that finds a run
- * its database does not know leaves its jobs in Redis (with a warning) for the right one.
+ * The coordinator, next to the SQLite store (`govcheck collect --redis URL --db FILE`, and `govcheck run --redis URL
+ * --wait` for its own run). Notes: docs/modules.md.
  */
 import { DelayedError, Queue, QueueEvents, WaitingChildrenError, Worker, type Job as BullJob } from 'bullmq';
 import type { Redis } from 'ioredis';

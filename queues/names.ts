@@ -1,20 +1,5 @@
 /**
- * Queue names, job names and job ids of distributed runs.
- *
- * Three BullMQ queues (key prefix `bull`):
- * - `govcheck-sites`: worked by `govcheck worker`: one `site` job per site of a run (a child of the run's
- *   parent job).
- * - `govcheck-probes`: also worked by every `govcheck worker`, by a worker of its own, so the availability
- *   probes of a round keep their intervals while thousands of site jobs wait.
- * - `govcheck-runs`: the coordinator's queue (`govcheck collect`, or `govcheck run --redis … --wait`),
- *   processed next to the SQLite store: the `run` parent jobs (processed once every site job of the run
- *   has finished: the run is closed) and the jobs fired by the schedulers (`quarterly-run`, `probe-round`).
- *
- * Job ids are deterministic, so adding the same run twice adds nothing. BullMQ 6.7 refuses a custom job id
- * that contains ':' (unless it has exactly three ':'-separated parts, kept for old repeatable jobs) and one
- * that is an integer, and site ids contain ':' (host:port). So the parts are percent-encoded with
- * `encodeURIComponent` (which encodes ':' and '|') and joined with '|': `<runId>|<siteId>`, e.g.
- * `2024Q2|127.0.0.1%3A8080` — one id per (run, site), and no two (run, site) pairs share one.
+ * Queue names, job names and job ids of distributed runs. Notes: docs/modules.md.
  */
 
 export const SITES_QUEUE = 'govcheck-sites';

@@ -1,8 +1,7 @@
 /**
  * One availability probe visit (W-V1): a GET of a website's home page through the shared HTTP client
- * (src/net/http.ts: the same network guard, host overrides and error kinds as every other request),
- * without retries — one visit is one probe, a failed visit is a failure — and within the 15 s limit.
- * A visit passes with a 2xx status after redirects within the limit.
+ * (src/net/http.ts: the same network guard, host overrides and error kinds as every other request), without retries
+ * — one visit is one probe, a failed visit is a failure — and within the 15 s limit. Notes: docs/modules.md.
  */
 import pLimit from 'p-limit';
 import { httpClientFor } from '../src/net/http.js';

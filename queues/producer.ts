@@ -1,10 +1,7 @@
 /**
- * The run producer: `govcheck run --redis URL` (and the scheduled quarterly run) creates or resumes the run
- * exactly like the in-process run (`prepareRun` of src/run/runner.ts), then adds the
- * run to Redis as one BullMQ flow: a parent `run` job (queue govcheck-runs, holding the run's config)
- * with one child `site` job per pending site (queue govcheck-sites). Job ids are deterministic (names.ts),
- * and only sites without a stored result are added, so adding the same run twice adds nothing; adding it
- * again after workers stored part of it adds only what is missing (a resume).
+ * The run producer: `govcheck run --redis URL` (and the scheduled run) prepares the run like the in-process run
+ * (`prepareRun`), then adds it to Redis as one BullMQ flow (a `run` parent, a `site` child per pending site). Job ids
+ * are deterministic, so adding a run twice adds nothing and a resume adds only what is missing.
  */
 import { createHash } from 'node:crypto';
 import { FlowProducer, Job, Queue, type FlowJob } from 'bullmq';

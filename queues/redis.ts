@@ -1,11 +1,6 @@
 /**
- * Redis for distributed runs: the URL, connections, and the checks every command makes at start.
- *
- * BullMQ keeps jobs, locks and results in Redis, so Redis must never evict keys (`maxmemory-policy
- * noeviction`; any other policy can silently drop jobs or results under memory pressure) and should
- * persist (AOF, so a restart loses nothing). `checkRedis` connects with short time limits — a bad URL,
- * a refused port or a server that does not answer is a clear error within a few seconds, never a hang —
- * and refuses a Redis older than `MIN_REDIS_VERSION` or with another eviction policy.
+ * Redis for distributed runs: the URL, connections, and the checks every command makes at start. Notes:
+ * docs/modules.md.
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import semver from 'semver';

@@ -1,13 +1,7 @@
 /**
- * Retries of site jobs. A site that answers badly is not a job failure: `executeSiteJob` turns an
- * unreachable site (name does not exist, refused, bad certificate…) into a normal result that fails W-V1,
- * recorded once, never retried. What is retried is what may go right on another try: a worker that died
- * or lost its lock (BullMQ's stalled-job check), an exception outside the site check (Redis briefly gone,
- * a worker bug), or a site check that could not finish with a transient kind (its whole time limit ran
- * out, the connection was reset). Permanent kinds fail at once (`UnrecoverableError`, or -1 from the
- * backoff strategy), and the coordinator records the site as "could not be checked".
- *
- * Waits grow exponentially with jitter: try n+1 waits a random time in [½, 1] × base·2ⁿ⁻¹, capped.
+ * Retries of site jobs. A site that answers badly is not a job failure: `executeSiteJob` turns an unreachable site
+ * (name does not exist, refused, bad certificate…) into a normal result that fails W-V1, recorded once, never
+ * retried. Notes: docs/modules.md.
  */
 import type { MinimalJob } from 'bullmq';
 import { classifyError, isTransient } from '../src/net/errors.js';

@@ -1,8 +1,7 @@
 /**
- * `govcheck run --quarter Q --redis URL [--wait]`: the distributed form of the quarterly run. Checks Redis,
- * adds the run to the queues (producer.ts) and, with --wait, stores the results as they come (coordinator.ts)
- * with the same progress display as the in-process run, until the run is closed. Without --wait it returns
- * once the run is queued; `govcheck collect` stores the results.
+ * `govcheck run --quarter Q --redis URL [--wait]`: the distributed form of the quarterly run. Checks Redis, adds the
+ * run to the queues (producer.ts) and, with --wait, stores the results as they come (coordinator.ts) with the same
+ * progress display as the in-process run, until the run is closed. Notes: docs/modules.md.
  */
 import type { Lang } from '../src/check-api/api.js';
 import type { Config } from '../src/config.js';

@@ -1,14 +1,7 @@
 /**
- * Schedules, registered from this one place (`govcheck schedule`): two BullMQ job schedulers on the
- * coordinator queue (govcheck-runs), worked by `govcheck collect`:
- *
- * - the quarterly run (default `0 2 1 1,4,7,10 *`, Asia/Shanghai: 02:00 on the first day of each quarter),
- *   which inspects the quarter that just ended as of that day;
- * - the availability probe rounds (default every 30 minutes = 48 a day; W-V1 asks for at least 20 a day
- *   at intervals over a week), whose visits feed the availability check.
- *
- * `upsertJobScheduler` is idempotent: registering again (from any machine) replaces the schedule, never
- * adds a second one.
+ * Schedules, registered from this one place (`govcheck schedule`): the quarterly run and the availability probe
+ * rounds, two BullMQ job schedulers on the coordinator queue (govcheck-runs) worked by `govcheck collect`.
+ * Defaults and behaviour: docs/distributed.md and docs/modules.md.
  */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';

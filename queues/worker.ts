@@ -1,23 +1,6 @@
 /**
- * The worker (`govcheck worker --redis URL --concurrency N`): takes `site` jobs from the govcheck-sites
- * queue and availability `probe` jobs from govcheck-probes (a BullMQ worker each), on any machine. A site job is checked by `executeSiteJob` (src/run/job.ts), the
- * same function the in-process run uses, with the run's config (held by the run's parent job), and the
- * `SiteJobResult` is the job's return value. Workers never touch SQLite: the coordinator stores results.
- *
- * - Retries: see retry.ts. A site check that ended with a transient error is thrown so BullMQ tries again
- *   (exponential backoff with jitter); on the last try its error result is returned and recorded.
- * - A worker killed mid-site (kill -9) stops renewing its job's lock; after `lockDuration` BullMQ's
- *   stalled-job check (run by every worker each `stalledInterval`) puts the job back and another worker
- *   checks the site. Its result is stored once (the store is keyed by run and site).
- * - Stop signals (SIGTERM, SIGINT): the worker takes no new job; jobs in progress may finish within
- *   `drainTimeoutMs`, then the rest are released back to the queue (not counted as a try) and the worker
- *   exits. Libraries react to these signals too: Crawlee (the optional crawl engine) pauses a running crawl on SIGINT, and Playwright
- *   closes its browsers on SIGTERM and SIGINT (and exits after SIGINT). A check in progress may thus be
- *   cut short, so it must not be stored as if complete: on SIGINT, and on SIGTERM while a Chromium of
- *   this process is open, the jobs in progress are released at once. (When Playwright exits the process
- *   itself, the job comes back through the stalled-job check.)
- * - The run's network policy is capped by the worker's own: a worker started without
- *   --allow-private-network refuses runs that allow private addresses (a clear error, recorded).
+ * The worker (`govcheck worker --redis URL --concurrency N`): takes `site` jobs from the govcheck-sites queue and
+ * availability `probe` jobs from govcheck-probes (a BullMQ worker each), on any machine. Notes: docs/modules.md.
  */
 import { Job, Queue, UnrecoverableError, WaitingError, Worker, type Job as BullJob } from 'bullmq';
 import type { Redis } from 'ioredis';

@@ -1,18 +1,7 @@
 /**
  * Builds the language model of the typo engine (models/official-zh.4gram.bin) from repository snapshots:
- *
- *   npm run build-lm -- [--sources config/lm-sources.yaml] [--out models/official-zh.4gram.bin] [--prune3 N] [--prune4 N] SNAPSHOT_DIRS…
- *
- * (--prune3/--prune4: drop 3-/4-grams seen at most N times; the shipped model keeps them all, 0: 23 MiB; 1: 12 MiB.
- * --also ID[,ID…]: add entries of the `evaluated` list of the sources file, which the shipped model does not use.)
- *
- * Each SNAPSHOT_DIR is a git directory of a repository named in config/lm-sources.yaml (matched by
- * owner/name in the path, e.g. /work/.mirror/LawRefBook+Laws/repo) or the evaluation repository (ECSpell,
- * used only by the leakage filter). Files are read from the snapshot's HEAD with `git cat-file` (no work
- * tree). Markdown is reduced to its text (a source with `jsonField` reads that string field of each element
- * of its JSON-array files), split into sentences, and every sentence sharing a 15-character
- * window with an evaluation sentence is removed (the count is printed). Memory: typed arrays of the token
- * count (about 10 bytes per character of text); a 20 M-character corpus builds in a few minutes.
+ *   npm run build-lm -- [--sources config/lm-sources.yaml] [--out FILE] [--prune3 N] [--prune4 N] SNAPSHOT_DIRS…
+ * Options, sources and what the build records: docs/modules.md.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,17 +1,7 @@
 /**
  * Rebuilds the extra real-page corpus (realpages/manifest.tsv) from local git snapshots of the repositories it
  * names: reads each blob with `git show COMMIT:PATH`, checks its sha256 and writes it to <out>/<host>/<url path>
- * ('/' → index.html), plus a copy of the manifest. Third-party pages never enter this repository.
- *
- *   npx tsx scripts/realpages-fetch.ts --mirrors /work/.mirror [--out .scratch/real-pages-extra]
- *
- * A snapshot is found as <mirrors>/<owner>+<name>/repo, <mirrors>/<owner>+<name>, <mirrors>/<owner>/<name> or
- * <mirrors>/<name> (a bare git directory or a clone).
- *
- * Optional column `extract`: empty = the blob is the page; `js-template-literal` = the page is the raw text of the
- * blob's one JavaScript template literal (a parser's test that holds a page copied from a browser, verbatim: the
- * text between its two backticks, escapes left as they are; refused when the blob has not exactly two backticks or
- * has a `${` substitution). The sha256 is always the blob's.
+ * ('/' → index.html), plus a copy of the manifest. Notes: docs/modules.md.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

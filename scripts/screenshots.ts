@@ -1,8 +1,7 @@
 /**
- * Screenshots of the review pages for docs/review-app.md (`npm run screenshots`, or `npx tsx scripts/screenshots.ts
- * [OUT_DIR]`): builds the fixture province of the review tests (two quarterly runs on 127.0.0.1, evidence
- * screenshots kept), serves it with `govcheck serve`'s app, walks the main pages in Chromium (one review is
- * made on the way, as an inspector would) and writes PNGs to docs/screenshots/ (or OUT_DIR).
+ * Screenshots of the review pages for docs/review-app.md (`npm run screenshots [-- OUT_DIR]`): two quarterly runs of
+ * the review fixture province on 127.0.0.1, served by `govcheck serve`'s app, walked in Chromium (one review made on
+ * the way), PNGs written to docs/screenshots/ (or OUT_DIR).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';

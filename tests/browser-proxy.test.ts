@@ -1,10 +1,7 @@
 /**
- * Chromium behind the guarding proxy (issue 17, item 1): a page on an allowed address (127.0.0.3, the only
- * allowed range) that redirects (302, 307, through a pinned name and through `localhost`), frames a URL
- * that redirects, fetches a same-origin URL that redirects, and opens WebSockets, all towards "internal"
- * servers on 127.0.0.2 and 127.0.0.1 — which count every TCP connection they accept: there must be none,
- * and the internal page's text must appear nowhere (artifacts, findings, the database). An allowed page
- * still renders through the proxy, over HTTP and HTTPS; --allow-private-network still reaches everything.
+ * Chromium behind the guarding proxy (issue 17, item 1): redirects, frames, fetches and WebSockets from an allowed
+ * page towards "internal" servers on 127.0.0.2 and 127.0.0.1 must open no connection and leak no text; an allowed
+ * page still renders through the proxy. Notes: docs/modules.md.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import dgram from 'node:dgram';

@@ -1,10 +1,7 @@
 /**
- * Property tests of the private-address guard (fast-check): random addresses in every refused range, in
- * every spelling that reaches them — dotted IPv4, decimal/octal/hex host strings as `new URL()` reads
- * them, IPv4-mapped, -translated, -compatible, NAT64, 6to4, Teredo — are refused by every decision point
- * (isPrivateAddress, isRefused, assertUrlAllowed, guardedLookup with a pinned name, the browser proxy's
- * resolver); random public addresses are allowed; allowNetworks ranges allow exactly their range.
- * Decisions only: nothing here connects anywhere.
+ * Property tests of the private-address guard (fast-check): random addresses in every refused range and every
+ * spelling that reaches them are refused by every decision point; random public addresses are allowed; allowNetworks
+ * ranges allow exactly their range. Decisions only: nothing here connects anywhere. Notes: docs/modules.md.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,8 +1,7 @@
 /**
- * Property-based tests (fast-check) of the parsers that take hostile input: dates in page text and
- * metadata, registry files and rows, references on a page, and byte decoding with any declared charset.
- * Each property holds for every generated input: no throw (other than the parser's own one-line error),
- * results well-formed, time bounded. Runs are kept small (a few hundred cases) so the file takes seconds.
+ * Property-based tests (fast-check) of the parsers that take hostile input: dates in page text and metadata,
+ * registry files and rows, references on a page, and byte decoding with any declared charset. Notes:
+ * docs/modules.md.
  */
 import fc from 'fast-check';
 import { parseDocument } from 'htmlparser2';

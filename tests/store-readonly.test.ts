@@ -1,8 +1,7 @@
 /**
- * A database the user may not write (a copy handed to a reviewer, a file owned by the service account):
- * `table` and `notice` read it all the same (opened read-only, no migrations); an older schema that would
- * need migrations is one clear line. Run as an unprivileged user when the tests run as root (root may
- * write any file).
+ * A database the user may not write (a copy handed to a reviewer, a file owned by the service account): `table` and
+ * `notice` read it all the same (opened read-only, no migrations); an older schema that would need migrations is one
+ * clear line. Run as an unprivileged user when the tests run as root (root may write any file).
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';

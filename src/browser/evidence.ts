@@ -1,10 +1,7 @@
 /**
- * Screenshots as evidence (`govcheck check --screenshots [DIR]`): after the checks ran, the findings that
- * need a picture get one, saved under the run's evidence folder and referenced from
- * `finding.evidence.screenshot`: every veto finding (websites and accounts), and the new-media display and
- * menu findings (a post that does not display, a menu that leads nowhere). One screenshot per distinct
- * page (and element), at most `max` per site; a screenshot that cannot be taken is noted in
- * `evidence.screenshotError`, never fatal.
+ * Screenshots as evidence (`govcheck check --screenshots [DIR]`): every veto finding and the new-media display and
+ * menu findings get one, saved under the run's evidence folder and referenced from `finding.evidence.screenshot`;
+ * one per distinct page, at most `max` per site; a failure is noted, never fatal.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';

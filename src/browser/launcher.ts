@@ -1,15 +1,8 @@
 /**
- * The shared headless Chromium: Debian's /usr/lib/chromium/chromium driven by playwright-core (never a
- * browser download). One browser per run or per site check; every site gets its own context (fresh
- * cookies and storage; the browser itself runs on a fresh temporary profile that Playwright removes on
- * close). Every connection the browser makes — navigations, redirects, iframes, scripts' fetches,
- * WebSockets — goes through the guarding proxy of src/browser/proxy.ts (one per browser): the
- * private-address policy of src/net/guard.ts, checked on the addresses the proxy itself resolved (with the
- * same host overrides) and connected to, or, with `loopbackOnly` (tests and the demo), loopback addresses
- * only. Chromium resolves no name itself and opens no connection around the proxy (flags below).
+ * The shared headless Chromium: Debian's /usr/lib/chromium/chromium driven by playwright-core (never a browser
+ * download). One browser per run or per site check; every site gets its own context (fresh cookies and storage; the
+ * browser itself runs on a fresh temporary profile that Playwright removes on close). Notes: docs/modules.md.
  */
-// playwright-core (~50 MB of resident memory) is loaded on the first launch, not by every process that
-// merely may need a browser.
 import type { Browser, BrowserContext, Page, Request, Response, WebSocket } from 'playwright-core';
 import { networkPolicy } from '../config.js';
 import { GovcheckFetchError } from '../net/errors.js';
@@ -132,6 +125,7 @@ export class BrowserSession {
     });
     let browser: Browser;
     try {
+      // Loaded on the first launch (~50 MB resident), not by every process that merely may need a browser.
       const { chromium } = await import('playwright-core');
       browser = await chromium.launch({
         executablePath: opts.executablePath,

@@ -1,13 +1,6 @@
 /**
- * The guarding proxy every Chromium connection goes through (src/browser/launcher.ts starts one per
- * browser, on 127.0.0.1 and a random port, and launches Chromium with --proxy-server pointing at it).
- * Page scripts, redirects, iframes, WebSockets, preconnects: whatever Chromium opens, it asks this proxy,
- * which resolves the host itself (the run's host overrides, then DNS), checks every address with the
- * private-address guard (src/net/guard.ts) under the run's policy, and connects to the checked address
- * only — no second resolution, so a name cannot answer differently between check and connection.
- * Plain HTTP requests (absolute-form), CONNECT tunnels (HTTPS, wss:, and ws: — Chromium tunnels every
- * WebSocket through CONNECT) and WebSocket upgrades over plain HTTP are handled; a refused target gets a
- * 403 (a CONNECT is answered 403 and closed) and is reported through `onRefused`.
+ * The guarding proxy every Chromium connection goes through (src/browser/launcher.ts starts one per browser, on
+ * 127.0.0.1 and a random port, and launches Chromium with --proxy-server pointing at it). Notes: docs/modules.md.
  */
 import dns from 'node:dns';
 import http from 'node:http';

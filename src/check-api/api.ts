@@ -1,11 +1,7 @@
 /**
- * The check API. A check is one module in `checks/` that default-exports `defineCheck({...})`:
- * it describes itself (id, titles, scope, indicator rules, options with defaults validated by zod),
- * may collect a compact artifact from each page while the crawl has it parsed (`collect`), and
- * evaluates the gathered site artifacts into findings (`run`), reading what it collected with
- * `ctx.collected(page)`. Checks never fetch the site again on their own; the ones whose job is to make
- * requests (verifying links, probing paths) use `ctx.http`, the run's shared polite client, and pages beyond
- * the crawl come processed like crawled pages from `ctx.pages`. Checks do not import gather's internals.
+ * The check API: a check is one module in `checks/` default-exporting `defineCheck({...})` — it describes itself,
+ * may `collect` from each page while the crawl has it parsed, and `run`s over the site's artifacts. Requests go
+ * through `ctx.http` / `ctx.pages`; checks never import gather's internals. Notes: docs/modules.md.
  */
 import type { CheerioAPI } from 'cheerio';
 import type { Document } from 'domhandler';

@@ -1,17 +1,30 @@
 /**
- * The check context's page service (`ctx.pages`): pages beyond the crawl, fetched through the run's shared client
- * and processed the way the crawl processes its pages, so checks never reach into gather's decoder, extractor
- * or page builder themselves.
+ * The page service: `ctx.pages` (pages beyond the crawl, fetched through the run's shared client) and `processHtml`
+ * (HTML that is no fetched page: a feed item, a rendered post), processed the way the crawl processes its pages, so
+ * no check or new-media adapter reaches into gather's decoder, extractor or page builder itself.
  */
+import type { Document } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
 import { decodeHtml } from '../gather/decode.js';
 import { extractPage } from '../gather/extract.js';
 import { buildPageArtifact } from '../gather/page-artifact.js';
 import type { HttpClient } from '../net/http.js';
-import type { PageArtifact, SiteArtifacts } from '../types.js';
+import type { LinkRef, PageArtifact, SiteArtifacts } from '../types.js';
 import { collectedOf, type Collected, type CheckModule, type PageContext, type PageService } from './api.js';
 
 const PROBE_ID = '_probe';
+
+/** The crawl's charset-label normalisation (gb2312 → gb18030…), for bodies that are not pages (feeds). */
+export { canonicalEncoding } from '../gather/decode.js';
+
+/**
+ * Title, text and links of a parsed document or fragment, extracted as the crawl extracts its pages: for HTML that
+ * is not a fetched page (a feed item's body, a rendered post), resolved against `pageUrl`.
+ */
+export function processHtml(dom: Document, pageUrl: string): { title: string; text: string; links: LinkRef[] } {
+  const ex = extractPage(dom, { pageUrl, siteHosts: new Set() });
+  return { title: ex.title, text: ex.text, links: ex.links };
+}
 
 function isHtml(headers: Record<string, string>): boolean {
   return /^\s*(text\/html|application\/xhtml\+xml)/i.test(headers['content-type'] ?? '');
@@ -21,7 +34,7 @@ function isHtml(headers: Record<string, string>): boolean {
 function extractBody(body: Buffer, headers: Record<string, string>, url: string): { title: string; text: string } {
   const charset = /charset\s*=\s*["']?([^;"'\s]+)/i.exec(headers['content-type'] ?? '')?.[1];
   const decoded = decodeHtml(body, charset);
-  const ex = extractPage(parseDocument(decoded.text, { decodeEntities: true }), { pageUrl: url, siteHosts: new Set() });
+  const ex = processHtml(parseDocument(decoded.text, { decodeEntities: true }), url);
   return { title: ex.title, text: ex.text };
 }
 

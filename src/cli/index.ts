@@ -1,10 +1,8 @@
 #!/usr/bin/env node
 /**
- * govcheck command line. Exit codes: 0 pass, 1 fail, 2 error (bad arguments, unreachable database…).
- * Each command lives in its own module under ./commands/ and is loaded only when it is the one invoked
- * (all of them for help). A command module's top level imports only commander and ./common.js; its action
- * imports the crawler, the store, the queue… (`await import`), so help and option errors stay cheap
- * (tests/cli-help.test.ts checks what `--help` loads).
+ * govcheck command line. Exit codes: 0 pass, 1 fail, 2 error (bad arguments, unreachable database…). Each command
+ * lives in its own module under ./commands/ and is loaded only when it is the one invoked (all of them for help).
+ * Notes: docs/modules.md.
  */
 import { Command, CommanderError } from 'commander';
 import { EXIT } from './common.js';

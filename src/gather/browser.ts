@@ -1,11 +1,6 @@
 /**
- * Gather with a real browser: for government CMSs that build their column lists by script, sites are
- * marked `render: browser` in the registry (or checked with `--render browser`). Each page is rendered in
- * Chromium (src/browser/launcher.ts: every connection through the guarding proxy of src/browser/proxy.ts), given time for its scripts
- * (load, then network quiet, all within the 15 s page limit), and its rendered DOM becomes the SAME
- * PageArtifact the HTML crawler makes (`buildPageArtifact`), with the checks' collectors run on it, so
- * every website check works unchanged. Bounds are the crawler's: pages, depth, same site, URLs per path
- * that differ only by query, 15 s per page.
+ * Gather with a real browser: for government CMSs that build their column lists by script, sites are marked `render:
+ * browser` in the registry (or checked with `--render browser`). Notes: docs/modules.md.
  */
 import { parseDocument } from 'htmlparser2';
 import type { Page, Response } from 'playwright-core';

@@ -1,8 +1,7 @@
 /**
- * The Crawlee gatherer (`gather.engine: crawlee`): crawl a site once with Crawlee's CheerioCrawler and record
- * one compact artifact per page. Checks' `collect` hooks run while each page is parsed, so no HTML is kept
- * after a page is done. The default engine is the lean undici loop in `http-gather.ts` (see docs/benchmarks.md for the
- * measured reason); this one is kept selectable and is benchmarked beside it.
+ * The Crawlee gatherer (`gather.engine: crawlee`): crawl a site once with Crawlee's CheerioCrawler and record one
+ * compact artifact per page. Checks' `collect` hooks run while each page is parsed, so no HTML is kept after a page
+ * is done. Notes: docs/modules.md.
  */
 import type { IncomingMessage } from 'node:http';
 import { CheerioCrawler, Configuration, log, LogLevel, type CheerioCrawlingContext, type Request } from '@crawlee/cheerio';

@@ -1,14 +1,6 @@
 /**
- * The default gatherer: a lean crawl loop on undici. Same artifacts and bounds as the Crawlee gatherer
- * (`crawlee-gather.ts`, still selectable with `gather.engine: crawlee`), without Crawlee's per-request
- * machinery — request queue, argument validation on every call, got streams, header generation — which
- * cost more CPU than parsing and checking the page itself (measured: BENCHMARKS.md, docs/benchmarks.md "Why the HTML
- * crawl does not go through Crawlee").
- *
- * Each page: guarded DNS and address checks on every hop, redirects followed by hand (chain recorded, loops
- * and > 20 hops are errors, cookies kept along a chain like a browser), one time limit for headers + body,
- * bodies of HTML types read up to the cap (gzip/deflate/br inflated under the same cap), anything else not
- * downloaded. Transient failures are retried; everything else ends as a page with a named error.
+ * The default gatherer: a lean crawl loop on undici, with the same artifacts and bounds as the Crawlee gatherer
+ * (`gather.engine: crawlee`) without its per-request machinery. Notes: docs/modules.md.
  */
 import type { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';

@@ -1,12 +1,7 @@
 /**
- * Page workers: decoding, parsing, extraction and the checks' collectors (`processPage`) on other cores,
- * while the crawl's own thread keeps fetching. One pool per process, shared by every site crawled in it
- * (a quarterly run crawls several at once); idle workers exit after a while and are started again on need.
- *
- * What crosses threads is plain data: the fetched response in, the PageArtifact out; checks are named by id and
- * module URL (given by the site check) and each worker imports just those. A page that kills its worker (out of memory under the
- * worker's heap limit) is retried once on a fresh worker, then recorded as an error page — the crawl and the
- * other pages go on.
+ * Page workers: decoding, parsing, extraction and the checks' collectors (`processPage`) on other cores, while the
+ * crawl's own thread keeps fetching. One pool per process, shared by every site crawled in it (a quarterly run
+ * crawls several at once); idle workers exit after a while and are started again on need. Notes: docs/modules.md.
  */
 import { existsSync } from 'node:fs';
 import os from 'node:os';

@@ -1,8 +1,7 @@
 /**
- * The redirect policy of both HTML engines (the undici loop and the Crawlee engine): a chain is walked with the
- * cookies set along it kept per host, as a browser does; back to a URL of the chain with nothing new to send is a
- * loop (a cookie set on the way is not: many CMSs redirect once to set a session cookie and back), and more than
- * `maxHops` hops are too many. Each engine computes the next URL its own way and asks this walk about every hop.
+ * The redirect policy of both HTML engines: a chain walked with cookies kept per host as a browser does; back to a URL
+ * of the chain with nothing new to send is a loop (a cookie set on the way is not), and more than `maxHops` hops are
+ * too many. Each engine computes the next URL its own way and asks this walk about every hop.
  */
 import { GovcheckFetchError } from '../net/errors.js';
 import type { RedirectHop } from '../types.js';

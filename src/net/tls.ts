@@ -1,9 +1,7 @@
 /**
  * TLS inspection for the https check (W-D6): one handshake to host:port, reporting the negotiated protocol and
- * cipher, whether the chain is trusted (system roots plus optional extra CAs), whether the certificate names
- * the host, its validity dates and days left; and whether the server still accepts TLS 1.0/1.1.
- * Connections go through the same private-address guard and host overrides as the HTTP client
- * (src/net/guard.ts): the address is checked after DNS resolution.
+ * cipher, whether the chain is trusted (system roots plus optional extra CAs), whether the certificate names the
+ * host, its validity dates and days left; and whether the server still accepts TLS 1.0/1.1. Notes: docs/modules.md.
  */
 import tls from 'node:tls';
 import type { FetchErrorInfo } from '../types.js';

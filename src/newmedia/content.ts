@@ -1,13 +1,12 @@
 /**
- * Normalising a post's body (an HTML fragment from a feed or from a rendered page) into what the checks
- * read: plain text (block elements on their own lines, for typos and privacy-leaks), media with their
- * kind (images also from the lazy-loading attributes platforms use: data-src, data-original…), and the
- * links a reader can follow.
+ * Normalising a post's body (an HTML fragment from a feed or from a rendered page) into what the checks read: plain
+ * text (block elements on their own lines, for typos and privacy-leaks), media with their kind (images also from the
+ * lazy-loading attributes platforms use: data-src, data-original…), and the links a reader can follow.
  */
 import * as cheerio from 'cheerio';
 import type { AnyNode } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
-import { extractPage } from '../gather/extract.js';
+import { processHtml } from '../check-api/pages.js';
 import type { AccountPost } from '../types.js';
 
 export type Media = AccountPost['media'][number];
@@ -51,7 +50,7 @@ export interface BodyContent {
 export function contentFromHtml(html: string, baseUrl: string | undefined): BodyContent {
   const dom = parseDocument(`<div>${html}</div>`, { decodeEntities: true });
   const base = baseUrl ?? 'http://invalid.invalid/';
-  const extracted = extractPage(dom, { pageUrl: base, siteHosts: new Set() });
+  const extracted = processHtml(dom, base);
   const $ = cheerio.load(dom as unknown as AnyNode, {}, false);
   const media: Media[] = [];
   const seen = new Set<string>();
@@ -100,5 +99,5 @@ export function collapseWhitespace(s: string): string {
 export function plainText(s: string | undefined): string {
   if (!s) return '';
   if (!/[<&]/.test(s)) return s.trim();
-  return collapseWhitespace(extractPage(parseDocument(`<div>${s}</div>`, { decodeEntities: true }), { pageUrl: 'http://invalid.invalid/', siteHosts: new Set() }).text);
+  return collapseWhitespace(processHtml(parseDocument(`<div>${s}</div>`, { decodeEntities: true }), 'http://invalid.invalid/').text);
 }

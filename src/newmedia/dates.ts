@@ -1,10 +1,7 @@
 /**
- * Reading the publication dates new-media sources write: RFC 822 and ISO 8601 (feeds), Chinese forms
- * (2024年6月20日 10:30, 2024-06-20 10:30, 6月20日), Unix timestamps (JSON), and the relative forms
- * platforms show (刚刚, 5分钟前, 3小时前, 昨天 10:30, 2天前). Dates without a zone are China time (UTC+8);
- * "CST" in a Chinese feed is China Standard Time, not US Central. A date that cannot be read, lies in the
- * future of the moment it was fetched, or before 2000, is not used (M-V2 freshness must not be fooled by
- * a wrong date) and is reported with the post.
+ * Reading the publication dates new-media sources write: RFC 822 and ISO 8601 (feeds), Chinese forms (2024年6月20日
+ * 10:30, 2024-06-20 10:30, 6月20日), Unix timestamps (JSON), and the relative forms platforms show (刚刚, 5分钟前, 3小时前, 昨天
+ * 10:30, 2天前). Notes: docs/modules.md.
  */
 
 import { CHINA_OFFSET_MS } from '../china-time.js';

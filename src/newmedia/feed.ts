@@ -1,14 +1,10 @@
 /**
- * The `feed` source adapter: RSS (0.9x, 2.0, RDF 1.0), Atom and JSON Feed, as self-hosted bridges such as
- * RSSHub publish them for WeChat, Weibo, Douyin and the rest, parsed with feedsmith. Bytes are decoded
- * from the BOM, the Content-Type charset or the XML declaration, verified against the result (GBK feeds
- * that declare UTF-8, or declare nothing, are common), then every item becomes an AccountPost: title,
- * URL, date (see dates.ts: wrong dates are kept with their problem, not used), plain text, media
- * (inline images and video, enclosures, Media RSS, JSON attachments) and links.
+ * The `feed` source adapter: RSS (0.9x, 2.0, RDF 1.0), Atom and JSON Feed, as self-hosted bridges such as RSSHub
+ * publish them for WeChat, Weibo, Douyin and the rest, parsed with feedsmith. Notes: docs/modules.md.
  */
 import iconv from 'iconv-lite';
 import { parseFeed } from 'feedsmith';
-import { canonicalEncoding } from '../gather/decode.js';
+import { canonicalEncoding } from '../check-api/pages.js';
 import type { AccountArtifact, AccountPost } from '../types.js';
 import { absoluteUrl, contentFromHtml, mediaKindFromType, plainText, type Media } from './content.js';
 import { parseSourceDate } from './dates.js';

@@ -1,9 +1,7 @@
 /**
- * Gathering a new-media account: the source adapter is chosen from the registry fields (the `source`
- * URL, the `platform` and its file in config/platforms/, `render: browser`) and, for `adapter: auto`,
- * from what the source serves (a feed → `feed`; an HTML page → `page`, rendered in Chromium). Both give
- * the same AccountArtifact; the site artifacts of an account have no crawled pages (`pages: []`), so
- * website checks never see them, and the checks with scope `newmedia` read `account`.
+ * Gathering a new-media account: the source adapter is chosen from the registry fields (the `source` URL, the
+ * `platform` and its file in config/platforms/, `render: browser`) and, for `adapter: auto`, from what the source
+ * serves (a feed → `feed`; an HTML page → `page`, rendered in Chromium). Notes: docs/modules.md.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';

@@ -1,14 +1,7 @@
 /**
- * The `page` source adapter: an account's public profile or article-list page rendered in real Chromium
- * (the lists of these platforms are built by script), read with the platform's selectors from
- * config/platforms/<id>.yaml: posts (title, date, URL, body, media, links) and menus with their targets.
- * The newest N posts' own pages may be opened too (platform `page.post.open`) to read the full body,
- * which is where "该内容已被发布者删除" and similar placeholders show.
- *
- * playwright-core directly rather than Crawlee's PlaywrightCrawler: an account is one page plus a few
- * post pages, not a crawl; PlaywrightCrawler wants the `playwright` package and its own browser pool
- * (fingerprints, per-crawler launches), while here one shared Debian Chromium serves the whole run with a
- * guarding proxy for the private-address policy (src/browser/proxy.ts) and per-site contexts that are always closed.
+ * The `page` source adapter: an account's public profile or article-list page rendered in real Chromium (the lists
+ * of these platforms are built by script), read with the platform's selectors from config/platforms/<id>.yaml: posts
+ * (title, date, URL, body, media, links) and menus with their targets. Notes: docs/modules.md.
  */
 import * as cheerio from 'cheerio';
 import type { Cheerio, CheerioAPI } from 'cheerio';

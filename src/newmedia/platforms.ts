@@ -1,8 +1,7 @@
 /**
- * Platform files: config/platforms/<id>.yaml describe how a platform's accounts are read (which adapter,
- * and for rendered pages the CSS selectors of the post list, title, date, body, media and menus). A new
- * platform is a new file, not code. A file may `extends:` another (its page rules are merged over the
- * parent's). Files are validated: a bad one is an error naming the file and key.
+ * Platform files: config/platforms/<id>.yaml describe how a platform's accounts are read (which adapter, and for
+ * rendered pages the CSS selectors of the post list, title, date, body, media and menus). A new platform is a new
+ * file, not code. Notes: docs/modules.md.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';

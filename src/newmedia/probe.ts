@@ -1,8 +1,7 @@
 /**
- * Judging a probe of a post's page, media or menu target, with the same status policy as the website
- * link check (W-D1 practice): 404/403/410 confirmed broken; 5xx and network failures only suspected;
- * bot walls and rate limits inconclusive. Media must also be media: an "image" answered with an HTML
- * page (a platform's "image not available" page) does not display.
+ * Judging a probe of a post's page, media or menu target, with the same status policy as the website link check
+ * (W-D1 practice): 404/403/410 confirmed broken; 5xx and network failures only suspected; bot walls and rate limits
+ * inconclusive. Notes: docs/modules.md.
  */
 import { z } from 'zod';
 import type { ProbeResult } from '../types.js';

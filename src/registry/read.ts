@@ -1,9 +1,7 @@
 /**
- * Reading a registry file into rows of named cells, each with the line (CSV, YAML) or row number (XLSX)
- * it came from, so validation can point at it. CSV: UTF-8 (with or without BOM), UTF-16 with BOM, or
- * GB18030/GBK as Excel and WPS save it on Chinese Windows; comma, tab or semicolon separated. XLSX: the
- * first sheet that has a header row; title rows above the header are skipped. YAML (or JSON): a list of
- * mappings, or a mapping with a `sites:` list. Headers in Chinese or English (see fields.ts).
+ * Reading a registry file into rows of named cells, each with the line (CSV, YAML) or row number (XLSX) it came
+ * from, so validation can point at it. CSV: UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030/GBK as Excel
+ * and WPS save it on Chinese Windows; comma, tab or semicolon separated. Notes: docs/modules.md.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,11 +1,10 @@
 /**
- * The registry in the store: rows of the `sites` table with in_registry = 1. An import writes every
- * entry of a valid file in one transaction (nothing when the file has a bad row: validation comes
- * first), and logs itself in registry_imports. Sites checked on demand (`govcheck check`) share the
- * table but are not in the registry, so quarterly runs never pick them up.
+ * The registry in the store: rows of the `sites` table with in_registry = 1. An import writes every entry of a valid
+ * file in one transaction (nothing when the file has a bad row: validation comes first), and logs itself in
+ * registry_imports. Notes: docs/modules.md.
  */
 import { createHash } from 'node:crypto';
-import type { DB } from '../store/db.js';
+import { siteColumns, type DB } from '../store/db.js';
 import type { SiteRef } from '../types.js';
 import type { RegistryEntry } from './validate.js';
 
@@ -64,19 +63,7 @@ export function sha256(bytes: Buffer | string): string {
 const FIELDS = ['url', 'name', 'kind', 'grp', 'owner', 'site_code', 'platform', 'source', 'render', 'status', 'registry_seq'] as const;
 
 function entryColumns(e: RegistryEntry): Record<(typeof FIELDS)[number], string | null> {
-  return {
-    url: e.url,
-    name: e.name ?? null,
-    kind: e.kind,
-    grp: e.group ?? null,
-    owner: e.owner ?? null,
-    site_code: e.siteCode ?? null,
-    platform: e.platform ?? null,
-    source: e.source ?? null,
-    render: e.render ?? null,
-    status: e.status,
-    registry_seq: e.seq ?? null,
-  };
+  return { ...siteColumns(e), registry_seq: e.seq ?? null };
 }
 
 /** Writes validated entries (all or nothing). "merge" keeps registry entries the file does not list; "replace" takes them out. */

@@ -1,9 +1,6 @@
 /**
- * Validation of registry rows. Every bad row is reported with its line number and the reason (in Chinese
- * and English); a file with any bad row imports nothing. Checks: required cells, URL syntax (a missing
- * scheme means http://), 网站标识码 format (10 digits, or "bm" + 8 digits for State Council departments),
- * kind, platform and status values, the group against the configured table groups, and duplicates
- * inside the file (same URL, same site code, same account on the same platform).
+ * Validation of registry rows. Every bad row is reported with its line number and the reason (in Chinese and
+ * English); a file with any bad row imports nothing. Notes: docs/modules.md.
  */
 import { SITE_CODE_FORMAT } from '../analysis/content/site-code.js';
 import type { SiteRef } from '../types.js';

@@ -1,9 +1,7 @@
 /**
- * Writes every report of a quarterly run into one folder: both tables (CSV with BOM, XLSX, Markdown,
- * JSON), the failing list, the 整改清单, quarter-over-quarter changes when there are some, and the
- * notice draft (DOCX and Markdown). The 整改清单 has a letter-number column when reminder letters were
- * issued first (src/report/letters.ts; the demo writes them into a folder beside). Used by the demo; the same files come one by one from
- * `govcheck table` and `govcheck notice`.
+ * Writes every report of a quarterly run into one folder: both tables (CSV with BOM, XLSX, Markdown, JSON), the
+ * failing list, the 整改清单, quarter-over-quarter changes when there are some, and the notice draft (DOCX and
+ * Markdown). Notes: docs/modules.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

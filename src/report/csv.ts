@@ -1,16 +1,7 @@
 /**
- * The one CSV output layer: every CSV govcheck writes (`govcheck table --format csv` in every view, the
- * report bundle of the demo, `govcheck registry export|list --format csv`, the review server's downloads)
- * goes through `toCsv`. RFC 4180 quoting (a field with a comma, a quote, CR or LF is quoted, so a name
- * with a line break never splits a row), CRLF between records and a UTF-8 BOM, which Excel and WPS need
- * to open Chinese text.
- *
- * Formula injection (OWASP "CSV Injection"): a text cell whose first character (after any spaces) is
- * `=`, `+`, `-`, `@`, TAB or CR — or their full-width forms ＝ ＋ － ＠, which some spreadsheets fold — gets a
- * leading `'`, so spreadsheets show it as text and never evaluate it. Choice: only values govcheck
- * computes as numbers (typeof number: counts, scores) are written bare; every string is judged, even one
- * that reads like a negative number ("-3.2" as text becomes "'-3.2"). Rates are strings without a sign and
- * stay as they are. `unneutraliseCell` undoes the prefix when a registry CSV export is imported back.
+ * The one CSV output layer: every CSV govcheck writes (`govcheck table --format csv` in every view, the report
+ * bundle of the demo, `govcheck registry export|list --format csv`, the review server's downloads) goes through
+ * `toCsv`. Notes: docs/modules.md.
  */
 import { stringify } from 'csv-stringify/sync';
 

@@ -1,20 +1,7 @@
 /**
- * Reminder letters (提醒函, the notice's 突出问题通报制度: 发函提醒、督促整改): one DOCX letter per owner
- * unit (主办单位) with problems in a quarterly run, passing sites included — a site that passed with
- * deductions still has problems to fix. Each letter lists, per site or account, every problem with its
- * rule, message and evidence (page, target, expected, seen), a reply deadline in working days, a letter
- * number and the issuing office (config `letters`).
- *
- * Who gets a letter: the registry's 主办单位 (else the site's name), the unit that runs the site and must
- * fix it — not its table group (部门/地区), which only aggregates rows of the attachment tables and holds
- * many units. Which problems: veto and deduction findings of an indicator rule that were not withdrawn by
- * review. Confirmed ones are the problems to fix; suspected ones (govcheck could not be sure) are listed
- * apart under 请核实 and never trigger a letter on their own (unless the run's rules count suspected
- * findings). Warnings and info stay in the 整改清单 only.
- *
- * Numbers and dates are kept in SQLite (`letters`, src/store/letters.ts): a unit's number, date and
- * deadline, once given, stay the same when the letters are generated again; a unit new to the run gets
- * the next number. Numbers follow the 整改清单's order (table group, then site name) at first issue.
+ * Reminder letters (提醒函, the notice's 突出问题通报制度: 发函提醒、督促整改): one DOCX letter per owner unit (主办单位) with problems in a
+ * quarterly run, passing sites included — a site that passed with deductions still has problems to fix. Notes:
+ * docs/modules.md.
  */
 import { AlignmentType, Document, Packer, Paragraph, TextRun } from 'docx';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';

@@ -1,9 +1,6 @@
 /**
- * Names and crawled text inside Markdown (tables, lists, the notice draft): one helper for every place a
- * value lands in a heading, a table cell or a list item. Control characters and line breaks go (a break
- * would end the cell or start a new block); Markdown's inline syntax (`\ ` * _ [ ] < > | ~ & #`) is
- * backslash-escaped so a name cannot become a link, an image, HTML, emphasis or a new table column; and a
- * value that would open a block at the start of a line (`#`, `-`, `+`, `>`, `=`, `1. `) is escaped there.
+ * Names and crawled text inside Markdown (tables, lists, the notice draft): one helper for every place a value lands
+ * in a heading, a table cell or a list item, so no value can break the cell or start a block. Notes: docs/modules.md.
  */
 import { terminalCell } from './terminal.js';
 

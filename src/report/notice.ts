@@ -1,9 +1,7 @@
 /**
- * Draft of the quarterly notice (季度检查情况通报): overall figures (checked, failed, rate), problems
- * grouped by indicator with examples, the failing sites and accounts, the usual closing requirements,
- * and the two attachment tables. One list of blocks renders to Markdown and to DOCX (the `docx`
- * library; 小标宋/仿宋 sizes as official documents use them). A draft for people to edit, not a
- * final document.
+ * Draft of the quarterly notice (季度检查情况通报): overall figures, problems by indicator with examples, the failing
+ * sites and accounts, the closing requirements and the two attachment tables; one list of blocks rendered to
+ * Markdown and to DOCX. Notes: docs/modules.md.
  */
 import { AlignmentType, BorderStyle, Document, Packer, PageBreak, Paragraph, Table, TableCell, TableRow, TextRun, WidthType } from 'docx';
 import type { ChangesReport, FailingEntry, ProblemCategory } from '../rollup/lists.js';

@@ -1,9 +1,7 @@
 /**
- * Text meant for a terminal. Crawled strings (titles, anchor texts, snippets, URLs, messages quoting them)
- * and registry fields can carry escape sequences: clear screen, cursor moves, OSC 8 hyperlinks and window
- * titles, C1 controls, and bidi overrides that reorder what is shown. Every text renderer (`govcheck check`
- * text report, `table` text in every view, `registry list|log`, the progress lines) passes its output
- * through `terminalText`, and cells of aligned grids through `terminalCell`.
+ * Text meant for a terminal. Crawled strings (titles, anchor texts, snippets, URLs, messages quoting them) and
+ * registry fields can carry escape sequences: clear screen, cursor moves, OSC 8 hyperlinks and window titles, C1
+ * controls, and bidi overrides that reorder what is shown. Notes: docs/modules.md.
  */
 import { stripVTControlCharacters } from 'node:util';
 

@@ -1,15 +1,7 @@
 /**
- * The attachment tables of the quarterly notice (附件1 websites, 附件2 new-media accounts): per
- * department/region, in the configured order, the operating count, the checked count, the failed count
- * and the failure rate, with a 合计 row.
- *
- * - 运作…总数: operating entries of the registry snapshot taken when the run started.
- * - 检查总数: entries the run checked (a result with a verdict). Entries govcheck could not finish
- *   (outcome 'error') and entries not reached yet are not counted; the table reports them apart.
- * - 不合格数: checked entries whose verdict is 不合格.
- * - 不合格率(%): 不合格数 / 检查总数 × 100, rounded half up to `rateDecimals` decimals (default 2) with
- *   trailing zeros dropped, computed exactly in integers (1/8 → 12.5, 1/3 → 33.33, 2/3 → 66.67);
- *   0 when nothing was checked. The 合计 row's rate comes from the totals, never from averaging rows.
+ * The attachment tables of the quarterly notice (附件1 websites, 附件2 new-media accounts): per department/region, in
+ * the configured order, 运作总数, 检查总数, 不合格数 and 不合格率 (exact integer rounding), with a 合计 row.
+ * What each column counts: docs/runs-and-tables.md and docs/modules.md.
  */
 import { compareGroups, type GroupsConfig } from '../registry/groups.js';
 import type { Quarter } from '../run/quarter.js';

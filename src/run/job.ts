@@ -1,13 +1,6 @@
 /**
- * One site job of a run: check one registry entry (website or new-media account) through `checkSite`,
- * the one code path for checking a site, and persist its result keyed by (run, site). The in-process
- * runner calls it, and so do the queue workers: it has no display concerns, never throws for a bad
- * site, and writing the same job's result twice replaces it, never duplicates it.
- *
- * A site govcheck could not finish (an internal error, or the whole site check running past
- * `siteTimeoutMs`) is recorded too, with outcome 'error' and the error: it is not lost, the run goes on,
- * and the tables list it apart (not counted as checked) for manual review. An unreachable website is
- * such a site unless its probe series decides W-V1 (then it is checked, and fails or passes by it).
+ * One site job of a run: check one registry entry (website or new-media account) through `checkSite`, the one code
+ * path for checking a site, and persist its result keyed by (run, site). Notes: docs/modules.md.
  */
 import type { Lang } from '../check-api/api.js';
 import type { Config } from '../config.js';

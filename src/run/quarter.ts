@@ -1,14 +1,6 @@
 /**
- * Quarters (2024Q2) and the inspection date of a quarterly run.
- *
- * Default as-of date: the day the run starts (today in Asia/Shanghai). The checks judge what the crawl
- * sees now (a site's newest item, its columns), so the inspection date must be the crawl date: judging
- * a July crawl "as of June 30" would make items published in July look like they come from the future.
- * Inspections of a quarter usually happen in its last weeks or in the following month, which this
- * default covers. A run started before its quarter began is refused, and one started more than a
- * quarter after it ended gets a warning; `--as-of` overrides the date (needed to re-inspect saved
- * fixtures such as the demo province, which uses 2024-07-01). A resumed run keeps the date it started
- * with, so all its sites are judged as of the same day.
+ * Quarters (2024Q2) and the inspection date of a quarterly run (default: the day the run starts, in Asia/Shanghai;
+ * `--as-of` overrides; a resumed run keeps its date). Notes: docs/modules.md.
  */
 import { addDays, todayInShanghai } from '../china-time.js';
 

@@ -1,11 +1,7 @@
 /**
- * The quarterly run, in process (the embedded default: no Redis). Every operating website and account
- * of the registry is checked through `runSiteJob`, a few sites at a time, with one shared HTTP client.
- *
- * Resumable: the run's sites are snapshotted into run_sites when it starts; a result is written per site
- * in one transaction as soon as the site is done. Running the same quarter again checks only the planned
- * sites that have no result yet: finished ones are neither lost nor checked twice. One bad site never
- * stops the run: every site ends with a stored result (see job.ts).
+ * The quarterly run, in process (the embedded default: no Redis). Every operating website and account of the
+ * registry is checked through `runSiteJob`, a few sites at a time, with one shared HTTP client. Notes:
+ * docs/modules.md.
  */
 import pLimit from 'p-limit';
 import { BrowserSession, browserOptionsFromConfig } from '../browser/launcher.js';

@@ -1,11 +1,7 @@
 /**
- * `govcheck serve`: the review server. Fastify 5, server-rendered pages (Chinese by default, English with
- * the switch), light JavaScript only for the charts (ECharts, served from the installed package; no CDN).
- *
- * Pages: runs → run overview (the notice's two tables, charts, downloads, failing list) → site list with
- * filters → site detail (verdict explained rule by rule, findings with evidence, reviews, re-check).
- * Actions (POST, CSRF-protected): review a finding, add/remove an allow-list entry, re-check a site,
- * log in/out. See security.ts for the protections.
+ * `govcheck serve`: the review server. Fastify 5, server-rendered pages (Chinese by default, English with the
+ * switch), light JavaScript only for the charts (ECharts, served from the installed package; no CDN). Notes:
+ * docs/modules.md.
  */
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';

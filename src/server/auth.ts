@@ -1,15 +1,6 @@
 /**
- * Authentication of the review server: who is asking (src/server/scope.ts `Scope`), decided once per
- * request by the onRequest hook of app.ts.
- *
- * Modes, all at once:
- * - accounts (`govcheck user add`): a login form (user + password, scrypt) starts a session — a random id
- *   in a signed, HttpOnly, SameSite=Strict cookie (Secure over HTTPS), stored hashed in SQLite with an
- *   expiry (12 h); scripts send the user's personal token as `Authorization: Bearer gct_…`.
- * - the shared access token (`--token`): as before — the login form's token field or a Bearer header give
- *   the whole app (as an administrator without a name).
- * - neither users nor a token, on loopback: no login at all (FULL_SCOPE), the one-person mode.
- * Wrong passwords, wrong tokens and wrong Bearer headers count together per address (LoginLimiter).
+ * Authentication of the review server: who is asking (src/server/scope.ts `Scope`), decided once per request by the
+ * onRequest hook of app.ts. Notes: docs/modules.md.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkLogin, createSession, hasUsers, revokeSession, scopeOfUser, sessionUser, userByToken } from '../store/accounts.js';

@@ -1,8 +1,7 @@
 /**
- * What the review pages read from the store. The tables and lists of the notice come from the roll-ups
- * (src/rollup/); this file only adds what the browser needs on top: runs with their counts, a run's sites
- * with what to filter them by, one site's findings with their ids and reviews, and the previous result of
- * a site for new / fixed / persisting.
+ * What the review pages read from the store on top of the roll-ups (src/rollup/): runs with their counts, a run's
+ * sites with their filters, one site's findings with ids and reviews, and a site's previous result (new / fixed /
+ * persisting).
  */
 import type { Rules } from '../config.js';
 import { loadRunSites, type RunSite } from '../rollup/data.js';

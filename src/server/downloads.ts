@@ -1,8 +1,7 @@
 /**
- * Downloads of a run: the notice's tables, the failing-site list, the 整改清单 and the notice draft, made by
- * the roll-ups (src/rollup/) and the report renderers (src/report/) — the same files `govcheck table` and
- * `govcheck notice` write. Ad-hoc runs (no registry snapshot, no quarter) get the tables of the sites they
- * checked only.
+ * Downloads of a run: the notice's tables, the failing-site list, the 整改清单 and the notice draft, made by the
+ * roll-ups (src/rollup/) and the report renderers (src/report/) — the same files `govcheck table` and `govcheck
+ * notice` write. Ad-hoc runs (no registry snapshot, no quarter) get the tables of the sites they checked only.
  */
 import type { Lang } from '../check-api/api.js';
 import type { Rules } from '../config.js';

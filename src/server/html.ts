@@ -1,8 +1,7 @@
 /**
- * HTML building with escaping by default. Pages are written with the `html` tagged template: every
- * interpolated value is escaped (text and quoted attribute contexts alike) unless it is itself an `Html`
- * fragment built the same way. Everything that came from crawled sites (titles, snippets, anchor texts,
- * URLs, messages that quote them) is plain data here and cannot become markup or script.
+ * HTML building with escaping by default. Pages are written with the `html` tagged template: every interpolated
+ * value is escaped (text and quoted attribute contexts alike) unless it is itself an `Html` fragment built the same
+ * way. Notes: docs/modules.md.
  */
 
 export class Html {

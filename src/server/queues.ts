@@ -1,9 +1,7 @@
 /**
- * Bull Board under /admin/queues, only when a Redis URL is given. It sits behind the same access token as
- * every other page (the server's onRequest hook runs for its routes too), and its API calls must come from
- * this origin. Queue names: the given ones, else govcheck's queues (queues/names.ts) and any other BullMQ
- * queue found in Redis (keys `bull:<name>:meta`).
- * The libraries are loaded only when the board is mounted.
+ * Bull Board under /admin/queues, only when a Redis URL is given. It sits behind the same access token as every
+ * other page (the server's onRequest hook runs for its routes too), and its API calls must come from this origin.
+ * Notes: docs/modules.md.
  */
 import type { FastifyInstance } from 'fastify';
 import { QUEUE_PREFIX, queueNames } from '../../queues/names.js';

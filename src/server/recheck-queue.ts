@@ -1,14 +1,7 @@
 /**
  * Re-checks through the BullMQ queue (`govcheck serve --redis URL`): the same `Rechecker` interface as
- * `InProcessRechecker`, but the site is checked by a `govcheck worker`, like every site of a distributed run.
- *
- * `submit` adds one flow: a parent `recheck` job (queue govcheck-runs) holding the run's config (the
- * server's config with the run's own indicator rules, as the in-process re-check uses), and one child `site`
- * job (queue govcheck-sites) for the site, with the payload of a run's site job (queues/payload.ts), so a
- * worker checks it exactly like a site of the run. The result is stored under the run with the idempotent
- * `persistSiteJob` (reviews re-applied) — by this server when it reads the job's state, or by
- * `govcheck collect` when one runs next to the database (whichever comes first; storing twice replaces).
- * A job that fails for good is reported as failed; the run's stored result is left as it was.
+ * `InProcessRechecker`, but the site is checked by a `govcheck worker`, like every site of a distributed run. Notes:
+ * docs/modules.md.
  */
 import { FlowProducer, Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';

@@ -1,10 +1,6 @@
 /**
- * "Re-check one site now" from the browser. The action talks to a `Rechecker`: the server does not care
- * whether the site is checked in this process or by a queue worker. `InProcessRechecker` (the embedded
- * default, no Redis) checks the site here through the run's site job (`runSiteJob`: checkSite + store under
- * the run, reviews re-applied by saveSiteResult). A queue-backed implementation (BullMQ, once the queue
- * layer exists) implements the same interface: `submit` adds a job and returns `queued`, `status` reads the
- * job's state; the page refreshes until the state is `done` or `failed` and then shows the stored result.
+ * "Re-check one site now" from the browser. The action talks to a `Rechecker`: the server does not care whether the
+ * site is checked in this process or by a queue worker. Notes: docs/modules.md.
  */
 import pLimit from 'p-limit';
 import type { Config } from '../config.js';

@@ -1,12 +1,6 @@
 /**
- * The rectification loop (整改) and the audit log in the review server. Pages:
- * - /rectification?run=&site=&status= : a run's rectification items in the asker's scope, with the step
- *   each role may take (unit: report the fix with a note → the site is re-checked at once; inspector:
- *   confirm fixed / not fixed), and the quarter-over-quarter view (the previous quarter's problems: gone
- *   or still there, and their rectification state);
- * - /rectification/overdue : items past their deadline, every run;
- * - /audit and /audit.csv : the audit log (inspectors and administrators).
- * Actions are POST forms (CSRF and same-origin checks of app.ts apply); every step is an audit row.
+ * The rectification loop (整改) and the audit log in the review server: /rectification (a run's items and the step
+ * each role may take), /rectification/overdue, /audit and /audit.csv. Notes: docs/modules.md.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Rules } from '../config.js';

@@ -1,19 +1,7 @@
 /**
- * Safety of the review server:
- * - it refuses to listen on a non-loopback address without an access token (or password);
- * - with a token, every page needs it: a login form sets a signed, HttpOnly, SameSite=Strict cookie, and
- *   scripts may send `Authorization: Bearer <token>`;
- * - every state-changing request (POST) carries a CSRF token bound to a per-browser secret
- *   (@fastify/csrf-protection over a signed cookie) and must not come from another origin;
- * - it answers only the host names it is meant to be reached by (loopback names with its port, the listen
- *   address, `--public-host` names): a DNS-rebinding page that reaches it as `evil.example:PORT` gets 421;
- *   the Origin / Referer of a state-changing request must name one of those hosts too;
- * - wrong tokens count per address in one limiter, whether sent by the login form or as a Bearer header:
- *   ten within ten minutes lock the address out (429) for the rest of the window;
- * - after login only a path on this server is followed, normalised as a browser would read it;
- * - every response carries the headers our own `security-headers` check asks of government sites: CSP
- *   without inline script (scripts are external files), frame-ancestors 'none' and X-Frame-Options DENY,
- *   X-Content-Type-Options nosniff, Referrer-Policy, and HSTS when the request came over HTTPS.
+ * Safety of the review server: no non-loopback listening without a token, token or login on every page, CSRF and
+ * same-origin on every POST, known host names only (DNS rebinding), one lock-out limiter, safe redirects after login,
+ * and the security headers our own check asks of government sites. Notes: docs/modules.md.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import net from 'node:net';

@@ -1,16 +1,7 @@
 /**
- * Accounts of the review server (`govcheck user`, `govcheck serve`): users with a role, the registry owners
- * (主办单位) and groups a `unit` user is bound to, login sessions and personal API tokens.
- *
- * - Passwords: scrypt (node:crypto; N=2^15, r=8, p=1, 16-byte random salt, 64-byte key), stored as
- *   `scrypt$N$r$p$salt$hash`; checked with a constant-time comparison. An unknown user name costs the same
- *   scrypt as a known one, so timing does not tell which names exist.
- * - API tokens: 32 random bytes (base64url, prefixed `gct_`), shown once; only their SHA-256 is stored (a
- *   random 256-bit token needs no slow hash) and looked up by it.
- * - Sessions: 32 random bytes in the cookie; only their SHA-256 is stored, with an expiry. Logging out revokes
- *   the row (nothing is deleted); disabling a user ends every session and token of theirs at once.
- *
- * Every change is an audit-log row (src/store/audit.ts) written in the same transaction.
+ * Accounts of the review server (`govcheck user`, `govcheck serve`): users with a role, the owners and groups a unit
+ * user is bound to, login sessions and personal API tokens (scrypt passwords; only hashes of tokens and sessions
+ * stored); every change an audit row in the same transaction. Notes: docs/modules.md.
  */
 import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import type { Role, Scope } from '../server/scope.js';

@@ -1,9 +1,6 @@
 /**
- * The audit log: one row per change made by a person (users added, disabled, passwords and tokens changed,
- * reviews, allow-list entries, rectification steps, re-checks started). Rows are only ever added: who
- * (`actor`, the signed-in user, or `cli` / `token` / `local` in the one-person modes), when, what
- * (`action`, `target`) and the state before and after as JSON. `govcheck serve` shows it at /audit and
- * exports it as CSV (formula-injection safe: src/report/csv.ts).
+ * The audit log: one row per change made by a person (users added, disabled, passwords and tokens changed, reviews,
+ * allow-list entries, rectification steps, re-checks started). Notes: docs/modules.md.
  */
 import { toCsv } from '../report/csv.js';
 import type { DB } from './db.js';

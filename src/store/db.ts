@@ -493,26 +493,33 @@ export function finishRun(db: DB, runId: string, status: 'done' | 'interrupted' 
   db.prepare(`UPDATE runs SET status = ?, finished_at = ? WHERE id = ?`).run(status, new Date().toISOString(), runId);
 }
 
+/** The `sites` columns of a site as registered (status `operating` unless it says otherwise). */
+export function siteColumns(site: SiteRef & { status?: string }) {
+  return {
+    url: site.url,
+    name: site.name ?? null,
+    kind: site.kind,
+    grp: site.group ?? null,
+    owner: site.owner ?? null,
+    site_code: site.siteCode ?? null,
+    platform: site.platform ?? null,
+    source: site.source ?? null,
+    render: site.render ?? null,
+    status: site.status ?? 'operating',
+  };
+}
+
 export function upsertSite(db: DB, site: SiteRef & { status?: string }): void {
   db.prepare(
     `INSERT INTO sites (id, url, name, kind, grp, owner, site_code, platform, source, render, status, updated_at)
-     VALUES (@id, @url, @name, @kind, @grp, @owner, @siteCode, @platform, @source, @render, @status, @now)
+     VALUES (@id, @url, @name, @kind, @grp, @owner, @site_code, @platform, @source, @render, @status, @now)
      ON CONFLICT(id) DO UPDATE SET url = excluded.url, name = COALESCE(excluded.name, sites.name), kind = excluded.kind,
        grp = COALESCE(excluded.grp, sites.grp), owner = COALESCE(excluded.owner, sites.owner), site_code = COALESCE(excluded.site_code, sites.site_code),
        platform = COALESCE(excluded.platform, sites.platform), source = COALESCE(excluded.source, sites.source), render = COALESCE(excluded.render, sites.render),
        status = excluded.status, updated_at = excluded.updated_at`,
   ).run({
     id: site.id,
-    url: site.url,
-    name: site.name ?? null,
-    kind: site.kind,
-    grp: site.group ?? null,
-    owner: site.owner ?? null,
-    siteCode: site.siteCode ?? null,
-    platform: site.platform ?? null,
-    source: site.source ?? null,
-    render: site.render ?? null,
-    status: site.status ?? 'operating',
+    ...siteColumns(site),
     now: new Date().toISOString(),
   });
 }

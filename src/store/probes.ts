@@ -1,9 +1,7 @@
 /**
- * Availability probes (W-V1: 站点无法访问 is judged on a week of visits, at least 20 a day at intervals,
- * failing when failed visits are ≥ 5 %). Probe rounds (queues/, `govcheck schedule`) visit every operating
- * website's home page; each visit is stored here once per (site, round). Whoever starts a site job (the
- * in-process runner, the queue producer) summarises the series with `availabilitySeries` and hands it to
- * the availability check through the site's artifacts.
+ * Availability probes (W-V1: 站点无法访问 is judged on a week of visits, at least 20 a day at intervals, failing when
+ * failed visits are ≥ 5 %). Probe rounds (queues/, `govcheck schedule`) visit every operating website's home page;
+ * each visit is stored here once per (site, round). Notes: docs/modules.md.
  */
 import { addDays, shanghaiMidnight, todayInShanghai } from '../china-time.js';
 import type { AvailabilitySeries } from '../types.js';

@@ -1,22 +1,7 @@
 /**
- * The rectification loop (整改) of findings, after the notice:
- *
- *   待整改 pending ──unit reports (with a note)──► 已整改 reported ──re-check submitted──► 复核中 rechecking
- *        ▲                                              │                                      │
- *        └──────────── 未整改 not_fixed ◄───────────────┴──── inspector ────► 已整改确认 confirmed ┘
- *
- * A rectification item is a finding that counts towards its site's verdict (veto or deduction, confirmed,
- * not excluded by a review or the allow-list). Steps are history rows keyed like reviews by (site,
- * fingerprint) (src/store/db.ts `fingerprint`: stable across runs and re-checks), so an item keeps its
- * state when a re-check replaces the site's result; the newest step is the current state, no step means
- * 待整改. A unit may report again after 未整改. Each step copies the finding's rule and message, so an item
- * a re-check no longer finds is still listed (with "no longer found by the re-check" as evidence for the
- * inspector). Nothing is deleted; every step is also an audit-log row.
- *
- * Deadlines: the reminder letter's `reply_by` when a `letters` row exists for (run, owner) (the letters
- * table is made by the notice/letters part of govcheck; it is read only when it exists), else the run's
- * end (finished_at, else its inspection date) plus `serve.rectifyDays` (default 15). An item is overdue
- * when the deadline has passed and it is still 待整改 or 未整改.
+ * The rectification loop (整改) of findings after the notice: pending → reported → rechecking → confirmed or
+ * not_fixed, as history rows keyed like reviews by (site, fingerprint), with deadlines from the reminder letters.
+ * The state diagram and rules: docs/modules.md.
  */
 import { loadLetters } from './letters.js';
 import { addDays, chinaDate, todayInShanghai } from '../china-time.js';

@@ -1,24 +1,7 @@
 /**
- * Reviews of findings: inspectors check each failure before the notice goes out, site owners dispute
- * findings. A review marks a finding `disputed` (the finding still counts), `false_positive` (a confirmed
- * false alarm: kept, shown, but excluded from the verdict) or `upheld` (the dispute was looked at and the
- * finding stands). Findings are never deleted.
- *
- * Reviews are keyed by the site and the finding's fingerprint (src/store/db.ts `fingerprint`: stable
- * across runs), and are history rows: the newest row of a (site, fingerprint) is its current state, older
- * rows stay as the record of who said what and when. Because the key is the fingerprint, a re-check or the
- * next quarter's result of the same problem is still known as a confirmed false positive: `saveSiteResult`
- * calls `applyReviews` after every write.
- *
- * Allow-list entries (`allow_list`) are the durable form of a confirmed false positive for checks that
- * compare against a value (a link target, a word…): a finding of that check whose target equals the entry,
- * on that site or on every site (`*`), is excluded from the verdict like a confirmed false positive.
- *
- * Excluding a finding recomputes the site's verdict and score with `computeVerdict` (the indicator rules
- * the run was judged with: `runRules`) over the findings that remain, and writes them to `site_results` (and each check's
- * pass/fail status to `check_results`), so every table built from those rows agrees. The verdict as first
- * computed is kept in `site_results.raw_verdict` / `raw_score` / `raw_decided_by_json`, and each excluded
- * finding says why in `findings.excluded` ('false_positive' | 'allow_list').
+ * Reviews of findings (disputed, false_positive, upheld; history rows keyed by site and fingerprint) and allow-list
+ * entries; excluding a finding recomputes the site's verdict with the rules the run was judged with (`runRules`).
+ * Notes: docs/modules.md.
  */
 import type { Rules } from '../config.js';
 import { loadConfig } from '../config.js';

@@ -1,8 +1,7 @@
 /**
- * security-headers (W-D6): the HTTP Observatory's header cases (header value → expected outcome), each served
- * byte for byte by a raw server on 127.0.0.1 (duplicated lines, case, trailing spaces reach the client as
- * written), crawled by the real gatherer and judged by the check; plus the Observatory score and grade and our
- * own W-D6 findings.
+ * security-headers (W-D6): the HTTP Observatory's header cases, each served byte for byte by a raw server on
+ * 127.0.0.1, crawled by the real gatherer and judged by the check; plus the Observatory score and grade and our own
+ * W-D6 findings.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import securityHeaders from '../../checks/security-headers.js';

@@ -1,13 +1,6 @@
 /**
- * Oracle: linkinator 6.3 (a dev dependency) and govcheck check the same link-case site (two fresh
- * instances of tests/fixtures/links.ts, so the 429/5xx/reset counters start equal). Every link linkinator
- * calls broken must be reported by govcheck (broken, suspected or malformed), except linkinator's known
- * false positives, named below with the reason. Where govcheck reports more, each extra is explained.
- *
- * linkinator runs with its best settings: recursive, honouring 429 Retry-After (`retry`), retrying 5xx and
- * network errors (`retryErrors`). With its defaults (no retries) it also calls the 429, the 503 with an
- * HTTP-date Retry-After, the 502-then-200 and the reset-then-200 images broken (seen on this site), which
- * govcheck's client retries before deciding.
+ * Oracle: linkinator 6.3 (a dev dependency) and govcheck check the same link-case site (two fresh instances of
+ * tests/fixtures/links.ts, so the 429/5xx/reset counters start equal). Notes: docs/modules.md.
  */
 import { LinkChecker, LinkState } from 'linkinator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

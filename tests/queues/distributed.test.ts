@@ -1,9 +1,7 @@
 /**
- * Distributed runs end to end with real parts: 60 fixture sites and accounts on 127.0.0.1, a real
- * redis-server, three `govcheck worker` processes and `govcheck run --redis … --wait` as the coordinator.
- * The same registry is also run in process; verdicts, findings and tables must be identical. One worker
- * is killed with SIGKILL while it checks a site (its job comes back through the stalled-job check), and
- * in a second run Redis is restarted mid-run (AOF on): nothing is lost or stored twice.
+ * Distributed runs end to end with real parts: 60 fixture sites and accounts on 127.0.0.1, a real redis-server,
+ * three `govcheck worker` processes and `govcheck run --redis … --wait` as the coordinator. The same registry is
+ * also run in process; verdicts, findings and tables must be identical. Notes: docs/modules.md.
  */
 import { Queue } from 'bullmq';
 import path from 'node:path';

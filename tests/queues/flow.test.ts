@@ -1,8 +1,7 @@
 /**
- * The run flow on a real redis-server, with the worker and the coordinator in this process: enqueueing
- * is idempotent, results land once in SQLite and only then leave Redis, transient failures are retried
- * with backoff, permanent ones are recorded at once, and a worker that may not reach private addresses
- * refuses such a run with a clear, recorded reason.
+ * The run flow on a real redis-server, worker and coordinator in this process: idempotent enqueueing, results stored
+ * once in SQLite before leaving Redis, transient failures retried with backoff, permanent ones recorded at once, and a
+ * worker that may not reach private addresses refusing such a run with a recorded reason.
  */
 import { Job, Queue } from 'bullmq';
 import { spawn } from 'node:child_process';

@@ -1,8 +1,7 @@
 /**
- * Test harness of the distributed runs: a real redis-server per test file (tests/fixtures/redis.ts: random
- * 127.0.0.1 port, temp folder, noeviction, appendonly yes, save ""), worker processes spawned from the
- * built CLI, and cleanup that kills Redis and every forked process when the file ends — also when a test
- * fails (afterAll) or the process exits (exit hook).
+ * Test harness of the distributed runs: a real redis-server per test file (tests/fixtures/redis.ts), worker processes
+ * spawned from the built CLI, and cleanup that kills Redis and every forked process when the file ends, a test fails
+ * or the process exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';

@@ -1,8 +1,7 @@
 /**
- * Schedules on a real redis-server: `govcheck schedule` registers the quarterly run and the availability
- * probes once (registering again replaces, never adds), lists and removes them; the probe scheduler's
- * rounds store real visits of every operating website, whose series then decides W-V1 in a run (in
- * process and distributed alike); the quarterly scheduler starts the run of the quarter that just ended.
+ * Schedules on a real redis-server: `govcheck schedule` registers (idempotently), lists and removes the quarterly run
+ * and the probes; probe rounds store real visits whose series decides W-V1 (in process and distributed); the
+ * quarterly scheduler starts the run of the quarter that just ended.
  */
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';

@@ -1,8 +1,7 @@
 /**
- * Stopping workers: SIGTERM lets the site in progress finish, then the worker exits; SIGINT (which
- * Crawlee also handles, by pausing a running crawl) and SIGTERM while a Chromium is open (Playwright
- * closes it) release the site job back to the queue instead of storing a cut-short result, and another
- * worker checks it in full. Also the Prometheus endpoint.
+ * Stopping workers: SIGTERM lets the site in progress finish, then the worker exits; SIGINT, and SIGTERM while a
+ * Chromium is open, release the site job back to the queue instead of storing a cut-short result, and another worker
+ * checks it in full. Also the Prometheus endpoint.
  */
 import { Queue } from 'bullmq';
 import path from 'node:path';

@@ -1,8 +1,7 @@
 /**
- * A worker whose Redis is gone still stops: after SIGTERM it drains within its bound (config
- * queue.drainSeconds, then a short close grace), exits non-zero with one line, and logs the lost
- * connection with backoff (first error, then at most one line per 10 s with a count), not in a loop.
- * A second signal exits at once. Real redis-server (killed before the signal), real worker processes.
+ * A worker whose Redis is gone still stops: after SIGTERM it drains within its bound (config queue.drainSeconds,
+ * then a short close grace), exits non-zero with one line, and logs the lost connection with backoff (first error,
+ * then at most one line per 10 s with a count), not in a loop. Notes: docs/modules.md.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,10 +1,6 @@
 /**
- * Reminder letters (提醒函, issue 19): a real quarterly run in SQLite over fixture sites on 127.0.0.1, then
- * the letters read back from their DOCX files with mammoth. Units (主办单位):
- * - 甲: two passing websites with problems — confirmed broken links (404) on both, and a link answering 500
- *   (suspected) on one; its name has a slash, quotes and angle brackets (file-name safety);
- * - 乙: one website with only a suspected problem (500 link): no letter;
- * - 丙: one clean website: no letter.
+ * Reminder letters (提醒函, issue 19): a real quarterly run in SQLite over fixture sites on 127.0.0.1, then the letters
+ * read back from their DOCX files with mammoth. Notes: docs/modules.md.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { stringify as stringifyCsv } from 'csv-stringify/sync';

@@ -1,10 +1,7 @@
 /**
- * Every export of a quarterly run with hostile data planted (issue 17, items 2 and 7): registry names and
- * owners such as `=HYPERLINK("http://x")`, `+1`, `@SUM(1)`, a name with a line break, an owner that reads
- * as a Markdown heading with HTML, and broken links whose anchor texts start a formula or carry terminal
- * escapes. A real quarterly run (two quarters, so the changes exist) over fixture sites on 127.0.0.1, then:
- * every CSV (report bundle, `govcheck table --format csv` in every view, registry export and list, the
- * review server's downloads) parsed as data; XLSX sheets; Markdown; and the text output on the terminal.
+ * Every export of a quarterly run with hostile data planted (issue 17, items 2 and 7: formula-like names, line breaks,
+ * Markdown/HTML in owners, terminal escapes in anchor texts), over a real two-quarter run on 127.0.0.1: every CSV,
+ * XLSX sheet, Markdown file and the terminal output are parsed back as data. Notes: docs/modules.md.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';

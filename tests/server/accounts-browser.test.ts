@@ -1,10 +1,7 @@
 /**
- * The unit and inspector journeys in real Chromium, over real quarterly runs of the fixture province
- * (tests/fixtures/review-province.ts): a unit user of 甲市 logs in, sees only 甲市's sites (乙市's site is
- * 404), disputes a finding, fixes a broken link on its site and reports the fix; the re-check runs in
- * process against the live site; an inspector sees that the re-check no longer finds the problem and
- * confirms it; the audit log shows each step. No page may run inline script (CSP) or load anything from
- * elsewhere.
+ * The unit and inspector journeys in real Chromium over real quarterly runs of tests/fixtures/review-province.ts:
+ * a unit user disputes a finding and reports a fix, the re-check runs in process, an inspector confirms it, the
+ * audit log shows each step. No page may run inline script (CSP) or load anything from elsewhere.
  */
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';

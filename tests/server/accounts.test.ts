@@ -1,8 +1,7 @@
 /**
- * Accounts and roles in `govcheck serve` (fastify inject over a real SQLite database, re-checks in process
- * against real sites on 127.0.0.1): login and sessions, personal tokens, what a unit may see (another
- * unit's site is 404), what each role may do, the rectification loop and the audit log, and the app's
- * protections (CSRF, same origin, escaping, headers) on the new forms.
+ * Accounts and roles in `govcheck serve` (fastify inject, real SQLite, in-process re-checks of real sites on
+ * 127.0.0.1): login and sessions, tokens, unit scope, role permissions, the rectification loop and audit log, and the
+ * app's protections (CSRF, same origin, escaping, headers) on the new forms.
  */
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';

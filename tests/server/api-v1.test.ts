@@ -1,10 +1,7 @@
 /**
- * `/api/v1` of the review server: runs, the notice's tables (equal to `govcheck table --format json` on the
- * same database), sites with filters and pages, a site's result with findings and evidence, reviews (read
- * and write, with the app's token, cookie and CSRF rules), the OpenAPI document (validated, and the same
- * routes as the app), and the scope contract: a unit user sees its own sites only (404 for another unit's),
- * proved by setting `req.scope` through a test-only hook. Real SQLite, the real app on 127.0.0.1, real HTTP,
- * the built CLI.
+ * `/api/v1` of the review server: runs, the notice's tables (equal to `govcheck table --format json`), sites, a site's
+ * result, reviews (token, cookie and CSRF rules), the OpenAPI document, and the scope contract (a unit user sees its
+ * own sites only). Real SQLite, the real app on 127.0.0.1, real HTTP, the built CLI.
  */
 import path from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';

@@ -1,8 +1,7 @@
 /**
- * Hardening of `govcheck serve` (issue 17, items 3, 4, 8): host names (DNS rebinding), Origin/Referer
- * against the allowed hosts, the redirect after login, header values from client input, and the one
- * lock-out limiter shared by the login form and Bearer tokens. Real app on 127.0.0.1, real HTTP requests
- * (node:http, so the Host header and the source address can be set).
+ * Hardening of `govcheck serve` (issue 17, items 3, 4, 8): host names (DNS rebinding), Origin/Referer against the
+ * allowed hosts, the redirect after login, header values from client input, and the one lock-out limiter shared by
+ * the login form and Bearer tokens. Notes: docs/modules.md.
  */
 import http from 'node:http';
 import path from 'node:path';

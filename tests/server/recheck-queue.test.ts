@@ -1,9 +1,6 @@
 /**
- * Re-checks through the queue (`govcheck serve --redis`): a real redis-server, a real `govcheck worker`
- * process (dist/), a real site on 127.0.0.1. The server adds the re-check as a flow (parent `recheck`
- * job with the run's config, one `site` job); the worker checks the site; the result is stored under the
- * run by the server itself — or by `govcheck collect`'s coordinator when one runs (then the server finds
- * the job gone and reads the stored result). The run is never closed by a re-check.
+ * Re-checks through the queue (`govcheck serve --redis`): a real redis-server, a real `govcheck worker` process
+ * (dist/), a real site on 127.0.0.1. Notes: docs/modules.md.
  */
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';

@@ -1,8 +1,7 @@
 /**
- * A run keeps the indicator rules it was judged with: a run made with custom rules (a province's --config)
- * and then reviewed in the web app is re-scored with its own rules, not with the server's (default) ones.
- * Real SQLite, the run created by prepareRun (the in-process runner's and the queue producer's), the real
- * app on 127.0.0.1 and real HTTP requests.
+ * A run keeps the indicator rules it was judged with: a run made with custom rules (a province's --config) and then
+ * reviewed in the web app is re-scored with its own rules, not with the server's (default) ones. Notes:
+ * docs/modules.md.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,10 +1,7 @@
 /**
- * Text of published attachments (PDF, XLSX, XLS, DOCX, DOC, CSV, TXT) for checks that read them
- * (privacy-leaks; typo and content checks may reuse it). Maintained extractors do the parsing: unpdf (PDF.js),
- * exceljs (XLSX), SheetJS (@e965/xlsx, legacy XLS), mammoth (DOCX), word-extractor (DOC). Work is bounded:
- * the caller caps the bytes downloaded, ZIP-based files are refused when their declared uncompressed size is
- * over `maxUnzippedBytes` (zip bombs), text is cut at `maxChars`, and each extraction has a time limit.
- * The kind is decided from the bytes first (magic numbers), then the file name and content type.
+ * Text of published attachments (PDF, XLSX, XLS, DOCX, DOC, CSV, TXT) for checks that read them (privacy-leaks; typo
+ * and content checks may reuse it). Maintained extractors do the parsing: unpdf (PDF.js), exceljs (XLSX), SheetJS
+ * (@e965/xlsx, legacy XLS), mammoth (DOCX), word-extractor (DOC). Notes: docs/modules.md.
  */
 import iconv from 'iconv-lite';
 

@@ -1,14 +1,6 @@
 /**
- * Column (栏目) discovery and classification, for W-V2 (home page), W-V3 (stale and blank columns) and W-D4.
- *
- * A column is a named list of dated items: a list page (TRS `index.html`/`index_1.html`, Hanweb
- * `/col/col{id}/index.html` with its jpage datastore, or any page with a dated list), or a block on the
- * home page, or what a navigation link leads to (which may be a dead page, a placeholder or nothing).
- * Columns are classified by name with a configurable map (dynamic/news: 2-week rule; notices and policies:
- * 6-month rule; periodic and other should-update columns; static columns that need not update).
- *
- * Everything here works on what the crawl gathered (each page's PageContent); column pages beyond the crawl
- * bounds can be fetched once through the run's shared client when a `probe` is given.
+ * Column (栏目) discovery and classification, for W-V2 (home page), W-V3 (stale and blank columns) and W-D4. Notes:
+ * docs/modules.md.
  */
 import { z } from 'zod';
 import { unlessFailed, type PageService } from '../../check-api/api.js';

@@ -1,12 +1,5 @@
 /**
- * Date extraction for freshness and date-accuracy checks (W-V2, W-V3, W-V4, W-V5).
- *
- * Reads the formats government sites use: 2024-07-05, 2024/7/5, 2024.07.05, 2024年7月5日, 二〇二四年七月五日,
- * 民國113年7月5日, [07-05] and 07-05 (year inferred from context, never in the future), with times
- * (09:30, 09:30:00, ISO 8601 with offset), in Simplified and Traditional text and with full-width digits.
- * Leaves out what only looks like a date: copyright years, ICP and police filing numbers, phone numbers,
- * document numbers (〔2024〕12号) and "today is …" widgets. Everything is relative to the inspection date
- * (as-of, YYYY-MM-DD in Asia/Shanghai) so results are reproducible.
+ * Date extraction for freshness and date-accuracy checks (W-V2, W-V3, W-V4, W-V5). Notes: docs/modules.md.
  */
 import { normalizeWidth } from './text.js';
 

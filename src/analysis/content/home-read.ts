@@ -1,11 +1,6 @@
 /**
  * Whether the home page was read completely: the evidence a confirmed "missing on the home page" finding needs
- * (jiucuo: no 找错 entrance; privacy-policy: no privacy policy link; site-search: no search). Something is only missing from a home page
- * govcheck read whole: the start page is the site root and not an article, its body was not cut at the size cap,
- * it is no frameset, it shows text (not a shell that scripts fill), and its footer was seen (the identity lines
- * real footers carry: 网站标识码, ICP/公安 filing numbers, 版权所有, 主办单位 — a footer loaded by script or a frame
- * shows none of them, and the links it holds are not in the HTML). Otherwise the finding is suspected with the
- * reason this returns.
+ * (jiucuo: no 找错 entrance; privacy-policy: no privacy policy link; site-search: no search). Notes: docs/modules.md.
  */
 import type { CheerioAPI } from 'cheerio';
 import type { PageArtifact } from '../../types.js';

@@ -1,19 +1,6 @@
 /**
- * Published consultation messages (留言/咨询/来信) with their question and reply dates, for W-V5, wherever they
- * are (home-page blocks, 信箱 lists, 留言选登 pages). Reads four shapes: tables whose header names the columns
- * (留言时间, 回复时间, 状态); the same grid drawn with `<ul>/<li>` or `<div>` rows and `<span>` cells; labelled
- * blocks (列表 or detail page: "留言时间：… 回复时间：…"); and message lists whose items show a status word
- * (已回复 / 未回复 / 办理中) next to a date — on a consultation page, or anywhere when the item or its block says
- * it is a consultation (咨询/留言/信件… in the item, or a 政民互动/咨询/信箱 block). Simplified and Traditional.
- *
- * Labelled shapes (tables, grids, labelled blocks) are read in menus and headers too: a mega-menu's 互动交流
- * panel that lists the newest consultations with their 留言时间 (seen on a national regulator's AngularJS site) is
- * the site's message list. Only footers are left out; plain status lists, the weakest shape, stay out of all
- * boilerplate.
- *
- * `certain` is true only when the item's own question date and its status (or reply date) were read without
- * ambiguity: the date from a labelled field or an ask-date column, the status from an element whose whole text is
- * a status word or a status column. Anything else is read but uncertain (a suspected finding at most).
+ * Published consultation messages (留言/咨询/来信) with their question and reply dates, for W-V5, wherever they are
+ * (home-page blocks, 信箱 lists, 留言选登 pages). Notes: docs/modules.md.
  */
 import type { AnyNode, Document, Element, Text } from 'domhandler';
 import { extractDates } from './dates.js';

@@ -1,12 +1,7 @@
 /**
- * Content analysis of one page, done once while the crawl has it parsed and shared by the freshness
- * checks (stale-content, blank-columns, publish-dates): the dated lists on it (home-page blocks, column
- * list pages, Hanweb JCMS `<datastore>` lists unwrapped from their CDATA records), the placeholders of
- * empty columns, the navigation links that lead to columns, and an article's own publication date with
- * where it came from (standard meta tags, JSON-LD, a labelled visible date, the CMS's URL).
- *
- * The result is compact (titles cut, items capped) and memoised per page artifact, so three checks
- * collecting it cost one analysis.
+ * Content analysis of one page, done once while the crawl has it parsed and shared by the freshness checks
+ * (stale-content, blank-columns, publish-dates): dated lists, placeholders, column links and an article's own date.
+ * Compact and memoised per page artifact. Notes: docs/modules.md.
  */
 import { Element, type AnyNode, type Document, type Text } from 'domhandler';
 import { parseDocument } from 'htmlparser2';

@@ -1,9 +1,6 @@
 /**
- * The 网站标识码 (site code) of a government website: 10 digits (6-digit region code + 4), or "bm" + 8 digits for
- * State Council departments (docs/indicators.md). Pages show it in the footer (网站标识码：3201000001), in the
- * standard page tag <meta name="SiteIDCode">, and in the 「我为政府网站找错」 entrance (site_code=…); the registry
- * may carry it too. One place for how it is written and read, shared by the domain and jiucuo checks and the
- * registry's validation.
+ * The 网站标识码 (site code) of a government website: 10 digits (6-digit region code + 4), or "bm" + 8 digits for State
+ * Council departments (docs/indicators.md). Notes: docs/modules.md.
  */
 
 /** A well-formed site code, whole. */

@@ -1,10 +1,7 @@
 /**
- * What hides an element from a visitor, read from the HTML alone (no layout engine): inline styles, simple <style>
- * rules (any selector cheerio understands; at-rules skipped) and attributes — display:none, visibility:hidden, the
- * hidden attribute, opacity 0, off-screen positioning or text-indent, zero size with overflow hidden, font-size 0,
- * clip:rect(0), tiny iframes and marquees, and text in the colour of its background. Shared by the checks that ask
- * whether something is hidden (dark-links: hidden spam links; jiucuo: a hidden 「我为政府网站找错」 entrance), so both
- * judge hiding the same way. Styles from external stylesheets and scripts are not seen.
+ * What hides an element from a visitor, read from the HTML alone (inline styles, simple <style> rules, attributes),
+ * shared by dark-links and jiucuo so both judge hiding the same way. Styles from external stylesheets and scripts
+ * are not seen. The techniques: docs/check-reference.md (dark-links) and docs/modules.md.
  */
 import type { CheerioAPI } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';

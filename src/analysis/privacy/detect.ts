@@ -1,12 +1,7 @@
 /**
- * Personal-data detectors for privacy-leaks (W-V4 / M-V1; docs/indicators.md "Personal data"):
- * resident ID numbers (GB 11643: region prefix, real birth date, check character; the legacy 15-digit form),
- * mobile numbers and bank card numbers (Luhn).
- *
- * The masking guarantee: a detector returns only masked values. The full number exists only inside the
- * functions of this file while a match is examined; nothing that leaves here (detections, snippets, counts)
- * can carry it. Snippets pass through `maskDigitRuns`, which hides every long digit run whether or not it was
- * recognised, so text around a match cannot leak a neighbouring number either.
+ * Personal-data detectors for privacy-leaks (W-V4 / M-V1; docs/indicators.md "Personal data"): resident ID numbers
+ * (GB 11643: region prefix, real birth date, check character; the legacy 15-digit form), mobile numbers and bank
+ * card numbers (Luhn). The masking guarantee: a detector returns only masked values. Notes: docs/modules.md.
  */
 
 export type PersonalDataKind = 'id' | 'id15' | 'mobile' | 'bankcard';

@@ -1,9 +1,7 @@
 /**
- * Forms that collect personal data (留言, 申请, 登记 forms asking for a name, a phone number, an ID number or an
- * address), found in a parsed page. A field is read by its name, id, placeholder, title, aria-label and its
- * label (a <label for>, an enclosing <label>, or the short text of the table cell or line just before it).
- * Search boxes and login forms (a password field) are not counted. Only field names and kinds are kept, never
- * what a page pre-fills.
+ * Forms that collect personal data (留言, 申请, 登记 forms asking for a name, a phone number, an ID number or an address),
+ * found in a parsed page. A field is read by its name, id, placeholder, title, aria-label and its label (a <label
+ * for>, an enclosing <label>, or the short text of the table cell or line just before it). Notes: docs/modules.md.
  */
 import type { CheerioAPI } from 'cheerio';
 import type { Element } from 'domhandler';

@@ -1,16 +1,7 @@
 /**
- * Content-Security-Policy parsing with the MDN HTTP Observatory's semantics, so that our CSP outcome matches
- * an Observatory scan for the same header values:
- * - a header value may carry several policies separated by commas (repeated headers joined by the client);
- * - directive names are case-insensitive, source expressions are lower-cased;
- * - an empty policy, or one shorter than six characters, is invalid; a directive repeated inside one policy is
- *   invalid, except report-uri and report-to (kept, with a warning);
- * - a source list with no sources (`default-src;`) means 'none';
- * - inside one policy a source made redundant by a shorter one that prefixes it is dropped
- *   (https://a.example/x after https://a.example/);
- * - with several policies only sources that another policy also allows survive (the effective policy is their
- *   intersection); a directive left with nothing is 'none';
- * - in <meta http-equiv> policies, frame-ancestors, report-uri and sandbox are ignored (HTML standard).
+ * Content-Security-Policy parsing with the MDN HTTP Observatory's semantics, so that our CSP outcome matches an
+ * Observatory scan for the same header values (several policies, case, redundant sources, meta http-equiv…).
+ * The rules one by one: docs/modules.md.
  */
 
 export type CspMap = Map<string, Set<string>>;

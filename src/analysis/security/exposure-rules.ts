@@ -1,8 +1,7 @@
 /**
- * Data of the exposure check (W-D6): sensitive paths with the content signature that confirms each one (so a
- * site answering 200 to everything gives no false alarm), directory-listing signatures, and front-end libraries
- * with known vulnerabilities by version range (public advisories). Maintained here as data; a province can
- * replace the path list through the check's options.
+ * Data of the exposure check (W-D6): sensitive paths with the content signature that confirms each one (so a site
+ * answering 200 to everything gives no false alarm), directory-listing signatures, and front-end libraries with
+ * known vulnerabilities by version range (public advisories). Notes: docs/modules.md.
  */
 
 export interface SensitivePath {

@@ -1,8 +1,6 @@
 /**
- * The MDN HTTP Observatory's scoring chart, as plain data: the score modifier of every test outcome, the grade
- * chart (score rounded down to a multiple of 5 → grade) and the extra-credit line. Facts taken from the public
- * mdn/mdn-http-observatory repository (src/grader/charts.js); outcome ids are the Observatory's own, so a
- * result can be compared with an Observatory scan one to one.
+ * The MDN HTTP Observatory's scoring chart, as plain data: the score modifier of every test outcome, the grade chart
+ * (score rounded down to a multiple of 5 → grade) and the extra-credit line. Notes: docs/modules.md.
  */
 
 /** Score modifier of each test outcome. */

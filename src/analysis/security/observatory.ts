@@ -1,16 +1,7 @@
 /**
- * An HTTP-Observatory-compatible evaluation of one response (the site's home page as crawled): the ten tests
- * of the MDN HTTP Observatory (CSP, cookies, CORS, redirection, Referrer-Policy, HSTS, SRI,
- * X-Content-Type-Options, X-Frame-Options, CORP), each giving one of the Observatory's outcome ids, and the
- * Observatory score and grade from the chart in observatory-table.ts. Header values are read the way the
- * Observatory reads them (repeated headers joined with ", ", values cut at its lengths, trimmed, lower-cased
- * where it lower-cases), so edge cases (trailing spaces, duplicates, case, comma-joined values, meta
- * http-equiv rules) come out the same.
- *
- * Known differences, reported in `partial`: the HSTS preload list is not consulted; redirection is only known
- * when the crawl started on http:// (the route is the crawl's redirect chain); CORS is judged without sending
- * an Origin header; cookies are those of the final response only; the certificate is assumed valid here (the
- * https check judges it).
+ * An HTTP-Observatory-compatible evaluation of one response (the home page as crawled): the ten tests of the MDN HTTP
+ * Observatory, their outcome ids, score and grade (chart: observatory-table.ts), headers read the way it reads them.
+ * Known differences (reported in `partial`): docs/modules.md.
  */
 import { CookieJar } from 'tough-cookie';
 import { getDomain } from 'tldts';

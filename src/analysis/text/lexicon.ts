@@ -1,13 +1,7 @@
 /**
- * The large lexicon behind near-miss detection: the word-frequency dictionary that ships with the
- * segmentation package (@node-rs/jieba's dict.txt, ~349k words with frequencies), plus the project's own
- * words and names. Provides
- * - `freq(word)`: frequency of a word (0 when unknown);
- * - a compact set of the character bigrams that occur inside frequent words ("covered" bigrams): a Chinese
- *   character that forms no such bigram with either neighbour is not part of any frequent word, the cheap
- *   first sign of a typo;
- * - a wildcard index: a word with one position blanked → the words of that shape, so that "大数局" finds
- *   大数据 by looking up "大数?".
+ * The large lexicon behind near-miss detection: the word-frequency dictionary that ships with the segmentation
+ * package (@node-rs/jieba's dict.txt, ~349k words with frequencies), plus the project's own words and names. Notes:
+ * docs/modules.md.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';

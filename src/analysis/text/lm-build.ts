@@ -1,10 +1,7 @@
 /**
- * Builds the character 4-gram model of src/analysis/text/lm.ts from plain sentences: normalisation and tokens as in
- * the pass (lm.ts), 4-gram counts by sorting packed keys in a Float64Array (13 bits per token, 52 bits per
- * 4-gram: exact), lower orders from the distinct 4-grams (Kneser–Ney continuation counts), interpolated
- * Kneser–Ney with one discount per order (n1 / (n1 + 2 n2)), pruning of rare entries of orders 3–4 (never
- * of a context of a kept entry), 8-bit quantisation, and the hashed bucket layout the pass reads.
- * Used by scripts/build-lm.ts (the shipped model) and by the unit tests (a tiny model from own sentences).
+ * Builds the character 4-gram model of src/analysis/text/lm.ts from plain sentences (exact counts, interpolated
+ * Kneser–Ney, pruning, 8-bit quantisation, the hashed bucket layout the pass reads). Used by scripts/build-lm.ts and by
+ * the unit tests (a tiny model from own sentences). Notes: docs/modules.md.
  */
 import { BOS, FIRST_CHAR_ID, fuzzyPinyin, primaryPinyin, fingerprint, hashNgram, hashString, LM_MAGIC, normCode, normalizeForModel, ORDER, sortedIndexOf, tokenize, V_SIZE, type LmHeader, type TokenBuffer } from './lm.js';
 

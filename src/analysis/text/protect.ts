@@ -1,14 +1,7 @@
 /**
- * Names are not typos. Finds the stretches of a text that are names by their context — people (before 摄,
- * after 记者/通讯员/责任编辑…), organisations and companies (a list item or phrase ending in 公司/医院/银行/
- * 集团/中心/协会/学校/研究院/合作社…), quoted brand and programme names (“科贷通”「…贷」), townships and
- * villages as list items (…乡、…镇) — so that near-miss guesses (the lexicon pass) and near misses of
- * ordinary names leave them alone. Leaders' names are still checked (a leader's name written wrong is a
- * serious error wherever it stands), and so are the dictionary rules.
- *
- * The context words come from config/dictionaries/names.yaml (editable) and are found by the engine's one
- * multi-pattern scan; each hit is then checked with a short look to either side (no regular expression over
- * the whole text).
+ * Names are not typos: finds the stretches of a text that are names by their context (people, organisations,
+ * quoted brands, townships), so near-miss guesses leave them alone; leaders' names and dictionary rules are still
+ * checked. Context words: config/dictionaries/names.yaml. Notes: docs/modules.md.
  */
 import { isHan } from './chars.js';
 

@@ -1,11 +1,7 @@
 /**
- * Statistical wording that needs arithmetic (表述不规范, W-D3); the plain patterns (增长-3.2%, 与上年增长) are
- * rules in config/dictionaries/wording.yaml.
- *
- * - Percentage points written as %: 由 a% 提高到 b%，提高 z% where z equals b − a — the difference of two
- *   rates is z 个百分点 (confirmed: the text's own figures prove it).
- * - A part larger than its total in one sentence (…共 5.2 亿元，其中 … 6000 亿元): a unit slip (亿元/万元) in
- *   an explicit 其中 structure (suspected: which figure is wrong the text cannot tell).
+ * Statistical wording that needs arithmetic (表述不规范, W-D3): percentage points written as %, a part larger than
+ * its total (a 亿元/万元 slip). The plain patterns are rules in config/dictionaries/wording.yaml.
+ * Evidence tiers: docs/modules.md.
  */
 
 export interface WordingFinding {

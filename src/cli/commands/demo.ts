@@ -1,11 +1,5 @@
 /**
- * `govcheck demo`: the main job end to end on the embedded default (no Redis). Starts the fixture
- * province (示例省, tests/fixtures/province.ts) on 127.0.0.1, writes its registry (CSV, Chinese headers)
- * and imports it, replays the availability monitoring week before 2024-07-01 (tests/fixtures/probe-week.ts),
- * runs quarter 2024Q2 as of 2024-07-01 in-process, prints both attachment tables and
- * the failing list, and writes every report (tables CSV/XLSX/MD/JSON, failing list, 整改清单, notice
- * draft DOCX/MD, and the reminder letters per owner unit in 提醒函-2024Q2/) into the output folder, with
- * the SQLite database beside them.
+ * `govcheck demo`: the main job end to end on the embedded default (no Redis). Notes: docs/modules.md.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,10 +1,6 @@
 /**
- * `govcheck scan-text [FILE|-]`: the typo and wrong-expression engine on plain text (a file, or standard
- * input), so it can be used and measured on its own. JSON format: one object per finding per line.
- * Dated renamings are judged against the text's date (`--date`), else the inspection date (`--as-of`, default
- * today in Asia/Shanghai). With `--jsonl` the input is JSON lines, one document per line
- * (`{"text": "…", "date": "YYYY-MM-DD", "id": "…"}`, date and id optional), each judged against its own date.
- * Exit codes: 0 no confirmed finding, 1 confirmed findings (typos or serious), 2 error.
+ * `govcheck scan-text [FILE|-]`: the typo and wrong-expression engine on plain text (a file, or standard input), so
+ * it can be used and measured on its own. JSON format: one object per finding per line. Notes: docs/modules.md.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';

@@ -1,8 +1,7 @@
 /**
  * `govcheck user add|list|disable|enable|passwd|token`: accounts of the review server (src/store/accounts.ts).
- * Passwords are read from stdin (`--password-stdin`, first line) or asked for on a terminal (not echoed);
- * never from the command line, where other users of the machine could see them. The personal API token is
- * printed once (at `add` and `token`); only its hash is kept. Every change is an audit-log row (actor `cli`).
+ * Passwords are read from stdin (`--password-stdin`, first line) or asked for on a terminal (not echoed); never from
+ * the command line, where other users of the machine could see them. Notes: docs/modules.md.
  */
 import type { Command } from 'commander';
 import { listArg, UsageError } from '../common.js';
