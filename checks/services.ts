@@ -14,6 +14,9 @@
  * caption around it. Evidence policy: "services broken" is confirmed only when every entrance answered 404/410;
  * an entrance whose host does not resolve or does not answer cannot be known (suspected). "No services" is
  * confirmed only on a home page that was read (not an article start page, not a page built by script).
+ * "Guide incomplete" is confirmed only when the guide's own content was read (not built by script, no container
+ * left for a script to fill, at least `minElementsToConfirm` elements shown, no missing element named in a tab
+ * bar, menu or footer); a guide kept in an attachment or a notice about guides is suspected, with the reason.
  */
 import { z } from 'zod';
 import { CollectFailure, unlessFailed, defineCheck, type FindingInput, pagesByUrl } from '../src/check-api/api.js';

@@ -13,7 +13,8 @@
  *
  * `certain` is true only when the item's own question date and its status (or reply date) were read without
  * ambiguity: the date from a labelled field or an ask-date column, the status from an element whose whole text is
- * a status word or a status column. Anything else is read but uncertain (a suspected finding at most).
+ * a status word or a status column (or a status icon whose alt/title is one). Anything else is read but uncertain
+ * (a suspected finding at most), an icon known only by its file name (yhf.gif / whf.gif) included.
  */
 import type { AnyNode, Document, Element, Text } from 'domhandler';
 import { extractDates } from './dates.js';
