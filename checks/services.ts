@@ -16,13 +16,15 @@
  * confirmed only on a home page that was read (not an article start page, not a page built by script).
  * "Guide incomplete" is confirmed only when the guide's own content was read (not built by script, no container
  * left for a script to fill, at least `minElementsToConfirm` elements shown, no missing element named in a tab
- * bar, menu or footer); a guide kept in an attachment or a notice about guides is suspected, with the reason.
+ * bar or menu; a footer's site phone is not the guide's); a guide kept in an attachment or a notice about guides
+ * is suspected, with the reason.
  */
 import { z } from 'zod';
 import { CollectFailure, unlessFailed, defineCheck, type FindingInput, pagesByUrl } from '../src/check-api/api.js';
 import { DEFAULT_GUIDE_ELEMENTS, DEFAULT_GUIDE_TITLES, guideElementSchema, guideElementsIn, imageLinkMatches, imageLinks, SERVICE_FILE_TOKENS, SERVICE_HOSTS } from '../src/analysis/content/guides.js';
 import { analyzePage, ARTICLE_URL, DEFAULT_PLACEHOLDERS, pathOf, ROOT_PATH } from '../src/analysis/content/page-analysis.js';
-import { clean, inBoilerplate, keywordRegExp, toSimplified, visibleText } from '../src/analysis/content/text.js';
+import type { Element } from 'domhandler';
+import { boilerplateOf, clean, inBoilerplate, keywordRegExp, toSimplified, visibleText } from '../src/analysis/content/text.js';
 
 const ID = 'services';
 
@@ -33,7 +35,7 @@ const severity = z.enum(['veto', 'deduction', 'warning', 'info']);
 interface Collected {
   /**
    * A service guide: the element ids read in its content; `elsewhere` the missing ones whose labels show only in
-   * a tab bar, menu or footer; `doubt` why its content may not all be in the HTML (script-built, attachments, few
+   * a tab bar, menu or page header; `doubt` why its content may not all be in the HTML (script-built, attachments, few
    * elements shown).
    */
   guide?: { title: string; found: string[]; elsewhere?: string[]; doubt?: string };
@@ -122,7 +124,17 @@ export default defineCheck({
     if (!isGuide) return base;
     // What the HTML cannot show: labels only in a tab bar or menu (a section a script fills or a hidden pane),
     // content built by script, the guide in an attachment, too few elements to be a guide's own content.
-    const elsewhere = rough.filter((id) => !found.includes(id));
+    // Labels in the page's tab bars, menus and header (not its footer: a site phone there is not the guide's).
+    const furniture = $('*')
+      .toArray()
+      .filter((el) => {
+        const k = boilerplateOf(el as Element);
+        return (k === 'nav' || k === 'header') && !inBoilerplate((el as Element).parent as Element);
+      })
+      .map((el) => visibleText(el as Element))
+      .join('\n');
+    const inFurniture = guideElementsIn(furniture, options.elements);
+    const elsewhere = rough.filter((id) => !found.includes(id) && inFurniture.includes(id));
     const attachments = page.links.filter((l) => l.attachment && l.element === 'a').length;
     const doubt = content.scriptBuilt
       ? `the page is built by script (${content.scriptSignals.slice(0, 2).join('; ')})`
@@ -235,7 +247,7 @@ export default defineCheck({
         incomplete++;
         // Confirmed only when the guide's own content was read and every missing label is absent from the page.
         const shownElsewhere = missing.filter((m) => g.elsewhere?.includes(m.id));
-        const reason = g.doubt ?? (shownElsewhere.length ? `${shownElsewhere.map((m) => m.label.zh).join('、')} named only in a tab bar, menu or footer (a section loaded by script or a hidden pane?)` : undefined);
+        const reason = g.doubt ?? (shownElsewhere.length ? `${shownElsewhere.map((m) => m.label.zh).join('、')} named only in a tab bar or menu (a section loaded by script or a hidden pane?)` : undefined);
         if (findings.length < o.maxFindings)
           findings.push({
             code: 'guide-incomplete',

@@ -19,7 +19,14 @@ describe('services: what a guide page can show (W-V6 precision)', () => {
     const inc = partial.findings.filter((f) => f.code === 'guide-incomplete');
     expect(inc.map((f) => `${f.tier}/${(f.evidence.missing as string[]).join(',')}`)).toEqual(['suspected/basis,fees']);
     // The empty section containers are filled by the page's script; their names show only in the tab bar.
-    expect(String(inc[0].evidence.reason)).toMatch(/script|tab bar/);
+    expect(String(inc[0].evidence.reason)).toMatch(/script/);
+    // Sections left out of the HTML altogether, their names still in the tab bar (a hidden pane, a later load).
+    const tabsOnly = tabbedGuide().replace(/<div class="section" id="(sfbz|sdyj)">.*?<\/div>/g, '');
+    const r3 = await runOffline(services, withGuide('/bszn/gtgsh.html', tabsOnly), { maxProbes: 0 }, '2024-07-01');
+    const inc3 = r3.findings.filter((f) => f.code === 'guide-incomplete');
+    expect(inc3.map((f) => `${f.tier}/${(f.evidence.missing as string[]).join(',')}`)).toEqual(['suspected/basis,fees']);
+    expect(String(inc3[0].evidence.reason)).toContain('收费标准');
+    expect(String(inc3[0].evidence.reason)).toContain('tab bar');
   });
 
   it('a guide kept in an attachment, a notice about guides and a script-built guide are suspected with the reason', async () => {
