@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { CollectFailure, defineCheck, failOnCollectFailure, unlessFailed, type FindingInput, pagesByUrl } from '../src/check-api/api.js';
 import { addDays, daysBetween } from '../src/china-time.js';
 import { CHANNEL_FILE_TOKENS, CHANNEL_HOSTS, imageLinkMatches, imageLinks } from '../src/analysis/content/guides.js';
-import { ASK_LABELS, extractMessages, type Message } from '../src/analysis/content/messages.js';
+import { ASK_LABELS, extractMessages, iconStatus, type Message } from '../src/analysis/content/messages.js';
 import { ARTICLE_URL, DEFAULT_PLACEHOLDERS, pathOf, ROOT_PATH } from '../src/analysis/content/page-analysis.js';
 import { inBoilerplate, keywordRegExp, toSimplified } from '../src/analysis/content/text.js';
 
@@ -105,7 +105,12 @@ export default defineCheck({
     const channel = keywordRegExp(options.channelWords);
     const excluded = keywordRegExp(options.excludedWords);
     const channelPage = names.some((n) => channel.test(n) && !excluded.test(n));
-    const replyWords = /(回复|回覆|答复|答覆|办结|辦結|状态|狀態|处理|處理|办理|辦理|受理)/.test(text);
+    // Status words in the text, or status icons (an <img> whose alt or file name says 已回复/未回复).
+    const replyWords =
+      /(回复|回覆|答复|答覆|办结|辦結|状态|狀態|处理|處理|办理|辦理|受理)/.test(text) ||
+      $('img')
+        .toArray()
+        .some((i) => iconStatus(i as Element) !== undefined);
     // A list of questions with their 留言时间 and no reply words at all (a menu panel of the newest consultations) is read too.
     const hasMessageWords = (replyWords || keywordRegExp(ASK_LABELS).test(text)) && (channelPage || /(留言|来信|來信|咨询|諮詢|提问|提問|信件|诉求|訴求)/.test(text));
     const messages = hasMessageWords ? extractMessages(dom, page.finalUrl, asOf, channelPage) : [];

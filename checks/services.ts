@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { CollectFailure, unlessFailed, defineCheck, type FindingInput, pagesByUrl } from '../src/check-api/api.js';
 import { DEFAULT_GUIDE_ELEMENTS, DEFAULT_GUIDE_TITLES, guideElementSchema, guideElementsIn, imageLinkMatches, imageLinks, SERVICE_FILE_TOKENS, SERVICE_HOSTS } from '../src/analysis/content/guides.js';
 import { analyzePage, ARTICLE_URL, DEFAULT_PLACEHOLDERS, pathOf, ROOT_PATH } from '../src/analysis/content/page-analysis.js';
-import { clean, inBoilerplate, keywordRegExp, toSimplified, visibleText } from '../src/analysis/content/text.js';
+import type { Element } from 'domhandler';
+import { boilerplateOf, clean, inBoilerplate, keywordRegExp, toSimplified, visibleText } from '../src/analysis/content/text.js';
 
 const ID = 'services';
 
@@ -16,7 +17,12 @@ export const DEFAULT_SERVICE_WORDS = ['网上办事', '政务服务', '在线办
 const severity = z.enum(['veto', 'deduction', 'warning', 'info']);
 
 interface Collected {
-  guide?: { title: string; found: string[] };
+  /**
+   * A service guide: the element ids read in its content; `elsewhere` the missing ones whose labels show only in
+   * a tab bar, menu or page header; `doubt` why its content may not all be in the HTML (script-built, attachments, few
+   * elements shown).
+   */
+  guide?: { title: string; found: string[]; elsewhere?: string[]; doubt?: string };
   entryPage: boolean;
   /** Service entrances drawn as images on this page, with the clue that named them. */
   images?: Array<{ url: string; text: string; why: string }>;
@@ -46,6 +52,12 @@ export default defineCheck({
       requiredElements: z.array(z.string()).optional(),
       /** A page without a guide title is a guide when it shows at least this many element labels. */
       minElementsForGuide: z.number().int().positive().default(5),
+      /**
+       * `guide-incomplete` is confirmed only for a guide whose content shows at least this many elements: a page
+       * named a guide that shows fewer is a notice about guides, a guide kept in an attachment, or one whose
+       * content a script loads (suspected).
+       */
+      minElementsToConfirm: z.number().int().positive().default(3),
       /** Image-file and host-name tokens of an entrance drawn as an image. */
       serviceFileTokens: z.array(z.string().min(1)).default(SERVICE_FILE_TOKENS),
       /** Visible characters below which a home page may be built by script (no-services is then suspected). */
@@ -94,7 +106,28 @@ export default defineCheck({
     const content = analyzePage(ctx, { placeholders: DEFAULT_PLACEHOLDERS });
     const isGuide = (titleMatch && content.kind !== 'list' && content.longLinks < 5) || found.length >= options.minElementsForGuide;
     if (!isGuide) return base;
-    return { ...base, guide: { title: clean(page.meta.articletitle ?? (heading || page.title)).slice(0, 80), found } };
+    // What the HTML cannot show: labels only in a tab bar or menu (a section a script fills or a hidden pane),
+    // content built by script, the guide in an attachment, too few elements to be a guide's own content.
+    // Labels in the page's tab bars, menus and header (not its footer: a site phone there is not the guide's).
+    const furniture = $('*')
+      .toArray()
+      .filter((el) => {
+        const k = boilerplateOf(el as Element);
+        return (k === 'nav' || k === 'header') && !inBoilerplate((el as Element).parent as Element);
+      })
+      .map((el) => visibleText(el as Element))
+      .join('\n');
+    const inFurniture = guideElementsIn(furniture, options.elements);
+    const elsewhere = rough.filter((id) => !found.includes(id) && inFurniture.includes(id));
+    const attachments = page.links.filter((l) => l.attachment && l.element === 'a').length;
+    const doubt = content.scriptBuilt
+      ? `the page is built by script (${content.scriptSignals.slice(0, 2).join('; ')})`
+      : content.scriptFilledLists
+        ? `${content.scriptFilledLists} container(s) left empty for a script to fill`
+        : found.length < options.minElementsToConfirm
+          ? `the page shows ${found.length} guide element(s)${attachments ? ` and links ${attachments} attachment(s)` : ''}: a notice about guides, a guide kept in an attachment, or content loaded by script`
+          : undefined;
+    return { ...base, guide: { title: clean(page.meta.articletitle ?? (heading || page.title)).slice(0, 80), found, ...(elsewhere.length ? { elsewhere } : {}), ...(doubt ? { doubt } : {}) } };
   },
   async run(site, ctx) {
     const o = ctx.options;
@@ -196,11 +229,15 @@ export default defineCheck({
       const missing = required.filter((e) => !g.found.includes(e.id));
       if (missing.length) {
         incomplete++;
+        // Confirmed only when the guide's own content was read and every missing label is absent from the page.
+        const shownElsewhere = missing.filter((m) => g.elsewhere?.includes(m.id));
+        const reason = g.doubt ?? (shownElsewhere.length ? `${shownElsewhere.map((m) => m.label.zh).join('、')} named only in a tab bar or menu (a section loaded by script or a hidden pane?)` : undefined);
         if (findings.length < o.maxFindings)
           findings.push({
             code: 'guide-incomplete',
             params: { title: g.title, missing: missing.map((m) => m.label.zh).join('、'), missingEn: missing.map((m) => m.label.en).join(', ') },
             severity: o.missingSeverity,
+            tier: reason ? 'suspected' : 'confirmed',
             rule: 'W-V6',
             url: p.finalUrl,
             target: p.finalUrl,
@@ -210,6 +247,7 @@ export default defineCheck({
               actual: `found: ${g.found.map((id) => o.elements.find((e) => e.id === id)?.label.zh ?? id).join('、') || '-'}`,
               found: g.found,
               missing: missing.map((m) => m.id),
+              ...(reason ? { reason } : {}),
             },
           });
       }

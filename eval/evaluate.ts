@@ -95,6 +95,8 @@ export interface EvalReport {
   total: CheckScore;
   /** Message items read against the truth, summed over the pages whose truth lists messages. */
   messagesRead: { pages: number; expected: number; read: number; short: number; extra: number };
+  /** One as-of date for every page instead of each page's own (`--as-of`): an exploration, not a score. */
+  asOfOverride?: string;
 }
 
 export interface EvalOptions {
@@ -112,6 +114,12 @@ export interface EvalOptions {
   configFile?: string;
   /** Per-request time limit (ms); everything is local. */
   timeoutMs?: number;
+  /**
+   * Judge every page at this date instead of its truth's as-of (YYYY-MM-DD): to see what a check says of a real
+   * page at another date (a message list months later). The truth was judged at each page's own date, so the
+   * scores of such a run are not the evaluation's.
+   */
+  asOf?: string;
   onPage?: (key: string, i: number, n: number) => void;
 }
 
@@ -159,7 +167,8 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
     let i = 0;
     for (const p of judged) {
       opts.onPage?.(p.key, ++i, judged.length);
-      const t = truthByKey.get(p.key)!;
+      const judgedTruth = truthByKey.get(p.key)!;
+      const t = opts.asOf ? { ...judgedTruth, asOf: opts.asOf } : judgedTruth;
       const config = loadConfig(opts.configFile, {
         allowNetworks: ['127.0.0.0/8'],
         hosts,
@@ -209,6 +218,7 @@ export async function evaluate(opts: EvalOptions): Promise<EvalReport> {
     checks,
     total: sum('total', checks),
     messagesRead: readTotals(outcomes),
+    ...(opts.asOf ? { asOfOverride: opts.asOf } : {}),
   };
 }
 
@@ -336,6 +346,7 @@ const pct = (x: number | null) => (x === null ? '—' : `${Math.round(x * 100)}%
 export function reportText(r: EvalReport): string {
   const lines: string[] = [];
   lines.push(`real pages: ${r.pages.length} judged page(s) from ${r.dirs.join(', ')}; served on ${r.server.address}:${r.server.httpPort}${r.server.httpsPort ? ` (+https :${r.server.httpsPort})` : ''}; max-pages ${r.maxPages}`);
+  if (r.asOfOverride) lines.push(`as-of ${r.asOfOverride} for every page (--as-of): the truth was judged at each page's own date, so these scores are an exploration, not the evaluation`);
   const head = ['check', 'confirmed✓', 'false alarms', '(forbidden)', 'misses', '(as suspected)', 'suspected', 'unsure', 'artefacts', 'server', 'errors', 'precision', 'recall'];
   const row = (s: CheckScore) => [s.check, s.truePositives, s.falseAlarms, s.forbidden, s.misses, s.missedAsSuspected, s.suspected, s.unsure, s.artefacts, s.server, s.errors, pct(s.precision), pct(s.recall)].map(String);
   const rows = [head, ...r.checks.map(row), row(r.total)];

@@ -42,7 +42,11 @@ const program = new Command('realpages')
       .filter(Boolean),
   )
   .option('--config <file>', 'YAML config file on top of the defaults')
-  .action(async (dirsArg: string[], o: { truth: string; json?: boolean; address: string; maxPages: number; only?: string[]; checks?: string[]; config?: string }) => {
+  .option('--as-of <date>', "judge every page at this date (YYYY-MM-DD) instead of its truth's as-of: an exploration, not a score", (v: string) => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`))) throw new InvalidArgumentError('--as-of must be a date YYYY-MM-DD');
+    return v;
+  })
+  .action(async (dirsArg: string[], o: { truth: string; json?: boolean; address: string; maxPages: number; only?: string[]; checks?: string[]; config?: string; asOf?: string }) => {
     if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(o.address)) throw new InvalidArgumentError('--address must be a loopback IPv4 address (127.x.y.z)');
     const dirs = dirsArg.length ? dirsArg : defaultDirs();
     if (!dirs.length) throw new InvalidArgumentError('no corpus folder: give one, or place ../shared/data/real-pages beside the checkout');
@@ -59,6 +63,7 @@ const program = new Command('realpages')
         only: o.only,
         checks: o.checks,
         configFile: o.config,
+        asOf: o.asOf,
         onPage: o.json ? undefined : (key, i, n) => process.stderr.write(`[${i}/${n}] ${key}\n`),
       });
     let report;

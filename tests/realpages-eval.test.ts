@@ -154,5 +154,14 @@ describe('evaluate (served fixture corpus)', () => {
     expect(by['broken-links'].falseAlarms).toBe(0);
     expect(report.total).toMatchObject({ truePositives: 1, falseAlarms: 0, misses: 0, precision: 1, recall: 1 });
     expect(reportText(report)).toMatch(/total: 1 confirmed right, 0 confirmed false alarm\(s\), 0 miss\(es\)/);
+    expect(report.asOfOverride).toBeUndefined();
+  });
+
+  it('judges every page at one date with asOf (--as-of), and says the scores are an exploration', async () => {
+    const truth = loadTruth(path.join(corpus, 'truth.yaml'));
+    const report = await evaluate({ dirs: [corpus], truth, address: '127.0.0.1', ports: 'random', maxPages: 2, checks: ['dark-links'], timeoutMs: 3000, asOf: '2030-01-01', only: ['www.fixture-gov.test/art/'] });
+    expect(report.pages.map((p) => `${p.key} ${p.asOf}`)).toEqual(['www.fixture-gov.test/art/2024/3/5/art_1_1.html 2030-01-01']);
+    expect(report.asOfOverride).toBe('2030-01-01');
+    expect(reportText(report)).toContain('as-of 2030-01-01 for every page (--as-of)');
   });
 });

@@ -129,7 +129,8 @@ describe('services on served fixture sites', () => {
     const { site, s } = await up({ freshness: { guideMissing: ['fees', 'phone'], brokenGuideForm: true } });
     const r = (await runServed([services], s.origin, '2024-07-01'))['services'];
     const g = site.truth.freshness!.guides[0];
-    expect(r.findings.find((f) => f.code === 'guide-incomplete')).toMatchObject({ url: `${s.origin}${g.path}`, evidence: { missing: g.missing } });
+    // Confirmed: the footer's site phone is not the guide's, and the guide's own content was read.
+    expect(r.findings.find((f) => f.code === 'guide-incomplete')).toMatchObject({ tier: 'confirmed', url: `${s.origin}${g.path}`, evidence: { missing: g.missing } });
     expect(r.findings.find((f) => f.code === 'form-unavailable')).toMatchObject({ severity: 'warning', target: `${s.origin}/files/bszn-sqb-2019.docx`, evidence: { status: 404 } });
   });
 

@@ -26,8 +26,15 @@ export interface Message {
 
 export const ASK_LABELS = ['添加时间', '留言时间', '留言日期', '提问时间', '提问日期', '来信时间', '来信日期', '写信时间', '写信日期', '咨询时间', '咨询日期', '提交时间', '提交日期', '诉求时间', '发信时间', '投诉时间', '留言于', '提问于'];
 export const REPLY_LABELS = ['回复时间', '回复日期', '答复时间', '答复日期', '办结时间', '办结日期', '反馈时间', '反馈日期', '处理时间', '回复于', '答复于'];
-export const ANSWERED = ['已回复', '已答复', '已办结', '已处理', '已反馈', '已解答', '已回应', '办结'];
-export const UNANSWERED = ['未回复', '待回复', '未答复', '待答复', '处理中', '办理中', '待处理', '未办结', '已受理', '受理中', '待办理', '未处理', '未反馈'];
+export const ANSWERED = ['已回复', '已答复', '已办结', '已处理', '已反馈', '已解答', '已回应', '办结', '已完结', '已回访'];
+/**
+ * Not answered yet. 12345 hotlines show the work order's stage (已转办/已交办/已签收: forwarded or signed for, not
+ * answered). 受理时间 is deliberately not an asking label: 办件公示 tables (受理时间 / 办理中) are no messages.
+ */
+export const UNANSWERED = ['未回复', '待回复', '未答复', '待答复', '处理中', '办理中', '待处理', '未办结', '已受理', '受理中', '待办理', '未处理', '未反馈', '已转办', '转办中', '已交办', '交办中', '已签收', '待签收', '待受理', '未受理'];
+/** Status icons named by file (yhf.gif = 已回复, whf.png = 未回复…): a weaker reading than a word (suspected). */
+const ICON_ANSWERED = /^(yhf|yihuifu|ydf|yidafu|ybj|yibanjie|replied|answered)(?:[-_]?\d*)$/;
+const ICON_UNANSWERED = /^(whf|weihuifu|wdf|weidafu|blz|banlizhong|clz|chulizhong|wbj|weibanjie|unreplied|unanswered|pending)(?:[-_]?\d*)$/;
 
 let res: { ask: RegExp; askG: RegExp; reply: RegExp; answered: RegExp; unanswered: RegExp; title: RegExp; status: RegExp } | undefined;
 function re() {
@@ -63,14 +70,25 @@ function elements(root: AnyNode): Element[] {
   return out;
 }
 
-/** Status shown by an element whose whole text is a status word (a status span or cell), if any. */
-function exactStatus(root: Element): { status: Message['status']; statusText: string } | undefined {
+/**
+ * Status shown by an element whose whole text is a status word (a status span or cell), or by a status icon
+ * whose alt/title is one (`<img src="yhf.gif" alt="已回复">`), if any. An icon known only by its file name
+ * (yhf.gif, whf.png) is returned with `weak`: read, but not unambiguously.
+ */
+function exactStatus(root: Element): { status: Message['status']; statusText: string; weak?: string } | undefined {
   const r = re();
   let seen = 0;
+  let byFile: { status: Message['status']; statusText: string; weak?: string } | undefined;
   for (const e of [root, ...elements(root)]) {
     // Leaf elements only (a status span or cell holds text alone), and boundedly many: a block may be large.
     if (kids(e).some((c) => c.type === 'tag')) continue;
     if (++seen > 400) break;
+    if (e.name === 'img') {
+      const icon = iconStatus(e);
+      if (icon && !icon.weak) return icon;
+      byFile ??= icon;
+      continue;
+    }
     // A status word alone, in brackets, or after a status label (办理状态：办理中).
     const t = clean(lineText(e))
       .replace(/^(?:办理|處理|处理|回复|回覆|答复|答覆|辦理)?(?:状态|狀態|情况|情況)\s*[:：]\s*/, '')
@@ -81,6 +99,30 @@ function exactStatus(root: Element): { status: Message['status']; statusText: st
     const a = r.answered.exec(t);
     if (a && a[0] === t) return { status: 'answered', statusText: t };
   }
+  return byFile;
+}
+
+/** The status a status icon shows: by its alt/title (a status word), else by its file name (`weak`). */
+export function iconStatus(img: Element): { status: Message['status']; statusText: string; weak?: string } | undefined {
+  const r = re();
+  const label = clean(img.attribs.alt || img.attribs.title || '').replace(/^[[【(（]|[\]】)）]$/g, '');
+  if (label) {
+    const u = r.unanswered.exec(label);
+    if (u && u[0] === label) return { status: 'unanswered', statusText: label };
+    const a = r.answered.exec(label);
+    if (a && a[0] === label) return { status: 'answered', statusText: label };
+    return undefined;
+  }
+  const file =
+    (img.attribs.src ?? '')
+      .split(/[?#]/)[0]
+      .split('/')
+      .pop()
+      ?.toLowerCase()
+      .replace(/\.[a-z0-9]+$/, '') ?? '';
+  const weak = `status read from the icon file name ${file}`;
+  if (ICON_UNANSWERED.test(file)) return { status: 'unanswered', statusText: file, weak };
+  if (ICON_ANSWERED.test(file)) return { status: 'answered', statusText: file, weak };
   return undefined;
 }
 
@@ -249,8 +291,8 @@ function labelledMessages(doc: Document, base: string, asOf: string, skip: Set<E
       statusText: st.statusText,
       selector: describe(b),
       shape: 'labels',
-      certain: Boolean(replied.date) || Boolean(exact),
-      uncertain: replied.date || exact ? undefined : 'status read from words in the text, not from a status field',
+      certain: Boolean(replied.date) || Boolean(exact && !exact.weak),
+      uncertain: replied.date || (exact && !exact.weak) ? undefined : (exact?.weak ?? 'status read from words in the text, not from a status field'),
     });
   }
   return out;
@@ -303,8 +345,8 @@ function statusListMessages(doc: Document, base: string, asOf: string, anywhere:
       selector: describe(e),
       shape: 'status-list',
       // An unlabelled date is the question's own date only when it is the item's one date.
-      certain: Boolean(exact) && oneDate && !dates[0].yearInferred,
-      uncertain: !exact ? 'status read from words in the text, not from a status element' : !oneDate ? 'several unlabelled dates in the item' : dates[0].yearInferred ? 'date without a year' : undefined,
+      certain: Boolean(exact && !exact.weak) && oneDate && !dates[0].yearInferred,
+      uncertain: !exact ? 'status read from words in the text, not from a status element' : exact.weak ? exact.weak : !oneDate ? 'several unlabelled dates in the item' : dates[0].yearInferred ? 'date without a year' : undefined,
     });
   }
   return out;
