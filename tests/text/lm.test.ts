@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { getEngine } from '../../src/analysis/text/engine.js';
 import { buildModel, leakageFilter } from '../../src/analysis/text/lm-build.js';
-import { DEFAULT_MODEL, LanguageModel, lmOptionsSchema, lmScan, loadLanguageModel, normalizeForModel } from '../../src/analysis/text/lm.js';
+import { allPinyin, DEFAULT_MODEL, LanguageModel, lmOptionsSchema, lmScan, loadLanguageModel, normalizeForModel } from '../../src/analysis/text/lm.js';
 
 // Own-written sentences in the register of official notices (no third-party text).
 const TEMPLATES = [
@@ -48,6 +48,18 @@ describe('language model (src/analysis/text/lm.ts, lm-build.ts)', () => {
     expect(typo.findings).toHaveLength(1);
     expect(typo.findings[0]).toMatchObject({ offset: 22, written: '为', right: '位', relation: 'sound' });
     expect(typo.findings[0].gain).toBeGreaterThanOrEqual(4);
+  });
+
+  it('tries characters of every reading with allReadings (或 written as 和 through huo)', () => {
+    expect(allPinyin('和')).toEqual(expect.arrayContaining(['he', 'huo']));
+    const sentences = ['公民、法人或者其他组织可以依法申请行政复议。', '单位或者个人应当遵守本条例。', '个人和单位都要遵守本条例。'];
+    const own = new LanguageModel(buildModel(Array.from({ length: 30 }, () => sentences).flat(), { prune: { 3: 0, 4: 0 } }).bytes);
+    const typo = '公民、法人和者其他组织可以依法申请行政复议。';
+    const primaryOnly = lmScan(own, typo, lmOptionsSchema.parse({ minGain: 4, surprise: -3, allReadings: false }));
+    expect(primaryOnly.findings.some((f) => f.right === '或')).toBe(false);
+    const every = lmScan(own, typo, lmOptionsSchema.parse({ minGain: 4, surprise: -3, allReadings: true }));
+    expect(every.findings).toHaveLength(1);
+    expect(every.findings[0]).toMatchObject({ offset: 5, written: '和', right: '或', relation: 'sound' });
   });
 
   it('normalises full-width forms and digit runs the same way at build and query time', () => {

@@ -49,9 +49,9 @@ export const lmOptionsSchema = z
     /** Model file (default models/official-zh.4gram.bin). */
     model: z.string().optional(),
     /** Least gain in log probability (natural log) of the affected positions for a finding (chosen on the odw train split). */
-    minGain: z.number().default(8),
+    minGain: z.number().default(7),
     /** Extra gain needed by near-sound and look-alike candidates (less reliable than same-sound ones on the train split). */
-    extraGain: z.object({ 'near-sound': z.number().default(4), shape: z.number().default(2) }).prefault({}),
+    extraGain: z.object({ 'near-sound': z.number().default(0), shape: z.number().default(0) }).prefault({}),
     /** From this gain on the finding is confirmed (a W-D3/M-D3 deduction); below it, suspected (listed for review). */
     confirmedGain: z.number().default(21),
     /** A position is surprising (candidates are tried) when its log probability plus the next one's is below this. */
@@ -60,6 +60,8 @@ export const lmOptionsSchema = z
     maxPerGroup: z.number().int().positive().default(20),
     /** A candidate character needs at least this unigram log probability (rare characters are seldom the right one). */
     minCandidateLogp: z.number().default(-13),
+    /** Also characters sharing any reading with the written one (polyphones: 或 → 和 through huo). */
+    allReadings: z.boolean().default(false),
     /** Use the fuzzy pinyin groups (z/zh, n/l, in/ing…). */
     fuzzy: z.boolean().default(true),
     /** Use the look-alike table (config/dictionaries/lookalike.txt). */
@@ -219,6 +221,11 @@ export function tokenize(text: string, idOf: Uint16Array, buf: TokenBuffer): Tok
 export function primaryPinyin(ch: string): string {
   const p = pinyin(ch, { toneType: 'none', type: 'array' })[0] ?? '';
   return p && p !== ch && /^[a-zü]+$/.test(p) ? p : '';
+}
+
+/** All toneless readings of a character (polyphones: 和 → he, huo, hu), primary first. */
+export function allPinyin(ch: string): string[] {
+  return pinyin(ch, { toneType: 'none', type: 'array', multiple: true }).filter((p) => p && p !== ch && /^[a-zü]+$/.test(p));
 }
 
 /** Fuzzy form of a toneless syllable: z/zh, c/ch, s/sh, n/l, an/ang, en/eng, in/ing merged. */
@@ -420,6 +427,34 @@ export class LanguageModel {
 
   private readonly oovGroups = new Map<number, [number, number]>();
 
+  private readings?: { of: Array<Uint16Array | undefined>; groups: Uint16Array[] };
+
+  /**
+   * Every reading of every vocabulary character (pinyin-pro, computed once on first use): for each character
+   * the ids of its reading groups, and for each group its characters, most frequent first.
+   */
+  readingGroups(): { of: Array<Uint16Array | undefined>; groups: Uint16Array[] } {
+    if (this.readings) return this.readings;
+    const index = new Map<string, number>();
+    const lists: number[][] = [];
+    const of: Array<Uint16Array | undefined> = [];
+    for (let i = FIRST_CHAR_ID; i < this.vocab; i++) {
+      const code = this.chars[i];
+      if (!code || !isHanCode(code)) continue;
+      const gs: number[] = [];
+      for (const r of allPinyin(String.fromCharCode(code))) {
+        let g = index.get(r);
+        if (g === undefined) index.set(r, (g = lists.length)), lists.push([]);
+        lists[g].push(i);
+        gs.push(g);
+      }
+      of[i] = Uint16Array.from(gs);
+    }
+    const groups = lists.map((l) => Uint16Array.from(l.sort((a, b) => this.uniP[b] - this.uniP[a])));
+    this.readings = { of, groups };
+    return this.readings;
+  }
+
   /** Characters (ids) of the same primary pinyin and of the same fuzzy pinyin, most frequent first. */
   soundGroups(): { pinyin: Uint16Array[]; fuzzy: Uint16Array[] } {
     if (this.groups) return this.groups;
@@ -545,6 +580,15 @@ class Candidates {
       const g = groups.pinyin[py];
       for (let k = 0; k < g.length && k < o.maxPerGroup; k++) push(g[k], 0);
     }
+    if (o.allReadings && id) {
+      const rg = m.readingGroups();
+      const mine = rg.of[id];
+      if (mine)
+        for (const gi of mine) {
+          const g = rg.groups[gi];
+          for (let k = 0; k < g.length && k < o.maxPerGroup; k++) push(g[k], 0);
+        }
+    }
     if (o.fuzzy && fz) {
       const g = groups.fuzzy[fz];
       for (let k = 0; k < g.length && k < o.maxPerGroup; k++) push(g[k], 1);
@@ -564,7 +608,7 @@ const candidateCache = new WeakMap<LanguageModel, Map<string, Candidates>>();
 function candidatesFor(model: LanguageModel, opts: LmOptions, lookalike?: (code: number) => ReadonlySet<number> | undefined): Candidates {
   let byOpts = candidateCache.get(model);
   if (!byOpts) candidateCache.set(model, (byOpts = new Map()));
-  const key = `${opts.maxPerGroup}|${opts.minCandidateLogp}|${opts.fuzzy}|${opts.lookalike && !!lookalike}|${opts.skipChars}`;
+  const key = `${opts.allReadings}|${opts.maxPerGroup}|${opts.minCandidateLogp}|${opts.fuzzy}|${opts.lookalike && !!lookalike}|${opts.skipChars}`;
   let c = byOpts.get(key);
   if (!c) byOpts.set(key, (c = new Candidates(model, opts, lookalike)));
   return c;
