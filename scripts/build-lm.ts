@@ -4,6 +4,8 @@
  *   npm run build-lm -- [--sources config/lm-sources.yaml] [--out models/official-zh.4gram.bin] [--prune3 N] [--prune4 N] SNAPSHOT_DIRS…
  *
  * (--prune3/--prune4: drop 3-/4-grams seen at most N times; the shipped model keeps them all, 0: 23 MiB; 1: 12 MiB.
+ * --phonetic Unihan_DictionaryLikeData.txt [--out models/phonetic-classes.txt]: write the phonetic classes of the
+ * shape candidates instead (src/analysis/text/lm-phonetic.ts); the Unihan file comes e.g. with Debian's unicode-data.
  * --also ID[,ID…]: add entries of the `evaluated` list of the sources file, which the shipped model does not use.)
  *
  * Each SNAPSHOT_DIR is a git directory of a repository named in config/lm-sources.yaml (matched by
@@ -20,6 +22,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { buildModel, leakageFilter } from '../src/analysis/text/lm-build.js';
+import { formatPhoneticClasses, parseUnihanPhonetic } from '../src/analysis/text/lm-phonetic.js';
 
 interface Source {
   id: string;
@@ -57,6 +60,29 @@ const outFile = opt('--out', 'models/official-zh.4gram.bin');
 const prune3 = Number(opt('--prune3', '0'));
 const prune4 = Number(opt('--prune4', '0'));
 const also = opt('--also', '').split(',').filter(Boolean);
+const phonetic = opt('--phonetic', '');
+if (phonetic) {
+  // the shape candidates' classes (src/analysis/text/lm-phonetic.ts): no corpus, no model
+  let text: string;
+  try {
+    text = readFileSync(phonetic, 'utf8');
+  } catch (e) {
+    fail(`cannot read ${phonetic}: ${(e as Error).message}`);
+  }
+  const classes = parseUnihanPhonetic(text);
+  if (!classes.size) fail(`${phonetic} has no kPhonetic lines (expected Unihan_DictionaryLikeData.txt)`);
+  const version = /Unicode version: (\d+\.\d+\.\d+)/.exec(text)?.[1] ?? 'unknown';
+  const out = formatPhoneticClasses(classes, [
+    'Phonetic classes (characters sharing a phonetic component) for the shape candidates of the language-model pass',
+    `(src/analysis/text/lm-phonetic.ts). From the kPhonetic field of the Unicode Han database (Unihan ${version},`,
+    'Unihan_DictionaryLikeData.txt; Unicode License v3), CJK characters of the Basic Multilingual Plane, classes of',
+    'two or more characters. Written by `npm run build-lm -- --phonetic Unihan_DictionaryLikeData.txt`.',
+  ]);
+  const file = outFile === 'models/official-zh.4gram.bin' ? 'models/phonetic-classes.txt' : outFile;
+  writeFileSync(file, out);
+  process.stderr.write(`build-lm: wrote ${file}: ${classes.size} classes, ${Buffer.byteLength(out)} bytes\n`);
+  process.exit(0);
+}
 const dirs = args;
 if (!dirs.length) fail('usage: npm run build-lm -- [--sources FILE] [--out FILE] [--prune3 N] [--prune4 N] [--also ID] SNAPSHOT_DIRS…');
 

@@ -1,7 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getEngine } from '../../src/analysis/text/engine.js';
 import { buildModel, leakageFilter } from '../../src/analysis/text/lm-build.js';
+import { formatPhoneticClasses, parseUnihanPhonetic, phoneticNeighbours } from '../../src/analysis/text/lm-phonetic.js';
 import { allPinyin, DEFAULT_MODEL, LanguageModel, lmOptionsSchema, lmScan, loadLanguageModel, normalizeForModel } from '../../src/analysis/text/lm.js';
 
 // Own-written sentences in the register of official notices (no third-party text).
@@ -60,6 +63,31 @@ describe('language model (src/analysis/text/lm.ts, lm-build.ts)', () => {
     const every = lmScan(own, typo, lmOptionsSchema.parse({ minGain: 4, surprise: -3, allReadings: true }));
     expect(every.findings).toHaveLength(1);
     expect(every.findings[0]).toMatchObject({ offset: 5, written: '和', right: '或', relation: 'sound' });
+  });
+
+  it('reads Unihan phonetic classes and tries their characters as shape candidates (培 for 部)', () => {
+    // lines in the layout of Unihan_DictionaryLikeData.txt, written here (培 U+57F9, 部 U+90E8, 倍 U+500D, 剖 U+5256)
+    const unihan = ['U+57F9\tkPhonetic\t1028', 'U+90E8\tkPhonetic\t1028 1070', 'U+500D\tkPhonetic\t1028*', 'U+5256\tkPhonetic\t1028', 'U+20000\tkPhonetic\t1', 'U+4E00\tkFenn\t1A'].join('\n');
+    const classes = parseUnihanPhonetic(unihan);
+    expect([...classes]).toEqual([
+      ['1028', '培部倍剖'],
+      ['1070', '部'],
+    ]);
+    const text = formatPhoneticClasses(classes, ['own test classes']);
+    expect(text).toBe('# own test classes\n1028\t培部倍剖\n');
+    const near = phoneticNeighbours(text, (_a, ns) => ns.slice(0, 2));
+    expect([...(near.get('培'.charCodeAt(0)) ?? [])].map((c) => String.fromCharCode(c))).toEqual(['部', '倍']);
+    const sentences = ['各部门要加强协调配合。', '市政府各部门要认真落实。', '有关部门要加强监督管理。'];
+    const own = new LanguageModel(buildModel(Array.from({ length: 30 }, () => sentences).flat(), { prune: { 3: 0, 4: 0 } }).bytes);
+    const dir = mkdtempSync(path.join(tmpdir(), 'lm-phonetic-'));
+    const file = path.join(dir, 'classes.txt');
+    writeFileSync(file, text);
+    const typo = '市政府各培门要认真落实。';
+    const base = { minGain: 4, surprise: -3, phoneticFile: file };
+    expect(lmScan(own, typo, lmOptionsSchema.parse({ ...base, phonetic: false })).findings).toEqual([]);
+    const found = lmScan(own, typo, lmOptionsSchema.parse(base)).findings;
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ offset: 4, written: '培', right: '部', relation: 'shape' });
   });
 
   it('normalises full-width forms and digit runs the same way at build and query time', () => {

