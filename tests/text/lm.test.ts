@@ -90,6 +90,20 @@ describe('language model (src/analysis/text/lm.ts, lm-build.ts)', () => {
     expect(found[0]).toMatchObject({ offset: 4, written: '培', right: '部', relation: 'shape' });
   });
 
+  it('corrects two adjacent characters written as another word of the same sound (桂花 for 规划)', () => {
+    const sentences = ['各地要认真编制发展规划。', '市政府要加强规划管理。', '各单位要落实规划要求。', '公园里种了很多桂花树。'];
+    const own = new LanguageModel(buildModel(Array.from({ length: 30 }, () => sentences).flat(), { prune: { 3: 0, 4: 0 } }).bytes);
+    const typo = '市政府要加强桂花管理。';
+    const base = { minGain: 4, surprise: -3, pairSurprise: -3, pairExtraGain: 2, phonetic: false };
+    expect(lmScan(own, typo, lmOptionsSchema.parse({ ...base, pairs: false })).findings).toEqual([]);
+    const found = lmScan(own, typo, lmOptionsSchema.parse({ ...base, pairs: true })).findings;
+    expect(found.map((f) => [f.offset, f.written, f.right, f.relation])).toEqual([
+      [6, '桂', '规', 'sound'],
+      [7, '花', '划', 'sound'],
+    ]);
+    expect(lmScan(own, '市政府要加强规划管理。', lmOptionsSchema.parse({ ...base, pairs: true })).findings).toEqual([]);
+  });
+
   it('normalises full-width forms and digit runs the same way at build and query time', () => {
     expect(normalizeForModel('２０２４年 ABC，增长3.2%')).toBe('0年a,增长0.0%');
   });

