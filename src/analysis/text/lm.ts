@@ -783,6 +783,8 @@ function bestPair(model: LanguageModel, ids: Uint16Array, lp: Float32Array, n: n
   for (let p = 0; p < a.ids.length; p++) {
     if (a.rel[p] !== 0) continue;
     ids[i] = a.ids[p];
+    // the first character must follow its left neighbour somewhere in the corpus
+    if (model.find(ids, i - 1, 2) < 0) continue;
     for (let q = 0; q < b.ids.length; q++) {
       if (b.rel[q] !== 0) continue;
       ids[i + 1] = b.ids[q];
