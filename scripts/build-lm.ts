@@ -75,12 +75,14 @@ if (phonetic) {
   const out = formatPhoneticClasses(classes, [
     'Phonetic classes (characters sharing a phonetic component) for the shape candidates of the language-model pass',
     `(src/analysis/text/lm-phonetic.ts). From the kPhonetic field of the Unicode Han database (Unihan ${version},`,
-    'Unihan_DictionaryLikeData.txt; Unicode License v3), CJK characters of the Basic Multilingual Plane, classes of',
+    'Unihan_DictionaryLikeData.txt; Unicode data licence), CJK characters of the Basic Multilingual Plane, classes of',
     'two or more characters. Written by `npm run build-lm -- --phonetic Unihan_DictionaryLikeData.txt`.',
+    `Data: Copyright © Unicode, Inc. (${/© (\d{4}) Unicode/.exec(text)?.[1] ?? 'see the Unihan file'}); distributed under the Unicode, Inc. License Agreement – Data Files and Software, https://www.unicode.org/license.txt`,
   ]);
   const file = outFile === 'models/official-zh.4gram.bin' ? 'models/phonetic-classes.txt' : outFile;
   writeFileSync(file, out);
-  process.stderr.write(`build-lm: wrote ${file}: ${classes.size} classes, ${Buffer.byteLength(out)} bytes\n`);
+  const written = out.split('\n').filter((l) => l && !l.startsWith('#')).length;
+  process.stderr.write(`build-lm: wrote ${file}: ${written} classes of two or more characters (of ${classes.size}), ${Buffer.byteLength(out)} bytes\n`);
   process.exit(0);
 }
 const dirs = args;

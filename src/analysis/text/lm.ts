@@ -14,8 +14,9 @@
  * Loading maps typed arrays onto the file's bytes (no parsing of entries). Scoring a position is at most five
  * bucket probes; nothing is allocated per character. The pass scores every position, and only where the
  * text is surprising (a low probability at the position or the next one) tries candidates: characters of
- * the same primary pinyin, fuzzy pinyin and the look-alike table, and reports the best one when it raises
- * the log probability of the four affected positions by at least `minGain`.
+ * the same primary pinyin, fuzzy pinyin, the look-alike table and the phonetic classes (lm-phonetic.ts), and
+ * reports the best one when it raises the log probability of the four affected positions by at least `minGain`;
+ * where none does, two adjacent characters of the same sound (a word typed as another, 桂花 for 规划).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
