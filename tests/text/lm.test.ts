@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { getEngine } from '../../src/analysis/text/engine.js';
 import { buildModel, leakageFilter } from '../../src/analysis/text/lm-build.js';
 import { formatPhoneticClasses, parseUnihanPhonetic, phoneticNeighbours } from '../../src/analysis/text/lm-phonetic.js';
-import { allPinyin, DEFAULT_MODEL, LanguageModel, lmOptionsSchema, lmScan, loadLanguageModel, normalizeForModel } from '../../src/analysis/text/lm.js';
+import { allPinyin, DEFAULT_MODEL, guarded, LanguageModel, lmOptionsSchema, lmScan, loadLanguageModel, normalizeForModel } from '../../src/analysis/text/lm.js';
 
 // Own-written sentences in the register of official notices (no third-party text).
 const TEMPLATES = [
@@ -51,6 +51,10 @@ describe('language model (src/analysis/text/lm.ts, lm-build.ts)', () => {
     expect(typo.findings).toHaveLength(1);
     expect(typo.findings[0]).toMatchObject({ offset: 22, written: '为', right: '位', relation: 'sound' });
     expect(typo.findings[0].gain).toBeGreaterThanOrEqual(4);
+    // the issuing organ's abbreviation before a document number is a code, not prose (冀政呈〔2019〕6号)
+    const doc = '请示》（冀政呈〔2019〕6号）';
+    expect(guarded(doc, doc.indexOf('冀'))).toBe(true);
+    expect(guarded('冀政呈报的材料', 0)).toBe(false);
   });
 
   it('tries characters of every reading with allReadings (或 written as 和 through huo)', () => {

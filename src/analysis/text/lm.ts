@@ -64,6 +64,8 @@ export const lmOptionsSchema = z
     minCandidateLogp: z.number().default(-13),
     /** Also characters sharing any reading with the written one (polyphones: 或 → 和 through huo). */
     allReadings: z.boolean().default(false),
+    /** A candidate whose unigram log probability is more than this below the written character's is not tried (0: no limit). */
+    rareGap: z.number().nonnegative().default(4),
     /** Use the fuzzy pinyin groups (z/zh, n/l, in/ing…). */
     fuzzy: z.boolean().default(true),
     /** Use the look-alike table (config/dictionaries/lookalike.txt). */
@@ -77,7 +79,7 @@ export const lmOptionsSchema = z
     /** Try two adjacent characters written as another word of the same sound (桂花 for 规划). */
     pairs: z.boolean().default(true),
     /** Extra gain a pair needs over minGain (two changes fit more easily than one). */
-    pairExtraGain: z.number().default(2),
+    pairExtraGain: z.number().default(1),
     /** A pair is tried where the two positions' log probabilities sum below this (and no single candidate was found). */
     pairSurprise: z.number().default(-14),
     /** Skip positions inside strings the engine protects (dictionary names, formulations, gazetteer, allow-lists). */
@@ -542,7 +544,12 @@ const NAME_AFTER = /^.{0,3}(摄|记者|通讯员|同志|先生|女士|报道)/;
 const ORG_AFTER = /^[\u4e00-\u9fff]{0,4}(集团|公司|银行|医院|学校|协会|学会|研究院|研究所|事务所|合作社|商会)/;
 const NAME_BEFORE = /(记者|通讯员|编辑|摄影|作者|审核|校对|供稿)[:：]?.{0,3}$/;
 
-function guarded(text: string, i: number): boolean {
+/** The issuing organ's abbreviation of a document number: a few characters before 〔2019〕 / [2019] (冀政呈〔2019〕6号). */
+const DOC_NUMBER_AFTER = /^[\u4e00-\u9fff]{0,5}[〔[［(（]\s*[0-9０-９]{4}\s*[〕\]］)）]/;
+
+/** Is position i part of a name (person, organisation) or of a document number's organ abbreviation? */
+export function guarded(text: string, i: number): boolean {
+  if (DOC_NUMBER_AFTER.test(text.slice(i, i + 14))) return true;
   const after = text.slice(i, i + 8);
   if (NAME_AFTER.test(after) || ORG_AFTER.test(text.slice(i, i + 10))) return true;
   return NAME_BEFORE.test(text.slice(Math.max(0, i - 9), i + 1));
@@ -675,6 +682,8 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
   const rest = new Float64Array(5);
   const extraNear = opts.extraGain['near-sound'];
   const extraShape = opts.extraGain.shape;
+  const uniP = model.uniP;
+  const rareGap = c0Gap(opts);
   for (let i = 3; i < n; i++) {
     const c = ids[i];
     if (c < FIRST_CHAR_ID && c !== UNK) continue;
@@ -715,6 +724,8 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
       ids[i] = x;
       // the bigram with the left neighbour or the right one must be known
       if (model.find(ids, i - 1, 2) < 0 && (!rightKnown || model.find(ids, i, 2) < 0)) continue;
+      // a candidate far rarer than the written character is seldom the right one
+      if (uniP[x] < uniP[c] - rareGap) continue;
       const extra = rels[k] === 1 ? extraNear : rels[k] === 2 ? extraShape : 0;
       const need = (best > opts.minGain ? best : opts.minGain) + extra;
       let g = 0;
@@ -798,6 +809,10 @@ function bestPair(model: LanguageModel, ids: Uint16Array, lp: Float32Array, n: n
   ids[i] = c1;
   ids[i + 1] = c2;
   return best;
+}
+
+function c0Gap(opts: LmOptions): number {
+  return opts.rareGap > 0 ? opts.rareGap : Number.POSITIVE_INFINITY;
 }
 
 /** Is position `at` inside a hashed village or street name (2–8 characters) of the text? */
