@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { buildModel, leakageFilter } from '../src/analysis/text/lm-build.js';
+import { formatPhoneticClasses, parseUnihanPhonetic } from '../src/analysis/text/lm-phonetic.js';
 
 interface Source {
   id: string;
@@ -46,6 +47,31 @@ const outFile = opt('--out', 'models/official-zh.4gram.bin');
 const prune3 = Number(opt('--prune3', '0'));
 const prune4 = Number(opt('--prune4', '0'));
 const also = opt('--also', '').split(',').filter(Boolean);
+const phonetic = opt('--phonetic', '');
+if (phonetic) {
+  // the shape candidates' classes (src/analysis/text/lm-phonetic.ts): no corpus, no model
+  let text: string;
+  try {
+    text = readFileSync(phonetic, 'utf8');
+  } catch (e) {
+    fail(`cannot read ${phonetic}: ${(e as Error).message}`);
+  }
+  const classes = parseUnihanPhonetic(text);
+  if (!classes.size) fail(`${phonetic} has no kPhonetic lines (expected Unihan_DictionaryLikeData.txt)`);
+  const version = /Unicode version: (\d+\.\d+\.\d+)/.exec(text)?.[1] ?? 'unknown';
+  const out = formatPhoneticClasses(classes, [
+    'Phonetic classes (characters sharing a phonetic component) for the shape candidates of the language-model pass',
+    `(src/analysis/text/lm-phonetic.ts). From the kPhonetic field of the Unicode Han database (Unihan ${version},`,
+    'Unihan_DictionaryLikeData.txt; Unicode data licence), CJK characters of the Basic Multilingual Plane, classes of',
+    'two or more characters. Written by `npm run build-lm -- --phonetic Unihan_DictionaryLikeData.txt`.',
+    `Data: Copyright © Unicode, Inc. (${/© (\d{4}) Unicode/.exec(text)?.[1] ?? 'see the Unihan file'}); distributed under the Unicode, Inc. License Agreement – Data Files and Software, https://www.unicode.org/license.txt`,
+  ]);
+  const file = outFile === 'models/official-zh.4gram.bin' ? 'models/phonetic-classes.txt' : outFile;
+  writeFileSync(file, out);
+  const written = out.split('\n').filter((l) => l && !l.startsWith('#')).length;
+  process.stderr.write(`build-lm: wrote ${file}: ${written} classes of two or more characters (of ${classes.size}), ${Buffer.byteLength(out)} bytes\n`);
+  process.exit(0);
+}
 const dirs = args;
 if (!dirs.length) fail('usage: npm run build-lm -- [--sources FILE] [--out FILE] [--prune3 N] [--prune4 N] [--also ID] SNAPSHOT_DIRS…');
 

