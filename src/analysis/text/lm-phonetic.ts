@@ -1,9 +1,6 @@
 /**
- * Shape candidates of the language-model pass: characters sharing a phonetic component (培/部 through 咅,
- * 很/银 through 艮), from the kPhonetic field of the Unicode Han database (Unihan, Casey's phonetic classes).
- * The classes are kept in models/phonetic-classes.txt, written by `npm run build-lm -- --phonetic FILE`
- * (FILE: Unihan_DictionaryLikeData.txt, e.g. from Debian's unicode-data package; Unicode, Inc. License Agreement – Data Files and Software).
- * On the ECSpell odw train split they raise the pass's recall at a fixed precision (docs/typos.md).
+ * Shape candidates of the language-model pass: characters sharing a phonetic component (培/部 through 咅), from
+ * Unihan's kPhonetic field, kept in models/phonetic-classes.txt. Notes: docs/modules.md.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
