@@ -4,7 +4,7 @@
  * footer) and a visible-text walker over the parsed document that can leave boilerplate out.
  */
 import type { AnyNode, Element, ParentNode, Text } from 'domhandler';
-import { openccChangeTest, openccConverter, type Conversion } from '../text/opencc.js';
+import { convertShort, openccChangeTest, openccConverter, type Conversion } from '../text/opencc.js';
 import { BLOCK_ELEMENTS, INVISIBLE_ELEMENTS } from '../../html.js';
 
 /** Full-width digits and date punctuation to ASCII, one character for one (offsets stay valid). */
@@ -63,7 +63,7 @@ const REGIONAL: Record<string, string> = { 佈: '布', 裏: '裡', 綫: '線', �
 
 /** A keyword and its Traditional spellings (OpenCC standard, plus Taiwan/Hong Kong character variants), de-duplicated. */
 export function variants(word: string): string[] {
-  const trad = [openccConverter('cn', 't')(word)];
+  const trad = [convertShort('cn', 't', word)];
   const regional = trad.map((t) => t.replace(/[佈裏綫峯着爲僞衞啓]/g, (c) => REGIONAL[c] ?? c));
   return [...new Set([word, ...trad, ...regional])];
 }
