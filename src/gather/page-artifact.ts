@@ -3,6 +3,7 @@
  * crawler and by `artifactsFromHtml` (check tests feed artifacts in without any HTTP, Lighthouse-style).
  */
 import * as cheerio from 'cheerio';
+import type { Cheerio, CheerioAPI } from 'cheerio';
 import type { AnyNode, ChildNode, Document, ParentNode } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
 import type { CheckModule, PageContext } from '../check-api/api.js';
@@ -81,6 +82,34 @@ export function capDomDepth(doc: Document, max = MAX_DOM_DEPTH): boolean {
   return changed;
 }
 
+/**
+ * The collectors' `$` for one page: `$(selector)` over the whole document and `$(node)` are answered once per page and
+ * shared (five checks ask for \`a[href]\`, several wrap the same elements), everything else goes to cheerio as is.
+ * Selections are read, never changed, by the collectors; markup (`$('<p>')`) always makes a new fragment.
+ */
+export function sharedSelections(base: CheerioAPI): CheerioAPI {
+  const bySelector = new Map<string, Cheerio<AnyNode>>();
+  const byNode = new Map<AnyNode, Cheerio<AnyNode>>();
+  const $ = function (selector?: unknown, context?: unknown, root?: unknown, opts?: unknown) {
+    if (context === undefined && root === undefined && opts === undefined) {
+      if (typeof selector === 'string' && !selector.includes('<')) {
+        let known = bySelector.get(selector);
+        if (!known) bySelector.set(selector, (known = base(selector)));
+        return known;
+      }
+      if (selector && typeof selector === 'object' && 'type' in selector && 'parent' in selector) {
+        const node = selector as AnyNode;
+        let known = byNode.get(node);
+        if (!known) byNode.set(node, (known = base(node)));
+        return known;
+      }
+    }
+    return base(selector as never, context as never, root as never, opts as never);
+  } as unknown as CheerioAPI;
+  Object.setPrototypeOf($, base);
+  return $;
+}
+
 export function buildPageArtifact(p: ParsedPage, ctx: { site: SiteRef; asOf: string; siteHosts: ReadonlySet<string>; collectors: Collector[]; intern?: Interner }): PageArtifact {
   const extracted = p.html ? extractPage(p.dom, { pageUrl: p.finalUrl, siteHosts: ctx.siteHosts, encoding: p.encoding }) : { title: '', text: '', meta: {}, links: [] };
   const page: PageArtifact = {
@@ -108,7 +137,7 @@ export function buildPageArtifact(p: ParsedPage, ctx: { site: SiteRef; asOf: str
   if (page.status !== null && page.status >= 400) page.error = { kind: 'http_error', status: page.status, message: `HTTP ${page.status}` };
   const collectors = ctx.collectors.filter((c) => c.module.collect);
   if (collectors.length && p.html) {
-    const $ = cheerio.load(p.dom, {}, true);
+    const $ = sharedSelections(cheerio.load(p.dom, {}, true));
     const pctx: PageContext = { page, $, dom: p.dom, text: extracted.text, html: p.html, site: ctx.site, asOf: ctx.asOf, isHome: p.depth === 0 };
     for (const c of collectors) {
       try {

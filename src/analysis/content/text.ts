@@ -194,12 +194,28 @@ function joinVisible(parts: string[]): string {
     .trim();
 }
 
+/**
+ * A whole document's visible text, per option (several checks' collectors ask for the same page's text with its
+ * boilerplate left out): kept per parsed document, which nothing changes once the checks read it.
+ */
+const documentTexts = new WeakMap<AnyNode, [string | undefined, string | undefined]>();
+
 /** Visible text of a node, block elements separated by newlines; boilerplate subtrees left out when asked. */
 export function visibleText(node: AnyNode, opts: { skipBoilerplate?: boolean; skipLinks?: boolean } = {}): string {
   if (!opts.skipLinks) {
+    const skip = Boolean(opts.skipBoilerplate);
+    const kept = node.type === 'root' ? documentTexts.get(node) : undefined;
+    const known = kept?.[skip ? 1 : 0];
+    if (known !== undefined) return known;
     const parts: string[] = [];
-    collectVisible(node, parts, Boolean(opts.skipBoilerplate), undefined);
-    return joinVisible(parts);
+    collectVisible(node, parts, skip, undefined);
+    const text = joinVisible(parts);
+    if (node.type === 'root') {
+      const both = kept ?? [undefined, undefined];
+      both[skip ? 1 : 0] = text;
+      if (!kept) documentTexts.set(node, both);
+    }
+    return text;
   }
   return visibleTexts(node, { skipBoilerplate: opts.skipBoilerplate }).withoutLinks;
 }

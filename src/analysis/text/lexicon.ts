@@ -73,11 +73,22 @@ export class PairSet {
     return false;
   }
 
+  /** Rehashes into the smallest table that keeps the load at most one half (after a build with a generous capacity). */
+  compact(): void {
+    let n = 2;
+    while (n < this.count * 2) n <<= 1;
+    if (n < this.keys.length) this.rehash(n);
+  }
+
   private grow(): void {
+    this.rehash(this.keys.length * 2);
+  }
+
+  private rehash(size: number): void {
     const oldK = this.keys;
     const oldU = this.used;
-    this.keys = new Uint32Array(oldK.length * 2);
-    this.used = new Uint8Array(oldK.length * 2);
+    this.keys = new Uint32Array(size);
+    this.used = new Uint8Array(size);
     this.mask = this.keys.length - 1;
     this.count = 0;
     for (let i = 0; i < oldK.length; i++) if (oldU[i]) this.add(oldK[i] >>> 16, oldK[i] & 0xffff);
@@ -207,7 +218,8 @@ function hashRange(s: string, from: number, to: number): number {
  */
 class FreqTable {
   private keys: Uint32Array;
-  private vals: Float64Array;
+  /** Frequencies are whole numbers (jieba's counts, OWN_WORD_FREQ): 32 bits hold them exactly. */
+  private vals: Uint32Array;
   private mask: number;
   private count = 0;
 
@@ -215,7 +227,7 @@ class FreqTable {
     let n = 1;
     while (n < capacity * 2) n <<= 1;
     this.keys = new Uint32Array(n);
-    this.vals = new Float64Array(n);
+    this.vals = new Uint32Array(n);
     this.mask = n - 1;
   }
 
@@ -243,11 +255,22 @@ class FreqTable {
     return 0;
   }
 
+  /** Rehashes into the smallest table that keeps the load at most one half. */
+  compact(): void {
+    let n = 2;
+    while (n < this.count * 2) n <<= 1;
+    if (n < this.keys.length) this.rehash(n);
+  }
+
   private grow(): void {
+    this.rehash(this.keys.length * 2);
+  }
+
+  private rehash(size: number): void {
     const k = this.keys;
     const v = this.vals;
-    this.keys = new Uint32Array(k.length * 2);
-    this.vals = new Float64Array(k.length * 2);
+    this.keys = new Uint32Array(size);
+    this.vals = new Uint32Array(size);
     this.mask = this.keys.length - 1;
     this.count = 0;
     for (let i = 0; i < k.length; i++) if (k[i] !== 0) this.setMax(k[i], v[i]);
@@ -396,6 +419,8 @@ export class Lexicon {
     }
     this.sound2 = ListMap.from(sound2);
     this.soundN = ListMap.from(soundN);
+    // the capacities above are generous for building: the tables kept (and cached) are as small as a load of ½ allows
+    for (const k of LEXICON_TABLES) (this[k as keyof this] as unknown as { compact(): void }).compact();
   }
 
   /** Everything the constructor built, for the on-disk cache (`loadLexicon`): typed arrays and numbers. */
