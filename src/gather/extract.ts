@@ -122,7 +122,9 @@ function sameRef(a: LinkRef, b: LinkRef): boolean {
  */
 export function stringPool(): Interner {
   const pool = new Map<string, string>();
-  const refs = new Map<string, LinkRef[]>();
+  // Shared references by target, then by place (selector): a target linked from many places is found in one lookup
+  // per level, not by comparing every reference kept for it.
+  const refs = new Map<string, { count: number; byPlace: Map<string, LinkRef[]> }>();
   const intern = ((s: string) => {
     const known = pool.get(s);
     if (known !== undefined) return known;
@@ -131,17 +133,21 @@ export function stringPool(): Interner {
     return own;
   }) as Interner;
   intern.link = (l: LinkRef) => {
-    // Compared before pooling its strings: a template reference already shared costs one lookup, not five.
-    let list = refs.get(l.url ?? l.raw);
+    // Compared before pooling its strings: a template reference already shared costs two lookups, not five.
+    let target = refs.get(l.url ?? l.raw);
+    const list = target?.byPlace.get(l.selector);
     if (list) for (const c of list) if (sameRef(c, l)) return c;
     if (l.url) l.url = intern(l.url);
     l.raw = l.raw === l.url ? l.url : intern(l.raw);
     l.selector = intern(l.selector);
     // An anchor text can be a substring of the page's HTML too (V8 sliced string): pooled, it is a copy.
     l.text = intern(l.text);
-    if (!list) refs.set(l.url ?? l.raw, (list = []));
-    if (list.length >= MAX_SHARED_PER_TARGET) return l;
-    list.push(Object.freeze(l));
+    if (!target) refs.set(l.url ?? l.raw, (target = { count: 0, byPlace: new Map() }));
+    if (target.count >= MAX_SHARED_PER_TARGET) return l;
+    target.count++;
+    const frozen = Object.freeze(l);
+    if (list) list.push(frozen);
+    else target.byPlace.set(l.selector, [frozen]);
     return l;
   };
   return intern;
