@@ -1,10 +1,20 @@
-/** Runs a command as a child process and measures wall time and peak RSS (VmHWM from /proc). */
+/**
+ * Runs a command as a child process and measures wall time, peak RSS (VmHWM from /proc) and, for node, the CPU time
+ * the process used (user + system, reported at its exit through `--import ./_cpu-report.js`).
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const cpuReport = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), '_cpu-report.js')).href;
 
 export interface Measured {
   ms: number;
   peakRssMb: number;
+  /** CPU time of the process (user + system), ms; NaN when it was not a node process or did not report. */
+  cpuMs: number;
   code: number | null;
   stdout: string;
   stderr: string;
@@ -20,9 +30,26 @@ function vmHwmKb(pid: number): number {
 }
 
 export function measure(cmd: string, args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<Measured> {
+  const node = cmd === process.execPath;
+  const dir = node ? mkdtempSync(path.join(os.tmpdir(), 'govcheck-bench-cpu-')) : undefined;
+  const cpuFile = dir ? path.join(dir, 'cpu') : undefined;
+  const readCpu = (): number => {
+    if (!cpuFile) return Number.NaN;
+    try {
+      return Number(readFileSync(cpuFile, 'utf8')) / 1000;
+    } catch {
+      return Number.NaN;
+    } finally {
+      rmSync(dir!, { recursive: true, force: true });
+    }
+  };
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, node ? ['--import', cpuReport, ...args] : args, {
+      cwd: opts.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: node ? { ...process.env, BENCH_CPU_FILE: cpuFile, BENCH_CPU_PARENT: String(process.pid) } : process.env,
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
@@ -39,7 +66,7 @@ export function measure(cmd: string, args: string[], opts: { cwd?: string; timeo
     child.on('close', (code) => {
       clearInterval(poll);
       clearTimeout(timer);
-      resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, peakRssMb: peak / 1024, code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, peakRssMb: peak / 1024, cpuMs: readCpu(), code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
     });
   });
 }

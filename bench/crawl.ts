@@ -47,6 +47,8 @@ async function rawLimit(origin: string, pages: number): Promise<number> {
 
 interface RunFigures {
   ms: number;
+  /** CPU time of the tool's process (user + system), ms. */
+  cpuMs: number;
   rss: number;
   pages: number;
   links: number;
@@ -77,7 +79,7 @@ async function runGovcheck(origin: string, concurrency: number, dir: string, eng
   if (m.code !== 0 && m.code !== 1) throw new Error(`govcheck failed (${m.code}): ${m.stderr.slice(0, 500)}`);
   const out = JSON.parse(m.stdout) as { stats: { pages: number; links: number }; checks: Array<{ id: string; findings: Array<{ target: string; severity: string }> }> };
   const bl = out.checks.find((c) => c.id === 'broken-links');
-  return { ms: m.ms, rss: m.peakRssMb, pages: out.stats.pages, links: out.stats.links, brokenFound: bl ? bl.findings.filter((f) => f.severity !== 'info').length : 0 };
+  return { ms: m.ms, cpuMs: m.cpuMs, rss: m.peakRssMb, pages: out.stats.pages, links: out.stats.links, brokenFound: bl ? bl.findings.filter((f) => f.severity !== 'info').length : 0 };
 }
 
 async function runLinkinator(origin: string, concurrency: number): Promise<RunFigures> {
@@ -86,7 +88,7 @@ async function runLinkinator(origin: string, concurrency: number): Promise<RunFi
   const distinct = new Set(out.links.map((l) => l.url));
   const pages = new Set(out.links.map((l) => l.parent).filter(Boolean));
   const broken = new Set(out.links.filter((l) => l.state === 'BROKEN').map((l) => l.url));
-  return { ms: m.ms, rss: m.peakRssMb, pages: pages.size, links: distinct.size, brokenFound: broken.size };
+  return { ms: m.ms, cpuMs: m.cpuMs, rss: m.peakRssMb, pages: pages.size, links: distinct.size, brokenFound: broken.size };
 }
 
 const fmt = (x: number, d = 1) => x.toFixed(d);
@@ -96,6 +98,7 @@ export default async function crawlBench(): Promise<BenchSection[]> {
   const reps = Number(process.env.BENCH_REPS ?? 3);
   const govConcurrency = Number(process.env.BENCH_GOV_CONCURRENCY ?? 16);
   const linkConcurrency = Number(process.env.BENCH_LINK_CONCURRENCY ?? 100);
+  const withCrawlee = process.env.BENCH_CRAWLEE !== '0';
   const dir = mkdtempSync(path.join(os.tmpdir(), 'govcheck-bench-'));
   const rows: string[] = [];
   const notes: string[] = [];
@@ -111,21 +114,27 @@ export default async function crawlBench(): Promise<BenchSection[]> {
         for (let i = 0; i < n; i++) {
           gov.push(await runGovcheck(server.origin, govConcurrency, dir, 'http'));
           lin.push(await runLinkinator(server.origin, linkConcurrency));
-          govCrawlee.push(await runGovcheck(server.origin, govConcurrency, dir, 'crawlee'));
+          if (withCrawlee) govCrawlee.push(await runGovcheck(server.origin, govConcurrency, dir, 'crawlee'));
         }
-        const summarise = (runs: RunFigures[]) => ({ ms: median(runs.map((x) => x.ms)), rss: median(runs.map((x) => x.rss)), pages: runs[0].pages, links: runs[0].links, broken: runs[0].brokenFound });
+        const summarise = (runs: RunFigures[]) => ({
+          ms: median(runs.map((x) => x.ms)),
+          cpuMs: median(runs.map((x) => x.cpuMs)),
+          rss: median(runs.map((x) => x.rss)),
+          pages: runs[0].pages,
+          links: runs[0].links,
+          broken: runs[0].brokenFound,
+        });
         const g = summarise(gov);
-        const c = summarise(govCrawlee);
+        const c = withCrawlee ? summarise(govCrawlee) : undefined;
         const l = summarise(lin);
+        // CPU per page: the process's CPU time over the site's pages (the same denominator for every tool).
         const row = (tool: string, x: ReturnType<typeof summarise>) =>
-          `| ${size} | ${tool} | ${fmt(x.ms / 1000, 2)} s | ${x.pages} | ${fmt(x.pages / (x.ms / 1000))} | ${x.links} | ${fmt(x.links / (x.ms / 1000))} | ${fmt(x.rss, 0)} MB | ${x.broken} / ${server.broken.length} | ${n} |`;
-        rows.push(
-          row(`govcheck (default http engine), all website checks, concurrency ${govConcurrency}`, g),
-          row(`govcheck (crawlee engine), all website checks, concurrency ${govConcurrency}`, c),
-          row(`linkinator 6.3, --recurse, concurrency ${linkConcurrency}`, l),
-        );
+          `| ${size} | ${tool} | ${fmt(x.ms / 1000, 2)} s | ${fmt(x.cpuMs / 1000, 2)} s | ${fmt(x.cpuMs / size, 2)} ms | ${x.pages} | ${fmt(x.pages / (x.ms / 1000))} | ${x.links} | ${fmt(x.links / (x.ms / 1000))} | ${fmt(x.rss, 0)} MB | ${x.broken} / ${server.broken.length} | ${n} |`;
+        rows.push(row(`govcheck (default http engine), all website checks, concurrency ${govConcurrency}`, g));
+        if (c) rows.push(row(`govcheck (crawlee engine), all website checks, concurrency ${govConcurrency}`, c));
+        rows.push(row(`linkinator 6.3, --recurse, concurrency ${linkConcurrency}`, l));
         notes.push(
-          `- ${size} pages: govcheck/linkinator wall-time ratio **${fmt(g.ms / l.ms, 2)}** (crawlee engine ${fmt(c.ms / l.ms, 2)}), peak-RSS ratio **${fmt(g.rss / l.rss, 2)}** (crawlee engine ${fmt(c.rss / l.rss, 2)}); raw server limit (autocannon, 20 connections, 5 s, same URLs) **${fmt(raw, 0)} req/s**, so govcheck crawls at ${fmt((100 * g.pages) / (g.ms / 1000) / raw, 1)} % of what the server can answer.`,
+          `- ${size} pages: govcheck CPU **${fmt(g.cpuMs / size, 2)} ms per page** (target ≤ 1.2 ms: ${g.cpuMs / size <= 1.2 ? 'met' : 'not met'}), linkinator ${fmt(l.cpuMs / size, 2)} ms; govcheck/linkinator wall-time ratio **${fmt(g.ms / l.ms, 2)}**${c ? ` (crawlee engine ${fmt(c.ms / l.ms, 2)})` : ''} (target ≤ 1.25), peak-RSS ratio **${fmt(g.rss / l.rss, 2)}**${c ? ` (crawlee engine ${fmt(c.rss / l.rss, 2)})` : ''} (target ≤ 1.5); raw server limit (autocannon, 20 connections, 5 s, same URLs) **${fmt(raw, 0)} req/s**, so govcheck crawls at ${fmt((100 * g.pages) / (g.ms / 1000) / raw, 1)} % of what the server can answer; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores after these runs.`,
         );
       } finally {
         server.child.kill('SIGTERM');
@@ -139,10 +148,10 @@ export default async function crawlBench(): Promise<BenchSection[]> {
       title: 'Crawl and link checking: govcheck vs linkinator',
       body: `Generated site (\`tests/fixtures/bench-site.ts\`): N article pages, 20 references each (navigation, related articles, images, PDF attachments), ~2 % of references to missing targets, 5 % of pages GBK declared only in \`<meta>\`. Served by a plain Node HTTP server in its own process on 127.0.0.1. Every tool runs as a child process, alternating (govcheck with its default HTTP engine, linkinator, govcheck with \`--engine crawlee\`); wall time and peak RSS (VmHWM) are medians of the runs. "pages" for linkinator = distinct parent pages in its report; "links" = distinct URLs checked.
 
-Command: \`npm run bench -- crawl\` (env: \`BENCH_SIZES\`, \`BENCH_REPS\` (first size), \`BENCH_REPS_LARGE\` (other sizes), \`BENCH_GOV_CONCURRENCY\`, \`BENCH_LINK_CONCURRENCY\`).
+Command: \`npm run bench -- crawl\` (env: \`BENCH_SIZES\`, \`BENCH_REPS\` (first size), \`BENCH_REPS_LARGE\` (other sizes), \`BENCH_GOV_CONCURRENCY\`, \`BENCH_LINK_CONCURRENCY\`, \`BENCH_CRAWLEE=0\` leaves the crawlee engine out). CPU = user + system time of the tool's process (median); per page = over the site's N pages.
 
-| pages | tool | wall | pages crawled | pages/s | distinct links | links/s | peak RSS | broken found / planted | runs |
-|---|---|---|---|---|---|---|---|---|---|
+| pages | tool | wall | CPU | CPU per page | pages crawled | pages/s | distinct links | links/s | peak RSS | broken found / planted | runs |
+|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 ${notes.join('\n')}`,

@@ -112,18 +112,18 @@ export default async function provinceBench(): Promise<BenchSection> {
       const per = sites.map((s) => Math.ceil(s.requests / perHost) * delayMs);
       return { ms: Math.max(Math.max(...per), per.reduce((a, b) => a + b, 0) / n), requests: sites.reduce((a, s) => a + s.requests, 0), maxAtOnce: Math.max(...sites.map((s) => s.maxAtOnce)) };
     };
-    const row = (how: string, procs: number, ms: number, rss: string, rssPerSite: number) => {
+    const row = (how: string, procs: number, ms: number, rss: string, rssPerSite: number, cpuMs = Number.NaN) => {
       const l = limitOf();
       const ratio = ms / l.ms;
       rows.push(
-        `| ${how} | ${procs} | ${n} | ${l.requests} (${(l.requests / n).toFixed(0)}/site) | ${l.maxAtOnce} | ${(ms / 1000).toFixed(1)} s | ${(l.ms / 1000).toFixed(1)} s | **${ratio.toFixed(2)}×** ${ratio <= 1.25 ? '(met)' : '(target ≤ 1.25×)'} | ${rss} | ${rssPerSite.toFixed(2)} MB ${rssPerSite <= 2 ? '(met)' : '(target ≤ 2 MB)'} |`,
+        `| ${how} | ${procs} | ${n} | ${l.requests} (${(l.requests / n).toFixed(0)}/site) | ${l.maxAtOnce} | ${(ms / 1000).toFixed(1)} s | ${Number.isNaN(cpuMs) ? '—' : `${(cpuMs / 1000).toFixed(1)} s`} | ${(l.ms / 1000).toFixed(1)} s | **${ratio.toFixed(2)}×** ${ratio <= 1.25 ? '(met)' : '(target ≤ 1.25×)'} | ${rss} | ${rssPerSite.toFixed(2)} MB ${rssPerSite <= 2 ? '(met)' : '(target ≤ 2 MB)'} |`,
       );
     };
 
     for (const s of sites) s.reset();
     const inproc = await measure(process.execPath, [CLI, 'run', ...common, '--run', 'inproc', '--concurrency', String(n)], { timeoutMs: 30 * 60_000 });
     if (inproc.code !== 0) throw new Error(`in-process run failed (${inproc.code}): ${inproc.stderr.slice(-500)}`);
-    row(`in process (\`govcheck run --concurrency ${n}\`)`, 1, inproc.ms, `${inproc.peakRssMb.toFixed(0)} MB`, inproc.peakRssMb / n);
+    row(`in process (\`govcheck run --concurrency ${n}\`)`, 1, inproc.ms, `${inproc.peakRssMb.toFixed(0)} MB`, inproc.peakRssMb / n, inproc.cpuMs);
 
     for (const w of workerCounts) {
       const redis = await startRedis();
@@ -149,12 +149,12 @@ export default async function provinceBench(): Promise<BenchSection> {
   }
   return {
     title: `A province of ${n} slow, polite sites (${delayMs} ms per answer, ${perHost} at once per host)`,
-    body: `${n} generated government websites (\`tests/fixtures/site.ts\`, two articles a column, every third with planted broken links), each on its own server on 127.0.0.1 that answers every request after ${delayMs} ms and serves at most ${perHost} at once (more wait in its queue); the run uses the same per-host limit (\`http.perHostConcurrency\`, \`gather.concurrency\`). The **politeness limit** is the least time the requests the servers counted could take at that limit: per site ⌈requests ÷ ${perHost}⌉ × ${delayMs} ms, for the run the largest per-site figure or their sum spread over the ${n} sites in flight, whichever is larger. "most at once" is the largest number of requests one server had open at the same time (over ${perHost} means govcheck was less polite than configured). RSS per site in flight = peak RSS of the process doing the checks ÷ the sites it had in flight.
+    body: `${n} generated government websites (\`tests/fixtures/site.ts\`, two articles a column, every third with planted broken links), each on its own server on 127.0.0.1 that answers every request after ${delayMs} ms and serves at most ${perHost} at once (more wait in its queue); the run uses the same per-host limit (\`http.perHostConcurrency\`, \`gather.concurrency\`). The **politeness limit** is the least time the requests the servers counted could take at that limit: per site ⌈requests ÷ ${perHost}⌉ × ${delayMs} ms, for the run the largest per-site figure or their sum spread over the ${n} sites in flight, whichever is larger. "most at once" is the largest number of requests one server had open at the same time (over ${perHost} means govcheck was less polite than configured). RSS per site in flight = peak RSS of the process doing the checks ÷ the sites it had in flight. CPU = user + system time of the in-process run: when it nears the wall time, the run waits on its own CPU, not on the sites.
 
 Command: \`npm run bench -- province\` (env: \`BENCH_PROVINCE_SITES\`, \`BENCH_PROVINCE_DELAY_MS\`, \`BENCH_PROVINCE_PER_HOST\`, \`BENCH_PROVINCE_WORKERS\`). Targets (issue 20): wall ≤ 1.25× the limit with 100+ sites in flight, ≤ 2 MB per small site in flight.
 
-| how | processes | sites in flight | requests | most at once (one server) | wall | politeness limit | ratio | peak RSS | RSS per site in flight |
-|---|---|---|---|---|---|---|---|---|---|
+| how | processes | sites in flight | requests | most at once (one server) | wall | CPU (in process) | politeness limit | ratio | peak RSS | RSS per site in flight |
+|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}`,
   };
 }

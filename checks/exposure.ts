@@ -202,14 +202,18 @@ export default defineCheck({
       }
     }
     let dirProbes = 0;
+    const toProbe: string[] = [];
     for (const f of folders) {
       if (dirProbes >= o.maxDirectoryProbes || !budget()) break;
       if (listings.has(f) || site.pages.some((p) => p.finalUrl === f)) continue;
       dirProbes++;
       requests++;
-      const r = await ctx.http.fetchBody(f, { maxBytes: o.probeBytes });
-      if (r.status !== null && r.status >= 200 && r.status < 300 && r.body && isListing(r.body.toString('utf8'))) listings.add(r.finalUrl);
+      toProbe.push(f);
     }
+    // Side by side (the client's per-host limit keeps them polite; one after another they were the slow end of a
+    // check on a slow site), read in the folders' order.
+    const answers = await Promise.all(toProbe.map((f) => ctx.http.fetchBody(f, { maxBytes: o.probeBytes })));
+    for (const r of answers) if (r.status !== null && r.status >= 200 && r.status < 300 && r.body && isListing(r.body.toString('utf8'))) listings.add(r.finalUrl);
     for (const url of listings) {
       push(make('directory-listing', { url, target: url, params: { url }, evidence: { location: url, expected: 'HTTP 403/404 for folders', actual: 'server directory listing ("Index of /")' } }));
     }

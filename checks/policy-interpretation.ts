@@ -3,7 +3,8 @@
  * interprets and the policy links back. How pages are recognised and paired, and the evidence each finding needs:
  * docs/check-reference.md "Notice items" and docs/checks.md "W-D7".
  */
-import type { Element } from 'domhandler';
+import type { AnyNode, Element } from 'domhandler';
+import { DomUtils } from 'htmlparser2';
 import { z } from 'zod';
 import { CollectFailure, defineCheck, pagesByUrl, type Collected as CollectedOf, type FindingInput, type PageContext } from '../src/check-api/api.js';
 import { analyzePage, ARTICLE_URL, DEFAULT_PLACEHOLDERS, findHeading } from '../src/analysis/content/page-analysis.js';
@@ -216,6 +217,9 @@ function labelOf(a: Element, base: string, cache: Map<Element, string | undefine
   return undefined;
 }
 
+const LABEL_ELEMENTS = new Set(['h2', 'h3', 'h4', 'h5', 'span', 'b', 'strong', 'div', 'p', 'dt', 'li']);
+const isLabelElement = (e: AnyNode): boolean => LABEL_ELEMENTS.has((e as Element).name);
+
 function collectPolicy(ctx: PageContext, o: Options): Collected | undefined {
   const { page, $, dom, html } = ctx;
   if (page.error) return undefined;
@@ -241,6 +245,10 @@ function collectPolicy(ctx: PageContext, o: Options): Collected | undefined {
       if (labelled.length >= 40) return false;
       const a = n as Element;
       if (inBoilerplate(a)) return undefined;
+      const text = lineText(a) || a.attribs.title || '';
+      const label = ORIGINAL_TEXT.test(clean(text)) ? clean(text) : labelOf(a, page.finalUrl, labels);
+      // the target is resolved only for a labelled link (most links have no label)
+      if (!label) return undefined;
       let href: string;
       try {
         const u = new URL((a.attribs.href ?? '').trim(), page.finalUrl);
@@ -250,25 +258,22 @@ function collectPolicy(ctx: PageContext, o: Options): Collected | undefined {
       } catch {
         return undefined;
       }
-      const text = lineText(a) || a.attribs.title || '';
-      const label = ORIGINAL_TEXT.test(clean(text)) ? clean(text) : labelOf(a, page.finalUrl, labels);
       if (label) labelled.push({ href, text: text.slice(0, 120), label: label.slice(0, 20) });
       return undefined;
     });
-    // A 相关解读 label (by its own text, cheap to read) whose box holds no link.
-    $('h2, h3, h4, h5, span, b, strong, div, p, dt, li').each((_, n) => {
-      const e = n as Element;
+    // A 相关解读 label (by its own text, cheap to read) whose box holds no link. The elements are found by one walk
+    // (what the selector list h2, h3, h4, h5, span, b, strong, div, p, dt, li finds, in document order).
+    for (const e of DomUtils.findAll(isLabelElement, dom.children)) {
       const own = clean(e.children.map((c) => (c.type === 'text' ? c.data : '')).join(''));
-      if (!own || own.length > 10 || !INTERPRETATION_BOX.test(own) || inBoilerplate(e)) return undefined;
+      if (!own || own.length > 10 || !INTERPRETATION_BOX.test(own) || inBoilerplate(e)) continue;
       // The box: the label's parent (or grandparent when the parent is only the label's wrapper).
       let box = e.parent && e.parent.type === 'tag' ? (e.parent as Element) : undefined;
       if (box && lineText(box) === own && box.parent && box.parent.type === 'tag') box = box.parent as Element;
       if (box && $(box).find('a[href]').length === 0 && lineText(box).length <= 12) {
         emptyBox = true;
-        return false;
+        break;
       }
-      return undefined;
-    });
+    }
   }
   const lists: Collected['lists'] = [];
   if (!article) {

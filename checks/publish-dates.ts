@@ -33,14 +33,18 @@ export function documentPrint(text: string): DocumentPrint {
   const years = [...new Set([...norm.matchAll(/((?:19|20)\d{2})\s*年/g)].map((m) => Number(m[1])))].sort();
   // Digits left out: a re-post differs from its original in its dates (compared through docNo and years instead).
   const body = norm.replace(/[\s\p{P}\p{S}\d]/gu, '');
-  // Bottom-k sketch: the k smallest distinct 5-gram hashes (one hash per 5-gram, bounded size).
-  const hashes = new Set<number>();
-  for (let i = 0; i + SHINGLE <= body.length; i++) {
+  // Bottom-k sketch: the k smallest distinct 5-gram hashes (one hash per 5-gram, bounded size); a typed array
+  // sorts numerically without a comparator.
+  const n = Math.max(0, body.length - SHINGLE + 1);
+  const all = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
     let h = 0x811c9dc5;
     for (let j = i; j < i + SHINGLE; j++) h = Math.imul(h ^ body.charCodeAt(j), 0x01000193) >>> 0;
-    hashes.add(h);
+    all[i] = h;
   }
-  const sketch = [...hashes].sort((a, b) => a - b).slice(0, SKETCH_SIZE);
+  all.sort();
+  const sketch: number[] = [];
+  for (let i = 0; i < n && sketch.length < SKETCH_SIZE; i++) if (i === 0 || all[i] !== all[i - 1]) sketch.push(all[i]);
   return { docNo: doc ? `${doc[1] ?? ''}〔${doc[2]}〕${doc[3]}号` : undefined, years, minhash: sketch, chars: body.length };
 }
 

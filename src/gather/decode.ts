@@ -38,9 +38,14 @@ function knownEncoding(label: string): boolean {
   }
 }
 
+/** One decoder per encoding (a decode without `stream` keeps no state between calls). */
+const decoders = new Map<string, TextDecoder>();
+
 function decodeWith(buf: Buffer, encoding: string): string | undefined {
   try {
-    return new TextDecoder(encoding, { fatal: false }).decode(buf);
+    let d = decoders.get(encoding);
+    if (!d) decoders.set(encoding, (d = new TextDecoder(encoding, { fatal: false })));
+    return d.decode(buf);
   } catch {
     if (iconv.encodingExists(encoding)) return iconv.decode(buf, encoding);
     return undefined;

@@ -40,9 +40,10 @@ const RESOURCE_EXTENSIONS = new Set([
 ]);
 
 export function extensionOf(url: URL): string {
-  const last = url.pathname.split('/').pop() ?? '';
-  const dot = last.lastIndexOf('.');
-  return dot > 0 ? last.slice(dot + 1).toLowerCase() : '';
+  const p = url.pathname;
+  const slash = p.lastIndexOf('/');
+  const dot = p.lastIndexOf('.');
+  return dot > slash + 1 ? p.slice(dot + 1).toLowerCase() : '';
 }
 
 export function isAttachmentUrl(url: URL): boolean {
@@ -87,7 +88,10 @@ export interface ExtractOptions {
 /** A per-crawl pool of strings (called as a function) and of whole references (`link`). */
 export interface Interner {
   (s: string): string;
-  /** The one shared, frozen copy of an identical reference (same target, place, text and flags). */
+  /**
+   * The one shared, frozen copy of an identical reference (same target, place, text and flags); a reference seen
+   * for the first time has its strings pooled (URL, raw value, selector, text) and becomes the shared copy.
+   */
   link(l: LinkRef): LinkRef;
 }
 
@@ -118,7 +122,9 @@ function sameRef(a: LinkRef, b: LinkRef): boolean {
  */
 export function stringPool(): Interner {
   const pool = new Map<string, string>();
-  const refs = new Map<string, LinkRef[]>();
+  // Shared references by target, then by place (selector): a target linked from many places is found in one lookup
+  // per level, not by comparing every reference kept for it.
+  const refs = new Map<string, { count: number; byPlace: Map<string, LinkRef[]> }>();
   const intern = ((s: string) => {
     const known = pool.get(s);
     if (known !== undefined) return known;
@@ -127,13 +133,21 @@ export function stringPool(): Interner {
     return own;
   }) as Interner;
   intern.link = (l: LinkRef) => {
-    const key = l.url ?? l.raw;
-    let list = refs.get(key);
-    if (list) {
-      for (const c of list) if (sameRef(c, l)) return c;
-      if (list.length >= MAX_SHARED_PER_TARGET) return l;
-    } else refs.set(key, (list = []));
-    list.push(Object.freeze(l));
+    // Compared before pooling its strings: a template reference already shared costs two lookups, not five.
+    let target = refs.get(l.url ?? l.raw);
+    const list = target?.byPlace.get(l.selector);
+    if (list) for (const c of list) if (sameRef(c, l)) return c;
+    if (l.url) l.url = intern(l.url);
+    l.raw = l.raw === l.url ? l.url : intern(l.raw);
+    l.selector = intern(l.selector);
+    // An anchor text can be a substring of the page's HTML too (V8 sliced string): pooled, it is a copy.
+    l.text = intern(l.text);
+    if (!target) refs.set(l.url ?? l.raw, (target = { count: 0, byPlace: new Map() }));
+    if (target.count >= MAX_SHARED_PER_TARGET) return l;
+    target.count++;
+    const frozen = Object.freeze(l);
+    if (list) list.push(frozen);
+    else target.byPlace.set(l.selector, [frozen]);
     return l;
   };
   return intern;
@@ -149,22 +163,19 @@ export function internPage(page: Pick<PageArtifact, 'links' | 'headers' | 'meta'
   // The title is a substring of the page's HTML: pooled (copied), it no longer keeps the whole page alive.
   page.title = intern(page.title);
   const links = page.links;
-  for (let i = 0; i < links.length; i++) {
-    const l = links[i];
-    if (l.url) l.url = intern(l.url);
-    l.raw = l.raw === l.url ? l.url : intern(l.raw);
-    l.selector = intern(l.selector);
-    // An anchor text can be a substring of the page's HTML too (V8 sliced string): pooled, it is a copy.
-    l.text = intern(l.text);
-    links[i] = intern.link(l);
-  }
+  // Each reference is the shared copy of an identical one, or has its strings pooled (`Interner.link`).
+  for (let i = 0; i < links.length; i++) links[i] = intern.link(links[i]);
   for (const k in page.headers) page.headers[k] = intern(page.headers[k]);
   for (const k in page.meta) page.meta[k] = intern(page.meta[k]);
 }
 
-/** A string that shares nothing with a larger one (a substring of the page's HTML keeps all of it alive). */
+/**
+ * A string that shares nothing with a larger one (a substring of the page's HTML keeps all of it alive). V8 makes
+ * a substring of 13 or more characters a view into its parent; prefixing a character makes a concatenation, and
+ * slicing that flattens it into a fresh string first: one copy, without the UTF-8 round trip this used to take.
+ */
 function detached(s: string): string {
-  return s.length > 12 ? Buffer.from(s, 'utf8').toString('utf8') : s;
+  return s.length > 12 ? ` ${s}`.slice(1) : s;
 }
 
 /**
@@ -306,6 +317,31 @@ function encodeQueryLikeBrowser(u: URL, raw: string, encoding: string | null | u
 }
 
 /**
+ * An element's CSS selector, made only when a reference needs it (most elements have none): `name#id` for an
+ * element with a usable id, else its parent's selector, ' > ' and `name:nth-of-type(n)`; each made once.
+ */
+class SelectorPath {
+  private made?: string;
+  constructor(
+    private readonly up: SelectorPath | undefined,
+    private readonly name: string,
+    private readonly n: number,
+    private readonly id: string | undefined,
+  ) {}
+
+  get text(): string {
+    if (this.made === undefined) {
+      if (this.id !== undefined) this.made = `${this.name}#${this.id}`;
+      else {
+        const own = `${this.name}:nth-of-type(${this.n})`;
+        this.made = this.up ? `${this.up.text} > ${own}` : own;
+      }
+    }
+    return this.made;
+  }
+}
+
+/**
  * One walk over the parsed document: title, visible text, standard meta tags, and every outgoing
  * reference with its element, attribute, selector and text, resolved against <base href>.
  */
@@ -341,7 +377,8 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
   const withoutHash = (u: string) => u.replace(/#.*$/, '');
   const baseElsewhere = withoutHash(base) !== withoutHash(opts.pageUrl);
 
-  const add = (el: Element, selector: string, attribute: string, raw: string, kind: RefKind, text: string) => {
+  const add = (el: Element, path: SelectorPath, attribute: string, raw: string, kind: RefKind, text: string) => {
+    const selector = path.text;
     // Browsers strip only ASCII whitespace and C0 controls around a URL: a full-width space (U+3000) or a
     // no-break space stays in it and is percent-encoded, exactly as a visitor's browser would request it.
     const trimmed = raw.replace(/^[\x00-\x20]+|[\x00-\x20]+$/g, '');
@@ -412,11 +449,11 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
     links.push(ref);
   };
 
-  const addSrcset = (el: Element, selector: string, value: string, kind: RefKind, text: string) => {
+  const addSrcset = (el: Element, selector: SelectorPath, value: string, kind: RefKind, text: string) => {
     for (const url of parseSrcset(value)) add(el, selector, 'srcset', url, kind, text);
   };
 
-  const addCss = (el: Element, selector: string, css: string, attribute: string) => {
+  const addCss = (el: Element, selector: SelectorPath, css: string, attribute: string) => {
     for (const m of css.matchAll(URL_IN_CSS)) {
       const v = m[2].trim();
       if (v && !v.toLowerCase().startsWith('data:') && !v.startsWith('#')) add(el, selector, attribute, v, /\.css(?:[?#]|$)/i.test(v) ? 'style' : 'image', '');
@@ -424,9 +461,9 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
     for (const m of css.matchAll(IMPORT_IN_CSS)) add(el, selector, attribute, m[2], 'style', '');
   };
 
-  const walk = (node: AnyNode, path: string, hidden: boolean) => {
+  const walk = (node: AnyNode, path: SelectorPath | undefined, hidden: boolean) => {
     if (!('children' in node)) return;
-    const counts = new Map<string, number>();
+    let counts: Map<string, number> | undefined;
     for (const child of node.children as AnyNode[]) {
       if (child.type === 'text') {
         if (!hidden) textParts.push((child as unknown as { data: string }).data);
@@ -435,10 +472,11 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
       if (child.type !== 'tag' && child.type !== 'script' && child.type !== 'style') continue;
       const el = child as Element;
       const name = el.name.toLowerCase();
+      counts ??= new Map();
       const n = (counts.get(name) ?? 0) + 1;
       counts.set(name, n);
       const id = attr(el, 'id');
-      const selector = id && /^[A-Za-z][\w-]*$/.test(id) ? `${name}#${id}` : `${path ? path + ' > ' : ''}${name}:nth-of-type(${n})`;
+      const selector = new SelectorPath(path, name, n, id && /^[A-Za-z][\w-]*$/.test(id) ? id : undefined);
       const elText = () => textOf(el) || attr(el, 'title') || attr(el, 'alt') || '';
       switch (name) {
         case 'a':
@@ -556,11 +594,11 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
       const childHidden = hidden || INVISIBLE.has(name);
       const block = BLOCK.has(name);
       if (block && !hidden) textParts.push('\n');
-      walk(el, id && /^[A-Za-z][\w-]*$/.test(id) ? `${name}#${id}` : selector, childHidden);
+      walk(el, selector, childHidden);
       if (block && !hidden) textParts.push('\n');
     }
   };
-  walk(doc, '', false);
+  walk(doc, undefined, false);
 
   const text = textParts
     .join('')

@@ -3,8 +3,9 @@
  * crawler and by `artifactsFromHtml` (check tests feed artifacts in without any HTTP, Lighthouse-style).
  */
 import * as cheerio from 'cheerio';
-import type { AnyNode, ChildNode, Document, ParentNode } from 'domhandler';
-import { parseDocument } from 'htmlparser2';
+import type { Cheerio, CheerioAPI } from 'cheerio';
+import type { AnyNode, ChildNode, Document, Element, ParentNode } from 'domhandler';
+import { DomUtils, parseDocument } from 'htmlparser2';
 import type { CheckModule, PageContext } from '../check-api/api.js';
 import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
 import { detachStrings, extractPage, internPage, type Interner } from './extract.js';
@@ -81,6 +82,54 @@ export function capDomDepth(doc: Document, max = MAX_DOM_DEPTH): boolean {
   return changed;
 }
 
+/**
+ * The collectors' `$` for one page: `$(selector)` over the whole document and `$(node)` are answered once per page and
+ * shared (five checks ask for \`a[href]\`, several wrap the same elements), everything else goes to cheerio as is.
+ * Selections are read, never changed, by the collectors; markup (`$('<p>')`) always makes a new fragment.
+ */
+/** A list of tag names, each with at most one attribute that must be present: `a[href]`, `h1, h2, textarea, form`. */
+const SIMPLE_SELECTOR = /^\s*[a-z][a-z0-9]*(?:\[[a-z][a-z0-9-]*\])?(?:\s*,\s*[a-z][a-z0-9]*(?:\[[a-z][a-z0-9-]*\])?)*\s*$/;
+
+/**
+ * The elements a simple selector (SIMPLE_SELECTOR) matches in the document, in document order, by one walk over the
+ * tree (what css-select finds, without compiling the selector and testing every element against each part).
+ */
+export function simpleSelect(doc: Document, selector: string): Element[] | undefined {
+  if (!SIMPLE_SELECTOR.test(selector)) return undefined;
+  const parts = selector.split(',').map((p) => {
+    const m = /^\s*([a-z][a-z0-9]*)(?:\[([a-z][a-z0-9-]*)\])?\s*$/.exec(p)!;
+    return { name: m[1], attr: m[2] };
+  });
+  const names = new Set(parts.map((p) => p.name));
+  return DomUtils.findAll((el) => names.has(el.name) && parts.some((p) => p.name === el.name && (p.attr === undefined || el.attribs[p.attr] !== undefined)), doc.children);
+}
+
+export function sharedSelections(base: CheerioAPI, doc?: Document): CheerioAPI {
+  const bySelector = new Map<string, Cheerio<AnyNode>>();
+  const byNode = new Map<AnyNode, Cheerio<AnyNode>>();
+  const $ = function (selector?: unknown, context?: unknown, root?: unknown, opts?: unknown) {
+    if (context === undefined && root === undefined && opts === undefined) {
+      if (typeof selector === 'string' && !selector.includes('<')) {
+        let known = bySelector.get(selector);
+        if (!known) {
+          const found = doc ? simpleSelect(doc, selector) : undefined;
+          bySelector.set(selector, (known = found ? base(found) : base(selector)));
+        }
+        return known;
+      }
+      if (selector && typeof selector === 'object' && 'type' in selector && 'parent' in selector) {
+        const node = selector as AnyNode;
+        let known = byNode.get(node);
+        if (!known) byNode.set(node, (known = base(node)));
+        return known;
+      }
+    }
+    return base(selector as never, context as never, root as never, opts as never);
+  } as unknown as CheerioAPI;
+  Object.setPrototypeOf($, base);
+  return $;
+}
+
 export function buildPageArtifact(p: ParsedPage, ctx: { site: SiteRef; asOf: string; siteHosts: ReadonlySet<string>; collectors: Collector[]; intern?: Interner }): PageArtifact {
   const extracted = p.html ? extractPage(p.dom, { pageUrl: p.finalUrl, siteHosts: ctx.siteHosts, encoding: p.encoding }) : { title: '', text: '', meta: {}, links: [] };
   const page: PageArtifact = {
@@ -108,7 +157,7 @@ export function buildPageArtifact(p: ParsedPage, ctx: { site: SiteRef; asOf: str
   if (page.status !== null && page.status >= 400) page.error = { kind: 'http_error', status: page.status, message: `HTTP ${page.status}` };
   const collectors = ctx.collectors.filter((c) => c.module.collect);
   if (collectors.length && p.html) {
-    const $ = cheerio.load(p.dom, {}, true);
+    const $ = sharedSelections(cheerio.load(p.dom, {}, true), p.dom);
     const pctx: PageContext = { page, $, dom: p.dom, text: extracted.text, html: p.html, site: ctx.site, asOf: ctx.asOf, isHome: p.depth === 0 };
     for (const c of collectors) {
       try {

@@ -47,7 +47,7 @@ describe('lexicon cache', () => {
     const first = loadLexicon(opts, readings, own, ['test']);
     const files = readdirSync(dir);
     expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(/^lexicon-[0-9a-f]{24}\.v8$/);
+    expect(files[0]).toMatch(/^lexicon-[0-9a-f]{24}\.bin$/);
     const cached = loadLexicon(opts, readings, own, ['test']);
     const want = answers(built);
     expect(want.freq[0]).toBeGreaterThan(0);

@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import type { CheerioAPI } from 'cheerio';
+import type { AnyNode, Element } from 'domhandler';
+import { DomUtils } from 'htmlparser2';
 import { keywordRegExp } from './text.js';
 
 export const guideElementSchema = z.object({
@@ -59,14 +61,29 @@ export const CHANNEL_HOSTS = [/(^|\.)(liuyan|hudong|hdjl|zmhd|12345)\./];
  * text right around the link.
  */
 export function imageLinks($: CheerioAPI, base: string, max = 200): ImageLink[] {
+  // Several checks ask for the same page's image links (interaction, services): found once per parsed page.
+  let known = imageLinksOf.get($);
+  if (!known) imageLinksOf.set($, (known = new Map()));
+  const key = `${max}\u0000${base}`;
+  let out = known.get(key);
+  if (!out) known.set(key, (out = findImageLinks($, base, max)));
+  return out;
+}
+
+const imageLinksOf = new WeakMap<CheerioAPI, Map<string, ImageLink[]>>();
+const isImg = (n: AnyNode): boolean => (n as Element).name === 'img';
+
+function findImageLinks($: CheerioAPI, base: string, max: number): ImageLink[] {
   const out: ImageLink[] = [];
   $('a[href]').each((_, node) => {
     if (out.length >= max) return false;
-    const a = $(node);
-    const text = a.text().replace(/\s+/g, '').trim();
-    const img = a.find('img').first();
+    // the DOM directly (what `.text()` and `.find('img').first()` read, without a selector per link)
+    const text = DomUtils.textContent(node).replace(/\s+/g, '').trim();
+    const imgEl = DomUtils.findOne(isImg, node.children, true);
     // Links drawn as an image, or with no text at all (a CSS background): text links are read by their text.
-    if (text.length > 0 && !img.length) return undefined;
+    if (text.length > 0 && !imgEl) return undefined;
+    const a = $(node);
+    const img = imgEl ? $(imgEl) : a.find('img').first();
     const href = (a.attr('href') ?? '').trim();
     if (!href || /^(#|javascript:|mailto:)/i.test(href)) return undefined;
     let u: URL;

@@ -4,7 +4,7 @@
  * footer) and a visible-text walker over the parsed document that can leave boilerplate out.
  */
 import type { AnyNode, Element, ParentNode, Text } from 'domhandler';
-import { openccChangeTest, openccConverter, type Conversion } from '../text/opencc.js';
+import { convertShort, openccChangeTest, openccConverter, type Conversion } from '../text/opencc.js';
 import { BLOCK_ELEMENTS, INVISIBLE_ELEMENTS } from '../../html.js';
 
 /** Full-width digits and date punctuation to ASCII, one character for one (offsets stay valid). */
@@ -63,7 +63,7 @@ const REGIONAL: Record<string, string> = { 佈: '布', 裏: '裡', 綫: '線', �
 
 /** A keyword and its Traditional spellings (OpenCC standard, plus Taiwan/Hong Kong character variants), de-duplicated. */
 export function variants(word: string): string[] {
-  const trad = [openccConverter('cn', 't')(word)];
+  const trad = [convertShort('cn', 't', word)];
   const regional = trad.map((t) => t.replace(/[佈裏綫峯着爲僞衞啓]/g, (c) => REGIONAL[c] ?? c));
   return [...new Set([word, ...trad, ...regional])];
 }
@@ -194,12 +194,28 @@ function joinVisible(parts: string[]): string {
     .trim();
 }
 
+/**
+ * A whole document's visible text, per option (several checks' collectors ask for the same page's text with its
+ * boilerplate left out): kept per parsed document, which nothing changes once the checks read it.
+ */
+const documentTexts = new WeakMap<AnyNode, [string | undefined, string | undefined]>();
+
 /** Visible text of a node, block elements separated by newlines; boilerplate subtrees left out when asked. */
 export function visibleText(node: AnyNode, opts: { skipBoilerplate?: boolean; skipLinks?: boolean } = {}): string {
   if (!opts.skipLinks) {
+    const skip = Boolean(opts.skipBoilerplate);
+    const kept = node.type === 'root' ? documentTexts.get(node) : undefined;
+    const known = kept?.[skip ? 1 : 0];
+    if (known !== undefined) return known;
     const parts: string[] = [];
-    collectVisible(node, parts, Boolean(opts.skipBoilerplate), undefined);
-    return joinVisible(parts);
+    collectVisible(node, parts, skip, undefined);
+    const text = joinVisible(parts);
+    if (node.type === 'root') {
+      const both = kept ?? [undefined, undefined];
+      both[skip ? 1 : 0] = text;
+      if (!kept) documentTexts.set(node, both);
+    }
+    return text;
   }
   return visibleTexts(node, { skipBoilerplate: opts.skipBoilerplate }).withoutLinks;
 }

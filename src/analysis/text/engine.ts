@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { AhoCorasick } from './aho.js';
 import { CharRelations, isHan } from './chars.js';
-import { DICTIONARY_DIR, loadDictionaries, type DictEntry, type Dictionaries } from './dictionaries.js';
+import { DICTIONARY_DIR, type DictEntry, type Dictionaries } from './dictionaries.js';
+import { loadDictionariesCached } from './dict-cache.js';
 import { type Lexicon, loadLexicon, PairSet } from './lexicon.js';
 import { markNameCue, markQuoted, type NameCue } from './protect.js';
 import { wordingFindings } from './wording.js';
@@ -867,7 +868,7 @@ export function getEngine(options: TextOptionsInput = {}): TextEngine {
   const key = JSON.stringify(o);
   let e = engines.get(key);
   if (!e) {
-    e = new TextEngine(loadDictionaries([DICTIONARY_DIR, ...o.dictionaryDirs]), o);
+    e = new TextEngine(loadDictionariesCached([DICTIONARY_DIR, ...o.dictionaryDirs]), o);
     engines.set(key, e);
   }
   return e;

@@ -4,16 +4,15 @@
  * docs/modules.md.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import v8 from 'node:v8';
+import { cacheDir, writeCacheFile } from './cache-dir.js';
 import { isHan } from './chars.js';
 
-/** A typed-array table's fields, as the cache keeps them (v8.serialize copies typed arrays as they are). */
-type TableState = Record<string, number | Uint32Array | Uint8Array | Float64Array>;
+/** A typed-array table's fields, as the cache keeps them (numbers and typed arrays). */
+type TableState = Record<string, number | Uint32Array | Uint8Array | Uint16Array | Float64Array>;
 
 /** Rebuilds an object of class `C` from the fields `snapshot` saved (no constructor run). */
 function restore<C extends object>(proto: C, state: object): C {
@@ -68,14 +67,110 @@ export class PairSet {
     return false;
   }
 
+  /** Rehashes into the smallest table that keeps the load at most one half (after a build with a generous capacity). */
+  compact(): void {
+    let n = 2;
+    while (n < this.count * 2) n <<= 1;
+    if (n < this.keys.length) this.rehash(n);
+  }
+
   private grow(): void {
+    this.rehash(this.keys.length * 2);
+  }
+
+  private rehash(size: number): void {
     const oldK = this.keys;
     const oldU = this.used;
-    this.keys = new Uint32Array(oldK.length * 2);
-    this.used = new Uint8Array(oldK.length * 2);
+    this.keys = new Uint32Array(size);
+    this.used = new Uint8Array(size);
     this.mask = this.keys.length - 1;
     this.count = 0;
     for (let i = 0; i < oldK.length; i++) if (oldU[i]) this.add(oldK[i] >>> 16, oldK[i] & 0xffff);
+  }
+}
+
+/**
+ * Number → list of words, in typed arrays: open addressing on the key, each slot's words at items[off[i], off[i+1])
+ * (an empty slot has none), words as UTF-16 code units at wchars[wstart[w], wstart[w+1]). Read from the cache
+ * without building a single JavaScript object; a looked-up list is made into strings once and kept.
+ */
+class ListMap {
+  private keys!: Uint32Array;
+  private off!: Uint32Array;
+  private items!: Uint32Array;
+  private wstart!: Uint32Array;
+  private wchars!: Uint16Array;
+  private mask!: number;
+  private memo = new Map<number, string[]>();
+
+  /** From a Map whose keys are 32-bit non-negative integers (the lists keep their order). */
+  static from(m: Map<number, string[]>): ListMap {
+    let n = 1;
+    while (n < m.size * 2) n <<= 1;
+    const mask = n - 1;
+    const slotKey = new Uint32Array(n);
+    const slotList: Array<string[] | undefined> = new Array(n);
+    for (const [k, list] of m) {
+      let i = (Math.imul(k, 0x9e3779b1) >>> 0) & mask;
+      while (slotList[i]) i = (i + 1) & mask;
+      slotKey[i] = k;
+      slotList[i] = list;
+    }
+    const wordIds = new Map<string, number>();
+    const words: string[] = [];
+    const off = new Uint32Array(n + 1);
+    const items: number[] = [];
+    for (let i = 0; i < n; i++) {
+      off[i] = items.length;
+      for (const w of slotList[i] ?? []) {
+        let id = wordIds.get(w);
+        if (id === undefined) {
+          wordIds.set(w, (id = words.length));
+          words.push(w);
+        }
+        items.push(id);
+      }
+    }
+    off[n] = items.length;
+    const wstart = new Uint32Array(words.length + 1);
+    let len = 0;
+    for (let w = 0; w < words.length; w++) {
+      wstart[w] = len;
+      len += words[w].length;
+    }
+    wstart[words.length] = len;
+    const wchars = new Uint16Array(len);
+    for (let w = 0; w < words.length; w++) for (let j = 0; j < words[w].length; j++) wchars[wstart[w] + j] = words[w].charCodeAt(j);
+    return restore(ListMap.prototype, { keys: slotKey, off, items: Uint32Array.from(items), wstart, wchars, mask, memo: new Map() });
+  }
+
+  get(key: number): string[] | undefined {
+    const known = this.memo.get(key);
+    if (known) return known;
+    const off = this.off;
+    let i = (Math.imul(key, 0x9e3779b1) >>> 0) & this.mask;
+    while (off[i + 1] > off[i]) {
+      if (this.keys[i] === key) {
+        const list: string[] = [];
+        for (let k = off[i]; k < off[i + 1]; k++) {
+          const w = this.items[k];
+          list.push(String.fromCharCode(...this.wchars.subarray(this.wstart[w], this.wstart[w + 1])));
+        }
+        this.memo.set(key, list);
+        return list;
+      }
+      i = (i + 1) & this.mask;
+    }
+    return undefined;
+  }
+
+  /** The typed arrays and the mask (what the cache keeps). */
+  state(): TableState {
+    return { keys: this.keys, off: this.off, items: this.items, wstart: this.wstart, wchars: this.wchars, mask: this.mask };
+  }
+
+  static fromState(state: TableState): ListMap {
+    return restore(ListMap.prototype, { ...state, memo: new Map() });
   }
 }
 
@@ -117,7 +212,8 @@ function hashRange(s: string, from: number, to: number): number {
  */
 class FreqTable {
   private keys: Uint32Array;
-  private vals: Float64Array;
+  /** Frequencies are whole numbers (jieba's counts, OWN_WORD_FREQ): 32 bits hold them exactly. */
+  private vals: Uint32Array;
   private mask: number;
   private count = 0;
 
@@ -125,7 +221,7 @@ class FreqTable {
     let n = 1;
     while (n < capacity * 2) n <<= 1;
     this.keys = new Uint32Array(n);
-    this.vals = new Float64Array(n);
+    this.vals = new Uint32Array(n);
     this.mask = n - 1;
   }
 
@@ -153,11 +249,22 @@ class FreqTable {
     return 0;
   }
 
+  /** Rehashes into the smallest table that keeps the load at most one half. */
+  compact(): void {
+    let n = 2;
+    while (n < this.count * 2) n <<= 1;
+    if (n < this.keys.length) this.rehash(n);
+  }
+
   private grow(): void {
+    this.rehash(this.keys.length * 2);
+  }
+
+  private rehash(size: number): void {
     const k = this.keys;
     const v = this.vals;
-    this.keys = new Uint32Array(k.length * 2);
-    this.vals = new Float64Array(k.length * 2);
+    this.keys = new Uint32Array(size);
+    this.vals = new Uint32Array(size);
     this.mask = this.keys.length - 1;
     this.count = 0;
     for (let i = 0; i < k.length; i++) if (k[i] !== 0) this.setMax(k[i], v[i]);
@@ -172,6 +279,16 @@ export interface Segmentation {
   score: number;
   /** Token boundaries, relative to the segmented range: [0, …, length]. */
   bounds: number[];
+}
+
+/** What the lexicon cache holds: the tables' typed arrays and a few numbers. */
+export interface LexiconState {
+  tables: Record<string, TableState>;
+  readingIds: Array<[string, number]>;
+  size: number;
+  total: number;
+  logTotal: number;
+  targets: number;
 }
 
 export class Lexicon {
@@ -191,10 +308,10 @@ export class Lexicon {
   private readonly soundRight: PairSet;
   /** Adjacent character pairs of the target words. */
   private readonly targetPairs: PairSet;
-  /** Two-character targets by (known character, reading of the other): SMI keys, see key2(). */
-  private readonly sound2 = new Map<number, string[]>();
-  /** Longer targets by "prefix|reading|suffix". */
-  private readonly soundN = new Map<number, string[]>();
+  /** Two-character targets by (known character, reading of the other): keys see key2(). */
+  private readonly sound2: ListMap;
+  /** Longer targets by the hash of the word with one position read as a reading id (hashBlank). */
+  private readonly soundN: ListMap;
   private readonly readingIds = new Map<string, number>();
   /** Words in the lexicon (jieba's plus own). */
   size = 0;
@@ -265,6 +382,8 @@ export class Lexicon {
     for (const w of ownWords) if (w && w.length <= 12) take(w, 0, w.length, OWN_WORD_FREQ);
     this.logTotal = Math.log(this.total);
     const seen = new Set<string>();
+    const sound2 = new Map<number, string[]>();
+    const soundN = new Map<number, string[]>();
     for (const w of targets) {
       if (seen.has(w)) continue;
       seen.add(w);
@@ -282,35 +401,43 @@ export class Lexicon {
       if (w.length === 2) {
         const a0 = w.charCodeAt(0);
         const b0 = w.charCodeAt(1);
-        for (const r of this.readings(b0)) push(this.sound2, key2(a0, this.rid(r), false), w);
-        for (const r of this.readings(a0)) push(this.sound2, key2(b0, this.rid(r), true), w);
+        for (const r of this.readings(b0)) push(sound2, key2(a0, this.rid(r), false), w);
+        for (const r of this.readings(a0)) push(sound2, key2(b0, this.rid(r), true), w);
       } else {
         for (let i = 0; i + 1 < w.length; i++) this.longPairs.add(w.charCodeAt(i), w.charCodeAt(i + 1));
         for (let i = 0; i + 2 < w.length; i++) this.longSkips.add(w.charCodeAt(i), w.charCodeAt(i + 2));
         for (let k = 0; k < w.length; k++) {
-          for (const r of this.readings(w.charCodeAt(k))) push(this.soundN, hashBlank(w, 0, w.length, k, this.rid(r)), w);
+          for (const r of this.readings(w.charCodeAt(k))) push(soundN, hashBlank(w, 0, w.length, k, this.rid(r)), w);
         }
       }
     }
+    this.sound2 = ListMap.from(sound2);
+    this.soundN = ListMap.from(soundN);
+    // the capacities above are generous for building: the tables kept (and cached) are as small as a load of ½ allows
+    for (const k of LEXICON_TABLES) (this[k as keyof this] as unknown as { compact(): void }).compact();
   }
 
-  /** Everything the constructor built, for the on-disk cache (`loadLexicon`). */
-  snapshot(): Record<string, unknown> {
+  /** Everything the constructor built, for the on-disk cache (`loadLexicon`): typed arrays and numbers. */
+  snapshot(): LexiconState {
     const tables: Record<string, TableState> = {};
     for (const k of LEXICON_TABLES) tables[k] = { ...(this[k as keyof this] as object) } as TableState;
-    return { tables, sound2: this.sound2, soundN: this.soundN, readingIds: this.readingIds, size: this.size, total: this.total, logTotal: this.logTotal, targets: this.targets };
+    tables.sound2 = this.sound2.state();
+    tables.soundN = this.soundN.state();
+    return { tables, readingIds: [...this.readingIds], size: this.size, total: this.total, logTotal: this.logTotal, targets: this.targets };
   }
 
   /** A lexicon from a `snapshot()`, with the options and reading function it was built with. */
-  static fromSnapshot(state: Record<string, unknown>, opts: LexiconOptions, readings: (code: number) => string[]): Lexicon {
-    const tables = state.tables as Record<string, TableState>;
+  static fromSnapshot(state: LexiconState, opts: LexiconOptions, readings: (code: number) => string[]): Lexicon {
+    const tables = state.tables;
     const lex = restore(Lexicon.prototype, { opts, readings, route: new Float64Array(128), nextBuf: new Int32Array(128) });
-    for (const k of LEXICON_TABLES) {
-      if (!tables[k]) throw new Error(`lexicon cache lacks ${k}`);
-      (lex as unknown as Record<string, unknown>)[k] = restore(FREQ_TABLES.has(k) ? FreqTable.prototype : PairSet.prototype, tables[k]);
-    }
-    for (const k of ['sound2', 'soundN', 'readingIds', 'size', 'total', 'logTotal', 'targets']) (lex as unknown as Record<string, unknown>)[k] = state[k];
-    if (!(lex.sound2 instanceof Map) || !(lex.soundN instanceof Map) || typeof lex.total !== 'number') throw new Error('lexicon cache is malformed');
+    for (const k of [...LEXICON_TABLES, 'sound2', 'soundN']) if (!tables?.[k]) throw new Error(`lexicon cache lacks ${k}`);
+    for (const k of LEXICON_TABLES) (lex as unknown as Record<string, unknown>)[k] = restore(FREQ_TABLES.has(k) ? FreqTable.prototype : PairSet.prototype, tables[k]);
+    const fields = lex as unknown as Record<string, unknown>;
+    fields.sound2 = ListMap.fromState(tables.sound2);
+    fields.soundN = ListMap.fromState(tables.soundN);
+    if (!Array.isArray(state.readingIds) || typeof state.total !== 'number') throw new Error('lexicon cache is malformed');
+    fields.readingIds = new Map(state.readingIds);
+    for (const k of ['size', 'total', 'logTotal', 'targets'] as const) fields[k] = state[k];
     // A table restored into the wrong shape would fail at the first lookup: try one of each kind now.
     if (!(lex.freq('中国') > 0) || !lex.covered.has('中'.charCodeAt(0), '国'.charCodeAt(0))) throw new Error('lexicon cache does not answer');
     return lex;
@@ -472,18 +599,73 @@ const FREQ_TABLES = new Set(['table', 'targetTable', 'nameTable']);
 const LEXICON_TABLES = [...FREQ_TABLES, 'namePairs', 'covered', 'longPairs', 'longSkips', 'soundLeft', 'soundRight', 'targetPairs'];
 
 /** Format of the cache file; bump when the tables change shape. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 /** Cached lexicons kept (one per set of inputs). */
 const KEEP_CACHED = 4;
+const MAGIC = 0x584c4347; // "GCLX"
 
-/** Where built lexicons are kept: GOVCHECK_CACHE_DIR (`off` = none), else $XDG_CACHE_HOME/govcheck or ~/.cache/govcheck. */
-export function cacheDir(): string | undefined {
-  const env = process.env.GOVCHECK_CACHE_DIR;
-  if (env === 'off') return undefined;
-  if (env) return env;
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'govcheck');
+type Typed = Uint32Array | Uint8Array | Uint16Array | Float64Array;
+const TYPED: Record<string, { new (b: ArrayBuffer, off: number, len: number): Typed; BYTES_PER_ELEMENT: number }> = { u32: Uint32Array, u8: Uint8Array, u16: Uint16Array, f64: Float64Array };
+function typedName(a: Typed): string {
+  if (a instanceof Uint32Array) return 'u32';
+  if (a instanceof Uint8Array) return 'u8';
+  if (a instanceof Uint16Array) return 'u16';
+  return 'f64';
 }
+
+/**
+ * The cache file: "GCLX", the length of a JSON header, the header (numbers, reading ids, and where each typed array
+ * is), then the arrays' bytes, each at a multiple of 8. Reading it makes views on one buffer: no parsing, no copies.
+ */
+export function packLexicon(state: LexiconState): Buffer {
+  const arrays: Typed[] = [];
+  let at = 0;
+  const tables: Record<string, Record<string, number | { a: string; at: number; n: number }>> = {};
+  for (const [name, t] of Object.entries(state.tables)) {
+    tables[name] = {};
+    for (const [k, v] of Object.entries(t)) {
+      if (typeof v === 'number') tables[name][k] = v;
+      else {
+        tables[name][k] = { a: typedName(v), at, n: v.length };
+        arrays.push(v);
+        at += Math.ceil(v.byteLength / 8) * 8;
+      }
+    }
+  }
+  const header = Buffer.from(JSON.stringify({ ...state, tables }), 'utf8');
+  const start = Math.ceil((8 + header.length) / 8) * 8;
+  const out = Buffer.alloc(start + at);
+  out.writeUInt32LE(MAGIC, 0);
+  out.writeUInt32LE(header.length, 4);
+  header.copy(out, 8);
+  let pos = start;
+  for (const a of arrays) {
+    Buffer.from(a.buffer, a.byteOffset, a.byteLength).copy(out, pos);
+    pos += Math.ceil(a.byteLength / 8) * 8;
+  }
+  return out;
+}
+
+export function unpackLexicon(file: Buffer): LexiconState {
+  if (file.length < 8 || file.readUInt32LE(0) !== MAGIC) throw new Error('not a lexicon cache');
+  const len = file.readUInt32LE(4);
+  const state = JSON.parse(file.toString('utf8', 8, 8 + len)) as LexiconState;
+  const start = Math.ceil((8 + len) / 8) * 8;
+  // views need their offsets aligned: a buffer that does not start at a multiple of 8 is copied once
+  const buf = file.byteOffset % 8 === 0 ? file : Buffer.from(file);
+  for (const t of Object.values(state.tables)) {
+    for (const [k, v] of Object.entries(t as Record<string, unknown>)) {
+      if (typeof v === 'number') continue;
+      const ref = v as { a: string; at: number; n: number };
+      const C = TYPED[ref.a];
+      if (!C || start + ref.at + ref.n * C.BYTES_PER_ELEMENT > buf.length) throw new Error('lexicon cache is truncated');
+      (t as Record<string, unknown>)[k] = new C(buf.buffer as ArrayBuffer, buf.byteOffset + start + ref.at, ref.n);
+    }
+  }
+  return state;
+}
+
+export { cacheDir };
 
 /**
  * The lexicon, from the cache when one was built with the same inputs (jieba's dictionary, the options, the own words,
@@ -503,29 +685,18 @@ export function loadLexicon(opts: LexiconOptions, readings: (code: number) => st
       .update(ownWords.join('\n'))
       .digest('hex')
       .slice(0, 24);
-    file = path.join(dir, `lexicon-${key}.v8`);
+    file = path.join(dir, `lexicon-${key}.bin`);
   } catch {
     return new Lexicon(opts, readings, ownWords);
   }
   try {
-    return Lexicon.fromSnapshot(v8.deserialize(readFileSync(file)) as Record<string, unknown>, opts, readings);
+    return Lexicon.fromSnapshot(unpackLexicon(readFileSync(file)), opts, readings);
   } catch {
     // absent or unreadable: build it
   }
   const lex = new Lexicon(opts, readings, ownWords);
-  try {
-    mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-    writeFileSync(tmp, v8.serialize(lex.snapshot()));
-    renameSync(tmp, file);
-    // A few sets of inputs are kept (the shipped options and a test's or a province's own); older ones go.
-    const old = readdirSync(dir)
-      .filter((f) => /^lexicon-[0-9a-f]{24}\.v8$/.test(f))
-      .map((f) => ({ f: path.join(dir, f), t: statSync(path.join(dir, f)).mtimeMs }))
-      .sort((a, b) => b.t - a.t);
-    for (const { f } of old.slice(KEEP_CACHED)) rmSync(f, { force: true });
-  } catch {
-    // a read-only home or a full disk: the next start builds it again
-  }
+  // A few sets of inputs are kept (the shipped options and a test's or a province's own); older ones go
+  // (files of the former format, .v8, among them).
+  writeCacheFile(file, packLexicon(lex.snapshot()), /^lexicon-[0-9a-f]{24}\.(bin|v8)$/, KEEP_CACHED);
   return lex;
 }

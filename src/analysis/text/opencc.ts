@@ -3,7 +3,11 @@
  * OpenCC locale names such as 't', 'tw', 'hk', 'cn') and shared by every caller, and an exact quick test of
  * whether a conversion could change a text at all (openccChangeTest), so most Simplified text skips it.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import * as OpenCC from 'opencc-js';
+import { cacheDir, writeCacheFile } from './cache-dir.js';
 
 export type Conversion = (s: string) => string;
 
@@ -17,6 +21,59 @@ export function openccConverter(from: string, to: string): Conversion {
   const convert: Conversion = OpenCC.Converter({ from, to });
   converters.set(key, convert);
   return convert;
+}
+
+/**
+ * What is worth keeping between runs (building a converter takes a fraction of a second, the quick test's tables a
+ * few dozen milliseconds): conversions of short strings (keywords, converted once per process) and the quick tests'
+ * tables, in one JSON file per opencc-js version in the cache folder. Read at first use, written at exit when it grew.
+ */
+interface Kept {
+  conv: Record<string, string>;
+  tests: Record<string, { chars: number[]; byFirst: Array<[number, string[]]> }>;
+}
+let kept: Kept | undefined;
+let keptFile: string | undefined;
+let keptDirty = false;
+
+function keptCache(): Kept {
+  if (kept) return kept;
+  kept = { conv: {}, tests: {} };
+  const dir = cacheDir();
+  if (!dir) return kept;
+  try {
+    // the package exports no package.json: read it beside its entry point (dist/umd/full.js)
+    const main = createRequire(import.meta.url).resolve('opencc-js');
+    const version = (JSON.parse(readFileSync(path.join(path.dirname(main), '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+    keptFile = path.join(dir, `opencc-${version.replace(/[^0-9a-z.]/gi, '')}-1.json`);
+    const read = JSON.parse(readFileSync(keptFile, 'utf8')) as Kept;
+    if (read && typeof read.conv === 'object' && typeof read.tests === 'object') kept = read;
+  } catch {
+    // absent or unreadable: built as needed
+  }
+  return kept;
+}
+
+function keep(): void {
+  if (keptDirty || !keptFile) return;
+  keptDirty = true;
+  process.once('exit', () => {
+    if (kept && keptFile) writeCacheFile(keptFile, JSON.stringify(kept), /^opencc-.*\.json$/, 2);
+  });
+}
+
+/** A short string (a keyword) converted from one locale to another, remembered across runs. */
+export function convertShort(from: string, to: string, s: string): string {
+  const k = keptCache();
+  const key = `${from}\u0000${to}\u0000${s}`;
+  const known = k.conv[key];
+  if (known !== undefined) return known;
+  const out = openccConverter(from, to)(s);
+  if (s.length <= 64 && Object.keys(k.conv).length < 20000) {
+    k.conv[key] = out;
+    keep();
+  }
+  return out;
 }
 
 type Dict = string | ReadonlyArray<readonly [string, string]>;
@@ -40,12 +97,37 @@ function dictsOf(x: unknown): Dict[] {
  * configurations (another opencc-js version) answer true: always convert.
  */
 export function openccChangeTest(configKeys: string[]): (s: string) => boolean {
+  const k = keptCache();
+  const name = configKeys.join('+');
+  let t = k.tests[name];
+  if (!t) {
+    const built = changeTables(configKeys);
+    if (!built) return () => true;
+    t = k.tests[name] = { chars: [...built.chars], byFirst: [...built.byFirst] };
+    keep();
+  }
+  const chars = new Set(t.chars);
+  const byFirst = new Map(t.byFirst);
+  return (s: string) => {
+    for (let i = 0; i < s.length; ) {
+      const cp = s.codePointAt(i)!;
+      if (chars.has(cp)) return true;
+      const list = byFirst.get(cp);
+      if (list && list.some((k) => s.startsWith(k, i))) return true;
+      i += cp > 0xffff ? 2 : 1;
+    }
+    return false;
+  };
+}
+
+/** The quick test's tables: converted characters, and the phrases of unconverted characters by first code point. */
+function changeTables(configKeys: string[]): { chars: Set<number>; byFirst: Map<number, string[]> } | undefined {
   const configs = (OpenCC.Locale as unknown as { configs?: Record<string, Record<string, unknown>> }).configs;
   const chars = new Set<number>();
   const phrases: Array<[string, string]> = [];
   for (const key of configKeys) {
     const c = configs?.[key];
-    if (!c) return () => true;
+    if (!c) return undefined;
     for (const d of dictsOf([c.normalizationChain, c.segmentation, c.conversionChain])) {
       const pairs: Array<readonly [string, string]> =
         typeof d === 'string'
@@ -67,14 +149,5 @@ export function openccChangeTest(configKeys: string[]): (s: string) => boolean {
     const first = k.codePointAt(0)!;
     byFirst.set(first, [...(byFirst.get(first) ?? []), k]);
   }
-  return (s: string) => {
-    for (let i = 0; i < s.length; ) {
-      const cp = s.codePointAt(i)!;
-      if (chars.has(cp)) return true;
-      const list = byFirst.get(cp);
-      if (list && list.some((k) => s.startsWith(k, i))) return true;
-      i += cp > 0xffff ? 2 : 1;
-    }
-    return false;
-  };
+  return { chars, byFirst };
 }

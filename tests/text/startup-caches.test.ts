@@ -1,0 +1,73 @@
+/**
+ * What the typo engine and the content analysis read at every start is kept on disk (issue 20): the dictionaries
+ * (YAML rule files checked with zod) and OpenCC's keyword conversions and quick tests. Read back, they are the same
+ * as built; an edited dictionary is read again, a damaged cache file is read around, and a bad dictionary is still
+ * an error.
+ */
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadDictionariesCached } from '../../src/analysis/text/dict-cache.js';
+import { DICTIONARY_DIR, DictionaryError, loadDictionaries } from '../../src/analysis/text/dictionaries.js';
+import { convertShort, openccChangeTest, openccConverter } from '../../src/analysis/text/opencc.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'govcheck-startup-cache-'));
+const before = process.env.GOVCHECK_CACHE_DIR;
+process.env.GOVCHECK_CACHE_DIR = path.join(dir, 'cache');
+afterAll(() => {
+  if (before === undefined) delete process.env.GOVCHECK_CACHE_DIR;
+  else process.env.GOVCHECK_CACHE_DIR = before;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const cached = () => readdirSync(path.join(dir, 'cache')).filter((f) => f.startsWith('dictionaries-'));
+
+describe('dictionary cache', () => {
+  it('reads back the dictionaries as loaded, regular expressions included', () => {
+    const fresh = loadDictionaries([DICTIONARY_DIR]);
+    const first = loadDictionariesCached([DICTIONARY_DIR]);
+    expect(cached()).toHaveLength(1);
+    const again = loadDictionariesCached([DICTIONARY_DIR]);
+    // JSON drops properties whose value is undefined: compare what they hold
+    const plain = (d: unknown) => JSON.parse(JSON.stringify(d, (_k, v) => (v instanceof RegExp ? `/${v.source}/${v.flags}` : v)));
+    expect(plain(first)).toEqual(plain(fresh));
+    expect(plain(again)).toEqual(plain(fresh));
+    const withRe = again.entries.find((e) => e.before || e.regex);
+    expect(withRe).toBeDefined();
+    expect((withRe!.before ?? withRe!.regex) instanceof RegExp).toBe(true);
+    expect(again.gazetteer.length).toBe(fresh.gazetteer.length);
+  });
+
+  it('reads an edited folder again, reads around a damaged file, and a bad dictionary is still an error', () => {
+    const own = path.join(dir, 'own');
+    cpSync(DICTIONARY_DIR, own, { recursive: true });
+    const a = loadDictionariesCached([own]);
+    const n = cached().length;
+    appendFileSync(path.join(own, 'words.txt'), '\n测试专用词语\n');
+    const b = loadDictionariesCached([own]);
+    expect(cached().length).toBe(n + 1);
+    expect(a.words).not.toContain('测试专用词语');
+    expect(b.words).toContain('测试专用词语');
+    for (const f of cached()) writeFileSync(path.join(dir, 'cache', f), '{"not":');
+    expect(loadDictionariesCached([own]).words).toContain('测试专用词语');
+    writeFileSync(path.join(own, 'bad.yaml'), 'entries:\n  - wrong: 错\n');
+    expect(() => loadDictionariesCached([own])).toThrow(DictionaryError);
+    expect(() => loadDictionariesCached([path.join(dir, 'absent')])).toThrow(/dictionary folder not found/);
+  });
+});
+
+describe('OpenCC kept conversions and quick tests', () => {
+  it('converts keywords as the converter does and the quick test answers as built', () => {
+    for (const w of ['网站', '政务公开', '发展和改革委员会', 'abc']) expect(convertShort('cn', 't', w)).toBe(openccConverter('cn', 't')(w));
+    expect(convertShort('cn', 't', '网站')).toBe(openccConverter('cn', 't')('网站'));
+    const t1 = openccChangeTest(['tw2s', 'hk2s']);
+    const t2 = openccChangeTest(['tw2s', 'hk2s']);
+    for (const s of ['政府信息公开', '政府資訊公開', '回覆', 'plain ascii', '']) {
+      const changes = openccConverter('tw', 'cn')(s) !== s || openccConverter('hk', 'cn')(s) !== s;
+      expect(t1(s)).toBe(t2(s));
+      if (changes) expect(t1(s)).toBe(true);
+    }
+    expect(t1('政府資訊公開')).toBe(true);
+  });
+});
