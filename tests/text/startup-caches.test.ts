@@ -1,8 +1,6 @@
 /**
- * What the typo engine and the content analysis read at every start is kept on disk (issue 20): the dictionaries
- * (YAML rule files checked with zod) and OpenCC's keyword conversions and quick tests. Read back, they are the same
- * as built; an edited dictionary is read again, a damaged cache file is read around, and a bad dictionary is still
- * an error.
+ * What the typo engine and the content analysis read at every start is kept on disk (issue 20): read back it is the
+ * same as built; an edited dictionary is read again, a damaged cache is read around, a bad dictionary is an error.
  */
 import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import os from 'node:os';

@@ -1,8 +1,6 @@
 /**
- * Where govcheck keeps what it builds once and reads at every start (the typo engine's lexicon and dictionaries,
- * OpenCC's quick tests and keyword conversions): GOVCHECK_CACHE_DIR (`off` = none), else $XDG_CACHE_HOME/govcheck
- * or ~/.cache/govcheck. Every cache is keyed by its inputs and written atomically; one that cannot be read or
- * written is ignored (the thing is then built as before).
+ * Where govcheck keeps what it builds once and reads at every start (lexicon, dictionaries, OpenCC conversions):
+ * GOVCHECK_CACHE_DIR (`off` = none), else $XDG_CACHE_HOME/govcheck or ~/.cache/govcheck. Notes: docs/modules.md.
  */
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -1,9 +1,6 @@
 /**
- * The typo engine's dictionaries (config/dictionaries plus any extra folders), kept on disk after they were read:
- * parsing the YAML rule files and checking them with zod took about a quarter of a second at every start. The
- * cache is keyed by the folders' file names and contents, the code that reads them and the versions of the
- * packages involved, so an edited dictionary is read again (and a bad one is an error, as before: only what
- * loaded without error is kept). Kept beside the lexicon cache (GOVCHECK_CACHE_DIR, `off` = none).
+ * The typo engine's dictionaries kept on disk after they were read, keyed by the folders' file names and contents,
+ * the reading code and the packages' versions (an edited dictionary is read again). Notes: docs/modules.md.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
