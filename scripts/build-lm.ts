@@ -10,6 +10,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { buildModel, leakageFilter } from '../src/analysis/text/lm-build.js';
 import { formatPhoneticClasses, parseUnihanPhonetic } from '../src/analysis/text/lm-phonetic.js';
+import { csvColumn, htmlText, sqlColumn } from './lm-formats.js';
 
 interface Source {
   id: string;
@@ -18,8 +19,10 @@ interface Source {
   include: string[];
   exclude?: string[];
   licence?: string;
-  /** JSON files (an array of objects): take only this string field of each element, e.g. the corrected side of a spelling set. */
+  /** JSON files (an array of objects) or JSON Lines: take only this string field of each element, e.g. the corrected side of a spelling set. */
   jsonField?: string;
+  /** JSON elements whose field (a number or numeric string) is below the given value are skipped (e.g. `{ year: 1978 }`); elements without it are kept. */
+  jsonMin?: Record<string, number>;
   /** CSV files with a header row (RFC 4180 quoting, fields may span lines): take only this column. */
   csvField?: string;
   /** SQL dumps (`insert into T (cols…) values (…)`): take only this column of each row, HTML tags removed. */
@@ -170,120 +173,6 @@ function markdownText(md: string): string {
     .replace(/[*_`]{1,3}/g, '');
 }
 
-/** Rows of a CSV text with a header (RFC 4180: quoted fields may hold commas, doubled quotes and line ends). */
-function csvColumn(text: string, field: string): string[] | undefined {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  const t = text.replace(/^\uFEFF/, '');
-  for (let i = 0; i < t.length; i++) {
-    const c = t[i];
-    if (quoted) {
-      if (c === '"') {
-        if (t[i + 1] === '"') {
-          cell += '"';
-          i++;
-        } else quoted = false;
-      } else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && t[i + 1] === '\n') i++;
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-    } else cell += c;
-  }
-  if (cell || row.length) {
-    row.push(cell);
-    rows.push(row);
-  }
-  const col = rows[0]?.map((h) => h.trim()).indexOf(field) ?? -1;
-  if (col < 0) return undefined;
-  return rows.slice(1).map((r) => r[col] ?? '');
-}
-
-/** One column of every row of the `insert into T (cols…) values (…), (…);` statements of a SQL dump. */
-function sqlColumn(text: string, column: string): string[] {
-  const out: string[] = [];
-  const head = /insert\s+into\s+[`"\w.]+\s*\(([^)]*)\)\s*values\s*/gi;
-  for (let m = head.exec(text); m; m = head.exec(text)) {
-    const cols = m[1].split(',').map((c) => c.trim().replace(/^[`"]|[`"]$/g, ''));
-    const want = cols.indexOf(column);
-    let j = head.lastIndex;
-    const ws = () => {
-      while (j < text.length && /\s/.test(text[j])) j++;
-    };
-    // one or more tuples
-    for (;;) {
-      ws();
-      if (text[j] !== '(') break;
-      j++;
-      const vals: string[] = [];
-      for (;;) {
-        ws();
-        if (text[j] === "'") {
-          j++;
-          let v = '';
-          while (j < text.length) {
-            const c = text[j];
-            if (c === '\\') {
-              const n = text[j + 1];
-              v += n === 'n' ? '\n' : n === 'r' ? '' : n === 't' ? '\t' : n;
-              j += 2;
-            } else if (c === "'") {
-              if (text[j + 1] === "'") {
-                v += "'";
-                j += 2;
-              } else {
-                j++;
-                break;
-              }
-            } else {
-              v += c;
-              j++;
-            }
-          }
-          vals.push(v);
-        } else {
-          const k = j;
-          while (j < text.length && text[j] !== ',' && text[j] !== ')') j++;
-          vals.push(text.slice(k, j).trim());
-        }
-        ws();
-        if (text[j] === ',') j++;
-        else {
-          j++; // ')'
-          break;
-        }
-      }
-      if (want >= 0 && vals[want] !== undefined && vals[want] !== 'null') out.push(vals[want]);
-      ws();
-      if (text[j] === ',') j++;
-      else break;
-    }
-    head.lastIndex = j;
-  }
-  return out;
-}
-
-/** HTML fragment → text lines: block ends become line ends, tags dropped, common entities decoded. */
-function htmlText(html: string): string {
-  return html
-    .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, '')
-    .replace(/<br\s*\/?>|<\/(p|div|tr|td|li|h\d)>/gi, '\n')
-    .replace(/<[^>]*>/g, '')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, '&');
-}
-
 /** Sentences: split at sentence ends and line ends; only lines with at least 4 Chinese characters. */
 function sentences(text: string): string[] {
   const out: string[] = [];
@@ -328,16 +217,26 @@ for (const s of cfg.sources) {
   if (s.commit && snap.commit !== s.commit) log(`warning: ${s.repository} snapshot is at ${snap.commit}, config/lm-sources.yaml records ${s.commit}`);
   const sents: string[] = [];
   for (const f of snap.files) {
-    if (s.jsonField && f.path.endsWith('.json')) {
+    if (s.jsonField && (f.path.endsWith('.json') || f.path.endsWith('.jsonl'))) {
       let items: unknown;
       try {
-        items = JSON.parse(f.text);
+        // JSON Lines: one object a line
+        items = f.path.endsWith('.jsonl')
+          ? f.text
+              .split(/\r?\n/)
+              .filter((l) => l.trim())
+              .map((l) => JSON.parse(l))
+          : JSON.parse(f.text);
       } catch (e) {
         fail(`${s.repository}:${f.path}: not JSON (${(e as Error).message})`);
       }
       if (!Array.isArray(items)) fail(`${s.repository}:${f.path}: not a JSON array`);
       const field = s.jsonField;
-      const lines = items.map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>)[field] : undefined)).filter((v): v is string => typeof v === 'string');
+      const min = Object.entries(s.jsonMin ?? {});
+      const lines = items
+        .filter((x) => !(x && typeof x === 'object' && min.some(([k, v]) => Number((x as Record<string, unknown>)[k] ?? Number.NaN) < v)))
+        .map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>)[field] : undefined))
+        .filter((v): v is string => typeof v === 'string');
       sents.push(...sentences(lines.join('\n')));
     } else if (s.csvField && f.path.endsWith('.csv')) {
       const col = csvColumn(f.text, s.csvField);
