@@ -182,4 +182,30 @@ describe('language model (src/analysis/text/lm.ts, lm-build.ts)', () => {
         l,
       ).toEqual([]);
   });
+
+  it('keeps the suspected tier off text that is not prose, known words and names (each guard alone)', () => {
+    // with report: all; each line is a false alarm of the pass without the named guard (issue 16's real pages)
+    const cases: Array<[string, Record<string, unknown>]> = [
+      ['部分数据因四舍五入的原因，存在总项与分项合计不等的情况。', { wordFreq: 0, adjacent: false }], // a lexicon word; side by side
+      ['星空浩瀚无比，探索永无止境。', { wordFreq: 0 }],
+      ['山西代表团团长、省贸促会会长陈河才介绍，近年来，山西与巴西交流密切。', { titleNames: false }],
+      ['出版物\n网站寄语\n留言精选', { shortLine: 0, wordFreq: 0 }], // menu items (寄语 is also a lexicon word)
+      ['年末家禽存笼188.7万羽，家禽出笼336.5万羽。', { digitSpan: 0 }], // figures
+      ['数据来自县教体局；科技数据来自县科技局。', { levelChars: '' }],
+    ];
+    const guarded = getEngine({ lm: { report: 'all' } });
+    for (const [line, off] of cases) {
+      expect(
+        guarded.scan(line).findings.filter((f) => f.source === 'lm'),
+        line,
+      ).toEqual([]);
+      const without = getEngine({ lm: { report: 'all', suspect: off } })
+        .scan(line)
+        .findings.filter((f) => f.source === 'lm');
+      expect(without.length, `${line} without ${JSON.stringify(off)}`).toBeGreaterThan(0);
+      expect(without.every((f) => f.tier === 'suspected')).toBe(true);
+    }
+    // a typo in prose still comes through
+    expect(guarded.scan('切实保障人民群众生命财产按全。').findings.filter((f) => f.source === 'lm')).toMatchObject([{ text: '按', suggestion: '安', tier: 'suspected' }]);
+  });
 });
