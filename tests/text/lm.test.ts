@@ -205,6 +205,14 @@ describe('language model (src/analysis/text/lm.ts, lm-build.ts)', () => {
       expect(without.length, `${line} without ${JSON.stringify(off)}`).toBeGreaterThan(0);
       expect(without.every((f) => f.tier === 'suspected')).toBe(true);
     }
+    // list items and parenthesised names (an option, off by default: it costs recall on the train split)
+    const list = '重点发展电子信息、有机（富硒）食品四大重点产业。';
+    expect(guarded.scan(list).findings.filter((f) => f.source === 'lm').length).toBeGreaterThan(0);
+    expect(
+      getEngine({ lm: { report: 'all', suspect: { listItem: 3 } } })
+        .scan(list)
+        .findings.filter((f) => f.source === 'lm'),
+    ).toEqual([]);
     // a typo in prose still comes through
     expect(guarded.scan('切实保障人民群众生命财产按全。').findings.filter((f) => f.source === 'lm')).toMatchObject([{ text: '按', suggestion: '安', tier: 'suspected' }]);
   });

@@ -99,6 +99,8 @@ export const lmOptionsSchema = z
         placeAbbrev: z.string().default('冀晋辽沪皖闽赣鲁豫鄂湘粤琼渝黔滇陕陇'),
         /** Characters of administrative levels and organs written before an organ's short name (县教体局, 县直, 省纤检局): not suspected. */
         levelChars: z.string().default('省市县区乡镇村'),
+        /** A list item or a parenthesis (a stretch between 、 or （…）) of at most this many characters is a name: 鲈鱼、乌鳢、 · （富硒） (0: off). */
+        listItem: z.number().int().nonnegative().default(0),
         /** A position within three characters after a title (会长, 航天员, 发言人…: `TITLE_BEFORE`) is a person's name. */
         titleNames: z.boolean().default(true),
       })
@@ -814,6 +816,18 @@ function shortLineAt(text: string, at: number, max: number): boolean {
   return !PROSE.test(text.slice(a, b));
 }
 
+/** Is `at` in a short stretch of Han characters with 、 or a parenthesis on one side (a list item, a parenthesised name)? */
+function listItemAt(text: string, at: number, max: number): boolean {
+  let a = at;
+  while (a > 0 && isHanCode(text.charCodeAt(a - 1)) && at - a < max) a--;
+  let b = at + 1;
+  while (b < text.length && isHanCode(text.charCodeAt(b)) && b - a <= max) b++;
+  if (b - a > max) return false;
+  const left = a > 0 ? text[a - 1] : '';
+  const right = b < text.length ? text[b] : '';
+  return left === '、' || right === '、' || ((left === '（' || left === '(') && (right === '）' || right === ')'));
+}
+
 /** Is `at` inside a word of the lexicon (2–4 characters within the line) at least `min` frequent? */
 function inKnownWord(text: string, at: number, min: number, freq: (from: number, to: number) => number): boolean {
   for (let len = 2; len <= 4; len++) {
@@ -846,6 +860,7 @@ function suspectGuards(text: string, findings: LmFinding[], pairAt: Set<number>,
     if (g.levelChars && g.levelChars.includes(f.written)) return true;
     if (g.titleNames && TITLE_BEFORE.test(text.slice(Math.max(0, f.offset - 7), f.offset))) return true;
     if (g.shortLine && shortLineAt(text, f.offset, g.shortLine)) return true;
+    if (g.listItem && listItemAt(text, f.offset, g.listItem)) return true;
     if (g.digitSpan && DIGIT_RE.test(text.slice(Math.max(0, f.offset - g.digitSpan), f.offset + g.digitSpan + 1))) return true;
     if (g.wordFreq && input.wordFreq && f.gain < g.wordGain && (g.wordPairs || !pairAt.has(f.offset)) && inKnownWord(text, f.offset, g.wordFreq, input.wordFreq)) return true;
     return false;
