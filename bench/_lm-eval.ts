@@ -30,12 +30,14 @@ for (let i = 0; i < args.length; i++) {
   else files.push(a);
 }
 if (!files.length) {
-  process.stderr.write('usage: node dist/bench/_lm-eval.js [--set lm.minGain=7] [--sweep 4:14:0.5] FILE…\n');
+  process.stderr.write('usage: node dist/bench/_lm-eval.js [--set lm.report=all] [--set lm.minGain=7] [--sweep 4:14:0.5] FILE…\n');
   process.exit(2);
 }
 
 const lmOpts = (opts.lm ??= {}) as Record<string, unknown>;
-lmOpts.enabled ??= true; // the pass is off by default in the engine
+lmOpts.enabled ??= true;
+// a sweep needs the findings below the confirmation gain too (report: all)
+if (sweep) lmOpts.report ??= 'all';
 const modelFile = (lmOpts.model as string | undefined) ?? DEFAULT_MODEL;
 const t0 = process.hrtime.bigint();
 const model = loadLanguageModel(modelFile);
@@ -44,7 +46,9 @@ if (!model) {
   process.stderr.write(`no language model at ${modelFile} (npm run build-lm)\n`);
   process.exit(2);
 }
-const minGain = (lmOpts.minGain as number | undefined) ?? getEngine(opts).options.lm.minGain;
+const defaults = getEngine(opts).options.lm;
+// the threshold the pass searches with: report: confirmed (the default) raises minGain to confirmedGain
+const minGain = defaults.report === 'confirmed' ? Math.max(defaults.minGain, defaults.confirmedGain) : defaults.minGain;
 if (sweep) lmOpts.minGain = Math.min(sweep[0], minGain);
 const engine = getEngine(opts);
 process.stdout.write(`model ${modelFile}: ${(statSync(modelFile).size / 2 ** 20).toFixed(2)} MiB, loaded in ${loadMs.toFixed(0)} ms; options ${JSON.stringify(engine.options.lm)}\n`);

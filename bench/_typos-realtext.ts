@@ -55,7 +55,7 @@ function pagesOf(dir: string): Array<{ url: string; file: string }> {
   return out;
 }
 
-/** `overrides`: options of the typos check, e.g. `{ text: { lm: { enabled: true } } }` (the model pass is off by default). */
+/** `overrides`: options of the typos check, e.g. `{ text: { lm: { report: 'all' } } }` (the model pass reports confirmed findings only by default). */
 export async function evaluateRealText(dir: string, asOf = '2024-07-01', overrides: Record<string, unknown> = {}): Promise<RealTextResult> {
   const options = typos.meta.options.parse(overrides);
   const res: RealTextResult = { pages: 0, chars: 0, confirmed: 0, suspected: 0, perTenThousand: { confirmed: 0, suspected: 0 }, cpuMs: 0, findings: [] };
@@ -99,10 +99,10 @@ if (process.argv[1] && /_typos-realtext\.js$/.test(process.argv[1])) {
   };
   const dir = args.find((a, i) => !a.startsWith('--') && !(i > 0 && (args[i - 1] === '--as-of' || args[i - 1] === '--set')));
   if (!dir || !existsSync(dir)) {
-    process.stderr.write('usage: node dist/bench/_typos-realtext.js DIR [--as-of YYYY-MM-DD] [--set text.lm.enabled=true]… [--json] [--quiet]\n');
+    process.stderr.write('usage: node dist/bench/_typos-realtext.js DIR [--as-of YYYY-MM-DD] [--set text.lm.report=all]… [--json] [--quiet]\n');
     process.exit(2);
   }
-  // --set a.b.c=value: an option of the typos check (numbers and true/false parsed), e.g. text.lm.enabled=true
+  // --set a.b.c=value: an option of the typos check (numbers and true/false parsed), e.g. text.lm.report=all
   const overrides: Record<string, unknown> = {};
   args.forEach((a, i) => {
     if (a !== '--set' || !args[i + 1]) return;

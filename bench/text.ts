@@ -101,7 +101,7 @@ function measureScan(label: string, opts: TextOptionsInput, pages: string[]) {
 
 export default async function bench(): Promise<BenchSection> {
   const pages = officialText(4 * 1024 * 1024);
-  const rows = [measureScan('full dictionaries, all passes (default)', {}, pages), measureScan('dictionary rules and near-miss names only (lexicon pass off)', { lexicon: { enabled: false } }, pages)];
+  const rows = [measureScan('full dictionaries, all passes (default)', {}, pages), measureScan('dictionary rules and near-miss names only (lexicon and model passes off)', { lexicon: { enabled: false }, lm: { enabled: false } }, pages)];
   const mb = (b: number) => (b / 1e6).toFixed(2);
   let real = '';
   if (existsSync(REAL_PAGES)) {
