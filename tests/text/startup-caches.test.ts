@@ -10,6 +10,7 @@ import { loadDictionariesCached } from '../../src/analysis/text/dict-cache.js';
 import { DICTIONARY_DIR, DictionaryError, loadDictionaries } from '../../src/analysis/text/dictionaries.js';
 import { convertShort, openccChangeTest, openccConverter } from '../../src/analysis/text/opencc.js';
 import { AhoCorasick } from '../../src/analysis/text/aho.js';
+import * as OpenCC from 'opencc-js';
 import { pinyin as pinyinPro } from 'pinyin-pro';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'govcheck-startup-cache-'));
@@ -69,6 +70,21 @@ describe('OpenCC kept conversions and quick tests', () => {
       if (changes) expect(t1(s)).toBe(true);
     }
     expect(t1('政府資訊公開')).toBe(true);
+  });
+
+  it("answers short and long strings as opencc-js's own converters do", () => {
+    for (const [from, to] of [
+      ['tw', 'cn'],
+      ['hk', 'cn'],
+      ['t', 'cn'],
+      ['cn', 't'],
+    ] as const) {
+      const own = OpenCC.Converter({ from, to });
+      for (const s of ['繁體', '簡體', '政府資訊公開', '回覆', '网站', '', 'abc', '臺灣地區政府資訊公開與數據開放平臺說明']) {
+        expect(openccConverter(from, to)(s)).toBe(own(s));
+        expect(openccConverter(from, to)(s)).toBe(own(s));
+      }
+    }
   });
 });
 

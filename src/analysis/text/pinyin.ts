@@ -27,8 +27,33 @@ const RANGES: Array<[number, number]> = [
 ];
 const FORMAT = 1;
 
-/** Per covered character (in RANGES order): every toneless reading, and every reading with tone numbers. */
-let table: { none: string[]; num: string[] } | null | undefined;
+/**
+ * Per covered character (in RANGES order): its toneless readings (line i of `none`) and its readings with tone numbers
+ * (line i of `num`), space-separated, with where each line starts (one string each: no 56,000 small strings at start).
+ */
+interface Lines {
+  text: string;
+  starts: Int32Array;
+}
+let table: { none: Lines; num: Lines } | null | undefined;
+
+/** A table's lines and where each starts; null unless it has one line per covered character. */
+function lines(text: string): Lines | null {
+  const n = indexOf(0xfaff) + 2;
+  const starts = new Int32Array(n);
+  let k = 1;
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) !== 10) continue;
+    if (k >= n - 1) return null;
+    starts[k++] = i + 1;
+  }
+  starts[k++] = text.length + 1;
+  return k === n ? { text, starts } : null;
+}
+
+function line(l: Lines, i: number): string {
+  return l.text.slice(l.starts[i], l.starts[i + 1] - 1);
+}
 
 function indexOf(code: number): number {
   let base = 0;
@@ -39,7 +64,7 @@ function indexOf(code: number): number {
   return -1;
 }
 
-function loadTable(): { none: string[]; num: string[] } | null {
+function loadTable(): { none: Lines; num: Lines } | null {
   const dir = cacheDir();
   if (!dir) return null;
   let file: string;
@@ -51,8 +76,8 @@ function loadTable(): { none: string[]; num: string[] } | null {
   }
   try {
     const [none, num] = readFileSync(file, 'utf8').split('\u0001');
-    const t = { none: none.split('\n'), num: (num ?? '').split('\n') };
-    if (t.none.length === indexOf(0xfaff) + 1 && t.num.length === t.none.length) return t;
+    const t = { none: lines(none), num: lines(num ?? '') };
+    if (t.none && t.num) return { none: t.none, num: t.num };
   } catch {
     // absent: built below
   }
@@ -71,7 +96,8 @@ function loadTable(): { none: string[]; num: string[] } | null {
     }
   }
   writeCacheFile(file, `${none.join('\n')}\u0001${num.join('\n')}`, /^pinyin-.*\.txt$/, 2);
-  return { none, num };
+  const t = { none: lines(none.join('\n')), num: lines(num.join('\n')) };
+  return t.none && t.num ? { none: t.none, num: t.num } : null;
 }
 
 /**
@@ -84,7 +110,7 @@ export function pinyin(text: string, options: Options): string[] {
     if (i >= 0) {
       if (table === undefined) table = loadTable();
       if (table) {
-        const s = table[options.toneType][i];
+        const s = line(table[options.toneType], i);
         return s ? s.split(' ') : [];
       }
     }
