@@ -1,8 +1,7 @@
 /**
- * The one home of OpenCC (opencc-js) in govcheck: converters are built once per conversion (`from` → `to`,
- * OpenCC locale names such as 't', 'tw', 'hk', 'cn'), at first need, and shared by every caller; short strings'
- * conversions are kept across runs; an exact quick test of whether a conversion could change a text at all
- * (openccChangeTest), so most Simplified text skips it.
+ * The one home of OpenCC (opencc-js) in govcheck: converters built at first need, once per conversion (`from` → `to`),
+ * shared by every caller, short strings' conversions kept across runs; an exact quick test of whether a conversion
+ * could change a text at all (openccChangeTest), so most Simplified text skips it.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
