@@ -4,8 +4,14 @@
  * lives in its own module under ./commands/ and is loaded only when it is the one invoked (all of them for help).
  * Notes: docs/modules.md.
  */
+import v8 from 'node:v8';
 import { Command, CommanderError } from 'commander';
 import { EXIT } from './common.js';
+
+// undici parses HTTP with llhttp compiled to WebAssembly. V8's optimising compile of it cost ≈ 130 ms of CPU and
+// ≈ 35 MB of memory at the first request; its baseline (Liftoff) code parsed 20,000 responses in the same CPU time
+// (BENCHMARKS.md, cold start second pass). Read when the module is compiled, i.e. at the first request.
+v8.setFlagsFromString('--liftoff-only');
 
 type Register = (program: Command) => void;
 

@@ -9,7 +9,10 @@ import type { HttpClient } from '../net/http.js';
 import { maskPersonalDataDeep } from '../analysis/privacy/detect.js';
 import { checkSite } from '../site-check.js';
 import { saveSiteResult, type DB } from '../store/db.js';
+import { outcomeOf, type JobOutcome } from './outcome.js';
 import type { AvailabilitySeries, SiteRef, SiteResult } from '../types.js';
+
+export { outcomeOf, type JobOutcome };
 
 export interface SiteJob {
   runId: string;
@@ -34,8 +37,6 @@ export interface SiteJobDeps {
   siteTimeoutMs?: number;
 }
 
-export type JobOutcome = 'checked' | 'error';
-
 export interface SiteJobResult {
   result: SiteResult;
   outcome: JobOutcome;
@@ -44,21 +45,6 @@ export interface SiteJobResult {
 export const DEFAULT_SITE_TIMEOUT_MS = 30 * 60_000;
 
 class SiteTimeout extends Error {}
-
-/**
- * Whether a finished site check inspected the site ('checked') or could not ('error'). A new-media account
- * whose source (feed or page) could not be read was not inspected at all: it is listed apart for manual
- * review, like a site govcheck could not finish, never counted as passed. So is a website none of whose
- * pages answered, unless its W-V1 veto is confirmed (by a probe series, or `vetoOnSingleProbe`): then it
- * was inspected and fails. The one rule for the quarterly run, the workers and `govcheck check`.
- */
-export function outcomeOf(result: SiteResult): JobOutcome {
-  if (!result.error) return 'checked';
-  if (result.site.kind === 'newmedia') return 'error';
-  // A website none of whose pages answered was inspected only when W-V1 is decided (a probe series, or
-  // vetoOnSingleProbe): one failed visit alone leaves both W-V1 and every other rule unknown.
-  return result.checks.some((c) => c.findings.some((f) => f.rule === 'W-V1' && f.severity === 'veto' && f.tier !== 'suspected')) ? 'checked' : 'error';
-}
 
 /** Checks one site; never throws (a failure becomes an 'error' outcome with its message). */
 export async function executeSiteJob(job: SiteJob, deps: SiteJobDeps): Promise<SiteJobResult> {

@@ -9,6 +9,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadDictionariesCached } from '../../src/analysis/text/dict-cache.js';
 import { DICTIONARY_DIR, DictionaryError, loadDictionaries } from '../../src/analysis/text/dictionaries.js';
 import { convertShort, openccChangeTest, openccConverter } from '../../src/analysis/text/opencc.js';
+import { AhoCorasick } from '../../src/analysis/text/aho.js';
+import * as OpenCC from 'opencc-js';
+import { pinyin as pinyinPro } from 'pinyin-pro';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'govcheck-startup-cache-'));
 const before = process.env.GOVCHECK_CACHE_DIR;
@@ -68,4 +71,68 @@ describe('OpenCC kept conversions and quick tests', () => {
     }
     expect(t1('政府資訊公開')).toBe(true);
   });
+
+  it("answers short and long strings as opencc-js's own converters do", () => {
+    for (const [from, to] of [
+      ['tw', 'cn'],
+      ['hk', 'cn'],
+      ['t', 'cn'],
+      ['cn', 't'],
+    ] as const) {
+      const own = OpenCC.Converter({ from, to });
+      for (const s of ['繁體', '簡體', '政府資訊公開', '回覆', '网站', '', 'abc', '臺灣地區政府資訊公開與數據開放平臺說明']) {
+        expect(openccConverter(from, to)(s)).toBe(own(s));
+        expect(openccConverter(from, to)(s)).toBe(own(s));
+      }
+    }
+  });
+});
+
+describe('Aho–Corasick automaton kept on disk', () => {
+  const patterns = ['人民', '人民政府', '政府', '民政', '政务公开', '公开', '开'];
+  const text = '市人民政府和民政局推进政务公开，公开透明。';
+  const matches = (ac: AhoCorasick<string>) => {
+    const hits: string[] = [];
+    ac.scan(text, (s, e, d) => hits.push(`${d}@${s}-${e}`));
+    return hits;
+  };
+  const make = (ps = patterns) => {
+    const ac = new AhoCorasick<string>();
+    for (const p of ps) ac.add(p, p);
+    return ac;
+  };
+  const files = () => readdirSync(path.join(dir, 'cache')).filter((f) => f.startsWith('aho-test-'));
+
+  it('answers from the cache file exactly as built, in the same order; other patterns get a file of their own', () => {
+    const want = matches(make().build());
+    expect(want).toContain('人民政府@1-5');
+    expect(matches(make().buildCached('test'))).toEqual(want);
+    expect(files()).toHaveLength(1);
+    const fromFile = make().buildCached('test');
+    expect(matches(fromFile)).toEqual(want);
+    expect(fromFile.states).toBe(make().build().states);
+    expect(matches(make([...patterns, '透明']).buildCached('test'))).toEqual(matches(make([...patterns, '透明']).build()));
+    expect(files()).toHaveLength(2);
+  });
+
+  it('builds again over a damaged file', () => {
+    for (const f of files()) writeFileSync(path.join(dir, 'cache', f), 'not an automaton');
+    expect(matches(make().buildCached('test'))).toEqual(matches(make().build()));
+  });
+});
+
+describe("characters' readings kept on disk", () => {
+  const sample = [...'和行长重乐中国政务公开〇豈䶵'];
+  const readings = async () => (await import('../../src/analysis/text/pinyin.js')).pinyin;
+
+  it('answers as pinyin-pro does (the table is built once and written to the cache folder)', async () => {
+    const pinyin = await readings();
+    for (const toneType of ['none', 'num'] as const) {
+      for (const ch of sample) expect(pinyin(ch, { toneType, multiple: true, type: 'array' })).toEqual(pinyinPro(ch, { toneType, multiple: true, type: 'array' }));
+      // not one character of the table: pinyin-pro itself
+      expect(pinyin('政务', { toneType, type: 'array' })).toEqual(pinyinPro('政务', { toneType, type: 'array' }));
+      expect(pinyin('行', { toneType, type: 'array' })).toEqual(pinyinPro('行', { toneType, type: 'array' }));
+    }
+    expect(readdirSync(path.join(dir, 'cache')).filter((f) => /^pinyin-.*\.txt$/.test(f))).toHaveLength(1);
+  }, 60_000);
 });

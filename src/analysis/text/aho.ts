@@ -1,13 +1,28 @@
 /**
- * Compact Aho–Corasick automaton over UTF-16 code units, built for scanning megabytes of Chinese text. Notes:
- * docs/modules.md.
+ * Compact Aho–Corasick automaton over UTF-16 code units, built for scanning megabytes of Chinese text; the built
+ * automaton can be kept in the cache folder (`buildCached`). Notes: docs/modules.md.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cacheDir, writeCacheFile } from './cache-dir.js';
+
+/** Format of the cache file; bump when the arrays change shape or meaning. */
+const CACHE_FORMAT = 1;
+const MAGIC = 0x41434347; // "GCCA"
+
 export class AhoCorasick<T> {
-  private readonly root = new Int32Array(65536).fill(-1);
+  private root: Int32Array = new Int32Array(65536).fill(-1);
   private next: Array<Map<number, number> | undefined> = [undefined];
   private fail: Int32Array = new Int32Array(1);
   private out: Array<number[] | undefined> = [undefined];
+  /** Patterns added and not yet in the trie (the trie is made by build(), or read from the cache). */
+  private pending: string[] = [];
   private readonly lengths: number[] = [];
+  /** Outputs after build: the pattern ids of state s are outIds[outStart[s]] … outIds[outStart[s + 1] - 1]. */
+  private outStart: Int32Array = new Int32Array(2);
+  private outIds: Int32Array = new Int32Array(0);
   private readonly data: T[] = [];
   private built = false;
   /** Non-root transitions after build: one open-addressing table (state, code unit) → state. */
@@ -20,35 +35,43 @@ export class AhoCorasick<T> {
   add(pattern: string, data: T): void {
     if (this.built) throw new Error('AhoCorasick: add() after build()');
     if (!pattern) return;
-    let s = 0;
-    for (let i = 0; i < pattern.length; i++) {
-      const c = pattern.charCodeAt(i);
-      let n: number | undefined;
-      if (s === 0) {
-        n = this.root[c];
-        if (n < 0) {
-          n = this.next.length;
-          this.next.push(undefined);
-          this.out.push(undefined);
-          this.root[c] = n;
-        }
-      } else {
-        let m = this.next[s];
-        if (!m) this.next[s] = m = new Map();
-        n = m.get(c);
-        if (n === undefined) {
-          n = this.next.length;
-          this.next.push(undefined);
-          this.out.push(undefined);
-          m.set(c, n);
-        }
-      }
-      s = n;
-    }
-    const id = this.data.length;
+    this.pending.push(pattern);
     this.data.push(data);
     this.lengths.push(pattern.length);
-    (this.out[s] ??= []).push(id);
+  }
+
+  /** Puts the pending patterns into the trie (pattern ids are their order of addition). */
+  private insertPending(): void {
+    for (let id = 0; id < this.pending.length; id++) {
+      const pattern = this.pending[id];
+      let s = 0;
+      for (let i = 0; i < pattern.length; i++) {
+        const c = pattern.charCodeAt(i);
+        let n: number | undefined;
+        if (s === 0) {
+          n = this.root[c];
+          if (n < 0) {
+            n = this.next.length;
+            this.next.push(undefined);
+            this.out.push(undefined);
+            this.root[c] = n;
+          }
+        } else {
+          let m = this.next[s];
+          if (!m) this.next[s] = m = new Map();
+          n = m.get(c);
+          if (n === undefined) {
+            n = this.next.length;
+            this.next.push(undefined);
+            this.out.push(undefined);
+            m.set(c, n);
+          }
+        }
+        s = n;
+      }
+      (this.out[s] ??= []).push(id);
+    }
+    this.pending = [];
   }
 
   get size(): number {
@@ -56,12 +79,13 @@ export class AhoCorasick<T> {
   }
 
   get states(): number {
-    return this.next.length;
+    return this.built ? this.fail.length : this.next.length;
   }
 
   /** Computes failure links (breadth first) and merges outputs. Called by the first search. */
   build(): this {
     if (this.built) return this;
+    this.insertPending();
     const fail = new Int32Array(this.next.length);
     const queue: number[] = [];
     for (let c = 0; c < 65536; c++) {
@@ -104,10 +128,94 @@ export class AhoCorasick<T> {
         this.tabN[h] = n;
       }
     }
-    // the per-state maps are no longer needed (add() is closed after build)
-    this.next.fill(undefined);
+    // outputs as two flat arrays (same order), the per-state maps and lists are no longer needed (add() is closed)
+    let total = 0;
+    for (const o of this.out) if (o) total += o.length;
+    this.outStart = new Int32Array(this.next.length + 1);
+    this.outIds = new Int32Array(total);
+    let k = 0;
+    for (let st = 0; st < this.next.length; st++) {
+      this.outStart[st] = k;
+      const o = this.out[st];
+      if (o) for (const id of o) this.outIds[k++] = id;
+    }
+    this.outStart[this.next.length] = k;
+    this.next = [];
+    this.out = [];
     this.built = true;
     return this;
+  }
+
+  /**
+   * build(), or the automaton read from the cache folder when the same patterns (in the same order) were built
+   * before; a cache that cannot be read or written only means building. `name` names the file's family.
+   */
+  buildCached(name: string): this {
+    if (this.built) return this;
+    const dir = cacheDir();
+    if (!dir || !/^[a-z0-9-]+$/.test(name)) return this.build();
+    const h = createHash('sha256')
+      .update(`${CACHE_FORMAT}\u0000`)
+      .update(readFileSync(fileURLToPath(import.meta.url)));
+    for (const p of this.pending) h.update(p).update('\u0000');
+    const file = path.join(dir, `aho-${name}-${h.digest('hex').slice(0, 24)}.bin`);
+    try {
+      if (this.unpack(readFileSync(file))) return this;
+    } catch {
+      // absent or unreadable: build it
+    }
+    this.build();
+    writeCacheFile(file, this.pack(), new RegExp(`^aho-${name}-[0-9a-f]{24}\\.bin$`), 2);
+    return this;
+  }
+
+  /** The built automaton's arrays in one buffer: magic, six lengths, then the arrays (each at a multiple of 8). */
+  private pack(): Buffer {
+    const arrays = [this.root, this.fail, this.tabS, this.tabC, this.tabN, this.outStart, this.outIds];
+    const head = 8 * 4;
+    let size = head;
+    for (const a of arrays) size += Math.ceil(a.byteLength / 8) * 8;
+    const out = Buffer.alloc(size);
+    out.writeUInt32LE(MAGIC, 0);
+    out.writeUInt32LE(this.data.length, 4);
+    for (let i = 1; i < arrays.length; i++) out.writeUInt32LE(arrays[i].length, 4 + 4 * i);
+    let pos = head;
+    for (const a of arrays) {
+      Buffer.from(a.buffer, a.byteOffset, a.byteLength).copy(out, pos);
+      pos += Math.ceil(a.byteLength / 8) * 8;
+    }
+    return out;
+  }
+
+  /** Takes the arrays of a cache file made for the same patterns; false when it does not fit them. */
+  private unpack(file: Buffer): boolean {
+    if (file.length < 32 || file.readUInt32LE(0) !== MAGIC || file.readUInt32LE(4) !== this.data.length) return false;
+    const n = [65536, ...[1, 2, 3, 4, 5, 6].map((i) => file.readUInt32LE(4 + 4 * i))];
+    const bytes = [4, 4, 4, 2, 4, 4, 4];
+    let need = 32;
+    for (let i = 0; i < n.length; i++) need += Math.ceil((n[i] * bytes[i]) / 8) * 8;
+    const states = n[1];
+    if (need !== file.length || n[2] !== n[3] || n[2] !== n[4] || n[5] !== states + 1 || (n[2] & (n[2] - 1)) !== 0) return false;
+    const buf = file.byteOffset % 8 === 0 ? file : Buffer.from(file);
+    let pos = buf.byteOffset + 32;
+    const views: Array<Int32Array | Uint16Array> = [];
+    for (let i = 0; i < n.length; i++) {
+      views.push(i === 3 ? new Uint16Array(buf.buffer, pos, n[i]) : new Int32Array(buf.buffer, pos, n[i]));
+      pos += Math.ceil((n[i] * bytes[i]) / 8) * 8;
+    }
+    this.root = views[0] as Int32Array;
+    this.fail = views[1] as Int32Array;
+    this.tabS = views[2] as Int32Array;
+    this.tabC = views[3] as Uint16Array;
+    this.tabN = views[4] as Int32Array;
+    this.tabMask = n[2] - 1;
+    this.outStart = views[5] as Int32Array;
+    this.outIds = views[6] as Int32Array;
+    this.pending = [];
+    this.next = [];
+    this.out = [];
+    this.built = true;
+    return true;
   }
 
   private step(s: number, c: number, fail: Int32Array): number {
@@ -127,7 +235,10 @@ export class AhoCorasick<T> {
     if (!this.built) this.build();
     const root = this.root;
     const fail = this.fail;
-    const out = this.out;
+    const outStart = this.outStart;
+    const outIds = this.outIds;
+    const lengths = this.lengths;
+    const data = this.data;
     const tabS = this.tabS;
     const tabC = this.tabC;
     const tabN = this.tabN;
@@ -164,8 +275,10 @@ export class AhoCorasick<T> {
           }
         }
       }
-      const o = out[s];
-      if (o) for (const id of o) onMatch(i + 1 - this.lengths[id], i + 1, this.data[id]);
+      for (let k = outStart[s], e = outStart[s + 1]; k < e; k++) {
+        const id = outIds[k];
+        onMatch(i + 1 - lengths[id], i + 1, data[id]);
+      }
     }
   }
 }

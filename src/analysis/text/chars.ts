@@ -3,7 +3,7 @@
  * via pinyin-pro, computed lazily per character and memoised) and the look-alike table (形近字,
  * config/dictionaries/lookalike.txt).
  */
-import { pinyin } from 'pinyin-pro';
+import { pinyin } from './pinyin.js';
 
 /** CJK unified ideographs (BMP) and extension A; the typo engine works on these. */
 export function isHan(code: number): boolean {

@@ -11,7 +11,7 @@ import { type Dictionaries, loadDictionaries } from './dictionaries.js';
 import { cacheDir, writeCacheFile } from './cache-dir.js';
 
 /** Format of the cache file; bump when Dictionaries changes shape. */
-const FORMAT = 1;
+const FORMAT = 2;
 const KEEP_CACHED = 4;
 
 /** What the loaded dictionaries depend on besides the folders: this code, dictionaries.js, chars.js, package versions. */
@@ -32,12 +32,18 @@ function replacer(_k: string, v: unknown): unknown {
   return v instanceof RegExp ? { $re: v.source, flags: v.flags } : v;
 }
 
-function reviver(_k: string, v: unknown): unknown {
-  if (v && typeof v === 'object' && '$re' in v) {
-    const r = v as { $re: string; flags: string };
-    return new RegExp(r.$re, r.flags);
+/** The fields of an entry that hold regular expressions (written as { $re, flags } by the replacer). */
+const REGEX_FIELDS = ['regex', 'before', 'after', 'notBefore', 'notAfter'] as const;
+
+/** The regular expressions back in the entries (a plain JSON.parse and this walk: a reviver costs ≈ 10 ms more). */
+function revive(d: Dictionaries): Dictionaries {
+  for (const e of d.entries) {
+    for (const k of REGEX_FIELDS) {
+      const v = e[k] as unknown as { $re?: string; flags?: string } | undefined;
+      if (v && typeof v === 'object' && typeof v.$re === 'string') e[k] = new RegExp(v.$re, v.flags);
+    }
   }
-  return v;
+  return d;
 }
 
 /** loadDictionaries(dirs), read from the cache when the same files were loaded before. */
@@ -61,8 +67,8 @@ export function loadDictionariesCached(dirs: string[]): Dictionaries {
     return loadDictionaries(dirs);
   }
   try {
-    const d = JSON.parse(readFileSync(file, 'utf8'), reviver) as Dictionaries;
-    if (Array.isArray(d.entries) && Array.isArray(d.gazetteer) && Array.isArray(d.files) && d.allow && d.names) return d;
+    const d = JSON.parse(readFileSync(file, 'utf8')) as Dictionaries;
+    if (Array.isArray(d.entries) && Array.isArray(d.gazetteer) && Array.isArray(d.files) && d.allow && d.names) return revive(d);
   } catch {
     // absent or unreadable: read the folders
   }

@@ -270,7 +270,7 @@ export class TextEngine {
         }
       }
     }
-    this.ac.build();
+    this.ac.buildCached('engine');
   }
 
   private readonly ridCache = new Map<number, number[]>();
@@ -883,13 +883,15 @@ export function scanText(text: string, options: ScanOptions & { textOptions?: Te
   return getEngine(textOptions).scan(text, scan);
 }
 
-/** What the characters' readings depend on: pinyin-pro's version and the code of chars.ts (cache key of the lexicon). */
+/** What the characters' readings depend on: pinyin-pro's version and the code of chars.ts and pinyin.ts (cache key of the lexicon). */
 function readingsInputs(): string[] {
   const require = createRequire(import.meta.url);
   const pinyin = (require('pinyin-pro/package.json') as { version: string }).version;
-  const chars = createHash('sha256')
-    // chars.js beside this file once built, chars.ts when run from source (tests, tsx)
-    .update(readFileSync(fileURLToPath(import.meta.url).replace(/engine\.(js|ts)$/, 'chars.$1')))
-    .digest('hex');
-  return [`pinyin-pro:${pinyin}`, `chars:${chars}`];
+  // chars.js and pinyin.js beside this file once built, .ts when run from source (tests, tsx)
+  const code = ['chars', 'pinyin'].map((f) =>
+    createHash('sha256')
+      .update(readFileSync(fileURLToPath(import.meta.url).replace(/engine\.(js|ts)$/, `${f}.$1`)))
+      .digest('hex'),
+  );
+  return [`pinyin-pro:${pinyin}`, `chars:${code[0]}`, `pinyin:${code[1]}`];
 }

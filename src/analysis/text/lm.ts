@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { pinyin } from 'pinyin-pro';
+import { pinyin } from './pinyin.js';
 import { z } from 'zod';
 import { CONFIG_DIR } from '../../config.js';
 import { DEFAULT_PHONETIC, phoneticNeighbours, readPhoneticFile } from './lm-phonetic.js';

@@ -1,24 +1,49 @@
 /**
- * The one home of OpenCC (opencc-js) in govcheck: converters are built once per conversion (`from` → `to`,
- * OpenCC locale names such as 't', 'tw', 'hk', 'cn') and shared by every caller, and an exact quick test of
- * whether a conversion could change a text at all (openccChangeTest), so most Simplified text skips it.
+ * The one home of OpenCC (opencc-js) in govcheck: converters built at first need, once per conversion (`from` → `to`),
+ * shared by every caller, short strings' conversions kept across runs; an exact quick test of whether a conversion
+ * could change a text at all (openccChangeTest), so most Simplified text skips it.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import * as OpenCC from 'opencc-js';
 import { cacheDir, writeCacheFile } from './cache-dir.js';
 
 export type Conversion = (s: string) => string;
 
 const converters = new Map<string, Conversion>();
+const built = new Map<string, Conversion>();
 
-/** The OpenCC converter from one locale to another, built on first use (a fraction of a second) and kept. */
+type OpenCCModule = typeof import('opencc-js');
+let lib: OpenCCModule | undefined;
+/** opencc-js itself (1.2 MB of code and dictionaries), loaded at first need. */
+function opencc(): OpenCCModule {
+  lib ??= createRequire(import.meta.url)('opencc-js') as OpenCCModule;
+  return lib;
+}
+
+/** OpenCC's own converter, built at first need (tens of milliseconds and several MB per conversion). */
+function builtConverter(from: string, to: string): Conversion {
+  const key = `${from}\u0000${to}`;
+  const known = built.get(key);
+  if (known) return known;
+  const c: Conversion = opencc().Converter({ from, to });
+  built.set(key, c);
+  return c;
+}
+
+/** Strings at most this long converted through openccConverter are remembered across runs (names, link texts). */
+const SHORT = 8;
+
+/**
+ * The OpenCC converter from one locale to another, shared by every caller. Short strings converted before (in this
+ * run or an earlier one, see convertShort) are answered from the kept conversions, so a start whose only conversions
+ * are a few known names never builds OpenCC's converter.
+ */
 export function openccConverter(from: string, to: string): Conversion {
   const key = `${from}\u0000${to}`;
   const known = converters.get(key);
   if (known) return known;
-  const convert: Conversion = OpenCC.Converter({ from, to });
+  const convert: Conversion = (s) => (s.length <= SHORT ? convertShort(from, to, s) : builtConverter(from, to)(s));
   converters.set(key, convert);
   return convert;
 }
@@ -35,6 +60,7 @@ interface Kept {
 let kept: Kept | undefined;
 let keptFile: string | undefined;
 let keptDirty = false;
+let keptCount: number | undefined;
 
 function keptCache(): Kept {
   if (kept) return kept;
@@ -68,9 +94,11 @@ export function convertShort(from: string, to: string, s: string): string {
   const key = `${from}\u0000${to}\u0000${s}`;
   const known = k.conv[key];
   if (known !== undefined) return known;
-  const out = openccConverter(from, to)(s);
-  if (s.length <= 64 && Object.keys(k.conv).length < 20000) {
+  const out = builtConverter(from, to)(s);
+  keptCount ??= Object.keys(k.conv).length;
+  if (s.length <= 64 && keptCount < 20000) {
     k.conv[key] = out;
+    keptCount++;
     keep();
   }
   return out;
@@ -122,7 +150,7 @@ export function openccChangeTest(configKeys: string[]): (s: string) => boolean {
 
 /** The quick test's tables: converted characters, and the phrases of unconverted characters by first code point. */
 function changeTables(configKeys: string[]): { chars: Set<number>; byFirst: Map<number, string[]> } | undefined {
-  const configs = (OpenCC.Locale as unknown as { configs?: Record<string, Record<string, unknown>> }).configs;
+  const configs = (opencc().Locale as unknown as { configs?: Record<string, Record<string, unknown>> }).configs;
   const chars = new Set<number>();
   const phrases: Array<[string, string]> = [];
   for (const key of configKeys) {

@@ -45,8 +45,7 @@ export function register(program: Command): void {
       const { todayInShanghai } = await import('../../china-time.js');
       const { siteResultJson, siteResultText } = await import('../../report/site.js');
       const { checkSite } = await import('../../site-check.js');
-      const { ensureRun, openDb } = await import('../../store/db.js');
-      const { outcomeOf, persistSiteJob } = await import('../../run/job.js');
+      const { outcomeOf } = await import('../../run/outcome.js');
       const { loadPlatforms } = await import('../../newmedia/platforms.js');
       const { entryId } = await import('../../registry/validate.js');
       let parsed: URL;
@@ -60,7 +59,9 @@ export function register(program: Command): void {
       const lang = o.lang ?? config.lang;
       const asOf = o.asOf ?? todayInShanghai();
       // Open the store first: an unusable database is an error before any crawling.
-      const db = o.store ? openDb(o.db) : undefined;
+      // (the store and the job module are loaded only when storing: --no-store needs neither)
+      const store = o.store ? { ...(await import('../../store/db.js')), ...(await import('../../run/job.js')) } : undefined;
+      const db = store ? store.openDb(o.db) : undefined;
       // The registry import's site id (host, path, query), so a URL checked on demand is the same site as its registry entry.
       let site: SiteRef = { id: entryId('website', parsed), url: parsed.href, kind: 'website' };
       if (o.platform) {
@@ -71,10 +72,10 @@ export function register(program: Command): void {
       const evidenceDir = o.screenshots ? path.resolve(typeof o.screenshots === 'string' ? o.screenshots : path.join('govcheck-evidence', o.run ?? `adhoc-${asOf}`)) : undefined;
       const result = await checkSite(site, { config, asOf, checks: o.checks, lang, render: o.render, evidenceDir });
       const outcome = outcomeOf(result);
-      if (db) {
+      if (store && db) {
         const runId = o.run ?? `adhoc-${asOf}`;
-        ensureRun(db, { id: runId, kind: 'adhoc', asOf, rules: config.rules });
-        persistSiteJob(db, runId, { result, outcome });
+        store.ensureRun(db, { id: runId, kind: 'adhoc', asOf, rules: config.rules });
+        store.persistSiteJob(db, runId, { result, outcome });
         db.close();
       }
       if (outcome === 'error') {
