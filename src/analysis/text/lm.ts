@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pinyin } from './pinyin.js';
 import { z } from 'zod';
 import { CONFIG_DIR } from '../../config.js';
-import { DEFAULT_PHONETIC, phoneticNeighbours, readPhoneticFile } from './lm-phonetic.js';
+import { DEFAULT_PHONETIC, PhoneticIndex, readPhoneticFile } from './lm-phonetic.js';
 
 export const LM_MAGIC = 'GCLM0001';
 export const V_BITS = 13;
@@ -643,22 +643,43 @@ class Candidates {
   }
 }
 
-const phoneticCache = new WeakMap<LanguageModel, Map<string, Map<number, ReadonlySet<number>>>>();
+/** A character's phonetic-class neighbours for one model and cap, gathered at first ask (most scans ask for a few dozen characters). */
+class PhoneticLookup {
+  private readonly memo = new Map<number, ReadonlySet<number> | undefined>();
 
-/** Phonetic-class neighbours known to the model, most frequent first, at most `cap` per character (read once per model and file). */
-function phoneticFor(model: LanguageModel, file: string, cap: number): Map<number, ReadonlySet<number>> {
+  constructor(
+    private readonly index: PhoneticIndex,
+    private readonly model: LanguageModel,
+    private readonly cap: number,
+  ) {}
+
+  get(code: number): ReadonlySet<number> | undefined {
+    if (this.memo.has(code)) return this.memo.get(code);
+    const { idOf, uniP } = this.model;
+    const kept = this.index
+      .neighbours(code)
+      .filter((b) => idOf[b] > 0)
+      .sort((x, y) => uniP[idOf[y]] - uniP[idOf[x]])
+      .slice(0, this.cap);
+    const r = kept.length ? new Set(kept) : undefined;
+    this.memo.set(code, r);
+    return r;
+  }
+}
+
+const phoneticIndexes = new Map<string, PhoneticIndex>();
+const phoneticCache = new WeakMap<LanguageModel, Map<string, PhoneticLookup>>();
+
+/** Phonetic-class neighbours known to the model, most frequent first, at most `cap` per character (file read once). */
+function phoneticFor(model: LanguageModel, file: string, cap: number): PhoneticLookup {
   let byFile = phoneticCache.get(model);
   if (!byFile) phoneticCache.set(model, (byFile = new Map()));
   const key = `${cap}|${file}`;
   let r = byFile.get(key);
   if (!r) {
-    const idOf = model.idOf;
-    r = phoneticNeighbours(readPhoneticFile(file), (_a, ns) =>
-      ns
-        .filter((b) => idOf[b] > 0)
-        .sort((x, y) => model.uniP[idOf[y]] - model.uniP[idOf[x]])
-        .slice(0, cap),
-    );
+    let index = phoneticIndexes.get(file);
+    if (!index) phoneticIndexes.set(file, (index = new PhoneticIndex(readPhoneticFile(file))));
+    r = new PhoneticLookup(index, model, cap);
     byFile.set(key, r);
   }
   return r;
