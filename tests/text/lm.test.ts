@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getEngine } from '../../src/analysis/text/engine.js';
 import { buildModel, leakageFilter } from '../../src/analysis/text/lm-build.js';
-import { formatPhoneticClasses, parseUnihanPhonetic, phoneticNeighbours } from '../../src/analysis/text/lm-phonetic.js';
+import { formatPhoneticClasses, PhoneticIndex, parseUnihanPhonetic, phoneticNeighbours } from '../../src/analysis/text/lm-phonetic.js';
 import { allPinyin, DEFAULT_MODEL, guarded, LanguageModel, lmOptionsSchema, lmScan, loadLanguageModel, normalizeForModel } from '../../src/analysis/text/lm.js';
 
 // Own-written sentences in the register of official notices (no third-party text).
@@ -92,6 +92,17 @@ describe('language model (src/analysis/text/lm.ts, lm-build.ts)', () => {
     const found = lmScan(own, typo, lmOptionsSchema.parse(base)).findings;
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ offset: 4, written: '培', right: '部', relation: 'shape' });
+  });
+
+  it('indexes phonetic classes without per-pair sets: neighbours in file order, each once, across classes', () => {
+    const text = '# own test classes\n1\t培部倍\n2\t部剖培\n3\t甲乙\nbad line\n';
+    const index = new PhoneticIndex(text);
+    const str = (cs: number[]) => cs.map((c) => String.fromCharCode(c)).join('');
+    expect(str(index.neighbours('培'.charCodeAt(0)))).toBe('部倍剖');
+    expect(str(index.neighbours('部'.charCodeAt(0)))).toBe('培倍剖');
+    expect(str(index.neighbours('乙'.charCodeAt(0)))).toBe('甲');
+    expect(index.neighbours('丙'.charCodeAt(0))).toEqual([]);
+    expect(str([...index.codes()])).toBe(str(['乙', '倍', '剖', '培', '甲', '部'].map((c) => c.charCodeAt(0))));
   });
 
   it('corrects two adjacent characters written as another word of the same sound (桂花 for 规划)', () => {
