@@ -94,6 +94,22 @@ describe('language model (src/analysis/text/lm.ts, lm-build.ts)', () => {
     expect(found[0]).toMatchObject({ offset: 4, written: '培', right: '部', relation: 'shape' });
   });
 
+  it('loads a model file without its places section, which is read at the first place question', () => {
+    const built = buildModel(corpus(), { prune: { 3: 0, 4: 0 }, places: ['幸福村', '和平街道'] });
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'lm-file-')), 'own.bin');
+    writeFileSync(file, built.bytes);
+    const m = loadLanguageModel(file)!;
+    expect(m.bytes).toBe(built.bytes.byteLength);
+    expect(m.isPlace('幸福村', 0, 3)).toBe(true);
+    expect(m.isPlace('和平街道', 0, 4)).toBe(true);
+    expect(m.isPlace('幸福乡', 0, 3)).toBe(false);
+    const whole = new LanguageModel(built.bytes);
+    expect([...m.places]).toEqual([...whole.places]);
+    const text = '市财政局：各单位要认真做好安全生产工做，确保责任落实到位。幸福村要认真落实工作部署。';
+    expect(lmScan(m, text, opts)).toEqual(lmScan(whole, text, opts));
+    expect(m.score(text)).toBe(whole.score(text));
+  });
+
   it('indexes phonetic classes without per-pair sets: neighbours in file order, each once, across classes', () => {
     const text = '# own test classes\n1\t培部倍\n2\t部剖培\n3\t甲乙\nbad line\n';
     const index = new PhoneticIndex(text);
