@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getEngine } from '../../src/analysis/text/engine.js';
 import { buildModel, leakageFilter } from '../../src/analysis/text/lm-build.js';
-import { formatPhoneticClasses, parseUnihanPhonetic, phoneticNeighbours } from '../../src/analysis/text/lm-phonetic.js';
+import { formatPhoneticClasses, PhoneticIndex, parseUnihanPhonetic, phoneticNeighbours } from '../../src/analysis/text/lm-phonetic.js';
 import { allPinyin, DEFAULT_MODEL, guarded, LanguageModel, lmOptionsSchema, lmScan, loadLanguageModel, normalizeForModel } from '../../src/analysis/text/lm.js';
 
 // Own-written sentences in the register of official notices (no third-party text).
@@ -92,6 +92,33 @@ describe('language model (src/analysis/text/lm.ts, lm-build.ts)', () => {
     const found = lmScan(own, typo, lmOptionsSchema.parse(base)).findings;
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ offset: 4, written: '培', right: '部', relation: 'shape' });
+  });
+
+  it('loads a model file without its places section, which is read at the first place question', () => {
+    const built = buildModel(corpus(), { prune: { 3: 0, 4: 0 }, places: ['幸福村', '和平街道'] });
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'lm-file-')), 'own.bin');
+    writeFileSync(file, built.bytes);
+    const m = loadLanguageModel(file)!;
+    expect(m.bytes).toBe(built.bytes.byteLength);
+    expect(m.isPlace('幸福村', 0, 3)).toBe(true);
+    expect(m.isPlace('和平街道', 0, 4)).toBe(true);
+    expect(m.isPlace('幸福乡', 0, 3)).toBe(false);
+    const whole = new LanguageModel(built.bytes);
+    expect([...m.places]).toEqual([...whole.places]);
+    const text = '市财政局：各单位要认真做好安全生产工做，确保责任落实到位。幸福村要认真落实工作部署。';
+    expect(lmScan(m, text, opts)).toEqual(lmScan(whole, text, opts));
+    expect(m.score(text)).toBe(whole.score(text));
+  });
+
+  it('indexes phonetic classes without per-pair sets: neighbours in file order, each once, across classes', () => {
+    const text = '# own test classes\n1\t培部倍\n2\t部剖培\n3\t甲乙\nbad line\n';
+    const index = new PhoneticIndex(text);
+    const str = (cs: number[]) => cs.map((c) => String.fromCharCode(c)).join('');
+    expect(str(index.neighbours('培'.charCodeAt(0)))).toBe('部倍剖');
+    expect(str(index.neighbours('部'.charCodeAt(0)))).toBe('培倍剖');
+    expect(str(index.neighbours('乙'.charCodeAt(0)))).toBe('甲');
+    expect(index.neighbours('丙'.charCodeAt(0))).toEqual([]);
+    expect(str([...index.codes()])).toBe(str(['乙', '倍', '剖', '培', '甲', '部'].map((c) => c.charCodeAt(0))));
   });
 
   it('corrects two adjacent characters written as another word of the same sound (桂花 for 规划)', () => {

@@ -2,12 +2,12 @@
  * A compact character 4-gram language model of official Chinese, and the typo pass that uses it (issue 16, "recall
  * from a language model"). Notes: docs/modules.md.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pinyin } from './pinyin.js';
 import { z } from 'zod';
 import { CONFIG_DIR } from '../../config.js';
-import { DEFAULT_PHONETIC, phoneticNeighbours, readPhoneticFile } from './lm-phonetic.js';
+import { DEFAULT_PHONETIC, PhoneticIndex, readPhoneticFile } from './lm-phonetic.js';
 
 export const LM_MAGIC = 'GCLM0001';
 export const V_BITS = 13;
@@ -337,11 +337,16 @@ export class LanguageModel {
   readonly uniB: Float32Array;
   readonly pinyinId: Uint16Array;
   readonly fuzzyId: Uint16Array;
-  readonly places: Uint32Array;
+  private placesArr?: Uint32Array;
+  private readonly placesLater?: () => Uint8Array;
   private readonly tables: Table[] = [];
   private groups?: { pinyin: Uint16Array[]; fuzzy: Uint16Array[] };
 
-  constructor(buf: Uint8Array) {
+  /**
+   * `buf`: the model file, or (loadLanguageModel) all of it but a last `places` section, which `placesLater` reads at
+   * the first place question (most scans ask none: 1.7 MB not read).
+   */
+  constructor(buf: Uint8Array, placesLater?: () => Uint8Array) {
     const magic = Buffer.from(buf.subarray(0, 8)).toString('latin1');
     if (magic !== LM_MAGIC) throw new Error(`not a govcheck language model (magic ${JSON.stringify(magic)})`);
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -349,7 +354,8 @@ export class LanguageModel {
     if (12 + hlen > buf.byteLength) throw new Error('language model file truncated (header)');
     const header = JSON.parse(Buffer.from(buf.subarray(12, 12 + hlen)).toString('utf8')) as LmHeader;
     this.header = header;
-    this.bytes = buf.byteLength;
+    const last = header.sections[header.sections.length - 1];
+    this.bytes = Math.max(buf.byteLength, last ? last.offset + last.bytes : 0);
     // typed views need aligned offsets: copy once if the buffer itself is not 4-aligned
     if (buf.byteOffset % 4 !== 0) buf = new Uint8Array(buf);
     const sec = new Map(header.sections.map((s) => [s.name, s]));
@@ -373,7 +379,9 @@ export class LanguageModel {
     }
     this.pinyinId = view('pinyin', Uint16Array);
     this.fuzzyId = view('fuzzy', Uint16Array);
-    this.places = sec.has('places') ? view('places', Uint32Array) : new Uint32Array(0);
+    if (!sec.has('places')) this.placesArr = new Uint32Array(0);
+    else if (placesLater && sec.get('places')!.offset >= buf.byteLength) this.placesLater = placesLater;
+    else this.placesArr = view('places', Uint32Array);
     for (const t of header.tables) {
       const hasB = t.order < header.order;
       this.tables[t.order] = {
@@ -387,6 +395,15 @@ export class LanguageModel {
         bq: hasB ? dequant(header.quant[`b${t.order}`]) : undefined,
       };
     }
+  }
+
+  /** Hashes of village and street names, ascending. */
+  get places(): Uint32Array {
+    if (!this.placesArr) {
+      const b = this.placesLater!();
+      this.placesArr = new Uint32Array(b.buffer, b.byteOffset, b.byteLength >>> 2);
+    }
+    return this.placesArr;
   }
 
   get vocab(): number {
@@ -513,9 +530,61 @@ export function loadLanguageModel(file = DEFAULT_MODEL): LanguageModel | null {
   const key = path.resolve(file);
   if (models.has(key)) return models.get(key)!;
   let m: LanguageModel | null = null;
-  if (existsSync(key) && statSync(key).isFile()) m = new LanguageModel(readFileSync(key));
+  if (existsSync(key) && statSync(key).isFile()) m = readModelFile(key);
   models.set(key, m);
   return m;
+}
+
+/** Bytes [at, at + n) of an open file into a new (4-aligned) array; short when the file is. */
+function readAt(fd: number, at: number, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let got = 0;
+  while (got < n) {
+    const r = readSync(fd, out, got, n - got, at + got);
+    if (r <= 0) return out.subarray(0, got);
+    got += r;
+  }
+  return out;
+}
+
+/** The model file, read in one piece but for a last `places` section, read when first needed. */
+function readModelFile(file: string): LanguageModel {
+  const fd = openSync(file, 'r');
+  try {
+    const size = statSync(file).size;
+    const head = readAt(fd, 0, 12);
+    let keep = size;
+    let places: { offset: number; bytes: number } | undefined;
+    if (head.byteLength === 12 && Buffer.from(head.subarray(0, 8)).toString('latin1') === LM_MAGIC) {
+      const hlen = new DataView(head.buffer).getUint32(8, true);
+      try {
+        const header = JSON.parse(Buffer.from(readAt(fd, 12, hlen)).toString('utf8')) as LmHeader;
+        const last = header.sections?.[header.sections.length - 1];
+        if (last?.name === 'places' && last.offset + last.bytes === size && last.offset % 4 === 0) {
+          places = last;
+          keep = last.offset;
+        }
+      } catch {
+        // the constructor reports a bad header
+      }
+    }
+    const buf = readAt(fd, 0, keep);
+    const p = places;
+    return new LanguageModel(buf, p ? () => readPlaces(file, p.offset, p.bytes) : undefined);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readPlaces(file: string, offset: number, bytes: number): Uint8Array {
+  const fd = openSync(file, 'r');
+  try {
+    const b = readAt(fd, offset, bytes);
+    if (b.byteLength !== bytes) throw new Error('language model file truncated (places)');
+    return b;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -643,22 +712,43 @@ class Candidates {
   }
 }
 
-const phoneticCache = new WeakMap<LanguageModel, Map<string, Map<number, ReadonlySet<number>>>>();
+/** A character's phonetic-class neighbours for one model and cap, gathered at first ask (most scans ask for a few dozen characters). */
+class PhoneticLookup {
+  private readonly memo = new Map<number, ReadonlySet<number> | undefined>();
 
-/** Phonetic-class neighbours known to the model, most frequent first, at most `cap` per character (read once per model and file). */
-function phoneticFor(model: LanguageModel, file: string, cap: number): Map<number, ReadonlySet<number>> {
+  constructor(
+    private readonly index: PhoneticIndex,
+    private readonly model: LanguageModel,
+    private readonly cap: number,
+  ) {}
+
+  get(code: number): ReadonlySet<number> | undefined {
+    if (this.memo.has(code)) return this.memo.get(code);
+    const { idOf, uniP } = this.model;
+    const kept = this.index
+      .neighbours(code)
+      .filter((b) => idOf[b] > 0)
+      .sort((x, y) => uniP[idOf[y]] - uniP[idOf[x]])
+      .slice(0, this.cap);
+    const r = kept.length ? new Set(kept) : undefined;
+    this.memo.set(code, r);
+    return r;
+  }
+}
+
+const phoneticIndexes = new Map<string, PhoneticIndex>();
+const phoneticCache = new WeakMap<LanguageModel, Map<string, PhoneticLookup>>();
+
+/** Phonetic-class neighbours known to the model, most frequent first, at most `cap` per character (file read once). */
+function phoneticFor(model: LanguageModel, file: string, cap: number): PhoneticLookup {
   let byFile = phoneticCache.get(model);
   if (!byFile) phoneticCache.set(model, (byFile = new Map()));
   const key = `${cap}|${file}`;
   let r = byFile.get(key);
   if (!r) {
-    const idOf = model.idOf;
-    r = phoneticNeighbours(readPhoneticFile(file), (_a, ns) =>
-      ns
-        .filter((b) => idOf[b] > 0)
-        .sort((x, y) => model.uniP[idOf[y]] - model.uniP[idOf[x]])
-        .slice(0, cap),
-    );
+    let index = phoneticIndexes.get(file);
+    if (!index) phoneticIndexes.set(file, (index = new PhoneticIndex(readPhoneticFile(file))));
+    r = new PhoneticLookup(index, model, cap);
     byFile.set(key, r);
   }
   return r;
