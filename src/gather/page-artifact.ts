@@ -83,11 +83,6 @@ export function capDomDepth(doc: Document, max = MAX_DOM_DEPTH): boolean {
   return changed;
 }
 
-/**
- * The collectors' `$` for one page: `$(selector)` over the whole document and `$(node)` are answered once per page and
- * shared (five checks ask for \`a[href]\`, several wrap the same elements), everything else goes to cheerio as is.
- * Selections are read, never changed, by the collectors; markup (`$('<p>')`) always makes a new fragment.
- */
 /** A list of tag names, each with at most one attribute that must be present: `a[href]`, `h1, h2, textarea, form`. */
 const SIMPLE_SELECTOR = /^\s*[a-z][a-z0-9]*(?:\[[a-z][a-z0-9-]*\])?(?:\s*,\s*[a-z][a-z0-9]*(?:\[[a-z][a-z0-9-]*\])?)*\s*$/;
 
@@ -105,6 +100,11 @@ export function simpleSelect(doc: Document, selector: string): Element[] | undef
   return DomUtils.findAll((el) => names.has(el.name) && parts.some((p) => p.name === el.name && (p.attr === undefined || el.attribs[p.attr] !== undefined)), doc.children);
 }
 
+/**
+ * The collectors' `$` for one page: `$(selector)` over the whole document and `$(node)` are answered once per page and
+ * shared (five checks ask for `a[href]`, several wrap the same elements), everything else goes to cheerio as is.
+ * Selections are read, never changed, by the collectors; markup (`$('<p>')`) always makes a new fragment.
+ */
 export function sharedSelections(base: CheerioAPI, doc?: Document): CheerioAPI {
   const bySelector = new Map<string, Cheerio<AnyNode>>();
   const byNode = new Map<AnyNode, Cheerio<AnyNode>>();
