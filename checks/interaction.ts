@@ -8,8 +8,9 @@ import { z } from 'zod';
 import { CollectFailure, defineCheck, failOnCollectFailure, unlessFailed, type FindingInput, pagesByUrl } from '../src/check-api/api.js';
 import { addDays, daysBetween } from '../src/china-time.js';
 import { CHANNEL_FILE_TOKENS, CHANNEL_HOSTS, imageLinkMatches, imageLinks } from '../src/analysis/content/guides.js';
+import { rootDoubt, startPageDoubt } from '../src/analysis/content/home-read.js';
 import { ASK_LABELS, extractMessages, iconStatus, type Message } from '../src/analysis/content/messages.js';
-import { ARTICLE_URL, DEFAULT_PLACEHOLDERS, pathOf, ROOT_PATH } from '../src/analysis/content/page-analysis.js';
+import { ARTICLE_URL, DEFAULT_PLACEHOLDERS } from '../src/analysis/content/page-analysis.js';
 import { inBoilerplate, keywordRegExp, toSimplified } from '../src/analysis/content/text.js';
 
 const ID = 'interaction';
@@ -199,21 +200,8 @@ export default defineCheck({
     }
     const working = checked.filter((c) => c.works);
     const homeCollected = ctx.collected(site.home);
-    const rootDoubt = !ROOT_PATH.test(pathOf(site.home.finalUrl)) ? 'the start page is not the site root (the home page was not checked)' : undefined;
     // A home page whose collector failed was read, with nothing known of it: only its address can put it in doubt.
-    const home = homeCollected instanceof CollectFailure ? undefined : homeCollected;
-    const homeDoubt =
-      homeCollected instanceof CollectFailure
-        ? rootDoubt
-        : !home
-          ? 'the home page was not read'
-          : home.article
-            ? 'the start page is an article, not the home page'
-            : home.textLength < o.minHomeText
-              ? `the home page shows ${home.textLength} characters (built by script?)`
-              : !ROOT_PATH.test(pathOf(site.home.finalUrl))
-                ? 'the start page is not the site root (the home page was not checked)'
-                : undefined;
+    const homeDoubt = homeCollected instanceof CollectFailure ? rootDoubt(site.home.finalUrl) : startPageDoubt(homeCollected, site.home.finalUrl, o.minHomeText);
     if (!channels.size) {
       findings.push({
         code: 'no-channel',

@@ -5,8 +5,9 @@
  */
 import { z } from 'zod';
 import { CollectFailure, unlessFailed, defineCheck, type FindingInput, pagesByUrl } from '../src/check-api/api.js';
+import { startPageDoubt } from '../src/analysis/content/home-read.js';
 import { DEFAULT_GUIDE_ELEMENTS, DEFAULT_GUIDE_TITLES, guideElementSchema, guideElementsIn, imageLinkMatches, imageLinks, SERVICE_FILE_TOKENS, SERVICE_HOSTS } from '../src/analysis/content/guides.js';
-import { analyzePage, ARTICLE_URL, DEFAULT_PLACEHOLDERS, pathOf, ROOT_PATH } from '../src/analysis/content/page-analysis.js';
+import { analyzePage, ARTICLE_URL, DEFAULT_PLACEHOLDERS } from '../src/analysis/content/page-analysis.js';
 import type { Element } from 'domhandler';
 import { boilerplateOf, clean, inBoilerplate, keywordRegExp, toSimplified, visibleText } from '../src/analysis/content/text.js';
 
@@ -175,15 +176,7 @@ export default defineCheck({
     const homeCollected = ctx.collected(site.home);
     // A home page whose collector failed is read as one that showed nothing (no text, not an article).
     const home: Collected | undefined = homeCollected instanceof CollectFailure ? { entryPage: false } : homeCollected;
-    const homeDoubt = !home
-      ? 'the home page was not read'
-      : home.article
-        ? 'the start page is an article, not the home page'
-        : (home.textLength ?? 0) < o.minHomeText
-          ? `the home page shows ${home.textLength ?? 0} characters (built by script?)`
-          : !ROOT_PATH.test(pathOf(site.home.finalUrl))
-            ? 'the start page is not the site root (the home page was not checked)'
-            : undefined;
+    const homeDoubt = startPageDoubt(home, site.home.finalUrl, o.minHomeText);
     if (!entries.size && !guides.length) {
       findings.push({
         code: 'no-services',

@@ -51,3 +51,19 @@ export function homeReadDoubt(page: PageArtifact, s: HomeReadSignals | undefined
   if (o.footer && !s.footerSeen) return 'no footer identity lines (网站标识码, ICP, 版权所有…) on the home page: its footer may be drawn by script or a frame';
   return undefined;
 }
+
+/** The doubt of a start page that is not the site root (the crawl began elsewhere; the home page was not checked). */
+export function rootDoubt(homeUrl: string): string | undefined {
+  return ROOT_PATH.test(pathOf(homeUrl)) ? undefined : 'the start page is not the site root (the home page was not checked)';
+}
+
+/**
+ * Why the start page is not a home page whose links were seen (services, interaction: "no entrance at all" is
+ * confirmed only without a doubt): not read, an article, too little text (built by script?), or not the site root.
+ */
+export function startPageDoubt(home: { article?: boolean; textLength?: number } | undefined, homeUrl: string, minText: number): string | undefined {
+  if (!home) return 'the home page was not read';
+  if (home.article) return 'the start page is an article, not the home page';
+  if ((home.textLength ?? 0) < minText) return `the home page shows ${home.textLength ?? 0} characters (built by script?)`;
+  return rootDoubt(homeUrl);
+}
