@@ -85,6 +85,19 @@ export function register(program: Command): void {
       if (o.wait && !o.redis) throw new UsageError('--wait goes with --redis URL');
       if (o.redis && o.evidenceDir) throw new UsageError('--evidence-dir is not available with --redis: workers run on other machines');
       const db = openDb(o.db);
+      // What the in-process and the distributed run are both given.
+      const plan = {
+        quarter,
+        asOf,
+        asOfExplicit: !!o.asOf,
+        runId: o.run,
+        config,
+        lang,
+        only: o.only,
+        checks: o.checks,
+        retryErrors: o.retryErrors,
+        siteTimeoutMs: o.siteTimeout ? o.siteTimeout * 1000 : undefined,
+      };
       if (o.redis) {
         // Distributed run (queues/run-command.ts): same snapshot and sites, checked by `govcheck worker` processes.
         try {
@@ -93,16 +106,7 @@ export function register(program: Command): void {
             wait: !!o.wait,
             db,
             dbFile: o.db,
-            quarter,
-            asOf,
-            asOfExplicit: !!o.asOf,
-            runId: o.run,
-            config,
-            lang,
-            only: o.only,
-            checks: o.checks,
-            retryErrors: o.retryErrors,
-            siteTimeoutMs: o.siteTimeout ? o.siteTimeout * 1000 : undefined,
+            ...plan,
             progress: o.progress !== false,
             rateDecimals: groups.rateDecimals,
           });
@@ -132,17 +136,8 @@ export function register(program: Command): void {
       process.once('SIGTERM', onSignal);
       try {
         const summary = await runQuarter(db, {
-          quarter,
-          asOf,
-          asOfExplicit: !!o.asOf,
-          runId: o.run,
-          config,
-          lang,
+          ...plan,
           concurrency: o.concurrency,
-          only: o.only,
-          checks: o.checks,
-          retryErrors: o.retryErrors,
-          siteTimeoutMs: o.siteTimeout ? o.siteTimeout * 1000 : undefined,
           evidenceDir: o.evidenceDir,
           onEvent: o.progress === false ? undefined : progressReporter({ lang }),
           signal: abort.signal,
