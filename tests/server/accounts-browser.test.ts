@@ -7,6 +7,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGroups } from '../../src/registry/groups.js';
+import { CHROMIUM_ARGS } from '../../src/browser/launcher.js';
 import { buildApp } from '../../src/server/app.js';
 import { addUser } from '../../src/store/accounts.js';
 import { openDb } from '../../src/store/db.js';
@@ -14,7 +15,6 @@ import { buildReviewProvince, type ReviewProvince } from '../fixtures/review-pro
 import { page as fixturePage } from '../fixtures/site.js';
 import { tmpDir } from '../helpers.js';
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const tmp = tmpDir('govcheck-accounts-browser-');
 let province: ReviewProvince;
 let app: FastifyInstance;

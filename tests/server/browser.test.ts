@@ -8,11 +8,10 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { loadGroups } from '../../src/registry/groups.js';
+import { CHROMIUM_ARGS } from '../../src/browser/launcher.js';
 import { buildApp } from '../../src/server/app.js';
 import { MARKUP_ANCHOR, MARKUP_NAME, SCRIPT_TITLE, buildReviewProvince, type ReviewProvince } from '../fixtures/review-province.js';
 import { tmpDir } from '../helpers.js';
-
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 const tmp = tmpDir('govcheck-serve-');
 let province: ReviewProvince;
