@@ -3,7 +3,7 @@
  * (`gather.engine: crawlee`) without its per-request machinery. Notes: docs/modules.md.
  */
 import type { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { classifyError, GovcheckFetchError, isTransient } from '../net/errors.js';
 import { assertUrlAllowed, guardedLookup } from '../net/guard.js';
 import { headerRecord, utf8Header } from '../net/http.js';
@@ -16,6 +16,7 @@ import { processPage, type FetchedPage } from './process.js';
 import { readBody } from './body.js';
 import { RedirectWalk } from './redirects.js';
 import { emptyArtifacts, HTML_TYPES, normalizeUrl, siteArtifacts, type GatherOptions } from './options.js';
+import { Agent, request } from '../net/undici.js';
 
 interface Fetched {
   url: string;

@@ -1,9 +1,10 @@
 import pLimit, { type LimitFunction } from 'p-limit';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { networkPolicy, type Config } from '../config.js';
 import type { FetchErrorInfo, ProbeResult, RedirectHop } from '../types.js';
 import { classifyError, GovcheckFetchError, isTransient } from './errors.js';
 import { assertUrlAllowed, guardedLookup, type HostOverrides, type NetworkPolicy } from './guard.js';
+import { Agent, request } from './undici.js';
 
 export interface HttpClientOptions {
   /**
