@@ -3,10 +3,18 @@
  * Observatory, their outcome ids, score and grade (chart: observatory-table.ts), headers read the way it reads them.
  * Known differences (reported in `partial`): docs/modules.md.
  */
-import { CookieJar } from 'tough-cookie';
-import { getDomain } from 'tldts';
+import { createRequire } from 'node:module';
+import type { CookieJar } from 'tough-cookie';
+import type { getDomain as GetDomain } from 'tldts';
 import { CSP_DUPLICATE_WARNINGS, parseCsp, parseMetaCsp, splitPolicies, type CspMap } from './csp.js';
 import { OBSERVATORY_BASE, OBSERVATORY_EXTRA_CREDIT_LINE, OBSERVATORY_GRADES, OBSERVATORY_MODIFIERS } from './observatory-table.js';
+
+// tough-cookie and tldts (the public-suffix list) cost ≈ 120 ms of CPU and ≈ 1.5 MB to load: loaded at the first page
+// that sets a cookie or loads a script by absolute URL, not at every start.
+const require = createRequire(import.meta.url);
+let Jar: typeof CookieJar | undefined;
+let domainOf: typeof GetDomain | undefined;
+const getDomain = (host: string): string | null => (domainOf ??= (require('tldts') as { getDomain: typeof GetDomain }).getDomain)(host);
 
 export interface ScriptTag {
   /** src attribute as written (absent for inline scripts). */
@@ -280,15 +288,15 @@ export function cookiesTest(input: ObservatoryInput, hstsPass: boolean): Observa
   const lines = setCookieLines(input.headers);
   for (const l of lines) if (invalidSameSite(l)) worse('cookies-samesite-flag-invalid');
   // Cookies as a browser keeps them (a cookie jar rejects Secure cookies over http, foreign domains…).
-  const jar = new CookieJar();
+  const jar = lines.length ? new (Jar ??= (require('tough-cookie') as { CookieJar: typeof CookieJar }).CookieJar)() : undefined;
   for (const l of lines) {
     try {
-      jar.setCookieSync(l, input.url);
+      jar!.setCookieSync(l, input.url);
     } catch {
       /* rejected by the jar, as a browser would */
     }
   }
-  const kept = (jar.serializeSync()?.cookies ?? []).filter((c) => c.key && c.key !== 'heroku-session-affinity');
+  const kept = (jar?.serializeSync()?.cookies ?? []).filter((c) => c.key && c.key !== 'heroku-session-affinity');
   const cookies: CookieInfo[] = kept.map((c) => {
     const name = String(c.key);
     const lower = name.toLowerCase();
@@ -373,7 +381,7 @@ export function sriTest(input: ObservatoryInput): ObservatoryTestResult {
   const worse = (r: string) => {
     if (result === null || order.indexOf(r) > order.indexOf(result)) result = r;
   };
-  const siteDomain = getDomain(new URL(input.url).hostname);
+  let siteDomain: string | null | undefined;
   const pageHttps = input.url.startsWith('https:');
   let foreign = false;
   const external: Record<string, { integrity: string | null; crossorigin: string | null }> = {};
@@ -382,7 +390,7 @@ export function sriTest(input: ObservatoryInput): ObservatoryTestResult {
     const protocolRelative = /^\/\/[^/]/.test(s.src);
     const absolute = /^https?:\/\//.test(s.src);
     const relative = !protocolRelative && !absolute;
-    const sameDomain = protocolRelative || relative || (absolute && getDomain(safeHost(s.src)) === siteDomain);
+    const sameDomain = protocolRelative || relative || (absolute && getDomain(safeHost(s.src)) === (siteDomain === undefined ? (siteDomain = getDomain(new URL(input.url).hostname)) : siteDomain));
     const secureOrigin = relative || (sameDomain && !protocolRelative);
     const secureScheme = (absolute && s.src.startsWith('https:')) || (relative && pageHttps);
     const integrity = s.integrity || null;
