@@ -58,8 +58,13 @@ const ORIGINAL_TEXT = /^(原文链接|政策原文|文件原文|原文|点击查
 const INTERPRETATION_BOX = /^(相关|关联|配套)?(政策)?解读(材料|信息|文章)?\s*[:：]?$/;
 const LINK_LABEL = /解读|原文|相关文件|政策文件|关联文件|关联稿件|相关稿件|相关链接|相关政策|文件下载/;
 
+/** One expression per list of words (the options' lists are the same arrays on every page). */
+const wordsRes = new WeakMap<string[], RegExp>();
+
 function wordsRe(words: string[]): RegExp {
-  return new RegExp(words.map(escapeRegExp).join('|'));
+  let re = wordsRes.get(words);
+  if (!re) wordsRes.set(words, (re = new RegExp(words.map(escapeRegExp).join('|'))));
+  return re;
 }
 
 /** Text for comparing titles: Simplified, width-normalised, no spaces, quotes or bracket-shape differences. */
@@ -289,7 +294,7 @@ function collectPolicy(ctx: PageContext, o: Options): Collected | undefined {
     }
   }
   const bytes = Buffer.byteLength(html);
-  const complete = !page.truncated && !page.contentIssue && (html.match(/\uFFFD/g)?.length ?? 0) < 3 && (bytes < 60 * 1024 || /<\/html\s*>/i.test(html.slice(-2000)));
+  const complete = !page.truncated && !page.contentIssue && fewerThanThreeReplacements(html) && (bytes < 60 * 1024 || /<\/html\s*>/i.test(html.slice(-2000)));
   return {
     title,
     column: content.columnName ?? content.crumb,
@@ -302,6 +307,13 @@ function collectPolicy(ctx: PageContext, o: Options): Collected | undefined {
     ...(content.scriptBuilt ? { scriptBuilt: true } : {}),
     complete,
   };
+}
+
+/** Fewer than three U+FFFD in the page (what `html.match(/\uFFFD/g).length < 3` says, without the array). */
+function fewerThanThreeReplacements(html: string): boolean {
+  let at = -1;
+  for (let n = 0; n < 3; n++) if ((at = html.indexOf('\uFFFD', at + 1)) === -1) return true;
+  return false;
 }
 
 /** Lists in a page's furniture (selector names a nav/menu) are menus, not columns of documents. */

@@ -16,8 +16,18 @@ export interface Decoded {
 /** Labels browsers treat as GBK-family; GB18030 is a superset, so decode them all as GB18030. */
 const GB_FAMILY = new Set(['gbk', 'gb2312', 'gb_2312', 'gb_2312-80', 'x-gbk', 'gb18030', 'cp936', 'windows-936', 'csgb2312', 'chinese', 'iso-ir-58']);
 
+/** Labels already made canonical: a crawl meets the same two or three labels on every page. */
+const canonical = new Map<string, string | undefined>();
+
 export function canonicalEncoding(label: string | undefined | null): string | undefined {
   if (!label) return undefined;
+  if (canonical.has(label)) return canonical.get(label);
+  const c = canonicalOf(label);
+  if (canonical.size < 256) canonical.set(label, c);
+  return c;
+}
+
+function canonicalOf(label: string): string | undefined {
   const l = label
     .trim()
     .toLowerCase()

@@ -222,10 +222,18 @@ export function visibleText(node: AnyNode, opts: { skipBoilerplate?: boolean; sk
 
 /** `visibleText` of a node with and without the text of its links, in one walk. */
 export function visibleTexts(node: AnyNode, opts: { skipBoilerplate?: boolean } = {}): { text: string; withoutLinks: string } {
+  const skip = Boolean(opts.skipBoilerplate);
   const parts: string[] = [];
   const noLinks: string[] = [];
-  collectVisible(node, parts, Boolean(opts.skipBoilerplate), noLinks);
-  return { text: joinVisible(parts), withoutLinks: joinVisible(noLinks) };
+  collectVisible(node, parts, skip, noLinks);
+  const text = joinVisible(parts);
+  // The same text `visibleText` gives (the walk pushes the same parts whether or not it also keeps noLinks): kept for it.
+  if (node.type === 'root') {
+    const kept = documentTexts.get(node);
+    if (kept) kept[skip ? 1 : 0] = text;
+    else documentTexts.set(node, skip ? [undefined, text] : [text, undefined]);
+  }
+  return { text, withoutLinks: joinVisible(noLinks) };
 }
 
 /**
