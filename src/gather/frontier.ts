@@ -38,6 +38,9 @@ export class Frontier {
     for (const l of page.links) {
       if (!l.url || !l.internal || l.attachment) continue;
       if ((l.kind !== 'page' && l.kind !== 'frame') || l.element === 'link') continue;
+      // A reference's url is already a serialised URL, so most links (a site's template, on every page) are known
+      // without parsing them again.
+      if (this.seen.has(l.url)) continue;
       const u = new URL(l.url);
       if (isResourceUrl(u) || isAttachmentUrl(u)) continue;
       const key = u.href;
