@@ -135,9 +135,13 @@ export function matchTitle(key: string, policyTitle: string): Match | undefined 
 }
 
 /** Document numbers (闽政办〔2024〕12号) as `办|2024|12` keys: the agency's last two characters, year, number. */
+/** The part every document number contains: a text without it is not searched for them (the name before it costs 10 characters at every position). */
+const DOC_NO_YEAR = /[〔[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]/;
+
 export function docNumbers(text: string): string[] {
   const out: string[] = [];
   const t = normalizeWidth(text);
+  if (!DOC_NO_YEAR.test(t)) return out;
   for (const m of t.matchAll(/([\u4e00-\u9fa5]{1,10})\s*[〔[［(（【]\s*((?:19|20)\d{2})\s*[〕\]］)）】]\s*第?\s*(\d{1,4})\s*号/g)) {
     const k = `${m[1].slice(-2)}|${m[2]}|${Number(m[3])}`;
     if (!out.includes(k)) out.push(k);

@@ -23,13 +23,16 @@ export interface DocumentPrint {
 }
 
 const DOC_NO = /([\u4e00-\u9fa5]{1,12})?\s*[〔［\[【(（]\s*((?:19|20)\d{2})\s*[〕］\]】)）]\s*第?\s*(\d{1,4})\s*号/;
+/** The part every DOC_NO match contains: a text without it is not searched with DOC_NO (whose optional name scans 12 characters at every position). */
+const DOC_NO_YEAR = /[〔［\[【(（]\s*(?:19|20)\d{2}\s*[〕］\]】)）]/;
 const SKETCH_SIZE = 128;
 const SHINGLE = 5;
 const MAX_BODY_CHARS = 3000;
 
 export function documentPrint(text: string): DocumentPrint {
-  const norm = normalizeWidth(text).slice(0, MAX_BODY_CHARS);
-  const doc = DOC_NO.exec(norm);
+  // normalizeWidth maps one character to one: the first MAX_BODY_CHARS of the whole text, normalised alone.
+  const norm = normalizeWidth(text.slice(0, MAX_BODY_CHARS));
+  const doc = DOC_NO_YEAR.test(norm) ? DOC_NO.exec(norm) : null;
   const years = [...new Set([...norm.matchAll(/((?:19|20)\d{2})\s*年/g)].map((m) => Number(m[1])))].sort();
   // Digits left out: a re-post differs from its original in its dates (compared through docNo and years instead).
   const body = norm.replace(/[\s\p{P}\p{S}\d]/gu, '');
@@ -42,10 +45,49 @@ export function documentPrint(text: string): DocumentPrint {
     for (let j = i; j < i + SHINGLE; j++) h = Math.imul(h ^ body.charCodeAt(j), 0x01000193) >>> 0;
     all[i] = h;
   }
-  all.sort();
-  const sketch: number[] = [];
-  for (let i = 0; i < n && sketch.length < SKETCH_SIZE; i++) if (i === 0 || all[i] !== all[i - 1]) sketch.push(all[i]);
+  const sketch = smallestDistinct(all, SKETCH_SIZE);
   return { docNo: doc ? `${doc[1] ?? ''}〔${doc[2]}〕${doc[3]}号` : undefined, years, minhash: sketch, chars: body.length };
+}
+
+/**
+ * The k smallest distinct values, ascending: what sorting all of them and keeping the first k distinct gives, by one
+ * pass with a max-heap of k (most values are larger than the heap's largest and cost one comparison).
+ */
+export function smallestDistinct(all: Uint32Array, k: number): number[] {
+  const heap: number[] = [];
+  const kept = new Set<number>();
+  const down = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && heap[l] > heap[m]) m = l;
+      if (r < heap.length && heap[r] > heap[m]) m = r;
+      if (m === i) return;
+      [heap[i], heap[m]] = [heap[m], heap[i]];
+      i = m;
+    }
+  };
+  for (let i = 0; i < all.length; i++) {
+    const v = all[i];
+    if (heap.length === k && v >= heap[0]) continue;
+    if (kept.has(v)) continue;
+    kept.add(v);
+    if (heap.length < k) {
+      let j = heap.push(v) - 1;
+      while (j > 0) {
+        const p = (j - 1) >> 1;
+        if (heap[p] >= heap[j]) break;
+        [heap[p], heap[j]] = [heap[j], heap[p]];
+        j = p;
+      }
+    } else {
+      kept.delete(heap[0]);
+      heap[0] = v;
+      down(0);
+    }
+  }
+  return heap.sort((a, b) => a - b);
 }
 
 /** Estimated Jaccard similarity of the two bodies' 5-gram sets (bottom-k sketches). */
