@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import publishDates from '../../checks/publish-dates.js';
+import publishDates, { smallestDistinct } from '../../checks/publish-dates.js';
 import { html, runOffline, runServed } from '../content/run.js';
 import { externalRoutes, generateSite, serve, type Served } from '../fixtures/site.js';
 import { columnList, fireworksBody, labelledArticle, noticeArticle } from '../fixtures/verdicts.js';
@@ -174,5 +174,23 @@ describe('publish-dates on served fixture sites', () => {
       }
     }
     expect(r.findings).toHaveLength(3);
+  });
+});
+
+describe('documentPrint sketch', () => {
+  it('keeps the k smallest distinct values, ascending, as sorting all of them would', () => {
+    // A fixed pseudo-random sequence (LCG), so a failure is reproducible.
+    let seed = 12345;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    for (let t = 0; t < 400; t++) {
+      const range = [4, 50, 300, 2 ** 32][t % 4];
+      const all = new Uint32Array(next() % 600);
+      for (let i = 0; i < all.length; i++) all[i] = next() % range;
+      const k = [1, 5, 128][t % 3];
+      const sorted = all.slice().sort();
+      const expected: number[] = [];
+      for (let i = 0; i < sorted.length && expected.length < k; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) expected.push(sorted[i]);
+      expect(smallestDistinct(all, k)).toEqual(expected);
+    }
   });
 });
