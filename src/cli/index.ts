@@ -4,7 +4,6 @@
  * lives in its own module under ./commands/ and is loaded only when it is the one invoked (all of them for help).
  * Notes: docs/modules.md.
  */
-import { constants, PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { Command, CommanderError } from 'commander';
 import { EXIT } from './common.js';
@@ -13,20 +12,6 @@ import { EXIT } from './common.js';
 // ≈ 35 MB of memory at the first request; its baseline (Liftoff) code parsed 20,000 responses in the same CPU time
 // (BENCHMARKS.md, cold start second pass). Read when the module is compiled, i.e. at the first request.
 v8.setFlagsFromString('--liftoff-only');
-
-// V8's young generation starts at 1 MB a half and doubles while much of it survives, as when the typo engine loads its
-// tables: 16 MB a half, ≈ 20 MB more peak RSS for a one-page check. Held at 1 MB for the first 100 young collections
-// (a one-page check runs ≈ 80), then V8's default growth (BENCHMARKS.md, "Cold start, third pass").
-const YOUNG_GC_BEFORE_GROWTH = 100;
-v8.setFlagsFromString('--semi-space-growth-factor=1');
-let youngGcs = 0;
-const nursery = new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) youngGcs++;
-  if (youngGcs < YOUNG_GC_BEFORE_GROWTH) return;
-  v8.setFlagsFromString('--semi-space-growth-factor=2');
-  nursery.disconnect();
-});
-nursery.observe({ entryTypes: ['gc'] });
 
 type Register = (program: Command) => void;
 
