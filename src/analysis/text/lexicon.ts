@@ -19,6 +19,16 @@ function restore<C extends object>(proto: C, state: object): C {
   return Object.assign(Object.create(proto), state) as C;
 }
 
+/**
+ * Slot of a 32-bit key in a table of `mask + 1` slots: the key's bits mixed (murmur-style finaliser) so that keys
+ * differing only in their high half spread too (a plain multiply keeps the low bits: (a << 16 | b) fell by b alone).
+ */
+function mixSlot(key: number, mask: number): number {
+  let h = Math.imul(key ^ (key >>> 16), 0x45d9f3b);
+  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
+  return (h ^ (h >>> 16)) & mask;
+}
+
 /** Open-addressing hash set of 32-bit keys (two UTF-16 code units). Much faster than Set<number> for keys ≥ 2^31. */
 export class PairSet {
   private keys: Uint32Array;
@@ -39,7 +49,7 @@ export class PairSet {
   }
 
   private slot(key: number): number {
-    return (Math.imul(key, 0x9e3779b1) >>> 0) & this.mask;
+    return mixSlot(key, this.mask);
   }
 
   add(a: number, b: number): void {
@@ -111,7 +121,7 @@ class ListMap {
     const slotKey = new Uint32Array(n);
     const slotList: Array<string[] | undefined> = new Array(n);
     for (const [k, list] of m) {
-      let i = (Math.imul(k, 0x9e3779b1) >>> 0) & mask;
+      let i = mixSlot(k, mask);
       while (slotList[i]) i = (i + 1) & mask;
       slotKey[i] = k;
       slotList[i] = list;
@@ -148,7 +158,7 @@ class ListMap {
     const known = this.memo.get(key);
     if (known) return known;
     const off = this.off;
-    let i = (Math.imul(key, 0x9e3779b1) >>> 0) & this.mask;
+    let i = mixSlot(key, this.mask);
     while (off[i + 1] > off[i]) {
       if (this.keys[i] === key) {
         const list: string[] = [];
