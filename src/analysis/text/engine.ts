@@ -273,18 +273,21 @@ export class TextEngine {
     this.ac.buildCached('engine');
   }
 
-  private readonly ridCache = new Map<number, number[]>();
+  /** Work buffer of tryLexicon: which neighbours each substitute may stand next to. */
+  private sides = new Uint8Array(64);
+  /** Reading ids by UTF-16 code unit (filled as characters are met). */
+  private readonly ridCache: Array<number[] | undefined> = new Array(65536);
 
   /** Reading ids (in the lexicon's index) of a character. */
   private ridsOf(c: number): number[] {
-    let r = this.ridCache.get(c);
+    let r = this.ridCache[c];
     if (!r) {
       r = [];
       for (const x of this.options.lexicon.fuzzySound ? this.chars.fuzzyOf(c) : this.chars.readingsOf(c)) {
         const id = this.lexicon.readingId(x);
         if (id) r.push(id);
       }
-      this.ridCache.set(c, r);
+      this.ridCache[c] = r;
     }
     return r;
   }
@@ -702,31 +705,50 @@ export class TextEngine {
     const looks = o.lookalike ? this.chars.lookAlikesOf(c) : undefined;
     const left = i > 0 && isHan(text.charCodeAt(i - 1)) ? text.charCodeAt(i - 1) : 0;
     const right = i + 1 < text.length && isHan(text.charCodeAt(i + 1)) ? text.charCodeAt(i + 1) : 0;
-    if (!lex.maybeTarget(left, right, rids, looks)) return;
+    // which substitutes a target word can hold next to each neighbour (bit 1: the left one, 2: the right one); a
+    // window reaching a neighbour needs that bit, so most windows are passed over without hashing them
+    const nr = rids.length;
+    const nl = looks ? looks.size : 0;
+    if (this.sides.length < nr + nl) this.sides = new Uint8Array(2 * (nr + nl));
+    const sides = this.sides;
+    let any = 0;
+    for (let r = 0; r < nr; r++) any |= sides[r] = lex.soundSides(left, right, rids[r]);
+    if (looks) {
+      let q = nr;
+      for (const x of looks) {
+        // a look-alike of the same sound, or one never taken, gives no alternative
+        any |= sides[q++] = this.skipChars.has(x) || this.chars.sameSound(c, x) ? 0 : lex.pairSides(left, right, x);
+      }
+    }
+    if (!any) return;
     let alts: Alt[] | undefined;
     for (let len = Math.min(o.maxLen, rh - lh); len >= o.minLen; len--) {
       for (let s = Math.max(lh, i - len + 1); s <= i && s + len <= rh; s++) {
         const k = i - s;
+        const need = (k > 0 ? 1 : 0) | (k < len - 1 ? 2 : 0);
         let writtenF = -1;
         const gate = lex.longGate(text, s, len, i);
-        if (gate)
-          for (const rid of rids) {
-            const list = lex.soundTargets(text, s, len, i, rid);
-            if (!list) continue;
-            for (const w of list) {
-              const rc = w.charCodeAt(k);
-              if (rc === c || this.skipChars.has(rc)) continue;
-              if (writtenF < 0) writtenF = lex.freqAt(text, s, s + len);
-              const f = lex.freq(w);
-              if (writtenF > 0 && f < writtenF * o.minRatio) continue;
-              // how the characters relate (sound/tone/near-sound) is worked out for the chosen correction only
-              (alts ??= []).push({ word: w, s, f, rel: '' });
-            }
+        if (!gate) continue;
+        for (let r = 0; r < nr; r++) {
+          if ((sides[r] & need) !== need) continue;
+          const list = lex.soundTargets(text, s, len, i, rids[r]);
+          if (!list) continue;
+          for (const w of list) {
+            const rc = w.charCodeAt(k);
+            if (rc === c || this.skipChars.has(rc)) continue;
+            if (writtenF < 0) writtenF = lex.freqAt(text, s, s + len);
+            const f = lex.freq(w);
+            if (writtenF > 0 && f < writtenF * o.minRatio) continue;
+            // how the characters relate (sound/tone/near-sound) is worked out for the chosen correction only
+            (alts ??= []).push({ word: w, s, f, rel: '' });
           }
+        }
         if (looks) {
+          let q = nr;
           for (const x of looks) {
+            if ((sides[q++] & need) !== need) continue;
             const f = lex.targetFreqWith(text, s, len, i, x);
-            if (f <= 0 || this.skipChars.has(x) || this.chars.sameSound(c, x)) continue;
+            if (f <= 0) continue;
             if (writtenF < 0) writtenF = lex.freqAt(text, s, s + len);
             if (writtenF > 0 && f < writtenF * o.minRatio) continue;
             (alts ??= []).push({ word: text.slice(s, i) + String.fromCharCode(x) + text.slice(i + 1, s + len), s, f, rel: 'shape' });
@@ -735,7 +757,7 @@ export class TextEngine {
       }
     }
     if (!alts) return;
-    alts.sort((x, y) => y.f * y.word.length - x.f * x.word.length);
+    sortAlts(alts);
     const top = alts.slice(0, o.maxAlternatives);
     // validate with segmentation (jieba's dictionary and route): the corrected window must hold the word
     // and read much better as words than what is written
@@ -780,6 +802,24 @@ interface Alt {
   s: number;
   f: number;
   rel: string;
+}
+
+/** Most frequent × longest first, ties in the order found (what a stable sort by that key gives; lists are short). */
+function sortAlts(alts: Alt[]): void {
+  if (alts.length > 32) {
+    alts.sort((x, y) => y.f * y.word.length - x.f * x.word.length);
+    return;
+  }
+  for (let k = 1; k < alts.length; k++) {
+    const x = alts[k];
+    const key = x.f * x.word.length;
+    let j = k - 1;
+    while (j >= 0 && alts[j].f * alts[j].word.length < key) {
+      alts[j + 1] = alts[j];
+      j--;
+    }
+    alts[j + 1] = x;
+  }
 }
 
 type LexiconReport = (offset: number, right: string, rel: string, word: string, written: string, gain: number) => void;

@@ -29,50 +29,53 @@ function mixSlot(key: number, mask: number): number {
   return (h ^ (h >>> 16)) & mask;
 }
 
-/** Open-addressing hash set of 32-bit keys (two UTF-16 code units). Much faster than Set<number> for keys ≥ 2^31. */
+/**
+ * Open-addressing hash set of 32-bit keys (two UTF-16 code units). Much faster than Set<number> for keys ≥ 2^31.
+ * An empty slot holds 0; the key 0 (two NUL code units) is kept apart in `zero`.
+ */
 export class PairSet {
   private keys: Uint32Array;
-  private used: Uint8Array;
   private mask: number;
   private count = 0;
+  private zero = 0;
 
   constructor(capacity = 1 << 16) {
     let n = 1;
     while (n < capacity * 2) n <<= 1;
     this.keys = new Uint32Array(n);
-    this.used = new Uint8Array(n);
     this.mask = n - 1;
   }
 
   get size(): number {
-    return this.count;
-  }
-
-  private slot(key: number): number {
-    return mixSlot(key, this.mask);
+    return this.count + this.zero;
   }
 
   add(a: number, b: number): void {
     const key = ((a << 16) | b) >>> 0;
+    if (key === 0) {
+      this.zero = 1;
+      return;
+    }
     if ((this.count + 1) * 2 > this.keys.length) this.grow();
-    let i = this.slot(key);
-    while (this.used[i]) {
-      if (this.keys[i] === key) return;
+    const keys = this.keys;
+    let i = mixSlot(key, this.mask);
+    for (let k = keys[i]; k !== 0; k = keys[i]) {
+      if (k === key) return;
       i = (i + 1) & this.mask;
     }
-    this.used[i] = 1;
-    this.keys[i] = key;
+    keys[i] = key;
     this.count++;
   }
 
   has(a: number, b: number): boolean {
     const key = ((a << 16) | b) >>> 0;
-    let i = this.slot(key);
+    if (key === 0) return this.zero === 1;
     const keys = this.keys;
-    const used = this.used;
-    while (used[i]) {
-      if (keys[i] === key) return true;
-      i = (i + 1) & this.mask;
+    const mask = this.mask;
+    let i = mixSlot(key, mask);
+    for (let k = keys[i]; k !== 0; k = keys[i]) {
+      if (k === key) return true;
+      i = (i + 1) & mask;
     }
     return false;
   }
@@ -89,13 +92,11 @@ export class PairSet {
   }
 
   private rehash(size: number): void {
-    const oldK = this.keys;
-    const oldU = this.used;
+    const old = this.keys;
     this.keys = new Uint32Array(size);
-    this.used = new Uint8Array(size);
-    this.mask = this.keys.length - 1;
+    this.mask = size - 1;
     this.count = 0;
-    for (let i = 0; i < oldK.length; i++) if (oldU[i]) this.add(oldK[i] >>> 16, oldK[i] & 0xffff);
+    for (let i = 0; i < old.length; i++) if (old[i] !== 0) this.add(old[i] >>> 16, old[i] & 0xffff);
   }
 }
 
@@ -460,22 +461,18 @@ export class Lexicon {
   }
 
   /**
-   * False when no target word can hold a same-sound substitute (reading ids `rids`) or a look-alike (`looks`)
-   * of the character between `left` and `right` (0 = no neighbour): every window of two or more characters
-   * around it contains a neighbour next to it, so one of these pairs must exist.
+   * Where a same-sound substitute (reading id `rid`) of a character between `left` and `right` (0 = no
+   * neighbour) can stand in a target word: bit 1 when some target has it right after `left`, bit 2 right
+   * before `right`. A window of two or more characters holds a neighbour next to the substitute, so a window
+   * reaching the left neighbour needs bit 1, one reaching the right needs bit 2; 0 rules out every window.
    */
-  maybeTarget(left: number, right: number, rids: number[], looks: ReadonlySet<number> | undefined): boolean {
-    for (const id of rids) {
-      if (left && this.soundLeft.has(left, id)) return true;
-      if (right && this.soundRight.has(id, right)) return true;
-    }
-    if (looks) {
-      for (const x of looks) {
-        if (left && this.targetPairs.has(left, x)) return true;
-        if (right && this.targetPairs.has(x, right)) return true;
-      }
-    }
-    return false;
+  soundSides(left: number, right: number, rid: number): number {
+    return (left && this.soundLeft.has(left, rid) ? 1 : 0) | (right && this.soundRight.has(rid, right) ? 2 : 0);
+  }
+
+  /** As soundSides, for a look-alike character `x` (adjacent pairs of the target words). */
+  pairSides(left: number, right: number, x: number): number {
+    return (left && this.targetPairs.has(left, x) ? 1 : 0) | (right && this.targetPairs.has(x, right) ? 2 : 0);
   }
 
   /** Reading id, or 0 when no target uses the reading. */
