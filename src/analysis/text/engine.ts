@@ -183,6 +183,8 @@ export class TextEngine {
   /** Skip-gram index for 3-character names: first and last character → names. */
   private readonly skip3 = new Map<number, NameEntry[]>();
   private readonly skip3Pairs = new PairSet(1 << 12);
+  /** First characters of the 3-character names (a Chinese character each): 1. */
+  private readonly skip3First = new Uint8Array(65536);
   private readonly skipChars: Set<number>;
   private readonly allowCache = new Map<string, AhoCorasick<true>>();
   /** Dated renamings: old name → the name that followed and the old name's last day. */
@@ -251,6 +253,7 @@ export class TextEngine {
           this.ac.add(n.text.slice(1), { t: 'half', name: n, at: 1 });
           const key = skipKey(n.text.charCodeAt(0), n.text.charCodeAt(2));
           this.skip3Pairs.add(n.text.charCodeAt(0), n.text.charCodeAt(2));
+          this.skip3First[n.text.charCodeAt(0)] = 1;
           const l = this.skip3.get(key);
           if (l) l.push(n);
           else this.skip3.set(key, [n]);
@@ -310,14 +313,24 @@ export class TextEngine {
     const cueHits: number[] = [];
     const cueKinds: NameCue[] = [];
 
+    // matches come in order of their end: [lastS, lastE) is marked, so a match starting at or after lastS only
+    // needs marking from lastE on
+    let lastS = 0;
+    let lastE = 0;
     this.ac.scan(text, (s, e, p) => {
-      if (p.t === 'protect') markRange(protectedMask, s, e);
-      else if (p.t === 'cue') {
+      if (p.t === 'protect') {
+        markRange(protectedMask, s >= lastS ? Math.max(s, lastE) : s, e);
+        lastS = s;
+        lastE = e;
+      } else if (p.t === 'cue') {
         cueHits.push(s, e);
         cueKinds.push(p.cue);
       } else if (p.t === 'half') {
-        halfStart.push(s);
-        halfPat.push(p);
+        // only a name written with exactly one character changed is tried below
+        if (oneChange(text, s - p.at, p.name.text) >= 0) {
+          halfStart.push(s - p.at);
+          halfPat.push(p);
+        }
       } else rawWrong.push({ s, e, p });
     });
     for (let k = 0; k < cueKinds.length; k++) markNameCue(text, cueHits[2 * k], cueHits[2 * k + 1], cueKinds[k], nameMask);
@@ -430,14 +443,7 @@ export class TextEngine {
       // the same name at the same place may be tried from both pieces; the second finding is dropped below
       const tryName = (start: number, name: NameEntry) => {
         const len = name.text.length;
-        if (start < 0 || start + len > n) return;
-        let diff = -1;
-        for (let i = 0; i < len; i++) {
-          if (text.charCodeAt(start + i) !== name.text.charCodeAt(i)) {
-            if (diff >= 0) return;
-            diff = i;
-          }
-        }
+        const diff = oneChange(text, start, name.text);
         if (diff < 0) return;
         const wc = text.charCodeAt(start + diff);
         const rc = name.text.charCodeAt(diff);
@@ -460,11 +466,12 @@ export class TextEngine {
           2 + len / 100,
         );
       };
-      for (let h = 0; h < halfStart.length; h++) tryName(halfStart[h] - halfPat[h].at, halfPat[h].name);
+      for (let h = 0; h < halfStart.length; h++) tryName(halfStart[h], halfPat[h].name);
       if (this.skip3.size) {
+        const first = this.skip3First;
         for (let i = 0; i + 2 < n; i++) {
           const a = text.charCodeAt(i);
-          if (!isHan(a)) continue;
+          if (!first[a]) continue;
           const b = text.charCodeAt(i + 2);
           if (!this.skip3Pairs.has(a, b)) continue;
           const list = this.skip3.get(skipKey(a, b));
@@ -856,6 +863,20 @@ function simplifyRanges(text: string, ranges: Array<[number, number]>): string {
     p = b;
   }
   return out + text.slice(p);
+}
+
+/** The one position where text[start, start + name.length) differs from name, or -1 (none, several, or out of the text). */
+function oneChange(text: string, start: number, name: string): number {
+  const len = name.length;
+  if (start < 0 || start + len > text.length) return -1;
+  let diff = -1;
+  for (let i = 0; i < len; i++) {
+    if (text.charCodeAt(start + i) !== name.charCodeAt(i)) {
+      if (diff >= 0) return -1;
+      diff = i;
+    }
+  }
+  return diff;
 }
 
 function markRange(mask: Uint8Array, s: number, e: number): void {
