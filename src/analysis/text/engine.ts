@@ -186,6 +186,8 @@ export class TextEngine {
   /** First characters of the 3-character names (a Chinese character each): 1. */
   private readonly skip3First = new Uint8Array(65536);
   private readonly skipChars: Set<number>;
+  /** skipChars by UTF-16 code unit: 1. */
+  private readonly skipFlags = new Uint8Array(65536);
   private readonly allowCache = new Map<string, AhoCorasick<true>>();
   /** Dated renamings: old name → the name that followed and the old name's last day. */
   private readonly renamings = new Map<string, { right: string; until: string }>();
@@ -196,6 +198,7 @@ export class TextEngine {
     const o = this.options;
     this.chars = new CharRelations(dicts.lookalike);
     this.skipChars = new Set([...o.lexicon.skipChars].map((c) => c.charCodeAt(0)));
+    for (const c of this.skipChars) this.skipFlags[c] = 1;
 
     const names: NameEntry[] = [];
     const own: string[] = [...dicts.words];
@@ -278,6 +281,23 @@ export class TextEngine {
 
   /** Work buffer of tryLexicon: which neighbours each substitute may stand next to. */
   private sides = new Uint8Array(64);
+  /** looksOf by UTF-16 code unit (filled as characters are met). */
+  private readonly lookCache: Array<number[] | undefined> = new Array(65536);
+
+  /**
+   * The look-alikes of a character that can make an alternative, in the table's order: not in skipChars and not of
+   * the same sound (a same-sound character is found by its reading).
+   */
+  private looksOf(c: number): number[] {
+    let r = this.lookCache[c];
+    if (!r) {
+      r = [];
+      for (const x of this.chars.lookAlikesOf(c) ?? []) if (!this.skipChars.has(x) && !this.chars.sameSound(c, x)) r.push(x);
+      this.lookCache[c] = r;
+    }
+    return r;
+  }
+
   /** Reading ids by UTF-16 code unit (filled as characters are met). */
   private readonly ridCache: Array<number[] | undefined> = new Array(65536);
 
@@ -666,19 +686,27 @@ export class TextEngine {
     const n = text.length;
     let prevHan = false;
     let prevPair = false; // bigram (i-1, i) covered
+    const skip = this.skipFlags;
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
-      const han = isHan(c);
+      if (!isHan(c)) {
+        prevPair = false;
+        prevHan = false;
+        continue;
+      }
+      // what the masks and the skip list leave open to a try
+      const open = !protectedMask[i] && !nameMask[i] && !skip[c];
       let nextPair = false;
       let nextHan = false;
-      if (han && i + 1 < n) {
+      if (i + 1 < n) {
         const nc = text.charCodeAt(i + 1);
         nextHan = isHan(nc);
-        if (nextHan) nextPair = cov.has(c, nc);
+        // the bigram (i, i + 1) decides for i (open, and (i - 1, i) not covered) and for i + 1 (open): else unused
+        if (nextHan && ((open && !prevPair) || (!protectedMask[i + 1] && !nameMask[i + 1] && !skip[nc]))) nextPair = cov.has(c, nc);
       }
-      if (han && !prevPair && !nextPair && (prevHan || nextHan) && !protectedMask[i] && !nameMask[i] && !this.skipChars.has(c)) this.tryLexicon(text, i, report);
+      if (open && !prevPair && !nextPair && (prevHan || nextHan)) this.tryLexicon(text, i, report);
       prevPair = nextPair;
-      prevHan = han;
+      prevHan = true;
     }
   }
 
@@ -709,23 +737,20 @@ export class TextEngine {
     let rh = i + 1;
     while (rh < text.length && rh - i < o.maxLen && isHan(text.charCodeAt(rh))) rh++;
     const rids = this.ridsOf(c);
-    const looks = o.lookalike ? this.chars.lookAlikesOf(c) : undefined;
+    const looks = o.lookalike ? this.looksOf(c) : undefined;
     const left = i > 0 && isHan(text.charCodeAt(i - 1)) ? text.charCodeAt(i - 1) : 0;
     const right = i + 1 < text.length && isHan(text.charCodeAt(i + 1)) ? text.charCodeAt(i + 1) : 0;
     // which substitutes a target word can hold next to each neighbour (bit 1: the left one, 2: the right one); a
     // window reaching a neighbour needs that bit, so most windows are passed over without hashing them
     const nr = rids.length;
-    const nl = looks ? looks.size : 0;
+    const nl = looks ? looks.length : 0;
     if (this.sides.length < nr + nl) this.sides = new Uint8Array(2 * (nr + nl));
     const sides = this.sides;
     let any = 0;
     for (let r = 0; r < nr; r++) any |= sides[r] = lex.soundSides(left, right, rids[r]);
     if (looks) {
       let q = nr;
-      for (const x of looks) {
-        // a look-alike of the same sound, or one never taken, gives no alternative
-        any |= sides[q++] = this.skipChars.has(x) || this.chars.sameSound(c, x) ? 0 : lex.pairSides(left, right, x);
-      }
+      for (const x of looks) any |= sides[q++] = lex.pairSides(left, right, x);
     }
     if (!any) return;
     let alts: Alt[] | undefined;

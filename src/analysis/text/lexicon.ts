@@ -332,6 +332,12 @@ export class Lexicon {
   /** Work buffers of segment() (reused: it runs for every candidate). */
   private route = new Float64Array(128);
   private nextBuf = new Int32Array(128);
+  /** Lookups of the last segment() without a substitution (see there): frequency and running hash, and its range. */
+  private memoF = new Uint32Array(128 * MAX_WORD);
+  private memoH = new Int32Array(128 * MAX_WORD);
+  private memoText: string | undefined = undefined;
+  private memoA = -1;
+  private memoB = -1;
   targets = 0;
 
   /**
@@ -440,7 +446,17 @@ export class Lexicon {
   /** A lexicon from a `snapshot()`, with the options and reading function it was built with. */
   static fromSnapshot(state: LexiconState, opts: LexiconOptions, readings: (code: number) => string[]): Lexicon {
     const tables = state.tables;
-    const lex = restore(Lexicon.prototype, { opts, readings, route: new Float64Array(128), nextBuf: new Int32Array(128) });
+    const lex = restore(Lexicon.prototype, {
+      opts,
+      readings,
+      route: new Float64Array(128),
+      nextBuf: new Int32Array(128),
+      memoF: new Uint32Array(128 * MAX_WORD),
+      memoH: new Int32Array(128 * MAX_WORD),
+      memoText: undefined,
+      memoA: -1,
+      memoB: -1,
+    });
     for (const k of [...LEXICON_TABLES, 'sound2', 'soundN']) if (!tables?.[k]) throw new Error(`lexicon cache lacks ${k}`);
     for (const k of LEXICON_TABLES) (lex as unknown as Record<string, unknown>)[k] = restore(FREQ_TABLES.has(k) ? FreqTable.prototype : PairSet.prototype, tables[k]);
     const fields = lex as unknown as Record<string, unknown>;
@@ -542,21 +558,47 @@ export class Lexicon {
     if (this.route.length < m + 1) {
       this.route = new Float64Array(m + 64);
       this.nextBuf = new Int32Array(m + 64);
+      this.memoF = new Uint32Array((m + 64) * MAX_WORD);
+      this.memoH = new Int32Array((m + 64) * MAX_WORD);
+      this.memoText = undefined;
     }
     const route = this.route;
     const next = this.nextBuf;
     route[m] = 0;
     const lt = this.logTotal;
     const table = this.table;
+    // A segmentation without a substitution keeps its lookups; one of the same range with a substitution (the
+    // alternatives of a near miss) takes those of the strings that do not contain it, and the running hash up to it.
+    const record = at < 0;
+    const rel = at - a;
+    const reuse = !record && this.memoText === text && this.memoA === a && this.memoB === b;
+    if (record) {
+      this.memoText = text;
+      this.memoA = a;
+      this.memoB = b;
+    }
+    const memoF = this.memoF;
+    const memoH = this.memoH;
     for (let i = m - 1; i >= 0; i--) {
       let h = 0x811c9dc5;
       let best = -Infinity;
       let bestJ = i + 1;
       const lim = Math.min(m, i + MAX_WORD);
+      // the lookup of text[a + i, a + j] is kept at row + j
+      const row = i * (MAX_WORD - 1);
       for (let j = i; j < lim; j++) {
-        h ^= a + j === at ? code : text.charCodeAt(a + j);
-        h = Math.imul(h, 0x01000193);
-        const f = table.get(h >>> 0 || 1);
+        let f: number;
+        if (reuse && (j < rel || i > rel)) f = memoF[row + j];
+        else {
+          if (reuse && j === rel && j > i) h = memoH[row + j - 1];
+          h ^= a + j === at ? code : text.charCodeAt(a + j);
+          h = Math.imul(h, 0x01000193);
+          f = table.get(h >>> 0 || 1);
+          if (record) {
+            memoF[row + j] = f;
+            memoH[row + j] = h;
+          }
+        }
         if (f <= 0 && j > i) continue;
         const sc = Math.log(f > 0 ? f : 1) - lt + route[j + 1];
         if (sc > best) {
