@@ -37,6 +37,7 @@ export default async function bench(): Promise<BenchSection> {
   // warm up (JIT, candidate lists)
   for (const p of pages.slice(0, 20)) {
     lmScan(model, p, opts, { lookalike: look });
+    base.scan(p);
     withLm.scan(p);
   }
   let found = 0;
