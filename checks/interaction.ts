@@ -41,11 +41,6 @@ interface Collected {
 export default defineCheck({
   meta: {
     id: ID,
-    title: { zh: '互动回应', en: 'Interaction and replies' },
-    description: {
-      zh: '须有可用的在线咨询渠道（信访、纪检举报渠道不计）；近一年内的留言超过 3 个月未回复为单项否决，接近期限的预警。',
-      en: 'There must be a working online consultation channel (petition and discipline-report channels do not count); a message of the past year unanswered for more than 3 months is a veto, messages nearing the line are warned about.',
-    },
     scope: ['website'],
     rules: ['W-V5'],
     options: z.object({
@@ -71,14 +66,6 @@ export default defineCheck({
       maxProbes: z.number().int().nonnegative().default(10),
       maxFindings: z.number().int().positive().default(50),
     }),
-    messages: {
-      'no-channel': { zh: '未发现在线咨询渠道（留言、咨询、信箱等；信访、举报渠道不计）', en: 'No online consultation channel found (messages, enquiries, mailbox; petition and report channels do not count)' },
-      'channel-broken': { zh: '在线咨询渠道均无法使用：{channels}', en: 'No consultation channel works: {channels}' },
-      'channel-unverified': { zh: '未能确认有可用的在线咨询渠道：{channels}', en: 'No consultation channel could be confirmed to work: {channels}' },
-      unanswered: { zh: '留言“{title}”于 {asked} 提交，已 {days} 天未回复（超过 {limit} 天）', en: 'Message "{title}" asked on {asked} has waited {days} days without a reply (over {limit})' },
-      late: { zh: '留言“{title}”于 {asked} 提交，{replied} 才回复，相隔 {days} 天（超过 {limit} 天）', en: 'Message "{title}" asked on {asked} was answered on {replied}, {days} days later (over {limit})' },
-      'unanswered-warning': { zh: '留言“{title}”于 {asked} 提交，已 {days} 天未回复，接近 {limit} 天期限', en: 'Message "{title}" asked on {asked} has waited {days} days, nearing the {limit}-day line' },
-    },
   },
   collect({ page, dom, text, $, asOf }, options): Collected | undefined {
     if (page.error) return undefined;

@@ -145,23 +145,9 @@ function collectEntrances($: CheerioAPI, page: PageArtifact, o: Opts): Entrance[
 export default defineCheck({
   meta: {
     id: ID,
-    title: { zh: '「我为政府网站找错」入口', en: 'The 「我为政府网站找错」 entrance' },
-    description: {
-      zh: '首页须有链接到全国政府网站找错平台的「我为政府网站找错」入口且可见；入口的 site_code 须与页面标签 SiteIDCode、页面底部网站标识码（及名录中的网站标识码）一致。',
-      en: 'The home page must carry a visible 「我为政府网站找错」 entrance linking to the national error-report service; its site_code must equal the SiteIDCode tag, the footer 网站标识码 (and the registry code).',
-    },
     scope: ['website'],
     rules: ['W-D5'],
     options,
-    messages: {
-      'jiucuo-missing': { zh: '首页未设置「我为政府网站找错」入口', en: 'The home page has no 「我为政府网站找错」 (report an error) entrance' },
-      'jiucuo-hidden': { zh: '「我为政府网站找错」入口被隐藏（{technique}）：{example}', en: 'The 「我为政府网站找错」 (report an error) entrance is hidden ({technique}): {example}' },
-      'jiucuo-unofficial': { zh: '首页的纠错入口未链接到全国政府网站找错平台：{example}', en: 'The home page’s error-report link does not go to the national service: {example}' },
-      'jiucuo-code-mismatch': { zh: '「我为政府网站找错」入口的网站标识码 {code} 与{others}不一致', en: 'The 「我为政府网站找错」 entrance carries site code {code}, unlike {othersEn}' },
-      'jiucuo-bad-code': { zh: '「我为政府网站找错」入口的网站标识码格式不正确：{code}', en: 'Malformed site code in the 「我为政府网站找错」 entrance: {code}' },
-      'jiucuo-no-code': { zh: '「我为政府网站找错」入口未带网站标识码（site_code）：{example}', en: 'The 「我为政府网站找错」 entrance carries no site_code: {example}' },
-      'siteidcode-empty': { zh: '页面标签 SiteIDCode 为空', en: 'The SiteIDCode page tag is empty' },
-    },
   },
   collect({ $, page, text, isHome }, o): Collected | undefined {
     if (!isHome || page.error) return undefined;

@@ -35,11 +35,6 @@ interface Collected {
 export default defineCheck({
   meta: {
     id: ID,
-    title: { zh: '办事服务', en: 'Online services' },
-    description: {
-      zh: '须有可用的网上办事入口；办事指南须包含事项名称、设定依据、申请条件、申请材料、办理地点、办理机构、收费标准、办理时间、咨询电话、办理流程等要素，附件表格须能下载。',
-      en: 'An online-service entrance must work; service guides must give name, legal basis, conditions, materials, place, office, fees, time, phone and procedure, and their forms must download.',
-    },
     scope: ['website'],
     rules: ['W-V6'],
     options: z.object({
@@ -70,13 +65,6 @@ export default defineCheck({
       maxProbes: z.number().int().nonnegative().default(30),
       maxFindings: z.number().int().positive().default(50),
     }),
-    messages: {
-      'no-services': { zh: '未发现网上办事入口或办事指南', en: 'No online-service entrance or service guide found' },
-      'services-broken': { zh: '网上办事入口无法使用：{entries}', en: 'Online-service entrance does not work: {entries}' },
-      'services-unverified': { zh: '未能确认网上办事入口可用：{entries}', en: 'No online-service entrance could be confirmed to work: {entries}' },
-      'guide-incomplete': { zh: '办事指南“{title}”缺少要素：{missing}', en: 'Service guide "{title}" lacks: {missingEn}' },
-      'form-unavailable': { zh: '办事指南“{title}”的附件“{text}”无法下载（{reason}）', en: 'Attachment "{text}" of service guide "{title}" cannot be downloaded ({reason})' },
-    },
   },
   collect(ctx, options): Collected | undefined {
     const { page, dom, text, $ } = ctx;
