@@ -19,33 +19,72 @@ function restore<C extends object>(proto: C, state: object): C {
   return Object.assign(Object.create(proto), state) as C;
 }
 
-/** Open-addressing hash set of 32-bit keys (two UTF-16 code units). Much faster than Set<number> for keys ≥ 2^31. */
-export class PairSet {
-  private keys: Uint32Array;
-  private used: Uint8Array;
-  private mask: number;
-  private count = 0;
+/** The smallest power of two (at least `least`) that holds `count` keys at a load of at most one half. */
+function tableSize(count: number, least = 1): number {
+  let n = least;
+  while (n < count * 2) n <<= 1;
+  return n;
+}
 
-  constructor(capacity = 1 << 16) {
-    let n = 1;
-    while (n < capacity * 2) n <<= 1;
-    this.keys = new Uint32Array(n);
-    this.used = new Uint8Array(n);
-    this.mask = n - 1;
+/** Where a 32-bit key's probe starts in a table of `mask + 1` slots (multiplicative hashing); it goes on linearly. */
+function homeSlot(key: number, mask: number): number {
+  return (Math.imul(key, 0x9e3779b1) >>> 0) & mask;
+}
+
+/**
+ * Open addressing over 32-bit keys with linear probing, kept at most half full: the sizing, growth and compaction
+ * PairSet and FreqTable share. A subclass keeps its per-slot data beside `keys` and moves its entries in `rehash`.
+ */
+abstract class OpenTable {
+  protected keys: Uint32Array;
+  protected mask: number;
+  protected count = 0;
+
+  constructor(capacity: number) {
+    this.keys = new Uint32Array(tableSize(capacity));
+    this.mask = this.keys.length - 1;
   }
 
   get size(): number {
     return this.count;
   }
 
-  private slot(key: number): number {
-    return (Math.imul(key, 0x9e3779b1) >>> 0) & this.mask;
+  /** Rehashes into the smallest table that keeps the load at most one half (after a build with a generous capacity). */
+  compact(): void {
+    const n = tableSize(this.count, 2);
+    if (n < this.keys.length) this.rehash(n);
+  }
+
+  /** Doubles the table before an insertion would fill it past one half. */
+  protected makeRoom(): void {
+    if ((this.count + 1) * 2 > this.keys.length) this.rehash(this.keys.length * 2);
+  }
+
+  /** Empties the keys into a table of `size` slots and returns the old keys (the subclass re-inserts its entries). */
+  protected resetKeys(size: number): Uint32Array {
+    const old = this.keys;
+    this.keys = new Uint32Array(size);
+    this.mask = size - 1;
+    this.count = 0;
+    return old;
+  }
+
+  protected abstract rehash(size: number): void;
+}
+
+/** Open-addressing hash set of 32-bit keys (two UTF-16 code units). Much faster than Set<number> for keys ≥ 2^31. */
+export class PairSet extends OpenTable {
+  private used: Uint8Array;
+
+  constructor(capacity = 1 << 16) {
+    super(capacity);
+    this.used = new Uint8Array(this.keys.length);
   }
 
   add(a: number, b: number): void {
     const key = ((a << 16) | b) >>> 0;
-    if ((this.count + 1) * 2 > this.keys.length) this.grow();
-    let i = this.slot(key);
+    this.makeRoom();
+    let i = homeSlot(key, this.mask);
     while (this.used[i]) {
       if (this.keys[i] === key) return;
       i = (i + 1) & this.mask;
@@ -57,7 +96,7 @@ export class PairSet {
 
   has(a: number, b: number): boolean {
     const key = ((a << 16) | b) >>> 0;
-    let i = this.slot(key);
+    let i = homeSlot(key, this.mask);
     const keys = this.keys;
     const used = this.used;
     while (used[i]) {
@@ -67,24 +106,10 @@ export class PairSet {
     return false;
   }
 
-  /** Rehashes into the smallest table that keeps the load at most one half (after a build with a generous capacity). */
-  compact(): void {
-    let n = 2;
-    while (n < this.count * 2) n <<= 1;
-    if (n < this.keys.length) this.rehash(n);
-  }
-
-  private grow(): void {
-    this.rehash(this.keys.length * 2);
-  }
-
-  private rehash(size: number): void {
-    const oldK = this.keys;
+  protected rehash(size: number): void {
     const oldU = this.used;
-    this.keys = new Uint32Array(size);
+    const oldK = this.resetKeys(size);
     this.used = new Uint8Array(size);
-    this.mask = this.keys.length - 1;
-    this.count = 0;
     for (let i = 0; i < oldK.length; i++) if (oldU[i]) this.add(oldK[i] >>> 16, oldK[i] & 0xffff);
   }
 }
@@ -105,13 +130,12 @@ class ListMap {
 
   /** From a Map whose keys are 32-bit non-negative integers (the lists keep their order). */
   static from(m: Map<number, string[]>): ListMap {
-    let n = 1;
-    while (n < m.size * 2) n <<= 1;
+    const n = tableSize(m.size);
     const mask = n - 1;
     const slotKey = new Uint32Array(n);
     const slotList: Array<string[] | undefined> = new Array(n);
     for (const [k, list] of m) {
-      let i = (Math.imul(k, 0x9e3779b1) >>> 0) & mask;
+      let i = homeSlot(k, mask);
       while (slotList[i]) i = (i + 1) & mask;
       slotKey[i] = k;
       slotList[i] = list;
@@ -148,7 +172,7 @@ class ListMap {
     const known = this.memo.get(key);
     if (known) return known;
     const off = this.off;
-    let i = (Math.imul(key, 0x9e3779b1) >>> 0) & this.mask;
+    let i = homeSlot(key, this.mask);
     while (off[i + 1] > off[i]) {
       if (this.keys[i] === key) {
         const list: string[] = [];
@@ -210,24 +234,18 @@ function hashRange(s: string, from: number, to: number): number {
  * Map<string, number> takes. A hash collision would make an unknown string look like a word (about one in
  * four billion per lookup), which can only suppress a finding, never create one.
  */
-class FreqTable {
-  private keys: Uint32Array;
+class FreqTable extends OpenTable {
   /** Frequencies are whole numbers (jieba's counts, OWN_WORD_FREQ): 32 bits hold them exactly. */
   private vals: Uint32Array;
-  private mask: number;
-  private count = 0;
 
   constructor(capacity: number) {
-    let n = 1;
-    while (n < capacity * 2) n <<= 1;
-    this.keys = new Uint32Array(n);
-    this.vals = new Uint32Array(n);
-    this.mask = n - 1;
+    super(capacity);
+    this.vals = new Uint32Array(this.keys.length);
   }
 
   setMax(h: number, f: number): void {
-    if ((this.count + 1) * 2 > this.keys.length) this.grow();
-    let i = (Math.imul(h, 0x9e3779b1) >>> 0) & this.mask;
+    this.makeRoom();
+    let i = homeSlot(h, this.mask);
     while (this.keys[i] !== 0) {
       if (this.keys[i] === h) {
         if (f > this.vals[i]) this.vals[i] = f;
@@ -241,7 +259,7 @@ class FreqTable {
   }
 
   get(h: number): number {
-    let i = (Math.imul(h, 0x9e3779b1) >>> 0) & this.mask;
+    let i = homeSlot(h, this.mask);
     while (this.keys[i] !== 0) {
       if (this.keys[i] === h) return this.vals[i];
       i = (i + 1) & this.mask;
@@ -249,24 +267,10 @@ class FreqTable {
     return 0;
   }
 
-  /** Rehashes into the smallest table that keeps the load at most one half. */
-  compact(): void {
-    let n = 2;
-    while (n < this.count * 2) n <<= 1;
-    if (n < this.keys.length) this.rehash(n);
-  }
-
-  private grow(): void {
-    this.rehash(this.keys.length * 2);
-  }
-
-  private rehash(size: number): void {
-    const k = this.keys;
+  protected rehash(size: number): void {
     const v = this.vals;
-    this.keys = new Uint32Array(size);
+    const k = this.resetKeys(size);
     this.vals = new Uint32Array(size);
-    this.mask = this.keys.length - 1;
-    this.count = 0;
     for (let i = 0; i < k.length; i++) if (k[i] !== 0) this.setMax(k[i], v[i]);
   }
 }
