@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { CollectFailure, unlessFailed, defineCheck, type FindingInput, pagesByUrl } from '../src/check-api/api.js';
-import { startPageDoubt } from '../src/analysis/content/home-read.js';
+import { couldNotKnow, listEntrances, noneFoundEvidence, startPageDoubt } from '../src/analysis/content/home-read.js';
 import { DEFAULT_GUIDE_ELEMENTS, DEFAULT_GUIDE_TITLES, guideElementSchema, guideElementsIn, imageLinkMatches, imageLinks, SERVICE_FILE_TOKENS, SERVICE_HOSTS } from '../src/analysis/content/guides.js';
 import { analyzePage, ARTICLE_URL, DEFAULT_PLACEHOLDERS } from '../src/analysis/content/page-analysis.js';
 import type { Element } from 'domhandler';
@@ -172,14 +172,15 @@ export default defineCheck({
         tier: homeDoubt ? 'suspected' : 'confirmed',
         rule: 'W-V6',
         url: site.home.finalUrl,
-        evidence: { expected: `a link named like ${o.serviceWords.slice(0, 5).join('/')} or a service guide`, actual: 'none found on the crawled pages', pagesSeen: site.pages.length, ...(homeDoubt ? { reason: homeDoubt } : {}) },
+        evidence: noneFoundEvidence(`a link named like ${o.serviceWords.slice(0, 5).join('/')} or a service guide`, site.pages.length, homeDoubt),
       });
     } else if (checked.length && !working.length && !guides.length) {
       // From a start page that is not the home page the crawl saw little of the site: never confirmed.
       const sure = !homeDoubt && unprobed === 0 && checked.every((c) => c.known);
+      const listed = listEntrances(checked);
       findings.push({
         code: sure ? 'services-broken' : 'services-unverified',
-        params: { entries: checked.map((c) => `${c.text}（${c.why}）`).join('；') },
+        params: { entries: listed.message },
         severity: o.noServicesSeverity,
         tier: sure ? 'confirmed' : 'suspected',
         rule: 'W-V6',
@@ -187,15 +188,17 @@ export default defineCheck({
         target: checked[0].url,
         evidence: {
           expected: 'an online-service entrance that opens',
-          actual: checked.map((c) => `${c.url}: ${c.why}`).join('; '),
+          actual: listed.actual,
           entries: checked,
           ...(sure
             ? {}
             : {
-                reason: `could not be known: ${checked
-                  .filter((c) => !c.known)
-                  .map((c) => `${c.text} (${c.why})`)
-                  .join('; ')}${unprobed ? `; ${unprobed} entrance(s) not probed` : ''}${homeDoubt ? `; ${homeDoubt}` : ''}`,
+                reason: couldNotKnow(
+                  checked.filter((c) => !c.known),
+                  unprobed,
+                  'entrance',
+                  homeDoubt,
+                ),
               }),
         },
       });
