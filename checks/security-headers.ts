@@ -35,6 +35,15 @@ const DEFAULT_SEVERITY: Record<string, z.infer<typeof severity>> = {
   'cookie-no-samesite': 'warning',
 };
 
+/** An enforced CSP's weaknesses by the Observatory's result: the finding (unsafe, or only weak) and the reason it names. */
+const CSP_WEAKNESSES: Record<string, { code: 'csp-unsafe' | 'csp-weak'; reason: string } | undefined> = {
+  'csp-implemented-with-unsafe-inline': { code: 'csp-unsafe', reason: "script-src/object-src allow 'unsafe-inline', data: or overly broad sources" },
+  'csp-implemented-with-unsafe-eval': { code: 'csp-unsafe', reason: "'unsafe-eval' allowed" },
+  'csp-implemented-with-insecure-scheme': { code: 'csp-unsafe', reason: 'resources allowed over http: or ftp:' },
+  'csp-implemented-with-insecure-scheme-in-passive-content-only': { code: 'csp-weak', reason: 'images or media allowed over http:' },
+  'csp-implemented-with-unsafe-inline-in-style-src-only': { code: 'csp-weak', reason: "style-src allows 'unsafe-inline', data: or broad sources" },
+};
+
 const options = z.object({
   /** HSTS max-age below this (seconds) is too short: six months, as the HTTP Observatory counts it. */
   hstsMinMaxAge: z.number().int().nonnegative().default(15_552_000),
@@ -128,32 +137,11 @@ export default defineCheck({
     const csp = t['content-security-policy'];
     const cspActual = [home.headers['content-security-policy'], ...(col?.metaCsp ?? []).map((m) => `<meta> ${m}`)].filter(Boolean).join(' | ').slice(0, 300) || '(absent)';
     const cspExpected = "enforced policy; script-src without 'unsafe-inline', 'unsafe-eval', data:, http: or broad sources";
-    switch (csp.result) {
-      case 'csp-not-implemented':
-        add('csp-missing', 'Content-Security-Policy', cspExpected, cspActual);
-        break;
-      case 'csp-not-implemented-but-reporting-enabled':
-        add('csp-report-only', 'Content-Security-Policy-Report-Only', cspExpected, String(home.headers['content-security-policy-report-only']).slice(0, 300));
-        break;
-      case 'csp-header-invalid':
-        add('csp-invalid', 'Content-Security-Policy', cspExpected, cspActual, { reason: csp.directives ? "'strict-dynamic' without a nonce or hash" : 'empty policy or repeated directive' });
-        break;
-      case 'csp-implemented-with-unsafe-inline':
-        add('csp-unsafe', 'Content-Security-Policy', cspExpected, cspActual, { reason: "script-src/object-src allow 'unsafe-inline', data: or overly broad sources" }, { observatory: csp.result });
-        break;
-      case 'csp-implemented-with-unsafe-eval':
-        add('csp-unsafe', 'Content-Security-Policy', cspExpected, cspActual, { reason: "'unsafe-eval' allowed" }, { observatory: csp.result });
-        break;
-      case 'csp-implemented-with-insecure-scheme':
-        add('csp-unsafe', 'Content-Security-Policy', cspExpected, cspActual, { reason: 'resources allowed over http: or ftp:' }, { observatory: csp.result });
-        break;
-      case 'csp-implemented-with-insecure-scheme-in-passive-content-only':
-        add('csp-weak', 'Content-Security-Policy', cspExpected, cspActual, { reason: 'images or media allowed over http:' }, { observatory: csp.result });
-        break;
-      case 'csp-implemented-with-unsafe-inline-in-style-src-only':
-        add('csp-weak', 'Content-Security-Policy', cspExpected, cspActual, { reason: "style-src allows 'unsafe-inline', data: or broad sources" }, { observatory: csp.result });
-        break;
-    }
+    const weakness = CSP_WEAKNESSES[csp.result];
+    if (csp.result === 'csp-not-implemented') add('csp-missing', 'Content-Security-Policy', cspExpected, cspActual);
+    else if (csp.result === 'csp-not-implemented-but-reporting-enabled') add('csp-report-only', 'Content-Security-Policy-Report-Only', cspExpected, String(home.headers['content-security-policy-report-only']).slice(0, 300));
+    else if (csp.result === 'csp-header-invalid') add('csp-invalid', 'Content-Security-Policy', cspExpected, cspActual, { reason: csp.directives ? "'strict-dynamic' without a nonce or hash" : 'empty policy or repeated directive' });
+    else if (weakness) add(weakness.code, 'Content-Security-Policy', cspExpected, cspActual, { reason: weakness.reason }, { observatory: csp.result });
 
     // Clickjacking
     const xfo = t['x-frame-options'];
