@@ -189,6 +189,23 @@ describe('language model (src/analysis/text/lm.ts, lm-build.ts)', () => {
     ).toEqual([]);
   });
 
+  it('report: confident keeps the suspected findings the fitted confidence trusts, and none on short lines', () => {
+    const engine = getEngine({ lm: { report: 'confident' } });
+    expect(engine.options.lm.confidence).toMatchObject({ minGain: 4, threshold: 0.6, shortLine: 30 });
+    const lm = (t: string) => engine.scan(t).findings.filter((f) => f.source === 'lm');
+    const weak = lm('各地要加强安全生产监督管理，坚决遏制重特大事故发生，切实保障人民群众生命财产按全。');
+    expect(weak).toHaveLength(1);
+    expect(weak[0]).toMatchObject({ text: '按', suggestion: '安', tier: 'suspected' });
+    expect(weak[0].reason).toMatch(/confidence 0\.\d+/);
+    // confirmed findings stay confirmed; a clean sentence and a heading (short line, no sentence punctuation) give none
+    expect(lm('切实保障人民群众生命财产按全和身体健康。')[0]).toMatchObject({ suggestion: '安', tier: 'confirmed' });
+    expect(lm('各地要加强安全生产监督管理，坚决遏制重特大事故发生，切实保障人民群众生命财产安全。')).toEqual([]);
+    expect(lm('保障人民群众生命财产按全')).toEqual([]);
+    // the threshold decides: above every confidence, only confirmed findings are left
+    const strict = getEngine({ lm: { report: 'confident', confidence: { threshold: 1.01 } } });
+    expect(strict.scan('各地要加强安全生产监督管理，坚决遏制重特大事故发生，切实保障人民群众生命财产按全。').findings.filter((f) => f.source === 'lm')).toEqual([]);
+  });
+
   it('leaves the names and terms of issue 16 alone (programmes, companies, people, ordinary terms)', () => {
     const engine = getEngine({ lm: { report: 'all' } });
     const lines = [
