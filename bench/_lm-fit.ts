@@ -53,7 +53,7 @@ if (realFile)
   }
 
 /** L2-regularised logistic regression on standardised measurements (Newton's method); weights on the raw scale. */
-function fit(rows: Row[]): { w: number[]; b: number } {
+function fitLogistic(rows: Row[]): { w: number[]; b: number } {
   const d = keys.length;
   const mu = new Array(d).fill(0);
   const sd = new Array(d).fill(0);
@@ -113,7 +113,7 @@ const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 3
 const fold = sentences.map(() => Math.floor(rand() * 5));
 const pTrain: number[][] = train.map((rs) => rs.map(() => 0));
 for (let k = 0; k < 5; k++) {
-  const m = fit([...train.filter((_, i) => fold[i] !== k).flat(), ...real]);
+  const m = fitLogistic([...train.filter((_, i) => fold[i] !== k).flat(), ...real]);
   train.forEach((rs, i) => {
     if (fold[i] === k) rs.forEach((r, j) => (pTrain[i][j] = prob(m, r)));
   });
@@ -121,7 +121,7 @@ for (let k = 0; k < 5; k++) {
 const pReal = real.map(() => 0);
 if (real.length)
   for (let k = 0; k < 5; k++) {
-    const m = fit([...train.flat(), ...real.filter((r) => r.group % 5 !== k)]);
+    const m = fitLogistic([...train.flat(), ...real.filter((r) => r.group % 5 !== k)]);
     real.forEach((r, i) => {
       if (r.group % 5 === k) pReal[i] = prob(m, r);
     });
@@ -144,5 +144,5 @@ for (const T of thresholds) {
     `T ${T.toFixed(2)}: sentence P ${(hits / flagged).toFixed(4)} R ${(hits / gold).toFixed(4)} clean flagged ${flagged - hits}; real-page suspected ${noise} (${((noise / realChars) * 1e4).toFixed(2)} per 10,000 characters, before the check's merging)\n`,
   );
 }
-const m = fit([...train.flat(), ...real]);
+const m = fitLogistic([...train.flat(), ...real]);
 process.stdout.write(`weights (all data): bias ${m.b.toFixed(4)}\n${JSON.stringify(Object.fromEntries(keys.map((k, j) => [k, Math.round(m.w[j] * 1e4) / 1e4])))}\n`);
