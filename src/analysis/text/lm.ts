@@ -27,7 +27,8 @@ export const DEFAULT_MODEL = path.resolve(CONFIG_DIR, '../models/official-zh.4gr
 /**
  * Weights of the confidence (`report: confident`) per measurement of a finding (`confidenceFeatures`), fitted by
  * L2-regularised logistic regression (λ 1 on standardised measurements) on the findings of the odw train split at
- * minGain 4, a finding being right when the sentence has an error at its position (bench/_lm-study.ts; docs/typos.md).
+ * minGain 4 (right when the sentence has an error at its position) and those of the real government pages (all false
+ * alarms, weight 0.5): `node dist/bench/_lm-fit.js` on the `--dump` files (docs/typos.md, docs/modules.md).
  */
 export const CONFIDENCE_WEIGHTS: Record<string, number> = {
   gain: 0.3338,
@@ -68,8 +69,9 @@ export const lmOptionsSchema = z
     enabled: z.boolean().default(true),
     /**
      * Which findings the pass reports: `confirmed` (default) only those whose gain reaches `confirmedGain` (W-D3/M-D3
-     * deductions; the pass then searches with that threshold), `all` also the suspected ones from `minGain` on
-     * (odw test recall 0.78 but precision 0.94 and about 27 per 10,000 characters of real pages; docs/typos.md).
+     * deductions; the pass then searches with that threshold), `all` also the suspected ones from `minGain` on that
+     * pass the `suspect` guards, `confident` the suspected ones whose fitted confidence reaches `confidence.threshold`
+     * (both for review, neither scored; figures in docs/typos.md).
      */
     report: z.enum(['confirmed', 'confident', 'all']).default('confirmed'),
     /**
