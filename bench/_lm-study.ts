@@ -2,7 +2,7 @@
  * Measurements of the language-model pass's findings before the suspected tier's guards, one row per finding
  * (bench/_lm-eval.js --dump; for fitting the confidence of lm.ts on a train split). Notes: docs/modules.md.
  */
-import { confidenceFeatures, confidenceOf, inKnownWord, type LmFinding, type LmScanInput, lmOptionsSchema, listItemAt, shortLineAt, suspectGuards, TITLE_BEFORE } from '../src/analysis/text/lm.js';
+import { confidenceFeatures, confidenceOf, findingsPerSentence, inKnownWord, type LmFinding, type LmScanInput, lmOptionsSchema, listItemAt, shortLineAt, suspectGuards, TITLE_BEFORE } from '../src/analysis/text/lm.js';
 
 const guardsOn = lmOptionsSchema.parse({ report: 'all' });
 
@@ -16,7 +16,9 @@ function maxWord(s: string, at: number, freq: (s: string, a: number, b: number) 
 export function studyRows(text: string, findings: LmFinding[], pairAt: Set<number>, input: LmScanInput): Record<string, number | string | boolean>[] {
   const freq = input.wordFreqIn ?? (() => 0);
   const kept = new Set(suspectGuards(text, findings, pairAt, guardsOn, input).map((f) => f.offset));
-  return findings.map((f) => {
+  const perSentence = findingsPerSentence(text, findings);
+  return findings.map((f, k) => {
+    const feat = confidenceFeatures(text, findings, k, perSentence[k], pairAt, guardsOn, input);
     const at = f.offset;
     const fixed = text.slice(0, at) + f.right + text.slice(at + 1);
     let digit = 99;
@@ -57,8 +59,8 @@ export function studyRows(text: string, findings: LmFinding[], pairAt: Set<numbe
       list3: listItemAt(text, at, 3),
       list5: listItemAt(text, at, 5),
       kept: kept.has(at),
-      conf: f.tier === 'confirmed' ? 1 : confidenceOf(confidenceFeatures(text, f, findings, pairAt, guardsOn, input), guardsOn),
-      feat: JSON.stringify(confidenceFeatures(text, f, findings, pairAt, guardsOn, input)),
+      conf: f.tier === 'confirmed' ? 1 : confidenceOf(feat, guardsOn),
+      feat: JSON.stringify(feat),
     };
   });
 }

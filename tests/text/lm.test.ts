@@ -145,6 +145,12 @@ describe('language model (src/analysis/text/lm.ts, lm-build.ts)', () => {
     const noise = Array.from({ length: 1_000_000 }, (_, i) => String.fromCharCode(0x4e00 + ((i * 7919) % 20000))).join('');
     const r = lmScan(tiny, noise, opts);
     expect(r.surprising).toBeLessThanOrEqual(20 + 0.3 * noise.length);
+    // report: confident weighs every finding: 30,000 findings in one text, linear (no per-finding pass over the text)
+    const many = '各单位要认真做好安全生产工作，确保责任落实到为。'.repeat(30_000);
+    const t1 = Date.now();
+    const confident = lmScan(tiny, many, lmOptionsSchema.parse({ report: 'confident', confirmedGain: 30, surprise: -3, confidence: { minGain: 4, threshold: 0 } }), { wordFreqIn: (s, a, b) => (s.slice(a, b) === '到位' ? 5 : 0) });
+    expect(confident.findings.length).toBeGreaterThanOrEqual(30_000);
+    expect(Date.now() - t1).toBeLessThan(15_000);
     expect(Date.now() - t0).toBeLessThan(30_000);
   });
 

@@ -1075,22 +1075,22 @@ function maxWordFreq(s: string, at: number, freq: (s: string, from: number, to: 
 }
 
 /** The measurements of a finding the confidence weighs (names as in `CONFIDENCE_WEIGHTS`; findings: all of the scan's). */
-export function confidenceFeatures(text: string, f: LmFinding, findings: LmFinding[], pairAt: Set<number>, opts: LmOptions, input: LmScanInput): Record<string, number> {
+export function confidenceFeatures(text: string, findings: LmFinding[], k: number, inSentence: number, pairAt: Set<number>, opts: LmOptions, input: LmScanInput): Record<string, number> {
+  const f = findings[k];
   const m = f.m!;
   const at = f.offset;
   const g = f.gain;
   const freq = input.wordFreqIn;
   const wW = freq ? maxWordFreq(text, at, freq) : 0;
-  const wR = freq ? maxWordFreq(text.slice(0, at) + f.right + text.slice(at + 1), at, freq) : 0;
+  // the words (≤ 4 characters) holding the corrected character lie within three characters of it
+  const from = Math.max(0, at - 3);
+  const wR = freq ? maxWordFreq(text.slice(from, at) + f.right + text.slice(at + 1, at + 4), at - from, freq) : 0;
   const w3 = freq ? maxWordFreq(text, at, freq, 3) : 0;
   const ctx = text.slice(Math.max(0, at - 10), at + 10);
-  let a = at;
-  while (a > 0 && !SENTENCE_END.test(text[a - 1])) a--;
-  let b = at;
-  while (b < text.length && !SENTENCE_END.test(text[b])) b++;
-  let n = 0;
-  for (const o of findings) if (o.offset >= a && o.offset < b) n++;
   const b01 = (x: boolean) => (x ? 1 : 0);
+  // findings are in text order, one per position: only the previous and the next can be side by side
+  const beside = (o: LmFinding | undefined) => !!o && Math.abs(o.offset - at) === 1 && !(pairAt.has(at) && pairAt.has(o.offset) && o.gain === g);
+  const n = inSentence;
   return {
     gain: Math.min(g, 30),
     sound: b01(f.relation === 'sound'),
@@ -1107,7 +1107,7 @@ export function confidenceFeatures(text: string, f: LmFinding, findings: LmFindi
     wW0: b01(wW > 0),
     wR0: b01(wR > 0),
     wR: Math.log1p(wR),
-    adj: b01(findings.some((o) => Math.abs(o.offset - at) === 1 && !(pairAt.has(at) && pairAt.has(o.offset) && o.gain === f.gain))),
+    adj: b01(beside(findings[k - 1]) || beside(findings[k + 1])),
     abbrev: b01(opts.suspect.placeAbbrev.includes(f.written)),
     level: b01(opts.suspect.levelChars.includes(f.written)),
     title: b01(TITLE_BEFORE.test(text.slice(Math.max(0, at - 7), at))),
@@ -1124,6 +1124,25 @@ export function confidenceFeatures(text: string, f: LmFinding, findings: LmFindi
   };
 }
 
+/** For each finding (in text order), how many findings its sentence holds (a sentence ends at 。！？；!?; or a line end). */
+export function findingsPerSentence(text: string, findings: LmFinding[]): Int32Array {
+  const sentence = new Int32Array(findings.length);
+  let s = 0;
+  let from = 0;
+  findings.forEach((f, k) => {
+    for (let i = from; i < f.offset; i++)
+      if (SENTENCE_END.test(text[i])) {
+        s++;
+        break;
+      }
+    from = f.offset;
+    sentence[k] = s;
+  });
+  const count = new Int32Array(s + 1);
+  for (const x of sentence) count[x]++;
+  return sentence.map((x) => count[x]);
+}
+
 /** Confidence (0–1) of a finding: the logistic model of `opts.confidence`. */
 export function confidenceOf(features: Record<string, number>, opts: LmOptions): number {
   let z = opts.confidence.bias;
@@ -1133,7 +1152,8 @@ export function confidenceOf(features: Record<string, number>, opts: LmOptions):
 
 /** `report: confident`: confirmed findings, and suspected ones whose confidence reaches the threshold (each half of a pair on its own, as fitted). */
 function confidentOnly(text: string, findings: LmFinding[], pairAt: Set<number>, opts: LmOptions, input: LmScanInput): LmFinding[] {
-  const conf = findings.map((f) => (f.tier === 'confirmed' ? 1 : confidenceOf(confidenceFeatures(text, f, findings, pairAt, opts, input), opts)));
+  const perSentence = findingsPerSentence(text, findings);
+  const conf = findings.map((f, k) => (f.tier === 'confirmed' ? 1 : confidenceOf(confidenceFeatures(text, findings, k, perSentence[k], pairAt, opts, input), opts)));
   const c = opts.confidence;
   const keep = findings.map(
     (f, k) => f.tier === 'confirmed' || (conf[k] >= c.threshold && !(c.shortLine && shortLineAt(text, f.offset, c.shortLine)) && !(c.digitSpan && DIGIT_RE.test(text.slice(Math.max(0, f.offset - c.digitSpan), f.offset + c.digitSpan + 1)))),
