@@ -84,7 +84,7 @@ for (const file of files) {
     const lm = fs.filter((f) => f.source === 'lm');
     const other = fs.filter((f) => f.source !== 'lm');
     const raw = lastRaw();
-    if (dump) dumped.push(JSON.stringify({ gold: [...gold], other: other.map((f) => f.offset), lm: lm.map((f) => f.offset), findings: raw ? studyRows(raw.text, raw.findings, raw.pairAt, raw.input) : [] }));
+    if (dump) dumped.push(JSON.stringify({ src: r.src, tgt: r.tgt, gold: [...gold], other: other.map((f) => f.offset), lm: lm.map((f) => f.offset), findings: raw ? studyRows(raw.text, raw.findings, raw.pairAt, raw.input) : [] }));
     res.push({ gold, lmGain: Math.max(0, ...lm.map((f) => f.score ?? 0)), lmPos: new Set(lm.map((f) => f.offset)), other: other.length > 0, otherPos: new Set(other.map((f) => f.offset)), lm });
   }
   if (dump) writeFileSync(`${dump}.${path.basename(file)}.jsonl`, `${dumped.join('\n')}\n`);

@@ -21,12 +21,14 @@ const opt = (n: string, d?: string) => {
 };
 const trainFile = opt('--train');
 const realFile = opt('--real');
-const realWeight = Number(opt('--real-weight', '0.5'));
+const cleanFile = opt('--clean');
+const cleanWeight = Number(opt('--clean-weight', '0'));
+const realWeight = Number(opt('--real-weight', '1'));
 const l2 = Number(opt('--l2', '1'));
 const thresholds = (opt('--thresholds', '0.5,0.55,0.6,0.65,0.7,0.75,0.8') ?? '').split(',').map(Number);
 const realChars = Number(opt('--real-chars', '58251'));
 if (!trainFile) {
-  process.stderr.write('usage: node dist/bench/_lm-fit.js --train DUMP.jsonl [--real REAL.jsonl] [--real-weight 0.5] [--l2 1] [--thresholds 0.5,0.6]\n');
+  process.stderr.write('usage: node dist/bench/_lm-fit.js --train DUMP.jsonl [--real REAL.jsonl] [--real-weight 1] [--clean SIDES.jsonl] [--clean-weight 0] [--l2 1] [--thresholds 0.5,0.6]\n');
   process.exit(2);
 }
 
@@ -34,7 +36,14 @@ type Feat = Record<string, number>;
 const sentences = readFileSync(trainFile, 'utf8')
   .split('\n')
   .filter(Boolean)
-  .map((l) => JSON.parse(l) as { gold: Array<[number, string]>; other: number[]; findings: Array<{ at: number; gain: number; feat: string }> });
+  .map((l) => JSON.parse(l) as Sentence);
+interface Sentence {
+  src: string;
+  tgt: string;
+  gold: Array<[number, string]>;
+  other: number[];
+  findings: Array<{ at: number; gain: number; feat: string }>;
+}
 let keys: string[] = [];
 const rowsOf = (findings: Array<{ at: number; gain: number; feat: string }>, gold: Set<number>, w: number, group: number): Row[] =>
   findings.map((f) => {
@@ -43,6 +52,19 @@ const rowsOf = (findings: Array<{ at: number; gain: number; feat: string }>, gol
     return { x: keys.map((k) => feat[k] ?? 0), y: gold.has(f.at) ? 1 : 0, w, group, gain: f.gain, short: feat.short === 1 };
   });
 const train: Row[][] = sentences.map((s, i) => rowsOf(s.findings, new Set(s.gold.map(([p]) => p)), 1, i));
+// the corrected side of each error sentence, scanned as a clean sentence (a dump of `0<TAB>corrected<TAB>corrected`
+// rows): what the pass flags there are false alarms on text as unfamiliar to the model as the error sentences
+const bySource = new Map<string, number>();
+sentences.forEach((s, i) => {
+  if (s.src !== s.tgt) bySource.set(s.tgt, i);
+});
+const cleanSides: Array<{ of: number; other: boolean; rows: Row[] }> = [];
+if (cleanFile)
+  for (const l of readFileSync(cleanFile, 'utf8').split('\n').filter(Boolean)) {
+    const c = JSON.parse(l) as Sentence;
+    const of = bySource.get(c.src);
+    if (of !== undefined) cleanSides.push({ of, other: c.other.length > 0, rows: rowsOf(c.findings, new Set(), cleanWeight, of) });
+  }
 const pages = new Map<string, number>();
 const real: Row[] = [];
 if (realFile)
@@ -112,16 +134,23 @@ let seed = 12345;
 const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
 const fold = sentences.map(() => Math.floor(rand() * 5));
 const pTrain: number[][] = train.map((rs) => rs.map(() => 0));
+const pClean = new Map<(typeof cleanSides)[number], number[]>();
 for (let k = 0; k < 5; k++) {
-  const m = fitLogistic([...train.filter((_, i) => fold[i] !== k).flat(), ...real]);
+  const m = fitLogistic([...train.filter((_, i) => fold[i] !== k).flat(), ...real, ...(cleanWeight > 0 ? cleanSides.filter((c) => fold[c.of] !== k).flatMap((c) => c.rows) : [])]);
   train.forEach((rs, i) => {
     if (fold[i] === k) rs.forEach((r, j) => (pTrain[i][j] = prob(m, r)));
   });
+  for (const c of cleanSides)
+    if (fold[c.of] === k)
+      pClean.set(
+        c,
+        c.rows.map((r) => prob(m, r)),
+      );
 }
 const pReal = real.map(() => 0);
 if (real.length)
   for (let k = 0; k < 5; k++) {
-    const m = fitLogistic([...train.flat(), ...real.filter((r) => r.group % 5 !== k)]);
+    const m = fitLogistic([...train.flat(), ...real.filter((r) => r.group % 5 !== k), ...(cleanWeight > 0 ? cleanSides.flatMap((c) => c.rows) : [])]);
     real.forEach((r, i) => {
       if (r.group % 5 === k) pReal[i] = prob(m, r);
     });
@@ -140,9 +169,13 @@ for (const T of thresholds) {
     if (f && isErr) hits++;
   });
   const noise = real.filter((r, i) => r.gain < 21 && kept(r, pReal[i], T)).length;
+  const clean = sentences.length - gold;
+  // corrected sides flagged, and the precision the train split would have if its clean sentences were flagged as often
+  const sides = cleanSides.filter((c) => c.other || c.rows.some((r, j) => kept(r, pClean.get(c)![j], T))).length;
+  const proxy = cleanSides.length ? ` · corrected sides flagged ${sides}/${cleanSides.length}, P at that rate ${(hits / (hits + (sides / cleanSides.length) * clean)).toFixed(4)}` : '';
   process.stdout.write(
-    `T ${T.toFixed(2)}: sentence P ${(hits / flagged).toFixed(4)} R ${(hits / gold).toFixed(4)} clean flagged ${flagged - hits}; real-page suspected ${noise} (${((noise / realChars) * 1e4).toFixed(2)} per 10,000 characters, before the check's merging)\n`,
+    `T ${T.toFixed(2)}: sentence P ${(hits / flagged).toFixed(4)} R ${(hits / gold).toFixed(4)} clean flagged ${flagged - hits}${proxy}; real-page suspected ${noise} (${((noise / realChars) * 1e4).toFixed(2)} per 10,000 characters, before the check's merging)\n`,
   );
 }
-const m = fitLogistic([...train.flat(), ...real]);
+const m = fitLogistic([...train.flat(), ...real, ...(cleanWeight > 0 ? cleanSides.flatMap((c) => c.rows) : [])]);
 process.stdout.write(`weights (all data): bias ${m.b.toFixed(4)}\n${JSON.stringify(Object.fromEntries(keys.map((k, j) => [k, Math.round(m.w[j] * 1e4) / 1e4])))}\n`);

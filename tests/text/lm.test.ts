@@ -197,7 +197,7 @@ describe('language model (src/analysis/text/lm.ts, lm-build.ts)', () => {
 
   it('report: confident keeps the suspected findings the fitted confidence trusts, and none on short lines', () => {
     const engine = getEngine({ lm: { report: 'confident' } });
-    expect(engine.options.lm.confidence).toMatchObject({ minGain: 4, threshold: 0.6, shortLine: 30 });
+    expect(engine.options.lm.confidence).toMatchObject({ minGain: 4, threshold: 0.65, shortLine: 30 });
     const lm = (t: string) => engine.scan(t).findings.filter((f) => f.source === 'lm');
     const weak = lm('各地要加强安全生产监督管理，坚决遏制重特大事故发生，切实保障人民群众生命财产按全。');
     expect(weak).toHaveLength(1);

@@ -28,40 +28,40 @@ export const DEFAULT_MODEL = path.resolve(CONFIG_DIR, '../models/official-zh.4gr
  * Weights of the confidence (`report: confident`) per measurement of a finding (`confidenceFeatures`), fitted by
  * L2-regularised logistic regression (λ 1 on standardised measurements) on the findings of the odw train split at
  * minGain 4 (right when the sentence has an error at its position) and those of the real government pages (all false
- * alarms, weight 0.5): `node dist/bench/_lm-fit.js` on the `--dump` files (docs/typos.md, docs/modules.md).
+ * alarms, weight 1): `node dist/bench/_lm-fit.js` on the `--dump` files (docs/typos.md, docs/modules.md).
  */
 export const CONFIDENCE_WEIGHTS: Record<string, number> = {
-  gain: 0.3338,
-  sound: 0.7504,
-  near: -0.0607,
-  pair: -0.3206,
-  lpW: -0.2868,
-  lpR: -0.0349,
-  uniR: -0.0867,
-  margin: -0.0602,
-  hassecond: -2.22,
-  unk: -1.1399,
-  short: -1.1755,
-  dig2: -1.3974,
-  wW0: -0.3529,
-  wR0: 0.3495,
-  wR: 0.184,
-  adj: 1.3708,
-  abbrev: -1.3509,
-  level: -3.5207,
-  title: -4.7793,
-  list3: -0.0742,
-  list5: -0.9223,
-  n: -0.4772,
-  wWl: 0.0952,
-  wW3: -0.7537,
-  sp: -1.9393,
-  lat: 0.5599,
-  dgN: -0.32,
-  pun: -0.3395,
-  wWk: -1.0706,
+  gain: 0.3428,
+  sound: 0.7028,
+  near: -0.0389,
+  pair: -0.3344,
+  lpW: -0.2649,
+  lpR: -0.0383,
+  uniR: -0.023,
+  margin: -0.0629,
+  hassecond: -2.2364,
+  unk: -1.0138,
+  short: -1.02,
+  dig2: -1.7992,
+  wW0: -0.3192,
+  wR0: 0.2539,
+  wR: 0.1968,
+  adj: 1.4583,
+  abbrev: -1.1989,
+  level: -3.5865,
+  title: -4.7691,
+  list3: -0.136,
+  list5: -0.7054,
+  n: -0.449,
+  wWl: 0.0874,
+  wW3: -0.8769,
+  sp: -2.2757,
+  lat: 0.7392,
+  dgN: -0.3937,
+  pun: -0.3745,
+  wWk: -1.1919,
 };
-export const CONFIDENCE_BIAS = -3.6269;
+export const CONFIDENCE_BIAS = -3.1334;
 
 export const lmOptionsSchema = z
   .object({
@@ -82,7 +82,7 @@ export const lmOptionsSchema = z
     confidence: z
       .object({
         minGain: z.number().default(4),
-        threshold: z.number().default(0.6),
+        threshold: z.number().default(0.65),
         /** Hard guards kept beside the confidence: a short line without sentence punctuation, a digit within this span (0: off); as in `suspect`. */
         shortLine: z.number().int().nonnegative().default(30),
         digitSpan: z.number().int().nonnegative().default(0),
