@@ -528,7 +528,8 @@ export class TextEngine {
       if (model) {
         // the model skips what the dictionaries protect and the names found by their cues alike
         const lmMask = protectedMask.map((v, i) => v | nameMask[i]);
-        for (const f of lmScan(model, text, o.lm, { protectedMask: lmMask, lookalike: (c) => this.chars.lookAlikesOf(c), wordFreq: (a, b) => this.lexicon.freqAt(text, a, b) }).findings) {
+        for (const f of lmScan(model, text, o.lm, { protectedMask: lmMask, lookalike: (c) => this.chars.lookAlikesOf(c), wordFreq: (a, b) => this.lexicon.freqAt(text, a, b), wordFreqIn: (s, a, b) => this.lexicon.freqAt(s, a, b) })
+          .findings) {
           const ctx = text.slice(Math.max(0, f.offset - 2), f.offset + 3);
           const k = f.offset - Math.max(0, f.offset - 2);
           const note = `${ctx} → ${ctx.slice(0, k)}${f.right}${ctx.slice(k + 1)}（语言模型：改后通顺度提高 ${f.gain}；language model gain ${f.gain}）`;
@@ -544,7 +545,7 @@ export class TextEngine {
               relation: f.relation,
               note,
               score: f.gain,
-              reason: f.tier === 'suspected' ? `language model: ${f.right} reads better here by ${f.gain}, under the confirmation gain` : undefined,
+              reason: f.tier === 'suspected' ? `language model: ${f.right} reads better here by ${f.gain}, under the confirmation gain${f.confidence === undefined ? '' : ` (confidence ${f.confidence})`}` : undefined,
             },
             0.5,
           );
