@@ -229,11 +229,11 @@ export function jiebaDictPath(): string {
   return path.join(path.dirname(require.resolve('@node-rs/jieba/package.json')), 'dict.txt');
 }
 
-/** FNV-1a hash of s[from, to) as a non-zero 32-bit number. */
-function hashRange(s: string, from: number, to: number): number {
+/** FNV-1a hash of s[from, to) with position `at` read as `code`, as a non-zero 32-bit number. */
+function hashWith(s: string, from: number, to: number, at: number, code: number): number {
   let h = 0x811c9dc5;
   for (let i = from; i < to; i++) {
-    h ^= s.charCodeAt(i);
+    h ^= i === at ? code : s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
   h >>>= 0;
@@ -241,48 +241,100 @@ function hashRange(s: string, from: number, to: number): number {
 }
 
 /**
- * Word → frequency, stored as 32-bit hashes in typed arrays: ~350k words load in a fraction of the time a
- * Map<string, number> takes. A hash collision makes an unknown string look like a word (the chance per lookup
- * is the number of entries over 2^32, about one in 12,000 for the lexicon).
+ * Word → frequency in typed arrays: ~350k words load in a fraction of the time a Map<string, number> takes. A slot
+ * holds the word's 32-bit hash (where its probe starts), its frequency and where its characters are (`refs`:
+ * offset << 5 | length, into `wchars`); a lookup compares the characters, so a string is found only when it is the
+ * word (a hash shared by two strings costs one more comparison, never a wrong answer).
  */
 class FreqTable extends OpenTable {
   /** Frequencies are whole numbers (jieba's counts, OWN_WORD_FREQ): 32 bits hold them exactly. */
   private vals: Uint32Array;
+  private refs: Uint32Array;
+  private wchars: Uint16Array;
+  private wlen = 0;
 
   constructor(capacity: number) {
     super(capacity);
     this.vals = new Uint32Array(this.keys.length);
+    this.refs = new Uint32Array(this.keys.length);
+    this.wchars = new Uint16Array(capacity * 3);
   }
 
-  setMax(h: number, f: number): void {
+  /** Slot of text[from, to) (position `at` read as `code`), whose hash is `h`, or -1 when it is not in the table. */
+  find(h: number, text: string, from: number, to: number, at = -1, code = 0): number {
+    const keys = this.keys;
+    const mask = this.mask;
+    const len = to - from;
+    let i = homeSlot(h, mask);
+    for (let k = keys[i]; k !== 0; k = keys[i]) {
+      if (k === h && (this.refs[i] & 15) === len) {
+        const wchars = this.wchars;
+        let o = this.refs[i] >>> 5;
+        let j = from;
+        while (j < to && wchars[o] === (j === at ? code : text.charCodeAt(j))) {
+          j++;
+          o++;
+        }
+        if (j === to) return i;
+      }
+      i = (i + 1) & mask;
+    }
+    return -1;
+  }
+
+  /** Frequency in slot `i` (from find; 0 for -1). */
+  valAt(i: number): number {
+    return i < 0 ? 0 : this.vals[i];
+  }
+
+  /** Frequency of text[from, to) with position `at` read as `code` (0 when it is not a word). */
+  get(text: string, from: number, to: number, at = -1, code = 0): number {
+    return this.valAt(this.find(hashWith(text, from, to, at, code), text, from, to, at, code));
+  }
+
+  /** Adds text[from, to) (at most 15 code units) with frequency f, or raises its frequency to f. */
+  setMax(text: string, from: number, to: number, f: number): void {
+    const h = hashWith(text, from, to, -1, 0);
+    const found = this.find(h, text, from, to);
+    if (found >= 0) {
+      if (f > this.vals[found]) this.vals[found] = f;
+      return;
+    }
+    const len = to - from;
+    if (len > 15) throw new Error('word too long for the table');
+    if (this.wlen + len > this.wchars.length) {
+      const more = new Uint16Array(Math.max(this.wchars.length * 2, this.wlen + len));
+      more.set(this.wchars);
+      this.wchars = more;
+    }
+    const off = this.wlen;
+    for (let j = from; j < to; j++) this.wchars[this.wlen++] = text.charCodeAt(j);
+    this.insert(h, f, (off << 5) | len);
+  }
+
+  override compact(): void {
+    super.compact();
+    if (this.wchars.length > this.wlen) this.wchars = this.wchars.slice(0, this.wlen);
+  }
+
+  /** Puts a key known to be absent into the first free slot of its probe. */
+  private insert(h: number, f: number, ref: number): void {
     this.makeRoom();
     let i = homeSlot(h, this.mask);
-    while (this.keys[i] !== 0) {
-      if (this.keys[i] === h) {
-        if (f > this.vals[i]) this.vals[i] = f;
-        return;
-      }
-      i = (i + 1) & this.mask;
-    }
+    while (this.keys[i] !== 0) i = (i + 1) & this.mask;
     this.keys[i] = h;
     this.vals[i] = f;
+    this.refs[i] = ref >>> 0;
     this.count++;
-  }
-
-  get(h: number): number {
-    let i = homeSlot(h, this.mask);
-    while (this.keys[i] !== 0) {
-      if (this.keys[i] === h) return this.vals[i];
-      i = (i + 1) & this.mask;
-    }
-    return 0;
   }
 
   protected rehash(size: number): void {
     const v = this.vals;
+    const r = this.refs;
     const k = this.resetKeys(size);
     this.vals = new Uint32Array(size);
-    for (let i = 0; i < k.length; i++) if (k[i] !== 0) this.setMax(k[i], v[i]);
+    this.refs = new Uint32Array(size);
+    for (let i = 0; i < k.length; i++) if (k[i] !== 0) this.insert(k[i], v[i], r[i]);
   }
 }
 
@@ -367,7 +419,7 @@ export class Lexicon {
     const excluded = new Set(opts.excludeTags ?? []);
     let tagged = true;
     const take = (text: string, a: number, b: number, f: number) => {
-      this.table.setMax(hashRange(text, a, b), f);
+      this.table.setMax(text, a, b, f);
       this.size++;
       this.total += f;
       const len = b - a;
@@ -376,7 +428,7 @@ export class Lexicon {
       if (f >= opts.coverageFreq) for (let i = a; i + 1 < b; i++) this.covered.add(text.charCodeAt(i), text.charCodeAt(i + 1));
       if (f >= opts.targetFreq && len >= opts.minLen && len <= opts.maxLen && tagged) targets.push(text.slice(a, b));
       if (!tagged && len >= 3) {
-        this.nameTable.setMax(hashRange(text, a, b), 1);
+        this.nameTable.setMax(text, a, b, 1);
         for (let i = a; i + 1 < b; i++) this.namePairs.add(text.charCodeAt(i), text.charCodeAt(i + 1));
       }
     };
@@ -409,7 +461,7 @@ export class Lexicon {
       if (seen.has(w)) continue;
       seen.add(w);
       this.targets++;
-      this.targetTable.setMax(hashRange(w, 0, w.length), this.freq(w));
+      this.targetTable.setMax(w, 0, w.length, this.freq(w));
       for (let k = 0; k < w.length; k++) {
         const ck = w.charCodeAt(k);
         if (k + 1 < w.length) this.targetPairs.add(ck, w.charCodeAt(k + 1));
@@ -525,13 +577,7 @@ export class Lexicon {
 
   /** Frequency of text[s, s+len) with position i replaced by `code`, when that is a target word (else 0). */
   targetFreqWith(text: string, s: number, len: number, i: number, code: number): number {
-    let h = 0x811c9dc5;
-    for (let j = s; j < s + len; j++) {
-      h ^= j === i ? code : text.charCodeAt(j);
-      h = Math.imul(h, 0x01000193);
-    }
-    h >>>= 0;
-    return this.targetTable.get(h === 0 ? 1 : h);
+    return this.targetTable.get(text, s, s + len, i, code);
   }
 
   /** Log probability of a token as a word (unknown tokens count once, as in jieba). */
@@ -540,17 +586,17 @@ export class Lexicon {
   }
 
   freq(w: string): number {
-    return w ? this.table.get(hashRange(w, 0, w.length)) : 0;
+    return w ? this.table.get(w, 0, w.length) : 0;
+  }
+
+  /** True when text[from, to) is a name the dictionary knows (three or more characters, any frequency). */
+  isNameAt(text: string, from: number, to: number): boolean {
+    return to - from >= 3 && this.nameTable.get(text, from, to) > 0;
   }
 
   /** Frequency of text[from, to) without slicing. */
-  /** True when text[from, to) is a name the dictionary knows (three or more characters, any frequency). */
-  isNameAt(text: string, from: number, to: number): boolean {
-    return to - from >= 3 && this.nameTable.get(hashRange(text, from, to)) > 0;
-  }
-
   freqAt(text: string, from: number, to: number): number {
-    return to > from ? this.table.get(hashRange(text, from, to)) : 0;
+    return to > from ? this.table.get(text, from, to) : 0;
   }
 
   /**
@@ -597,7 +643,7 @@ export class Lexicon {
           if (reuse && j === rel && j > i) h = memoH[row + j - 1];
           h ^= a + j === at ? code : text.charCodeAt(a + j);
           h = Math.imul(h, 0x01000193);
-          f = table.get(h >>> 0 || 1);
+          f = table.valAt(table.find(h >>> 0 || 1, text, a + i, a + j + 1, at, code));
           if (record) {
             memoF[row + j] = f;
             memoH[row + j] = h;
@@ -652,7 +698,7 @@ const FREQ_TABLES = new Set(['table', 'targetTable', 'nameTable']);
 const LEXICON_TABLES = [...FREQ_TABLES, 'namePairs', 'covered', 'longPairs', 'longSkips', 'soundLeft', 'soundRight', 'targetPairs'];
 
 /** Format of the cache file; bump when the tables change shape. */
-const CACHE_FORMAT = 2;
+const CACHE_FORMAT = 3;
 /** Cached lexicons kept (one per set of inputs). */
 const KEEP_CACHED = 4;
 const MAGIC = 0x584c4347; // "GCLX"
