@@ -1,6 +1,6 @@
 /**
- * The lexicon's word lookups are exact: two strings with the same 32-bit hash (FNV-1a, the tables' hash) keep their
- * own answers, and segment() gives the route a look-up of every string would give.
+ * The lexicon's word lookups are exact: two strings with the same 32-bit hash (FNV-1a, the tables' hash) keep
+ * their own answers; segment(), which stops where no word goes on, gives the route a look-up of every string gives.
  */
 import { describe, expect, it } from 'vitest';
 import { CharRelations } from '../../src/analysis/text/chars.js';

@@ -38,8 +38,8 @@ function homeSlot(key: number, mask: number): number {
 }
 
 /**
- * Open addressing over 32-bit keys with linear probing, kept at most half full: the sizing, growth and compaction
- * PairSet and FreqTable share. A subclass keeps its per-slot data beside `keys` and moves its entries in `rehash`.
+ * Open addressing over 32-bit keys with linear probing, kept at most half full: PairSet's sizing, growth and
+ * compaction (FreqTable sizes its two-number slots the same way). A subclass moves its entries in `rehash`.
  */
 abstract class OpenTable {
   protected keys: Uint32Array;
@@ -242,36 +242,44 @@ function hashWith(s: string, from: number, to: number, at: number, code: number)
 
 /**
  * Word → frequency in typed arrays: ~350k words load in a fraction of the time a Map<string, number> takes. A slot
- * holds the word's 32-bit hash (where its probe starts), its frequency and where its characters are (`refs`:
- * offset << 5 | length, into `wchars`); a lookup compares the characters, so a string is found only when it is the
- * word (a hash shared by two strings costs one more comparison, never a wrong answer).
+ * is two numbers of `slots` (one cache line): the entry's 32-bit hash (where its probe starts; 0 = an empty slot)
+ * and where it is in `data` (offset << 6 | 32 for a word | 16 when a longer entry starts with it | length). `data`
+ * holds an entry's characters (UTF-16 code units), then a word's frequency as two code units. A lookup compares the
+ * characters, so a string is found only when it is the entry (a hash shared by two strings costs one more
+ * comparison, never a wrong answer). The segmentation's table also holds every proper prefix of its words that is
+ * no word (frequency 0, its characters those of the word), so that segment() stops where no word goes on.
  */
-class FreqTable extends OpenTable {
-  /** Frequencies are whole numbers (jieba's counts, OWN_WORD_FREQ): 32 bits hold them exactly. */
-  private vals: Uint32Array;
-  private refs: Uint32Array;
-  private wchars: Uint16Array;
-  private wlen = 0;
+class FreqTable {
+  private slots: Uint32Array;
+  private mask: number;
+  private count = 0;
+  private data: Uint16Array;
+  private dlen = 0;
 
   constructor(capacity: number) {
-    super(capacity);
-    this.vals = new Uint32Array(this.keys.length);
-    this.refs = new Uint32Array(this.keys.length);
-    this.wchars = new Uint16Array(capacity * 3);
+    const n = tableSize(capacity);
+    this.slots = new Uint32Array(2 * n);
+    this.mask = n - 1;
+    this.data = new Uint16Array(capacity * 5);
+  }
+
+  get size(): number {
+    return this.count;
   }
 
   /** Slot of text[from, to) (position `at` read as `code`), whose hash is `h`, or -1 when it is not in the table. */
   find(h: number, text: string, from: number, to: number, at = -1, code = 0): number {
-    const keys = this.keys;
+    const slots = this.slots;
     const mask = this.mask;
     const len = to - from;
     let i = homeSlot(h, mask);
-    for (let k = keys[i]; k !== 0; k = keys[i]) {
-      if (k === h && (this.refs[i] & 15) === len) {
-        const wchars = this.wchars;
-        let o = this.refs[i] >>> 5;
+    for (let k = slots[2 * i]; k !== 0; k = slots[2 * i]) {
+      const ref = slots[2 * i + 1];
+      if (k === h && (ref & 15) === len) {
+        const data = this.data;
+        let o = ref >>> 6;
         let j = from;
-        while (j < to && wchars[o] === (j === at ? code : text.charCodeAt(j))) {
+        while (j < to && data[o] === (j === at ? code : text.charCodeAt(j))) {
           j++;
           o++;
         }
@@ -282,9 +290,18 @@ class FreqTable extends OpenTable {
     return -1;
   }
 
-  /** Frequency in slot `i` (from find; 0 for -1). */
+  /** Frequency of the entry in slot `i` (from find; 0 for -1 and for a prefix that is no word). */
   valAt(i: number): number {
-    return i < 0 ? 0 : this.vals[i];
+    if (i < 0) return 0;
+    const ref = this.slots[2 * i + 1];
+    if ((ref & 32) === 0) return 0;
+    const o = (ref >>> 6) + (ref & 15);
+    return this.data[o] + this.data[o + 1] * 65536;
+  }
+
+  /** True when slot `i` holds a string some longer entry starts with (a word or a prefix). */
+  continues(i: number): boolean {
+    return i >= 0 && (this.slots[2 * i + 1] & 16) !== 0;
   }
 
   /** Frequency of text[from, to) with position `at` read as `code` (0 when it is not a word). */
@@ -292,49 +309,84 @@ class FreqTable extends OpenTable {
     return this.valAt(this.find(hashWith(text, from, to, at, code), text, from, to, at, code));
   }
 
-  /** Adds text[from, to) (at most 15 code units) with frequency f, or raises its frequency to f. */
-  setMax(text: string, from: number, to: number, f: number): void {
+  /**
+   * Adds the word text[from, to) (at most 15 code units) with frequency f (below 2^32), or raises its frequency to
+   * f; returns where its characters are kept.
+   */
+  setMax(text: string, from: number, to: number, f: number): number {
     const h = hashWith(text, from, to, -1, 0);
     const found = this.find(h, text, from, to);
     if (found >= 0) {
-      if (f > this.vals[found]) this.vals[found] = f;
-      return;
+      const ref = this.slots[2 * found + 1];
+      if (ref & 32) {
+        const o = (ref >>> 6) + (ref & 15);
+        if (f > this.valAt(found)) {
+          this.data[o] = f & 0xffff;
+          this.data[o + 1] = f >>> 16;
+        }
+        return ref >>> 6;
+      }
+      // a prefix of a longer word becomes a word: its characters and frequency of its own
+      const off = this.append(text, from, to, f);
+      this.slots[2 * found + 1] = ((off << 6) | 32 | (ref & 31)) >>> 0;
+      return off;
     }
     const len = to - from;
     if (len > 15) throw new Error('word too long for the table');
-    if (this.wlen + len > this.wchars.length) {
-      const more = new Uint16Array(Math.max(this.wchars.length * 2, this.wlen + len));
-      more.set(this.wchars);
-      this.wchars = more;
+    const off = this.append(text, from, to, f);
+    this.insert(h, (off << 6) | 32 | len);
+    return off;
+  }
+
+  /**
+   * Marks text[from, to) as the start of a longer entry whose characters are at `off` (setMax's answer), adding it
+   * as a prefix that is no word when it is not in the table.
+   */
+  markPrefix(text: string, from: number, to: number, off: number): void {
+    const h = hashWith(text, from, to, -1, 0);
+    const found = this.find(h, text, from, to);
+    if (found >= 0) this.slots[2 * found + 1] |= 16;
+    else this.insert(h, (off << 6) | 16 | (to - from));
+  }
+
+  /** Rehashes into the smallest table that keeps the load at most one half, and trims `data`. */
+  compact(): void {
+    const n = tableSize(this.count, 2);
+    if (n < this.mask + 1) this.rehash(n);
+    if (this.data.length > this.dlen) this.data = this.data.slice(0, this.dlen);
+  }
+
+  /** Appends a word's characters and frequency to `data`; returns their offset. */
+  private append(text: string, from: number, to: number, f: number): number {
+    const need = this.dlen + to - from + 2;
+    if (need > this.data.length) {
+      const more = new Uint16Array(Math.max(this.data.length * 2, need));
+      more.set(this.data);
+      this.data = more;
     }
-    const off = this.wlen;
-    for (let j = from; j < to; j++) this.wchars[this.wlen++] = text.charCodeAt(j);
-    this.insert(h, f, (off << 5) | len);
+    const off = this.dlen;
+    for (let j = from; j < to; j++) this.data[this.dlen++] = text.charCodeAt(j);
+    this.data[this.dlen++] = f & 0xffff;
+    this.data[this.dlen++] = f >>> 16;
+    return off;
   }
 
-  override compact(): void {
-    super.compact();
-    if (this.wchars.length > this.wlen) this.wchars = this.wchars.slice(0, this.wlen);
-  }
-
-  /** Puts a key known to be absent into the first free slot of its probe. */
-  private insert(h: number, f: number, ref: number): void {
-    this.makeRoom();
+  /** Puts an entry known to be absent into the first free slot of its probe. */
+  private insert(h: number, ref: number): void {
+    if ((this.count + 1) * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
     let i = homeSlot(h, this.mask);
-    while (this.keys[i] !== 0) i = (i + 1) & this.mask;
-    this.keys[i] = h;
-    this.vals[i] = f;
-    this.refs[i] = ref >>> 0;
+    while (this.slots[2 * i] !== 0) i = (i + 1) & this.mask;
+    this.slots[2 * i] = h;
+    this.slots[2 * i + 1] = ref >>> 0;
     this.count++;
   }
 
-  protected rehash(size: number): void {
-    const v = this.vals;
-    const r = this.refs;
-    const k = this.resetKeys(size);
-    this.vals = new Uint32Array(size);
-    this.refs = new Uint32Array(size);
-    for (let i = 0; i < k.length; i++) if (k[i] !== 0) this.insert(k[i], v[i], r[i]);
+  private rehash(size: number): void {
+    const old = this.slots;
+    this.slots = new Uint32Array(2 * size);
+    this.mask = size - 1;
+    this.count = 0;
+    for (let i = 0; i < old.length; i += 2) if (old[i] !== 0) this.insert(old[i], old[i + 1]);
   }
 }
 
@@ -391,6 +443,8 @@ export class Lexicon {
   /** Lookups of the last segment() without a substitution (see there): frequency and running hash, and its range. */
   private memoF = new Uint32Array(128 * MAX_WORD);
   private memoH = new Int32Array(128 * MAX_WORD);
+  /** The last j each row of that segmentation looked up (where no word could go on). */
+  private memoS = new Int32Array(128);
   private memoText: string | undefined = undefined;
   private memoA = -1;
   private memoB = -1;
@@ -419,7 +473,8 @@ export class Lexicon {
     const excluded = new Set(opts.excludeTags ?? []);
     let tagged = true;
     const take = (text: string, a: number, b: number, f: number) => {
-      this.table.setMax(text, a, b, f);
+      const off = this.table.setMax(text, a, b, f);
+      for (let k = a + 1; k < b; k++) this.table.markPrefix(text, a, k, off);
       this.size++;
       this.total += f;
       const len = b - a;
@@ -509,6 +564,7 @@ export class Lexicon {
       nextBuf: new Int32Array(128),
       memoF: new Uint32Array(128 * MAX_WORD),
       memoH: new Int32Array(128 * MAX_WORD),
+      memoS: new Int32Array(128),
       memoText: undefined,
       memoA: -1,
       memoB: -1,
@@ -610,6 +666,7 @@ export class Lexicon {
       this.nextBuf = new Int32Array(m + 64);
       this.memoF = new Uint32Array((m + 64) * MAX_WORD);
       this.memoH = new Int32Array((m + 64) * MAX_WORD);
+      this.memoS = new Int32Array(m + 64);
       this.memoText = undefined;
     }
     const route = this.route;
@@ -629,6 +686,7 @@ export class Lexicon {
     }
     const memoF = this.memoF;
     const memoH = this.memoH;
+    const memoS = this.memoS;
     for (let i = m - 1; i >= 0; i--) {
       let h = 0x811c9dc5;
       let best = -Infinity;
@@ -636,25 +694,34 @@ export class Lexicon {
       const lim = Math.min(m, i + MAX_WORD);
       // the lookup of text[a + i, a + j] is kept at row + j
       const row = i * (MAX_WORD - 1);
+      if (record) memoS[i] = lim - 1;
       for (let j = i; j < lim; j++) {
         let f: number;
+        let stop = false;
+        if (reuse && j > memoS[i] && (i > rel || memoS[i] < rel)) break; // the recorded row stopped before
         if (reuse && (j < rel || i > rel)) f = memoF[row + j];
         else {
           if (reuse && j === rel && j > i) h = memoH[row + j - 1];
           h ^= a + j === at ? code : text.charCodeAt(a + j);
           h = Math.imul(h, 0x01000193);
-          f = table.valAt(table.find(h >>> 0 || 1, text, a + i, a + j + 1, at, code));
+          const slot = table.find(h >>> 0 || 1, text, a + i, a + j + 1, at, code);
+          f = table.valAt(slot);
+          stop = !table.continues(slot);
           if (record) {
             memoF[row + j] = f;
             memoH[row + j] = h;
+            if (stop) memoS[i] = j;
           }
         }
-        if (f <= 0 && j > i) continue;
-        const sc = Math.log(f > 0 ? f : 1) - lt + route[j + 1];
-        if (sc > best) {
-          best = sc;
-          bestJ = j + 1;
+        if (f > 0 || j === i) {
+          const sc = Math.log(f > 0 ? f : 1) - lt + route[j + 1];
+          if (sc > best) {
+            best = sc;
+            bestJ = j + 1;
+          }
         }
+        // no word of the lexicon starts with text[a + i, a + j] and goes on
+        if (stop) break;
       }
       route[i] = best;
       next[i] = bestJ;
@@ -698,7 +765,7 @@ const FREQ_TABLES = new Set(['table', 'targetTable', 'nameTable']);
 const LEXICON_TABLES = [...FREQ_TABLES, 'namePairs', 'covered', 'longPairs', 'longSkips', 'soundLeft', 'soundRight', 'targetPairs'];
 
 /** Format of the cache file; bump when the tables change shape. */
-const CACHE_FORMAT = 3;
+const CACHE_FORMAT = 4;
 /** Cached lexicons kept (one per set of inputs). */
 const KEEP_CACHED = 4;
 const MAGIC = 0x584c4347; // "GCLX"
