@@ -3,9 +3,11 @@
  * sets (`errors<TAB>source<TAB>corrected`, as ECSpell's domains_data), alone and in union with the rest of the
  * engine. Notes: docs/modules.md.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { getEngine, type TextFinding } from '../src/analysis/text/engine.js';
-import { DEFAULT_MODEL, loadLanguageModel } from '../src/analysis/text/lm.js';
+import { DEFAULT_MODEL, type LmFinding, lmStudy, loadLanguageModel } from '../src/analysis/text/lm.js';
+import { studyRows } from './_lm-study.js';
 
 const args = process.argv.slice(2);
 const opts: Record<string, unknown> = {};
@@ -14,6 +16,7 @@ let sweep: [number, number, number] | undefined;
 let showFp = 0;
 let showFn = 0;
 let allFindings = false;
+let dump: string | undefined;
 const NOT_TYPO = new Set(['organ-outdated', 'wording']);
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
@@ -27,6 +30,7 @@ for (let i = 0; i < args.length; i++) {
   else if (a === '--show-fp') showFp = Number(args[++i]);
   else if (a === '--show-fn') showFn = Number(args[++i]);
   else if (a === '--all-findings') allFindings = true;
+  else if (a === '--dump') dump = args[++i];
   else files.push(a);
 }
 if (!files.length) {
@@ -48,7 +52,7 @@ if (!model) {
 }
 const defaults = getEngine(opts).options.lm;
 // the threshold the pass searches with: report: confirmed (the default) raises minGain to confirmedGain
-const minGain = defaults.report === 'confirmed' ? Math.max(defaults.minGain, defaults.confirmedGain) : defaults.minGain;
+const minGain = defaults.report === 'confirmed' ? Math.max(defaults.minGain, defaults.confirmedGain) : defaults.report === 'confident' ? defaults.confidence.minGain : defaults.minGain;
 if (sweep) lmOpts.minGain = Math.min(sweep[0], minGain);
 const engine = getEngine(opts);
 process.stdout.write(`model ${modelFile}: ${(statSync(modelFile).size / 2 ** 20).toFixed(2)} MiB, loaded in ${loadMs.toFixed(0)} ms; options ${JSON.stringify(engine.options.lm)}\n`);
@@ -65,7 +69,12 @@ for (const file of files) {
   const res: Row[] = [];
   let bytes = 0;
   const c0 = process.cpuUsage();
+  const dumped: string[] = [];
+  const seen: { raw?: { text: string; findings: LmFinding[]; pairAt: Set<number>; input: Parameters<NonNullable<typeof lmStudy.sink>>[3] } } = {};
+  const lastRaw = () => seen.raw;
+  if (dump) lmStudy.sink = (text, findings, pairAt, input) => (seen.raw = { text, findings: [...findings], pairAt, input });
   for (const r of rows) {
+    seen.raw = undefined;
     bytes += Buffer.byteLength(r.src);
     const gold = new Map<number, string>();
     if (r.src.length === r.tgt.length) for (let i = 0; i < r.src.length; i++) if (r.src[i] !== r.tgt[i]) gold.set(i, r.tgt[i]);
@@ -74,8 +83,11 @@ for (const file of files) {
     const fs = engine.scan(r.src).findings.filter((f) => allFindings || !NOT_TYPO.has(f.category));
     const lm = fs.filter((f) => f.source === 'lm');
     const other = fs.filter((f) => f.source !== 'lm');
+    const raw = lastRaw();
+    if (dump) dumped.push(JSON.stringify({ src: r.src, tgt: r.tgt, gold: [...gold], other: other.map((f) => f.offset), lm: lm.map((f) => f.offset), findings: raw ? studyRows(raw.text, raw.findings, raw.pairAt, raw.input) : [] }));
     res.push({ gold, lmGain: Math.max(0, ...lm.map((f) => f.score ?? 0)), lmPos: new Set(lm.map((f) => f.offset)), other: other.length > 0, otherPos: new Set(other.map((f) => f.offset)), lm });
   }
+  if (dump) writeFileSync(`${dump}.${path.basename(file)}.jsonl`, `${dumped.join('\n')}\n`);
   const cpu = process.cpuUsage(c0);
   const cpuS = (cpu.user + cpu.system) / 1e6;
   const measure = (T: number, union: boolean) => {

@@ -3,12 +3,14 @@
  * reading by hand. An evaluation command, not a test (the pages are third-party data and stay outside the
  * repository). Notes: docs/modules.md.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import iconv from 'iconv-lite';
 import typos from '../checks/typos.js';
 import { collectedOf, type FindingInput } from '../src/check-api/api.js';
+import { lmStudy } from '../src/analysis/text/lm.js';
 import { artifactsFromHtml } from '../src/gather/page-artifact.js';
+import { studyRows } from './_lm-study.js';
 
 export interface RealTextResult {
   pages: number;
@@ -56,7 +58,7 @@ function pagesOf(dir: string): Array<{ url: string; file: string }> {
 }
 
 /** `overrides`: options of the typos check, e.g. `{ text: { lm: { report: 'all' } } }` (the model pass reports confirmed findings only by default). */
-export async function evaluateRealText(dir: string, asOf = '2024-07-01', overrides: Record<string, unknown> = {}): Promise<RealTextResult> {
+export async function evaluateRealText(dir: string, asOf = '2024-07-01', overrides: Record<string, unknown> = {}, dump?: string[]): Promise<RealTextResult> {
   const options = typos.meta.options.parse(overrides);
   const res: RealTextResult = { pages: 0, chars: 0, confirmed: 0, suspected: 0, perTenThousand: { confirmed: 0, suspected: 0 }, cpuMs: 0, findings: [] };
   const c0 = process.cpuUsage();
@@ -64,6 +66,7 @@ export async function evaluateRealText(dir: string, asOf = '2024-07-01', overrid
     const html = decodeHtml(readFileSync(p.file));
     // a page below the site root is read as a crawled page (depth 1: an article), the root as a home page
     const depth = new URL(p.url).pathname === '/' ? 0 : 1;
+    if (dump) lmStudy.sink = (text, findings, pairAt, input) => dump.push(JSON.stringify({ page: p.url, findings: studyRows(text, findings, pairAt, input) }));
     const a = artifactsFromHtml([{ url: p.url, html, depth }], { asOf, collectors: [{ module: typos, options }] });
     const out = await typos.run(a, { options, asOf, lang: 'zh', rulePoints: () => 1, http: undefined as never, pages: undefined as never, collected: (page) => collectedOf(page, 'typos') });
     res.pages++;
@@ -84,6 +87,7 @@ export async function evaluateRealText(dir: string, asOf = '2024-07-01', overrid
       });
     }
   }
+  lmStudy.sink = undefined;
   const cpu = process.cpuUsage(c0);
   res.cpuMs = Math.round((cpu.user + cpu.system) / 1000);
   const per = (n: number) => (res.chars ? Math.round((n / res.chars) * 1e4 * 100) / 100 : 0);
@@ -97,7 +101,7 @@ if (process.argv[1] && /_typos-realtext\.js$/.test(process.argv[1])) {
     const i = args.indexOf(n);
     return i >= 0 ? args[i + 1] : undefined;
   };
-  const dir = args.find((a, i) => !a.startsWith('--') && !(i > 0 && (args[i - 1] === '--as-of' || args[i - 1] === '--set')));
+  const dir = args.find((a, i) => !a.startsWith('--') && !(i > 0 && (args[i - 1] === '--as-of' || args[i - 1] === '--set' || args[i - 1] === '--dump')));
   if (!dir || !existsSync(dir)) {
     process.stderr.write('usage: node dist/bench/_typos-realtext.js DIR [--as-of YYYY-MM-DD] [--set text.lm.report=all]… [--json] [--quiet]\n');
     process.exit(2);
@@ -114,7 +118,9 @@ if (process.argv[1] && /_typos-realtext\.js$/.test(process.argv[1])) {
   });
   let r: RealTextResult;
   try {
-    r = await evaluateRealText(dir, opt('--as-of'), overrides);
+    const dump = opt('--dump') ? [] : undefined;
+    r = await evaluateRealText(dir, opt('--as-of'), overrides, dump);
+    if (dump) writeFileSync(opt('--dump')!, `${dump.join('\n')}\n`);
   } catch (e) {
     process.stderr.write(`_typos-realtext: ${(e as Error).message.split('\n')[0]}\n`);
     process.exit(2);

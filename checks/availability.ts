@@ -9,11 +9,6 @@ import { defineCheck, type FindingInput } from '../src/check-api/api.js';
 export default defineCheck({
   meta: {
     id: 'availability',
-    title: { zh: '站点可访问性', en: 'Site availability' },
-    description: {
-      zh: '首页须在 15 秒内打开并返回 2xx 状态（跟随跳转后）；失败按 DNS、拒绝连接、超时、证书、HTTP 状态分类。',
-      en: 'The home page must open within 15 s with a 2xx status after redirects; failures are classified (DNS, refused, timeout, TLS, HTTP status).',
-    },
     scope: ['website'],
     rules: ['W-V1'],
     options: z.object({
@@ -28,18 +23,6 @@ export default defineCheck({
       /** Probe series: probes needed on every day of the window for the series to decide (W-V1: 20). */
       minProbesPerDay: z.number().int().nonnegative().default(20),
     }),
-    messages: {
-      unreachable: { zh: '首页无法访问：{reason}', en: 'Home page unreachable: {reason}' },
-      slow: { zh: '首页打开耗时 {seconds} 秒，超过 {limit} 秒', en: 'Home page took {seconds} s to open, over the {limit} s limit' },
-      'series-unreachable': {
-        zh: '监测期内首页访问失败 {failed} 次，共 {probes} 次，失败率 {rate}%，达到 {limit}%',
-        en: 'Home page failed {failed} of {probes} visits over the monitoring window ({rate} %), at or over {limit} %',
-      },
-      'series-unstable': {
-        zh: '监测期内首页访问失败 {failed} 次，共 {probes} 次，失败率 {rate}%，超过预警线 {limit}%',
-        en: 'Home page failed {failed} of {probes} visits over the monitoring window ({rate} %), over the warning level of {limit} %',
-      },
-    },
   },
   run(site, { options }) {
     const home = site.home;

@@ -20,11 +20,6 @@ const REASON = {
 export default defineCheck({
   meta: {
     id: ID,
-    title: { zh: '空白栏目', en: 'Blank columns' },
-    description: {
-      zh: '栏目入口指向无内容的页面（“暂无信息”“正在建设中”等占位文字、空列表、无法打开的栏目页）即为空白栏目；5 个以上为单项否决，超过 2 个预警。',
-      en: 'A column entry that leads to no content (placeholder text such as 暂无信息 or 正在建设中, an empty list, a dead column page) is a blank column; 5 or more is a veto, more than 2 a warning.',
-    },
     scope: ['website'],
     rules: ['W-V3'],
     options: z.object({
@@ -36,19 +31,6 @@ export default defineCheck({
       /** List column pages that answer 404/410 as suspected blank columns (never counted toward the confirmed veto). */
       countDead: z.boolean().default(true),
     }),
-    messages: {
-      blank: { zh: '空白栏目“{name}”：{reason}（{detail}）', en: 'Blank column "{name}": {reasonEn} ({detail})' },
-      'blank-veto': { zh: '空白栏目 {count} 个，达到否决线 {limit} 个', en: '{count} blank columns, at or over the veto line of {limit}' },
-      unverified: { zh: '{count} 个栏目链接超出抓取范围且未核验（maxProbes 上限）', en: '{count} column links beyond the crawl bounds were not verified (maxProbes limit)' },
-      'not-checked': { zh: '{count} 个栏目页无法检查（无响应、拒绝访问或由脚本生成），未计为空白栏目', en: '{count} column pages could not be checked (no answer, refused, or built by script); not counted as blank' },
-      'home-script-built': { zh: '首页由脚本生成，脚本填充的栏目区块在 HTML 中看不到，未检查（请用 render: browser）', en: 'The home page is built by script; blocks it fills are not in its HTML and were not checked (use render: browser)' },
-      'start-article': { zh: '登记地址 {url} 不是网站首页（文章页或下级页面），已改查网站首页 {home}', en: 'The registered address {url} is not the site home page (an article or a lower page); the home page {home} was checked instead' },
-      'home-not-found': {
-        zh: '登记地址 {url} 不是网站首页（文章页或下级页面），未能打开网站首页，首页栏目无法检查',
-        en: 'The registered address {url} is not the site home page (an article or a lower page) and the home page could not be opened; its columns could not be checked',
-      },
-      'blank-warning': { zh: '空白栏目已有 {count} 个，超过预警线 {warn} 个（否决线 {limit} 个）', en: '{count} blank columns, over the warning line of {warn} (veto line {limit})' },
-    },
   },
   collect: collectColumnPage,
   async run(site, ctx) {

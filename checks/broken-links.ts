@@ -337,35 +337,9 @@ function verifiableFragment(f: string): boolean {
 export default defineCheck({
   meta: {
     id: 'broken-links',
-    title: { zh: '链接可用性', en: 'Broken links' },
-    description: {
-      zh: '检查页面引用的每个目标（页面、图片、脚本、样式、框架、媒体、附件、外部链接、元刷新、CSS 引用）是否可用，包括返回 200 的“页面不存在”页面（软 404）；每个目标只检查一次，并列出引用它的所有页面。',
-      en: 'Verifies every target the pages reference (pages, images, scripts, styles, frames, media, attachments, external links, meta refresh, CSS url()) once, including not-found pages answered with 200 (soft 404s), listing every page that links to it.',
-    },
     scope: ['website'],
     rules: ['W-D1', 'W-D2'],
     options,
-    messages: {
-      broken: { zh: '链接不可用：{target}（{reasonZh}），共 {count} 处引用', en: 'Broken link: {target} ({reason}), referenced {count} time(s)' },
-      'broken-attachment': { zh: '附件无法下载：{target}（{reasonZh}），共 {count} 处引用', en: 'Attachment cannot be downloaded: {target} ({reason}), referenced {count} time(s)' },
-      'soft-404': {
-        zh: '链接不可用：{target} 返回 HTTP {status}，但页面显示“{phrase}”（软 404），共 {count} 处引用',
-        en: 'Broken link: {target} answers HTTP {status} but the page says “{phrase}” (soft 404), referenced {count} time(s)',
-      },
-      'soft-404-match': {
-        zh: '链接不可用：{target} 返回 HTTP {status}，但内容与本站“页面不存在”页面 {probe} 相同（软 404），共 {count} 处引用',
-        en: 'Broken link: {target} answers HTTP {status} but is the same as the site’s not-found page {probe} (soft 404), referenced {count} time(s)',
-      },
-      'soft-404-attachment': {
-        zh: '附件无法下载：{target} 返回的是“页面不存在”网页（{phrase}），不是附件，共 {count} 处引用',
-        en: 'Attachment cannot be downloaded: {target} returns a not-found web page ({phrase}) instead of the file, referenced {count} time(s)',
-      },
-      suspected: { zh: '疑似不可用链接：{target}（{reasonZh}）', en: 'Suspected broken link: {target} ({reason})' },
-      'dead-host': { zh: '主机 {host} 不可用（{reasonZh}），其上 {count} 个链接一并列出', en: 'Host {host} unavailable ({reason}): its {count} links listed together' },
-      inconclusive: { zh: '无法判定的链接：{target}（{reasonZh}）', en: 'Inconclusive link: {target} ({reason})' },
-      malformed: { zh: '链接地址格式错误：{raw}（{reasonZh}）', en: 'Malformed link: {raw} ({reason})' },
-      'missing-fragment': { zh: '页内锚点不存在：{target}（目标页面没有 id 或 name 为“{fragment}”的元素）', en: 'Missing anchor: {target} (no element with id or name “{fragment}” on the target page)' },
-    },
   },
 
   collect(ctx: PageContext, o: Options): Fingerprint | undefined {

@@ -365,22 +365,9 @@ function collectLinks($: CheerioAPI, dom: Document, base: string, o: Opts, ownHo
 export default defineCheck({
   meta: {
     id: 'dark-links',
-    title: { zh: '暗链检测', en: 'Hidden spam links (dark links)' },
-    description: {
-      zh: '检测对访问者隐藏（display:none、移出屏幕、零尺寸、字号为 0、与背景同色、微小 iframe 等）且指向站外的链接，以及文字或地址含赌博、色情、诈骗词汇的站外链接——网站被入侵挂暗链的典型特征，确认即单项否决。',
-      en: 'Finds off-site links hidden from visitors (display:none, off-screen, zero size, zero font, same colour as the background, tiny iframes…) and off-site links whose text or address carries gambling, pornography or fraud vocabulary — the mark of a compromised site; a confirmed case is a single veto.',
-    },
     scope: ['website'],
     rules: ['W-V4'],
     options,
-    messages: {
-      'spam-link': { zh: '发现含违规词汇的站外链接（“{word}”）：{count} 个，如 {example}', en: 'Off-site links with prohibited vocabulary ("{word}"): {count}, e.g. {example}' },
-      'hidden-link': { zh: '发现隐藏的站外链接（暗链，{technique}）：{count} 个，如 {example}', en: 'Hidden off-site links (dark links, {technique}): {count}, e.g. {example}' },
-      'hidden-link-suspected': {
-        zh: '疑似暗链：以 {technique} 隐藏的站外链接 {count} 个，如 {example}（也可能是下拉菜单，请人工确认）',
-        en: 'Suspected dark links: {count} off-site link(s) hidden by {technique}, e.g. {example} (may be a drop-down menu; confirm by hand)',
-      },
-    },
   },
   collect({ $, dom, page }, o) {
     const links = collectLinks($, dom, page.finalUrl, o, siteHostsOf(page.links));

@@ -28,23 +28,9 @@ const PSB = /[\u4e00-\u9fa5]?公网安备\s*\d{8,}\s*号?/;
 export default defineCheck({
   meta: {
     id: 'domain',
-    title: { zh: '域名与网站标识', en: 'Domain and site identity' },
-    description: {
-      zh: '提示未使用 .gov.cn 域名（或以 IP 地址访问）的网站，以及首页底部缺少网站标识码、ICP 备案号或公安机关备案号的情况。',
-      en: 'Notes sites not under .gov.cn (or reached by IP address), and home page footers lacking the 网站标识码 (site code), ICP or public-security filing numbers.',
-    },
     scope: ['website'],
     rules: ['W-D5'],
     options,
-    messages: {
-      'not-gov-domain': { zh: '网站未使用 .gov.cn 政府域名：{host}', en: 'Site not under a .gov.cn domain: {host}' },
-      'ip-host': { zh: '网站以 IP 地址访问，未使用域名：{host}', en: 'Site reached by IP address, no domain name: {host}' },
-      'no-site-code': { zh: '首页未标注网站标识码', en: 'Home page shows no 网站标识码 (site code)' },
-      'bad-site-code': { zh: '网站标识码格式不正确：{code}（应为 10 位数字，或 bm 加 8 位数字）', en: 'Malformed site code: {code} (10 digits, or bm + 8 digits expected)' },
-      'site-code-mismatch': { zh: '页面标签 SiteIDCode（{meta}）与页面底部网站标识码（{footer}）不一致', en: 'SiteIDCode tag ({meta}) differs from the footer site code ({footer})' },
-      'no-icp': { zh: '首页未标注 ICP 备案号', en: 'Home page shows no ICP filing number' },
-      'no-psb': { zh: '首页未标注公安机关备案号', en: 'Home page shows no public-security filing number' },
-    },
   },
   collect({ text, page, isHome }) {
     if (!isHome) return undefined;

@@ -95,21 +95,9 @@ async function probePaths(http: HttpClient, origin: string, paths: SensitivePath
 export default defineCheck({
   meta: {
     id: 'exposure',
-    title: { zh: '信息暴露', en: 'Information exposure' },
-    description: {
-      zh: '检查服务器与框架版本泄露、敏感文件可被下载（版本库、配置文件、备份包等，按内容特征确认）、目录列表，以及存在已知漏洞的前端库版本。',
-      en: 'Checks server and framework version disclosure, downloadable sensitive files (repositories, configuration, backups — confirmed by content signature), directory listings, and front-end libraries with known vulnerabilities.',
-    },
     scope: ['website'],
     rules: ['W-D6'],
     options,
-    messages: {
-      'version-disclosure': { zh: '泄露服务器或框架版本：{header}: {value}', en: 'Server or framework version disclosed: {header}: {value}' },
-      'product-disclosure': { zh: '暴露服务器或框架名称：{header}: {value}', en: 'Server or framework named: {header}: {value}' },
-      'sensitive-path': { zh: '敏感文件可被公开访问：{path}（{what}）', en: 'Sensitive file publicly reachable: {path} ({what})' },
-      'directory-listing': { zh: '目录列表可被浏览：{url}', en: 'Directory listing exposed: {url}' },
-      'vulnerable-library': { zh: '使用存在已知漏洞的前端库：{library} {version}（{advisories}）', en: 'Front-end library with known vulnerabilities: {library} {version} ({advisories})' },
-    },
   },
   collect({ $, html, isHome }) {
     const out: Collected = { generator: [], listing: isListing(html.slice(0, 4096)) };

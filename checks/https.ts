@@ -56,32 +56,9 @@ function originOf(u: URL): string {
 export default defineCheck({
   meta: {
     id: 'https',
-    title: { zh: 'HTTPS 与证书', en: 'HTTPS and certificate' },
-    description: {
-      zh: '检查是否提供 HTTPS、HTTP 是否跳转到同一主机的 HTTPS、证书是否受信任且与域名相符、是否过期或即将过期（30 天内预警）、TLS 版本不低于 1.2，以及 HTTPS 页面中的混合内容。',
-      en: 'Checks that HTTPS is offered, HTTP redirects to HTTPS on the same host, the certificate is trusted, names the host and is not expired or expiring (warning within 30 days), TLS is 1.2 or newer, and HTTPS pages load no mixed content.',
-    },
     scope: ['website'],
     rules: ['W-D6'],
     options,
-    messages: {
-      'https-missing': { zh: '站点未提供 HTTPS 访问（{host}:{port}：{reason}）', en: 'HTTPS not offered ({host}:{port}: {reason})' },
-      'http-no-redirect': { zh: 'HTTP 访问未跳转到 HTTPS：{url}', en: 'HTTP does not redirect to HTTPS: {url}' },
-      'http-redirect-offhost': { zh: 'HTTP 首次跳转到其他主机：{from} → {to}（应先跳转到同一主机的 HTTPS）', en: 'HTTP first redirects to another host: {from} → {to} (redirect to HTTPS on the same host first)' },
-      'cert-self-signed': { zh: 'HTTPS 证书为自签名证书，浏览器不信任', en: 'Self-signed HTTPS certificate, not trusted by browsers' },
-      'cert-untrusted': { zh: 'HTTPS 证书链不受信任（{reason}）', en: 'HTTPS certificate chain not trusted ({reason})' },
-      'cert-host-mismatch': { zh: 'HTTPS 证书与域名不符：证书适用于 {names}，访问的是 {host}', en: 'HTTPS certificate does not match the host: valid for {names}, host is {host}' },
-      'cert-expired': { zh: 'HTTPS 证书已过期（有效期至 {validTo}）', en: 'HTTPS certificate expired ({validTo})' },
-      'cert-not-yet-valid': { zh: 'HTTPS 证书尚未生效（生效日期 {validFrom}）', en: 'HTTPS certificate not yet valid (from {validFrom})' },
-      'cert-expiring': { zh: 'HTTPS 证书将在 {days} 天后过期（{validTo}）', en: 'HTTPS certificate expires in {days} day(s) ({validTo})' },
-      'tls-old': { zh: 'HTTPS 使用过时的协议 {protocol}（应为 TLS 1.2 及以上）', en: 'HTTPS uses an obsolete protocol, {protocol} (TLS 1.2 or newer expected)' },
-      'tls-legacy-accepted': { zh: '服务器仍接受过时的协议 {protocol}（应禁用 TLS 1.0/1.1）', en: 'The server still accepts {protocol} (TLS 1.0/1.1 should be disabled)' },
-      'mixed-content-active': {
-        zh: 'HTTPS 页面通过 HTTP 加载脚本、样式或框架（混合内容）：{count} 处，涉及 {pages} 个页面',
-        en: 'HTTPS pages load scripts, styles or frames over HTTP (mixed content): {count} reference(s) on {pages} page(s)',
-      },
-      'mixed-content-passive': { zh: 'HTTPS 页面通过 HTTP 加载图片或媒体（混合内容）：{count} 处，涉及 {pages} 个页面', en: 'HTTPS pages load images or media over HTTP (mixed content): {count} reference(s) on {pages} page(s)' },
-    },
   },
   async run(site, ctx) {
     const o = ctx.options;

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { CollectFailure, defineCheck, failOnCollectFailure, unlessFailed, type FindingInput, pagesByUrl } from '../src/check-api/api.js';
 import { addDays, daysBetween } from '../src/china-time.js';
 import { CHANNEL_FILE_TOKENS, CHANNEL_HOSTS, imageLinkMatches, imageLinks } from '../src/analysis/content/guides.js';
-import { rootDoubt, startPageDoubt } from '../src/analysis/content/home-read.js';
+import { couldNotKnow, listEntrances, noneFoundEvidence, rootDoubt, startPageDoubt } from '../src/analysis/content/home-read.js';
 import { ASK_LABELS, extractMessages, iconStatus, type Message } from '../src/analysis/content/messages.js';
 import { ARTICLE_URL, DEFAULT_PLACEHOLDERS } from '../src/analysis/content/page-analysis.js';
 import { inBoilerplate, keywordRegExp, toSimplified } from '../src/analysis/content/text.js';
@@ -41,11 +41,6 @@ interface Collected {
 export default defineCheck({
   meta: {
     id: ID,
-    title: { zh: '互动回应', en: 'Interaction and replies' },
-    description: {
-      zh: '须有可用的在线咨询渠道（信访、纪检举报渠道不计）；近一年内的留言超过 3 个月未回复为单项否决，接近期限的预警。',
-      en: 'There must be a working online consultation channel (petition and discipline-report channels do not count); a message of the past year unanswered for more than 3 months is a veto, messages nearing the line are warned about.',
-    },
     scope: ['website'],
     rules: ['W-V5'],
     options: z.object({
@@ -71,14 +66,6 @@ export default defineCheck({
       maxProbes: z.number().int().nonnegative().default(10),
       maxFindings: z.number().int().positive().default(50),
     }),
-    messages: {
-      'no-channel': { zh: '未发现在线咨询渠道（留言、咨询、信箱等；信访、举报渠道不计）', en: 'No online consultation channel found (messages, enquiries, mailbox; petition and report channels do not count)' },
-      'channel-broken': { zh: '在线咨询渠道均无法使用：{channels}', en: 'No consultation channel works: {channels}' },
-      'channel-unverified': { zh: '未能确认有可用的在线咨询渠道：{channels}', en: 'No consultation channel could be confirmed to work: {channels}' },
-      unanswered: { zh: '留言“{title}”于 {asked} 提交，已 {days} 天未回复（超过 {limit} 天）', en: 'Message "{title}" asked on {asked} has waited {days} days without a reply (over {limit})' },
-      late: { zh: '留言“{title}”于 {asked} 提交，{replied} 才回复，相隔 {days} 天（超过 {limit} 天）', en: 'Message "{title}" asked on {asked} was answered on {replied}, {days} days later (over {limit})' },
-      'unanswered-warning': { zh: '留言“{title}”于 {asked} 提交，已 {days} 天未回复，接近 {limit} 天期限', en: 'Message "{title}" asked on {asked} has waited {days} days, nearing the {limit}-day line' },
-    },
   },
   collect({ page, dom, text, $, asOf }, options): Collected | undefined {
     if (page.error) return undefined;
@@ -209,15 +196,16 @@ export default defineCheck({
         tier: homeDoubt ? 'suspected' : 'confirmed',
         rule: 'W-V5',
         url: site.home.finalUrl,
-        evidence: { expected: `a link named like ${o.channelWords.slice(0, 6).join('/')}`, actual: 'none found on the crawled pages', pagesSeen: site.pages.length, ...(homeDoubt ? { reason: homeDoubt } : {}) },
+        evidence: noneFoundEvidence(`a link named like ${o.channelWords.slice(0, 6).join('/')}`, site.pages.length, homeDoubt),
       });
     } else if (!working.length && checked.length) {
       // From a start page that is not the home page the crawl saw little of the site: never confirmed.
       const definitive = !homeDoubt && unprobed === 0 && checked.every((c) => c.state === 'broken');
       const doubts = checked.filter((c) => c.state !== 'broken');
+      const listed = listEntrances(checked);
       findings.push({
         code: definitive ? 'channel-broken' : 'channel-unverified',
-        params: { channels: checked.map((c) => `${c.text}（${c.why}）`).join('；') },
+        params: { channels: listed.message },
         severity: o.noChannelSeverity,
         tier: definitive ? 'confirmed' : 'suspected',
         rule: 'W-V5',
@@ -225,11 +213,9 @@ export default defineCheck({
         target: checked[0].url,
         evidence: {
           expected: 'at least one consultation channel that works (a form, a message list or a known message system that answers)',
-          actual: checked.map((c) => `${c.url}: ${c.why}`).join('; '),
+          actual: listed.actual,
           channels: checked,
-          ...(definitive
-            ? {}
-            : { reason: homeDoubt && !doubts.length ? homeDoubt : `could not be known: ${doubts.map((c) => `${c.text} (${c.why})`).join('; ')}${unprobed ? `; ${unprobed} channel(s) not probed` : ''}${homeDoubt ? `; ${homeDoubt}` : ''}` }),
+          ...(definitive ? {} : { reason: homeDoubt && !doubts.length ? homeDoubt : couldNotKnow(doubts, unprobed, 'channel', homeDoubt) }),
         },
       });
     }
@@ -266,6 +252,8 @@ export default defineCheck({
           shape: m.shape,
           ...(m.certain === false ? { reason: m.uncertain ?? 'date or status not read unambiguously' } : {}),
         };
+        /** Where a finding about this message points (its page and address) and its evidence, with what was seen. */
+        const aboutMessage = (actual: string) => ({ rule: 'W-V5', url: p.finalUrl, target: m.href, evidence: { ...evidence, expected: `a reply within ${o.maxReplyDays} days`, actual } });
         if (m.repliedOn) {
           const days = daysBetween(m.askedOn, m.repliedOn);
           if (days > o.maxReplyDays) {
@@ -276,10 +264,7 @@ export default defineCheck({
                 params: { title, asked: m.askedOn, replied: m.repliedOn, days, limit: o.maxReplyDays },
                 severity: o.lateAnswerIsVeto ? 'veto' : 'warning',
                 tier: m.certain ? 'confirmed' : 'suspected',
-                rule: 'W-V5',
-                url: p.finalUrl,
-                target: m.href,
-                evidence: { ...evidence, expected: `a reply within ${o.maxReplyDays} days`, actual: `${days} days` },
+                ...aboutMessage(`${days} days`),
               });
           } else answered++;
           continue;
@@ -292,33 +277,20 @@ export default defineCheck({
           unknown++;
           continue;
         }
+        // Unanswered: past the reply limit a veto (suspected when not read unambiguously), nearing it a warning.
         const days = daysBetween(m.askedOn, asOf);
-        if (days > o.maxReplyDays) {
-          unanswered++;
-          if (findings.length < o.maxFindings)
-            findings.push({
-              code: 'unanswered',
-              params: { title, asked: m.askedOn, days, limit: o.maxReplyDays },
-              severity: 'veto',
-              tier: m.certain ? 'confirmed' : 'suspected',
-              rule: 'W-V5',
-              url: p.finalUrl,
-              target: m.href,
-              evidence: { ...evidence, expected: `a reply within ${o.maxReplyDays} days`, actual: `no reply after ${days} days (as of ${asOf})` },
-            });
-        } else if (days >= o.warnDays) {
-          warned++;
-          if (findings.length < o.maxFindings)
-            findings.push({
-              code: 'unanswered-warning',
-              params: { title, asked: m.askedOn, days, limit: o.maxReplyDays },
-              severity: 'warning',
-              rule: 'W-V5',
-              url: p.finalUrl,
-              target: m.href,
-              evidence: { ...evidence, expected: `a reply within ${o.maxReplyDays} days`, actual: `no reply after ${days} days (as of ${asOf})` },
-            });
-        }
+        const overdue = days > o.maxReplyDays;
+        if (!overdue && days < o.warnDays) continue;
+        if (overdue) unanswered++;
+        else warned++;
+        if (findings.length < o.maxFindings)
+          findings.push({
+            code: overdue ? 'unanswered' : 'unanswered-warning',
+            params: { title, asked: m.askedOn, days, limit: o.maxReplyDays },
+            severity: overdue ? 'veto' : 'warning',
+            tier: overdue && !m.certain ? 'suspected' : 'confirmed',
+            ...aboutMessage(`no reply after ${days} days (as of ${asOf})`),
+          });
       }
     }
     return {

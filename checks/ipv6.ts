@@ -48,11 +48,6 @@ async function resolveAaaa(host: string, hosts: HostOverrides | undefined, timeo
 export default defineCheck({
   meta: {
     id: ID,
-    title: { zh: 'IPv6 支持', en: 'IPv6 support' },
-    description: {
-      zh: '网站域名须有 IPv6 地址（AAAA 记录），且首页能通过 IPv6 在 15 秒内打开。',
-      en: 'The site’s host name must have an IPv6 address (AAAA record) and its home page must open over IPv6 within 15 s.',
-    },
     scope: ['website'],
     rules: ['W-D5'],
     options: z.object({
@@ -71,10 +66,6 @@ export default defineCheck({
       /** Tier of a time-out or no route over IPv6: suspected unless the inspecting machine's IPv6 is known to work. */
       timeoutTier: z.enum(['confirmed', 'suspected']).default('suspected'),
     }),
-    messages: {
-      'no-aaaa': { zh: '网站域名 {host} 无 IPv6 地址（AAAA 记录）', en: 'Host {host} has no IPv6 address (AAAA record)' },
-      'aaaa-unreachable': { zh: '网站域名 {host} 有 IPv6 地址 {address}，但首页无法通过 IPv6 访问（{why}）', en: 'Host {host} has the IPv6 address {address} but the home page does not answer over IPv6 ({why})' },
-    },
   },
   async run(site, ctx) {
     const o = ctx.options;

@@ -13,7 +13,7 @@ import { DEFAULT_SERVICE_LINKS, serviceLinkKind, serviceLinkSchema } from '../sr
 import { footerSiteCode, normalizeSiteCode, SITE_CODE_FORMAT, siteCodeMeta } from '../src/analysis/content/site-code.js';
 import { keywordRegExp, toSimplified } from '../src/analysis/content/text.js';
 import { DEFAULT_HIDDEN_OPTIONS, selectorOf, styleElements, visibility } from '../src/analysis/content/visibility.js';
-import type { PageArtifact } from '../src/types.js';
+import type { Evidence, PageArtifact } from '../src/types.js';
 
 const ID = 'jiucuo';
 
@@ -145,23 +145,9 @@ function collectEntrances($: CheerioAPI, page: PageArtifact, o: Opts): Entrance[
 export default defineCheck({
   meta: {
     id: ID,
-    title: { zh: '「我为政府网站找错」入口', en: 'The 「我为政府网站找错」 entrance' },
-    description: {
-      zh: '首页须有链接到全国政府网站找错平台的「我为政府网站找错」入口且可见；入口的 site_code 须与页面标签 SiteIDCode、页面底部网站标识码（及名录中的网站标识码）一致。',
-      en: 'The home page must carry a visible 「我为政府网站找错」 entrance linking to the national error-report service; its site_code must equal the SiteIDCode tag, the footer 网站标识码 (and the registry code).',
-    },
     scope: ['website'],
     rules: ['W-D5'],
     options,
-    messages: {
-      'jiucuo-missing': { zh: '首页未设置「我为政府网站找错」入口', en: 'The home page has no 「我为政府网站找错」 (report an error) entrance' },
-      'jiucuo-hidden': { zh: '「我为政府网站找错」入口被隐藏（{technique}）：{example}', en: 'The 「我为政府网站找错」 (report an error) entrance is hidden ({technique}): {example}' },
-      'jiucuo-unofficial': { zh: '首页的纠错入口未链接到全国政府网站找错平台：{example}', en: 'The home page’s error-report link does not go to the national service: {example}' },
-      'jiucuo-code-mismatch': { zh: '「我为政府网站找错」入口的网站标识码 {code} 与{others}不一致', en: 'The 「我为政府网站找错」 entrance carries site code {code}, unlike {othersEn}' },
-      'jiucuo-bad-code': { zh: '「我为政府网站找错」入口的网站标识码格式不正确：{code}', en: 'Malformed site code in the 「我为政府网站找错」 entrance: {code}' },
-      'jiucuo-no-code': { zh: '「我为政府网站找错」入口未带网站标识码（site_code）：{example}', en: 'The 「我为政府网站找错」 entrance carries no site_code: {example}' },
-      'siteidcode-empty': { zh: '页面标签 SiteIDCode 为空', en: 'The SiteIDCode page tag is empty' },
-    },
   },
   collect({ $, page, text, isHome }, o): Collected | undefined {
     if (!isHome || page.error) return undefined;
@@ -178,6 +164,8 @@ export default defineCheck({
     const points = ctx.rulePoints('W-D5') ?? 1;
     const pts = (severity: string) => (severity === 'deduction' ? points : undefined);
     const findings: FindingInput[] = [];
+    /** The fields of a finding about one entrance: W-D5, seen on the home page, pointing at the entrance's address and place. */
+    const atEntrance = (e: Entrance, evidence: Omit<Evidence, 'location'>) => ({ rule: 'W-D5', url, target: e.url, evidence: { location: e.selector, ...evidence } });
     const doubt = homeReadDoubt(home, c.read, o.minHomeText);
     const official = c.entrances.filter((e) => e.kind !== 'named');
     const visible = official.filter((e) => !e.technique.length);
@@ -190,16 +178,12 @@ export default defineCheck({
           code: 'jiucuo-unofficial',
           params: { example: first.url },
           severity: 'info',
-          rule: 'W-D5',
-          url,
-          target: first.url,
-          evidence: {
-            location: first.selector,
+          ...atEntrance(first, {
             snippet: first.text,
             expected: 'a link to the national service (…/exposure/jiucuo.html?site_code=…) or its jiucuo.js',
             actual: `a link named ${first.text || '找错/纠错'} to ${first.url}`,
             links: named,
-          },
+          }),
         });
       } else {
         findings.push({
@@ -225,17 +209,13 @@ export default defineCheck({
         severity: o.hiddenSeverity,
         tier: o.hiddenTier,
         points: pts(o.hiddenSeverity),
-        rule: 'W-D5',
-        url,
-        target: first.url,
-        evidence: {
-          location: first.selector,
+        ...atEntrance(first, {
           snippet: first.text,
           expected: 'a 「我为政府网站找错」 entrance visitors can see',
           actual: `${first.kind === 'script' ? 'script-drawn entrance' : 'link'} → ${first.url} (hidden: ${first.technique.join(', ')})`,
           reason: 'the page may show the entrance by script (styles and scripts beyond the HTML are not seen): confirm by hand',
           links: official,
-        },
+        }),
       });
     }
 
@@ -248,10 +228,7 @@ export default defineCheck({
           code: 'jiucuo-bad-code',
           params: { code: withCode.siteCode },
           severity: 'warning',
-          rule: 'W-D5',
-          url,
-          target: withCode.url,
-          evidence: { location: withCode.selector, expected: '10 digits or bm + 8 digits', actual: withCode.siteCode },
+          ...atEntrance(withCode, { expected: '10 digits or bm + 8 digits', actual: withCode.siteCode }),
         });
       } else {
         const others: Array<{ zh: string; en: string; code: string }> = [];
@@ -266,15 +243,11 @@ export default defineCheck({
             params: { code, others: differ.map((d) => `${d.zh}（${d.code}）`).join('、'), othersEn: differ.map((d) => `${d.en} (${d.code})`).join(', ') },
             severity: o.mismatchSeverity,
             points: pts(o.mismatchSeverity),
-            rule: 'W-D5',
-            url,
-            target: withCode.url,
-            evidence: {
-              location: withCode.selector,
+            ...atEntrance(withCode, {
               expected: `the site's code everywhere: ${others.map((x) => `${x.en} ${x.code}`).join(', ')}`,
               actual: `entrance site_code ${code}`,
               codes: { entrance: code, footer: c.footerCode ?? null, meta: c.meta.value ?? null, registry: registry ?? null },
-            },
+            }),
           });
         }
       }
@@ -286,10 +259,7 @@ export default defineCheck({
           code: 'jiucuo-no-code',
           params: { example: link.url },
           severity: 'warning',
-          rule: 'W-D5',
-          url,
-          target: link.url,
-          evidence: { location: link.selector, expected: 'site_code=<网站标识码> in the link', actual: link.url },
+          ...atEntrance(link, { expected: 'site_code=<网站标识码> in the link', actual: link.url }),
         });
     }
 

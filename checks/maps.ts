@@ -115,11 +115,6 @@ function captionTexts(node: Element, maxChars: number): string[] {
 export default defineCheck({
   meta: {
     id: ID,
-    title: { zh: '地图审图号', en: 'Map approval numbers' },
-    description: {
-      zh: '网站发布的地图（行政区划图、交通图等图片）须标注审图号；未见审图号的地图列为疑似问题地图，交由人工核验，不自动计分。',
-      en: 'Maps published on the site (administrative, traffic and other map images) must show their approval number (审图号); a map without one is listed as a suspected problem map for a person to verify, never scored automatically.',
-    },
     scope: ['website'],
     rules: ['W-V4'],
     options: z.object({
@@ -133,12 +128,6 @@ export default defineCheck({
       maxPerPage: z.number().int().positive().default(30),
       maxFindings: z.number().int().positive().default(50),
     }),
-    messages: {
-      'map-no-approval': {
-        zh: '疑似问题地图：地图“{name}”旁未见审图号，请人工核验地图内容及审图号',
-        en: 'Possible problem map: no approval number (审图号) beside the map "{name}"; a person should verify the map and its number',
-      },
-    },
   },
   collect({ $, page }, options): Collected | undefined {
     if (page.error) return undefined;

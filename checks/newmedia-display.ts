@@ -25,11 +25,6 @@ function postEvidence(p: AccountPost, sourceUrl: string) {
 export default defineCheck({
   meta: {
     id: 'newmedia-display',
-    title: { zh: '新媒体内容展示', en: 'New-media content display' },
-    description: {
-      zh: '最近发布内容的正文、图片、视频和链接能否正常展示；“此内容因违规无法查看”“该内容已被发布者删除”等提示和空白正文计为内容无法正常展示（M-D2）。',
-      en: 'Whether the latest posts, their images, video and links display; placeholders such as "此内容因违规无法查看" or "该内容已被发布者删除" and empty bodies count as content that does not display (M-D2).',
-    },
     scope: ['newmedia'],
     rules: ['M-D2'],
     options: z.object({
@@ -47,16 +42,6 @@ export default defineCheck({
       maxProbes: z.number().int().positive().default(200),
       ...probePolicyOptions,
     }),
-    messages: {
-      placeholder: { zh: '内容无法正常展示：“{title}”显示“{phrase}”', en: 'Content does not display: "{title}" shows "{phrase}"' },
-      empty: { zh: '内容无法正常展示：“{title}”正文为空', en: 'Content does not display: "{title}" has an empty body' },
-      'post-unreachable': { zh: '内容无法打开：“{title}”（{reason}）', en: 'Post does not open: "{title}" ({reason})' },
-      'media-broken': {
-        zh: '图片或视频无法加载：“{title}”中 {count} 个（{reason}）',
-        en: 'Images or video do not load: {count} in "{title}" ({reason})',
-      },
-      'link-broken': { zh: '链接无法打开：“{title}”中 {count} 个（{reason}）', en: 'Links do not open: {count} in "{title}" ({reason})' },
-    },
   },
   async run(site, { options, http, rulePoints }) {
     const account = site.account;

@@ -22,11 +22,6 @@ function postEvidence(p: AccountPost) {
 export default defineCheck({
   meta: {
     id: 'newmedia-freshness',
-    title: { zh: '新媒体更新情况', en: 'New-media update frequency' },
-    description: {
-      zh: '检查日前两周内无更新为单项否决（M-V2）；更新频率低于每周要求扣分（M-D1）。无发布日期或日期明显错误的内容不计为更新。',
-      en: 'No post in the two weeks before the inspection date is a veto (M-V2); fewer posts a week than the norm is a deduction (M-D1). Posts without a date, or with an impossible date, do not count as updates.',
-    },
     scope: ['newmedia'],
     rules: ['M-V2', 'M-D1'],
     options: z.object({
@@ -41,29 +36,6 @@ export default defineCheck({
       /** Posts without a readable date count as not updated (practice). */
       undatedCountsAsStale: z.boolean().default(true),
     }),
-    messages: {
-      stale: {
-        zh: '内容不更新：最近一条发布于 {date}（“{title}”），距检查日 {days} 天，超过 {limit} 天',
-        en: 'Not updated: the latest post is from {date} ("{title}"), {days} days before the inspection date, over the {limit}-day limit',
-      },
-      'no-posts': { zh: '未获取到任何发布内容，视为内容不更新', en: 'No posts found: counted as not updated' },
-      'no-dates': {
-        zh: '{count} 条内容均无可识别的发布日期，视为内容不更新',
-        en: 'None of the {count} posts has a readable publication date: counted as not updated',
-      },
-      'nearly-stale': {
-        zh: '最近一条发布于 {date}，距检查日已 {days} 天（{limit} 天无更新即单项否决）',
-        en: 'The latest post is from {date}, {days} days ago ({limit} days without an update is a veto)',
-      },
-      'low-rate': {
-        zh: '更新不及时：近 {window} 天发布 {count} 条，平均每周 {rate} 条，低于每周 {min} 条',
-        en: 'Updated too rarely: {count} posts in the last {window} days, {rate} a week, below {min} a week',
-      },
-      'bad-date': {
-        zh: '发布日期有误：“{title}”的日期“{raw}”{problem}，未计为更新',
-        en: 'Wrong publication date: "{title}" is dated "{raw}" ({problem}); not counted as an update',
-      },
-    },
   },
   run(site, { options, asOf, rulePoints }) {
     const account = site.account;

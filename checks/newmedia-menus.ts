@@ -25,11 +25,6 @@ function flatten(menus: AccountMenu[], prefix = ''): Flat[] {
 export default defineCheck({
   meta: {
     id: 'newmedia-menus',
-    title: { zh: '新媒体菜单与互动功能', en: 'New-media menus and interaction' },
-    description: {
-      zh: '菜单项须能打开且不指向错误页面（M-D2）；须有可用的互动入口（留言、咨询等），否则单项否决（M-V3）。',
-      en: 'Menu items must open and not lead to error pages (M-D2); a working interaction entry (message, consultation…) must exist, else a veto (M-V3).',
-    },
     scope: ['newmedia'],
     rules: ['M-D2', 'M-V3'],
     options: z.object({
@@ -45,17 +40,6 @@ export default defineCheck({
       maxProbes: z.number().int().positive().default(60),
       ...probePolicyOptions,
     }),
-    messages: {
-      nowhere: { zh: '菜单无法使用：“{label}”没有可打开的链接（{raw}）', en: 'Menu unusable: "{label}" leads nowhere ({raw})' },
-      broken: { zh: '菜单无法使用：“{label}”打不开（{reason}）', en: 'Menu unusable: "{label}" does not open ({reason})' },
-      'error-page': { zh: '菜单无法使用：“{label}”打开的是错误页面（“{phrase}”）', en: 'Menu unusable: "{label}" opens an error page ("{phrase}")' },
-      'no-interaction': {
-        zh: '互动回应差：菜单中没有互动入口（留言、咨询等）',
-        en: 'Poor interaction: no interaction entry (message, consultation…) in the menus',
-      },
-      'no-menus': { zh: '互动回应差：账号没有菜单，找不到互动入口', en: 'Poor interaction: the account has no menus, so no interaction entry' },
-      'interaction-broken': { zh: '互动回应差：互动入口 {entries} 均无法使用', en: 'Poor interaction: the interaction entries {entries} do not work' },
-    },
   },
   async run(site, { options, http, rulePoints }) {
     const account = site.account;

@@ -336,19 +336,9 @@ interface Read {
 export default defineCheck({
   meta: {
     id: ID,
-    title: { zh: '政策文件与解读关联', en: 'Policies linked with their interpretations' },
-    description: {
-      zh: '政策解读须链接所解读的政策文件，政策文件须链接其解读（相关解读），二者相互关联。',
-      en: 'A policy interpretation must link to the policy document it interprets, and the policy document must link back to its interpretation.',
-    },
     scope: ['website'],
     rules: [RULE],
     options: optionsSchema,
-    messages: {
-      'interpretation-unlinked': { zh: '政策解读“{title}”未链接所解读的政策文件“{policy}”', en: 'Interpretation "{title}" does not link to the policy it interprets, "{policy}"' },
-      'policy-no-backlink': { zh: '政策文件“{policy}”未链接其解读“{title}”', en: 'Policy "{policy}" does not link to its interpretation "{title}"' },
-      'not-verified': { zh: '{count} 个政策解读或政策文件页面超出抓取上限，未能核验关联', en: '{count} interpretation or policy pages beyond the fetch limit were not verified' },
-    },
   },
   collect(ctx, options) {
     return collectPolicy(ctx, options);

@@ -129,23 +129,9 @@ function findingsFor(s: Scan, where: { url: string; target: string; document: st
 export default defineCheck({
   meta: {
     id: 'privacy-leaks',
-    title: { zh: '个人信息泄露', en: 'Personal data leaks' },
-    description: {
-      zh: '在网页正文、附件（PDF、XLS/XLSX、DOC/DOCX、CSV）和新媒体发文中查找未脱敏的居民身份证号（GB 11643 校验位、真实出生日期、地区码）、手机号和银行卡号（Luhn 校验）；已按规范脱敏的不报；证据中只保存脱敏后的号码。',
-      en: 'Finds unmasked resident ID numbers (GB 11643 check character, real birth date, region code), mobile numbers and bank card numbers (Luhn) in page text, attachments (PDF, XLS/XLSX, DOC/DOCX, CSV) and new-media posts; properly masked values are fine; evidence keeps only masked numbers.',
-    },
     scope: ['website', 'newmedia'],
     rules: ['W-V4', 'M-V1'],
     options,
-    messages: {
-      'id-leak': { zh: '{document}公开了 {count} 个完整的居民身份证号码（{distinct} 个不同），如 {examples}', en: '{document} publishes {count} full resident ID number(s) ({distinct} distinct), e.g. {examples}' },
-      'id15-leak': { zh: '{document}疑似公开了 {count} 个 15 位旧式身份证号码，如 {examples}', en: '{document} may publish {count} legacy 15-digit ID number(s), e.g. {examples}' },
-      'bankcard-leak': { zh: '{document}公开了 {count} 个完整的银行卡号，如 {examples}', en: '{document} publishes {count} full bank card number(s), e.g. {examples}' },
-      'mobile-leak': { zh: '{document}公开了 {count} 个完整的手机号码，如 {examples}（如为联系电话可忽略）', en: '{document} publishes {count} full mobile number(s), e.g. {examples} (fine if they are contact numbers)' },
-      'mobile-list-leak': { zh: '{document}公开了 {distinct} 个不同的完整手机号码（疑似人员名单），如 {examples}', en: '{document} publishes {distinct} distinct full mobile numbers (a list of people?), e.g. {examples}' },
-      'attachment-unreadable': { zh: '附件无法读取，未检查个人信息：{target}（{reason}）', en: 'Attachment could not be read, not checked for personal data: {target} ({reason})' },
-      'attachment-too-large': { zh: '附件超过 {limit} 字节，未检查个人信息：{target}', en: 'Attachment over {limit} bytes, not checked for personal data: {target}' },
-    },
   },
   collect({ text, asOf }, o) {
     // Masked at detection: the artifact holds masked numbers, snippets and counts only.

@@ -40,11 +40,6 @@ function privacyText(text: string, practiceWords: string[]): PrivacyText | undef
 export default defineCheck({
   meta: {
     id: ID,
-    title: { zh: '隐私保护政策', en: 'Privacy policy' },
-    description: {
-      zh: '首页（含页面底部）须链接可访问的隐私政策（或含隐私保护内容的网站声明）；设有收集个人信息表单（留言、申请等）而无隐私政策的从重扣分。',
-      en: 'The home page (footer included) must link a reachable privacy policy (or a site statement with a privacy section); sites with forms collecting personal data (messages, applications) and no policy get the stronger finding.',
-    },
     scope: ['website'],
     rules: ['W-D6'],
     options: z.object({
@@ -70,15 +65,6 @@ export default defineCheck({
       /** Personal-data forms listed in the evidence. */
       maxForms: z.number().int().positive().default(10),
     }),
-    messages: {
-      'no-policy': { zh: '首页未链接隐私保护政策', en: 'The home page links no privacy policy' },
-      'no-policy-forms': {
-        zh: '网站设有 {forms} 个收集个人信息的表单（如 {example}），但首页未链接隐私保护政策',
-        en: 'The site has {forms} form(s) collecting personal data (e.g. {example}) but the home page links no privacy policy',
-      },
-      'policy-broken': { zh: '隐私政策链接无法访问：{example}（{why}）', en: 'The privacy policy link does not open: {example} ({why})' },
-      'policy-unverified': { zh: '未能确认隐私政策可用：{links}', en: 'The privacy policy could not be confirmed: {links}' },
-    },
   },
   collect({ page, $, text, isHome }, o): Collected | undefined {
     if (page.error) return undefined;

@@ -109,11 +109,6 @@ const tier = z.enum(['confirmed', 'suspected']);
 export default defineCheck({
   meta: {
     id: ID,
-    title: { zh: '发布日期准确性', en: 'Publication dates' },
-    description: {
-      zh: '发布日期晚于检查日期、列表日期远新于文章自身日期（旧稿新发）、同一标题以新日期重复发布、PubDate 与页面显示日期不一致等发布日期问题。',
-      en: 'Publication dates after the inspection date, list dates much newer than the article’s own date (old items republished), the same title republished with a new date, and PubDate meta that disagrees with the visible date.',
-    },
     scope: ['website'],
     rules: ['W-V4'],
     options: z.object({
@@ -137,22 +132,6 @@ export default defineCheck({
       /** Findings kept per code (the summary counts all). */
       maxFindingsPerCode: z.number().int().positive().default(50),
     }),
-    messages: {
-      'future-list': { zh: '列表中“{title}”的发布日期 {date} 晚于检查日期 {asOf}', en: 'List date {date} of "{title}" is after the inspection date {asOf}' },
-      'future-article': { zh: '文章“{title}”的发布日期 {date}（{source}）晚于检查日期 {asOf} {days} 天', en: 'Article "{title}" is dated {date} ({source}), {days} days after the inspection date {asOf}' },
-      'date-conflict': {
-        zh: '日期来源不一致：“{title}”的 {source} 为 {date}（晚于检查日期），而发布日期（{bestSource}）为 {best}',
-        en: 'Dates disagree: "{title}" has {date} ({source}, after the inspection date) but its publication date ({bestSource}) is {best}',
-      },
-      republished: {
-        zh: '疑似旧稿新发：“{title}”列表日期 {listDate}，文章自身日期 {articleDate}（{source}），相差 {days} 天',
-        en: 'Possibly republished: "{title}" is listed on {listDate} but dated {articleDate} ({source}) on its page, {days} days apart',
-      },
-      'republished-url': { zh: '疑似旧稿新发：“{title}”显示日期 {shown}，网址中的生成日期为 {urlDate}，相差 {days} 天', en: 'Possibly republished: "{title}" shows {shown} but its URL was created on {urlDate}, {days} days apart' },
-      'republished-title': { zh: '疑似旧稿新发：“{title}”于 {first} 已发布，{second} 以新网址再次发布', en: 'Possibly republished: "{title}" was published on {first} and again on {second} under a new URL' },
-      'list-older': { zh: '发布日期不一致：“{title}”列表日期 {listDate}，文章日期 {articleDate}', en: 'Dates disagree: "{title}" listed on {listDate}, dated {articleDate} on its page' },
-      'meta-mismatch': { zh: '发布日期不一致：“{title}”页面显示 {visible}，PubDate 标签为 {meta}', en: 'Dates disagree: "{title}" shows {visible} but its PubDate tag says {meta}' },
-    },
   },
   collect(ctx, options): PageContent & { print?: DocumentPrint } {
     const content = analyzePage(ctx, { placeholders: options.placeholders });

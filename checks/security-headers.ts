@@ -35,6 +35,15 @@ const DEFAULT_SEVERITY: Record<string, z.infer<typeof severity>> = {
   'cookie-no-samesite': 'warning',
 };
 
+/** An enforced CSP's weaknesses by the Observatory's result: the finding (unsafe, or only weak) and the reason it names. */
+const CSP_WEAKNESSES: Record<string, { code: 'csp-unsafe' | 'csp-weak'; reason: string } | undefined> = {
+  'csp-implemented-with-unsafe-inline': { code: 'csp-unsafe', reason: "script-src/object-src allow 'unsafe-inline', data: or overly broad sources" },
+  'csp-implemented-with-unsafe-eval': { code: 'csp-unsafe', reason: "'unsafe-eval' allowed" },
+  'csp-implemented-with-insecure-scheme': { code: 'csp-unsafe', reason: 'resources allowed over http: or ftp:' },
+  'csp-implemented-with-insecure-scheme-in-passive-content-only': { code: 'csp-weak', reason: 'images or media allowed over http:' },
+  'csp-implemented-with-unsafe-inline-in-style-src-only': { code: 'csp-weak', reason: "style-src allows 'unsafe-inline', data: or broad sources" },
+};
+
 const options = z.object({
   /** HSTS max-age below this (seconds) is too short: six months, as the HTTP Observatory counts it. */
   hstsMinMaxAge: z.number().int().nonnegative().default(15_552_000),
@@ -53,37 +62,9 @@ interface Collected {
 export default defineCheck({
   meta: {
     id: 'security-headers',
-    title: { zh: '安全响应头', en: 'Security headers' },
-    description: {
-      zh: '检查首页响应头：HSTS、内容安全策略（CSP）、防点击劫持（X-Frame-Options 或 frame-ancestors）、X-Content-Type-Options、Referrer-Policy 及 Cookie 的 Secure/HttpOnly/SameSite 属性；按 MDN HTTP Observatory 的解析规则给出其评分与等级。',
-      en: 'Checks the home page response headers: HSTS, Content-Security-Policy, clickjacking protection (X-Frame-Options or frame-ancestors), X-Content-Type-Options, Referrer-Policy and cookie Secure/HttpOnly/SameSite flags; computes the MDN HTTP Observatory score and grade with its parsing rules.',
-    },
     scope: ['website'],
     rules: ['W-D6'],
     options,
-    messages: {
-      'hsts-missing': { zh: '未设置 HSTS（Strict-Transport-Security）响应头', en: 'No HSTS (Strict-Transport-Security) header' },
-      'hsts-short': { zh: 'HSTS 有效期过短：max-age={maxAge} 秒，应不少于 {min} 秒（约 6 个月）', en: 'HSTS max-age too short: {maxAge} s, at least {min} s (about six months) expected' },
-      'hsts-invalid': { zh: 'HSTS 响应头无法识别：{value}', en: 'HSTS header cannot be recognised: {value}' },
-      'hsts-no-https': { zh: '站点首页未通过 HTTPS 提供，无法启用 HSTS（见 HTTPS 检查）', en: 'Home page not served over HTTPS, so HSTS cannot apply (see the https check)' },
-      'csp-missing': { zh: '未设置内容安全策略（Content-Security-Policy）', en: 'No Content-Security-Policy' },
-      'csp-report-only': { zh: '仅设置了 Content-Security-Policy-Report-Only（只报告、不生效），未设置生效的内容安全策略', en: 'Only Content-Security-Policy-Report-Only (reports, does not enforce); no enforced policy' },
-      'csp-invalid': { zh: '内容安全策略无法解析：{reason}', en: 'Content-Security-Policy cannot be parsed: {reason}' },
-      'csp-unsafe': { zh: '内容安全策略不安全：{reason}', en: 'Unsafe Content-Security-Policy: {reason}' },
-      'csp-weak': { zh: '内容安全策略可加强：{reason}', en: 'Content-Security-Policy could be stricter: {reason}' },
-      'xfo-missing': { zh: '未设置防点击劫持（X-Frame-Options 或 CSP frame-ancestors）', en: 'No clickjacking protection (X-Frame-Options or CSP frame-ancestors)' },
-      'xfo-invalid': { zh: 'X-Frame-Options 取值无效：{value}', en: 'Invalid X-Frame-Options: {value}' },
-      'xcto-missing': { zh: '未设置 X-Content-Type-Options: nosniff', en: 'No X-Content-Type-Options: nosniff' },
-      'xcto-invalid': { zh: 'X-Content-Type-Options 取值无效：{value}（应为 nosniff）', en: 'Invalid X-Content-Type-Options: {value} (nosniff expected)' },
-      'referrer-missing': { zh: '未设置 Referrer-Policy', en: 'No Referrer-Policy' },
-      'referrer-unsafe': { zh: 'Referrer-Policy 设置不安全：{value}', en: 'Unsafe Referrer-Policy: {value}' },
-      'referrer-invalid': { zh: 'Referrer-Policy 无法识别：{value}', en: 'Referrer-Policy cannot be recognised: {value}' },
-      'cookie-not-secure': { zh: 'Cookie 未设置 Secure 属性：{names}', en: 'Cookies without the Secure flag: {names}' },
-      'cookie-over-http': { zh: 'Cookie 通过 HTTP 明文传输：{names}', en: 'Cookies set over plain HTTP: {names}' },
-      'cookie-no-httponly': { zh: '会话 Cookie 未设置 HttpOnly 属性：{names}', en: 'Session cookies without HttpOnly: {names}' },
-      'cookie-samesite-invalid': { zh: 'Cookie 的 SameSite 属性无效（应为 Strict 或 Lax，None 须同时设置 Secure）', en: 'Invalid cookie SameSite (Strict or Lax expected; None needs Secure)' },
-      'cookie-no-samesite': { zh: 'Cookie 未设置 SameSite 属性：{names}', en: 'Cookies without SameSite: {names}' },
-    },
   },
   collect({ $, isHome }, o) {
     if (!isHome) return undefined;
@@ -156,32 +137,11 @@ export default defineCheck({
     const csp = t['content-security-policy'];
     const cspActual = [home.headers['content-security-policy'], ...(col?.metaCsp ?? []).map((m) => `<meta> ${m}`)].filter(Boolean).join(' | ').slice(0, 300) || '(absent)';
     const cspExpected = "enforced policy; script-src without 'unsafe-inline', 'unsafe-eval', data:, http: or broad sources";
-    switch (csp.result) {
-      case 'csp-not-implemented':
-        add('csp-missing', 'Content-Security-Policy', cspExpected, cspActual);
-        break;
-      case 'csp-not-implemented-but-reporting-enabled':
-        add('csp-report-only', 'Content-Security-Policy-Report-Only', cspExpected, String(home.headers['content-security-policy-report-only']).slice(0, 300));
-        break;
-      case 'csp-header-invalid':
-        add('csp-invalid', 'Content-Security-Policy', cspExpected, cspActual, { reason: csp.directives ? "'strict-dynamic' without a nonce or hash" : 'empty policy or repeated directive' });
-        break;
-      case 'csp-implemented-with-unsafe-inline':
-        add('csp-unsafe', 'Content-Security-Policy', cspExpected, cspActual, { reason: "script-src/object-src allow 'unsafe-inline', data: or overly broad sources" }, { observatory: csp.result });
-        break;
-      case 'csp-implemented-with-unsafe-eval':
-        add('csp-unsafe', 'Content-Security-Policy', cspExpected, cspActual, { reason: "'unsafe-eval' allowed" }, { observatory: csp.result });
-        break;
-      case 'csp-implemented-with-insecure-scheme':
-        add('csp-unsafe', 'Content-Security-Policy', cspExpected, cspActual, { reason: 'resources allowed over http: or ftp:' }, { observatory: csp.result });
-        break;
-      case 'csp-implemented-with-insecure-scheme-in-passive-content-only':
-        add('csp-weak', 'Content-Security-Policy', cspExpected, cspActual, { reason: 'images or media allowed over http:' }, { observatory: csp.result });
-        break;
-      case 'csp-implemented-with-unsafe-inline-in-style-src-only':
-        add('csp-weak', 'Content-Security-Policy', cspExpected, cspActual, { reason: "style-src allows 'unsafe-inline', data: or broad sources" }, { observatory: csp.result });
-        break;
-    }
+    const weakness = CSP_WEAKNESSES[csp.result];
+    if (csp.result === 'csp-not-implemented') add('csp-missing', 'Content-Security-Policy', cspExpected, cspActual);
+    else if (csp.result === 'csp-not-implemented-but-reporting-enabled') add('csp-report-only', 'Content-Security-Policy-Report-Only', cspExpected, String(home.headers['content-security-policy-report-only']).slice(0, 300));
+    else if (csp.result === 'csp-header-invalid') add('csp-invalid', 'Content-Security-Policy', cspExpected, cspActual, { reason: csp.directives ? "'strict-dynamic' without a nonce or hash" : 'empty policy or repeated directive' });
+    else if (weakness) add(weakness.code, 'Content-Security-Policy', cspExpected, cspActual, { reason: weakness.reason }, { observatory: csp.result });
 
     // Clickjacking
     const xfo = t['x-frame-options'];

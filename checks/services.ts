@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { CollectFailure, unlessFailed, defineCheck, type FindingInput, pagesByUrl } from '../src/check-api/api.js';
-import { startPageDoubt } from '../src/analysis/content/home-read.js';
+import { couldNotKnow, listEntrances, noneFoundEvidence, startPageDoubt } from '../src/analysis/content/home-read.js';
 import { DEFAULT_GUIDE_ELEMENTS, DEFAULT_GUIDE_TITLES, guideElementSchema, guideElementsIn, imageLinkMatches, imageLinks, SERVICE_FILE_TOKENS, SERVICE_HOSTS } from '../src/analysis/content/guides.js';
 import { analyzePage, ARTICLE_URL, DEFAULT_PLACEHOLDERS } from '../src/analysis/content/page-analysis.js';
 import type { Element } from 'domhandler';
@@ -35,11 +35,6 @@ interface Collected {
 export default defineCheck({
   meta: {
     id: ID,
-    title: { zh: '办事服务', en: 'Online services' },
-    description: {
-      zh: '须有可用的网上办事入口；办事指南须包含事项名称、设定依据、申请条件、申请材料、办理地点、办理机构、收费标准、办理时间、咨询电话、办理流程等要素，附件表格须能下载。',
-      en: 'An online-service entrance must work; service guides must give name, legal basis, conditions, materials, place, office, fees, time, phone and procedure, and their forms must download.',
-    },
     scope: ['website'],
     rules: ['W-V6'],
     options: z.object({
@@ -70,13 +65,6 @@ export default defineCheck({
       maxProbes: z.number().int().nonnegative().default(30),
       maxFindings: z.number().int().positive().default(50),
     }),
-    messages: {
-      'no-services': { zh: '未发现网上办事入口或办事指南', en: 'No online-service entrance or service guide found' },
-      'services-broken': { zh: '网上办事入口无法使用：{entries}', en: 'Online-service entrance does not work: {entries}' },
-      'services-unverified': { zh: '未能确认网上办事入口可用：{entries}', en: 'No online-service entrance could be confirmed to work: {entries}' },
-      'guide-incomplete': { zh: '办事指南“{title}”缺少要素：{missing}', en: 'Service guide "{title}" lacks: {missingEn}' },
-      'form-unavailable': { zh: '办事指南“{title}”的附件“{text}”无法下载（{reason}）', en: 'Attachment "{text}" of service guide "{title}" cannot be downloaded ({reason})' },
-    },
   },
   collect(ctx, options): Collected | undefined {
     const { page, dom, text, $ } = ctx;
@@ -184,14 +172,15 @@ export default defineCheck({
         tier: homeDoubt ? 'suspected' : 'confirmed',
         rule: 'W-V6',
         url: site.home.finalUrl,
-        evidence: { expected: `a link named like ${o.serviceWords.slice(0, 5).join('/')} or a service guide`, actual: 'none found on the crawled pages', pagesSeen: site.pages.length, ...(homeDoubt ? { reason: homeDoubt } : {}) },
+        evidence: noneFoundEvidence(`a link named like ${o.serviceWords.slice(0, 5).join('/')} or a service guide`, site.pages.length, homeDoubt),
       });
     } else if (checked.length && !working.length && !guides.length) {
       // From a start page that is not the home page the crawl saw little of the site: never confirmed.
       const sure = !homeDoubt && unprobed === 0 && checked.every((c) => c.known);
+      const listed = listEntrances(checked);
       findings.push({
         code: sure ? 'services-broken' : 'services-unverified',
-        params: { entries: checked.map((c) => `${c.text}（${c.why}）`).join('；') },
+        params: { entries: listed.message },
         severity: o.noServicesSeverity,
         tier: sure ? 'confirmed' : 'suspected',
         rule: 'W-V6',
@@ -199,15 +188,17 @@ export default defineCheck({
         target: checked[0].url,
         evidence: {
           expected: 'an online-service entrance that opens',
-          actual: checked.map((c) => `${c.url}: ${c.why}`).join('; '),
+          actual: listed.actual,
           entries: checked,
           ...(sure
             ? {}
             : {
-                reason: `could not be known: ${checked
-                  .filter((c) => !c.known)
-                  .map((c) => `${c.text} (${c.why})`)
-                  .join('; ')}${unprobed ? `; ${unprobed} entrance(s) not probed` : ''}${homeDoubt ? `; ${homeDoubt}` : ''}`,
+                reason: couldNotKnow(
+                  checked.filter((c) => !c.known),
+                  unprobed,
+                  'entrance',
+                  homeDoubt,
+                ),
               }),
         },
       });

@@ -223,11 +223,6 @@ type Outcome =
 export default defineCheck({
   meta: {
     id: ID,
-    title: { zh: '站内搜索', en: 'Site search' },
-    description: {
-      zh: '首页须有站内搜索，且能检索出本站内容：以网站名称或本站文章标题检索，出错、超时或检索不到本站名称均为问题。',
-      en: 'The home page must offer a site search that finds the site’s own content: searching its own name or an article title must not fail, time out or find nothing.',
-    },
     scope: ['website'],
     rules: ['W-D5'],
     options: z.object({
@@ -242,12 +237,6 @@ export default defineCheck({
       /** Requests of the check at most (search pages and results pages). */
       maxRequests: z.number().int().positive().default(6),
     }),
-    messages: {
-      'no-search': { zh: '首页未发现站内搜索', en: 'No site search on the home page' },
-      'search-broken': { zh: '站内搜索无法使用：{why}', en: 'Site search does not work: {why}' },
-      'search-no-results': { zh: '站内搜索检索“{term}”无结果', en: 'Site search finds nothing for "{term}"' },
-      'search-unverified': { zh: '未能确认站内搜索可用：{why}', en: 'Site search could not be confirmed to work: {why}' },
-    },
   },
   collect({ $, page, isHome, text }, options): Collected | undefined {
     if (!isHome || page.error) return undefined;

@@ -14,11 +14,6 @@ const ID = 'stale-content';
 export default defineCheck({
   meta: {
     id: ID,
-    title: { zh: '首页和栏目更新', en: 'Home page and column updates' },
-    description: {
-      zh: '首页两周内无新信息为单项否决（10 天预警）；动态类栏目两周、一级通知公告和政策文件类栏目六个月未更新合计 5 个以上，或应更新栏目长期未更新 10 个以上为单项否决；未达否决线的按栏目扣分。',
-      en: 'Home page with nothing new in 2 weeks is a veto (warning at 10 days); ≥ 5 dynamic columns stale 2 weeks plus first-level notice/policy columns stale 6 months, or ≥ 10 should-update columns long stale, is a veto; below the lines each stale column is a deduction.',
-    },
     scope: ['website'],
     rules: ['W-V2', 'W-V3', 'W-D4'],
     options: z.object({
@@ -38,28 +33,6 @@ export default defineCheck({
       /** Dated columns whose name no class matches: 'ignore' (named in an info finding) or a class id to treat them as. */
       unclassified: z.string().default('ignore'),
     }),
-    messages: {
-      'home-stale': { zh: '首页 {days} 天未更新（最新信息 {newest}），超过 {limit} 天', en: 'Home page not updated for {days} days (newest item {newest}), over {limit} days' },
-      'home-warning': { zh: '首页已 {days} 天未更新（最新信息 {newest}），接近 {limit} 天否决线', en: 'Home page not updated for {days} days (newest item {newest}), nearing the {limit}-day line' },
-      'home-undated': { zh: '首页未发现带发布日期的信息，按未更新计', en: 'No dated item on the home page; counts as not updated' },
-      'home-not-found': {
-        zh: '登记地址 {url} 不是网站首页（文章页或下级页面），未能打开网站首页，首页更新情况无法检查',
-        en: 'The registered address {url} is not the site home page (an article or a lower page) and the home page could not be opened; home-page updates could not be checked',
-      },
-      'start-article': { zh: '登记地址 {url} 不是网站首页（文章页或下级页面），已改查网站首页 {home}', en: 'The registered address {url} is not the site home page (an article or a lower page); the home page {home} was checked instead' },
-      'home-script-built': { zh: '首页由脚本生成，HTML 中读不到更新情况，无法检查（请用 render: browser）', en: 'The home page is built by script and its HTML shows no dated item; could not be checked (use render: browser)' },
-      'home-nav-stale': { zh: '首页为导航页，二级页面均 {limit} 天内无更新（最新 {newest}）', en: 'Home page is a navigation page and no second-level page was updated in {limit} days (newest {newest})' },
-      'column-stale': { zh: '栏目“{name}”（{class}）{days} 天未更新（最新 {newest}），超过 {limit} 天', en: 'Column "{name}" ({classEn}) not updated for {days} days (newest {newest}), over {limit} days' },
-      'column-undated': { zh: '栏目“{name}”（{class}）的 {items} 条信息均无发布日期，按未更新计', en: 'Column "{name}" ({classEn}): none of its {items} items has a date; counts as not updated' },
-      'columns-a': {
-        zh: '动态类栏目两周未更新和一级通知公告、政策文件类栏目六个月未更新共 {count} 个（否决线 {limit} 个）',
-        en: '{count} dynamic columns stale 2 weeks plus first-level notice/policy columns stale 6 months (veto line {limit})',
-      },
-      'columns-a-warning': { zh: '动态类和一级通知公告、政策文件类栏目未按期更新已有 {count} 个，接近否决线 {limit} 个', en: '{count} dynamic and first-level notice/policy columns stale, nearing the veto line of {limit}' },
-      'columns-b': { zh: '应更新栏目长期未更新共 {count} 个（否决线 {limit} 个）', en: '{count} should-update columns long not updated (veto line {limit})' },
-      'columns-b-warning': { zh: '应更新栏目长期未更新已有 {count} 个，接近否决线 {limit} 个', en: '{count} should-update columns long not updated, nearing the veto line of {limit}' },
-      unclassified: { zh: '{count} 个栏目无法按名称归类，未计入更新要求：{names}', en: '{count} columns could not be classified by name and were not held to an update rule: {names}' },
-    },
   },
   collect: collectColumnPage,
   async run(site, ctx) {

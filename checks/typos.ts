@@ -162,19 +162,9 @@ interface Group {
 export default defineCheck({
   meta: {
     id: 'typos',
-    title: { zh: '错别字与严重表述错误', en: 'Typos and wrong expressions' },
-    description: {
-      zh: '按可编辑词典检查页面正文、标题和附件名称（新媒体为文章标题和正文）中的错别字、不规范用词、领导人姓名和机构名称错误、重要提法错误及涉台港澳用语错误；严重表述错误单项否决，错别字扣分，疑似错别字单列不计分。',
-      en: "Checks page text, titles and attachment names (posts for new-media accounts) against editable dictionaries: typos, non-standard words, wrong leaders' and organs' names, garbled official formulations, Taiwan/Hong Kong/Macao naming. Serious wrong expressions are a single veto, typos a deduction, suspected typos are listed but not scored.",
-    },
     scope: ['website', 'newmedia'],
     rules: ['W-V4', 'W-D3', 'M-V1', 'M-D3'],
     options,
-    messages: {
-      serious: { zh: '严重表述错误（{categoryZh}）：“{text}”应为“{suggestion}”，{where}，共 {count} 处', en: 'Serious wrong expression ({categoryEn}): "{text}" should be "{suggestion}", in {whereEn}, {count} occurrence(s)' },
-      typo: { zh: '{categoryZh}：“{text}”应为“{suggestion}”，{where}，共 {count} 处', en: '{categoryEn}: "{text}" should be "{suggestion}", in {whereEn}, {count} occurrence(s)' },
-      suspected: { zh: '疑似{categoryZh}：“{text}”，建议改为“{suggestion}”，{where}，共 {count} 处', en: 'Suspected {categoryEn}: "{text}", perhaps "{suggestion}", in {whereEn}, {count} occurrence(s)' },
-    },
   },
   collect(ctx, o) {
     return scanPage(ctx.page, ctx.text, ctx.site, o, { date: pageDate(ctx), asOf: ctx.asOf });

@@ -233,6 +233,18 @@ function readYaml(file: string): unknown {
   }
 }
 
+/**
+ * A list shipped in config/ (service-links.yaml, column-classes.yaml), each entry validated by `entry`: a broken file
+ * is a clear error at start, not a silent default. `ifMissing` is what a missing file gives (else it is an error).
+ */
+export function shippedList<T extends z.ZodType>(name: string, entry: T, ifMissing?: z.output<T>[]): z.output<T>[] {
+  const file = path.join(CONFIG_DIR, name);
+  if (ifMissing && !fs_exists(file)) return ifMissing;
+  const parsed = z.array(entry).safeParse(readYaml(file));
+  if (!parsed.success) throw new ConfigError(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

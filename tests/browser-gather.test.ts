@@ -55,7 +55,7 @@ function scriptedSite(): Routes {
 
 /** A collector that sees what a check's `collect` sees: the rendered DOM. */
 const listCounter = defineCheck({
-  meta: { id: 'list-counter', title: { zh: '列表计数', en: 'List counter' }, description: { zh: '测试', en: 'test' }, scope: ['website'], rules: [], options: z.object({}), messages: {} },
+  meta: { id: 'list-counter', scope: ['website'], rules: [], options: z.object({}) },
   collect: ({ $ }) => $('#list li').length,
   run: () => ({ findings: [] }),
 });

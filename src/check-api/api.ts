@@ -8,6 +8,7 @@ import type { Document } from 'domhandler';
 import type { z } from 'zod';
 import type { FetchedBody, HttpClient } from '../net/http.js';
 import { maskPersonalDataDeep } from '../analysis/privacy/detect.js';
+import { checkText } from './catalog.js';
 import type { Evidence, Finding, PageArtifact, Severity, SiteArtifacts, Tier } from '../types.js';
 
 export type Lang = 'zh' | 'en';
@@ -20,6 +21,7 @@ export interface Message {
 export interface CheckMeta<S extends z.ZodType = z.ZodType> {
   /** Stable id, kebab-case, equal to the file name in checks/. */
   id: string;
+  /** Title, description and messages come from the catalogs, checks/messages/<lang>.json (`defineCheck` fills them in). */
   title: Message;
   description: Message;
   /** What the check applies to. */
@@ -166,9 +168,19 @@ export function pagesByUrl(site: SiteArtifacts): Map<string, PageArtifact> {
   return m;
 }
 
-/** Identity helper that gives a check module its types. */
-export function defineCheck<S extends z.ZodType, C = never, E = never>(mod: CheckModule<S, C, E>): CheckModule<S, C, E> {
-  return mod;
+/** What a check file declares: its meta without the text, which is in the catalogs (src/check-api/catalog.ts). */
+export interface CheckDefinition<S extends z.ZodType = z.ZodType, C = unknown, E = unknown> extends Omit<CheckModule<S, C, E>, 'meta'> {
+  meta: Omit<CheckMeta<S>, 'title' | 'description' | 'messages'>;
+}
+
+/**
+ * Gives a check module its types and its text from the catalogs. A check with no catalog entry (one defined in
+ * a test) is titled by its id and has no messages; the loader refuses such a check in checks/.
+ */
+export function defineCheck<S extends z.ZodType, C = never, E = never>(mod: CheckDefinition<S, C, E>): CheckModule<S, C, E> {
+  const { id } = mod.meta;
+  const text = checkText(id) ?? { title: { zh: id, en: id }, description: { zh: '', en: '' }, messages: {} };
+  return { ...mod, meta: { ...mod.meta, ...text } };
 }
 
 /** Fills `{name}` placeholders. */

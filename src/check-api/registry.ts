@@ -1,11 +1,12 @@
 /**
  * Discovers the checks: every module in the top-level `checks/` folder that default-exports a check.
- * Adding a check is adding a file there (and its test); nothing else needs to change.
+ * Adding a check is adding a file there, its text in the catalogs checks/messages/{zh,en}.json and its test.
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 import type { CheckModule } from './api.js';
+import { checkText } from './catalog.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** src/check-api → ../../checks (works from sources and from dist/src/check-api alike). */
@@ -37,6 +38,7 @@ export function loadChecks(dir = CHECKS_DIR): Promise<CheckModule[]> {
       }
       const expected = f.replace(/\.(js|ts)$/, '');
       if (check.meta.id !== expected) throw new Error(`checks/${f}: meta.id is "${check.meta.id}", expected "${expected}"`);
+      if (!checkText(check.meta.id)) throw new Error(`checks/${f}: no entry "${check.meta.id}" in checks/messages/zh.json and en.json`);
       if (ids.has(check.meta.id)) throw new Error(`duplicate check id ${check.meta.id}`);
       ids.add(check.meta.id);
       sources.set(check, source);

@@ -145,6 +145,12 @@ describe('language model (src/analysis/text/lm.ts, lm-build.ts)', () => {
     const noise = Array.from({ length: 1_000_000 }, (_, i) => String.fromCharCode(0x4e00 + ((i * 7919) % 20000))).join('');
     const r = lmScan(tiny, noise, opts);
     expect(r.surprising).toBeLessThanOrEqual(20 + 0.3 * noise.length);
+    // report: confident weighs every finding: 30,000 findings in one text, linear (no per-finding pass over the text)
+    const many = '各单位要认真做好安全生产工作，确保责任落实到为。'.repeat(30_000);
+    const t1 = Date.now();
+    const confident = lmScan(tiny, many, lmOptionsSchema.parse({ report: 'confident', confirmedGain: 30, surprise: -3, confidence: { minGain: 4, threshold: 0 } }), { wordFreqIn: (s, a, b) => (s.slice(a, b) === '到位' ? 5 : 0) });
+    expect(confident.findings.length).toBeGreaterThanOrEqual(30_000);
+    expect(Date.now() - t1).toBeLessThan(15_000);
     expect(Date.now() - t0).toBeLessThan(30_000);
   });
 
@@ -187,6 +193,23 @@ describe('language model (src/analysis/text/lm.ts, lm-build.ts)', () => {
         .scan('切实保障人民群众生命财产按全和身体健康。')
         .findings.filter((f) => f.source === 'lm'),
     ).toEqual([]);
+  });
+
+  it('report: confident keeps the suspected findings the fitted confidence trusts, and none on short lines', () => {
+    const engine = getEngine({ lm: { report: 'confident' } });
+    expect(engine.options.lm.confidence).toMatchObject({ minGain: 4, threshold: 0.65, shortLine: 30 });
+    const lm = (t: string) => engine.scan(t).findings.filter((f) => f.source === 'lm');
+    const weak = lm('各地要加强安全生产监督管理，坚决遏制重特大事故发生，切实保障人民群众生命财产按全。');
+    expect(weak).toHaveLength(1);
+    expect(weak[0]).toMatchObject({ text: '按', suggestion: '安', tier: 'suspected' });
+    expect(weak[0].reason).toMatch(/confidence 0\.\d+/);
+    // confirmed findings stay confirmed; a clean sentence and a heading (short line, no sentence punctuation) give none
+    expect(lm('切实保障人民群众生命财产按全和身体健康。')[0]).toMatchObject({ suggestion: '安', tier: 'confirmed' });
+    expect(lm('各地要加强安全生产监督管理，坚决遏制重特大事故发生，切实保障人民群众生命财产安全。')).toEqual([]);
+    expect(lm('保障人民群众生命财产按全')).toEqual([]);
+    // the threshold decides: above every confidence, only confirmed findings are left
+    const strict = getEngine({ lm: { report: 'confident', confidence: { threshold: 1.01 } } });
+    expect(strict.scan('各地要加强安全生产监督管理，坚决遏制重特大事故发生，切实保障人民群众生命财产按全。').findings.filter((f) => f.source === 'lm')).toEqual([]);
   });
 
   it('leaves the names and terms of issue 16 alone (programmes, companies, people, ordinary terms)', () => {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { unlessFailed, type PageService } from '../../check-api/api.js';
 import type { PageArtifact, SiteArtifacts } from '../../types.js';
 import { daysBetween } from '../../china-time.js';
+import { shippedList } from '../../config.js';
 import { dateFromUrl } from './dates.js';
 import { analyzePage, type AnalyzeOptions, type ArticleInfo, type ListItem, type PageContent } from './page-analysis.js';
 import { clean, toSimplified } from './text.js';
@@ -27,73 +28,8 @@ export const columnClassSchema = z.object({
 });
 export type ColumnClass = z.infer<typeof columnClassSchema>;
 
-/** Default class map (docs/indicators.md W-V3, W-D4; periodic columns per practice). */
-export const DEFAULT_COLUMN_CLASSES: ColumnClass[] = [
-  {
-    id: 'dynamic',
-    label: { zh: '动态要闻类', en: 'news and updates' },
-    names: ['动态', '要闻', '新闻', '头条', '图片新闻', '视频新闻', '今日', '快讯', '资讯', '时政', '工作信息', '政务信息', '领导活动', '媒体关注', '媒体聚焦', '热点', '基层传真', '部门信息', '区县信息', '县区信息', '乡镇信息', '工作简报'],
-    maxAgeDays: 14,
-    veto: 'a',
-    deduction: 'other',
-  },
-  {
-    id: 'notice',
-    label: { zh: '通知公告类', en: 'notices' },
-    names: ['通知公告', '公示公告', '公告公示', '通知', '公告', '公示', '通告', '告知'],
-    maxAgeDays: 180,
-    veto: 'a-first-level',
-    deduction: 'other',
-  },
-  {
-    id: 'policy',
-    label: { zh: '政策文件类', en: 'policies' },
-    names: ['政策文件', '政策法规', '规范性文件', '政府文件', '政策解读', '文件', '法规', '政策', '规章', '条例'],
-    maxAgeDays: 180,
-    veto: 'a-first-level',
-    deduction: 'policy',
-  },
-  {
-    id: 'periodic',
-    label: { zh: '人事规划类', en: 'personnel and plans' },
-    names: ['人事', '任免', '招考', '招聘', '录用', '规划', '计划', '总结'],
-    maxAgeDays: 365,
-    veto: 'none',
-    deduction: 'other',
-  },
-  {
-    id: 'should-update',
-    label: { zh: '其他应更新类', en: 'other should-update' },
-    names: ['预决算', '预算', '决算', '财政', '统计', '年报', '年度报告', '建议提案', '提案', '专题', '专栏', '重点领域', '数据发布', '应急', '审计', '招标', '采购', '征集', '解读', '回应'],
-    maxAgeDays: 365,
-    veto: 'b',
-    deduction: 'other',
-  },
-  {
-    id: 'interaction',
-    label: { zh: '互动交流类', en: 'interaction' },
-    names: ['互动', '留言', '咨询', '信箱', '访谈', '问政', '民意'],
-    maxAgeDays: null,
-    veto: 'none',
-    deduction: 'none',
-  },
-  {
-    id: 'service',
-    label: { zh: '办事服务类', en: 'services' },
-    names: ['办事', '服务指南', '办事指南', '网上办', '政务服务', '便民', '在线办理'],
-    maxAgeDays: null,
-    veto: 'none',
-    deduction: 'none',
-  },
-  {
-    id: 'static',
-    label: { zh: '静态介绍类', en: 'static' },
-    names: ['概况', '简介', '介绍', '职能', '机构', '领导', '历史', '沿革', '联系', '地图', '指南', '制度', '区划', '地理', '关于', '声明', '帮助', '目录'],
-    maxAgeDays: null,
-    veto: 'none',
-    deduction: 'none',
-  },
-];
+/** Default class map (config/column-classes.yaml: docs/indicators.md W-V3, W-D4; periodic columns per practice). */
+export const DEFAULT_COLUMN_CLASSES: ColumnClass[] = shippedList('column-classes.yaml', columnClassSchema);
 
 /** Navigation entries that are never columns. */
 export const DEFAULT_IGNORE_LINKS = [

@@ -1,9 +1,10 @@
 /**
  * Whether the home page was read completely: the evidence a confirmed "missing on the home page" finding needs
- * (jiucuo: no 找错 entrance; privacy-policy: no privacy policy link; site-search: no search). Notes: docs/modules.md.
+ * (jiucuo: no 找错 entrance; privacy-policy: no privacy policy link; site-search: no search; services and
+ * interaction: no entrance found, or none that works). Notes: docs/modules.md.
  */
 import type { CheerioAPI } from 'cheerio';
-import type { PageArtifact } from '../../types.js';
+import type { Evidence, PageArtifact } from '../../types.js';
 import { ARTICLE_URL, pathOf, ROOT_PATH } from './page-analysis.js';
 
 export interface HomeReadSignals {
@@ -66,4 +67,26 @@ export function startPageDoubt(home: { article?: boolean; textLength?: number } 
   if (home.article) return 'the start page is an article, not the home page';
   if ((home.textLength ?? 0) < minText) return `the home page shows ${home.textLength ?? 0} characters (built by script?)`;
   return rootDoubt(homeUrl);
+}
+
+/** The evidence of "no entrance of its kind on the crawled pages" (services, interaction), with the start page's doubt. */
+export function noneFoundEvidence(expected: string, pagesSeen: number, doubt: string | undefined): Evidence {
+  return { expected, actual: 'none found on the crawled pages', pagesSeen, ...(doubt ? { reason: doubt } : {}) };
+}
+
+/** An entrance that was followed or probed (a consultation channel, an online-service entrance) and why it works or not. */
+export interface ProbedEntrance {
+  url: string;
+  text: string;
+  why: string;
+}
+
+/** Probed entrances as a finding lists them: in its message (`text（why）；…`) and in its evidence (`url: why; …`). */
+export function listEntrances(checked: ProbedEntrance[]): { message: string; actual: string } {
+  return { message: checked.map((c) => `${c.text}（${c.why}）`).join('；'), actual: checked.map((c) => `${c.url}: ${c.why}`).join('; ') };
+}
+
+/** Why entrances seen not to work may still work: the ones that could not be known, those not probed (`what(s)`), the start page's doubt. */
+export function couldNotKnow(unknown: ProbedEntrance[], unprobed: number, what: string, doubt: string | undefined): string {
+  return `could not be known: ${unknown.map((c) => `${c.text} (${c.why})`).join('; ')}${unprobed ? `; ${unprobed} ${what}(s) not probed` : ''}${doubt ? `; ${doubt}` : ''}`;
 }

@@ -3,11 +3,8 @@
  * 「我为政府网站找错」 service, the 党政机关网站标识 (conac), the CMS vendor's credit, statistics counters and share
  * widgets. dark-links does not take them for dark links; jiucuo looks for the 找错 entrance among them.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { CONFIG_DIR } from '../../config.js';
+import { shippedList } from '../../config.js';
 
 export const serviceLinkSchema = z.object({
   kind: z.enum(['jiucuo', 'inspection', 'conac', 'vendor', 'statistics', 'share']),
@@ -18,15 +15,8 @@ export const serviceLinkSchema = z.object({
 });
 export type ServiceLink = z.infer<typeof serviceLinkSchema>;
 
-/** The shipped list (config/service-links.yaml); a broken file is a clear error at start, not a silent default. */
-function shippedServiceLinks(): ServiceLink[] {
-  const file = path.join(CONFIG_DIR, 'service-links.yaml');
-  if (!fs.existsSync(file)) return [];
-  const parsed = z.array(serviceLinkSchema).safeParse(parseYaml(fs.readFileSync(file, 'utf8')));
-  if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return parsed.data;
-}
-export const DEFAULT_SERVICE_LINKS = shippedServiceLinks();
+/** The shipped list (config/service-links.yaml). */
+export const DEFAULT_SERVICE_LINKS = shippedList('service-links.yaml', serviceLinkSchema, []);
 
 /** The kind of service a link goes to (see config/service-links.yaml), or undefined. */
 export function serviceLinkKind(url: URL, list: ServiceLink[]): ServiceLink['kind'] | undefined {

@@ -183,7 +183,11 @@ export class TextEngine {
   /** Skip-gram index for 3-character names: first and last character → names. */
   private readonly skip3 = new Map<number, NameEntry[]>();
   private readonly skip3Pairs = new PairSet(1 << 12);
+  /** First characters of the 3-character names (a Chinese character each): 1. */
+  private readonly skip3First = new Uint8Array(65536);
   private readonly skipChars: Set<number>;
+  /** skipChars by UTF-16 code unit: 1. */
+  private readonly skipFlags = new Uint8Array(65536);
   private readonly allowCache = new Map<string, AhoCorasick<true>>();
   /** Dated renamings: old name → the name that followed and the old name's last day. */
   private readonly renamings = new Map<string, { right: string; until: string }>();
@@ -194,6 +198,7 @@ export class TextEngine {
     const o = this.options;
     this.chars = new CharRelations(dicts.lookalike);
     this.skipChars = new Set([...o.lexicon.skipChars].map((c) => c.charCodeAt(0)));
+    for (const c of this.skipChars) this.skipFlags[c] = 1;
 
     const names: NameEntry[] = [];
     const own: string[] = [...dicts.words];
@@ -251,6 +256,7 @@ export class TextEngine {
           this.ac.add(n.text.slice(1), { t: 'half', name: n, at: 1 });
           const key = skipKey(n.text.charCodeAt(0), n.text.charCodeAt(2));
           this.skip3Pairs.add(n.text.charCodeAt(0), n.text.charCodeAt(2));
+          this.skip3First[n.text.charCodeAt(0)] = 1;
           const l = this.skip3.get(key);
           if (l) l.push(n);
           else this.skip3.set(key, [n]);
@@ -273,18 +279,38 @@ export class TextEngine {
     this.ac.buildCached('engine');
   }
 
-  private readonly ridCache = new Map<number, number[]>();
+  /** Work buffer of tryLexicon: which neighbours each substitute may stand next to. */
+  private sides = new Uint8Array(64);
+  /** looksOf by UTF-16 code unit (filled as characters are met). */
+  private readonly lookCache: Array<number[] | undefined> = new Array(65536);
+
+  /**
+   * The look-alikes of a character that can make an alternative, in the table's order: not in skipChars and not of
+   * the same sound (a same-sound character is found by its reading).
+   */
+  private looksOf(c: number): number[] {
+    let r = this.lookCache[c];
+    if (!r) {
+      r = [];
+      for (const x of this.chars.lookAlikesOf(c) ?? []) if (!this.skipChars.has(x) && !this.chars.sameSound(c, x)) r.push(x);
+      this.lookCache[c] = r;
+    }
+    return r;
+  }
+
+  /** Reading ids by UTF-16 code unit (filled as characters are met). */
+  private readonly ridCache: Array<number[] | undefined> = new Array(65536);
 
   /** Reading ids (in the lexicon's index) of a character. */
   private ridsOf(c: number): number[] {
-    let r = this.ridCache.get(c);
+    let r = this.ridCache[c];
     if (!r) {
       r = [];
       for (const x of this.options.lexicon.fuzzySound ? this.chars.fuzzyOf(c) : this.chars.readingsOf(c)) {
         const id = this.lexicon.readingId(x);
         if (id) r.push(id);
       }
-      this.ridCache.set(c, r);
+      this.ridCache[c] = r;
     }
     return r;
   }
@@ -307,14 +333,24 @@ export class TextEngine {
     const cueHits: number[] = [];
     const cueKinds: NameCue[] = [];
 
+    // matches come in order of their end: [lastS, lastE) is marked, so a match starting at or after lastS only
+    // needs marking from lastE on
+    let lastS = 0;
+    let lastE = 0;
     this.ac.scan(text, (s, e, p) => {
-      if (p.t === 'protect') markRange(protectedMask, s, e);
-      else if (p.t === 'cue') {
+      if (p.t === 'protect') {
+        markRange(protectedMask, s >= lastS ? Math.max(s, lastE) : s, e);
+        lastS = s;
+        lastE = e;
+      } else if (p.t === 'cue') {
         cueHits.push(s, e);
         cueKinds.push(p.cue);
       } else if (p.t === 'half') {
-        halfStart.push(s);
-        halfPat.push(p);
+        // only a name written with exactly one character changed is tried below
+        if (oneChange(text, s - p.at, p.name.text) >= 0) {
+          halfStart.push(s - p.at);
+          halfPat.push(p);
+        }
       } else rawWrong.push({ s, e, p });
     });
     for (let k = 0; k < cueKinds.length; k++) markNameCue(text, cueHits[2 * k], cueHits[2 * k + 1], cueKinds[k], nameMask);
@@ -427,14 +463,7 @@ export class TextEngine {
       // the same name at the same place may be tried from both pieces; the second finding is dropped below
       const tryName = (start: number, name: NameEntry) => {
         const len = name.text.length;
-        if (start < 0 || start + len > n) return;
-        let diff = -1;
-        for (let i = 0; i < len; i++) {
-          if (text.charCodeAt(start + i) !== name.text.charCodeAt(i)) {
-            if (diff >= 0) return;
-            diff = i;
-          }
-        }
+        const diff = oneChange(text, start, name.text);
         if (diff < 0) return;
         const wc = text.charCodeAt(start + diff);
         const rc = name.text.charCodeAt(diff);
@@ -457,11 +486,12 @@ export class TextEngine {
           2 + len / 100,
         );
       };
-      for (let h = 0; h < halfStart.length; h++) tryName(halfStart[h] - halfPat[h].at, halfPat[h].name);
+      for (let h = 0; h < halfStart.length; h++) tryName(halfStart[h], halfPat[h].name);
       if (this.skip3.size) {
+        const first = this.skip3First;
         for (let i = 0; i + 2 < n; i++) {
           const a = text.charCodeAt(i);
-          if (!isHan(a)) continue;
+          if (!first[a]) continue;
           const b = text.charCodeAt(i + 2);
           if (!this.skip3Pairs.has(a, b)) continue;
           const list = this.skip3.get(skipKey(a, b));
@@ -498,7 +528,8 @@ export class TextEngine {
       if (model) {
         // the model skips what the dictionaries protect and the names found by their cues alike
         const lmMask = protectedMask.map((v, i) => v | nameMask[i]);
-        for (const f of lmScan(model, text, o.lm, { protectedMask: lmMask, lookalike: (c) => this.chars.lookAlikesOf(c), wordFreq: (a, b) => this.lexicon.freqAt(text, a, b) }).findings) {
+        for (const f of lmScan(model, text, o.lm, { protectedMask: lmMask, lookalike: (c) => this.chars.lookAlikesOf(c), wordFreq: (a, b) => this.lexicon.freqAt(text, a, b), wordFreqIn: (s, a, b) => this.lexicon.freqAt(s, a, b) })
+          .findings) {
           const ctx = text.slice(Math.max(0, f.offset - 2), f.offset + 3);
           const k = f.offset - Math.max(0, f.offset - 2);
           const note = `${ctx} → ${ctx.slice(0, k)}${f.right}${ctx.slice(k + 1)}（语言模型：改后通顺度提高 ${f.gain}；language model gain ${f.gain}）`;
@@ -514,7 +545,7 @@ export class TextEngine {
               relation: f.relation,
               note,
               score: f.gain,
-              reason: f.tier === 'suspected' ? `language model: ${f.right} reads better here by ${f.gain}, under the confirmation gain` : undefined,
+              reason: f.tier === 'suspected' ? `language model: ${f.right} reads better here by ${f.gain}, under the confirmation gain${f.confidence === undefined ? '' : ` (confidence ${f.confidence})`}` : undefined,
             },
             0.5,
           );
@@ -656,19 +687,27 @@ export class TextEngine {
     const n = text.length;
     let prevHan = false;
     let prevPair = false; // bigram (i-1, i) covered
+    const skip = this.skipFlags;
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
-      const han = isHan(c);
+      if (!isHan(c)) {
+        prevPair = false;
+        prevHan = false;
+        continue;
+      }
+      // what the masks and the skip list leave open to a try
+      const open = !protectedMask[i] && !nameMask[i] && !skip[c];
       let nextPair = false;
       let nextHan = false;
-      if (han && i + 1 < n) {
+      if (i + 1 < n) {
         const nc = text.charCodeAt(i + 1);
         nextHan = isHan(nc);
-        if (nextHan) nextPair = cov.has(c, nc);
+        // the bigram (i, i + 1) decides for i (open, and (i - 1, i) not covered) and for i + 1 (open): else unused
+        if (nextHan && ((open && !prevPair) || (!protectedMask[i + 1] && !nameMask[i + 1] && !skip[nc]))) nextPair = cov.has(c, nc);
       }
-      if (han && !prevPair && !nextPair && (prevHan || nextHan) && !protectedMask[i] && !nameMask[i] && !this.skipChars.has(c)) this.tryLexicon(text, i, report);
+      if (open && !prevPair && !nextPair && (prevHan || nextHan)) this.tryLexicon(text, i, report);
       prevPair = nextPair;
-      prevHan = han;
+      prevHan = true;
     }
   }
 
@@ -699,34 +738,50 @@ export class TextEngine {
     let rh = i + 1;
     while (rh < text.length && rh - i < o.maxLen && isHan(text.charCodeAt(rh))) rh++;
     const rids = this.ridsOf(c);
-    const looks = o.lookalike ? this.chars.lookAlikesOf(c) : undefined;
+    const looks = o.lookalike ? this.looksOf(c) : undefined;
     const left = i > 0 && isHan(text.charCodeAt(i - 1)) ? text.charCodeAt(i - 1) : 0;
     const right = i + 1 < text.length && isHan(text.charCodeAt(i + 1)) ? text.charCodeAt(i + 1) : 0;
-    if (!lex.maybeTarget(left, right, rids, looks)) return;
+    // which substitutes a target word can hold next to each neighbour (bit 1: the left one, 2: the right one); a
+    // window reaching a neighbour needs that bit, so most windows are passed over without hashing them
+    const nr = rids.length;
+    const nl = looks ? looks.length : 0;
+    if (this.sides.length < nr + nl) this.sides = new Uint8Array(2 * (nr + nl));
+    const sides = this.sides;
+    let any = 0;
+    for (let r = 0; r < nr; r++) any |= sides[r] = lex.soundSides(left, right, rids[r]);
+    if (looks) {
+      let q = nr;
+      for (const x of looks) any |= sides[q++] = lex.pairSides(left, right, x);
+    }
+    if (!any) return;
     let alts: Alt[] | undefined;
     for (let len = Math.min(o.maxLen, rh - lh); len >= o.minLen; len--) {
       for (let s = Math.max(lh, i - len + 1); s <= i && s + len <= rh; s++) {
         const k = i - s;
+        const need = (k > 0 ? 1 : 0) | (k < len - 1 ? 2 : 0);
         let writtenF = -1;
         const gate = lex.longGate(text, s, len, i);
-        if (gate)
-          for (const rid of rids) {
-            const list = lex.soundTargets(text, s, len, i, rid);
-            if (!list) continue;
-            for (const w of list) {
-              const rc = w.charCodeAt(k);
-              if (rc === c || this.skipChars.has(rc)) continue;
-              if (writtenF < 0) writtenF = lex.freqAt(text, s, s + len);
-              const f = lex.freq(w);
-              if (writtenF > 0 && f < writtenF * o.minRatio) continue;
-              // how the characters relate (sound/tone/near-sound) is worked out for the chosen correction only
-              (alts ??= []).push({ word: w, s, f, rel: '' });
-            }
+        if (!gate) continue;
+        for (let r = 0; r < nr; r++) {
+          if ((sides[r] & need) !== need) continue;
+          const list = lex.soundTargets(text, s, len, i, rids[r]);
+          if (!list) continue;
+          for (const w of list) {
+            const rc = w.charCodeAt(k);
+            if (rc === c || this.skipChars.has(rc)) continue;
+            if (writtenF < 0) writtenF = lex.freqAt(text, s, s + len);
+            const f = lex.freq(w);
+            if (writtenF > 0 && f < writtenF * o.minRatio) continue;
+            // how the characters relate (sound/tone/near-sound) is worked out for the chosen correction only
+            (alts ??= []).push({ word: w, s, f, rel: '' });
           }
+        }
         if (looks) {
+          let q = nr;
           for (const x of looks) {
+            if ((sides[q++] & need) !== need) continue;
             const f = lex.targetFreqWith(text, s, len, i, x);
-            if (f <= 0 || this.skipChars.has(x) || this.chars.sameSound(c, x)) continue;
+            if (f <= 0) continue;
             if (writtenF < 0) writtenF = lex.freqAt(text, s, s + len);
             if (writtenF > 0 && f < writtenF * o.minRatio) continue;
             (alts ??= []).push({ word: text.slice(s, i) + String.fromCharCode(x) + text.slice(i + 1, s + len), s, f, rel: 'shape' });
@@ -735,7 +790,7 @@ export class TextEngine {
       }
     }
     if (!alts) return;
-    alts.sort((x, y) => y.f * y.word.length - x.f * x.word.length);
+    sortAlts(alts);
     const top = alts.slice(0, o.maxAlternatives);
     // validate with segmentation (jieba's dictionary and route): the corrected window must hold the word
     // and read much better as words than what is written
@@ -782,6 +837,24 @@ interface Alt {
   rel: string;
 }
 
+/** Most frequent × longest first, ties in the order found (what a stable sort by that key gives; lists are short). */
+function sortAlts(alts: Alt[]): void {
+  if (alts.length > 32) {
+    alts.sort((x, y) => y.f * y.word.length - x.f * x.word.length);
+    return;
+  }
+  for (let k = 1; k < alts.length; k++) {
+    const x = alts[k];
+    const key = x.f * x.word.length;
+    let j = k - 1;
+    while (j >= 0 && alts[j].f * alts[j].word.length < key) {
+      alts[j + 1] = alts[j];
+      j--;
+    }
+    alts[j + 1] = x;
+  }
+}
+
 type LexiconReport = (offset: number, right: string, rel: string, word: string, written: string, gain: number) => void;
 
 /** A small-integer key for two Chinese characters (fits V8's fast integer range). */
@@ -816,6 +889,20 @@ function simplifyRanges(text: string, ranges: Array<[number, number]>): string {
     p = b;
   }
   return out + text.slice(p);
+}
+
+/** The one position where text[start, start + name.length) differs from name, or -1 (none, several, or out of the text). */
+function oneChange(text: string, start: number, name: string): number {
+  const len = name.length;
+  if (start < 0 || start + len > text.length) return -1;
+  let diff = -1;
+  for (let i = 0; i < len; i++) {
+    if (text.charCodeAt(start + i) !== name.charCodeAt(i)) {
+      if (diff >= 0) return -1;
+      diff = i;
+    }
+  }
+  return diff;
 }
 
 function markRange(mask: Uint8Array, s: number, e: number): void {

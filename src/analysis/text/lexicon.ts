@@ -19,73 +19,109 @@ function restore<C extends object>(proto: C, state: object): C {
   return Object.assign(Object.create(proto), state) as C;
 }
 
-/** Open-addressing hash set of 32-bit keys (two UTF-16 code units). Much faster than Set<number> for keys ≥ 2^31. */
-export class PairSet {
-  private keys: Uint32Array;
-  private used: Uint8Array;
-  private mask: number;
-  private count = 0;
+/** The smallest power of two (at least `least`) that holds `count` keys at a load of at most one half. */
+function tableSize(count: number, least = 1): number {
+  let n = least;
+  while (n < count * 2) n <<= 1;
+  return n;
+}
 
-  constructor(capacity = 1 << 16) {
-    let n = 1;
-    while (n < capacity * 2) n <<= 1;
-    this.keys = new Uint32Array(n);
-    this.used = new Uint8Array(n);
-    this.mask = n - 1;
+/**
+ * Where a 32-bit key's probe starts in a table of `mask + 1` slots; it goes on linearly. The key's bits are mixed
+ * (murmur-style finaliser) so that keys differing only in their high half spread too: a plain multiply keeps the
+ * low bits, and a pair (a << 16 | b) fell by b alone (probe chains of 20–66 in the lexicon's pair sets, now 1.2).
+ */
+function homeSlot(key: number, mask: number): number {
+  let h = Math.imul(key ^ (key >>> 16), 0x45d9f3b);
+  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
+  return (h ^ (h >>> 16)) & mask;
+}
+
+/**
+ * Open addressing over 32-bit keys with linear probing, kept at most half full: PairSet's sizing, growth and
+ * compaction (FreqTable sizes its two-number slots the same way). A subclass moves its entries in `rehash`.
+ */
+abstract class OpenTable {
+  protected keys: Uint32Array;
+  protected mask: number;
+  protected count = 0;
+
+  constructor(capacity: number) {
+    this.keys = new Uint32Array(tableSize(capacity));
+    this.mask = this.keys.length - 1;
   }
 
   get size(): number {
     return this.count;
   }
 
-  private slot(key: number): number {
-    return (Math.imul(key, 0x9e3779b1) >>> 0) & this.mask;
+  /** Rehashes into the smallest table that keeps the load at most one half (after a build with a generous capacity). */
+  compact(): void {
+    const n = tableSize(this.count, 2);
+    if (n < this.keys.length) this.rehash(n);
+  }
+
+  /** Doubles the table before an insertion would fill it past one half. */
+  protected makeRoom(): void {
+    if ((this.count + 1) * 2 > this.keys.length) this.rehash(this.keys.length * 2);
+  }
+
+  /** Empties the keys into a table of `size` slots and returns the old keys (the subclass re-inserts its entries). */
+  protected resetKeys(size: number): Uint32Array {
+    const old = this.keys;
+    this.keys = new Uint32Array(size);
+    this.mask = size - 1;
+    this.count = 0;
+    return old;
+  }
+
+  protected abstract rehash(size: number): void;
+}
+
+/**
+ * Open-addressing hash set of 32-bit keys (two UTF-16 code units). Much faster than Set<number> for keys ≥ 2^31.
+ * An empty slot holds 0 (one cache line a probe); the key 0 (two NUL code units) is kept apart in `zero`.
+ */
+export class PairSet extends OpenTable {
+  private zero = 0;
+
+  override get size(): number {
+    return this.count + this.zero;
   }
 
   add(a: number, b: number): void {
     const key = ((a << 16) | b) >>> 0;
-    if ((this.count + 1) * 2 > this.keys.length) this.grow();
-    let i = this.slot(key);
-    while (this.used[i]) {
-      if (this.keys[i] === key) return;
+    if (key === 0) {
+      this.zero = 1;
+      return;
+    }
+    this.makeRoom();
+    const keys = this.keys;
+    let i = homeSlot(key, this.mask);
+    for (let k = keys[i]; k !== 0; k = keys[i]) {
+      if (k === key) return;
       i = (i + 1) & this.mask;
     }
-    this.used[i] = 1;
-    this.keys[i] = key;
+    keys[i] = key;
     this.count++;
   }
 
   has(a: number, b: number): boolean {
     const key = ((a << 16) | b) >>> 0;
-    let i = this.slot(key);
+    if (key === 0) return this.zero === 1;
     const keys = this.keys;
-    const used = this.used;
-    while (used[i]) {
-      if (keys[i] === key) return true;
-      i = (i + 1) & this.mask;
+    const mask = this.mask;
+    let i = homeSlot(key, mask);
+    for (let k = keys[i]; k !== 0; k = keys[i]) {
+      if (k === key) return true;
+      i = (i + 1) & mask;
     }
     return false;
   }
 
-  /** Rehashes into the smallest table that keeps the load at most one half (after a build with a generous capacity). */
-  compact(): void {
-    let n = 2;
-    while (n < this.count * 2) n <<= 1;
-    if (n < this.keys.length) this.rehash(n);
-  }
-
-  private grow(): void {
-    this.rehash(this.keys.length * 2);
-  }
-
-  private rehash(size: number): void {
-    const oldK = this.keys;
-    const oldU = this.used;
-    this.keys = new Uint32Array(size);
-    this.used = new Uint8Array(size);
-    this.mask = this.keys.length - 1;
-    this.count = 0;
-    for (let i = 0; i < oldK.length; i++) if (oldU[i]) this.add(oldK[i] >>> 16, oldK[i] & 0xffff);
+  protected rehash(size: number): void {
+    const old = this.resetKeys(size);
+    for (let i = 0; i < old.length; i++) if (old[i] !== 0) this.add(old[i] >>> 16, old[i] & 0xffff);
   }
 }
 
@@ -105,13 +141,12 @@ class ListMap {
 
   /** From a Map whose keys are 32-bit non-negative integers (the lists keep their order). */
   static from(m: Map<number, string[]>): ListMap {
-    let n = 1;
-    while (n < m.size * 2) n <<= 1;
+    const n = tableSize(m.size);
     const mask = n - 1;
     const slotKey = new Uint32Array(n);
     const slotList: Array<string[] | undefined> = new Array(n);
     for (const [k, list] of m) {
-      let i = (Math.imul(k, 0x9e3779b1) >>> 0) & mask;
+      let i = homeSlot(k, mask);
       while (slotList[i]) i = (i + 1) & mask;
       slotKey[i] = k;
       slotList[i] = list;
@@ -148,7 +183,7 @@ class ListMap {
     const known = this.memo.get(key);
     if (known) return known;
     const off = this.off;
-    let i = (Math.imul(key, 0x9e3779b1) >>> 0) & this.mask;
+    let i = homeSlot(key, this.mask);
     while (off[i + 1] > off[i]) {
       if (this.keys[i] === key) {
         const list: string[] = [];
@@ -194,11 +229,11 @@ export function jiebaDictPath(): string {
   return path.join(path.dirname(require.resolve('@node-rs/jieba/package.json')), 'dict.txt');
 }
 
-/** FNV-1a hash of s[from, to) as a non-zero 32-bit number. */
-function hashRange(s: string, from: number, to: number): number {
+/** FNV-1a hash of s[from, to) with position `at` read as `code`, as a non-zero 32-bit number. */
+function hashWith(s: string, from: number, to: number, at: number, code: number): number {
   let h = 0x811c9dc5;
   for (let i = from; i < to; i++) {
-    h ^= s.charCodeAt(i);
+    h ^= i === at ? code : s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
   h >>>= 0;
@@ -206,68 +241,152 @@ function hashRange(s: string, from: number, to: number): number {
 }
 
 /**
- * Word → frequency, stored as 32-bit hashes in typed arrays: ~350k words load in a fraction of the time a
- * Map<string, number> takes. A hash collision would make an unknown string look like a word (about one in
- * four billion per lookup), which can only suppress a finding, never create one.
+ * Word → frequency in typed arrays: ~350k words load in a fraction of the time a Map<string, number> takes. A slot
+ * is two numbers of `slots` (one cache line): the entry's 32-bit hash (where its probe starts; 0 = an empty slot)
+ * and where it is in `data` (offset << 6 | 32 for a word | 16 when a longer entry starts with it | length). `data`
+ * holds an entry's characters (UTF-16 code units), then a word's frequency as two code units. A lookup compares the
+ * characters, so a string is found only when it is the entry (a hash shared by two strings costs one more
+ * comparison, never a wrong answer). The segmentation's table also holds every proper prefix of its words that is
+ * no word (frequency 0, its characters those of the word), so that segment() stops where no word goes on.
  */
 class FreqTable {
-  private keys: Uint32Array;
-  /** Frequencies are whole numbers (jieba's counts, OWN_WORD_FREQ): 32 bits hold them exactly. */
-  private vals: Uint32Array;
+  private slots: Uint32Array;
   private mask: number;
   private count = 0;
+  private data: Uint16Array;
+  private dlen = 0;
 
   constructor(capacity: number) {
-    let n = 1;
-    while (n < capacity * 2) n <<= 1;
-    this.keys = new Uint32Array(n);
-    this.vals = new Uint32Array(n);
+    const n = tableSize(capacity);
+    this.slots = new Uint32Array(2 * n);
     this.mask = n - 1;
+    this.data = new Uint16Array(capacity * 5);
   }
 
-  setMax(h: number, f: number): void {
-    if ((this.count + 1) * 2 > this.keys.length) this.grow();
-    let i = (Math.imul(h, 0x9e3779b1) >>> 0) & this.mask;
-    while (this.keys[i] !== 0) {
-      if (this.keys[i] === h) {
-        if (f > this.vals[i]) this.vals[i] = f;
-        return;
+  get size(): number {
+    return this.count;
+  }
+
+  /** Slot of text[from, to) (position `at` read as `code`), whose hash is `h`, or -1 when it is not in the table. */
+  find(h: number, text: string, from: number, to: number, at = -1, code = 0): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    const len = to - from;
+    let i = homeSlot(h, mask);
+    for (let k = slots[2 * i]; k !== 0; k = slots[2 * i]) {
+      const ref = slots[2 * i + 1];
+      if (k === h && (ref & 15) === len) {
+        const data = this.data;
+        let o = ref >>> 6;
+        let j = from;
+        while (j < to && data[o] === (j === at ? code : text.charCodeAt(j))) {
+          j++;
+          o++;
+        }
+        if (j === to) return i;
       }
-      i = (i + 1) & this.mask;
+      i = (i + 1) & mask;
     }
-    this.keys[i] = h;
-    this.vals[i] = f;
+    return -1;
+  }
+
+  /** Frequency of the entry in slot `i` (from find; 0 for -1 and for a prefix that is no word). */
+  valAt(i: number): number {
+    if (i < 0) return 0;
+    const ref = this.slots[2 * i + 1];
+    if ((ref & 32) === 0) return 0;
+    const o = (ref >>> 6) + (ref & 15);
+    return this.data[o] + this.data[o + 1] * 65536;
+  }
+
+  /** True when slot `i` holds a string some longer entry starts with (a word or a prefix). */
+  continues(i: number): boolean {
+    return i >= 0 && (this.slots[2 * i + 1] & 16) !== 0;
+  }
+
+  /** Frequency of text[from, to) with position `at` read as `code` (0 when it is not a word). */
+  get(text: string, from: number, to: number, at = -1, code = 0): number {
+    return this.valAt(this.find(hashWith(text, from, to, at, code), text, from, to, at, code));
+  }
+
+  /**
+   * Adds the word text[from, to) (at most 15 code units) with frequency f (below 2^32), or raises its frequency to
+   * f; returns where its characters are kept.
+   */
+  setMax(text: string, from: number, to: number, f: number): number {
+    const h = hashWith(text, from, to, -1, 0);
+    const found = this.find(h, text, from, to);
+    if (found >= 0) {
+      const ref = this.slots[2 * found + 1];
+      if (ref & 32) {
+        const o = (ref >>> 6) + (ref & 15);
+        if (f > this.valAt(found)) {
+          this.data[o] = f & 0xffff;
+          this.data[o + 1] = f >>> 16;
+        }
+        return ref >>> 6;
+      }
+      // a prefix of a longer word becomes a word: its characters and frequency of its own
+      const off = this.append(text, from, to, f);
+      this.slots[2 * found + 1] = ((off << 6) | 32 | (ref & 31)) >>> 0;
+      return off;
+    }
+    const len = to - from;
+    if (len > 15) throw new Error('word too long for the table');
+    const off = this.append(text, from, to, f);
+    this.insert(h, (off << 6) | 32 | len);
+    return off;
+  }
+
+  /**
+   * Marks text[from, to) as the start of a longer entry whose characters are at `off` (setMax's answer), adding it
+   * as a prefix that is no word when it is not in the table.
+   */
+  markPrefix(text: string, from: number, to: number, off: number): void {
+    const h = hashWith(text, from, to, -1, 0);
+    const found = this.find(h, text, from, to);
+    if (found >= 0) this.slots[2 * found + 1] |= 16;
+    else this.insert(h, (off << 6) | 16 | (to - from));
+  }
+
+  /** Rehashes into the smallest table that keeps the load at most one half, and trims `data`. */
+  compact(): void {
+    const n = tableSize(this.count, 2);
+    if (n < this.mask + 1) this.rehash(n);
+    if (this.data.length > this.dlen) this.data = this.data.slice(0, this.dlen);
+  }
+
+  /** Appends a word's characters and frequency to `data`; returns their offset. */
+  private append(text: string, from: number, to: number, f: number): number {
+    const need = this.dlen + to - from + 2;
+    if (need > this.data.length) {
+      const more = new Uint16Array(Math.max(this.data.length * 2, need));
+      more.set(this.data);
+      this.data = more;
+    }
+    const off = this.dlen;
+    for (let j = from; j < to; j++) this.data[this.dlen++] = text.charCodeAt(j);
+    this.data[this.dlen++] = f & 0xffff;
+    this.data[this.dlen++] = f >>> 16;
+    return off;
+  }
+
+  /** Puts an entry known to be absent into the first free slot of its probe. */
+  private insert(h: number, ref: number): void {
+    if ((this.count + 1) * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
+    let i = homeSlot(h, this.mask);
+    while (this.slots[2 * i] !== 0) i = (i + 1) & this.mask;
+    this.slots[2 * i] = h;
+    this.slots[2 * i + 1] = ref >>> 0;
     this.count++;
   }
 
-  get(h: number): number {
-    let i = (Math.imul(h, 0x9e3779b1) >>> 0) & this.mask;
-    while (this.keys[i] !== 0) {
-      if (this.keys[i] === h) return this.vals[i];
-      i = (i + 1) & this.mask;
-    }
-    return 0;
-  }
-
-  /** Rehashes into the smallest table that keeps the load at most one half. */
-  compact(): void {
-    let n = 2;
-    while (n < this.count * 2) n <<= 1;
-    if (n < this.keys.length) this.rehash(n);
-  }
-
-  private grow(): void {
-    this.rehash(this.keys.length * 2);
-  }
-
   private rehash(size: number): void {
-    const k = this.keys;
-    const v = this.vals;
-    this.keys = new Uint32Array(size);
-    this.vals = new Uint32Array(size);
-    this.mask = this.keys.length - 1;
+    const old = this.slots;
+    this.slots = new Uint32Array(2 * size);
+    this.mask = size - 1;
     this.count = 0;
-    for (let i = 0; i < k.length; i++) if (k[i] !== 0) this.setMax(k[i], v[i]);
+    for (let i = 0; i < old.length; i += 2) if (old[i] !== 0) this.insert(old[i], old[i + 1]);
   }
 }
 
@@ -321,6 +440,14 @@ export class Lexicon {
   /** Work buffers of segment() (reused: it runs for every candidate). */
   private route = new Float64Array(128);
   private nextBuf = new Int32Array(128);
+  /** Lookups of the last segment() without a substitution (see there): frequency and running hash, and its range. */
+  private memoF = new Uint32Array(128 * MAX_WORD);
+  private memoH = new Int32Array(128 * MAX_WORD);
+  /** The last j each row of that segmentation looked up (where no word could go on). */
+  private memoS = new Int32Array(128);
+  private memoText: string | undefined = undefined;
+  private memoA = -1;
+  private memoB = -1;
   targets = 0;
 
   /**
@@ -346,7 +473,8 @@ export class Lexicon {
     const excluded = new Set(opts.excludeTags ?? []);
     let tagged = true;
     const take = (text: string, a: number, b: number, f: number) => {
-      this.table.setMax(hashRange(text, a, b), f);
+      const off = this.table.setMax(text, a, b, f);
+      for (let k = a + 1; k < b; k++) this.table.markPrefix(text, a, k, off);
       this.size++;
       this.total += f;
       const len = b - a;
@@ -355,7 +483,7 @@ export class Lexicon {
       if (f >= opts.coverageFreq) for (let i = a; i + 1 < b; i++) this.covered.add(text.charCodeAt(i), text.charCodeAt(i + 1));
       if (f >= opts.targetFreq && len >= opts.minLen && len <= opts.maxLen && tagged) targets.push(text.slice(a, b));
       if (!tagged && len >= 3) {
-        this.nameTable.setMax(hashRange(text, a, b), 1);
+        this.nameTable.setMax(text, a, b, 1);
         for (let i = a; i + 1 < b; i++) this.namePairs.add(text.charCodeAt(i), text.charCodeAt(i + 1));
       }
     };
@@ -388,7 +516,7 @@ export class Lexicon {
       if (seen.has(w)) continue;
       seen.add(w);
       this.targets++;
-      this.targetTable.setMax(hashRange(w, 0, w.length), this.freq(w));
+      this.targetTable.setMax(w, 0, w.length, this.freq(w));
       for (let k = 0; k < w.length; k++) {
         const ck = w.charCodeAt(k);
         if (k + 1 < w.length) this.targetPairs.add(ck, w.charCodeAt(k + 1));
@@ -429,7 +557,18 @@ export class Lexicon {
   /** A lexicon from a `snapshot()`, with the options and reading function it was built with. */
   static fromSnapshot(state: LexiconState, opts: LexiconOptions, readings: (code: number) => string[]): Lexicon {
     const tables = state.tables;
-    const lex = restore(Lexicon.prototype, { opts, readings, route: new Float64Array(128), nextBuf: new Int32Array(128) });
+    const lex = restore(Lexicon.prototype, {
+      opts,
+      readings,
+      route: new Float64Array(128),
+      nextBuf: new Int32Array(128),
+      memoF: new Uint32Array(128 * MAX_WORD),
+      memoH: new Int32Array(128 * MAX_WORD),
+      memoS: new Int32Array(128),
+      memoText: undefined,
+      memoA: -1,
+      memoB: -1,
+    });
     for (const k of [...LEXICON_TABLES, 'sound2', 'soundN']) if (!tables?.[k]) throw new Error(`lexicon cache lacks ${k}`);
     for (const k of LEXICON_TABLES) (lex as unknown as Record<string, unknown>)[k] = restore(FREQ_TABLES.has(k) ? FreqTable.prototype : PairSet.prototype, tables[k]);
     const fields = lex as unknown as Record<string, unknown>;
@@ -450,22 +589,18 @@ export class Lexicon {
   }
 
   /**
-   * False when no target word can hold a same-sound substitute (reading ids `rids`) or a look-alike (`looks`)
-   * of the character between `left` and `right` (0 = no neighbour): every window of two or more characters
-   * around it contains a neighbour next to it, so one of these pairs must exist.
+   * Where a same-sound substitute (reading id `rid`) of a character between `left` and `right` (0 = no
+   * neighbour) can stand in a target word: bit 1 when some target has it right after `left`, bit 2 right
+   * before `right`. A window of two or more characters holds a neighbour next to the substitute, so a window
+   * reaching the left neighbour needs bit 1, one reaching the right needs bit 2; 0 rules out every window.
    */
-  maybeTarget(left: number, right: number, rids: number[], looks: ReadonlySet<number> | undefined): boolean {
-    for (const id of rids) {
-      if (left && this.soundLeft.has(left, id)) return true;
-      if (right && this.soundRight.has(id, right)) return true;
-    }
-    if (looks) {
-      for (const x of looks) {
-        if (left && this.targetPairs.has(left, x)) return true;
-        if (right && this.targetPairs.has(x, right)) return true;
-      }
-    }
-    return false;
+  soundSides(left: number, right: number, rid: number): number {
+    return (left && this.soundLeft.has(left, rid) ? 1 : 0) | (right && this.soundRight.has(rid, right) ? 2 : 0);
+  }
+
+  /** As soundSides, for a look-alike character `x` (adjacent pairs of the target words). */
+  pairSides(left: number, right: number, x: number): number {
+    return (left && this.targetPairs.has(left, x) ? 1 : 0) | (right && this.targetPairs.has(x, right) ? 2 : 0);
   }
 
   /** Reading id, or 0 when no target uses the reading. */
@@ -498,13 +633,7 @@ export class Lexicon {
 
   /** Frequency of text[s, s+len) with position i replaced by `code`, when that is a target word (else 0). */
   targetFreqWith(text: string, s: number, len: number, i: number, code: number): number {
-    let h = 0x811c9dc5;
-    for (let j = s; j < s + len; j++) {
-      h ^= j === i ? code : text.charCodeAt(j);
-      h = Math.imul(h, 0x01000193);
-    }
-    h >>>= 0;
-    return this.targetTable.get(h === 0 ? 1 : h);
+    return this.targetTable.get(text, s, s + len, i, code);
   }
 
   /** Log probability of a token as a word (unknown tokens count once, as in jieba). */
@@ -513,17 +642,17 @@ export class Lexicon {
   }
 
   freq(w: string): number {
-    return w ? this.table.get(hashRange(w, 0, w.length)) : 0;
+    return w ? this.table.get(w, 0, w.length) : 0;
+  }
+
+  /** True when text[from, to) is a name the dictionary knows (three or more characters, any frequency). */
+  isNameAt(text: string, from: number, to: number): boolean {
+    return to - from >= 3 && this.nameTable.get(text, from, to) > 0;
   }
 
   /** Frequency of text[from, to) without slicing. */
-  /** True when text[from, to) is a name the dictionary knows (three or more characters, any frequency). */
-  isNameAt(text: string, from: number, to: number): boolean {
-    return to - from >= 3 && this.nameTable.get(hashRange(text, from, to)) > 0;
-  }
-
   freqAt(text: string, from: number, to: number): number {
-    return to > from ? this.table.get(hashRange(text, from, to)) : 0;
+    return to > from ? this.table.get(text, from, to) : 0;
   }
 
   /**
@@ -535,27 +664,64 @@ export class Lexicon {
     if (this.route.length < m + 1) {
       this.route = new Float64Array(m + 64);
       this.nextBuf = new Int32Array(m + 64);
+      this.memoF = new Uint32Array((m + 64) * MAX_WORD);
+      this.memoH = new Int32Array((m + 64) * MAX_WORD);
+      this.memoS = new Int32Array(m + 64);
+      this.memoText = undefined;
     }
     const route = this.route;
     const next = this.nextBuf;
     route[m] = 0;
     const lt = this.logTotal;
+    const table = this.table;
+    // A segmentation without a substitution keeps its lookups; one of the same range with a substitution (the
+    // alternatives of a near miss) takes those of the strings that do not contain it, and the running hash up to it.
+    const record = at < 0;
+    const rel = at - a;
+    const reuse = !record && this.memoText === text && this.memoA === a && this.memoB === b;
+    if (record) {
+      this.memoText = text;
+      this.memoA = a;
+      this.memoB = b;
+    }
+    const memoF = this.memoF;
+    const memoH = this.memoH;
+    const memoS = this.memoS;
     for (let i = m - 1; i >= 0; i--) {
       let h = 0x811c9dc5;
       let best = -Infinity;
       let bestJ = i + 1;
       const lim = Math.min(m, i + MAX_WORD);
+      // the lookup of text[a + i, a + j] is kept at row + j
+      const row = i * (MAX_WORD - 1);
+      if (record) memoS[i] = lim - 1;
       for (let j = i; j < lim; j++) {
-        h ^= a + j === at ? code : text.charCodeAt(a + j);
-        h = Math.imul(h, 0x01000193);
-        const hh = h >>> 0 || 1;
-        const f = this.table.get(hh);
-        if (f <= 0 && j > i) continue;
-        const sc = Math.log(f > 0 ? f : 1) - lt + route[j + 1];
-        if (sc > best) {
-          best = sc;
-          bestJ = j + 1;
+        let f: number;
+        let stop = false;
+        if (reuse && j > memoS[i] && (i > rel || memoS[i] < rel)) break; // the recorded row stopped before
+        if (reuse && (j < rel || i > rel)) f = memoF[row + j];
+        else {
+          if (reuse && j === rel && j > i) h = memoH[row + j - 1];
+          h ^= a + j === at ? code : text.charCodeAt(a + j);
+          h = Math.imul(h, 0x01000193);
+          const slot = table.find(h >>> 0 || 1, text, a + i, a + j + 1, at, code);
+          f = table.valAt(slot);
+          stop = !table.continues(slot);
+          if (record) {
+            memoF[row + j] = f;
+            memoH[row + j] = h;
+            if (stop) memoS[i] = j;
+          }
         }
+        if (f > 0 || j === i) {
+          const sc = Math.log(f > 0 ? f : 1) - lt + route[j + 1];
+          if (sc > best) {
+            best = sc;
+            bestJ = j + 1;
+          }
+        }
+        // no word of the lexicon starts with text[a + i, a + j] and goes on
+        if (stop) break;
       }
       route[i] = best;
       next[i] = bestJ;
@@ -599,7 +765,7 @@ const FREQ_TABLES = new Set(['table', 'targetTable', 'nameTable']);
 const LEXICON_TABLES = [...FREQ_TABLES, 'namePairs', 'covered', 'longPairs', 'longSkips', 'soundLeft', 'soundRight', 'targetPairs'];
 
 /** Format of the cache file; bump when the tables change shape. */
-const CACHE_FORMAT = 2;
+const CACHE_FORMAT = 4;
 /** Cached lexicons kept (one per set of inputs). */
 const KEEP_CACHED = 4;
 const MAGIC = 0x584c4347; // "GCLX"

@@ -24,16 +24,72 @@ export const ORDER = 4;
 /** The shipped model file. */
 export const DEFAULT_MODEL = path.resolve(CONFIG_DIR, '../models/official-zh.4gram.bin');
 
+/**
+ * Weights of the confidence (`report: confident`) per measurement of a finding (`confidenceFeatures`), fitted by
+ * L2-regularised logistic regression (λ 1 on standardised measurements) on the findings of the odw train split at
+ * minGain 4 (right when the sentence has an error at its position) and those of the real government pages (all false
+ * alarms, weight 1): `node dist/bench/_lm-fit.js` on the `--dump` files (docs/typos.md, docs/modules.md).
+ */
+export const CONFIDENCE_WEIGHTS: Record<string, number> = {
+  gain: 0.3428,
+  sound: 0.7028,
+  near: -0.0389,
+  pair: -0.3344,
+  lpW: -0.2649,
+  lpR: -0.0383,
+  uniR: -0.023,
+  margin: -0.0629,
+  hassecond: -2.2364,
+  unk: -1.0138,
+  short: -1.02,
+  dig2: -1.7992,
+  wW0: -0.3192,
+  wR0: 0.2539,
+  wR: 0.1968,
+  adj: 1.4583,
+  abbrev: -1.1989,
+  level: -3.5865,
+  title: -4.7691,
+  list3: -0.136,
+  list5: -0.7054,
+  n: -0.449,
+  wWl: 0.0874,
+  wW3: -0.8769,
+  sp: -2.2757,
+  lat: 0.7392,
+  dgN: -0.3937,
+  pun: -0.3745,
+  wWk: -1.1919,
+};
+export const CONFIDENCE_BIAS = -3.1334;
+
 export const lmOptionsSchema = z
   .object({
     /** Run the language-model pass (when the model file exists). */
     enabled: z.boolean().default(true),
     /**
      * Which findings the pass reports: `confirmed` (default) only those whose gain reaches `confirmedGain` (W-D3/M-D3
-     * deductions; the pass then searches with that threshold), `all` also the suspected ones from `minGain` on
-     * (odw test recall 0.78 but precision 0.94 and about 27 per 10,000 characters of real pages; docs/typos.md).
+     * deductions; the pass then searches with that threshold), `all` also the suspected ones from `minGain` on that
+     * pass the `suspect` guards, `confident` the suspected ones whose fitted confidence reaches `confidence.threshold`
+     * (both for review, neither scored; figures in docs/typos.md).
      */
-    report: z.enum(['confirmed', 'all']).default('confirmed'),
+    report: z.enum(['confirmed', 'confident', 'all']).default('confirmed'),
+    /**
+     * `report: confident`: the pass searches from `minGain` here and keeps a suspected finding when its confidence
+     * (a logistic model of the finding's measurements, fitted on the odw train split: `weights`) reaches `threshold`;
+     * the `suspect` guards are not applied (the model weighs what they look at). Confirmed findings are kept as ever.
+     */
+    confidence: z
+      .object({
+        minGain: z.number().default(4),
+        threshold: z.number().default(0.65),
+        /** Hard guards kept beside the confidence: a short line without sentence punctuation, a digit within this span (0: off); as in `suspect`. */
+        shortLine: z.number().int().nonnegative().default(30),
+        digitSpan: z.number().int().nonnegative().default(0),
+        bias: z.number().default(CONFIDENCE_BIAS),
+        weights: z.record(z.string(), z.number()).default(CONFIDENCE_WEIGHTS),
+      })
+      .prefault({}),
     /** Model file (default models/official-zh.4gram.bin). */
     model: z.string().optional(),
     /** Least gain in log probability (natural log) of the affected positions for a finding (chosen on the odw train split). */
@@ -600,13 +656,38 @@ export interface LmFinding {
   /** How the proposed character relates to the written one: sound (same pinyin), near-sound, shape. */
   relation: 'sound' | 'near-sound' | 'shape';
   tier: 'confirmed' | 'suspected';
+  /** `report: confident`: the finding's confidence (0–1; 1 for confirmed findings). */
+  confidence?: number;
+  /** Measurements behind the finding (for the confidence and for study): see `LmMeasures`. */
+  m?: LmMeasures;
 }
+
+/** What the pass measured at a finding. */
+export interface LmMeasures {
+  /** Log probability of the written character in its context, and of the proposed one. */
+  lpWritten: number;
+  lpRight: number;
+  /** Unigram log probabilities of the written and the proposed character. */
+  uniWritten: number;
+  uniRight: number;
+  /** One of two characters written as another word. */
+  pair: boolean;
+  /** Gain of the second-best candidate at the position (singles; 0 when none reached minGain). */
+  second: number;
+  /** The written character is not in the model's vocabulary. */
+  unknown: boolean;
+}
+
+/** Study hook (bench/_lm-eval.js --dump): sees each scan's findings before the suspected tier's guards. */
+export const lmStudy: { sink?: (text: string, findings: LmFinding[], pairAt: Set<number>, input: LmScanInput) => void } = {};
 
 export interface LmScanInput {
   /** 1 where the engine protects a position (known names and words); same length as text (+1). */
   protectedMask?: Uint8Array;
   /** Frequency of text[from, to) as a word of the lexicon (0: no word); for the `suspect.wordFreq` guard. */
   wordFreq?: (from: number, to: number) => number;
+  /** Frequency of s[from, to) as a word of the lexicon, for any string (the confidence looks at the corrected text). */
+  wordFreqIn?: (s: string, from: number, to: number) => number;
   /** Look-alike characters of a character (the engine's table). */
   lookalike?: (code: number) => ReadonlySet<number> | undefined;
 }
@@ -772,6 +853,8 @@ function candidatesFor(model: LanguageModel, opts: LmOptions, lookalike?: (code:
 export function lmScan(model: LanguageModel, text: string, opts: LmOptions, input: LmScanInput = {}): LmScanResult {
   // report: confirmed searches with the confirmation gain as the threshold (nothing suspected from the model)
   if (opts.report === 'confirmed' && opts.minGain < opts.confirmedGain) opts = { ...opts, minGain: opts.confirmedGain };
+  // report: confident searches from the confidence's own gain and weighs every suspected finding
+  if (opts.report === 'confident') opts = { ...opts, minGain: opts.confidence.minGain };
   const buf = tokenize(text, model.idOf, shared);
   const ids = buf.ids;
   const offs = buf.offs;
@@ -821,6 +904,7 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
       r -= lp[j];
     }
     let best = 0;
+    let second = 0;
     let bestRaw = 0;
     let bestK = -1;
     const list = cands.of(c, code);
@@ -835,7 +919,7 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
       // a candidate far rarer than the written character is seldom the right one
       if (uniP[x] < uniP[c] - rareGap) continue;
       const extra = rels[k] === 1 ? extraNear : rels[k] === 2 ? extraShape : 0;
-      const need = (best > opts.minGain ? best : opts.minGain) + extra;
+      const need = (second > opts.minGain ? second : opts.minGain) + extra;
       let g = 0;
       let j = i;
       for (; j <= end; j++) {
@@ -843,10 +927,11 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
         if (g + rest[j - i] < need) break;
       }
       if (j > end && g - extra > best) {
+        second = best;
         best = g - extra;
         bestRaw = g;
         bestK = k;
-      }
+      } else if (j > end && g - extra > second) second = g - extra;
     }
     ids[i] = c;
     if (!(bestK >= 0 && best >= opts.minGain) && opts.pairs) {
@@ -859,8 +944,10 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
         if (pair && pair.gain >= opts.minGain + opts.pairExtraGain && !(opts.places && (inPlace(model, text, at) || inPlace(model, text, at2))) && !guarded(text, at) && !guarded(text, at2)) {
           const tier = pair.gain >= opts.confirmedGain ? 'confirmed' : 'suspected';
           const gain = Math.round(pair.gain * 100) / 100;
-          findings.push({ offset: at, written: text[at], right: String.fromCharCode(model.chars[pair.x]), gain, relation: 'sound', tier });
-          findings.push({ offset: at2, written: text[at2], right: String.fromCharCode(model.chars[pair.y]), gain, relation: 'sound', tier });
+          const m1 = measures(model, ids, lp, i, pair.x, true, 0);
+          const m2 = measures(model, ids, lp, i + 1, pair.y, true, 0);
+          findings.push({ offset: at, written: text[at], right: String.fromCharCode(model.chars[pair.x]), gain, relation: 'sound', tier, m: m1 });
+          findings.push({ offset: at2, written: text[at2], right: String.fromCharCode(model.chars[pair.y]), gain, relation: 'sound', tier, m: m2 });
           pairAt.add(at);
           pairAt.add(at2);
           if (opts.applyFindings) {
@@ -882,6 +969,7 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
         gain: Math.round(bestRaw * 100) / 100,
         relation: REL[list.rel[bestK]],
         tier: bestRaw >= opts.confirmedGain ? 'confirmed' : 'suspected',
+        m: measures(model, ids, lp, i, cids[bestK], false, second),
       });
       if (opts.applyFindings) {
         ids[i] = cids[bestK];
@@ -889,7 +977,18 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
       }
     }
   }
+  lmStudy.sink?.(text, findings, pairAt, input);
+  if (opts.report === 'confident') return { findings: confidentOnly(text, findings, pairAt, opts, input), skipped, surprising };
   return { findings: suspectGuards(text, findings, pairAt, opts, input), skipped, surprising };
+}
+
+/** The measurements at position i for candidate x (before the finding is applied). */
+function measures(model: LanguageModel, ids: Uint16Array, lp: Float32Array, i: number, x: number, pair: boolean, second: number): LmMeasures {
+  const c = ids[i];
+  ids[i] = x;
+  const lpRight = model.logp(ids, i);
+  ids[i] = c;
+  return { lpWritten: lp[i], lpRight, uniWritten: model.uniP[c], uniRight: model.uniP[x], pair, second: Math.round(second * 100) / 100, unknown: c === UNK };
 }
 
 /** Sentence punctuation: a line with one of these is prose. */
@@ -897,7 +996,7 @@ const PROSE = /[，。；、！？,;!?]/;
 const DIGIT_RE = /[0-9０-９]/;
 
 /** Is the line holding `at` short and without sentence punctuation (a heading, a menu item, a table cell)? */
-function shortLineAt(text: string, at: number, max: number): boolean {
+export function shortLineAt(text: string, at: number, max: number): boolean {
   let a = at;
   while (a > 0 && text.charCodeAt(a - 1) !== 10 && at - a <= max) a--;
   let b = at + 1;
@@ -907,7 +1006,7 @@ function shortLineAt(text: string, at: number, max: number): boolean {
 }
 
 /** Is `at` in a short stretch of Han characters with 、 or a parenthesis on one side (a list item, a parenthesised name)? */
-function listItemAt(text: string, at: number, max: number): boolean {
+export function listItemAt(text: string, at: number, max: number): boolean {
   let a = at;
   while (a > 0 && isHanCode(text.charCodeAt(a - 1)) && at - a < max) a--;
   let b = at + 1;
@@ -919,7 +1018,7 @@ function listItemAt(text: string, at: number, max: number): boolean {
 }
 
 /** Is `at` inside a word of the lexicon (2–4 characters within the line) at least `min` frequent? */
-function inKnownWord(text: string, at: number, min: number, freq: (from: number, to: number) => number): boolean {
+export function inKnownWord(text: string, at: number, min: number, freq: (from: number, to: number) => number): boolean {
   for (let len = 2; len <= 4; len++) {
     for (let s = Math.max(0, at - len + 1); s <= at && s + len <= text.length; s++) {
       if (freq(s, s + len) >= min) return true;
@@ -929,7 +1028,7 @@ function inKnownWord(text: string, at: number, min: number, freq: (from: number,
 }
 
 /** The suspected tier's guards (`opts.suspect`); confirmed findings pass untouched. */
-function suspectGuards(text: string, findings: LmFinding[], pairAt: Set<number>, opts: LmOptions, input: LmScanInput): LmFinding[] {
+export function suspectGuards(text: string, findings: LmFinding[], pairAt: Set<number>, opts: LmOptions, input: LmScanInput): LmFinding[] {
   const g = opts.suspect;
   if (!findings.length || (!g.shortLine && !g.digitSpan && !g.wordFreq && !g.adjacent && !g.placeAbbrev)) return findings;
   const weak = (f: LmFinding) => f.tier === 'suspected';
@@ -962,8 +1061,113 @@ function suspectGuards(text: string, findings: LmFinding[], pairAt: Set<number>,
   return findings.filter((f) => !(weak(f) && drop.has(f.offset)));
 }
 
+const SENTENCE_END = /[。！？；!?;\n]/;
+
+/** The most frequent lexicon word (`shortest`–4 characters) of `s` holding position `at` (0: none). */
+function maxWordFreq(s: string, at: number, freq: (s: string, from: number, to: number) => number, shortest = 2): number {
+  let best = 0;
+  for (let len = shortest; len <= 4; len++)
+    for (let a = Math.max(0, at - len + 1); a <= at && a + len <= s.length; a++) {
+      const f = freq(s, a, a + len);
+      if (f > best) best = f;
+    }
+  return best;
+}
+
+/** The measurements of a finding the confidence weighs (names as in `CONFIDENCE_WEIGHTS`; findings: all of the scan's). */
+export function confidenceFeatures(text: string, findings: LmFinding[], k: number, inSentence: number, pairAt: Set<number>, opts: LmOptions, input: LmScanInput): Record<string, number> {
+  const f = findings[k];
+  const m = f.m!;
+  const at = f.offset;
+  const g = f.gain;
+  const freq = input.wordFreqIn;
+  const wW = freq ? maxWordFreq(text, at, freq) : 0;
+  // the words (≤ 4 characters) holding the corrected character lie within three characters of it
+  const from = Math.max(0, at - 3);
+  const wR = freq ? maxWordFreq(text.slice(from, at) + f.right + text.slice(at + 1, at + 4), at - from, freq) : 0;
+  const w3 = freq ? maxWordFreq(text, at, freq, 3) : 0;
+  const ctx = text.slice(Math.max(0, at - 10), at + 10);
+  const b01 = (x: boolean) => (x ? 1 : 0);
+  // findings are in text order, one per position: only the previous and the next can be side by side
+  const beside = (o: LmFinding | undefined) => !!o && Math.abs(o.offset - at) === 1 && !(pairAt.has(at) && pairAt.has(o.offset) && o.gain === g);
+  const n = inSentence;
+  return {
+    gain: Math.min(g, 30),
+    sound: b01(f.relation === 'sound'),
+    near: b01(f.relation === 'near-sound'),
+    pair: b01(m.pair),
+    lpW: Math.max(m.lpWritten, -25),
+    lpR: m.lpRight,
+    uniR: m.uniRight,
+    margin: m.second > 0 ? Math.min(g - m.second, 30) : 30,
+    hassecond: b01(m.second > 0),
+    unk: b01(m.unknown),
+    short: b01(shortLineAt(text, at, 30)),
+    dig2: b01(DIGIT_RE.test(text.slice(Math.max(0, at - 2), at + 3))),
+    wW0: b01(wW > 0),
+    wR0: b01(wR > 0),
+    wR: Math.log1p(wR),
+    adj: b01(beside(findings[k - 1]) || beside(findings[k + 1])),
+    abbrev: b01(opts.suspect.placeAbbrev.includes(f.written)),
+    level: b01(opts.suspect.levelChars.includes(f.written)),
+    title: b01(TITLE_BEFORE.test(text.slice(Math.max(0, at - 7), at))),
+    list3: b01(listItemAt(text, at, 3)),
+    list5: b01(listItemAt(text, at, 5)),
+    n: Math.min(n, 6),
+    wWl: Math.log1p(wW),
+    wW3: Math.log1p(w3),
+    sp: Math.min((text.slice(Math.max(0, at - 8), at + 9).match(/\s/g) ?? []).length, 4),
+    lat: b01(/[A-Za-z]/.test(text.slice(Math.max(0, at - 5), at + 6))),
+    dgN: Math.min((ctx.match(/[0-9０-９]/g) ?? []).length, 8),
+    pun: Math.min((ctx.match(/[，。；、！？,;]/g) ?? []).length, 4),
+    wWk: b01(wW >= 100 && g < 10),
+  };
+}
+
+/** For each finding (in text order), how many findings its sentence holds (a sentence ends at 。！？；!?; or a line end). */
+export function findingsPerSentence(text: string, findings: LmFinding[]): Int32Array {
+  const sentence = new Int32Array(findings.length);
+  let s = 0;
+  let from = 0;
+  findings.forEach((f, k) => {
+    for (let i = from; i < f.offset; i++)
+      if (SENTENCE_END.test(text[i])) {
+        s++;
+        break;
+      }
+    from = f.offset;
+    sentence[k] = s;
+  });
+  const count = new Int32Array(s + 1);
+  for (const x of sentence) count[x]++;
+  return sentence.map((x) => count[x]);
+}
+
+/** Confidence (0–1) of a finding: the logistic model of `opts.confidence`. */
+export function confidenceOf(features: Record<string, number>, opts: LmOptions): number {
+  let z = opts.confidence.bias;
+  for (const [k, w] of Object.entries(opts.confidence.weights)) z += w * (features[k] ?? 0);
+  return 1 / (1 + Math.exp(-z));
+}
+
+/** `report: confident`: confirmed findings, and suspected ones whose confidence reaches the threshold (each half of a pair on its own, as fitted). */
+function confidentOnly(text: string, findings: LmFinding[], pairAt: Set<number>, opts: LmOptions, input: LmScanInput): LmFinding[] {
+  const perSentence = findingsPerSentence(text, findings);
+  const conf = findings.map((f, k) => (f.tier === 'confirmed' ? 1 : confidenceOf(confidenceFeatures(text, findings, k, perSentence[k], pairAt, opts, input), opts)));
+  const c = opts.confidence;
+  const keep = findings.map(
+    (f, k) => f.tier === 'confirmed' || (conf[k] >= c.threshold && !(c.shortLine && shortLineAt(text, f.offset, c.shortLine)) && !(c.digitSpan && DIGIT_RE.test(text.slice(Math.max(0, f.offset - c.digitSpan), f.offset + c.digitSpan + 1)))),
+  );
+  const out: LmFinding[] = [];
+  findings.forEach((f, k) => {
+    if (keep[k]) out.push({ ...f, confidence: Math.round(conf[k] * 1000) / 1000 });
+  });
+  return out;
+}
+
 /** Titles before a person's name (会长陈河才, 航天员景海鹏, 发言人武平). */
-const TITLE_BEFORE = /(会长|部长|局长|厅长|市长|县长|省长|镇长|乡长|区长|院长|校长|团长|处长|科长|主任|书记|主席|总理|委员|航天员|发言人|董事长|总经理|经理|教授|院士|专家|队长|所长|站长|社长|行长|村民|农民|老人|先生|女士)[一-鿿]{0,2}$/;
+export const TITLE_BEFORE =
+  /(会长|部长|局长|厅长|市长|县长|省长|镇长|乡长|区长|院长|校长|团长|处长|科长|主任|书记|主席|总理|委员|航天员|发言人|董事长|总经理|经理|教授|院士|专家|队长|所长|站长|社长|行长|村民|农民|老人|先生|女士)[一-鿿]{0,2}$/;
 
 /**
  * The best pair of same-sound candidates for positions i and i + 1 (both changed; the pair must be a known
