@@ -1,11 +1,12 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getEngine } from '../../src/analysis/text/engine.js';
-import { buildModel, leakageFilter } from '../../src/analysis/text/lm-build.js';
+import { assembleModel, buildModel, leakageFilter, packOffsets } from '../../src/analysis/text/lm-build.js';
 import { formatPhoneticClasses, PhoneticIndex, parseUnihanPhonetic, phoneticNeighbours } from '../../src/analysis/text/lm-phonetic.js';
-import { allPinyin, DEFAULT_MODEL, guarded, LanguageModel, lmOptionsSchema, lmScan, loadLanguageModel, normalizeForModel } from '../../src/analysis/text/lm.js';
+import { allPinyin, DEFAULT_MODEL, guarded, LanguageModel, LM_MAGIC, LM_MAGIC_V1, type LmHeader, lmOptionsSchema, lmScan, loadLanguageModel, normalizeForModel } from '../../src/analysis/text/lm.js';
 
 // Own-written sentences in the register of official notices (no third-party text).
 const TEMPLATES = [
@@ -163,6 +164,64 @@ describe('language model (src/analysis/text/lm.ts, lm-build.ts)', () => {
 
   it('rejects a file that is not a model with a clear error', () => {
     expect(() => new LanguageModel(new Uint8Array(64))).toThrow(/not a govcheck language model/);
+  });
+
+  it('packs bucket offsets in blocks small enough that every block spans < 2^16 entries', () => {
+    const off = new Uint32Array(2 ** 10 + 1);
+    for (let bk = 1; bk < off.length; bk++) off[bk] = off[bk - 1] + (bk === 300 ? 70000 : bk % 7);
+    const small = packOffsets(off.map((x, i) => (i < 300 ? x : x - 70000)));
+    expect(small.block).toBe(8);
+    const p = packOffsets(off);
+    expect(p.block).toBeLessThan(8);
+    expect(p.base.length).toBe(2 ** (10 - p.block) + 1);
+    for (let bk = 0; bk < off.length; bk++) expect(p.base[bk >>> p.block] + p.o16[bk]).toBe(off[bk]);
+  });
+
+  it('writes 16-bit bucket offsets from a base a block; refuses the old 32-bit format, which lm-reencode converts back byte for byte', () => {
+    const built = buildModel(corpus(), { prune: { 3: 0, 4: 0 }, places: ['幸福村'] }).bytes;
+    const hlen = new DataView(built.buffer, built.byteOffset).getUint32(8, true);
+    const header = JSON.parse(Buffer.from(built.subarray(12, 12 + hlen)).toString('utf8')) as LmHeader;
+    expect(header.magic).toBe(LM_MAGIC);
+    const names = header.sections.map((s) => s.name);
+    expect(names.filter((n) => /^off/.test(n))).toEqual([]);
+    const sec = (h: LmHeader, b: Uint8Array, name: string) => {
+      const s = h.sections.find((x) => x.name === name)!;
+      return b.slice(s.offset, s.offset + s.bytes);
+    };
+    // the old layout of the same model: cumulative 32-bit offsets in place of base + o16
+    const old = JSON.parse(JSON.stringify(header)) as LmHeader;
+    old.magic = LM_MAGIC_V1;
+    const sections: Array<{ name: string; data: Uint8Array }> = [];
+    for (const name of names) {
+      if (name.startsWith('o16')) continue;
+      if (!name.startsWith('base')) {
+        sections.push({ name, data: sec(header, built, name) });
+        continue;
+      }
+      const n = Number(name.slice(4));
+      const t = header.tables.find((x) => x.order === n)!;
+      const base = new Uint32Array(sec(header, built, name).buffer);
+      const o16 = new Uint16Array(sec(header, built, `o16${n}`).buffer);
+      expect(o16.length).toBe(2 ** t.bits + 1);
+      const off = new Uint32Array(o16.length);
+      for (let bk = 0; bk < off.length; bk++) off[bk] = base[bk >>> t.block] + o16[bk];
+      expect(off[off.length - 1]).toBe(t.entries);
+      for (let bk = 1; bk < off.length; bk++) expect(off[bk] >= off[bk - 1]).toBe(true);
+      sections.push({ name: `off${n}`, data: new Uint8Array(off.buffer) });
+    }
+    for (const t of old.tables) delete (t as Partial<LmHeader['tables'][number]>).block;
+    const v1 = assembleModel(old, sections);
+    expect(() => new LanguageModel(v1)).toThrow(/old format GCLM0001 .*lm-reencode/);
+    const dir = mkdtempSync(path.join(tmpdir(), 'lm-v1-'));
+    writeFileSync(path.join(dir, 'v1.bin'), v1);
+    expect(() => loadLanguageModel(path.join(dir, 'v1.bin'))).toThrow(/old format GCLM0001/);
+    const log = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/lm-reencode.ts', path.join(dir, 'v1.bin'), path.join(dir, 'v2.bin')], { encoding: 'utf8' });
+    expect(log).toMatch(/4-grams: \d+ buckets, block 2\^\d, every \[start, end\) equal/);
+    const v2 = new Uint8Array(readFileSync(path.join(dir, 'v2.bin')));
+    expect(Buffer.from(v2).equals(Buffer.from(built))).toBe(true);
+    const m = loadLanguageModel(path.join(dir, 'v2.bin'))!;
+    const text = '市财政局：各单位要认真做好安全生产工做，确保责任落实到位。';
+    expect(m.score(text)).toBe(tiny.score(text));
   });
 
   it('the engine reports findings of the shipped model with rule, gain and reason', () => {

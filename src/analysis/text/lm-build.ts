@@ -349,11 +349,13 @@ export function buildModel(texts: string[], opts: BuildOptions = {}): BuildResul
         if (bq) bq[y + 1] = bv;
       }
     }
-    add(`off${n}`, off);
+    const packed = packOffsets(off);
+    add(`base${n}`, packed.base);
+    add(`o16${n}`, packed.o16);
     add(`fp${n}`, fp);
     add(`p${n}`, pq);
     if (bq) add(`b${n}`, bq);
-    tables.push({ order: n, bits, entries });
+    tables.push({ order: n, bits, entries, block: packed.block });
   }
   // 7. place names
   if (opts.places) {
@@ -363,8 +365,38 @@ export function buildModel(texts: string[], opts: BuildOptions = {}): BuildResul
     add('places', arr);
     stats.places = arr.length;
   }
-  // 8. layout: magic, header length, header JSON, sections (8-aligned)
+  // 8. layout
   const header: LmHeader = { magic: LM_MAGIC, vocab, order: ORDER, quant, tables, pinyin: pyNames, sections: [], sources: opts.sources, stats };
+  const out = assembleModel(header, sections);
+  stats.bytes = out.byteLength;
+  return { bytes: out, stats };
+}
+
+/**
+ * Cumulative bucket offsets (2^bits + 1 of them) as a 32-bit base per block of 2^block buckets plus a 16-bit offset
+ * per bucket from its block's base; block is the largest ≤ 8 whose every block spans < 2^16 entries.
+ */
+export function packOffsets(off: Uint32Array): { base: Uint32Array; o16: Uint16Array; block: number } {
+  const nb = off.length - 1;
+  const bits = Math.log2(nb);
+  if (!Number.isInteger(bits)) throw new Error(`bucket offsets: ${off.length} is not 2^bits + 1`);
+  for (let block = Math.min(8, bits); block >= 0; block--) {
+    const base = new Uint32Array((nb >>> block) + 1);
+    const o16 = new Uint16Array(nb + 1);
+    let fits = true;
+    for (let k = 0; k < base.length; k++) base[k] = off[Math.min(nb, k << block)];
+    for (let bk = 0; bk <= nb && fits; bk++) {
+      const d = off[bk] - base[bk >>> block];
+      if (d > 0xffff) fits = false;
+      o16[bk] = d;
+    }
+    if (fits) return { base, o16, block };
+  }
+  throw new Error('bucket offsets: unreachable (one bucket a block always fits)');
+}
+
+/** The model file: magic, header length, header JSON (its `sections` filled in), sections (8-aligned). */
+export function assembleModel(header: LmHeader, sections: Array<{ name: string; data: Uint8Array }>): Uint8Array {
   const layout = (headerBytes: number) => {
     let pos = align(12 + headerBytes);
     return sections.map((s) => {
@@ -387,12 +419,11 @@ export function buildModel(texts: string[], opts: BuildOptions = {}): BuildResul
   hjson = JSON.stringify(header).padEnd(guess, ' ');
   const last = header.sections[header.sections.length - 1];
   const out = new Uint8Array(last.offset + last.bytes);
-  out.set(Buffer.from(LM_MAGIC, 'latin1'), 0);
+  out.set(Buffer.from(header.magic, 'latin1'), 0);
   new DataView(out.buffer).setUint32(8, guess, true);
   out.set(Buffer.from(hjson, 'utf8'), 12);
   sections.forEach((s, i) => out.set(s.data, header.sections[i].offset));
-  stats.bytes = out.byteLength;
-  return { bytes: out, stats };
+  return out;
 }
 
 function align(x: number): number {

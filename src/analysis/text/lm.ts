@@ -9,7 +9,9 @@ import { z } from 'zod';
 import { CONFIG_DIR } from '../../config.js';
 import { DEFAULT_PHONETIC, PhoneticIndex, readPhoneticFile } from './lm-phonetic.js';
 
-export const LM_MAGIC = 'GCLM0001';
+export const LM_MAGIC = 'GCLM0002';
+/** The first format (32-bit bucket offsets): refused; `scripts/lm-reencode.ts` converts it. */
+export const LM_MAGIC_V1 = 'GCLM0001';
 export const V_BITS = 13;
 export const V_SIZE = 1 << V_BITS;
 /** Reserved token ids. */
@@ -359,7 +361,8 @@ export interface LmHeader {
   order: number;
   /** Quantisation ranges: value = min + q * (max − min) / 255. */
   quant: Record<string, [number, number]>;
-  tables: Array<{ order: number; bits: number; entries: number }>;
+  /** `block`: log2 of the buckets sharing one 32-bit base offset (sections base<n>, o16<n>). */
+  tables: Array<{ order: number; bits: number; entries: number; block: number }>;
   pinyin: string[];
   sections: Array<{ name: string; offset: number; bytes: number }>;
   sources?: unknown;
@@ -369,7 +372,10 @@ export interface LmHeader {
 interface Table {
   bits: number;
   shift: number;
-  off: Uint32Array;
+  /** Bucket bk's entries start at base[bk >>> blk] + o16[bk]. */
+  base: Uint32Array;
+  o16: Uint16Array;
+  blk: number;
   fp: Uint16Array;
   p: Uint8Array;
   b?: Uint8Array;
@@ -404,6 +410,7 @@ export class LanguageModel {
    */
   constructor(buf: Uint8Array, placesLater?: () => Uint8Array) {
     const magic = Buffer.from(buf.subarray(0, 8)).toString('latin1');
+    if (magic === LM_MAGIC_V1) throw new Error(`language model in the old format ${LM_MAGIC_V1} (32-bit bucket offsets); this govcheck reads ${LM_MAGIC}: convert it with \`npx tsx scripts/lm-reencode.ts IN OUT\``);
     if (magic !== LM_MAGIC) throw new Error(`not a govcheck language model (magic ${JSON.stringify(magic)})`);
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const hlen = dv.getUint32(8, true);
@@ -440,10 +447,15 @@ export class LanguageModel {
     else this.placesArr = view('places', Uint32Array);
     for (const t of header.tables) {
       const hasB = t.order < header.order;
+      const nb = 2 ** t.bits;
+      if (!(t.block >= 0 && t.block <= t.bits)) throw new Error(`language model table ${t.order}: bad block ${t.block}`);
+      if (sec.get(`o16${t.order}`)?.bytes !== (nb + 1) * 2 || sec.get(`base${t.order}`)?.bytes !== (nb / 2 ** t.block + 1) * 4) throw new Error(`language model table ${t.order}: offset sections do not match ${t.bits} bucket bits`);
       this.tables[t.order] = {
         bits: t.bits,
         shift: 32 - t.bits,
-        off: view(`off${t.order}`, Uint32Array),
+        base: view(`base${t.order}`, Uint32Array),
+        o16: view(`o16${t.order}`, Uint16Array),
+        blk: t.block,
         fp: view(`fp${t.order}`, Uint16Array),
         p: view(`p${t.order}`, Uint8Array),
         b: hasB ? view(`b${t.order}`, Uint8Array) : undefined,
@@ -473,7 +485,9 @@ export class LanguageModel {
     const bk = h >>> t.shift;
     const f = fingerprint(h);
     const fp = t.fp;
-    for (let j = t.off[bk], e = t.off[bk + 1]; j < e; j++) {
+    const base = t.base;
+    const o16 = t.o16;
+    for (let j = base[bk >>> t.blk] + o16[bk], e = base[(bk + 1) >>> t.blk] + o16[bk + 1]; j < e; j++) {
       const x = fp[j];
       if (x === f) return j;
       if (x > f) break;
