@@ -5,12 +5,13 @@
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { getEngine, type TextFinding } from '../src/analysis/text/engine.js';
+import { getEngine, type TextFinding, textOptionsSchema } from '../src/analysis/text/engine.js';
 import { DEFAULT_MODEL, type LmFinding, lmStudy, loadLanguageModel } from '../src/analysis/text/lm.js';
+import { assertSetPaths, parseSets } from './_set.js';
 import { studyRows } from './_lm-study.js';
 
 const args = process.argv.slice(2);
-const opts: Record<string, unknown> = {};
+const { overrides: opts, paths: setPaths } = parseSets(args);
 const files: string[] = [];
 let sweep: [number, number, number] | undefined;
 let showFp = 0;
@@ -20,13 +21,8 @@ let dump: string | undefined;
 const NOT_TYPO = new Set(['organ-outdated', 'wording']);
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
-  if (a === '--set') {
-    const [k, v] = args[++i].split('=');
-    const keys = k.split('.');
-    let o = opts;
-    for (const key of keys.slice(0, -1)) o = (o[key] ??= {}) as Record<string, unknown>;
-    o[keys[keys.length - 1]] = v === 'true' ? true : v === 'false' ? false : Number.isNaN(Number(v)) ? v : Number(v);
-  } else if (a === '--sweep') sweep = args[++i].split(':').map(Number) as [number, number, number];
+  if (a === '--set') i++;
+  else if (a === '--sweep') sweep = args[++i].split(':').map(Number) as [number, number, number];
   else if (a === '--show-fp') showFp = Number(args[++i]);
   else if (a === '--show-fn') showFn = Number(args[++i]);
   else if (a === '--all-findings') allFindings = true;
@@ -38,6 +34,12 @@ if (!files.length) {
   process.exit(2);
 }
 
+try {
+  assertSetPaths(setPaths, textOptionsSchema.parse(opts), 'the text engine (e.g. lm.report)');
+} catch (e) {
+  process.stderr.write(`_lm-eval: ${(e as Error).message}\n`);
+  process.exit(2);
+}
 const lmOpts = (opts.lm ??= {}) as Record<string, unknown>;
 lmOpts.enabled ??= true;
 // a sweep needs the findings below the confirmation gain too (report: all)

@@ -10,6 +10,7 @@ import typos from '../checks/typos.js';
 import { collectedOf, type FindingInput } from '../src/check-api/api.js';
 import { lmStudy } from '../src/analysis/text/lm.js';
 import { artifactsFromHtml } from '../src/gather/page-artifact.js';
+import { assertSetPaths, parseSets } from './_set.js';
 import { studyRows } from './_lm-study.js';
 
 export interface RealTextResult {
@@ -107,18 +108,11 @@ if (process.argv[1] && /_typos-realtext\.js$/.test(process.argv[1])) {
     process.exit(2);
   }
   // --set a.b.c=value: an option of the typos check (numbers and true/false parsed), e.g. text.lm.report=all
-  const overrides: Record<string, unknown> = {};
-  args.forEach((a, i) => {
-    if (a !== '--set' || !args[i + 1]) return;
-    const [k, v] = args[i + 1].split('=');
-    const keys = k.split('.');
-    let o = overrides;
-    for (const key of keys.slice(0, -1)) o = (o[key] ??= {}) as Record<string, unknown>;
-    o[keys[keys.length - 1]] = v === 'true' ? true : v === 'false' ? false : v !== undefined && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : v;
-  });
+  const { overrides, paths } = parseSets(args);
   let r: RealTextResult;
   try {
     const dump = opt('--dump') ? [] : undefined;
+    assertSetPaths(paths, typos.meta.options.parse(overrides), 'the typos check (e.g. text.lm.report)');
     r = await evaluateRealText(dir, opt('--as-of'), overrides, dump);
     if (dump) writeFileSync(opt('--dump')!, `${dump.join('\n')}\n`);
   } catch (e) {
