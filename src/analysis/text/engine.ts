@@ -801,6 +801,20 @@ export class TextEngine {
       hi = Math.max(hi, x.s + x.word.length);
     }
     const [a, b] = this.window(text, lo, hi, o.window);
+    // an upper bound on each alternative's gain first (lexicon.gainBound): most cannot reach what they need, and
+    // then neither segmentation is needed
+    let reachable = false;
+    for (const x of top) {
+      const rc = x.word.charCodeAt(i - x.s);
+      const rel = x.rel || (this.chars.sameTone(c, rc) ? 'sound' : this.chars.sameSound(c, rc) ? 'tone' : 'near-sound');
+      const need = o.minGain[rel as keyof typeof o.minGain] - (x.word.length >= 3 ? o.longBonus : 0);
+      // the margin covers the rounding of two sums taken in another order
+      if (lex.gainBound(text, a, b, x.s, x.s + x.word.length, i, rc) >= need - 1e-6) {
+        reachable = true;
+        break;
+      }
+    }
+    if (!reachable) return;
     const origScore = lex.segment(text, a, b).score;
     let best: { alt: Alt; gain: number } | undefined;
     for (const alt of top) {

@@ -448,6 +448,8 @@ export class Lexicon {
   private memoText: string | undefined = undefined;
   private memoA = -1;
   private memoB = -1;
+  /** gainBound's cost of a character as a token of its own, by code unit: 1 + log total − log max(freq, 1); 0 = not yet known. */
+  private singleCost: Float64Array | undefined = undefined;
   targets = 0;
 
   /**
@@ -568,6 +570,7 @@ export class Lexicon {
       memoText: undefined,
       memoA: -1,
       memoB: -1,
+      singleCost: undefined,
     });
     for (const k of [...LEXICON_TABLES, 'sound2', 'soundN']) if (!tables?.[k]) throw new Error(`lexicon cache lacks ${k}`);
     for (const k of LEXICON_TABLES) (lex as unknown as Record<string, unknown>)[k] = restore(FREQ_TABLES.has(k) ? FreqTable.prototype : PairSet.prototype, tables[k]);
@@ -653,6 +656,60 @@ export class Lexicon {
   /** Frequency of text[from, to) without slicing. */
   freqAt(text: string, from: number, to: number): number {
     return to > from ? this.table.get(text, from, to) : 0;
+  }
+
+  /**
+   * An upper bound on segment(text, a, b, at, code).score − segment(text, a, b).score when that substituted
+   * segmentation has a token containing text[ws, we) (a ≤ ws ≤ at < we ≤ b): the best, over the words t = [p, q) ⊇
+   * [ws, we) of the substituted text within [a, b) (at most MAX_WORD characters), of log P(t) − Σ log P(text[j]) for
+   * j in [p, q) (the written characters as tokens of their own). Exact as a bound: the substituted route is that of
+   * the written text outside t plus t, and the written route is at least its own outside t plus t's characters
+   * alone. docs/modules.md.
+   */
+  gainBound(text: string, a: number, b: number, ws: number, we: number, at: number, code: number): number {
+    const table = this.table;
+    const lt = this.logTotal;
+    const cost = (this.singleCost ??= new Float64Array(65536));
+    let best = -Infinity;
+    // Σ over the written characters of [p, we) of (log total − log max(freq, 1))
+    let left = 0;
+    for (let j = we - 1; j >= ws; j--) left += this.costOf(cost, text, j, lt);
+    for (let p = ws; p >= a && we - p <= MAX_WORD; p--) {
+      if (p < ws) left += this.costOf(cost, text, p, lt);
+      let h = 0x811c9dc5;
+      for (let j = p; j < we; j++) {
+        h ^= j === at ? code : text.charCodeAt(j);
+        h = Math.imul(h, 0x01000193);
+      }
+      let sum = left;
+      for (let q = we; ; q++) {
+        // q > we: the hash and the costs go on by text[q - 1]
+        if (q > we) {
+          h ^= q - 1 === at ? code : text.charCodeAt(q - 1);
+          h = Math.imul(h, 0x01000193);
+          sum += this.costOf(cost, text, q - 1, lt);
+        }
+        const slot = table.find(h >>> 0 || 1, text, p, q, at, code);
+        if (slot < 0) break; // no word starts with text[p, q) so read
+        const f = table.valAt(slot);
+        if (f > 0) {
+          const v = Math.log(f) - lt + sum;
+          if (v > best) best = v;
+        }
+        if (q >= b || q + 1 - p > MAX_WORD || !table.continues(slot)) break;
+      }
+    }
+    return best;
+  }
+
+  private costOf(cost: Float64Array, text: string, j: number, lt: number): number {
+    const c = text.charCodeAt(j);
+    let v = cost[c];
+    if (v === 0) {
+      const f = this.table.get(text, j, j + 1);
+      v = cost[c] = 1 + lt - Math.log(f > 0 ? f : 1);
+    }
+    return v - 1;
   }
 
   /**
