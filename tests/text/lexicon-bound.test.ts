@@ -56,7 +56,7 @@ describe('gain bound of the near-miss word pass', () => {
               checkedWords++;
               let holds = false;
               for (let k = 0; k + 1 < seg.bounds.length; k++) if (a + seg.bounds[k] <= ws && a + seg.bounds[k + 1] >= we) holds = true;
-              const bound = lex.gainBound(t, a, b, ws, we, at, code);
+              const bound = lex.gainBound(t, a, b, ws, we, at, code, lex.freq(s));
               if (bound < 8) below++;
               if (!holds) continue;
               expect(bound).toBeGreaterThanOrEqual(gain - 1e-9);
@@ -76,6 +76,6 @@ describe('gain bound of the near-miss word pass', () => {
     // 服雾 → 服务 alone in its window: the written route is its two characters, the corrected one the word
     const t = '服雾';
     const gain = lex.segment(t, 0, 2, 1, '务'.charCodeAt(0)).score - lex.segment(t, 0, 2).score;
-    expect(lex.gainBound(t, 0, 2, 0, 2, 1, '务'.charCodeAt(0))).toBeCloseTo(gain, 9);
+    expect(lex.gainBound(t, 0, 2, 0, 2, 1, '务'.charCodeAt(0), lex.freq('服务'))).toBeCloseTo(gain, 9);
   }, 60_000);
 });

@@ -809,7 +809,7 @@ export class TextEngine {
       const rel = x.rel || (this.chars.sameTone(c, rc) ? 'sound' : this.chars.sameSound(c, rc) ? 'tone' : 'near-sound');
       const need = o.minGain[rel as keyof typeof o.minGain] - (x.word.length >= 3 ? o.longBonus : 0);
       // the margin covers the rounding of two sums taken in another order
-      if (lex.gainBound(text, a, b, x.s, x.s + x.word.length, i, rc) >= need - 1e-6) {
+      if (lex.gainBound(text, a, b, x.s, x.s + x.word.length, i, rc, x.f) >= need - 1e-6) {
         reachable = true;
         break;
       }

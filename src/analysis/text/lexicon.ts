@@ -390,6 +390,33 @@ class FreqTable {
   }
 }
 
+/**
+ * A set of character pairs as one bit a pair (a hash of the pair picks the bit): exact when it answers "no", a
+ * "yes" may be another pair's. 2^21 bits (256 KB) hold the ≈ 242,000 pairs of jieba's longer words at ≈ 11 % false "yes".
+ */
+export class PairBits {
+  bits: Uint32Array;
+  mask: number;
+
+  constructor(bits: number) {
+    this.bits = new Uint32Array(bits >>> 5);
+    this.mask = bits - 1;
+  }
+
+  add(a: number, b: number): void {
+    const k = homeSlot(((a << 16) | b) >>> 0, this.mask);
+    this.bits[k >>> 5] |= 1 << (k & 31);
+  }
+
+  has(a: number, b: number): boolean {
+    const k = homeSlot(((a << 16) | b) >>> 0, this.mask);
+    return (this.bits[k >>> 5] & (1 << (k & 31))) !== 0;
+  }
+
+  /** (The hash tables' compaction after building; a bit set stays as it is.) */
+  compact(): void {}
+}
+
 /** Longest word considered by the segmentation (characters). */
 const MAX_WORD = 8;
 
@@ -419,6 +446,8 @@ export class Lexicon {
   /** Character bigrams inside those names (a cheap gate before hashing windows). */
   readonly namePairs: PairSet;
   readonly covered: PairSet;
+  /** Adjacent pairs of the words of three or more characters (gainBound: a longer word must hold them all). */
+  private readonly wordPairs: PairBits;
   /** Bigrams inside target words of three or more characters, and their first/third-character skip-grams. */
   private readonly longPairs: PairSet;
   private readonly longSkips: PairSet;
@@ -471,6 +500,7 @@ export class Lexicon {
     this.targetTable = new FreqTable(1 << 16);
     this.nameTable = new FreqTable(1 << 17);
     this.namePairs = new PairSet(1 << 18);
+    this.wordPairs = new PairBits(1 << 21);
     const targets: string[] = [];
     const excluded = new Set(opts.excludeTags ?? []);
     let tagged = true;
@@ -480,6 +510,7 @@ export class Lexicon {
       this.size++;
       this.total += f;
       const len = b - a;
+      if (len >= 3) for (let i = a; i + 1 < b; i++) this.wordPairs.add(text.charCodeAt(i), text.charCodeAt(i + 1));
       if (len < 2) return;
       for (let i = a; i < b; i++) if (!isHan(text.charCodeAt(i))) return;
       if (f >= opts.coverageFreq) for (let i = a; i + 1 < b; i++) this.covered.add(text.charCodeAt(i), text.charCodeAt(i + 1));
@@ -573,7 +604,7 @@ export class Lexicon {
       singleCost: undefined,
     });
     for (const k of [...LEXICON_TABLES, 'sound2', 'soundN']) if (!tables?.[k]) throw new Error(`lexicon cache lacks ${k}`);
-    for (const k of LEXICON_TABLES) (lex as unknown as Record<string, unknown>)[k] = restore(FREQ_TABLES.has(k) ? FreqTable.prototype : PairSet.prototype, tables[k]);
+    for (const k of LEXICON_TABLES) (lex as unknown as Record<string, unknown>)[k] = restore(FREQ_TABLES.has(k) ? FreqTable.prototype : k === 'wordPairs' ? PairBits.prototype : PairSet.prototype, tables[k]);
     const fields = lex as unknown as Record<string, unknown>;
     fields.sound2 = ListMap.fromState(tables.sound2);
     fields.soundN = ListMap.fromState(tables.soundN);
@@ -664,39 +695,51 @@ export class Lexicon {
    * [ws, we) of the substituted text within [a, b) (at most MAX_WORD characters), of log P(t) − Σ log P(text[j]) for
    * j in [p, q) (the written characters as tokens of their own). Exact as a bound: the substituted route is that of
    * the written text outside t plus t, and the written route is at least its own outside t plus t's characters
-   * alone. docs/modules.md.
+   * alone. `f`: the frequency of text[ws, we) so read (the caller knows it). Longer words are looked up only where
+   * wordPairs holds every adjacent pair. docs/modules.md.
    */
-  gainBound(text: string, a: number, b: number, ws: number, we: number, at: number, code: number): number {
+  gainBound(text: string, a: number, b: number, ws: number, we: number, at: number, code: number, f: number): number {
     const table = this.table;
+    const pairs = this.wordPairs;
     const lt = this.logTotal;
     const cost = (this.singleCost ??= new Float64Array(65536));
-    let best = -Infinity;
-    // Σ over the written characters of [p, we) of (log total − log max(freq, 1))
+    // Σ over the written characters of [p, we) of (log total − log max(freq, 1)), from p = ws
     let left = 0;
-    for (let j = we - 1; j >= ws; j--) left += this.costOf(cost, text, j, lt);
+    for (let j = ws; j < we; j++) left += this.costOf(cost, text, j, lt);
+    // the word itself (f: its frequency, known to the caller)
+    let best = f > 0 ? Math.log(f) - lt + left : -Infinity;
+    // the longer words holding it: every adjacent pair of such a word is in wordPairs
+    for (let j = ws; j + 1 < we; j++) if (!pairs.has(j === at ? code : text.charCodeAt(j), j + 1 === at ? code : text.charCodeAt(j + 1))) return best;
     for (let p = ws; p >= a && we - p <= MAX_WORD; p--) {
-      if (p < ws) left += this.costOf(cost, text, p, lt);
+      if (p < ws) {
+        // a pair no longer word holds rules out this start and every earlier one
+        if (!pairs.has(p === at ? code : text.charCodeAt(p), p + 1 === at ? code : text.charCodeAt(p + 1))) break;
+        left += this.costOf(cost, text, p, lt);
+      }
       let h = 0x811c9dc5;
       for (let j = p; j < we; j++) {
         h ^= j === at ? code : text.charCodeAt(j);
         h = Math.imul(h, 0x01000193);
       }
       let sum = left;
-      for (let q = we; ; q++) {
-        // q > we: the hash and the costs go on by text[q - 1]
+      // [p, we) is looked up for p < ws; from ws the word itself is known, so the first lookup is [ws, we + 1)
+      for (let q = p < ws ? we : we + 1; q <= b && q - p <= MAX_WORD; q++) {
         if (q > we) {
-          h ^= q - 1 === at ? code : text.charCodeAt(q - 1);
+          const c1 = q - 2 === at ? code : text.charCodeAt(q - 2);
+          const c2 = q - 1 === at ? code : text.charCodeAt(q - 1);
+          if (!pairs.has(c1, c2)) break;
+          h ^= c2;
           h = Math.imul(h, 0x01000193);
           sum += this.costOf(cost, text, q - 1, lt);
         }
         const slot = table.find(h >>> 0 || 1, text, p, q, at, code);
         if (slot < 0) break; // no word starts with text[p, q) so read
-        const f = table.valAt(slot);
-        if (f > 0) {
-          const v = Math.log(f) - lt + sum;
+        const fq = table.valAt(slot);
+        if (fq > 0) {
+          const v = Math.log(fq) - lt + sum;
           if (v > best) best = v;
         }
-        if (q >= b || q + 1 - p > MAX_WORD || !table.continues(slot)) break;
+        if (!table.continues(slot)) break;
       }
     }
     return best;
@@ -819,10 +862,10 @@ function push<K>(m: Map<K, string[]>, k: K, w: string): void {
 
 /** The typed-array tables of a Lexicon: FreqTables and PairSets. */
 const FREQ_TABLES = new Set(['table', 'targetTable', 'nameTable']);
-const LEXICON_TABLES = [...FREQ_TABLES, 'namePairs', 'covered', 'longPairs', 'longSkips', 'soundLeft', 'soundRight', 'targetPairs'];
+const LEXICON_TABLES = [...FREQ_TABLES, 'namePairs', 'covered', 'longPairs', 'longSkips', 'soundLeft', 'soundRight', 'targetPairs', 'wordPairs'];
 
 /** Format of the cache file; bump when the tables change shape. */
-const CACHE_FORMAT = 4;
+const CACHE_FORMAT = 5;
 /** Cached lexicons kept (one per set of inputs). */
 const KEEP_CACHED = 4;
 const MAGIC = 0x584c4347; // "GCLX"
