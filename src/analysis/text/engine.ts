@@ -770,7 +770,7 @@ export class TextEngine {
             const rc = w.charCodeAt(k);
             if (rc === c || this.skipChars.has(rc)) continue;
             if (writtenF < 0) writtenF = lex.freqAt(text, s, s + len);
-            const f = lex.freq(w);
+            const f = lex.targetFreq(w); // a target: its frequency from the smaller table
             if (writtenF > 0 && f < writtenF * o.minRatio) continue;
             // how the characters relate (sound/tone/near-sound) is worked out for the chosen correction only
             (alts ??= []).push({ word: w, s, f, rel: '' });

@@ -675,6 +675,11 @@ export class Lexicon {
     return Math.log(Math.max(this.freq(w), 1)) - this.logTotal;
   }
 
+  /** Frequency of a target word (the same as freq(w) for one; 0 for any other string), from the smaller target table. */
+  targetFreq(w: string): number {
+    return this.targetTable.get(w, 0, w.length);
+  }
+
   freq(w: string): number {
     return w ? this.table.get(w, 0, w.length) : 0;
   }
