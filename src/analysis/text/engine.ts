@@ -279,6 +279,8 @@ export class TextEngine {
     this.ac.buildCached('engine');
   }
 
+  /** Work buffer of tryLexicon: longGate's answers for the pairs of the run around a position (maxLen ≤ 6: ≤ 11). */
+  private readonly pairMemo = new Uint8Array(16);
   /** Work buffer of tryLexicon: which neighbours each substitute may stand next to. */
   private sides = new Uint8Array(64);
   /** looksOf by UTF-16 code unit (filled as characters are met). */
@@ -755,12 +757,14 @@ export class TextEngine {
     }
     if (!any) return;
     let alts: Alt[] | undefined;
+    const pairMemo = this.pairMemo;
+    pairMemo.fill(0, 0, rh - lh);
     for (let len = Math.min(o.maxLen, rh - lh); len >= o.minLen; len--) {
       for (let s = Math.max(lh, i - len + 1); s <= i && s + len <= rh; s++) {
         const k = i - s;
         const need = (k > 0 ? 1 : 0) | (k < len - 1 ? 2 : 0);
         let writtenF = -1;
-        const gate = lex.longGate(text, s, len, i);
+        const gate = lex.longGate(text, s, len, i, pairMemo, lh);
         if (!gate) continue;
         for (let r = 0; r < nr; r++) {
           if ((sides[r] & need) !== need) continue;

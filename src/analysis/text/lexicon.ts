@@ -657,10 +657,22 @@ export class Lexicon {
     return list;
   }
 
-  /** Cheap gate for windows of three or more characters: the known characters occur together in some long target. */
-  longGate(text: string, s: number, len: number, i: number): boolean {
+  /**
+   * Cheap gate for windows of three or more characters: the known characters occur together in some long target.
+   * `memo[j - base]` keeps the answer for the pair at j (0 = not yet asked, 1 = in a long target, 2 = not): the
+   * windows around one position share their pairs.
+   */
+  longGate(text: string, s: number, len: number, i: number, memo?: Uint8Array, base = 0): boolean {
     if (len < 3) return true;
-    for (let j = s; j + 1 < s + len; j++) if (j !== i && j + 1 !== i && !this.longPairs.has(text.charCodeAt(j), text.charCodeAt(j + 1))) return false;
+    for (let j = s; j + 1 < s + len; j++) {
+      if (j === i || j + 1 === i) continue;
+      let v = memo ? memo[j - base] : 0;
+      if (v === 0) {
+        v = this.longPairs.has(text.charCodeAt(j), text.charCodeAt(j + 1)) ? 1 : 2;
+        if (memo) memo[j - base] = v;
+      }
+      if (v === 2) return false;
+    }
     if (len === 3 && i === s + 1 && !this.longSkips.has(text.charCodeAt(s), text.charCodeAt(s + 2))) return false;
     return true;
   }
