@@ -688,27 +688,27 @@ export class TextEngine {
     const cov = this.lexicon.covered;
     const n = text.length;
     let prevHan = false;
-    let prevPair = false; // bigram (i-1, i) covered
+    // the bigram (i - 1, i): 0 not looked up, 1 covered, 2 not covered. A position is tried when neither of its
+    // bigrams is covered; the right one is looked up first (it is the next position's left one), the left one only
+    // when the right one leaves the position open, so a bigram between two covered ones is never looked up.
+    let left = 0;
     const skip = this.skipFlags;
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
       if (!isHan(c)) {
-        prevPair = false;
+        left = 0;
         prevHan = false;
         continue;
       }
+      const nextHan = i + 1 < n && isHan(text.charCodeAt(i + 1));
+      let right = 0;
       // what the masks and the skip list leave open to a try
-      const open = !protectedMask[i] && !nameMask[i] && !skip[c];
-      let nextPair = false;
-      let nextHan = false;
-      if (i + 1 < n) {
-        const nc = text.charCodeAt(i + 1);
-        nextHan = isHan(nc);
-        // the bigram (i, i + 1) decides for i (open, and (i - 1, i) not covered) and for i + 1 (open): else unused
-        if (nextHan && ((open && !prevPair) || (!protectedMask[i + 1] && !nameMask[i + 1] && !skip[nc]))) nextPair = cov.has(c, nc);
+      if (left !== 1 && (prevHan || nextHan) && !protectedMask[i] && !nameMask[i] && !skip[c]) {
+        if (nextHan) right = cov.has(c, text.charCodeAt(i + 1)) ? 1 : 2;
+        if (right !== 1 && prevHan && left === 0) left = cov.has(text.charCodeAt(i - 1), c) ? 1 : 2;
+        if (right !== 1 && left !== 1) this.tryLexicon(text, i, report);
       }
-      if (open && !prevPair && !nextPair && (prevHan || nextHan)) this.tryLexicon(text, i, report);
-      prevPair = nextPair;
+      left = right;
       prevHan = true;
     }
   }
