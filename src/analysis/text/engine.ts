@@ -808,12 +808,17 @@ export class TextEngine {
     // an upper bound on each alternative's gain first (lexicon.gainBound): most cannot reach what they need, and
     // then neither segmentation is needed
     let reachable = false;
+    const g = o.minGain;
+    const soundNeed = Math.min(g.sound, g.tone, g['near-sound']);
     for (const x of top) {
       const rc = x.word.charCodeAt(i - x.s);
-      const rel = x.rel || (this.chars.sameTone(c, rc) ? 'sound' : this.chars.sameSound(c, rc) ? 'tone' : 'near-sound');
-      const need = o.minGain[rel as keyof typeof o.minGain] - (x.word.length >= 3 ? o.longBonus : 0);
+      const bonus = x.word.length >= 3 ? o.longBonus : 0;
       // the margin covers the rounding of two sums taken in another order
-      if (lex.gainBound(text, a, b, x.s, x.s + x.word.length, i, rc, x.f) >= need - 1e-6) {
+      const bound = lex.gainBound(text, a, b, x.s, x.s + x.word.length, i, rc, x.f) + 1e-6;
+      // the least a same-sound candidate can need first; how the characters relate only when the bound reaches it
+      if (bound < (x.rel === 'shape' ? g.shape : soundNeed) - bonus) continue;
+      const rel = x.rel || (this.chars.sameTone(c, rc) ? 'sound' : this.chars.sameSound(c, rc) ? 'tone' : 'near-sound');
+      if (bound >= g[rel as keyof typeof g] - bonus) {
         reachable = true;
         break;
       }
