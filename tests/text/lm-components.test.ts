@@ -71,13 +71,17 @@ describe('component candidates (src/analysis/text/lm-components.ts)', () => {
       ),
     );
     const typo = '各单位要推进斗学决策。';
-    const base = { report: 'all' as const, minGain: 4, surprise: -3, phonetic: false, pairs: false, componentFile: file };
+    const base = { report: 'all' as const, minGain: 4, surprise: -3, phonetic: false, pairs: false, componentFile: file, suspect: { componentExtraGain: 0 } };
     expect(lmScan(own, typo, lmOptionsSchema.parse({ ...base, components: false })).findings).toEqual([]);
     const found = lmScan(own, typo, lmOptionsSchema.parse(base)).findings;
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ offset: 6, written: '斗', right: '科', relation: 'shape' });
     const gain = found[0].gain;
-    expect(lmScan(own, typo, lmOptionsSchema.parse({ ...base, extraGain: { component: gain - 4 + 0.5 } })).findings).toEqual([]);
-    expect(lmScan(own, typo, lmOptionsSchema.parse({ ...base, extraGain: { component: gain - 4 - 0.5 } })).findings).toHaveLength(1);
+    // report: all takes the suspected tier's own extra gain; report: confirmed (here confirmed from gain 4) extraGain.component
+    expect(lmScan(own, typo, lmOptionsSchema.parse({ ...base, suspect: { componentExtraGain: gain - 4 + 0.5 } })).findings).toEqual([]);
+    expect(lmScan(own, typo, lmOptionsSchema.parse({ ...base, suspect: { componentExtraGain: gain - 4 - 0.5 } })).findings).toHaveLength(1);
+    const confirmed = { ...base, report: 'confirmed' as const, confirmedGain: 4 };
+    expect(lmScan(own, typo, lmOptionsSchema.parse({ ...confirmed, extraGain: { component: gain - 4 + 0.5 } })).findings).toEqual([]);
+    expect(lmScan(own, typo, lmOptionsSchema.parse({ ...confirmed, extraGain: { component: gain - 4 - 0.5 } })).findings).toMatchObject([{ right: '科', tier: 'confirmed' }]);
   });
 });

@@ -168,6 +168,8 @@ export const lmOptionsSchema = z
         levelChars: z.string().default('省市县区乡镇村'),
         /** A list item or a parenthesis (a stretch between 、 or （…）) of at most this many characters is a name: 鲈鱼、乌鳢、 · （富硒） (0: off). */
         listItem: z.number().int().nonnegative().default(0),
+        /** Extra gain component candidates need with `report: all` (replaces `extraGain.component`; chosen on odw train with the real pages' noise held, docs/typos.md). */
+        componentExtraGain: z.number().default(6),
         /** A position within three characters after a title (会长, 航天员, 发言人…: `TITLE_BEFORE`) is a person's name. */
         titleNames: z.boolean().default(true),
       })
@@ -913,6 +915,7 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
   if (opts.report === 'confirmed' && opts.minGain < opts.confirmedGain) opts = { ...opts, minGain: opts.confirmedGain };
   // report: confident searches from the confidence's own gain and weighs every suspected finding
   if (opts.report === 'confident') opts = { ...opts, minGain: opts.confidence.minGain, extraGain: { ...opts.extraGain, component: opts.confidence.componentExtraGain } };
+  if (opts.report === 'all') opts = { ...opts, extraGain: { ...opts.extraGain, component: opts.suspect.componentExtraGain } };
   const buf = tokenize(text, model.idOf, shared);
   const ids = buf.ids;
   const offs = buf.offs;
