@@ -9,6 +9,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { buildModel, leakageFilter } from '../src/analysis/text/lm-build.js';
+import { FIRST_CHAR_ID, isHanCode, loadLanguageModel } from '../src/analysis/text/lm.js';
+import { componentNeighbours, formatComponentPairs, parseIds } from '../src/analysis/text/lm-components.js';
 import { formatPhoneticClasses, parseUnihanPhonetic } from '../src/analysis/text/lm-phonetic.js';
 import { csvColumn, htmlText, sqlColumn } from './lm-formats.js';
 
@@ -57,6 +59,8 @@ const prune3 = Number(opt('--prune3', '0'));
 const prune4 = Number(opt('--prune4', '0'));
 const also = opt('--also', '').split(',').filter(Boolean);
 const phonetic = opt('--phonetic', '');
+const components = opt('--components', '');
+const maxSwap = Number(opt('--max-swap', '10'));
 const weights = new Map(
   opt('--weight', '')
     .split(',')
@@ -89,6 +93,34 @@ if (phonetic) {
   writeFileSync(file, out);
   const written = out.split('\n').filter((l) => l && !l.startsWith('#')).length;
   process.stderr.write(`build-lm: wrote ${file}: ${written} classes of two or more characters (of ${classes.size}), ${Buffer.byteLength(out)} bytes\n`);
+  process.exit(0);
+}
+if (components) {
+  // the component candidates' pairs (src/analysis/text/lm-components.ts), among the characters the shipped model knows
+  let text: string;
+  try {
+    text = readFileSync(components, 'utf8');
+  } catch (e) {
+    fail(`cannot read ${components}: ${(e as Error).message}`);
+  }
+  const ids = parseIds(text);
+  if (!ids.size) fail(`${components} has no IDS lines (expected ids.txt of the CJKVI IDS database)`);
+  const model = loadLanguageModel();
+  if (!model) fail('the component pairs are limited to the characters of models/official-zh.4gram.bin: build the model first');
+  const known = (ch: string) => isHanCode(ch.charCodeAt(0)) && model.idOf[ch.charCodeAt(0)] >= FIRST_CHAR_ID;
+  const nb = componentNeighbours(ids, known, { contains: true, swap: true, maxSwapClass: maxSwap });
+  const pairs = [...nb.values()].reduce((a, x) => a + x.size, 0) / 2;
+  const out = formatComponentPairs(nb, [
+    'Component pairs (characters one component apart) for the component candidates of the language-model pass',
+    "(src/analysis/text/lm-components.ts): A is a direct component of B in B's Ideographic Description Sequence (科 = ⿰禾斗:",
+    `斗/科, 禾/科), or A and B have the same layout with one component swapped (持 ⿰扌寺, 特 ⿰牛寺; classes of at most ${maxSwap}).`,
+    `Only characters of the shipped language model (${nb.size} characters, ${pairs} pairs). Derived from ids.txt of the CJKVI IDS database`,
+    '(github.com/cjkvi/cjkvi-ids, based on the CHISE IDS database; GPLv2), first mainland (G or untagged) decomposition; the',
+    'file itself is not copied. Written by `npm run build-lm -- --components ids.txt [--max-swap N]` (config/lm-sources.yaml).',
+  ]);
+  const file = outFile === 'models/official-zh.4gram.bin' ? 'models/component-pairs.txt' : outFile;
+  writeFileSync(file, out);
+  process.stderr.write(`build-lm: wrote ${file}: ${nb.size} characters, ${pairs} pairs, ${Buffer.byteLength(out)} bytes\n`);
   process.exit(0);
 }
 const dirs = args;

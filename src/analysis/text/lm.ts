@@ -7,6 +7,7 @@ import path from 'node:path';
 import { pinyin } from './pinyin.js';
 import { z } from 'zod';
 import { CONFIG_DIR } from '../../config.js';
+import { DEFAULT_COMPONENTS, parseComponentPairs, readComponentFile } from './lm-components.js';
 import { DEFAULT_PHONETIC, PhoneticIndex, readPhoneticFile } from './lm-phonetic.js';
 
 export const LM_MAGIC = 'GCLM0002';
@@ -84,6 +85,8 @@ export const lmOptionsSchema = z
     confidence: z
       .object({
         minGain: z.number().default(4),
+        /** Extra gain component candidates need in this tier (replaces `extraGain.component`; chosen on odw train, docs/typos.md). */
+        componentExtraGain: z.number().default(5),
         threshold: z.number().default(0.65),
         /** Hard guards kept beside the confidence: a short line without sentence punctuation, a digit within this span (0: off); as in `suspect`. */
         shortLine: z.number().int().nonnegative().default(30),
@@ -97,7 +100,7 @@ export const lmOptionsSchema = z
     /** Least gain in log probability (natural log) of the affected positions for a finding (chosen on the odw train split). */
     minGain: z.number().default(6.5),
     /** Extra gain needed by near-sound and look-alike candidates (less reliable than same-sound ones on the train split). */
-    extraGain: z.object({ 'near-sound': z.number().default(0), shape: z.number().default(0) }).prefault({}),
+    extraGain: z.object({ 'near-sound': z.number().default(0), shape: z.number().default(0), component: z.number().default(0) }).prefault({}),
     /** From this gain on the finding is confirmed (a W-D3/M-D3 deduction); below it, suspected (listed for review). */
     confirmedGain: z.number().default(21),
     /** A position is surprising (candidates are tried) when its log probability plus the next one's is below this. */
@@ -120,6 +123,12 @@ export const lmOptionsSchema = z
     phoneticFile: z.string().optional(),
     /** Phonetic-class neighbours tried at most per character (most frequent first). */
     maxPhonetic: z.number().int().nonnegative().default(10),
+    /** Also characters one component apart (斗/科, 女/安, 持/特: Ideographic Description Sequences, models/component-pairs.txt), reported as shape candidates. */
+    components: z.boolean().default(true),
+    /** The pair file (default models/component-pairs.txt; none: no such candidates). */
+    componentFile: z.string().optional(),
+    /** Component neighbours tried at most per character (most frequent first). */
+    maxComponent: z.number().int().nonnegative().default(10),
     /** Try two adjacent characters written as another word of the same sound (桂花 for 规划). */
     pairs: z.boolean().default(true),
     /** Extra gain a pair needs over minGain (two changes fit more easily than one). */
@@ -159,6 +168,8 @@ export const lmOptionsSchema = z
         levelChars: z.string().default('省市县区乡镇村'),
         /** A list item or a parenthesis (a stretch between 、 or （…）) of at most this many characters is a name: 鲈鱼、乌鳢、 · （富硒） (0: off). */
         listItem: z.number().int().nonnegative().default(0),
+        /** Extra gain component candidates need with `report: all` (replaces `extraGain.component`; chosen on odw train with the real pages' noise held, docs/typos.md). */
+        componentExtraGain: z.number().default(6),
         /** A position within three characters after a title (会长, 航天员, 发言人…: `TITLE_BEFORE`) is a person's name. */
         titleNames: z.boolean().default(true),
       })
@@ -734,8 +745,9 @@ export function guarded(text: string, i: number): boolean {
   return NAME_BEFORE.test(text.slice(Math.max(0, i - 9), i + 1));
 }
 
-/** Relation codes of candidate lists. */
-const REL: Array<LmFinding['relation']> = ['sound', 'near-sound', 'shape'];
+/** Relation codes of candidate lists (component candidates, code 3, are shape candidates to the findings and the confidence). */
+const REL: Array<LmFinding['relation']> = ['sound', 'near-sound', 'shape', 'shape'];
+const REL_NAMES = ['sound', 'near-sound', 'shape', 'component'];
 
 /** Candidate lists per character, for one option set (ids and relation codes, most likely first). */
 class Candidates {
@@ -801,6 +813,9 @@ class Candidates {
       const l = phoneticFor(m, o.phoneticFile ?? DEFAULT_PHONETIC, o.maxPhonetic).get(code);
       if (l) for (const x of l) push(m.idOf[x], 2);
     }
+    if (o.components) {
+      for (const x of componentsOf(m, o.componentFile ?? DEFAULT_COMPONENTS, o.maxComponent, code)) push(m.idOf[x], 3);
+    }
     const out = { ids: Uint16Array.from(ids), rel: Uint8Array.from(rel) };
     if (id) this.byId[id] = out;
     return out;
@@ -849,15 +864,46 @@ function phoneticFor(model: LanguageModel, file: string, cap: number): PhoneticL
   return r;
 }
 
+const componentFiles = new Map<string, Map<number, number[]>>();
+const componentCache = new WeakMap<LanguageModel, Map<string, Map<number, number[]>>>();
+
+/** A character's component neighbours known to the model, most frequent first, at most `cap` (file read once; each character's list ordered at first ask). */
+function componentsOf(model: LanguageModel, file: string, cap: number, code: number): number[] {
+  let byFile = componentCache.get(model);
+  if (!byFile) componentCache.set(model, (byFile = new Map()));
+  const key = `${cap}|${file}`;
+  let memo = byFile.get(key);
+  if (!memo) byFile.set(key, (memo = new Map()));
+  let r = memo.get(code);
+  if (!r) {
+    let all = componentFiles.get(file);
+    if (!all) componentFiles.set(file, (all = parseComponentPairs(readComponentFile(file))));
+    const { idOf, uniP } = model;
+    r = (all.get(code) ?? [])
+      .filter((b) => idOf[b] > 0)
+      .sort((x, y) => uniP[idOf[y]] - uniP[idOf[x]])
+      .slice(0, cap);
+    memo.set(code, r);
+  }
+  return r;
+}
+
 const candidateCache = new WeakMap<LanguageModel, Map<string, Candidates>>();
 
 function candidatesFor(model: LanguageModel, opts: LmOptions, lookalike?: (code: number) => ReadonlySet<number> | undefined): Candidates {
   let byOpts = candidateCache.get(model);
   if (!byOpts) candidateCache.set(model, (byOpts = new Map()));
-  const key = `${opts.phonetic}|${opts.phoneticFile}|${opts.maxPhonetic}|${opts.allReadings}|${opts.maxPerGroup}|${opts.minCandidateLogp}|${opts.fuzzy}|${opts.lookalike && !!lookalike}|${opts.skipChars}`;
+  const key = `${opts.phonetic}|${opts.phoneticFile}|${opts.maxPhonetic}|${opts.components}|${opts.componentFile}|${opts.maxComponent}|${opts.allReadings}|${opts.maxPerGroup}|${opts.minCandidateLogp}|${opts.fuzzy}|${opts.lookalike && !!lookalike}|${opts.skipChars}`;
   let c = byOpts.get(key);
   if (!c) byOpts.set(key, (c = new Candidates(model, opts, lookalike)));
   return c;
+}
+
+/** The candidates the pass tries for a written character (most likely first), with their kind (bench/_lm-components.ts). */
+export function candidateChars(model: LanguageModel, opts: LmOptions, ch: string, lookalike?: (code: number) => ReadonlySet<number> | undefined): Array<{ ch: string; relation: string }> {
+  const code = ch.charCodeAt(0);
+  const list = candidatesFor(model, opts, lookalike).of(model.idOf[code], code);
+  return [...list.ids].map((x, k) => ({ ch: String.fromCharCode(model.chars[x]), relation: REL_NAMES[list.rel[k]] }));
 }
 
 /**
@@ -868,7 +914,8 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
   // report: confirmed searches with the confirmation gain as the threshold (nothing suspected from the model)
   if (opts.report === 'confirmed' && opts.minGain < opts.confirmedGain) opts = { ...opts, minGain: opts.confirmedGain };
   // report: confident searches from the confidence's own gain and weighs every suspected finding
-  if (opts.report === 'confident') opts = { ...opts, minGain: opts.confidence.minGain };
+  if (opts.report === 'confident') opts = { ...opts, minGain: opts.confidence.minGain, extraGain: { ...opts.extraGain, component: opts.confidence.componentExtraGain } };
+  if (opts.report === 'all') opts = { ...opts, extraGain: { ...opts.extraGain, component: opts.suspect.componentExtraGain } };
   const buf = tokenize(text, model.idOf, shared);
   const ids = buf.ids;
   const offs = buf.offs;
@@ -886,6 +933,7 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
   const rest = new Float64Array(5);
   const extraNear = opts.extraGain['near-sound'];
   const extraShape = opts.extraGain.shape;
+  const extraComponent = opts.extraGain.component;
   const uniP = model.uniP;
   const rareGap = c0Gap(opts);
   const pairAt = new Set<number>();
@@ -932,7 +980,7 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
       if (model.find(ids, i - 1, 2) < 0 && (!rightKnown || model.find(ids, i, 2) < 0)) continue;
       // a candidate far rarer than the written character is seldom the right one
       if (uniP[x] < uniP[c] - rareGap) continue;
-      const extra = rels[k] === 1 ? extraNear : rels[k] === 2 ? extraShape : 0;
+      const extra = rels[k] === 1 ? extraNear : rels[k] === 2 ? extraShape : rels[k] === 3 ? extraComponent : 0;
       const need = (second > opts.minGain ? second : opts.minGain) + extra;
       let g = 0;
       let j = i;
