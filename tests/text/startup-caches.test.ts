@@ -2,13 +2,14 @@
  * What the typo engine and the content analysis read at every start is kept on disk (issue 20): read back it is the
  * same as built; an edited dictionary is read again, a damaged cache is read around, a bad dictionary is an error.
  */
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadDictionariesCached } from '../../src/analysis/text/dict-cache.js';
 import { DICTIONARY_DIR, DictionaryError, loadDictionaries } from '../../src/analysis/text/dictionaries.js';
-import { convertShort, openccChangeTest, openccConverter } from '../../src/analysis/text/opencc.js';
+import { convertShort, KEEP, openccChangeTest, openccConverter } from '../../src/analysis/text/opencc.js';
 import { AhoCorasick } from '../../src/analysis/text/aho.js';
 import * as OpenCC from 'opencc-js';
 import { pinyin as pinyinPro } from 'pinyin-pro';
@@ -70,6 +71,27 @@ describe('OpenCC kept conversions and quick tests', () => {
       if (changes) expect(t1(s)).toBe(true);
     }
     expect(t1('政府資訊公開')).toBe(true);
+  });
+
+  it('a full file of kept conversions still learns: the oldest one makes way (another process, its own cache folder)', () => {
+    const own = path.join(dir, 'opencc-full');
+    mkdirSync(own, { recursive: true });
+    const version = (JSON.parse(readFileSync(path.join('node_modules', 'opencc-js', 'package.json'), 'utf8')) as { version: string }).version;
+    const file = path.join(own, `opencc-${version}-1.json`);
+    const conv: Record<string, string> = {};
+    for (let i = 0; i < KEEP; i++) conv[`cn\u0000t\u0000旧词${i}`] = `舊詞${i}（存）`;
+    writeFileSync(file, JSON.stringify({ conv, tests: {} }));
+    const script = path.join(own, 'child.ts');
+    writeFileSync(script, `import { convertShort } from ${JSON.stringify(path.resolve('src/analysis/text/opencc.ts'))};\nconsole.log(convertShort('cn', 't', '旧词7') + ' ' + convertShort('cn', 't', '网站'));\n`);
+    const out = execFileSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', env: { ...process.env, GOVCHECK_CACHE_DIR: own } });
+    // 旧词7 is answered from the file (no converter writes （存）), 网站 by OpenCC and kept although the file was full
+    expect(out.trim()).toBe('舊詞7（存） 網站');
+    const after = JSON.parse(readFileSync(file, 'utf8')) as { conv: Record<string, string> };
+    const keys = Object.keys(after.conv);
+    expect(keys).toHaveLength(KEEP);
+    expect(after.conv['cn\u0000t\u0000网站']).toBe('網站');
+    expect(keys).not.toContain('cn\u0000t\u0000旧词0');
+    expect(keys[0]).toBe('cn\u0000t\u0000旧词1');
   });
 
   it("answers short and long strings as opencc-js's own converters do", () => {

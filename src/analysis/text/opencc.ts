@@ -54,17 +54,19 @@ export function openccConverter(from: string, to: string): Conversion {
  * tables, in one JSON file per opencc-js version in the cache folder. Read at first use, written at exit when it grew.
  */
 interface Kept {
-  conv: Record<string, string>;
+  /** Oldest first: once `KEEP` are kept, a new conversion pushes the oldest out (a full file never stops learning). */
+  conv: Map<string, string>;
   tests: Record<string, { chars: number[]; byFirst: Array<[number, string[]]> }>;
 }
+/** At most this many short conversions are kept (about 0.6 MB of JSON). */
+export const KEEP = 20000;
 let kept: Kept | undefined;
 let keptFile: string | undefined;
 let keptDirty = false;
-let keptCount: number | undefined;
 
 function keptCache(): Kept {
   if (kept) return kept;
-  kept = { conv: {}, tests: {} };
+  kept = { conv: new Map(), tests: {} };
   const dir = cacheDir();
   if (!dir) return kept;
   try {
@@ -72,8 +74,10 @@ function keptCache(): Kept {
     const main = createRequire(import.meta.url).resolve('opencc-js');
     const version = (JSON.parse(readFileSync(path.join(path.dirname(main), '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
     keptFile = path.join(dir, `opencc-${version.replace(/[^0-9a-z.]/gi, '')}-1.json`);
-    const read = JSON.parse(readFileSync(keptFile, 'utf8')) as Kept;
-    if (read && typeof read.conv === 'object' && typeof read.tests === 'object') kept = read;
+    const read = JSON.parse(readFileSync(keptFile, 'utf8')) as { conv?: unknown; tests?: unknown };
+    if (read?.conv && typeof read.conv === 'object' && read.tests && typeof read.tests === 'object') {
+      kept = { conv: new Map(Object.entries(read.conv as Record<string, string>).slice(-KEEP)), tests: read.tests as Kept['tests'] };
+    }
   } catch {
     // absent or unreadable: built as needed
   }
@@ -84,7 +88,7 @@ function keep(): void {
   if (keptDirty || !keptFile) return;
   keptDirty = true;
   process.once('exit', () => {
-    if (kept && keptFile) writeCacheFile(keptFile, JSON.stringify(kept), /^opencc-.*\.json$/, 2);
+    if (kept && keptFile) writeCacheFile(keptFile, JSON.stringify({ conv: Object.fromEntries(kept.conv), tests: kept.tests }), /^opencc-.*\.json$/, 2);
   });
 }
 
@@ -92,13 +96,12 @@ function keep(): void {
 export function convertShort(from: string, to: string, s: string): string {
   const k = keptCache();
   const key = `${from}\u0000${to}\u0000${s}`;
-  const known = k.conv[key];
+  const known = k.conv.get(key);
   if (known !== undefined) return known;
   const out = builtConverter(from, to)(s);
-  keptCount ??= Object.keys(k.conv).length;
-  if (s.length <= 64 && keptCount < 20000) {
-    k.conv[key] = out;
-    keptCount++;
+  if (s.length <= 64) {
+    if (k.conv.size >= KEEP) k.conv.delete(k.conv.keys().next().value as string);
+    k.conv.set(key, out);
     keep();
   }
   return out;
