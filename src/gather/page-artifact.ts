@@ -86,6 +86,26 @@ export function capDomDepth(doc: Document, max = MAX_DOM_DEPTH): boolean {
 /** A list of tag names, each with at most one attribute that must be present: `a[href]`, `h1, h2, textarea, form`. */
 const SIMPLE_SELECTOR = /^\s*[a-z][a-z0-9]*(?:\[[a-z][a-z0-9-]*\])?(?:\s*,\s*[a-z][a-z0-9]*(?:\[[a-z][a-z0-9-]*\])?)*\s*$/;
 
+/** The element test of a simple selector, made once per selector text (the checks ask the same few on every page). */
+const simpleTests = new Map<string, ((el: Element) => boolean) | null>();
+function simpleTest(selector: string): ((el: Element) => boolean) | undefined {
+  let test = simpleTests.get(selector);
+  if (test === undefined) {
+    test = null;
+    if (SIMPLE_SELECTOR.test(selector)) {
+      const parts = selector.split(',').map((p) => {
+        const m = /^\s*([a-z][a-z0-9]*)(?:\[([a-z][a-z0-9-]*)\])?\s*$/.exec(p)!;
+        return { name: m[1], attr: m[2] };
+      });
+      const names = new Set(parts.map((p) => p.name));
+      test = (el: Element) => names.has(el.name) && parts.some((p) => p.name === el.name && (p.attr === undefined || el.attribs[p.attr] !== undefined));
+    }
+    if (simpleTests.size >= 1_000) simpleTests.clear();
+    simpleTests.set(selector, test);
+  }
+  return test ?? undefined;
+}
+
 /**
  * Every element of the document in document order, as `DomUtils.findAll` visits them (pre-order, into every node
  * with children): made once per page, then each simple selector is one pass over this list, not one tree walk.
@@ -109,13 +129,8 @@ export function elementsInOrder(doc: Document): Element[] {
  * `elementsInOrder`, when the caller has it.
  */
 export function simpleSelect(doc: Document, selector: string, all?: Element[]): Element[] | undefined {
-  if (!SIMPLE_SELECTOR.test(selector)) return undefined;
-  const parts = selector.split(',').map((p) => {
-    const m = /^\s*([a-z][a-z0-9]*)(?:\[([a-z][a-z0-9-]*)\])?\s*$/.exec(p)!;
-    return { name: m[1], attr: m[2] };
-  });
-  const names = new Set(parts.map((p) => p.name));
-  const test = (el: Element) => names.has(el.name) && parts.some((p) => p.name === el.name && (p.attr === undefined || el.attribs[p.attr] !== undefined));
+  const test = simpleTest(selector);
+  if (!test) return undefined;
   if (!all) return DomUtils.findAll(test, doc.children);
   const out: Element[] = [];
   for (let i = 0; i < all.length; i++) if (test(all[i])) out.push(all[i]);
@@ -136,7 +151,7 @@ export function sharedSelections(base: CheerioAPI, doc?: Document): CheerioAPI {
       if (typeof selector === 'string' && !selector.includes('<')) {
         let known = bySelector.get(selector);
         if (!known) {
-          const found = doc && SIMPLE_SELECTOR.test(selector) ? simpleSelect(doc, selector, (all ??= elementsInOrder(doc))) : undefined;
+          const found = doc && simpleTest(selector) ? simpleSelect(doc, selector, (all ??= elementsInOrder(doc))) : undefined;
           bySelector.set(selector, (known = found ? base(found) : base(selector)));
         }
         return known;
