@@ -367,7 +367,8 @@ function rememberRoot(m: Map<string, RootResolved>, raw: string, r: RootResolved
     rootCaches.clear();
     rootCached = 0;
   }
-  m.set(raw, r);
+  // A copy of the key: the reference as written is a slice of its page's HTML, which the cache must not keep alive.
+  m.set(detached(raw), r);
   rootCached++;
 }
 
@@ -403,20 +404,22 @@ let selectorsMemoised = 0;
 const SELECTOR_MEMO_MAX = 50_000;
 
 function childSelector(parent: string, name: string, n: number): string {
+  // Keys and selectors are kept as copies: an element name or id can be a slice of a page's HTML (and a
+  // concatenation keeps its parts), which the memo must not keep alive.
   let byName = selectorMemo.get(parent);
   if (!byName) {
     if (selectorsMemoised >= SELECTOR_MEMO_MAX) {
       selectorMemo.clear();
       selectorsMemoised = 0;
     }
-    selectorMemo.set(parent, (byName = new Map()));
+    selectorMemo.set(detached(parent), (byName = new Map()));
   }
   let byN = byName.get(name);
-  if (!byN) byName.set(name, (byN = []));
+  if (!byN) byName.set(detached(name), (byN = []));
   let made = byN[n];
   if (made === undefined) {
     const own = `${name}:nth-of-type(${n})`;
-    made = parent ? `${parent} > ${own}` : own;
+    made = detached(parent ? `${parent} > ${own}` : own);
     byN[n] = made;
     selectorsMemoised++;
   }

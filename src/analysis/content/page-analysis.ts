@@ -315,7 +315,8 @@ function resolve(href: string | undefined, base: string): string | undefined {
         rootRelativeSize = 0;
         rootRelative.set(resolvedOriginKey!, (resolvedOrigin = new Map()));
       }
-      resolvedOrigin.set(h, r);
+      // A copy of the key: the address as written is a slice of its page's HTML, which the map must not keep alive.
+      resolvedOrigin.set(h.length > 12 ? ` ${h}`.slice(1) : h, r);
       rootRelativeSize++;
     }
   } else r = resolveNew(href, base);
