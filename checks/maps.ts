@@ -112,6 +112,19 @@ function captionTexts(node: Element, maxChars: number): string[] {
   return out;
 }
 
+/**
+ * The map-word expression of an options list, built once per list and kept with a copy of the words it was built
+ * from (a list changed since is built again). No flags: the expression keeps no state between uses.
+ */
+const mapWordsRes = new WeakMap<string[], { words: string[]; re: RegExp }>();
+function mapWordsRe(words: string[]): RegExp {
+  const known = mapWordsRes.get(words);
+  if (known && known.words.length === words.length && known.words.every((w, i) => w === words[i])) return known.re;
+  const re = new RegExp(words.map(escapeRegExp).join('|'));
+  mapWordsRes.set(words, { words: [...words], re });
+  return re;
+}
+
 export default defineCheck({
   meta: {
     id: ID,
@@ -131,7 +144,7 @@ export default defineCheck({
   },
   collect({ $, page }, options): Collected | undefined {
     if (page.error) return undefined;
-    const words = new RegExp(options.mapWords.map(escapeRegExp).join('|'));
+    const words = mapWordsRe(options.mapWords);
     const titleHead = toSimplified(clean(page.title.split(/[_|｜—–]| - /)[0] ?? ''));
     const mapPage = words.test(titleHead) && !SITEMAP.test(titleHead);
     const maps: MapImage[] = [];

@@ -38,6 +38,15 @@ describe('decodeHtml', () => {
     expect(d.source).toBe('bom');
   });
 
+  it('trusts a header charset that decodes the page cleanly, whatever <meta> says (the document is then not sniffed)', () => {
+    const d = decodeHtml(Buffer.from(doc('<meta charset="gbk">')), 'utf-8');
+    expect(d).toMatchObject({ encoding: 'utf-8', source: 'header', replacementRatio: 0 });
+    expect(d.text).toContain(title);
+    expect(d.mismatch).toBeUndefined();
+    // The same bytes without the header: <meta> is tried first, then the clean UTF-8 wins and the mismatch is told.
+    expect(decodeHtml(Buffer.from(doc('<meta charset="gbk">'))).mismatch).toEqual({ declared: 'gb18030', declaredBy: 'meta', used: 'utf-8' });
+  });
+
   it('repairs a wrong header charset and reports the mismatch', () => {
     // Header says UTF-8, the bytes are GBK and the page says so in <meta>.
     const d = decodeHtml(iconv.encode(doc('<meta charset="gb2312">'), 'gbk'), 'utf-8');

@@ -215,3 +215,52 @@ describe('extractPage: in-page references under a <base href> that points elsewh
     expect(links[0]).toMatchObject({ url: null, skipped: 'fragment', fragment: 'top' });
   });
 });
+
+describe('extractPage: what it keeps across pages (issue 20) never answers for another page', () => {
+  // Root-relative references are resolved once per origin and encoding, selectors made once per place: every
+  // answer must still be what resolving on this page alone gives.
+  const HREFS = ['/a.html', '/a.html#第一章', '//other.example/x', '/\\evil.example/y', '\\\\back.example\\z', '/\t/tab.example/', '/s.jsp?q=通知', '/a%20b.pdf', '/dl.zip', '//'];
+  const alone = (href: string, base: string, encoding?: string) => {
+    const u = new URL(href.replace(/[\t\n\r]/g, ''), base);
+    if (encoding === 'gb18030' && u.search) u.search = '?q=%CD%A8%D6%AA';
+    return u.href.replace(/#.*$/, '');
+  };
+  const page = (body: string) => `<html><body>${body}<ul>${HREFS.map((h) => `<li><a href="${h}">x</a></li>`).join('')}</ul></body></html>`;
+
+  it('resolves the same root-relative href against each page’s own origin, base and encoding', () => {
+    const cases: Array<{ url: string; base?: string; encoding?: string; hosts: string[] }> = [
+      { url: 'http://one.example/a/b.html', hosts: ['one.example'] },
+      { url: 'https://two.example:8443/c/', hosts: ['two.example:8443'] },
+      { url: 'http://one.example/d.html', base: 'http://three.example/base/', hosts: ['one.example'] },
+      { url: 'http://one.example/e.html', encoding: 'gb18030', hosts: ['one.example'] },
+      { url: 'http://user:pw@one.example/f.html', hosts: ['one.example'] },
+      { url: 'http://one.example/g.html', hosts: ['other.example'] },
+      { url: 'http://one.example/a/b.html', hosts: ['one.example'] },
+    ];
+    for (const c of [...cases, ...cases]) {
+      const html = page(c.base ? `<base href="${c.base}">` : '');
+      const { links } = extractPage(parseDocument(html), { pageUrl: c.url, siteHosts: new Set(c.hosts), encoding: c.encoding });
+      const base = c.base ?? c.url;
+      expect(links.map((l) => l.url)).toEqual(HREFS.map((h) => (h === '//' ? null : alone(h, base, c.encoding))));
+      expect(links.map((l) => l.internal)).toEqual(HREFS.map((h) => (h === '//' ? false : c.hosts.includes(new URL(alone(h, base, c.encoding)).host))));
+      expect(links.map((l) => [l.fragment, l.attachment, l.kind])).toEqual(HREFS.map((h) => [h.includes('#') ? '第一章' : undefined, h === '/a%20b.pdf' || h === '/dl.zip', h === '/a%20b.pdf' || h === '/dl.zip' ? 'attachment' : 'page']));
+    }
+  });
+
+  it('gives an <a download> on one page and the same href without it on another their own attachment flag', () => {
+    const opts = { pageUrl: 'http://one.example/', siteHosts: new Set(['one.example']) };
+    expect(extractPage(parseDocument('<a href="/file.html" download>x</a>'), opts).links[0]).toMatchObject({ attachment: true, kind: 'attachment' });
+    expect(extractPage(parseDocument('<a href="/file.html">x</a>'), opts).links[0]).toMatchObject({ attachment: false, kind: 'page' });
+  });
+
+  it('gives each page the selectors of its own structure when the template changes between pages', () => {
+    const opts = { pageUrl: 'http://one.example/', siteHosts: new Set(['one.example']) };
+    const sel = (html: string) => extractPage(parseDocument(html), opts).links.map((l) => l.selector);
+    const first = sel('<div><ul><li><a href="/x">x</a></li><li><a href="/y">y</a></li></ul></div>');
+    expect(first).toEqual(['div:nth-of-type(1) > ul:nth-of-type(1) > li:nth-of-type(1) > a:nth-of-type(1)', 'div:nth-of-type(1) > ul:nth-of-type(1) > li:nth-of-type(2) > a:nth-of-type(1)']);
+    expect(sel('<div><p></p><ul><li><a href="/y">y</a></li></ul></div>')).toEqual(['div:nth-of-type(1) > ul:nth-of-type(1) > li:nth-of-type(1) > a:nth-of-type(1)']);
+    expect(sel('<section><ul><li><a href="/x">x</a></li></ul></section>')).toEqual(['section:nth-of-type(1) > ul:nth-of-type(1) > li:nth-of-type(1) > a:nth-of-type(1)']);
+    expect(sel('<div id="nav"><a href="/x">x</a></div><div><a href="/x">x</a></div>')).toEqual(['div#nav > a:nth-of-type(1)', 'div:nth-of-type(2) > a:nth-of-type(1)']);
+    expect(sel('<div><ul><li><a href="/x">x</a></li><li><a href="/y">y</a></li></ul></div>')).toEqual(first);
+  });
+});

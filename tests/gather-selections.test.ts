@@ -6,7 +6,7 @@
 import * as cheerio from 'cheerio';
 import { parseDocument } from 'htmlparser2';
 import { describe, expect, it } from 'vitest';
-import { sharedSelections, simpleSelect } from '../src/gather/page-artifact.js';
+import { elementsInOrder, sharedSelections, simpleSelect } from '../src/gather/page-artifact.js';
 import { generateSite } from './fixtures/site.js';
 
 const SELECTORS = ['a[href]', 'form', 'img', 'meta', 'title', 'h1, h2', 'h1, h2, h3', 'h1, h2, textarea, form', 'iframe, frame, frameset', 'base[href]', 'input', 'script', 'a', 'li, dt', 'img[alt]'];
@@ -31,6 +31,9 @@ describe('collector selections', () => {
       const dom = parseDocument(html);
       const $ = cheerio.load(dom, {}, true);
       for (const sel of SELECTORS) expect(simpleSelect(dom, sel), `${sel} on ${html.slice(0, 60)}`).toEqual($(sel).toArray());
+      // The page's element list made once (what the shared $ uses): the same answers.
+      const all = elementsInOrder(dom);
+      for (const sel of SELECTORS) expect(simpleSelect(dom, sel, all), `${sel} on ${html.slice(0, 60)} (list)`).toEqual($(sel).toArray());
       for (const sel of OTHER) expect(simpleSelect(dom, sel)).toBeUndefined();
     }
   });

@@ -79,42 +79,54 @@ const CLEAN = 0.0005;
  */
 export function decodeHtml(buf: Buffer, headerCharset?: string): Decoded {
   const header = canonicalEncoding(headerCharset);
-  const sniffOpts = { maxBytes: 4096, defaultEncoding: 'utf-8' };
-  // What the document itself says (BOM / meta), ignoring the transport layer.
-  const docEnc = canonicalEncoding(getEncoding(buf, sniffOpts));
   const hasBom = buf.length >= 2 && ((buf[0] === 0xef && buf[1] === 0xbb) || (buf[0] === 0xfe && buf[1] === 0xff) || (buf[0] === 0xff && buf[1] === 0xfe));
-  const metaDeclared = !hasBom && docEnc && docEnc !== 'utf-8' ? docEnc : declaredUtf8InMeta(buf) ? 'utf-8' : undefined;
+  // What the document itself says (BOM / meta), ignoring the transport layer: sniffed only when needed (a page
+  // whose header charset decodes it cleanly, the common case, never asks).
+  let sniffed: { docEnc: string | undefined; metaDeclared: string | undefined } | undefined;
+  const sniff = () => {
+    if (!sniffed) {
+      const docEnc = canonicalEncoding(getEncoding(buf, { maxBytes: 4096, defaultEncoding: 'utf-8' }));
+      sniffed = { docEnc, metaDeclared: !hasBom && docEnc && docEnc !== 'utf-8' ? docEnc : declaredUtf8InMeta(buf) ? 'utf-8' : undefined };
+    }
+    return sniffed;
+  };
 
   let first: string;
   let source: Decoded['source'];
   if (hasBom) {
-    first = docEnc ?? 'utf-8';
+    first = sniff().docEnc ?? 'utf-8';
     source = 'bom';
   } else if (header) {
     first = header;
     source = 'header';
-  } else if (metaDeclared) {
-    first = metaDeclared;
+  } else if (sniff().metaDeclared) {
+    first = sniff().metaDeclared!;
     source = 'meta';
   } else {
     first = 'utf-8';
     source = 'default';
   }
 
-  const candidates: Array<[string, Decoded['source']]> = [[first, source]];
-  if (metaDeclared && metaDeclared !== first) candidates.push([metaDeclared, 'meta']);
-  if (header && header !== first) candidates.push([header, 'header']);
-  for (const e of ['utf-8', 'gb18030']) if (!candidates.some(([c]) => c === e)) candidates.push([e, 'sniff']);
+  // The other candidates, in order, only when the first one does not decode the page cleanly.
+  const others = (): Array<[string, Decoded['source']]> => {
+    const { metaDeclared } = sniff();
+    const candidates: Array<[string, Decoded['source']]> = [[first, source]];
+    if (metaDeclared && metaDeclared !== first) candidates.push([metaDeclared, 'meta']);
+    if (header && header !== first) candidates.push([header, 'header']);
+    for (const e of ['utf-8', 'gb18030']) if (!candidates.some(([c]) => c === e)) candidates.push([e, 'sniff']);
+    return candidates.slice(1);
+  };
 
   let best: Decoded | undefined;
-  for (const [enc, src] of candidates) {
+  const tryDecode = (enc: string, src: Decoded['source']): boolean => {
     const text = decodeWith(buf, enc);
-    if (text === undefined) continue;
+    if (text === undefined) return false;
     const ratio = replacementRatio(text);
     const d: Decoded = { text, encoding: enc, source: src, replacementRatio: ratio };
     if (!best || ratio < best.replacementRatio) best = d;
-    if (ratio <= CLEAN) break;
-  }
+    return ratio <= CLEAN;
+  };
+  if (!tryDecode(first, source)) for (const [enc, src] of others()) if (tryDecode(enc, src)) break;
   if (!best) {
     const text = buf.toString('utf8');
     best = { text, encoding: 'utf-8', source: 'default', replacementRatio: replacementRatio(text) };

@@ -189,8 +189,10 @@ export function detachStrings(v: unknown, seen = new Set<object>(), depth = 0): 
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
-      if (typeof x === 'string') v[i] = detached(x);
-      else detachStrings(x, seen, depth + 1);
+      // Only strings long enough to be a slice are copied, only objects are entered (a sketch of numbers costs a test each).
+      if (typeof x === 'string') {
+        if (x.length > 12) v[i] = detached(x);
+      } else if (typeof x === 'object' && x !== null) detachStrings(x, seen, depth + 1);
     }
     return;
   }
@@ -198,8 +200,9 @@ export function detachStrings(v: unknown, seen = new Set<object>(), depth = 0): 
   const o = v as Record<string, unknown>;
   for (const k in o) {
     const x = o[k];
-    if (typeof x === 'string') o[k] = detached(x);
-    else detachStrings(x, seen, depth + 1);
+    if (typeof x === 'string') {
+      if (x.length > 12) o[k] = detached(x);
+    } else if (typeof x === 'object' && x !== null) detachStrings(x, seen, depth + 1);
   }
 }
 
@@ -316,6 +319,59 @@ function encodeQueryLikeBrowser(u: URL, raw: string, encoding: string | null | u
   u.search = out;
 }
 
+/** What resolving a root-relative reference gave (everything of it that does not depend on the page). */
+interface RootResolved {
+  href: string;
+  fragment: string | undefined;
+  host: string;
+  attachment: boolean;
+}
+
+/**
+ * Root-relative references ("/art/1.html", "//host/x", "\\x") resolve alike against every base of one origin: the URL
+ * parser keeps only the base's scheme, host and port for them (credentials excluded: such bases are not cached).
+ * Kept across pages by origin and document encoding (a GBK page's query is encoded otherwise), at most
+ * ROOT_CACHE_MAX references in all; the navigation and footer of a site's template are then parsed once per site.
+ */
+const rootCaches = new Map<string, Map<string, RootResolved>>();
+let rootCached = 0;
+const ROOT_CACHE_MAX = 20_000;
+let lastRootBase = '';
+let lastRootKey = '';
+
+function rootCacheFor(base: string, encoding: string | null | undefined): Map<string, RootResolved> | undefined {
+  let key: string;
+  if (base === lastRootBase) key = lastRootKey;
+  else {
+    let u: URL;
+    try {
+      u = new URL(base);
+    } catch {
+      return undefined;
+    }
+    if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.username || u.password) return undefined;
+    key = u.origin;
+    lastRootBase = base;
+    lastRootKey = key;
+  }
+  key = `${key} ${encoding ?? ''}`;
+  let m = rootCaches.get(key);
+  if (!m) rootCaches.set(key, (m = new Map()));
+  return m;
+}
+
+function rememberRoot(m: Map<string, RootResolved>, raw: string, r: RootResolved): void {
+  if (rootCached >= ROOT_CACHE_MAX) {
+    // All origins' references dropped; this page's map is emptied too (it may be held by the page being extracted).
+    for (const other of rootCaches.values()) other.clear();
+    rootCaches.clear();
+    rootCached = 0;
+  }
+  // A copy of the key: the reference as written is a slice of its page's HTML, which the cache must not keep alive.
+  m.set(detached(raw), r);
+  rootCached++;
+}
+
 /**
  * An element's CSS selector, made only when a reference needs it (most elements have none): `name#id` for an
  * element with a usable id, else its parent's selector, ' > ' and `name:nth-of-type(n)`; each made once.
@@ -332,13 +388,42 @@ class SelectorPath {
   get text(): string {
     if (this.made === undefined) {
       if (this.id !== undefined) this.made = `${this.name}#${this.id}`;
-      else {
-        const own = `${this.name}:nth-of-type(${this.n})`;
-        this.made = this.up ? `${this.up.text} > ${own}` : own;
-      }
+      else this.made = childSelector(this.up ? this.up.text : '', this.name, this.n);
     }
     return this.made;
   }
+}
+
+/**
+ * `parent > name:nth-of-type(n)`, the same string object for the same selector on every page (at most
+ * SELECTOR_MEMO_MAX kept): a site's template places then cost one string per site, and the maps that pool and
+ * share references find them by a hash computed once instead of flattening and hashing a new string per link.
+ */
+const selectorMemo = new Map<string, Map<string, string[]>>();
+let selectorsMemoised = 0;
+const SELECTOR_MEMO_MAX = 50_000;
+
+function childSelector(parent: string, name: string, n: number): string {
+  // Keys and selectors are kept as copies: an element name or id can be a slice of a page's HTML (and a
+  // concatenation keeps its parts), which the memo must not keep alive.
+  let byName = selectorMemo.get(parent);
+  if (!byName) {
+    if (selectorsMemoised >= SELECTOR_MEMO_MAX) {
+      selectorMemo.clear();
+      selectorsMemoised = 0;
+    }
+    selectorMemo.set(detached(parent), (byName = new Map()));
+  }
+  let byN = byName.get(name);
+  if (!byN) byName.set(detached(name), (byN = []));
+  let made = byN[n];
+  if (made === undefined) {
+    const own = `${name}:nth-of-type(${n})`;
+    made = detached(parent ? `${parent} > ${own}` : own);
+    byN[n] = made;
+    selectorsMemoised++;
+  }
+  return made;
 }
 
 /**
@@ -376,6 +461,7 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
 
   const withoutHash = (u: string) => u.replace(/#.*$/, '');
   const baseElsewhere = withoutHash(base) !== withoutHash(opts.pageUrl);
+  const rootCache = rootCacheFor(base, opts.encoding);
 
   const add = (el: Element, path: SelectorPath, attribute: string, raw: string, kind: RefKind, text: string) => {
     const selector = path.text;
@@ -416,6 +502,20 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
       links.push(ref);
       return;
     }
+    const first = trimmed.charCodeAt(0);
+    const rootRelative = rootCache !== undefined && (first === 0x2f || first === 0x5c); // '/' or '\\'
+    if (rootRelative) {
+      const known = rootCache!.get(trimmed);
+      if (known !== undefined) {
+        if (known.fragment !== undefined) ref.fragment = known.fragment;
+        ref.url = known.href;
+        ref.internal = opts.siteHosts.has(known.host);
+        ref.attachment = known.attachment || (el.name === 'a' && attr(el, 'download') !== undefined);
+        if (ref.attachment && (kind === 'page' || kind === 'other')) ref.kind = 'attachment';
+        links.push(ref);
+        return;
+      }
+    }
     let u: URL;
     try {
       u = new URL(trimmed, base);
@@ -443,8 +543,11 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
       href = href.slice(0, hashAt);
     }
     ref.url = href;
-    ref.internal = opts.siteHosts.has(u.host.toLowerCase());
-    ref.attachment = isAttachmentUrl(u) || (el.name === 'a' && attr(el, 'download') !== undefined);
+    const host = u.host.toLowerCase();
+    const attachmentUrl = isAttachmentUrl(u);
+    if (rootRelative) rememberRoot(rootCache!, trimmed, { href, fragment: ref.fragment, host, attachment: attachmentUrl });
+    ref.internal = opts.siteHosts.has(host);
+    ref.attachment = attachmentUrl || (el.name === 'a' && attr(el, 'download') !== undefined);
     if (ref.attachment && (kind === 'page' || kind === 'other')) ref.kind = 'attachment';
     links.push(ref);
   };

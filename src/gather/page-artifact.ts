@@ -5,7 +5,7 @@
 // cheerio's slim entry (htmlparser2 only): the page is already parsed, and parse5 would cost ≈ 40 ms to load
 import * as cheerio from 'cheerio/slim';
 import type { Cheerio, CheerioAPI } from 'cheerio';
-import type { AnyNode, ChildNode, Document, Element, ParentNode } from 'domhandler';
+import { type AnyNode, type ChildNode, type Document, type Element, hasChildren as hasChildrenNode, isTag, type ParentNode } from 'domhandler';
 import { DomUtils, parseDocument } from 'htmlparser2';
 import type { CheckModule, PageContext } from '../check-api/api.js';
 import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
@@ -86,18 +86,55 @@ export function capDomDepth(doc: Document, max = MAX_DOM_DEPTH): boolean {
 /** A list of tag names, each with at most one attribute that must be present: `a[href]`, `h1, h2, textarea, form`. */
 const SIMPLE_SELECTOR = /^\s*[a-z][a-z0-9]*(?:\[[a-z][a-z0-9-]*\])?(?:\s*,\s*[a-z][a-z0-9]*(?:\[[a-z][a-z0-9-]*\])?)*\s*$/;
 
+/** The element test of a simple selector, made once per selector text (the checks ask the same few on every page). */
+const simpleTests = new Map<string, ((el: Element) => boolean) | null>();
+function simpleTest(selector: string): ((el: Element) => boolean) | undefined {
+  let test = simpleTests.get(selector);
+  if (test === undefined) {
+    test = null;
+    if (SIMPLE_SELECTOR.test(selector)) {
+      const parts = selector.split(',').map((p) => {
+        const m = /^\s*([a-z][a-z0-9]*)(?:\[([a-z][a-z0-9-]*)\])?\s*$/.exec(p)!;
+        return { name: m[1], attr: m[2] };
+      });
+      const names = new Set(parts.map((p) => p.name));
+      test = (el: Element) => names.has(el.name) && parts.some((p) => p.name === el.name && (p.attr === undefined || el.attribs[p.attr] !== undefined));
+    }
+    if (simpleTests.size >= 1_000) simpleTests.clear();
+    simpleTests.set(selector, test);
+  }
+  return test ?? undefined;
+}
+
 /**
- * The elements a simple selector (SIMPLE_SELECTOR) matches in the document, in document order, by one walk over the
- * tree (what css-select finds, without compiling the selector and testing every element against each part).
+ * Every element of the document in document order, as `DomUtils.findAll` visits them (pre-order, into every node
+ * with children): made once per page, then each simple selector is one pass over this list, not one tree walk.
  */
-export function simpleSelect(doc: Document, selector: string): Element[] | undefined {
-  if (!SIMPLE_SELECTOR.test(selector)) return undefined;
-  const parts = selector.split(',').map((p) => {
-    const m = /^\s*([a-z][a-z0-9]*)(?:\[([a-z][a-z0-9-]*)\])?\s*$/.exec(p)!;
-    return { name: m[1], attr: m[2] };
-  });
-  const names = new Set(parts.map((p) => p.name));
-  return DomUtils.findAll((el) => names.has(el.name) && parts.some((p) => p.name === el.name && (p.attr === undefined || el.attribs[p.attr] !== undefined)), doc.children);
+export function elementsInOrder(doc: Document): Element[] {
+  const out: Element[] = [];
+  const visit = (nodes: AnyNode[]) => {
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i];
+      if (isTag(n)) out.push(n);
+      if (hasChildrenNode(n) && n.children.length > 0) visit(n.children);
+    }
+  };
+  visit(doc.children);
+  return out;
+}
+
+/**
+ * The elements a simple selector (SIMPLE_SELECTOR) matches in the document, in document order (what css-select
+ * finds, without compiling the selector and testing every element against each part); `all` is the document's
+ * `elementsInOrder`, when the caller has it.
+ */
+export function simpleSelect(doc: Document, selector: string, all?: Element[]): Element[] | undefined {
+  const test = simpleTest(selector);
+  if (!test) return undefined;
+  if (!all) return DomUtils.findAll(test, doc.children);
+  const out: Element[] = [];
+  for (let i = 0; i < all.length; i++) if (test(all[i])) out.push(all[i]);
+  return out;
 }
 
 /**
@@ -108,12 +145,13 @@ export function simpleSelect(doc: Document, selector: string): Element[] | undef
 export function sharedSelections(base: CheerioAPI, doc?: Document): CheerioAPI {
   const bySelector = new Map<string, Cheerio<AnyNode>>();
   const byNode = new Map<AnyNode, Cheerio<AnyNode>>();
+  let all: Element[] | undefined;
   const $ = function (selector?: unknown, context?: unknown, root?: unknown, opts?: unknown) {
     if (context === undefined && root === undefined && opts === undefined) {
       if (typeof selector === 'string' && !selector.includes('<')) {
         let known = bySelector.get(selector);
         if (!known) {
-          const found = doc ? simpleSelect(doc, selector) : undefined;
+          const found = doc && simpleTest(selector) ? simpleSelect(doc, selector, (all ??= elementsInOrder(doc))) : undefined;
           bySelector.set(selector, (known = found ? base(found) : base(selector)));
         }
         return known;

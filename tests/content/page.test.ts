@@ -105,6 +105,29 @@ describe('page analysis (src/analysis/content/page-analysis.ts)', () => {
     expect(hrefs('http://127.0.0.1:9/a/', list)[0]).toBe('http://127.0.0.1:9/xxgk/1.html');
   });
 
+  it('answers again from its memo only for the same page, as-of and options (options compared by value)', () => {
+    const html = '<html><body><h1>通知公告</h1><p>栏目建设中</p><p>暂无信息</p></body></html>';
+    const page = artifactsFromHtml([{ url: 'http://127.0.0.1:9/list/', html }], { asOf: '2024-07-01' }).pages[0];
+    const ctx = { page, dom: parseDocument(html), asOf: '2024-07-01', isHome: false };
+    const mine = ['栏目建设中'];
+    const first = analyzePage(ctx, { placeholders: mine });
+    expect(first.placeholders.map((p) => p.phrase)).toEqual(['栏目建设中']);
+    // Equal options in a new object: the memo's answer.
+    expect(analyzePage(ctx, { placeholders: ['栏目建设中'] })).toBe(first);
+    // Other options or another as-of: analysed afresh.
+    const other = analyzePage(ctx, { placeholders: DEFAULT_PLACEHOLDERS });
+    expect(other).not.toBe(first);
+    expect(other.placeholders.map((p) => p.phrase)).toContain('暂无信息');
+    expect(analyzePage(ctx, { placeholders: mine, maxItems: 5 })).not.toBe(first);
+    expect(analyzePage({ ...ctx, asOf: '2024-08-01' }, { placeholders: mine })).not.toBe(first);
+    const changed = analyzePage(ctx, { placeholders: ['暂无信息'] });
+    expect(changed).not.toBe(first);
+    expect(changed.placeholders.map((p) => p.phrase)).toEqual(['暂无信息']);
+    // Another page with the same options: its own analysis.
+    const page2 = artifactsFromHtml([{ url: 'http://127.0.0.1:9/list/', html }], { asOf: '2024-07-01' }).pages[0];
+    expect(analyzePage({ ...ctx, page: page2 }, { placeholders: ['栏目建设中'] })).not.toBe(first);
+  });
+
   it('stays bounded on hostile pages: 20,000 list items, 5,000 messages, 3,000 nested elements', () => {
     const started = Date.now();
     const big = '<ul>' + Array.from({ length: 20000 }, (_, i) => `<li><a href="/a/${i}.html">关于做好第${i}项重点工作的通知公告</a><span>2024-06-${String((i % 28) + 1).padStart(2, '0')}</span></li>`).join('') + '</ul>';

@@ -282,26 +282,42 @@ let resolved = new Map<string, string | undefined>();
  * menus of a site's template): kept across pages, keyed by the origin. Only for http(s) bases without
  * credentials, whose origin is all of the base that such an address keeps.
  */
-let resolvedOrigin: string | undefined;
-const rootRelative = new Map<string, string | undefined>();
+let resolvedOrigin: Map<string, string | undefined> | undefined;
+/** Per origin, root-relative address → resolved (at most 20,000 addresses in all). */
+const rootRelative = new Map<string, Map<string, string | undefined>>();
+let rootRelativeSize = 0;
+let resolvedOriginKey: string | undefined;
 
 function resolve(href: string | undefined, base: string): string | undefined {
   if (!href) return undefined;
   if (base !== resolvedBase || resolved.size > 20_000) {
     resolvedBase = base;
     resolved = new Map();
-    resolvedOrigin = originOf(base);
+    const origin = originOf(base);
+    resolvedOriginKey = origin;
+    resolvedOrigin = undefined;
+    if (origin !== undefined) {
+      resolvedOrigin = rootRelative.get(origin);
+      if (!resolvedOrigin) rootRelative.set(origin, (resolvedOrigin = new Map()));
+    }
   }
   if (resolved.has(href)) return resolved.get(href);
   let r: string | undefined;
   const h = href.trim();
   if (resolvedOrigin !== undefined && (h[0] === '/' || h[0] === '\\')) {
-    const key = `${resolvedOrigin} ${h}`;
-    if (rootRelative.has(key)) r = rootRelative.get(key);
+    // Looked up by the address alone inside its origin's map: no "origin address" key string made per link.
+    if (resolvedOrigin.has(h)) r = resolvedOrigin.get(h);
     else {
       r = resolveNew(href, base);
-      if (rootRelative.size > 20_000) rootRelative.clear();
-      rootRelative.set(key, r);
+      if (rootRelativeSize > 20_000) {
+        // Every origin's addresses dropped (the map of origins too), then this origin's map started afresh.
+        rootRelative.clear();
+        rootRelativeSize = 0;
+        rootRelative.set(resolvedOriginKey!, (resolvedOrigin = new Map()));
+      }
+      // A copy of the key: the address as written is a slice of its page's HTML, which the map must not keep alive.
+      resolvedOrigin.set(h.length > 12 ? ` ${h}`.slice(1) : h, r);
+      rootRelativeSize++;
     }
   } else r = resolveNew(href, base);
   resolved.set(href, r);
@@ -965,21 +981,32 @@ function firstHeading(outsideBoilerplate: Element[]): string | undefined {
   return undefined;
 }
 
-const memo = new WeakMap<PageArtifact, Map<string, PageContent>>();
+const memo = new WeakMap<PageArtifact, Array<{ asOf: string; opts: AnalyzeOptions; result: PageContent }>>();
 const placeholderRes = new Map<string, RegExp>();
+
+function sameList(a: string[] | undefined, b: string[] | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Options equal as their JSON would be (the memo's old key), compared field by field: no string built per call. */
+function sameOptions(a: AnalyzeOptions, b: AnalyzeOptions): boolean {
+  return a === b || (sameList(a.placeholders, b.placeholders) && a.maxItems === b.maxItems && sameList(a.dateMeta, b.dateMeta));
+}
 
 /** Analyses one parsed page (memoised per page artifact and options). */
 export function analyzePage(ctx: { page: PageArtifact; dom: Document; asOf: string; isHome: boolean }, opts: AnalyzeOptions): PageContent {
-  const key = JSON.stringify([ctx.asOf, opts]);
   let forPage = memo.get(ctx.page);
-  const hit = forPage?.get(key);
-  if (hit) return hit;
+  if (forPage) for (const m of forPage) if (m.asOf === ctx.asOf && sameOptions(m.opts, opts)) return m.result;
   const result = analyze(ctx, opts);
   if (!forPage) {
-    forPage = new Map();
+    forPage = [];
     memo.set(ctx.page, forPage);
   }
-  forPage.set(key, result);
+  // A copy of the options: a caller changing its own object afterwards does not change what the memo matches.
+  forPage.push({ asOf: ctx.asOf, opts: { ...opts, placeholders: [...opts.placeholders], dateMeta: opts.dateMeta && [...opts.dateMeta] }, result });
   return result;
 }
 
