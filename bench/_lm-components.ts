@@ -7,19 +7,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CharRelations } from '../src/analysis/text/chars.js';
 import { CONFIG_DIR } from '../src/config.js';
+import { parseArgs } from 'node:util';
 import { componentNeighbours, parseIds } from '../src/analysis/text/lm-components.js';
 import { candidateChars, FIRST_CHAR_ID, lmOptionsSchema, loadLanguageModel } from '../src/analysis/text/lm.js';
 
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string) => {
-  const i = args.indexOf(name);
-  if (i < 0) return dflt;
-  const v = args[i + 1];
-  args.splice(i, 2);
-  return v;
-};
-const idsFile = opt('--ids', '');
-const maxSwaps = opt('--max-swap', '5,10,20,50,1000').split(',').map(Number);
+const { values, positionals: args } = parseArgs({ options: { ids: { type: 'string', default: '' }, 'max-swap': { type: 'string', default: '5,10,20,50,1000' } }, allowPositionals: true });
+const idsFile = values.ids;
+const maxSwaps = values['max-swap'].split(',').map(Number);
 if (!idsFile || !args.length) {
   process.stderr.write('usage: node dist/bench/_lm-components.js --ids ids.txt [--max-swap 5,10,20] FILE\n');
   process.exit(2);
