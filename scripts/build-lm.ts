@@ -71,14 +71,17 @@ const weights = new Map(
       return [id, Number(k)] as const;
     }),
 );
+/** A data file's text, or a one-line error. */
+function readOrFail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    fail(`cannot read ${file}: ${(e as Error).message}`);
+  }
+}
 if (phonetic) {
   // the shape candidates' classes (src/analysis/text/lm-phonetic.ts): no corpus, no model
-  let text: string;
-  try {
-    text = readFileSync(phonetic, 'utf8');
-  } catch (e) {
-    fail(`cannot read ${phonetic}: ${(e as Error).message}`);
-  }
+  const text = readOrFail(phonetic);
   const classes = parseUnihanPhonetic(text);
   if (!classes.size) fail(`${phonetic} has no kPhonetic lines (expected Unihan_DictionaryLikeData.txt)`);
   const version = /Unicode version: (\d+\.\d+\.\d+)/.exec(text)?.[1] ?? 'unknown';
@@ -97,12 +100,7 @@ if (phonetic) {
 }
 if (components) {
   // the component candidates' pairs (src/analysis/text/lm-components.ts), among the characters the shipped model knows
-  let text: string;
-  try {
-    text = readFileSync(components, 'utf8');
-  } catch (e) {
-    fail(`cannot read ${components}: ${(e as Error).message}`);
-  }
+  const text = readOrFail(components);
   const ids = parseIds(text);
   if (!ids.size) fail(`${components} has no IDS lines (expected ids.txt of the CJKVI IDS database)`);
   const model = loadLanguageModel();

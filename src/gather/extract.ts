@@ -1,7 +1,7 @@
 import type { AnyNode, Document, Element } from 'domhandler';
 import iconv from 'iconv-lite';
 import type { LinkRef, PageArtifact, RefKind, SkipReason } from '../types.js';
-import { BLOCK_ELEMENTS, INVISIBLE_ELEMENTS } from '../html.js';
+import { BLOCK_ELEMENTS, detached, INVISIBLE_ELEMENTS } from '../html.js';
 
 /** File extensions inspectors count as attachments (附件). */
 export const ATTACHMENT_EXTENSIONS = new Set(['pdf', 'doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'wps', 'et', 'dps', 'ofd', 'ceb', 'caj', 'zip', 'rar', '7z', 'tar', 'gz', 'csv', 'txt', 'rtf', 'odt', 'ods', 'apk', 'exe', 'dmg']);
@@ -167,15 +167,6 @@ export function internPage(page: Pick<PageArtifact, 'links' | 'headers' | 'meta'
   for (let i = 0; i < links.length; i++) links[i] = intern.link(links[i]);
   for (const k in page.headers) page.headers[k] = intern(page.headers[k]);
   for (const k in page.meta) page.meta[k] = intern(page.meta[k]);
-}
-
-/**
- * A string that shares nothing with a larger one (a substring of the page's HTML keeps all of it alive). V8 makes
- * a substring of 13 or more characters a view into its parent; prefixing a character makes a concatenation, and
- * slicing that flattens it into a fresh string first: one copy, without the UTF-8 round trip this used to take.
- */
-function detached(s: string): string {
-  return s.length > 12 ? ` ${s}`.slice(1) : s;
 }
 
 /**

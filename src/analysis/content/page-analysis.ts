@@ -5,6 +5,7 @@
  */
 import { Element, type AnyNode, type Document, type Text } from 'domhandler';
 import { parseDocument } from 'htmlparser2';
+import { detached } from '../../html.js';
 import type { PageArtifact } from '../../types.js';
 import { dateFromUrl, extractDates, isValidDate, parseDateValue, visiblePublishDate, ymd, type DateOptions, type FoundDate } from './dates.js';
 import { boilerplateOf, clean, dataOf, inBoilerplate, keywordRegExp, lineText, normalizeWidth, visibleText, visibleTexts } from './text.js';
@@ -316,7 +317,7 @@ function resolve(href: string | undefined, base: string): string | undefined {
         rootRelative.set(resolvedOriginKey!, (resolvedOrigin = new Map()));
       }
       // A copy of the key: the address as written is a slice of its page's HTML, which the map must not keep alive.
-      resolvedOrigin.set(h.length > 12 ? ` ${h}`.slice(1) : h, r);
+      resolvedOrigin.set(detached(h), r);
       rootRelativeSize++;
     }
   } else r = resolveNew(href, base);
