@@ -6,6 +6,7 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CharRelations } from '../../src/analysis/text/chars.js';
 import { Lexicon, type LexiconOptions, loadLexicon } from '../../src/analysis/text/lexicon.js';
@@ -56,6 +57,10 @@ describe('lexicon cache', () => {
     expect(want.sound[0]).toContain('贯彻');
     expect(answers(first)).toEqual(want);
     expect(answers(cached)).toEqual(want);
+    // read back, it keeps V8's fast properties like the built one (a hash-table object slowed every field read)
+    v8.setFlagsFromString('--allow-natives-syntax');
+    const fast = new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean;
+    expect([fast(built), fast(cached)]).toEqual([true, true]);
   }, 120_000);
 
   it('rebuilds over a damaged file, and keeps other inputs apart', () => {

@@ -460,7 +460,7 @@ export class Lexicon {
   private readonly sound2: ListMap;
   /** Longer targets by the hash of the word with one position read as a reading id (hashBlank). */
   private readonly soundN: ListMap;
-  private readonly readingIds = new Map<string, number>();
+  private readonly readingIds: Map<string, number> = new Map();
   /** Words in the lexicon (jieba's plus own). */
   size = 0;
   /** Sum of the frequencies: log(freq / total) is a word's log probability. */
@@ -488,8 +488,40 @@ export class Lexicon {
     readonly opts: LexiconOptions,
     private readonly readings: (code: number) => string[],
     ownWords: string[] = [],
-    dictText = readFileSync(jiebaDictPath(), 'utf8'),
+    dictText?: string,
+    /** The tables of a `snapshot()` instead of building them (`fromSnapshot`). */
+    state?: LexiconState,
   ) {
+    if (state) {
+      // Set by name in the constructor, over the fields the class declares: V8 keeps such an object's fast
+      // properties, where one made by Object.create and then given its ~30 fields became a hash table that every
+      // field read of every lookup paid for (a third of the near-miss pass's time on real pages).
+      const tables = state.tables;
+      for (const k of [...LEXICON_TABLES, 'sound2', 'soundN']) if (!tables?.[k]) throw new Error(`lexicon cache lacks ${k}`);
+      if (!Array.isArray(state.readingIds) || typeof state.total !== 'number') throw new Error('lexicon cache is malformed');
+      const table = (k: string) => restore(FreqTable.prototype, tables[k]);
+      const pairs = (k: string) => restore(PairSet.prototype, tables[k]);
+      this.table = table('table');
+      this.targetTable = table('targetTable');
+      this.nameTable = table('nameTable');
+      this.namePairs = pairs('namePairs');
+      this.covered = pairs('covered');
+      this.longPairs = pairs('longPairs');
+      this.longSkips = pairs('longSkips');
+      this.soundLeft = pairs('soundLeft');
+      this.soundRight = pairs('soundRight');
+      this.targetPairs = pairs('targetPairs');
+      this.wordPairs = restore(PairBits.prototype, tables.wordPairs);
+      this.sound2 = ListMap.fromState(tables.sound2);
+      this.soundN = ListMap.fromState(tables.soundN);
+      this.readingIds = new Map(state.readingIds);
+      this.size = state.size;
+      this.total = state.total;
+      this.logTotal = state.logTotal;
+      this.targets = state.targets;
+      return;
+    }
+    dictText ??= readFileSync(jiebaDictPath(), 'utf8');
     this.covered = new PairSet(1 << 18);
     this.longPairs = new PairSet(1 << 16);
     this.longSkips = new PairSet(1 << 16);
@@ -589,28 +621,7 @@ export class Lexicon {
 
   /** A lexicon from a `snapshot()`, with the options and reading function it was built with. */
   static fromSnapshot(state: LexiconState, opts: LexiconOptions, readings: (code: number) => string[]): Lexicon {
-    const tables = state.tables;
-    const lex = restore(Lexicon.prototype, {
-      opts,
-      readings,
-      route: new Float64Array(128),
-      nextBuf: new Int32Array(128),
-      memoF: new Uint32Array(128 * MAX_WORD),
-      memoH: new Int32Array(128 * MAX_WORD),
-      memoS: new Int32Array(128),
-      memoText: undefined,
-      memoA: -1,
-      memoB: -1,
-      singleCost: undefined,
-    });
-    for (const k of [...LEXICON_TABLES, 'sound2', 'soundN']) if (!tables?.[k]) throw new Error(`lexicon cache lacks ${k}`);
-    for (const k of LEXICON_TABLES) (lex as unknown as Record<string, unknown>)[k] = restore(FREQ_TABLES.has(k) ? FreqTable.prototype : k === 'wordPairs' ? PairBits.prototype : PairSet.prototype, tables[k]);
-    const fields = lex as unknown as Record<string, unknown>;
-    fields.sound2 = ListMap.fromState(tables.sound2);
-    fields.soundN = ListMap.fromState(tables.soundN);
-    if (!Array.isArray(state.readingIds) || typeof state.total !== 'number') throw new Error('lexicon cache is malformed');
-    fields.readingIds = new Map(state.readingIds);
-    for (const k of ['size', 'total', 'logTotal', 'targets'] as const) fields[k] = state[k];
+    const lex = new Lexicon(opts, readings, [], '', state);
     // A table restored into the wrong shape would fail at the first lookup: try one of each kind now.
     if (!(lex.freq('中国') > 0) || !lex.covered.has('中'.charCodeAt(0), '国'.charCodeAt(0))) throw new Error('lexicon cache does not answer');
     return lex;
