@@ -625,15 +625,24 @@ export class TextEngine {
   private regexAt(e: DictEntry, text: string, s: number, end: number): { s: number; e: number; right: string } | undefined {
     const from = Math.max(0, s - CONTEXT);
     const seg = text.slice(from, Math.min(text.length, end + CONTEXT));
-    const re = new RegExp(e.regex!.source, 'gu');
+    let res = this.regexCache.get(e);
+    if (!res) {
+      res = [new RegExp(e.regex!.source, 'gu'), new RegExp(e.regex!.source, 'u')];
+      this.regexCache.set(e, res);
+    }
+    const [re, one] = res;
+    re.lastIndex = 0;
     for (let m = re.exec(seg); m; m = re.exec(seg)) {
       const ms = from + m.index;
       const me = ms + m[0].length;
-      if (ms <= s && me >= end) return { s: ms, e: me, right: m[0].replace(new RegExp(e.regex!.source, 'u'), e.right) };
+      if (ms <= s && me >= end) return { s: ms, e: me, right: m[0].replace(one, e.right) };
       if (m[0].length === 0) re.lastIndex++;
     }
     return undefined;
   }
+
+  /** An entry's regex compiled once: global (regexAt's search, lastIndex reset at each use) and single (the replacement). */
+  private readonly regexCache = new Map<DictEntry, [RegExp, RegExp]>();
 
   /** The segmentation window around [s, e): the run of word characters, at most 10 beyond each side. */
   private window(text: string, s: number, e: number, extra = 10): [number, number] {
@@ -693,23 +702,27 @@ export class TextEngine {
     // when the right one leaves the position open, so a bigram between two covered ones is never looked up.
     let left = 0;
     const skip = this.skipFlags;
+    // each code unit is read once: c is text[i], next text[i + 1] (-1 past the end), prev text[i - 1]
+    let prev = -1;
+    let c = n > 0 ? text.charCodeAt(0) : -1;
+    let han = isHan(c);
     for (let i = 0; i < n; i++) {
-      const c = text.charCodeAt(i);
-      if (!isHan(c)) {
-        left = 0;
-        prevHan = false;
-        continue;
-      }
-      const nextHan = i + 1 < n && isHan(text.charCodeAt(i + 1));
-      let right = 0;
-      // what the masks and the skip list leave open to a try
-      if (left !== 1 && (prevHan || nextHan) && !protectedMask[i] && !nameMask[i] && !skip[c]) {
-        if (nextHan) right = cov.has(c, text.charCodeAt(i + 1)) ? 1 : 2;
-        if (right !== 1 && prevHan && left === 0) left = cov.has(text.charCodeAt(i - 1), c) ? 1 : 2;
-        if (right !== 1 && left !== 1) this.tryLexicon(text, i, report);
-      }
-      left = right;
-      prevHan = true;
+      const next = i + 1 < n ? text.charCodeAt(i + 1) : -1;
+      const nextHan = isHan(next);
+      if (han) {
+        let right = 0;
+        // what the masks and the skip list leave open to a try
+        if (left !== 1 && (prevHan || nextHan) && !protectedMask[i] && !nameMask[i] && !skip[c]) {
+          if (nextHan) right = cov.has(c, next) ? 1 : 2;
+          if (right !== 1 && prevHan && left === 0) left = cov.has(prev, c) ? 1 : 2;
+          if (right !== 1 && left !== 1) this.tryLexicon(text, i, report);
+        }
+        left = right;
+      } else left = 0;
+      prevHan = han;
+      prev = c;
+      c = next;
+      han = nextHan;
     }
   }
 
@@ -749,13 +762,15 @@ export class TextEngine {
     const nl = looks ? looks.length : 0;
     if (this.sides.length < nr + nl) this.sides = new Uint8Array(2 * (nr + nl));
     const sides = this.sides;
-    let any = 0;
-    for (let r = 0; r < nr; r++) any |= sides[r] = lex.soundSides(left, right, rids[r]);
+    // fits: the needs (1, 2, 3) some substitute meets (SIDE_FITS); a window whose need none meets gives nothing, so
+    // it is passed over before its gate is looked up
+    let fits = 0;
+    for (let r = 0; r < nr; r++) fits |= SIDE_FITS[(sides[r] = lex.soundSides(left, right, rids[r]))];
     if (looks) {
       let q = nr;
-      for (const x of looks) any |= sides[q++] = lex.pairSides(left, right, x);
+      for (const x of looks) fits |= SIDE_FITS[(sides[q++] = lex.pairSides(left, right, x))];
     }
-    if (!any) return;
+    if (!fits) return;
     let alts: Alt[] | undefined;
     const pairMemo = this.pairMemo;
     pairMemo.fill(0, 0, rh - lh);
@@ -763,6 +778,7 @@ export class TextEngine {
       for (let s = Math.max(lh, i - len + 1); s <= i && s + len <= rh; s++) {
         const k = i - s;
         const need = (k > 0 ? 1 : 0) | (k < len - 1 ? 2 : 0);
+        if (!(fits & (1 << need))) continue;
         let writtenF = -1;
         const gate = lex.longGate(text, s, len, i, pairMemo, lh);
         if (!gate) continue;
@@ -852,6 +868,14 @@ export class TextEngine {
     report(i, alt.word[i - alt.s], alt.rel, alt.word, text.slice(alt.s, alt.s + alt.word.length), Math.round(gain * 100) / 100);
   }
 }
+
+/**
+ * By a substitute's side bits (1: it may stand after the left neighbour, 2: before the right one), the needs it
+ * meets as bits 1 << need: a window needs the bits of the neighbours it reaches (need 1, 2 or 3, never 0), and a
+ * substitute serves it when (sides & need) === need. OR-ed over the substitutes, bit 1 << need is set exactly when
+ * one of them serves a window of that need (tests/text/near-miss-fits.test.ts).
+ */
+export const SIDE_FITS = [0, 1 << 1, 1 << 2, (1 << 1) | (1 << 2) | (1 << 3)] as const;
 
 interface Alt {
   word: string;
