@@ -18,6 +18,29 @@ describe('Aho–Corasick matcher', () => {
     ac.scan('市人民政府和民政局', (s, e, d) => hits.push(`${d}@${s}-${e}`));
     expect(hits.sort()).toEqual(['人民@1-3', '人民政府@1-5', '政府@3-5', '民政@2-4', '民政@6-8'].sort());
   });
+
+  it('finds what a naive search finds, with code units that share their low five bits (its per-state child bits)', () => {
+    // 一 丠 乀 丁 両 a A: pairs alike in (code & 31), so a set bit does not prove a transition
+    const alphabet = [0x4e00, 0x4e20, 0x4e40, 0x4e01, 0x4e21, 0x61, 0x41].map((c) => String.fromCharCode(c));
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const word = (len: number) => Array.from({ length: len }, () => alphabet[rand(alphabet.length)]).join('');
+    for (let round = 0; round < 20; round++) {
+      const patterns = [...new Set(Array.from({ length: 40 }, () => word(1 + rand(5))))];
+      const ac = new AhoCorasick<string>();
+      for (const p of patterns) ac.add(p, p);
+      const text = word(400);
+      const hits: string[] = [];
+      ac.scan(text, (s, e, d) => hits.push(`${d}@${s}-${e}`));
+      const want: string[] = [];
+      for (const p of patterns) for (let i = text.indexOf(p); i >= 0; i = text.indexOf(p, i + 1)) want.push(`${p}@${i}-${i + p.length}`);
+      expect(hits.sort()).toEqual(want.sort());
+      expect(want.length).toBeGreaterThan(100);
+    }
+  });
 });
 
 describe('dictionary rules (confusion pairs, W-D3)', () => {

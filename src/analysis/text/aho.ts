@@ -30,6 +30,11 @@ export class AhoCorasick<T> {
   private tabC: Uint16Array = new Uint16Array(0);
   private tabN: Int32Array = new Int32Array(0);
   private tabMask = 0;
+  /**
+   * By state, bit (c & 31) set for each code unit c it has a transition on (derived from the table after build or
+   * unpack): a clear bit means no transition, so scan() follows the failure link without probing the table.
+   */
+  private childBits: Int32Array = new Int32Array(0);
 
   /** Adds a pattern (non-empty); `data` comes back with each match. */
   add(pattern: string, data: T): void {
@@ -142,8 +147,15 @@ export class AhoCorasick<T> {
     this.outStart[this.next.length] = k;
     this.next = [];
     this.out = [];
+    this.deriveChildBits();
     this.built = true;
     return this;
+  }
+
+  private deriveChildBits(): void {
+    const bits = new Int32Array(this.fail.length);
+    for (let h = 0; h < this.tabS.length; h++) if (this.tabS[h] !== -1) bits[this.tabS[h]] |= 1 << (this.tabC[h] & 31);
+    this.childBits = bits;
   }
 
   /**
@@ -214,6 +226,7 @@ export class AhoCorasick<T> {
     this.pending = [];
     this.next = [];
     this.out = [];
+    this.deriveChildBits();
     this.built = true;
     return true;
   }
@@ -243,6 +256,7 @@ export class AhoCorasick<T> {
     const tabC = this.tabC;
     const tabN = this.tabN;
     const mask = this.tabMask;
+    const childBits = this.childBits;
     let s = 0;
     for (let i = from; i < to; i++) {
       const c = text.charCodeAt(i);
@@ -253,15 +267,18 @@ export class AhoCorasick<T> {
           continue;
         }
       } else {
+        const bit = 1 << (c & 31);
         for (;;) {
-          let h = slot(s, c) & mask;
           let n = -1;
-          for (let k = tabS[h]; k !== -1; k = tabS[h]) {
-            if (k === s && tabC[h] === c) {
-              n = tabN[h];
-              break;
+          if (childBits[s] & bit) {
+            let h = slot(s, c) & mask;
+            for (let k = tabS[h]; k !== -1; k = tabS[h]) {
+              if (k === s && tabC[h] === c) {
+                n = tabN[h];
+                break;
+              }
+              h = (h + 1) & mask;
             }
-            h = (h + 1) & mask;
           }
           if (n >= 0) {
             s = n;
