@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
+import { parseYamlCached } from './yaml.js';
 import { z } from 'zod';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -227,7 +227,7 @@ function readYaml(file: string): unknown {
     throw new ConfigError(`cannot read config file ${file}: ${(e as Error).message}`);
   }
   try {
-    return parseYaml(text) ?? {};
+    return parseYamlCached(text) ?? {};
   } catch (e) {
     throw new ConfigError(`config file ${file} is not valid YAML: ${(e as Error).message}`);
   }
