@@ -9,6 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { parseYamlCached } from './yaml.js';
 import { z } from 'zod';
 
+// zod parses without compiling a parser per object schema (`jitless`): the config and each check's options are parsed
+// a few times a run, and compiling their parsers cost ≈ 35 ms of CPU at every start, while parsing warm was as fast
+// or faster without them (BENCHMARKS.md, "Cold start, fourth pass"). The parsed values are the same either way.
+z.config({ jitless: true });
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Top-level config/ folder, from sources (src/) and from dist/src alike. */
 export const CONFIG_DIR = fs_exists(path.resolve(here, '../config/defaults.yaml')) ? path.resolve(here, '../config') : path.resolve(here, '../../config');
