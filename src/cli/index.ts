@@ -15,6 +15,10 @@ import { EXIT } from './common.js';
 // ≈ 35 MB of memory at the first request; its baseline (Liftoff) code parsed 20,000 responses in the same CPU time
 // (BENCHMARKS.md, cold start second pass). Read when the module is compiled, i.e. at the first request.
 v8.setFlagsFromString('--liftoff-only');
+// Functions tier up to optimised code after 4× V8's default budget of executed bytecode (Node 20: 67,584): most
+// start-up code runs a few times, and its optimising compiles cost ≈ 65 ms of CPU on V8's threads in a one-page check;
+// a 3,000-page crawl took the same CPU either way (BENCHMARKS.md, "Cold start, fourth pass").
+v8.setFlagsFromString('--interrupt-budget=270336');
 
 // V8's compiled code of the modules kept in the cache folder (Node ≥ 22.1; Node 20 has no such cache and skips this):
 // compiling ≈ 430 modules is ≈ 0.15 s of CPU at every start. Node checks each entry against the file's contents.
