@@ -6,8 +6,13 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
+import { parseYamlCached } from './yaml.js';
 import { z } from 'zod';
+
+// zod parses without compiling a parser per object schema (`jitless`): the config and each check's options are parsed
+// a few times a run, and compiling their parsers cost ≈ 35 ms of CPU at every start, while parsing warm was as fast
+// or faster without them (BENCHMARKS.md, "Cold start, fourth pass"). The parsed values are the same either way.
+z.config({ jitless: true });
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Top-level config/ folder, from sources (src/) and from dist/src alike. */
@@ -227,7 +232,7 @@ function readYaml(file: string): unknown {
     throw new ConfigError(`cannot read config file ${file}: ${(e as Error).message}`);
   }
   try {
-    return parseYaml(text) ?? {};
+    return parseYamlCached(text) ?? {};
   } catch (e) {
     throw new ConfigError(`config file ${file} is not valid YAML: ${(e as Error).message}`);
   }

@@ -10,10 +10,9 @@ import { checkSource, loadChecks } from './check-api/registry.js';
 import { networkPolicy, type Config } from './config.js';
 import { defaultGatherOptions, gatherSite, normalizeUrl } from './gather/crawl.js';
 import type { HostSlot } from './gather/http-gather.js';
-import { gatherSiteWithBrowser } from './gather/browser.js';
 import { errorPageArtifact } from './gather/page-artifact.js';
-import { attachScreenshots } from './browser/evidence.js';
-import { BrowserSession, browserOptionsFromConfig } from './browser/launcher.js';
+// Chromium's modules are loaded only when a check needs the browser (a rendered site or account, screenshots).
+import type { BrowserSession } from './browser/launcher.js';
 import { safeName } from './newmedia/safe-name.js';
 import { httpClientFor, type HttpClient } from './net/http.js';
 import { maskPersonalDataDeep } from './analysis/privacy/detect.js';
@@ -142,7 +141,7 @@ export async function checkSite(site: SiteRef, opts: SiteCheckOptions): Promise<
   let launching: Promise<BrowserSession> | undefined;
   const getBrowser = async (): Promise<BrowserSession> => {
     if (browser && !browser.isClosed) return browser;
-    launching ??= BrowserSession.launch(browserOptionsFromConfig(config));
+    launching ??= import('./browser/launcher.js').then(({ BrowserSession, browserOptionsFromConfig }) => BrowserSession.launch(browserOptionsFromConfig(config)));
     browser = await launching;
     return browser;
   };
@@ -173,6 +172,7 @@ export async function checkSite(site: SiteRef, opts: SiteCheckOptions): Promise<
     if (opts.availability && site.kind === 'website') artifacts.availability = opts.availability;
     const results = await runChecks(artifacts, checks, { config, http, lang: opts.lang, evidenceDir: opts.evidenceDir, checkTimeoutMs: opts.checkTimeoutMs, early });
     if (opts.evidenceDir && (opts.screenshots ?? true)) {
+      const { attachScreenshots } = await import('./browser/evidence.js');
       await attachScreenshots(results, {
         evidenceDir: opts.evidenceDir,
         siteDir: safeName(site.id),
@@ -238,5 +238,6 @@ async function gatherWithBrowser(
     const home = errorPageArtifact({ url: site.url, depth: 0, started: Date.now() }, { kind: 'unknown', message });
     return { site, startUrl: site.url, home, pages: [home], stats: { pages: 1, links: 0, durationMs: 0, skippedByLimit: 0, errors: 1 }, asOf, siteHosts: [] };
   }
+  const { gatherSiteWithBrowser } = await import('./gather/browser.js');
   return gatherSiteWithBrowser(site, { ...gatherOptions, timeoutMs: config.browser.pageTimeoutMs, browserConcurrency: config.browser.concurrency }, checks, asOf, session);
 }

@@ -4,14 +4,33 @@
  * lives in its own module under ./commands/ and is loaded only when it is the one invoked (all of them for help).
  * Notes: docs/modules.md.
  */
+import module from 'node:module';
+import path from 'node:path';
 import v8 from 'node:v8';
 import { Command, CommanderError } from 'commander';
+import { cacheDir } from '../analysis/text/cache-dir.js';
 import { EXIT } from './common.js';
 
 // undici parses HTTP with llhttp compiled to WebAssembly. V8's optimising compile of it cost ≈ 130 ms of CPU and
 // ≈ 35 MB of memory at the first request; its baseline (Liftoff) code parsed 20,000 responses in the same CPU time
 // (BENCHMARKS.md, cold start second pass). Read when the module is compiled, i.e. at the first request.
 v8.setFlagsFromString('--liftoff-only');
+// Functions tier up to optimised code after 4× V8's default budget of executed bytecode (Node 20: 67,584): most
+// start-up code runs a few times, and its optimising compiles cost ≈ 65 ms of CPU on V8's threads in a one-page check;
+// a 3,000-page crawl took the same CPU either way (BENCHMARKS.md, "Cold start, fourth pass").
+v8.setFlagsFromString('--interrupt-budget=270336');
+
+// V8's compiled code of the modules kept in the cache folder (Node ≥ 22.1; Node 20 has no such cache and skips this):
+// compiling ≈ 430 modules is ≈ 0.15 s of CPU at every start. Node checks each entry against the file's contents.
+const dir = cacheDir();
+const enableCompileCache = (module as { enableCompileCache?: (dir?: string) => unknown }).enableCompileCache;
+if (dir && enableCompileCache && !process.env.NODE_DISABLE_COMPILE_CACHE) {
+  try {
+    enableCompileCache(path.join(dir, 'v8-compile'));
+  } catch {
+    // a folder that cannot be made: compiled as before
+  }
+}
 
 type Register = (program: Command) => void;
 

@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYamlCached } from '../yaml.js';
 import { z } from 'zod';
 import { CONFIG_DIR, ConfigError, deepMerge } from '../config.js';
 
@@ -80,7 +80,7 @@ function readDir(dir: string): Map<string, { file: string; raw: Record<string, u
     const file = path.join(dir, f);
     let raw: unknown;
     try {
-      raw = parseYaml(readFileSync(file, 'utf8'));
+      raw = parseYamlCached(readFileSync(file, 'utf8'));
     } catch (e) {
       throw new ConfigError(`platform file ${file} is not valid YAML: ${(e as Error).message}`);
     }

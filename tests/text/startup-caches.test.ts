@@ -11,6 +11,7 @@ import { loadDictionariesCached } from '../../src/analysis/text/dict-cache.js';
 import { DICTIONARY_DIR, DictionaryError, loadDictionaries } from '../../src/analysis/text/dictionaries.js';
 import { convertShort, KEEP, openccChangeTest, openccConverter } from '../../src/analysis/text/opencc.js';
 import { AhoCorasick } from '../../src/analysis/text/aho.js';
+import { pushFirstUnits } from '../../src/analysis/text/lm-phonetic.js';
 import * as OpenCC from 'opencc-js';
 import { pinyin as pinyinPro } from 'pinyin-pro';
 
@@ -157,4 +158,16 @@ describe("characters' readings kept on disk", () => {
     }
     expect(readdirSync(path.join(dir, 'cache')).filter((f) => /^pinyin-.*\.txt$/.test(f))).toHaveLength(1);
   }, 60_000);
+});
+
+describe('start-up parsing', () => {
+  it('pushFirstUnits gives what iterating the code points gives, surrogates included', () => {
+    const units = [0x57f9, 0x90e8, 0x20, 0xd840, 0xdc00, 0xd840, 0x41, 0xdc00, 0xdbff, 0xdfff, 0xd800];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
+    for (let n = 0; n < 500; n++) {
+      const s = String.fromCharCode(...Array.from({ length: next() % 12 }, () => units[next() % units.length]));
+      expect(pushFirstUnits(s, [1])).toEqual([1, ...[...s].map((c) => c.charCodeAt(0))]);
+    }
+  });
 });

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../../yaml.js';
 import { z } from 'zod';
 import { CONFIG_DIR } from '../../config.js';
 import { parseLookalike } from './chars.js';

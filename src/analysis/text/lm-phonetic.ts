@@ -42,6 +42,22 @@ export function formatPhoneticClasses(classes: Map<string, string>, header: stri
 }
 
 /**
+ * The first UTF-16 unit of each code point of `s`, appended to `out`: what `for (const c of s) out.push(c.charCodeAt(0))`
+ * gives, without making a string a character (the class and pair files are read at every start).
+ */
+export function pushFirstUnits(s: string, out: number[]): number[] {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    out.push(c);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+  }
+  return out;
+}
+
+/**
  * The class file as an index, built in one pass over the text with no per-pair structure (classes reach 978
  * characters: every character's neighbour set at once cost ≈ 130 ms and 50 MB at the first scan); a character's
  * neighbours are gathered when asked.
@@ -61,7 +77,7 @@ export class PhoneticIndex {
       if (!line || line.startsWith('#')) continue;
       const tab = line.indexOf('\t');
       if (tab < 0) continue;
-      for (const c of line.slice(tab + 1).trim()) chars.push(c.charCodeAt(0));
+      pushFirstUnits(line.slice(tab + 1).trim(), chars);
       starts.push(chars.length);
     }
     this.chars = Uint16Array.from(chars);

@@ -46,7 +46,6 @@ export function register(program: Command): void {
       const { siteResultJson, siteResultText } = await import('../../report/site.js');
       const { checkSite } = await import('../../site-check.js');
       const { outcomeOf } = await import('../../run/outcome.js');
-      const { loadPlatforms } = await import('../../newmedia/platforms.js');
       const { entryId } = await import('../../registry/validate.js');
       let parsed: URL;
       try {
@@ -65,6 +64,7 @@ export function register(program: Command): void {
       // The registry import's site id (host, path, query), so a URL checked on demand is the same site as its registry entry.
       let site: SiteRef = { id: entryId('website', parsed), url: parsed.href, kind: 'website' };
       if (o.platform) {
+        const { loadPlatforms } = await import('../../newmedia/platforms.js');
         const known = loadPlatforms(config.newmedia.platformsDir);
         if (!known.has(o.platform)) throw new UsageError(`unknown platform ${o.platform}; known: ${[...known.keys()].join(', ')}`);
         site = { ...site, kind: 'newmedia', platform: o.platform, source: parsed.href, render: o.render === 'browser' ? 'browser' : undefined };
