@@ -142,6 +142,13 @@ describe('extractPage: references resolved like a browser', () => {
     expect(urlsOf(`<base href="${base}"><a href="x.html">a</a>`)).toEqual([`a[href] ${expected}`]);
   });
 
+  it('finds a <base href> in any letter case when given the page source, and none when the source has no <base', () => {
+    const withSource = (html: string) => extractPage(parseDocument(html), { pageUrl, siteHosts: new Set(['site.example']), html }).links.map((l) => l.url);
+    expect(withSource('<BASE HREF="/one/"><a href="x.html">a</a>')).toEqual(['http://site.example/one/x.html']);
+    expect(withSource('<Base\nhref="/two/"><a href="x.html">a</a>')).toEqual(['http://site.example/two/x.html']);
+    expect(withSource('<p>basement</p><a href="x.html">a</a>')).toEqual(['http://site.example/dir/x.html']);
+  });
+
   it('uses only the first <base href>, wherever it stands', () => {
     expect(urlsOf('<body><a href="x.html">a</a><base href="/one/"><base href="/two/"></body>')).toEqual(['a[href] http://site.example/one/x.html']);
   });
@@ -245,6 +252,17 @@ describe('extractPage: what it keeps across pages (issue 20) never answers for a
       expect(links.map((l) => l.internal)).toEqual(HREFS.map((h) => (h === '//' ? false : c.hosts.includes(new URL(alone(h, base, c.encoding)).host))));
       expect(links.map((l) => [l.fragment, l.attachment, l.kind])).toEqual(HREFS.map((h) => [h.includes('#') ? '第一章' : undefined, h === '/a%20b.pdf' || h === '/dl.zip', h === '/a%20b.pdf' || h === '/dl.zip' ? 'attachment' : 'page']));
     }
+  });
+
+  it('keeps each reference as written on its page, spaces included, once the same address is known', () => {
+    const opts = { pageUrl: 'http://one.example/', siteHosts: new Set(['one.example']) };
+    const raws = (html: string) => extractPage(parseDocument(html), opts).links.map((l) => [l.raw, l.url]);
+    expect(raws('<a href="/same.html">x</a>')).toEqual([['/same.html', 'http://one.example/same.html']]);
+    expect(raws('<a href="/same.html ">x</a><a href=" /same.html">y</a><a href="/same.html">z</a>')).toEqual([
+      ['/same.html ', 'http://one.example/same.html'],
+      [' /same.html', 'http://one.example/same.html'],
+      ['/same.html', 'http://one.example/same.html'],
+    ]);
   });
 
   it('gives an <a download> on one page and the same href without it on another their own attachment flag', () => {

@@ -170,7 +170,7 @@ export function sharedSelections(base: CheerioAPI, doc?: Document): CheerioAPI {
 }
 
 export function buildPageArtifact(p: ParsedPage, ctx: { site: SiteRef; asOf: string; siteHosts: ReadonlySet<string>; collectors: Collector[]; intern?: Interner }): PageArtifact {
-  const extracted = p.html ? extractPage(p.dom, { pageUrl: p.finalUrl, siteHosts: ctx.siteHosts, encoding: p.encoding }) : { title: '', text: '', meta: {}, links: [] };
+  const extracted = p.html ? extractPage(p.dom, { pageUrl: p.finalUrl, siteHosts: ctx.siteHosts, encoding: p.encoding, html: p.html }) : { title: '', text: '', meta: {}, links: [] };
   const page: PageArtifact = {
     url: p.url,
     finalUrl: p.finalUrl,
