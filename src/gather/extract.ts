@@ -174,9 +174,10 @@ export function internPage(page: Pick<PageArtifact, 'links' | 'headers' | 'meta'
 /**
  * Replaces, in place, every string of a collector's artifact (plain objects and arrays, bounded depth) by a
  * detached copy: collectors keep titles and snippets cut from DOM text, and each one would otherwise keep its
- * page's whole HTML in memory until the checks run.
+ * page's whole HTML in memory until the checks run. With the crawl's pool (`copy`), a string another page already
+ * kept (a template link's address or title) becomes that one copy instead of a new copy per page.
  */
-export function detachStrings(v: unknown, seen = new Set<object>(), depth = 0): void {
+export function detachStrings(v: unknown, seen = new Set<object>(), depth = 0, copy: (s: string) => string = detached): void {
   if (!v || typeof v !== 'object' || depth > 10 || seen.has(v)) return;
   seen.add(v);
   if (Array.isArray(v)) {
@@ -184,8 +185,8 @@ export function detachStrings(v: unknown, seen = new Set<object>(), depth = 0): 
       const x: unknown = v[i];
       // Only strings long enough to be a slice are copied, only objects are entered (a sketch of numbers costs a test each).
       if (typeof x === 'string') {
-        if (x.length > 12) v[i] = detached(x);
-      } else if (typeof x === 'object' && x !== null) detachStrings(x, seen, depth + 1);
+        if (x.length > 12) v[i] = copy(x);
+      } else if (typeof x === 'object' && x !== null) detachStrings(x, seen, depth + 1, copy);
     }
     return;
   }
@@ -194,8 +195,8 @@ export function detachStrings(v: unknown, seen = new Set<object>(), depth = 0): 
   for (const k in o) {
     const x = o[k];
     if (typeof x === 'string') {
-      if (x.length > 12) o[k] = detached(x);
-    } else if (typeof x === 'object' && x !== null) detachStrings(x, seen, depth + 1);
+      if (x.length > 12) o[k] = copy(x);
+    } else if (typeof x === 'object' && x !== null) detachStrings(x, seen, depth + 1, copy);
   }
 }
 

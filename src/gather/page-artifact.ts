@@ -206,7 +206,7 @@ export function buildPageArtifact(p: ParsedPage, ctx: { site: SiteRef; asOf: str
         page.collected[c.module.meta.id] = { collectError: String((e as Error)?.message ?? e) };
       }
     }
-    if (ctx.intern) detachStrings(page.collected);
+    if (ctx.intern) detachStrings(page.collected, new Set(), 0, ctx.intern);
   }
   return page;
 }
