@@ -35,7 +35,8 @@ export function documentPrint(text: string): DocumentPrint {
   const doc = DOC_NO_YEAR.test(norm) ? DOC_NO.exec(norm) : null;
   const years = [...new Set([...norm.matchAll(/((?:19|20)\d{2})\s*年/g)].map((m) => Number(m[1])))].sort();
   // Digits left out: a re-post differs from its original in its dates (compared through docNo and years instead).
-  const body = norm.replace(/[\s\p{P}\p{S}\d]/gu, '');
+  // Removed by runs (one replacement a run, not one a character): the same text.
+  const body = norm.replace(/[\s\p{P}\p{S}\d]+/gu, '');
   // Bottom-k sketch: the k smallest distinct 5-gram hashes (one hash per 5-gram, bounded size); a typed array
   // sorts numerically without a comparator.
   const n = Math.max(0, body.length - SHINGLE + 1);
@@ -49,11 +50,21 @@ export function documentPrint(text: string): DocumentPrint {
   return { docNo: doc ? `${doc[1] ?? ''}〔${doc[2]}〕${doc[3]}号` : undefined, years, minhash: sketch, chars: body.length };
 }
 
+/** Up to this many values, sorting a copy beats the heap (whose duplicate test is a Set lookup per value). */
+const SORT_BELOW = 2000;
+
 /**
- * The k smallest distinct values, ascending: what sorting all of them and keeping the first k distinct gives, by one
- * pass with a max-heap of k (most values are larger than the heap's largest and cost one comparison).
+ * The k smallest distinct values, ascending: what sorting all of them and keeping the first k distinct gives. Few
+ * values (a short page) are sorted so (a typed array sorts numerically, natively); many by one pass with a max-heap
+ * of k (most values are larger than the heap's largest and cost one comparison).
  */
 export function smallestDistinct(all: Uint32Array, k: number): number[] {
+  if (all.length <= SORT_BELOW) {
+    const sorted = all.slice().sort();
+    const out: number[] = [];
+    for (let i = 0; i < sorted.length && out.length < k; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) out.push(sorted[i]);
+    return out;
+  }
   const heap: number[] = [];
   const kept = new Set<number>();
   const down = (i: number) => {

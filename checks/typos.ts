@@ -9,6 +9,7 @@ import { failOnCollectFailure, defineCheck, type FindingInput, type PageContext 
 import { analyzePage, DEFAULT_PLACEHOLDERS } from '../src/analysis/content/page-analysis.js';
 import { getEngine, RULES, textOptionsSchema, type TextFinding } from '../src/analysis/text/engine.js';
 import type { PageArtifact, SiteArtifacts } from '../src/types.js';
+import { detached } from '../src/html.js';
 
 const options = z.object({
   /** Engine options: extra dictionary folders, near-miss thresholds (see src/analysis/text/engine.ts). */
@@ -87,9 +88,24 @@ function hostOf(url: string): string {
   }
 }
 
-/** File name of an attachment URL, decoded, without extension. */
+/** File names by attachment URL: a site links the same attachments from many pages (at most FILE_NAMES_MAX kept). */
+const fileNames = new Map<string, string>();
+const FILE_NAMES_MAX = 5_000;
+
+/** File name of an attachment URL, decoded, without extension; worked out once per URL (`fileNames`). */
 function fileName(url: string | null): string {
   if (!url) return '';
+  let name = fileNames.get(url);
+  if (name === undefined) {
+    name = fileNameOf(url);
+    if (fileNames.size >= FILE_NAMES_MAX) fileNames.clear();
+    // A copy of the key: a URL can be a slice of its page's HTML, which the map must not keep alive.
+    fileNames.set(detached(url), name);
+  }
+  return name;
+}
+
+function fileNameOf(url: string): string {
   try {
     const last = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
     return last.replace(/\.[a-z0-9]{1,5}$/i, '');

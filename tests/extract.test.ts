@@ -1,6 +1,6 @@
 import { parseDocument } from 'htmlparser2';
 import { describe, expect, it } from 'vitest';
-import { extractPage } from '../src/gather/extract.js';
+import { detachStrings, extractPage, stringPool } from '../src/gather/extract.js';
 
 const pageUrl = 'http://site.example/dir/page.html';
 const extract = (html: string, url = pageUrl) => extractPage(parseDocument(html), { pageUrl: url, siteHosts: new Set(['site.example']) });
@@ -142,6 +142,13 @@ describe('extractPage: references resolved like a browser', () => {
     expect(urlsOf(`<base href="${base}"><a href="x.html">a</a>`)).toEqual([`a[href] ${expected}`]);
   });
 
+  it('finds a <base href> in any letter case when given the page source, and none when the source has no <base', () => {
+    const withSource = (html: string) => extractPage(parseDocument(html), { pageUrl, siteHosts: new Set(['site.example']), html }).links.map((l) => l.url);
+    expect(withSource('<BASE HREF="/one/"><a href="x.html">a</a>')).toEqual(['http://site.example/one/x.html']);
+    expect(withSource('<Base\nhref="/two/"><a href="x.html">a</a>')).toEqual(['http://site.example/two/x.html']);
+    expect(withSource('<p>basement</p><a href="x.html">a</a>')).toEqual(['http://site.example/dir/x.html']);
+  });
+
   it('uses only the first <base href>, wherever it stands', () => {
     expect(urlsOf('<body><a href="x.html">a</a><base href="/one/"><base href="/two/"></body>')).toEqual(['a[href] http://site.example/one/x.html']);
   });
@@ -247,6 +254,17 @@ describe('extractPage: what it keeps across pages (issue 20) never answers for a
     }
   });
 
+  it('keeps each reference as written on its page, spaces included, once the same address is known', () => {
+    const opts = { pageUrl: 'http://one.example/', siteHosts: new Set(['one.example']) };
+    const raws = (html: string) => extractPage(parseDocument(html), opts).links.map((l) => [l.raw, l.url]);
+    expect(raws('<a href="/same.html">x</a>')).toEqual([['/same.html', 'http://one.example/same.html']]);
+    expect(raws('<a href="/same.html ">x</a><a href=" /same.html">y</a><a href="/same.html">z</a>')).toEqual([
+      ['/same.html ', 'http://one.example/same.html'],
+      [' /same.html', 'http://one.example/same.html'],
+      ['/same.html', 'http://one.example/same.html'],
+    ]);
+  });
+
   it('gives an <a download> on one page and the same href without it on another their own attachment flag', () => {
     const opts = { pageUrl: 'http://one.example/', siteHosts: new Set(['one.example']) };
     expect(extractPage(parseDocument('<a href="/file.html" download>x</a>'), opts).links[0]).toMatchObject({ attachment: true, kind: 'attachment' });
@@ -262,5 +280,25 @@ describe('extractPage: what it keeps across pages (issue 20) never answers for a
     expect(sel('<section><ul><li><a href="/x">x</a></li></ul></section>')).toEqual(['section:nth-of-type(1) > ul:nth-of-type(1) > li:nth-of-type(1) > a:nth-of-type(1)']);
     expect(sel('<div id="nav"><a href="/x">x</a></div><div><a href="/x">x</a></div>')).toEqual(['div#nav > a:nth-of-type(1)', 'div:nth-of-type(2) > a:nth-of-type(1)']);
     expect(sel('<div><ul><li><a href="/x">x</a></li><li><a href="/y">y</a></li></ul></div>')).toEqual(first);
+  });
+});
+
+describe('detachStrings', () => {
+  it('keeps every value of two pages’ collector outputs when their strings go through the crawl’s pool', () => {
+    const pool = stringPool();
+    const html = '<li><a href="/art/1.html">关于做好防汛工作的通知（二〇二四年）</a></li>';
+    const page = () => ({
+      items: [{ href: 'http://site.example/art/1.html', title: html.slice(html.indexOf('关'), html.indexOf('</a>')), date: '2024-06-21' }],
+      sketch: [1, 2 ** 31, 3],
+      nested: { deep: { text: html.slice(0, 30) } },
+      kept: Object.freeze({ text: html.slice(0, 20) }),
+    });
+    const one = page();
+    const two = page();
+    detachStrings(one, new Set(), 0, pool);
+    detachStrings(two, new Set(), 0, pool);
+    expect(one).toEqual(page());
+    expect(two).toEqual(page());
+    expect(pool(page().items[0].title)).toBe('关于做好防汛工作的通知（二〇二四年）');
   });
 });

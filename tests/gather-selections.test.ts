@@ -4,9 +4,10 @@
  * gives, element for element and in the same order, on the fixture site's pages and on hostile markup.
  */
 import * as cheerio from 'cheerio';
+import * as slim from 'cheerio/slim';
 import { parseDocument } from 'htmlparser2';
 import { describe, expect, it } from 'vitest';
-import { elementsInOrder, sharedSelections, simpleSelect } from '../src/gather/page-artifact.js';
+import { crawlCheerio, elementsInOrder, sharedSelections, simpleSelect } from '../src/gather/page-artifact.js';
 import { generateSite } from './fixtures/site.js';
 
 const SELECTORS = ['a[href]', 'form', 'img', 'meta', 'title', 'h1, h2', 'h1, h2, h3', 'h1, h2, textarea, form', 'iframe, frame, frameset', 'base[href]', 'input', 'script', 'a', 'li, dt', 'img[alt]'];
@@ -57,6 +58,33 @@ describe('collector selections', () => {
       // markup always makes a new fragment
       expect($('<p>x</p>')).not.toBe($('<p>x</p>'));
       expect($.root().find('title').text()).toBe(base.root().find('title').text());
+    }
+  });
+
+  it('the crawl-wide API given each page as its root answers like a load of that page, page after page', () => {
+    const api = crawlCheerio();
+    // Every page twice, in turn: an answer kept from the page before would show.
+    for (const html of [...pages(), ...pages()]) {
+      const dom = parseDocument(html);
+      // What page-artifact loaded per page before: cheerio's slim entry (htmlparser2 rendering).
+      const base = slim.load(dom, {}, true);
+      const $ = sharedSelections(api, dom, dom);
+      expect(crawlCheerio()).toBe(api);
+      for (const sel of [...SELECTORS, ...OTHER, ':root', 'a:first-child']) {
+        expect($(sel).toArray()).toEqual(base(sel).toArray());
+        expect($(sel).find('a').toArray()).toEqual(base(sel).find('a').toArray());
+        expect($(sel).parent().toArray()).toEqual(base(sel).parent().toArray());
+        expect($(sel).closest('body').toArray()).toEqual(base(sel).closest('body').toArray());
+        expect($(sel).add('img').toArray()).toEqual(base(sel).add('img').toArray());
+        expect($(sel).filter(':root').toArray()).toEqual(base(sel).filter(':root').toArray());
+        expect($(sel).text()).toBe(base(sel).text());
+      }
+      expect($('a', 'body').toArray()).toEqual(base('a', 'body').toArray());
+      expect($.root().find('title').text()).toBe(base.root().find('title').text());
+      expect($.root()[0]).toBe(dom);
+      expect($.html()).toBe(base.html());
+      expect($.text()).toBe(base.text());
+      expect($('<p>x</p>').text()).toBe('x');
     }
   });
 });

@@ -83,6 +83,8 @@ export interface ExtractOptions {
    * link in the document's encoding (the path is always UTF-8), so a GBK page's `?q=通知` becomes `%CD%A8%D6%AA`.
    */
   encoding?: string | null;
+  /** The page's HTML the tree was parsed from: when it has no `<base`, the tree is not searched for a `<base href>`. */
+  html?: string;
 }
 
 /** A per-crawl pool of strings (called as a function) and of whole references (`link`). */
@@ -172,9 +174,10 @@ export function internPage(page: Pick<PageArtifact, 'links' | 'headers' | 'meta'
 /**
  * Replaces, in place, every string of a collector's artifact (plain objects and arrays, bounded depth) by a
  * detached copy: collectors keep titles and snippets cut from DOM text, and each one would otherwise keep its
- * page's whole HTML in memory until the checks run.
+ * page's whole HTML in memory until the checks run. With the crawl's pool (`copy`), a string another page already
+ * kept (a template link's address or title) becomes that one copy instead of a new copy per page.
  */
-export function detachStrings(v: unknown, seen = new Set<object>(), depth = 0): void {
+export function detachStrings(v: unknown, seen = new Set<object>(), depth = 0, copy: (s: string) => string = detached): void {
   if (!v || typeof v !== 'object' || depth > 10 || seen.has(v)) return;
   seen.add(v);
   if (Array.isArray(v)) {
@@ -182,8 +185,8 @@ export function detachStrings(v: unknown, seen = new Set<object>(), depth = 0): 
       const x: unknown = v[i];
       // Only strings long enough to be a slice are copied, only objects are entered (a sketch of numbers costs a test each).
       if (typeof x === 'string') {
-        if (x.length > 12) v[i] = detached(x);
-      } else if (typeof x === 'object' && x !== null) detachStrings(x, seen, depth + 1);
+        if (x.length > 12) v[i] = copy(x);
+      } else if (typeof x === 'object' && x !== null) detachStrings(x, seen, depth + 1, copy);
     }
     return;
   }
@@ -192,8 +195,8 @@ export function detachStrings(v: unknown, seen = new Set<object>(), depth = 0): 
   for (const k in o) {
     const x = o[k];
     if (typeof x === 'string') {
-      if (x.length > 12) o[k] = detached(x);
-    } else if (typeof x === 'object' && x !== null) detachStrings(x, seen, depth + 1);
+      if (x.length > 12) o[k] = copy(x);
+    } else if (typeof x === 'object' && x !== null) detachStrings(x, seen, depth + 1, copy);
   }
 }
 
@@ -201,11 +204,24 @@ function attr(el: Element, name: string): string | undefined {
   return el.attribs[name];
 }
 
+/** A link's text: its own, else its title or alt attribute. */
+function elText(el: Element): string {
+  return textOf(el) || attr(el, 'title') || attr(el, 'alt') || '';
+}
+
 function textOf(node: AnyNode): string {
   if (node.type === 'text') return (node as unknown as { data: string }).data;
-  if ('children' in node) return (node.children as AnyNode[]).map(textOf).join('');
+  if ('children' in node) {
+    const children = node.children as AnyNode[];
+    // One text child (most links): its text as is, without an array and a join.
+    if (children.length === 1 && children[0].type === 'text') return (children[0] as unknown as { data: string }).data;
+    return children.map(textOf).join('');
+  }
   return '';
 }
+
+/** What every `<base>` element's source contains (tag names are case-insensitive). */
+const BASE_TAG = /<base/i;
 
 const URL_IN_CSS = /url\(\s*(['"]?)([^'")]+?)\1\s*\)/gi;
 /** `@import "x.css"` (the url() form is found by URL_IN_CSS). */
@@ -312,6 +328,8 @@ function encodeQueryLikeBrowser(u: URL, raw: string, encoding: string | null | u
 
 /** What resolving a root-relative reference gave (everything of it that does not depend on the page). */
 interface RootResolved {
+  /** The reference as written (a copy, also the cache's key): a page's identical reference takes it, not its own slice. */
+  raw: string;
   href: string;
   fragment: string | undefined;
   host: string;
@@ -351,7 +369,7 @@ function rootCacheFor(base: string, encoding: string | null | undefined): Map<st
   return m;
 }
 
-function rememberRoot(m: Map<string, RootResolved>, raw: string, r: RootResolved): void {
+function rememberRoot(m: Map<string, RootResolved>, r: RootResolved): void {
   if (rootCached >= ROOT_CACHE_MAX) {
     // All origins' references dropped; this page's map is emptied too (it may be held by the page being extracted).
     for (const other of rootCaches.values()) other.clear();
@@ -359,7 +377,7 @@ function rememberRoot(m: Map<string, RootResolved>, raw: string, r: RootResolved
     rootCached = 0;
   }
   // A copy of the key: the reference as written is a slice of its page's HTML, which the cache must not keep alive.
-  m.set(detached(raw), r);
+  m.set(r.raw, r);
   rootCached++;
 }
 
@@ -437,7 +455,7 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
     if ('children' in n) for (const c of n.children as AnyNode[]) if (findBase(c)) return true;
     return false;
   };
-  findBase(doc);
+  if (opts.html === undefined || BASE_TAG.test(opts.html)) findBase(doc);
   // The document base URL: <base href> resolved against the page URL; an invalid one, or one whose scheme
   // is data: or javascript:, is ignored (the HTML standard's fallback base URL).
   let base = opts.pageUrl;
@@ -458,9 +476,8 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
     const selector = path.text;
     // Browsers strip only ASCII whitespace and C0 controls around a URL: a full-width space (U+3000) or a
     // no-break space stays in it and is percent-encoded, exactly as a visitor's browser would request it.
-    const trimmed = raw.replace(/^[\x00-\x20]+|[\x00-\x20]+$/g, '');
-    const ref: LinkRef = { url: null, raw, element: el.name, attribute, selector, text: text.trim().replace(/\s+/g, ' ').slice(0, 200), kind, attachment: false, internal: false };
-    const lower = trimmed.toLowerCase();
+    const trimmed = raw.length > 0 && raw.charCodeAt(0) > 0x20 && raw.charCodeAt(raw.length - 1) > 0x20 ? raw : raw.replace(/^[\x00-\x20]+|[\x00-\x20]+$/g, '');
+    const ref: LinkRef = { url: null, raw, element: el.name, attribute, selector, text: text === '' ? '' : text.trim().replace(/\s+/g, ' ').slice(0, 200), kind, attachment: false, internal: false };
     // An empty href or a bare #fragment points at the page itself, unless <base href> points elsewhere: then a
     // browser goes to the base URL ("返回顶部" on a page with a base href leaves the page), so it is a link.
     const toBase = attribute === 'href' && baseElsewhere;
@@ -476,6 +493,23 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
       links.push(ref);
       return;
     }
+    const first = trimmed.charCodeAt(0);
+    const rootRelative = rootCache !== undefined && (first === 0x2f || first === 0x5c); // '/' or '\\'
+    if (rootRelative) {
+      // Known only once it passed every test below (no scheme, not malformed): those depend on the reference alone.
+      const known = rootCache!.get(trimmed);
+      if (known !== undefined) {
+        if (trimmed === raw) ref.raw = known.raw;
+        if (known.fragment !== undefined) ref.fragment = known.fragment;
+        ref.url = known.href;
+        ref.internal = opts.siteHosts.has(known.host);
+        ref.attachment = known.attachment || (el.name === 'a' && attr(el, 'download') !== undefined);
+        if (ref.attachment && (kind === 'page' || kind === 'other')) ref.kind = 'attachment';
+        links.push(ref);
+        return;
+      }
+    }
+    const lower = trimmed.toLowerCase();
     const scheme = /^([a-z][a-z0-9+.-]*:)/i.exec(lower)?.[1];
     if (scheme && SKIP_SCHEMES[scheme]) {
       ref.skipped = SKIP_SCHEMES[scheme];
@@ -492,20 +526,6 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
       ref.skipped = 'other_scheme';
       links.push(ref);
       return;
-    }
-    const first = trimmed.charCodeAt(0);
-    const rootRelative = rootCache !== undefined && (first === 0x2f || first === 0x5c); // '/' or '\\'
-    if (rootRelative) {
-      const known = rootCache!.get(trimmed);
-      if (known !== undefined) {
-        if (known.fragment !== undefined) ref.fragment = known.fragment;
-        ref.url = known.href;
-        ref.internal = opts.siteHosts.has(known.host);
-        ref.attachment = known.attachment || (el.name === 'a' && attr(el, 'download') !== undefined);
-        if (ref.attachment && (kind === 'page' || kind === 'other')) ref.kind = 'attachment';
-        links.push(ref);
-        return;
-      }
     }
     let u: URL;
     try {
@@ -536,7 +556,7 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
     ref.url = href;
     const host = u.host.toLowerCase();
     const attachmentUrl = isAttachmentUrl(u);
-    if (rootRelative) rememberRoot(rootCache!, trimmed, { href, fragment: ref.fragment, host, attachment: attachmentUrl });
+    if (rootRelative) rememberRoot(rootCache!, { raw: detached(trimmed), href, fragment: ref.fragment, host, attachment: attachmentUrl });
     ref.internal = opts.siteHosts.has(host);
     ref.attachment = attachmentUrl || (el.name === 'a' && attr(el, 'download') !== undefined);
     if (ref.attachment && (kind === 'page' || kind === 'other')) ref.kind = 'attachment';
@@ -571,13 +591,12 @@ export function extractPage(doc: Document, opts: ExtractOptions): Extracted {
       counts.set(name, n);
       const id = attr(el, 'id');
       const selector = new SelectorPath(path, name, n, id && /^[A-Za-z][\w-]*$/.test(id) ? id : undefined);
-      const elText = () => textOf(el) || attr(el, 'title') || attr(el, 'alt') || '';
       switch (name) {
         case 'a':
         case 'area': {
           const href = attr(el, 'href');
-          if (href !== undefined) add(el, selector, 'href', href, 'page', elText());
-          else if (attr(el, 'xlink:href') !== undefined) add(el, selector, 'xlink:href', attr(el, 'xlink:href')!, 'page', elText()); // <a> inside <svg>
+          if (href !== undefined) add(el, selector, 'href', href, 'page', elText(el));
+          else if (attr(el, 'xlink:href') !== undefined) add(el, selector, 'xlink:href', attr(el, 'xlink:href')!, 'page', elText(el)); // <a> inside <svg>
           break;
         }
         case 'image': {

@@ -140,37 +140,63 @@ export function simpleSelect(doc: Document, selector: string, all?: Element[]): 
 /**
  * The collectors' `$` for one page: `$(selector)` over the whole document and `$(node)` are answered once per page and
  * shared (five checks ask for `a[href]`, several wrap the same elements), everything else goes to cheerio as is.
- * Selections are read, never changed, by the collectors; markup (`$('<p>')`) always makes a new fragment.
+ * Selections are read, never changed, by the collectors; markup (`$('<p>')`) always makes a new fragment. With
+ * `pageRoot`, `base` is the crawl's one API (`crawlCheerio`) and every call is given this page's document as its root.
  */
-export function sharedSelections(base: CheerioAPI, doc?: Document): CheerioAPI {
+export function sharedSelections(base: CheerioAPI, doc?: Document, pageRoot?: Document): CheerioAPI {
   const bySelector = new Map<string, Cheerio<AnyNode>>();
   const byNode = new Map<AnyNode, Cheerio<AnyNode>>();
   let all: Element[] | undefined;
+  const r = pageRoot as never;
   const $ = function (selector?: unknown, context?: unknown, root?: unknown, opts?: unknown) {
     if (context === undefined && root === undefined && opts === undefined) {
       if (typeof selector === 'string' && !selector.includes('<')) {
         let known = bySelector.get(selector);
         if (!known) {
           const found = doc && simpleTest(selector) ? simpleSelect(doc, selector, (all ??= elementsInOrder(doc))) : undefined;
-          bySelector.set(selector, (known = found ? base(found) : base(selector)));
+          bySelector.set(selector, (known = found ? base(found, undefined, r) : base(selector, undefined, r)));
         }
         return known;
       }
       if (selector && typeof selector === 'object' && 'type' in selector && 'parent' in selector) {
         const node = selector as AnyNode;
         let known = byNode.get(node);
-        if (!known) byNode.set(node, (known = base(node)));
+        if (!known) byNode.set(node, (known = base(node, undefined, r)));
         return known;
       }
     }
-    return base(selector as never, context as never, root as never, opts as never);
+    return base(selector as never, context as never, (root ?? r) as never, opts as never);
   } as unknown as CheerioAPI;
   Object.setPrototypeOf($, base);
+  // cheerio's static methods ($.root(), $.html(), $.text()) read the page from `_root`.
+  if (pageRoot) Object.defineProperty($, '_root', { value: pageRoot });
   return $;
 }
 
+let crawlApi: CheerioAPI | undefined;
+
+/**
+ * One cheerio API for every page (each page's root is passed in, `sharedSelections`): `cheerio.load` makes a new
+ * class per call, so a load per page gave every collector's cheerio call a new hidden class on every page. A
+ * traversal wraps its result through `_make`, which here keeps the instance's own root (its page) where cheerio's
+ * keeps the loaded document's.
+ */
+export function crawlCheerio(): CheerioAPI {
+  if (!crawlApi) {
+    const api = cheerio.load([], {}, true);
+    const proto = api.fn as unknown as { _make(selector: unknown, context: unknown): unknown };
+    proto._make = function (this: Cheerio<AnyNode>, selector: unknown, context: unknown) {
+      const made = api(selector as never, context as never, this._root as never) as Cheerio<AnyNode>;
+      made.prevObject = this;
+      return made;
+    };
+    crawlApi = api;
+  }
+  return crawlApi;
+}
+
 export function buildPageArtifact(p: ParsedPage, ctx: { site: SiteRef; asOf: string; siteHosts: ReadonlySet<string>; collectors: Collector[]; intern?: Interner }): PageArtifact {
-  const extracted = p.html ? extractPage(p.dom, { pageUrl: p.finalUrl, siteHosts: ctx.siteHosts, encoding: p.encoding }) : { title: '', text: '', meta: {}, links: [] };
+  const extracted = p.html ? extractPage(p.dom, { pageUrl: p.finalUrl, siteHosts: ctx.siteHosts, encoding: p.encoding, html: p.html }) : { title: '', text: '', meta: {}, links: [] };
   const page: PageArtifact = {
     url: p.url,
     finalUrl: p.finalUrl,
@@ -196,7 +222,7 @@ export function buildPageArtifact(p: ParsedPage, ctx: { site: SiteRef; asOf: str
   if (page.status !== null && page.status >= 400) page.error = { kind: 'http_error', status: page.status, message: `HTTP ${page.status}` };
   const collectors = ctx.collectors.filter((c) => c.module.collect);
   if (collectors.length && p.html) {
-    const $ = sharedSelections(cheerio.load(p.dom, {}, true), p.dom);
+    const $ = sharedSelections(crawlCheerio(), p.dom, p.dom);
     const pctx: PageContext = { page, $, dom: p.dom, text: extracted.text, html: p.html, site: ctx.site, asOf: ctx.asOf, isHome: p.depth === 0 };
     for (const c of collectors) {
       try {
@@ -206,7 +232,7 @@ export function buildPageArtifact(p: ParsedPage, ctx: { site: SiteRef; asOf: str
         page.collected[c.module.meta.id] = { collectError: String((e as Error)?.message ?? e) };
       }
     }
-    if (ctx.intern) detachStrings(page.collected);
+    if (ctx.intern) detachStrings(page.collected, new Set(), 0, ctx.intern);
   }
   return page;
 }

@@ -184,7 +184,8 @@ describe('documentPrint sketch', () => {
     const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
     for (let t = 0; t < 400; t++) {
       const range = [4, 50, 300, 2 ** 32][t % 4];
-      const all = new Uint32Array(next() % 600);
+      // Short arrays take the sorting path, long ones (over 2,000 values) the heap.
+      const all = new Uint32Array(t % 5 === 0 ? 2001 + (next() % 3000) : next() % 600);
       for (let i = 0; i < all.length; i++) all[i] = next() % range;
       const k = [1, 5, 128][t % 3];
       const sorted = all.slice().sort();

@@ -73,6 +73,18 @@ describe('typos (W-V4, W-D3, M-V1, M-D3)', () => {
     expect(kept).not.toContain('正文没有问题');
   });
 
+  it('reads each attachment URL its own file name when pages link the same attachments (names kept per URL)', async () => {
+    const one = '/files/%E5%B7%A5%E4%BD%9C%E5%B8%83%E7%BD%B2.pdf'; // 工作布署
+    const two = '/files/%E5%86%8D%E6%8E%A5%E5%86%8D%E5%8A%B1.doc'; // 再接再励
+    const { r } = await check([
+      { path: '/', html: page('首页', `<p>正文。</p><a href="${one}">附件一</a>`) },
+      { path: '/a.html', html: page('文章', `<p>文章。</p><a href="${two}">附件二</a><a href="${one}">附件一</a>`) },
+      { path: '/b.html', html: page('文章', `<p>文章。</p><a href="${two}">附件二</a>`) },
+    ]);
+    const seen = r.findings.map((f) => `${f.params.text}|${f.params.where}|${f.params.count}|${f.target}`).sort();
+    expect(seen).toEqual([`布署|附件名称|2|${origin}${one}`, `再接再励|附件名称|2|${origin}${two}`].sort());
+  });
+
   it('keeps suspected near-miss findings apart: reported, not scored', async () => {
     const { r } = await check([{ path: '/', html: page('首页', '<p>全面提高行政效律和服务水平。</p>') }]);
     expect(r.findings).toHaveLength(1);

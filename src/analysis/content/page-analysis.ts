@@ -302,6 +302,12 @@ function resolve(href: string | undefined, base: string): string | undefined {
       if (!resolvedOrigin) rootRelative.set(origin, (resolvedOrigin = new Map()));
     }
   }
+  const first = href.charCodeAt(0);
+  if (resolvedOrigin !== undefined && (first === 0x2f || first === 0x5c)) {
+    // A root-relative address as written (no space to trim) found in its origin's map: no per-page entry needed.
+    const known = resolvedOrigin.get(href);
+    if (known !== undefined || resolvedOrigin.has(href)) return known;
+  }
   if (resolved.has(href)) return resolved.get(href);
   let r: string | undefined;
   const h = href.trim();
