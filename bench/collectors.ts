@@ -4,13 +4,12 @@
  * Notes: docs/modules.md.
  */
 import type { ServerResponse } from 'node:http';
-import * as cheerio from 'cheerio';
 import { parseDocument } from 'htmlparser2';
 import type { PageContext } from '../src/check-api/api.js';
 import { loadConfig } from '../src/config.js';
 import { decodeHtml } from '../src/gather/decode.js';
 import { extractPage } from '../src/gather/extract.js';
-import { buildPageArtifact, capDomDepth, type Collector, type ParsedPage } from '../src/gather/page-artifact.js';
+import { buildPageArtifact, capDomDepth, type Collector, crawlCheerio, type ParsedPage, sharedSelections } from '../src/gather/page-artifact.js';
 import { selectChecks } from '../src/site-check.js';
 import type { SiteRef } from '../src/types.js';
 import { generateBenchSite } from '../tests/fixtures/bench-site.js';
@@ -142,25 +141,25 @@ const build =
     };
   };
 
-/** One collector's `collect` alone, on page contexts built beforehand (extraction and cheerio.load untimed). */
+/** One collector's `collect` alone, on page contexts built beforehand, with the crawl's `$` (extraction untimed). */
 const collectOnly =
   (collector: Collector): Job =>
   (c) => {
     const ctxs: PageContext[] = reparse(c).map((p) => {
       const page = buildPageArtifact(p, { site: c.site, asOf: AS_OF, siteHosts: c.siteHosts, collectors: [] });
       const text = extractPage(p.dom, { pageUrl: p.finalUrl, siteHosts: c.siteHosts, encoding: p.encoding }).text;
-      return { page, $: cheerio.load(p.dom, {}, true), dom: p.dom, text, html: p.html, site: c.site, asOf: AS_OF, isHome: p.depth === 0 };
+      return { page, $: sharedSelections(crawlCheerio(), p.dom, p.dom), dom: p.dom, text, html: p.html, site: c.site, asOf: AS_OF, isHome: p.depth === 0 };
     });
     return () => {
       for (const ctx of ctxs) collector.module.collect!(ctx, collector.options);
     };
   };
 
-/** cheerio.load of the parsed tree: what buildPageArtifact adds once a page has any collector. */
-const cheerioLoad: Job = (c) => {
+/** The page's `$` on the crawl's one cheerio API: what buildPageArtifact adds once a page has any collector. */
+const pageApi: Job = (c) => {
   const pages = reparse(c);
   return () => {
-    for (const p of pages) cheerio.load(p.dom, {}, true);
+    for (const p of pages) sharedSelections(crawlCheerio(), p.dom, p.dom);
   };
 };
 
@@ -184,7 +183,7 @@ export async function measureCollectors(opts: { benchPages?: number; rounds?: nu
   const jobs: Array<{ name: string; job: Job }> = [
     { name: 'decode + parse + capDomDepth (before buildPageArtifact)', job: parse },
     { name: 'buildPageArtifact without collectors (extraction)', job: build([]) },
-    { name: 'cheerio.load (once per page with collectors)', job: cheerioLoad },
+    { name: "the page's $ on the crawl's cheerio API (once per page with collectors)", job: pageApi },
     ...checks.map((c) => ({ name: `${c.module.meta.id} collect`, job: collectOnly(c) })),
     { name: 'buildPageArtifact with all collectors', job: build(checks) },
   ];
@@ -208,7 +207,7 @@ export default async function collectors(): Promise<BenchSection> {
   const lines = [
     ...m.rows.slice(0, last).map((r) => `| ${r.name} | ${r.us.map(f).join(' | ')} |`),
     `| sum of the collectors alone | ${m.sumAlone.map(f).join(' | ')} |`,
-    `| **${m.rows[last].name}** (extraction, cheerio.load and every collector) | ${m.rows[last].us.map((x) => `**${f(x)}**`).join(' | ')} |`,
+    `| **${m.rows[last].name}** (extraction, the page's $ and every collector) | ${m.rows[last].us.map((x) => `**${f(x)}**`).join(' | ')} |`,
   ];
   const body = `Time per page (µs, one core; the fastest of ${m.rounds} interleaved rounds, each on freshly parsed
 trees) of what a crawl does with a page once it has its body: decoding and parsing, \`buildPageArtifact\` without
