@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(ROOT, 'dist/src/cli/index.js');
@@ -37,4 +38,20 @@ export function runCli(args: string[], opts: { cwd?: string; timeoutMs?: number;
 export function tmpDir(prefix = 'govcheck-test-'): { dir: string; cleanup(): void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A temporary cache folder for this test file: GOVCHECK_CACHE_DIR points to it (or to its `sub` folder) until the
+ * file's tests end, then the variable is restored and the folder removed. Returns the folder.
+ */
+export function ownCacheDir(prefix: string, sub?: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const before = process.env.GOVCHECK_CACHE_DIR;
+  process.env.GOVCHECK_CACHE_DIR = sub ? path.join(dir, sub) : dir;
+  afterAll(() => {
+    if (before === undefined) delete process.env.GOVCHECK_CACHE_DIR;
+    else process.env.GOVCHECK_CACHE_DIR = before;
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
 }

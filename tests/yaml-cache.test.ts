@@ -2,21 +2,14 @@
  * Parsed YAML kept in the cache folder (issue 20): a hit is what a parse gives; an edited text is parsed again, never
  * answered from an older file; values JSON cannot give back exactly and texts with warnings are not kept.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONFIG_DIR, loadConfig } from '../src/config.js';
 import { parseYaml, parseYamlCached, yamlCacheFile } from '../src/yaml.js';
+import { ownCacheDir } from './helpers.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'govcheck-yaml-cache-'));
-const before = process.env.GOVCHECK_CACHE_DIR;
-process.env.GOVCHECK_CACHE_DIR = path.join(dir, 'cache');
-afterAll(() => {
-  if (before === undefined) delete process.env.GOVCHECK_CACHE_DIR;
-  else process.env.GOVCHECK_CACHE_DIR = before;
-  rmSync(dir, { recursive: true, force: true });
-});
+const dir = ownCacheDir('govcheck-yaml-cache-', 'cache');
 
 const kept = () => readdirSync(path.join(dir, 'cache')).filter((f) => /^yaml-[0-9a-f]{24}\.json$/.test(f));
 

@@ -3,24 +3,17 @@
  * answers like the one built from jieba's dictionary, a damaged cache file is rebuilt, and other inputs get a file
  * of their own.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CharRelations } from '../../src/analysis/text/chars.js';
 import { Lexicon, type LexiconOptions, loadLexicon } from '../../src/analysis/text/lexicon.js';
+import { ownCacheDir } from '../helpers.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'govcheck-lexicon-cache-'));
-const before = process.env.GOVCHECK_CACHE_DIR;
-process.env.GOVCHECK_CACHE_DIR = dir;
+const dir = ownCacheDir('govcheck-lexicon-cache-');
 /** The lexicon files in the cache folder (the characters' readings are kept there too, by src/analysis/text/pinyin.ts). */
 const lexiconFiles = () => readdirSync(dir).filter((f) => f.startsWith('lexicon-'));
-afterAll(() => {
-  if (before === undefined) delete process.env.GOVCHECK_CACHE_DIR;
-  else process.env.GOVCHECK_CACHE_DIR = before;
-  rmSync(dir, { recursive: true, force: true });
-});
 
 const chars = new CharRelations();
 const readings = (c: number) => chars.readingsOf(c);

@@ -3,10 +3,9 @@
  * same as built; an edited dictionary is read again, a damaged cache is read around, a bad dictionary is an error.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { appendFileSync, cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadDictionariesCached } from '../../src/analysis/text/dict-cache.js';
 import { DICTIONARY_DIR, DictionaryError, loadDictionaries } from '../../src/analysis/text/dictionaries.js';
 import { convertShort, KEEP, openccChangeTest, openccConverter } from '../../src/analysis/text/opencc.js';
@@ -14,15 +13,9 @@ import { AhoCorasick } from '../../src/analysis/text/aho.js';
 import { pushFirstUnits } from '../../src/analysis/text/lm-phonetic.js';
 import * as OpenCC from 'opencc-js';
 import { pinyin as pinyinPro } from 'pinyin-pro';
+import { ownCacheDir } from '../helpers.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'govcheck-startup-cache-'));
-const before = process.env.GOVCHECK_CACHE_DIR;
-process.env.GOVCHECK_CACHE_DIR = path.join(dir, 'cache');
-afterAll(() => {
-  if (before === undefined) delete process.env.GOVCHECK_CACHE_DIR;
-  else process.env.GOVCHECK_CACHE_DIR = before;
-  rmSync(dir, { recursive: true, force: true });
-});
+const dir = ownCacheDir('govcheck-startup-cache-', 'cache');
 
 const cached = () => readdirSync(path.join(dir, 'cache')).filter((f) => f.startsWith('dictionaries-'));
 
