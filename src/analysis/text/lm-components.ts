@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_DIR } from '../../config.js';
+import { pushFirstUnits } from './lm-phonetic.js';
 
 /** The shipped pair file. */
 export const DEFAULT_COMPONENTS = path.resolve(CONFIG_DIR, '../models/component-pairs.txt');
@@ -129,10 +130,7 @@ export function parseComponentPairs(text: string): Map<number, number[]> {
     if (!line || line.startsWith('#')) continue;
     const tab = line.indexOf('\t');
     if (tab !== 1) continue;
-    out.set(
-      line.charCodeAt(0),
-      [...line.slice(tab + 1).trim()].map((c) => c.charCodeAt(0)),
-    );
+    out.set(line.charCodeAt(0), pushFirstUnits(line.slice(tab + 1).trim(), []));
   }
   return out;
 }
