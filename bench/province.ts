@@ -88,7 +88,9 @@ export default async function provinceBench(): Promise<BenchSection> {
   const delayMs = Number(process.env.BENCH_PROVINCE_DELAY_MS ?? 800);
   const perHost = Number(process.env.BENCH_PROVINCE_PER_HOST ?? 4);
   const workerCounts = (process.env.BENCH_PROVINCE_WORKERS ?? '1,2,3').split(',').filter(Boolean).map(Number);
-  const pageWorkers = Number(process.env.BENCH_PROVINCE_PAGE_WORKERS ?? 1);
+  // The second in-process row's `gather.parseWorkers` (0: every page on the crawl's thread); empty leaves it out.
+  const pageWorkersEnv = process.env.BENCH_PROVINCE_PAGE_WORKERS ?? '0';
+  const pageWorkers = pageWorkersEnv === '' ? undefined : Number(pageWorkersEnv);
   const asOf = '2024-07-01';
   const dir = mkdtempSync(path.join(os.tmpdir(), 'govcheck-bench-province-'));
   const ext: Served = await serve(externalRoutes());
@@ -124,24 +126,18 @@ export default async function provinceBench(): Promise<BenchSection> {
     for (const s of sites) s.reset();
     const inproc = await measure(process.execPath, [CLI, 'run', ...common, '--run', 'inproc', '--concurrency', String(n)], { timeoutMs: 30 * 60_000 });
     if (inproc.code !== 0) throw new Error(`in-process run failed (${inproc.code}): ${inproc.stderr.slice(-500)}`);
-    row(`in process (\`govcheck run --concurrency ${n}\`)`, 1, inproc.ms, `${inproc.peakRssMb.toFixed(0)} MB`, inproc.peakRssMb / n, inproc.cpuMs);
+    row(`in process (\`govcheck run --concurrency ${n}\`, page workers \`auto\`)`, 1, inproc.ms, `${inproc.peakRssMb.toFixed(0)} MB`, inproc.peakRssMb / n, inproc.cpuMs);
 
-    // The same run with page workers: parsing and the collectors on other threads, for every site's pages (the
-    // default, `auto`, starts none below 4 cores and keeps sites under 50 pages on the crawl's thread).
-    if (pageWorkers > 0) {
+    // The same run with a fixed number of page workers. The default (\`auto\`) starts cores − 2 of them from 4 cores and,
+    // on 2–3 cores, one while 16 or more sites are in flight (src/gather/page-pool.ts).
+    if (pageWorkers !== undefined) {
       const cfgWorkers = path.join(dir, 'config-page-workers.yaml');
       writeFileSync(cfgWorkers, `http:\n  perHostConcurrency: ${perHost}\ngather:\n  concurrency: ${perHost}\n  parseWorkers: ${pageWorkers}\n  parseWorkersAfterPages: 0\n`);
       for (const s of sites) s.reset();
       const withWorkers = await measure(process.execPath, [CLI, 'run', ...common.map((a) => (a === cfg ? cfgWorkers : a)), '--run', 'inproc-page-workers', '--concurrency', String(n)], { timeoutMs: 30 * 60_000 });
-      if (withWorkers.code !== 0) throw new Error(`in-process run with page workers failed (${withWorkers.code}): ${withWorkers.stderr.slice(-500)}`);
-      row(
-        `in process, ${pageWorkers} page worker thread${pageWorkers > 1 ? 's' : ''} (\`gather.parseWorkers: ${pageWorkers}\`, \`parseWorkersAfterPages: 0\`)`,
-        1,
-        withWorkers.ms,
-        `${withWorkers.peakRssMb.toFixed(0)} MB`,
-        withWorkers.peakRssMb / n,
-        withWorkers.cpuMs,
-      );
+      if (withWorkers.code !== 0) throw new Error(`in-process run with parseWorkers ${pageWorkers} failed (${withWorkers.code}): ${withWorkers.stderr.slice(-500)}`);
+      const how = pageWorkers === 0 ? 'every page on the crawl thread' : `${pageWorkers} page worker thread${pageWorkers > 1 ? 's' : ''}`;
+      row(`in process, ${how} (\`gather.parseWorkers: ${pageWorkers}\`${pageWorkers ? ', `parseWorkersAfterPages: 0`' : ''})`, 1, withWorkers.ms, `${withWorkers.peakRssMb.toFixed(0)} MB`, withWorkers.peakRssMb / n, withWorkers.cpuMs);
     }
 
     for (const w of workerCounts) {
@@ -170,7 +166,7 @@ export default async function provinceBench(): Promise<BenchSection> {
     title: `A province of ${n} slow, polite sites (${delayMs} ms per answer, ${perHost} at once per host)`,
     body: `${n} generated government websites (\`tests/fixtures/site.ts\`, two articles a column, every third with planted broken links), each on its own server on 127.0.0.1 that answers every request after ${delayMs} ms and serves at most ${perHost} at once (more wait in its queue); the run uses the same per-host limit (\`http.perHostConcurrency\`, \`gather.concurrency\`). The **politeness limit** is the least time the requests the servers counted could take at that limit: per site ⌈requests ÷ ${perHost}⌉ × ${delayMs} ms, for the run the largest per-site figure or their sum spread over the ${n} sites in flight, whichever is larger. "most at once" is the largest number of requests one server had open at the same time (over ${perHost} means govcheck was less polite than configured). RSS per site in flight = peak RSS of the process doing the checks ÷ the sites it had in flight. CPU = user + system time of the in-process run: when it nears the wall time, the run waits on its own CPU, not on the sites.
 
-Command: \`npm run bench -- province\` (env: \`BENCH_PROVINCE_SITES\`, \`BENCH_PROVINCE_DELAY_MS\`, \`BENCH_PROVINCE_PER_HOST\`, \`BENCH_PROVINCE_WORKERS\`, \`BENCH_PROVINCE_PAGE_WORKERS\` (1; 0 leaves that row out)). Targets (issue 20): wall ≤ 1.25× the limit with 100+ sites in flight, ≤ 2 MB per small site in flight.
+Command: \`npm run bench -- province\` (env: \`BENCH_PROVINCE_SITES\`, \`BENCH_PROVINCE_DELAY_MS\`, \`BENCH_PROVINCE_PER_HOST\`, \`BENCH_PROVINCE_WORKERS\`, \`BENCH_PROVINCE_PAGE_WORKERS\`: the second row's \`gather.parseWorkers\`, 0 by default, empty leaves that row out). Targets (issue 20): wall ≤ 1.25× the limit with 100+ sites in flight, ≤ 2 MB per small site in flight.
 
 | how | processes | sites in flight | requests | most at once (one server) | wall | CPU (in process) | politeness limit | ratio | peak RSS | RSS per site in flight |
 |---|---|---|---|---|---|---|---|---|---|---|

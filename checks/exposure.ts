@@ -108,13 +108,12 @@ export default defineCheck({
     }
     return out.listing || out.generator.length ? out : undefined;
   },
-  // With the crawl: where the start URL ends (one request), then that origin's sensitive paths.
-  async early({ http, options, startUrl }) {
-    const home = await http.probe(startUrl, { method: 'GET' });
-    if (home.status === null) return undefined;
-    const origin = new URL(home.finalUrl).origin;
-    const probed = await probePaths(http, origin, options.paths, options.probeBytes, options.maxRequests - 1);
-    return { origin, answers: probed.answers, sent: probed.sent + 1 };
+  // With the crawl: once its request for the start URL has answered, the sensitive paths of the origin it ended at.
+  async early({ http, options, home }) {
+    const answer = await home;
+    if (!answer || answer.status === null) return undefined;
+    const origin = new URL(answer.finalUrl).origin;
+    return { origin, ...(await probePaths(http, origin, options.paths, options.probeBytes, options.maxRequests)) };
   },
   async run(site, ctx) {
     const o = ctx.options;

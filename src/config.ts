@@ -94,9 +94,9 @@ export const configSchema = z.object({
       extraHosts: z.array(z.string()),
       /** Crawler of the HTML crawl: http (lean undici loop, default) or crawlee (CheerioCrawler). */
       engine: z.enum(['http', 'crawlee']),
-      /** Page worker threads (decode, parse, collectors): 'auto' = 0 below 4 cores, else cores − 2 (≤ 4). */
+      /** Page worker threads (decode, parse, collectors): 'auto' = cores − 2 (≤ 4) from 4 cores; on 2–3 cores 1 while ≥ 16 sites are in flight, else 0. */
       parseWorkers: z.union([z.number().int().nonnegative(), z.literal('auto')]),
-      /** Pages handled on the crawl's thread before workers are used. */
+      /** Pages the process handles on the crawl's thread (over all its sites) before workers are used. */
       parseWorkersAfterPages: z.number().int().nonnegative(),
     })
     .partial()
@@ -111,6 +111,11 @@ export const configSchema = z.object({
       retryBaseMs: z.number().int().nonnegative(),
       maxRetryAfterMs: z.number().int().nonnegative(),
       deadHostAfterTimeouts: z.number().int().nonnegative(),
+      /** The User-Agent of the crawl and of the checks' probes (one name for the inspected site's logs). */
+      userAgent: z
+        .string()
+        .max(300)
+        .regex(/^[\x20-\x7e]+$/, 'a User-Agent is printable ASCII (an HTTP header), not empty'),
     })
     .partial()
     .default({}),

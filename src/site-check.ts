@@ -3,7 +3,7 @@
  * the queue workers. gather (crawl once) → each check evaluates the artifacts → findings → verdict.
  */
 import type { z } from 'zod';
-import type { CheckContext, CheckModule, Lang } from './check-api/api.js';
+import type { CheckContext, CheckModule, HomeAnswer, Lang } from './check-api/api.js';
 import { collectedOf, materialize } from './check-api/api.js';
 import { pageService } from './check-api/pages.js';
 import { checkSource, loadChecks } from './check-api/registry.js';
@@ -146,7 +146,7 @@ export async function checkSite(site: SiteRef, opts: SiteCheckOptions): Promise<
     return browser;
   };
   try {
-    const gatherOptions = { ...config.gather, networkPolicy: networkPolicy(config), hosts: config.hosts };
+    const gatherOptions = { ...config.gather, networkPolicy: networkPolicy(config), hosts: config.hosts, ...(config.http.userAgent ? { userAgent: config.http.userAgent } : {}) };
     const html = site.kind === 'website' && (site.render ?? opts.render ?? config.browser.render) !== 'browser';
     // The crawl and the checks' probes share the run's per-host gate when the crawl fits in it (HTTP engine): then
     // the checks' `early` requests start with the crawl, once its first request is queued, and fill its idle slots.
@@ -159,15 +159,19 @@ export async function checkSite(site: SiteRef, opts: SiteCheckOptions): Promise<
       crawlQueued();
       return http.slot(url, fn, first);
     };
+    let homeAnswered: (home: HomeAnswer | undefined) => void = () => undefined;
+    const home = new Promise<HomeAnswer | undefined>((resolve) => (homeAnswered = resolve));
     const gathering =
       site.kind === 'newmedia'
         ? (await import('./newmedia/index.js')).gatherAccount(site, { config, http, asOf: opts.asOf, getBrowser, evidenceDir: opts.evidenceDir })
         : html
-          ? gatherSite(site, gatherOptions, checks, opts.asOf, shared ? slot : undefined)
+          ? gatherSite(site, gatherOptions, checks, opts.asOf, shared ? slot : undefined, homeAnswered)
           : gatherWithBrowser(site, gatherOptions, checks, opts.asOf, config, getBrowser);
     // A crawl that sent nothing (a refused address) still lets the hooks start, and fail or find nothing.
     gathering.then(crawlQueued, crawlQueued);
-    if (shared) startEarly(site, checks, { http, asOf: opts.asOf, after: queued }, early);
+    const noHome = () => homeAnswered(undefined);
+    gathering.then(noHome, noHome);
+    if (shared) startEarly(site, checks, { http, asOf: opts.asOf, after: queued, home }, early);
     const artifacts = await gathering;
     if (opts.availability && site.kind === 'website') artifacts.availability = opts.availability;
     const results = await runChecks(artifacts, checks, { config, http, lang: opts.lang, evidenceDir: opts.evidenceDir, checkTimeoutMs: opts.checkTimeoutMs, early });
@@ -205,7 +209,7 @@ export async function checkSite(site: SiteRef, opts: SiteCheckOptions): Promise<
 }
 
 /** Starts the checks' `early` hooks once `after` settles (a hook that throws leaves its check to do the work in `run`). */
-function startEarly(site: SiteRef, checks: SelectedCheck[], o: { http: HttpClient; asOf: string; after: Promise<void> }, into: Map<string, Promise<unknown>>): void {
+function startEarly(site: SiteRef, checks: SelectedCheck[], o: { http: HttpClient; asOf: string; after: Promise<void>; home: Promise<HomeAnswer | undefined> }, into: Map<string, Promise<unknown>>): void {
   let startUrl: string;
   try {
     startUrl = normalizeUrl(site.url);
@@ -216,7 +220,7 @@ function startEarly(site: SiteRef, checks: SelectedCheck[], o: { http: HttpClien
     if (!module.early) continue;
     into.set(
       module.meta.id,
-      o.after.then(() => module.early!({ options, http: o.http, asOf: o.asOf, startUrl })).catch(() => undefined),
+      o.after.then(() => module.early!({ options, http: o.http, asOf: o.asOf, startUrl, home: o.home })).catch(() => undefined),
     );
   }
 }

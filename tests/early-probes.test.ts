@@ -81,6 +81,8 @@ describe('early probes share the per-host gate with the crawl', () => {
     const exposure = r.checks.find((c) => c.id === 'exposure')!;
     expect(exposure.findings.map((f) => f.code)).toContain('sensitive-path');
     expect(exposure.findings.find((f) => f.code === 'sensitive-path')?.target).toBe(`${site.origin}/.git/config`);
+    // The probes learnt the site's origin from the crawl's request for the home page, not from one of their own.
+    expect(site.log.filter((l) => l.path === '/').length).toBe(1);
   });
 
   it('does not count the wait for a slot as the load time of the page', async () => {

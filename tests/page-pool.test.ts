@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { PagePool, pageWorkerUrl, PageWorkerError, sharedPagePool } from '../src/gather/page-pool.js';
+import { crawlsInProcess } from '../src/gather/http-gather.js';
+import { AUTO_SITES_FOR_A_WORKER, autoWorkers, PagePool, pageWorkerUrl, PageWorkerError, sharedPagePool } from '../src/gather/page-pool.js';
 import type { FetchedPage } from '../src/gather/process.js';
 import { checkSite } from '../src/site-check.js';
 import type { SiteResult } from '../src/types.js';
@@ -55,6 +56,31 @@ describe('page workers', () => {
     expect(comparable(onWorkers)).toEqual(comparable(inThread));
     // The fixture plants problems: the comparison is not between two empty results.
     expect(inThread.checks.flatMap((c) => c.findings).length).toBeGreaterThan(5);
+  });
+
+  it('parseWorkersAfterPages counts the pages of every crawl in the process, not of one site', async () => {
+    const onThread = 7;
+    // The pages this process's earlier crawls processed count: the threshold is reached 7 pages into this site.
+    const after = crawlsInProcess().pages + onThread;
+    const before = sharedPagePool(1)!.processed;
+    const r = await checkSite(
+      { id: 'after', url: `${site.origin}/`, kind: 'website' },
+      { config: loadConfig(undefined, { allowPrivateNetwork: true, gather: { parseWorkers: 1, parseWorkersAfterPages: after, retries: 0 }, http: { retries: 0, retryBaseMs: 20 } }), asOf: '2024-07-01' },
+    );
+    expect(r.stats.pages).toBeGreaterThan(40);
+    expect(sharedPagePool(1)!.processed - before).toBe(r.stats.pages - onThread);
+    expect(crawlsInProcess()).toEqual({ inFlight: 0, pages: after - onThread + r.stats.pages });
+  });
+
+  it('auto: cores − 2 (at most 4) from 4 cores; on 2–3 cores one worker only while a run has many sites in flight', () => {
+    expect(AUTO_SITES_FOR_A_WORKER).toBe(16);
+    const table = [1, 15, 16, 120].map((sites) => [1, 2, 3, 4, 6, 8, 64].map((cores) => autoWorkers(sites, cores)));
+    expect(table).toEqual([
+      [0, 0, 0, 2, 4, 4, 4],
+      [0, 0, 0, 2, 4, 4, 4],
+      [0, 1, 1, 2, 4, 4, 4],
+      [0, 1, 1, 2, 4, 4, 4],
+    ]);
   });
 
   it("a worker that cannot load the site's checks hands the page back to the crawl thread (inThread), not an error page", async () => {

@@ -139,6 +139,17 @@ export interface EarlyContext<O> {
   asOf: string;
   /** The registered start URL (normalised). */
   startUrl: string;
+  /**
+   * The crawl's own answer for the start URL (where its redirects ended), once it has one: a hook that needs the
+   * site's origin reads it instead of asking again. Undefined when the crawl fetched nothing.
+   */
+  home: Promise<HomeAnswer | undefined>;
+}
+
+/** Where the crawl's request for the start URL ended: its final URL and status (null: no HTTP answer). */
+export interface HomeAnswer {
+  finalUrl: string;
+  status: number | null;
 }
 
 export interface CheckOutcome {

@@ -3,7 +3,7 @@
  * each page is parsed, so no HTML is kept after a page is done). The engine is chosen by
  * `gather.engine`: the lean undici loop (default) or Crawlee's CheerioCrawler, loaded only when asked for.
  */
-import type { CheckModule } from '../check-api/api.js';
+import type { CheckModule, HomeAnswer } from '../check-api/api.js';
 import type { SiteArtifacts, SiteRef } from '../types.js';
 import { gatherSiteWithHttp, type HostSlot } from './http-gather.js';
 import { defaultGatherOptions, type GatherOptions } from './options.js';
@@ -16,11 +16,19 @@ export { defaultGatherOptions, normalizeUrl, type GatherOptions } from './option
  * `slot` (the run's HttpClient.slot) puts the crawl's requests through the per-host gate the checks' probes use,
  * so probes may run while the crawl does (HTTP engine; Crawlee keeps its own limit and gets no early probes).
  */
-export async function gatherSite(site: SiteRef, options: Partial<GatherOptions>, checks: Array<{ module: CheckModule; options: unknown }>, asOf: string, slot?: HostSlot): Promise<SiteArtifacts> {
+export async function gatherSite(
+  site: SiteRef,
+  options: Partial<GatherOptions>,
+  checks: Array<{ module: CheckModule; options: unknown }>,
+  asOf: string,
+  slot?: HostSlot,
+  /** Told where the start URL's request ended, as soon as it has (HTTP engine; see EarlyContext.home). */
+  onHome?: (home: HomeAnswer) => void,
+): Promise<SiteArtifacts> {
   const opts: GatherOptions = { ...defaultGatherOptions, ...options };
   if (opts.engine === 'crawlee') {
     const { gatherSiteWithCrawlee } = await import('./crawlee-gather.js');
     return gatherSiteWithCrawlee(site, opts, checks, asOf);
   }
-  return gatherSiteWithHttp(site, opts, checks, asOf, slot);
+  return gatherSiteWithHttp(site, opts, checks, asOf, slot, onHome);
 }

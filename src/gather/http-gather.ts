@@ -7,11 +7,12 @@ import type { Dispatcher } from 'undici';
 import { classifyError, GovcheckFetchError, isTransient } from '../net/errors.js';
 import { assertUrlAllowed, guardedLookup } from '../net/guard.js';
 import { headerRecord, utf8Header } from '../net/http.js';
+import type { HomeAnswer } from '../check-api/api.js';
 import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
 import { Frontier, type NextPage } from './frontier.js';
 import { internPage, stringPool } from './extract.js';
 import { errorPageArtifact, type Collector } from './page-artifact.js';
-import { autoWorkers, PageWorkerError, sharedPagePool, type PoolSiteContext } from './page-pool.js';
+import { AUTO_SITES_FOR_A_WORKER, autoWorkers, PageWorkerError, sharedPagePool, type PoolSiteContext } from './page-pool.js';
 import { processPage, type FetchedPage } from './process.js';
 import { readBody } from './body.js';
 import { RedirectWalk } from './redirects.js';
@@ -155,10 +156,21 @@ class PageFetcher {
 }
 
 /**
+ * This process's crawls, for page workers (`parseWorkers`): the sites being crawled now, and the pages processed
+ * so far over all sites (`parseWorkersAfterPages` counts these, so a run of many small sites reaches it too).
+ */
+const crawls = { inFlight: 0, pages: 0 };
+
+/** Sites this process is crawling now and the pages its crawls have processed (for tests and benchmarks). */
+export function crawlsInProcess(): { inFlight: number; pages: number } {
+  return { ...crawls };
+}
+
+/**
  * Crawls one site within its bounds and returns the site's artifacts. Never throws for site problems:
  * pages that fail carry a classified error; the home page's failure is the availability check's finding.
  */
-export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, checks: Collector[], asOf: string, slot?: HostSlot): Promise<SiteArtifacts> {
+export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, checks: Collector[], asOf: string, slot?: HostSlot, onHome?: (home: HomeAnswer) => void): Promise<SiteArtifacts> {
   const started = Date.now();
   let startUrl: string;
   try {
@@ -179,12 +191,21 @@ export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, che
   const allTargets = new Set<string>();
   let errors = 0;
   const fetcher = new PageFetcher(opts, slot);
-  // Page workers only for collectors that say where a worker loads them from, and only on sites big enough.
-  const workers = opts.parseWorkers === 'auto' ? autoWorkers() : opts.parseWorkers;
-  let pool = workers > 0 && collectors.every((c) => c.source) ? sharedPagePool(workers) : undefined;
+  // Page workers only for collectors that say where a worker loads them from, once the process has processed
+  // `parseWorkersAfterPages` pages; with `auto`, how many depends on the cores and the sites in flight, and a run
+  // of many sites (never a small check) uses them from its first pages, so its crawl thread never loads what the
+  // collectors need (the typo engine's dictionaries and model: ~90 MB).
+  let poolUsable = collectors.every((c) => c.source);
+  const poolNow = () => {
+    if (!poolUsable) return undefined;
+    const auto = opts.parseWorkers === 'auto';
+    if (crawls.pages < opts.parseWorkersAfterPages && !(auto && crawls.inFlight >= AUTO_SITES_FOR_A_WORKER)) return undefined;
+    const workers = opts.parseWorkers === 'auto' ? autoWorkers(crawls.inFlight) : opts.parseWorkers;
+    return workers > 0 ? sharedPagePool(workers) : undefined;
+  };
+  let pool: ReturnType<typeof poolNow>;
   const poolKey = `${site.id}\u0000${startUrl}\u0000${started}\u0000${Math.random()}`;
   const poolContext = (): PoolSiteContext => ({ site, asOf, siteHosts: [...siteHosts], checks: collectors.map((c) => ({ id: c.module.meta.id, options: c.options, source: c.source })) });
-  let processed = 0;
 
   const visit = async (item: NextPage | { url: string; depth: number; referrer?: string }) => {
     let attempt = 0;
@@ -204,6 +225,7 @@ export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, che
         await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
       }
     }
+    if (item.depth === 0) onHome?.({ finalUrl: fetched?.finalUrl ?? chain.at(-1)?.location ?? item.url, status: fetched?.status ?? null });
     if (!fetched) {
       errors++;
       pages.push(errorPageArtifact({ url: item.url, finalUrl: chain.at(-1)?.location ?? item.url, depth: item.depth, referrer: item.referrer, redirectChain: chain, started: first }, error!));
@@ -224,13 +246,15 @@ export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, che
       timedOut: fetched.timedOut,
     };
     let page: PageArtifact;
-    if (pool && processed >= opts.parseWorkersAfterPages) {
+    const usePool = poolNow();
+    if (usePool) {
+      pool = usePool;
       try {
-        page = await pool.process(poolKey, poolContext, fetchedPage);
+        page = await usePool.process(poolKey, poolContext, fetchedPage);
         internPage(page, intern);
       } catch (e) {
         if (!(e instanceof PageWorkerError) || e.inThread) {
-          pool = undefined; // cannot use workers for this site: go on in this thread
+          poolUsable = false; // cannot use workers for this site: go on in this thread
           page = processPage(fetchedPage, { site, asOf, siteHosts, collectors, intern });
         } else {
           errors++;
@@ -240,7 +264,7 @@ export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, che
     } else {
       page = processPage(fetchedPage, { site, asOf, siteHosts, collectors, intern });
     }
-    processed++;
+    crawls.pages++;
     pages.push(page);
     for (const l of page.links) if (l.url) allTargets.add(l.url);
     for (const n of frontier.next(page, item.depth)) queue.push(n);
@@ -252,6 +276,7 @@ export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, che
   let head = 0;
   let active = 0;
   const limit = Math.max(1, opts.concurrency);
+  crawls.inFlight++;
   try {
     await new Promise<void>((resolve) => {
       const pump = () => {
@@ -275,6 +300,7 @@ export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, che
       pump();
     });
   } finally {
+    crawls.inFlight--;
     pool?.forget(poolKey);
     await fetcher.close();
   }

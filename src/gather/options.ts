@@ -2,6 +2,7 @@
 import type { FetchErrorInfo, PageArtifact, SiteArtifacts, SiteRef } from '../types.js';
 import type { Frontier } from './frontier.js';
 import type { HostOverrides, NetworkPolicy } from '../net/guard.js';
+import { GOVCHECK_USER_AGENT } from '../net/user-agent.js';
 import { errorPageArtifact } from './page-artifact.js';
 
 export interface GatherOptions {
@@ -33,10 +34,11 @@ export interface GatherOptions {
   engine: 'http' | 'crawlee';
   /**
    * Worker threads that decode, parse and run the checks' collectors while the crawl keeps fetching
-   * ('auto' = none below 4 cores, else cores − 2, at most 4; 0 = all on the crawl's thread). HTTP engine only.
+   * ('auto' = cores − 2, at most 4, from 4 cores; on 2–3 cores one while 16 or more sites are in flight in the
+   * process, else none: see page-pool.ts `autoWorkers`; 0 = all on the crawl's thread). HTTP engine only.
    */
   parseWorkers: number | 'auto';
-  /** Pages processed on the crawl's own thread before workers are used (small sites never start one). */
+  /** Pages the process handles on the crawl's own thread, over all its sites, before workers are used (a one-site check of a small site never starts one). */
   parseWorkersAfterPages: number;
 }
 
@@ -51,7 +53,7 @@ export const defaultGatherOptions: GatherOptions = {
   networkPolicy: false,
   maxQueryVariants: 50,
   retries: 1,
-  userAgent: 'Mozilla/5.0 (compatible; govcheck/0.1; site inspection)',
+  userAgent: GOVCHECK_USER_AGENT,
   engine: 'http',
   parseWorkers: 'auto',
   parseWorkersAfterPages: 50,

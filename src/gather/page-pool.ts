@@ -57,15 +57,24 @@ export function pageWorkerUrl(): URL | undefined {
   return existsSync(fileURLToPath(built)) ? built : undefined;
 }
 
+/** Sites in flight from which `auto` starts one page worker on a machine of 2 or 3 cores. */
+export const AUTO_SITES_FOR_A_WORKER = 16;
+
 /**
- * Workers for `parseWorkers: 'auto'`: none below 4 cores, else every core but two (the crawl's thread and the
- * rest of the machine), at most 4. Measured on 2 cores: one worker bought no speed (the crawl thread, the
- * worker and everything else share two cores) and cost ~4 s of CPU per 5,000 pages (loading the checks and
- * dictionaries again, copying artifacts); see docs/benchmarks.md "Page workers".
+ * Workers for `parseWorkers: 'auto'`, given the sites this process is crawling now: every core but two (the crawl's
+ * thread and the rest of the machine), at most 4, from 4 cores; on 2 or 3 cores one while at least
+ * AUTO_SITES_FOR_A_WORKER sites are in flight (a quarterly run), else none. Measured on 2 cores: for one site a
+ * worker bought no speed (the crawl thread, the worker and the local test server share two cores) and cost CPU and
+ * memory (loading the checks and dictionaries again, copying artifacts); with many slow sites in flight the crawl's
+ * thread is what waits and one worker shortens the run. See docs/benchmarks.md "Page workers".
  */
-export function autoWorkers(): number {
-  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return cores < 4 ? 0 : Math.min(4, cores - 2);
+export function autoWorkers(sitesInFlight: number, cores = availableCores()): number {
+  if (cores >= 4) return Math.min(4, cores - 2);
+  return cores >= 2 && sitesInFlight >= AUTO_SITES_FOR_A_WORKER ? 1 : 0;
+}
+
+function availableCores(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
 
 /** Heap bytes a parsed page may take per byte of HTML (DOM nodes, strings, collectors' lists): a generous bound. */

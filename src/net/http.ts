@@ -1,4 +1,5 @@
 import pLimit, { type LimitFunction } from 'p-limit';
+import { GOVCHECK_USER_AGENT } from './user-agent.js';
 import type { Dispatcher } from 'undici';
 import { networkPolicy, type Config } from '../config.js';
 import type { FetchErrorInfo, ProbeResult, RedirectHop } from '../types.js';
@@ -50,7 +51,7 @@ export const defaultHttpOptions: HttpClientOptions = {
   retryBaseMs: 500,
   maxRetryAfterMs: 30_000,
   rejectUnauthorized: true,
-  userAgent: 'Mozilla/5.0 (compatible; govcheck/0.1; +https://github.com/govcheck)',
+  userAgent: GOVCHECK_USER_AGENT,
   snippetBytes: 64 * 1024,
   deadHostAfterTimeouts: 3,
 };
