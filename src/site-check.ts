@@ -3,7 +3,7 @@
  * the queue workers. gather (crawl once) → each check evaluates the artifacts → findings → verdict.
  */
 import type { z } from 'zod';
-import type { CheckContext, CheckModule, HomeAnswer, Lang } from './check-api/api.js';
+import type { CheckContext, CheckModule, CrawlHooks, HomeAnswer, Lang } from './check-api/api.js';
 import { collectedOf, materialize } from './check-api/api.js';
 import { pageService } from './check-api/pages.js';
 import { checkSource, loadChecks } from './check-api/registry.js';
@@ -161,11 +161,12 @@ export async function checkSite(site: SiteRef, opts: SiteCheckOptions): Promise<
     };
     let homeAnswered: (home: HomeAnswer | undefined) => void = () => undefined;
     const home = new Promise<HomeAnswer | undefined>((resolve) => (homeAnswered = resolve));
+    const hooks: CrawlHooks = { home: homeAnswered };
     const gathering =
       site.kind === 'newmedia'
         ? (await import('./newmedia/index.js')).gatherAccount(site, { config, http, asOf: opts.asOf, getBrowser, evidenceDir: opts.evidenceDir })
         : html
-          ? gatherSite(site, gatherOptions, checks, opts.asOf, shared ? slot : undefined, homeAnswered)
+          ? gatherSite(site, gatherOptions, checks, opts.asOf, shared ? slot : undefined, hooks)
           : gatherWithBrowser(site, gatherOptions, checks, opts.asOf, config, getBrowser);
     // A crawl that sent nothing (a refused address) still lets the hooks start, and fail or find nothing.
     gathering.then(crawlQueued, crawlQueued);

@@ -152,6 +152,12 @@ export interface HomeAnswer {
   status: number | null;
 }
 
+/** What the crawl tells as it goes (HTTP engine, when the crawl shares the client's per-host gate). */
+export interface CrawlHooks {
+  /** Where the request for the start URL ended, as soon as it has. */
+  home?(home: HomeAnswer): void;
+}
+
 export interface CheckOutcome {
   findings: FindingInput[];
   /** Set when the check could not evaluate the site (nothing to look at). */

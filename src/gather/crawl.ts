@@ -3,7 +3,7 @@
  * each page is parsed, so no HTML is kept after a page is done). The engine is chosen by
  * `gather.engine`: the lean undici loop (default) or Crawlee's CheerioCrawler, loaded only when asked for.
  */
-import type { CheckModule, HomeAnswer } from '../check-api/api.js';
+import type { CheckModule, CrawlHooks } from '../check-api/api.js';
 import type { SiteArtifacts, SiteRef } from '../types.js';
 import { gatherSiteWithHttp, type HostSlot } from './http-gather.js';
 import { defaultGatherOptions, type GatherOptions } from './options.js';
@@ -22,13 +22,13 @@ export async function gatherSite(
   checks: Array<{ module: CheckModule; options: unknown }>,
   asOf: string,
   slot?: HostSlot,
-  /** Told where the start URL's request ended, as soon as it has (HTTP engine; see EarlyContext.home). */
-  onHome?: (home: HomeAnswer) => void,
+  /** What the crawl tells as it goes (HTTP engine; see EarlyContext.home). */
+  hooks?: CrawlHooks,
 ): Promise<SiteArtifacts> {
   const opts: GatherOptions = { ...defaultGatherOptions, ...options };
   if (opts.engine === 'crawlee') {
     const { gatherSiteWithCrawlee } = await import('./crawlee-gather.js');
     return gatherSiteWithCrawlee(site, opts, checks, asOf);
   }
-  return gatherSiteWithHttp(site, opts, checks, asOf, slot, onHome);
+  return gatherSiteWithHttp(site, opts, checks, asOf, slot, hooks);
 }

@@ -7,7 +7,7 @@ import type { Dispatcher } from 'undici';
 import { classifyError, GovcheckFetchError, isTransient } from '../net/errors.js';
 import { assertUrlAllowed, guardedLookup } from '../net/guard.js';
 import { headerRecord, utf8Header } from '../net/http.js';
-import type { HomeAnswer } from '../check-api/api.js';
+import type { CrawlHooks } from '../check-api/api.js';
 import type { FetchErrorInfo, PageArtifact, RedirectHop, SiteArtifacts, SiteRef } from '../types.js';
 import { Frontier, type NextPage } from './frontier.js';
 import { internPage, stringPool } from './extract.js';
@@ -170,7 +170,7 @@ export function crawlsInProcess(): { inFlight: number; pages: number } {
  * Crawls one site within its bounds and returns the site's artifacts. Never throws for site problems:
  * pages that fail carry a classified error; the home page's failure is the availability check's finding.
  */
-export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, checks: Collector[], asOf: string, slot?: HostSlot, onHome?: (home: HomeAnswer) => void): Promise<SiteArtifacts> {
+export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, checks: Collector[], asOf: string, slot?: HostSlot, hooks: CrawlHooks = {}): Promise<SiteArtifacts> {
   const started = Date.now();
   let startUrl: string;
   try {
@@ -225,7 +225,7 @@ export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, che
         await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
       }
     }
-    if (item.depth === 0) onHome?.({ finalUrl: fetched?.finalUrl ?? chain.at(-1)?.location ?? item.url, status: fetched?.status ?? null });
+    if (item.depth === 0) hooks.home?.({ finalUrl: fetched?.finalUrl ?? chain.at(-1)?.location ?? item.url, status: fetched?.status ?? null });
     if (!fetched) {
       errors++;
       pages.push(errorPageArtifact({ url: item.url, finalUrl: chain.at(-1)?.location ?? item.url, depth: item.depth, referrer: item.referrer, redirectChain: chain, started: first }, error!));
