@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { getEngine } from '../src/analysis/text/engine.js';
-import { DEFAULT_MODEL, lmOptionsSchema, lmScan, loadLanguageModel } from '../src/analysis/text/lm.js';
+import { DEFAULT_MODEL, lmOptionsSchema, lmScan, loadLanguageModel, sentenceMemo } from '../src/analysis/text/lm.js';
 import type { BenchSection } from './index.js';
 import { officialText } from './text.js';
 
@@ -43,6 +43,9 @@ export default async function bench(): Promise<BenchSection> {
   let found = 0;
   let surprising = 0;
   let chars = 0;
+  // The target figure scores every sentence afresh: this generated text repeats its templates' sentences, which
+  // the sentence memo (src/analysis/text/lm.ts) would answer after their first sightings.
+  sentenceMemo.enabled = false;
   const lmS = cpuS(() => {
     for (const p of pages) {
       const r = lmScan(model, p, opts, { lookalike: look });
@@ -50,6 +53,10 @@ export default async function bench(): Promise<BenchSection> {
       surprising += r.surprising;
       chars += p.length;
     }
+  });
+  sentenceMemo.enabled = true;
+  const lmMemoS = cpuS(() => {
+    for (const p of pages) lmScan(model, p, opts, { lookalike: look });
   });
   const baseS = cpuS(() => {
     for (const p of pages) base.scan(p);
@@ -67,7 +74,8 @@ export default async function bench(): Promise<BenchSection> {
 
 | measure | value | target (issue 16) | |
 |---|---|---|---|
-| model pass alone | ${passMbs.toFixed(2)} MB/s (${surprising.toLocaleString('en')} surprising positions tried = ${((100 * surprising) / chars).toFixed(1)}% of characters; ${found} findings) | ≥ ${LM_TARGET_MBS} MB/s | ${met(passMbs >= LM_TARGET_MBS)} |
+| model pass alone, every sentence scored (sentence memo off) | ${passMbs.toFixed(2)} MB/s (${surprising.toLocaleString('en')} surprising positions tried = ${((100 * surprising) / chars).toFixed(1)}% of characters; ${found} findings) | ≥ ${LM_TARGET_MBS} MB/s | ${met(passMbs >= LM_TARGET_MBS)} |
+| model pass alone with the sentence memo (the default; a sentence met again is not scored again — this text repeats its templates' sentences, real pages of one site their navigation and footers) | ${(mb / lmMemoS).toFixed(2)} MB/s | | |
 | model load (fresh process) | ${Math.round(loadMs)} ms | ≤ ${LM_LOAD_TARGET_MS} ms | ${met(loadMs <= LM_LOAD_TARGET_MS)} |
 | model size | ${(size / 2 ** 20).toFixed(2)} MiB = ${(size / 1e6).toFixed(2)} × 10^6 bytes | ≤ 25 MB | ${size <= 25 * 2 ** 20 ? (size <= 25e6 ? 'met' : 'met in MiB (2^20 bytes), over in 10^6 bytes') : '**not met**'} |
 | resident memory added by the model | ${Math.round(rssModel / 2 ** 20)} MiB (process RSS ${Math.round(rss / 2 ** 20)} MiB) | | |

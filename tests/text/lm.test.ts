@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { getEngine } from '../../src/analysis/text/engine.js';
 import { assembleModel, buildModel, leakageFilter, packOffsets } from '../../src/analysis/text/lm-build.js';
 import { formatPhoneticClasses, PhoneticIndex, parseUnihanPhonetic, phoneticNeighbours } from '../../src/analysis/text/lm-phonetic.js';
-import { allPinyin, DEFAULT_MODEL, guarded, LanguageModel, LM_MAGIC, LM_MAGIC_V1, type LmHeader, lmOptionsSchema, lmScan, loadLanguageModel, normalizeForModel } from '../../src/analysis/text/lm.js';
+import { allPinyin, BOS, DEFAULT_MODEL, guarded, LanguageModel, LM_MAGIC, LM_MAGIC_V1, type LmHeader, lmOptionsSchema, lmScan, loadLanguageModel, normalizeForModel, sentenceLogps, sentenceMemoSize, tokenize } from '../../src/analysis/text/lm.js';
 
 // Own-written sentences in the register of official notices (no third-party text).
 const TEMPLATES = [
@@ -324,5 +324,37 @@ describe('language model (src/analysis/text/lm.ts, lm-build.ts)', () => {
     ).toEqual([]);
     // a typo in prose still comes through
     expect(guarded.scan('切实保障人民群众生命财产按全。').findings.filter((f) => f.source === 'lm')).toMatchObject([{ text: '按', suggestion: '安', tier: 'suspected' }]);
+  });
+
+  it('scores a sentence met again from its memo with exactly the values of scoring it afresh', () => {
+    const model = new LanguageModel(buildModel(corpus(), { prune: { 3: 0, 4: 0 } }).bytes);
+    const direct = (text: string) => {
+      const buf = tokenize(text, model.idOf, { ids: new Uint16Array(8), offs: new Int32Array(8), length: 0 });
+      return Array.from(buf.ids.subarray(0, buf.length), (id, i) => (id === BOS ? 0 : Math.fround(model.logp(buf.ids, i))));
+    };
+    const memo = (text: string) => {
+      const buf = tokenize(text, model.idOf, { ids: new Uint16Array(8), offs: new Int32Array(8), length: 0 });
+      const lp = new Float32Array(buf.length);
+      sentenceLogps(model, buf.ids, buf.length, lp);
+      return Array.from(lp);
+    };
+    const footer = '主办单位：市人民政府办公室\n网站标识码1301000001\n';
+    const pages = [
+      `${footer}各单位要认真做好安全生产工作，确保责任落实到位。短句。`,
+      `市财政局：要持续深化政务服务改革，不断提升群众满意度。\n${footer}`,
+      // the same sentences again (remembered on the second sighting, read back on the third), a long one, an
+      // unknown character, digits and Latin letters, a text without a final mark
+      `${footer}各单位要认真做好安全生产工作，确保责任落实到位。${'要统筹推进生态环境保护工作'.repeat(40)}。𠀀字2024年ABC\n${footer}`,
+      `${footer}${footer}请各单位于本月底前报送工作总结`,
+    ];
+    for (let round = 0; round < 3; round++) for (const p of pages) expect(memo(p)).toEqual(direct(p));
+    // the footer's and the repeated sentences' values came from the memo
+    expect(sentenceMemoSize(model).values).toBeGreaterThanOrEqual(4);
+    // and the scan over such pages finds the same with the memo warm as with it cold
+    const typo = `${footer}各单位要认真做好安全生产工作，确保责任落实到味。`;
+    const cold = lmScan(model, typo, opts).findings;
+    expect(cold.map((f) => `${f.written}→${f.right}`)).toContain('味→位');
+    expect(cold.map((f) => `${f.written}→${f.right}`)).toContain('味→位');
+    for (let k = 0; k < 3; k++) expect(lmScan(model, typo, opts).findings).toEqual(cold);
   });
 });

@@ -728,6 +728,67 @@ export interface LmScanResult {
 const shared: TokenBuffer = { ids: new Uint16Array(4096), offs: new Int32Array(4096), length: 0 };
 let lpBuf = new Float32Array(4096);
 
+/**
+ * The log probabilities of sentences met more than once (a site's navigation, footer and side lists on every
+ * page), per model. Exact: a token's probability looks back at most three tokens, and a sentence starts with its
+ * own BOS padding, so a sentence's values depend only on its tokens. A sentence is remembered when seen a second
+ * time; both tables are emptied when full.
+ */
+interface SentenceMemo {
+  seen: Set<string>;
+  values: Map<string, Float32Array>;
+}
+const sentenceMemos = new WeakMap<LanguageModel, SentenceMemo>();
+/** Off: every sentence scored afresh (benchmarks measure the pass on text as if never seen). */
+export const sentenceMemo = { enabled: true };
+/** Sentences (real tokens) shorter than this are scored directly; longer than MEMO_LONGEST, too (and never kept). */
+const MEMO_SHORTEST = 6;
+const MEMO_LONGEST = 400;
+const MEMO_SEEN_MAX = 50_000;
+const MEMO_VALUES_MAX = 10_000;
+
+/** Sentences a model's memo has seen once and holds values of (tests). */
+export function sentenceMemoSize(model: LanguageModel): { seen: number; values: number } {
+  const m = sentenceMemos.get(model);
+  return { seen: m?.seen.size ?? 0, values: m?.values.size ?? 0 };
+}
+
+/** lp[i] = ln p(ids[i] | context) for every token (0 for BOS), sentence by sentence, from the memo when it has one. */
+export function sentenceLogps(model: LanguageModel, ids: Uint16Array, n: number, lp: Float32Array): void {
+  if (!sentenceMemo.enabled) {
+    for (let i = 0; i < n; i++) lp[i] = ids[i] === BOS ? 0 : model.logp(ids, i);
+    return;
+  }
+  let memo = sentenceMemos.get(model);
+  if (!memo) sentenceMemos.set(model, (memo = { seen: new Set(), values: new Map() }));
+  let s = 0;
+  while (s < n) {
+    // [s, e]: BOS BOS BOS, the sentence's tokens, EOS (tokenize() writes every token inside such a run)
+    let e = s + 3;
+    while (e < n && ids[e] !== EOS) e++;
+    if (e >= n) e = n - 1;
+    const real = e - s - 3;
+    if (real < MEMO_SHORTEST || real > MEMO_LONGEST || ids[s] !== BOS || ids[s + 1] !== BOS || ids[s + 2] !== BOS) {
+      for (let i = s; i <= e; i++) lp[i] = ids[i] === BOS ? 0 : model.logp(ids, i);
+    } else {
+      const key = String.fromCharCode.apply(null, ids.subarray(s + 3, e) as unknown as number[]);
+      const known = memo.values.get(key);
+      if (known) lp.set(known, s);
+      else {
+        for (let i = s; i <= e; i++) lp[i] = ids[i] === BOS ? 0 : model.logp(ids, i);
+        if (memo.seen.has(key)) {
+          if (memo.values.size >= MEMO_VALUES_MAX) memo.values.clear();
+          memo.values.set(key, lp.slice(s, e + 1));
+        } else {
+          if (memo.seen.size >= MEMO_SEEN_MAX) memo.seen.clear();
+          memo.seen.add(key);
+        }
+      }
+    }
+    s = e + 1;
+  }
+}
+
 /** Person-name guard: a position right before these (…摄, …记者) or after them (记者…, 编辑…) is a name's. */
 const NAME_AFTER = /^.{0,3}(摄|记者|通讯员|同志|先生|女士|报道)/;
 /** Organisation names: a position a few characters before these suffixes belongs to a name (中国一冶集团). */
@@ -922,7 +983,7 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
   const n = buf.length;
   if (lpBuf.length < n + 1) lpBuf = new Float32Array(Math.max(n + 1, lpBuf.length * 2));
   const lp = lpBuf;
-  for (let i = 0; i < n; i++) lp[i] = ids[i] === BOS ? 0 : model.logp(ids, i);
+  sentenceLogps(model, ids, n, lp);
   lp[n] = 0;
   const findings: LmFinding[] = [];
   let budget = 20 + Math.floor(text.length * opts.budgetPerChar);
