@@ -6,7 +6,23 @@ import { describe, expect, it } from 'vitest';
 import { getEngine } from '../../src/analysis/text/engine.js';
 import { assembleModel, buildModel, leakageFilter, packOffsets } from '../../src/analysis/text/lm-build.js';
 import { formatPhoneticClasses, PhoneticIndex, parseUnihanPhonetic, phoneticNeighbours } from '../../src/analysis/text/lm-phonetic.js';
-import { allPinyin, BOS, DEFAULT_MODEL, guarded, LanguageModel, LM_MAGIC, LM_MAGIC_V1, type LmHeader, lmOptionsSchema, lmScan, loadLanguageModel, normalizeForModel, sentenceLogps, sentenceMemoSize, tokenize } from '../../src/analysis/text/lm.js';
+import {
+  allPinyin,
+  BOS,
+  DEFAULT_MODEL,
+  guarded,
+  LanguageModel,
+  LM_MAGIC,
+  LM_MAGIC_V1,
+  type LmHeader,
+  lmOptionsSchema,
+  lmScan,
+  loadLanguageModel,
+  normalizeForModel,
+  sentenceLogps,
+  sentenceMemoSize,
+  tokenize,
+} from '../../src/analysis/text/lm.js';
 
 // Own-written sentences in the register of official notices (no third-party text).
 const TEMPLATES = [
