@@ -198,10 +198,9 @@ export async function gatherSiteWithHttp(site: SiteRef, opts: GatherOptions, che
   let poolUsable = collectors.every((c) => c.source);
   const poolNow = () => {
     if (!poolUsable) return undefined;
-    const auto = opts.parseWorkers === 'auto';
-    if (crawls.pages < opts.parseWorkersAfterPages && !(auto && crawls.inFlight >= AUTO_SITES_FOR_A_WORKER)) return undefined;
     const workers = opts.parseWorkers === 'auto' ? autoWorkers(crawls.inFlight) : opts.parseWorkers;
-    return workers > 0 ? sharedPagePool(workers) : undefined;
+    const many = opts.parseWorkers === 'auto' && crawls.inFlight >= AUTO_SITES_FOR_A_WORKER;
+    return workers > 0 && (many || crawls.pages >= opts.parseWorkersAfterPages) ? sharedPagePool(workers) : undefined;
   };
   let pool: ReturnType<typeof poolNow>;
   const poolKey = `${site.id}\u0000${startUrl}\u0000${started}\u0000${Math.random()}`;

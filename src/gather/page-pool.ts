@@ -73,8 +73,11 @@ export function autoWorkers(sitesInFlight: number, cores = availableCores()): nu
   return cores >= 2 && sitesInFlight >= AUTO_SITES_FOR_A_WORKER ? 1 : 0;
 }
 
+let cores: number | undefined;
+/** The cores this process may use (asked once: the crawl asks for every page). */
 function availableCores(): number {
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  cores ??= typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return cores;
 }
 
 /** Heap bytes a parsed page may take per byte of HTML (DOM nodes, strings, collectors' lists): a generous bound. */
