@@ -366,6 +366,17 @@ describe('language model (src/analysis/text/lm.ts, lm-build.ts)', () => {
     for (let round = 0; round < 3; round++) for (const p of pages) expect(memo(p)).toEqual(direct(p));
     // the footer's and the repeated sentences' values came from the memo
     expect(sentenceMemoSize(model).values).toBeGreaterThanOrEqual(4);
+    // bounded: 60,000 distinct sentences, twice, leave at most 50,000 hashes and 5,000 sentences' values
+    const chars = [...'各单位要认真做好安全生产工作确保责任落实到位市政府部门加强协调配合形成合力'];
+    const many = Array.from({ length: 60_000 }, (_, k) => Array.from({ length: 8 }, (_, d) => chars[Math.floor(k / chars.length ** d) % chars.length]).join('')).join('。');
+    const buf = tokenize(many, model.idOf, { ids: new Uint16Array(8), offs: new Int32Array(8), length: 0 });
+    const lp = new Float32Array(buf.length);
+    sentenceLogps(model, buf.ids, buf.length, lp);
+    sentenceLogps(model, buf.ids, buf.length, lp);
+    const size = sentenceMemoSize(model);
+    expect(size.seen).toBeLessThanOrEqual(50_000);
+    expect(size.values).toBeLessThanOrEqual(5_000);
+    expect(size.values).toBeGreaterThan(0);
     // and the scan over such pages finds the same with the memo warm as with it cold
     const typo = `${footer}各单位要认真做好安全生产工作，确保责任落实到味。`;
     const cold = lmScan(model, typo, opts).findings;

@@ -732,10 +732,11 @@ let lpBuf = new Float32Array(4096);
  * The log probabilities of sentences met more than once (a site's navigation, footer and side lists on every
  * page), per model. Exact: a token's probability looks back at most three tokens, and a sentence starts with its
  * own BOS padding, so a sentence's values depend only on its tokens. A sentence is remembered when seen a second
- * time; both tables are emptied when full.
+ * time (the first sighting keeps only a 32-bit hash of its tokens; the values are found by the tokens themselves);
+ * both tables are emptied when full, so the memo holds a few MB at most (5,000 sentences of ≤ 200 tokens).
  */
 interface SentenceMemo {
-  seen: Set<string>;
+  seen: Set<number>;
   values: Map<string, Float32Array>;
 }
 const sentenceMemos = new WeakMap<LanguageModel, SentenceMemo>();
@@ -743,9 +744,16 @@ const sentenceMemos = new WeakMap<LanguageModel, SentenceMemo>();
 export const sentenceMemo = { enabled: true };
 /** Sentences (real tokens) shorter than this are scored directly; longer than MEMO_LONGEST, too (and never kept). */
 const MEMO_SHORTEST = 6;
-const MEMO_LONGEST = 400;
+const MEMO_LONGEST = 200;
 const MEMO_SEEN_MAX = 50_000;
-const MEMO_VALUES_MAX = 10_000;
+const MEMO_VALUES_MAX = 5_000;
+
+/** FNV-1a over token ids [s, e). */
+function idsHash(ids: Uint16Array, s: number, e: number): number {
+  let h = 0x811c9dc5;
+  for (let i = s; i < e; i++) h = Math.imul(h ^ ids[i], 0x01000193);
+  return h >>> 0;
+}
 
 /** Sentences a model's memo has seen once and holds values of (tests). */
 export function sentenceMemoSize(model: LanguageModel): { seen: number; values: number } {
@@ -771,17 +779,19 @@ export function sentenceLogps(model: LanguageModel, ids: Uint16Array, n: number,
     if (real < MEMO_SHORTEST || real > MEMO_LONGEST || ids[s] !== BOS || ids[s + 1] !== BOS || ids[s + 2] !== BOS) {
       for (let i = s; i <= e; i++) lp[i] = ids[i] === BOS ? 0 : model.logp(ids, i);
     } else {
-      const key = String.fromCharCode.apply(null, ids.subarray(s + 3, e) as unknown as number[]);
-      const known = memo.values.get(key);
-      if (known) lp.set(known, s);
-      else {
+      const h = idsHash(ids, s + 3, e);
+      if (!memo.seen.has(h)) {
         for (let i = s; i <= e; i++) lp[i] = ids[i] === BOS ? 0 : model.logp(ids, i);
-        if (memo.seen.has(key)) {
+        if (memo.seen.size >= MEMO_SEEN_MAX) memo.seen.clear();
+        memo.seen.add(h);
+      } else {
+        const key = String.fromCharCode.apply(null, ids.subarray(s + 3, e) as unknown as number[]);
+        const known = memo.values.get(key);
+        if (known) lp.set(known, s);
+        else {
+          for (let i = s; i <= e; i++) lp[i] = ids[i] === BOS ? 0 : model.logp(ids, i);
           if (memo.values.size >= MEMO_VALUES_MAX) memo.values.clear();
           memo.values.set(key, lp.slice(s, e + 1));
-        } else {
-          if (memo.seen.size >= MEMO_SEEN_MAX) memo.seen.clear();
-          memo.seen.add(key);
         }
       }
     }
