@@ -761,10 +761,15 @@ export function sentenceMemoSize(model: LanguageModel): { seen: number; values: 
   return { seen: m?.seen.size ?? 0, values: m?.values.size ?? 0 };
 }
 
+/** lp[i] for i in [s, e]: the model's log probability of the token in its context, 0 for BOS. */
+function scoreRange(model: LanguageModel, ids: Uint16Array, lp: Float32Array, s: number, e: number): void {
+  for (let i = s; i <= e; i++) lp[i] = ids[i] === BOS ? 0 : model.logp(ids, i);
+}
+
 /** lp[i] = ln p(ids[i] | context) for every token (0 for BOS), sentence by sentence, from the memo when it has one. */
 export function sentenceLogps(model: LanguageModel, ids: Uint16Array, n: number, lp: Float32Array): void {
   if (!sentenceMemo.enabled) {
-    for (let i = 0; i < n; i++) lp[i] = ids[i] === BOS ? 0 : model.logp(ids, i);
+    scoreRange(model, ids, lp, 0, n - 1);
     return;
   }
   let memo = sentenceMemos.get(model);
@@ -777,11 +782,11 @@ export function sentenceLogps(model: LanguageModel, ids: Uint16Array, n: number,
     if (e >= n) e = n - 1;
     const real = e - s - 3;
     if (real < MEMO_SHORTEST || real > MEMO_LONGEST || ids[s] !== BOS || ids[s + 1] !== BOS || ids[s + 2] !== BOS) {
-      for (let i = s; i <= e; i++) lp[i] = ids[i] === BOS ? 0 : model.logp(ids, i);
+      scoreRange(model, ids, lp, s, e);
     } else {
       const h = idsHash(ids, s + 3, e);
       if (!memo.seen.has(h)) {
-        for (let i = s; i <= e; i++) lp[i] = ids[i] === BOS ? 0 : model.logp(ids, i);
+        scoreRange(model, ids, lp, s, e);
         if (memo.seen.size >= MEMO_SEEN_MAX) memo.seen.clear();
         memo.seen.add(h);
       } else {
@@ -789,7 +794,7 @@ export function sentenceLogps(model: LanguageModel, ids: Uint16Array, n: number,
         const known = memo.values.get(key);
         if (known) lp.set(known, s);
         else {
-          for (let i = s; i <= e; i++) lp[i] = ids[i] === BOS ? 0 : model.logp(ids, i);
+          scoreRange(model, ids, lp, s, e);
           if (memo.values.size >= MEMO_VALUES_MAX) memo.values.clear();
           memo.values.set(key, lp.slice(s, e + 1));
         }
