@@ -150,6 +150,11 @@ describe('language model (src/analysis/text/lm.ts, lm-build.ts)', () => {
       [7, '花', '划', 'sound'],
     ]);
     expect(lmScan(own, '市政府要加强规划管理。', lmOptionsSchema.parse({ ...base, pairs: true })).findings).toEqual([]);
+    // pairs stop being scored below the bound a finding needs: just under the pair's gain it is still found, just over not
+    const gain = found[0].gain;
+    const at = (extra: number) => lmScan(own, typo, lmOptionsSchema.parse({ ...base, pairs: true, pairExtraGain: gain - base.minGain + extra })).findings.map((f) => f.right);
+    expect(at(-0.01)).toEqual(['规', '划']);
+    expect(at(0.01)).toEqual([]);
   });
 
   it('normalises full-width forms and digit runs the same way at build and query time', () => {

@@ -727,6 +727,7 @@ export interface LmScanResult {
 
 const shared: TokenBuffer = { ids: new Uint16Array(4096), offs: new Int32Array(4096), length: 0 };
 let lpBuf = new Float32Array(4096);
+const pairRest = new Float64Array(5);
 
 /**
  * The log probabilities of sentences met more than once (a site's navigation, footer and side lists on every
@@ -1078,7 +1079,7 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
       const c2 = at2 >= 0 ? ids[i + 1] : 0;
       if (at2 >= 0 && (c2 >= FIRST_CHAR_ID || c2 === UNK) && lp[i] + lp[i + 1] < opts.pairSurprise && !(mask && mask[at2]) && !cands.skips(c2)) {
         const code2 = text.charCodeAt(at2);
-        const pair = isHanCode(code2) ? bestPair(model, ids, lp, n, i, list, cands.of(c2, code2)) : undefined;
+        const pair = isHanCode(code2) ? bestPair(model, ids, lp, n, i, list, cands.of(c2, code2), opts.minGain + opts.pairExtraGain) : undefined;
         if (pair && pair.gain >= opts.minGain + opts.pairExtraGain && !(opts.places && (inPlace(model, text, at) || inPlace(model, text, at2))) && !guarded(text, at) && !guarded(text, at2)) {
           const tier = pair.gain >= opts.confirmedGain ? 'confirmed' : 'suspected';
           const gain = Math.round(pair.gain * 100) / 100;
@@ -1311,9 +1312,31 @@ export const TITLE_BEFORE =
  * The best pair of same-sound candidates for positions i and i + 1 (both changed; the pair must be a known
  * bigram) and its gain over the positions i … i + 4 of the sentence, or undefined.
  */
-function bestPair(model: LanguageModel, ids: Uint16Array, lp: Float32Array, n: number, i: number, a: { ids: Uint16Array; rel: Uint8Array }, b: { ids: Uint16Array; rel: Uint8Array }): { x: number; y: number; gain: number } | undefined {
+/**
+ * The pair of same-sound characters at i, i + 1 that raises the affected positions' log probability the most, when
+ * some pair reaches `atLeast` (else a pair below it, or none). A pair stops being scored once even perfect scores
+ * for the positions left could not bring it to `atLeast` or past the best so far: the best pair at or above
+ * `atLeast` is the one full scoring gives.
+ */
+function bestPair(
+  model: LanguageModel,
+  ids: Uint16Array,
+  lp: Float32Array,
+  n: number,
+  i: number,
+  a: { ids: Uint16Array; rel: Uint8Array },
+  b: { ids: Uint16Array; rel: Uint8Array },
+  atLeast: number,
+): { x: number; y: number; gain: number } | undefined {
   let end = i + 1;
   while (end < i + 4 && end + 1 < n && ids[end + 1] !== BOS) end++;
+  // rest[j - i]: the most the positions after j can gain (a log probability is at most 0)
+  const rest = pairRest;
+  let r = 0;
+  for (let j = end; j >= i; j--) {
+    rest[j - i] = r;
+    r -= lp[j];
+  }
   const c1 = ids[i];
   const c2 = ids[i + 1];
   let best: { x: number; y: number; gain: number } | undefined;
@@ -1326,8 +1349,15 @@ function bestPair(model: LanguageModel, ids: Uint16Array, lp: Float32Array, n: n
       if (b.rel[q] !== 0) continue;
       ids[i + 1] = b.ids[q];
       if (model.find(ids, i, 2) < 0) continue;
+      // a margin of 1e-9 keeps pairs whose full score could tie the bound within rounding
+      const need = (best && best.gain > atLeast ? best.gain : atLeast) - 1e-9;
       let g = 0;
-      for (let j = i; j <= end; j++) g += model.logp(ids, j) - lp[j];
+      let j = i;
+      for (; j <= end; j++) {
+        g += model.logp(ids, j) - lp[j];
+        if (g + rest[j - i] < need) break;
+      }
+      if (j <= end) continue;
       if (!best || g > best.gain) best = { x: a.ids[p], y: b.ids[q], gain: g };
     }
   }
