@@ -1050,13 +1050,14 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
     const rels = list.rel;
     const cids = list.ids;
     const rightKnown = i + 1 < n && ids[i + 1] !== EOS;
+    const rarest = uniP[c] - rareGap;
     for (let k = 0; k < cids.length; k++) {
       const x = cids[k];
+      // a candidate far rarer than the written character is seldom the right one (an array read: asked first)
+      if (uniP[x] < rarest) continue;
       ids[i] = x;
       // the bigram with the left neighbour or the right one must be known
       if (model.find(ids, i - 1, 2) < 0 && (!rightKnown || model.find(ids, i, 2) < 0)) continue;
-      // a candidate far rarer than the written character is seldom the right one
-      if (uniP[x] < uniP[c] - rareGap) continue;
       const extra = rels[k] === 1 ? extraNear : rels[k] === 2 ? extraShape : rels[k] === 3 ? extraComponent : 0;
       const need = (second > opts.minGain ? second : opts.minGain) + extra;
       let g = 0;
