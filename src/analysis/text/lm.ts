@@ -1011,6 +1011,8 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
   const extraNear = opts.extraGain['near-sound'];
   const extraShape = opts.extraGain.shape;
   const extraComponent = opts.extraGain.component;
+  // Below this, no candidate can make a finding even if every affected position became certain (margin: rounding).
+  const reach = opts.minGain + Math.min(0, extraNear, extraShape, extraComponent) - 1e-9;
   const uniP = model.uniP;
   const rareGap = c0Gap(opts);
   const pairAt = new Set<number>();
@@ -1051,7 +1053,9 @@ export function lmScan(model: LanguageModel, text: string, opts: LmOptions, inpu
     const cids = list.ids;
     const rightKnown = i + 1 < n && ids[i + 1] !== EOS;
     const rarest = uniP[c] - rareGap;
-    for (let k = 0; k < cids.length; k++) {
+    // r: the most the affected positions can gain together; below `reach` no candidate is tried
+    const tries = r >= reach ? cids.length : 0;
+    for (let k = 0; k < tries; k++) {
       const x = cids[k];
       // a candidate far rarer than the written character is seldom the right one (an array read: asked first)
       if (uniP[x] < rarest) continue;
@@ -1338,6 +1342,8 @@ function bestPair(
     rest[j - i] = r;
     r -= lp[j];
   }
+  // even certain scores for every affected position would not reach the bound
+  if (r < atLeast - 1e-9) return undefined;
   const c1 = ids[i];
   const c2 = ids[i + 1];
   let best: { x: number; y: number; gain: number } | undefined;
