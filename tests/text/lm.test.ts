@@ -388,5 +388,10 @@ describe('language model (src/analysis/text/lm.ts, lm-build.ts)', () => {
     expect(cold.map((f) => `${f.written}→${f.right}`)).toContain('味→位');
     expect(cold.map((f) => `${f.written}→${f.right}`)).toContain('味→位');
     for (let k = 0; k < 3; k++) expect(lmScan(model, typo, opts).findings).toEqual(cold);
+    // the search's bounds: just under the finding's gain it is still found, just over it not (nor anything else)
+    const gain = cold.find((f) => f.written === '味')!.gain;
+    const withMin = (minGain: number) => lmScan(model, typo, { ...opts, minGain, confirmedGain: Math.max(opts.confirmedGain, minGain) }).findings.map((f) => `${f.written}→${f.right}`);
+    expect(withMin(gain - 0.01)).toContain('味→位');
+    expect(withMin(gain + 0.01)).not.toContain('味→位');
   });
 });
